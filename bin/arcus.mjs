@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The `arcus` command. Runs the TypeScript sources directly through tsx, so there is no
+// separate compile step between a checkout and a running app.
+import { register } from 'tsx/esm/api';
+
+register();
+await import(new URL('../server/cli/main.ts', import.meta.url).href);
