@@ -1,0 +1,195 @@
+/**
+ * The sandbox ledger's provider-neutral state. Xero and QuickBooks views (xero/, qbo/) render
+ * these records in each provider's own shapes; every change goes through store.ts so both
+ * ledgers keep documents consistent the way the real ones do.
+ *
+ * Amounts are integer minor units (see server/domain/money.ts); dates are calendar dates.
+ */
+import type { CalendarDate } from '../../server/domain/dates';
+import type { Minor } from '../../server/domain/money';
+
+export type Provider = 'xero' | 'quickbooks';
+
+export type PayingHabit = 'prompt' | 'slow' | 'chronic_late' | 'deteriorating' | 'disputer' | 'partial_payer' | 'seasonal';
+
+export interface SbCompany {
+  /** Xero: the tenant id (uuid). QuickBooks: the realm id (digits). */
+  id: string;
+  provider: Provider;
+  name: string;
+  legalName: string;
+  baseCurrency: string;
+  timezone: string;
+  countryCode: string;
+  /** QuickBooks: the company takes online payments (InvoiceLink available). */
+  onlinePayments: boolean;
+  shortCode: string;
+  createdAt: number;
+  /** Exchange rates to the base currency (1 unit of foreign = rate units of base). */
+  rates: Record<string, string>;
+  /** Tracking categories (Xero) or classes (QuickBooks): name → options. */
+  tracking: { name: string; options: string[] }[];
+  /** Next document numbers. */
+  nextInvoiceNumber: number;
+  nextCreditNoteNumber: number;
+}
+
+export interface SbAddress {
+  line1: string;
+  city: string;
+  region: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface SbContactPerson {
+  firstName: string;
+  lastName: string;
+  email: string;
+  includeInEmails: boolean;
+}
+
+export interface SbContact {
+  id: string;
+  companyId: string;
+  name: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  contactPersons: SbContactPerson[];
+  phone: string | null;
+  address: SbAddress | null;
+  isCustomer: boolean;
+  status: 'ACTIVE' | 'ARCHIVED';
+  currency: string;
+  /** The paying habit the demo generator gave this customer (sandbox-only). */
+  habit: PayingHabit;
+  updatedAt: number;
+  syncToken: number;
+  deletedAt: number | null;
+}
+
+export interface SbLine {
+  id: string;
+  description: string;
+  /** Decimal string (quantities may be fractional). */
+  quantity: string;
+  unitAmount: Minor;
+  lineAmount: Minor;
+  taxAmount: Minor;
+  accountCode: string;
+  itemCode: string | null;
+  tracking: { name: string; option: string }[];
+}
+
+export type SbInvoiceStatus = 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED';
+
+export interface SbHistoryEntry {
+  at: number;
+  user: string;
+  changes: string;
+  details: string;
+}
+
+export interface SbInvoice {
+  id: string;
+  companyId: string;
+  number: string;
+  reference: string;
+  contactId: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  currency: string;
+  currencyRate: string;
+  status: SbInvoiceStatus;
+  lineAmountTypes: 'Exclusive' | 'Inclusive' | 'NoTax';
+  lines: SbLine[];
+  subTotal: Minor;
+  totalTax: Minor;
+  total: Minor;
+  amountPaid: Minor;
+  amountCredited: Minor;
+  amountDue: Minor;
+  fullyPaidOnDate: CalendarDate | null;
+  /** Xero `Url` ("Go to Arcus"). */
+  url: string | null;
+  /** QuickBooks PrivateNote / CustomerMemo. */
+  privateNote: string;
+  customerMemo: string;
+  sentToContact: boolean;
+  history: SbHistoryEntry[];
+  updatedAt: number;
+  createdAt: number;
+  syncToken: number;
+}
+
+export interface SbAllocation {
+  id: string;
+  invoiceId: string;
+  amount: Minor;
+  date: CalendarDate;
+}
+
+export interface SbPayment {
+  id: string;
+  companyId: string;
+  contactId: string;
+  date: CalendarDate;
+  currency: string;
+  currencyRate: string;
+  /** Total received (QuickBooks TotalAmt); equals the sum of invoice allocations unless unapplied. */
+  amount: Minor;
+  reference: string;
+  status: 'AUTHORISED' | 'DELETED';
+  /** Invoices paid. Xero payments have exactly one. */
+  allocations: SbAllocation[];
+  /** QuickBooks: credit memos linked by this payment (a zero-amount payment links both). */
+  creditNoteLinks: { creditNoteId: string; amount: Minor }[];
+  updatedAt: number;
+  createdAt: number;
+  syncToken: number;
+}
+
+export interface SbCreditNote {
+  id: string;
+  companyId: string;
+  number: string;
+  reference: string;
+  contactId: string;
+  date: CalendarDate;
+  currency: string;
+  currencyRate: string;
+  status: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED';
+  lineAmountTypes: 'Exclusive' | 'Inclusive' | 'NoTax';
+  lines: SbLine[];
+  subTotal: Minor;
+  totalTax: Minor;
+  total: Minor;
+  remainingCredit: Minor;
+  allocations: SbAllocation[];
+  updatedAt: number;
+  createdAt: number;
+  syncToken: number;
+}
+
+export type SbEntity = 'contact' | 'invoice' | 'payment' | 'creditNote';
+
+export interface SbChange {
+  companyId: string;
+  entity: SbEntity;
+  id: string;
+  operation: 'Create' | 'Update' | 'Delete' | 'Void';
+  at: number;
+}
+
+/** A write made through the provider APIs (for the admin "what was written back" list). */
+export interface SbWrite {
+  at: number;
+  provider: Provider;
+  companyId: string;
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  status: number;
+  summary: string;
+}
