@@ -1,0 +1,85 @@
+/**
+ * Jobs in the web process (embedded mode, no Redis): the same definitions and retry rules as
+ * BullMQ, run on the event loop. Pending ids are deduplicated like BullMQ job ids.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../server/db/client';
+import type { Logger } from '../server/logger';
+import { backoffDelay, type EnqueueOptions, type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError } from './define';
+import { runJob } from './run';
+
+export class InlineQueue implements JobQueue {
+  readonly kind = 'inline' as const;
+  private readonly pending = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly deps: { db: Db; log: Logger }) {}
+
+  async enqueue<P>(def: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): Promise<string> {
+    const parsed = def.schema.parse(payload);
+    const jobId = options.jobId ?? randomUUID();
+    if (this.pending.has(jobId)) return jobId;
+    this.pending.add(jobId);
+    this.later(options.delayMs ?? 0, () => this.attempt(def as JobDefinition<unknown>, parsed, jobId, 1));
+    return jobId;
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private attempt(def: JobDefinition<unknown>, payload: unknown, jobId: string, attempt: number): void {
+    const p = runJob(def, payload, { ...this.deps, queue: this }, jobId, attempt).then(
+      () => {
+        this.pending.delete(jobId);
+      },
+      (err: unknown) => {
+        if (err instanceof RetryLaterError) return this.later(err.delayMs, () => this.attempt(def, payload, jobId, attempt));
+        if (err instanceof PermanentJobError || attempt >= def.attempts) {
+          this.pending.delete(jobId);
+          return;
+        }
+        this.later(backoffDelay(def, attempt), () => this.attempt(def, payload, jobId, attempt + 1));
+      },
+    );
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  async schedule<P>(def: JobDefinition<P>, payload: P, options: { id: string; everyMs: number }): Promise<void> {
+    await this.unschedule(options.id);
+    const t = setInterval(() => void this.enqueue(def, payload, { jobId: `${options.id}:${Date.now()}` }), options.everyMs);
+    t.unref();
+    this.schedules.set(options.id, t);
+  }
+
+  async unschedule(id: string): Promise<void> {
+    const t = this.schedules.get(id);
+    if (t) clearInterval(t);
+    this.schedules.delete(id);
+  }
+
+  /** Resolves when nothing is pending (tests, graceful shutdown). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.pending.size > 0 || this.running.size > 0) {
+      if (Date.now() > until) throw new Error(`jobs still pending after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.schedules.values()) clearInterval(t);
+    await Promise.allSettled([...this.running]);
+  }
+}

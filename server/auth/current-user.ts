@@ -1,0 +1,60 @@
+/**
+ * Who is calling: the signed-in user, their firm and role, loaded from the database on every
+ * request so a removed membership takes effect at once. Every data query downstream is
+ * scoped by `auth.firmId`.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Request, RequestHandler } from 'express';
+import type { Db } from '../db/client';
+import { firms, memberships, users } from '../db/schema';
+import { HttpError } from '../http/errors';
+
+export type Role = 'admin' | 'collector' | 'viewer';
+
+export interface Auth {
+  userId: string;
+  firmId: string;
+  role: Role;
+  userName: string;
+  userEmail: string;
+  firmName: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    auth?: Auth;
+  }
+}
+
+export async function loadAuth(db: Db, userId: string, firmId: string): Promise<Auth | null> {
+  const rows = await db
+    .select({ role: memberships.role, userName: users.name, userEmail: users.email, firmName: firms.name })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .innerJoin(firms, eq(firms.id, memberships.firmId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.firmId, firmId)))
+    .limit(1);
+  const row = rows[0];
+  return row ? { userId, firmId, ...row } : null;
+}
+
+export function attachAuth(db: Db): RequestHandler {
+  return async (req, _res, next) => {
+    const { userId, firmId } = req.session ?? {};
+    if (userId && firmId) req.auth = (await loadAuth(db, userId, firmId)) ?? undefined;
+    next();
+  };
+}
+
+export function requireAuth(req: Request): Auth {
+  if (!req.auth) throw new HttpError(401, 'unauthenticated', 'Sign in to continue.');
+  return req.auth;
+}
+
+const RANK: Record<Role, number> = { viewer: 0, collector: 1, admin: 2 };
+
+export function requireRole(req: Request, role: Role): Auth {
+  const auth = requireAuth(req);
+  if (RANK[auth.role] < RANK[role]) throw new HttpError(403, 'forbidden', `This needs the ${role} role.`);
+  return auth;
+}

@@ -1,0 +1,35 @@
+import { BullQueue } from '../../../jobs/bullmq-queue';
+import { allJobs, schedules } from '../../../jobs/registry';
+import { loadConfig } from '../../config';
+import { openDatabase } from '../../db/client';
+import { createLogger } from '../../logger';
+import type { Command } from '../command';
+import { UsageError } from '../command';
+
+export const command: Command = {
+  name: 'worker',
+  summary: 'Run background jobs from Redis (BullMQ)',
+  usage: 'arcus worker   (needs REDIS_URL; without it jobs run inside `arcus start`)',
+  async run() {
+    const config = loadConfig();
+    if (!config.redisUrl) throw new UsageError('REDIS_URL is not set: without Redis, jobs run inside `arcus start` and no worker is needed');
+    const log = createLogger(config.logLevel);
+    const database = await openDatabase(config);
+    const queue = new BullQueue({ db: database.db, log, redisUrl: config.redisUrl, definitions: allJobs });
+    for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
+    queue.startWorker();
+    log.info({ jobs: allJobs.map((j) => j.name) }, 'worker started');
+    const stop = () => {
+      queue
+        .close()
+        .then(() => database.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  },
+};

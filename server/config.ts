@@ -1,0 +1,154 @@
+/**
+ * The environment, parsed once at boot by one zod schema. A missing or malformed value stops
+ * the process with one line naming the variable. With no DATABASE_URL Arcus runs embedded:
+ * PGlite in a local data folder, jobs in-process, an in-process SMTP server and the sandbox
+ * ledger; its secrets are generated once and kept in that folder.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const key32 = z
+  .string()
+  .transform((v, ctx) => {
+    const buf = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+    if (buf.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64' });
+      return z.NEVER;
+    }
+    return buf;
+  });
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), { message: `must be a URL starting with ${protocols.join(':// or ')}://` });
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0, { message: 'must be a port number (0–65535)' }).max(65535, { message: 'must be a port number (0–65535)' }).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    APP_URL: z.string().url({ message: 'must be an absolute URL such as https://arcus.example.com' }).optional(),
+    DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+    REDIS_URL: optionalUrl(['redis', 'rediss']),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    MAIL_FROM: z.string().default('Arcus <reminders@arcus.localhost>'),
+    SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    TOKEN_ENCRYPTION_KEY: key32.optional(),
+    XERO_CLIENT_ID: z.string().optional(),
+    XERO_CLIENT_SECRET: z.string().optional(),
+    XERO_WEBHOOK_KEY: z.string().optional(),
+    INTUIT_CLIENT_ID: z.string().optional(),
+    INTUIT_CLIENT_SECRET: z.string().optional(),
+    INTUIT_WEBHOOK_VERIFIER: z.string().optional(),
+    /** Use the sandbox ledger instead of the real Xero / Intuit endpoints. Defaults to on in embedded mode. */
+    LEDGER_SANDBOX: z.enum(['on', 'off']).optional(),
+    ARCUS_DATA_DIR: z.string().default('.arcus-data'),
+    /** Seed demo data (firm, user, sandbox companies). Defaults to on in embedded mode. */
+    ARCUS_DEMO: z.enum(['on', 'off']).optional(),
+    SANDBOX_SEED: z.coerce.number().int().default(42),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL) {
+      // Production: secrets must come from the environment, never be invented on one box.
+      if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when DATABASE_URL is set' });
+      if (!env.TOKEN_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'is required when DATABASE_URL is set' });
+    }
+    if (Boolean(env.XERO_CLIENT_ID) !== Boolean(env.XERO_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [env.XERO_CLIENT_ID ? 'XERO_CLIENT_SECRET' : 'XERO_CLIENT_ID'], message: `is required when ${env.XERO_CLIENT_ID ? 'XERO_CLIENT_ID' : 'XERO_CLIENT_SECRET'} is set` });
+    }
+    if (Boolean(env.INTUIT_CLIENT_ID) !== Boolean(env.INTUIT_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [env.INTUIT_CLIENT_ID ? 'INTUIT_CLIENT_SECRET' : 'INTUIT_CLIENT_ID'], message: `is required when ${env.INTUIT_CLIENT_ID ? 'INTUIT_CLIENT_ID' : 'INTUIT_CLIENT_SECRET'} is set` });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  appUrl: string;
+  embedded: boolean;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  smtpUrl: string | null;
+  mailFrom: string;
+  dataDir: string;
+  sessionSecret: string;
+  tokenEncryptionKey: Buffer;
+  xero: { clientId: string; clientSecret: string; webhookKey: string | null } | null;
+  intuit: { clientId: string; clientSecret: string; webhookVerifier: string | null } | null;
+  sandbox: boolean;
+  demo: boolean;
+  sandboxSeed: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** One readable line for the first problem, naming the variable. */
+function describe(error: z.ZodError, source: NodeJS.ProcessEnv): string {
+  const issue = error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  const given = source[name];
+  let problem = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'invalid_type') problem = given === undefined ? 'is required' : `must be a ${issue.expected}, got ${JSON.stringify(given)}`;
+  else if (issue.code === 'invalid_value') problem = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(given)}`;
+  else if (!/^(is|must)/.test(problem)) problem = `is invalid: ${problem}`;
+  return `Invalid configuration: ${name} ${problem}`;
+}
+
+interface StoredSecrets {
+  sessionSecret: string;
+  tokenEncryptionKey: string;
+}
+
+/** Embedded mode: secrets generated on first start, kept (mode 0600) in the data folder. */
+function embeddedSecrets(dataDir: string): StoredSecrets {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) {
+    const parsed = z.object({ sessionSecret: z.string().min(32), tokenEncryptionKey: z.string().regex(/^[0-9a-f]{64}$/) }).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new ConfigError(`Invalid configuration: ${file} is damaged; delete it to generate new secrets (connected ledgers must then be reconnected)`);
+    return parsed.data;
+  }
+  const secrets = { sessionSecret: randomBytes(32).toString('hex'), tokenEncryptionKey: randomBytes(32).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(describe(parsed.error, source));
+  const env = parsed.data;
+  const embedded = !env.DATABASE_URL;
+  const dataDir = path.resolve(env.ARCUS_DATA_DIR);
+  const stored = embedded && (!env.SESSION_SECRET || !env.TOKEN_ENCRYPTION_KEY) ? embeddedSecrets(dataDir) : null;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    embedded,
+    databaseUrl: env.DATABASE_URL ?? null,
+    redisUrl: env.REDIS_URL ?? null,
+    smtpUrl: env.SMTP_URL ?? null,
+    mailFrom: env.MAIL_FROM,
+    dataDir,
+    sessionSecret: env.SESSION_SECRET ?? stored!.sessionSecret,
+    tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ?? Buffer.from(stored!.tokenEncryptionKey, 'hex'),
+    xero: env.XERO_CLIENT_ID ? { clientId: env.XERO_CLIENT_ID, clientSecret: env.XERO_CLIENT_SECRET!, webhookKey: env.XERO_WEBHOOK_KEY ?? null } : null,
+    intuit: env.INTUIT_CLIENT_ID ? { clientId: env.INTUIT_CLIENT_ID, clientSecret: env.INTUIT_CLIENT_SECRET!, webhookVerifier: env.INTUIT_WEBHOOK_VERIFIER ?? null } : null,
+    sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : embedded,
+    demo: env.ARCUS_DEMO ? env.ARCUS_DEMO === 'on' : embedded,
+    sandboxSeed: env.SANDBOX_SEED,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Backtest metrics. All take parallel arrays; NaN when undefined (no rows, or AUC with
+ * only one class present).
+ */
+
+type Numbers = ArrayLike<number>;
+
+/**
+ * Area under the ROC curve by ranks (Mann–Whitney U): the probability that a random late
+ * invoice scores above a random on-time one, ties counting one half (average ranks).
+ */
+export function auc(scores: Numbers, labels: ArrayLike<boolean | number>): number {
+  const n = scores.length;
+  if (labels.length !== n) throw new RangeError('scores and labels differ in length');
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let positives = 0;
+  let rankSum = 0;
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    const avgRank = (i + j + 2) / 2; // ranks are 1-based: i+1 … j+1
+    for (let k = i; k <= j; k++) {
+      if (labels[order[k]!]) {
+        positives++;
+        rankSum += avgRank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Mean squared error of probabilities against 0/1 outcomes. */
+export function brier(probabilities: Numbers, labels: ArrayLike<boolean | number>): number {
+  const n = probabilities.length;
+  if (labels.length !== n) throw new RangeError('probabilities and labels differ in length');
+  if (n === 0) return Number.NaN;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const d = probabilities[i]! - (labels[i] ? 1 : 0);
+    s += d * d;
+  }
+  return s / n;
+}
+
+/** Mean absolute error. */
+export function mae(predicted: Numbers, actual: Numbers): number {
+  const n = predicted.length;
+  if (actual.length !== n) throw new RangeError('predicted and actual differ in length');
+  if (n === 0) return Number.NaN;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(predicted[i]! - actual[i]!);
+  return s / n;
+}
+
+/** Median (mean of the two middle values for an even count); NaN when empty. */
+export function median(values: Numbers): number {
+  return quantile(values, 0.5);
+}
+
+/** Quantile by linear interpolation between order statistics (type 7); NaN when empty. */
+export function quantile(values: Numbers, q: number): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const pos = (n - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Round to `digits` decimals; NaN becomes null (JSON has no NaN). */
+export function roundOrNull(x: number, digits: number): number | null {
+  if (!Number.isFinite(x)) return null;
+  const f = 10 ** digits;
+  const r = Math.round(x * f) / f;
+  return r === 0 ? 0 : r;
+}

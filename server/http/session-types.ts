@@ -1,0 +1,11 @@
+import 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    csrfToken?: string;
+    userId?: string;
+    firmId?: string;
+  }
+}
+
+export {};

@@ -1,0 +1,51 @@
+/**
+ * Session endpoints: who am I (+ CSRF token), demo sign-in (embedded mode only), sign-out.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { Router } from 'express';
+import type { Db } from '../db/client';
+import { activities, users } from '../db/schema';
+import { DEMO_SUBJECT, ensureDemoFirm } from '../demo/seed-firm';
+import { csrfToken } from '../http/csrf';
+import { HttpError } from '../http/errors';
+
+function regenerate(req: import('express').Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+export function sessionRoutes(deps: { db: Db; demo: boolean }): Router {
+  const r = Router();
+
+  r.get('/session', (req, res) => {
+    const token = csrfToken(req);
+    const a = req.auth;
+    res.json({
+      csrfToken: token,
+      demo: deps.demo,
+      user: a ? { id: a.userId, name: a.userName, email: a.userEmail, role: a.role } : null,
+      firm: a ? { id: a.firmId, name: a.firmName } : null,
+    });
+  });
+
+  r.post('/auth/demo', async (req, res) => {
+    if (!deps.demo) throw new HttpError(404, 'not_found', 'Demo sign-in is only available in embedded demo mode.');
+    const { firmId, userId } = await ensureDemoFirm(deps.db);
+    // A new session id at sign-in prevents session fixation.
+    await regenerate(req);
+    req.session.userId = userId;
+    req.session.firmId = firmId;
+    const token = csrfToken(req);
+    await deps.db.update(users).set({ lastSignInAt: new Date() }).where(and(eq(users.authProvider, 'demo'), eq(users.authSubject, DEMO_SUBJECT)));
+    await deps.db.insert(activities).values({ id: randomUUID(), firmId, actorUserId: userId, actorType: 'user', kind: 'auth.sign_in', summary: 'Signed in to the demo' });
+    res.json({ ok: true, csrfToken: token });
+  });
+
+  r.post('/auth/sign-out', async (req, res) => {
+    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    res.clearCookie('arcus.sid');
+    res.json({ ok: true });
+  });
+
+  return r;
+}
