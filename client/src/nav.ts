@@ -1,0 +1,15 @@
+export interface NavItem {
+  path: string;
+  label: string;
+  description: string;
+}
+
+/** The app's sections, in the order of the navigation. */
+export const NAV: NavItem[] = [
+  { path: '/portfolio', label: 'Portfolio', description: 'Every client organisation at a glance: AR, overdue share, DSO, CEI and who needs help.' },
+  { path: '/worklist', label: 'Worklist', description: 'Your prioritised list of customers and invoices to act on now.' },
+  { path: '/customers', label: 'Customers', description: 'Customers across your clients’ ledgers, with balances, risk and history.' },
+  { path: '/invoices', label: 'Invoices', description: 'Open and settled invoices synced from Xero and QuickBooks.' },
+  { path: '/reminders', label: 'Reminders', description: 'Reminder policies, templates and what was sent.' },
+  { path: '/settings', label: 'Settings', description: 'Connections to client ledgers, your firm and its users.' },
+];

@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Arcus, startArcus } from '../../server/runtime';
+import { createLogger } from '../../server/logger';
+import { testDatabase } from '../support/db';
+import { describeWith } from '../support/services';
+
+const BIN = path.resolve('bin/arcus.mjs');
+
+/** A cookie-keeping client for one browser-like session. */
+function client(base: string) {
+  let cookie = '';
+  return async (p: string, init: { method?: string; body?: unknown; csrf?: string } = {}) => {
+    const headers: Record<string, string> = { cookie };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.csrf) headers['x-csrf-token'] = init.csrf;
+    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    const set = res.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text.startsWith('{') ? JSON.parse(text) : text };
+  };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+}
+
+describe('the CLI with an empty environment', () => {
+  let child: ChildProcess | null = null;
+  afterAll(() => {
+    child?.kill('SIGTERM');
+  });
+
+  it('starts on embedded defaults at port 3000 and reports pglite + inline', async () => {
+    expect(await portFree(3000), 'port 3000 must be free for this test').toBe(true);
+    const cwd = mkdtempSync(path.join(tmpdir(), 'arcus-empty-env-'));
+    child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    const until = Date.now() + 60_000;
+    let health: unknown = null;
+    while (Date.now() < until && !health) {
+      health = await fetch('http://127.0.0.1:3000/healthz').then(
+        (r) => r.json(),
+        () => null,
+      );
+      if (!health) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(health).toEqual({ ok: true, db: 'pglite', queue: 'inline' });
+    expect(out).toContain('Arcus is running at http://localhost:3000');
+  });
+
+  it('stops with one line naming a malformed variable', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'arcus-bad-env-'));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH, PORT: 'eighty' } });
+      let stderr = '';
+      p.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      p.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('arcus: Invalid configuration: PORT must be a number, got "eighty"');
+  });
+
+  it('prints its help', async () => {
+    const out = await new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [BIN, '--help']);
+      let s = '';
+      p.stdout.on('data', (d) => {
+        s += d;
+      });
+      p.on('close', () => resolve(s));
+    });
+    expect(out).toContain('Usage: arcus <command>');
+    for (const c of ['start', 'worker', 'migrate']) expect(out).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+});
+
+describeWith('pg', 'the web app on PostgreSQL', () => {
+  let arcus: Arcus;
+  beforeAll(async () => {
+    const database = await testDatabase();
+    const dir = mkdtempSync(path.join(tmpdir(), 'arcus-app-'));
+    arcus = await startArcus({ env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: dir, ARCUS_DEMO: 'on' }, database, log: createLogger('silent') });
+  });
+  afterAll(async () => {
+    await arcus?.close();
+  });
+
+  it('answers /healthz and sends security headers', async () => {
+    const res = await fetch(`${arcus.url}/healthz`);
+    expect(await res.json()).toEqual({ ok: true, db: 'postgres', queue: 'inline' });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('uses one error shape', async () => {
+    const call = client(arcus.url);
+    expect(await call('/api/nowhere')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const s = await call('/api/session');
+    const bad = await fetch(`${arcus.url}/api/auth/demo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.body.csrfToken }, body: '{oops' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: 'invalid_json', message: 'The request body is not valid JSON.' } });
+  });
+
+  it('signs in to the demo only with the CSRF token, keeps the session in the database, signs out', async () => {
+    const call = client(arcus.url);
+    const anon = await call('/api/session');
+    expect(anon.body).toMatchObject({ demo: true, user: null, firm: null });
+    const noToken = await call('/api/auth/demo', { method: 'POST' });
+    expect(noToken).toMatchObject({ status: 403, body: { error: { code: 'csrf_failed' } } });
+    const wrongToken = await call('/api/auth/demo', { method: 'POST', csrf: 'x'.repeat(32) });
+    expect(wrongToken.status).toBe(403);
+    const signIn = await call('/api/auth/demo', { method: 'POST', csrf: anon.body.csrfToken });
+    expect(signIn.status).toBe(200);
+    const me = await call('/api/session');
+    expect(me.body.user).toMatchObject({ name: 'Dana Demo', role: 'admin' });
+    expect(me.body.firm.name).toBe('Northwind Accounting Partners');
+    // The old token died with the pre-sign-in session (no fixation).
+    expect(me.body.csrfToken).not.toBe(anon.body.csrfToken);
+    const out = await call('/api/auth/sign-out', { method: 'POST', csrf: me.body.csrfToken });
+    expect(out.status).toBe(200);
+    expect((await call('/api/session')).body.user).toBeNull();
+  });
+
+  it('serves the built client for app routes', async () => {
+    const res = await fetch(`${arcus.url}/portfolio`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<div id="root"></div>');
+  });
+});
