@@ -1,4 +1,20 @@
-/** A/R metrics: pure functions, no I/O. See DESIGN.md "Metric definitions (exact)". */
+/**
+ * A/R metrics: pure functions, no I/O. See DESIGN.md "Metric definitions (exact)".
+ *
+ * Decisions beyond the definitions:
+ * - An invoice without a due date is due on its issue date.
+ * - Settlements (payments and credit-note allocations) count on their own dates; an
+ *   overpaid invoice contributes 0 to A/R, never a negative balance. "Collected" is every
+ *   settlement dated in the period, credit allocations included.
+ * - Settled date (DBT, days to pay) = the day the balance reached zero and stayed there,
+ *   never before the issue date; invoices are weighted by their total.
+ * - Amounts are exact integer minor units. Ratios are exact fractions rounded once, half
+ *   away from zero, to 2 decimals (days and CEI percent); ADD is (AR − CurrentAR) / S × D
+ *   rounded on its own, so it can differ by 0.01 from the rounded DSO − BPDSO.
+ * - Undefined ratios are null. Countback DSO is 0 when there is no A/R but there were
+ *   sales, and null when there never were sales or the sales cannot explain the A/R.
+ * - One currency per computation: mixed currencies throw; convert first (convertInvoices).
+ */
 export { amountNumber, computeMetrics, type MetricsJson, toMetricsJson } from './compute-metrics';
 export { convertInvoices } from './convert-invoices';
 export { type CountbackSegment, countbackDays } from './countback';

@@ -13,14 +13,14 @@ function naive(invoices: MetricInvoice[], from: string, to: string) {
   const balance = (inv: MetricInvoice, t: string) =>
     inv.issueDate > t ? 0 : inv.total - inv.settlements.filter((s) => s.date <= t).reduce((a, s) => a + s.amount, 0);
   const due = (inv: MetricInvoice) => inv.dueDate ?? inv.issueDate;
-  const AR = (t: string) => invoices.reduce((a, i) => a + Math.max(0, balance(i, t)), 0);
-  const CurAR = (t: string) => invoices.reduce((a, i) => a + (due(i) >= t ? Math.max(0, balance(i, t)) : 0), 0);
+  const arAt = (t: string) => invoices.reduce((a, i) => a + Math.max(0, balance(i, t)), 0);
+  const currentArAt = (t: string) => invoices.reduce((a, i) => a + (due(i) >= t ? Math.max(0, balance(i, t)) : 0), 0);
   const sales = (a: string, b: string) => invoices.filter((i) => i.issueDate >= a && i.issueDate <= b).reduce((s, i) => s + i.total, 0);
   const D = diffDays(from, to) + 1;
   const S = sales(from, to);
-  const A = AR(addDays(from, -1));
-  const B = AR(to);
-  const C = CurAR(to);
+  const A = arAt(addDays(from, -1));
+  const B = arAt(to);
+  const C = currentArAt(to);
   const round = (num: number, den: number) => (den === 0 ? null : Math.round((num / den) * 100 + 1e-9) / 100);
   // settled date: first day from which the balance stays at or below zero
   const settled = (inv: MetricInvoice) => {
@@ -50,7 +50,7 @@ function naive(invoices: MetricInvoice[], from: string, to: string) {
     let days = 0;
     let segEnd = to;
     let segStart = startOfMonth(to);
-    const first = invoices.reduce((a, i) => (i.issueDate < a ? i.issueDate : a), '9999-12-31');
+    const first = invoices.map((i) => i.issueDate).sort()[0] ?? '9999-12-31';
     if (B === 0) countback = invoices.some((i) => i.issueDate <= to && i.total > 0) ? 0 : null;
     while (countback === null && B > 0 && segEnd >= startOfMonth(first)) {
       const s = sales(segStart, segEnd);
@@ -89,7 +89,7 @@ const arbInvoice = fc
     total: fc.integer({ min: 0, max: 500_000 }),
     parts: fc.array(fc.record({ after: fc.integer({ min: -5, max: 150 }), share: fc.integer({ min: 1, max: 4 }) }), { maxLength: 3 }),
   })
-  .map(({ issue, dueIn, total, parts }, ): MetricInvoice => {
+  .map(({ issue, dueIn, total, parts }): MetricInvoice => {
     const shares = parts.reduce((a, p) => a + p.share, 0);
     let left = total;
     const settlements = parts.map((p, i) => {
