@@ -65,6 +65,8 @@ export interface SbContact {
   /** The paying habit the demo generator gave this customer (sandbox-only). */
   habit: PayingHabit;
   updatedAt: number;
+  /** When the contact was created (QuickBooks MetaData.CreateTime); optional so older literals still compile. */
+  createdAt?: number;
   syncToken: number;
   deletedAt: number | null;
 }

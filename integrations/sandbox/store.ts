@@ -120,7 +120,10 @@ export class SandboxStore {
   newId(companyId: string): string {
     const company = this.company(companyId);
     if (company.provider === 'xero') return randomUUID();
-    const next = (this.qboIds.get(companyId) ?? 0) + 1;
+    // The document maps are keyed by id alone, so a per-company counter must skip ids another
+    // company (or an explicit id) already holds, or two realms would overwrite each other.
+    let next = (this.qboIds.get(companyId) ?? 0) + 1;
+    while (this.contacts.has(String(next)) || this.invoices.has(String(next)) || this.payments.has(String(next)) || this.creditNotes.has(String(next))) next++;
     this.qboIds.set(companyId, next);
     return String(next);
   }
@@ -192,6 +195,7 @@ export class SandboxStore {
       status: 'ACTIVE',
       currency: company.baseCurrency,
       habit: 'prompt',
+      createdAt: at,
       ...fields,
       updatedAt: at,
       syncToken: 0,

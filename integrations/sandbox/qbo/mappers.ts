@@ -1,0 +1,345 @@
+/**
+ * Sandbox records → QuickBooks Online JSON (minor version 75). Field names and nesting come
+ * from Finance.xsd and Intuit's published Invoice read example; amounts are JSON numbers made
+ * from exact decimal strings (Number(fromMinor(x))), never from float arithmetic.
+ *
+ * QuickBooks omits empty optional fields, so PrivateNote, CustomerMemo, BillEmail, BillAddr,
+ * DeliveryInfo… appear only when they have a value.
+ */
+import { fromMinor, type Minor, mulRate } from '../../../server/domain/money';
+import type { SandboxContext } from '../context';
+import type { SbAddress, SbContact, SbCreditNote, SbInvoice, SbLine, SbPayment } from '../model';
+import { currencyName, type QboLinkedTxn, QboView } from './view';
+
+export type Json = Record<string, unknown>;
+
+export interface QboRef {
+  value: string;
+  name?: string;
+}
+
+export interface QboMetaData {
+  CreateTime: string;
+  LastUpdatedTime: string;
+}
+
+export interface QboSalesLine {
+  Id?: string;
+  LineNum?: number;
+  Description?: string;
+  Amount: number;
+  DetailType: 'SalesItemLineDetail' | 'SubTotalLineDetail';
+  SalesItemLineDetail?: { ItemRef: QboRef; ClassRef?: QboRef; UnitPrice: number; Qty: number; TaxCodeRef: QboRef };
+  SubTotalLineDetail?: Record<string, never>;
+}
+
+/** QBO amount from minor units, via the exact decimal string. */
+export const amount = (m: Minor): number => Number(fromMinor(m));
+
+const NAME_REFS: Record<string, string> = { '1': 'Services' };
+
+function metaData(view: QboView, created: number, updated: number): QboMetaData {
+  return { CreateTime: view.dateTime(created), LastUpdatedTime: view.dateTime(updated) };
+}
+
+function currencyRef(code: string): QboRef {
+  return { value: code, name: currencyName(code) };
+}
+
+function addressId(contactId: string, which: 1 | 2): string {
+  return /^\d{1,12}$/.test(contactId) ? String(Number(contactId) * 10 + which) : String(which);
+}
+
+function physicalAddress(contactId: string, a: SbAddress, which: 1 | 2): Json {
+  const out: Json = { Id: addressId(contactId, which) };
+  if (a.line1) out['Line1'] = a.line1;
+  if (a.city) out['City'] = a.city;
+  if (a.country) out['Country'] = a.country;
+  if (a.region) out['CountrySubDivisionCode'] = a.region;
+  if (a.postalCode) out['PostalCode'] = a.postalCode;
+  return out;
+}
+
+function contactEmail(c: SbContact | null): string | null {
+  if (!c) return null;
+  return c.email ?? c.contactPersons.find((p) => p.includeInEmails && p.email)?.email ?? null;
+}
+
+function salesLines(view: QboView, lines: SbLine[], subTotal: Minor, zeroed: boolean): QboSalesLine[] {
+  const classes = view.classes();
+  const out: QboSalesLine[] = lines.map((l, i) => {
+    const itemValue = l.itemCode ?? '1';
+    const cls = l.tracking[0] ? classes.find((c) => c.name === l.tracking[0]!.option) : undefined;
+    const detail: NonNullable<QboSalesLine['SalesItemLineDetail']> = {
+      ItemRef: { value: itemValue, name: NAME_REFS[itemValue] ?? itemValue },
+      UnitPrice: amount(l.unitAmount),
+      Qty: zeroed ? 0 : Number(l.quantity),
+      TaxCodeRef: { value: l.taxAmount > 0 ? 'TAX' : 'NON' },
+    };
+    if (cls) detail.ClassRef = { value: cls.id, name: cls.name };
+    const line: QboSalesLine = { Id: String(i + 1), LineNum: i + 1, Amount: zeroed ? 0 : amount(l.lineAmount), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: detail };
+    if (l.description) line.Description = l.description;
+    return line;
+  });
+  out.push({ Amount: zeroed ? 0 : amount(subTotal), DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} });
+  return out;
+}
+
+/** Where an open invoice can be paid online (the sandbox serves or ignores this path). */
+export function qboInvoiceLink(ctx: SandboxContext, realmId: string, invoiceId: string): string {
+  return `${ctx.options.baseUrl.replace(/\/$/, '')}/qbo/pay/${encodeURIComponent(realmId)}/${encodeURIComponent(invoiceId)}`;
+}
+
+function sentAt(inv: SbInvoice): number {
+  const sent = [...inv.history].reverse().find((h) => /sent|email/i.test(`${h.changes} ${h.details}`));
+  return sent?.at ?? inv.updatedAt;
+}
+
+/**
+ * An Invoice. Voided invoices stay readable, as in QBO: TotalAmt, Balance and line amounts 0,
+ * Qty 0, no LinkedTxn, and PrivateNote "Voided" (or "Voided - <note>").
+ */
+export function toQboInvoice(view: QboView, inv: SbInvoice, opts: { invoiceLink?: boolean } = {}): Json {
+  const voided = inv.status === 'VOIDED';
+  const contact = view.customer(inv.contactId);
+  const company = view.company;
+  const total = voided ? 0 : inv.total;
+  const balance = voided ? 0 : inv.amountDue;
+  const note = voided ? (inv.privateNote ? `Voided - ${inv.privateNote}` : 'Voided') : inv.privateNote;
+  const out: Json = {
+    Deposit: 0,
+    AllowIPNPayment: false,
+    AllowOnlinePayment: false,
+    AllowOnlineCreditCardPayment: company.onlinePayments,
+    AllowOnlineACHPayment: company.onlinePayments,
+    domain: 'QBO',
+    sparse: false,
+    Id: inv.id,
+    SyncToken: String(inv.syncToken),
+    MetaData: metaData(view, inv.createdAt, inv.updatedAt),
+    CustomField: [],
+    DocNumber: inv.number,
+    TxnDate: inv.issueDate,
+    CurrencyRef: currencyRef(inv.currency),
+    ExchangeRate: Number(inv.currencyRate),
+  };
+  if (note) out['PrivateNote'] = note;
+  out['LinkedTxn'] = voided ? [] : view.invoiceLinks(inv.id);
+  out['Line'] = salesLines(view, inv.lines, inv.subTotal, voided);
+  out['TxnTaxDetail'] = { TotalTax: voided ? 0 : amount(inv.totalTax) };
+  out['CustomerRef'] = { value: inv.contactId, name: view.contactName(inv.contactId) };
+  if (inv.customerMemo) out['CustomerMemo'] = { value: inv.customerMemo };
+  if (contact?.address) {
+    out['BillAddr'] = physicalAddress(contact.id, contact.address, 1);
+    out['ShipAddr'] = physicalAddress(contact.id, contact.address, 2);
+  }
+  out['DueDate'] = inv.dueDate ?? inv.issueDate;
+  out['TotalAmt'] = amount(total);
+  out['HomeTotalAmt'] = amount(mulRate(total, inv.currencyRate));
+  out['ApplyTaxAfterDiscount'] = false;
+  out['PrintStatus'] = 'NotSet';
+  out['EmailStatus'] = inv.sentToContact ? 'EmailSent' : 'NotSet';
+  const email = contactEmail(contact);
+  if (email) out['BillEmail'] = { Address: email };
+  out['Balance'] = amount(balance);
+  out['HomeBalance'] = amount(mulRate(balance, inv.currencyRate));
+  if (inv.sentToContact) out['DeliveryInfo'] = { DeliveryType: 'Email', DeliveryTime: view.dateTime(sentAt(inv)) };
+  if (opts.invoiceLink && company.onlinePayments && inv.status === 'AUTHORISED' && inv.amountDue > 0) {
+    out['InvoiceLink'] = qboInvoiceLink(view.ctx, view.realmId, inv.id);
+  }
+  return out;
+}
+
+/** A CreditMemo; PrivateNote carries the sandbox record's reference. */
+export function toQboCreditMemo(view: QboView, cn: SbCreditNote): Json {
+  const voided = cn.status === 'VOIDED';
+  const contact = view.customer(cn.contactId);
+  const total = voided ? 0 : cn.total;
+  const remaining = voided ? 0 : cn.remainingCredit;
+  const out: Json = {
+    domain: 'QBO',
+    sparse: false,
+    Id: cn.id,
+    SyncToken: String(cn.syncToken),
+    MetaData: metaData(view, cn.createdAt, cn.updatedAt),
+    CustomField: [],
+    DocNumber: cn.number,
+    TxnDate: cn.date,
+    CurrencyRef: currencyRef(cn.currency),
+    ExchangeRate: Number(cn.currencyRate),
+  };
+  const note = voided ? (cn.reference ? `Voided - ${cn.reference}` : 'Voided') : cn.reference;
+  if (note) out['PrivateNote'] = note;
+  out['LinkedTxn'] = voided ? [] : view.creditMemoLinks(cn.id);
+  out['Line'] = salesLines(view, cn.lines, cn.subTotal, voided);
+  out['TxnTaxDetail'] = { TotalTax: voided ? 0 : amount(cn.totalTax) };
+  out['CustomerRef'] = { value: cn.contactId, name: view.contactName(cn.contactId) };
+  if (contact?.address) {
+    out['BillAddr'] = physicalAddress(contact.id, contact.address, 1);
+    out['ShipAddr'] = physicalAddress(contact.id, contact.address, 2);
+  }
+  out['TotalAmt'] = amount(total);
+  out['HomeTotalAmt'] = amount(mulRate(total, cn.currencyRate));
+  out['ApplyTaxAfterDiscount'] = false;
+  out['PrintStatus'] = 'NotSet';
+  out['EmailStatus'] = 'NotSet';
+  const email = contactEmail(contact);
+  if (email) out['BillEmail'] = { Address: email };
+  out['Balance'] = amount(remaining);
+  out['HomeBalance'] = amount(mulRate(remaining, cn.currencyRate));
+  out['RemainingCredit'] = amount(remaining);
+  return out;
+}
+
+/** A Payment: one Line per invoice paid and per credit memo applied. */
+export function toQboPayment(view: QboView, p: SbPayment): Json {
+  const lines: Json[] = [];
+  for (const a of p.allocations) lines.push({ Amount: amount(a.amount), LinkedTxn: [{ TxnId: a.invoiceId, TxnType: 'Invoice' } satisfies QboLinkedTxn] });
+  for (const l of p.creditNoteLinks) lines.push({ Amount: amount(l.amount), LinkedTxn: [{ TxnId: l.creditNoteId, TxnType: 'CreditMemo' } satisfies QboLinkedTxn] });
+  const out: Json = {
+    CustomerRef: { value: p.contactId, name: view.contactName(p.contactId) },
+    DepositToAccountRef: { value: '4', name: 'Undeposited Funds' },
+    TotalAmt: amount(p.amount),
+    UnappliedAmt: amount(QboView.unapplied(p)),
+    ProcessPayment: false,
+    domain: 'QBO',
+    sparse: false,
+    Id: p.id,
+    SyncToken: String(p.syncToken),
+    MetaData: metaData(view, p.createdAt, p.updatedAt),
+    TxnDate: p.date,
+    CurrencyRef: currencyRef(p.currency),
+    ExchangeRate: Number(p.currencyRate),
+  };
+  if (p.reference) out['PaymentRefNum'] = p.reference;
+  out['Line'] = lines;
+  return out;
+}
+
+/** A Customer. Deleted sandbox contacts show as inactive "Name (deleted)", as QBO does. */
+export function toQboCustomer(view: QboView, c: SbContact): Json {
+  const deleted = c.deletedAt !== null;
+  const displayName = deleted ? `${c.name} (deleted)` : c.name;
+  const balance = view.customerBalance(c.id);
+  const email = contactEmail(c);
+  const out: Json = { Taxable: false };
+  if (c.address) {
+    out['BillAddr'] = physicalAddress(c.id, c.address, 1);
+    out['ShipAddr'] = physicalAddress(c.id, c.address, 2);
+  }
+  Object.assign(out, {
+    Job: false,
+    BillWithParent: false,
+    Balance: amount(balance),
+    BalanceWithJobs: amount(balance),
+    CurrencyRef: currencyRef(c.currency),
+    PreferredDeliveryMethod: email ? 'Email' : 'Print',
+    IsProject: false,
+    domain: 'QBO',
+    sparse: false,
+    Id: c.id,
+    SyncToken: String(c.syncToken),
+    MetaData: metaData(view, c.createdAt ?? c.updatedAt, c.updatedAt),
+  });
+  if (c.firstName) out['GivenName'] = c.firstName;
+  if (c.lastName) out['FamilyName'] = c.lastName;
+  out['FullyQualifiedName'] = displayName;
+  if (!c.firstName && !c.lastName) out['CompanyName'] = c.name;
+  out['DisplayName'] = displayName;
+  out['PrintOnCheckName'] = c.name;
+  out['Active'] = c.status === 'ACTIVE' && !deleted;
+  if (c.phone) out['PrimaryPhone'] = { FreeFormNumber: c.phone };
+  if (email) out['PrimaryEmailAddr'] = { Address: email };
+  return out;
+}
+
+/** What CDC returns for a deleted transaction. */
+export function toQboDeleted(view: QboView, id: string, at: number): Json {
+  return { domain: 'QBO', status: 'Deleted', Id: id, MetaData: { LastUpdatedTime: view.dateTime(at) } };
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * CompanyInfo. Like QBO's, it carries no time zone: Finance.xsd declares an optional
+ * `DefaultTimeZone`, but published responses do not fill it, so the sandbox leaves it out
+ * (see README.md: Arcus keeps the zone in its own organisation settings).
+ */
+export function toQboCompanyInfo(view: QboView): Json {
+  const c = view.company;
+  return {
+    CompanyName: c.name,
+    LegalName: c.legalName,
+    CompanyAddr: { Id: '1', Country: c.countryCode },
+    CustomerCommunicationAddr: { Id: '1', Country: c.countryCode },
+    LegalAddr: { Id: '1', Country: c.countryCode },
+    PrimaryPhone: {},
+    CompanyStartDate: view.dateTime(c.createdAt).slice(0, 10),
+    FiscalYearStartMonth: MONTHS[0],
+    Country: c.countryCode,
+    Email: { Address: `accounts@${c.shortCode.toLowerCase() || 'company'}.example` },
+    WebAddr: {},
+    SupportedLanguages: 'en',
+    NameValue: [
+      { Name: 'NeoEnabled', Value: 'true' },
+      { Name: 'IsQbdtMigrated', Value: 'false' },
+      { Name: 'SubscriptionStatus', Value: 'PAID' },
+      { Name: 'OfferingSku', Value: 'QuickBooks Online Plus' },
+      { Name: 'PayrollFeature', Value: 'false' },
+      { Name: 'AccountantFeature', Value: 'false' },
+      { Name: 'IsPaymentsEnabled', Value: String(c.onlinePayments) },
+    ],
+    domain: 'QBO',
+    sparse: false,
+    Id: '1',
+    SyncToken: '0',
+    MetaData: metaData(view, c.createdAt, c.createdAt),
+  };
+}
+
+export function toQboPreferences(view: QboView): Json {
+  const c = view.company;
+  const multi = Object.keys(c.rates).some((k) => k !== c.baseCurrency);
+  return {
+    AccountingInfoPrefs: {
+      TrackDepartments: false,
+      DepartmentTerminology: 'Location',
+      ClassTrackingPerTxn: false,
+      ClassTrackingPerTxnLine: c.tracking.length > 0,
+      CustomerTerminology: 'Customers',
+    },
+    ProductAndServicesPrefs: { ForSales: true, ForPurchase: true },
+    SalesFormsPrefs: {
+      CustomField: [],
+      CustomTxnNumbers: true,
+      AllowDeposit: false,
+      AllowDiscount: false,
+      AllowEstimates: true,
+      ETransactionEnabledStatus: 'NotApplicable',
+      IPNSupportEnabled: false,
+      AllowServiceDate: false,
+      AllowShipping: false,
+      DefaultTerms: { value: '3', name: 'Net 30' },
+      AutoApplyCredit: true,
+      AutoApplyPayments: true,
+      ETransactionPaymentEnabled: c.onlinePayments,
+    },
+    EmailMessagesPrefs: {},
+    VendorAndPurchasesPrefs: { TrackingByCustomer: false, BillableExpenseTracking: false },
+    TimeTrackingPrefs: { UseServices: false, MarkTimeEntriesBillable: false },
+    TaxPrefs: { UsingSalesTax: false },
+    CurrencyPrefs: { MultiCurrencyEnabled: multi, HomeCurrency: { value: c.baseCurrency } },
+    ReportPrefs: { ReportBasis: 'Accrual', CalcAgingReportFromTxnDate: false },
+    OtherPrefs: {
+      NameValue: [
+        { Name: 'SalesFormsPrefs.DefaultCustomerMessage', Value: 'Thank you for your business and have a great day!' },
+        { Name: 'SalesFormsPrefs.UsingPriceLevels', Value: 'false' },
+      ],
+    },
+    domain: 'QBO',
+    sparse: false,
+    Id: '1',
+    SyncToken: '0',
+    MetaData: metaData(view, c.createdAt, c.createdAt),
+  };
+}
