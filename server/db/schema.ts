@@ -89,6 +89,12 @@ export const organisations = pgTable(
     /** Incremental-sync checkpoints per entity type, advanced only after a complete run. */
     syncState: jsonb('sync_state').notNull().default({}),
     lastSyncAt: timestamp('last_sync_at', { withTimezone: true }),
+    /** When the nightly sync is next due (set from the organisation's time zone and its slot). */
+    nextSyncAt: timestamp('next_sync_at', { withTimezone: true }),
+    /** Minute of the night (0–359 after 01:00 local) this organisation syncs, spread by hash. */
+    syncSlotMinute: integer('sync_slot_minute').notNull().default(0),
+    /** Why the organisation is not active, in words for the UI (e.g. disconnected in Xero). */
+    statusReason: text('status_reason'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -331,9 +337,27 @@ export const syncRuns = pgTable(
     apiCalls: integer('api_calls').notNull().default(0),
     errors: jsonb('errors').notNull().default([]),
     progress: integer('progress').notNull().default(0),
+    /** Where a deferred run resumes (entity, keyset position); the checkpoint moves only at the end. */
+    cursor: jsonb('cursor').notNull().default({}),
+    deferredUntil: timestamp('deferred_until', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [index('sync_runs_org_created_idx').on(t.organisationId, t.createdAt)],
+);
+
+/** Webhook events seen, so a redelivered event is processed once. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: id(),
+    provider: providerEnum('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    firmId: uuid('firm_id'),
+    organisationId: uuid('organisation_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    payload: jsonb('payload').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_events_provider_event_key').on(t.provider, t.eventId)],
 );
 
 /** Express sessions (infrastructure; scoped by the user inside `data`). */

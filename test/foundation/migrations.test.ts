@@ -22,6 +22,7 @@ const TABLES = [
   'sessions',
   'sync_runs',
   'users',
+  'webhook_events',
 ];
 
 async function checkSchema(database: Database) {

@@ -1,0 +1,54 @@
+/**
+ * What Arcus needs from a ledger, behind one interface per provider (integrations/xero,
+ * integrations/quickbooks). OAuth calls use endpoints from config; API calls go through the
+ * providers' SDKs with only the base URL changed. Every method throws LedgerError.
+ */
+import type { ProviderEndpoints } from './endpoints';
+import type { EntityType, IdentityClaims, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, Provider, Tenant, TokenSet } from './types';
+
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret: string;
+  endpoints: ProviderEndpoints;
+}
+
+export interface LedgerOAuth {
+  provider: Provider;
+  /** The authorization URL for connecting (or signing in, with signIn: true). */
+  consentUrl(params: { state: string; redirectUri: string; codeChallenge: string; nonce: string; signIn?: boolean }): string;
+  exchangeCode(params: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenSet>;
+  /** Rotates: the returned refresh token replaces the old one. invalid_grant → LedgerError('invalid_grant'). */
+  refresh(refreshToken: string): Promise<TokenSet>;
+  revoke(token: string): Promise<void>;
+  /** Xero: GET /connections. QuickBooks: the realm from the callback (passed in). */
+  tenants(accessToken: string, callback: { realmId?: string }): Promise<Tenant[]>;
+  /** Xero: DELETE /connections/{id}. QuickBooks: nothing beyond revoke. */
+  removeTenant(accessToken: string, tenant: Tenant): Promise<void>;
+  /** Verify an id_token's RS256 signature (JWKS), issuer, audience, expiry and nonce. */
+  verifyIdToken(idToken: string, nonce: string): Promise<IdentityClaims>;
+}
+
+/** A page of changes for one entity type. */
+export interface SyncPage<T> {
+  items: T[];
+  /** Deleted / voided ids reported separately (QuickBooks CDC). */
+  deletedIds: string[];
+}
+
+/** Where an incremental read starts; opaque to the sync engine beyond `since`. */
+export interface EntityCursor {
+  since: Date | null;
+}
+
+export interface LedgerApi {
+  provider: Provider;
+  /** API calls made through this client so far (for sync-run records and the bench). */
+  readonly calls: number;
+  organisation(): Promise<NormOrganisation>;
+  /** Changes since the cursor, in ledger-updated order, one page per yield. */
+  changes(entity: 'contacts', cursor: EntityCursor): AsyncIterable<SyncPage<NormContact>>;
+  changes(entity: 'invoices', cursor: EntityCursor): AsyncIterable<SyncPage<NormInvoice>>;
+  changes(entity: 'payments', cursor: EntityCursor): AsyncIterable<SyncPage<NormPayment>>;
+  changes(entity: 'creditNotes', cursor: EntityCursor): AsyncIterable<SyncPage<NormCreditNote>>;
+  changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>>;
+}

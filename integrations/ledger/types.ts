@@ -1,0 +1,143 @@
+/**
+ * The one normalised model both ledgers are mapped into. Amounts are exact decimal strings
+ * (as stored in numeric columns), dates are calendar dates, instants are Dates.
+ */
+import type { CalendarDate } from '../../server/domain/dates';
+
+export type Provider = 'xero' | 'quickbooks';
+export type Decimal = string;
+
+export interface NormEmail {
+  address: string;
+  name: string | null;
+  primary: boolean;
+  includeInEmails: boolean;
+}
+
+export interface NormPhone {
+  type: string;
+  number: string;
+}
+
+export interface NormAddress {
+  type: string;
+  line1: string;
+  city: string;
+  region: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface NormContact {
+  externalId: string;
+  name: string;
+  firstName: string | null;
+  lastName: string | null;
+  emails: NormEmail[];
+  phones: NormPhone[];
+  addresses: NormAddress[];
+  isCustomer: boolean;
+  status: 'active' | 'archived' | 'deleted';
+  ledgerUpdatedAt: Date | null;
+  raw: unknown;
+}
+
+export interface NormLine {
+  lineNo: number;
+  externalId: string | null;
+  description: string;
+  quantity: Decimal;
+  unitAmount: Decimal;
+  lineAmount: Decimal;
+  taxAmount: Decimal;
+  accountCode: string | null;
+  tracking: { name: string; option: string }[];
+}
+
+export type NormInvoiceStatus = 'draft' | 'submitted' | 'authorised' | 'paid' | 'voided' | 'deleted';
+
+export interface NormInvoice {
+  externalId: string;
+  contactExternalId: string;
+  number: string;
+  reference: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  currency: string;
+  currencyRate: Decimal;
+  subTotal: Decimal;
+  totalTax: Decimal;
+  total: Decimal;
+  amountDue: Decimal;
+  amountPaid: Decimal;
+  amountCredited: Decimal;
+  status: NormInvoiceStatus;
+  fullyPaidOn: CalendarDate | null;
+  url: string | null;
+  ledgerUpdatedAt: Date | null;
+  lines: NormLine[];
+  raw: unknown;
+}
+
+export interface NormPayment {
+  externalId: string;
+  contactExternalId: string | null;
+  date: CalendarDate;
+  currency: string;
+  currencyRate: Decimal;
+  amount: Decimal;
+  reference: string;
+  status: 'authorised' | 'deleted';
+  allocations: { invoiceExternalId: string; amount: Decimal; date: CalendarDate }[];
+  ledgerUpdatedAt: Date | null;
+  raw: unknown;
+}
+
+export interface NormCreditNote {
+  externalId: string;
+  contactExternalId: string;
+  number: string;
+  date: CalendarDate;
+  currency: string;
+  total: Decimal;
+  remainingCredit: Decimal;
+  status: 'draft' | 'submitted' | 'authorised' | 'paid' | 'voided' | 'deleted';
+  /** externalId: the ledger's allocation id, or a stable key the mapper derives. */
+  allocations: { externalId: string; invoiceExternalId: string; amount: Decimal; date: CalendarDate }[];
+  ledgerUpdatedAt: Date | null;
+  raw: unknown;
+}
+
+export type EntityType = 'contacts' | 'invoices' | 'payments' | 'creditNotes';
+export const ENTITY_TYPES: EntityType[] = ['contacts', 'invoices', 'payments', 'creditNotes'];
+
+export interface NormOrganisation {
+  externalId: string;
+  name: string;
+  baseCurrency: string;
+  /** IANA zone. */
+  timezone: string;
+  countryCode: string | null;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+  scopes: string[];
+  idToken: string | null;
+}
+
+export interface Tenant {
+  externalId: string;
+  name: string;
+  /** Xero's connection id (DELETE /connections/{id}); null for QuickBooks. */
+  providerConnectionId: string | null;
+}
+
+export interface IdentityClaims {
+  provider: Provider;
+  subject: string;
+  email: string;
+  name: string;
+}
