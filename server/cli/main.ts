@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   start: () => import('./commands/start'),
   worker: () => import('./commands/worker'),
   migrate: () => import('./commands/migrate'),
+  sandbox: () => import('./commands/sandbox'),
   bench: () => import('./commands/bench'),
   metrics: () => import('./commands/metrics'),
 };

@@ -1,0 +1,1 @@
+export { type AdminDeps, AdminError, adminRouter, toAdminError } from './router';
