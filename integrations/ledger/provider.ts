@@ -52,3 +52,11 @@ export interface LedgerApi {
   changes(entity: 'creditNotes', cursor: EntityCursor): AsyncIterable<SyncPage<NormCreditNote>>;
   changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>>;
 }
+
+/** Builds provider clients; implemented in integrations/ledger/factory.ts from config. */
+export interface LedgerFactory {
+  endpoints(provider: Provider): ProviderEndpoints;
+  /** null when the provider has no client credentials configured (and no sandbox). */
+  oauth(provider: Provider): LedgerOAuth | null;
+  api(provider: Provider, params: { accessToken: string; tenantId: string }): LedgerApi;
+}

@@ -1,0 +1,112 @@
+/**
+ * Ledger tokens: stored encrypted (AES-256-GCM, bound to the connection id), refreshed before
+ * expiry under a per-connection lock that also holds across processes (a PostgreSQL advisory
+ * lock), with concurrent refreshes in one process merged into one call. The rotated refresh
+ * token is stored in the same transaction that took the lock. Repeated `invalid_grant` marks
+ * the connection and its organisation `needs_reauth` with a reason in words.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { LedgerOAuth } from '../../integrations/ledger/provider';
+import { LedgerError } from '../../integrations/ledger/errors';
+import type { Provider, TokenSet } from '../../integrations/ledger/types';
+import type { Db } from '../db/client';
+import { connections, organisations } from '../db/schema';
+import { decryptToken, encryptToken } from '../security/token-crypto';
+
+/** Refresh when less than this is left on the access token. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+/** invalid_grant answers in a row before the connection needs a person to reconnect. */
+export const MAX_REFRESH_FAILURES = 2;
+
+export class ReauthRequiredError extends Error {
+  override name = 'ReauthRequiredError';
+}
+
+export interface TokenDeps {
+  db: Db;
+  key: Buffer;
+  oauth: (provider: Provider) => LedgerOAuth | null;
+  now?: () => number;
+}
+
+const PROVIDER_LABEL: Record<Provider, string> = { xero: 'Xero', quickbooks: 'QuickBooks' };
+
+export function sealTokens(key: Buffer, connectionId: string, tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>) {
+  return {
+    accessTokenEnc: encryptToken(key, tokens.accessToken, `${connectionId}:access`),
+    refreshTokenEnc: encryptToken(key, tokens.refreshToken, `${connectionId}:refresh`),
+  };
+}
+
+export function openTokens(key: Buffer, row: { id: string; accessTokenEnc: string; refreshTokenEnc: string }) {
+  return {
+    accessToken: decryptToken(key, row.accessTokenEnc, `${row.id}:access`),
+    refreshToken: decryptToken(key, row.refreshTokenEnc, `${row.id}:refresh`),
+  };
+}
+
+const inFlight = new Map<string, Promise<string>>();
+
+/**
+ * A usable access token for an organisation's connection, refreshing it first if it is close
+ * to expiry. Throws ReauthRequiredError when a person must reconnect.
+ */
+export async function accessTokenFor(deps: TokenDeps, organisationId: string): Promise<{ accessToken: string; connectionId: string; tenantId: string; provider: Provider }> {
+  const now = deps.now ?? Date.now;
+  const rows = await deps.db
+    .select({ c: connections, tenantId: organisations.externalId })
+    .from(connections)
+    .innerJoin(organisations, eq(organisations.id, connections.organisationId))
+    .where(eq(connections.organisationId, organisationId))
+    .limit(1);
+  const row = rows[0];
+  if (!row) throw new ReauthRequiredError('This organisation has no ledger connection.');
+  if (row.c.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
+  if (row.c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) {
+    return { accessToken: openTokens(deps.key, row.c).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
+  }
+  let pending = inFlight.get(row.c.id);
+  if (!pending) {
+    pending = refreshUnderLock(deps, row.c.id).finally(() => inFlight.delete(row.c.id));
+    inFlight.set(row.c.id, pending);
+  }
+  return { accessToken: await pending, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
+}
+
+async function refreshUnderLock(deps: TokenDeps, connectionId: string): Promise<string> {
+  const now = deps.now ?? Date.now;
+  let failure: LedgerError | null = null;
+  const token = await deps.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connection:${connectionId}`}))`);
+    // Re-read under the lock: another process may have refreshed while we waited.
+    const [c] = await tx.select().from(connections).where(eq(connections.id, connectionId));
+    if (!c) throw new ReauthRequiredError('The ledger connection was removed.');
+    if (c.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[c.provider]} access has to be renewed: reconnect this organisation.`);
+    const current = openTokens(deps.key, c);
+    if (c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) return current.accessToken;
+    const oauth = deps.oauth(c.provider);
+    if (!oauth) throw new ReauthRequiredError(`${PROVIDER_LABEL[c.provider]} is not configured on this Arcus server.`);
+    try {
+      const fresh = await oauth.refresh(current.refreshToken);
+      await tx
+        .update(connections)
+        .set({ ...sealTokens(deps.key, c.id, fresh), accessTokenExpiresAt: fresh.expiresAt, scopes: fresh.scopes.length ? fresh.scopes : c.scopes, refreshFailures: 0, lastError: null, updatedAt: new Date() })
+        .where(eq(connections.id, c.id));
+      return fresh.accessToken;
+    } catch (err) {
+      if (!(err instanceof LedgerError) || err.code !== 'invalid_grant') throw err;
+      failure = err;
+      const failures = c.refreshFailures + 1;
+      const giveUp = failures >= MAX_REFRESH_FAILURES;
+      const reason = `${PROVIDER_LABEL[c.provider]} refused to renew Arcus's access (the connection was revoked or expired). Reconnect to resume syncing.`;
+      await tx
+        .update(connections)
+        .set({ refreshFailures: failures, lastError: reason, status: giveUp ? 'needs_reauth' : 'active', updatedAt: new Date() })
+        .where(eq(connections.id, c.id));
+      if (giveUp) await tx.update(organisations).set({ status: 'needs_reauth', statusReason: reason, updatedAt: new Date() }).where(eq(organisations.id, c.organisationId));
+      return null;
+    }
+  });
+  if (token === null) throw new ReauthRequiredError((failure as LedgerError | null)?.message ?? 'The ledger refused to renew access.');
+  return token;
+}
