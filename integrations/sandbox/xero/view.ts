@@ -1,0 +1,116 @@
+/**
+ * A read-only view of one Xero organisation's ledger for the span of one request: the
+ * cross-references Xero embeds in its documents (an invoice's payments and credit notes, a
+ * contact's balances) indexed once, instead of scanned per document.
+ */
+import { createHash } from 'node:crypto';
+import { type CalendarDate, todayIn } from '../../../server/domain/dates';
+import type { Minor } from '../../../server/domain/money';
+import type { SbAllocation, SbCompany, SbContact, SbCreditNote, SbInvoice, SbPayment } from '../model';
+import type { SandboxStore } from '../store';
+
+export interface InvoicePayment {
+  payment: SbPayment;
+  allocation: SbAllocation;
+}
+
+export interface InvoiceCredit {
+  creditNote: SbCreditNote;
+  allocation: SbAllocation;
+}
+
+/** A uuid derived from names (tracking category/option ids, account ids). */
+export function stableUuid(...parts: string[]): string {
+  const h = createHash('sha1').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class LedgerView {
+  private paymentsIndex: Map<string, InvoicePayment[]> | null = null;
+  private creditsIndex: Map<string, InvoiceCredit[]> | null = null;
+  private balancesIndex: Map<string, { outstanding: Minor; overdue: Minor }> | null = null;
+
+  constructor(
+    readonly store: SandboxStore,
+    readonly company: SbCompany,
+  ) {}
+
+  /** Forget the indexes (after a write, before rendering what it changed). */
+  invalidate(): void {
+    this.paymentsIndex = null;
+    this.creditsIndex = null;
+    this.balancesIndex = null;
+  }
+
+  get now(): number {
+    return this.store.clock.peek();
+  }
+
+  /** Today in the organisation's time zone, on sandbox time. */
+  today(): CalendarDate {
+    return todayIn(this.company.timezone, new Date(this.now));
+  }
+
+  contact(id: string): SbContact | undefined {
+    const c = this.store.contacts.get(id);
+    return c && c.companyId === this.company.id ? c : undefined;
+  }
+
+  invoice(id: string): SbInvoice | undefined {
+    const inv = this.store.invoices.get(id);
+    return inv && inv.companyId === this.company.id ? inv : undefined;
+  }
+
+  creditNote(id: string): SbCreditNote | undefined {
+    const cn = this.store.creditNotes.get(id);
+    return cn && cn.companyId === this.company.id ? cn : undefined;
+  }
+
+  /** Live (not deleted) payments applied to an invoice. */
+  paymentsFor(invoiceId: string): InvoicePayment[] {
+    if (!this.paymentsIndex) {
+      this.paymentsIndex = new Map();
+      for (const p of this.store.list('payments', this.company.id)) {
+        if (p.status === 'DELETED') continue;
+        for (const a of p.allocations) {
+          const list = this.paymentsIndex.get(a.invoiceId) ?? [];
+          list.push({ payment: p, allocation: a });
+          this.paymentsIndex.set(a.invoiceId, list);
+        }
+      }
+    }
+    return this.paymentsIndex.get(invoiceId) ?? [];
+  }
+
+  /** Credit-note allocations to an invoice (from live credit notes). */
+  creditsFor(invoiceId: string): InvoiceCredit[] {
+    if (!this.creditsIndex) {
+      this.creditsIndex = new Map();
+      for (const cn of this.store.list('creditNotes', this.company.id)) {
+        if (cn.status === 'VOIDED' || cn.status === 'DELETED') continue;
+        for (const a of cn.allocations) {
+          const list = this.creditsIndex.get(a.invoiceId) ?? [];
+          list.push({ creditNote: cn, allocation: a });
+          this.creditsIndex.set(a.invoiceId, list);
+        }
+      }
+    }
+    return this.creditsIndex.get(invoiceId) ?? [];
+  }
+
+  /** Accounts-receivable balances per contact: outstanding and overdue amounts due. */
+  balances(contactId: string): { outstanding: Minor; overdue: Minor } {
+    if (!this.balancesIndex) {
+      this.balancesIndex = new Map();
+      const today = this.today();
+      for (const inv of this.store.list('invoices', this.company.id)) {
+        if (inv.status !== 'AUTHORISED' || inv.amountDue === 0) continue;
+        const b = this.balancesIndex.get(inv.contactId) ?? { outstanding: 0, overdue: 0 };
+        b.outstanding += inv.amountDue;
+        if (inv.dueDate !== null && inv.dueDate < today) b.overdue += inv.amountDue;
+        this.balancesIndex.set(inv.contactId, b);
+      }
+    }
+    return this.balancesIndex.get(contactId) ?? { outstanding: 0, overdue: 0 };
+  }
+}
