@@ -103,7 +103,7 @@ export function parseHistoryCsv(text: string): HistoryInvoice[] {
   const lines = text.split(/\r?\n/);
   const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
   const index = new Map<string, number>();
-  header.forEach((h, i) => index.set(h, i));
+  for (const [i, h] of header.entries()) index.set(h, i);
   for (const col of HISTORY_COLUMNS) {
     if (!index.has(col)) throw new CsvFormatError(1, col, 'missing from the header');
   }

@@ -7,5 +7,3 @@ declare module 'express-session' {
     firmId?: string;
   }
 }
-
-export {};

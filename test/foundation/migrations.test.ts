@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../server/db/client';
+import { type Database, queryRows } from '../../server/db/client';
 import { invoices, organisations } from '../../server/db/schema';
 import { createFirm, memoryDatabase, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -26,8 +26,8 @@ const TABLES = [
 ];
 
 async function checkSchema(database: Database) {
-  const rows = await database.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-  expect(rows.rows.map((r) => r.table_name)).toEqual(TABLES);
+  const rows = await queryRows<{ table_name: string }>(database.db, sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
+  expect(rows.map((r) => r.table_name)).toEqual(TABLES);
   // Migrating again is a no-op (the release step may run on every deploy).
   await database.migrate();
 
@@ -65,8 +65,8 @@ describe('migrations on PGlite', () => {
 describeWith('pg', 'migrations on PostgreSQL', () => {
   it('apply and give the full core model', async () => {
     const database = await testDatabase();
-    const version = await database.db.execute<{ server_version_num: string }>(sql`show server_version_num`);
-    expect(Number(version.rows[0]!.server_version_num)).toBeGreaterThanOrEqual(150000);
+    const version = await queryRows<{ server_version_num: string }>(database.db, sql`show server_version_num`);
+    expect(Number(version[0]!.server_version_num)).toBeGreaterThanOrEqual(150000);
     await checkSchema(database);
   });
 });
