@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   sandbox: () => import('./commands/sandbox'),
   bench: () => import('./commands/bench'),
   metrics: () => import('./commands/metrics'),
+  backtest: () => import('./commands/backtest'),
 };
 
 async function help(): Promise<void> {

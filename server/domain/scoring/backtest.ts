@@ -2,7 +2,7 @@ import type { CalendarDate } from '../dates';
 import { extractFeatures, type FeatureOptions } from './features';
 import type { ScoringInvoice } from './invoice';
 import { auc, brier, mae } from './metrics';
-import { compileModel, labelsOf, type ModelSpec, payDayBand, RECOMMENDED_SPEC, type ScoringModel, trainModel } from './model';
+import { compileModel, labelsOf, type ModelSpec, RECOMMENDED_SPEC, type ScoringModel, trainModel } from './model';
 
 /**
  * The backtest protocol (DESIGN.md, "Backtest protocol (scoring)"):
@@ -57,7 +57,7 @@ export function runBacktest(
   if (train.length === 0) throw new BacktestError(`no invoices settled before ${split} to train on`);
   if (test.length === 0) throw new BacktestError(`no settled invoices issued on or after ${split} to test on`);
 
-  const model = trainModel({ matrix, rows: train, late: labels.late, daysToSettle: labels.daysToSettle }, spec);
+  const model = trainModel({ matrix, rows: train, ...labels }, spec);
   const score = compileModel(model);
   const n = test.length;
   const y = new Uint8Array(n);
@@ -76,8 +76,7 @@ export function runBacktest(
     dm[t] = s.daysToSettle;
     pb[t] = s.baselineLate;
     db[t] = s.baselineDays;
-    const band = payDayBand(model, s.daysToSettle);
-    if (days[t]! >= band.low && days[t]! <= band.high) covered++;
+    if (days[t]! >= s.daysLow && days[t]! <= s.daysHigh) covered++;
   }
   return {
     split,

@@ -86,6 +86,7 @@ function linkOffset(loss: 'logloss' | 'l1', v: number): number {
 /**
  * Fit on a dense matrix `x` (n × columns.length, values already transformed). `offset`, if
  * given, holds each row's raw offset column value (a share for logloss, days for l1).
+ * With a `validation` set, `validationLoss[k]` is its mean loss after k trees (k = 0 … rounds).
  */
 export function fitBoosted(
   x: Float64Array,
@@ -93,7 +94,8 @@ export function fitBoosted(
   columns: Column[],
   options: BoostOptions,
   offset: { column: Column; values: Float64Array } | null = null,
-): BoostedModel {
+  validation: { x: Float64Array; y: ArrayLike<number>; offset: Float64Array | null } | null = null,
+): BoostedModel & { validationLoss: number[] } {
   const { loss } = options;
   const rounds = options.rounds ?? 100;
   const depth = options.depth ?? 2;
@@ -142,6 +144,23 @@ export function fitBoosted(
     }
   }
   for (let r = 0; r < n; r++) score[r]! += base;
+  const nv = validation ? validation.y.length : 0;
+  const vScore = new Float64Array(nv);
+  for (let r = 0; r < nv; r++) vScore[r] = base + (validation!.offset ? linkOffset(loss, validation!.offset[r]!) : 0);
+  const validationLoss: number[] = [];
+  const vLoss = () => {
+    let sum = 0;
+    for (let r = 0; r < nv; r++) {
+      const yv = validation!.y[r]!;
+      if (loss === 'l1') sum += Math.abs(yv - vScore[r]!);
+      else {
+        const p = Math.min(1 - 1e-12, Math.max(1e-12, sigmoid(vScore[r]!)));
+        sum -= yv ? Math.log(p) : Math.log(1 - p);
+      }
+    }
+    return sum / Math.max(1, nv);
+  };
+  if (validation) validationLoss.push(vLoss());
 
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
@@ -258,9 +277,21 @@ export function fitBoosted(
       }
       score[r]! += tree.value[node]!;
     }
+    if (validation) {
+      const vx = validation.x;
+      for (let r = 0; r < nv; r++) {
+        let node = 0;
+        while (tree.feature[node]! >= 0) {
+          const f = tree.feature[node]!;
+          node = vx[r * d + f]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+        }
+        vScore[r]! += tree.value[node]!;
+      }
+      validationLoss.push(vLoss());
+    }
     trees.push(tree);
   }
-  return { kind: 'boosted', loss, columns, offset: offset?.column ?? null, base, learningRate: lr, trees };
+  return { kind: 'boosted', loss, columns, offset: offset?.column ?? null, base, learningRate: lr, trees, validationLoss };
 }
 
 /** A compiled boosted model: scores raw feature rows (probability for logloss). */
@@ -269,38 +300,64 @@ export function compileBoosted(model: BoostedModel): (row: ArrayLike<number>) =>
   const off = model.offset ? resolveColumns([model.offset])[0]! : null;
   const d = cols.length;
   const x = new Float64Array(d);
-  // Flatten the trees into typed arrays for speed.
-  const starts: number[] = [];
-  const feat: number[] = [];
-  const thr: number[] = [];
-  const left: number[] = [];
-  const right: number[] = [];
-  const val: number[] = [];
-  for (const t of model.trees) {
-    const s = feat.length;
-    starts.push(s);
-    for (let i = 0; i < t.feature.length; i++) {
-      feat.push(t.feature[i]!);
-      thr.push(t.threshold[i]!);
-      left.push(t.left[i]! + s);
-      right.push(t.right[i]! + s);
-      val.push(t.value[i]!);
+  const trees = model.trees;
+  const T = trees.length;
+  // Every tree of depth ≤ 2 is packed as a complete tree: 3 split slots (root, left, right)
+  // and 4 leaves. A missing split becomes "always left" (threshold +∞) with both leaves equal.
+  const feat = new Int32Array(T * 3);
+  const thr = new Float64Array(T * 3).fill(Number.POSITIVE_INFINITY);
+  const leaf = new Float64Array(T * 4);
+  const pack = (t: number, tree: TreeNodes): boolean => {
+    const { feature, threshold, left, right, value } = tree;
+    if (feature[0]! < 0) {
+      leaf.fill(value[0]!, t * 4, t * 4 + 4);
+      return true;
     }
-  }
-  const F = Int32Array.from(feat);
-  const T = Float64Array.from(thr);
-  const L = Int32Array.from(left);
-  const R = Int32Array.from(right);
-  const V = Float64Array.from(val);
-  const S = Int32Array.from(starts);
+    feat[t * 3] = feature[0]!;
+    thr[t * 3] = threshold[0]!;
+    const kids = [left[0]!, right[0]!];
+    for (let k = 0; k < 2; k++) {
+      const node = kids[k]!;
+      const slot = t * 3 + 1 + k;
+      if (feature[node]! < 0) {
+        leaf[t * 4 + 2 * k] = value[node]!;
+        leaf[t * 4 + 2 * k + 1] = value[node]!;
+        continue;
+      }
+      const l = left[node]!;
+      const r = right[node]!;
+      if (feature[l]! >= 0 || feature[r]! >= 0) return false; // deeper than 2
+      feat[slot] = feature[node]!;
+      thr[slot] = threshold[node]!;
+      leaf[t * 4 + 2 * k] = value[l]!;
+      leaf[t * 4 + 2 * k + 1] = value[r]!;
+    }
+    return true;
+  };
+  const packed = trees.every((tree, t) => pack(t, tree));
   const logloss = model.loss === 'logloss';
-  return (row) => {
+  const start = (row: ArrayLike<number>) => {
     for (let j = 0; j < d; j++) x[j] = columnValue(row, cols[j]!);
-    let s = model.base + (off ? linkOffset(model.loss, row[off.index]!) : 0);
-    for (let t = 0; t < S.length; t++) {
-      let node = S[t]!;
-      while (F[node]! >= 0) node = x[F[node]!]! <= T[node]! ? L[node]! : R[node]!;
-      s += V[node]!;
+    return model.base + (off ? linkOffset(model.loss, row[off.index]!) : 0);
+  };
+  if (packed) {
+    return (row) => {
+      let s = start(row);
+      for (let t = 0, b = 0, q = 0; t < T; t++, b += 3, q += 4) {
+        // +!(x <= t): 0 = left, 1 = right, without a branch (and NaN goes right, as below).
+        const k = +!(x[feat[b]!]! <= thr[b]!);
+        const j = b + 1 + k;
+        s += leaf[q + 2 * k + +!(x[feat[j]!]! <= thr[j]!)]!;
+      }
+      return logloss ? sigmoid(s) : s;
+    };
+  }
+  return (row) => {
+    let s = start(row);
+    for (const tree of trees) {
+      let node = 0;
+      while (tree.feature[node]! >= 0) node = x[tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+      s += tree.value[node]!;
     }
     return logloss ? sigmoid(s) : s;
   };

@@ -1,9 +1,9 @@
 import { type CalendarDate, toDayNumber } from '../dates';
 import type { ScoringInvoice } from './invoice';
-import { RunningMedian } from './running-median';
+import { IntegerMedian, RunningMedian } from './running-median';
 
 /**
- * Features of an invoice as known on its issue date, computed in ONE chronological sweep.
+ * Features of an invoice as known on its issue date, computed in one chronological sweep.
  *
  * What "known on day D" means (D = the invoice's issue date):
  *  - the invoice's own fields;
@@ -13,8 +13,9 @@ import { RunningMedian } from './running-median';
  * Events of day D are applied after all invoices issued on D have been read, so nothing
  * that happens on the issue date itself (or later) reaches an invoice's features.
  *
- * Cost: O(n log n) — a counting sort of 4 events per invoice by (day, kind), then O(1) or
- * O(log n) work per event (running medians and a lazy min-heap of open due dates).
+ * Cost: O(n log n) — counting sorts by day and customer, a sort of each customer's events by
+ * (day, kind), then O(1) or O(log n) work per event (running medians, a lazy min-heap of
+ * open due dates). See `sweepFeatures` for the two passes.
  */
 
 export const FEATURE_NAMES = [
@@ -126,9 +127,9 @@ export function extractFeatures(invoices: readonly ScoringInvoice[], options: Fe
 }
 
 /**
- * Streaming form: `visit(i, row)` is called once per invoice (i = input index) in
- * chronological order with a reused buffer — score it or copy it before returning. Lets the
- * app score a million invoices without holding a million feature rows.
+ * Streaming form: `visit(i, row)` is called once per invoice (i = input index; the order of
+ * calls is unspecified) with a reused buffer — score it or copy it before returning. Lets
+ * the app score a million invoices without holding a million feature rows.
  */
 export function forEachFeatureRow(
   invoices: readonly ScoringInvoice[],
@@ -214,6 +215,67 @@ function monthOf(dayNumber: number): number {
   return mp < 10 ? mp + 3 : mp - 9;
 }
 
+/** Day number of 'YYYY-MM-DD' without Date objects or regexes (falls back to toDayNumber). */
+function dayOf(date: CalendarDate): number {
+  if (date.length === 10 && date.charCodeAt(4) === 45 && date.charCodeAt(7) === 45) {
+    const y = num4(date, 0);
+    const m = num2(date, 5);
+    const d = num2(date, 8);
+    if (y >= 0 && m >= 1 && m <= 12 && d >= 1 && d <= 28) {
+      // days_from_civil (proleptic Gregorian)
+      const yy = m <= 2 ? y - 1 : y;
+      const era = Math.floor(yy / 400);
+      const yoe = yy - era * 400;
+      const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+      const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+      return era * 146097 + doe - 719468;
+    }
+  }
+  return toDayNumber(date); // validates (days 29–31, malformed text)
+}
+
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+}
+function num2(s: string, i: number): number {
+  return digit(s, i) * 10 + digit(s, i + 1);
+}
+function num4(s: string, i: number): number {
+  return num2(s, i) * 100 + num2(s, i + 2);
+}
+
+/** Stable counting sort of 0…n−1 by integer keys in [0, range). */
+function countingOrder(n: number, range: number, key: (i: number) => number, within?: Int32Array): Int32Array {
+  const counts = new Int32Array(range + 1);
+  const src = within ?? Int32Array.from({ length: n }, (_, i) => i);
+  for (let j = 0; j < n; j++) counts[key(src[j]!) + 1]!++;
+  for (let b = 0; b < range; b++) counts[b + 1]! += counts[b]!;
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) out[counts[key(src[j]!)]!++] = src[j]!;
+  return out;
+}
+
+function lowerBound(a: ArrayLike<number>, length: number, v: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The sweep, in two passes that both honour "known at the start of day D":
+ *  1. firm-wide: settlements in date order give the firm rates (and each country's running
+ *     counts) as of the start of every day;
+ *  2. per customer: that customer's events sorted by (day, kind) — queries (issue dates)
+ *     first, then issues, due dates passing and settlements of that day — with the
+ *     customer's running state in local variables. Invoices are renumbered customer by
+ *     customer, so this pass reads memory sequentially (it is what makes 1M invoices fast).
+ */
 function sweepFeatures(
   invoices: readonly ScoringInvoice[],
   probes: readonly CustomerProbe[],
@@ -223,24 +285,17 @@ function sweepFeatures(
   const K = options.shrink ?? 5;
   const prior = options.prior ?? DEFAULT_PRIOR;
   const n = invoices.length;
-  const m = n + probes.length;
-  if (m === 0) return;
+  const P = probes.length;
+  if (n + P === 0) return;
 
-  // Day numbers (cached: many invoices share dates).
-  const dayCache = new Map<string, number>();
-  const day = (d: CalendarDate): number => {
-    let v = dayCache.get(d);
-    if (v === undefined) {
-      v = toDayNumber(d);
-      dayCache.set(d, v);
-    }
-    return v;
-  };
-  const issue = new Float64Array(m);
-  const due = new Float64Array(m);
-  const settle = new Float64Array(m).fill(Number.NaN);
-  const cust = new Int32Array(m);
-  const group = new Int32Array(m).fill(-1);
+  // 1. Invoices into typed arrays (input order).
+  const issue0 = new Float64Array(n);
+  const due0 = new Float64Array(n);
+  const settle0 = new Float64Array(n).fill(Number.NaN);
+  const cust0 = new Int32Array(n);
+  const group0 = new Int32Array(n).fill(-1);
+  const amount0 = new Float64Array(n);
+  const flags0 = new Uint8Array(n); // 1 = disputed, 2 = paperless
   const customerIndex = new Map<string, number>();
   const groupIndex = new Map<string, number>();
   const custOf = (id: string): number => {
@@ -255,146 +310,231 @@ function sweepFeatures(
   let maxDay = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const inv = invoices[i]!;
-    const a = day(inv.issueDate);
-    issue[i] = a;
-    due[i] = Math.max(a, day(inv.dueDate));
-    if (inv.settledDate !== null) settle[i] = Math.max(a, day(inv.settledDate));
-    cust[i] = custOf(inv.customerId);
+    const a = dayOf(inv.issueDate);
+    issue0[i] = a;
+    due0[i] = Math.max(a, dayOf(inv.dueDate));
+    let last = due0[i]!;
+    if (inv.settledDate !== null) {
+      settle0[i] = Math.max(a, dayOf(inv.settledDate));
+      last = Math.max(last, settle0[i]!);
+    }
+    cust0[i] = custOf(inv.customerId);
+    amount0[i] = inv.amount;
+    flags0[i] = (inv.disputed ? 1 : 0) | (inv.paperless ? 2 : 0);
     if (inv.countryCode !== undefined) {
       let g = groupIndex.get(inv.countryCode);
       if (g === undefined) {
         g = groupIndex.size;
         groupIndex.set(inv.countryCode, g);
       }
-      group[i] = g;
+      group0[i] = g;
     }
-    minDay = Math.min(minDay, a);
-    maxDay = Math.max(maxDay, due[i]!, Number.isNaN(settle[i]!) ? a : settle[i]!);
+    if (a < minDay) minDay = a;
+    if (last > maxDay) maxDay = last;
   }
-  for (let p = 0; p < probes.length; p++) {
-    const i = n + p;
-    const a = day(probes[p]!.date);
-    issue[i] = a;
-    due[i] = a;
-    cust[i] = custOf(probes[p]!.customerId);
-    minDay = Math.min(minDay, a);
-    maxDay = Math.max(maxDay, a);
+  const probeDay = new Float64Array(P);
+  const probeCust = new Int32Array(P);
+  for (let p = 0; p < P; p++) {
+    probeDay[p] = dayOf(probes[p]!.date);
+    probeCust[p] = custOf(probes[p]!.customerId);
+    minDay = Math.min(minDay, probeDay[p]!);
+    maxDay = Math.max(maxDay, probeDay[p]!);
   }
-
-  // Counting sort of events by (day, kind); stable in input order within a bucket.
   const span = maxDay - minDay + 1;
-  const buckets = span * 4;
-  const counts = new Int32Array(buckets + 1);
-  const keyOf = (d: number, kind: number) => (d - minDay) * 4 + kind;
-  const hasOverdue = (i: number) => i < n && (Number.isNaN(settle[i]!) || settle[i]! > due[i]!);
-  for (let i = 0; i < m; i++) {
-    counts[keyOf(issue[i]!, QUERY) + 1]!++;
-    if (i < n) {
-      counts[keyOf(issue[i]!, ISSUE) + 1]!++;
-      if (hasOverdue(i)) counts[keyOf(due[i]!, OVERDUE) + 1]!++;
-      if (!Number.isNaN(settle[i]!)) counts[keyOf(settle[i]!, SETTLE) + 1]!++;
-    }
-  }
-  for (let b = 0; b < buckets; b++) counts[b + 1]! += counts[b]!;
-  const total = counts[buckets]!;
-  const events = new Int32Array(total);
-  const kinds = new Uint8Array(total);
-  const place = (d: number, kind: number, i: number) => {
-    const pos = counts[keyOf(d, kind)]!++;
-    events[pos] = i;
-    kinds[pos] = kind;
-  };
-  for (let i = 0; i < m; i++) {
-    place(issue[i]!, QUERY, i);
-    if (i < n) {
-      place(issue[i]!, ISSUE, i);
-      if (hasOverdue(i)) place(due[i]!, OVERDUE, i);
-      if (!Number.isNaN(settle[i]!)) place(settle[i]!, SETTLE, i);
-    }
-  }
-
-  // Per-customer state.
   const C = customerIndex.size;
-  const cN = new Float64Array(C);
-  const cLate = new Float64Array(C);
-  const cSumDL = new Float64Array(C);
-  const cSumDTS = new Float64Array(C);
-  const cDisp = new Float64Array(C);
-  const cPaperless = new Float64Array(C);
-  const cNU = new Float64Array(C);
-  const cLateU = new Float64Array(C);
-  const cMedDTS: (RunningMedian | undefined)[] = new Array(C);
-  const cMedPD: (RunningMedian | undefined)[] = new Array(C);
-  const cMedPDU: (RunningMedian | undefined)[] = new Array(C);
-  const rW = new Float64Array(C);
-  const rWY = new Float64Array(C);
-  const rLast = new Float64Array(C);
-  const cSumPD = new Float64Array(C);
-  const tW = new Float64Array(C);
-  const tWT = new Float64Array(C);
-  const tWY = new Float64Array(C);
-  const tWTT = new Float64Array(C);
-  const tWTY = new Float64Array(C);
-  const tLast = new Float64Array(C);
-  const lastSettled = new Float64Array(C).fill(Number.NaN);
-  const firstIssue = new Float64Array(C).fill(Number.NaN);
-  const issuedCount = new Float64Array(C);
-  const sumLogAmount = new Float64Array(C);
-  const openCount = new Float64Array(C);
-  const openOverdue = new Float64Array(C);
-  const openAmount = new Float64Array(C);
-  const openHeap: (number[] | undefined)[] = new Array(C);
-  const disputeDays: (number[] | undefined)[] = new Array(C);
-  const disputeHead = new Int32Array(C);
-  const settled = new Uint8Array(n);
-  // Firm and group state.
-  let fN = 0;
-  let fLate = 0;
-  let fSumDL = 0;
-  let fSumDTS = 0;
-  let fDisp = 0;
-  let fPaperless = 0;
-  let fNU = 0;
-  let fLateU = 0;
-  const fMedDTS = new RunningMedian();
-  const fMedPD = new RunningMedian();
-  const fMedPDU = new RunningMedian();
-  const G = groupIndex.size;
-  const gN = new Float64Array(G);
-  const gLate = new Float64Array(G);
 
+  // 2. Firm-wide rates at the start of each day, from settlements in date order.
+  const settledIdx: number[] = [];
+  for (let i = 0; i < n; i++) if (!Number.isNaN(settle0[i]!)) settledIdx.push(i);
+  const bySettle = countingOrder(settledIdx.length, span, (j) => settle0[settledIdx[j]!]! - minDay);
+  const FIRM = 9; // fields per day
+  const firm = new Float64Array(span * FIRM);
+  const G = groupIndex.size;
+  const gDays: number[][] = Array.from({ length: G }, () => []);
+  const gLateCum: number[][] = Array.from({ length: G }, () => []);
+  {
+    let fN = 0;
+    let fLate = 0;
+    let fSumDL = 0;
+    let fSumDTS = 0;
+    let fDisp = 0;
+    let fPaperless = 0;
+    let fNU = 0;
+    let fLateU = 0;
+    const fMedDTS = new IntegerMedian();
+    const fMedPD = new IntegerMedian();
+    const fMedPDU = new IntegerMedian();
+    let j = 0;
+    for (let d = 0; d < span; d++) {
+      const o = d * FIRM;
+      const firmShare = fN > 0 ? fLate / fN : prior.lateShare;
+      const firmMedPD = fN > 0 ? fMedPD.median() : prior.pastDue;
+      firm[o] = firmShare;
+      firm[o + 1] = fN > 0 ? fSumDL / fN : prior.daysLate;
+      firm[o + 2] = fN > 0 ? fSumDTS / fN : prior.daysToSettle;
+      firm[o + 3] = fN > 0 ? fMedDTS.median() : prior.daysToSettle;
+      firm[o + 4] = firmMedPD;
+      firm[o + 5] = fNU > 0 ? fMedPDU.median() : firmMedPD;
+      firm[o + 6] = fN > 0 ? fDisp / fN : prior.disputeShare;
+      firm[o + 7] = fN > 0 ? fPaperless / fN : prior.paperlessShare;
+      firm[o + 8] = fNU > 0 ? fLateU / fNU : firmShare;
+      for (; j < bySettle.length; j++) {
+        const i = settledIdx[bySettle[j]!]!;
+        const s = settle0[i]!;
+        if (s - minDay !== d) break;
+        const pd = s - due0[i]!;
+        const isLate = pd > 0 ? 1 : 0;
+        fN++;
+        fLate += isLate;
+        fSumDL += Math.max(0, pd);
+        fSumDTS += s - issue0[i]!;
+        fMedDTS.push(s - issue0[i]!);
+        fMedPD.push(pd);
+        if (flags0[i]! & 2) fPaperless++;
+        if (flags0[i]! & 1) fDisp++;
+        else {
+          fNU++;
+          fLateU += isLate;
+          fMedPDU.push(pd);
+        }
+        const g = group0[i]!;
+        if (g >= 0) {
+          const cum = gLateCum[g]!;
+          gDays[g]!.push(s);
+          cum.push((cum.length > 0 ? cum[cum.length - 1]! : 0) + isLate);
+        }
+      }
+    }
+  }
+
+  // 3. Renumber invoices customer by customer (issue-date order within a customer).
+  const byIssue = countingOrder(n, span, (i) => issue0[i]! - minDay);
+  const order = countingOrder(n, C, (i) => cust0[i]!, byIssue); // k → input index
+  const custStart = new Int32Array(C + 1);
+  for (let i = 0; i < n; i++) custStart[cust0[i]! + 1]!++;
+  for (let c = 0; c < C; c++) custStart[c + 1]! += custStart[c]!;
+  const probeOrder = countingOrder(P, C, (p) => probeCust[p]!);
+  const probeStart = new Int32Array(C + 1);
+  for (let p = 0; p < P; p++) probeStart[probeCust[p]! + 1]!++;
+  for (let c = 0; c < C; c++) probeStart[c + 1]! += probeStart[c]!;
+  const issue = new Float64Array(n);
+  const due = new Float64Array(n);
+  const settle = new Float64Array(n);
+  const amount = new Float64Array(n);
+  const amountLog = new Float64Array(n);
+  const flags = new Uint8Array(n); // 1 = disputed, 2 = paperless
+  const group = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    issue[k] = issue0[i]!;
+    due[k] = due0[i]!;
+    settle[k] = settle0[i]!;
+    amount[k] = amount0[i]!;
+    amountLog[k] = Math.log1p(amount0[i]! / 100);
+    flags[k] = flags0[i]!;
+    group[k] = group0[i]!;
+  }
+
+  // 4. Per customer.
+  let maxEvents = 0;
+  for (let c = 0; c < C; c++) {
+    maxEvents = Math.max(maxEvents, 4 * (custStart[c + 1]! - custStart[c]!) + probeStart[c + 1]! - probeStart[c]!);
+  }
+  const keys = new Float64Array(maxEvents);
+  const settled = new Uint8Array(n);
+  const medDTS = new RunningMedian();
+  const medPD = new RunningMedian();
+  const medPDU = new RunningMedian();
+  const disputeDays: number[] = [];
+  const openHeap: number[] = [];
   const rLn2 = Math.LN2 / RECENCY_HALF_LIFE;
   const tLn2 = Math.LN2 / TREND_HALF_LIFE;
   const row = new Float64Array(FEATURE_COUNT);
 
-  for (let e = 0; e < total; e++) {
-    const i = events[e]!;
-    const c = cust[i]!;
-    switch (kinds[e]) {
-      case QUERY: {
-        const D = issue[i]!;
-        const nc = cN[c]!;
-        const firmShare = fN > 0 ? fLate / fN : prior.lateShare;
-        const firmMeanDL = fN > 0 ? fSumDL / fN : prior.daysLate;
-        const firmMeanDTS = fN > 0 ? fSumDTS / fN : prior.daysToSettle;
-        const firmMedDTS = fN > 0 ? fMedDTS.median() : prior.daysToSettle;
-        const firmMedPD = fN > 0 ? fMedPD.median() : prior.pastDue;
-        const firmMedPDU = fNU > 0 ? fMedPDU.median() : firmMedPD;
-        const firmDisp = fN > 0 ? fDisp / fN : prior.disputeShare;
-        const firmPaperless = fN > 0 ? fPaperless / fN : prior.paperlessShare;
-        const firmShareU = fNU > 0 ? fLateU / fNU : firmShare;
-        const terms = due[i]! - D;
-        // Own fields (zero for a customer probe).
-        if (i < n) {
-          const inv = invoices[i]!;
-          const amountLog = Math.log1p(inv.amount / 100);
-          row[F.amountLog] = amountLog;
+  for (let c = 0; c < C; c++) {
+    const s0 = custStart[c]!;
+    const nInv = custStart[c + 1]! - s0;
+    const p0 = probeStart[c]!;
+    const nProbe = probeStart[c + 1]! - p0;
+    // Local event keys: ((day − minDay)·4 + kind)·R + ref, ref < R (invoice offset, or
+    // nInv + probe offset). Sorting the keys orders events by (day, kind, ref).
+    let R = 1;
+    while (R < nInv + nProbe) R *= 2;
+    let ne = 0;
+    for (let j = 0; j < nInv; j++) {
+      const k = s0 + j;
+      const base = (issue[k]! - minDay) * 4;
+      keys[ne++] = (base + QUERY) * R + j;
+      keys[ne++] = (base + ISSUE) * R + j;
+      const st = settle[k]!;
+      if (Number.isNaN(st) || st > due[k]!) keys[ne++] = ((due[k]! - minDay) * 4 + OVERDUE) * R + j;
+      if (!Number.isNaN(st)) keys[ne++] = ((st - minDay) * 4 + SETTLE) * R + j;
+    }
+    for (let q = 0; q < nProbe; q++) keys[ne++] = ((probeDay[probeOrder[p0 + q]!]! - minDay) * 4 + QUERY) * R + nInv + q;
+    const ev = keys.subarray(0, ne).sort();
+
+    let cN = 0;
+    let cLate = 0;
+    let cSumDL = 0;
+    let cSumDTS = 0;
+    let cSumPD = 0;
+    let cDisp = 0;
+    let cPaperless = 0;
+    let cNU = 0;
+    let cLateU = 0;
+    let rW = 0;
+    let rWY = 0;
+    let rLast = 0;
+    let tW = 0;
+    let tWT = 0;
+    let tWY = 0;
+    let tWTT = 0;
+    let tWTY = 0;
+    let tLast = 0;
+    let lastSettled = 0;
+    let firstIssue = 0;
+    let issuedCount = 0;
+    let sumLogAmount = 0;
+    let openCount = 0;
+    let openOverdue = 0;
+    let openAmount = 0;
+    let disputeHead = 0;
+    medDTS.clear();
+    medPD.clear();
+    medPDU.clear();
+    disputeDays.length = 0;
+    openHeap.length = 0;
+
+    for (let e = 0; e < ne; e++) {
+      const key = ev[e]!;
+      const ref = key % R;
+      const dk = (key - ref) / R;
+      const kind = dk % 4;
+      const day = (dk - kind) / 4 + minDay;
+      const isProbe = ref >= nInv;
+      const k = isProbe ? -1 : s0 + ref;
+      if (kind === QUERY) {
+        const D = day;
+        const f = (D - minDay) * FIRM;
+        const firmShare = firm[f]!;
+        const firmMeanDL = firm[f + 1]!;
+        const firmMeanDTS = firm[f + 2]!;
+        const firmMedDTS = firm[f + 3]!;
+        const firmMedPD = firm[f + 4]!;
+        const firmMedPDU = firm[f + 5]!;
+        const firmDisp = firm[f + 6]!;
+        const firmPaperless = firm[f + 7]!;
+        const firmShareU = firm[f + 8]!;
+        const terms = isProbe ? 0 : due[k]! - D;
+        if (!isProbe) {
+          const own = amountLog[k]!;
+          row[F.amountLog] = own;
           row[F.termsDays] = terms;
-          row[F.disputed] = inv.disputed ? 1 : 0;
-          row[F.paperless] = inv.paperless ? 1 : 0;
+          row[F.disputed] = flags[k]! & 1;
+          row[F.paperless] = (flags[k]! >> 1) & 1;
           row[F.issueWeekday] = (((D + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
           row[F.issueMonth] = monthOf(D);
-          row[F.amountVsTypical] = issuedCount[c]! > 0 ? amountLog - sumLogAmount[c]! / issuedCount[c]! : 0;
+          row[F.amountVsTypical] = issuedCount > 0 ? own - sumLogAmount / issuedCount : 0;
         } else {
           row[F.amountLog] = 0;
           row[F.termsDays] = 0;
@@ -404,148 +544,109 @@ function sweepFeatures(
           row[F.issueMonth] = 0;
           row[F.amountVsTypical] = 0;
         }
+        const nc = cN;
         row[F.histCount] = nc;
-        row[F.histLateCount] = cLate[c]!;
-        row[F.histLateShare] = (cLate[c]! + K * firmShare) / (nc + K);
-        row[F.histLateShareUndisputed] = (cLateU[c]! + K * firmShareU) / (cNU[c]! + K);
-        row[F.histMeanDaysLate] = nc > 0 ? cSumDL[c]! / nc : 0;
-        row[F.histMeanDaysLateShrunk] = (cSumDL[c]! + K * firmMeanDL) / (nc + K);
-        const medPD = nc > 0 ? cMedPD[c]!.median() : firmMedPD;
-        const medPDU = cNU[c]! > 0 ? cMedPDU[c]!.median() : nc > 0 ? medPD : firmMedPDU;
-        row[F.histMedianPastDue] = medPD;
-        row[F.histMedianPastDueUndisputed] = medPDU;
-        const medDTS = nc > 0 ? cMedDTS[c]!.median() : firmMedDTS;
-        row[F.histMedianDaysToSettle] = medDTS;
-        row[F.histMedianDaysToSettleShrunk] = (nc * medDTS + DAYS_SHRINK * firmMedDTS) / (nc + DAYS_SHRINK);
-        row[F.histMeanDaysToSettleShrunk] = (cSumDTS[c]! + DAYS_SHRINK * firmMeanDTS) / (nc + DAYS_SHRINK);
+        row[F.histLateCount] = cLate;
+        row[F.histLateShare] = (cLate + K * firmShare) / (nc + K);
+        row[F.histLateShareUndisputed] = (cLateU + K * firmShareU) / (cNU + K);
+        row[F.histMeanDaysLate] = nc > 0 ? cSumDL / nc : 0;
+        row[F.histMeanDaysLateShrunk] = (cSumDL + K * firmMeanDL) / (nc + K);
+        const mPD = nc > 0 ? medPD.median() : firmMedPD;
+        const mPDU = cNU > 0 ? medPDU.median() : nc > 0 ? mPD : firmMedPDU;
+        row[F.histMedianPastDue] = mPD;
+        row[F.histMedianPastDueUndisputed] = mPDU;
+        const mDTS = nc > 0 ? medDTS.median() : firmMedDTS;
+        row[F.histMedianDaysToSettle] = mDTS;
+        row[F.histMedianDaysToSettleShrunk] = (nc * mDTS + DAYS_SHRINK * firmMedDTS) / (nc + DAYS_SHRINK);
+        row[F.histMeanDaysToSettleShrunk] = (cSumDTS + DAYS_SHRINK * firmMeanDTS) / (nc + DAYS_SHRINK);
         if (nc > 0) {
-          const meanPD = cSumPD[c]! / nc;
-          const decay = Math.exp(-rLn2 * (D - rLast[c]!));
-          row[F.histRecentPastDue] = (rWY[c]! * decay + meanPD) / (rW[c]! * decay + 1);
+          const decay = Math.exp(-rLn2 * (D - rLast));
+          row[F.histRecentPastDue] = (rWY * decay + cSumPD / nc) / (rW * decay + 1);
         } else row[F.histRecentPastDue] = firmMedPD;
-        row[F.histTrendPerQuarter] = trendSlope(c, nc, K);
-        row[F.histDisputeShare] = (cDisp[c]! + K * firmDisp) / (nc + K);
-        const dd = disputeDays[c];
-        if (dd) {
-          let h = disputeHead[c]!;
-          while (h < dd.length && dd[h]! < D - 365) h++;
-          disputeHead[c] = h;
-          row[F.histDisputesLastYear] = dd.length - h;
-        } else row[F.histDisputesLastYear] = 0;
-        row[F.histPaperlessShare] = nc > 0 ? cPaperless[c]! / nc : firmPaperless;
-        row[F.daysSinceLastSettled] = nc > 0 ? Math.min(CAP_SINCE, D - lastSettled[c]!) : CAP_SINCE;
-        row[F.expectedDaysToSettle] = terms + medPDU;
-        row[F.tenureDays] = issuedCount[c]! > 0 ? Math.min(CAP_TENURE, D - firstIssue[c]!) : 0;
-        row[F.openCount] = openCount[c]!;
-        row[F.openOverdueCount] = openOverdue[c]!;
-        let maxOverdue = 0;
-        const heap = openHeap[c];
-        if (heap) {
-          while (heap.length > 0 && settled[heap[0]!]) heapPop(heap, due);
-          if (heap.length > 0) maxOverdue = Math.max(0, D - due[heap[0]!]!);
+        let trend = 0;
+        if (nc >= 3) {
+          // Ratios of decayed sums do not depend on the common decay to the query day.
+          const mt = tWT / tW;
+          const varT = tWTT / tW - mt * mt;
+          if (varT >= (30 / QUARTER) ** 2) {
+            const slope = (tWTY / tW - mt * (tWY / tW)) / varT;
+            trend = Math.max(-30, Math.min(30, slope)) * (nc / (nc + K));
+          }
         }
-        row[F.maxDaysOverdue] = maxOverdue;
-        row[F.openAmountLog] = Math.log1p(Math.max(0, openAmount[c]!) / 100);
+        row[F.histTrendPerQuarter] = trend;
+        row[F.histDisputeShare] = (cDisp + K * firmDisp) / (nc + K);
+        while (disputeHead < disputeDays.length && disputeDays[disputeHead]! < D - 365) disputeHead++;
+        row[F.histDisputesLastYear] = disputeDays.length - disputeHead;
+        row[F.histPaperlessShare] = nc > 0 ? cPaperless / nc : firmPaperless;
+        row[F.daysSinceLastSettled] = nc > 0 ? Math.min(CAP_SINCE, D - lastSettled) : CAP_SINCE;
+        row[F.expectedDaysToSettle] = terms + mPDU;
+        row[F.tenureDays] = issuedCount > 0 ? Math.min(CAP_TENURE, D - firstIssue) : 0;
+        row[F.openCount] = openCount;
+        row[F.openOverdueCount] = openOverdue;
+        while (openHeap.length > 0 && settled[openHeap[0]!]) heapPop(openHeap, due);
+        row[F.maxDaysOverdue] = openHeap.length > 0 ? Math.max(0, D - due[openHeap[0]!]!) : 0;
+        row[F.openAmountLog] = Math.log1p(Math.max(0, openAmount) / 100);
         row[F.firmLateShare] = firmShare;
         row[F.firmMeanDaysLate] = firmMeanDL;
         row[F.firmMedianDaysToSettle] = firmMedDTS;
-        const g = group[i]!;
-        row[F.groupLateShare] = g >= 0 ? (gLate[g]! + GROUP_SHRINK * firmShare) / (gN[g]! + GROUP_SHRINK) : firmShare;
-        visit(i, row);
-        break;
-      }
-      case ISSUE: {
-        const a = issue[i]!;
-        if (issuedCount[c] === 0) firstIssue[c] = a;
-        issuedCount[c]!++;
-        sumLogAmount[c]! += Math.log1p(invoices[i]!.amount / 100);
-        openCount[c]!++;
-        openAmount[c]! += invoices[i]!.amount;
-        let heap = openHeap[c];
-        if (!heap) {
-          heap = [];
-          openHeap[c] = heap;
-        }
-        heapPush(heap, i, due);
-        break;
-      }
-      case OVERDUE:
-        openOverdue[c]!++;
-        break;
-      case SETTLE: {
-        const s = settle[i]!;
-        const inv = invoices[i]!;
-        const pd = s - due[i]!; // signed days past due
+        const g = isProbe ? -1 : group[k]!;
+        if (g >= 0) {
+          const gn = lowerBound(gDays[g]!, gDays[g]!.length, D);
+          const gl = gn > 0 ? gLateCum[g]![gn - 1]! : 0;
+          row[F.groupLateShare] = (gl + GROUP_SHRINK * firmShare) / (gn + GROUP_SHRINK);
+        } else row[F.groupLateShare] = firmShare;
+        visit(isProbe ? n + probeOrder[p0 + ref - nInv]! : order[k]!, row);
+      } else if (kind === ISSUE) {
+        if (issuedCount === 0) firstIssue = day;
+        issuedCount++;
+        sumLogAmount += amountLog[k]!;
+        openCount++;
+        openAmount += amount[k]!;
+        heapPush(openHeap, k, due);
+      } else if (kind === OVERDUE) {
+        openOverdue++;
+      } else {
+        const s = day;
+        const disputed = flags[k]! & 1;
+        const pd = s - due[k]!; // signed days past due
         const isLate = pd > 0 ? 1 : 0;
-        const dl = Math.max(0, pd);
-        const dts = s - issue[i]!;
-        settled[i] = 1;
-        openCount[c]!--;
-        openAmount[c]! -= inv.amount;
-        if (isLate) openOverdue[c]!--;
-        cN[c]!++;
-        cLate[c]! += isLate;
-        cSumDL[c]! += dl;
-        cSumDTS[c]! += dts;
-        cSumPD[c]! += pd;
-        if (inv.paperless) cPaperless[c]!++;
-        (cMedDTS[c] ??= new RunningMedian()).push(dts);
-        (cMedPD[c] ??= new RunningMedian()).push(pd);
-        if (inv.disputed) {
-          cDisp[c]!++;
-          (disputeDays[c] ??= []).push(s);
+        const dts = s - issue[k]!;
+        settled[k] = 1;
+        openCount--;
+        openAmount -= amount[k]!;
+        if (isLate) openOverdue--;
+        cN++;
+        cLate += isLate;
+        cSumDL += Math.max(0, pd);
+        cSumDTS += dts;
+        cSumPD += pd;
+        if (flags[k]! & 2) cPaperless++;
+        medDTS.push(dts);
+        medPD.push(pd);
+        if (disputed) {
+          cDisp++;
+          disputeDays.push(s);
         } else {
-          cNU[c]!++;
-          cLateU[c]! += isLate;
-          (cMedPDU[c] ??= new RunningMedian()).push(pd);
+          cNU++;
+          cLateU += isLate;
+          medPDU.push(pd);
         }
         // Recency-weighted mean of days past due.
-        const rd = cN[c] === 1 ? 0 : Math.exp(-rLn2 * (s - rLast[c]!));
-        rW[c] = rW[c]! * rd + 1;
-        rWY[c] = rWY[c]! * rd + pd;
-        rLast[c] = s;
+        const rd = cN === 1 ? 0 : Math.exp(-rLn2 * (s - rLast));
+        rW = rW * rd + 1;
+        rWY = rWY * rd + pd;
+        rLast = s;
         // Recency-weighted regression of days past due on settlement time (in quarters).
-        const td = cN[c] === 1 ? 0 : Math.exp(-tLn2 * (s - tLast[c]!));
+        const td = cN === 1 ? 0 : Math.exp(-tLn2 * (s - tLast));
         const t = (s - minDay) / QUARTER;
-        tW[c] = tW[c]! * td + 1;
-        tWT[c] = tWT[c]! * td + t;
-        tWY[c] = tWY[c]! * td + pd;
-        tWTT[c] = tWTT[c]! * td + t * t;
-        tWTY[c] = tWTY[c]! * td + t * pd;
-        tLast[c] = s;
-        lastSettled[c] = s;
-        fN++;
-        fLate += isLate;
-        fSumDL += dl;
-        fSumDTS += dts;
-        fMedDTS.push(dts);
-        fMedPD.push(pd);
-        if (inv.paperless) fPaperless++;
-        if (inv.disputed) fDisp++;
-        else {
-          fNU++;
-          fLateU += isLate;
-          fMedPDU.push(pd);
-        }
-        const g = group[i]!;
-        if (g >= 0) {
-          gN[g]!++;
-          gLate[g]! += isLate;
-        }
-        break;
+        tW = tW * td + 1;
+        tWT = tWT * td + t;
+        tWY = tWY * td + pd;
+        tWTT = tWTT * td + t * t;
+        tWTY = tWTY * td + t * pd;
+        tLast = s;
+        lastSettled = s;
       }
     }
-  }
-
-  function trendSlope(c: number, nc: number, k: number): number {
-    if (nc < 3) return 0;
-    // Ratios of decayed sums do not depend on the common decay factor to the query day.
-    const w = tW[c]!;
-    const mt = tWT[c]! / w;
-    const varT = tWTT[c]! / w - mt * mt;
-    if (varT < (30 / QUARTER) ** 2) return 0; // less than a month of spread: no trend
-    const cov = tWTY[c]! / w - mt * (tWY[c]! / w);
-    const slope = cov / varT;
-    return Math.max(-30, Math.min(30, slope)) * (nc / (nc + k));
   }
 }

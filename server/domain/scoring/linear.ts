@@ -3,11 +3,13 @@ import { type Column, columnValue, type ResolvedColumn, resolveColumns } from '.
 /**
  * Linear models on standardised inputs, fitted exactly (no randomness):
  *  - logistic regression with an L2 penalty by Newton–Raphson / IRLS;
- *  - ridge least squares (a linear regression of days to settle).
+ *  - ridge least squares (a linear regression of days to settle);
+ *  - least absolute deviations (median regression, by iteratively reweighted least squares
+ *    with weights 1/max(|residual|, 0.5)), the loss MAE rewards.
  * The intercept is not penalised.
  */
 export interface LinearModel {
-  kind: 'logistic' | 'ridge';
+  kind: 'logistic' | 'ridge' | 'lad';
   columns: Column[];
   mean: number[];
   scale: number[];
@@ -68,7 +70,7 @@ function standardise(x: Float64Array, n: number, d: number): { mean: number[]; s
  * say — see `gather`). `y` is 0/1 for logistic, a number for ridge.
  */
 export function fitLinear(
-  kind: 'logistic' | 'ridge',
+  kind: 'logistic' | 'ridge' | 'lad',
   x: Float64Array,
   y: ArrayLike<number>,
   columns: Column[],
@@ -88,6 +90,11 @@ export function fitLinear(
     theta[0] = Math.log(rate / (1 - rate));
   }
   const iterations = kind === 'ridge' ? 1 : maxIterations;
+  if (kind === 'lad') {
+    // Start from the median so the first reweighting is sensible.
+    const ys = Float64Array.from({ length: n }, (_, r) => y[r]!).sort();
+    theta[0] = n > 0 ? ys[Math.floor((n - 1) / 2)]! : 0;
+  }
   const hess = new Float64Array(p * p);
   const grad = new Float64Array(p);
   const xi = new Float64Array(p);
@@ -105,12 +112,16 @@ export function fitLinear(
         const mu = 1 / (1 + Math.exp(-eta));
         w = Math.max(mu * (1 - mu), 1e-10);
         resid = y[r]! - mu;
+      } else if (kind === 'lad') {
+        resid = y[r]! - eta;
+        w = 1 / Math.max(Math.abs(resid), 0.5);
       } else {
         w = 1;
         resid = y[r]! - eta;
       }
+      const gr = kind === 'lad' ? w * resid : resid;
       for (let a = 0; a < p; a++) {
-        grad[a]! += resid * xi[a]!;
+        grad[a]! += gr * xi[a]!;
         const wa = w * xi[a]!;
         for (let b = 0; b <= a; b++) hess[a * p + b]! += wa * xi[b]!;
       }
@@ -127,7 +138,7 @@ export function fitLinear(
       theta[j]! += step[j]!;
       biggest = Math.max(biggest, Math.abs(step[j]!));
     }
-    if (biggest < 1e-10) break;
+    if (biggest < (kind === 'lad' ? 1e-6 : 1e-10)) break;
   }
   return { kind, columns, mean, scale, weights: Array.from(theta.subarray(1)), intercept: theta[0]!, l2 };
 }

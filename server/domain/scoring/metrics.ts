@@ -65,7 +65,13 @@ export function median(values: Numbers): number {
 export function quantile(values: Numbers, q: number): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
+  let sorted = values;
+  for (let i = 1; i < n; i++) {
+    if (values[i]! < values[i - 1]!) {
+      sorted = Float64Array.from(values).sort();
+      break;
+    }
+  }
   const pos = (n - 1) * Math.min(1, Math.max(0, q));
   const lo = Math.floor(pos);
   const hi = Math.min(n - 1, lo + 1);

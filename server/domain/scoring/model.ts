@@ -1,8 +1,8 @@
-import { addDays, type CalendarDate, diffDays } from '../dates';
+import { addDays, type CalendarDate, toDayNumber } from '../dates';
 import { type BaselineModel, baselineDays, baselineLate, fitBaseline } from './baseline';
 import { type BoostedModel, compileBoosted, fitBoosted } from './boosting';
 import { type Column, gather, resolveColumns } from './columns';
-import { extractFeatures, F, type FeatureMatrix, type FeatureOptions, forEachFeatureRow } from './features';
+import { extractFeatures, F, type FeatureMatrix, type FeatureName, type FeatureOptions, forEachFeatureRow } from './features';
 import { daysToSettle, isLate, type ScoringInvoice } from './invoice';
 import { compileLinear, fitLinear, type LinearModel } from './linear';
 import { quantile } from './metrics';
@@ -13,28 +13,44 @@ import { quantile } from './metrics';
  * it, `compileModel` it). See docs/decisions/003-scoring-method.md for how the methods
  * were chosen.
  */
-export type LateMethod = 'baseline' | 'logistic' | 'boosted';
-export type DaysMethod = 'baseline' | 'shrunk-median' | 'linear' | 'boosted';
-export const LATE_METHODS: readonly LateMethod[] = ['baseline', 'logistic', 'boosted'];
-export const DAYS_METHODS: readonly DaysMethod[] = ['baseline', 'shrunk-median', 'linear', 'boosted'];
+export type LateMethod = 'baseline' | 'logistic' | 'boosted' | 'days-distribution' | 'blend';
+export type DaysMethod = 'baseline' | 'shrunk-median' | 'linear' | 'lad' | 'boosted';
+export const LATE_METHODS: readonly LateMethod[] = ['baseline', 'logistic', 'boosted', 'days-distribution', 'blend'];
+export const DAYS_METHODS: readonly DaysMethod[] = ['baseline', 'shrunk-median', 'linear', 'lad', 'boosted'];
 
 export interface ModelSpec {
+  /**
+   * P(late): the protocol baseline; L2 logistic regression; boosted depth-2 trees on log
+   * loss; or read off the days model — P(predicted days + residual > terms), the residual
+   * drawn from the training residuals; or 'blend', the mean of 'boosted' and
+   * 'days-distribution'.
+   */
   late: LateMethod;
+  /**
+   * Days to settle: the baseline; the customer median shrunk toward the firm median
+   * (1 pseudo-invoice); ridge or least-absolute-deviation linear regression; boosted
+   * depth-2 trees on absolute loss.
+   */
   days: DaysMethod;
   /** Use the invoice's own Disputed flag as an input (history dispute counts are always used). */
   useDisputed: boolean;
-  /** Boosted models start from the shrunk customer rate / median instead of a constant. */
+  /** Boosted models start from the shrunk customer rate / expected days instead of a constant. */
   boostFromPrior: boolean;
-  rounds: number;
+  /**
+   * Boosting rounds, or 'auto': chosen on a time-ordered hold-out inside the training set
+   * (train on what settled before the last quarter of training issue dates, validate on the
+   * invoices issued in that quarter), then refitted on the whole training set.
+   */
+  rounds: number | 'auto';
 }
 
 /** The method the CLI and the app use (chosen by measurement, decision record 003). */
 export const RECOMMENDED_SPEC: Readonly<ModelSpec> = {
-  late: 'logistic',
-  days: 'boosted',
+  late: 'blend',
+  days: 'lad',
   useDisputed: true,
-  boostFromPrior: true,
-  rounds: 100,
+  boostFromPrior: false,
+  rounds: 'auto',
 };
 
 export interface ScoringModel {
@@ -43,10 +59,24 @@ export interface ScoringModel {
   baseline: BaselineModel;
   late: LinearModel | BoostedModel | null;
   days: LinearModel | BoostedModel | null;
-  /** Quantiles of (actual − predicted) days to settle on the training set. */
-  residual: { p10: number; p50: number; p90: number };
+  /**
+   * Training residuals (actual − predicted days to settle) by how much history the customer
+   * had: percentiles 0…100 per bucket. They give the pay-date band (10th–90th) and the
+   * 'days-distribution' P(late). A bucket applies from `minHistory` settled invoices up.
+   */
+  residuals: ResidualBucket[];
   nTrain: number;
 }
+
+export interface ResidualBucket {
+  minHistory: number;
+  n: number;
+  percentiles: number[];
+}
+
+/** History-count buckets for residuals; a bucket with fewer rows uses all residuals. */
+const RESIDUAL_BUCKETS = [0, 1, 3, 6, 12];
+const MIN_BUCKET_ROWS = 40;
 
 /** Inputs of the P(late) models. */
 export function lateColumns(useDisputed: boolean): Column[] {
@@ -90,61 +120,104 @@ export function daysColumns(useDisputed: boolean): Column[] {
 
 export interface TrainingSet {
   matrix: FeatureMatrix;
+  /** Matrix rows to train on (settled invoices). */
   rows: ArrayLike<number>;
+  /** Per matrix row: late (0/1), days to settle, issue and settlement day numbers. */
   late: ArrayLike<number>;
   daysToSettle: ArrayLike<number>;
+  issueDay: ArrayLike<number>;
+  settleDay: ArrayLike<number>;
+}
+
+const LATE_BOOST = { loss: 'logloss', depth: 2, learningRate: 0.1, minLeaf: 20, lambda: 5 } as const;
+const DAYS_BOOST = { loss: 'l1', depth: 2, learningRate: 0.1, minLeaf: 20, lambda: 1 } as const;
+const MAX_AUTO_ROUNDS = 300;
+const DEFAULT_ROUNDS = 100;
+
+/**
+ * Split training rows in time for choosing the number of boosting rounds: validation = rows
+ * issued in the last quarter of the training issue dates, inner training = rows settled
+ * before that. Null when either side would be too small to be worth it.
+ */
+function innerSplit(set: TrainingSet): { fit: number[]; check: number[] } | null {
+  const issues = Array.from(set.rows, (i) => set.issueDay[i]!).sort((a, b) => a - b);
+  const cut = issues[Math.floor(issues.length * 0.75)]!;
+  const fit: number[] = [];
+  const check: number[] = [];
+  for (let r = 0; r < set.rows.length; r++) {
+    const i = set.rows[r]!;
+    if (set.settleDay[i]! < cut) fit.push(i);
+    if (set.issueDay[i]! >= cut) check.push(i);
+  }
+  return fit.length >= 50 && check.length >= 30 ? { fit, check } : null;
+}
+
+function bestRounds(curve: number[]): number {
+  let best = 1;
+  for (let k = 1; k < curve.length; k++) if (curve[k]! < curve[best]! - 1e-12) best = k;
+  return Math.max(10, best);
 }
 
 /** Fit a model on the chosen rows of a feature matrix (all of them settled). */
 export function trainModel(set: TrainingSet, spec: ModelSpec = RECOMMENDED_SPEC): ScoringModel {
-  const { matrix, rows, late, daysToSettle: days } = set;
+  const { matrix, rows } = set;
   const n = rows.length;
   if (n === 0) throw new RangeError('no settled invoices to train on');
-  const yLate = new Float64Array(n);
-  const yDays = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    yLate[r] = late[rows[r]!]! ? 1 : 0;
-    yDays[r] = days[rows[r]!]!;
-  }
+  const column = (rs: ArrayLike<number>, col: number) => Float64Array.from({ length: rs.length }, (_, r) => matrix.data[rs[r]! * matrix.cols + col]!);
+  const labels = (rs: ArrayLike<number>, y: ArrayLike<number>) => Float64Array.from({ length: rs.length }, (_, r) => y[rs[r]!]!);
+  const yLate = labels(rows, set.late);
+  const yDays = labels(rows, set.daysToSettle);
   const baseline = fitBaseline(yLate, yDays);
-  const offsetValues = (col: number) => {
-    const v = new Float64Array(n);
-    for (let r = 0; r < n; r++) v[r] = matrix.data[rows[r]! * matrix.cols + col]!;
-    return v;
+  const inner = spec.rounds === 'auto' ? innerSplit(set) : null;
+
+  /** `y` is indexed by matrix row. */
+  const boost = (
+    cols: Column[],
+    y: ArrayLike<number>,
+    options: typeof LATE_BOOST | typeof DAYS_BOOST,
+    offsetFeature: FeatureName | null,
+  ): BoostedModel => {
+    const resolved = resolveColumns(cols);
+    let rounds = typeof spec.rounds === 'number' ? spec.rounds : DEFAULT_ROUNDS;
+    if (inner) {
+      const probe = fitBoosted(
+        gather(matrix.data, matrix.cols, inner.fit, resolved),
+        labels(inner.fit, y),
+        cols,
+        { ...options, rounds: MAX_AUTO_ROUNDS },
+        offsetFeature ? { column: { feature: offsetFeature }, values: column(inner.fit, F[offsetFeature]) } : null,
+        {
+          x: gather(matrix.data, matrix.cols, inner.check, resolved),
+          y: labels(inner.check, y),
+          offset: offsetFeature ? column(inner.check, F[offsetFeature]) : null,
+        },
+      );
+      rounds = bestRounds(probe.validationLoss);
+    }
+    const { validationLoss: _, ...model } = fitBoosted(
+      gather(matrix.data, matrix.cols, rows, resolved),
+      labels(rows, y),
+      cols,
+      { ...options, rounds },
+      offsetFeature ? { column: { feature: offsetFeature }, values: column(rows, F[offsetFeature]) } : null,
+    );
+    return model;
   };
 
-  let lateModel: LinearModel | BoostedModel | null = null;
-  if (spec.late !== 'baseline') {
-    const cols = lateColumns(spec.useDisputed);
-    const x = gather(matrix.data, matrix.cols, rows, resolveColumns(cols));
-    lateModel =
-      spec.late === 'logistic'
-        ? fitLinear('logistic', x, yLate, cols, 1)
-        : fitBoosted(
-            x,
-            yLate,
-            cols,
-            { loss: 'logloss', rounds: spec.rounds, depth: 2, learningRate: 0.05, minLeaf: 20, lambda: 5 },
-            spec.boostFromPrior ? { column: { feature: 'histLateShare' }, values: offsetValues(F.histLateShare) } : null,
-          );
+  let daysModel: LinearModel | BoostedModel | null = null;
+  const dCols = daysColumns(spec.useDisputed);
+  if (spec.days === 'linear' || spec.days === 'lad') {
+    daysModel = fitLinear(spec.days === 'linear' ? 'ridge' : 'lad', gather(matrix.data, matrix.cols, rows, resolveColumns(dCols)), yDays, dCols, 1);
+  } else if (spec.days === 'boosted') {
+    daysModel = boost(dCols, set.daysToSettle, DAYS_BOOST, spec.boostFromPrior ? 'expectedDaysToSettle' : null);
   }
 
-  let daysModel: LinearModel | BoostedModel | null = null;
-  if (spec.days === 'linear' || spec.days === 'boosted') {
-    const cols = daysColumns(spec.useDisputed);
-    const x = gather(matrix.data, matrix.cols, rows, resolveColumns(cols));
-    daysModel =
-      spec.days === 'linear'
-        ? fitLinear('ridge', x, yDays, cols, 1)
-        : fitBoosted(
-            x,
-            yDays,
-            cols,
-            { loss: 'l1', rounds: spec.rounds, depth: 2, learningRate: 0.1, minLeaf: 20, lambda: 1 },
-            spec.boostFromPrior
-              ? { column: { feature: 'expectedDaysToSettle' }, values: offsetValues(F.expectedDaysToSettle) }
-              : null,
-          );
+  let lateModel: LinearModel | BoostedModel | null = null;
+  const lCols = lateColumns(spec.useDisputed);
+  if (spec.late === 'logistic') {
+    lateModel = fitLinear('logistic', gather(matrix.data, matrix.cols, rows, resolveColumns(lCols)), yLate, lCols, 1);
+  } else if (spec.late === 'boosted' || spec.late === 'blend') {
+    lateModel = boost(lCols, set.late, LATE_BOOST, spec.boostFromPrior ? 'histLateShare' : null);
   }
 
   const model: ScoringModel = {
@@ -153,17 +226,52 @@ export function trainModel(set: TrainingSet, spec: ModelSpec = RECOMMENDED_SPEC)
     baseline,
     late: lateModel,
     days: daysModel,
-    residual: { p10: 0, p50: 0, p90: 0 },
+    residuals: [{ minHistory: 0, n: 0, percentiles: new Array<number>(101).fill(0) }],
     nTrain: n,
   };
+  // Residuals need the days part only, so the late part may read them afterwards.
   const score = compileModel(model);
   const resid = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const i = rows[r]!;
     resid[r] = yDays[r]! - score(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols)).daysToSettle;
   }
-  model.residual = { p10: quantile(resid, 0.1), p50: quantile(resid, 0.5), p90: quantile(resid, 0.9) };
+  const percentiles = (v: ArrayLike<number>) => {
+    const sorted = Float64Array.from(v).sort();
+    return Array.from({ length: 101 }, (_, k) => quantile(sorted, k / 100));
+  };
+  const pooled = percentiles(resid);
+  model.residuals = RESIDUAL_BUCKETS.map((minHistory, b) => {
+    const maxHistory = RESIDUAL_BUCKETS[b + 1] ?? Number.POSITIVE_INFINITY;
+    const inBucket: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const h = matrix.data[rows[r]! * matrix.cols + F.histCount]!;
+      if (h >= minHistory && h < maxHistory) inBucket.push(resid[r]!);
+    }
+    return { minHistory, n: inBucket.length, percentiles: inBucket.length >= MIN_BUCKET_ROWS ? percentiles(inBucket) : pooled };
+  });
   return model;
+}
+
+/** P(residual > t) from percentiles 0…100, linear between them, kept inside [0.5%, 99.5%]. */
+function exceedance(percentiles: readonly number[], t: number): number {
+  const last = percentiles.length - 1;
+  let cdf: number;
+  if (t < percentiles[0]!) cdf = 0;
+  else if (t >= percentiles[last]!) cdf = 1;
+  else {
+    let lo = 0;
+    let hi = last;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (percentiles[mid]! <= t) lo = mid;
+      else hi = mid;
+    }
+    const a = percentiles[lo]!;
+    const b = percentiles[hi]!;
+    cdf = (lo + (b > a ? (t - a) / (b - a) : 1)) / last;
+  }
+  return Math.min(0.995, Math.max(0.005, 1 - cdf));
 }
 
 export interface RowScore {
@@ -171,6 +279,9 @@ export interface RowScore {
   pLate: number;
   /** Predicted days from issue to settlement (≥ 0). */
   daysToSettle: number;
+  /** 10th–90th percentile band of the days to settle (whole days, low ≤ round(days) ≤ high). */
+  daysLow: number;
+  daysHigh: number;
   /** The protocol baseline's figures, for comparison. */
   baselineLate: number;
   baselineDays: number;
@@ -181,17 +292,30 @@ export function compileModel(model: ScoringModel): (row: ArrayLike<number>) => R
   const late = model.late ? (model.late.kind === 'boosted' ? compileBoosted(model.late) : compileLinear(model.late)) : null;
   const days = model.days ? (model.days.kind === 'boosted' ? compileBoosted(model.days) : compileLinear(model.days)) : null;
   const b = model.baseline;
-  const method = model.spec.days;
+  const daysMethod = model.spec.days;
+  const fromDays = model.spec.late === 'days-distribution' || model.spec.late === 'blend';
+  const blend = model.spec.late === 'blend';
+  const buckets = model.residuals;
   return (row) => {
     const count = row[F.histCount]!;
     const bl = baselineLate(b, row[F.histLateCount]!, count);
     const bd = baselineDays(b, row[F.histMedianDaysToSettle]!, count);
-    const pLate = late ? late(row) : bl;
     let d: number;
     if (days) d = days(row);
-    else if (method === 'shrunk-median') d = row[F.histMedianDaysToSettleShrunk]!;
+    else if (daysMethod === 'shrunk-median') d = row[F.histMedianDaysToSettleShrunk]!;
     else d = bd;
-    return { pLate, daysToSettle: Math.max(0, d), baselineLate: bl, baselineDays: bd };
+    d = Math.max(0, d);
+    let pct = buckets[0]!.percentiles;
+    for (const bucket of buckets) if (count >= bucket.minHistory) pct = bucket.percentiles;
+    let pLate: number;
+    if (blend) pLate = (late!(row) + exceedance(pct, row[F.termsDays]! - d)) / 2;
+    else if (late) pLate = late(row);
+    else if (fromDays) pLate = exceedance(pct, row[F.termsDays]! - d);
+    else pLate = bl;
+    const mid = Math.round(d);
+    const low = Math.min(mid, Math.max(0, Math.round(d + pct[10]!)));
+    const high = Math.max(mid, Math.round(d + pct[90]!));
+    return { pLate, daysToSettle: d, daysLow: low, daysHigh: high, baselineLate: bl, baselineDays: bd };
   };
 }
 
@@ -202,18 +326,13 @@ export interface PayDatePrediction {
   high: CalendarDate;
 }
 
-/** Days from issue: the predicted pay day and its 10–90% band from training residuals. */
-export function payDayBand(model: ScoringModel, predictedDays: number): { mid: number; low: number; high: number } {
-  const mid = Math.round(predictedDays);
-  const low = Math.min(mid, Math.max(0, Math.round(predictedDays + model.residual.p10)));
-  const high = Math.max(mid, Math.round(predictedDays + model.residual.p90));
-  return { mid, low, high };
-}
-
 /** Pay date = issue date + predicted days, with the empirical 10–90% residual band. */
-export function predictPayDate(model: ScoringModel, issueDate: CalendarDate, predictedDays: number): PayDatePrediction {
-  const b = payDayBand(model, predictedDays);
-  return { date: addDays(issueDate, b.mid), low: addDays(issueDate, b.low), high: addDays(issueDate, b.high) };
+export function predictPayDate(issueDate: CalendarDate, score: Pick<RowScore, 'daysToSettle' | 'daysLow' | 'daysHigh'>): PayDatePrediction {
+  return {
+    date: addDays(issueDate, Math.round(score.daysToSettle)),
+    low: addDays(issueDate, score.daysLow),
+    high: addDays(issueDate, score.daysHigh),
+  };
 }
 
 export interface InvoiceScore extends PayDatePrediction {
@@ -235,40 +354,57 @@ export function scoreInvoices(model: ScoringModel, invoices: readonly ScoringInv
     (i, row) => {
       const s = score(row);
       const inv = invoices[i]!;
-      out[i] = { id: inv.id, pLate: s.pLate, daysToSettle: s.daysToSettle, ...predictPayDate(model, inv.issueDate, s.daysToSettle) };
+      out[i] = { id: inv.id, pLate: s.pLate, daysToSettle: s.daysToSettle, ...predictPayDate(inv.issueDate, s) };
     },
     options,
   );
   return out;
 }
 
-/** Labels of settled invoices (NaN / 0 for open ones). */
-export function labelsOf(invoices: readonly ScoringInvoice[]): { late: Uint8Array; daysToSettle: Float64Array } {
+/** Labels and day numbers per invoice (late 0, days/settle day NaN for open ones). */
+export function labelsOf(invoices: readonly ScoringInvoice[]): {
+  late: Uint8Array;
+  daysToSettle: Float64Array;
+  issueDay: Float64Array;
+  settleDay: Float64Array;
+} {
   const late = new Uint8Array(invoices.length);
   const days = new Float64Array(invoices.length).fill(Number.NaN);
+  const issueDay = new Float64Array(invoices.length);
+  const settleDay = new Float64Array(invoices.length).fill(Number.NaN);
   invoices.forEach((inv, i) => {
     late[i] = isLate(inv) ? 1 : 0;
     const d = daysToSettle(inv);
     if (d !== null) days[i] = d;
+    issueDay[i] = toDayNumber(inv.issueDate);
+    if (inv.settledDate !== null) settleDay[i] = toDayNumber(inv.settledDate);
   });
-  return { late, daysToSettle: days };
+  return { late, daysToSettle: days, issueDay, settleDay };
 }
 
 /**
- * Train on every invoice settled before `before` (the app's nightly fit: pass today).
- * Features come from the same single sweep, so each training row sees only its own past.
+ * Train on the invoices settled before `before` (the app's nightly fit: pass today) — at
+ * most `maxTrainRows` of them, the most recently settled (default 200,000; boosting time
+ * grows linearly with rows). Features come from the same single sweep, so each training row
+ * sees only its own past.
  */
 export function fitScoringModel(
   invoices: readonly ScoringInvoice[],
   before: CalendarDate,
   spec: ModelSpec = RECOMMENDED_SPEC,
-  options: FeatureOptions = {},
+  options: FeatureOptions & { maxTrainRows?: number } = {},
 ): ScoringModel {
   const matrix = extractFeatures(invoices, options);
   const labels = labelsOf(invoices);
-  const rows: number[] = [];
-  invoices.forEach((inv, i) => {
-    if (inv.settledDate !== null && diffDays(inv.settledDate, before) > 0) rows.push(i);
-  });
-  return trainModel({ matrix, rows, late: labels.late, daysToSettle: labels.daysToSettle }, spec);
+  const cut = toDayNumber(before);
+  let rows: number[] = [];
+  for (let i = 0; i < invoices.length; i++) if (labels.settleDay[i]! < cut) rows.push(i);
+  const max = options.maxTrainRows ?? 200_000;
+  if (rows.length > max) {
+    rows = rows
+      .sort((a, b) => labels.settleDay[b]! - labels.settleDay[a]! || a - b)
+      .slice(0, max)
+      .sort((a, b) => a - b);
+  }
+  return trainModel({ matrix, rows, ...labels }, spec);
 }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { extractFeatures, featuresOf } from './features';
+import { compileModel, DAYS_METHODS, fitScoringModel, LATE_METHODS, labelsOf, type ModelSpec, predictPayDate, RECOMMENDED_SPEC, scoreInvoices, trainModel } from './model';
+import { syntheticInvoices } from './synthetic';
+
+describe('scoring model', () => {
+  const invoices = syntheticInvoices(2500, { seed: 5, start: '2022-01-01', spanDays: 540 });
+
+  it('trains deterministically and survives a JSON round trip', () => {
+    const a = fitScoringModel(invoices, '2023-01-01');
+    const b = fitScoringModel(invoices, '2023-01-01');
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const reloaded = JSON.parse(JSON.stringify(a));
+    const s1 = scoreInvoices(a, invoices);
+    const s2 = scoreInvoices(reloaded, invoices);
+    expect(s2).toEqual(s1);
+  });
+
+  it('scores every invoice with a probability, days ≥ 0 and an ordered pay-date band', () => {
+    const model = fitScoringModel(invoices, '2023-01-01');
+    const scores = scoreInvoices(model, invoices);
+    expect(scores).toHaveLength(invoices.length);
+    scores.forEach((s, i) => {
+      expect(s.id).toBe(invoices[i]!.id);
+      expect(s.pLate).toBeGreaterThan(0);
+      expect(s.pLate).toBeLessThan(1);
+      expect(s.daysToSettle).toBeGreaterThanOrEqual(0);
+      expect(s.low <= s.date && s.date <= s.high).toBe(true);
+      expect(s.low >= invoices[i]!.issueDate).toBe(true);
+    });
+  });
+
+  it('trains every candidate method', () => {
+    const m = extractFeatures(invoices);
+    const labels = labelsOf(invoices);
+    const rows = invoices.flatMap((inv, i) => (inv.settledDate !== null && inv.settledDate < '2023-01-01' ? [i] : []));
+    for (const late of LATE_METHODS) {
+      for (const days of DAYS_METHODS) {
+        const spec: ModelSpec = { ...RECOMMENDED_SPEC, late, days, rounds: 20 };
+        const score = compileModel(trainModel({ matrix: m, rows, ...labels }, spec));
+        const s = score(m.data.subarray(0, m.cols));
+        expect(Number.isFinite(s.pLate) && Number.isFinite(s.daysToSettle), `${late}/${days}`).toBe(true);
+      }
+    }
+  });
+
+  it('predictPayDate adds the predicted days and band to the issue date', () => {
+    expect(predictPayDate('2024-01-30', { daysToSettle: 31.4, daysLow: 25, daysHigh: 40 })).toEqual({
+      date: '2024-03-01',
+      low: '2024-02-24',
+      high: '2024-03-10',
+    });
+  });
+
+  it('ranks riskier rows higher', () => {
+    const model = fitScoringModel(invoices, '2023-06-01');
+    const score = compileModel(model);
+    const m = extractFeatures(invoices);
+    const base = featuresOf(m, invoices.length - 1);
+    const row = (patch: Partial<typeof base>) => Float64Array.from(Object.values({ ...base, ...patch }));
+    const calm = score(row({ histCount: 20, histLateCount: 0, histLateShare: 0.05, histMedianPastDue: -12, histMedianPastDueUndisputed: -12, expectedDaysToSettle: base.termsDays - 12 }));
+    const risky = score(row({ histCount: 20, histLateCount: 18, histLateShare: 0.8, histMedianPastDue: 25, histMedianPastDueUndisputed: 25, expectedDaysToSettle: base.termsDays + 25 }));
+    expect(risky.pLate).toBeGreaterThan(calm.pLate);
+    expect(risky.daysToSettle).toBeGreaterThan(calm.daysToSettle);
+  });
+});

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseHistoryCsv } from '../../server/domain/ar-history-csv';
+import { makeScoringFixture } from '../fixtures/make-scoring-fixture';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURE = 'test/fixtures/ar-history-scoring.csv';
+const SPLIT = '2022-01-01';
+
+function arcus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/arcus.mjs', ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('the scoring fixture', () => {
+  it('is exactly what make-scoring-fixture.ts writes (deterministic, not hand-edited)', () => {
+    expect(readFileSync(join(ROOT, FIXTURE), 'utf8')).toBe(makeScoringFixture());
+  });
+});
+
+describe('arcus backtest', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'arcus-backtest-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('prints the protocol JSON, and the model beats the baseline on the fixture', async () => {
+    const { code, stdout, stderr } = await arcus('backtest', '--csv', FIXTURE, '--split', SPLIT, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(Object.keys(out).sort()).toEqual(
+      ['auc_late', 'baseline', 'brier_late', 'mae_days_to_settle', 'n_test', 'n_train', 'n_unscored', 'split'].sort(),
+    );
+    expect(Object.keys(out.baseline).sort()).toEqual(['auc_late', 'brier_late', 'mae_days_to_settle']);
+
+    // Counts by the protocol, recomputed from the file.
+    const rows = parseHistoryCsv(readFileSync(join(ROOT, FIXTURE), 'utf8'));
+    expect(out.n_train).toBe(rows.filter((r) => r.settledDate !== null && r.settledDate < SPLIT).length);
+    expect(out.n_test).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.settledDate !== null).length);
+    expect(out.n_unscored).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.settledDate === null).length);
+    expect(out.n_unscored).toBeGreaterThan(0);
+
+    for (const m of [out, out.baseline]) {
+      expect(m.auc_late).toBeGreaterThanOrEqual(0);
+      expect(m.auc_late).toBeLessThanOrEqual(1);
+      expect(m.brier_late).toBeGreaterThanOrEqual(0);
+      expect(m.brier_late).toBeLessThanOrEqual(1);
+      expect(m.mae_days_to_settle).toBeGreaterThan(0);
+      expect(Math.round(m.auc_late * 1e4) / 1e4).toBe(m.auc_late);
+      expect(Math.round(m.mae_days_to_settle * 100) / 100).toBe(m.mae_days_to_settle);
+    }
+    // C-DISPUTE's disputed invoices, C-DRIFT's drift and C-BIGTICKET's large invoices are
+    // invisible to the baseline's late share and all-history median.
+    expect(out.auc_late).toBeGreaterThan(out.baseline.auc_late + 0.05);
+    expect(out.brier_late).toBeLessThan(out.baseline.brier_late);
+    expect(out.mae_days_to_settle).toBeLessThan(out.baseline.mae_days_to_settle);
+  });
+
+  it('prints a readable table without --json', async () => {
+    const { code, stdout } = await arcus('backtest', '--csv', FIXTURE, '--split', SPLIT);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/AUC, paid late/);
+    expect(stdout).toMatch(/baseline/);
+    expect(() => JSON.parse(stdout)).toThrow();
+  });
+
+  it('exits 2 with a usage line on bad arguments', async () => {
+    for (const args of [
+      ['--split', SPLIT],
+      ['--csv', FIXTURE],
+      ['--csv', FIXTURE, '--split', '1/1/2022'],
+      ['--csv', FIXTURE, '--split', SPLIT, '--frobnicate'],
+      ['--csv', FIXTURE, '--split', '1990-01-01'],
+      ['--csv', join(tmp, 'missing.csv'), '--split', SPLIT],
+    ]) {
+      const { code, stderr } = await arcus('backtest', ...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toMatch(/^arcus backtest: .+\nUsage: arcus backtest --csv FILE/);
+    }
+  });
+
+  it('exits 1 with one line naming the line and column of a malformed CSV', async () => {
+    const lines = readFileSync(join(ROOT, FIXTURE), 'utf8').split('\n');
+    lines[2] = lines[2]!.replace(/,(\d+\/\d+\/\d{4}),(\d+\/\d+\/\d{4}),/, ',$1,31/2/2022,');
+    const bad = join(tmp, 'bad.csv');
+    writeFileSync(bad, lines.join('\n'));
+    const { code, stdout, stderr } = await arcus('backtest', '--csv', bad, '--split', SPLIT, '--json');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/line 3, column DueDate/);
+  });
+});
