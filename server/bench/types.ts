@@ -23,14 +23,5 @@ export function timeIt<T>(fn: () => T): { ms: number; result: T } {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, result };
 }
 
-/** A seeded PRNG (mulberry32) so benchmark inputs are the same every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded inputs, so benchmark data is the same every run. */
+export { mulberry32 as prng } from '../domain/random';

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { metricsEngineBench } from '../../bench/metrics-engine';
+import { scoringBench } from '../../bench/scoring';
 import type { Bench, BenchFigure } from '../../bench/types';
 import type { Command } from '../command';
 import { UsageError } from '../command';
 
 /** Every benchmark; each measures its own baseline in the same run. */
-const BENCHES: Bench[] = [metricsEngineBench];
+const BENCHES: Bench[] = [metricsEngineBench, scoringBench];
 
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);

@@ -134,14 +134,18 @@ describe('the sweep equals the brute-force definitions', () => {
     );
   });
 
-  it('does not depend on input order, and streams the same rows it stores', () => {
+  it('does not depend on input order (beyond float rounding), and streams the same rows it stores', () => {
     fc.assert(
       fc.property(arbInvoices, fc.integer(), (invoices, seed) => {
         const shuffled = [...invoices].sort((a, b) => ((Number(a.id.slice(1)) * 7919 + seed) % 101) - ((Number(b.id.slice(1)) * 7919 + seed) % 101));
         const m1 = extractFeatures(invoices);
         const m2 = extractFeatures(shuffled);
+        // Same-day events are summed in input order, so floating-point sums may differ in the
+        // last bit; anything beyond that would be a real order dependence.
         shuffled.forEach((x, j) => {
-          expect(featuresOf(m2, j)).toEqual(featuresOf(m1, invoices.indexOf(x)));
+          const want = featuresOf(m1, invoices.indexOf(x));
+          const got = featuresOf(m2, j);
+          for (const [k, v] of Object.entries(want)) expect(got[k as keyof typeof got], `${x.id} ${k}`).toBeCloseTo(v, 9);
         });
         const seen = new Set<number>();
         forEachFeatureRow(invoices, (i, r) => {

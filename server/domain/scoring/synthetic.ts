@@ -1,17 +1,9 @@
 import { addDays, type CalendarDate, diffDays } from '../dates';
+import { mulberry32 } from '../random';
 import type { ScoringInvoice } from './invoice';
 
 /** Mulberry32: a small seeded PRNG (deterministic across runs and platforms). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** Standard normal by Box–Muller from a uniform source. */
 export function normal(rand: () => number): number {
