@@ -31,6 +31,10 @@ export interface AppDeps {
   mounts?: { path: string; router: Router | Express }[];
   /** Extra API routers mounted under /api after auth and CSRF. */
   api?: Router[];
+  /** Browser-redirect routers that share the session but live outside /api (OAuth at /oauth). */
+  sessionMounts?: { path: string; router: Router }[];
+  /** Which "Sign in with …" buttons the sign-in page offers. */
+  signIn?: { xero: boolean; quickbooks: boolean };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -59,7 +63,8 @@ export function createApp(deps: AppDeps): Express {
       logger: log,
       // Paths only: query strings can carry codes, states and addresses.
       serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // The in-process sandbox ledger's API traffic is the sync's own business (it logs its runs).
+      autoLogging: { ignore: (req) => req.url === '/healthz' || Boolean(req.url?.startsWith('/sandbox/')) },
     }),
   );
 
@@ -75,22 +80,23 @@ export function createApp(deps: AppDeps): Express {
 
   for (const m of deps.mounts ?? []) app.use(m.path, m.router);
 
+  const sessions = session({
+    name: 'arcus.sid',
+    secret: config.sessionSecret,
+    store: new DbSessionStore(database.db),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.appUrl.startsWith('https://'), maxAge: 12 * 3600_000 },
+  });
+  for (const m of deps.sessionMounts ?? []) app.use(m.path, sessions, attachAuth(database.db), m.router);
+
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(
-    session({
-      name: 'arcus.sid',
-      secret: config.sessionSecret,
-      store: new DbSessionStore(database.db),
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.appUrl.startsWith('https://'), maxAge: 12 * 3600_000 },
-    }),
-  );
+  api.use(sessions);
   api.use(requireCsrf);
   api.use(attachAuth(database.db));
-  api.use(sessionRoutes({ db: database.db, demo: config.demo }));
+  api.use(sessionRoutes({ db: database.db, demo: config.demo, signIn: deps.signIn }));
   for (const r of deps.api ?? []) api.use(r);
   api.use(notFound);
   app.use('/api', api);

@@ -1,18 +1,40 @@
 /**
- * Boots Arcus: config → database (migrated at start in embedded mode) → job queue → app →
- * listening server. `arcus start`, the tests and the benchmarks all start it this way.
+ * Boots Arcus: config → database (migrated at start in embedded mode) → job queue → listening
+ * server → ledgers (the sandbox mounted in-process when LEDGER_SANDBOX is on) → app → demo
+ * connections. `arcus start`, the tests and the benchmarks all start it this way.
+ *
+ * The server listens before the app is built, so with PORT=0 the real URL is known when the
+ * OAuth redirect URIs, the sandbox's issuer and its webhook targets are set.
  */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
+import { z } from 'zod';
+import type { LedgerFactory } from '../integrations/ledger/provider';
+import type { Provider } from '../integrations/ledger/types';
 import { createQueue } from '../jobs/create-queue';
 import type { JobQueue } from '../jobs/define';
 import { schedules } from '../jobs/registry';
 import { createApp } from './app';
-import { type Config, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
+import type { ConnectionDeps } from './connections/deps';
+import { configureLedgers } from './connections/ledgers';
 import { type Database, openDatabase } from './db/client';
 import { ensureDemoFirm } from './demo/seed-firm';
+import { ensureDemoConnections } from './embedded/demo-connect';
+import { createEmbeddedSandbox, type EmbeddedSandbox, SANDBOX_MOUNT, SANDBOX_WEBHOOK_KEYS } from './embedded/sandbox';
 import { createLogger, type Logger } from './logger';
+import type { OAuthDeps } from './oauth/flow';
+import { analyticsRoutes } from './routes/analytics';
+import { connectionRoutes } from './routes/connections';
+import { oauthRoutes } from './routes/oauth';
+import { scoringRoutes } from './routes/scoring';
+import { webhookRoutes } from './routes/webhooks';
+import { setReminderEnv } from '../jobs/reminders/deps';
+import { smtpMailer } from '../integrations/email/transport';
+import { startEmbeddedMail } from './email/embedded';
+import { mailboxRoutes } from './routes/mailbox';
+import { reminderRoutes, unsubscribeRoutes } from './routes/reminders';
 
 export interface Arcus {
   config: Config;
@@ -21,6 +43,11 @@ export interface Arcus {
   log: Logger;
   server: Server;
   url: string;
+  factory: LedgerFactory;
+  /** The in-process sandbox ledger (LEDGER_SANDBOX on, no external sandbox given). */
+  sandbox: EmbeddedSandbox | null;
+  /** Resolves when the boot-time demo connection is done (immediately when there is none). */
+  demoReady: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,26 +57,94 @@ export interface StartOptions {
   database?: Database;
   log?: Logger;
   mounts?: { path: string; router: Router }[];
+  /** A sandbox ledger listening elsewhere (tests): used instead of mounting one in-process. */
+  sandbox?: { url: string; webhookKeys?: Partial<Record<Provider, string>> };
+  /** Connect the demo firm to the sandbox's companies at boot. Default: on in demo mode unless ARCUS_DEMO_CONNECT=off. */
+  demoConnect?: boolean;
+}
+
+const DemoConnectEnv = z.enum(['on', 'off']).optional();
+
+function demoConnectFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const parsed = DemoConnectEnv.safeParse(env['ARCUS_DEMO_CONNECT'] || undefined);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ARCUS_DEMO_CONNECT must be one of "on", "off", got ${JSON.stringify(env['ARCUS_DEMO_CONNECT'])}`);
+  return parsed.data !== 'off';
 }
 
 export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
-  const config = loadConfig(options.env ?? process.env);
-  const log = options.log ?? createLogger(config.logLevel);
-  const database = options.database ?? (await openDatabase(config));
-  if (config.embedded) await database.migrate();
-  const queue = createQueue({ db: database.db, log, redisUrl: config.redisUrl });
-  if (config.demo) await ensureDemoFirm(database.db);
-  // With BullMQ the worker process owns schedules; in-process the web process does.
-  if (queue.kind === 'inline') for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
+  const env = options.env ?? process.env;
+  const loaded = loadConfig(env);
+  const demoConnect = options.demoConnect ?? demoConnectFromEnv(env);
+  const log = options.log ?? createLogger(loaded.logLevel);
+  const database = options.database ?? (await openDatabase(loaded));
+  if (loaded.embedded) await database.migrate();
+  const queue = createQueue({ db: database.db, log, redisUrl: loaded.redisUrl });
+  const demo = loaded.demo ? await ensureDemoFirm(database.db) : null;
+  const embeddedSandbox = loaded.sandbox && !options.sandbox ? createEmbeddedSandbox({ appUrl: loaded.appUrl, seed: loaded.sandboxSeed, log }) : null;
 
-  const app = createApp({ config, database, queue, log, mounts: options.mounts });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
+  // Listen first; requests before the app is ready get a 503.
+  let handler: Express | null = null;
+  const server = http.createServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.statusCode = 503;
+    res.setHeader('retry-after', '1');
+    res.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(loaded.port, loaded.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = config.port === 0 ? `http://127.0.0.1:${port}` : config.appUrl;
-  log.info({ url, db: database.kind, queue: queue.kind }, 'Arcus is listening');
+  const url = loaded.port === 0 ? `http://127.0.0.1:${port}` : loaded.appUrl;
+  const config: Config = { ...loaded, appUrl: url };
+
+  embeddedSandbox?.setPublicUrl(url);
+  const sandboxBaseUrl = options.sandbox?.url.replace(/\/+$/, '') ?? (embeddedSandbox ? `${url}${SANDBOX_MOUNT}` : null);
+  const ledgers = await configureLedgers(config, { sandboxBaseUrl, queue, db: database.db });
+  // Reminder email: SMTP_URL, else an in-process SMTP server whose messages the demo mailbox shows.
+  const embeddedMail = config.smtpUrl ? null : await startEmbeddedMail(database.db, log);
+  const mailer = embeddedMail?.mailer ?? smtpMailer(config.smtpUrl!);
+  const reminderEnv = { mailer, mailFrom: config.mailFrom, appUrl: url, secret: config.sessionSecret, embedded: embeddedMail !== null, ledger: { factory: ledgers.factory, tokenKey: config.tokenEncryptionKey }, now: () => new Date() };
+  setReminderEnv(reminderEnv);
+  const connectionDeps: ConnectionDeps = { db: database.db, log, factory: ledgers.factory, tokenKey: config.tokenEncryptionKey, requestSync: ledgers.requestSync };
+  const oauthDeps: OAuthDeps = { ...connectionDeps, sessionSecret: config.sessionSecret, publicUrl: () => url };
+  const webhookKeys = (): Record<Provider, string | null> => {
+    if (embeddedSandbox) return embeddedSandbox.webhookKeys();
+    if (options.sandbox) return { ...SANDBOX_WEBHOOK_KEYS, ...options.sandbox.webhookKeys };
+    return { xero: config.xero?.webhookKey ?? null, quickbooks: config.intuit?.webhookVerifier ?? null };
+  };
+
+  const mounts: { path: string; router: Router | Express }[] = [
+    { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => ledgers.requestSync(id, 'webhook') }) },
+    { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
+    ...(embeddedSandbox ? [{ path: SANDBOX_MOUNT, router: embeddedSandbox.sandbox.app }] : []),
+    ...(options.mounts ?? []),
+  ];
+  handler = createApp({
+    config,
+    database,
+    queue,
+    log,
+    mounts,
+    sessionMounts: [{ path: '/oauth', router: oauthRoutes(oauthDeps) }],
+    api: [connectionRoutes(connectionDeps), analyticsRoutes({ db: database.db, demo: config.demo }), scoringRoutes({ db: database.db, queue, demo: config.demo }), reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }), mailboxRoutes({ db: database.db, enabled: () => embeddedMail !== null })],
+    signIn: { xero: ledgers.factory.oauth('xero') !== null, quickbooks: ledgers.factory.oauth('quickbooks') !== null },
+  });
+  // With BullMQ the worker process owns schedules; in-process the web process does.
+  if (queue.kind === 'inline') for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
+  log.info({ url, db: database.kind, queue: queue.kind, sandbox: sandboxBaseUrl }, 'Arcus is listening');
+
+  // The demo connects in the background: the app answers meanwhile and shows the organisations as they arrive.
+  let demoReady: Promise<void> = Promise.resolve();
+  if (demo && demoConnect && embeddedSandbox) {
+    demoReady = ensureDemoConnections(oauthDeps, embeddedSandbox.sandbox, demo).then(
+      (r) => log.info(r, 'demo organisations connected to the sandbox ledger'),
+      (err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'the demo could not connect to the sandbox ledger'),
+    );
+  }
 
   return {
     config,
@@ -58,10 +153,17 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     log,
     server,
     url,
+    factory: ledgers.factory,
+    sandbox: embeddedSandbox,
+    demoReady,
     async close() {
+      await demoReady;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await queue.close();
+      await (embeddedMail ? embeddedMail.close() : mailer.close());
+      await ledgers.close();
+      embeddedSandbox?.close();
       if (!options.database) await database.close();
     },
   };

@@ -1,8 +1,16 @@
 import { Center, Loader } from '@mantine/core';
 import { Redirect, Route, Switch } from 'wouter';
 import { Shell } from './Shell';
+import { ForecastPage } from './pages/forecast/ForecastPage';
+import { CustomerPage } from './pages/customers/CustomerPage';
+import { CustomersPage } from './pages/customers/CustomersPage';
+import { InvoicesPage } from './pages/invoices/InvoicesPage';
+import { OrganisationPage } from './pages/organisation/OrganisationPage';
+import { PortfolioPage } from './pages/portfolio/PortfolioPage';
 import { SectionPage } from './pages/SectionPage';
+import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
+import { WorklistPage } from './pages/worklist/WorklistPage';
 import { NAV } from './nav';
 import { useSession } from './session';
 
@@ -15,10 +23,23 @@ export function App() {
       </Center>
     );
   }
-  if (!session.data?.user) return <SignInPage demo={session.data?.demo ?? false} error={session.error?.message} />;
+  if (!session.data?.user) return <SignInPage demo={session.data?.demo ?? false} signIn={session.data?.signIn} error={session.error?.message} />;
   return (
     <Shell user={session.data.user} firm={session.data.firm!}>
       <Switch>
+        <Route path="/settings/connections">
+          <SettingsPage role={session.data.user.role} />
+        </Route>
+        <Route path="/settings">
+          <SettingsPage role={session.data.user.role} />
+        </Route>
+        <Route path="/worklist" component={WorklistPage} />
+        <Route path="/forecast" component={ForecastPage} />
+        <Route path="/portfolio" component={PortfolioPage} />
+        <Route path="/organisations/:id" component={OrganisationPage} />
+        <Route path="/customers/:id" component={CustomerPage} />
+        <Route path="/customers" component={CustomersPage} />
+        <Route path="/invoices" component={InvoicesPage} />
         {NAV.map((item) => (
           <Route key={item.path} path={item.path}>
             <SectionPage item={item} />

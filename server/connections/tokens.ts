@@ -1,11 +1,13 @@
 /**
  * Ledger tokens: stored encrypted (AES-256-GCM, bound to the connection id), refreshed before
- * expiry under a per-connection lock that also holds across processes (a PostgreSQL advisory
- * lock), with concurrent refreshes in one process merged into one call. The rotated refresh
- * token is stored in the same transaction that took the lock. Repeated `invalid_grant` marks
- * the connection and its organisation `needs_reauth` with a reason in words.
+ * expiry under a per-grant lock that also holds across processes (a PostgreSQL advisory
+ * lock), with concurrent refreshes in one process merged into one call. A grant is one
+ * consent's token set: one Xero consent can cover several tenants, whose connections share one
+ * rotating refresh token, so the rotated tokens are stored on every connection of the grant in
+ * the transaction that took the lock. Repeated `invalid_grant` marks the grant's connections
+ * and their organisations `needs_reauth` with a reason in words.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { LedgerOAuth } from '../../integrations/ledger/provider';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { Provider, TokenSet } from '../../integrations/ledger/types';
@@ -65,19 +67,28 @@ export async function accessTokenFor(deps: TokenDeps, organisationId: string): P
   if (row.c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) {
     return { accessToken: openTokens(deps.key, row.c).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
   }
-  let pending = inFlight.get(row.c.id);
+  const lockKey = grantKey(row.c);
+  let pending = inFlight.get(lockKey);
   if (!pending) {
-    pending = refreshUnderLock(deps, row.c.id).finally(() => inFlight.delete(row.c.id));
-    inFlight.set(row.c.id, pending);
+    pending = refreshUnderLock(deps, row.c.id, lockKey).finally(() => inFlight.delete(lockKey));
+    inFlight.set(lockKey, pending);
   }
-  return { accessToken: await pending, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
+  await pending;
+  // Every connection of the grant now holds fresh tokens sealed for its own row.
+  const [fresh] = await deps.db.select().from(connections).where(eq(connections.id, row.c.id));
+  if (!fresh || fresh.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
+  return { accessToken: openTokens(deps.key, fresh).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
 }
 
-async function refreshUnderLock(deps: TokenDeps, connectionId: string): Promise<string> {
+function grantKey(c: { id: string; grantId: string | null }): string {
+  return c.grantId ? `grant:${c.grantId}` : `connection:${c.id}`;
+}
+
+async function refreshUnderLock(deps: TokenDeps, connectionId: string, lockKey: string): Promise<string> {
   const now = deps.now ?? Date.now;
   let failure: LedgerError | null = null;
   const token = await deps.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`connection:${connectionId}`}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${lockKey}))`);
     // Re-read under the lock: another process may have refreshed while we waited.
     const [c] = await tx.select().from(connections).where(eq(connections.id, connectionId));
     if (!c) throw new ReauthRequiredError('The ledger connection was removed.');
@@ -86,12 +97,16 @@ async function refreshUnderLock(deps: TokenDeps, connectionId: string): Promise<
     if (c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) return current.accessToken;
     const oauth = deps.oauth(c.provider);
     if (!oauth) throw new ReauthRequiredError(`${PROVIDER_LABEL[c.provider]} is not configured on this Arcus server.`);
+    // The connections sharing this grant (just this one for a grant-less row).
+    const siblings = c.grantId ? await tx.select().from(connections).where(and(eq(connections.grantId, c.grantId), eq(connections.status, 'active'))) : [c];
     try {
       const fresh = await oauth.refresh(current.refreshToken);
-      await tx
-        .update(connections)
-        .set({ ...sealTokens(deps.key, c.id, fresh), accessTokenExpiresAt: fresh.expiresAt, scopes: fresh.scopes.length ? fresh.scopes : c.scopes, refreshFailures: 0, lastError: null, updatedAt: new Date() })
-        .where(eq(connections.id, c.id));
+      for (const s of siblings) {
+        await tx
+          .update(connections)
+          .set({ ...sealTokens(deps.key, s.id, fresh), accessTokenExpiresAt: fresh.expiresAt, scopes: fresh.scopes.length ? fresh.scopes : s.scopes, refreshFailures: 0, lastError: null, updatedAt: new Date() })
+          .where(eq(connections.id, s.id));
+      }
       return fresh.accessToken;
     } catch (err) {
       if (!(err instanceof LedgerError) || err.code !== 'invalid_grant') throw err;
@@ -99,11 +114,13 @@ async function refreshUnderLock(deps: TokenDeps, connectionId: string): Promise<
       const failures = c.refreshFailures + 1;
       const giveUp = failures >= MAX_REFRESH_FAILURES;
       const reason = `${PROVIDER_LABEL[c.provider]} refused to renew Arcus's access (the connection was revoked or expired). Reconnect to resume syncing.`;
-      await tx
-        .update(connections)
-        .set({ refreshFailures: failures, lastError: reason, status: giveUp ? 'needs_reauth' : 'active', updatedAt: new Date() })
-        .where(eq(connections.id, c.id));
-      if (giveUp) await tx.update(organisations).set({ status: 'needs_reauth', statusReason: reason, updatedAt: new Date() }).where(eq(organisations.id, c.organisationId));
+      for (const s of siblings) {
+        await tx
+          .update(connections)
+          .set({ refreshFailures: failures, lastError: reason, status: giveUp ? 'needs_reauth' : 'active', updatedAt: new Date() })
+          .where(eq(connections.id, s.id));
+        if (giveUp) await tx.update(organisations).set({ status: 'needs_reauth', statusReason: reason, updatedAt: new Date() }).where(eq(organisations.id, s.organisationId));
+      }
       return null;
     }
   });

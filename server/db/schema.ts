@@ -5,8 +5,10 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -120,12 +122,17 @@ export const connections = pgTable(
     status: connectionStatusEnum('status').notNull().default('active'),
     /** Xero's connection id (for DELETE /connections/{id}). */
     providerConnectionId: text('provider_connection_id'),
+    /**
+     * One consent's token set: Xero lets one consent cover several tenants, so their
+     * connections share (and must rotate together) one refresh token.
+     */
+    grantId: uuid('grant_id'),
     refreshFailures: integer('refresh_failures').notNull().default(0),
     lastError: text('last_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('connections_organisation_key').on(t.organisationId), index('connections_firm_idx').on(t.firmId)],
+  (t) => [uniqueIndex('connections_organisation_key').on(t.organisationId), index('connections_firm_idx').on(t.firmId), index('connections_grant_idx').on(t.grantId)],
 );
 
 export const contacts = pgTable(
@@ -186,11 +193,30 @@ export const invoices = pgTable(
     ledgerUpdatedAt: timestamp('ledger_updated_at', { withTimezone: true }),
     raw: jsonb('raw'),
     syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+    /*
+     * Settlement summary, maintained by database triggers from payment_allocations and
+     * credit_note_allocations (migrations 0002 and 0005; see server/analytics/README.md).
+     * Application code never writes these: any value written is recomputed on insert/update.
+     * - settlement_days: the distinct dates of counted allocations, ascending;
+     * - settled_on: the day the balance reached zero and stayed there (never before issue),
+     *   the issue date for a zero total, null while outstanding;
+     * - base_total: the total in the organisation's base currency, minor units (cents rounded
+     *   half away from zero, then the invoice's own rate applied half-even);
+     * - base_settled_cum: the settled amount by the end of each settlement day, converted the
+     *   same way (cumulatively, as convertInvoices does).
+     */
+    settledOn: date('settled_on', { mode: 'string' }),
+    settlementDays: date('settlement_days', { mode: 'string' }).array().notNull().default(sql`'{}'::date[]`),
+    baseTotal: bigint('base_total', { mode: 'number' }).notNull().default(0),
+    baseSettledCum: bigint('base_settled_cum', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
   },
   (t) => [
     uniqueIndex('invoices_org_external_key').on(t.organisationId, t.externalId),
     index('invoices_firm_org_status_idx').on(t.firmId, t.organisationId, t.status),
     index('invoices_org_contact_idx').on(t.organisationId, t.contactExternalId),
+    // Portfolio analytics: invoices still open after a day, and invoices issued in a range.
+    index('invoices_firm_settled_idx').on(t.firmId, t.settledOn),
+    index('invoices_firm_issue_idx').on(t.firmId, t.issueDate),
   ],
 );
 
@@ -360,6 +386,199 @@ export const webhookEvents = pgTable(
   (t) => [uniqueIndex('webhook_events_provider_event_key').on(t.provider, t.eventId)],
 );
 
+/**
+ * Exchange rates the firm maintains for its portfolio: one unit of `currency` is
+ * `rate_to_reporting` units of `reporting_currency` as of a day. A rate only applies while
+ * `reporting_currency` is the firm's reporting currency; an organisation without a rate is
+ * shown in its own currency and left out of portfolio totals.
+ */
+export const exchangeRates = pgTable(
+  'exchange_rates',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    currency: text('currency').notNull(),
+    reportingCurrency: text('reporting_currency').notNull(),
+    rateToReporting: numeric('rate_to_reporting', { precision: 19, scale: 10 }).notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('exchange_rates_firm_pair_as_of_key').on(t.firmId, t.currency, t.reportingCurrency, t.asOf)],
+);
+
+export const targetMetricEnum = pgEnum('target_metric', ['dso', 'cei', 'overdue_pct', 'dbt']);
+export const targetGoalKindEnum = pgEnum('target_goal_kind', ['relative', 'absolute']);
+
+/**
+ * A goal for one organisation's metric, e.g. DSO −15% (relative) by a due date, measured
+ * from a baseline value on a baseline date. Progress is computed on read, never stored.
+ */
+export const targets = pgTable(
+  'targets',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    metric: targetMetricEnum('metric').notNull(),
+    baselineValue: numeric('baseline_value', { precision: 12, scale: 2 }).notNull(),
+    baselineDate: date('baseline_date', { mode: 'string' }).notNull(),
+    goalKind: targetGoalKindEnum('goal_kind').notNull(),
+    /** relative: percent change from the baseline (−15 = 15% lower); absolute: the value to reach. */
+    goalValue: numeric('goal_value', { precision: 12, scale: 2 }).notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    note: text('note').notNull().default(''),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('targets_firm_org_idx').on(t.firmId, t.organisationId)],
+);
+
+/**
+ * Scoring (issue 6; server/scoring/README.md). Collectors work on organisations: a collector
+ * with assignments sees those organisations on the worklist, one without any sees all of the
+ * firm's; admins see everything.
+ */
+export const organisationAssignments = pgTable(
+  'organisation_assignments',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('organisation_assignments_org_user_key').on(t.organisationId, t.userId), index('organisation_assignments_firm_user_idx').on(t.firmId, t.userId)],
+);
+
+/** One row per open invoice, rewritten by each scoring run of its organisation. */
+export const invoiceScores = pgTable(
+  'invoice_scores',
+  {
+    invoiceId: uuid('invoice_id')
+      .primaryKey()
+      .references(() => invoices.id, { onDelete: 'cascade' }),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    currency: text('currency').notNull(),
+    /** Balance when scored, in the invoice's currency and in the organisation's base currency. */
+    amountDue: money('amount_due').notNull(),
+    amountDueBase: money('amount_due_base').notNull(),
+    pLate: doublePrecision('p_late').notNull(),
+    predictedDate: date('predicted_date', { mode: 'string' }).notNull(),
+    lowDate: date('low_date', { mode: 'string' }).notNull(),
+    highDate: date('high_date', { mode: 'string' }).notNull(),
+    /** amount_due × p_late, in the invoice's currency. */
+    amountAtRisk: money('amount_at_risk').notNull(),
+    /** Days from issue to settlement at quantiles 0, 5, …, 100 %, given the invoice is still open. */
+    payQuantiles: doublePrecision('pay_quantiles').array().notNull(),
+    /** Weight of the firm-wide prior in the blend (0 = the organisation's own model only). */
+    priorWeight: doublePrecision('prior_weight').notNull(),
+    /** [{ code, text, contribution }], most important first. */
+    reasons: jsonb('reasons').notNull().default([]),
+    scoredOn: date('scored_on', { mode: 'string' }).notNull(),
+    scoredAt: timestamp('scored_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('invoice_scores_firm_org_idx').on(t.firmId, t.organisationId)],
+);
+
+/** One row per customer (ledger contact) with invoices, rewritten by each scoring run. */
+export const customerScores = pgTable(
+  'customer_scores',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id'),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** 0–100 (customerRisk). */
+    score: integer('score').notNull(),
+    /** reliable | slow | chronic_late | deteriorating | bad_debt_risk | new */
+    segment: text('segment').notNull(),
+    pLate: doublePrecision('p_late').notNull(),
+    settledCount: integer('settled_count').notNull(),
+    openCount: integer('open_count').notNull(),
+    priorWeight: doublePrecision('prior_weight').notNull(),
+    reasons: jsonb('reasons').notNull().default([]),
+    scoredAt: timestamp('scored_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('customer_scores_org_contact_key').on(t.organisationId, t.contactExternalId), index('customer_scores_firm_org_idx').on(t.firmId, t.organisationId)],
+);
+
+/** Each customer's score per month (the latest of the month), for "change since last month". */
+export const customerScoreHistory = pgTable(
+  'customer_score_history',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** The first day of the month, in the organisation's time zone. */
+    month: date('month', { mode: 'string' }).notNull(),
+    score: integer('score').notNull(),
+    segment: text('segment').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('customer_score_history_key').on(t.organisationId, t.contactExternalId, t.month)],
+);
+
+/** Fitted models (JSON of the pure ScoringModel), per firm ('firm') or organisation (its id). */
+export const scoringModels = pgTable(
+  'scoring_models',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    scopeKey: text('scope_key').notNull(),
+    fittedOn: date('fitted_on', { mode: 'string' }).notNull(),
+    /** What the model was fitted on (settled count, last settlement, …): refit when it changes. */
+    fingerprint: text('fingerprint').notNull(),
+    nTrain: integer('n_train').notNull(),
+    model: jsonb('model').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('scoring_models_firm_scope_key').on(t.firmId, t.scopeKey)],
+);
+
+/** Per organisation: the last scoring run, and cached results ('backtest', 'last_quarter'). */
+export const scoringCache = pgTable(
+  'scoring_cache',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    payload: jsonb('payload').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('scoring_cache_org_kind_key').on(t.organisationId, t.kind)],
+);
+
 /** Express sessions (infrastructure; scoped by the user inside `data`). */
 export const sessions = pgTable(
   'sessions',
@@ -385,4 +604,267 @@ export const jobEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('job_events_job_idx').on(t.job, t.jobId)],
+);
+
+// ---- Reminders (issue 7) -----------------------------------------------------------------------
+
+/**
+ * Per-organisation reminder settings: on/off, the local sending window and business days (in
+ * the organisation's time zone), the daily limit and the branding of its emails.
+ */
+export const reminderSettings = pgTable('reminder_settings', {
+  organisationId: uuid('organisation_id')
+    .primaryKey()
+    .references(() => organisations.id, { onDelete: 'cascade' }),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firms.id, { onDelete: 'cascade' }),
+  enabled: boolean('enabled').notNull().default(false),
+  /** Minutes after local midnight: sends happen in [start, end). */
+  windowStartMinute: integer('window_start_minute').notNull().default(540),
+  windowEndMinute: integer('window_end_minute').notNull().default(1020),
+  /** ISO weekdays (1 = Monday … 7 = Sunday) on which reminders go out. */
+  businessDays: integer('business_days').array().notNull().default(sql`'{1,2,3,4,5}'::integer[]`),
+  dailyLimit: integer('daily_limit').notNull().default(200),
+  senderName: text('sender_name'),
+  replyTo: text('reply_to'),
+  brandColour: text('brand_colour').notNull().default('#1c7ed6'),
+  logoUrl: text('logo_url'),
+  signature: text('signature').notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Email templates in the merge language of server/reminders/merge.ts; organisation_id null = firm-wide. */
+export const reminderTemplates = pgTable(
+  'reminder_templates',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').references(() => organisations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    subject: text('subject').notNull(),
+    bodyHtml: text('body_html').notNull(),
+    bodyText: text('body_text').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('reminder_templates_firm_idx').on(t.firmId)],
+);
+
+/**
+ * Dunning policies: steps relative to the due date. `scope_key` names what the policy is for
+ * ('firm', 'org:<id>', 'segment:<name>', 'org:<id>:segment:<name>', 'org:<id>:customer:<external id>'),
+ * one policy per scope; the most specific one applies (server/reminders/policy.ts).
+ */
+export const reminderPolicies = pgTable(
+  'reminder_policies',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').references(() => organisations.id, { onDelete: 'cascade' }),
+    /** 'firm' | 'organisation' | 'segment' | 'customer' */
+    scope: text('scope').notNull(),
+    scopeKey: text('scope_key').notNull(),
+    segment: text('segment'),
+    contactExternalId: text('contact_external_id'),
+    name: text('name').notNull(),
+    /** 'invoice': one email per invoice and step; 'customer': one email per customer per day listing all overdue invoices. */
+    grouping: text('grouping').notNull().default('invoice'),
+    /** [{ key, offsetDays, channel, templateId, approval, repeatEveryDays?, repeatMax? }] */
+    steps: jsonb('steps').notNull().default([]),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('reminder_policies_scope_key').on(t.firmId, t.scopeKey)],
+);
+
+/** Arcus-side settings for a ledger customer, keyed by its ledger id so they survive resyncs. */
+export const reminderCustomers = pgTable(
+  'reminder_customers',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    excluded: boolean('excluded').notNull().default(false),
+    pausedUntil: date('paused_until', { mode: 'string' }),
+    pauseReason: text('pause_reason'),
+    /** The customer's group for policy overrides. */
+    segment: text('segment'),
+    /** Recipients set in Arcus, replacing the ledger contact's (null = from the ledger). */
+    recipients: jsonb('recipients'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('reminder_customers_org_contact_key').on(t.organisationId, t.contactExternalId), index('reminder_customers_firm_idx').on(t.firmId)],
+);
+
+/** An invoice excluded from reminders or paused until a date. */
+export const reminderInvoiceHolds = pgTable(
+  'reminder_invoice_holds',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    excluded: boolean('excluded').notNull().default(false),
+    pausedUntil: date('paused_until', { mode: 'string' }),
+    reason: text('reason'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('reminder_invoice_holds_org_invoice_key').on(t.organisationId, t.invoiceExternalId)],
+);
+
+/** Addresses that unsubscribed (signed link or staff), per customer; Arcus data, kept across resyncs. */
+export const reminderUnsubscribes = pgTable(
+  'reminder_unsubscribes',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** Lower-cased address. */
+    address: text('address').notNull(),
+    /** 'link' | 'staff' */
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('reminder_unsubscribes_key').on(t.organisationId, t.contactExternalId, t.address)],
+);
+
+/**
+ * One row per (subject, step): claimed before the email is sent, completed after. Subject is an
+ * invoice (external id) or, for grouped emails, a customer (external id) with step 'day:<local date>';
+ * the invoices a grouped email covers get their own rows with status 'grouped' and parent_id.
+ * status: pending_approval | claimed | sending | sent | failed_temporary | failed_permanent | skipped | grouped.
+ */
+export const reminderSends = pgTable(
+  'reminder_sends',
+  {
+    id: uuid('id').primaryKey(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    stepKey: text('step_key').notNull(),
+    parentId: uuid('parent_id'),
+    contactExternalId: text('contact_external_id').notNull(),
+    invoiceExternalIds: text('invoice_external_ids').array().notNull().default(sql`'{}'::text[]`),
+    policyId: uuid('policy_id'),
+    templateId: uuid('template_id'),
+    stepNumber: integer('step_number').notNull().default(1),
+    stepOffset: integer('step_offset').notNull().default(0),
+    channel: text('channel').notNull().default('email'),
+    approval: text('approval').notNull().default('auto'),
+    status: text('status').notNull(),
+    skipReason: text('skip_reason'),
+    /** The organisation's local day the send was planned for. */
+    plannedFor: date('planned_for', { mode: 'string' }).notNull(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    /** The local day whose daily limit this send counted against (set once). */
+    quotaDay: date('quota_day', { mode: 'string' }),
+    /** Deterministic, from the row id: the same message on every attempt. */
+    messageId: text('message_id').notNull(),
+    recipients: jsonb('recipients').notNull().default([]),
+    rejected: jsonb('rejected').notNull().default([]),
+    subjectLine: text('subject_line'),
+    bodyText: text('body_text'),
+    bodyHtml: text('body_html'),
+    error: text('error'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    approvedBy: uuid('approved_by').references(() => users.id, { onDelete: 'set null' }),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('reminder_sends_claim_key').on(t.firmId, t.organisationId, t.subjectType, t.subjectId, t.stepKey),
+    index('reminder_sends_org_status_idx').on(t.organisationId, t.status),
+    index('reminder_sends_org_claimed_idx').on(t.organisationId, t.claimedAt),
+    index('reminder_sends_parent_idx').on(t.parentId),
+    index('reminder_sends_org_contact_idx').on(t.organisationId, t.contactExternalId),
+  ],
+);
+
+/** Reminder sends counted per organisation and local day, for the daily limit. */
+export const reminderDailyCounts = pgTable(
+  'reminder_daily_counts',
+  {
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('reminder_daily_counts_key').on(t.organisationId, t.day)],
+);
+
+/** The ledger-note outbox: one note per (send, invoice), written by `reminders.note` with the row id as idempotency key. */
+export const reminderNotes = pgTable(
+  'reminder_notes',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    sendId: uuid('send_id')
+      .notNull()
+      .references(() => reminderSends.id, { onDelete: 'cascade' }),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    text: text('text').notNull(),
+    /** pending | writing | written | failed */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    error: text('error'),
+    writtenAt: timestamp('written_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('reminder_notes_send_invoice_key').on(t.sendId, t.invoiceExternalId), index('reminder_notes_org_status_idx').on(t.organisationId, t.status)],
+);
+
+/** Messages received by the embedded SMTP server (embedded mode only): the demo mailbox. */
+export const mailboxMessages = pgTable(
+  'mailbox_messages',
+  {
+    id: id(),
+    firmId: uuid('firm_id'),
+    messageId: text('message_id'),
+    envelopeFrom: text('envelope_from').notNull().default(''),
+    envelopeTo: text('envelope_to').array().notNull().default(sql`'{}'::text[]`),
+    fromText: text('from_text').notNull().default(''),
+    toText: text('to_text').notNull().default(''),
+    subject: text('subject').notNull().default(''),
+    text: text('text').notNull().default(''),
+    html: text('html'),
+    headers: jsonb('headers').notNull().default({}),
+    size: integer('size').notNull().default(0),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('mailbox_messages_firm_received_idx').on(t.firmId, t.receivedAt), index('mailbox_messages_message_id_idx').on(t.messageId)],
 );

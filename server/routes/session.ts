@@ -14,7 +14,7 @@ function regenerate(req: import('express').Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-export function sessionRoutes(deps: { db: Db; demo: boolean }): Router {
+export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: boolean; quickbooks: boolean } }): Router {
   const r = Router();
 
   r.get('/session', (req, res) => {
@@ -23,6 +23,7 @@ export function sessionRoutes(deps: { db: Db; demo: boolean }): Router {
     res.json({
       csrfToken: token,
       demo: deps.demo,
+      signIn: deps.signIn ?? { xero: false, quickbooks: false },
       user: a ? { id: a.userId, name: a.userName, email: a.userEmail, role: a.role } : null,
       firm: a ? { id: a.firmId, name: a.firmName } : null,
     });

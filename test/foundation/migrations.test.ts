@@ -5,6 +5,7 @@ import { invoices, organisations } from '../../server/db/schema';
 import { createFirm, memoryDatabase, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 
+/** The core model of the foundation issue. */
 const TABLES = [
   'activities',
   'connections',
@@ -27,7 +28,8 @@ const TABLES = [
 
 async function checkSchema(database: Database) {
   const rows = await queryRows<{ table_name: string }>(database.db, sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-  expect(rows.map((r) => r.table_name)).toEqual(TABLES);
+  // The core model is all there (later features add their own tables beside it).
+  expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(TABLES));
   // Migrating again is a no-op (the release step may run on every deploy).
   await database.migrate();
 

@@ -1,12 +1,24 @@
-import { Alert, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Center, Divider, Paper, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { api, setCsrfToken } from '../api';
+import { SignInWithIntuitButton, SignInWithXeroButton } from '../components/ProviderButtons';
+import { signInUrl } from '../organisations';
 import { useRefreshSession } from '../session';
+import { errorInWords } from './settings/feedback';
 
-export function SignInPage({ demo, error }: { demo: boolean; error?: string }) {
+/** ?signin_error=code from a failed "Sign in with …" round trip, read once. */
+function redirectError(): string | null {
+  const q = new URLSearchParams(window.location.search);
+  const code = q.get('signin_error');
+  if (!code) return null;
+  window.history.replaceState(null, '', window.location.pathname);
+  return errorInWords(code, q.get('provider'));
+}
+
+export function SignInPage({ demo, signIn, error }: { demo: boolean; signIn?: { xero: boolean; quickbooks: boolean }; error?: string }) {
   const refresh = useRefreshSession();
   const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(error ?? null);
+  const [failure, setFailure] = useState<string | null>(() => error ?? redirectError());
   const signInDemo = async () => {
     setBusy(true);
     setFailure(null);
@@ -20,6 +32,7 @@ export function SignInPage({ demo, error }: { demo: boolean; error?: string }) {
       setBusy(false);
     }
   };
+  const providers = signIn?.xero || signIn?.quickbooks;
   return (
     <Center mih="100vh" bg="gray.0">
       <Paper withBorder shadow="sm" p="xl" radius="md" w={420}>
@@ -33,13 +46,20 @@ export function SignInPage({ demo, error }: { demo: boolean; error?: string }) {
               {failure}
             </Alert>
           )}
-          {demo ? (
-            <Button size="md" onClick={signInDemo} loading={busy}>
+          {signIn?.xero && <SignInWithXeroButton href={signInUrl('xero')} />}
+          {signIn?.quickbooks && <SignInWithIntuitButton href={signInUrl('quickbooks')} />}
+          {providers && (
+            <Text size="xs" c="dimmed">
+              New to Arcus? Signing in creates your firm; no separate sign-up.
+            </Text>
+          )}
+          {demo && providers && <Divider label="or" labelPosition="center" />}
+          {demo && (
+            <Button size="md" variant={providers ? 'default' : 'filled'} onClick={signInDemo} loading={busy}>
               Sign in to the demo
             </Button>
-          ) : (
-            <Text size="sm">Sign in with Xero or Intuit is set up by your firm’s administrator.</Text>
           )}
+          {!demo && !providers && <Text size="sm">Sign in with Xero or Intuit is set up by your firm’s administrator.</Text>}
         </Stack>
       </Paper>
     </Center>

@@ -1,6 +1,8 @@
 import { BullQueue } from '../../../jobs/bullmq-queue';
 import { allJobs, schedules } from '../../../jobs/registry';
 import { loadConfig } from '../../config';
+import { configureLedgers } from '../../connections/ledgers';
+import { SANDBOX_MOUNT } from '../../embedded/sandbox';
 import { openDatabase } from '../../db/client';
 import { createLogger } from '../../logger';
 import type { Command } from '../command';
@@ -16,12 +18,15 @@ export const command: Command = {
     const log = createLogger(config.logLevel);
     const database = await openDatabase(config);
     const queue = new BullQueue({ db: database.db, log, redisUrl: config.redisUrl, definitions: allJobs });
+    // The sandbox ledger (if on) lives in the web process, at APP_URL/sandbox.
+    const ledgers = await configureLedgers(config, { sandboxBaseUrl: config.sandbox ? `${config.appUrl}${SANDBOX_MOUNT}` : null, queue, db: database.db });
     for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
     queue.startWorker();
     log.info({ jobs: allJobs.map((j) => j.name) }, 'worker started');
     const stop = () => {
       queue
         .close()
+        .then(() => ledgers.close())
         .then(() => database.close())
         .then(
           () => process.exit(0),

@@ -1,0 +1,150 @@
+/**
+ * The OAuth 2 authorization-code flow with PKCE, for connecting ledgers and for "Sign in with
+ * Xero / Intuit", independent of Express so the routes and the embedded demo connector run the
+ * same code. Endpoints come from the LedgerFactory (config), so the sandbox and the real
+ * providers are one code path.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import type { LedgerOAuth } from '../../integrations/ledger/provider';
+import type { Provider } from '../../integrations/ledger/types';
+import { activities, firms, memberships, users } from '../db/schema';
+import { type ConnectOutcome, connectTenants } from '../connections/connect';
+import type { ConnectionDeps, SyncKind } from '../connections/deps';
+import { codeChallenge, createPendingAuthorization, type OAuthPurpose, type PendingAuthorization } from './state';
+
+export interface OAuthDeps extends ConnectionDeps {
+  sessionSecret: string;
+  /** Arcus's public base URL (known only after listening when PORT=0). */
+  publicUrl: () => string;
+}
+
+export type OAuthErrorCode =
+  | 'access_denied'
+  | 'provider_error'
+  | 'provider_not_configured'
+  | 'state_invalid'
+  | 'state_expired'
+  | 'exchange_failed'
+  | 'no_tenants'
+  | 'not_signed_in'
+  | 'forbidden'
+  | 'reconnect_mismatch'
+  | 'sign_in_failed'
+  | 'already_connected_elsewhere'
+  | 'organisation_unreadable';
+
+export class OAuthFlowError extends Error {
+  override name = 'OAuthFlowError';
+  constructor(
+    readonly code: OAuthErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function callbackUrl(publicUrl: string, provider: Provider): string {
+  return `${publicUrl.replace(/\/+$/, '')}/oauth/${provider}/callback`;
+}
+
+function oauthFor(deps: OAuthDeps, provider: Provider): LedgerOAuth {
+  const oauth = deps.factory.oauth(provider);
+  if (!oauth) throw new OAuthFlowError('provider_not_configured', `${provider === 'xero' ? 'Xero' : 'Intuit'} is not configured on this Arcus server.`);
+  return oauth;
+}
+
+/** A consent URL and the pending authorization to keep (in the session) until the callback. */
+export function beginAuthorization(
+  deps: OAuthDeps,
+  params: { purpose: OAuthPurpose; provider: Provider; firmId?: string; userId?: string; organisationId?: string },
+): { url: string; state: string; pending: PendingAuthorization } {
+  const oauth = oauthFor(deps, params.provider);
+  const { state, pending } = createPendingAuthorization(deps.sessionSecret, params);
+  const url = oauth.consentUrl({
+    state,
+    redirectUri: callbackUrl(deps.publicUrl(), params.provider),
+    codeChallenge: codeChallenge(pending.codeVerifier),
+    nonce: pending.nonce,
+    signIn: params.purpose === 'sign-in',
+  });
+  return { url, state, pending };
+}
+
+async function exchange(deps: OAuthDeps, pending: PendingAuthorization, code: string) {
+  const oauth = oauthFor(deps, pending.provider);
+  try {
+    return { oauth, tokens: await oauth.exchangeCode({ code, redirectUri: callbackUrl(deps.publicUrl(), pending.provider), codeVerifier: pending.codeVerifier }) };
+  } catch (err) {
+    deps.log.warn({ provider: pending.provider, err: err instanceof Error ? err.message : String(err) }, 'authorization code exchange failed');
+    throw new OAuthFlowError('exchange_failed', 'The authorization could not be completed. Try again.');
+  }
+}
+
+/** Connect (or reconnect) the tenants an authorization granted. */
+export async function finishConnect(deps: OAuthDeps, pending: PendingAuthorization, callback: { code: string; realmId?: string }, options: { syncKind?: SyncKind } = {}): Promise<ConnectOutcome> {
+  if (!pending.firmId) throw new OAuthFlowError('not_signed_in', 'Sign in to connect a ledger.');
+  const { oauth, tokens } = await exchange(deps, pending, callback.code);
+  let tenants: Awaited<ReturnType<LedgerOAuth['tenants']>>;
+  try {
+    tenants = await oauth.tenants(tokens.accessToken, { realmId: callback.realmId });
+  } catch (err) {
+    deps.log.warn({ provider: pending.provider, err: err instanceof Error ? err.message : String(err) }, 'listing tenants failed');
+    throw new OAuthFlowError('no_tenants', 'The ledger did not say which organisations were connected.');
+  }
+  if (tenants.length === 0) throw new OAuthFlowError('no_tenants', 'No organisation was chosen on the consent page.');
+  const outcome = await connectTenants(deps, { firmId: pending.firmId, userId: pending.userId ?? null, provider: pending.provider, tokens, tenants, syncKind: options.syncKind });
+  if (outcome.connected.length === 0) {
+    const elsewhere = outcome.refused.some((r) => r.reason.includes('another Arcus firm'));
+    throw new OAuthFlowError(elsewhere ? 'already_connected_elsewhere' : 'organisation_unreadable', outcome.refused.map((r) => r.reason).join(' '));
+  }
+  if (pending.organisationId && !outcome.connected.some((c) => c.organisationId === pending.organisationId)) {
+    throw new OAuthFlowError('reconnect_mismatch', 'A different organisation was chosen than the one being reconnected.');
+  }
+  return outcome;
+}
+
+/** Sign in with Xero / Intuit: verify the id_token, then find or create the user and, for a new one, their firm. */
+export async function finishSignIn(deps: OAuthDeps, pending: PendingAuthorization, code: string): Promise<{ userId: string; firmId: string; createdUser: boolean; createdFirm: boolean }> {
+  const { oauth, tokens } = await exchange(deps, pending, code);
+  if (!tokens.idToken) throw new OAuthFlowError('sign_in_failed', 'The provider did not return an identity.');
+  let claims: Awaited<ReturnType<LedgerOAuth['verifyIdToken']>>;
+  try {
+    claims = await oauth.verifyIdToken(tokens.idToken, pending.nonce);
+  } catch (err) {
+    deps.log.warn({ provider: pending.provider, err: err instanceof Error ? err.message : String(err) }, 'id_token verification failed');
+    throw new OAuthFlowError('sign_in_failed', 'The identity could not be verified.');
+  }
+  // Arcus keeps no tokens from a sign-in.
+  if (tokens.refreshToken) void oauth.revoke(tokens.refreshToken).catch(() => undefined);
+  const authProvider = pending.provider === 'xero' ? 'xero' : 'intuit';
+  const name = claims.name?.trim() || claims.email || 'New user';
+  return deps.db.transaction(async (tx) => {
+    const now = new Date();
+    let createdUser = false;
+    let createdFirm = false;
+    let [user] = await tx.select().from(users).where(and(eq(users.authProvider, authProvider), eq(users.authSubject, claims.subject)));
+    if (!user) {
+      [user] = await tx.insert(users).values({ email: claims.email, name, authProvider, authSubject: claims.subject, lastSignInAt: now }).onConflictDoNothing().returning();
+      if (!user) [user] = await tx.select().from(users).where(and(eq(users.authProvider, authProvider), eq(users.authSubject, claims.subject)));
+      else createdUser = true;
+    } else {
+      await tx.update(users).set({ lastSignInAt: now, ...(claims.email ? { email: claims.email } : {}) }).where(eq(users.id, user.id));
+    }
+    const [membership] = await tx.select().from(memberships).where(eq(memberships.userId, user!.id)).orderBy(asc(memberships.createdAt)).limit(1);
+    let firmId = membership?.firmId;
+    if (!firmId) {
+      const [firm] = await tx.insert(firms).values({ name: `${name}’s firm` }).returning({ id: firms.id });
+      await tx.insert(memberships).values({ firmId: firm!.id, userId: user!.id, role: 'admin' });
+      firmId = firm!.id;
+      createdFirm = true;
+    }
+    await tx.insert(activities).values({
+      firmId,
+      actorUserId: user!.id,
+      actorType: 'user',
+      kind: 'auth.sign_in',
+      summary: `Signed in with ${pending.provider === 'xero' ? 'Xero' : 'Intuit'}${createdFirm ? ' (new firm created)' : ''}`,
+    });
+    return { userId: user!.id, firmId, createdUser, createdFirm };
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Ledger webhooks, mounted at /webhooks before any JSON parser: the signature is checked over
+ * the raw bytes. Xero: a bad signature is 401 with an empty body, a good one 200 (an empty
+ * event list is Xero's intent-to-receive check). QuickBooks: the legacy and the CloudEvents
+ * formats; a bad signature is 401. Events are deduplicated and turned into webhook syncs.
+ */
+import express, { Router } from 'express';
+import type { Provider } from '../../integrations/ledger/types';
+import type { Db } from '../db/client';
+import type { Logger } from '../logger';
+import { ingestEvents, type RequestWebhookSync } from '../webhooks/ingest';
+import { type LedgerEvent, parseQuickBooksPayload, parseXeroPayload } from '../webhooks/payloads';
+import { verifyWebhookSignature } from '../webhooks/signature';
+
+export interface WebhookRouteDeps {
+  db: Db;
+  log: Logger;
+  /** Signing keys, read per request (the embedded sandbox's keys, or XERO_WEBHOOK_KEY / INTUIT_WEBHOOK_VERIFIER). */
+  keys: () => Record<Provider, string | null>;
+  requestSync: RequestWebhookSync;
+}
+
+const HEADER: Record<Provider, string> = { xero: 'x-xero-signature', quickbooks: 'intuit-signature' };
+const PARSE: Record<Provider, (body: unknown) => LedgerEvent[] | null> = { xero: parseXeroPayload, quickbooks: parseQuickBooksPayload };
+
+export function webhookRoutes(deps: WebhookRouteDeps): Router {
+  const r = Router();
+  // Any content type (application/json, application/cloudevents+json); the bytes are what was signed.
+  const raw = express.raw({ type: () => true, limit: '1mb' });
+
+  const receive = (provider: Provider): express.RequestHandler => async (req, res, next) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!verifyWebhookSignature(body, req.get(HEADER[provider]), deps.keys()[provider])) {
+      res.status(401).end();
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      res.status(400).end();
+      return;
+    }
+    const events = PARSE[provider](json);
+    if (events === null) {
+      res.status(400).end();
+      return;
+    }
+    try {
+      const started = Date.now();
+      const result = await ingestEvents(deps, provider, events);
+      deps.log.info({ provider, received: result.received, fresh: result.fresh, organisations: result.organisationIds.length, unknownTenants: result.unknownTenants.length, ms: Date.now() - started }, 'webhook received');
+      res.status(200).end();
+    } catch (err) {
+      // 5xx: the provider retries the delivery later.
+      next(err);
+    }
+  };
+
+  r.post('/xero', raw, receive('xero'));
+  r.post('/quickbooks', raw, receive('quickbooks'));
+  return r;
+}

@@ -1,0 +1,100 @@
+/**
+ * Webhooks through the whole of Arcus: the app started as in embedded mode (sandbox ledger
+ * mounted in-process, its dispatcher pointed at Arcus's receivers), an organisation connected
+ * through the authorization-code flow, a payment made in the sandbox — and the signed webhook
+ * turns into a webhook sync that brings the payment in.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { and, desc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { requestSync } from '../../jobs/sync/job';
+import type { Database } from '../../server/db/client';
+import { invoices, organisations, syncRuns, webhookEvents } from '../../server/db/schema';
+import { connectSandboxCompany } from '../../server/embedded/demo-connect';
+import { createLogger } from '../../server/logger';
+import type { OAuthDeps } from '../../server/oauth/flow';
+import { type Arcus, startArcus } from '../../server/runtime';
+import { createFirm, testDatabase } from '../support/db';
+import { describeWith } from '../support/services';
+
+async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
+  let database: Database;
+  let arcus: Arcus;
+  let firmId = '';
+  let organisationId = '';
+  let companyId = '';
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    arcus = await startArcus({
+      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-webhooks-')), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'on', SANDBOX_SEED: '9404' },
+      database,
+      log: createLogger('silent'),
+    });
+    firmId = (await createFirm(database)).firm.id;
+    const sandbox = arcus.sandbox!.sandbox;
+    companyId = sandbox.companyIds.find((id) => sandbox.ctx.store.company(id).provider === 'quickbooks')!;
+    const deps: OAuthDeps = {
+      db: database.db,
+      log: arcus.log,
+      factory: arcus.factory,
+      tokenKey: arcus.config.tokenEncryptionKey,
+      requestSync: (id, kind) => requestSync(arcus.queue, database.db, { organisationId: id, kind }),
+      sessionSecret: arcus.config.sessionSecret,
+      publicUrl: () => arcus.url,
+    };
+    const outcome = await connectSandboxCompany(deps, { firmId, provider: 'quickbooks', companyId });
+    organisationId = outcome.connected[0]!.organisationId;
+  }, 120_000);
+  afterAll(async () => {
+    if (firmId) await database.db.update(organisations).set({ status: 'disconnected' }).where(eq(organisations.firmId, firmId));
+    await arcus?.close();
+  }, 120_000);
+
+  const admin = (p: string, body: unknown, method = 'POST') =>
+    fetch(`${arcus.url}/sandbox/admin${p}`, { method, headers: { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  it('passes the sandbox’s intent-to-receive check for both providers', async () => {
+    expect((await admin('/webhooks/intent', { provider: 'xero' })).body).toMatchObject({ ok: true });
+    expect((await admin('/webhooks/intent', { provider: 'quickbooks' })).body).toMatchObject({ ok: true });
+  });
+
+  it('a payment in QuickBooks arrives as a signed webhook and a webhook sync brings it in', async () => {
+    const first = await until(async () => {
+      const [run] = await database.db.select().from(syncRuns).where(eq(syncRuns.organisationId, organisationId)).orderBy(desc(syncRuns.createdAt)).limit(1);
+      return run?.status === 'succeeded' ? run : undefined;
+    });
+    expect(first.kind).toBe('full');
+    const store = arcus.sandbox!.sandbox.ctx.store;
+    const open = [...store.invoices.values()].find((i) => i.companyId === companyId && i.status === 'AUTHORISED' && i.amountDue > 0)!;
+    const [before] = await database.db.select().from(invoices).where(and(eq(invoices.organisationId, organisationId), eq(invoices.externalId, open.id)));
+    expect(Number(before!.amountDue)).toBeGreaterThan(0);
+
+    expect((await admin(`/companies/${companyId}/pay`, { invoiceId: open.id })).status).toBe(201);
+    const flushed = await admin('/webhooks/flush', {});
+    const delivery = (flushed.body.deliveries as { provider: string; attempts: { status: number }[] }[]).find((d) => d.provider === 'quickbooks')!;
+    expect(delivery.attempts[0]!.status).toBe(200);
+    const events = await database.db.select().from(webhookEvents).where(eq(webhookEvents.organisationId, organisationId));
+    expect(events.length).toBeGreaterThan(0);
+
+    const webhookRun = await until(async () => {
+      const runs = await database.db.select().from(syncRuns).where(and(eq(syncRuns.organisationId, organisationId), eq(syncRuns.kind, 'webhook')));
+      return runs.find((r) => r.status === 'succeeded');
+    });
+    expect(webhookRun.apiCalls).toBeGreaterThan(0);
+    const [after] = await database.db.select().from(invoices).where(and(eq(invoices.organisationId, organisationId), eq(invoices.externalId, open.id)));
+    expect(Number(after!.amountDue)).toBe(0);
+  }, 90_000);
+});
