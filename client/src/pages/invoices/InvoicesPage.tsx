@@ -1,0 +1,39 @@
+/** Invoices of one client organisation with status filters and CSV export. */
+import { Paper, Stack, Text, Title } from '@mantine/core';
+import { Header, Loading } from '../../components/analytics/bits';
+import { InvoicesTable } from '../../components/analytics/InvoicesTable';
+import { OrganisationSelect, useSelectedOrganisation } from '../../components/analytics/OrganisationSelect';
+import { InvoiceRiskPanel } from '../../scoring';
+
+export function InvoicesPage() {
+  const { orgs, selected, select, list } = useSelectedOrganisation();
+  return (
+    <Stack gap="md">
+      <Header
+        title={
+          <div>
+            <Title order={2}>Invoices</Title>
+            <Text c="dimmed">Open and settled invoices synced from Xero and QuickBooks.</Text>
+          </div>
+        }
+      >
+        <OrganisationSelect orgs={orgs} value={selected?.id ?? null} onChange={select} />
+      </Header>
+      {list.isPending ? (
+        <Loading />
+      ) : !selected ? (
+        <Paper withBorder p="xl" radius="md">
+          <Text fw={600}>Nothing to show yet</Text>
+          <Text size="sm" c="dimmed">
+            Connect a client’s Xero organisation or QuickBooks company under Settings to bring in contacts, invoices and payments.
+          </Text>
+        </Paper>
+      ) : (
+        <Paper withBorder radius="md" p="sm">
+          <InvoicesTable key={selected.id} organisationId={selected.id} />
+        </Paper>
+      )}
+      <InvoiceRiskPanel organisationId={selected?.id} />
+    </Stack>
+  );
+}

@@ -1,0 +1,135 @@
+/** Admin settings the portfolio reads: exchange rates to the reporting currency and the needs-help thresholds. */
+import { ActionIcon, Button, Group, Modal, NumberInput, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { api } from '../../api';
+import { LoadError, Loading } from '../../components/analytics/bits';
+import { useApiQuery } from '../../components/analytics/use-api';
+
+interface Rates {
+  reportingCurrency: string;
+  rates: { id: string; currency: string; reportingCurrency: string; rateToReporting: string; asOf: string }[];
+}
+interface Settings {
+  reportingCurrency: string;
+  needsHelp: { dsoIncreasePct: number; ceiBelow: number; past60SharePct: number };
+}
+
+function useInvalidate() {
+  const qc = useQueryClient();
+  return () => qc.invalidateQueries({ queryKey: ['analytics'] });
+}
+
+export function PortfolioSettingsButtons() {
+  const [open, setOpen] = useState<'rates' | 'thresholds' | null>(null);
+  return (
+    <>
+      <Button variant="default" size="xs" onClick={() => setOpen('rates')}>
+        Exchange rates
+      </Button>
+      <Button variant="default" size="xs" onClick={() => setOpen('thresholds')}>
+        Needs-help rules
+      </Button>
+      <Modal opened={open === 'rates'} onClose={() => setOpen(null)} title="Exchange rates" size="lg">
+        <RatesEditor />
+      </Modal>
+      <Modal opened={open === 'thresholds'} onClose={() => setOpen(null)} title="When a client needs help">
+        <ThresholdsEditor onDone={() => setOpen(null)} />
+      </Modal>
+    </>
+  );
+}
+
+function RatesEditor() {
+  const rates = useApiQuery<Rates>('/exchange-rates');
+  const invalidate = useInvalidate();
+  const [currency, setCurrency] = useState('');
+  const [rate, setRate] = useState('');
+  const [asOf, setAsOf] = useState(new Date().toISOString().slice(0, 10));
+  const save = useMutation({ mutationFn: () => api('/exchange-rates', { method: 'PUT', body: { currency: currency.toUpperCase(), rateToReporting: rate, asOf } }), onSuccess: invalidate });
+  const remove = useMutation({ mutationFn: (id: string) => api(`/exchange-rates/${id}`, { method: 'DELETE' }), onSuccess: invalidate });
+  if (rates.isPending) return <Loading />;
+  if (rates.error) return <LoadError error={rates.error} />;
+  const rc = rates.data.reportingCurrency;
+  return (
+    <Stack gap="sm">
+      <Text fz="sm" c="dimmed">
+        One unit of each currency in {rc}. The portfolio uses the latest rate dated on or before the period’s end; an organisation without one is shown in its own currency and left out of the totals.
+      </Text>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Currency</Table.Th>
+            <Table.Th>Rate to {rc}</Table.Th>
+            <Table.Th>As of</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rates.data.rates
+            .filter((r) => r.reportingCurrency === rc)
+            .map((r) => (
+              <Table.Tr key={r.id}>
+                <Table.Td>{r.currency}</Table.Td>
+                <Table.Td>{Number(r.rateToReporting)}</Table.Td>
+                <Table.Td>{r.asOf}</Table.Td>
+                <Table.Td>
+                  <ActionIcon variant="subtle" color="red" aria-label={`Delete ${r.currency} rate`} onClick={() => remove.mutate(r.id)}>
+                    ×
+                  </ActionIcon>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+        </Table.Tbody>
+      </Table>
+      <Group gap="xs" align="flex-end">
+        <TextInput label="Currency" size="xs" w={90} maxLength={3} value={currency} onChange={(e) => setCurrency(e.currentTarget.value)} />
+        <TextInput label={`Rate to ${rc}`} size="xs" w={120} value={rate} onChange={(e) => setRate(e.currentTarget.value)} placeholder="1.2700" />
+        <TextInput label="As of" type="date" size="xs" w={150} value={asOf} onChange={(e) => setAsOf(e.currentTarget.value)} />
+        <Button size="xs" onClick={() => save.mutate()} loading={save.isPending}>
+          Save rate
+        </Button>
+      </Group>
+      {save.error && (
+        <Text c="red" fz="xs">
+          {save.error.message}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function ThresholdsEditor({ onDone }: { onDone: () => void }) {
+  const settings = useApiQuery<Settings>('/firm/settings');
+  const invalidate = useInvalidate();
+  const [v, setV] = useState<Settings['needsHelp'] | null>(null);
+  useEffect(() => {
+    if (settings.data && !v) setV(settings.data.needsHelp);
+  }, [settings.data, v]);
+  const save = useMutation({
+    mutationFn: () => api('/firm/settings', { method: 'PATCH', body: { needsHelp: v } }),
+    onSuccess: () => {
+      invalidate();
+      onDone();
+    },
+  });
+  if (settings.isPending || !v) return <Loading />;
+  if (settings.error) return <LoadError error={settings.error} />;
+  return (
+    <Stack gap="sm">
+      <NumberInput label="DSO up by more than (% in 90 days)" value={v.dsoIncreasePct} min={0} max={1000} onChange={(x) => setV({ ...v, dsoIncreasePct: Number(x) })} />
+      <NumberInput label="CEI below (%)" value={v.ceiBelow} min={0} max={100} onChange={(x) => setV({ ...v, ceiBelow: Number(x) })} />
+      <NumberInput label="Share of receivables more than 60 days past due above (%)" value={v.past60SharePct} min={0} max={100} onChange={(x) => setV({ ...v, past60SharePct: Number(x) })} />
+      {save.error && (
+        <Text c="red" fz="xs">
+          {save.error.message}
+        </Text>
+      )}
+      <Group justify="flex-end">
+        <Button onClick={() => save.mutate()} loading={save.isPending}>
+          Save
+        </Button>
+      </Group>
+    </Stack>
+  );
+}

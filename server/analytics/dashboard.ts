@@ -1,0 +1,98 @@
+/**
+ * One organisation's dashboard, computed by the pure engine over its invoices in its base
+ * currency: KPIs with formulas, aging, a 24-month DSO / CEI series, the needs-help verdict
+ * against the period 90 days earlier, and the customers with the most overdue.
+ */
+import type { Db } from '../db/client';
+import { amountNumber, computeMetrics, type HelpThresholds, type MetricsResult, monthlySeries, needsHelp, type Period } from '../domain/metrics';
+import { type CustomerSummary, summariseCustomers } from './customers';
+import { buildKpis } from './kpis';
+import { loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
+import { listContacts, type OrganisationInfo } from './organisations';
+import { comparePeriod } from './period';
+
+export const SERIES_MONTHS = 24;
+
+export interface AgingBar {
+  bucket: keyof MetricsResult['aging'];
+  label: string;
+  amount: number;
+}
+
+export const AGING_LABELS: Record<keyof MetricsResult['aging'], string> = {
+  current: 'Current',
+  d1_30: '1–30 days',
+  d31_60: '31–60 days',
+  d61_90: '61–90 days',
+  d91_plus: '91+ days',
+};
+
+export function agingBars(aging: MetricsResult['aging']): AgingBar[] {
+  return (Object.keys(AGING_LABELS) as (keyof MetricsResult['aging'])[]).map((bucket) => ({ bucket, label: AGING_LABELS[bucket], amount: amountNumber(aging[bucket]) }));
+}
+
+export interface SeriesPoint {
+  month: string;
+  from: string;
+  to: string;
+  dso: number | null;
+  bestPossibleDso: number | null;
+  cei: number | null;
+  arEnd: number;
+  creditSales: number;
+  collected: number;
+  avgDaysToPay: number | null;
+}
+
+export function seriesPoints(series: MetricsResult[]): SeriesPoint[] {
+  return series.map((m) => ({
+    month: m.from.slice(0, 7),
+    from: m.from,
+    to: m.to,
+    dso: m.dso,
+    bestPossibleDso: m.bestPossibleDso,
+    cei: m.cei,
+    arEnd: amountNumber(m.arEnd),
+    creditSales: amountNumber(m.creditSales),
+    collected: amountNumber(m.collected),
+    avgDaysToPay: m.avgDaysToPay,
+  }));
+}
+
+export function customerJson(c: CustomerSummary) {
+  return {
+    ...c,
+    arEnd: amountNumber(c.arEnd),
+    overdue: amountNumber(c.overdue),
+    creditSales: amountNumber(c.creditSales),
+    collected: amountNumber(c.collected),
+    aging: Object.fromEntries(Object.entries(c.aging).map(([k, v]) => [k, amountNumber(v)])),
+  };
+}
+
+export async function getDashboard(db: Db, params: { firmId: string; organisation: OrganisationInfo; period: Period; thresholds: Partial<HelpThresholds> }) {
+  const { firmId, organisation: org, period } = params;
+  const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
+  const base = toBaseMetricInvoices(ledger, org.baseCurrency);
+  const current = computeMetrics(base, period);
+  const compare = computeMetrics(base, comparePeriod(period));
+  const series = monthlySeries(base, period.to, SERIES_MONTHS);
+  const customers = summariseCustomers(base, contacts, period, org.provider);
+  const topOverdue = customers
+    .filter((c) => c.overdue > 0)
+    .sort((a, b) => b.overdue - a.overdue || a.name.localeCompare(b.name))
+    .slice(0, 10);
+  return {
+    organisation: org,
+    currency: org.baseCurrency,
+    period: { ...period, days: current.days },
+    compare: { from: compare.from, to: compare.to, dso: compare.dso },
+    kpis: buildKpis(current),
+    aging: agingBars(current.aging),
+    series: seriesPoints(series),
+    needsHelp: needsHelp(current, compare, params.thresholds),
+    topOverdue: topOverdue.map(customerJson),
+    counts: { invoices: ledger.length, customers: customers.length, openInvoices: customers.reduce((s, c) => s + c.openInvoices, 0) },
+    foreignCurrencies: [...new Set(ledger.map((i) => i.currency).filter((c) => c !== org.baseCurrency))].sort(),
+  };
+}

@@ -1,0 +1,23 @@
+/** Loads what the data-quality checks read for one organisation. */
+import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { contacts, invoices } from '../db/schema';
+import { checkContacts, checkInvoices, type Finding, FINDING_LABELS, type FindingKind } from './data-quality';
+import { EXCLUDED_INVOICE_STATUSES } from './ledger-invoices';
+import { listContacts, type OrganisationInfo } from './organisations';
+
+export async function getDataQuality(db: Db, firmId: string, org: OrganisationInfo) {
+  const [people, undated] = await Promise.all([
+    listContacts(db, firmId, org.id),
+    db
+      .select({ id: invoices.id, externalId: invoices.externalId, number: invoices.number, issueDate: invoices.issueDate, customerName: sql<string>`coalesce(${contacts.name}, ${invoices.contactExternalId})` })
+      .from(invoices)
+      .leftJoin(contacts, and(eq(contacts.organisationId, invoices.organisationId), eq(contacts.externalId, invoices.contactExternalId)))
+      .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, org.id), isNull(invoices.dueDate), notInArray(invoices.status, EXCLUDED_INVOICE_STATUSES)))
+      .orderBy(invoices.issueDate),
+  ]);
+  const customers = people.filter((c) => c.isCustomer && c.status !== 'archived');
+  const findings: Finding[] = [...checkContacts(customers, org.provider), ...checkInvoices(undated, org.provider)];
+  const counts = Object.fromEntries(Object.keys(FINDING_LABELS).map((k) => [k, findings.filter((f) => f.kind === k).length])) as Record<FindingKind, number>;
+  return { organisationId: org.id, customersChecked: customers.length, findings, counts, labels: FINDING_LABELS };
+}

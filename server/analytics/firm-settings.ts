@@ -1,0 +1,58 @@
+/**
+ * Per-firm analytics settings: the reporting currency (firms.reporting_currency) and the
+ * needs-help thresholds, kept in firms.settings under `needsHelp` (other keys are left alone).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client';
+import { firms } from '../db/schema';
+import { DEFAULT_HELP_THRESHOLDS, type HelpThresholds } from '../domain/metrics';
+import { HttpError } from '../http/errors';
+
+export const CurrencyCodeSchema = z.string().regex(/^[A-Z]{3}$/, { message: 'must be a 3-letter ISO currency code such as USD' });
+
+const ThresholdsSchema = z.object({
+  dsoIncreasePct: z.number().min(0).max(1000),
+  ceiBelow: z.number().min(0).max(100),
+  past60SharePct: z.number().min(0).max(100),
+});
+
+export const FirmSettingsPatchSchema = z
+  .object({
+    reportingCurrency: CurrencyCodeSchema.optional(),
+    needsHelp: ThresholdsSchema.partial().strict().optional(),
+  })
+  .strict();
+export type FirmSettingsPatch = z.infer<typeof FirmSettingsPatchSchema>;
+
+export interface AnalyticsSettings {
+  reportingCurrency: string;
+  needsHelp: HelpThresholds;
+  defaults: HelpThresholds;
+}
+
+function thresholdsFrom(settings: unknown): HelpThresholds {
+  const stored = (settings as { needsHelp?: unknown } | null)?.needsHelp;
+  const parsed = ThresholdsSchema.partial().safeParse(stored ?? {});
+  return { ...DEFAULT_HELP_THRESHOLDS, ...(parsed.success ? parsed.data : {}) };
+}
+
+export async function getAnalyticsSettings(db: Db, firmId: string): Promise<AnalyticsSettings> {
+  const rows = await db.select({ reportingCurrency: firms.reportingCurrency, settings: firms.settings }).from(firms).where(eq(firms.id, firmId)).limit(1);
+  const row = rows[0];
+  if (!row) throw new HttpError(404, 'not_found', 'No such firm.');
+  return { reportingCurrency: row.reportingCurrency, needsHelp: thresholdsFrom(row.settings), defaults: { ...DEFAULT_HELP_THRESHOLDS } };
+}
+
+export async function updateAnalyticsSettings(db: Db, firmId: string, patch: FirmSettingsPatch): Promise<AnalyticsSettings> {
+  const current = await getAnalyticsSettings(db, firmId);
+  const set: Partial<typeof firms.$inferInsert> = {};
+  if (patch.reportingCurrency) set.reportingCurrency = patch.reportingCurrency;
+  if (patch.needsHelp) {
+    const merged = { ...current.needsHelp, ...patch.needsHelp };
+    // Merge into the jsonb so settings owned by other features survive.
+    set.settings = sql`coalesce(${firms.settings}, '{}'::jsonb) || jsonb_build_object('needsHelp', ${JSON.stringify(merged)}::jsonb)`;
+  }
+  if (Object.keys(set).length > 0) await db.update(firms).set(set).where(eq(firms.id, firmId));
+  return getAnalyticsSettings(db, firmId);
+}

@@ -1,0 +1,80 @@
+/**
+ * KPI tiles for a dashboard: each metric with its DESIGN.md formula and the same formula with
+ * this period's figures filled in (shown on hover).
+ */
+import { amountNumber, type MetricsResult } from '../domain/metrics';
+import { fromMinor, type Minor } from '../domain/money';
+import { overduePct } from './figures';
+
+export interface Kpi {
+  key: string;
+  /** Short, for the tile. */
+  label: string;
+  /** In full, for the tooltip. */
+  name: string;
+  /** Amounts as decimal numbers of the dashboard's currency; days; percent (98 = 98%). */
+  value: number | null;
+  unit: 'amount' | 'days' | 'percent';
+  formula: string;
+  workings: string | null;
+}
+
+/** 1234567.8 minor → "12,345.68". */
+export function plainAmount(units: Minor): string {
+  const [whole, frac] = fromMinor(units).split('.');
+  const neg = whole!.startsWith('-');
+  const digits = neg ? whole!.slice(1) : whole!;
+  return `${neg ? '-' : ''}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+}
+
+const a = plainAmount;
+
+export function buildKpis(m: MetricsResult): Kpi[] {
+  const S = a(m.creditSales);
+  const D = m.days;
+  const overdue = m.arEnd - m.currentArEnd;
+  return [
+    { key: 'ar', label: 'AR', name: 'Accounts receivable', value: amountNumber(m.arEnd), unit: 'amount', formula: `AR(${m.to}): sum of outstanding balances at the end of ${m.to}`, workings: null },
+    {
+      key: 'overdue_pct',
+      label: 'Overdue',
+      name: 'Overdue share of AR',
+      value: overduePct(m.arEnd, m.currentArEnd),
+      unit: 'percent',
+      formula: '(AR − Current AR) / AR × 100',
+      workings: `(${a(m.arEnd)} − ${a(m.currentArEnd)}) / ${a(m.arEnd)} × 100`,
+    },
+    { key: 'dso', label: 'DSO', name: 'Days sales outstanding', value: m.dso, unit: 'days', formula: 'DSO = AR(to) / S × D, S = sales issued in the period, D = days in it', workings: `${a(m.arEnd)} / ${S} × ${D}` },
+    { key: 'bpdso', label: 'Best-possible DSO', name: 'Best-possible DSO', value: m.bestPossibleDso, unit: 'days', formula: 'BPDSO = Current AR(to) / S × D', workings: `${a(m.currentArEnd)} / ${S} × ${D}` },
+    { key: 'add', label: 'ADD', name: 'Average days delinquent', value: m.add, unit: 'days', formula: 'ADD = DSO − BPDSO = (AR − Current AR) / S × D', workings: `${a(overdue)} / ${S} × ${D}` },
+    {
+      key: 'dso_countback',
+      label: 'Countback DSO',
+      name: 'Countback DSO',
+      value: m.dsoCountback,
+      unit: 'days',
+      formula: "Start with AR(to); walk back from the 1st of to's month, then whole earlier months, subtracting each one's sales and adding its days while they fit; then add remaining / that month's sales × its days",
+      workings: `AR(to) = ${a(m.arEnd)}`,
+    },
+    {
+      key: 'cei',
+      label: 'CEI',
+      name: 'Collection effectiveness index',
+      value: m.cei,
+      unit: 'percent',
+      formula: 'CEI = (AR(from − 1) + S − AR(to)) / (AR(from − 1) + S − Current AR(to)) × 100',
+      workings: `(${a(m.arOpen)} + ${S} − ${a(m.arEnd)}) / (${a(m.arOpen)} + ${S} − ${a(m.currentArEnd)}) × 100`,
+    },
+    { key: 'dbt', label: 'DBT', name: 'Days beyond terms', value: m.dbt, unit: 'days', formula: 'DBT = amount-weighted mean of max(0, settled date − due date) over invoices settled in the period', workings: null },
+    {
+      key: 'avg_days_to_pay',
+      label: 'Avg days to pay',
+      name: 'Average days to pay',
+      value: m.avgDaysToPay,
+      unit: 'days',
+      formula: 'Amount-weighted mean of (settled date − issue date) over invoices settled in the period',
+      workings: null,
+    },
+    { key: 'collected', label: 'Collected', name: 'Collected', value: amountNumber(m.collected), unit: 'amount', formula: 'Payments and credit-note allocations dated in the period', workings: null },
+  ];
+}

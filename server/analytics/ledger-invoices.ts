@@ -1,0 +1,174 @@
+/**
+ * Loads an organisation's (or one customer's) receivables for the pure metrics engine, in two
+ * set-based queries: the invoices, then every counted allocation against them.
+ *
+ * What counts (identical to the settlement triggers of migration 0002 and portfolio-sql.ts):
+ * - invoices that are not draft, voided or deleted, with a total of zero or more;
+ * - payment allocations of payments that are not deleted;
+ * - credit-note allocations of credit notes that are not draft, voided or deleted.
+ * Amounts are numeric(19,4) in the database; each one is rounded to cents half away from
+ * zero (PostgreSQL's round(x, 2), which is what toMinor(x, 2, true) does in code) — ledgers
+ * keep 2 decimals, so this only touches stray sub-cent values, the same way everywhere.
+ */
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client';
+import type { CalendarDate } from '../domain/dates';
+import { convertInvoices, type MetricInvoice } from '../domain/metrics';
+import type { Minor } from '../domain/money';
+
+export const EXCLUDED_INVOICE_STATUSES = ['draft', 'voided', 'deleted'];
+export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'voided', 'deleted'];
+
+export interface LedgerSettlement {
+  date: CalendarDate;
+  /** Document-currency minor units. */
+  amount: Minor;
+  kind: 'payment' | 'credit';
+  reference: string;
+}
+
+/** One invoice as stored, amounts in its document currency (minor units). */
+export interface LedgerInvoice {
+  id: string;
+  externalId: string;
+  contactId: string | null;
+  contactExternalId: string;
+  number: string;
+  reference: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  currency: string;
+  /** The ledger's rate: one unit of `currency` is this many units of the base currency. */
+  currencyRate: string;
+  status: string;
+  total: Minor;
+  settlements: LedgerSettlement[];
+}
+
+export interface LoadScope {
+  firmId: string;
+  organisationId: string;
+  /** Only this customer's invoices (the ledger's contact id). */
+  contactExternalId?: string;
+}
+
+export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<LedgerInvoice[]> {
+  const byContact = scope.contactExternalId === undefined ? sql`` : sql` AND i.contact_external_id = ${scope.contactExternalId}`;
+  // Minor units computed in SQL: round(x, 2) rounds half away from zero, as toMinor(x, 2, true).
+  const rows = await queryRows<InvoiceRow>(
+    db,
+    sql`SELECT i.id, i.external_id, i.contact_id, i.contact_external_id, i.number, i.reference, i.issue_date, i.due_date, i.currency, i.currency_rate::text AS currency_rate, i.status,
+          (round(i.total, 2) * 100)::bigint::text AS total
+        FROM invoices i
+        WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
+          AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0${byContact}
+        ORDER BY i.issue_date, i.external_id`,
+  );
+  if (rows.length === 0) return [];
+  // Every counted allocation of the organisation (or of this customer's invoices). Each part is
+  // a scan of one table (the few deleted payments / voided credit notes are an array computed
+  // once), so the plan stays good even without statistics (PGlite has no autovacuum).
+  const allocFilter = (alias: string) =>
+    scope.contactExternalId === undefined
+      ? sql``
+      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, sql` AND contact_external_id = ${scope.contactExternalId})`]);
+  const [allocations, notes] = await Promise.all([
+    queryRows<AllocationRow>(
+      db,
+      sql`SELECT pa.invoice_external_id, pa.date, (round(pa.amount, 2) * 100)::bigint::text AS amount, 'payment' AS kind, NULL AS credit_note_id
+          FROM payment_allocations pa
+          WHERE pa.firm_id = ${scope.firmId} AND pa.organisation_id = ${scope.organisationId}${allocFilter('pa')}
+            AND pa.payment_id <> ALL (ARRAY(SELECT p.id FROM payments p WHERE p.firm_id = ${scope.firmId} AND p.organisation_id = ${scope.organisationId} AND p.status = 'deleted'))
+        UNION ALL
+        SELECT ca.invoice_external_id, ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', ca.credit_note_id::text
+          FROM credit_note_allocations ca
+          WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}${allocFilter('ca')}
+            AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'voided', 'deleted')))`,
+    ),
+    queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
+  ]);
+  const numbers = new Map(notes.map((n) => [n.id, n.number]));
+  const byExternal = new Map<string, LedgerSettlement[]>();
+  for (const a of allocations) {
+    const s: LedgerSettlement = { date: a.date, amount: minor(a.amount), kind: a.kind === 'credit' ? 'credit' : 'payment', reference: a.credit_note_id ? (numbers.get(a.credit_note_id) ?? '') : '' };
+    const list = byExternal.get(a.invoice_external_id);
+    if (list) list.push(s);
+    else byExternal.set(a.invoice_external_id, [s]);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    externalId: r.external_id,
+    contactId: r.contact_id,
+    contactExternalId: r.contact_external_id,
+    number: r.number,
+    reference: r.reference,
+    issueDate: r.issue_date,
+    dueDate: r.due_date,
+    currency: r.currency,
+    currencyRate: r.currency_rate,
+    status: r.status,
+    total: minor(r.total),
+    settlements: (byExternal.get(r.external_id) ?? []).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
+  }));
+}
+
+interface InvoiceRow {
+  id: string;
+  external_id: string;
+  contact_id: string | null;
+  contact_external_id: string;
+  number: string;
+  reference: string;
+  issue_date: CalendarDate;
+  due_date: CalendarDate | null;
+  currency: string;
+  currency_rate: string;
+  status: string;
+  total: string;
+}
+
+interface AllocationRow {
+  invoice_external_id: string;
+  date: CalendarDate;
+  amount: string;
+  kind: string;
+  credit_note_id: string | null;
+}
+
+function minor(text: string): Minor {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`amount outside the exact range: ${text}`);
+  return n;
+}
+
+/** As the engine sees it, in the invoice's own currency. */
+export function toDocumentMetricInvoice(inv: LedgerInvoice): MetricInvoice {
+  return {
+    id: inv.id,
+    customerId: inv.contactExternalId,
+    currency: inv.currency,
+    issueDate: inv.issueDate,
+    dueDate: inv.dueDate,
+    total: inv.total,
+    settlements: inv.settlements.map((s) => ({ date: s.date, amount: s.amount })),
+  };
+}
+
+/**
+ * As the engine sees it in the organisation's base currency: an invoice in another currency
+ * is converted with its own ledger rate by convertInvoices (total and cumulative settlements,
+ * half-even), so a settled invoice stays settled and no rounding cent is left open.
+ */
+export function toBaseMetricInvoices(list: readonly LedgerInvoice[], baseCurrency: string): MetricInvoice[] {
+  return list.map((inv) => {
+    const doc = toDocumentMetricInvoice(inv);
+    return inv.currency === baseCurrency ? doc : convertInvoices([doc], { [inv.currency]: inv.currencyRate }, baseCurrency)[0]!;
+  });
+}
+
+/** Balance in document currency after the settlements dated on or before `day` (may be ≤ 0). */
+export function balanceAt(inv: LedgerInvoice, day: CalendarDate): Minor {
+  let balance = inv.total;
+  for (const s of inv.settlements) if (s.date <= day) balance -= s.amount;
+  return balance;
+}

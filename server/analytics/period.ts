@@ -1,0 +1,46 @@
+/**
+ * Periods for the analytics API: `from`/`to` query parameters (inclusive calendar days) with
+ * defaults — the 90 days ending today in the organisation's time zone (UTC for the
+ * portfolio) — and the comparison period 90 days earlier that needs-help and the trend read.
+ */
+import { z } from 'zod';
+import { addDays, type CalendarDate, diffDays, isCalendarDate, todayIn } from '../domain/dates';
+import type { Period } from '../domain/metrics';
+
+export const DEFAULT_PERIOD_DAYS = 90;
+/** needsHelp compares with the same period ending this many days earlier. */
+export const COMPARE_DAYS = 90;
+const MAX_PERIOD_DAYS = 3660;
+
+const CalendarDateSchema = z.string().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
+
+export const PeriodQuerySchema = z
+  .object({ from: CalendarDateSchema.optional(), to: CalendarDateSchema.optional() })
+  .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: 'from must be on or before to', path: ['from'] })
+  .refine((q) => !(q.from && q.to) || diffDays(q.from, q.to) < MAX_PERIOD_DAYS, { message: 'the period may span at most ten years', path: ['to'] });
+export type PeriodQuery = z.infer<typeof PeriodQuerySchema>;
+
+/** The requested period, defaulting `to` to today in `timeZone` and `from` to 90 days before it inclusive. */
+export function resolvePeriod(query: PeriodQuery, timeZone = 'UTC', now: Date = new Date()): Period {
+  const to = query.to ?? (query.from ? maxOf(query.from, todayIn(timeZone, now)) : todayIn(timeZone, now));
+  const from = query.from ?? addDays(to, -(DEFAULT_PERIOD_DAYS - 1));
+  return { from, to };
+}
+
+function maxOf(a: CalendarDate, b: CalendarDate): CalendarDate {
+  return a >= b ? a : b;
+}
+
+/** The same period shifted `COMPARE_DAYS` earlier. */
+export function comparePeriod(period: Period): Period {
+  return { from: addDays(period.from, -COMPARE_DAYS), to: addDays(period.to, -COMPARE_DAYS) };
+}
+
+/** Trailing window of DEFAULT_PERIOD_DAYS ending on `day` (targets and baselines use it). */
+export function windowEnding(day: CalendarDate): Period {
+  return { from: addDays(day, -(DEFAULT_PERIOD_DAYS - 1)), to: day };
+}
+
+export function periodDays(period: Period): number {
+  return diffDays(period.from, period.to) + 1;
+}

@@ -1,0 +1,253 @@
+/**
+ * Receivables analytics API (all under /api, scoped by the caller's firm; reads need any role,
+ * writes to settings, targets and exchange rates need admin). Every table also answers as CSV
+ * with `?format=csv`. See server/analytics/README.md for the definitions and decisions.
+ */
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { requireRole } from '../auth/current-user';
+import { getCustomerDetail } from '../analytics/customer-detail';
+import { summariseCustomers } from '../analytics/customers';
+import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
+import { type CsvColumn, sendCsv } from '../analytics/csv';
+import { customerJson, getDashboard } from '../analytics/dashboard';
+import { getDataQuality } from '../analytics/data-quality-load';
+import { deleteExchangeRate, ExchangeRateInputSchema, listExchangeRates, seedDemoExchangeRates, upsertExchangeRate } from '../analytics/exchange-rates';
+import { FirmSettingsPatchSchema, getAnalyticsSettings, updateAnalyticsSettings } from '../analytics/firm-settings';
+import { filterInvoiceRows, InvoiceListQuerySchema, invoiceJson, invoiceRows, totalsByCurrency } from '../analytics/invoice-list';
+import { loadLedgerInvoices, toBaseMetricInvoices } from '../analytics/ledger-invoices';
+import { getContact, getOrganisation, listContacts, listOrganisations, type OrganisationInfo } from '../analytics/organisations';
+import { PeriodQuerySchema, resolvePeriod } from '../analytics/period';
+import { getPortfolio } from '../analytics/portfolio';
+import { groupByCustomerKey, loadLineWeights, loadRiskSegments, NOT_SCORED, segmentRows, splitByCategory, trackingCategories } from '../analytics/segments';
+import { createTarget, deleteTarget, getTarget, listTargets, targetWithProgress, updateTarget } from '../analytics/targets-store';
+import { metricValue, TargetInputSchema, TargetPatchSchema } from '../analytics/targets';
+import type { Db } from '../db/client';
+import { todayIn } from '../domain/dates';
+import { type Aging, amountNumber } from '../domain/metrics';
+import { HttpError } from '../http/errors';
+import { parseInput } from '../http/validate';
+
+const IdSchema = z.uuid({ message: 'must be an id (UUID)' });
+const FormatSchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
+
+function idParam(req: Request, name = 'id'): string {
+  return parseInput(z.object({ [name]: IdSchema }), req.params)[name] as string;
+}
+
+function query<S extends z.ZodObject>(req: Request, schema: S): z.infer<S> & { format: 'json' | 'csv' } {
+  return parseInput(schema.extend(FormatSchema.shape), req.query) as z.infer<S> & { format: 'json' | 'csv' };
+}
+
+async function organisationFor(db: Db, req: Request): Promise<{ firmId: string; org: OrganisationInfo }> {
+  const auth = requireRole(req, 'viewer');
+  const org = await getOrganisation(db, auth.firmId, idParam(req));
+  if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+  return { firmId: auth.firmId, org };
+}
+
+function table<T>(res: Response, format: 'json' | 'csv', name: string, columns: CsvColumn<T>[], rows: T[], json: () => unknown): void {
+  if (format === 'csv') sendCsv(res, name, columns, rows);
+  else res.json(json());
+}
+
+/** Query parameters besides the period (which periodOf reads and validates). */
+const PeriodOnly = z.object({});
+
+export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
+  const { db } = deps;
+  const r = Router();
+  const periodOf = (req: Request, timeZone = 'UTC') => resolvePeriod(parseInput(PeriodQuerySchema, { from: req.query.from, to: req.query.to }), timeZone);
+
+  r.get('/analytics/organisations', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    res.json({ organisations: await listOrganisations(db, auth.firmId) });
+  });
+
+  r.get('/portfolio', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    const { format } = query(req, PeriodOnly);
+    if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
+    const settings = await getAnalyticsSettings(db, auth.firmId);
+    const portfolio = await getPortfolio(db, { firmId: auth.firmId, period: periodOf(req), reportingCurrency: settings.reportingCurrency, thresholds: settings.needsHelp });
+    table(res, format, `portfolio-${portfolio.period.to}`, PORTFOLIO_CSV, portfolio.rows, () => ({
+      ...portfolio,
+      rows: portfolio.rows.map((row) => ({ ...row, arEnd: amountNumber(row.arEnd), overdue: amountNumber(row.overdue), creditSales: amountNumber(row.creditSales), aging: agingJson(row.aging) })),
+      totals: { ...portfolio.totals, arEnd: amountNumber(portfolio.totals.arEnd), overdue: amountNumber(portfolio.totals.overdue), creditSales: amountNumber(portfolio.totals.creditSales), aging: agingJson(portfolio.totals.aging) },
+      thresholds: settings.needsHelp,
+    }));
+  });
+
+  r.get('/organisations/:id/dashboard', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    query(req, PeriodOnly);
+    const settings = await getAnalyticsSettings(db, firmId);
+    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp }));
+  });
+
+  r.get('/organisations/:id/customers', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    const { format } = query(req, PeriodOnly);
+    const period = periodOf(req, org.timezone);
+    const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
+    const rows = summariseCustomers(toBaseMetricInvoices(ledger, org.baseCurrency), contacts, period, org.provider);
+    table(res, format, `customers-${slug(org.name)}-${period.to}`, CUSTOMERS_CSV, rows, () => ({ organisation: org, currency: org.baseCurrency, period, customers: rows.map(customerJson) }));
+  });
+
+  r.get('/customers/:id', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    const contact = await getContact(db, auth.firmId, idParam(req));
+    if (!contact) throw new HttpError(404, 'not_found', 'No such customer.');
+    const org = await getOrganisation(db, auth.firmId, contact.organisationId);
+    if (!org) throw new HttpError(404, 'not_found', 'No such customer.');
+    query(req, PeriodOnly);
+    res.json(await getCustomerDetail(db, { firmId: auth.firmId, organisation: org, contact, period: periodOf(req, org.timezone) }));
+  });
+
+  r.get('/organisations/:id/invoices', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    const q = query(req, InvoiceListQuerySchema);
+    const asOf = q.asOf ?? todayIn(org.timezone);
+    const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
+    const names = new Map(contacts.map((c) => [c.externalId, { id: c.id, name: c.name }]));
+    const rows = filterInvoiceRows(invoiceRows(ledger, names, asOf, org.provider), q);
+    table(res, q.format, `invoices-${slug(org.name)}-${q.status}-${asOf}`, INVOICES_CSV, rows, () => ({
+      organisation: org,
+      asOf,
+      total: rows.length,
+      totalsByCurrency: totalsByCurrency(rows),
+      invoices: rows.slice(q.offset, q.offset + q.limit).map(invoiceJson),
+    }));
+  });
+
+  r.get('/organisations/:id/segments', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    const q = query(req, PeriodOnly.extend({ by: z.enum(['customer', 'tracking', 'risk']).default('customer'), category: z.string().min(1).max(200).optional() }));
+    const period = periodOf(req, org.timezone);
+    const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
+    const base = toBaseMetricInvoices(ledger, org.baseCurrency);
+    let categories: string[] = [];
+    let category: string | null = null;
+    let groups: Map<string, typeof base>;
+    if (q.by === 'tracking') {
+      const lines = await loadLineWeights(db, firmId, org.id);
+      categories = trackingCategories(lines);
+      category = q.category ?? categories[0] ?? null;
+      if (q.category && !categories.includes(q.category)) throw new HttpError(400, 'validation_failed', `category: this organisation has no tracking category “${q.category}”`);
+      groups = category ? splitByCategory(base, lines, category) : new Map();
+    } else if (q.by === 'risk') {
+      const risk = await loadRiskSegments(db, firmId, org.id);
+      groups = groupByCustomerKey(base, (c) => risk.get(c) ?? NOT_SCORED);
+    } else {
+      const names = new Map(contacts.map((c) => [c.externalId, c.name]));
+      groups = groupByCustomerKey(base, (c) => names.get(c) ?? c);
+    }
+    const rows = segmentRows(groups, period);
+    table(res, q.format, `segments-${q.by}-${slug(org.name)}-${period.to}`, SEGMENTS_CSV, rows, () => ({
+      organisation: org,
+      currency: org.baseCurrency,
+      period,
+      by: q.by,
+      category,
+      categories,
+      segments: rows.map((s) => ({ ...s, arEnd: amountNumber(s.arEnd), overdue: amountNumber(s.overdue), creditSales: amountNumber(s.creditSales), collected: amountNumber(s.collected) })),
+    }));
+  });
+
+  r.get('/organisations/:id/data-quality', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    const { format } = query(req, z.object({}));
+    const dq = await getDataQuality(db, firmId, org);
+    table(res, format, `data-quality-${slug(org.name)}`, DATA_QUALITY_CSV, dq.findings, () => dq);
+  });
+
+  // Targets
+  const targetsFor = async (firmId: string, org: OrganisationInfo) => {
+    const today = todayIn(org.timezone);
+    const [rows, ledger] = await Promise.all([listTargets(db, firmId, org.id), loadLedgerInvoices(db, { firmId, organisationId: org.id })]);
+    const base = toBaseMetricInvoices(ledger, org.baseCurrency);
+    return rows.map((t) => targetWithProgress(t, base, today));
+  };
+
+  r.get('/organisations/:id/targets', async (req, res) => {
+    const { firmId, org } = await organisationFor(db, req);
+    const { format } = query(req, z.object({}));
+    const rows = await targetsFor(firmId, org);
+    table(res, format, `targets-${slug(org.name)}`, TARGETS_CSV, rows, () => ({ organisationId: org.id, targets: rows }));
+  });
+
+  r.post('/organisations/:id/targets', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const { org } = await organisationFor(db, req);
+    const input = parseInput(TargetInputSchema, req.body);
+    const baselineDate = input.baselineDate ?? todayIn(org.timezone);
+    if (input.dueDate <= baselineDate) throw new HttpError(400, 'validation_failed', 'dueDate: must be after the baseline date');
+    let baselineValue = input.baselineValue ?? null;
+    if (baselineValue === null) {
+      const base = toBaseMetricInvoices(await loadLedgerInvoices(db, { firmId: auth.firmId, organisationId: org.id }), org.baseCurrency);
+      baselineValue = metricValue(base, input.metric, baselineDate);
+      if (baselineValue === null) throw new HttpError(422, 'no_baseline', `There is no ${input.metric.toUpperCase()} for the 90 days to ${baselineDate}; give baselineValue.`);
+    }
+    const row = await createTarget(db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, input, baselineValue, baselineDate });
+    const all = await targetsFor(auth.firmId, org);
+    res.status(201).json(all.find((t) => t.id === row.id));
+  });
+
+  r.patch('/targets/:id', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const patch = parseInput(TargetPatchSchema, req.body);
+    const row = await updateTarget(db, auth.firmId, idParam(req), patch);
+    if (!row) throw new HttpError(404, 'not_found', 'No such target.');
+    const org = (await getOrganisation(db, auth.firmId, row.organisationId))!;
+    res.json((await targetsFor(auth.firmId, org)).find((t) => t.id === row.id));
+  });
+
+  r.delete('/targets/:id', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const id = idParam(req);
+    if (!(await getTarget(db, auth.firmId, id)) || !(await deleteTarget(db, auth.firmId, id))) throw new HttpError(404, 'not_found', 'No such target.');
+    res.json({ ok: true });
+  });
+
+  // Exchange rates
+  r.get('/exchange-rates', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
+    const { format } = query(req, z.object({}));
+    const settings = await getAnalyticsSettings(db, auth.firmId);
+    const rates = await listExchangeRates(db, auth.firmId);
+    table(res, format, 'exchange-rates', RATES_CSV, rates, () => ({ reportingCurrency: settings.reportingCurrency, rates }));
+  });
+
+  r.put('/exchange-rates', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.json(await upsertExchangeRate(db, auth.firmId, parseInput(ExchangeRateInputSchema, req.body)));
+  });
+
+  r.delete('/exchange-rates/:id', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    if (!(await deleteExchangeRate(db, auth.firmId, idParam(req)))) throw new HttpError(404, 'not_found', 'No such exchange rate.');
+    res.json({ ok: true });
+  });
+
+  // Firm settings
+  r.get('/firm/settings', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    res.json(await getAnalyticsSettings(db, auth.firmId));
+  });
+
+  r.patch('/firm/settings', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.json(await updateAnalyticsSettings(db, auth.firmId, parseInput(FirmSettingsPatchSchema, req.body)));
+  });
+
+  return r;
+}
+
+function agingJson(aging: Aging) {
+  return Object.fromEntries(Object.entries(aging).map(([k, v]) => [k, amountNumber(v)]));
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'organisation';
+}
