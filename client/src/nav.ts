@@ -10,6 +10,7 @@ export const NAV: NavItem[] = [
   { path: '/worklist', label: 'Worklist', description: 'Your prioritised list of customers and invoices to act on now.' },
   { path: '/customers', label: 'Customers', description: 'Customers across your clients’ ledgers, with balances, risk and history.' },
   { path: '/invoices', label: 'Invoices', description: 'Open and settled invoices synced from Xero and QuickBooks.' },
+  { path: '/forecast', label: 'Forecast', description: 'Expected collections for the next 13 weeks, with a band, and how last quarter’s forecast did.' },
   { path: '/reminders', label: 'Reminders', description: 'Reminder policies, templates and what was sent.' },
   { path: '/settings', label: 'Settings', description: 'Connections to client ledgers, your firm and its users.' },
 ];

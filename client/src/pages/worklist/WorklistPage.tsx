@@ -1,0 +1,279 @@
+/**
+ * The worklist: customers to act on now across the organisations the caller works on, ranked
+ * by the value of acting now (amount × risk × how overdue, less what is already in motion),
+ * each with its open invoices, reasons and a "why here" breakdown.
+ */
+import { Alert, Anchor, Button, Center, Group, Loader, Paper, Popover, Select, Stack, Table, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
+import { useState } from 'react';
+import { Link } from 'wouter';
+import { useSession } from '../../session';
+import { type Motion, useMarkContacted, useWorklist, type Why, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
+import { InvoiceRiskBadge, RiskBadge, ScoreChange, SegmentBadge } from '../../scoring/badges';
+import { formatMoney, percent, shortDate } from '../../scoring/format';
+
+const PROVIDER = { xero: 'Xero', quickbooks: 'QuickBooks' } as const;
+
+const MOTION_COLOR: Record<Motion['kind'], string> = { promised: 'teal.7', on_plan: 'teal.7', disputed: 'grape.7', reminded: 'blue.7', contacted: 'blue.7' };
+
+function WhyHere({ why, currency, rank }: { why: Why; currency: string; rank: number }) {
+  const overdue = why.daysOverdue > 0 ? `× ${why.overdueFactor.toFixed(2)} for ${why.daysOverdue} days overdue` : `× ${why.overdueFactor} not due yet${why.daysOverdue === 0 ? ' (due today)' : ` (due in ${-why.daysOverdue} days)`}`;
+  return (
+    <Popover width={340} position="left" withArrow shadow="md">
+      <Popover.Target>
+        <Button size="compact-xs" variant="subtle" aria-label={`Why is this invoice ranked here (customer #${rank})`}>
+          Why here?
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Stack gap={2}>
+          <Text size="xs" fw={600}>
+            Value of acting now
+          </Text>
+          <Text size="xs">{formatMoney(why.amount, currency)} due</Text>
+          <Text size="xs">× {percent(why.risk)} risk of being paid late</Text>
+          <Text size="xs">{overdue}</Text>
+          <Text size="xs">= {formatMoney(why.base, currency)}</Text>
+          {why.motions.map((m) => (
+            <Text size="xs" key={m.kind}>
+              × {m.factor} already in motion: {m.label}
+            </Text>
+          ))}
+          <Text size="xs" fw={600}>
+            = {formatMoney(why.value, currency)}
+          </Text>
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
+  );
+}
+
+function MotionList({ motions }: { motions: readonly Motion[] }) {
+  if (motions.length === 0) return null;
+  return (
+    <Stack gap={0}>
+      {motions.map((m) => (
+        <Text key={m.kind} size="xs" c={MOTION_COLOR[m.kind]} fw={500}>
+          ● {m.label}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
+function InvoiceRow({ inv, currency, rank, provider, shown }: { inv: WorklistInvoice; currency: string; rank: number; provider: string; shown: ReadonlySet<string> }) {
+  // The customer's reasons are in its header already: a row shows only what is its own.
+  const own = inv.reasons.find((r) => !shown.has(r.text));
+  return (
+    <Table.Tr>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        <Text size="sm" fw={500}>
+          {inv.number}
+        </Text>
+        <MotionList motions={inv.motions.filter((m) => m.scope === 'invoice')} />
+      </Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        <Text size="sm">{shortDate(inv.dueDate)}</Text>
+        {inv.daysOverdue > 0 ? (
+          <Text size="xs" fw={600} c={inv.daysOverdue > 60 ? 'red.8' : inv.daysOverdue > 30 ? 'orange.8' : 'yellow.9'}>
+            {inv.daysOverdue} days overdue
+          </Text>
+        ) : (
+          <Text size="xs" c="dimmed">
+            {inv.daysOverdue === 0 ? 'due today' : `due in ${-inv.daysOverdue} days`}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+        <Text size="sm">{formatMoney(inv.amountDue, inv.currency)}</Text>
+        <Text size="xs" c="dimmed">
+          {formatMoney(inv.amountAtRisk, inv.currency, 0)} at risk
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <InvoiceRiskBadge score={inv} />
+        {own ? (
+          <Text size="xs" c="dimmed" lineClamp={2} maw={240}>
+            {own.text}
+          </Text>
+        ) : null}
+      </Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        <Text size="sm">{shortDate(inv.predictedDate)}</Text>
+        <Text size="xs" c="dimmed">
+          {shortDate(inv.lowDate)} – {shortDate(inv.highDate)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Group gap={4} wrap="nowrap" justify="flex-end">
+          <WhyHere why={inv.why} currency={currency} rank={rank} />
+          <Anchor href={inv.link} target="_blank" rel="noreferrer" size="xs" style={{ whiteSpace: 'nowrap' }}>
+            Open in {provider}
+          </Anchor>
+        </Group>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: string; canAct: boolean }) {
+  const mark = useMarkContacted();
+  const contacted = c.invoices.some((i) => i.motions.some((m) => m.kind === 'contacted'));
+  const provider = PROVIDER[c.provider];
+  const shown = new Set(c.reasons.slice(0, 3).map((r) => r.text));
+  const customerMotions = (c.invoices[0]?.motions ?? []).filter((m) => m.scope === 'customer');
+  return (
+    <Paper withBorder radius="md" p="md" data-testid="worklist-customer">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <Group gap="sm" align="flex-start" wrap="nowrap">
+          <ThemeIcon variant="light" radius="xl" size="lg" color="gray">
+            <Text size="sm" fw={700}>
+              {c.rank}
+            </Text>
+          </ThemeIcon>
+          <Stack gap={2}>
+            <Group gap="xs">
+              <Text fw={600} data-testid="worklist-customer-name">
+                {c.name}
+              </Text>
+              <Text size="sm" c="dimmed">
+                {c.organisationName}
+              </Text>
+            </Group>
+            <Group gap={6}>
+              {c.score !== null ? <RiskBadge score={c.score} reasons={c.reasons} change={c.change} /> : null}
+              {c.segment ? <SegmentBadge segment={c.segment} /> : null}
+              <ScoreChange change={c.change} />
+            </Group>
+            <Text size="xs" c="dimmed" maw={560}>
+              {c.reasons
+                .slice(0, 3)
+                .map((r) => r.text)
+                .join(' · ')}
+            </Text>
+            <MotionList motions={customerMotions} />
+          </Stack>
+        </Group>
+        <Stack gap={4} align="flex-end">
+          <Tooltip label="Sum of its invoices’ value of acting now: amount × risk × how overdue, less what is in motion" multiline w={260} withArrow>
+            <Text size="sm" fw={600} style={{ cursor: 'help', whiteSpace: 'nowrap' }}>
+              {formatMoney(c.value, currency, 0)} at stake
+            </Text>
+          </Tooltip>
+          <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+            {c.open.map((o) => formatMoney(o.amount, o.currency)).join(' + ')} open
+          </Text>
+          <Group gap="xs" wrap="nowrap">
+            <Anchor href={c.link} target="_blank" rel="noreferrer" size="xs">
+              Open in {provider}
+            </Anchor>
+            {canAct ? (
+              <Button
+                size="compact-xs"
+                variant={contacted ? 'light' : 'filled'}
+                loading={mark.isPending}
+                onClick={() => mark.mutate({ organisationId: c.organisationId, contactExternalId: c.contactExternalId })}
+                aria-label={`Mark ${c.name} contacted`}
+              >
+                {contacted ? 'Contacted again' : 'Mark contacted'}
+              </Button>
+            ) : null}
+          </Group>
+          {mark.error ? (
+            <Text size="xs" c="red">
+              {mark.error.message}
+            </Text>
+          ) : null}
+        </Stack>
+      </Group>
+      <Table mt="sm" verticalSpacing={4} highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Invoice</Table.Th>
+            <Table.Th>Due</Table.Th>
+            <Table.Th ta="right">Amount due</Table.Th>
+            <Table.Th>Risk</Table.Th>
+            <Table.Th>Expected payment</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {c.invoices.map((inv) => (
+            <InvoiceRow key={inv.invoiceId} inv={inv} currency={currency} rank={c.rank} provider={provider} shown={shown} />
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Paper>
+  );
+}
+
+export function WorklistPage() {
+  const session = useSession();
+  const [organisationId, setOrganisationId] = useState<string | null>(null);
+  const q = useWorklist(organisationId);
+  const canAct = session.data?.user?.role !== 'viewer';
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={2}>Worklist</Title>
+          <Text c="dimmed" size="sm">
+            Customers to act on now, ranked by amount × risk × how overdue, less what is already in motion (promises, disputes, plans, recent contact).
+          </Text>
+        </div>
+        <Group gap="sm" align="flex-end">
+          <Select
+            label="Organisation"
+            size="sm"
+            w={240}
+            allowDeselect={false}
+            value={organisationId ?? ''}
+            onChange={(v) => setOrganisationId(v ? v : null)}
+            data={[{ value: '', label: 'All organisations' }, ...(q.data?.organisations ?? []).map((o) => ({ value: o.id, label: o.name }))]}
+          />
+          <Button component={Link} href="/forecast" variant="light" size="sm">
+            Cash forecast
+          </Button>
+        </Group>
+      </Group>
+      {q.isPending ? (
+        <Center py="xl">
+          <Loader aria-label="Loading the worklist" />
+        </Center>
+      ) : null}
+      {q.error ? <Alert color="red">{q.error.message}</Alert> : null}
+      {q.data ? (
+        <>
+          <Text size="sm" c="dimmed">
+            {q.data.totalCustomers} customers with {q.data.totalInvoices} open invoices · values in {q.data.reportingCurrency}
+          </Text>
+          {q.data.unconverted.length > 0 ? (
+            <Alert color="yellow" variant="light">
+              No exchange rate to {q.data.reportingCurrency} for {q.data.unconverted.map((o) => `${o.name} (${o.currency})`).join(', ')}: their customers are ranked by amounts in their own currency.
+            </Alert>
+          ) : null}
+          {q.data.customers.length === 0 ? (
+            <Paper withBorder p="xl" radius="md">
+              <Text fw={600}>Nothing to chase</Text>
+              <Text size="sm" c="dimmed">
+                No open invoices in the organisations you work on. Connect a client’s ledger under Settings to bring them in.
+              </Text>
+            </Paper>
+          ) : null}
+          {q.data.customers.map((c) => (
+            <CustomerCard key={`${c.organisationId}|${c.contactExternalId}`} c={c} currency={q.data.reportingCurrency} canAct={canAct} />
+          ))}
+          <ReasonsLegend />
+        </>
+      ) : null}
+    </Stack>
+  );
+}
+
+function ReasonsLegend() {
+  return (
+    <Text size="xs" c="dimmed">
+      Risk scores are learnt from each organisation’s own payment history, with the firm’s history filling in for customers with few paid invoices. Hover a badge for its reasons.
+    </Text>
+  );
+}
+

@@ -1,0 +1,148 @@
+/**
+ * Scoring API (under /api, scoped by the caller's firm): the worklist and "Mark contacted",
+ * an organisation's stored scores (badges), cash forecasts with last quarter's forecast vs
+ * actual, the in-app backtest, re-scoring on request, and collector assignments. Reads need
+ * any role; writes from the worklist need collector; assignments need admin. Amounts leave as
+ * decimal numbers produced from exact minor units.
+ */
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { JobQueue } from '../../jobs/define';
+import { requestScoring } from '../../jobs/scoring/job';
+import { seedDemoExchangeRates } from '../analytics/exchange-rates';
+import { requireRole } from '../auth/current-user';
+import type { Db } from '../db/client';
+import { amountNumber } from '../domain/metrics';
+import type { Minor } from '../domain/money';
+import { HttpError } from '../http/errors';
+import { parseInput } from '../http/validate';
+import { organisationBacktest } from '../scoring/backtest';
+import type { WeeklyForecast } from '../scoring/forecast';
+import { findOrganisation, type LastQuarterWeek, organisationForecast, portfolioForecast } from '../scoring/forecast-load';
+import { ensureScored, runScoring } from '../scoring/run';
+import { listAssignments, organisationScores, setAssignments } from '../scoring/scores';
+import { getWorklist, markContacted, visibleOrganisations } from '../scoring/worklist';
+
+const IdSchema = z.uuid({ message: 'must be an id (UUID)' });
+
+const WorklistQuerySchema = z.object({
+  organisationId: IdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const ContactedSchema = z
+  .object({
+    organisationId: IdSchema,
+    contactExternalId: z.string().min(1).max(200),
+    invoiceId: IdSchema.optional(),
+    note: z.string().max(500).optional(),
+  })
+  .strict();
+
+const AssignmentsSchema = z.object({ userIds: z.array(IdSchema).max(200) }).strict();
+
+function idParam(req: Request): string {
+  return parseInput(z.object({ id: IdSchema }), req.params).id;
+}
+
+async function organisationOf(db: Db, req: Request) {
+  const auth = requireRole(req, 'viewer');
+  const org = await findOrganisation(db, auth.firmId, idParam(req));
+  if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+  return { auth, org };
+}
+
+const n = (m: Minor) => amountNumber(m);
+
+function forecastJson(f: WeeklyForecast) {
+  return {
+    day: f.day,
+    weeks: f.weeks.map((w) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, expected: n(w.expected), low: n(w.low), high: n(w.high) })),
+    expected13Weeks: n(f.weeks.reduce((s, w) => s + w.expected, 0)),
+    later: n(f.later),
+    open: n(f.open),
+    invoices: f.invoices,
+  };
+}
+
+function lastQuarterWeeksJson(weeks: readonly LastQuarterWeek[]) {
+  return weeks.map((w) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, expected: n(w.expected), low: n(w.low), high: n(w.high), actual: n(w.actual) }));
+}
+
+export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean }): Router {
+  const { db } = deps;
+  const r = Router();
+
+  r.get('/worklist', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    const q = parseInput(WorklistQuerySchema, req.query);
+    // The demo firm's exchange rates, as the analytics portfolio seeds them.
+    if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
+    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit }));
+  });
+
+  r.post('/worklist/contacted', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const input = parseInput(ContactedSchema, req.body);
+    res.status(201).json(await markContacted(db, auth, input));
+  });
+
+  r.get('/organisations/:id/scores', async (req, res) => {
+    const { auth, org } = await organisationOf(db, req);
+    await ensureScored(db, auth.firmId, [org.id]);
+    res.json({ organisation: { id: org.id, name: org.name }, ...(await organisationScores(db, auth.firmId, org.id)) });
+  });
+
+  r.post('/organisations/:id/score', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const org = await findOrganisation(db, auth.firmId, idParam(req));
+    if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+    const wait = parseInput(z.object({ wait: z.boolean().default(false) }).strict(), req.body ?? {}).wait;
+    if (wait) res.json(await runScoring(db, { organisationId: org.id, firmId: auth.firmId }));
+    else res.status(202).json({ jobId: await requestScoring(deps.queue, org.id) });
+  });
+
+  r.get('/organisations/:id/forecast', async (req, res) => {
+    const { org } = await organisationOf(db, req);
+    const f = await organisationForecast(db, org);
+    res.json({
+      organisation: f.organisation,
+      currency: f.currency,
+      forecast: forecastJson(f.forecast),
+      lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), open: n(f.lastQuarter.open), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual) },
+    });
+  });
+
+  r.get('/portfolio/forecast', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
+    const f = await portfolioForecast(db, auth.firmId);
+    res.json({
+      currency: f.currency,
+      forecast: forecastJson(f.forecast),
+      organisations: f.organisations.map((o) => ({ ...o, expected13Weeks: n(o.expected13Weeks), open: n(o.open) })),
+      excluded: f.excluded,
+      lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual) },
+    });
+  });
+
+  r.get('/organisations/:id/backtest', async (req, res) => {
+    const { org } = await organisationOf(db, req);
+    res.json({ organisation: { id: org.id, name: org.name }, backtest: await organisationBacktest(db, org) });
+  });
+
+  r.get('/organisation-assignments', async (req, res) => {
+    const auth = requireRole(req, 'viewer');
+    res.json({ ...(await listAssignments(db, auth.firmId)), organisations: (await visibleOrganisations(db, { ...auth, role: 'admin' })).map((o) => ({ id: o.id, name: o.name })) });
+  });
+
+  r.put('/organisations/:id/assignments', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const org = await findOrganisation(db, auth.firmId, idParam(req));
+    if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+    const { userIds } = parseInput(AssignmentsSchema, req.body);
+    res.json({ organisationId: org.id, userIds: await setAssignments(db, auth.firmId, org.id, userIds) });
+  });
+
+  return r;
+}

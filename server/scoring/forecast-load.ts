@@ -1,0 +1,269 @@
+/**
+ * Cash forecasts for the API: per organisation (its base currency) and for the portfolio (the
+ * firm's reporting currency, converted with the analytics exchange rates; an organisation
+ * without a rate is listed apart and never summed in), plus "last quarter: forecast vs actual".
+ *
+ * Last quarter: the model is re-run as of the end of the day before the 13 complete weeks
+ * that end last Sunday, on the history as it was known then (asKnownAt: invoices issued by
+ * then, settlements and disputes dated by then — nothing later), both models refitted on that
+ * history alone; its 13-week forecast is compared with what was actually settled on those same
+ * invoices in each week.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { resolveRates } from '../analytics/exchange-rates';
+import { type Db, queryRows } from '../db/client';
+import { firms, organisations } from '../db/schema';
+import { addDays, type CalendarDate, toDayNumber, todayIn } from '../domain/dates';
+import type { ScoringModel } from '../domain/scoring';
+import { type Minor, mulRate, toMinor } from '../domain/money';
+import { cached } from './cache';
+import { FIRM_MAX_TRAIN_ROWS, fitModel, fitModels, ORG_MIN_SETTLED, scoreOrganisation, settledCount } from './engine';
+import { type ForecastItem, forecastWeeks, isoWeekStart, type WeeklyForecast, weeklyForecast } from './forecast';
+import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, loadHistory, settledBy, toBase } from './history';
+import { fromQuantiles } from './pay-distribution';
+import { ensureScored, historiesAt, type OrganisationRef } from './run';
+
+export interface LastQuarterWeek {
+  weekStart: CalendarDate;
+  weekEnd: CalendarDate;
+  expected: Minor;
+  low: Minor;
+  high: Minor;
+  actual: Minor;
+}
+
+export interface LastQuarter {
+  /** Forecast as known at the end of this day. */
+  asOf: CalendarDate;
+  weeks: LastQuarterWeek[];
+  open: Minor;
+  expected: Minor;
+  actual: Minor;
+  invoices: number;
+  /** Σ|expected − actual| / Σ actual over the weeks (null without collections). */
+  weeklyError: number | null;
+}
+
+/** The day a last-quarter forecast is made as of: the Sunday before the 13 weeks ending before this week. */
+export function lastQuarterAsOf(day: CalendarDate): CalendarDate {
+  return addDays(isoWeekStart(addDays(day, 1)), -13 * 7 - 1);
+}
+
+/**
+ * Pure: from the organisation's and firm's current history (`day` = today), re-run everything
+ * as of `lastQuarterAsOf(day)` with only what was known then, and set the actuals beside it.
+ */
+export function lastQuarterOf(params: {
+  organisationId: string;
+  orgHistory: readonly HistoryInvoice[];
+  firmHistory: readonly HistoryInvoice[];
+  day: CalendarDate;
+  /** The firm model as of `lastQuarterAsOf(day)`, when already fitted (the portfolio shares one). */
+  firmModel?: () => ScoringModel | null;
+}): LastQuarter {
+  const asOf = lastQuarterAsOf(params.day);
+  const orgKnown = asKnownAt(params.orgHistory, asOf);
+  const firmKnown = asKnownAt(params.firmHistory, asOf);
+  const models = params.firmModel
+    ? { organisation: settledCount(orgKnown, asOf) >= ORG_MIN_SETTLED ? fitModel(orgKnown, asOf) : null, firm: params.firmModel() }
+    : fitModels(orgKnown, firmKnown, asOf);
+  const scores = scoreOrganisation({ organisationId: params.organisationId, orgHistory: orgKnown, firmHistory: firmKnown, models, day: asOf });
+  const forecast = weeklyForecast(
+    scores.invoices.map((s) => ({ customerKey: customerKey(s.invoice.organisationId, s.invoice.contactExternalId), issueDate: s.invoice.issueDate, amount: s.balanceBase, distribution: s.distribution })),
+    asOf,
+  );
+  // Actuals: what those invoices really settled in each week (from the full, current history).
+  const now = new Map(params.orgHistory.map((inv) => [inv.id, inv]));
+  const first = toDayNumber(forecast.weeks[0]!.weekStart);
+  const actual = new Array<Minor>(forecast.weeks.length).fill(0);
+  for (const s of scores.invoices) {
+    const inv = now.get(s.invoice.id);
+    if (!inv) continue;
+    let prev = Math.min(inv.total, settledBy(inv, asOf));
+    for (let k = 0; k < inv.settlementDays.length; k++) {
+      const d = inv.settlementDays[k]!;
+      if (d <= asOf) continue;
+      const week = Math.floor((toDayNumber(d) - first) / 7);
+      if (week >= forecast.weeks.length) break;
+      const cum = Math.min(inv.total, inv.settlementCum[k]!);
+      actual[week]! += toBase(inv, cum) - toBase(inv, prev);
+      prev = cum;
+    }
+  }
+  const weeks = forecast.weeks.map((w, k) => ({ ...w, actual: actual[k]! }));
+  const expected = weeks.reduce((s, w) => s + w.expected, 0);
+  const collected = weeks.reduce((s, w) => s + w.actual, 0);
+  const absErr = weeks.reduce((s, w) => s + Math.abs(w.expected - w.actual), 0);
+  return { asOf, weeks, open: forecast.open, expected, actual: collected, invoices: forecast.invoices, weeklyError: collected > 0 ? absErr / collected : null };
+}
+
+interface ScoreRow {
+  organisation_id: string;
+  contact_external_id: string;
+  issue_date: string;
+  amount_due_base: string;
+  pay_quantiles: number[] | string;
+}
+
+function parseQuantiles(v: number[] | string): number[] {
+  return Array.isArray(v) ? v.map(Number) : v.replace(/[{}]/g, '').split(',').map(Number);
+}
+
+/** Forecast items from the stored scores of some organisations, amounts converted by `convert`. */
+async function storedItems(db: Db, firmId: string, organisationIds: readonly string[], convert: (organisationId: string, amount: Minor) => Minor): Promise<ForecastItem[]> {
+  if (organisationIds.length === 0) return [];
+  const rows = await queryRows<ScoreRow>(
+    db,
+    sql`SELECT s.organisation_id, s.contact_external_id, i.issue_date::text AS issue_date, s.amount_due_base::text AS amount_due_base, s.pay_quantiles
+        FROM invoice_scores s JOIN invoices i ON i.id = s.invoice_id
+        WHERE s.firm_id = ${firmId} AND s.organisation_id IN (${sql.join(
+          organisationIds.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})
+        ORDER BY s.organisation_id, i.issue_date, s.invoice_id`,
+  );
+  return rows.map((r) => ({
+    customerKey: customerKey(r.organisation_id, r.contact_external_id),
+    issueDate: r.issue_date,
+    amount: convert(r.organisation_id, toMinor(r.amount_due_base, 2, true)),
+    distribution: fromQuantiles(parseQuantiles(r.pay_quantiles)),
+  }));
+}
+
+export interface OrganisationInfoLite {
+  id: string;
+  firmId: string;
+  name: string;
+  baseCurrency: string;
+  timezone: string;
+}
+
+async function organisationsOf(db: Db, firmId: string, organisationId?: string): Promise<OrganisationInfoLite[]> {
+  return db
+    .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, baseCurrency: organisations.baseCurrency, timezone: organisations.timezone })
+    .from(organisations)
+    .where(organisationId ? and(eq(organisations.firmId, firmId), eq(organisations.id, organisationId)) : eq(organisations.firmId, firmId))
+    .orderBy(organisations.name, organisations.id);
+}
+
+export async function findOrganisation(db: Db, firmId: string, organisationId: string): Promise<OrganisationInfoLite | null> {
+  return (await organisationsOf(db, firmId, organisationId))[0] ?? null;
+}
+
+/** Last quarter for one organisation, cached per week and state of its history. */
+export async function organisationLastQuarter(
+  db: Db,
+  org: OrganisationRef,
+  day: CalendarDate,
+  shared?: { firmHistory: readonly HistoryInvoice[]; firmModel: () => ScoringModel | null },
+): Promise<LastQuarter> {
+  const firmHistory = shared ? asKnownAt(shared.firmHistory, day) : (await historiesAt(db, org, day)).firmHistory;
+  const orgHistory = firmHistory.filter((inv) => inv.organisationId === org.id);
+  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: fingerprintOf(orgHistory, day) }, () =>
+    lastQuarterOf({ organisationId: org.id, orgHistory, firmHistory, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
+  );
+}
+
+export interface OrganisationForecast {
+  organisation: { id: string; name: string };
+  currency: string;
+  forecast: WeeklyForecast;
+  lastQuarter: LastQuarter;
+}
+
+export async function organisationForecast(db: Db, org: OrganisationInfoLite, now = new Date()): Promise<OrganisationForecast> {
+  const day = todayIn(org.timezone, now);
+  await ensureScored(db, org.firmId, [org.id], now);
+  const items = await storedItems(db, org.firmId, [org.id], (_, amount) => amount);
+  return {
+    organisation: { id: org.id, name: org.name },
+    currency: org.baseCurrency,
+    forecast: weeklyForecast(items, day),
+    lastQuarter: await organisationLastQuarter(db, org, day),
+  };
+}
+
+export interface PortfolioForecast {
+  currency: string;
+  forecast: WeeklyForecast;
+  /** Each organisation's 13-week total in its own currency, and whether the portfolio includes it. */
+  organisations: { id: string; name: string; currency: string; expected13Weeks: Minor; open: Minor; included: boolean; rate: string | null }[];
+  /** Organisations left out of the totals: no exchange rate to the reporting currency. */
+  excluded: { id: string; name: string; currency: string }[];
+  lastQuarter: { asOf: CalendarDate; weeks: LastQuarterWeek[]; expected: Minor; actual: Minor; weeklyError: number | null };
+}
+
+/**
+ * The portfolio in the firm's reporting currency. "Today" is the UTC day (organisations' own
+ * days differ by at most one); the band comes from one joint simulation over all included
+ * invoices. The last-quarter band is the sum of the organisations' bands (wider than a joint
+ * band: an upper bound on the spread).
+ */
+export async function portfolioForecast(db: Db, firmId: string, now = new Date()): Promise<PortfolioForecast> {
+  const day = todayIn('UTC', now);
+  const [firm] = await db.select({ reportingCurrency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId)).limit(1);
+  const currency = firm?.reportingCurrency ?? 'USD';
+  const orgs = await organisationsOf(db, firmId);
+  await ensureScored(
+    db,
+    firmId,
+    orgs.map((o) => o.id),
+    now,
+  );
+  const rates = await resolveRates(db, firmId, currency, day);
+  const rateOf = new Map<string, string | null>(orgs.map((o) => [o.id, o.baseCurrency === currency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null)]));
+  const included = orgs.filter((o) => rateOf.get(o.id) !== null);
+  const convert = (organisationId: string, amount: Minor) => {
+    const rate = rateOf.get(organisationId)!;
+    return rate === '1' ? amount : mulRate(amount, rate);
+  };
+  const items = await storedItems(
+    db,
+    firmId,
+    included.map((o) => o.id),
+    convert,
+  );
+  const forecast = weeklyForecast(items, day);
+
+  const perOrg: PortfolioForecast['organisations'] = [];
+  const frame = forecastWeeks(day);
+  const lq = frame.map(() => ({ expected: 0, low: 0, high: 0, actual: 0 }));
+  let lqWeeks: LastQuarterWeek[] = [];
+  const firmHistory = included.length > 0 ? asKnownAt(await loadHistory(db, { firmId }), day) : [];
+  // One firm model as of last quarter for every organisation, fitted only if some cache misses.
+  let firmModelThen: ScoringModel | null | undefined;
+  const firmModel = () => {
+    if (firmModelThen === undefined) {
+      const asOf = lastQuarterAsOf(day);
+      firmModelThen = fitModel(asKnownAt(firmHistory, asOf), asOf, FIRM_MAX_TRAIN_ROWS);
+    }
+    return firmModelThen;
+  };
+  for (const org of orgs) {
+    const own = weeklyForecast(await storedItems(db, firmId, [org.id], (_, a) => a), day, { draws: 0 });
+    const rate = rateOf.get(org.id) ?? null;
+    perOrg.push({ id: org.id, name: org.name, currency: org.baseCurrency, expected13Weeks: own.weeks.reduce((s, w) => s + w.expected, 0), open: own.open, included: rate !== null, rate });
+    if (rate === null) continue;
+    const q = await organisationLastQuarter(db, org, day, { firmHistory, firmModel });
+    q.weeks.forEach((w, k) => {
+      const c = (a: Minor) => (rate === '1' ? a : mulRate(a, rate));
+      lq[k]!.expected += c(w.expected);
+      lq[k]!.low += c(w.low);
+      lq[k]!.high += c(w.high);
+      lq[k]!.actual += c(w.actual);
+    });
+    lqWeeks = q.weeks;
+  }
+  const asOf = lastQuarterAsOf(day);
+  const weeks = (lqWeeks.length ? lqWeeks : forecastWeeks(asOf).map((w) => ({ ...w, expected: 0, low: 0, high: 0, actual: 0 }))).map((w, k) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, ...lq[k]! }));
+  const expected = weeks.reduce((s, w) => s + w.expected, 0);
+  const actual = weeks.reduce((s, w) => s + w.actual, 0);
+  const absErr = weeks.reduce((s, w) => s + Math.abs(w.expected - w.actual), 0);
+  return {
+    currency,
+    forecast,
+    organisations: perOrg,
+    excluded: orgs.filter((o) => rateOf.get(o.id) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
+    lastQuarter: { asOf, weeks, expected, actual, weeklyError: actual > 0 ? absErr / actual : null },
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * The worklist: each collector's open invoices across the organisations they work on, grouped
+ * by customer and ranked by the value of acting now.
+ *
+ *   value = amount due × risk × overdue factor × Π in-motion factors
+ *
+ * - amount due: the balance in the firm's reporting currency (analytics exchange rates; an
+ *   organisation without a rate ranks in its own base currency and says so);
+ * - risk: the invoice's P(late) from the last scoring run;
+ * - overdue factor: 1 + days past due / 30, capped at 180 days (×7); 0.5 while not yet due;
+ * - in motion (in-motion.ts): a live promise or payment plan ×0.2, a dispute ×0.3, a reminder
+ *   in the last 7 days ×0.7, a contact in the last 7 days ×0.5.
+ * A customer's value is the sum of its invoices'; customers are ranked by it, invoices within a
+ * customer too. Every item carries the figures of its value ("why here").
+ *
+ * Who sees what: admins every organisation of the firm; a collector (or viewer) with
+ * organisation assignments those organisations; one without any assignment all of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { resolveRates } from '../analytics/exchange-rates';
+import { contactLink, invoiceLink } from '../analytics/ledger-links';
+import type { Role } from '../auth/current-user';
+import { type Db, queryRows } from '../db/client';
+import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
+import { type CalendarDate, diffDays, todayIn } from '../domain/dates';
+import { amountNumber } from '../domain/metrics';
+import { type Minor, mulRate, toMinor } from '../domain/money';
+import { HttpError } from '../http/errors';
+import type { ScoreReason } from './engine';
+import { CONTACT_CONTACTED, loadMotionIndex, type Motion, type MotionIndex } from './in-motion';
+import { ensureScored } from './run';
+
+export const OVERDUE_CAP_DAYS = 180;
+export const NOT_DUE_FACTOR = 0.5;
+
+export function overdueFactor(daysOverdue: number): number {
+  return daysOverdue > 0 ? 1 + Math.min(daysOverdue, OVERDUE_CAP_DAYS) / 30 : NOT_DUE_FACTOR;
+}
+
+export interface VisibleOrganisation {
+  id: string;
+  name: string;
+  provider: 'xero' | 'quickbooks';
+  baseCurrency: string;
+  timezone: string;
+}
+
+/** The organisations a caller works on (see the header). */
+export async function visibleOrganisations(db: Db, auth: { firmId: string; userId: string; role: Role }): Promise<VisibleOrganisation[]> {
+  const all = await db
+    .select({ id: organisations.id, name: organisations.name, provider: organisations.provider, baseCurrency: organisations.baseCurrency, timezone: organisations.timezone })
+    .from(organisations)
+    .where(eq(organisations.firmId, auth.firmId))
+    .orderBy(organisations.name, organisations.id);
+  if (auth.role === 'admin') return all;
+  const assigned = await db
+    .select({ id: organisationAssignments.organisationId })
+    .from(organisationAssignments)
+    .where(and(eq(organisationAssignments.firmId, auth.firmId), eq(organisationAssignments.userId, auth.userId)));
+  if (assigned.length === 0) return all;
+  const ids = new Set(assigned.map((a) => a.id));
+  return all.filter((o) => ids.has(o.id));
+}
+
+/** One open invoice as ranked (amounts: `amount` in reporting units for ranking, the rest in the invoice currency). */
+export interface RankInput {
+  invoiceId: string;
+  organisationId: string;
+  contactId: string | null;
+  contactExternalId: string;
+  /** Minor units used for ranking (reporting currency when converted). */
+  amount: Minor;
+  pLate: number;
+  daysOverdue: number;
+}
+
+export interface Why {
+  amount: number;
+  risk: number;
+  daysOverdue: number;
+  overdueFactor: number;
+  base: number;
+  motions: { kind: Motion['kind']; label: string; factor: number }[];
+  value: number;
+}
+
+export function rankValue(item: RankInput, motions: readonly Motion[]): Why {
+  const amount = item.amount / 100;
+  const factor = overdueFactor(item.daysOverdue);
+  const base = amount * item.pLate * factor;
+  const inMotion = motions.reduce((s, m) => s * m.factor, 1);
+  return {
+    amount: round2(amount),
+    risk: item.pLate,
+    daysOverdue: item.daysOverdue,
+    overdueFactor: round2(factor),
+    base: round2(base),
+    motions: motions.map((m) => ({ kind: m.kind, label: m.label, factor: m.factor })),
+    value: round2(base * inMotion),
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+interface Row {
+  invoice_id: string;
+  organisation_id: string;
+  contact_external_id: string;
+  currency: string;
+  amount_due: string;
+  amount_due_base: string;
+  p_late: number;
+  predicted_date: string;
+  low_date: string;
+  high_date: string;
+  amount_at_risk: string;
+  reasons: ScoreReason[];
+  prior_weight: number;
+  number: string;
+  external_id: string;
+  issue_date: string;
+  due_date: string | null;
+  contact_id: string | null;
+  contact_name: string | null;
+  score: number | null;
+  segment: string | null;
+  customer_reasons: ScoreReason[] | null;
+  settled_count: number | null;
+  prev_score: number | null;
+  prev_segment: string | null;
+  prev_month: string | null;
+}
+
+async function loadOpenScores(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Row[]> {
+  if (organisationIds.length === 0) return [];
+  return queryRows<Row>(
+    db,
+    sql`
+    SELECT s.invoice_id, s.organisation_id, s.contact_external_id, s.currency, s.amount_due::text AS amount_due, s.amount_due_base::text AS amount_due_base,
+      s.p_late, s.predicted_date::text AS predicted_date, s.low_date::text AS low_date, s.high_date::text AS high_date,
+      s.amount_at_risk::text AS amount_at_risk, s.reasons, s.prior_weight,
+      i.number, i.external_id, i.issue_date::text AS issue_date, i.due_date::text AS due_date,
+      coalesce(c.id, i.contact_id) AS contact_id, c.name AS contact_name,
+      cs.score, cs.segment, cs.reasons AS customer_reasons, cs.settled_count,
+      h.score AS prev_score, h.segment AS prev_segment, h.month::text AS prev_month
+    FROM invoice_scores s
+    JOIN invoices i ON i.id = s.invoice_id AND i.firm_id = s.firm_id
+    LEFT JOIN contacts c ON c.organisation_id = s.organisation_id AND c.external_id = s.contact_external_id
+    LEFT JOIN customer_scores cs ON cs.organisation_id = s.organisation_id AND cs.contact_external_id = s.contact_external_id
+    LEFT JOIN LATERAL (
+      SELECT hh.score, hh.segment, hh.month FROM customer_score_history hh
+      WHERE hh.organisation_id = s.organisation_id AND hh.contact_external_id = s.contact_external_id
+        AND hh.month < date_trunc('month', s.scored_on)::date
+      ORDER BY hh.month DESC LIMIT 1
+    ) h ON true
+    WHERE s.firm_id = ${firmId} AND s.organisation_id IN (${sql.join(
+      organisationIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
+      AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'voided', 'deleted')`,
+  );
+}
+
+export interface WorklistInvoice {
+  invoiceId: string;
+  number: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  daysOverdue: number;
+  currency: string;
+  amountDue: number;
+  amountAtRisk: number;
+  pLate: number;
+  predictedDate: CalendarDate;
+  lowDate: CalendarDate;
+  highDate: CalendarDate;
+  reasons: ScoreReason[];
+  motions: Motion[];
+  why: Why;
+  link: string;
+}
+
+export interface WorklistCustomer {
+  rank: number;
+  organisationId: string;
+  organisationName: string;
+  provider: 'xero' | 'quickbooks';
+  contactId: string | null;
+  contactExternalId: string;
+  name: string;
+  score: number | null;
+  segment: string | null;
+  /** Score change since last month's (null without last month's score). */
+  change: number | null;
+  previousSegment: string | null;
+  settledCount: number | null;
+  reasons: ScoreReason[];
+  value: number;
+  /** Open balance per currency. */
+  open: { currency: string; amount: number }[];
+  invoices: WorklistInvoice[];
+  link: string;
+}
+
+export interface Worklist {
+  reportingCurrency: string;
+  /** Organisations ranked in their own currency (no exchange rate to the reporting one). */
+  unconverted: { id: string; name: string; currency: string }[];
+  organisations: { id: string; name: string }[];
+  customers: WorklistCustomer[];
+  totalCustomers: number;
+  totalInvoices: number;
+}
+
+export async function getWorklist(
+  db: Db,
+  auth: { firmId: string; userId: string; role: Role },
+  options: { organisationId?: string; limit?: number; now?: Date } = {},
+): Promise<Worklist> {
+  const now = options.now ?? new Date();
+  const visible = await visibleOrganisations(db, auth);
+  if (options.organisationId && !visible.some((o) => o.id === options.organisationId)) throw new HttpError(404, 'not_found', 'No such organisation on your worklist.');
+  const orgs = options.organisationId ? visible.filter((o) => o.id === options.organisationId) : visible;
+  await ensureScored(
+    db,
+    auth.firmId,
+    orgs.map((o) => o.id),
+    now,
+  );
+  const [firm] = await db.select({ reportingCurrency: firms.reportingCurrency }).from(firms).where(eq(firms.id, auth.firmId)).limit(1);
+  const reportingCurrency = firm?.reportingCurrency ?? 'USD';
+  const rates = await resolveRates(db, auth.firmId, reportingCurrency, todayIn('UTC', now));
+  const orgById = new Map(orgs.map((o) => [o.id, o]));
+  const rateOf = (o: VisibleOrganisation) => (o.baseCurrency === reportingCurrency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null));
+  const todayOf = new Map(orgs.map((o) => [o.id, todayIn(o.timezone, now)]));
+  const rows = await loadOpenScores(
+    db,
+    auth.firmId,
+    orgs.map((o) => o.id),
+  );
+  const motionsByOrg = new Map<string, MotionIndex>();
+  for (const o of orgs) motionsByOrg.set(o.id, await loadMotionIndex(db, { firmId: auth.firmId, organisationIds: [o.id], now, today: todayOf.get(o.id)! }));
+
+  const groups = new Map<string, WorklistCustomer>();
+  for (const r of rows) {
+    const org = orgById.get(r.organisation_id)!;
+    const today = todayOf.get(org.id)!;
+    const rate = rateOf(org);
+    const base = toMinor(r.amount_due_base, 2, true);
+    const amount = rate === null || rate === '1' ? base : mulRate(base, rate);
+    const daysOverdue = diffDays(r.due_date ?? r.issue_date, today);
+    const motions = motionsByOrg.get(org.id)!.motionsOf({ organisationId: org.id, contactId: r.contact_id, contactExternalId: r.contact_external_id, invoiceId: r.invoice_id });
+    const why = rankValue({ invoiceId: r.invoice_id, organisationId: org.id, contactId: r.contact_id, contactExternalId: r.contact_external_id, amount, pLate: r.p_late, daysOverdue }, motions);
+    const key = `${org.id}|${r.contact_external_id}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        rank: 0,
+        organisationId: org.id,
+        organisationName: org.name,
+        provider: org.provider,
+        contactId: r.contact_id,
+        contactExternalId: r.contact_external_id,
+        name: r.contact_name ?? r.contact_external_id,
+        score: r.score,
+        segment: r.segment,
+        change: r.score !== null && r.prev_score !== null ? r.score - r.prev_score : null,
+        previousSegment: r.prev_segment,
+        settledCount: r.settled_count,
+        reasons: r.customer_reasons ?? [],
+        value: 0,
+        open: [],
+        invoices: [],
+        link: contactLink(org.provider, r.contact_external_id),
+      };
+      groups.set(key, g);
+    }
+    g.invoices.push({
+      invoiceId: r.invoice_id,
+      number: r.number || r.external_id,
+      issueDate: r.issue_date,
+      dueDate: r.due_date,
+      daysOverdue,
+      currency: r.currency,
+      amountDue: amountNumber(toMinor(r.amount_due, 2, true)),
+      amountAtRisk: amountNumber(toMinor(r.amount_at_risk, 2, true)),
+      pLate: r.p_late,
+      predictedDate: r.predicted_date,
+      lowDate: r.low_date,
+      highDate: r.high_date,
+      reasons: r.reasons,
+      motions,
+      why,
+      link: invoiceLink(org.provider, r.external_id),
+    });
+  }
+  const customers = [...groups.values()];
+  for (const g of customers) {
+    g.invoices.sort((a, b) => b.why.value - a.why.value || b.daysOverdue - a.daysOverdue || a.number.localeCompare(b.number));
+    g.value = round2(g.invoices.reduce((s, i) => s + i.why.value, 0));
+    const open = new Map<string, number>();
+    for (const i of g.invoices) open.set(i.currency, (open.get(i.currency) ?? 0) + toMinor(i.amountDue.toFixed(2)));
+    g.open = [...open].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]) => ({ currency, amount: amountNumber(minor) }));
+  }
+  customers.sort((a, b) => b.value - a.value || a.name.localeCompare(b.name) || a.contactExternalId.localeCompare(b.contactExternalId));
+  customers.forEach((g, i) => {
+    g.rank = i + 1;
+  });
+  const limit = options.limit ?? 100;
+  return {
+    reportingCurrency,
+    unconverted: orgs.filter((o) => rateOf(o) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
+    organisations: visible.map((o) => ({ id: o.id, name: o.name })),
+    customers: customers.slice(0, limit),
+    totalCustomers: customers.length,
+    totalInvoices: rows.length,
+  };
+}
+
+/** "Mark contacted": a 'contact.contacted' activity for a customer (optionally one invoice) on the caller's worklist. */
+export async function markContacted(
+  db: Db,
+  auth: { firmId: string; userId: string; role: Role },
+  input: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined; note?: string | undefined },
+): Promise<{ id: string; at: string }> {
+  const visible = await visibleOrganisations(db, auth);
+  if (!visible.some((o) => o.id === input.organisationId)) throw new HttpError(404, 'not_found', 'No such organisation on your worklist.');
+  const [contact] = await db
+    .select({ id: contacts.id, name: contacts.name })
+    .from(contacts)
+    .where(and(eq(contacts.firmId, auth.firmId), eq(contacts.organisationId, input.organisationId), eq(contacts.externalId, input.contactExternalId)))
+    .limit(1);
+  if (input.invoiceId) {
+    const found = await queryRows<{ id: string }>(
+      db,
+      sql`SELECT id FROM invoices WHERE id = ${input.invoiceId} AND firm_id = ${auth.firmId} AND organisation_id = ${input.organisationId} AND contact_external_id = ${input.contactExternalId}`,
+    );
+    if (found.length === 0) throw new HttpError(404, 'not_found', 'No such invoice for this customer.');
+  }
+  const id = randomUUID();
+  const name = contact?.name ?? input.contactExternalId;
+  const [row] = await db
+    .insert(activities)
+    .values({
+      id,
+      firmId: auth.firmId,
+      organisationId: input.organisationId,
+      actorUserId: auth.userId,
+      actorType: 'user',
+      kind: CONTACT_CONTACTED,
+      contactId: contact?.id ?? null,
+      invoiceId: input.invoiceId ?? null,
+      summary: `Contacted ${name}${input.note ? `: ${input.note}` : ''}`,
+      details: { contactExternalId: input.contactExternalId, ...(input.note ? { note: input.note } : {}) },
+    })
+    .returning({ createdAt: activities.createdAt });
+  return { id, at: row!.createdAt.toISOString() };
+}
