@@ -1,0 +1,195 @@
+/** Create or edit a dunning policy: its scope, grouping and steps (offset, channel, template, approval, repeats). */
+import { ActionIcon, Alert, Autocomplete, Button, Group, Modal, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api';
+import { type Policy, type ReminderOrg, type Step, type Template, useReminderMutation } from './api';
+
+const RISK_SEGMENTS = ['reliable', 'slow', 'chronic_late', 'deteriorating', 'bad_debt_risk', 'new'];
+
+const DEFAULT_NEW_STEPS: Step[] = [
+  { offsetDays: -3, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
+  { offsetDays: 0, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
+  { offsetDays: 7, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
+  { offsetDays: 14, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
+  { offsetDays: 30, channel: 'email', templateId: null, approval: 'manual', repeatEveryDays: 14, repeatMax: 6 },
+];
+
+interface Props {
+  org: ReminderOrg;
+  orgs: ReminderOrg[];
+  policy: Policy | null;
+  templates: Template[];
+  onClose(): void;
+}
+
+function CustomerPicker({ organisationId, value, onChange }: { organisationId: string; value: string | null; onChange(v: string | null): void }) {
+  const [q, setQ] = useState('');
+  const found = useQuery({
+    queryKey: ['reminders', 'customer-search', organisationId, q],
+    queryFn: async () => (await api<{ customers: { externalId: string; name: string; open: number }[] }>(`/reminders/customers?organisationId=${organisationId}&q=${encodeURIComponent(q)}`)).customers,
+  });
+  return (
+    <Select
+      label="Customer"
+      searchable
+      searchValue={q}
+      onSearchChange={setQ}
+      value={value}
+      onChange={onChange}
+      data={(found.data ?? []).map((c) => ({ value: c.externalId, label: `${c.name}${c.open ? ` (${c.open} open)` : ''}` }))}
+      nothingFoundMessage="No customer by that name"
+      placeholder="Type a name"
+    />
+  );
+}
+
+export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
+  const [name, setName] = useState(policy?.name ?? '');
+  const [scope, setScope] = useState<Policy['scope']>(policy?.scope ?? 'organisation');
+  const [organisationId, setOrganisationId] = useState<string | null>(policy?.organisationId ?? org.id);
+  const [segment, setSegment] = useState(policy?.segment ?? '');
+  const [contact, setContact] = useState<string | null>(policy?.contactExternalId ?? null);
+  const [grouping, setGrouping] = useState<Policy['grouping']>(policy?.grouping ?? 'invoice');
+  const [enabled, setEnabled] = useState(policy?.enabled ?? true);
+  const [steps, setSteps] = useState<Step[]>(policy?.steps ?? DEFAULT_NEW_STEPS);
+  const body = { name, scope, organisationId: scope === 'firm' ? null : organisationId, segment: scope === 'segment' ? segment : null, contactExternalId: scope === 'customer' ? contact : null, grouping, enabled, steps };
+  const save = useReminderMutation(() => (policy ? api(`/reminders/policies/${policy.id}`, { method: 'PUT', body }) : api('/reminders/policies', { method: 'POST', body })));
+  const remove = useReminderMutation(() => api(`/reminders/policies/${policy!.id}`, { method: 'DELETE' }));
+  const setStep = (i: number, patch: Partial<Step>) => setSteps(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
+  const templateData = [{ value: '', label: 'Built-in for the step' }, ...templates.filter((t) => !t.builtin).map((t) => ({ value: t.id, label: t.name })), ...templates.filter((t) => t.builtin).map((t) => ({ value: t.id, label: t.name }))];
+  const done = async (p: Promise<unknown>) => {
+    await p;
+    onClose();
+  };
+  return (
+    <Modal opened onClose={onClose} title={policy ? `Edit “${policy.name}”` : 'New policy'} size="min(1100px, 96vw)">
+      <Stack gap="md">
+        <Group grow align="flex-start">
+          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} placeholder="e.g. Standard, Key accounts" data-autofocus />
+          <Switch label="In use" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} mt={30} />
+        </Group>
+        <Stack gap={4}>
+          <Text size="sm" fw={500}>
+            Applies to
+          </Text>
+          <SegmentedControl
+            value={scope}
+            onChange={(v) => setScope(v as Policy['scope'])}
+            data={[
+              { value: 'firm', label: 'Whole firm' },
+              { value: 'organisation', label: 'Organisation' },
+              { value: 'segment', label: 'Customer group' },
+              { value: 'customer', label: 'One customer' },
+            ]}
+          />
+        </Stack>
+        {scope !== 'firm' && (
+          <Group grow align="flex-start">
+            <Select label="Organisation" data={[...(scope === 'segment' ? [{ value: '', label: 'Any organisation' }] : []), ...orgs.map((o) => ({ value: o.id, label: o.name }))]} value={organisationId ?? ''} onChange={(v) => setOrganisationId(v || null)} allowDeselect={false} />
+            {scope === 'segment' && <Autocomplete label="Customer group" description="A group set on the customer in Arcus, or a risk segment from scoring" data={RISK_SEGMENTS} value={segment} onChange={setSegment} />}
+            {scope === 'customer' && organisationId && <CustomerPicker organisationId={organisationId} value={contact} onChange={setContact} />}
+          </Group>
+        )}
+        <Radio.Group label="Emails" value={grouping} onChange={(v) => setGrouping(v as Policy['grouping'])}>
+          <Stack gap={6} mt={6}>
+            <Radio value="invoice" label="One email per invoice and step" />
+            <Radio value="customer" label="One email per customer per day, listing all their overdue invoices" />
+          </Stack>
+        </Radio.Group>
+        <Table verticalSpacing={6} aria-label="Steps">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Days from due date</Table.Th>
+              <Table.Th>Channel</Table.Th>
+              <Table.Th>Template</Table.Th>
+              <Table.Th>Sends</Table.Th>
+              <Table.Th>Then every … days</Table.Th>
+              <Table.Th>… times</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {steps.map((s, i) => (
+              <Table.Tr key={s.key ?? `new-${i}`}>
+                <Table.Td>
+                  <Group gap={6} wrap="nowrap">
+                    <NumberInput aria-label={`Step ${i + 1} days`} value={s.offsetDays} onChange={(v) => setStep(i, { offsetDays: Number(v) || 0 })} min={-90} max={730} w={84} />
+                    <Text size="xs" c="dimmed" w={70}>
+                      {s.offsetDays < 0 ? 'before due' : s.offsetDays === 0 ? 'on due date' : 'after due'}
+                    </Text>
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Select
+                    aria-label={`Step ${i + 1} channel`}
+                    w={150}
+                    value={s.channel}
+                    onChange={(v) => setStep(i, { channel: (v ?? 'email') as Step['channel'] })}
+                    data={[
+                      { value: 'email', label: 'Email' },
+                      { value: 'sms', label: 'SMS (later)' },
+                      { value: 'letter', label: 'Letter (later)' },
+                      { value: 'call', label: 'Call task (later)' },
+                    ]}
+                    allowDeselect={false}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <Select aria-label={`Step ${i + 1} template`} w={240} value={s.templateId ?? ''} onChange={(v) => setStep(i, { templateId: v || null })} data={templateData} allowDeselect={false} />
+                </Table.Td>
+                <Table.Td>
+                  <Select
+                    aria-label={`Step ${i + 1} approval`}
+                    w={170}
+                    value={s.approval}
+                    onChange={(v) => setStep(i, { approval: (v ?? 'auto') as Step['approval'] })}
+                    data={[
+                      { value: 'auto', label: 'Automatically' },
+                      { value: 'manual', label: 'After approval' },
+                    ]}
+                    allowDeselect={false}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <NumberInput aria-label={`Step ${i + 1} repeat every`} value={s.repeatEveryDays ?? ''} placeholder="no repeat" onChange={(v) => setStep(i, { repeatEveryDays: v === '' ? null : Number(v) })} min={1} max={365} w={110} />
+                </Table.Td>
+                <Table.Td>
+                  <NumberInput aria-label={`Step ${i + 1} repeat times`} value={s.repeatMax} onChange={(v) => setStep(i, { repeatMax: Number(v) || 0 })} min={0} max={52} w={80} disabled={!s.repeatEveryDays} />
+                </Table.Td>
+                <Table.Td>
+                  <ActionIcon variant="subtle" color="red" aria-label={`Remove step ${i + 1}`} onClick={() => setSteps(steps.filter((_, j) => j !== i))} disabled={steps.length === 1}>
+                    ✕
+                  </ActionIcon>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        <Group>
+          <Button variant="default" size="xs" onClick={() => setSteps([...steps, { offsetDays: Math.max(0, ...steps.map((s) => s.offsetDays)) + 7, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 }])}>
+            Add step
+          </Button>
+        </Group>
+        {(save.error || remove.error) && <Alert color="red">{(save.error ?? remove.error)!.message}</Alert>}
+        <Group justify="space-between">
+          {policy ? (
+            <Button color="red" variant="subtle" onClick={() => void done(remove.mutateAsync(undefined)).catch(() => undefined)} loading={remove.isPending}>
+              Delete policy
+            </Button>
+          ) : (
+            <span />
+          )}
+          <Group>
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button onClick={() => void done(save.mutateAsync(undefined)).catch(() => undefined)} loading={save.isPending}>
+              Save policy
+            </Button>
+          </Group>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,79 @@
+/** An organisation's reminder settings: on/off, sending window and business days, daily limit, branding. */
+import { Alert, Button, Chip, ColorInput, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { api } from '../../api';
+import { minuteText, type ReminderOrg, type Settings, textMinute, useReminderMutation, useSettings, WEEKDAYS } from './api';
+import type { Role } from './RemindersPage';
+
+export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
+  const settings = useSettings(org.id);
+  const [draft, setDraft] = useState<Settings | null>(null);
+  useEffect(() => {
+    if (settings.data) setDraft(settings.data);
+  }, [settings.data]);
+  const save = useReminderMutation((s: Settings) =>
+    api(`/reminders/settings/${org.id}`, {
+      method: 'PUT',
+      body: { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, senderName: s.senderName || null, replyTo: s.replyTo || null, brandColour: s.brandColour, logoUrl: s.logoUrl || null, signature: s.signature },
+    }),
+  );
+  if (!draft) return null;
+  const admin = role === 'admin';
+  const set = (patch: Partial<Settings>) => setDraft({ ...draft, ...patch });
+  return (
+    <Stack gap="md" maw={860}>
+      {!admin && <Alert color="blue">Only firm admins change reminder settings.</Alert>}
+      <Paper withBorder p="md">
+        <Stack gap="sm">
+          <Switch size="md" label="Send reminders for this organisation" description="While off, nothing is claimed or sent; the outbox and tomorrow’s preview still show what would go out." checked={draft.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} disabled={!admin} />
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md">
+        <Stack gap="sm">
+          <Title order={5}>When reminders go out</Title>
+          <Text size="sm" c="dimmed">
+            In the organisation’s time zone ({draft.timezone}). Outside these hours and days reminders wait for the next opening.
+          </Text>
+          <Group>
+            <TextInput type="time" label="From" value={minuteText(draft.windowStartMinute)} onChange={(e) => set({ windowStartMinute: textMinute(e.currentTarget.value) })} disabled={!admin} w={140} />
+            <TextInput type="time" label="Until" value={minuteText(Math.min(draft.windowEndMinute, 1439))} onChange={(e) => set({ windowEndMinute: e.currentTarget.value === '23:59' ? 1440 : textMinute(e.currentTarget.value) })} disabled={!admin} w={140} />
+            <NumberInput label="Daily limit" description="Emails per local day" min={0} max={100000} value={draft.dailyLimit} onChange={(v) => set({ dailyLimit: Number(v) || 0 })} disabled={!admin} w={160} />
+          </Group>
+          <Text size="sm" fw={500}>
+            Business days
+          </Text>
+          <Chip.Group multiple value={draft.businessDays.map(String)} onChange={(v) => set({ businessDays: v.map(Number).sort() })}>
+            <Group gap="xs">
+              {WEEKDAYS.map((d, i) => (
+                <Chip key={d} value={String(i + 1)} disabled={!admin} size="sm">
+                  {d}
+                </Chip>
+              ))}
+            </Group>
+          </Chip.Group>
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md">
+        <Stack gap="sm">
+          <Title order={5}>Branding</Title>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TextInput label="Sender name" placeholder={org.name} value={draft.senderName ?? ''} onChange={(e) => set({ senderName: e.currentTarget.value })} disabled={!admin} />
+            <TextInput label="Replies go to" placeholder="accounts@client.example" value={draft.replyTo ?? ''} onChange={(e) => set({ replyTo: e.currentTarget.value })} disabled={!admin} />
+            <ColorInput label="Brand colour" value={draft.brandColour} onChange={(v) => set({ brandColour: v })} format="hex" disabled={!admin} />
+            <TextInput label="Logo URL" placeholder="https://…/logo.png" value={draft.logoUrl ?? ''} onChange={(e) => set({ logoUrl: e.currentTarget.value })} disabled={!admin} />
+          </SimpleGrid>
+          <Textarea label="Signature" autosize minRows={2} value={draft.signature} onChange={(e) => set({ signature: e.currentTarget.value })} disabled={!admin} />
+        </Stack>
+      </Paper>
+      {save.error && <Alert color="red">{save.error.message}</Alert>}
+      {save.isSuccess && !save.isPending && <Alert color="green">Saved.</Alert>}
+      {admin && (
+        <Group>
+          <Button onClick={() => save.mutate(draft)} loading={save.isPending}>
+            Save settings
+          </Button>
+        </Group>
+      )}
+    </Stack>
+  );
+}

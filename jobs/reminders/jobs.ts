@@ -1,0 +1,101 @@
+/**
+ * The reminder jobs:
+ *   reminders.tick  every 15 min: one `reminders.run` per active organisation with reminders on;
+ *   reminders.run   plan and claim for one organisation (acts only inside its sending window);
+ *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit);
+ *   reminders.note  write one ledger note.
+ * Job ids come from our rows (BullMQ keeps finished ids for a day, and refuses a single ':').
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../server/db/client';
+import { organisations, reminderSettings } from '../../server/db/schema';
+import type { ReminderDeps } from '../../server/reminders/deps';
+import { writeLedgerNote } from '../../server/reminders/ledger-notes';
+import { maskEmails } from '../../server/reminders/recipients';
+import { runOrganisation } from '../../server/reminders/run';
+import { sendReminder } from '../../server/reminders/send';
+import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
+import { depsFor, reminderEnv } from './deps';
+
+export const REMINDER_TICK_MS = 15 * 60_000;
+
+export const sendJobId = (sendId: string, attempt: number) => `rsend-${sendId}-${attempt}`;
+export const noteJobId = (noteId: string, attempt = 0) => `rnote-${noteId}-${attempt}`;
+
+function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueNote'> {
+  return {
+    enqueueSend: async (sendId, attempt) => {
+      await queue.enqueue(reminderSendJob, { sendId }, { jobId: sendJobId(sendId, attempt) });
+    },
+    enqueueNote: async (noteId, attempt) => {
+      await queue.enqueue(reminderNoteJob, { noteId }, { jobId: noteJobId(noteId, attempt) });
+    },
+  };
+}
+
+export function reminderDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue'>): ReminderDeps {
+  return depsFor(ctx, enqueuers(ctx.queue));
+}
+
+export const reminderSendJob = defineJob({
+  name: 'reminders.send',
+  schema: z.object({ sendId: z.uuid() }),
+  attempts: 8,
+  backoffMs: 30_000,
+  async handler(payload, ctx) {
+    const deps = reminderDeps(ctx);
+    const r = await sendReminder(deps, payload.sendId);
+    if (r.outcome === 'deferred') {
+      const delay = r.until ? Math.max(1_000, r.until.getTime() - deps.now().getTime()) : 3_600_000;
+      throw new RetryLaterError(delay, r.why === 'window' ? 'outside the sending window' : 'the daily limit is reached');
+    }
+    // The runner logs this message: an SMTP reply may echo the debtor's address.
+    if (r.outcome === 'retry') throw new Error(maskEmails(r.error));
+  },
+});
+
+export const reminderNoteJob = defineJob({
+  name: 'reminders.note',
+  schema: z.object({ noteId: z.uuid() }),
+  attempts: 10,
+  backoffMs: 60_000,
+  async handler(payload, ctx) {
+    const r = await writeLedgerNote(reminderDeps(ctx), payload.noteId);
+    if (r.outcome === 'retry') {
+      if (r.delayMs) throw new RetryLaterError(r.delayMs, r.error);
+      throw new Error(r.error);
+    }
+  },
+});
+
+export const reminderRunJob = defineJob({
+  name: 'reminders.run',
+  schema: z.object({ organisationId: z.uuid() }),
+  attempts: 3,
+  backoffMs: 60_000,
+  async handler(payload, ctx) {
+    const r = await runOrganisation(reminderDeps(ctx), payload.organisationId);
+    if (r.claimed.length || r.awaitingApproval.length || r.requeued) ctx.log.info({ organisationId: payload.organisationId, claimed: r.claimed.length, awaitingApproval: r.awaitingApproval.length, skipped: r.skipped, requeued: r.requeued }, 'reminder run');
+  },
+});
+
+export async function organisationsWithReminders(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: organisations.id })
+    .from(organisations)
+    .innerJoin(reminderSettings, eq(reminderSettings.organisationId, organisations.id))
+    .where(and(eq(organisations.status, 'active'), eq(reminderSettings.enabled, true)));
+  return rows.map((r) => r.id);
+}
+
+export const reminderTickJob = defineJob({
+  name: 'reminders.tick',
+  schema: z.object({}),
+  attempts: 2,
+  backoffMs: 10_000,
+  async handler(_payload, ctx) {
+    const slot = Math.floor(reminderEnv().now().getTime() / REMINDER_TICK_MS);
+    for (const id of await organisationsWithReminders(ctx.db)) await ctx.queue.enqueue(reminderRunJob, { organisationId: id }, { jobId: `rrun-${id}-${slot}` });
+  },
+});

@@ -1,0 +1,253 @@
+/**
+ * Reminder configuration, firm-scoped in every query: organisation settings (window, days,
+ * limit, branding), policies and templates. Templates are refused while they hold unknown merge
+ * fields; policies may only name the firm's own templates and organisations.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client';
+import { organisations, reminderPolicies, reminderSettings, reminderTemplates } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { loadSettings, toPolicy } from './load';
+import { normaliseSteps, PolicyError, scopeKeys } from './policy';
+import { isEmailAddress } from './recipients';
+import { hasIssues, templateIssues } from './templates';
+import { GROUPINGS, type OrgSettings, type Policy, POLICY_SCOPES, StepSchema } from './types';
+
+const minute = z.number().int().min(0).max(24 * 60);
+
+export const SettingsInputSchema = z
+  .object({
+    enabled: z.boolean(),
+    windowStartMinute: minute,
+    windowEndMinute: minute,
+    businessDays: z.array(z.number().int().min(1).max(7)).max(7),
+    dailyLimit: z.number().int().min(0).max(100_000),
+    senderName: z.string().trim().max(120).nullable(),
+    replyTo: z
+      .string()
+      .trim()
+      .max(254)
+      .nullable()
+      .refine((v) => v === null || v === '' || isEmailAddress(v), 'must be an email address'),
+    brandColour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1c7ed6'),
+    logoUrl: z
+      .string()
+      .trim()
+      .max(1000)
+      .nullable()
+      .refine((v) => v === null || v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL'),
+    signature: z.string().max(2000),
+  })
+  .partial()
+  .strict()
+  .refine((v) => v.windowStartMinute === undefined || v.windowEndMinute === undefined || v.windowStartMinute < v.windowEndMinute, { message: 'the window must end after it starts', path: ['windowEndMinute'] });
+
+async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
+  const [o] = await db
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
+    .from(organisations)
+    .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
+  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  return o;
+}
+
+export async function getSettings(db: Db, firmId: string, organisationId: string): Promise<OrgSettings & { organisationId: string; timezone: string }> {
+  const o = await ownOrganisation(db, firmId, organisationId);
+  return { organisationId: o.id, timezone: o.timezone, ...(await loadSettings(db, o.id)) };
+}
+
+export async function saveSettings(db: Db, firmId: string, organisationId: string, input: z.infer<typeof SettingsInputSchema>, now: Date) {
+  await ownOrganisation(db, firmId, organisationId);
+  const current = await loadSettings(db, organisationId);
+  const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
+  if (next.windowStartMinute >= next.windowEndMinute) throw new HttpError(400, 'validation_failed', 'windowEndMinute: the window must end after it starts');
+  next.businessDays = [...new Set(next.businessDays)].sort();
+  await db
+    .insert(reminderSettings)
+    .values({ organisationId, firmId, ...next, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: reminderSettings.organisationId, set: { ...next, updatedAt: now } });
+  return getSettings(db, firmId, organisationId);
+}
+
+export const PolicyInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'give the policy a name').max(120),
+    scope: z.enum(POLICY_SCOPES),
+    organisationId: z.uuid().nullable().default(null),
+    segment: z.string().trim().min(1).max(60).nullable().default(null),
+    contactExternalId: z.string().trim().min(1).max(200).nullable().default(null),
+    grouping: z.enum(GROUPINGS).default('invoice'),
+    steps: z.array(StepSchema).min(1, 'a policy needs at least one step').max(30),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type PolicyInput = z.infer<typeof PolicyInputSchema>;
+
+async function checkTemplates(db: Db, firmId: string, ids: (string | null)[]) {
+  const own = ids.filter((t): t is string => t !== null && !t.startsWith('builtin:'));
+  if (own.length === 0) return;
+  const rows = await db
+    .select({ id: reminderTemplates.id })
+    .from(reminderTemplates)
+    .where(and(eq(reminderTemplates.firmId, firmId), inArray(reminderTemplates.id, own)));
+  if (rows.length !== new Set(own).size) throw new HttpError(400, 'validation_failed', 'steps: a step names a template that does not exist');
+}
+
+async function policyRow(db: Db, firmId: string, input: PolicyInput) {
+  let scopeKey: string;
+  let organisationId = input.organisationId;
+  switch (input.scope) {
+    case 'firm':
+      organisationId = null;
+      scopeKey = scopeKeys.firm();
+      break;
+    case 'organisation':
+      if (!organisationId) throw new HttpError(400, 'validation_failed', 'organisationId: choose the organisation');
+      scopeKey = scopeKeys.organisation(organisationId);
+      break;
+    case 'segment':
+      if (!input.segment) throw new HttpError(400, 'validation_failed', 'segment: name the customer group');
+      scopeKey = scopeKeys.segment(input.segment, organisationId);
+      break;
+    case 'customer':
+      if (!organisationId || !input.contactExternalId) throw new HttpError(400, 'validation_failed', 'contactExternalId: choose the customer');
+      scopeKey = scopeKeys.customer(organisationId, input.contactExternalId);
+      break;
+  }
+  if (organisationId) await ownOrganisation(db, firmId, organisationId);
+  let steps: ReturnType<typeof normaliseSteps>;
+  try {
+    steps = normaliseSteps(input.steps);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new HttpError(400, 'validation_failed', `steps: ${err.message}`);
+    throw err;
+  }
+  await checkTemplates(
+    db,
+    firmId,
+    steps.map((s) => s.templateId),
+  );
+  return {
+    firmId,
+    organisationId,
+    scope: input.scope,
+    scopeKey,
+    segment: input.scope === 'segment' ? input.segment : null,
+    contactExternalId: input.scope === 'customer' ? input.contactExternalId : null,
+    name: input.name,
+    grouping: input.grouping,
+    steps,
+    enabled: input.enabled,
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
+export async function listPolicies(db: Db, firmId: string): Promise<Policy[]> {
+  const rows = await db.select().from(reminderPolicies).where(eq(reminderPolicies.firmId, firmId)).orderBy(reminderPolicies.scopeKey);
+  return rows.map(toPolicy);
+}
+
+export async function createPolicy(db: Db, firmId: string, input: PolicyInput, now: Date): Promise<Policy> {
+  const row = await policyRow(db, firmId, input);
+  try {
+    const [created] = await db
+      .insert(reminderPolicies)
+      .values({ ...row, createdAt: now, updatedAt: now })
+      .returning();
+    return toPolicy(created!);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'There is already a policy for that scope: edit it instead.');
+    throw err;
+  }
+}
+
+export async function updatePolicy(db: Db, firmId: string, id: string, input: PolicyInput, now: Date): Promise<Policy> {
+  const [existing] = await db
+    .select()
+    .from(reminderPolicies)
+    .where(and(eq(reminderPolicies.id, id), eq(reminderPolicies.firmId, firmId)));
+  if (!existing) throw new HttpError(404, 'not_found', 'No such policy.');
+  // Keep the keys of steps that still exist, so what they already sent is never sent again.
+  const row = await policyRow(db, firmId, input);
+  try {
+    const [updated] = await db
+      .update(reminderPolicies)
+      .set({ ...row, updatedAt: now })
+      .where(and(eq(reminderPolicies.id, id), eq(reminderPolicies.firmId, firmId)))
+      .returning();
+    return toPolicy(updated!);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'There is already a policy for that scope.');
+    throw err;
+  }
+}
+
+export async function deletePolicy(db: Db, firmId: string, id: string): Promise<void> {
+  const rows = await db
+    .delete(reminderPolicies)
+    .where(and(eq(reminderPolicies.id, id), eq(reminderPolicies.firmId, firmId)))
+    .returning({ id: reminderPolicies.id });
+  if (rows.length === 0) throw new HttpError(404, 'not_found', 'No such policy.');
+}
+
+export const TemplateInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'give the template a name').max(120),
+    organisationId: z.uuid().nullable().default(null),
+    subject: z.string().min(1, 'the subject is empty').max(500),
+    bodyHtml: z.string().min(1, 'the HTML body is empty').max(100_000),
+    bodyText: z.string().min(1, 'the text body is empty').max(100_000),
+  })
+  .strict();
+export type TemplateInput = z.infer<typeof TemplateInputSchema>;
+
+export class TemplateInvalidError extends HttpError {
+  constructor(readonly issues: ReturnType<typeof templateIssues>) {
+    const all = [...issues.subject.map((i) => ({ ...i, part: 'subject' })), ...issues.bodyHtml.map((i) => ({ ...i, part: 'HTML body' })), ...issues.bodyText.map((i) => ({ ...i, part: 'text body' }))];
+    const first = all[0]!;
+    super(422, 'template_invalid', `${first.message} in the ${first.part} (line ${first.line}, column ${first.column})${all.length > 1 ? ` and ${all.length - 1} more problem${all.length > 2 ? 's' : ''}` : ''}.`);
+  }
+}
+
+function checkTemplate(input: TemplateInput) {
+  const issues = templateIssues(input);
+  if (hasIssues(issues)) throw new TemplateInvalidError(issues);
+}
+
+export async function createTemplate(db: Db, firmId: string, input: TemplateInput, now: Date) {
+  checkTemplate(input);
+  if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
+  const [row] = await db
+    .insert(reminderTemplates)
+    .values({ firmId, ...input, createdAt: now, updatedAt: now })
+    .returning();
+  return row!;
+}
+
+export async function updateTemplate(db: Db, firmId: string, id: string, input: TemplateInput, now: Date) {
+  checkTemplate(input);
+  if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
+  const [row] = await db
+    .update(reminderTemplates)
+    .set({ ...input, updatedAt: now })
+    .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
+    .returning();
+  if (!row) throw new HttpError(404, 'not_found', 'No such template.');
+  return row;
+}
+
+export async function deleteTemplate(db: Db, firmId: string, id: string): Promise<void> {
+  const policies = await listPolicies(db, firmId);
+  const users = policies.filter((p) => p.steps.some((s) => s.templateId === id));
+  if (users.length) throw new HttpError(409, 'in_use', `The template is used by ${users.map((p) => `“${p.name}”`).join(', ')}. Change those steps first.`);
+  const rows = await db
+    .delete(reminderTemplates)
+    .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
+    .returning({ id: reminderTemplates.id });
+  if (rows.length === 0) throw new HttpError(404, 'not_found', 'No such template.');
+}

@@ -1,0 +1,206 @@
+/**
+ * The outbox and sent log of an organisation (firm-scoped): every claim with its status, what
+ * was sent to whom, why something was skipped or failed, and its ledger notes; plus the
+ * collector's actions on a claim — approve, skip, retry a failure.
+ */
+import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { contacts, invoices, organisations, reminderNotes, reminderSends, users } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { SKIP_REASONS, type SendStatus, type SkipReason } from './types';
+
+export const OUTBOX_FILTERS = ['all', 'attention', 'pending_approval', 'queued', 'sent', 'failed', 'skipped'] as const;
+export type OutboxFilter = (typeof OUTBOX_FILTERS)[number];
+
+const FILTER_STATUSES: Record<OutboxFilter, SendStatus[] | null> = {
+  all: null,
+  attention: ['pending_approval', 'failed_permanent'],
+  pending_approval: ['pending_approval'],
+  queued: ['claimed', 'sending', 'failed_temporary'],
+  sent: ['sent'],
+  failed: ['failed_permanent', 'failed_temporary'],
+  skipped: ['skipped'],
+};
+
+export interface OutboxItem {
+  id: string;
+  status: SendStatus;
+  subjectType: 'invoice' | 'customer';
+  contactExternalId: string;
+  customer: string;
+  invoices: string[];
+  stepNumber: number;
+  stepOffset: number;
+  approval: string;
+  recipients: string[];
+  rejected: string[];
+  subjectLine: string | null;
+  skipReason: string | null;
+  skipText: string | null;
+  error: string | null;
+  attempts: number;
+  plannedFor: string;
+  claimedAt: string;
+  sentAt: string | null;
+  notes: { written: number; total: number };
+}
+
+type Row = typeof reminderSends.$inferSelect;
+
+async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<OutboxItem[]> {
+  if (rows.length === 0) return [];
+  const contactIds = [...new Set(rows.map((r) => r.contactExternalId))];
+  const invoiceIds = [...new Set(rows.flatMap((r) => r.invoiceExternalIds))];
+  const [names, numbers, notes] = await Promise.all([
+    db
+      .select({ id: contacts.externalId, name: contacts.name })
+      .from(contacts)
+      .where(and(eq(contacts.organisationId, organisationId), inArray(contacts.externalId, contactIds))),
+    invoiceIds.length
+      ? db
+          .select({ id: invoices.externalId, number: invoices.number })
+          .from(invoices)
+          .where(and(eq(invoices.organisationId, organisationId), inArray(invoices.externalId, invoiceIds)))
+      : Promise.resolve([]),
+    db
+      .select({ sendId: reminderNotes.sendId, status: reminderNotes.status, n: count() })
+      .from(reminderNotes)
+      .where(
+        inArray(
+          reminderNotes.sendId,
+          rows.map((r) => r.id),
+        ),
+      )
+      .groupBy(reminderNotes.sendId, reminderNotes.status),
+  ]);
+  const name = new Map(names.map((n) => [n.id, n.name]));
+  const number = new Map(numbers.map((n) => [n.id, n.number]));
+  const noteCount = new Map<string, { written: number; total: number }>();
+  for (const n of notes) {
+    const c = noteCount.get(n.sendId) ?? { written: 0, total: 0 };
+    c.total += Number(n.n);
+    if (n.status === 'written') c.written += Number(n.n);
+    noteCount.set(n.sendId, c);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status as SendStatus,
+    subjectType: r.subjectType as 'invoice' | 'customer',
+    contactExternalId: r.contactExternalId,
+    customer: name.get(r.contactExternalId) ?? 'Unknown customer',
+    invoices: r.invoiceExternalIds.map((i) => number.get(i) ?? i),
+    stepNumber: r.stepNumber,
+    stepOffset: r.stepOffset,
+    approval: r.approval,
+    recipients: (r.recipients as string[]) ?? [],
+    rejected: (r.rejected as string[]) ?? [],
+    subjectLine: r.subjectLine,
+    skipReason: r.skipReason,
+    skipText: r.skipReason ? (SKIP_REASONS[r.skipReason as SkipReason] ?? r.skipReason) : null,
+    error: r.error,
+    attempts: r.attempts,
+    plannedFor: r.plannedFor,
+    claimedAt: r.claimedAt.toISOString(),
+    sentAt: r.sentAt?.toISOString() ?? null,
+    notes: noteCount.get(r.id) ?? { written: 0, total: 0 },
+  }));
+}
+
+async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
+  const [o] = await db
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
+    .from(organisations)
+    .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
+  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  return o;
+}
+
+export async function listOutbox(db: Db, params: { firmId: string; organisationId: string; filter: OutboxFilter; contactExternalId?: string; limit: number; offset: number }) {
+  await ownOrganisation(db, params.firmId, params.organisationId);
+  const statuses = FILTER_STATUSES[params.filter];
+  const conds = [eq(reminderSends.firmId, params.firmId), eq(reminderSends.organisationId, params.organisationId), ne(reminderSends.status, 'grouped')];
+  if (statuses) conds.push(inArray(reminderSends.status, statuses));
+  if (params.contactExternalId) conds.push(eq(reminderSends.contactExternalId, params.contactExternalId));
+  // Superseded steps are bookkeeping, not news: shown only when asking for skips.
+  if (params.filter !== 'skipped') conds.push(sql`${reminderSends.skipReason} IS DISTINCT FROM 'superseded'`);
+  const where = and(...conds);
+  const [rows, [total], counts] = await Promise.all([
+    db
+      .select()
+      .from(reminderSends)
+      .where(where)
+      .orderBy(desc(sql`coalesce(${reminderSends.sentAt}, ${reminderSends.updatedAt})`), desc(reminderSends.id))
+      .limit(params.limit)
+      .offset(params.offset),
+    db.select({ n: count() }).from(reminderSends).where(where),
+    db
+      .select({ status: reminderSends.status, n: count() })
+      .from(reminderSends)
+      .where(and(eq(reminderSends.firmId, params.firmId), eq(reminderSends.organisationId, params.organisationId), ne(reminderSends.status, 'grouped'), sql`${reminderSends.skipReason} IS DISTINCT FROM 'superseded'`))
+      .groupBy(reminderSends.status),
+  ]);
+  return {
+    total: Number(total?.n ?? 0),
+    counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Partial<Record<SendStatus, number>>,
+    items: await enrich(db, params.organisationId, rows),
+  };
+}
+
+export async function getSend(db: Db, firmId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(reminderSends)
+    .where(and(eq(reminderSends.id, id), eq(reminderSends.firmId, firmId)));
+  if (!row) throw new HttpError(404, 'not_found', 'No such reminder.');
+  const org = await ownOrganisation(db, firmId, row.organisationId);
+  const [item] = await enrich(db, row.organisationId, [row]);
+  const [notes, approver] = await Promise.all([
+    db
+      .select({ id: reminderNotes.id, invoiceExternalId: reminderNotes.invoiceExternalId, text: reminderNotes.text, status: reminderNotes.status, error: reminderNotes.error, writtenAt: reminderNotes.writtenAt, attempts: reminderNotes.attempts })
+      .from(reminderNotes)
+      .where(eq(reminderNotes.sendId, id)),
+    row.approvedBy ? db.select({ name: users.name }).from(users).where(eq(users.id, row.approvedBy)) : Promise.resolve([]),
+  ]);
+  return {
+    ...item!,
+    organisation: org,
+    messageId: row.messageId,
+    bodyText: row.bodyText,
+    bodyHtml: row.bodyHtml,
+    approvedBy: approver[0]?.name ?? null,
+    approvedAt: row.approvedAt?.toISOString() ?? null,
+    notes: notes.map((n) => ({ ...n, writtenAt: n.writtenAt?.toISOString() ?? null })),
+  };
+}
+
+async function transition(db: Db, firmId: string, id: string, from: SendStatus[], set: Partial<Row>) {
+  const rows = await db
+    .update(reminderSends)
+    .set(set)
+    .where(and(eq(reminderSends.id, id), eq(reminderSends.firmId, firmId), inArray(reminderSends.status, from)))
+    .returning({ id: reminderSends.id, attempts: reminderSends.attempts });
+  return rows[0] ?? null;
+}
+
+export async function approveSend(db: Db, firmId: string, id: string, userId: string, now: Date) {
+  const r = await transition(db, firmId, id, ['pending_approval'], { status: 'claimed', approvedBy: userId, approvedAt: now, updatedAt: now });
+  if (!r) throw new HttpError(409, 'not_pending', 'This reminder is not waiting for approval any more.');
+  return r;
+}
+
+export async function rejectSend(db: Db, firmId: string, id: string, now: Date) {
+  const r = await transition(db, firmId, id, ['pending_approval', 'claimed', 'failed_temporary'], { status: 'skipped', skipReason: 'rejected_by_collector', leaseUntil: null, updatedAt: now });
+  if (!r) throw new HttpError(409, 'not_skippable', 'This reminder is already being sent or is finished.');
+  await db
+    .update(reminderSends)
+    .set({ status: 'skipped', skipReason: 'rejected_by_collector', updatedAt: now })
+    .where(and(eq(reminderSends.parentId, id), eq(reminderSends.status, 'grouped')));
+  return r;
+}
+
+/** Try a failed reminder again (e.g. after correcting the customer's address). */
+export async function retrySend(db: Db, firmId: string, id: string, now: Date) {
+  const r = await transition(db, firmId, id, ['failed_permanent', 'failed_temporary'], { status: 'claimed', attempts: 0, error: null, updatedAt: now });
+  if (!r) throw new HttpError(409, 'not_failed', 'Only a failed reminder can be retried.');
+  return r;
+}

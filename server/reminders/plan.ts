@@ -1,0 +1,283 @@
+/**
+ * The pure planner: from a policy per customer, the organisation's open invoices, customer and
+ * invoice holds, promises / disputes / payment plans, unsubscribes, what was already claimed,
+ * the organisation's zone and `now`, it says what is due to be sent and what is skipped (with a
+ * reason). No I/O and no clock of its own: the run job, the preview, the CLI and the 30-day
+ * simulation all call it with their `now`.
+ *
+ * Rules
+ * - An invoice is a candidate while it is authorised, has a due date and an amount due > 0.
+ * - Each policy step (and each repeat) is an occurrence dated due date + offset. Only the latest
+ *   occurrence on or before today is sent; earlier ones never sent are recorded as superseded
+ *   (so a customer never gets three reminders at once after a pause or when reminders start).
+ * - A claimed (subject, step) is never planned again; a skip for a reason that can lift
+ *   (pause, exclusion, promise, dispute, plan, unsubscribe, no address) is revived while its
+ *   step is still the current one.
+ * - Grouped policies send at most one email per customer per local day (step key
+ *   `day:<date>`), listing every overdue invoice; the invoices whose step triggered it get
+ *   their own rows, so each (invoice, step) is still claimed exactly once.
+ */
+import type { CalendarDate } from '../domain/dates';
+import { localClock } from './local-time';
+import { currentOccurrence, indexPolicies, type Occurrence, occurrences, resolvePolicy } from './policy';
+import { chooseRecipients, type LedgerEmail, type RecipientChoice } from './recipients';
+import { type Policy, REVIVABLE, type SendStatus, type SkipReason } from './types';
+
+export interface PlanInvoice {
+  id: string;
+  externalId: string;
+  contactExternalId: string;
+  number: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  currency: string;
+  total: string;
+  amountDue: string;
+  amountCredited: string;
+  amountPaid: string;
+  /** Normalised ledger status: draft | submitted | authorised | paid | voided | deleted. */
+  status: string;
+  url: string | null;
+}
+
+export interface PlanCustomer {
+  externalId: string;
+  name: string;
+  firstName: string | null;
+  emails: LedgerEmail[];
+  excluded: boolean;
+  pausedUntil: CalendarDate | null;
+  recipientsOverride: string[] | null;
+  /** Lower-cased unsubscribed addresses. */
+  unsubscribed: Set<string>;
+  segment: string | null;
+}
+
+export interface InvoiceHold {
+  excluded: boolean;
+  pausedUntil: CalendarDate | null;
+}
+
+/** A promise to pay (until a date), an open dispute or an active payment plan (issue 8's activities). */
+export interface ActivityHold {
+  kind: 'promise' | 'dispute' | 'plan';
+  invoiceExternalId: string | null;
+  contactExternalId: string | null;
+  /** Promises: the promised date (the hold lasts through it). Disputes and plans: null (until resolved). */
+  until: CalendarDate | null;
+}
+
+export interface ExistingSend {
+  status: SendStatus;
+  skipReason: string | null;
+}
+
+export const sendKey = (subjectType: 'invoice' | 'customer', subjectId: string, stepKey: string) => `${subjectType}\u0000${subjectId}\u0000${stepKey}`;
+
+export interface PlanInput {
+  now: Date;
+  organisationId: string;
+  timezone: string;
+  policies: readonly Policy[];
+  invoices: readonly PlanInvoice[];
+  customers: ReadonlyMap<string, PlanCustomer>;
+  invoiceHolds: ReadonlyMap<string, InvoiceHold>;
+  activityHolds: readonly ActivityHold[];
+  /** Existing rows by sendKey(). */
+  existing: ReadonlyMap<string, ExistingSend>;
+}
+
+export interface PlannedTrigger {
+  invoiceExternalId: string;
+  occurrence: Occurrence;
+  /** The (invoice, step) row exists as a revivable skip. */
+  revive: boolean;
+}
+
+export interface PlannedSend {
+  subjectType: 'invoice' | 'customer';
+  subjectId: string;
+  stepKey: string;
+  contactExternalId: string;
+  customerName: string;
+  policyId: string | null;
+  /** The occurrence whose template and approval apply (the furthest along, for a grouped email). */
+  occurrence: Occurrence;
+  /** Invoices the email lists. */
+  invoiceExternalIds: string[];
+  /** The (invoice, step) rows this send covers (one for a per-invoice email). */
+  triggers: PlannedTrigger[];
+  recipients: string[];
+  revive: boolean;
+}
+
+export interface PlannedSkip {
+  subjectType: 'invoice';
+  subjectId: string;
+  stepKey: string;
+  contactExternalId: string;
+  customerName: string;
+  policyId: string | null;
+  occurrence: Occurrence;
+  reason: SkipReason;
+}
+
+export interface PlanResult {
+  today: CalendarDate;
+  sends: PlannedSend[];
+  skips: PlannedSkip[];
+  /** Rows awaiting approval for an occurrence a later one replaced: to be marked skipped (superseded). */
+  supersede: { subjectType: 'invoice'; subjectId: string; stepKey: string }[];
+}
+
+export function isOpen(inv: Pick<PlanInvoice, 'status' | 'amountDue'>): boolean {
+  return inv.status === 'authorised' && Number(inv.amountDue) > 0;
+}
+
+/** Why a closed invoice stopped: paid, credited or voided. */
+export function closedReason(inv: Pick<PlanInvoice, 'status' | 'amountDue' | 'amountCredited' | 'amountPaid'>): SkipReason {
+  if (inv.status === 'voided' || inv.status === 'deleted') return 'voided';
+  if (inv.status === 'paid' || Number(inv.amountDue) <= 0) return Number(inv.amountPaid) <= 0 && Number(inv.amountCredited) > 0 ? 'credited' : 'paid';
+  return 'closed';
+}
+
+function activeHold(h: ActivityHold, today: CalendarDate): boolean {
+  return h.kind !== 'promise' || (h.until !== null && h.until >= today);
+}
+
+const HOLD_REASON: Record<ActivityHold['kind'], SkipReason> = { promise: 'promise_to_pay', dispute: 'disputed', plan: 'payment_plan' };
+
+export interface HoldLookup {
+  byInvoice: Map<string, ActivityHold[]>;
+  byCustomer: Map<string, ActivityHold[]>;
+}
+
+export function indexHolds(holds: readonly ActivityHold[], today: CalendarDate): HoldLookup {
+  const byInvoice = new Map<string, ActivityHold[]>();
+  const byCustomer = new Map<string, ActivityHold[]>();
+  for (const h of holds) {
+    if (!activeHold(h, today)) continue;
+    if (h.invoiceExternalId) byInvoice.set(h.invoiceExternalId, [...(byInvoice.get(h.invoiceExternalId) ?? []), h]);
+    else if (h.contactExternalId) byCustomer.set(h.contactExternalId, [...(byCustomer.get(h.contactExternalId) ?? []), h]);
+  }
+  return { byInvoice, byCustomer };
+}
+
+/** What stops reminders for the whole customer today, if anything. */
+export function customerBlock(customer: PlanCustomer, holds: HoldLookup, today: CalendarDate): SkipReason | null {
+  if (customer.excluded) return 'customer_excluded';
+  if (customer.pausedUntil && customer.pausedUntil >= today) return 'customer_paused';
+  const h = holds.byCustomer.get(customer.externalId)?.[0];
+  return h ? HOLD_REASON[h.kind] : null;
+}
+
+/** What stops reminders for one invoice today (its own holds only). */
+export function invoiceBlock(invoiceExternalId: string, invoiceHolds: ReadonlyMap<string, InvoiceHold>, holds: HoldLookup, today: CalendarDate): SkipReason | null {
+  const own = invoiceHolds.get(invoiceExternalId);
+  if (own?.excluded) return 'invoice_excluded';
+  if (own?.pausedUntil && own.pausedUntil >= today) return 'invoice_paused';
+  const h = holds.byInvoice.get(invoiceExternalId)?.[0];
+  return h ? HOLD_REASON[h.kind] : null;
+}
+
+export function recipientBlock(choice: RecipientChoice): SkipReason | null {
+  if (choice.to.length > 0) return null;
+  return choice.allUnsubscribed ? 'unsubscribed' : 'no_recipients';
+}
+
+export function recipientsOf(customer: PlanCustomer): RecipientChoice {
+  return chooseRecipients({ emails: customer.emails, override: customer.recipientsOverride, unsubscribed: customer.unsubscribed });
+}
+
+export function unknownCustomer(externalId: string): PlanCustomer {
+  return { externalId, name: 'Unknown customer', firstName: null, emails: [], excluded: false, pausedUntil: null, recipientsOverride: null, unsubscribed: new Set(), segment: null };
+}
+
+export function plan(input: PlanInput): PlanResult {
+  const today = localClock(input.timezone, input.now).date;
+  const index = indexPolicies(input.policies);
+  const holds = indexHolds(input.activityHolds, today);
+  const result: PlanResult = { today, sends: [], skips: [], supersede: [] };
+
+  const byCustomer = new Map<string, PlanInvoice[]>();
+  for (const inv of input.invoices) {
+    if (!isOpen(inv) || !inv.dueDate) continue;
+    const list = byCustomer.get(inv.contactExternalId);
+    if (list) list.push(inv);
+    else byCustomer.set(inv.contactExternalId, [inv]);
+  }
+
+  const customerIds = [...byCustomer.keys()].sort();
+  for (const contactExternalId of customerIds) {
+    const invs = byCustomer.get(contactExternalId)!.sort((a, b) => (a.dueDate! < b.dueDate! ? -1 : a.dueDate! > b.dueDate! ? 1 : a.number.localeCompare(b.number)));
+    const customer = input.customers.get(contactExternalId) ?? unknownCustomer(contactExternalId);
+    const policy = resolvePolicy(index, { organisationId: input.organisationId, contactExternalId, segment: customer.segment });
+    const policyId = policy.id === 'default' ? null : policy.id;
+    const custBlock = customerBlock(customer, holds, today);
+    const recipients = recipientsOf(customer);
+    const triggers: PlannedTrigger[] = [];
+    const blocked = new Set<string>();
+
+    for (const inv of invs) {
+      const own = invoiceBlock(inv.externalId, input.invoiceHolds, holds, today);
+      if (own) blocked.add(inv.externalId);
+      const { current, earlier } = currentOccurrence(occurrences(policy.steps, inv.dueDate!), today);
+      if (!current) continue;
+      for (const e of earlier) {
+        const ex = input.existing.get(sendKey('invoice', inv.externalId, e.key));
+        if (!ex) result.skips.push({ subjectType: 'invoice', subjectId: inv.externalId, stepKey: e.key, contactExternalId, customerName: customer.name, policyId, occurrence: e, reason: 'superseded' });
+        else if (ex.status === 'pending_approval') result.supersede.push({ subjectType: 'invoice', subjectId: inv.externalId, stepKey: e.key });
+      }
+      const ex = input.existing.get(sendKey('invoice', inv.externalId, current.key));
+      const revive = ex?.status === 'skipped' && REVIVABLE.has(ex.skipReason as SkipReason);
+      if (ex && !revive) continue;
+      const reason = own ?? custBlock ?? (current.step.channel !== 'email' ? 'channel_unavailable' : null) ?? recipientBlock(recipients);
+      if (reason) {
+        if (!ex || ex.skipReason !== reason) result.skips.push({ subjectType: 'invoice', subjectId: inv.externalId, stepKey: current.key, contactExternalId, customerName: customer.name, policyId, occurrence: current, reason });
+        continue;
+      }
+      triggers.push({ invoiceExternalId: inv.externalId, occurrence: current, revive });
+    }
+    if (triggers.length === 0) continue;
+
+    if (policy.grouping === 'invoice') {
+      for (const t of triggers) {
+        result.sends.push({
+          subjectType: 'invoice',
+          subjectId: t.invoiceExternalId,
+          stepKey: t.occurrence.key,
+          contactExternalId,
+          customerName: customer.name,
+          policyId,
+          occurrence: t.occurrence,
+          invoiceExternalIds: [t.invoiceExternalId],
+          triggers: [t],
+          recipients: recipients.to,
+          revive: t.revive,
+        });
+      }
+      continue;
+    }
+
+    const groupKey = `day:${today}`;
+    // One grouped email per customer per day: later triggers wait for tomorrow's.
+    if (input.existing.has(sendKey('customer', contactExternalId, groupKey))) continue;
+    const triggered = new Set(triggers.map((t) => t.invoiceExternalId));
+    const listed = invs.filter((i) => triggered.has(i.externalId) || (i.dueDate! < today && !blocked.has(i.externalId))).map((i) => i.externalId);
+    const lead = triggers.reduce((a, b) => (b.occurrence.number > a.occurrence.number ? b : a));
+    result.sends.push({
+      subjectType: 'customer',
+      subjectId: contactExternalId,
+      stepKey: groupKey,
+      contactExternalId,
+      customerName: customer.name,
+      policyId,
+      occurrence: lead.occurrence,
+      invoiceExternalIds: listed,
+      triggers,
+      recipients: recipients.to,
+      revive: false,
+    });
+  }
+  return result;
+}

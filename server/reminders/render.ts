@@ -1,0 +1,198 @@
+/**
+ * A reminder email from a template and real data: merge values (amounts in the invoice's
+ * currency, dates in the organisation's locale), the invoice table in HTML and text, and the
+ * organisation's branding around the HTML body (colour bar, logo or name, signature, and the
+ * unsubscribe footer). Pure.
+ */
+import { type CalendarDate, diffDays } from '../domain/dates';
+import { fromMinor, type Minor, toMinor } from '../domain/money';
+import type { TemplateBody } from './defaults';
+import { escapeHtml, type MergeValues, renderTemplate } from './merge';
+import type { OrgSettings } from './types';
+
+export interface RenderInvoice {
+  number: string;
+  issueDate: CalendarDate;
+  dueDate: CalendarDate | null;
+  currency: string;
+  total: string;
+  amountDue: string;
+  url: string | null;
+}
+
+export interface EmailContext {
+  organisation: { name: string; countryCode: string | null };
+  settings: Pick<OrgSettings, 'brandColour' | 'logoUrl' | 'signature' | 'senderName'>;
+  customer: { name: string; firstName: string | null; contactName: string | null };
+  /** Listed invoices, oldest due first; the first is `invoice.*`. */
+  invoices: RenderInvoice[];
+  stepNumber: number;
+  today: CalendarDate;
+  unsubscribeUrl: string | null;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const locales = new Map<string, string>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
+function locale(countryCode: string | null): string {
+  const key = countryCode ?? '';
+  let tag = locales.get(key);
+  if (tag === undefined) {
+    const wanted = countryCode && /^[A-Z]{2}$/i.test(countryCode) ? `en-${countryCode.toUpperCase()}` : 'en-GB';
+    try {
+      tag = Intl.DateTimeFormat.supportedLocalesOf([wanted]).length ? wanted : 'en-GB';
+    } catch {
+      tag = 'en-GB';
+    }
+    locales.set(key, tag);
+  }
+  return tag;
+}
+
+export function formatDate(date: CalendarDate | null, countryCode: string | null): string {
+  if (!date) return '';
+  const tag = locale(countryCode);
+  let f = dateFormats.get(tag);
+  if (!f) {
+    f = new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(tag, f);
+  }
+  return f.format(new Date(`${date}T00:00:00Z`));
+}
+
+export function minorOf(amount: string): Minor {
+  return toMinor(amount, 2, true);
+}
+
+export function formatMoney(minor: Minor, currency: string, countryCode: string | null): string {
+  const decimal = fromMinor(minor, 2);
+  const key = `${locale(countryCode)}|${currency}`;
+  let f = moneyFormats.get(key);
+  if (f === undefined) {
+    try {
+      f = new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency });
+    } catch {
+      f = null;
+    }
+    moneyFormats.set(key, f);
+  }
+  return f ? f.format(decimal as unknown as number) : `${currency} ${decimal}`;
+}
+
+/** Sums per currency, formatted and joined ("£1,200.00 + €300.00"). */
+export function formatTotals(items: { currency: string; minor: Minor }[], countryCode: string | null): string {
+  const by = new Map<string, Minor>();
+  for (const i of items) by.set(i.currency, (by.get(i.currency) ?? 0) + i.minor);
+  if (by.size === 0) return '';
+  return [...by.entries()].map(([c, m]) => formatMoney(m, c, countryCode)).join(' + ');
+}
+
+function daysOverdue(inv: RenderInvoice, today: CalendarDate): number {
+  return inv.dueDate ? Math.max(0, diffDays(inv.dueDate, today)) : 0;
+}
+
+function statusText(inv: RenderInvoice, today: CalendarDate): string {
+  if (!inv.dueDate) return '';
+  const d = diffDays(inv.dueDate, today);
+  if (d > 0) return `${d} day${d === 1 ? '' : 's'} overdue`;
+  if (d === 0) return 'due today';
+  return `due in ${-d} day${d === -1 ? '' : 's'}`;
+}
+
+function safeUrl(url: string | null): string | null {
+  return url && /^https?:\/\//i.test(url) ? url : null;
+}
+
+function invoiceTableHtml(ctx: EmailContext): string {
+  const c = ctx.organisation.countryCode;
+  const th = 'style="text-align:left;padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:13px;color:#4b5563"';
+  const td = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb"';
+  const tdKeep = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;white-space:nowrap"';
+  const rows = ctx.invoices.map((inv) => {
+    const url = safeUrl(inv.url);
+    const overdue = inv.dueDate !== null && inv.dueDate < ctx.today;
+    return `<tr><td ${td}>${escapeHtml(inv.number)}</td><td ${td}>${escapeHtml(formatDate(inv.issueDate, c))}</td><td ${td}>${escapeHtml(formatDate(inv.dueDate, c))}<br><span style="font-size:12px;color:${overdue ? '#c92a2a' : '#6b7280'}">${escapeHtml(statusText(inv, ctx.today))}</span></td><td ${tdKeep.replace('"padding', '"text-align:right;padding')}>${escapeHtml(formatMoney(minorOf(inv.amountDue), inv.currency, c))}</td><td ${tdKeep}>${url ? `<a href="${escapeHtml(url)}">View &amp; pay</a>` : ''}</td></tr>`;
+  });
+  return `<table role="presentation" style="border-collapse:collapse;width:100%;margin:12px 0;font-size:14px"><thead><tr><th ${th}>Invoice</th><th ${th}>Date</th><th ${th}>Due</th><th ${th.replace('text-align:left', 'text-align:right;white-space:nowrap')}>Amount due</th><th ${th}></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function invoiceTableText(ctx: EmailContext): string {
+  const c = ctx.organisation.countryCode;
+  return ctx.invoices
+    .map((inv) => {
+      const url = safeUrl(inv.url);
+      const line = `- ${inv.number}: ${formatMoney(minorOf(inv.amountDue), inv.currency, c)} due ${formatDate(inv.dueDate, c)} (${statusText(inv, ctx.today)})`;
+      return url ? `${line}\n  ${url}` : line;
+    })
+    .join('\n');
+}
+
+export function mergeValues(ctx: EmailContext): MergeValues {
+  const c = ctx.organisation.countryCode;
+  const lead = ctx.invoices[0] ?? null;
+  const v = (text: string | number | null | undefined, html?: string) => (text === null || text === undefined || text === '' ? null : { text: String(text), html });
+  const overdue = ctx.invoices.filter((i) => i.dueDate !== null && i.dueDate < ctx.today);
+  const firstName = ctx.customer.firstName?.trim() || ctx.customer.contactName?.trim() || ctx.customer.name;
+  const payment = ctx.invoices.map((i) => safeUrl(i.url)).find((u) => u !== null) ?? null;
+  const signature = ctx.settings.signature.trim() || ctx.settings.senderName?.trim() || ctx.organisation.name;
+  return {
+    'customer.name': v(ctx.customer.name),
+    'contact.first_name': v(firstName),
+    'contact.name': v(ctx.customer.contactName?.trim() || ctx.customer.name),
+    'invoice.number': v(lead?.number),
+    'invoice.issue_date': v(lead ? formatDate(lead.issueDate, c) : null),
+    'invoice.due_date': v(lead ? formatDate(lead.dueDate, c) : null),
+    'invoice.amount_due': v(lead ? formatMoney(minorOf(lead.amountDue), lead.currency, c) : null),
+    'invoice.total': v(lead ? formatMoney(minorOf(lead.total), lead.currency, c) : null),
+    'invoice.status': v(lead ? statusText(lead, ctx.today) : null),
+    'invoice.days_overdue': lead ? { text: String(daysOverdue(lead, ctx.today)) } : null,
+    'invoice.days_until_due': lead?.dueDate ? { text: String(Math.max(0, diffDays(ctx.today, lead.dueDate))) } : null,
+    'invoices.table': ctx.invoices.length ? { text: invoiceTableText(ctx), html: invoiceTableHtml(ctx) } : null,
+    'invoices.count': { text: String(ctx.invoices.length) },
+    total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c) },
+    total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)),
+    payment_link: v(payment),
+    'organisation.name': v(ctx.organisation.name),
+    'organisation.signature': { text: signature, html: escapeHtml(signature).replace(/\r?\n/g, '<br>') },
+    'step.number': { text: String(ctx.stepNumber) },
+    today: v(formatDate(ctx.today, c)),
+    unsubscribe_link: v(ctx.unsubscribeUrl),
+  };
+}
+
+const HEX = /^#[0-9a-f]{6}$/i;
+
+function brandedHtml(content: string, ctx: EmailContext, subject: string): string {
+  const colour = HEX.test(ctx.settings.brandColour) ? ctx.settings.brandColour : '#1c7ed6';
+  const logo = safeUrl(ctx.settings.logoUrl);
+  const name = escapeHtml(ctx.organisation.name);
+  const header = logo ? `<img src="${escapeHtml(logo)}" alt="${name}" style="max-height:40px;max-width:240px;display:block">` : name;
+  const unsubscribe = ctx.unsubscribeUrl ? ` <a href="${escapeHtml(ctx.unsubscribeUrl)}" style="color:#6b7280">Unsubscribe from payment reminders</a>` : '';
+  return [
+    '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">',
+    `<title>${escapeHtml(subject)}</title></head>`,
+    '<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1f2933">',
+    '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7"><tr><td align="center" style="padding:24px 12px">',
+    '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;overflow:hidden">',
+    `<tr><td style="background:${colour};padding:16px 24px;color:#ffffff;font-size:18px;font-weight:bold">${header}</td></tr>`,
+    `<tr><td style="padding:24px;font-size:15px;line-height:1.5">${content}</td></tr>`,
+    `<tr><td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">Sent on behalf of ${name}.${unsubscribe}</td></tr>`,
+    '</table></td></tr></table></body></html>',
+  ].join('');
+}
+
+export function renderEmail(template: TemplateBody, ctx: EmailContext): RenderedEmail {
+  const values = mergeValues(ctx);
+  const subject = renderTemplate(template.subject, values, 'text').replace(/\s+/g, ' ').trim().slice(0, 250);
+  const content = renderTemplate(template.bodyHtml, values, 'html');
+  let text = renderTemplate(template.bodyText, values, 'text').replace(/\n{3,}/g, '\n\n').trim();
+  if (ctx.unsubscribeUrl) text += `\n\n--\nSent on behalf of ${ctx.organisation.name}. To stop payment reminders: ${ctx.unsubscribeUrl}`;
+  return { subject, html: brandedHtml(content, ctx, subject), text: `${text}\n` };
+}

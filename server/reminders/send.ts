@@ -1,0 +1,268 @@
+/**
+ * Sending one claimed reminder — the `reminders.send` job's body.
+ *
+ *  1. lease the claim (only one worker at a time; a dead worker's lease runs out);
+ *  2. if a dead worker was mid-send, ask the server whether its message arrived (same
+ *     deterministic Message-ID) and, if so, only record it;
+ *  3. re-check with fresh data: paid, credited, voided, paused, disputed, promised, on a plan,
+ *     unsubscribed, no address → skipped with the reason;
+ *  4. inside the organisation's sending window and under its daily limit, or give the claim
+ *     back and come back later;
+ *  5. render, store what is being sent and count the attempt, send over SMTP;
+ *  6. mark sent, queue the ledger notes and write the timeline activity in one transaction.
+ *
+ * Temporary SMTP failures are retried with backoff (failed_temporary), up to MAX_SEND_ATTEMPTS;
+ * permanent ones (5xx, refused recipients) are recorded as failed_permanent and shown.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { classifySmtpError, type SendReceipt } from '../../integrations/email/transport';
+import type { Db } from '../db/client';
+import { activities, contacts, reminderNotes, reminderSends } from '../db/schema';
+import { FIRM_HEADER } from '../email/embedded';
+import type { CalendarDate } from '../domain/dates';
+import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
+import { mailAddress, type ReminderDeps } from './deps';
+import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
+import { inSendingWindow, localClock, nextDayWindowOpen, nextWindowOpen } from './local-time';
+import { noteText } from './note-text';
+import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type PlanInvoice, recipientBlock, recipientsOf } from './plan';
+import { maskList } from './recipients';
+import { renderEmail } from './render';
+import { templateFor } from './templates';
+import { LEASE_MS, MAX_SEND_ATTEMPTS, type OrgSettings, type SkipReason } from './types';
+import { unsubscribeUrl } from './unsubscribe';
+
+export type SendResult =
+  | { outcome: 'sent'; recovered: boolean; noteIds: string[] }
+  | { outcome: 'skipped'; reason: SkipReason }
+  | { outcome: 'failed_permanent'; error: string }
+  | { outcome: 'not_claimable' }
+  | { outcome: 'deferred'; until: Date | null; why: 'window' | 'daily_limit' }
+  | { outcome: 'retry'; error: string };
+
+interface Evaluated {
+  invoices: PlanInvoice[];
+  customer: CustomerState;
+  recipients: string[];
+}
+
+/** Margin for clocks and for activities written while the claim was being made. */
+const HOLD_LOOKBACK_MS = 5 * 60_000;
+
+async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: CalendarDate): Promise<Evaluated | { reason: SkipReason }> {
+  const { db } = deps;
+  const customer = await loadCustomerState(db, org, row.contactExternalId);
+  let invoices: PlanInvoice[];
+  if (row.subjectType === 'invoice') {
+    // Holds older than the claim kept the planner from claiming; only newer ones can stop it now.
+    const holds = indexHolds(await loadActivityHoldsSince(db, org, new Date(row.claimedAt.getTime() - HOLD_LOOKBACK_MS), today), today);
+    const { invoices: found, holds: invoiceHolds } = await loadInvoicesWithHolds(db, org, { externalIds: [row.subjectId] });
+    const inv = found[0];
+    if (!inv) return { reason: 'voided' };
+    if (!isOpen(inv)) return { reason: closedReason(inv) };
+    const block = invoiceBlock(inv.externalId, invoiceHolds, holds, today) ?? customerBlock(customer, holds, today);
+    if (block) return { reason: block };
+    invoices = [inv];
+  } else {
+    // A grouped email lists every overdue invoice, so every hold matters, not only new ones.
+    const holds = indexHolds(await loadActivityHolds(db, org, today), today);
+    const children = await db
+      .select({ id: reminderSends.subjectId })
+      .from(reminderSends)
+      .where(and(eq(reminderSends.parentId, row.id), eq(reminderSends.status, 'grouped')));
+    const { invoices: triggers, holds: triggerHolds } = await loadInvoicesWithHolds(db, org, { externalIds: children.map((c) => c.id) });
+    const live = triggers.filter((i) => isOpen(i) && !invoiceBlock(i.externalId, triggerHolds, holds, today));
+    if (live.length === 0) {
+      const first = triggers[0];
+      if (!first) return { reason: 'voided' };
+      return { reason: isOpen(first) ? (invoiceBlock(first.externalId, triggerHolds, holds, today) ?? 'closed') : closedReason(first) };
+    }
+    const block = customerBlock(customer, holds, today);
+    if (block) return { reason: block };
+    const liveIds = new Set(live.map((i) => i.externalId));
+    const { invoices: open, holds: openHolds } = await loadInvoicesWithHolds(db, org, { openForContact: row.contactExternalId });
+    invoices = open.filter((i) => liveIds.has(i.externalId) || (i.dueDate !== null && i.dueDate < today && !invoiceBlock(i.externalId, openHolds, holds, today)));
+  }
+  const choice = recipientsOf(customer);
+  const rb = recipientBlock(choice);
+  if (rb) return { reason: rb };
+  return { invoices, customer, recipients: choice.to };
+}
+
+function fromHeader(mailFrom: string, settings: OrgSettings, org: OrgInfo): string {
+  const name = (settings.senderName?.trim() || org.name).replace(/["\\\r\n]/g, '');
+  return `"${name}" <${mailAddress(mailFrom)}>`;
+}
+
+/** The contact and invoice rows a timeline activity points at (when the caller does not know them). */
+async function timelineRefs(db: Db, org: OrgInfo, row: SendRow): Promise<{ contactId: string | null; invoiceId: string | null }> {
+  const [contact] = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.organisationId, row.organisationId), eq(contacts.externalId, row.contactExternalId)));
+  const [inv] = row.subjectType === 'invoice' ? await loadInvoicesByExternalId(db, org, [row.subjectId]) : [];
+  return { contactId: contact?.id ?? null, invoiceId: inv?.id ?? null };
+}
+
+/** Mark a leased send sent; queue its ledger notes and record the timeline activity (one transaction). */
+async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, receipt: Pick<SendReceipt, 'rejected' | 'response'>, refs: { contactId: string | null; invoiceId: string | null } | null): Promise<string[] | null> {
+  const now = deps.now();
+  const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
+  const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
+  const grouped = row.subjectType === 'customer';
+  const sentOn = localClock(org.timezone, now).date;
+  return deps.db.transaction(async (tx) => {
+    const done = await tx
+      .update(reminderSends)
+      .set({ status: 'sent', sentAt: now, leaseUntil: null, rejected: receipt.rejected, error: null, updatedAt: now })
+      .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
+      .returning({ id: reminderSends.id });
+    if (done.length === 0) return null;
+    const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
+    const notes = row.invoiceExternalIds.length
+      ? await tx
+          .insert(reminderNotes)
+          .values(row.invoiceExternalIds.map((inv) => ({ id: randomUUID(), firmId: row.firmId, organisationId: row.organisationId, sendId: row.id, invoiceExternalId: inv, text, createdAt: now })))
+          .onConflictDoNothing()
+          .returning({ id: reminderNotes.id })
+      : [];
+    const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
+    await tx.insert(activities).values({
+      firmId: row.firmId,
+      organisationId: row.organisationId,
+      actorType: 'system',
+      kind: 'reminder.sent',
+      contactId: ids.contactId,
+      invoiceId: grouped ? null : ids.invoiceId,
+      summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
+      details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
+      createdAt: now,
+    });
+    return notes.map((n) => n.id);
+  });
+}
+
+async function markFailed(deps: ReminderDeps, org: OrgInfo, row: SendRow, kind: 'temporary' | 'permanent', error: string): Promise<void> {
+  const now = deps.now();
+  await deps.db.transaction(async (tx) => {
+    const rows = await tx
+      .update(reminderSends)
+      .set({ status: kind === 'permanent' ? 'failed_permanent' : 'failed_temporary', leaseUntil: null, error: error.slice(0, 1000), updatedAt: now })
+      .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
+      .returning({ id: reminderSends.id });
+    if (rows.length === 0 || kind === 'temporary') return;
+    const [contact] = await tx
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.organisationId, row.organisationId), eq(contacts.externalId, row.contactExternalId)));
+    await tx.insert(activities).values({
+      firmId: row.firmId,
+      organisationId: org.id,
+      actorType: 'system',
+      kind: 'reminder.failed',
+      contactId: contact?.id ?? null,
+      summary: `Reminder ${row.stepNumber} to ${maskList((row.recipients as string[]) ?? [])} could not be delivered`,
+      details: { sendId: row.id, error: error.slice(0, 300), contactExternalId: row.contactExternalId },
+      createdAt: now,
+    });
+  });
+}
+
+export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<SendResult> {
+  const { db } = deps;
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
+  const lease = await leaseSend(db, sendId, deps.now(), leaseMs);
+  if (!lease) return { outcome: 'not_claimable' };
+  let { row } = lease;
+  deps.crash?.('send.after-lease');
+  const org = await loadOrgWithSettings(db, row.organisationId);
+  if (!org) return { outcome: 'not_claimable' };
+  const { settings } = org;
+
+  // A worker died after it began the SMTP transaction: if the server has the message, only record it.
+  if (lease.previous === 'sending' && row.attempts > 0 && deps.mailer.delivered && (await deps.mailer.delivered(row.messageId))) {
+    const noteIds = await completeSent(deps, org, row, { rejected: (row.rejected as string[]) ?? [], response: 'already delivered' }, null);
+    for (const id of noteIds ?? []) await deps.enqueueNote(id);
+    return { outcome: 'sent', recovered: true, noteIds: noteIds ?? [] };
+  }
+
+  const now = deps.now();
+  const today = localClock(org.timezone, now).date;
+  if (!settings.enabled) {
+    await skipSend(db, row.id, 'disabled', now);
+    return { outcome: 'skipped', reason: 'disabled' };
+  }
+  // Without a working connection Arcus cannot see payments: never chase on stale data.
+  if (org.status !== 'active') {
+    await skipSend(db, row.id, 'ledger_disconnected', now);
+    return { outcome: 'skipped', reason: 'ledger_disconnected' };
+  }
+  const checked = await evaluate(deps, org, row, today);
+  if ('reason' in checked) {
+    await skipSend(db, row.id, checked.reason, now);
+    return { outcome: 'skipped', reason: checked.reason };
+  }
+  if (!inSendingWindow(settings, org.timezone, now)) {
+    await releaseSend(db, row.id, now);
+    return { outcome: 'deferred', until: nextWindowOpen(settings, org.timezone, now), why: 'window' };
+  }
+  if (!(await reserveQuota(db, row, today, settings.dailyLimit))) {
+    await releaseSend(db, row.id, now);
+    return { outcome: 'deferred', until: nextDayWindowOpen(settings, org.timezone, now), why: 'daily_limit' };
+  }
+
+  const grouped = row.subjectType === 'customer';
+  const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
+  const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
+  const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
+  const email = renderEmail(template, {
+    organisation: { name: org.name, countryCode: org.countryCode },
+    settings,
+    customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },
+    invoices: checked.invoices,
+    stepNumber: row.stepNumber,
+    today,
+    unsubscribeUrl: unsubscribe,
+  });
+  const attempts = row.attempts + 1;
+  const [stored] = await db
+    .update(reminderSends)
+    .set({ attempts, recipients: checked.recipients, invoiceExternalIds: checked.invoices.map((i) => i.externalId), subjectLine: email.subject, bodyText: email.text, bodyHtml: email.html, updatedAt: now })
+    .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
+    .returning();
+  if (!stored) return { outcome: 'not_claimable' };
+  row = stored;
+  deps.crash?.('send.before-smtp');
+
+  let receipt: SendReceipt;
+  try {
+    receipt = await deps.mailer.send({
+      messageId: row.messageId,
+      from: fromHeader(deps.mailFrom, settings, org),
+      replyTo: settings.replyTo,
+      to: checked.recipients,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      headers: {
+        'List-Unsubscribe': `<${unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'X-Arcus-Send': row.id,
+        ...(deps.embedded ? { [FIRM_HEADER]: org.firmId } : {}),
+      },
+    });
+  } catch (err) {
+    const e = classifySmtpError(err);
+    const giveUp = e.kind === 'permanent' || attempts >= MAX_SEND_ATTEMPTS;
+    const message = e.kind === 'temporary' && giveUp ? `Gave up after ${attempts} attempts: ${e.message}` : e.message;
+    await markFailed(deps, org, row, giveUp ? 'permanent' : 'temporary', message);
+    deps.log.warn({ sendId: row.id, kind: e.kind, code: e.responseCode, attempts }, 'reminder not sent');
+    return giveUp ? { outcome: 'failed_permanent', error: message } : { outcome: 'retry', error: message };
+  }
+  deps.crash?.('send.after-smtp');
+  const noteIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null })) ?? [];
+  deps.crash?.('send.after-mark');
+  for (const id of noteIds) await deps.enqueueNote(id);
+  return { outcome: 'sent', recovered: false, noteIds };
+}

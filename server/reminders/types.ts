@@ -1,0 +1,136 @@
+/**
+ * The reminder model: policies (steps relative to the due date), organisation settings, and
+ * the statuses a claimed send moves through. zod schemas double as the API's input checks.
+ */
+import { z } from 'zod';
+
+export const CHANNELS = ['email', 'sms', 'letter', 'call'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const StepSchema = z.object({
+  /** Stable across edits: the claim key of every send of this step. */
+  key: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a short lower-case key')
+    .optional(),
+  /** Days relative to the due date (−3 = three days before, 7 = a week after). */
+  offsetDays: z.number().int().min(-90).max(730),
+  channel: z.enum(CHANNELS).default('email'),
+  /** A template row's id, a built-in's ('builtin:overdue'), or null for the built-in matching the offset. */
+  templateId: z
+    .string()
+    .regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|builtin:[a-z-]+)$/i, 'a template id')
+    .nullable()
+    .default(null),
+  /** 'auto' sends by itself; 'manual' waits for a collector's approval in the outbox. */
+  approval: z.enum(['auto', 'manual']).default('auto'),
+  /** Repeat this step every N days after it … */
+  repeatEveryDays: z.number().int().min(1).max(365).nullable().default(null),
+  /** … at most this many more times. */
+  repeatMax: z.number().int().min(0).max(52).default(0),
+});
+export type StepInput = z.input<typeof StepSchema>;
+export interface Step {
+  key: string;
+  offsetDays: number;
+  channel: Channel;
+  templateId: string | null;
+  approval: 'auto' | 'manual';
+  repeatEveryDays: number | null;
+  repeatMax: number;
+}
+
+export const GROUPINGS = ['invoice', 'customer'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+export const POLICY_SCOPES = ['firm', 'organisation', 'segment', 'customer'] as const;
+export type PolicyScope = (typeof POLICY_SCOPES)[number];
+
+export interface Policy {
+  id: string;
+  scope: PolicyScope;
+  scopeKey: string;
+  organisationId: string | null;
+  segment: string | null;
+  contactExternalId: string | null;
+  name: string;
+  grouping: Grouping;
+  steps: Step[];
+  enabled: boolean;
+}
+
+export interface OrgSettings {
+  enabled: boolean;
+  windowStartMinute: number;
+  windowEndMinute: number;
+  /** ISO weekdays, 1 = Monday. */
+  businessDays: number[];
+  dailyLimit: number;
+  senderName: string | null;
+  replyTo: string | null;
+  brandColour: string;
+  logoUrl: string | null;
+  signature: string;
+}
+
+export const DEFAULT_SETTINGS: OrgSettings = {
+  enabled: false,
+  windowStartMinute: 9 * 60,
+  windowEndMinute: 17 * 60,
+  businessDays: [1, 2, 3, 4, 5],
+  dailyLimit: 200,
+  senderName: null,
+  replyTo: null,
+  brandColour: '#1c7ed6',
+  logoUrl: null,
+  signature: '',
+};
+
+export const SEND_STATUSES = ['pending_approval', 'claimed', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'skipped', 'grouped'] as const;
+export type SendStatus = (typeof SEND_STATUSES)[number];
+
+/** Why a send did not happen; every skip is recorded with one of these. */
+export const SKIP_REASONS = {
+  superseded: 'A later step was due before this one went out',
+  invoice_excluded: 'The invoice is excluded from reminders',
+  customer_excluded: 'The customer is excluded from reminders',
+  invoice_paused: 'Reminders for the invoice are paused',
+  customer_paused: 'Reminders for the customer are paused',
+  disputed: 'The invoice is disputed',
+  promise_to_pay: 'The customer promised to pay',
+  payment_plan: 'The invoice is on a payment plan',
+  unsubscribed: 'Every recipient unsubscribed',
+  no_recipients: 'The customer has no email address for invoices',
+  channel_unavailable: 'This channel is not available yet',
+  paid: 'The invoice was paid',
+  credited: 'The invoice was credited in full',
+  voided: 'The invoice was voided or deleted',
+  closed: 'Nothing is owed any more',
+  rejected_by_collector: 'A collector decided not to send it',
+  policy_removed: 'The step is no longer in the policy',
+  disabled: 'Reminders were turned off for the organisation',
+  ledger_disconnected: 'The ledger connection needs attention: without fresh data, reminders wait',
+} as const;
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+/** Reasons that lift by themselves (a pause ends, a recipient is added): the skip can be revived while its step is current. */
+export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
+  'invoice_excluded',
+  'customer_excluded',
+  'invoice_paused',
+  'customer_paused',
+  'disputed',
+  'promise_to_pay',
+  'payment_plan',
+  'unsubscribed',
+  'no_recipients',
+  'disabled',
+  'ledger_disconnected',
+]);
+
+/** How long a worker holds a send or a note before another may take it over. */
+export const LEASE_MS = 10 * 60_000;
+/** SMTP attempts (temporary failures) before a send is given up as failed_permanent. */
+export const MAX_SEND_ATTEMPTS = 6;
+/** Ledger-note attempts before a note is marked failed. */
+export const MAX_NOTE_ATTEMPTS = 8;
