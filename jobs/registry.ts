@@ -1,8 +1,28 @@
 /** Every job definition, for the worker to look handlers up by name. */
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
+import { REMINDER_TICK_MS, reminderNoteJob, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
+import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
+import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
+import { scoreOrganisationJob } from './scoring/job';
+import { syncOrganisationJob } from './sync/job';
 
-export const allJobs: JobDefinition<unknown>[] = [pruneSessions as JobDefinition<unknown>];
+export const allJobs: JobDefinition<unknown>[] = [
+  pruneSessions as JobDefinition<unknown>,
+  scheduleTick as JobDefinition<unknown>,
+  checkProviderConnections as JobDefinition<unknown>,
+  syncOrganisationJob as JobDefinition<unknown>,
+  scoreOrganisationJob as JobDefinition<unknown>,
+  reminderTickJob as JobDefinition<unknown>,
+  reminderRunJob as JobDefinition<unknown>,
+  reminderSendJob as JobDefinition<unknown>,
+  reminderNoteJob as JobDefinition<unknown>,
+];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
-export const schedules = [{ id: 'maintenance.prune-sessions', def: pruneSessions as JobDefinition<unknown>, payload: {}, everyMs: 3_600_000 }];
+export const schedules = [
+  { id: 'maintenance.prune-sessions', def: pruneSessions as JobDefinition<unknown>, payload: {}, everyMs: 3_600_000 },
+  { id: 'schedule.tick', def: scheduleTick as JobDefinition<unknown>, payload: {}, everyMs: TICK_EVERY_MS },
+  { id: 'connections.check', def: checkProviderConnections as JobDefinition<unknown>, payload: {}, everyMs: CHECK_EVERY_MS },
+  { id: 'reminders.tick', def: reminderTickJob as JobDefinition<unknown>, payload: {}, everyMs: REMINDER_TICK_MS },
+];

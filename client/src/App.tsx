@@ -11,6 +11,8 @@ import { SectionPage } from './pages/SectionPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { SignInPage } from './pages/SignInPage';
 import { WorklistPage } from './pages/worklist/WorklistPage';
+import { MailboxPage } from './pages/mailbox/MailboxPage';
+import { RemindersSection } from './pages/reminders/RemindersPage';
 import { NAV } from './nav';
 import { useSession } from './session';
 
@@ -40,6 +42,10 @@ export function App() {
         <Route path="/customers/:id" component={CustomerPage} />
         <Route path="/customers" component={CustomersPage} />
         <Route path="/invoices" component={InvoicesPage} />
+        <Route path="/reminders/*?">
+          <RemindersSection role={session.data.user.role} />
+        </Route>
+        <Route path="/mailbox" component={MailboxPage} />
         {NAV.map((item) => (
           <Route key={item.path} path={item.path}>
             <SectionPage item={item} />

@@ -33,11 +33,30 @@ export interface SyncPage<T> {
   items: T[];
   /** Deleted / voided ids reported separately (QuickBooks CDC). */
   deletedIds: string[];
+  /** Where to resume after this page (persisted by the sync engine in sync_runs.cursor). */
+  resume?: EntityCursor;
+  /** The latest ledger-updated instant this page covered, deletions included. */
+  highWater?: Date | null;
 }
 
 /** Where an incremental read starts; opaque to the sync engine beyond `since`. */
 export interface EntityCursor {
   since: Date | null;
+  /**
+   * Whether records updated exactly at `since` are read again (resume positions: yes; a
+   * checkpoint: the provider's own default — Xero strictly after, QuickBooks at or after).
+   */
+  inclusive?: boolean;
+}
+
+/**
+ * Admission for one API call (the per-tenant rate limiter). `acquire` resolves when the call
+ * may go, or throws LedgerError('rate_limited') when the wait is too long to spend in a job;
+ * the returned function is called once the response (or failure) is in, with its status and
+ * headers, so the limiter can honour Retry-After and the remaining-call headers.
+ */
+export interface CallGate {
+  acquire(): Promise<(outcome: { status: number; headers: { get(name: string): string | null } }) => void | Promise<void>>;
 }
 
 export interface LedgerApi {
@@ -51,6 +70,11 @@ export interface LedgerApi {
   changes(entity: 'payments', cursor: EntityCursor): AsyncIterable<SyncPage<NormPayment>>;
   changes(entity: 'creditNotes', cursor: EntityCursor): AsyncIterable<SyncPage<NormCreditNote>>;
   changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>>;
+  /**
+   * Optional: the cursors of every entity the run will read, before the first `changes` call,
+   * so a provider that reads several entity types in one call (QuickBooks CDC) can do so.
+   */
+  prepare?(cursors: Partial<Record<EntityType, EntityCursor>>): void;
 }
 
 /** Builds provider clients; implemented in integrations/ledger/factory.ts from config. */
@@ -58,5 +82,5 @@ export interface LedgerFactory {
   endpoints(provider: Provider): ProviderEndpoints;
   /** null when the provider has no client credentials configured (and no sandbox). */
   oauth(provider: Provider): LedgerOAuth | null;
-  api(provider: Provider, params: { accessToken: string; tenantId: string }): LedgerApi;
+  api(provider: Provider, params: { accessToken: string; tenantId: string; gate?: CallGate; timeoutMs?: number }): LedgerApi;
 }

@@ -89,6 +89,12 @@ export interface NormPayment {
   reference: string;
   status: 'authorised' | 'deleted';
   allocations: { invoiceExternalId: string; amount: Decimal; date: CalendarDate }[];
+  /**
+   * QuickBooks only: credit memos this payment applies to its invoices (a zero-amount payment
+   * linking a memo and an invoice). Stored as credit-note allocations keyed
+   * `qbo-payment:<paymentId>:<creditMemoId>:<invoiceId>`; the cash part stays in `allocations`.
+   */
+  creditApplications?: { creditNoteExternalId: string; invoiceExternalId: string; amount: Decimal; date: CalendarDate }[];
   ledgerUpdatedAt: Date | null;
   raw: unknown;
 }

@@ -10,6 +10,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   bench: () => import('./commands/bench'),
   metrics: () => import('./commands/metrics'),
   backtest: () => import('./commands/backtest'),
+  remind: () => import('./commands/remind'),
+  sync: () => import('./commands/sync'),
 };
 
 async function help(): Promise<void> {

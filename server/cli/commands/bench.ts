@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
+import { analyticsBench } from '../../bench/analytics';
 import { metricsEngineBench } from '../../bench/metrics-engine';
+import { remindersBench } from '../../bench/reminders';
+import { syncBench } from '../../bench/sync';
 import { scoringBench } from '../../bench/scoring';
 import type { Bench, BenchFigure } from '../../bench/types';
 import type { Command } from '../command';
 import { UsageError } from '../command';
 
 /** Every benchmark; each measures its own baseline in the same run. */
-const BENCHES: Bench[] = [metricsEngineBench, scoringBench];
+const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, syncBench, remindersBench];
 
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);

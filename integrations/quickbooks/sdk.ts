@@ -1,0 +1,86 @@
+/**
+ * A small typed wrapper over node-quickbooks (CommonJS, callbacks): constructed through
+ * createRequire, pointed at `${apiBaseUrl}/` (the SDK appends realmId + path), OAuth 2 bearer,
+ * minor version 75. Never `setOauthVersion` (it goes to the network). Each call resolves with
+ * the body plus the HTTP status and headers, which util.promisify would drop.
+ */
+import { createRequire } from 'node:module';
+
+export const QBO_MINOR_VERSION = 75;
+
+export type Json = Record<string, unknown>;
+
+type Callback = (err: unknown, body: unknown, res?: { status?: number; headers?: unknown }) => void;
+
+interface QuickBooksInstance {
+  endpoint: string;
+  changeDataCapture(entities: string | string[], since: string, cb: Callback): void;
+  findCustomers(criteria: string, cb: Callback): void;
+  findInvoices(criteria: string, cb: Callback): void;
+  findPayments(criteria: string, cb: Callback): void;
+  findCreditMemos(criteria: string, cb: Callback): void;
+  getCompanyInfo(id: string, cb: Callback): void;
+  getPreferences(cb: Callback): void;
+}
+
+type QuickBooksCtor = new (
+  consumerKey: string,
+  consumerSecret: string,
+  token: string,
+  tokenSecret: boolean,
+  realmId: string,
+  useSandbox: boolean,
+  debug: boolean,
+  minorversion: number,
+  oauthversion: string,
+  refreshToken?: string,
+) => QuickBooksInstance;
+
+const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as QuickBooksCtor;
+
+export interface SdkResult<T> {
+  body: T;
+  status: number;
+  headers: unknown;
+}
+
+/** The SDK's failure: what it passed to the callback, plus the HTTP response when there was one. */
+export class QboSdkError extends Error {
+  override name = 'QboSdkError';
+  constructor(
+    readonly detail: unknown,
+    readonly status: number,
+    readonly headers: unknown,
+    readonly body: unknown,
+  ) {
+    super('QuickBooks call failed');
+  }
+}
+
+export type QboMethod = 'changeDataCapture' | 'findCustomers' | 'findInvoices' | 'findPayments' | 'findCreditMemos' | 'getCompanyInfo' | 'getPreferences';
+
+export class QboSdk {
+  private readonly qbo: QuickBooksInstance;
+
+  constructor(params: { apiBaseUrl: string; clientId: string; clientSecret: string; accessToken: string; realmId: string }) {
+    this.qbo = new QuickBooks(params.clientId, params.clientSecret, params.accessToken, false, params.realmId, false, false, QBO_MINOR_VERSION, '2.0');
+    this.qbo.endpoint = `${params.apiBaseUrl.replace(/\/+$/, '')}/`;
+  }
+
+  call<T = Json>(method: QboMethod, ...args: unknown[]): Promise<SdkResult<T>> {
+    return new Promise((resolve, reject) => {
+      const fn = this.qbo[method] as (...a: unknown[]) => void;
+      fn.call(this.qbo, ...args, (err: unknown, body: unknown, res?: { status?: number; headers?: unknown }) => {
+        // The query helpers pass (err, err) and no response; an axios error carries its own.
+        const axiosRes = (err as { response?: { status?: number; headers?: unknown; data?: unknown } } | null)?.response;
+        const status = res?.status ?? axiosRes?.status ?? 0;
+        const headers = res?.headers ?? axiosRes?.headers ?? {};
+        if (err) {
+          reject(new QboSdkError(err, status, headers, axiosRes?.data ?? body));
+          return;
+        }
+        resolve({ body: body as T, status: status || 200, headers });
+      });
+    });
+  }
+}

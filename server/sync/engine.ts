@@ -1,0 +1,288 @@
+/**
+ * One sync run of one organisation:
+ *
+ *   claim the run → a fresh access token → for contacts, invoices, credit notes, payments: read
+ *   the ledger's changes page by page from the run's cursor (or the organisation's checkpoint),
+ *   and commit each page — bulk upsert plus the run's new cursor, progress, counts and API
+ *   calls — in one transaction → finish: derive, reconcile, advance the checkpoints and mark the
+ *   run succeeded, in one transaction.
+ *
+ * So the checkpoint moves only after a complete run (a crash re-reads, never skips), and a run
+ * interrupted by a rate limit or a crash resumes from its last committed page.
+ *
+ * Failures: rate_limited → the run is deferred and RetryLaterError(Retry-After) goes to the
+ * queue; server/timeout/network and anything unexpected → recorded and rethrown for the
+ * queue's backoff (the run fails on the last attempt); unauthorized → one forced token refresh,
+ * then re-authorisation is required; ReauthRequiredError → PermanentJobError, run failed.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { LedgerError } from '../../integrations/ledger/errors';
+import type { EntityCursor, LedgerApi, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
+import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
+import { PermanentJobError, RetryLaterError } from '../../jobs/define';
+import { accessTokenFor, ReauthRequiredError, type TokenDeps } from '../connections/tokens';
+import type { Db } from '../db/client';
+import { connections, organisations } from '../db/schema';
+import type { Logger } from '../logger';
+import { finishRun } from './finish';
+import { limiterGate } from './gate';
+import type { RateLimiter } from './rate-limit';
+import { type ClaimedRun, claimRun, deferRun, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts } from './runs';
+import { openSqlConn, type SqlConn } from './sql';
+import { markDeleted, prepareStaging, upsertContacts, upsertCreditNotes, upsertInvoices, upsertPayments, type WriteScope } from './writers';
+
+export interface SyncHooks {
+  /** Inside a page's transaction, after its writes and before its cursor update (a throw rolls the page back). */
+  beforeCommit?(info: { runId: string; entity: EntityType; page: number }): void | Promise<void>;
+  /** After each committed page (tests inject crashes here; the bench times the writes). */
+  afterPage?(info: { runId: string; organisationId: string; entity: EntityType; page: number; attempt: number; items: number; commitMs: number }): void | Promise<void>;
+}
+
+export interface SyncEngineDeps {
+  db: Db;
+  factory: LedgerFactory;
+  /** TOKEN_ENCRYPTION_KEY. */
+  tokenKey: Buffer;
+  limiter: RateLimiter;
+  log: Logger;
+  /** Clock for token expiry (tests run the sandbox's clock). */
+  now?: () => number;
+  hooks?: SyncHooks;
+  /** Waits for the rate limiter longer than this defer the run (default 2 s). */
+  maxInlineWaitMs?: number;
+}
+
+export interface SyncResult {
+  runId: string;
+  organisationId: string;
+  status: 'succeeded' | 'already-finished';
+  counts: SyncCounts;
+  apiCalls: number;
+  /** API calls made by this attempt alone. */
+  attemptCalls: number;
+  durationMs: number;
+}
+
+/** When another run of the organisation is in progress, look again after this long. */
+export const BUSY_RETRY_MS = 30_000;
+
+const LABEL = { xero: 'Xero', quickbooks: 'QuickBooks' } as const;
+
+function runError(err: unknown, attempt: number): RunError {
+  const code = err instanceof LedgerError ? err.code : err instanceof ReauthRequiredError ? 'reauth_required' : 'error';
+  const message = err instanceof Error ? err.message : String(err);
+  return { at: new Date().toISOString(), attempt, code, message: message.slice(0, 500) };
+}
+
+type AnyPage = SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>;
+
+class RunState {
+  readonly counts: SyncCounts;
+  progress = 0;
+  /** Calls made before this attempt. */
+  readonly baseCalls: number;
+  /** Calls of API clients this attempt already replaced (after a token refresh). */
+  retiredCalls = 0;
+  api: LedgerApi | null = null;
+
+  constructor(readonly run: ClaimedRun) {
+    this.counts = { ...run.counts };
+    this.baseCalls = run.apiCalls;
+    this.progress = run.counts.contacts + run.counts.invoices + run.counts.creditNotes + run.counts.payments + run.counts.deleted;
+  }
+
+  get cursor(): RunCursor {
+    return this.run.cursor;
+  }
+
+  commit(cursor: RunCursor, counts: SyncCounts, progress: number): void {
+    this.run.cursor = cursor;
+    Object.assign(this.counts, counts);
+    this.progress = progress;
+  }
+
+  get attemptCalls(): number {
+    return this.retiredCalls + (this.api?.calls ?? 0);
+  }
+
+  get apiCalls(): number {
+    return this.baseCalls + this.attemptCalls;
+  }
+}
+
+function startCursor(cursor: RunCursor, entity: EntityType): EntityCursor {
+  const pos = cursor.positions[entity];
+  if (pos) return { since: pos.since ? new Date(pos.since) : null, inclusive: pos.inclusive };
+  const start = cursor.start[entity];
+  return { since: start ? new Date(start) : null };
+}
+
+async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, entity: EntityType, page: AnyPage, hooks: SyncHooks | undefined, pageNo: number): Promise<void> {
+  const cursor = structuredClone(state.cursor);
+  await conn.transaction(async (c) => {
+    // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
+    // read again: no need to wait for the flush on every page.
+    if (c.kind === 'postgres') await c.query('SET LOCAL synchronous_commit = off');
+    let n = 0;
+    switch (entity) {
+      case 'contacts':
+        n = await upsertContacts(c, scope, page.items as NormContact[]);
+        break;
+      case 'invoices':
+        n = await upsertInvoices(c, scope, page.items as NormInvoice[]);
+        break;
+      case 'creditNotes':
+        n = await upsertCreditNotes(c, scope, page.items as NormCreditNote[]);
+        break;
+      case 'payments':
+        n = await upsertPayments(c, scope, page.items as NormPayment[]);
+        break;
+    }
+    const deleted = await markDeleted(c, scope, entity, page.deletedIds);
+    await hooks?.beforeCommit?.({ runId: state.run.runId, entity, page: pageNo });
+    // The newest change this page covered moves the next checkpoint (committed with the data).
+    let high = page.highWater ? page.highWater.getTime() : null;
+    for (const item of page.items) {
+      const t = item.ledgerUpdatedAt?.getTime();
+      if (t !== undefined && (high === null || t > high)) high = t;
+    }
+    const prev = cursor.highWater[entity];
+    if (high !== null && (!prev || high > Date.parse(prev))) cursor.highWater[entity] = new Date(high).toISOString();
+    if (page.resume) cursor.positions[entity] = { since: page.resume.since ? page.resume.since.toISOString() : null, inclusive: page.resume.inclusive ?? true };
+    else {
+      delete cursor.positions[entity];
+      if (!cursor.done.includes(entity)) cursor.done.push(entity);
+    }
+    cursor.heartbeatAt = new Date().toISOString();
+    const counts = { ...state.counts, [entity]: state.counts[entity] + n, deleted: state.counts.deleted + deleted };
+    const progress = state.progress + n + deleted;
+    await c.query('UPDATE sync_runs SET cursor = $2::jsonb, progress = $3, counts = $4::jsonb, api_calls = $5 WHERE id = $1', [
+      state.run.runId,
+      JSON.stringify(cursor),
+      progress,
+      JSON.stringify(counts),
+      state.apiCalls,
+    ]);
+    // Only a committed page moves the in-memory state.
+    state.commit(cursor, counts, progress);
+  });
+}
+
+/** Mark the connection and organisation as needing a person to reconnect. */
+async function requireReauth(db: Db, organisationId: string, reason: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(connections).set({ status: 'needs_reauth', lastError: reason, updatedAt: new Date() }).where(eq(connections.organisationId, organisationId));
+    await tx.update(organisations).set({ status: 'needs_reauth', statusReason: reason, updatedAt: new Date() }).where(eq(organisations.id, organisationId));
+  });
+}
+
+/** Make the stored access token look expired so the next accessTokenFor refreshes it. */
+async function expireAccessToken(db: Db, organisationId: string): Promise<void> {
+  await db.update(connections).set({ accessTokenExpiresAt: sql`to_timestamp(0)` }).where(eq(connections.organisationId, organisationId));
+}
+
+/**
+ * Run (or resume) one sync run. Throws RetryLaterError (come back later), PermanentJobError
+ * (do not retry) or the underlying error (retry with backoff); `finalAttempt` marks the run
+ * failed before rethrowing.
+ */
+export async function runSync(deps: SyncEngineDeps, params: { runId: string; attempt?: number; finalAttempt?: boolean; retryDelayMs?: number }): Promise<SyncResult> {
+  const attempt = params.attempt ?? 1;
+  const now = deps.now ?? Date.now;
+  const claim = await claimRun(deps.db, { runId: params.runId, attempt, ledgerNow: now() });
+  if (claim.kind === 'missing') throw new PermanentJobError(`sync run ${params.runId} does not exist`);
+  if (claim.kind === 'finished') {
+    return { runId: params.runId, organisationId: '', status: 'already-finished', counts: { contacts: 0, invoices: 0, creditNotes: 0, payments: 0, deleted: 0 }, apiCalls: 0, attemptCalls: 0, durationMs: 0 };
+  }
+  if (claim.kind === 'busy') {
+    await markWaiting(deps.db, params.runId, new Date(Date.now() + BUSY_RETRY_MS));
+    throw new RetryLaterError(BUSY_RETRY_MS, `another sync of this organisation is running (${claim.otherRunId})`);
+  }
+  const run = claim.run;
+  const state = new RunState(run);
+  const log = deps.log.child({ runId: run.runId, organisationId: run.organisationId, provider: run.provider });
+  const label = LABEL[run.provider];
+
+  if (run.organisationStatus !== 'active') {
+    const message = run.organisationStatus === 'needs_reauth' ? `${label} access has to be renewed: reconnect this organisation.` : 'This organisation is disconnected.';
+    await failRun(deps.db, run, { error: { at: new Date().toISOString(), attempt, code: 'reauth_required', message }, apiCalls: state.apiCalls });
+    throw new PermanentJobError(message);
+  }
+
+  const tokenDeps: TokenDeps = { db: deps.db, key: deps.tokenKey, oauth: (p) => deps.factory.oauth(p), now };
+  const gate = limiterGate(deps.limiter, { provider: run.provider, tenantId: run.tenantId }, { maxWaitMs: deps.maxInlineWaitMs });
+  const makeApi = (accessToken: string): LedgerApi => {
+    if (state.api) state.retiredCalls += state.api.calls;
+    state.api = deps.factory.api(run.provider, { accessToken, tenantId: run.tenantId, gate });
+    state.api.prepare?.(Object.fromEntries(SYNC_ORDER.filter((e) => !run.cursor.done.includes(e)).map((e) => [e, startCursor(run.cursor, e)])));
+    return state.api;
+  };
+
+  let conn: SqlConn | null = null;
+  try {
+    const token = await accessTokenFor(tokenDeps, run.organisationId);
+    let api = makeApi(token.accessToken);
+    conn = await openSqlConn(deps.db);
+    await prepareStaging(conn);
+    const scope: WriteScope = { firmId: run.firmId, organisationId: run.organisationId, baseCurrency: run.baseCurrency };
+    let refreshed = false;
+    let pageNo = 0;
+    for (const entity of SYNC_ORDER) {
+      if (run.cursor.done.includes(entity)) continue;
+      for (;;) {
+        try {
+          for await (const page of api.changes(entity, startCursor(run.cursor, entity))) {
+            pageNo++;
+            const t0 = performance.now();
+            await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);
+            await deps.hooks?.afterPage?.({ runId: run.runId, organisationId: run.organisationId, entity, page: pageNo, attempt, items: page.items.length, commitMs: performance.now() - t0 });
+          }
+          break;
+        } catch (err) {
+          if (err instanceof LedgerError && err.code === 'unauthorized' && !refreshed) {
+            // The ledger no longer takes the token (expired early, or revoked): renew it once.
+            refreshed = true;
+            log.info('access token refused; refreshing once');
+            await expireAccessToken(deps.db, run.organisationId);
+            api = makeApi((await accessTokenFor(tokenDeps, run.organisationId)).accessToken);
+            continue;
+          }
+          throw err;
+        }
+      }
+      if (!run.cursor.done.includes(entity)) run.cursor.done.push(entity);
+    }
+    const finished = await finishRun(conn, run, { counts: state.counts, apiCalls: state.apiCalls, progress: state.progress, full: run.cursor.reconcile });
+    log.info({ counts: state.counts, apiCalls: state.apiCalls, ms: finished.durationMs }, 'sync finished');
+    return { runId: run.runId, organisationId: run.organisationId, status: 'succeeded', counts: state.counts, apiCalls: state.apiCalls, attemptCalls: state.attemptCalls, durationMs: finished.durationMs };
+  } catch (err) {
+    const error = runError(err, attempt);
+    if (err instanceof ReauthRequiredError) {
+      await failRun(deps.db, run, { error, apiCalls: state.apiCalls });
+      throw new PermanentJobError(err.message);
+    }
+    if (err instanceof LedgerError && (err.code === 'unauthorized' || err.code === 'forbidden')) {
+      const reason =
+        err.code === 'forbidden'
+          ? `${label} no longer lets Arcus read ${run.organisationName} (it was disconnected in ${label}). Reconnect to resume syncing.`
+          : `${label} refused Arcus's renewed access to ${run.organisationName}. Reconnect to resume syncing.`;
+      await requireReauth(deps.db, run.organisationId, reason);
+      await failRun(deps.db, run, { error: { ...error, code: 'reauth_required', message: reason }, apiCalls: state.apiCalls });
+      throw new PermanentJobError(reason);
+    }
+    if (err instanceof LedgerError && err.code === 'rate_limited') {
+      const delay = err.options.retryAfterMs ?? 60_000;
+      await deferRun(deps.db, run.runId, { until: new Date(Date.now() + delay), error, apiCalls: state.apiCalls });
+      log.info({ delayMs: delay, problem: err.options.problem }, 'sync deferred by the rate limit');
+      throw new RetryLaterError(delay, err.message);
+    }
+    if (params.finalAttempt) {
+      await failRun(deps.db, run, { error, apiCalls: state.apiCalls });
+      throw err instanceof PermanentJobError ? err : new PermanentJobError(`sync failed after ${attempt} attempts: ${error.message}`);
+    }
+    await recordRunError(deps.db, run.runId, { error, apiCalls: state.apiCalls, retryAt: new Date(Date.now() + (params.retryDelayMs ?? 0)) }).catch(() => undefined);
+    throw err;
+  } finally {
+    conn?.release();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * One database session for a sync run, below Drizzle: parameterised queries, transactions, and
+ * bulk loading into staging tables — COPY (pg-copy-streams) on PostgreSQL, one
+ * `json_populate_recordset` insert per batch on PGlite (which has no COPY FROM STDIN).
+ */
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Db } from '../db/client';
+
+export type Row = Record<string, unknown>;
+
+export interface SqlConn {
+  readonly kind: 'postgres' | 'pglite';
+  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Append rows (values in `columns` order) to a table: COPY on PostgreSQL. */
+  load(table: string, columns: string[], rows: unknown[][]): Promise<void>;
+  /** Run `fn` in one transaction on this session. */
+  transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T>;
+  release(): void;
+}
+
+// ---- COPY text format -------------------------------------------------------------------------
+
+const NUL = String.fromCharCode(0);
+
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' || typeof v === 'bigint') s = String(v);
+  else if (typeof v === 'boolean') s = v ? 't' : 'f';
+  else if (v instanceof Date) s = v.toISOString();
+  else s = JSON.stringify(v).replace(/\\u0000/g, '');
+  // PostgreSQL text and jsonb cannot hold NUL.
+  if (s.includes(NUL)) s = s.split(NUL).join('');
+  // Backslash, tab, newline and carriage return are the only characters COPY text escapes.
+  return /[\\\t\n\r]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s;
+}
+
+/** Rows in COPY's text format. */
+export function copyText(rows: unknown[][]): string {
+  let out = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      if (i > 0) out += '\t';
+      out += copyField(row[i]);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+/** COPY rows into a table through a node-postgres client. */
+export async function copyRows(client: pg.PoolClient | pg.Client, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    // Chunks of ~1 MB keep memory flat on large pages.
+    let chunk: unknown[][] = [];
+    let size = 0;
+    const flush = () => {
+      if (chunk.length) stream.write(copyText(chunk));
+      chunk = [];
+      size = 0;
+    };
+    for (const r of rows) {
+      chunk.push(r);
+      size++;
+      if (size >= 2000) flush();
+    }
+    flush();
+    stream.end();
+  });
+}
+
+// ---- PostgreSQL -------------------------------------------------------------------------------
+
+class PgConn implements SqlConn {
+  readonly kind = 'postgres' as const;
+  private inTx = false;
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    const r = await this.client.query(text, params);
+    return r.rows as T[];
+  }
+
+  load(table: string, columns: string[], rows: unknown[][]): Promise<void> {
+    return copyRows(this.client, table, columns, rows);
+  }
+
+  async transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {
+    if (this.inTx) return fn(this);
+    await this.client.query('BEGIN');
+    this.inTx = true;
+    try {
+      const out = await fn(this);
+      await this.client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      this.inTx = false;
+    }
+  }
+
+  release(): void {
+    this.client.release();
+  }
+}
+
+// ---- PGlite ---------------------------------------------------------------------------------------
+
+type PgliteQueryable = Pick<PGlite, 'query'> | Transaction;
+
+class PgliteConn implements SqlConn {
+  readonly kind = 'pglite' as const;
+  constructor(
+    private readonly db: PGlite,
+    private readonly tx: Transaction | null = null,
+  ) {}
+
+  private get target(): PgliteQueryable {
+    return this.tx ?? this.db;
+  }
+
+  async query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    const r = await this.target.query<T>(text, params as never[]);
+    return r.rows;
+  }
+
+  async load(table: string, columns: string[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const objects = rows.map((r) => {
+      const o: Row = {};
+      columns.forEach((c, i) => {
+        const v = r[i];
+        o[c] = v instanceof Date ? v.toISOString() : v;
+      });
+      return o;
+    });
+    const json = JSON.stringify(objects).replace(/\\u0000/g, '');
+    await this.query(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1::json)`, [json]);
+  }
+
+  async transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {
+    if (this.tx) return fn(this);
+    return this.db.transaction((tx) => fn(new PgliteConn(this.db, tx)));
+  }
+
+  release(): void {}
+}
+
+function isPool(client: unknown): client is pg.Pool {
+  return !!client && typeof (client as pg.Pool).connect === 'function' && typeof (client as pg.Pool).totalCount === 'number';
+}
+
+function isPglite(client: unknown): client is PGlite {
+  return !!client && typeof (client as PGlite).transaction === 'function' && typeof (client as PGlite).exec === 'function';
+}
+
+/** A session on the database behind a Drizzle handle (its `$client`). */
+export async function openSqlConn(db: Db): Promise<SqlConn> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (isPool(client)) return new PgConn(await client.connect());
+  if (isPglite(client)) return new PgliteConn(client);
+  throw new Error('sync needs a node-postgres pool or PGlite behind the Drizzle handle');
+}
