@@ -10,6 +10,7 @@ import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun, type SyncKind } from '../../server/sync/runs';
 import type { Db } from '../../server/db/client';
 import { backoffDelay, defineJob, type JobQueue } from '../define';
+import { requestScoring } from '../scoring/job';
 import { getSyncDeps } from './deps';
 
 export { type SyncDeps, setSyncDeps } from './deps';
@@ -49,6 +50,8 @@ export const syncOrganisationJob = defineJob({
       { runId, attempt: ctx.attempt, finalAttempt: ctx.attempt >= syncOrganisationJob.attempts, retryDelayMs: backoffDelay(syncOrganisationJob as never, ctx.attempt) },
     );
     ctx.log.info({ runId, status: result.status, counts: result.counts, apiCalls: result.apiCalls }, 'sync run done');
+    // Scores follow the ledger: one scoring run per completed sync run.
+    if (result.status === 'succeeded') await requestScoring(ctx.queue, payload.organisationId, { key: runId });
   },
 });
 
