@@ -9,5 +9,5 @@ export default defineConfig({
   root,
   plugins: [react()],
   build: { outDir: path.join(root, 'dist'), emptyOutDir: true, chunkSizeWarningLimit: 1500 },
-  server: { proxy: { '/api': 'http://localhost:3000', '/healthz': 'http://localhost:3000' } },
+  server: { proxy: Object.fromEntries(['/api', '/healthz', '/oauth', '/webhooks', '/sandbox', '/u'].map((p) => [p, 'http://localhost:3000'])) },
 });

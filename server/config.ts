@@ -50,6 +50,8 @@ export const EnvSchema = z
     ARCUS_DATA_DIR: z.string().default('.arcus-data'),
     /** Seed demo data (firm, user, sandbox companies). Defaults to on in embedded mode. */
     ARCUS_DEMO: z.enum(['on', 'off']).optional(),
+    /** Connect the demo firm to the sandbox's demo companies at start (demo mode). Default on. */
+    ARCUS_DEMO_CONNECT: z.enum(['on', 'off']).optional(),
     SANDBOX_SEED: z.coerce.number().int().default(42),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -84,6 +86,7 @@ export interface Config {
   intuit: { clientId: string; clientSecret: string; webhookVerifier: string | null } | null;
   sandbox: boolean;
   demo: boolean;
+  demoConnect: boolean;
   sandboxSeed: number;
   logLevel: string;
 }
@@ -148,6 +151,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     intuit: env.INTUIT_CLIENT_ID ? { clientId: env.INTUIT_CLIENT_ID, clientSecret: env.INTUIT_CLIENT_SECRET!, webhookVerifier: env.INTUIT_WEBHOOK_VERIFIER ?? null } : null,
     sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : embedded,
     demo: env.ARCUS_DEMO ? env.ARCUS_DEMO === 'on' : embedded,
+    demoConnect: env.ARCUS_DEMO_CONNECT !== 'off',
     sandboxSeed: env.SANDBOX_SEED,
     logLevel: env.LOG_LEVEL,
   };

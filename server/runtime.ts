@@ -9,14 +9,13 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, Router } from 'express';
-import { z } from 'zod';
 import type { LedgerFactory } from '../integrations/ledger/provider';
 import type { Provider } from '../integrations/ledger/types';
 import { createQueue } from '../jobs/create-queue';
 import type { JobQueue } from '../jobs/define';
 import { schedules } from '../jobs/registry';
 import { createApp } from './app';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import type { ConnectionDeps } from './connections/deps';
 import { configureLedgers } from './connections/ledgers';
 import { type Database, openDatabase } from './db/client';
@@ -63,18 +62,10 @@ export interface StartOptions {
   demoConnect?: boolean;
 }
 
-const DemoConnectEnv = z.enum(['on', 'off']).optional();
-
-function demoConnectFromEnv(env: NodeJS.ProcessEnv): boolean {
-  const parsed = DemoConnectEnv.safeParse(env['ARCUS_DEMO_CONNECT'] || undefined);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration: ARCUS_DEMO_CONNECT must be one of "on", "off", got ${JSON.stringify(env['ARCUS_DEMO_CONNECT'])}`);
-  return parsed.data !== 'off';
-}
-
 export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const env = options.env ?? process.env;
   const loaded = loadConfig(env);
-  const demoConnect = options.demoConnect ?? demoConnectFromEnv(env);
+  const demoConnect = options.demoConnect ?? loaded.demoConnect;
   const log = options.log ?? createLogger(loaded.logLevel);
   const database = options.database ?? (await openDatabase(loaded));
   if (loaded.embedded) await database.migrate();

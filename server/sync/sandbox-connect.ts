@@ -23,7 +23,8 @@ export async function authorizeWithSandbox(oauth: LedgerOAuth, companyId: string
   const nonce = randomBytes(12).toString('base64url');
   const url = new URL(oauth.consentUrl({ state, redirectUri, codeChallenge: challenge, nonce }));
   url.searchParams.set('sandbox_company', companyId);
-  const res = await fetch(url, { redirect: 'manual' });
+  // One retry: a keep-alive socket the sandbox has just closed makes the first attempt fail.
+  const res = await fetch(url, { redirect: 'manual' }).catch(() => fetch(url, { redirect: 'manual' }));
   const location = res.headers.get('location');
   if (res.status !== 302 || !location) throw new Error(`the sandbox did not redirect back with a code (HTTP ${res.status}); is it running with autoConsent?`);
   const back = new URL(location);
