@@ -76,7 +76,7 @@ export async function accessTokenFor(deps: TokenDeps, organisationId: string): P
   await pending;
   // Every connection of the grant now holds fresh tokens sealed for its own row.
   const [fresh] = await deps.db.select().from(connections).where(eq(connections.id, row.c.id));
-  if (!fresh || fresh.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
+  if (fresh?.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
   return { accessToken: openTokens(deps.key, fresh).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
 }
 

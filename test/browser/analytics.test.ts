@@ -1,17 +1,14 @@
+import { startTestApp } from '../support/app';
 /**
  * Analytics in Chromium: sign in to the demo, Portfolio → an organisation's dashboard (hover a
  * KPI for its formula) → tabs → a customer → back; export CSV. The demo firm's ledgers are
  * seeded straight into the database (the demo's sandbox auto-connect is switched off).
  */
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { seedDemoLedger } from '../analytics/demo-ledger';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
@@ -24,12 +21,7 @@ describeWith(['pg', 'chromium'], 'analytics in Chromium', () => {
 
   beforeAll(async () => {
     const database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-analytics-ui-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', LOG_LEVEL: 'silent' },
-      database,
-      log: createLogger('silent'),
-      demoConnect: false,
-    });
+    arcus = await startTestApp('analytics-ui', database, { LOG_LEVEL: 'silent' });
     const { firmId } = await ensureDemoFirm(database.db);
     await seedDemoLedger(database.db, firmId, { name: 'Harbour Joinery', provider: 'xero', baseCurrency: 'USD', seed: 11, invoices: 260, lateness: 30, unpaid: 0.03 });
     await seedDemoLedger(database.db, firmId, { name: 'Thames Studio', provider: 'quickbooks', baseCurrency: 'GBP', seed: 12, invoices: 180, lateness: 4, unpaid: 0.004 });

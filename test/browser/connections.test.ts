@@ -1,19 +1,9 @@
-/**
- * Settings › Connections in Chromium: Arcus started in-process with the sandbox ledger mounted
- * (demo on, the automatic demo connection off), a person connects a sandbox Xero organisation
- * and a sandbox QuickBooks company through the consent pages, and watches the first syncs run
- * (progress bar, then "Synced").
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { emptyDemoFirm, startTestApp } from '../support/app';
 import { eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { organisations } from '../../server/db/schema';
-import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -26,13 +16,8 @@ describeWith(['pg', 'chromium'], 'Settings › Connections in Chromium', () => {
   beforeAll(async () => {
     const database = await testDatabase();
     // The demo firm is shared by the files of this worker: start it without organisations.
-    const demo = await ensureDemoFirm(database.db);
-    await database.db.delete(organisations).where(eq(organisations.firmId, demo.firmId));
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-connections-ui-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off' },
-      database,
-      log: createLogger('silent'),
-    });
+    await emptyDemoFirm(database.db);
+    arcus = await startTestApp('connections-ui', database);
     browser = await launchBrowser();
     page = await browser.newPage();
   }, 120_000);

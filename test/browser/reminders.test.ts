@@ -1,18 +1,8 @@
-/**
- * Reminders in Chromium, on Arcus started in-process with embedded mail (the in-process SMTP
- * server and its demo mailbox), signed in as the demo admin, with one organisation's ledger data
- * written to the database: settings, the policy editor, the template editor with its live
- * preview and validation, running reminders, the outbox with a sent and a failed reminder, one
- * reminder's page, the customer's reminder timeline, tomorrow's preview and the demo mailbox.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { startTestApp } from '../support/app';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { seedOrg } from '../reminders/seed';
 import { launchBrowser, screenshot as take } from '../support/browser';
 import { testDatabase } from '../support/db';
@@ -51,11 +41,7 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
       settings: { enabled: false },
     });
     orgId = org.id;
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-reminders-ui-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', LEDGER_SANDBOX: 'off' },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('reminders-ui', database, { LEDGER_SANDBOX: 'off' });
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(`${arcus.url}/`);

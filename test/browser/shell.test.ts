@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
+import { startTestApp } from '../support/app';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -14,7 +12,7 @@ describeWith(['pg', 'chromium'], 'the app shell in Chromium', () => {
   let browser: BrowserContext;
   beforeAll(async () => {
     const database = await testDatabase();
-    arcus = await startArcus({ env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-ui-')), ARCUS_DEMO: 'on' }, database, log: createLogger('silent') });
+    arcus = await startTestApp('ui', database);
     browser = await launchBrowser();
   });
   afterAll(async () => {

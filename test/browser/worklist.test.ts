@@ -1,21 +1,8 @@
-/**
- * The worklist and the cash forecast in Chromium: Arcus started in-process (demo on, the
- * automatic sandbox connection off), two organisations with clear paying habits written
- * straight into the demo firm, then: sign in, open the Worklist, hover a reason, see why an
- * invoice ranks where it does, Mark contacted, open the Forecast (portfolio and one
- * organisation with its backtest card).
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { emptyDemoFirm, startTestApp } from '../support/app';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { organisations } from '../../server/db/schema';
-import { ensureDemoFirm } from '../../server/demo/seed-firm';
 import { addDays, todayIn } from '../../server/domain/dates';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -31,8 +18,7 @@ describeWith(['pg', 'chromium'], 'the worklist and cash forecast in Chromium', (
     const database = await testDatabase();
     const db = database.db;
     // The demo firm is shared by this worker's files: give it exactly these organisations.
-    const demo = await ensureDemoFirm(db);
-    await db.delete(organisations).where(eq(organisations.firmId, demo.firmId));
+    const demo = await emptyDemoFirm(db);
     const today = todayIn('UTC');
     const harbour = await seedOrg(db, demo.firmId, 'Harbour Supplies');
     harbourId = harbour.id;
@@ -61,11 +47,7 @@ describeWith(['pg', 'chromium'], 'the worklist and cash forecast in Chromium', (
       today,
       62,
     );
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-worklist-ui-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off' },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('worklist-ui', database);
     browser = await launchBrowser();
     page = await browser.newPage();
   }, 120_000);

@@ -4,27 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Arcus, startArcus } from '../../server/runtime';
-import { createLogger } from '../../server/logger';
+import type { Arcus, } from '../../server/runtime';
+import { apiClient, startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 
 const BIN = path.resolve('bin/arcus.mjs');
-
-/** A cookie-keeping client for one browser-like session. */
-function client(base: string) {
-  let cookie = '';
-  return async (p: string, init: { method?: string; body?: unknown; csrf?: string } = {}) => {
-    const headers: Record<string, string> = { cookie };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (init.csrf) headers['x-csrf-token'] = init.csrf;
-    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!;
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text.startsWith('{') ? JSON.parse(text) : text };
-  };
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -93,8 +78,7 @@ describeWith('pg', 'the web app on PostgreSQL', () => {
   let arcus: Arcus;
   beforeAll(async () => {
     const database = await testDatabase();
-    const dir = mkdtempSync(path.join(tmpdir(), 'arcus-app-'));
-    arcus = await startArcus({ env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: dir, ARCUS_DEMO: 'on' }, database, log: createLogger('silent') });
+    arcus = await startTestApp('app', database);
   });
   afterAll(async () => {
     await arcus?.close();
@@ -109,7 +93,7 @@ describeWith('pg', 'the web app on PostgreSQL', () => {
   });
 
   it('uses one error shape', async () => {
-    const call = client(arcus.url);
+    const call = apiClient(arcus.url);
     expect(await call('/api/nowhere')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     const s = await call('/api/session');
     const bad = await fetch(`${arcus.url}/api/auth/demo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.body.csrfToken }, body: '{oops' });
@@ -118,7 +102,7 @@ describeWith('pg', 'the web app on PostgreSQL', () => {
   });
 
   it('signs in to the demo only with the CSRF token, keeps the session in the database, signs out', async () => {
-    const call = client(arcus.url);
+    const call = apiClient(arcus.url);
     const anon = await call('/api/session');
     expect(anon.body).toMatchObject({ demo: true, user: null, firm: null });
     const noToken = await call('/api/auth/demo', { method: 'POST' });

@@ -1,21 +1,11 @@
-/**
- * The reminders API and the public unsubscribe page on a running Arcus (embedded mail: the
- * in-process SMTP server and the demo mailbox), signed in as the demo admin: settings,
- * templates refused with unknown merge fields, policies, live preview and a test send into the
- * mailbox, the outbox with a sent and a failed reminder, firm scoping, and unsubscribing by the
- * link in the email — kept across a resync of the contact.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { startTestApp } from '../support/app';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
 import { contacts, reminderSends, reminderUnsubscribes } from '../../server/db/schema';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import { createLogger } from '../../server/logger';
 import { getSend, listOutbox, retrySend } from '../../server/reminders/outbox';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedOrg } from './seed';
@@ -74,11 +64,7 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
       settings: { enabled: false },
     });
     orgId = org.id;
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-reminders-api-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', LEDGER_SANDBOX: 'off' },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('reminders-api', database, { LEDGER_SANDBOX: 'off' });
     api = client(arcus.url);
     await api.signIn();
   }, 60_000);

@@ -1,42 +1,16 @@
-/**
- * The scoring API over HTTP: Arcus started in-process (demo firm, no sandbox connection), a
- * signed-in session, firm scoping (another firm's organisation is a 404), validation, CSRF on
- * writes, and the shapes the client reads.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { apiClient, emptyDemoFirm, startTestApp } from '../support/app';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { organisations } from '../../server/db/schema';
-import { ensureDemoFirm } from '../../server/demo/seed-firm';
 import { addDays, todayIn } from '../../server/domain/dates';
-import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import type { Arcus, } from '../../server/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedHabits, seedOrg } from './seed';
-
-function client(base: string) {
-  let cookie = '';
-  return async (p: string, init: { method?: string; body?: unknown; csrf?: string } = {}) => {
-    const headers: Record<string, string> = { cookie };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (init.csrf) headers['x-csrf-token'] = init.csrf;
-    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!;
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-}
 
 const cents = (x: number) => Math.round(x * 100);
 
 describeWith('pg', 'the scoring API', () => {
   let arcus: Arcus;
-  let call: ReturnType<typeof client>;
+  let call: ReturnType<typeof apiClient>;
   let csrf: string;
   let orgId: string;
   let otherOrgId: string;
@@ -44,8 +18,7 @@ describeWith('pg', 'the scoring API', () => {
   beforeAll(async () => {
     const database = await testDatabase();
     const db = database.db;
-    const demo = await ensureDemoFirm(db);
-    await db.delete(organisations).where(eq(organisations.firmId, demo.firmId));
+    const demo = await emptyDemoFirm(db);
     const today = todayIn('UTC');
     const org = await seedOrg(db, demo.firmId, 'Api Org');
     orgId = org.id;
@@ -62,12 +35,8 @@ describeWith('pg', 'the scoring API', () => {
     );
     const other = await createFirm(database);
     otherOrgId = (await seedOrg(db, other.firm.id, 'Not Yours')).id;
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-scoring-api-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off' },
-      database,
-      log: createLogger('silent'),
-    });
-    call = client(`${arcus.url}/api`);
+    arcus = await startTestApp('scoring-api', database);
+    call = apiClient(`${arcus.url}/api`);
     expect((await call('/worklist')).status).toBe(401);
     csrf = (await call('/session')).body.csrfToken;
     const signedIn = await call('/auth/demo', { method: 'POST', csrf });
