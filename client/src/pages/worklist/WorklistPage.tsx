@@ -154,9 +154,9 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
           </Stack>
         </Group>
         <Stack gap={4} align="flex-end">
-          <Tooltip label="Sum of its invoices’ value of acting now: amount × risk × how overdue, less what is in motion" multiline w={260} withArrow>
+          <Tooltip label={`Priority is the sum of its invoices’ value of acting now, in ${currency}: amount × risk × how overdue (up to ×7), less what is in motion. It ranks the list; it is not an amount owed.`} multiline w={280} withArrow>
             <Text size="sm" fw={600} style={{ cursor: 'help', whiteSpace: 'nowrap' }}>
-              {formatMoney(c.value, currency, 0)} at stake
+              Priority {Math.round(c.value).toLocaleString('en')}
             </Text>
           </Tooltip>
           <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
