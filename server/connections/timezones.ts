@@ -3,7 +3,7 @@
  * CompanyInfo has a country and a state/province, no zone). The user can change it in
  * Settings; nightly runs, "today" and quiet hours follow it.
  */
-import { isValidTimeZone } from '../../jobs/schedule/nightly';
+import { isTimeZone } from '../domain/dates';
 
 const BY_COUNTRY: Record<string, string> = {
   US: 'America/New_York',
@@ -53,5 +53,5 @@ export function defaultTimezone(countryCode: string | null | undefined, region?:
 
 /** The ledger's zone when it is a valid IANA name, else the country's default. */
 export function organisationTimezone(reported: string | null | undefined, countryCode: string | null | undefined): string {
-  return reported && isValidTimeZone(reported) ? reported : defaultTimezone(countryCode);
+  return reported && isTimeZone(reported) ? reported : defaultTimezone(countryCode);
 }

@@ -69,6 +69,7 @@ export function todayIn(timeZone: string, now: Date = new Date()): CalendarDate 
 
 /** Whether a string names an IANA time zone this runtime knows. */
 export function isTimeZone(timeZone: string): boolean {
+  if (!timeZone || timeZone.length > 64) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

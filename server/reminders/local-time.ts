@@ -4,6 +4,7 @@
  * instant, for RetryLaterError delays). Pure; DST-safe (local → UTC resolved per instant).
  */
 import { addDays, type CalendarDate, toDayNumber } from '../domain/dates';
+import { wallClock, zonedInstant as zonedAt } from '../domain/zoned-time';
 
 export interface LocalClock {
   date: CalendarDate;
@@ -13,46 +14,19 @@ export interface LocalClock {
   isoWeekday: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-function parts(timeZone: string, at: Date): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const p = formatter(timeZone).formatToParts(at);
-  const get = (type: string) => Number(p.find((x) => x.type === type)?.value ?? 0);
-  return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour') % 24, mi: get('minute'), s: get('second') };
-}
-
 export function isoWeekday(date: CalendarDate): number {
   return ((((toDayNumber(date) + 3) % 7) + 7) % 7) + 1;
 }
 
 export function localClock(timeZone: string, now: Date): LocalClock {
-  const p = parts(timeZone, now);
-  const date = `${String(p.y).padStart(4, '0')}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
-  return { date, minute: p.h * 60 + p.mi, isoWeekday: isoWeekday(date) };
+  const w = wallClock(timeZone, now.getTime());
+  const date = `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+  return { date, minute: w.hour * 60 + w.minute, isoWeekday: isoWeekday(date) };
 }
 
-/** The zone's offset from UTC at an instant, in ms. */
-function offsetAt(timeZone: string, at: number): number {
-  const p = parts(timeZone, new Date(at));
-  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(at / 1000) * 1000;
-}
-
-/** The instant a local wall-clock time happens (the later one in a DST gap's aftermath). */
+/** The instant a local wall-clock time happens (see domain/zoned-time for DST gaps and repeats). */
 export function zonedInstant(date: CalendarDate, minute: number, timeZone: string): Date {
-  const wall = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), Math.floor(minute / 60), minute % 60);
-  let guess = wall - offsetAt(timeZone, wall);
-  const second = wall - offsetAt(timeZone, guess);
-  if (second !== guess) guess = second;
-  return new Date(guess);
+  return new Date(zonedAt(timeZone, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)), Math.floor(minute / 60), minute % 60));
 }
 
 export interface Window {

@@ -11,7 +11,8 @@
 import { and, eq } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { isValidTimeZone, nextNightlyRun } from '../../jobs/schedule/nightly';
+import { nextNightlyRun } from '../../jobs/schedule/nightly';
+import { isTimeZone } from '../domain/dates';
 import { requireAuth, requireRole } from '../auth/current-user';
 import type { ConnectionDeps } from '../connections/deps';
 import { deleteSyncedData, disconnectOrganisation } from '../connections/disconnect';
@@ -25,7 +26,7 @@ const SyncBody = z.object({ full: z.boolean().optional() }).strict();
 const DeleteDataBody = z.object({ confirm: z.string().min(1, 'type the organisation’s name to confirm').max(500) });
 const PatchBody = z
   .object({
-    timezone: z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/London' }),
+    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' }),
   })
   .strict();
 

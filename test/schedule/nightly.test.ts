@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isValidTimeZone, NIGHT_SLOTS, nextNightlyRun, offsetAt, syncSlotMinute, wallClock, zonedInstant } from '../../jobs/schedule/nightly';
+import { NIGHT_SLOTS, nextNightlyRun, syncSlotMinute } from '../../jobs/schedule/nightly';
+import { isTimeZone } from '../../server/domain/dates';
+import { offsetAt, wallClock, zonedInstant } from '../../server/domain/zoned-time';
 
 const at = (iso: string) => new Date(iso);
 const local = (tz: string, d: Date) => {
@@ -95,9 +97,9 @@ describe('nextNightlyRun', () => {
     expect(nextNightlyRun('Mars/Olympus', 0, at('2026-11-22T12:00:00Z')).toISOString()).toBe('2026-11-23T01:00:00.000Z');
     expect(() => nextNightlyRun('UTC', NIGHT_SLOTS, new Date())).toThrow(RangeError);
     expect(() => nextNightlyRun('UTC', -1, new Date())).toThrow(RangeError);
-    expect(isValidTimeZone('Europe/London')).toBe(true);
-    expect(isValidTimeZone('Europe/Londn')).toBe(false);
-    expect(isValidTimeZone('')).toBe(false);
+    expect(isTimeZone('Europe/London')).toBe(true);
+    expect(isTimeZone('Europe/Londn')).toBe(false);
+    expect(isTimeZone('')).toBe(false);
   });
 
   it('zonedInstant is the inverse of the wall clock outside transitions', () => {
