@@ -2,38 +2,14 @@
  * Invoice notes in QuickBooks Online: read the invoice, and unless its PrivateNote already
  * holds the line, append it with a sparse update carrying `?requestid=<key>` (QBO replays a
  * repeated requestid instead of applying it twice). A payment in between bumps the SyncToken
- * (fault 5010): re-read and retry once. node-quickbooks is constructed through createRequire
- * (CommonJS) with its endpoint from config; never `setOauthVersion`.
+ * (fault 5010): re-read and retry once. Calls go through the same node-quickbooks wrapper as
+ * sync (sdk.ts), with the endpoint from config.
  */
-import { createRequire } from 'node:module';
 import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
 import { LedgerError } from '../ledger/errors';
 import { type LedgerNotes, NOTE_KEY_MAX, QBO_PRIVATE_NOTE_MAX } from '../ledger/notes';
 import { classifyQboError, qboFaultCode } from './errors';
-import { QBO_MINOR_VERSION, QboSdkError } from './sdk';
-
-type Json = Record<string, unknown>;
-type Callback = (err: unknown, body: unknown, res?: { status?: number; headers?: unknown }) => void;
-
-interface QuickBooksNotesApi {
-  endpoint: string;
-  getInvoice(id: string, cb: Callback): void;
-  updateInvoice(invoice: Json, cb: Callback): void;
-}
-
-type Ctor = new (
-  consumerKey: string,
-  consumerSecret: string,
-  token: string,
-  tokenSecret: boolean,
-  realmId: string,
-  useSandbox: boolean,
-  debug: boolean,
-  minorversion: number,
-  oauthversion: string,
-) => QuickBooksNotesApi;
-
-const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as Ctor;
+import { type Json, QboSdk } from './sdk';
 
 /** Append `line` to a PrivateNote, dropping the oldest lines past QuickBooks' limit. */
 export function appendPrivateNote(existing: string, line: string, max = QBO_PRIVATE_NOTE_MAX): string {
@@ -45,13 +21,11 @@ export function appendPrivateNote(existing: string, line: string, max = QBO_PRIV
 
 export class QboNotes implements LedgerNotes {
   readonly provider = 'quickbooks' as const;
-  private readonly qbo: QuickBooksNotesApi;
+  private readonly sdk: QboSdk;
   private readonly runner: CallRunner;
 
   constructor(params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
-    // The consumer key and secret are OAuth 1 leftovers; bearer tokens do not use them.
-    this.qbo = new QuickBooks('arcus', 'arcus', params.accessToken, false, params.tenantId, false, false, QBO_MINOR_VERSION, '2.0');
-    this.qbo.endpoint = `${params.apiBaseUrl.replace(/\/+$/, '')}/`;
+    this.sdk = new QboSdk({ apiBaseUrl: params.apiBaseUrl, accessToken: params.accessToken, realmId: params.tenantId });
     this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   }
 
@@ -62,17 +36,10 @@ export class QboNotes implements LedgerNotes {
   private call(what: string, method: 'getInvoice' | 'updateInvoice', arg: unknown): Promise<Json> {
     return this.runner.run(
       what,
-      () =>
-        new Promise((resolve, reject) => {
-          const fn = this.qbo[method] as (a: unknown, cb: Callback) => void;
-          fn.call(this.qbo, arg, (err, body, res) => {
-            const axiosRes = (err as { response?: { status?: number; headers?: unknown; data?: unknown } } | null)?.response;
-            const status = res?.status ?? axiosRes?.status ?? 0;
-            const headers = res?.headers ?? axiosRes?.headers ?? {};
-            if (err) reject(new QboSdkError(err, status, headers, axiosRes?.data ?? body ?? err));
-            else resolve({ value: (body ?? {}) as Json, status: status || 200, headers: headerGetter(headers) });
-          });
-        }),
+      async () => {
+        const r = await this.sdk.call<Json | undefined>(method, arg);
+        return { value: r.body ?? {}, status: r.status, headers: headerGetter(r.headers) };
+      },
       (err) => {
         const c = classifyQboError(err, what);
         if (qboFaultCode(err) === '5010') return { ...c, error: new LedgerError('stale_object', c.error.message, { status: c.status }) };

@@ -21,6 +21,8 @@ interface QuickBooksInstance {
   findCreditMemos(criteria: string, cb: Callback): void;
   getCompanyInfo(id: string, cb: Callback): void;
   getPreferences(cb: Callback): void;
+  getInvoice(id: string, cb: Callback): void;
+  updateInvoice(invoice: Json, cb: Callback): void;
 }
 
 type QuickBooksCtor = new (
@@ -57,13 +59,14 @@ export class QboSdkError extends Error {
   }
 }
 
-export type QboMethod = 'changeDataCapture' | 'findCustomers' | 'findInvoices' | 'findPayments' | 'findCreditMemos' | 'getCompanyInfo' | 'getPreferences';
+export type QboMethod = 'changeDataCapture' | 'findCustomers' | 'findInvoices' | 'findPayments' | 'findCreditMemos' | 'getCompanyInfo' | 'getPreferences' | 'getInvoice' | 'updateInvoice';
 
 export class QboSdk {
   private readonly qbo: QuickBooksInstance;
 
-  constructor(params: { apiBaseUrl: string; clientId: string; clientSecret: string; accessToken: string; realmId: string }) {
-    this.qbo = new QuickBooks(params.clientId, params.clientSecret, params.accessToken, false, params.realmId, false, false, QBO_MINOR_VERSION, '2.0');
+  /** The client id and secret are OAuth 1 leftovers the SDK still asks for; bearer tokens ignore them. */
+  constructor(params: { apiBaseUrl: string; clientId?: string; clientSecret?: string; accessToken: string; realmId: string }) {
+    this.qbo = new QuickBooks(params.clientId ?? 'arcus', params.clientSecret ?? 'arcus', params.accessToken, false, params.realmId, false, false, QBO_MINOR_VERSION, '2.0');
     this.qbo.endpoint = `${params.apiBaseUrl.replace(/\/+$/, '')}/`;
   }
 
