@@ -868,3 +868,215 @@ export const mailboxMessages = pgTable(
   },
   (t) => [index('mailbox_messages_firm_received_idx').on(t.firmId, t.receivedAt), index('mailbox_messages_message_id_idx').on(t.messageId)],
 );
+
+/*
+ * Write-backs (issue #8). Every change Arcus makes in a ledger is one `writebacks` row: its id
+ * is the stable idempotency key (Xero Idempotency-Key, QuickBooks requestid), and it moves
+ *   awaiting_approval → pending → sending → sent → confirmed
+ * (or rejected / cancelled / failed). `source_key` makes the business event unique within a
+ * firm, so a late fee for one period, or one checkout's payment, is requested only once.
+ */
+export const writebacks = pgTable(
+  'writebacks',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    /** pay_link | payment | credit_note | late_fee | plan_invoice | plan_note | void */
+    kind: text('kind').notNull(),
+    /** Why: early_payment_discount | goodwill | fee_reversal | cancellation | late_fee | interest | instalment | … */
+    purpose: text('purpose'),
+    /** The business event this write-back is for, unique per firm (null: not deduplicated). */
+    sourceKey: text('source_key'),
+    invoiceId: uuid('invoice_id'),
+    invoiceExternalId: text('invoice_external_id'),
+    contactId: uuid('contact_id'),
+    contactExternalId: text('contact_external_id'),
+    /** The money moved (tax-inclusive), for approvals and the timeline; null for links and notes. */
+    amount: money('amount'),
+    currency: text('currency'),
+    /** The kind's validated request (lines, dates, references). */
+    request: jsonb('request').notNull().default({}),
+    /** awaiting_approval | pending | sending | sent | confirmed | failed | rejected | cancelled */
+    status: text('status').notNull(),
+    /** The ledger object created (credit note, payment, invoice id). */
+    externalId: text('external_id'),
+    /** What the ledger answered and what was read back. */
+    result: jsonb('result'),
+    /** The line written onto the invoice inside the ledger after confirmation. */
+    noteText: text('note_text'),
+    /** none | pending | written | failed */
+    noteStatus: text('note_status').notNull().default('none'),
+    attempts: integer('attempts').notNull().default(0),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    error: text('error'),
+    /** A write-back that undoes another (fee reversal, void). */
+    reversesId: uuid('reverses_id'),
+    reversedById: uuid('reversed_by_id'),
+    /** user | system | debtor */
+    requestedBy: text('requested_by').notNull(),
+    requestedByUserId: uuid('requested_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedByUserId: uuid('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('writebacks_firm_source_key').on(t.firmId, t.sourceKey),
+    index('writebacks_firm_status_idx').on(t.firmId, t.status),
+    index('writebacks_org_invoice_idx').on(t.organisationId, t.invoiceId),
+    index('writebacks_org_contact_idx').on(t.organisationId, t.contactExternalId),
+  ],
+);
+
+/**
+ * A debtor's pay link: one per invoice (invoice_id set) or per customer statement (invoice_id
+ * null). The token is random (not derived from ids) and can be revoked.
+ */
+export const payLinks = pgTable(
+  'pay_links',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    /** invoice | statement */
+    scope: text('scope').notNull(),
+    invoiceId: uuid('invoice_id'),
+    contactExternalId: text('contact_external_id').notNull(),
+    token: text('token').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('pay_links_token_key').on(t.token),
+    uniqueIndex('pay_links_invoice_key').on(t.organisationId, t.invoiceId),
+    index('pay_links_org_contact_idx').on(t.organisationId, t.contactExternalId),
+  ],
+);
+
+/**
+ * A checkout opened with a payment provider from a pay link. `allocations` says which invoices
+ * the amount pays ([{ invoiceId, amount, discount }]); completion (provider webhook or return,
+ * whichever first) requests one `payment` write-back per invoice with source key
+ * `payment:<checkout id>:<invoice id>`.
+ */
+export const checkouts = pgTable(
+  'checkouts',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    payLinkId: uuid('pay_link_id')
+      .notNull()
+      .references(() => payLinks.id, { onDelete: 'cascade' }),
+    /** stripe | sandbox */
+    provider: text('provider').notNull(),
+    providerSessionId: text('provider_session_id'),
+    providerPaymentId: text('provider_payment_id'),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    allocations: jsonb('allocations').notNull().default([]),
+    /** open | completed | expired | failed */
+    status: text('status').notNull().default('open'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('checkouts_provider_session_key').on(t.provider, t.providerSessionId), index('checkouts_pay_link_idx').on(t.payLinkId)],
+);
+
+/** An early-payment discount offered on one invoice: applied as a credit when paid in time, withdrawn after. */
+export const discountOffers = pgTable(
+  'discount_offers',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    invoiceId: uuid('invoice_id').notNull(),
+    /** Basis points of the amount due when offered (250 = 2.5 %). */
+    rateBp: integer('rate_bp').notNull(),
+    discount: money('discount').notNull(),
+    currency: text('currency').notNull(),
+    /** The last local day a payment earns the discount. */
+    expiresOn: date('expires_on', { mode: 'string' }).notNull(),
+    /** offered | applied | withdrawn */
+    status: text('status').notNull().default('offered'),
+    writebackId: uuid('writeback_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('discount_offers_invoice_key').on(t.organisationId, t.invoiceId), index('discount_offers_firm_status_idx').on(t.firmId, t.status)],
+);
+
+/** A customer's balance split into instalments. */
+export const paymentPlans = pgTable(
+  'payment_plans',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    contactId: uuid('contact_id'),
+    /** weekly | fortnightly | monthly */
+    frequency: text('frequency').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    total: money('total').notNull(),
+    currency: text('currency').notNull(),
+    /** The invoices the plan covers (ids), oldest first. */
+    invoiceIds: uuid('invoice_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    /** Post each instalment to the ledger as a scheduled invoice. */
+    postInvoices: boolean('post_invoices').notNull().default(false),
+    /** active | completed | broken | cancelled */
+    status: text('status').notNull().default('active'),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('payment_plans_org_contact_idx').on(t.organisationId, t.contactExternalId), index('payment_plans_firm_status_idx').on(t.firmId, t.status)],
+);
+
+export const paymentPlanInstalments = pgTable(
+  'payment_plan_instalments',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    planId: uuid('plan_id')
+      .notNull()
+      .references(() => paymentPlans.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    amount: money('amount').notNull(),
+    /** due | paid | missed */
+    status: text('status').notNull().default('due'),
+    paidOn: date('paid_on', { mode: 'string' }),
+    /** The scheduled invoice's write-back, when the plan posts instalments as invoices. */
+    writebackId: uuid('writeback_id'),
+    reminderSentAt: timestamp('reminder_sent_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('payment_plan_instalments_plan_seq_key').on(t.planId, t.seq)],
+);

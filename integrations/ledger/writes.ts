@@ -1,0 +1,107 @@
+/**
+ * Changes Arcus makes in a ledger (issue #8), behind one interface per provider
+ * (integrations/xero/writes.ts, integrations/quickbooks/writes.ts). Each call carries `key`, the
+ * write-back row's id, as the idempotency key (Xero `Idempotency-Key`, QuickBooks `requestid`),
+ * so a retry after a crash between the ledger's answer and our bookkeeping is replayed by the
+ * ledger and creates nothing twice. Amounts are exact decimal strings, tax-inclusive with no tax
+ * (Xero LineAmountTypes NoTax; QuickBooks lines without a tax code). Errors are LedgerError;
+ * a stale QuickBooks SyncToken (5010) is re-read and retried once inside the call.
+ */
+import type { CalendarDate } from '../../server/domain/dates';
+import type { LedgerFactory } from './provider';
+import type { Decimal, Provider } from './types';
+
+export type WriteDocType = 'invoice' | 'creditNote' | 'payment';
+
+export interface WriteLine {
+  description: string;
+  /** Tax-inclusive line amount, > 0. */
+  amount: Decimal;
+  /** Xero account code / QuickBooks item id; the provider's default sales account when absent. */
+  accountCode?: string | null;
+}
+
+/** A ledger document as read back, for confirming a write-back. */
+export interface LedgerDocument {
+  type: WriteDocType;
+  externalId: string;
+  number: string | null;
+  reference: string;
+  /** Normalised: draft | authorised | paid | voided | deleted. */
+  status: string;
+  total: Decimal;
+  /** Invoice: amount still due. Credit note: credit not yet allocated. Payment: 0. */
+  remaining: Decimal;
+  /** What this credit note or payment is applied to. */
+  allocations: { invoiceExternalId: string; amount: Decimal }[];
+  /** Invoice: the pay link Arcus wrote (Xero `Url`, QuickBooks customer memo link), if any. */
+  url?: string | null;
+}
+
+export interface CreatePaymentParams {
+  key: string;
+  invoiceExternalId: string;
+  amount: Decimal;
+  date: CalendarDate;
+  reference: string;
+  /** Xero: the bank account's code; QuickBooks: the deposit account id (undeposited funds when absent). */
+  accountCode?: string | null;
+}
+
+export interface CreateCreditNoteParams {
+  key: string;
+  contactExternalId: string;
+  date: CalendarDate;
+  reference: string;
+  currency: string;
+  lines: WriteLine[];
+  /** Allocate (part of) the credit to this invoice: Xero allocation; QuickBooks zero-amount payment linking both. */
+  allocateTo: { invoiceExternalId: string; amount: Decimal } | null;
+}
+
+export interface CreateInvoiceParams {
+  key: string;
+  contactExternalId: string;
+  date: CalendarDate;
+  dueDate: CalendarDate;
+  reference: string;
+  currency: string;
+  lines: WriteLine[];
+}
+
+export interface LedgerWrites {
+  provider: Provider;
+  /** API calls made so far. */
+  readonly calls: number;
+  /**
+   * Put the pay link on the invoice. Xero: the invoice's `Url` (shown as "Go to Arcus");
+   * QuickBooks: `InvoiceLink` is the ledger's own, so the link goes into the customer memo
+   * (replacing an earlier Arcus link line, keeping the rest).
+   */
+  setPayLink(p: { key: string; invoiceExternalId: string; url: string }): Promise<{ field: 'Url' | 'CustomerMemo' }>;
+  /** The ledger's own online invoice URL (Xero OnlineInvoice, QuickBooks InvoiceLink) when there is one. */
+  onlineInvoiceUrl(invoiceExternalId: string): Promise<string | null>;
+  createPayment(p: CreatePaymentParams): Promise<LedgerDocument>;
+  createCreditNote(p: CreateCreditNoteParams): Promise<LedgerDocument>;
+  createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument>;
+  /** Append lines to an open invoice (a late fee as a line). */
+  addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument>;
+  /** Void an invoice or credit note, delete a payment (credit allocations are removed first). */
+  voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument>;
+  /** Read one document back; null when the ledger has no such document. */
+  read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null>;
+}
+
+export interface LedgerWritesParams {
+  accessToken: string;
+  tenantId: string;
+  timeoutMs?: number;
+}
+
+/** Builds the provider's writer; implemented next to the notes writers. */
+export type CreateLedgerWrites = (factory: LedgerFactory, provider: Provider, params: LedgerWritesParams) => LedgerWrites;
+
+/** The reference Arcus puts on what it creates, so staff can find it in the ledger: 'Arcus <first 8 of key>'. */
+export function arcusReference(key: string, what: string): string {
+  return `Arcus ${key.slice(0, 8)} ${what}`.slice(0, 50);
+}

@@ -1,0 +1,105 @@
+/**
+ * The write-back model: what each kind asks the ledger to do (validated with zod when requested
+ * and again when executed), and the states a write-back moves through. See README.md.
+ */
+import { z } from 'zod';
+import type { LedgerFactory } from '../../integrations/ledger/provider';
+import type { CreateLedgerWrites } from '../../integrations/ledger/writes';
+import type { Db } from '../db/client';
+import { isCalendarDate } from '../domain/dates';
+import type { Logger } from '../logger';
+
+export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note'] as const;
+export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
+
+export const WRITEBACK_STATUSES = ['awaiting_approval', 'pending', 'sending', 'sent', 'confirmed', 'failed', 'rejected', 'cancelled'] as const;
+export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
+
+/** Why a credit note, fee or invoice is written. */
+export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
+/** A positive decimal amount with at most 2 places, as a string. */
+export const AmountSchema = z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be a positive amount such as 125.50' }).refine((s) => /[1-9]/.test(s), { message: 'must be more than zero' });
+const Line = z.object({ description: z.string().trim().min(1).max(400), amount: AmountSchema, accountCode: z.string().max(40).nullish() });
+
+export const PayLinkRequest = z.object({ url: z.url().max(1000) });
+export const PaymentRequest = z.object({ invoiceExternalId: z.string().min(1), amount: AmountSchema, date: Day, reference: z.string().max(255), accountCode: z.string().max(40).nullish(), checkoutId: z.uuid().nullish() });
+export const CreditNoteRequest = z.object({
+  contactExternalId: z.string().min(1),
+  date: Day,
+  reference: z.string().max(255),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  lines: z.array(Line).min(1).max(50),
+  allocateTo: z.object({ invoiceExternalId: z.string().min(1), amount: AmountSchema }).nullable(),
+});
+export const InvoiceRequest = z.object({
+  contactExternalId: z.string().min(1),
+  date: Day,
+  dueDate: Day,
+  reference: z.string().max(255),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  lines: z.array(Line).min(1).max(50),
+});
+/** A late fee: a new invoice to the customer, or lines added to the overdue invoice. */
+export const LateFeeRequest = z.discriminatedUnion('mode', [
+  InvoiceRequest.extend({ mode: z.literal('invoice') }),
+  z.object({ mode: z.literal('line'), invoiceExternalId: z.string().min(1), lines: z.array(Line).min(1).max(5) }),
+]);
+/** A note on an invoice inside the ledger (a plan agreed, a promise), with no money moved. */
+export const NoteRequest = z.object({ invoiceExternalId: z.string().min(1), text: z.string().trim().min(1).max(1000) });
+export const VoidRequest = z.object({ type: z.enum(['invoice', 'creditNote', 'payment']), externalId: z.string().min(1) });
+
+export const REQUEST_SCHEMAS = {
+  pay_link: PayLinkRequest,
+  payment: PaymentRequest,
+  credit_note: CreditNoteRequest,
+  late_fee: LateFeeRequest,
+  plan_invoice: InvoiceRequest,
+  void: VoidRequest,
+  note: NoteRequest,
+} as const;
+
+export type RequestOf<K extends WritebackKind> = z.infer<(typeof REQUEST_SCHEMAS)[K]>;
+
+export interface WritebackInput<K extends WritebackKind = WritebackKind> {
+  firmId: string;
+  organisationId: string;
+  kind: K;
+  purpose?: Purpose | null;
+  /** The business event, unique per firm: a second request with the same key returns the first. */
+  sourceKey?: string | null;
+  invoiceId?: string | null;
+  invoiceExternalId?: string | null;
+  contactId?: string | null;
+  contactExternalId?: string | null;
+  /** Money moved, for the approval threshold and the timeline (null for links). */
+  amount?: string | null;
+  currency?: string | null;
+  request: RequestOf<K>;
+  /** The line noted on the invoice inside the ledger once confirmed (null: no note). */
+  noteText?: string | null;
+  requestedBy: 'user' | 'system' | 'debtor';
+  userId?: string | null;
+  /** The write-back this one undoes. */
+  reversesId?: string | null;
+  /** Words for the activity log. */
+  summary: string;
+}
+
+export type WritebackCrashPoint = 'wb.after-lease' | 'wb.after-send' | 'wb.after-sent' | 'wb.before-confirm' | 'wb.after-confirm';
+
+export interface WritebackDeps {
+  db: Db;
+  log: Logger;
+  /** null leaves write-backs pending (no ledger on this server). */
+  ledger: { factory: LedgerFactory; tokenKey: Buffer; writes: CreateLedgerWrites } | null;
+  now: () => Date;
+  enqueueExecute(writebackId: string, attempt?: number): Promise<void>;
+  crash?: (point: WritebackCrashPoint) => void;
+  leaseMs?: number;
+}
+
+export const WRITEBACK_LEASE_MS = 2 * 60_000;
+export const MAX_WRITEBACK_ATTEMPTS = 8;
