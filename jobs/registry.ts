@@ -6,6 +6,7 @@ import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-conne
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
 import { syncOrganisationJob } from './sync/job';
+import { writebackExecuteJob } from './writebacks/jobs';
 
 export const allJobs: JobDefinition<unknown>[] = [
   pruneSessions as JobDefinition<unknown>,
@@ -17,6 +18,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   reminderRunJob as JobDefinition<unknown>,
   reminderSendJob as JobDefinition<unknown>,
   reminderNoteJob as JobDefinition<unknown>,
+  writebackExecuteJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */

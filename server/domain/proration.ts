@@ -1,0 +1,28 @@
+/**
+ * Prorating a credit for service not delivered: the share of the invoice total that covers the
+ * days from the cancellation to the end of the service period (both inclusive), in exact minor
+ * units rounded half up. Pure.
+ */
+import { type CalendarDate, diffDays } from './dates';
+import type { Minor } from './money';
+
+export interface ServicePeriod {
+  serviceStart: CalendarDate;
+  serviceEnd: CalendarDate;
+  /** The first day not delivered. */
+  cancelFrom: CalendarDate;
+}
+
+export class ProrationError extends Error {
+  override name = 'ProrationError';
+}
+
+export function prorateCredit(total: Minor, p: ServicePeriod): Minor {
+  const days = diffDays(p.serviceStart, p.serviceEnd) + 1;
+  if (days <= 0) throw new ProrationError('the service period ends before it starts');
+  if (p.cancelFrom < p.serviceStart || p.cancelFrom > p.serviceEnd) throw new ProrationError('the cancellation date must fall inside the service period');
+  const undelivered = diffDays(p.cancelFrom, p.serviceEnd) + 1;
+  const num = BigInt(total) * BigInt(undelivered);
+  const den = BigInt(days);
+  return Number((num * 2n + den) / (2n * den));
+}

@@ -1,0 +1,102 @@
+/**
+ * Write-backs API (under /api, scoped by the caller's firm in every query):
+ *
+ *   GET   /writebacks?status=&organisationId=&invoiceId=&contactExternalId=   viewer+    list (the approvals queue is status=awaiting_approval)
+ *   GET   /writebacks/counts                                                  viewer+    per status
+ *   GET   /writebacks/:id                                                     viewer+
+ *   POST  /writebacks/approve   { ids[] }                                     admin      batch approval
+ *   POST  /writebacks/reject    { ids[], note? }                              admin
+ *   POST  /writebacks/:id/retry                                               collector+ a failed write, same idempotency key
+ *   POST  /writebacks/:id/reverse                                             admin      void / delete what Arcus created
+ *   POST  /writebacks/credit-notes  { organisationId, invoiceId, purpose, full|amount|proration, reason, requestKey? }  collector+
+ *   GET   /activities?organisationId=&contactExternalId=&invoiceId=          viewer+    the activity timeline
+ */
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { requestDeps } from '../../jobs/writebacks/jobs';
+import type { JobQueue } from '../../jobs/define';
+import { requireAuth, requireRole } from '../auth/current-user';
+import type { Db } from '../db/client';
+import { parseInput } from '../http/validate';
+import { CreditInputSchema, issueCredit } from '../writebacks/credit';
+import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
+import { WRITEBACK_STATUSES } from '../writebacks/types';
+
+const Id = z.uuid({ message: 'must be an id (UUID)' });
+
+const ListQuery = z.object({
+  status: z.enum(WRITEBACK_STATUSES).optional(),
+  organisationId: Id.optional(),
+  invoiceId: Id.optional(),
+  contactExternalId: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const Batch = z.object({ ids: z.array(Id).min(1).max(500) }).strict();
+const Reject = z.object({ ids: z.array(Id).min(1).max(500), note: z.string().trim().max(500).optional() }).strict();
+const TimelineQuery = z.object({
+  organisationId: Id,
+  contactExternalId: z.string().min(1).max(200).optional(),
+  invoiceId: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
+  const router = Router();
+  const rdeps = requestDeps({ db: deps.db, queue: deps.queue });
+  const idOf = (req: Request) => parseInput(z.object({ id: Id }), req.params).id;
+
+  router.get('/writebacks', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = parseInput(ListQuery, req.query);
+    res.json({ writebacks: await listWritebacks(deps.db, auth.firmId, q) });
+  });
+
+  router.get('/writebacks/counts', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ counts: await writebackCounts(deps.db, auth.firmId) });
+  });
+
+  router.get('/writebacks/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    const w = await getWriteback(deps.db, auth.firmId, idOf(req));
+    res.json({ writeback: { ...w, leaseUntil: undefined } });
+  });
+
+  router.post('/writebacks/approve', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const body = parseInput(Batch, req.body);
+    res.json(await approveWritebacks(rdeps, auth.firmId, body.ids, auth.userId));
+  });
+
+  router.post('/writebacks/reject', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    const body = parseInput(Reject, req.body);
+    res.json(await rejectWritebacks(deps.db, auth.firmId, body.ids, auth.userId, body.note ?? null));
+  });
+
+  router.post('/writebacks/:id/retry', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    await retryWriteback(rdeps, auth.firmId, idOf(req));
+    res.json({ ok: true });
+  });
+
+  router.post('/writebacks/:id/reverse', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.status(202).json(await reverseWriteback(rdeps, auth.firmId, idOf(req), auth.userId));
+  });
+
+  router.post('/writebacks/credit-notes', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const body = parseInput(CreditInputSchema, req.body);
+    const r = await issueCredit(rdeps, auth.firmId, auth.userId, body);
+    res.status(r.created ? 202 : 200).json(r);
+  });
+
+  router.get('/activities', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = parseInput(TimelineQuery, req.query);
+    res.json({ activities: await activityTimeline(deps.db, auth.firmId, q) });
+  });
+
+  return router;
+}

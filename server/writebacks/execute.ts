@@ -1,0 +1,227 @@
+/**
+ * Executing one write-back — the `writebacks.execute` job's body. Exactly once:
+ *
+ *   pending ─lease→ sending ─ledger call (key = row id)→ sent ─read back→ confirmed ─→ note
+ *
+ * The row is leased before the ledger call, and the call carries the row id as its idempotency
+ * key (Xero Idempotency-Key, QuickBooks requestid). A worker killed after the ledger answered
+ * but before `sent` was stored leaves the row `sending` with an expired lease; the next attempt
+ * repeats the call with the same key and the ledger replays its first answer, so nothing is
+ * created twice. `sent` rows are confirmed by reading the document back; confirmed rows with a
+ * pending note get the note written onto the invoice (its own key, `n-<id>`).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { LedgerError } from '../../integrations/ledger/errors';
+import { createLedgerNotes } from '../../integrations/ledger/notes';
+import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
+import { accessTokenFor, ReauthRequiredError } from '../connections/tokens';
+import { queryRows } from '../db/client';
+import { activities, organisations, writebacks } from '../db/schema';
+import { confirmationProblem, documentTypeOf } from './confirm';
+import { parseRequest } from './request';
+import { MAX_WRITEBACK_ATTEMPTS, type RequestOf, WRITEBACK_LEASE_MS, type WritebackDeps, type WritebackKind } from './types';
+
+export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
+
+interface LeasedRow {
+  id: string;
+  firm_id: string;
+  organisation_id: string;
+  kind: WritebackKind;
+  status: 'sending' | 'sent' | 'confirmed';
+  request: unknown;
+  external_id: string | null;
+  invoice_id: string | null;
+  invoice_external_id: string | null;
+  contact_id: string | null;
+  note_text: string | null;
+  note_status: string;
+  attempts: number;
+  result: { sent?: LedgerDocument } | null;
+  reverses_id: string | null;
+}
+
+/** The note's own idempotency key: distinct from the write's (Xero refuses one key for two bodies). */
+export const noteKeyOf = (writebackId: string) => `n-${writebackId}`;
+
+export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
+  const now = deps.now();
+  const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
+  const leased = await queryRows<LeasedRow>(
+    deps.db,
+    sql`UPDATE writebacks SET
+          status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
+          lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = now()
+        WHERE id = ${writebackId}::uuid AND (
+          status = 'pending'
+          OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
+              AND (lease_until IS NULL OR lease_until < ${now.toISOString()}::timestamptz)))
+        RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
+                  note_text, note_status, attempts, result, reverses_id`,
+  );
+  const row = leased[0];
+  if (!row) return { outcome: 'not_claimable' };
+  deps.crash?.('wb.after-lease');
+
+  const [org] = await deps.db.select({ provider: organisations.provider, name: organisations.name }).from(organisations).where(eq(organisations.id, row.organisation_id));
+  if (!org || !deps.ledger) return release(deps, row, deps.ledger ? 'The organisation is gone.' : 'No ledger is configured on this server.', 3_600_000);
+
+  try {
+    const ledger = deps.ledger;
+    const token = await accessTokenFor({ db: deps.db, key: ledger.tokenKey, oauth: (p) => ledger.factory.oauth(p), now: () => deps.now().getTime() }, row.organisation_id);
+    const params = { accessToken: token.accessToken, tenantId: token.tenantId };
+    const writes = ledger.writes(ledger.factory, org.provider, params);
+    const request = parseRequest(row.kind, row.request);
+
+    let sent: LedgerDocument | null = row.result?.sent ?? null;
+    let externalId = row.external_id;
+    if (row.status === 'sending') {
+      sent = await perform(writes, row, request);
+      deps.crash?.('wb.after-send');
+      externalId = sent?.externalId ?? row.invoice_external_id;
+      await deps.db
+        .update(writebacks)
+        .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now() })
+        .where(eq(writebacks.id, row.id));
+      deps.crash?.('wb.after-sent');
+      row.status = 'sent';
+    }
+
+    if (row.status === 'sent') {
+      deps.crash?.('wb.before-confirm');
+      const type = documentTypeOf(row.kind, request);
+      const readId = row.kind === 'void' ? (request as RequestOf<'void'>).externalId : externalId;
+      const readBack = type && readId ? await writes.read(type, readId) : null;
+      const problem = confirmationProblem(row.kind, request, readBack, sent);
+      if (problem) {
+        await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: { sent, readBack } });
+        await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
+        return { outcome: 'failed' };
+      }
+      await finish(deps, row.id, { status: 'confirmed', confirmedAt: deps.now(), result: { sent, readBack }, error: null });
+      if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
+      await activity(deps, row, 'writeback.confirmed', confirmedSummary(row.kind, sent, org.provider));
+      deps.crash?.('wb.after-confirm');
+      row.status = 'confirmed';
+    }
+
+    if (row.note_status === 'pending' && row.note_text && row.invoice_external_id) {
+      const notes = createLedgerNotes(ledger.factory, org.provider, params);
+      await notes.addInvoiceNote({ invoiceExternalId: row.invoice_external_id, text: row.note_text, key: noteKeyOf(row.id) });
+      await deps.db.update(writebacks).set({ noteStatus: 'written', updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
+    }
+    await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
+    return { outcome: 'confirmed' };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'SimulatedCrash') throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    const giveUp = row.attempts >= MAX_WRITEBACK_ATTEMPTS;
+    if (err instanceof ReauthRequiredError) return giveUp ? fail(deps, row, message) : release(deps, row, message, 3_600_000);
+    if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') {
+      // The ledger refused the write itself: a person has to look (a note failing after a
+      // confirmed write leaves the write confirmed and marks only the note).
+      if (row.status === 'confirmed') {
+        await deps.db.update(writebacks).set({ noteStatus: 'failed', error: `The note was refused: ${message}`, leaseUntil: null }).where(eq(writebacks.id, row.id));
+        return { outcome: 'confirmed' };
+      }
+      return fail(deps, row, message);
+    }
+    if (giveUp) return fail(deps, row, message);
+    return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
+  }
+}
+
+/** The ledger call for one kind; the row id is the idempotency key. */
+async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): Promise<LedgerDocument | null> {
+  const key = row.id;
+  switch (row.kind) {
+    case 'pay_link': {
+      const r = request as RequestOf<'pay_link'>;
+      const invoice = need(row.invoice_external_id, 'invoice');
+      await writes.setPayLink({ key, invoiceExternalId: invoice, url: r.url });
+      return writes.read('invoice', invoice);
+    }
+    case 'payment':
+      return writes.createPayment({ key, ...(request as RequestOf<'payment'>) });
+    case 'credit_note':
+      return writes.createCreditNote({ key, ...(request as RequestOf<'credit_note'>) });
+    case 'late_fee': {
+      const r = request as RequestOf<'late_fee'>;
+      if (r.mode === 'line') return writes.addInvoiceLines({ key, invoiceExternalId: r.invoiceExternalId, lines: r.lines });
+      const { mode: _mode, ...invoice } = r;
+      return writes.createInvoice({ key, ...invoice });
+    }
+    case 'plan_invoice':
+      return writes.createInvoice({ key, ...(request as RequestOf<'plan_invoice'>) });
+    case 'void':
+      return writes.voidDocument({ key, ...(request as RequestOf<'void'>) });
+    case 'note':
+      // Written in the note step, with the note's own key, once "confirmed".
+      return null;
+  }
+}
+
+function need(value: string | null, what: string): string {
+  if (!value) throw new LedgerError('validation', `The write-back has no ${what}.`);
+  return value;
+}
+
+async function finish(deps: WritebackDeps, id: string, set: Partial<typeof writebacks.$inferInsert>): Promise<void> {
+  await deps.db
+    .update(writebacks)
+    .set({ ...set, leaseUntil: null, updatedAt: deps.now() })
+    .where(eq(writebacks.id, id));
+}
+
+/** Put the row back where the next attempt picks it up (sending stays sending: its key is reused). */
+async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null): Promise<ExecuteResult> {
+  await deps.db
+    .update(writebacks)
+    .set({ error, leaseUntil: null, updatedAt: deps.now() })
+    .where(eq(writebacks.id, row.id));
+  return { outcome: 'retry', delayMs, error };
+}
+
+async function fail(deps: WritebackDeps, row: LeasedRow, error: string): Promise<ExecuteResult> {
+  // A row that may have reached the ledger (sending/sent) keeps its place for a person to check;
+  // it is marked failed with the ledger's words either way.
+  await finish(deps, row.id, { status: row.status === 'confirmed' ? 'confirmed' : 'failed', error });
+  await activity(deps, row, 'writeback.failed', `Write-back failed: ${error}`);
+  return { outcome: 'failed' };
+}
+
+async function activity(deps: WritebackDeps, row: LeasedRow, kind: string, summary: string): Promise<void> {
+  await deps.db.insert(activities).values({
+    firmId: row.firm_id,
+    organisationId: row.organisation_id,
+    actorType: 'system',
+    kind,
+    invoiceId: row.invoice_id,
+    contactId: row.contact_id,
+    summary,
+    details: { writebackId: row.id, kind: row.kind },
+  });
+}
+
+const providerName = (p: string) => (p === 'xero' ? 'Xero' : 'QuickBooks');
+
+function confirmedSummary(kind: WritebackKind, doc: LedgerDocument | null, provider: string): string {
+  const where = providerName(provider);
+  const what = doc?.number ? ` ${doc.number}` : '';
+  switch (kind) {
+    case 'pay_link':
+      return `Pay link added to the invoice in ${where}`;
+    case 'payment':
+      return `Payment of ${doc?.total ?? ''} recorded in ${where}`;
+    case 'credit_note':
+      return `Credit note${what} for ${doc?.total ?? ''} created and allocated in ${where}`;
+    case 'late_fee':
+      return `Late fee${what} posted in ${where}`;
+    case 'plan_invoice':
+      return `Instalment invoice${what} for ${doc?.total ?? ''} created in ${where}`;
+    case 'void':
+      return `Reversed in ${where}`;
+    case 'note':
+      return `Note added to the invoice in ${where}`;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The write-back engine against the sandbox ledger, for both Xero and QuickBooks: a staff credit
+ * note appears once with its allocation and a note on the invoice; a worker killed at every step
+ * between lease and note, then restarted, still leaves exactly one document; the approval
+ * threshold holds a large credit until a person approves it; a reversal voids what was created;
+ * the same business event requested twice is one row.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerWrites } from '../../integrations/ledger/create-writes';
+import type { Provider } from '../../integrations/ledger/types';
+import { firms, invoices, memberships, users, writebacks } from '../../server/db/schema';
+import { toMinor } from '../../server/domain/money';
+import { createLogger } from '../../server/logger';
+import { SimulatedCrash } from '../../server/reminders/deps';
+import { runSync } from '../../server/sync/engine';
+import { createOrReuseRun } from '../../server/sync/runs';
+import { issueCredit } from '../../server/writebacks/credit';
+import { executeWriteback } from '../../server/writebacks/execute';
+import { approveWritebacks, reverseWriteback } from '../../server/writebacks/manage';
+import { requestWriteback } from '../../server/writebacks/request';
+import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
+import { describeWith } from '../support/services';
+import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
+
+let fx: SyncFixture;
+const orgs = new Map<Provider, { organisationId: string; companyId: string }>();
+let userId: string;
+
+const store = () => fx.server.sandbox.ctx.store;
+
+function engine(queue: string[], crashAt?: WritebackCrashPoint): WritebackDeps {
+  return {
+    db: fx.db,
+    log: createLogger('silent'),
+    ledger: { factory: fx.factory, tokenKey: fx.tokenKey, writes: createLedgerWrites },
+    now: () => new Date(fx.now()),
+    leaseMs: 60_000,
+    enqueueExecute: async (id) => {
+      queue.push(id);
+    },
+    crash: crashAt
+      ? (p) => {
+          if (p === crashAt) throw new SimulatedCrash(p);
+        }
+      : undefined,
+  };
+}
+
+/** Run the queued write-backs like a worker would, until the queue is empty. */
+async function drain(queue: string[]): Promise<void> {
+  while (queue.length) {
+    const id = queue.shift()!;
+    const r = await executeWriteback(engine(queue), id);
+    if (r.outcome === 'retry') throw new Error(`write-back ${id} asked for a retry: ${r.error}`);
+  }
+}
+
+async function openInvoice(organisationId: string, minDue = 20) {
+  const rows = await fx.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.organisationId, organisationId), eq(invoices.status, 'authorised')));
+  const used = new Set((await fx.db.select({ id: writebacks.invoiceId }).from(writebacks)).map((r) => r.id));
+  const inv = rows.find((r) => toMinor(r.amountDue) >= minDue * 100 && !used.has(r.id) && r.currency === rows[0]!.currency);
+  if (!inv) throw new Error('no open invoice left in the fixture');
+  return inv;
+}
+
+const cents = (s: string) => toMinor(s);
+
+describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
+  beforeAll(async () => {
+    fx = await startSyncFixture({ seed: 11, companies: [{ provider: 'xero', customers: 6, invoices: 60 }, { provider: 'quickbooks', customers: 6, invoices: 60 }] });
+    const [u] = await fx.db.insert(users).values({ email: 'dana@firm.example', name: 'Dana Collector', authProvider: 'test', authSubject: `dana-${fx.firmId}` }).returning();
+    await fx.db.insert(memberships).values({ firmId: fx.firmId, userId: u!.id, role: 'admin' });
+    userId = u!.id;
+    for (const [i, provider] of (['xero', 'quickbooks'] as const).entries()) {
+      const companyId = fx.companyIds[i]!;
+      const c = await fx.connect(provider, companyId);
+      const { runId } = await createOrReuseRun(fx.db, { organisationId: c.organisationId, kind: 'full' });
+      await runSync(fx.engineDeps(), { runId });
+      orgs.set(provider, { organisationId: c.organisationId, companyId });
+    }
+  }, 120_000);
+  afterAll(async () => fx?.close());
+
+  for (const provider of ['xero', 'quickbooks'] as const) {
+    describe(provider, () => {
+      it('a goodwill credit appears once in the ledger, allocated to the invoice, with a note on it', async () => {
+        const { organisationId, companyId } = orgs.get(provider)!;
+        const inv = await openInvoice(organisationId);
+        const dueBefore = store().invoice(companyId, inv.externalId).amountDue;
+        const queue: string[] = [];
+        const r = await issueCredit({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, fx.firmId, userId, {
+          organisationId,
+          invoiceId: inv.id,
+          purpose: 'goodwill',
+          amount: '12.50',
+          reason: 'late delivery',
+          requestKey: '0b7e3f3a-1111-4c1d-9d7a-000000000001'.replace('0001', provider === 'xero' ? '0001' : '0002'),
+        });
+        expect(r).toMatchObject({ status: 'pending', created: true, amount: '12.50' });
+        await drain(queue);
+        const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
+        expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'written' });
+        const notes = store()
+          .list('creditNotes', companyId)
+          .filter((cn) => cn.id === row!.externalId);
+        expect(notes).toHaveLength(1);
+        expect(notes[0]!.total).toBe(1250);
+        expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore - 1250);
+        const inLedger = store().invoice(companyId, inv.externalId);
+        const noted = provider === 'xero' ? inLedger.history.map((h) => h.details) : inLedger.privateNote.split('\n');
+        expect(noted.filter((n) => n.includes('goodwill credit of') && n.includes('late delivery'))).toHaveLength(1);
+        // The same form submitted again is the same write-back.
+        const again = await issueCredit({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, fx.firmId, userId, {
+          organisationId,
+          invoiceId: inv.id,
+          purpose: 'goodwill',
+          amount: '12.50',
+          reason: 'late delivery',
+          requestKey: '0b7e3f3a-1111-4c1d-9d7a-000000000001'.replace('0001', provider === 'xero' ? '0001' : '0002'),
+        });
+        expect(again).toMatchObject({ id: r.id, created: false });
+        expect(queue).toHaveLength(0);
+      });
+
+      for (const point of ['wb.after-lease', 'wb.after-send', 'wb.after-sent', 'wb.before-confirm', 'wb.after-confirm'] as const) {
+        it(`killed at ${point} and restarted: one credit note, one allocation`, async () => {
+          const { organisationId, companyId } = orgs.get(provider)!;
+          const inv = await openInvoice(organisationId);
+          const before = store().list('creditNotes', companyId).length;
+          const dueBefore = store().invoice(companyId, inv.externalId).amountDue;
+          const queue: string[] = [];
+          const r = await issueCredit({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, fx.firmId, userId, { organisationId, invoiceId: inv.id, purpose: 'cancellation', amount: '7.25', reason: `kill at ${point}` });
+          await expect(executeWriteback(engine([], point), r.id)).rejects.toThrow(SimulatedCrash);
+          // Another worker right away finds the lease held.
+          expect(await executeWriteback(engine([]), r.id)).toEqual({ outcome: 'not_claimable' });
+          fx.advance(61_000);
+          await executeWriteback(engine([]), r.id);
+          const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
+          expect(row!.status).toBe('confirmed');
+          expect(store().list('creditNotes', companyId).length - before).toBe(1);
+          expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore - 725);
+          const cn = store().creditNote(companyId, row!.externalId!);
+          const allocated = provider === 'xero' ? cn.allocations.filter((a) => a.invoiceId === inv.externalId).length : store().list('payments', companyId).filter((p) => p.creditNoteLinks.some((l) => l.creditNoteId === cn.id)).length;
+          expect(allocated).toBe(1);
+        });
+      }
+
+      it('above the firm threshold a credit waits for approval, then goes once; a reversal voids it', async () => {
+        const { organisationId, companyId } = orgs.get(provider)!;
+        await fx.db.update(firms).set({ settings: { collections: { approvalThreshold: '10.00' } } }).where(eq(firms.id, fx.firmId));
+        try {
+          const inv = await openInvoice(organisationId, 40);
+          const dueBefore = store().invoice(companyId, inv.externalId).amountDue;
+          const queue: string[] = [];
+          const deps = { db: fx.db, enqueueExecute: async (id: string) => void queue.push(id) };
+          const r = await issueCredit(deps, fx.firmId, userId, { organisationId, invoiceId: inv.id, purpose: 'goodwill', amount: '30.00', reason: 'large' });
+          expect(r.status).toBe('awaiting_approval');
+          expect(queue).toHaveLength(0);
+          expect(await executeWriteback(engine(queue), r.id)).toEqual({ outcome: 'not_claimable' });
+          expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore);
+          const approved = await approveWritebacks(deps, fx.firmId, [r.id, r.id], userId);
+          expect(approved.approved).toEqual([r.id]);
+          await drain(queue);
+          expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore - 3000);
+          // Approving again does nothing.
+          expect((await approveWritebacks(deps, fx.firmId, [r.id], userId)).approved).toEqual([]);
+
+          const rev = await reverseWriteback(deps, fx.firmId, r.id, userId);
+          expect(rev.status).toBe('pending');
+          await drain(queue);
+          const [orig] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
+          expect(orig!.reversedById).toBe(rev.id);
+          expect(store().creditNote(companyId, orig!.externalId!).status).toBe(provider === 'xero' ? 'VOIDED' : expect.stringMatching(/VOIDED|DELETED/));
+          expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore);
+          await expect(reverseWriteback(deps, fx.firmId, r.id, userId)).rejects.toThrow(/already reversed/);
+        } finally {
+          await fx.db.update(firms).set({ settings: {} }).where(eq(firms.id, fx.firmId));
+        }
+      });
+
+      it('a payment, a late-fee invoice and a pay link are each written once and read back', async () => {
+        const { organisationId, companyId } = orgs.get(provider)!;
+        const inv = await openInvoice(organisationId);
+        const queue: string[] = [];
+        const deps = { db: fx.db, enqueueExecute: async (id: string) => void queue.push(id) };
+        const base = { firmId: fx.firmId, organisationId, invoiceId: inv.id, invoiceExternalId: inv.externalId, contactExternalId: inv.contactExternalId, currency: inv.currency, requestedBy: 'system' as const };
+        const today = new Date(fx.now()).toISOString().slice(0, 10);
+        const pay = await requestWriteback(deps, { ...base, kind: 'payment', sourceKey: `test-payment:${inv.id}`, amount: '5.00', request: { invoiceExternalId: inv.externalId, amount: '5.00', date: today, reference: 'Arcus test payment' }, summary: 'test payment' });
+        const fee = await requestWriteback(deps, {
+          ...base,
+          kind: 'late_fee',
+          purpose: 'late_fee',
+          sourceKey: `late_fee:${inv.id}:once`,
+          amount: '15.00',
+          request: { mode: 'invoice', contactExternalId: inv.contactExternalId, date: today, dueDate: today, reference: `Late fee on ${inv.number}`, currency: inv.currency, lines: [{ description: `Late fee on ${inv.number}`, amount: '15.00' }] },
+          noteText: `Arcus: late fee of 15.00 charged on ${inv.number}`,
+          summary: 'late fee',
+        });
+        const feeAgain = await requestWriteback(deps, { ...base, kind: 'late_fee', sourceKey: `late_fee:${inv.id}:once`, amount: '15.00', request: { mode: 'invoice', contactExternalId: inv.contactExternalId, date: today, dueDate: today, reference: 'x', currency: inv.currency, lines: [{ description: 'x', amount: '15.00' }] }, summary: 'late fee again' });
+        expect(feeAgain).toEqual({ id: fee.id, status: 'pending', created: false });
+        const link = await requestWriteback(deps, { ...base, kind: 'pay_link', sourceKey: `pay_link:${inv.id}`, request: { url: `https://arcus.test/pay/tok-${provider}` }, summary: 'pay link' });
+        const invoicesBefore = store().list('invoices', companyId).length;
+        await drain(queue);
+        const rows = await fx.db.select().from(writebacks).where(eq(writebacks.organisationId, organisationId));
+        for (const id of [pay.id, fee.id, link.id]) expect(rows.find((w) => w.id === id)).toMatchObject({ status: 'confirmed' });
+        expect(store().list('invoices', companyId).length - invoicesBefore).toBe(1);
+        const feeDoc = store().invoice(companyId, rows.find((w) => w.id === fee.id)!.externalId!);
+        expect(feeDoc.total).toBe(1500);
+        const payment = store().payment(companyId, rows.find((w) => w.id === pay.id)!.externalId!);
+        expect(payment.allocations.map((a) => [a.invoiceId, a.amount])).toEqual([[inv.externalId, 500]]);
+        const target = store().invoice(companyId, inv.externalId);
+        if (provider === 'xero') expect(target.url).toBe(`https://arcus.test/pay/tok-${provider}`);
+        else expect(target.customerMemo).toContain(`https://arcus.test/pay/tok-${provider}`);
+        expect(cents(inv.amountDue) - target.amountDue).toBe(500);
+      });
+    });
+  }
+});
