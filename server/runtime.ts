@@ -29,6 +29,7 @@ import { connectionRoutes } from './routes/connections';
 import { oauthRoutes } from './routes/oauth';
 import { scoringRoutes } from './routes/scoring';
 import { webhookRoutes } from './routes/webhooks';
+import { writebackRoutes } from './routes/writebacks';
 import { setReminderEnv } from '../jobs/reminders/deps';
 import { smtpMailer } from '../integrations/email/transport';
 import { startEmbeddedMail } from './email/embedded';
@@ -121,7 +122,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     log,
     mounts,
     sessionMounts: [{ path: '/oauth', router: oauthRoutes(oauthDeps) }],
-    api: [connectionRoutes(connectionDeps), analyticsRoutes({ db: database.db, demo: config.demo }), scoringRoutes({ db: database.db, queue, demo: config.demo }), reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }), mailboxRoutes({ db: database.db, enabled: () => embeddedMail !== null })],
+    api: [connectionRoutes(connectionDeps), analyticsRoutes({ db: database.db, demo: config.demo }), scoringRoutes({ db: database.db, queue, demo: config.demo }), reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }), mailboxRoutes({ db: database.db, enabled: () => embeddedMail !== null }), writebackRoutes({ db: database.db, queue })],
     signIn: { xero: ledgers.factory.oauth('xero') !== null, quickbooks: ledgers.factory.oauth('quickbooks') !== null },
   });
   // With BullMQ the worker process owns schedules; in-process the web process does.
