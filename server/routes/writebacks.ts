@@ -10,6 +10,10 @@
  *   POST  /writebacks/:id/reverse                                             admin      void / delete what Arcus created
  *   POST  /writebacks/credit-notes  { organisationId, invoiceId, purpose, full|amount|proration, reason, requestKey? }  collector+
  *   GET   /activities?organisationId=&contactExternalId=&invoiceId=          viewer+    the activity timeline
+ *   POST  /collector/promise          { organisationId, contactExternalId, invoiceId?, date, note? }   collector+
+ *   POST  /collector/dispute          { organisationId, contactExternalId, invoiceId?, reason }        collector+
+ *   POST  /collector/resolve-dispute  { organisationId, contactExternalId, invoiceId?, resolution? }   collector+
+ *   POST  /pay-links                  { organisationId, invoiceId } | { organisationId, contactExternalId }  collector+  the debtor's link (created once)
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -18,6 +22,8 @@ import type { JobQueue } from '../../jobs/define';
 import { requireAuth, requireRole } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
+import { ensurePayLink, ensureStatementLink } from '../pay/links';
+import { DisputeSchema, markDisputed, PromiseSchema, recordPromise, ResolveSchema, resolveDispute } from '../writebacks/collector-actions';
 import { CreditInputSchema, issueCredit } from '../writebacks/credit';
 import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
 import { WRITEBACK_STATUSES } from '../writebacks/types';
@@ -33,6 +39,7 @@ const ListQuery = z.object({
 });
 const Batch = z.object({ ids: z.array(Id).min(1).max(500) }).strict();
 const Reject = z.object({ ids: z.array(Id).min(1).max(500), note: z.string().trim().max(500).optional() }).strict();
+const PayLinkInput = z.union([z.object({ organisationId: Id, invoiceId: Id }).strict(), z.object({ organisationId: Id, contactExternalId: z.string().min(1).max(200) }).strict()]);
 const TimelineQuery = z.object({
   organisationId: Id,
   contactExternalId: z.string().min(1).max(200).optional(),
@@ -96,6 +103,29 @@ export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
     const auth = requireAuth(req);
     const q = parseInput(TimelineQuery, req.query);
     res.json({ activities: await activityTimeline(deps.db, auth.firmId, q) });
+  });
+
+  router.post('/collector/promise', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.status(201).json(await recordPromise(rdeps, auth, parseInput(PromiseSchema, req.body)));
+  });
+
+  router.post('/collector/dispute', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.status(201).json(await markDisputed(rdeps, auth, parseInput(DisputeSchema, req.body)));
+  });
+
+  router.post('/collector/resolve-dispute', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.status(201).json(await resolveDispute(rdeps, auth, parseInput(ResolveSchema, req.body)));
+  });
+
+  router.post('/pay-links', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const body = parseInput(PayLinkInput, req.body);
+    const ctx = { enqueueExecute: rdeps.enqueueExecute };
+    const link = 'invoiceId' in body ? await ensurePayLink(deps.db, { firmId: auth.firmId, ...body }, ctx) : await ensureStatementLink(deps.db, { firmId: auth.firmId, ...body }, ctx);
+    res.json(link);
   });
 
   return router;
