@@ -30,6 +30,8 @@ const sum = (lines: readonly { amount: string }[]) => lines.reduce((s, l) => s +
 /** null when the document read back matches the request; otherwise what differs, in words. */
 export function confirmationProblem(kind: WritebackKind, request: unknown, doc: LedgerDocument | null, sent: LedgerDocument | null = null): string | null {
   if (kind === 'note') return null;
+  // A deleted document is no longer read back (QuickBooks deletes payments and credit memos).
+  if (kind === 'void' && !doc) return null;
   if (!doc) return 'the ledger does not show the document';
   switch (kind) {
     case 'payment': {

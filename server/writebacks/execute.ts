@@ -98,7 +98,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
         await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
         return { outcome: 'failed' };
       }
-      await finish(deps, row.id, { status: 'confirmed', confirmedAt: deps.now(), result: { sent, readBack }, error: null });
+      // The lease stays held through the note step; it is released at the end.
+      await deps.db.update(writebacks).set({ status: 'confirmed', confirmedAt: deps.now(), result: { sent, readBack }, error: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
       if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
       await activity(deps, row, 'writeback.confirmed', confirmedSummary(row.kind, sent, org.provider));
       deps.crash?.('wb.after-confirm');
