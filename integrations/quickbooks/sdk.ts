@@ -23,6 +23,14 @@ interface QuickBooksInstance {
   getPreferences(cb: Callback): void;
   getInvoice(id: string, cb: Callback): void;
   updateInvoice(invoice: Json, cb: Callback): void;
+  getPayment(id: string, cb: Callback): void;
+  getCreditMemo(id: string, cb: Callback): void;
+  createInvoice(invoice: Json, cb: Callback): void;
+  createPayment(payment: Json, cb: Callback): void;
+  createCreditMemo(creditMemo: Json, cb: Callback): void;
+  voidInvoice(invoice: Json, cb: Callback): void;
+  deletePayment(payment: Json, cb: Callback): void;
+  deleteCreditMemo(creditMemo: Json, cb: Callback): void;
 }
 
 type QuickBooksCtor = new (
@@ -59,7 +67,25 @@ export class QboSdkError extends Error {
   }
 }
 
-export type QboMethod = 'changeDataCapture' | 'findCustomers' | 'findInvoices' | 'findPayments' | 'findCreditMemos' | 'getCompanyInfo' | 'getPreferences' | 'getInvoice' | 'updateInvoice';
+export type QboMethod =
+  | 'changeDataCapture'
+  | 'findCustomers'
+  | 'findInvoices'
+  | 'findPayments'
+  | 'findCreditMemos'
+  | 'getCompanyInfo'
+  | 'getPreferences'
+  | 'getInvoice'
+  | 'updateInvoice'
+  // Write-backs (integrations/quickbooks/writes.ts). void/delete answer the raw `{Entity, time}` body.
+  | 'getPayment'
+  | 'getCreditMemo'
+  | 'createInvoice'
+  | 'createPayment'
+  | 'createCreditMemo'
+  | 'voidInvoice'
+  | 'deletePayment'
+  | 'deleteCreditMemo';
 
 export class QboSdk {
   private readonly qbo: QuickBooksInstance;

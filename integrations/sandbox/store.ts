@@ -448,7 +448,16 @@ export class SandboxStore {
 
   createCreditNote(
     companyId: string,
-    fields: { contactId: string; date: CalendarDate; lines: NewLine[]; number?: string; reference?: string; currency?: string; status?: 'DRAFT' | 'AUTHORISED' },
+    fields: {
+      contactId: string;
+      date: CalendarDate;
+      lines: NewLine[];
+      number?: string;
+      reference?: string;
+      currency?: string;
+      status?: 'DRAFT' | 'AUTHORISED';
+      lineAmountTypes?: SbCreditNote['lineAmountTypes'];
+    },
     id?: string,
   ): SbCreditNote {
     const company = this.company(companyId);
@@ -466,7 +475,7 @@ export class SandboxStore {
       currency,
       currencyRate: currency === company.baseCurrency ? '1' : (company.rates[currency] ?? '1'),
       status: fields.status ?? 'AUTHORISED',
-      lineAmountTypes: 'Exclusive',
+      lineAmountTypes: fields.lineAmountTypes ?? 'Exclusive',
       lines,
       subTotal,
       totalTax,
@@ -502,6 +511,32 @@ export class SandboxStore {
     this.settle(inv);
     this.touch(inv, 'invoice', 'Update');
     return allocation;
+  }
+
+  /** Remove one allocation (Xero `DELETE CreditNotes/{id}/Allocations/{AllocationID}`): the credit and the invoice's amount due come back. */
+  deleteAllocation(companyId: string, creditNoteId: string, allocationId: string): SbAllocation {
+    const cn = this.creditNote(companyId, creditNoteId);
+    const index = cn.allocations.findIndex((a) => a.id === allocationId.toLowerCase());
+    if (index < 0) throw new SandboxError('not_found', `allocation ${allocationId} not found on credit note ${cn.number}`);
+    const [allocation] = cn.allocations.splice(index, 1) as [SbAllocation];
+    this.recomputeCredit(cn);
+    this.touch(cn, 'creditNote', 'Update');
+    const inv = this.invoice(companyId, allocation.invoiceId);
+    this.settle(inv);
+    this.touch(inv, 'invoice', 'Update');
+    return allocation;
+  }
+
+  /** Delete a credit note (QuickBooks `?operation=delete`); refused while its credit is applied anywhere. */
+  deleteCreditNote(companyId: string, id: string): SbCreditNote {
+    const cn = this.creditNote(companyId, id);
+    if (cn.status === 'DELETED') return cn;
+    const linked = (this.paymentsByCreditNote.get(cn.id) ?? []).some((p) => p.status !== 'DELETED');
+    if (cn.allocations.length > 0 || linked) throw new SandboxError('validation', `Credit note ${cn.number} is applied to invoices; remove the applications before deleting it`);
+    cn.status = 'DELETED';
+    cn.remainingCredit = 0;
+    this.touch(cn, 'creditNote', 'Delete');
+    return cn;
   }
 
   voidCreditNote(companyId: string, id: string): SbCreditNote {

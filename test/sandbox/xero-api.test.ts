@@ -364,6 +364,40 @@ describe('writes', () => {
     expect(overAllocate.body.Elements[0].ValidationErrors[0].Message).toMatch(/exceeds the credit remaining/);
   });
 
+  it('lists the chart of accounts, filtered by where (the bank account payments go into)', async () => {
+    const all = await fx.call('GET', '/Accounts');
+    expect(all.status).toBe(200);
+    expect(all.body.Accounts.map((a: { Code: string }) => a.Code)).toEqual(['090', '200', '260', '610']);
+    const bank = await fx.call('GET', '/Accounts?where=Type%3D%3D%22BANK%22');
+    expect(bank.body.Accounts).toHaveLength(1);
+    expect(bank.body.Accounts[0]).toMatchObject({ Code: '090', Type: 'BANK', BankAccountType: 'BANK', CurrencyCode: 'NZD', Status: 'ACTIVE' });
+    const one = await fx.call('GET', `/Accounts/${bank.body.Accounts[0].AccountID}`);
+    expect(one.body.Accounts[0].Code).toBe('090');
+  });
+
+  it('deletes a credit note allocation (the invoice is due again), then voids the credit note', async () => {
+    const aroha = fx.ledger.contacts[0]!;
+    const target = fx.ledger.invoices[1]!;
+    const due = fx.store.invoice(fx.company.id, target.id).amountDue;
+    const cn = await fx.call('PUT', '/CreditNotes', {
+      body: { CreditNotes: [{ Type: 'ACCRECCREDIT', Contact: { ContactID: aroha.id }, Status: 'AUTHORISED', LineAmountTypes: 'NoTax', LineItems: [{ Description: 'Discount', Quantity: 1, UnitAmount: 20 }] }] },
+    });
+    expect(cn.body.CreditNotes[0].LineAmountTypes).toBe('NoTax');
+    const id = cn.body.CreditNotes[0].CreditNoteID;
+    const alloc = await fx.call('PUT', `/CreditNotes/${id}/Allocations`, { body: { Allocations: [{ Amount: 20, Invoice: { InvoiceID: target.id } }] } });
+    const allocationId = alloc.body.Allocations[0].AllocationID;
+    expect(fx.store.invoice(fx.company.id, target.id).amountDue).toBe(due - 2000);
+    const refused = await fx.call('POST', `/CreditNotes/${id}`, { body: { CreditNotes: [{ Status: 'VOIDED' }] } });
+    expect(refused.status).toBe(400);
+    const del = await fx.call('DELETE', `/CreditNotes/${id}/Allocations/${allocationId}`);
+    expect(del.status).toBe(200);
+    expect(del.body).toMatchObject({ AllocationID: allocationId, Amount: 20, IsDeleted: true, Invoice: { InvoiceID: target.id } });
+    expect(fx.store.invoice(fx.company.id, target.id).amountDue).toBe(due);
+    expect((await fx.call('DELETE', `/CreditNotes/${id}/Allocations/${allocationId}`)).status).toBe(404);
+    const voided = await fx.call('POST', `/CreditNotes/${id}`, { body: { CreditNotes: [{ Status: 'VOIDED' }] } });
+    expect(voided.body.CreditNotes[0]).toMatchObject({ Status: 'VOIDED', Allocations: [] });
+  });
+
   it('creates and updates contacts, keeping names unique', async () => {
     const put = await fx.call('PUT', '/Contacts', {
       body: { Contacts: [{ Name: 'Totara Farms', FirstName: 'Tane', EmailAddress: 'tane@totara.example', Phones: [{ PhoneType: 'DEFAULT', PhoneAreaCode: '07', PhoneNumber: '555 1234' }], Addresses: [{ AddressType: 'STREET', AddressLine1: '5 Farm Rd', City: 'Hamilton' }] }] },

@@ -13,7 +13,7 @@ export const SPEC_PATH = fileURLToPath(new URL('../../integrations/sandbox/specs
 
 const SCHEMA_ID = 'xero-accounting.yaml';
 
-export const RESPONSE_SCHEMAS = ['Organisations', 'Contacts', 'Invoices', 'Payments', 'CreditNotes', 'Allocations', 'HistoryRecords', 'OnlineInvoices', 'Error'] as const;
+export const RESPONSE_SCHEMAS = ['Organisations', 'Accounts', 'Contacts', 'Invoices', 'Payments', 'CreditNotes', 'Allocations', 'Allocation', 'HistoryRecords', 'OnlineInvoices', 'Error'] as const;
 export type ResponseSchema = (typeof RESPONSE_SCHEMAS)[number];
 
 interface SpecDoc {
@@ -45,6 +45,8 @@ export function schemaFor(method: string, path: string, status: number): Respons
   if (status !== 200) return null;
   const m = method.toUpperCase();
   if (m === 'GET' && /^\/Organisation$/i.test(p)) return 'Organisations';
+  if (m === 'GET' && /^\/Accounts(\/[^/]+)?$/i.test(p)) return 'Accounts';
+  if (m === 'DELETE' && /^\/CreditNotes\/[^/]+\/Allocations\/[^/]+$/i.test(p)) return 'Allocation';
   if (/^\/Contacts(\/[^/]+)?$/i.test(p)) return 'Contacts';
   if (/^\/Invoices\/[^/]+\/History$/i.test(p)) return 'HistoryRecords';
   if (m === 'GET' && /^\/Invoices\/[^/]+\/OnlineInvoice$/i.test(p)) return 'OnlineInvoices';

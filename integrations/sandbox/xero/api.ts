@@ -8,6 +8,7 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Router } f
 import type { SandboxContext } from '../context';
 import { sendResult, type XeroCall } from './handler';
 import { forbidden, postDataInvalid, routeNotFound, serverError, tooManyRequests, unauthorized } from './http';
+import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
 import { creditNoteRoutes } from './routes/credit-notes';
 import { invoiceExtraRoutes } from './routes/invoice-extras';
@@ -83,6 +84,7 @@ export function xeroApiRouter(ctx: SandboxContext): Router {
   router.use(guard(ctx));
   router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json', 'text/json'] }));
   organisationRoutes(router);
+  accountRoutes(router);
   contactRoutes(router);
   invoiceRoutes(router);
   invoiceExtraRoutes(router);

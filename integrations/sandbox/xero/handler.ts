@@ -62,7 +62,7 @@ export function handle(fn: XeroHandler): RequestHandler {
   return async (req, res) => {
     const call = callOf(res);
     const { ctx, tenantId } = call;
-    const isWrite = req.method === 'PUT' || req.method === 'POST';
+    const isWrite = req.method === 'PUT' || req.method === 'POST' || req.method === 'DELETE';
     const key = isWrite ? req.get('Idempotency-Key') : undefined;
     const scope = `xero:${tenantId}:${req.method}:${req.path.toLowerCase()}`;
     const body: unknown = req.body ?? null;

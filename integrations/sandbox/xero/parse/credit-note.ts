@@ -16,6 +16,7 @@ export interface CreditNoteInput {
   reference?: string;
   currency?: string;
   status?: 'DRAFT' | 'AUTHORISED';
+  lineAmountTypes?: 'Exclusive' | 'Inclusive' | 'NoTax';
 }
 
 export function parseCreditNote(item: Obj, company: SbCompany): CreditNoteInput {
@@ -44,6 +45,7 @@ export function parseCreditNote(item: Obj, company: SbCompany): CreditNoteInput 
     reference: r.str('Reference', { max: 255 }),
     currency: readCurrency(r, company),
     status,
+    lineAmountTypes,
   };
   r.done();
   return input;

@@ -33,6 +33,7 @@ function createCreditNote(call: XeroCall, input: CreditNoteInput): SbCreditNote 
     reference: input.reference,
     currency: input.currency,
     status: input.status ?? 'DRAFT',
+    lineAmountTypes: input.lineAmountTypes,
   });
 }
 
@@ -85,6 +86,24 @@ export function creditNoteRoutes(router: Router): void {
         render: render(call),
         describe: () => `Voided credit note ${cn.number}`,
       });
+    }),
+  );
+
+  // Xero answers the deleted allocation itself (schema Allocation), with IsDeleted true.
+  router.delete(
+    '/CreditNotes/:CreditNoteID/Allocations/:AllocationID',
+    handle((call) => {
+      const cn = creditNoteOr404(call, String(call.req.params.CreditNoteID));
+      const allocationId = String(call.req.params.AllocationID).toLowerCase();
+      if (!cn.allocations.some((a) => a.id === allocationId)) throw new XeroHttpError(notFound());
+      const removed = call.ctx.store.deleteAllocation(call.company.id, cn.id, allocationId);
+      call.view.invalidate();
+      const inv = call.view.invoice(removed.invoiceId);
+      return {
+        status: 200,
+        body: { ...allocationOut(call.view, cn, removed, true), IsDeleted: true },
+        summary: `Deleted the allocation of ${cn.currency} ${fromMinor(removed.amount)} from credit note ${cn.number} to invoice ${inv?.number ?? '?'}`,
+      };
     }),
   );
 

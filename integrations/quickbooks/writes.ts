@@ -1,0 +1,384 @@
+/**
+ * Write-backs in QuickBooks Online through node-quickbooks (sdk.ts, endpoint from config). Each
+ * write carries the write-back's key as `?requestid=` (the SDK sends `entity.requestId`), so QBO
+ * replays a retried request instead of applying it twice. Updates send the SyncToken read just
+ * before; a stale one (fault 5010: someone changed the document in between) is re-read and
+ * retried once, and a second 5010 surfaces as LedgerError('stale_object').
+ *
+ * - pay link: QBO generates `InvoiceLink` itself, so the link goes into the CustomerMemo by a
+ *   sparse update, replacing an earlier "Pay online: " line and keeping the rest (≤ 1000 chars);
+ * - payment: Payment with CustomerRef (from the invoice), TotalAmt, one Invoice line;
+ * - credit note: CreditMemo, then a zero-amount Payment with one Invoice line and one CreditMemo
+ *   line (requestid derived from the key); a link the ledger refuses deletes the memo again;
+ * - invoice / extra lines (the full Line array, sparse) / void (invoice), delete (payment; and
+ *   credit memo, which QBO cannot void — its zero-amount linking payments are deleted first);
+ * - Arcus's reference goes into PrivateNote (invoice, credit memo) or PaymentRefNum (≤ 21).
+ */
+import { fromMinor, toMinor } from '../../server/domain/money';
+import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { decimalOf, str } from '../ledger/convert';
+import { LedgerError } from '../ledger/errors';
+import type { Decimal } from '../ledger/types';
+import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
+import type { CreateCreditNoteParams, CreateInvoiceParams, CreatePaymentParams, LedgerDocument, LedgerWrites, WriteDocType, WriteLine } from '../ledger/writes';
+import { classifyQboError, qboFaultCode } from './errors';
+import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
+import { type Json, type QboMethod, QboSdk } from './sdk';
+
+/** QuickBooks' CustomerMemo holds at most this many characters. */
+export const QBO_CUSTOMER_MEMO_MAX = 1000;
+/** QuickBooks' PaymentRefNum holds at most this many characters. */
+export const QBO_PAYMENT_REF_MAX = 21;
+/** The line of the customer memo that carries Arcus's pay link. */
+export const PAY_LINK_PREFIX = 'Pay online: ';
+/** QBO's "Services" item, for lines without an item. */
+export const QBO_DEFAULT_ITEM = '1';
+
+/**
+ * The customer memo with `url` as its pay-link line: an earlier "Pay online: " line is replaced
+ * in place, other text is kept (shortened from its end when the memo would pass QBO's limit).
+ */
+export function memoWithPayLink(existing: string, url: string, max = QBO_CUSTOMER_MEMO_MAX): string {
+  const line = `${PAY_LINK_PREFIX}${url}`;
+  if (line.length > max) throw new LedgerError('validation', `the pay link is longer than QuickBooks' ${max}-character customer memo`);
+  const lines = existing ? existing.split(/\r?\n/) : [];
+  const at = lines.findIndex((l) => l.startsWith(PAY_LINK_PREFIX));
+  const others = lines.filter((_, i) => i !== at);
+  let rest = others.join('\n');
+  const room = max - line.length - (rest ? 1 : 0);
+  if (rest.length > room) rest = room > 0 ? rest.slice(0, room).trimEnd() : '';
+  if (!rest) return line;
+  // Keep the link where it was (or at the end), the other text around it.
+  if (at < 0) return `${rest}\n${line}`;
+  const restLines = rest.split('\n');
+  restLines.splice(Math.min(at, restLines.length), 0, line);
+  return restLines.join('\n');
+}
+
+/** The pay link in a customer memo, if Arcus wrote one. */
+export function payLinkOf(memo: string): string | null {
+  const line = memo.split(/\r?\n/).find((l) => l.startsWith(PAY_LINK_PREFIX));
+  return line ? line.slice(PAY_LINK_PREFIX.length).trim() || null : null;
+}
+
+const amountOf = (d: Decimal): number => Number(fromMinor(toMinor(d)));
+
+function salesLine(l: WriteLine): Json {
+  if (toMinor(l.amount) <= 0) throw new LedgerError('validation', 'a line amount must be more than zero');
+  const amount = amountOf(l.amount);
+  return { DetailType: 'SalesItemLineDetail', Amount: amount, Description: l.description, SalesItemLineDetail: { ItemRef: { value: l.accountCode || QBO_DEFAULT_ITEM }, Qty: 1, UnitPrice: amount } };
+}
+
+function obj(v: unknown): Json {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
+}
+
+function arr(v: unknown): Json[] {
+  return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Json[]) : [];
+}
+
+/** The reference Arcus put in a PrivateNote: its first line, without QBO's "Voided - ". */
+function referenceOf(privateNote: unknown): string {
+  return (str(privateNote).split(/\r?\n/)[0] ?? '').replace(/^Voided( - )?/, '');
+}
+
+function linkedIds(doc: Json, type: string): string[] {
+  return arr(doc['LinkedTxn']).filter((t) => str(t['TxnType']) === type).map((t) => str(t['TxnId']));
+}
+
+function deletedDoc(type: WriteDocType, externalId: string, before: LedgerDocument | null): LedgerDocument {
+  return { type, externalId, number: before?.number ?? null, reference: before?.reference ?? '', status: 'deleted', total: before?.total ?? '0.00', remaining: '0.00', allocations: [] };
+}
+
+export class QboWrites implements LedgerWrites {
+  readonly provider = 'quickbooks' as const;
+  private readonly sdk: QboSdk;
+  private readonly runner: CallRunner;
+
+  constructor(params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
+    this.sdk = new QboSdk({ apiBaseUrl: params.apiBaseUrl, accessToken: params.accessToken, realmId: params.tenantId });
+    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  }
+
+  get calls(): number {
+    return this.runner.calls;
+  }
+
+  /** One SDK call; 5010 → stale_object, 610 (QBO's "Object Not Found", sent as a 400) → not_found. */
+  private call(what: string, method: QboMethod, arg: unknown): Promise<Json> {
+    return this.runner.run(
+      what,
+      async () => {
+        const r = await this.sdk.call<Json | undefined>(method, arg);
+        return { value: r.body ?? {}, status: r.status, headers: headerGetter(r.headers) };
+      },
+      (err) => {
+        const c = classifyQboError(err, what);
+        const code = qboFaultCode(err);
+        if (code === '5010') return { ...c, error: new LedgerError('stale_object', c.error.message, { status: c.status }) };
+        if (code === '610') return { ...c, error: new LedgerError('not_found', c.error.message, { status: c.status }) };
+        return c;
+      },
+    );
+  }
+
+  /** Read, change, write; on 5010 read again and write once more (failed writes are not remembered under their requestid). */
+  private async withFreshSyncToken<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'stale_object') return fn();
+      throw err;
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  private async raw(type: WriteDocType, id: string, opts: { invoiceLink?: boolean } = {}): Promise<Json | null> {
+    const method: QboMethod = type === 'invoice' ? 'getInvoice' : type === 'creditNote' ? 'getCreditMemo' : 'getPayment';
+    // node-quickbooks' read puts the id in the path; the query string rides along with it.
+    const arg = opts.invoiceLink ? `${encodeURIComponent(id)}?include=invoiceLink` : encodeURIComponent(id);
+    try {
+      return await this.call(`Reading the QuickBooks ${type === 'creditNote' ? 'credit memo' : type}`, method, arg);
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private async mustRaw(type: WriteDocType, id: string): Promise<Json> {
+    const doc = await this.raw(type, id);
+    if (!doc) throw new LedgerError('not_found', `QuickBooks has no ${type} ${id}`);
+    return doc;
+  }
+
+  private invoiceDoc(inv: Json): LedgerDocument {
+    const n = mapQboInvoice(inv);
+    return {
+      type: 'invoice',
+      externalId: n.externalId,
+      number: n.number || null,
+      reference: referenceOf(inv['PrivateNote']),
+      status: n.status,
+      total: n.total,
+      remaining: n.amountDue,
+      allocations: [],
+      url: payLinkOf(str(obj(inv['CustomerMemo'])['value'])),
+    };
+  }
+
+  /** A credit memo with what it is applied to (read from the payments that link it). */
+  private async creditMemoDoc(cm: Json): Promise<LedgerDocument> {
+    const n = mapQboCreditMemo(cm);
+    const allocations: LedgerDocument['allocations'] = [];
+    for (const paymentId of linkedIds(cm, 'Payment')) {
+      const payment = await this.raw('payment', paymentId);
+      if (!payment) continue;
+      for (const a of mapQboPayment(payment).creditApplications ?? []) {
+        if (a.creditNoteExternalId === n.externalId) allocations.push({ invoiceExternalId: a.invoiceExternalId, amount: a.amount });
+      }
+    }
+    return { type: 'creditNote', externalId: n.externalId, number: n.number || null, reference: referenceOf(cm['PrivateNote']), status: n.status, total: n.total, remaining: n.remainingCredit, allocations };
+  }
+
+  private paymentDoc(p: Json): LedgerDocument {
+    const n = mapQboPayment(p);
+    return {
+      type: 'payment',
+      externalId: n.externalId,
+      number: null,
+      reference: n.reference,
+      status: n.status,
+      total: n.amount,
+      remaining: '0.00',
+      allocations: n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
+    };
+  }
+
+  async read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null> {
+    const doc = await this.raw(type, externalId);
+    if (!doc) return null;
+    if (type === 'invoice') return this.invoiceDoc(doc);
+    if (type === 'creditNote') return this.creditMemoDoc(doc);
+    return this.paymentDoc(doc);
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  async setPayLink(p: { key: string; invoiceExternalId: string; url: string }): Promise<{ field: 'CustomerMemo' }> {
+    checkWriteKey(p.key);
+    await this.withFreshSyncToken(async () => {
+      const inv = await this.mustRaw('invoice', p.invoiceExternalId);
+      const existing = str(obj(inv['CustomerMemo'])['value']);
+      const memo = memoWithPayLink(existing, p.url);
+      // Already there (a retry after a crash between QBO's answer and our bookkeeping).
+      if (memo === existing) return;
+      await this.call('Putting the pay link in the QuickBooks customer memo', 'updateInvoice', {
+        Id: str(inv['Id']),
+        SyncToken: str(inv['SyncToken']),
+        sparse: true,
+        CustomerMemo: { value: memo },
+        requestId: p.key,
+      });
+    });
+    return { field: 'CustomerMemo' };
+  }
+
+  async onlineInvoiceUrl(invoiceExternalId: string): Promise<string | null> {
+    const inv = await this.raw('invoice', invoiceExternalId, { invoiceLink: true });
+    const link = inv ? str(inv['InvoiceLink']) : '';
+    return link || null;
+  }
+
+  async createPayment(p: CreatePaymentParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a payment amount must be more than zero');
+    const inv = await this.mustRaw('invoice', p.invoiceExternalId);
+    const amount = amountOf(p.amount);
+    const payment: Json = {
+      CustomerRef: { value: str(obj(inv['CustomerRef'])['value']) },
+      TotalAmt: amount,
+      TxnDate: p.date,
+      PaymentRefNum: p.reference.slice(0, QBO_PAYMENT_REF_MAX),
+      Line: [{ Amount: amount, LinkedTxn: [{ TxnId: p.invoiceExternalId, TxnType: 'Invoice' }] }],
+      requestId: p.key,
+    };
+    if (p.accountCode) payment['DepositToAccountRef'] = { value: p.accountCode };
+    const created = await this.call('Recording the payment in QuickBooks', 'createPayment', payment);
+    return this.paymentDoc(created);
+  }
+
+  async createCreditNote(p: CreateCreditNoteParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const memo = await this.call('Creating the QuickBooks credit memo', 'createCreditMemo', {
+      CustomerRef: { value: p.contactExternalId },
+      TxnDate: p.date,
+      CurrencyRef: { value: p.currency },
+      PrivateNote: p.reference,
+      Line: p.lines.map(salesLine),
+      requestId: p.key,
+    });
+    const memoId = str(memo['Id']);
+    if (!memoId) throw new LedgerError('server', 'QuickBooks answered the credit memo without an Id');
+    if (!p.allocateTo) return this.creditMemoDoc(memo);
+    const amount = amountOf(p.allocateTo.amount);
+    try {
+      await this.call('Applying the QuickBooks credit memo to the invoice', 'createPayment', {
+        CustomerRef: { value: p.contactExternalId },
+        TotalAmt: 0,
+        TxnDate: p.date,
+        Line: [
+          { Amount: amount, LinkedTxn: [{ TxnId: p.allocateTo.invoiceExternalId, TxnType: 'Invoice' }] },
+          { Amount: amount, LinkedTxn: [{ TxnId: memoId, TxnType: 'CreditMemo' }] },
+        ],
+        requestId: derivedKey(p.key, 'a'),
+      });
+    } catch (err) {
+      // The link was refused (more than the amount due, another customer's invoice…): delete the
+      // unused memo again so the ledger holds nothing Arcus did not mean to write.
+      if (err instanceof LedgerError && err.code === 'validation') await this.deleteCreditMemo(derivedKey(p.key, 'undo'), memoId).catch(() => undefined);
+      throw err;
+    }
+    return this.creditMemoDoc(await this.mustRaw('creditNote', memoId));
+  }
+
+  async createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const inv = await this.call('Creating the QuickBooks invoice', 'createInvoice', {
+      CustomerRef: { value: p.contactExternalId },
+      TxnDate: p.date,
+      DueDate: p.dueDate,
+      CurrencyRef: { value: p.currency },
+      PrivateNote: p.reference,
+      Line: p.lines.map(salesLine),
+      requestId: p.key,
+    });
+    return this.invoiceDoc(inv);
+  }
+
+  async addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const added = p.lines.map(salesLine);
+    return this.withFreshSyncToken(async () => {
+      const inv = await this.mustRaw('invoice', p.invoiceExternalId);
+      // Lines as read (QBO recomputes the subtotal line), then the new ones; Line replaces all lines.
+      const existing = arr(inv['Line']).filter((l) => l['DetailType'] !== 'SubTotalLineDetail');
+      try {
+        const updated = await this.call('Adding lines to the QuickBooks invoice', 'updateInvoice', {
+          Id: str(inv['Id']),
+          SyncToken: str(inv['SyncToken']),
+          sparse: true,
+          Line: [...existing, ...added],
+          requestId: p.key,
+        });
+        return this.invoiceDoc(updated);
+      } catch (err) {
+        // A retry after a crash reads the lines already added, so the body differs from the first
+        // attempt's and the requestid is refused as reused: the lines being there means done.
+        if (isKeyReuse(err) && endsWithLines(existing, p.lines)) return this.invoiceDoc(inv);
+        throw err;
+      }
+    });
+  }
+
+  /** Delete a credit memo; first the zero-amount payments that apply it (QBO cannot void a memo). */
+  private async deleteCreditMemo(key: string, id: string): Promise<LedgerDocument> {
+    const cm = await this.raw('creditNote', id);
+    if (!cm) return deletedDoc('creditNote', id, null);
+    const before = await this.creditMemoDoc(cm);
+    for (const paymentId of linkedIds(cm, 'Payment')) {
+      const payment = await this.raw('payment', paymentId);
+      if (!payment) continue;
+      if (toMinor(decimalOf(payment['TotalAmt'] as number | string | null)) !== 0) {
+        throw new LedgerError('validation', `Credit memo ${before.number ?? id} is used by payment ${paymentId}, which also moves money; remove that payment in QuickBooks first`);
+      }
+      await this.deletePayment(derivedKey(key, `d${paymentId}`), paymentId);
+    }
+    await this.withFreshSyncToken(async () => {
+      const fresh = await this.raw('creditNote', id);
+      if (!fresh) return;
+      await this.call('Deleting the QuickBooks credit memo', 'deleteCreditMemo', { Id: str(fresh['Id']), SyncToken: str(fresh['SyncToken']), requestId: key });
+    });
+    return deletedDoc('creditNote', id, before);
+  }
+
+  private async deletePayment(key: string, id: string): Promise<LedgerDocument> {
+    let before: LedgerDocument | null = null;
+    await this.withFreshSyncToken(async () => {
+      const payment = await this.raw('payment', id);
+      if (!payment) return;
+      before = this.paymentDoc(payment);
+      await this.call('Deleting the QuickBooks payment', 'deletePayment', { Id: str(payment['Id']), SyncToken: str(payment['SyncToken']), requestId: key });
+    });
+    return deletedDoc('payment', id, before);
+  }
+
+  async voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    switch (p.type) {
+      case 'invoice':
+        return this.withFreshSyncToken(async () => {
+          const inv = await this.mustRaw('invoice', p.externalId);
+          const doc = this.invoiceDoc(inv);
+          if (doc.status === 'voided') return doc;
+          const res = await this.call('Voiding the QuickBooks invoice', 'voidInvoice', { Id: str(inv['Id']), SyncToken: str(inv['SyncToken']), requestId: p.key });
+          const voided = obj(res['Invoice']);
+          return voided['Id'] ? this.invoiceDoc(voided) : this.invoiceDoc(await this.mustRaw('invoice', p.externalId));
+        });
+      case 'creditNote':
+        return this.deleteCreditMemo(p.key, p.externalId);
+      case 'payment':
+        return this.deletePayment(p.key, p.externalId);
+      default: {
+        const never: never = p.type;
+        throw new Error(`unknown document type ${String(never)}`);
+      }
+    }
+  }
+}
+
+function endsWithLines(existing: Json[], lines: WriteLine[]): boolean {
+  if (existing.length < lines.length) return false;
+  const tail = existing.slice(existing.length - lines.length);
+  return tail.every((l, i) => str(l['Description']) === lines[i]!.description && toMinor(decimalOf(l['Amount'] as number | string | null)) === toMinor(lines[i]!.amount));
+}

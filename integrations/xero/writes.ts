@@ -1,0 +1,359 @@
+/**
+ * Write-backs in Xero through xero-node (one AccountingApi per connection, `basePath` from
+ * config), each write carrying the write-back's key as the Idempotency-Key (the SDK's trailing
+ * argument), so a retry is replayed by Xero, not applied twice:
+ *
+ * - pay link: POST Invoices/{id} with only InvoiceID + Url ("Go to Arcus" in Xero);
+ * - payment: PUT Payments on the invoice, into the bank account given or the organisation's
+ *   first BANK account (GET Accounts where Type=="BANK"; '090' when the ledger lists none);
+ * - credit note: PUT CreditNotes (ACCRECCREDIT, AUTHORISED, NoTax), then PUT
+ *   CreditNotes/{id}/Allocations under a second key derived from the first. An allocation the
+ *   ledger refuses voids the new credit note again, so no stray credit is left behind;
+ * - invoice / extra lines / void or delete, and reading a document back, normalised.
+ */
+import { AccountingApi, type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, type LineItem, LineAmountTypes, type Payment, type Payments } from 'xero-node';
+import { fromMinor, toMinor } from '../../server/domain/money';
+import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { decimalOf } from '../ledger/convert';
+import { LedgerError } from '../ledger/errors';
+import type { Decimal } from '../ledger/types';
+import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
+import type { CreateCreditNoteParams, CreateInvoiceParams, CreatePaymentParams, LedgerDocument, LedgerWrites, WriteDocType, WriteLine } from '../ledger/writes';
+import { classifyXeroError } from './errors';
+import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, type XeroCreditNoteIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
+
+/** Xero's demo-company bank account, used when the organisation lists no BANK account. */
+export const XERO_FALLBACK_BANK_CODE = '090';
+/** Lines without an account code go to Sales. */
+export const XERO_DEFAULT_SALES_CODE = '200';
+
+type SdkResponse<T> = { response: { status?: number; headers?: unknown }; body: T };
+
+function norm(status: string): string {
+  return status === 'submitted' ? 'draft' : status;
+}
+
+const amountOf = (d: Decimal): number => Number(fromMinor(toMinor(d)));
+
+function lineOut(l: WriteLine): LineItem {
+  if (toMinor(l.amount) <= 0) throw new LedgerError('validation', 'a line amount must be more than zero');
+  return { description: l.description, quantity: 1, unitAmount: amountOf(l.amount), accountCode: l.accountCode || XERO_DEFAULT_SALES_CODE };
+}
+
+export class XeroWrites implements LedgerWrites {
+  readonly provider = 'xero' as const;
+  private readonly sdk: AccountingApi;
+  private readonly runner: CallRunner;
+  private bankCode: string | null = null;
+
+  constructor(private readonly params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
+    this.sdk = new AccountingApi(params.apiBaseUrl);
+    this.sdk.basePath = params.apiBaseUrl;
+    this.sdk.accessToken = params.accessToken;
+    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  }
+
+  get calls(): number {
+    return this.runner.calls;
+  }
+
+  private call<T>(what: string, fn: () => Promise<SdkResponse<T>>): Promise<T> {
+    return this.runner.run(
+      what,
+      async () => {
+        const r = await fn();
+        return { value: r.body, status: r.response.status ?? 200, headers: headerGetter(r.response.headers) };
+      },
+      (err) => classifyXeroError(err, what),
+    );
+  }
+
+  private get tenant(): string {
+    return this.params.tenantId;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  private async invoiceRaw(id: string): Promise<Invoice | null> {
+    try {
+      const body = await this.call('Reading the Xero invoice', () => this.sdk.getInvoice(this.tenant, id));
+      return body.invoices?.[0] ?? null;
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private async creditNoteRaw(id: string): Promise<CreditNote | null> {
+    try {
+      const body = await this.call('Reading the Xero credit note', () => this.sdk.getCreditNote(this.tenant, id));
+      return body.creditNotes?.[0] ?? null;
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private async paymentRaw(id: string): Promise<Payment | null> {
+    try {
+      const body = await this.call('Reading the Xero payment', () => this.sdk.getPayment(this.tenant, id));
+      return body.payments?.[0] ?? null;
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private invoiceDoc(inv: Invoice): LedgerDocument {
+    const n = mapXeroInvoice(inv as unknown as XeroInvoiceIn);
+    if (!n) throw new LedgerError('validation', `Xero document ${inv.invoiceID ?? ''} is not a sales invoice`);
+    return { type: 'invoice', externalId: n.externalId, number: n.number || null, reference: n.reference, status: norm(n.status), total: n.total, remaining: n.amountDue, allocations: [], url: n.url };
+  }
+
+  private creditNoteDoc(cn: CreditNote): LedgerDocument {
+    const n = mapXeroCreditNote(cn as unknown as XeroCreditNoteIn);
+    if (!n) throw new LedgerError('validation', `Xero document ${cn.creditNoteID ?? ''} is not a sales credit note`);
+    const remaining = n.status === 'voided' || n.status === 'deleted' ? '0.00' : n.remainingCredit;
+    return {
+      type: 'creditNote',
+      externalId: n.externalId,
+      number: n.number || null,
+      reference: cn.reference ?? '',
+      status: norm(n.status),
+      total: n.total,
+      remaining,
+      allocations: n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
+    };
+  }
+
+  private paymentDoc(p: Payment): LedgerDocument {
+    const n = mapXeroPayment(p as unknown as XeroPaymentIn, { baseCurrency: '' });
+    if (!n) throw new LedgerError('validation', `Xero payment ${p.paymentID ?? ''} is not a receipt on a sales invoice`);
+    return {
+      type: 'payment',
+      externalId: n.externalId,
+      number: null,
+      reference: n.reference,
+      status: n.status,
+      total: n.amount,
+      remaining: '0.00',
+      allocations: n.status === 'deleted' ? [] : n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
+    };
+  }
+
+  async read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null> {
+    switch (type) {
+      case 'invoice': {
+        const inv = await this.invoiceRaw(externalId);
+        return inv ? this.invoiceDoc(inv) : null;
+      }
+      case 'creditNote': {
+        const cn = await this.creditNoteRaw(externalId);
+        return cn ? this.creditNoteDoc(cn) : null;
+      }
+      case 'payment': {
+        const p = await this.paymentRaw(externalId);
+        return p ? this.paymentDoc(p) : null;
+      }
+      default: {
+        const never: never = type;
+        throw new Error(`unknown document type ${String(never)}`);
+      }
+    }
+  }
+
+  private async mustRead(type: WriteDocType, externalId: string): Promise<LedgerDocument> {
+    const doc = await this.read(type, externalId);
+    if (!doc) throw new LedgerError('not_found', `Xero has no ${type} ${externalId}`);
+    return doc;
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  async setPayLink(p: { key: string; invoiceExternalId: string; url: string }): Promise<{ field: 'Url' }> {
+    checkWriteKey(p.key);
+    const body: Invoices = { invoices: [{ invoiceID: p.invoiceExternalId, url: p.url }] };
+    await this.call('Setting the pay link on the Xero invoice', () => this.sdk.updateInvoice(this.tenant, p.invoiceExternalId, body, undefined, p.key));
+    return { field: 'Url' };
+  }
+
+  async onlineInvoiceUrl(invoiceExternalId: string): Promise<string | null> {
+    try {
+      const body = await this.call('Reading the Xero online invoice', () => this.sdk.getOnlineInvoice(this.tenant, invoiceExternalId));
+      return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null;
+    } catch (err) {
+      // Xero has no online invoice for a draft or voided invoice (400), nor for an unknown one.
+      if (err instanceof LedgerError && (err.code === 'validation' || err.code === 'not_found')) return null;
+      throw err;
+    }
+  }
+
+  /** The code of the organisation's first BANK account (cached per writer). */
+  async defaultBankCode(): Promise<string> {
+    if (this.bankCode) return this.bankCode;
+    const body = await this.call('Reading the Xero bank accounts', () => this.sdk.getAccounts(this.tenant, undefined, 'Type=="BANK"'));
+    const bank = (body.accounts ?? []).find((a) => String(a.type) === 'BANK' && String(a.status ?? 'ACTIVE') === 'ACTIVE' && a.code);
+    this.bankCode = bank?.code ?? XERO_FALLBACK_BANK_CODE;
+    return this.bankCode;
+  }
+
+  async createPayment(p: CreatePaymentParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a payment amount must be more than zero');
+    const code = p.accountCode || (await this.defaultBankCode());
+    const body: Payments = {
+      payments: [{ invoice: { invoiceID: p.invoiceExternalId }, account: { code }, date: p.date, amount: amountOf(p.amount), reference: p.reference }],
+    };
+    const res = await this.call('Recording the payment in Xero', () => this.sdk.createPayments(this.tenant, body, true, p.key));
+    const payment = res.payments?.[0];
+    if (!payment) throw new LedgerError('server', 'Xero answered the payment without a payment');
+    return this.paymentDoc(payment);
+  }
+
+  async createCreditNote(p: CreateCreditNoteParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const body: CreditNotes = {
+      creditNotes: [
+        {
+          type: CreditNote.TypeEnum.ACCRECCREDIT,
+          contact: { contactID: p.contactExternalId },
+          date: p.date,
+          reference: p.reference,
+          status: CreditNote.StatusEnum.AUTHORISED,
+          lineAmountTypes: LineAmountTypes.NoTax,
+          currencyCode: p.currency as unknown as CurrencyCode,
+          lineItems: p.lines.map(lineOut),
+        },
+      ],
+    };
+    const res = await this.call('Creating the Xero credit note', () => this.sdk.createCreditNotes(this.tenant, body, true, undefined, p.key));
+    const created = res.creditNotes?.[0];
+    if (!created?.creditNoteID) throw new LedgerError('server', 'Xero answered the credit note without an id');
+    const id = created.creditNoteID;
+    if (!p.allocateTo) return this.creditNoteDoc(created);
+    const target = p.allocateTo;
+    const allocation: Allocations = { allocations: [{ invoice: { invoiceID: target.invoiceExternalId }, amount: amountOf(target.amount), date: p.date }] };
+    try {
+      await this.call('Allocating the Xero credit note to the invoice', () => this.sdk.createCreditNoteAllocation(this.tenant, id, allocation, true, derivedKey(p.key, 'a')));
+    } catch (err) {
+      // A refused allocation (more than the amount due, a paid invoice…) leaves an unused
+      // credit: void it, so the ledger holds nothing Arcus did not mean to write.
+      if (err instanceof LedgerError && err.code === 'validation') await this.voidCreditNote(derivedKey(p.key, 'undo'), id).catch(() => undefined);
+      throw err;
+    }
+    return this.mustRead('creditNote', id);
+  }
+
+  async createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const body: Invoices = {
+      invoices: [
+        {
+          type: Invoice.TypeEnum.ACCREC,
+          contact: { contactID: p.contactExternalId },
+          date: p.date,
+          dueDate: p.dueDate,
+          reference: p.reference,
+          status: Invoice.StatusEnum.AUTHORISED,
+          lineAmountTypes: LineAmountTypes.NoTax,
+          currencyCode: p.currency as unknown as CurrencyCode,
+          lineItems: p.lines.map(lineOut),
+        },
+      ],
+    };
+    const res = await this.call('Creating the Xero invoice', () => this.sdk.createInvoices(this.tenant, body, true, undefined, p.key));
+    const inv = res.invoices?.[0];
+    if (!inv) throw new LedgerError('server', 'Xero answered the invoice without an invoice');
+    return this.invoiceDoc(inv);
+  }
+
+  async addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const added = p.lines.map(lineOut);
+    const inv = await this.invoiceRaw(p.invoiceExternalId);
+    if (!inv) throw new LedgerError('not_found', `Xero has no invoice ${p.invoiceExternalId}`);
+    const existing: LineItem[] = (inv.lineItems ?? []).map((l) => ({
+      lineItemID: l.lineItemID,
+      description: l.description,
+      quantity: l.quantity,
+      unitAmount: l.unitAmount,
+      accountCode: l.accountCode,
+      taxType: l.taxType,
+      taxAmount: l.taxAmount,
+      itemCode: l.itemCode,
+      tracking: l.tracking,
+    }));
+    const body: Invoices = { invoices: [{ invoiceID: p.invoiceExternalId, lineItems: [...existing, ...added] }] };
+    try {
+      const res = await this.call('Adding lines to the Xero invoice', () => this.sdk.updateInvoice(this.tenant, p.invoiceExternalId, body, undefined, p.key));
+      const updated = res.invoices?.[0];
+      if (!updated) throw new LedgerError('server', 'Xero answered the update without the invoice');
+      return this.invoiceDoc(updated);
+    } catch (err) {
+      // A retry after a crash reads the invoice with the lines already added, so its body differs
+      // from the first attempt's and the key is refused as reused. The lines there mean done.
+      if (isKeyReuse(err) && endsWithLines(inv, p.lines)) return this.mustRead('invoice', p.invoiceExternalId);
+      throw err;
+    }
+  }
+
+  private async voidCreditNote(key: string, id: string): Promise<LedgerDocument> {
+    const cn = await this.creditNoteRaw(id);
+    if (!cn) throw new LedgerError('not_found', `Xero has no credit note ${id}`);
+    const status = String(cn.status ?? '');
+    if (status === 'VOIDED' || status === 'DELETED') return this.creditNoteDoc(cn);
+    for (const a of cn.allocations ?? []) {
+      if (!a.allocationID || a.isDeleted) continue;
+      const allocationId = a.allocationID;
+      try {
+        await this.call('Removing the Xero credit note allocation', () => this.sdk.deleteCreditNoteAllocations(this.tenant, id, allocationId));
+      } catch (err) {
+        if (!(err instanceof LedgerError && err.code === 'not_found')) throw err;
+      }
+    }
+    const body: CreditNotes = { creditNotes: [{ creditNoteID: id, status: CreditNote.StatusEnum.VOIDED }] };
+    const res = await this.call('Voiding the Xero credit note', () => this.sdk.updateCreditNote(this.tenant, id, body, undefined, key));
+    const voided = res.creditNotes?.[0];
+    return voided ? this.creditNoteDoc(voided) : this.mustRead('creditNote', id);
+  }
+
+  async voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    switch (p.type) {
+      case 'invoice': {
+        const inv = await this.invoiceRaw(p.externalId);
+        if (!inv) throw new LedgerError('not_found', `Xero has no invoice ${p.externalId}`);
+        const status = String(inv.status ?? '');
+        if (status === 'VOIDED' || status === 'DELETED') return this.invoiceDoc(inv);
+        // Xero deletes drafts and voids approved invoices.
+        const next = status === 'DRAFT' || status === 'SUBMITTED' ? 'DELETED' : 'VOIDED';
+        const body: Invoices = { invoices: [{ invoiceID: p.externalId, status: next === 'DELETED' ? Invoice.StatusEnum.DELETED : Invoice.StatusEnum.VOIDED }] };
+        const res = await this.call('Voiding the Xero invoice', () => this.sdk.updateInvoice(this.tenant, p.externalId, body, undefined, p.key));
+        const updated = res.invoices?.[0];
+        return updated ? this.invoiceDoc(updated) : this.mustRead('invoice', p.externalId);
+      }
+      case 'creditNote':
+        return this.voidCreditNote(p.key, p.externalId);
+      case 'payment': {
+        const payment = await this.paymentRaw(p.externalId);
+        if (!payment) throw new LedgerError('not_found', `Xero has no payment ${p.externalId}`);
+        if (String(payment.status ?? '') === 'DELETED') return this.paymentDoc(payment);
+        const res = await this.call('Deleting the Xero payment', () => this.sdk.deletePayment(this.tenant, p.externalId, { status: 'DELETED' }, p.key));
+        const deleted = res.payments?.[0];
+        return deleted ? this.paymentDoc(deleted) : this.mustRead('payment', p.externalId);
+      }
+      default: {
+        const never: never = p.type;
+        throw new Error(`unknown document type ${String(never)}`);
+      }
+    }
+  }
+}
+
+/** Whether an invoice's last lines are `lines` (description and amount): an earlier attempt under the same key added them. */
+function endsWithLines(inv: Invoice, lines: WriteLine[]): boolean {
+  const have = inv.lineItems ?? [];
+  if (have.length < lines.length) return false;
+  const tail = have.slice(have.length - lines.length);
+  return tail.every((l, i) => l.description === lines[i]!.description && toMinor(decimalOf(l.lineAmount ?? l.unitAmount ?? 0)) === toMinor(lines[i]!.amount));
+}
