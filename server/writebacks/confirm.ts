@@ -64,7 +64,7 @@ export function confirmationProblem(kind: WritebackKind, request: unknown, doc: 
     }
     case 'pay_link': {
       const r = request as RequestOf<'pay_link'>;
-      return doc.url && doc.url.includes(r.url) ? null : 'the invoice does not show the pay link';
+      return doc.url?.includes(r.url) ? null : 'the invoice does not show the pay link';
     }
     case 'void':
       return doc.status === 'voided' || doc.status === 'deleted' ? null : `the document is still ${doc.status}`;

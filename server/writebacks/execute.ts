@@ -174,11 +174,15 @@ async function finish(deps: WritebackDeps, id: string, set: Partial<typeof write
     .where(eq(writebacks.id, id));
 }
 
-/** Put the row back where the next attempt picks it up (sending stays sending: its key is reused). */
+/**
+ * Put the row back where the next attempt picks it up. A `sending` row goes back to `pending`:
+ * both make the same call with the same key next time, and the ledger replays it if the earlier
+ * call did land.
+ */
 async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null): Promise<ExecuteResult> {
   await deps.db
     .update(writebacks)
-    .set({ error, leaseUntil: null, updatedAt: deps.now() })
+    .set({ error, leaseUntil: null, updatedAt: deps.now(), ...(row.status === 'sending' ? { status: 'pending' } : {}) })
     .where(eq(writebacks.id, row.id));
   return { outcome: 'retry', delayMs, error };
 }
