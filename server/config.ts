@@ -54,6 +54,11 @@ export const EnvSchema = z
     ARCUS_DEMO_CONNECT: z.enum(['on', 'off']).optional(),
     SANDBOX_SEED: z.coerce.number().int().default(42),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Who takes debtors' card payments from pay links. Defaults to the sandbox provider in embedded/demo mode. */
+    PAYMENTS_PROVIDER: z.enum(['sandbox', 'stripe']).optional(),
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().optional(),
+    STRIPE_API_BASE: optionalUrl(['http', 'https']),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL) {
@@ -63,6 +68,10 @@ export const EnvSchema = z
     }
     if (Boolean(env.XERO_CLIENT_ID) !== Boolean(env.XERO_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: [env.XERO_CLIENT_ID ? 'XERO_CLIENT_SECRET' : 'XERO_CLIENT_ID'], message: `is required when ${env.XERO_CLIENT_ID ? 'XERO_CLIENT_ID' : 'XERO_CLIENT_SECRET'} is set` });
+    }
+    if (env.PAYMENTS_PROVIDER === 'stripe') {
+      if (!env.STRIPE_SECRET_KEY) ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: 'is required when PAYMENTS_PROVIDER is stripe' });
+      if (!env.STRIPE_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required when PAYMENTS_PROVIDER is stripe' });
     }
     if (Boolean(env.INTUIT_CLIENT_ID) !== Boolean(env.INTUIT_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: [env.INTUIT_CLIENT_ID ? 'INTUIT_CLIENT_SECRET' : 'INTUIT_CLIENT_ID'], message: `is required when ${env.INTUIT_CLIENT_ID ? 'INTUIT_CLIENT_ID' : 'INTUIT_CLIENT_SECRET'} is set` });
@@ -89,6 +98,8 @@ export interface Config {
   demoConnect: boolean;
   sandboxSeed: number;
   logLevel: string;
+  /** The pay links' payment provider; null: no card payments (promises and disputes still work). */
+  payments: { provider: 'sandbox' | 'stripe' | null; stripe: { secretKey: string; webhookSecret: string; apiBase: string } | null };
 }
 
 export class ConfigError extends Error {
@@ -154,5 +165,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demoConnect: env.ARCUS_DEMO_CONNECT !== 'off',
     sandboxSeed: env.SANDBOX_SEED,
     logLevel: env.LOG_LEVEL,
+    payments: {
+      provider: env.PAYMENTS_PROVIDER ?? (env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? 'stripe' : embedded || env.ARCUS_DEMO === 'on' ? 'sandbox' : null),
+      stripe: env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '') } : null,
+    },
   };
 }

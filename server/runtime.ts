@@ -25,6 +25,7 @@ import { createEmbeddedSandbox, type EmbeddedSandbox, SANDBOX_MOUNT, SANDBOX_WEB
 import { createLogger, type Logger } from './logger';
 import type { OAuthDeps } from './oauth/flow';
 import { analyticsRoutes } from './routes/analytics';
+import { collectionsRoutes } from './routes/collections';
 import { connectionRoutes } from './routes/connections';
 import { oauthRoutes } from './routes/oauth';
 import { scoringRoutes } from './routes/scoring';
@@ -35,6 +36,10 @@ import { smtpMailer } from '../integrations/email/transport';
 import { startEmbeddedMail } from './email/embedded';
 import { mailboxRoutes } from './routes/mailbox';
 import { reminderRoutes, unsubscribeRoutes } from './routes/reminders';
+import { createPaymentProvider } from '../integrations/payments/factory';
+import { writebackEnqueuer } from '../jobs/writebacks/jobs';
+import { type PayEnv, payEnv, setPayEnv } from './pay/env';
+import { payApiRoutes, sandboxCheckoutRoutes, stripeWebhookRoutes } from './routes/pay';
 
 export interface Arcus {
   config: Config;
@@ -109,7 +114,15 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     return { xero: config.xero?.webhookKey ?? null, quickbooks: config.intuit?.webhookVerifier ?? null };
   };
 
+  // Pay links (issue 8): the debtor's pages and API outside /api, the provider's webhook, the sandbox checkout.
+  const payEnvValue: PayEnv = { appUrl: url, provider: createPaymentProvider(config, database.db, () => url), enqueueExecute: writebackEnqueuer(queue), now: () => new Date(), log };
+  setPayEnv(payEnvValue);
+  const payDeps = { db: database.db, log, env: () => payEnv() ?? payEnvValue };
+
   const mounts: { path: string; router: Router | Express }[] = [
+    { path: '/webhooks/stripe', router: stripeWebhookRoutes(payDeps) },
+    { path: '/pay-api', router: payApiRoutes(payDeps) },
+    { path: '/pay/sandbox-checkout', router: sandboxCheckoutRoutes(payDeps) },
     { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => ledgers.requestSync(id, 'webhook') }) },
     { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
     ...(embeddedSandbox ? [{ path: SANDBOX_MOUNT, router: embeddedSandbox.sandbox.app }] : []),
@@ -122,7 +135,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     log,
     mounts,
     sessionMounts: [{ path: '/oauth', router: oauthRoutes(oauthDeps) }],
-    api: [connectionRoutes(connectionDeps), analyticsRoutes({ db: database.db, demo: config.demo }), scoringRoutes({ db: database.db, queue, demo: config.demo }), reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }), mailboxRoutes({ db: database.db, enabled: () => embeddedMail !== null }), writebackRoutes({ db: database.db, queue })],
+    api: [connectionRoutes(connectionDeps), analyticsRoutes({ db: database.db, demo: config.demo }), scoringRoutes({ db: database.db, queue, demo: config.demo }), reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }), mailboxRoutes({ db: database.db, enabled: () => embeddedMail !== null }), writebackRoutes({ db: database.db, queue }), collectionsRoutes({ db: database.db, queue })],
     signIn: { xero: ledgers.factory.oauth('xero') !== null, quickbooks: ledgers.factory.oauth('quickbooks') !== null },
   });
   // With BullMQ the worker process owns schedules; in-process the web process does.

@@ -1,5 +1,5 @@
 import { Center, Loader } from '@mantine/core';
-import { Redirect, Route, Switch } from 'wouter';
+import { Redirect, Route, Switch, useRoute } from 'wouter';
 import { Shell } from './Shell';
 import { ForecastPage } from './pages/forecast/ForecastPage';
 import { CustomerPage } from './pages/customers/CustomerPage';
@@ -15,8 +15,16 @@ import { MailboxPage } from './pages/mailbox/MailboxPage';
 import { RemindersSection } from './pages/reminders/RemindersPage';
 import { NAV } from './nav';
 import { useSession } from './session';
+import { PayPage } from './pay/PayPage';
 
 export function App() {
+  // The debtor's pay page: outside the staff shell, no sign-in.
+  const [isPay, pay] = useRoute('/pay/:token');
+  if (isPay && pay?.token) return <PayPage token={pay.token} />;
+  return <StaffApp />;
+}
+
+function StaffApp() {
   const session = useSession();
   if (session.isPending) {
     return (

@@ -18,8 +18,8 @@ const signoff = {
   text: 'Kind regards,\n{{organisation.signature}}',
 };
 
-const payHtml = '{{#payment_link}}<p><a href="{{payment_link}}">View and pay online</a></p>{{/payment_link}}';
-const payText = '{{#payment_link}}View and pay online: {{payment_link}}\n\n{{/payment_link}}';
+const payHtml = '{{#discount_offer}}<p><strong>{{discount_offer}}</strong></p>{{/discount_offer}}{{#payment_link}}<p><a href="{{payment_link}}">View and pay online</a></p>{{/payment_link}}';
+const payText = '{{#discount_offer}}{{discount_offer}}\n\n{{/discount_offer}}{{#payment_link}}View and pay online: {{payment_link}}\n\n{{/payment_link}}';
 
 export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
   {
@@ -54,8 +54,8 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     id: 'builtin:statement',
     name: 'Overdue statement (built-in)',
     subject: '{{customer.name}}: {{total_overdue}} overdue with {{organisation.name}}',
-    bodyHtml: `<p>Hello {{contact.first_name}},</p><p>Here are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.</p>{{invoices.table}}<p>If you have already paid, thank you. If anything looks wrong, just reply to this email.</p>${signoff.html}`,
-    bodyText: `Hello {{contact.first_name}},\n\nHere are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.\n\n{{invoices.table}}\n\nIf you have already paid, thank you. If anything looks wrong, just reply to this email.\n\n${signoff.text}`,
+    bodyHtml: `<p>Hello {{contact.first_name}},</p><p>Here are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.</p>{{invoices.table}}${payHtml}<p>If you have already paid, thank you. If anything looks wrong, just reply to this email.</p>${signoff.html}`,
+    bodyText: `Hello {{contact.first_name}},\n\nHere are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.\n\n{{invoices.table}}\n\n${payText}If you have already paid, thank you. If anything looks wrong, just reply to this email.\n\n${signoff.text}`,
   },
 ];
 

@@ -29,6 +29,14 @@ export interface EmailContext {
   stepNumber: number;
   today: CalendarDate;
   unsubscribeUrl: string | null;
+  /**
+   * The Arcus pay link (issue 8): the invoice's for a single-invoice email, the customer's
+   * statement link for a grouped one. null: no link (APP_URL unusable). Absent (older callers):
+   * the ledger's online invoice URL, as before.
+   */
+  payLink?: string | null;
+  /** An early-payment discount still on offer for a listed invoice. */
+  discountOffer?: { expiresOn: CalendarDate; rateBp: number; amount: string; currency: string } | null;
 }
 
 export interface RenderedEmail {
@@ -140,7 +148,7 @@ export function mergeValues(ctx: EmailContext): MergeValues {
   const v = (text: string | number | null | undefined, html?: string) => (text === null || text === undefined || text === '' ? null : { text: String(text), html });
   const overdue = ctx.invoices.filter((i) => i.dueDate !== null && i.dueDate < ctx.today);
   const firstName = ctx.customer.firstName?.trim() || ctx.customer.contactName?.trim() || ctx.customer.name;
-  const payment = ctx.invoices.map((i) => safeUrl(i.url)).find((u) => u !== null) ?? null;
+  const payment = ctx.payLink !== undefined ? safeUrl(ctx.payLink) : (ctx.invoices.map((i) => safeUrl(i.url)).find((u) => u !== null) ?? null);
   const signature = ctx.settings.signature.trim() || ctx.settings.senderName?.trim() || ctx.organisation.name;
   return {
     'customer.name': v(ctx.customer.name),
@@ -159,12 +167,21 @@ export function mergeValues(ctx: EmailContext): MergeValues {
     total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c) },
     total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)),
     payment_link: v(payment),
+    discount_offer: v(ctx.discountOffer ? discountText(ctx.discountOffer, c) : null),
     'organisation.name': v(ctx.organisation.name),
     'organisation.signature': { text: signature, html: escapeHtml(signature).replace(/\r?\n/g, '<br>') },
     'step.number': { text: String(ctx.stepNumber) },
     today: v(formatDate(ctx.today, c)),
     unsubscribe_link: v(ctx.unsubscribeUrl),
   };
+}
+
+/** "Pay by 12 Dec 2026 and save 2% (£12.40)"; basis points shown with up to two decimals. */
+export function discountText(offer: NonNullable<EmailContext['discountOffer']>, countryCode: string | null): string {
+  const whole = Math.trunc(offer.rateBp / 100);
+  const frac = String(offer.rateBp % 100).padStart(2, '0').replace(/0+$/, '');
+  const rate = frac ? `${whole}.${frac}` : String(whole);
+  return `Pay by ${formatDate(offer.expiresOn, countryCode)} and save ${rate}% (${formatMoney(minorOf(offer.amount), offer.currency, countryCode)})`;
 }
 
 const HEX = /^#[0-9a-f]{6}$/i;

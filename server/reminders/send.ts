@@ -29,6 +29,7 @@ import { noteText } from './note-text';
 import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type PlanInvoice, recipientBlock, recipientsOf } from './plan';
 import { maskList } from './recipients';
 import { renderEmail } from './render';
+import { reminderPayExtras } from '../pay/reminder-extras';
 import { templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type OrgSettings, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
@@ -216,7 +217,10 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
+  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.appUrl });
   const email = renderEmail(template, {
+    payLink: pay.payLink,
+    discountOffer: pay.discountOffer,
     organisation: { name: org.name, countryCode: org.countryCode },
     settings,
     customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },

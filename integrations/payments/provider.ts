@@ -1,0 +1,81 @@
+/**
+ * The payment-provider interface behind pay links: open a hosted checkout for an exact amount,
+ * read its state back, and verify the provider's webhook. Amounts are decimal strings in the
+ * currency's major unit ("125.50"); each provider converts to what its API wants. Implemented by
+ * Stripe Checkout (stripe.ts, over plain HTTP) and the sandbox provider (sandbox.ts, the demo's).
+ */
+
+export type PaymentProviderName = 'stripe' | 'sandbox';
+
+export interface CreateCheckoutParams {
+  /** Stable per checkout (our checkouts row id): a retried create returns the same session. */
+  idempotencyKey: string;
+  /** Decimal string, > 0, in `currency`'s major unit. */
+  amount: string;
+  /** ISO 4217, any case. */
+  currency: string;
+  description: string;
+  customerEmail?: string | null;
+  successUrl: string;
+  cancelUrl: string;
+  metadata: Record<string, string>;
+}
+
+export interface CheckoutSession {
+  sessionId: string;
+  url: string;
+}
+
+export interface CheckoutState {
+  status: 'open' | 'complete' | 'expired';
+  paid: boolean;
+  /** Decimal string in the major unit. */
+  amountTotal: string;
+  /** Upper-case ISO 4217. */
+  currency: string;
+  /** The provider's payment id (Stripe PaymentIntent), when paid. */
+  paymentId: string | null;
+}
+
+/** A verified provider event. `sessionId` is the checkout session it concerns, if any. */
+export interface PaymentEvent {
+  id: string;
+  type: string;
+  sessionId: string | null;
+}
+
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  createCheckout(params: CreateCheckoutParams): Promise<CheckoutSession>;
+  retrieveCheckout(sessionId: string): Promise<CheckoutState>;
+  /** Verifies the signature over the raw bytes; throws WebhookSignatureError otherwise. */
+  parseWebhook(rawBody: Buffer, headers: WebhookHeaders): PaymentEvent;
+}
+
+/** The provider refused or failed a call (Stripe's `error` object: type, code, message). */
+export class PaymentProviderError extends Error {
+  override name = 'PaymentProviderError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export class WebhookSignatureError extends Error {
+  override name = 'WebhookSignatureError';
+}
+
+export function headerValue(headers: WebhookHeaders, name: string): string | null {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== wanted || v === undefined) continue;
+    return Array.isArray(v) ? (v[0] ?? null) : v;
+  }
+  return null;
+}

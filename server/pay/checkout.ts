@@ -1,0 +1,55 @@
+/**
+ * Opening a checkout from a pay link: the invoices chosen (all payable ones by default), each
+ * paid in full today — less an early-payment discount still in time — allocated oldest first;
+ * one `checkouts` row, then the provider's hosted checkout keyed by that row's id.
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { PaymentProvider } from '../../integrations/payments/provider';
+import { PaymentProviderError } from '../../integrations/payments/provider';
+import type { Db } from '../db/client';
+import { checkouts } from '../db/schema';
+import { HttpError } from '../http/errors';
+import { allocate } from './amounts';
+import { payUrl } from './links';
+import type { LinkView } from './view';
+
+export const CheckoutInput = z.object({ invoiceIds: z.array(z.uuid({ message: 'must be invoice ids from this link' })).min(1).max(200).optional() });
+
+export async function openCheckout(deps: { db: Db; provider: PaymentProvider | null; appUrl: string }, view: LinkView, token: string, input: z.infer<typeof CheckoutInput>): Promise<{ checkoutId: string; url: string; amount: string; currency: string }> {
+  if (!deps.provider) throw new HttpError(409, 'payments_unavailable', 'Online card payment is not available for this organisation. Please pay by bank transfer.');
+  const result = allocate(view.invoices, input.invoiceIds ?? null, view.today);
+  if (!result.ok) throw new HttpError(400, 'validation_failed', result.message);
+  const [row] = await deps.db
+    .insert(checkouts)
+    .values({ firmId: view.link.firmId, organisationId: view.org.id, payLinkId: view.link.id, provider: deps.provider.name, amount: result.total, currency: result.currency, allocations: result.allocations, status: 'open' })
+    .returning({ id: checkouts.id });
+  const checkoutId = row!.id;
+  const page = payUrl(deps.appUrl, token);
+  const numbers = result.allocations.map((a) => a.number || a.invoiceExternalId);
+  const description = `${view.org.name}: ${numbers.length === 1 ? `invoice ${numbers[0]}` : `invoices ${numbers.slice(0, 6).join(', ')}${numbers.length > 6 ? ` and ${numbers.length - 6} more` : ''}`}`;
+  try {
+    const session = await deps.provider.createCheckout({
+      idempotencyKey: checkoutId,
+      amount: result.total,
+      currency: result.currency,
+      description,
+      customerEmail: view.customer.email,
+      successUrl: `${page}?checkout=${checkoutId}`,
+      cancelUrl: `${page}?cancelled=1`,
+      metadata: { checkoutId, organisationId: view.org.id, payLinkId: view.link.id },
+    });
+    await deps.db
+      .update(checkouts)
+      .set({ providerSessionId: session.sessionId, updatedAt: new Date() })
+      .where(and(eq(checkouts.id, checkoutId), eq(checkouts.firmId, view.link.firmId)));
+    return { checkoutId, url: session.url, amount: result.total, currency: result.currency };
+  } catch (err) {
+    await deps.db
+      .update(checkouts)
+      .set({ status: 'failed', updatedAt: new Date() })
+      .where(and(eq(checkouts.id, checkoutId), eq(checkouts.firmId, view.link.firmId)));
+    if (err instanceof PaymentProviderError) throw new HttpError(err.status >= 500 ? 502 : 400, 'payment_provider_error', `The payment could not be started: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What a reminder email adds from pay links: the Arcus pay link (the invoice's own link for a
+ * single-invoice email, the customer's statement link for a grouped one) and the early-payment
+ * discount still on offer for a listed invoice. Never fails a send: anything missing → null.
+ */
+import { and, eq, gte, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { discountOffers } from '../db/schema';
+import type { CalendarDate } from '../domain/dates';
+import { ensurePayLink, ensureStatementLink, type LinkContext, tryEnsureLink } from './links';
+
+export interface ReminderDiscount {
+  expiresOn: CalendarDate;
+  rateBp: number;
+  amount: string;
+  currency: string;
+}
+
+export async function reminderPayExtras(
+  db: Db,
+  p: { firmId: string; organisationId: string; grouped: boolean; contactExternalId: string; invoices: readonly { id: string; currency: string }[]; today: CalendarDate },
+  ctx?: Partial<LinkContext>,
+): Promise<{ payLink: string | null; discountOffer: ReminderDiscount | null }> {
+  const first = p.invoices[0];
+  const link =
+    !p.grouped && p.invoices.length === 1 && first
+      ? await tryEnsureLink(() => ensurePayLink(db, { firmId: p.firmId, organisationId: p.organisationId, invoiceId: first.id }, ctx))
+      : await tryEnsureLink(() => ensureStatementLink(db, { firmId: p.firmId, organisationId: p.organisationId, contactExternalId: p.contactExternalId }, ctx));
+  let discountOffer: ReminderDiscount | null = null;
+  const ids = p.invoices.map((i) => i.id).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (ids.length) {
+    try {
+      const offers = await db
+        .select({ invoiceId: discountOffers.invoiceId, rateBp: discountOffers.rateBp, discount: discountOffers.discount, currency: discountOffers.currency, expiresOn: discountOffers.expiresOn })
+        .from(discountOffers)
+        .where(and(eq(discountOffers.firmId, p.firmId), eq(discountOffers.organisationId, p.organisationId), eq(discountOffers.status, 'offered'), gte(discountOffers.expiresOn, p.today), inArray(discountOffers.invoiceId, ids)));
+      const byInvoice = new Map(offers.map((o) => [o.invoiceId, o]));
+      const o = p.invoices.map((i) => byInvoice.get(i.id)).find((x) => x !== undefined);
+      if (o) discountOffer = { expiresOn: o.expiresOn, rateBp: o.rateBp, amount: o.discount, currency: o.currency };
+    } catch {
+      discountOffer = null;
+    }
+  }
+  return { payLink: link?.url ?? null, discountOffer };
+}

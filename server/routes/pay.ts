@@ -1,0 +1,255 @@
+/**
+ * The debtor's side of pay links, with no session and outside /api (no CSRF cookie; writes
+ * accept only application/json, which a cross-site form cannot send):
+ *
+ *   GET  /pay-api/:token                        the page's summary
+ *   POST /pay-api/:token/checkout               open a checkout → { url } to redirect to
+ *   GET  /pay-api/:token/checkouts/:checkoutId  the return from the provider: check and complete
+ *   POST /pay-api/:token/promise                { date, invoiceIds? }
+ *   POST /pay-api/:token/dispute                { reason, details?, invoiceId? }
+ *   GET|POST /pay/sandbox-checkout/:sessionId   the sandbox provider's hosted checkout
+ *   POST /webhooks/stripe                       Stripe's signed events (raw body)
+ *
+ * Unknown and revoked tokens are a plain 404 that says nothing else. Lightly rate-limited.
+ */
+import express, { type Request, type RequestHandler, Router } from 'express';
+import { and, eq } from 'drizzle-orm';
+import { PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
+import { sandboxPay } from '../../integrations/payments/sandbox';
+import type { Db } from '../db/client';
+import { checkouts, organisations, payLinks } from '../db/schema';
+import { fromMinor } from '../domain/money';
+import { HttpError } from '../http/errors';
+import { parseInput } from '../http/validate';
+import type { Logger } from '../logger';
+import { DisputeInput, PROMISE_MAX_DAYS, PromiseInput, recordDispute, recordPromise } from '../pay/actions';
+import { invoiceDue, m } from '../pay/amounts';
+import { CheckoutInput, openCheckout } from '../pay/checkout';
+import { completeCheckout, expireCheckout } from '../pay/complete';
+import { type PayEnv, publicBase } from '../pay/env';
+import { payUrl } from '../pay/links';
+import { WindowLimiter } from '../pay/rate-limit';
+import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
+import { addDays } from '../domain/dates';
+
+export interface PayRouteDeps {
+  db: Db;
+  log: Logger;
+  env: () => PayEnv;
+}
+
+const notFound = () => new HttpError(404, 'not_found', 'This payment link is not valid.');
+
+function param(req: Request, name: string): string {
+  const v = (req.params as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : '';
+}
+
+function limiter(limit: number): RequestHandler {
+  const l = new WindowLimiter(limit);
+  return (req, res, next) => {
+    if (l.take(req.ip ?? 'unknown')) return next();
+    res.set('retry-after', '60');
+    next(new HttpError(429, 'rate_limited', 'Too many requests. Please wait a minute and try again.'));
+  };
+}
+
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  if (!req.is('application/json')) return next(new HttpError(415, 'unsupported_media_type', 'Send the request as application/json.'));
+  next();
+};
+
+export function summaryOf(view: LinkView, env: PayEnv) {
+  const totals = new Map<string, number>();
+  const list = view.invoices.map((i) => {
+    const d = invoiceDue(i, view.today);
+    if (d.pay > 0) totals.set(i.currency, (totals.get(i.currency) ?? 0) + d.pay);
+    return {
+      id: i.id,
+      number: i.number,
+      issueDate: i.issueDate,
+      dueDate: i.dueDate,
+      currency: i.currency,
+      total: fromMinor(m(i.total)),
+      amountDue: fromMinor(d.due),
+      ledgerStatus: i.status,
+      processing: m(i.processing) > 0,
+      overdue: i.status === 'authorised' && i.dueDate !== null && i.dueDate < view.today,
+      payNow: fromMinor(d.pay),
+      discount: d.discount > 0 ? { amount: fromMinor(d.discount), rateBp: i.offer!.rateBp, expiresOn: i.offer!.expiresOn } : null,
+    };
+  });
+  return {
+    organisation: { name: view.org.name, countryCode: view.org.countryCode },
+    customer: { name: view.customer.name },
+    scope: view.link.scope,
+    today: view.today,
+    promiseLatest: addDays(view.today, PROMISE_MAX_DAYS),
+    canPay: env.provider !== null,
+    provider: env.provider?.name ?? null,
+    invoices: list,
+    totals: [...totals.entries()].map(([currency, minor]) => ({ currency, payNow: fromMinor(minor) })),
+  };
+}
+
+export function payApiRoutes(deps: PayRouteDeps): Router {
+  const r = Router();
+  r.use(express.json({ limit: '16kb' }));
+  r.use((_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    res.set('x-robots-tag', 'noindex');
+    next();
+  });
+  const reads = limiter(120);
+  const writes = limiter(20);
+
+  const view = async (req: Request): Promise<LinkView> => {
+    const token = param(req, 'token');
+    const link = isToken(token) ? await findLink(deps.db, token) : null;
+    if (!link) throw notFound();
+    const v = await loadLinkView(deps.db, link, deps.env().now());
+    if (!v) throw notFound();
+    return v;
+  };
+
+  r.get('/:token', reads, async (req, res) => {
+    const v = await view(req);
+    res.json(summaryOf(v, deps.env()));
+  });
+
+  r.post('/:token/checkout', writes, jsonOnly, async (req, res) => {
+    const input = parseInput(CheckoutInput, req.body ?? {});
+    const v = await view(req);
+    const env = deps.env();
+    const base = publicBase(env.appUrl);
+    if (!base) throw new HttpError(409, 'payments_unavailable', 'Online payment is not available right now.');
+    const out = await openCheckout({ db: deps.db, provider: env.provider, appUrl: base }, v, param(req, 'token'), input);
+    deps.log.info({ checkoutId: out.checkoutId, organisationId: v.org.id, provider: env.provider?.name }, 'pay link checkout opened');
+    res.status(201).json(out);
+  });
+
+  r.get('/:token/checkouts/:checkoutId', reads, async (req, res) => {
+    const v = await view(req);
+    const checkoutId = param(req, 'checkoutId');
+    if (!/^[0-9a-f-]{36}$/i.test(checkoutId)) throw notFound();
+    const [row] = await deps.db
+      .select({ id: checkouts.id, status: checkouts.status, amount: checkouts.amount, currency: checkouts.currency, provider: checkouts.provider })
+      .from(checkouts)
+      .where(and(eq(checkouts.id, checkoutId), eq(checkouts.payLinkId, v.link.id), eq(checkouts.firmId, v.link.firmId)));
+    if (!row) throw notFound();
+    const env = deps.env();
+    let status = row.status;
+    if (status !== 'completed' && env.provider && env.provider.name === row.provider) {
+      try {
+        const done = await completeCheckout({ db: deps.db, provider: env.provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { checkoutId: row.id });
+        status = done.outcome === 'completed' || done.outcome === 'already_completed' ? 'completed' : done.outcome === 'not_found' ? status : done.outcome;
+      } catch (err) {
+        if (!(err instanceof PaymentProviderError)) throw err;
+        deps.log.warn({ checkoutId: row.id, status: err.status, type: err.type }, 'checkout state could not be read on return');
+      }
+    }
+    res.json({ checkoutId: row.id, status, amount: fromMinor(m(row.amount)), currency: row.currency });
+  });
+
+  r.post('/:token/promise', writes, jsonOnly, async (req, res) => {
+    const input = parseInput(PromiseInput, req.body ?? {});
+    const v = await view(req);
+    const out = await recordPromise(deps.db, v, input, deps.env().now());
+    deps.log.info({ organisationId: v.org.id, payLinkId: v.link.id, invoices: out.invoiceIds.length }, 'pay link promise recorded');
+    res.status(201).json(out);
+  });
+
+  r.post('/:token/dispute', writes, jsonOnly, async (req, res) => {
+    const input = parseInput(DisputeInput, req.body ?? {});
+    const v = await view(req);
+    const out = await recordDispute(deps.db, v, input, deps.env().now());
+    deps.log.info({ organisationId: v.org.id, payLinkId: v.link.id, reason: input.reason }, 'pay link dispute recorded');
+    res.status(201).json(out);
+  });
+  return r;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function sandboxPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;background:#f4f5f7;margin:0;padding:32px 16px;color:#1f2933}main{max-width:420px;margin:0 auto;background:#fff;border-radius:12px;padding:28px;box-shadow:0 1px 3px rgba(0,0,0,.1)}.tag{display:inline-block;background:#fff3bf;color:#8a6d00;border-radius:6px;padding:2px 8px;font-size:12px;font-weight:600}.amount{font-size:32px;font-weight:700;margin:12px 0}button{width:100%;padding:14px;font-size:16px;font-weight:600;border:0;border-radius:8px;background:#1c7ed6;color:#fff;cursor:pointer}a{color:#1c7ed6}</style></head><body><main>${body}</main></body></html>`;
+}
+
+/** The sandbox provider's hosted checkout page (no card network; Pay completes it). */
+export function sandboxCheckoutRoutes(deps: PayRouteDeps): Router {
+  const r = Router();
+  r.use(limiter(60));
+  const load = async (sessionId: string) => {
+    if (!/^cs_sandbox_[A-Za-z0-9]{1,64}$/.test(sessionId)) return null;
+    const [row] = await deps.db
+      .select({ id: checkouts.id, status: checkouts.status, amount: checkouts.amount, currency: checkouts.currency, paymentId: checkouts.providerPaymentId, token: payLinks.token, orgName: organisations.name })
+      .from(checkouts)
+      .innerJoin(payLinks, and(eq(payLinks.id, checkouts.payLinkId), eq(payLinks.firmId, checkouts.firmId)))
+      .innerJoin(organisations, and(eq(organisations.id, checkouts.organisationId), eq(organisations.firmId, checkouts.firmId)))
+      .where(and(eq(checkouts.provider, 'sandbox'), eq(checkouts.providerSessionId, sessionId)));
+    return row ?? null;
+  };
+  const invalid = sandboxPage('Checkout not found', '<h1>Checkout not found</h1><p>This checkout does not exist or has closed.</p>');
+
+  r.get('/:sessionId', async (req, res) => {
+    const row = await load(param(req, 'sessionId'));
+    res.set('cache-control', 'no-store');
+    if (!row) return void res.status(404).type('html').send(invalid);
+    const base = publicBase(deps.env().appUrl) ?? '';
+    const back = payUrl(base, row.token);
+    if (row.paymentId) return void res.redirect(303, `${back}?checkout=${row.id}`);
+    const amount = `${fromMinor(m(row.amount))} ${row.currency}`;
+    res
+      .type('html')
+      .send(
+        sandboxPage(
+          'Sandbox checkout',
+          `<span class="tag">Sandbox payment — no real money moves</span><h1>Pay ${esc(row.orgName)}</h1><div class="amount" data-testid="sandbox-amount">${esc(amount)}</div><form method="post"><button type="submit">Pay ${esc(amount)}</button></form><p><a href="${esc(back)}?cancelled=1">Cancel and go back</a></p>`,
+        ),
+      );
+  });
+
+  r.post('/:sessionId', async (req, res) => {
+    const sessionId = param(req, 'sessionId');
+    const row = await load(sessionId);
+    res.set('cache-control', 'no-store');
+    if (!row) return void res.status(404).type('html').send(invalid);
+    const paid = await sandboxPay(deps.db, sessionId);
+    const env = deps.env();
+    // What a provider's webhook would do: complete the checkout now, before the debtor is back.
+    if (paid && env.provider?.name === 'sandbox') {
+      await completeCheckout({ db: deps.db, provider: env.provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { checkoutId: paid.checkoutId });
+    }
+    res.redirect(303, `${payUrl(publicBase(env.appUrl) ?? '', row.token)}?checkout=${row.id}`);
+  });
+  return r;
+}
+
+/** Stripe's webhook: the signature over the raw body, then completion (or expiry) of the checkout. */
+export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
+  const r = Router();
+  r.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const env = deps.env();
+    if (!env.provider || env.provider.name !== 'stripe') return void res.status(404).end();
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event: ReturnType<typeof env.provider.parseWebhook>;
+    try {
+      event = env.provider.parseWebhook(body, req.headers);
+    } catch (err) {
+      if (err instanceof WebhookSignatureError) {
+        deps.log.warn({ reason: err.message }, 'stripe webhook refused');
+        return void res.status(400).json({ error: { code: 'bad_signature', message: 'Signature verification failed.' } });
+      }
+      throw err;
+    }
+    if (event.sessionId && (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded')) {
+      // A provider error is a 5xx: Stripe retries the delivery.
+      const done = await completeCheckout({ db: deps.db, provider: env.provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { sessionId: event.sessionId });
+      deps.log.info({ eventId: event.id, outcome: done.outcome, checkoutId: done.checkoutId }, 'stripe webhook');
+    } else if (event.sessionId && event.type === 'checkout.session.expired') {
+      await expireCheckout(deps.db, 'stripe', event.sessionId, env.now());
+    }
+    res.status(200).json({ received: true });
+  });
+  return r;
+}
