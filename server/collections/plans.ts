@@ -1,0 +1,523 @@
+/**
+ * Payment plans: a customer's open invoices (all, or the ones chosen) split into weekly,
+ * fortnightly or monthly instalments (server/domain/collections/plans.ts).
+ *
+ *  - create: `payment_plans` + `payment_plan_instalments` and one `plan.created` activity per
+ *    covered invoice (the worklist and reminders hold those invoices while it lasts), then in
+ *    the ledger either a note on each invoice (`note` write-back, `plan_note:<plan>:<invoice>`)
+ *    or, when the plan is posted, a `plan_transfer` credit note allocated to each invoice for
+ *    what it owes (carrying the note) and one `plan_invoice` per instalment
+ *    (`plan_invoice:<plan>:<seq>`, due on the instalment's date, "Payment plan 1/4").
+ *  - daily: payments synced since the plan was agreed, allocated to its invoices (the covered
+ *    ones and the posted instalment invoices), are allocated to instalments oldest first;
+ *    instalments unpaid `missedGraceDays` after their date are missed (`plan.instalment_missed`),
+ *    `breakAfterMissed` misses break the plan and a paid-up plan completes — both end it with
+ *    `plan.ended`, so reminders resume on whatever is still owed.
+ *  - instalment reminders: one email per instalment a few days before it is due, claimed with a
+ *    guarded UPDATE of `reminder_sent_at` so it is sent once, through the reminder mailer.
+ *  - cancel: `cancelled` and `plan.ended`.
+ */
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { classifySmtpError, type Mailer } from '../../integrations/email/transport';
+import type { Db } from '../db/client';
+import { activities, invoices, paymentAllocations, paymentPlanInstalments, paymentPlans, payments, writebacks } from '../db/schema';
+import { FIRM_HEADER } from '../email/embedded';
+import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, planStatus, schedule } from '../domain/collections/plans';
+import { addDays, type CalendarDate, isCalendarDate, todayIn } from '../domain/dates';
+import { MoneyError } from '../domain/money';
+import { HttpError } from '../http/errors';
+import { mailAddress, mailDomain } from '../reminders/deps';
+import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
+import { recipientBlock, recipientsOf } from '../reminders/plan';
+import { maskList } from '../reminders/recipients';
+import { PLAN_CREATED, PLAN_ENDED } from '../scoring/in-motion';
+import { requestWriteback } from '../writebacks/request';
+import { type CollectionsDeps, dayText, decimal, invoiceName, loadOpenInvoices, loadOrg, minor, money, type OpenInvoice, type OrgRow, orgToday } from './common';
+import { getCollectionsPolicy } from './policy';
+
+export const PLAN_INSTALMENT_MISSED = 'plan.instalment_missed';
+export const PLAN_INSTALMENT_REMINDED = 'plan.instalment_reminder_sent';
+
+const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
+
+export const PlanInputSchema = z
+  .object({
+    organisationId: z.uuid(),
+    contactExternalId: z.string().trim().min(1).max(200),
+    /** The invoices to cover (default: all the customer's open invoices). */
+    invoiceIds: z.array(z.uuid()).min(1).max(500).optional(),
+    frequency: z.enum(FREQUENCIES),
+    count: z.number().int().min(1).max(120).optional(),
+    instalmentAmount: z
+      .string()
+      .regex(/^\d{1,13}(\.\d{1,2})?$/, { message: 'must be an amount such as 250 or 99.50' })
+      .optional(),
+    startDate: Day,
+    /** Post instalments as invoices in the ledger (default: the policy's). */
+    postInvoices: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => (v.count === undefined) !== (v.instalmentAmount === undefined), { message: 'give either count or instalmentAmount', path: ['count'] });
+export type PlanInput = z.infer<typeof PlanInputSchema>;
+
+export interface PlanPreview {
+  organisationId: string;
+  contactExternalId: string;
+  currency: string;
+  total: string;
+  frequency: Frequency;
+  startDate: CalendarDate;
+  postInvoices: boolean;
+  invoices: { id: string; externalId: string; number: string; amountDue: string; dueDate: string | null }[];
+  instalments: { seq: number; dueDate: CalendarDate; amount: string }[];
+  /** 'Payment plan agreed: 4 monthly instalments of £250.00 from 1 Dec 2026'. */
+  summary: string;
+}
+
+/** Words for a schedule. */
+export function planSummary(instalments: readonly Instalment[], frequency: Frequency, currency: string): string {
+  const first = instalments[0]!;
+  const last = instalments.at(-1)!;
+  const n = instalments.length;
+  const each = money(first.amount, currency);
+  const amounts = n === 1 ? `1 instalment of ${each}` : last.amount === first.amount ? `${n} ${frequency} instalments of ${each}` : `${n} ${frequency} instalments of ${each} (the last ${money(last.amount, currency)})`;
+  return `Payment plan agreed: ${amounts} from ${dayText(first.dueDate)}`;
+}
+
+async function activeCoverage(db: Db, org: Pick<OrgRow, 'id' | 'firmId'>, invoiceIds: readonly string[]): Promise<Set<string>> {
+  if (invoiceIds.length === 0) return new Set();
+  const rows = await db
+    .select({ ids: paymentPlans.invoiceIds })
+    .from(paymentPlans)
+    .where(and(eq(paymentPlans.firmId, org.firmId), eq(paymentPlans.organisationId, org.id), eq(paymentPlans.status, 'active'), sql`${paymentPlans.invoiceIds} && ARRAY[${sql.join(
+          invoiceIds.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )}]::uuid[]`));
+
+  const wanted = new Set(invoiceIds);
+  return new Set(rows.flatMap((r) => r.ids.filter((id) => wanted.has(id))));
+}
+
+interface Built {
+  org: OrgRow;
+  preview: PlanPreview;
+  covered: OpenInvoice[];
+  instalments: Instalment[];
+}
+
+async function build(db: Db, firmId: string, input: PlanInput, now: Date): Promise<Built> {
+  const org = await loadOrg(db, firmId, input.organisationId);
+  const policy = (await getCollectionsPolicy(db, firmId)).plans;
+  const today = orgToday(org, now);
+  if (input.startDate < today) throw new HttpError(400, 'validation_failed', `startDate: must be today (${today}) or later`);
+  const open = await loadOpenInvoices(db, org, { contactExternalId: input.contactExternalId });
+  let covered = open;
+  if (input.invoiceIds) {
+    const chosen = new Set(input.invoiceIds);
+    covered = open.filter((i) => chosen.has(i.id));
+    if (covered.length !== chosen.size) throw new HttpError(400, 'validation_failed', `invoiceIds: ${chosen.size - covered.length} of the chosen invoices are not open invoices of this customer`);
+  }
+  if (covered.length === 0) throw new HttpError(400, 'validation_failed', 'contactExternalId: the customer has no open invoices');
+  const currencies = new Set(covered.map((i) => i.currency));
+  if (currencies.size > 1) throw new HttpError(400, 'validation_failed', `invoiceIds: a plan covers invoices in one currency (found ${[...currencies].join(', ')})`);
+  const taken = await activeCoverage(db, org, covered.map((i) => i.id));
+  if (taken.size) throw new HttpError(409, 'already_on_plan', `${covered.filter((i) => taken.has(i.id)).map(invoiceName).join(', ')} already on an active payment plan`);
+  const total = covered.reduce((s, i) => s + i.amountDue, 0);
+  const currency = covered[0]!.currency;
+  let instalments: Instalment[];
+  try {
+    instalments = input.count !== undefined ? schedule({ total, start: input.startDate, frequency: input.frequency, count: input.count }) : schedule({ total, start: input.startDate, frequency: input.frequency, instalmentAmount: minor(input.instalmentAmount!) });
+  } catch (err) {
+    if (err instanceof MoneyError) throw new HttpError(400, 'validation_failed', `${input.count !== undefined ? 'count' : 'instalmentAmount'}: ${err.message}`);
+    throw err;
+  }
+  if (instalments.length > policy.maxInstalments) throw new HttpError(400, 'validation_failed', `${input.count !== undefined ? 'count' : 'instalmentAmount'}: at most ${policy.maxInstalments} instalments (this would be ${instalments.length})`);
+  const postInvoices = input.postInvoices ?? policy.postInvoices;
+  return {
+    org,
+    covered,
+    instalments,
+    preview: {
+      organisationId: org.id,
+      contactExternalId: input.contactExternalId,
+      currency,
+      total: decimal(total),
+      frequency: input.frequency,
+      startDate: input.startDate,
+      postInvoices,
+      invoices: covered.map((i) => ({ id: i.id, externalId: i.externalId, number: i.number, amountDue: decimal(i.amountDue), dueDate: i.dueDate })),
+      instalments: instalments.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amount: decimal(i.amount) })),
+      summary: planSummary(instalments, input.frequency, currency),
+    },
+  };
+}
+
+export async function previewPlan(db: Db, firmId: string, input: PlanInput, now: Date = new Date()): Promise<PlanPreview> {
+  return (await build(db, firmId, input, now)).preview;
+}
+
+/** Create a plan; the ledger notes or postings are requested as write-backs after it is stored. */
+export async function createPlan(deps: CollectionsDeps, firmId: string, userId: string | null, input: PlanInput): Promise<PlanView> {
+  const now = deps.now?.() ?? new Date();
+  const { db } = deps;
+  const planId = await db.transaction(async (tx) => {
+    // One plan at a time per customer, so two clicks cannot cover the same invoices twice.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`plan:${input.organisationId}:${input.contactExternalId}`}))`);
+    const b = await build(tx as unknown as Db, firmId, input, now);
+    const [plan] = await tx
+      .insert(paymentPlans)
+      .values({ firmId, organisationId: b.org.id, contactExternalId: input.contactExternalId, contactId: b.covered.find((i) => i.contactId)?.contactId ?? null, frequency: input.frequency, startDate: input.startDate, total: b.preview.total, currency: b.preview.currency, invoiceIds: b.covered.map((i) => i.id), postInvoices: b.preview.postInvoices, status: 'active', createdByUserId: userId, createdAt: now, updatedAt: now })
+      .returning({ id: paymentPlans.id });
+    await tx.insert(paymentPlanInstalments).values(b.instalments.map((i) => ({ firmId, planId: plan!.id, seq: i.seq, dueDate: i.dueDate, amount: decimal(i.amount) })));
+    const details = { planId: plan!.id, contactExternalId: input.contactExternalId, frequency: input.frequency, startDate: input.startDate, total: b.preview.total, currency: b.preview.currency, count: b.instalments.length, postInvoices: b.preview.postInvoices, instalments: b.preview.instalments };
+    await tx.insert(activities).values(
+      b.covered.map((inv) => ({ firmId, organisationId: b.org.id, actorUserId: userId, actorType: userId ? 'user' : 'system', kind: PLAN_CREATED, contactId: inv.contactId, invoiceId: inv.id, summary: `${b.preview.summary} (${invoiceName(inv)})`, details: { ...details, invoiceExternalId: inv.externalId }, createdAt: now })),
+    );
+    return { id: plan!.id, built: b };
+  });
+  await postPlan(deps, planId.id, planId.built, userId);
+  return getPlan(db, firmId, planId.id);
+}
+
+/** The plan's ledger side: notes, or transfer credits and instalment invoices (each a write-back, deduplicated by source key). */
+async function postPlan(deps: CollectionsDeps, planId: string, b: Built, userId: string | null): Promise<void> {
+  const { org, preview } = b;
+  const by = { requestedBy: (userId ? 'user' : 'system') as 'user' | 'system', userId };
+  const today = orgToday(org, deps.now?.() ?? new Date());
+  for (const inv of b.covered) {
+    if (!preview.postInvoices) {
+      await requestWriteback(deps, {
+        firmId: org.firmId,
+        organisationId: org.id,
+        kind: 'note',
+        purpose: null,
+        sourceKey: `plan_note:${planId}:${inv.id}`,
+        invoiceId: inv.id,
+        invoiceExternalId: inv.externalId,
+        contactId: inv.contactId,
+        contactExternalId: inv.contactExternalId,
+        request: { invoiceExternalId: inv.externalId, text: preview.summary },
+        noteText: null,
+        ...by,
+        summary: `Note the payment plan on ${invoiceName(inv)}`,
+      });
+      continue;
+    }
+    const amount = decimal(inv.amountDue);
+    await requestWriteback(deps, {
+      firmId: org.firmId,
+      organisationId: org.id,
+      kind: 'credit_note',
+      purpose: 'plan_transfer',
+      sourceKey: `plan_transfer:${planId}:${inv.id}`,
+      invoiceId: inv.id,
+      invoiceExternalId: inv.externalId,
+      contactId: inv.contactId,
+      contactExternalId: inv.contactExternalId,
+      amount,
+      currency: inv.currency,
+      request: {
+        contactExternalId: inv.contactExternalId,
+        date: today,
+        reference: `Moved to payment plan: ${invoiceName(inv)}`,
+        currency: inv.currency,
+        lines: [{ description: `${invoiceName(inv)} moved to a payment plan (${preview.instalments.length} ${preview.frequency} instalments)`, amount }],
+        allocateTo: { invoiceExternalId: inv.externalId, amount },
+      },
+      noteText: `${preview.summary}; the balance is moved to the plan's instalment invoices`,
+      ...by,
+      summary: `Move ${money(inv.amountDue, inv.currency)} on ${invoiceName(inv)} to the payment plan`,
+    });
+  }
+  if (!preview.postInvoices) return;
+  const n = preview.instalments.length;
+  const covered = b.covered.map(invoiceName).join(', ');
+  for (const inst of preview.instalments) {
+    const r = await requestWriteback(deps, {
+      firmId: org.firmId,
+      organisationId: org.id,
+      kind: 'plan_invoice',
+      purpose: 'instalment',
+      sourceKey: `plan_invoice:${planId}:${inst.seq}`,
+      contactId: b.covered.find((i) => i.contactId)?.contactId ?? null,
+      contactExternalId: preview.contactExternalId,
+      amount: inst.amount,
+      currency: preview.currency,
+      request: {
+        contactExternalId: preview.contactExternalId,
+        date: today,
+        dueDate: inst.dueDate,
+        reference: `Payment plan ${inst.seq}/${n}`,
+        currency: preview.currency,
+        lines: [{ description: `Payment plan instalment ${inst.seq} of ${n} (${covered})`.slice(0, 400), amount: inst.amount }],
+      },
+      noteText: null,
+      ...by,
+      summary: `Payment plan instalment ${inst.seq}/${n}: ${money(minor(inst.amount), preview.currency)} due ${dayText(inst.dueDate)}`,
+    });
+    await deps.db
+      .update(paymentPlanInstalments)
+      .set({ writebackId: r.id })
+      .where(and(eq(paymentPlanInstalments.planId, planId), eq(paymentPlanInstalments.seq, inst.seq), isNull(paymentPlanInstalments.writebackId)));
+  }
+}
+
+export interface PlanView {
+  id: string;
+  organisationId: string;
+  contactExternalId: string;
+  frequency: string;
+  startDate: string;
+  total: string;
+  currency: string;
+  status: string;
+  postInvoices: boolean;
+  createdAt: string;
+  invoices: { id: string; externalId: string; number: string; amountDue: string; status: string }[];
+  instalments: { id: string; seq: number; dueDate: string; amount: string; status: string; paidOn: string | null; writebackId: string | null; writebackStatus: string | null; reminderSentAt: string | null }[];
+  paid: string;
+}
+
+export async function getPlan(db: Db, firmId: string, planId: string): Promise<PlanView> {
+  const [p] = await db
+    .select()
+    .from(paymentPlans)
+    .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.id, planId)));
+  if (!p) throw new HttpError(404, 'not_found', 'No such payment plan.');
+  const inst = await db
+    .select({ i: paymentPlanInstalments, wbStatus: writebacks.status })
+    .from(paymentPlanInstalments)
+    .leftJoin(writebacks, eq(writebacks.id, paymentPlanInstalments.writebackId))
+    .where(and(eq(paymentPlanInstalments.firmId, firmId), eq(paymentPlanInstalments.planId, p.id)))
+    .orderBy(asc(paymentPlanInstalments.seq));
+  const invs = p.invoiceIds.length
+    ? await db
+        .select({ id: invoices.id, externalId: invoices.externalId, number: invoices.number, amountDue: invoices.amountDue, status: invoices.status })
+        .from(invoices)
+        .where(and(eq(invoices.firmId, firmId), inArray(invoices.id, p.invoiceIds)))
+    : [];
+  const paid = inst.filter((r) => r.i.status === 'paid').reduce((s, r) => s + minor(r.i.amount), 0);
+  return {
+    id: p.id,
+    organisationId: p.organisationId,
+    contactExternalId: p.contactExternalId,
+    frequency: p.frequency,
+    startDate: p.startDate,
+    total: decimal(minor(p.total)),
+    currency: p.currency,
+    status: p.status,
+    postInvoices: p.postInvoices,
+    createdAt: p.createdAt.toISOString(),
+    invoices: invs.map((i) => ({ ...i, amountDue: decimal(minor(i.amountDue)) })),
+    instalments: inst.map(({ i, wbStatus }) => ({ id: i.id, seq: i.seq, dueDate: i.dueDate, amount: decimal(minor(i.amount)), status: i.status, paidOn: i.paidOn, writebackId: i.writebackId, writebackStatus: wbStatus ?? null, reminderSentAt: i.reminderSentAt?.toISOString() ?? null })),
+    paid: decimal(paid),
+  };
+}
+
+export async function listPlans(db: Db, firmId: string, f: { organisationId: string; contactExternalId?: string }) {
+  const conds = [eq(paymentPlans.firmId, firmId), eq(paymentPlans.organisationId, f.organisationId)];
+  if (f.contactExternalId) conds.push(eq(paymentPlans.contactExternalId, f.contactExternalId));
+  const rows = await db
+    .select()
+    .from(paymentPlans)
+    .where(and(...conds))
+    .orderBy(desc(paymentPlans.createdAt))
+    .limit(200);
+  return rows.map((p) => ({ id: p.id, contactExternalId: p.contactExternalId, frequency: p.frequency, startDate: p.startDate, total: decimal(minor(p.total)), currency: p.currency, status: p.status, postInvoices: p.postInvoices, invoiceCount: p.invoiceIds.length, createdAt: p.createdAt.toISOString() }));
+}
+
+/** End an active plan (cancelled by a person, broken, or completed) and lift its holds. */
+async function endPlan(db: Db, plan: typeof paymentPlans.$inferSelect, to: 'cancelled' | 'broken' | 'completed', actor: { userId: string | null }, summary: string, now: Date): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const done = await tx
+      .update(paymentPlans)
+      .set({ status: to, updatedAt: now })
+      .where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.status, 'active')))
+      .returning({ id: paymentPlans.id });
+    if (done.length === 0) return false;
+    const covered = plan.invoiceIds.length
+      ? await tx
+          .select({ id: invoices.id, contactId: invoices.contactId, externalId: invoices.externalId })
+          .from(invoices)
+          .where(and(eq(invoices.firmId, plan.firmId), inArray(invoices.id, plan.invoiceIds)))
+      : [];
+    if (covered.length)
+      await tx.insert(activities).values(
+        covered.map((inv) => ({ firmId: plan.firmId, organisationId: plan.organisationId, actorUserId: actor.userId, actorType: actor.userId ? 'user' : 'system', kind: PLAN_ENDED, contactId: inv.contactId, invoiceId: inv.id, summary, details: { planId: plan.id, reason: to, contactExternalId: plan.contactExternalId, invoiceExternalId: inv.externalId }, createdAt: now })),
+      );
+    return true;
+  });
+}
+
+export async function cancelPlan(db: Db, firmId: string, planId: string, userId: string, now: Date = new Date()): Promise<PlanView> {
+  const [p] = await db
+    .select()
+    .from(paymentPlans)
+    .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.id, planId)));
+  if (!p) throw new HttpError(404, 'not_found', 'No such payment plan.');
+  if (p.status !== 'active') throw new HttpError(409, 'plan_not_active', `The plan is already ${p.status}.`);
+  await endPlan(db, p, 'cancelled', { userId }, 'Payment plan cancelled; reminders resume', now);
+  return getPlan(db, firmId, planId);
+}
+
+export interface PlanUpdate {
+  planId: string;
+  status: string;
+  missed: number[];
+  paid: number[];
+}
+
+/** The daily pass over an organisation's active plans: instalment statuses from synced payments, misses, breaks and completions. */
+export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, firmId: string, organisationId: string): Promise<PlanUpdate[]> {
+  const { db } = deps;
+  const now = deps.now?.() ?? new Date();
+  const org = await loadOrg(db, firmId, organisationId);
+  const today = orgToday(org, now);
+  const policy = (await getCollectionsPolicy(db, firmId)).plans;
+  const plans = await db
+    .select()
+    .from(paymentPlans)
+    .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.organisationId, org.id), eq(paymentPlans.status, 'active')));
+  const out: PlanUpdate[] = [];
+  for (const plan of plans) {
+    const rows = await db.select().from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, plan.id)).orderBy(asc(paymentPlanInstalments.seq));
+    const covered = plan.invoiceIds.length
+      ? await db
+          .select({ externalId: invoices.externalId, amountDue: invoices.amountDue, status: invoices.status })
+          .from(invoices)
+          .where(and(eq(invoices.firmId, firmId), inArray(invoices.id, plan.invoiceIds)))
+      : [];
+    const posted = rows.map((r) => r.writebackId).filter((id): id is string => !!id);
+    const postedInvoices = posted.length
+      ? (await db.select({ externalId: writebacks.externalId }).from(writebacks).where(and(eq(writebacks.firmId, firmId), inArray(writebacks.id, posted)))).map((w) => w.externalId).filter((x): x is string => !!x)
+      : [];
+    const targets = [...covered.map((c) => c.externalId), ...postedInvoices];
+    const agreedOn = todayIn(org.timezone, plan.createdAt);
+    const received = targets.length
+      ? await db
+          .select({ date: paymentAllocations.date, amount: paymentAllocations.amount })
+          .from(paymentAllocations)
+          .innerJoin(payments, eq(payments.id, paymentAllocations.paymentId))
+          .where(and(eq(paymentAllocations.firmId, firmId), eq(paymentAllocations.organisationId, org.id), eq(payments.status, 'authorised'), inArray(paymentAllocations.invoiceExternalId, targets), sql`${paymentAllocations.date} >= ${agreedOn}::date`))
+      : [];
+    const states = allocatePayments(
+      rows.map((r) => ({ seq: r.seq, dueDate: r.dueDate, amount: minor(r.amount) })),
+      received.map((p) => ({ date: p.date, amount: minor(p.amount) })),
+      today,
+      policy.missedGraceDays,
+    );
+    const update: PlanUpdate = { planId: plan.id, status: plan.status, missed: [], paid: [] };
+    for (const s of states) {
+      const row = rows.find((r) => r.seq === s.seq)!;
+      if (row.status === s.status && row.paidOn === s.paidOn) continue;
+      const changed = await db
+        .update(paymentPlanInstalments)
+        .set({ status: s.status, paidOn: s.paidOn })
+        .where(and(eq(paymentPlanInstalments.id, row.id), eq(paymentPlanInstalments.status, row.status)))
+        .returning({ id: paymentPlanInstalments.id });
+      if (changed.length === 0) continue;
+      if (s.status === 'paid') update.paid.push(s.seq);
+      if (s.status === 'missed') {
+        update.missed.push(s.seq);
+        await db.insert(activities).values({ firmId, organisationId: org.id, actorType: 'system', kind: PLAN_INSTALMENT_MISSED, contactId: plan.contactId, summary: `Payment plan instalment ${s.seq}/${rows.length} of ${money(s.amount, plan.currency)} due ${dayText(s.dueDate)} was missed`, details: { planId: plan.id, seq: s.seq, dueDate: s.dueDate, amount: decimal(s.amount), paid: decimal(s.paid), contactExternalId: plan.contactExternalId }, createdAt: now });
+      }
+    }
+    // Without posted invoices, a plan whose invoices are all settled is complete whatever the allocation says.
+    const settled = !plan.postInvoices && covered.length > 0 && covered.every((c) => c.status !== 'authorised' || minor(c.amountDue) <= 0);
+    const status = settled ? 'completed' : planStatus(states, policy.breakAfterMissed);
+    if (status === 'broken') {
+      const missed = states.filter((s) => s.status === 'missed').length;
+      if (await endPlan(db, plan, 'broken', { userId: null }, `Payment plan broken after ${missed} missed instalment${missed === 1 ? '' : 's'}; reminders resume`, now)) update.status = 'broken';
+    } else if (status === 'completed') {
+      if (await endPlan(db, plan, 'completed', { userId: null }, 'Payment plan completed', now)) update.status = 'completed';
+    }
+    out.push(update);
+  }
+  return out;
+}
+
+export interface InstalmentMail {
+  mailer: Mailer;
+  mailFrom: string;
+  embedded: boolean;
+}
+
+/**
+ * Email the customer about each instalment due within `reminderDaysBefore` days, once: the
+ * instalment is claimed by setting `reminder_sent_at` only where it is still null, and given
+ * back if the mail server defers the message (tried again on the next run).
+ */
+export async function sendInstalmentReminders(deps: Pick<CollectionsDeps, 'db' | 'now'> & { mail: InstalmentMail }, firmId: string, organisationId: string): Promise<{ sent: string[]; skipped: { id: string; reason: string }[] }> {
+  const { db } = deps;
+  const now = deps.now?.() ?? new Date();
+  const org = await loadOrgWithSettings(db, organisationId);
+  if (!org || org.firmId !== firmId) throw new HttpError(404, 'not_found', 'No such organisation.');
+  const today = todayIn(org.timezone, now);
+  const policy = (await getCollectionsPolicy(db, firmId)).plans;
+  const until = addDays(today, policy.reminderDaysBefore);
+  const due = await db
+    .select({ i: paymentPlanInstalments, p: paymentPlans })
+    .from(paymentPlanInstalments)
+    .innerJoin(paymentPlans, eq(paymentPlans.id, paymentPlanInstalments.planId))
+    .where(
+      and(
+        eq(paymentPlans.firmId, firmId),
+        eq(paymentPlans.organisationId, org.id),
+        eq(paymentPlans.status, 'active'),
+        eq(paymentPlanInstalments.status, 'due'),
+        isNull(paymentPlanInstalments.reminderSentAt),
+        sql`${paymentPlanInstalments.dueDate} >= ${today}::date AND ${paymentPlanInstalments.dueDate} <= ${until}::date`,
+      ),
+    )
+    .orderBy(asc(paymentPlanInstalments.dueDate));
+  const result = { sent: [] as string[], skipped: [] as { id: string; reason: string }[] };
+  for (const { i, p } of due) {
+    const customer = await loadCustomerState(db, org, p.contactExternalId);
+    const choice = recipientsOf(customer);
+    const block = recipientBlock(choice);
+    if (block) {
+      result.skipped.push({ id: i.id, reason: block });
+      continue;
+    }
+    const claimedAt = deps.now?.() ?? new Date();
+    const claimed = await db
+      .update(paymentPlanInstalments)
+      .set({ reminderSentAt: claimedAt })
+      .where(and(eq(paymentPlanInstalments.id, i.id), isNull(paymentPlanInstalments.reminderSentAt)))
+      .returning({ id: paymentPlanInstalments.id });
+    if (claimed.length === 0) continue;
+    const count = (await db.select({ n: sql<number>`count(*)::int` }).from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, p.id)))[0]?.n ?? 0;
+    const amount = money(minor(i.amount), p.currency);
+    const greeting = customer.firstName ? `Dear ${customer.firstName},` : `Dear ${customer.name},`;
+    const subject = `Payment plan: instalment ${i.seq} of ${count} (${amount}) due ${dayText(i.dueDate)}`;
+    const lines = [greeting, '', `This is a reminder that instalment ${i.seq} of ${count} of your payment plan with ${org.name}, ${amount}, is due on ${dayText(i.dueDate)}.`, '', 'Thank you for keeping to the plan.', '', org.settings.signature || org.name];
+    const text = lines.join('\n');
+    const html = lines.map((l) => (l ? `<p>${escapeHtml(l)}</p>` : '')).join('\n');
+    const name = (org.settings.senderName?.trim() || org.name).replace(/["\\\r\n]/g, '');
+    try {
+      await deps.mail.mailer.send({
+        messageId: `<instalment.${i.id}@${mailDomain(deps.mail.mailFrom)}>`,
+        from: `"${name}" <${mailAddress(deps.mail.mailFrom)}>`,
+        replyTo: org.settings.replyTo,
+        to: choice.to,
+        subject,
+        text,
+        html,
+        headers: { 'X-Arcus-Instalment': i.id, ...(deps.mail.embedded ? { [FIRM_HEADER]: firmId } : {}) },
+      });
+    } catch (err) {
+      const e = classifySmtpError(err);
+      if (e.kind === 'temporary') await db.update(paymentPlanInstalments).set({ reminderSentAt: null }).where(and(eq(paymentPlanInstalments.id, i.id), eq(paymentPlanInstalments.reminderSentAt, claimedAt)));
+      result.skipped.push({ id: i.id, reason: e.kind === 'temporary' ? 'mail_deferred' : 'mail_refused' });
+      continue;
+    }
+    await db.insert(activities).values({ firmId, organisationId: org.id, actorType: 'system', kind: PLAN_INSTALMENT_REMINDED, contactId: customer.contactId, summary: `Instalment ${i.seq}/${count} reminder sent to ${maskList(choice.to)}`, details: { planId: p.id, instalmentId: i.id, seq: i.seq, dueDate: i.dueDate, contactExternalId: p.contactExternalId }, createdAt: now });
+    result.sent.push(i.id);
+  }
+  return result;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

@@ -1,0 +1,117 @@
+/**
+ * Collections API (under /api, firm-scoped in every query):
+ *
+ *   GET    /collections/policy                                    viewer+    the firm's policy with defaults
+ *   PUT    /collections/policy                                    admin      { approvalThreshold?, lateFees?, earlyDiscount?, plans? } merged over the current
+ *   GET    /collections/late-fees/preview?organisationId&invoiceId viewer+   fees due now on one invoice, fees already charged
+ *   POST   /collections/late-fees/apply                           collector+ { organisationId, invoiceId } → late_fee write-backs
+ *   POST   /collections/late-fees/forgive                         collector+ { writebackId } → a fee_reversal credit note write-back
+ *   GET    /collections/discounts?organisationId                  viewer+    early-payment discount offers
+ *   POST   /collections/plans/preview                             viewer+    { organisationId, contactExternalId, invoiceIds?, frequency, count | instalmentAmount, startDate, postInvoices? } → schedule
+ *   POST   /collections/plans                                     collector+ same body → the plan (201)
+ *   GET    /collections/plans?organisationId&contactExternalId    viewer+
+ *   GET    /collections/plans/:id                                 viewer+    with instalments and covered invoices
+ *   POST   /collections/plans/:id/cancel                          collector+
+ *
+ * Write-backs are requested through server/writebacks/request.ts (the firm's approval
+ * threshold applies); the queue runs them.
+ */
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { JobQueue } from '../../jobs/define';
+import { requestDeps } from '../../jobs/writebacks/jobs';
+import { requireAuth, requireRole } from '../auth/current-user';
+import { listOffers } from '../collections/discounts';
+import { applyLateFees, forgiveFee, previewLateFees } from '../collections/late-fees';
+import { cancelPlan, createPlan, getPlan, listPlans, PlanInputSchema, previewPlan } from '../collections/plans';
+import { CollectionsPolicyPatchSchema, getCollectionsPolicy, updateCollectionsPolicy } from '../collections/policy';
+import type { Db } from '../db/client';
+import { HttpError } from '../http/errors';
+import { parseInput } from '../http/validate';
+
+export interface CollectionsRouteDeps {
+  db: Db;
+  queue: JobQueue;
+  now?: () => Date;
+}
+
+const InvoiceRef = z.object({ organisationId: z.uuid(), invoiceId: z.uuid() }).strict();
+const ForgiveBody = z.object({ writebackId: z.uuid() }).strict();
+const OrgQuery = z.object({ organisationId: z.uuid() });
+const PlansQuery = z.object({ organisationId: z.uuid(), contactExternalId: z.string().trim().min(1).max(200).optional() });
+
+function idParam(req: Request): string {
+  const v = z.uuid().safeParse(String(req.params['id'] ?? ''));
+  if (!v.success) throw new HttpError(404, 'not_found', 'No such payment plan.');
+  return v.data;
+}
+
+export function collectionsRoutes(deps: CollectionsRouteDeps): Router {
+  const r = Router();
+  const { db } = deps;
+  const now = () => deps.now?.() ?? new Date();
+  const writes = () => ({ ...requestDeps({ db, queue: deps.queue }), now });
+
+  r.get('/collections/policy', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ policy: await getCollectionsPolicy(db, auth.firmId) });
+  });
+
+  r.put('/collections/policy', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.json({ policy: await updateCollectionsPolicy(db, auth.firmId, parseInput(CollectionsPolicyPatchSchema, req.body ?? {})) });
+  });
+
+  r.get('/collections/late-fees/preview', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = parseInput(InvoiceRef, req.query);
+    res.json({ preview: await previewLateFees(db, auth.firmId, q.organisationId, q.invoiceId, now()) });
+  });
+
+  r.post('/collections/late-fees/apply', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const body = parseInput(InvoiceRef, req.body ?? {});
+    res.status(201).json(await applyLateFees(writes(), { firmId: auth.firmId, organisationId: body.organisationId, invoiceId: body.invoiceId, userId: auth.userId }));
+  });
+
+  r.post('/collections/late-fees/forgive', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const body = parseInput(ForgiveBody, req.body ?? {});
+    const out = await forgiveFee(writes(), { firmId: auth.firmId, writebackId: body.writebackId, userId: auth.userId });
+    res.status(out.created ? 201 : 200).json(out);
+  });
+
+  r.get('/collections/discounts', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = parseInput(OrgQuery, req.query);
+    res.json({ offers: await listOffers(db, auth.firmId, q.organisationId) });
+  });
+
+  r.post('/collections/plans/preview', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ preview: await previewPlan(db, auth.firmId, parseInput(PlanInputSchema, req.body ?? {}), now()) });
+  });
+
+  r.post('/collections/plans', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.status(201).json({ plan: await createPlan(writes(), auth.firmId, auth.userId, parseInput(PlanInputSchema, req.body ?? {})) });
+  });
+
+  r.get('/collections/plans', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = parseInput(PlansQuery, req.query);
+    res.json({ plans: await listPlans(db, auth.firmId, q) });
+  });
+
+  r.get('/collections/plans/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ plan: await getPlan(db, auth.firmId, idParam(req)) });
+  });
+
+  r.post('/collections/plans/:id/cancel', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.json({ plan: await cancelPlan(db, auth.firmId, idParam(req), auth.userId, now()) });
+  });
+
+  return r;
+}
