@@ -1,5 +1,8 @@
 /**
- * The write-back job: `writebacks.execute` runs one write-back (server/writebacks/execute.ts).
+ * The write-back jobs: `writebacks.execute` runs one write-back (server/writebacks/execute.ts);
+ * `writebacks.sweep` (every minute) re-queues write-backs a dead worker left behind — pending
+ * rows whose job was lost, and sending/sent rows whose lease ran out — so a killed worker's
+ * write is finished (with the same key) by the next one.
  * Job ids come from the row and the attempt, so a request enqueued twice runs once, and a retry
  * the engine asks for (Retry-After, re-auth) gets its own id. The ledger factory and token key
  * are the ones set at boot for sync (jobs/schedule/deps.ts); tests may replace the clock, the
@@ -8,7 +11,7 @@
 import { z } from 'zod';
 import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import type { CreateLedgerWrites } from '../../integrations/ledger/writes';
-import { executeWriteback } from '../../server/writebacks/execute';
+import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import type { RequestDeps } from '../../server/writebacks/request';
 import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
 import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
@@ -51,6 +54,21 @@ export function writebackDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue'>): Wr
   }
   return { db: ctx.db, log: ctx.log, ledger, now: env.now, crash: env.crash, leaseMs: env.leaseMs, enqueueExecute: writebackEnqueuer(ctx.queue) };
 }
+
+export const SWEEP_EVERY_MS = 60_000;
+
+export const writebackSweepJob = defineJob({
+  name: 'writebacks.sweep',
+  schema: z.object({}),
+  attempts: 2,
+  backoffMs: 10_000,
+  async handler(_payload, ctx) {
+    const ids = await stuckWritebacks(ctx.db, env.now(), SWEEP_EVERY_MS);
+    const slot = Math.floor(env.now().getTime() / SWEEP_EVERY_MS);
+    for (const id of ids) await ctx.queue.enqueue(writebackExecuteJob, { writebackId: id }, { jobId: `wb-${id}-sweep-${slot}` });
+    if (ids.length) ctx.log.info({ count: ids.length }, 'write-backs re-queued');
+  },
+});
 
 export const writebackExecuteJob = defineJob({
   name: 'writebacks.execute',

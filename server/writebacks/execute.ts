@@ -132,6 +132,25 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
   }
 }
 
+/**
+ * Write-backs a worker should pick up again: pending for longer than `quietMs` (their job was
+ * lost), sending/sent with an expired lease (their worker died), confirmed with a note still
+ * pending and no live lease. Oldest first, at most 500 per sweep.
+ */
+export async function stuckWritebacks(db: WritebackDeps['db'], now: Date, quietMs: number): Promise<string[]> {
+  const at = now.toISOString();
+  const quiet = new Date(now.getTime() - quietMs).toISOString();
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`SELECT id FROM writebacks
+        WHERE (status = 'pending' AND updated_at < ${quiet}::timestamptz)
+           OR (status IN ('sending', 'sent') AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz)
+           OR (status = 'confirmed' AND note_status = 'pending' AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz)
+        ORDER BY created_at LIMIT 500`,
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The ledger call for one kind; the row id is the idempotency key. */
 async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): Promise<LedgerDocument | null> {
   const key = row.id;

@@ -16,7 +16,7 @@ import { SimulatedCrash } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { issueCredit } from '../../server/writebacks/credit';
-import { executeWriteback } from '../../server/writebacks/execute';
+import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import { approveWritebacks, reverseWriteback } from '../../server/writebacks/manage';
 import { requestWriteback } from '../../server/writebacks/request';
 import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
@@ -138,6 +138,9 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
           // Another worker right away finds the lease held.
           expect(await executeWriteback(engine([]), r.id)).toEqual({ outcome: 'not_claimable' });
           fx.advance(61_000);
+          // The sweep finds what the dead worker left: at every point, something is unfinished
+          // (after-confirm: the note on the invoice).
+          expect(await stuckWritebacks(fx.db, new Date(fx.now()), 60_000)).toContain(r.id);
           await executeWriteback(engine([]), r.id);
           const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
           expect(row!.status).toBe('confirmed');
