@@ -1,4 +1,5 @@
 /** Every job definition, for the worker to look handlers up by name. */
+import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
 import { REMINDER_TICK_MS, reminderNoteJob, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
@@ -18,6 +19,8 @@ export const allJobs: JobDefinition<unknown>[] = [
   reminderRunJob as JobDefinition<unknown>,
   reminderSendJob as JobDefinition<unknown>,
   reminderNoteJob as JobDefinition<unknown>,
+  collectionsTickJob as JobDefinition<unknown>,
+  collectionsAssessJob as JobDefinition<unknown>,
   writebackExecuteJob as JobDefinition<unknown>,
 ];
 
@@ -27,4 +30,5 @@ export const schedules = [
   { id: 'schedule.tick', def: scheduleTick as JobDefinition<unknown>, payload: {}, everyMs: TICK_EVERY_MS },
   { id: 'connections.check', def: checkProviderConnections as JobDefinition<unknown>, payload: {}, everyMs: CHECK_EVERY_MS },
   { id: 'reminders.tick', def: reminderTickJob as JobDefinition<unknown>, payload: {}, everyMs: REMINDER_TICK_MS },
+  { id: 'collections.tick', def: collectionsTickJob as JobDefinition<unknown>, payload: {}, everyMs: COLLECTIONS_TICK_MS },
 ];
