@@ -7,7 +7,7 @@ import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-conne
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
 import { syncOrganisationJob } from './sync/job';
-import { writebackExecuteJob } from './writebacks/jobs';
+import { SWEEP_EVERY_MS, writebackExecuteJob, writebackSweepJob } from './writebacks/jobs';
 
 export const allJobs: JobDefinition<unknown>[] = [
   pruneSessions as JobDefinition<unknown>,
@@ -22,6 +22,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   collectionsTickJob as JobDefinition<unknown>,
   collectionsAssessJob as JobDefinition<unknown>,
   writebackExecuteJob as JobDefinition<unknown>,
+  writebackSweepJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -30,5 +31,6 @@ export const schedules = [
   { id: 'schedule.tick', def: scheduleTick as JobDefinition<unknown>, payload: {}, everyMs: TICK_EVERY_MS },
   { id: 'connections.check', def: checkProviderConnections as JobDefinition<unknown>, payload: {}, everyMs: CHECK_EVERY_MS },
   { id: 'reminders.tick', def: reminderTickJob as JobDefinition<unknown>, payload: {}, everyMs: REMINDER_TICK_MS },
+  { id: 'writebacks.sweep', def: writebackSweepJob as JobDefinition<unknown>, payload: {}, everyMs: SWEEP_EVERY_MS },
   { id: 'collections.tick', def: collectionsTickJob as JobDefinition<unknown>, payload: {}, everyMs: COLLECTIONS_TICK_MS },
 ];
