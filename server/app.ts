@@ -22,6 +22,15 @@ import { sessionRoutes } from './routes/session';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
 
+/**
+ * A request path fit for the logs: no query string, and the bearer tokens in debtors' links
+ * (pay links, the sandbox checkout, unsubscribe links) replaced by ':token'.
+ */
+export function logPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.replace(/^\/(pay\/sandbox-checkout|pay-api|pay|u)\/[^/]+/, '/$1/:token');
+}
+
 export interface AppDeps {
   config: Config;
   database: Database;
@@ -62,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
     pinoHttp({
       logger: log,
       // Paths only: query strings can carry codes, states and addresses.
-      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
+      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: logPath(req.url) }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
       // The in-process sandbox ledger's API traffic is the sync's own business (it logs its runs).
       autoLogging: { ignore: (req) => req.url === '/healthz' || Boolean(req.url?.startsWith('/sandbox/')) },
     }),
