@@ -14,6 +14,7 @@ import type { Config } from './config';
 import type { Database } from './db/client';
 import { DbSessionStore } from './db/session-store';
 import { requireCsrf } from './http/csrf';
+import { logPath } from './http/log-path';
 import { errorHandler, notFound } from './http/errors';
 import './http/session-types';
 import type { JobQueue } from '../jobs/define';
@@ -21,15 +22,6 @@ import type { Logger } from './logger';
 import { sessionRoutes } from './routes/session';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
-
-/**
- * A request path fit for the logs: no query string, and the bearer tokens in debtors' links
- * (pay links, the sandbox checkout, unsubscribe links) replaced by ':token'.
- */
-export function logPath(url: string): string {
-  const path = url.split('?')[0] ?? '';
-  return path.replace(/^\/(pay\/sandbox-checkout|pay-api|pay|u)\/[^/]+/, '/$1/:token');
-}
 
 export interface AppDeps {
   config: Config;

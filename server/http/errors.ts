@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { logPath } from './log-path';
 
 /** The one error shape: `{ "error": { "code", "message" } }` with an HTTP status. */
 export class HttpError extends Error {
@@ -33,7 +34,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       code = 'payload_too_large';
       message = 'The request body is too large.';
     }
-    if (status >= 500) log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, 'request failed');
+    if (status >= 500) log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: logPath(req.path) }, 'request failed');
     if (res.headersSent) return;
     res.status(status).json({ error: { code, message } });
   };

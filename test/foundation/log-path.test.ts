@@ -1,6 +1,6 @@
 /** Request logs carry paths without query strings or the bearer tokens of debtors' links. */
 import { expect, it } from 'vitest';
-import { logPath } from '../../server/app';
+import { logPath } from '../../server/http/log-path';
 
 it('replaces pay, checkout and unsubscribe tokens and drops the query', () => {
   expect(logPath('/pay/AbC_123-xyz')).toBe('/pay/:token');
