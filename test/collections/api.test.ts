@@ -17,12 +17,14 @@ describeWith('pg', 'Collections API', () => {
   let csrf = '';
   let orgId = '';
   let invoiceId = '';
+  let original: unknown = {};
   const today = todayIn('Europe/London');
   const call = (p: string, init: { method?: string; body?: unknown } = {}) => api(p, { ...init, csrf });
 
   beforeAll(async () => {
     database = await testDatabase();
     const demo = await ensureDemoFirm(database.db);
+    [{ settings: original }] = await database.db.select({ settings: firms.settings }).from(firms).where(eq(firms.id, demo.firmId)) as [{ settings: unknown }];
     await database.db.update(firms).set({ settings: { needsHelp: { ceiBelow: 55 } } }).where(eq(firms.id, demo.firmId));
     const [org] = await database.db
       .insert(organisations)
@@ -44,7 +46,7 @@ describeWith('pg', 'Collections API', () => {
     await arcus?.close();
     // The demo firm is shared by this worker's files: leave its policy and data as found.
     const demo = await ensureDemoFirm(database.db);
-    await database.db.update(firms).set({ settings: {} }).where(eq(firms.id, demo.firmId));
+    await database.db.update(firms).set({ settings: original ?? {} }).where(eq(firms.id, demo.firmId));
     await database.db.delete(organisations).where(eq(organisations.id, orgId));
   });
 
