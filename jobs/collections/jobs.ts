@@ -30,7 +30,7 @@ export const collectionsAssessJob = defineJob({
   backoffMs: 60_000,
   async handler(payload, ctx) {
     const [org] = await ctx.db.select({ id: organisations.id, firmId: organisations.firmId, status: organisations.status }).from(organisations).where(eq(organisations.id, payload.organisationId));
-    if (!org || org.status !== 'active') return;
+    if (org?.status !== 'active') return;
     const env = reminderEnv();
     const deps = { ...requestDeps(ctx), now: env.now };
     const plans = await updatePlans(deps, org.firmId, org.id);

@@ -5,11 +5,12 @@
  *      write-back (purpose early_payment_discount, source key `discount:<offerId>`) allocated
  *      to the invoice for what is left, and the offer is marked applied. The pay page applies
  *      discounts paid through a pay link with the same source key, so the two never both do;
- *   2. withdraw — offers past their last day (in the organisation's calendar) are withdrawn;
+ *   2. withdraw — offers past their last day (in the organisation's calendar) are withdrawn
+ *      (a payment dated in time that is synced up to LATE_SYNC_DAYS later still earns it);
  *   3. offer — open invoices issued inside the window, owing at least the minimum, not
  *      disputed/on a plan and not created by Arcus, get one `discount_offers` row each.
  */
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { discountOffers, invoices, paymentAllocations, payments } from '../db/schema';
 import { discountToApply, offerDiscount } from '../domain/collections/discounts';
@@ -20,6 +21,9 @@ import { arcusCreatedInvoices, type CollectionsDeps, dayText, decimal, heldInvoi
 import { getCollectionsPolicy } from './policy';
 
 export const discountSourceKey = (offerId: string) => `discount:${offerId}`;
+
+/** Days after expiry a withdrawn offer is still applied when a payment dated in time arrives late. */
+export const LATE_SYNC_DAYS = 7;
 
 export interface DiscountRun {
   offered: number;
@@ -65,7 +69,16 @@ export async function applyPaidDiscounts(deps: CollectionsDeps, org: OrgRow, tod
     .select({ id: discountOffers.id, invoiceId: discountOffers.invoiceId, discount: discountOffers.discount, expiresOn: discountOffers.expiresOn, currency: discountOffers.currency, rateBp: discountOffers.rateBp, inv: invoices })
     .from(discountOffers)
     .innerJoin(invoices, and(eq(invoices.id, discountOffers.invoiceId), eq(invoices.organisationId, discountOffers.organisationId)))
-    .where(and(eq(discountOffers.firmId, org.firmId), eq(discountOffers.organisationId, org.id), eq(discountOffers.status, 'offered'), eq(invoices.status, 'authorised'), sql`${invoices.amountDue} > 0`));
+    .where(
+      and(
+        eq(discountOffers.firmId, org.firmId),
+        eq(discountOffers.organisationId, org.id),
+        // A payment made in time but synced after the offer was withdrawn still earns it, for a while.
+        or(eq(discountOffers.status, 'offered'), and(eq(discountOffers.status, 'withdrawn'), gte(discountOffers.expiresOn, addDays(today, -LATE_SYNC_DAYS)))),
+        eq(invoices.status, 'authorised'),
+        sql`${invoices.amountDue} > 0`,
+      ),
+    );
   if (offers.length === 0) return [];
   const received = await db
     .select({ invoiceExternalId: paymentAllocations.invoiceExternalId, date: paymentAllocations.date, amount: paymentAllocations.amount })
@@ -109,7 +122,7 @@ export async function applyPaidDiscounts(deps: CollectionsDeps, org: OrgRow, tod
     await db
       .update(discountOffers)
       .set({ status: 'applied', writebackId: r.id, updatedAt: new Date() })
-      .where(and(eq(discountOffers.id, o.id), eq(discountOffers.status, 'offered')));
+      .where(and(eq(discountOffers.id, o.id), inArray(discountOffers.status, ['offered', 'withdrawn'])));
     out.push({ offerId: o.id, writebackId: r.id, status: r.status, amount });
   }
   return out;

@@ -71,6 +71,17 @@ describeWith('pg', 'Early-payment discounts against the database', () => {
     expect(after).toMatchObject({ status: 'applied', writebackId: pay!.id });
   });
 
+  it('applies a withdrawn offer when a payment dated in time is synced late', async () => {
+    const s = await seedCollections({ invoices: [{ number: 'L-1', issued: -2, due: 28, amount: '200.00' }], policy: { earlyDiscount: { enabled: true, ratePct: '5', withinDays: 5 } } });
+    await runDiscounts(s.deps, s.firmId, s.orgId);
+    s.setDay(addDays(TODAY, 4));
+    expect((await runDiscounts(s.deps, s.firmId, s.orgId)).withdrawn).toBe(1);
+    await s.pay('L-1', '190.00', addDays(TODAY, 3)); // paid on the last day, seen a day later
+    const r = await runDiscounts(s.deps, s.firmId, s.orgId);
+    expect(r.applied.map((a) => a.amount)).toEqual(['10.00']);
+    expect((await listOffers(s.db, s.firmId, s.orgId))[0]!.status).toBe('applied');
+  });
+
   it('offers nothing while the policy is off', async () => {
     const s = await seedCollections({ invoices: [{ number: 'O-1', issued: -1, due: 29 }] });
     expect(await runDiscounts(s.deps, s.firmId, s.orgId)).toEqual({ offered: 0, withdrawn: 0, applied: [] });

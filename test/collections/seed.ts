@@ -8,7 +8,6 @@ import { and, eq } from 'drizzle-orm';
 import type { Mailer, OutgoingMessage } from '../../integrations/email/transport';
 import type { CollectionsDeps } from '../../server/collections/common';
 import { type CollectionsPolicyPatch, updateCollectionsPolicy } from '../../server/collections/policy';
-import type { Db } from '../../server/db/client';
 import { activities, contacts, invoices, organisations, paymentAllocations, payments, writebacks } from '../../server/db/schema';
 import { addDays, type CalendarDate } from '../../server/domain/dates';
 import { fromMinor, toMinor } from '../../server/domain/money';
