@@ -10,6 +10,7 @@ import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun, type SyncKind } from '../../server/sync/runs';
 import type { Db } from '../../server/db/client';
 import { backoffDelay, defineJob, type JobQueue } from '../define';
+import { requestCollectionsAssessment } from '../collections/jobs';
 import { requestScoring } from '../scoring/job';
 import { getSyncDeps } from './deps';
 
@@ -51,7 +52,11 @@ export const syncOrganisationJob = defineJob({
     );
     ctx.log.info({ runId, status: result.status, counts: result.counts, apiCalls: result.apiCalls }, 'sync run done');
     // Scores follow the ledger: one scoring run per completed sync run.
-    if (result.status === 'succeeded') await requestScoring(ctx.queue, payload.organisationId, { key: runId });
+    if (result.status === 'succeeded') {
+      await requestScoring(ctx.queue, payload.organisationId, { key: runId });
+      // Payments just synced may earn an early-payment discount or pay a plan's instalment.
+      await requestCollectionsAssessment(ctx.queue, payload.organisationId);
+    }
   },
 });
 

@@ -187,6 +187,21 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
         }
       });
 
+      it('a note write-back lands once on the invoice, even when executed again', async () => {
+        const { organisationId, companyId } = orgs.get(provider)!;
+        const inv = await openInvoice(organisationId);
+        const queue: string[] = [];
+        const text = `Arcus: payment plan agreed for ${inv.number} (${provider})`;
+        const r = await requestWriteback({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, { firmId: fx.firmId, organisationId, kind: 'note', sourceKey: `plan_note:test:${inv.id}`, invoiceId: inv.id, request: { invoiceExternalId: inv.externalId, text }, requestedBy: 'system', summary: 'plan note' });
+        await drain(queue);
+        expect(await executeWriteback(engine([]), r.id)).toEqual({ outcome: 'not_claimable' });
+        const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
+        expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'written', invoiceExternalId: inv.externalId });
+        const target = store().invoice(companyId, inv.externalId);
+        const noted = provider === 'xero' ? target.history.map((h) => h.details) : target.privateNote.split('\n');
+        expect(noted.filter((n) => n === text)).toHaveLength(1);
+      });
+
       it('a payment, a late-fee invoice and a pay link are each written once and read back', async () => {
         const { organisationId, companyId } = orgs.get(provider)!;
         const inv = await openInvoice(organisationId);
