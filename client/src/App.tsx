@@ -16,6 +16,8 @@ import { RemindersSection } from './pages/reminders/RemindersPage';
 import { NAV } from './nav';
 import { useSession } from './session';
 import { PayPage } from './pay/PayPage';
+import { ApprovalsPage } from './writebacks/ApprovalsPage';
+import { Toasts } from './writebacks/notify';
 
 export function App() {
   // The debtor's pay page: outside the staff shell, no sign-in.
@@ -40,6 +42,10 @@ function StaffApp() {
         <Route path="/settings/connections">
           <SettingsPage role={session.data.user.role} />
         </Route>
+        <Route path="/settings/collections">
+          <SettingsPage role={session.data.user.role} />
+        </Route>
+        <Route path="/approvals" component={ApprovalsPage} />
         <Route path="/settings">
           <SettingsPage role={session.data.user.role} />
         </Route>
@@ -63,6 +69,7 @@ function StaffApp() {
           <Redirect to="/portfolio" />
         </Route>
       </Switch>
+      <Toasts />
     </Shell>
   );
 }

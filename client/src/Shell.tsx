@@ -5,6 +5,7 @@ import { Link, useLocation } from 'wouter';
 import { api } from './api';
 import { NAV } from './nav';
 import { useRefreshSession } from './session';
+import { ApprovalsBadge } from './writebacks/ApprovalsBadge';
 
 interface Props {
   user: { name: string; email: string; role: string };
@@ -61,7 +62,7 @@ export function Shell({ user, firm, children }: Props) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation">
         {NAV.map((item) => (
-          <NavLink key={item.path} component={Link} href={item.path} label={item.label} active={location.startsWith(item.path)} />
+          <NavLink key={item.path} component={Link} href={item.path} label={item.label} active={location.startsWith(item.path)} rightSection={item.badge === 'approvals' ? <ApprovalsBadge /> : undefined} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>

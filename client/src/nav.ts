@@ -2,6 +2,8 @@ export interface NavItem {
   path: string;
   label: string;
   description: string;
+  /** Shown at the right of the navigation link (e.g. a count badge). */
+  badge?: 'approvals';
 }
 
 /** The app's sections, in the order of the navigation. */
@@ -11,6 +13,7 @@ export const NAV: NavItem[] = [
   { path: '/customers', label: 'Customers', description: 'Customers across your clients’ ledgers, with balances, risk and history.' },
   { path: '/invoices', label: 'Invoices', description: 'Open and settled invoices synced from Xero and QuickBooks.' },
   { path: '/forecast', label: 'Forecast', description: 'Expected collections for the next 13 weeks, with a band, and how last quarter’s forecast did.' },
+  { path: '/approvals', label: 'Approvals', description: 'Write-backs waiting for approval, and the log of every change Arcus made in the ledgers.', badge: 'approvals' },
   { path: '/reminders', label: 'Reminders', description: 'Reminder policies, templates and what was sent.' },
   { path: '/settings', label: 'Settings', description: 'Connections to client ledgers, your firm and its users.' },
 ];

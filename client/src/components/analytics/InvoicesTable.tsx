@@ -1,6 +1,6 @@
 /** An organisation's invoices with status filters, in each invoice's own currency. */
 import { Anchor, Badge, Group, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Link } from 'wouter';
 import { ExportCsvButton, LoadError, Loading } from './bits';
 import { type Column, DataTable } from './DataTable';
@@ -17,7 +17,8 @@ interface InvoiceList {
   totalsByCurrency: { currency: string; invoices: number; total: number; balance: number }[];
 }
 
-export function InvoicesTable({ organisationId }: { organisationId: string }) {
+/** `actions` renders a last column per row (the invoices page's Actions menu). */
+export function InvoicesTable({ organisationId, actions }: { organisationId: string; actions?: (row: InvoiceRow & { customerExternalId?: string }) => ReactNode }) {
   const [status, setStatus] = useState('open');
   const [q, setQ] = useState('');
   const path = `/organisations/${organisationId}/invoices?status=${status}${q.trim() ? `&q=${encodeURIComponent(q.trim())}` : ''}`;
@@ -63,6 +64,7 @@ export function InvoicesTable({ organisationId }: { organisationId: string }) {
       ),
     },
   ];
+  if (actions) columns.push({ key: 'actions', label: '', align: 'right', render: (r) => actions(r) });
   return (
     <Stack gap="sm">
       <Group justify="space-between">

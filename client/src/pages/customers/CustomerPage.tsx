@@ -9,6 +9,9 @@ import { formatDate, formatDays, formatMoney, formatPct } from '../../components
 import type { Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { CustomerRiskLine } from '../../scoring';
+import { ActivityTimeline } from '../../writebacks/ActivityTimeline';
+import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks/actions/Actions';
+import { PlansCard } from '../../writebacks/PlansCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -25,6 +28,8 @@ interface CustomerDetail {
   timeline: { at: string; kind: string; summary: string; link: string | null }[];
 }
 
+const LEDGER_KINDS: ReadonlySet<string> = new Set(['invoice.issued', 'payment.received', 'credit.applied']);
+
 function Fact({ label, value }: { label: string; value: string }) {
   return (
     <Paper withBorder p="sm" radius="md">
@@ -38,22 +43,35 @@ function Fact({ label, value }: { label: string; value: string }) {
   );
 }
 
-const invoiceColumns: Column<InvoiceRow>[] = [
+const baseColumns: Column<InvoiceRow>[] = [
   { key: 'number', label: 'Invoice', sort: (r) => r.number, render: (r) => <Anchor href={r.link} target="_blank" rel="noreferrer" fz="sm">{r.number || r.externalId}</Anchor> },
   { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatDate(r.dueDate) },
   { key: 'total', label: 'Total', align: 'right', sort: (r) => r.total, render: (r) => formatMoney(r.total, r.currency) },
   { key: 'balance', label: 'Balance', align: 'right', sort: (r) => r.balance, render: (r) => formatMoney(r.balance, r.currency) },
-  { key: 'status', label: 'Status', sort: (r) => r.status, render: (r) => <Badge variant="light" color={r.status === 'paid' ? 'teal' : r.status === 'overdue' ? 'red' : 'blue'}>{r.status}</Badge> },
+  { key: 'status', label: 'Status', sort: (r) => r.status, render: (r) => <Badge variant="light" styles={{ label: { overflow: 'visible' } }} color={r.status === 'paid' ? 'teal' : r.status === 'overdue' ? 'red' : 'blue'}>{r.status}</Badge> },
 ];
+
+function invoiceColumns(d: CustomerDetail): Column<InvoiceRow>[] {
+  const actions: Column<InvoiceRow> = {
+    key: 'actions',
+    label: '',
+    align: 'right',
+    render: (r) => (r.status === 'paid' ? null : <InvoiceActionsMenu target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} icon />),
+  };
+  return [...baseColumns, actions];
+}
 
 export function CustomerPage() {
   const { id } = useParams<{ id: string }>();
+  const { canAct } = useCanAct();
   const { days, query, setDays } = usePeriodQuery();
   const detail = useApiQuery<CustomerDetail>(withQuery(`/customers/${id}`, query));
   const [shown, setShown] = useState(12);
   if (detail.isPending) return <Loading />;
   if (detail.error) return <LoadError error={detail.error} />;
   const d = detail.data;
+  // What Arcus and people did is in the Activity card: this one keeps what happened in the ledger.
+  const ledgerHistory = d.timeline.filter((t) => LEDGER_KINDS.has(t.kind));
   const m = d.metrics;
   return (
     <Stack gap="md">
@@ -77,7 +95,13 @@ export function CustomerPage() {
           </div>
         }
       >
-        <PeriodControl days={days} onChange={setDays} />
+        <Stack gap="xs" align="flex-end">
+          <PeriodControl days={days} onChange={setDays} />
+          <CustomerActions
+            target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
+            openInvoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: i.number || i.externalId, currency: i.currency, amountDue: i.balance, dueDate: i.dueDate }))}
+          />
+        </Stack>
       </Header>
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="sm">
         <Fact label="Balance" value={formatMoney(d.balance, d.currency)} />
@@ -106,30 +130,37 @@ export function CustomerPage() {
               <Text fw={600}>Invoices</Text>
               <ExportCsvButton path={`/organisations/${d.organisation.id}/invoices?status=all&customer=${encodeURIComponent(d.customer.externalId)}&asOf=${d.period.to}`} />
             </Group>
-            <DataTable label="Customer invoices" minWidth={440} columns={invoiceColumns} rows={d.invoices} rowKey={(r) => r.id} empty={<Text c="dimmed">No invoices.</Text>} />
+            <DataTable label="Customer invoices" minWidth={480} columns={invoiceColumns(d)} rows={d.invoices} rowKey={(r) => r.id} empty={<Text c="dimmed">No invoices.</Text>} />
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
-          <Paper withBorder p="md" radius="md">
-            <Text fw={600} mb="sm">Timeline</Text>
-            {d.dataQuality.length > 0 && (
-              <Text fz="xs" c="orange.8" mb="xs">
-                {d.dataQuality.map((f) => f.detail).join(' · ')} — <Anchor href={d.customer.link} target="_blank" rel="noreferrer" fz="xs">fix in ledger</Anchor>
-              </Text>
-            )}
-            <Timeline bulletSize={14} lineWidth={2} active={-1}>
-              {d.timeline.slice(0, shown).map((t) => (
-                <Timeline.Item key={`${t.at}-${t.kind}-${t.summary}`} title={<Text fz="sm">{t.summary}</Text>} color={t.kind.startsWith('payment') ? 'teal' : t.kind.startsWith('credit') ? 'grape' : 'blue'}>
-                  <Text fz="xs" c="dimmed">{formatDate(t.at)}</Text>
-                </Timeline.Item>
-              ))}
-            </Timeline>
-            {d.timeline.length > shown && (
-              <Button variant="subtle" size="xs" mt="xs" onClick={() => setShown((n) => n + 25)}>
-                Show more ({d.timeline.length - shown})
-              </Button>
-            )}
-          </Paper>
+          <Stack gap="md">
+            <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
+            <Paper withBorder p="md" radius="md" data-testid="customer-activity">
+              <Text fw={600} mb="sm">Activity</Text>
+              <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
+            </Paper>
+            <Paper withBorder p="md" radius="md">
+              <Text fw={600} mb="sm">Ledger history</Text>
+              {d.dataQuality.length > 0 && (
+                <Text fz="xs" c="orange.8" mb="xs">
+                  {d.dataQuality.map((f) => f.detail).join(' · ')} — <Anchor href={d.customer.link} target="_blank" rel="noreferrer" fz="xs">fix in ledger</Anchor>
+                </Text>
+              )}
+              <Timeline bulletSize={14} lineWidth={2} active={-1}>
+                {ledgerHistory.slice(0, shown).map((t) => (
+                  <Timeline.Item key={`${t.at}-${t.kind}-${t.summary}`} title={<Text fz="sm">{t.summary}</Text>} color={t.kind.startsWith('payment') ? 'teal' : t.kind.startsWith('credit') ? 'grape' : 'blue'}>
+                    <Text fz="xs" c="dimmed">{formatDate(t.at)}</Text>
+                  </Timeline.Item>
+                ))}
+              </Timeline>
+              {ledgerHistory.length > shown && (
+                <Button variant="subtle" size="xs" mt="xs" onClick={() => setShown((n) => n + 25)}>
+                  Show more ({ledgerHistory.length - shown})
+                </Button>
+              )}
+            </Paper>
+          </Stack>
         </Grid.Col>
       </Grid>
     </Stack>

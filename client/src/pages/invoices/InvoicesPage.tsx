@@ -4,6 +4,7 @@ import { Header, Loading } from '../../components/analytics/bits';
 import { InvoicesTable } from '../../components/analytics/InvoicesTable';
 import { OrganisationSelect, useSelectedOrganisation } from '../../components/analytics/OrganisationSelect';
 import { InvoiceRiskPanel } from '../../scoring';
+import { InvoiceActionsMenu } from '../../writebacks/actions/Actions';
 
 export function InvoicesPage() {
   const { orgs, selected, select, list } = useSelectedOrganisation();
@@ -30,7 +31,15 @@ export function InvoicesPage() {
         </Paper>
       ) : (
         <Paper withBorder radius="md" p="sm">
-          <InvoicesTable key={selected.id} organisationId={selected.id} />
+          <InvoicesTable
+            key={selected.id}
+            organisationId={selected.id}
+            actions={(r) =>
+              r.status === 'paid' || !r.customerExternalId ? null : (
+                <InvoiceActionsMenu target={{ organisationId: selected.id, contactExternalId: r.customerExternalId, customerName: r.customerName, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} />
+              )
+            }
+          />
         </Paper>
       )}
       <InvoiceRiskPanel organisationId={selected?.id} />

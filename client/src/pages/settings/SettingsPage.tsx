@@ -1,14 +1,29 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Stack, Tabs, Text, Title } from '@mantine/core';
+import { useLocation } from 'wouter';
+import { CollectionsSection } from './CollectionsSection';
 import { ConnectionsSection } from './ConnectionsSection';
 
 export function SettingsPage({ role }: { role: 'admin' | 'collector' | 'viewer' }) {
+  const [location, navigate] = useLocation();
+  const tab = location.startsWith('/settings/collections') ? 'collections' : 'connections';
   return (
     <Stack gap="lg">
       <div>
         <Title order={2}>Settings</Title>
-        <Text c="dimmed">Connections to client ledgers, your firm and its users.</Text>
+        <Text c="dimmed">Connections to client ledgers, the firm’s collection policy, your firm and its users.</Text>
       </div>
-      <ConnectionsSection role={role} />
+      <Tabs value={tab} onChange={(v) => navigate(v === 'collections' ? '/settings/collections' : '/settings')}>
+        <Tabs.List>
+          <Tabs.Tab value="connections">Connections</Tabs.Tab>
+          <Tabs.Tab value="collections">Collections</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="connections" pt="md">
+          {tab === 'connections' ? <ConnectionsSection role={role} /> : null}
+        </Tabs.Panel>
+        <Tabs.Panel value="collections" pt="md">
+          {tab === 'collections' ? <CollectionsSection role={role} /> : null}
+        </Tabs.Panel>
+      </Tabs>
     </Stack>
   );
 }

@@ -10,6 +10,7 @@ import { useSession } from '../../session';
 import { type Motion, useMarkContacted, useWorklist, type Why, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
 import { InvoiceRiskBadge, RiskBadge, ScoreChange, SegmentBadge } from '../../scoring/badges';
 import { formatMoney, percent, shortDate } from '../../scoring/format';
+import { CustomerActions, InvoiceActionsMenu } from '../../writebacks/actions/Actions';
 
 const PROVIDER = { xero: 'Xero', quickbooks: 'QuickBooks' } as const;
 
@@ -60,7 +61,7 @@ function MotionList({ motions }: { motions: readonly Motion[] }) {
   );
 }
 
-function InvoiceRow({ inv, currency, rank, provider, shown }: { inv: WorklistInvoice; currency: string; rank: number; provider: string; shown: ReadonlySet<string> }) {
+function InvoiceRow({ inv, currency, rank, provider, shown, customer }: { inv: WorklistInvoice; currency: string; rank: number; provider: string; shown: ReadonlySet<string>; customer: WorklistCustomer }) {
   // The customer's reasons are in its header already: a row shows only what is its own.
   const own = inv.reasons.find((r) => !shown.has(r.text));
   return (
@@ -109,6 +110,7 @@ function InvoiceRow({ inv, currency, rank, provider, shown }: { inv: WorklistInv
           <Anchor href={inv.link} target="_blank" rel="noreferrer" size="xs" style={{ whiteSpace: 'nowrap' }}>
             Open in {provider}
           </Anchor>
+          <InvoiceActionsMenu target={{ organisationId: customer.organisationId, contactExternalId: customer.contactExternalId, customerName: customer.name, invoice: { id: inv.invoiceId, number: inv.number, currency: inv.currency, amountDue: inv.amountDue } }} icon />
         </Group>
       </Table.Td>
     </Table.Tr>
@@ -178,6 +180,11 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
               </Button>
             ) : null}
           </Group>
+          <CustomerActions
+            compact
+            target={{ organisationId: c.organisationId, contactExternalId: c.contactExternalId, customerName: c.name }}
+            openInvoices={c.invoices.map((i) => ({ id: i.invoiceId, number: i.number, currency: i.currency, amountDue: i.amountDue, dueDate: i.dueDate }))}
+          />
           {mark.error ? (
             <Text size="xs" c="red">
               {mark.error.message}
@@ -198,7 +205,7 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
         </Table.Thead>
         <Table.Tbody>
           {c.invoices.map((inv) => (
-            <InvoiceRow key={inv.invoiceId} inv={inv} currency={currency} rank={c.rank} provider={provider} shown={shown} />
+            <InvoiceRow key={inv.invoiceId} inv={inv} currency={currency} rank={c.rank} provider={provider} shown={shown} customer={c} />
           ))}
         </Table.Tbody>
       </Table>

@@ -1,0 +1,183 @@
+/**
+ * Settings › Collections: the firm's collection policy — the approval threshold for write-backs,
+ * late fees and interest, early-payment discounts and payment-plan options — bound to
+ * GET/PUT /api/collections/policy. A server validation message ("lateFees.cap: must be …") is
+ * shown on its field.
+ */
+import { Alert, Button, Divider, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { ApiError } from '../../api';
+import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, useWritebackMutation } from '../../writebacks/api';
+import { notify } from '../../writebacks/notify';
+
+type Errors = Record<string, string>;
+
+/** "lateFees.cap: must be an amount" → { 'lateFees.cap': 'must be an amount' }. */
+export function fieldErrorOf(err: unknown): Errors | null {
+  if (!(err instanceof ApiError) || err.code !== 'validation_failed') return null;
+  const m = /^([A-Za-z]+(?:\.[A-Za-z]+)*): (.+)$/.exec(err.message);
+  return m ? { [m[1]!]: m[2]! } : null;
+}
+
+export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'viewer' }) {
+  const policy = useCollectionsPolicy();
+  const [draft, setDraft] = useState<CollectionsPolicy | null>(null);
+  const [errors, setErrors] = useState<Errors>({});
+  useEffect(() => {
+    if (policy.data) setDraft(policy.data);
+  }, [policy.data]);
+  const save = useWritebackMutation(saveCollectionsPolicy);
+  if (policy.error) return <Alert color="red">{policy.error.message}</Alert>;
+  if (!draft) return null;
+  const admin = role === 'admin';
+  const lf = draft.lateFees;
+  const ed = draft.earlyDiscount;
+  const pl = draft.plans;
+  const setLf = (p: Partial<CollectionsPolicy['lateFees']>) => setDraft({ ...draft, lateFees: { ...lf, ...p } });
+  const setEd = (p: Partial<CollectionsPolicy['earlyDiscount']>) => setDraft({ ...draft, earlyDiscount: { ...ed, ...p } });
+  const setPl = (p: Partial<CollectionsPolicy['plans']>) => setDraft({ ...draft, plans: { ...pl, ...p } });
+  const e = (path: string) => errors[path];
+  const int = (v: number | string) => (typeof v === 'number' ? v : Number.parseInt(v, 10) || 0);
+  const submit = () => {
+    setErrors({});
+    save.mutate(
+      { ...draft, approvalThreshold: draft.approvalThreshold?.trim() ? draft.approvalThreshold.trim() : null, lateFees: { ...lf, cap: lf.cap?.trim() ? lf.cap.trim() : null, accountCode: lf.accountCode?.trim() ? lf.accountCode.trim() : null } },
+      {
+        onSuccess: (p) => {
+          setDraft(p);
+          notify({ title: 'Collections policy saved', message: p.approvalThreshold ? `Write-backs above ${p.approvalThreshold} now wait for approval.` : 'No write-back waits for approval.' });
+        },
+        onError: (err) => setErrors(fieldErrorOf(err) ?? {}),
+      },
+    );
+  };
+  const general = save.error && !fieldErrorOf(save.error) ? save.error.message : null;
+  const fieldMsg = save.error && fieldErrorOf(save.error) ? save.error.message : null;
+  return (
+    <Stack gap="md" maw={900} data-testid="collections-settings">
+      <div>
+        <Title order={3}>Collections</Title>
+        <Text c="dimmed" size="sm">
+          What Arcus may change in your clients’ ledgers on its own, and what needs a person’s approval. Applies to every organisation of the firm.
+        </Text>
+      </div>
+      {!admin ? <Alert color="blue">Only firm admins change the collections policy.</Alert> : null}
+      <Paper withBorder p="md" radius="md">
+        <Stack gap="xs">
+          <Title order={5}>Approvals</Title>
+          <TextInput
+            label="Approval threshold"
+            description="Credits, fees and plan invoices above this amount (in the invoice’s currency) wait under Approvals. Leave empty for none."
+            placeholder="No approvals needed"
+            value={draft.approvalThreshold ?? ''}
+            onChange={(ev) => setDraft({ ...draft, approvalThreshold: ev.currentTarget.value })}
+            error={e('approvalThreshold')}
+            disabled={!admin}
+            w={320}
+            inputMode="decimal"
+          />
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md" radius="md">
+        <Stack gap="sm">
+          <Group justify="space-between">
+            <Title order={5}>Late fees and interest</Title>
+            <Switch label="Charge automatically" checked={lf.enabled} onChange={(ev) => setLf({ enabled: ev.currentTarget.checked })} disabled={!admin} />
+          </Group>
+          <Text size="xs" c="dimmed">
+            While off, collectors can still apply a fee to one invoice by these rules (invoice › Actions › Late fee). A period is never charged twice; disputed invoices and invoices on a plan are never charged.
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <Select
+              label="Kind"
+              data={[
+                { value: 'flat', label: 'Flat fee' },
+                { value: 'percentage', label: 'Percentage of the overdue amount' },
+                { value: 'annual_rate', label: 'Interest, annual rate accrued daily' },
+              ]}
+              value={lf.kind}
+              onChange={(v) => v && setLf({ kind: v as CollectionsPolicy['lateFees']['kind'] })}
+              allowDeselect={false}
+              disabled={!admin}
+              error={e('lateFees.kind')}
+            />
+            {lf.kind === 'flat' ? <TextInput label="Fee" value={lf.amount} onChange={(ev) => setLf({ amount: ev.currentTarget.value })} error={e('lateFees.amount')} disabled={!admin} inputMode="decimal" /> : null}
+            {lf.kind === 'percentage' ? <TextInput label="Percent" rightSection="%" value={lf.percent} onChange={(ev) => setLf({ percent: ev.currentTarget.value })} error={e('lateFees.percent')} disabled={!admin} inputMode="decimal" /> : null}
+            {lf.kind === 'annual_rate' ? <TextInput label="Annual rate" rightSection="%" value={lf.annualRatePct} onChange={(ev) => setLf({ annualRatePct: ev.currentTarget.value })} error={e('lateFees.annualRatePct')} disabled={!admin} inputMode="decimal" /> : null}
+            <NumberInput label="Grace period" description="Days after the due date" min={0} max={365} value={lf.graceDays} onChange={(v) => setLf({ graceDays: int(v) })} error={e('lateFees.graceDays')} disabled={!admin} allowDecimal={false} />
+            <TextInput label="Minimum fee" value={lf.minimum} onChange={(ev) => setLf({ minimum: ev.currentTarget.value })} error={e('lateFees.minimum')} disabled={!admin} inputMode="decimal" />
+            <TextInput label="Cap per invoice" placeholder="No cap" value={lf.cap ?? ''} onChange={(ev) => setLf({ cap: ev.currentTarget.value })} error={e('lateFees.cap')} disabled={!admin} inputMode="decimal" />
+            <TextInput label="Only when at least this is due" value={lf.minimumInvoiceDue} onChange={(ev) => setLf({ minimumInvoiceDue: ev.currentTarget.value })} error={e('lateFees.minimumInvoiceDue')} disabled={!admin} inputMode="decimal" />
+            <Select
+              label="Charged"
+              data={[
+                { value: 'once', label: 'Once per invoice' },
+                { value: 'monthly', label: 'Every month it stays overdue' },
+              ]}
+              value={lf.period}
+              onChange={(v) => v && setLf({ period: v as 'once' | 'monthly' })}
+              allowDeselect={false}
+              disabled={!admin}
+              error={e('lateFees.period')}
+            />
+            <Select
+              label="Posted as"
+              data={[
+                { value: 'invoice', label: 'A new invoice to the customer' },
+                { value: 'line', label: 'A line on the overdue invoice' },
+              ]}
+              value={lf.post}
+              onChange={(v) => v && setLf({ post: v as 'invoice' | 'line' })}
+              allowDeselect={false}
+              disabled={!admin}
+              error={e('lateFees.post')}
+            />
+            <TextInput label="Ledger account code" placeholder="The ledger’s default" value={lf.accountCode ?? ''} onChange={(ev) => setLf({ accountCode: ev.currentTarget.value })} error={e('lateFees.accountCode')} disabled={!admin} />
+          </SimpleGrid>
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md" radius="md">
+        <Stack gap="sm">
+          <Group justify="space-between">
+            <Title order={5}>Early-payment discount</Title>
+            <Switch label="Offer in reminders" checked={ed.enabled} onChange={(ev) => setEd({ enabled: ev.currentTarget.checked })} disabled={!admin} />
+          </Group>
+          <Text size="xs" c="dimmed">
+            Offered in reminders; applied as a credit note when payment arrives in time, withdrawn after it expires.
+          </Text>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <TextInput label="Discount" rightSection="%" value={ed.ratePct} onChange={(ev) => setEd({ ratePct: ev.currentTarget.value })} error={e('earlyDiscount.ratePct')} disabled={!admin} inputMode="decimal" />
+            <NumberInput label="Paid within" description="Days from the issue date" min={0} max={365} value={ed.withinDays} onChange={(v) => setEd({ withinDays: int(v) })} error={e('earlyDiscount.withinDays')} disabled={!admin} allowDecimal={false} />
+            <TextInput label="On invoices of at least" value={ed.minimumAmount} onChange={(ev) => setEd({ minimumAmount: ev.currentTarget.value })} error={e('earlyDiscount.minimumAmount')} disabled={!admin} inputMode="decimal" />
+          </SimpleGrid>
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md" radius="md">
+        <Stack gap="sm">
+          <Title order={5}>Payment plans</Title>
+          <Switch label="Post instalments to the ledger as invoices by default" checked={pl.postInvoices} onChange={(ev) => setPl({ postInvoices: ev.currentTarget.checked })} disabled={!admin} />
+          <Divider />
+          <SimpleGrid cols={{ base: 1, sm: 4 }}>
+            <NumberInput label="Most instalments" min={1} max={120} value={pl.maxInstalments} onChange={(v) => setPl({ maxInstalments: int(v) })} error={e('plans.maxInstalments')} disabled={!admin} allowDecimal={false} />
+            <NumberInput label="Reminder before" description="Days before each instalment" min={0} max={30} value={pl.reminderDaysBefore} onChange={(v) => setPl({ reminderDaysBefore: int(v) })} error={e('plans.reminderDaysBefore')} disabled={!admin} allowDecimal={false} />
+            <NumberInput label="Missed after" description="Days past an instalment" min={0} max={90} value={pl.missedGraceDays} onChange={(v) => setPl({ missedGraceDays: int(v) })} error={e('plans.missedGraceDays')} disabled={!admin} allowDecimal={false} />
+            <NumberInput label="Plan breaks after" description="Missed instalments" min={1} max={12} value={pl.breakAfterMissed} onChange={(v) => setPl({ breakAfterMissed: int(v) })} error={e('plans.breakAfterMissed')} disabled={!admin} allowDecimal={false} />
+          </SimpleGrid>
+        </Stack>
+      </Paper>
+      {general ? <Alert color="red">{general}</Alert> : null}
+      {fieldMsg && Object.keys(errors).length ? (
+        <Alert color="red" variant="light">
+          Not saved: check the field marked in red.
+        </Alert>
+      ) : null}
+      {admin ? (
+        <Group>
+          <Button onClick={submit} loading={save.isPending}>
+            Save collections policy
+          </Button>
+        </Group>
+      ) : null}
+    </Stack>
+  );
+}

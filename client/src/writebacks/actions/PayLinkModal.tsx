@@ -1,0 +1,54 @@
+/** The debtor's pay link for an invoice or a customer's statement: created once, shown with a copy button. */
+import { Alert, Button, CopyButton, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { useEffect } from 'react';
+import { type ActionTarget, createPayLink, useWritebackMutation } from '../api';
+import { notify } from '../notify';
+
+export function PayLinkModal({ target, opened, onClose }: { target: ActionTarget; opened: boolean; onClose: () => void }) {
+  const link = useWritebackMutation(createPayLink);
+  const { mutate, reset } = link;
+  useEffect(() => {
+    if (!opened) return reset();
+    mutate(target.invoice ? { organisationId: target.organisationId, invoiceId: target.invoice.id } : { organisationId: target.organisationId, contactExternalId: target.contactExternalId });
+  }, [opened, target.organisationId, target.contactExternalId, target.invoice?.id, mutate, reset, target.invoice]);
+  const what = target.invoice ? `invoice ${target.invoice.number}` : `${target.customerName}’s open invoices`;
+  return (
+    <Modal opened={opened} onClose={onClose} title="Pay link" size="lg">
+      <Stack gap="sm">
+        <Text size="sm">
+          A page where {target.customerName} can pay {what} by card, promise a date or raise a dispute. The same link is written into the ledger, so it also shows there.
+        </Text>
+        {link.isPending ? <Loader size="sm" aria-label="Creating the link" /> : null}
+        {link.error ? <Alert color="red">{link.error.message}</Alert> : null}
+        {link.data ? (
+          <Group gap="xs" align="flex-end" wrap="nowrap">
+            <TextInput label="Link" value={link.data.url} readOnly style={{ flex: 1 }} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton value={link.data.url}>
+              {({ copied, copy }) => (
+                <Button
+                  color={copied ? 'teal' : 'blue'}
+                  onClick={() => {
+                    copy();
+                    notify({ title: 'Link copied', message: 'Paste it into an email or a message to the customer.' });
+                  }}
+                >
+                  {copied ? 'Copied' : 'Copy link'}
+                </Button>
+              )}
+            </CopyButton>
+          </Group>
+        ) : null}
+        <Group justify="flex-end">
+          {link.data ? (
+            <Button component="a" href={link.data.url} target="_blank" rel="noreferrer" variant="subtle">
+              Open the page ↗
+            </Button>
+          ) : null}
+          <Button variant="default" onClick={onClose}>
+            Close
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
