@@ -4,7 +4,7 @@
  * deadline, "Pay now" (to the provider's hosted checkout), "I'll pay on…" (a promise) and
  * "Something's wrong" (a dispute). Returns from the provider land here with ?checkout=<id>.
  */
-import { Alert, Badge, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
@@ -22,11 +22,16 @@ type Mode = 'idle' | 'promise' | 'dispute';
 type Done = { kind: 'promise'; date: string } | { kind: 'dispute' } | null;
 
 function statusBadge(inv: PayInvoice) {
-  if (inv.processing) return <Badge color="teal" variant="light">Payment processing</Badge>;
-  if (inv.ledgerStatus === 'paid' || (inv.ledgerStatus === 'authorised' && inv.amountDue === '0.00')) return <Badge color="green" variant="light">Paid</Badge>;
-  if (inv.ledgerStatus === 'voided' || inv.ledgerStatus === 'deleted') return <Badge color="gray" variant="light">Cancelled</Badge>;
-  if (inv.overdue) return <Badge color="red" variant="light">Overdue</Badge>;
-  return <Badge color="blue" variant="light">Due</Badge>;
+  const label = (text: string, c: string) => (
+    <Text size="sm" fw={600} c={c}>
+      {text}
+    </Text>
+  );
+  if (inv.processing) return label('Processing', 'teal.8');
+  if (inv.ledgerStatus === 'paid' || (inv.ledgerStatus === 'authorised' && inv.amountDue === '0.00')) return label('Paid', 'green.8');
+  if (inv.ledgerStatus === 'voided' || inv.ledgerStatus === 'deleted') return label('Cancelled', 'gray.7');
+  if (inv.overdue) return label('Overdue', 'red.7');
+  return label('Due', 'blue.7');
 }
 
 function useReturn(token: string) {
@@ -214,16 +219,16 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
               </Alert>
             ))}
 
-            <Table.ScrollContainer minWidth={480}>
+            <Table.ScrollContainer minWidth={300}>
               <Table verticalSpacing="sm" aria-label="Invoices">
                 <Table.Thead>
                   <Table.Tr>
                     {s.scope === 'statement' && <Table.Th w={36} />}
                     <Table.Th>Invoice</Table.Th>
-                    <Table.Th>Issued</Table.Th>
+                    <Table.Th visibleFrom="sm">Issued</Table.Th>
                     <Table.Th>Due</Table.Th>
                     <Table.Th ta="right">Amount due</Table.Th>
-                    <Table.Th>Status</Table.Th>
+                    <Table.Th visibleFrom="sm">Status</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -231,21 +236,31 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                     <Table.Tr key={i.id}>
                       {s.scope === 'statement' && (
                         <Table.Td>
-                          <Checkbox aria-label={`Select ${i.number}`} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => setSelected((prev) => (e.currentTarget.checked ? [...prev, i.id] : prev.filter((x) => x !== i.id)))} />
+                          <Checkbox aria-label={`Select ${i.number}`} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => {
+                              const on = e.currentTarget.checked;
+                              setSelected((prev) => (on ? [...prev, i.id] : prev.filter((x) => x !== i.id)));
+                            }} />
                         </Table.Td>
                       )}
-                      <Table.Td fw={600}>{i.number || '—'}</Table.Td>
-                      <Table.Td>{day(i.issueDate, cc)}</Table.Td>
-                      <Table.Td>{day(i.dueDate, cc)}</Table.Td>
-                      <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
-                        {money(i.amountDue, i.currency, cc)}
+                      <Table.Td fw={600} style={{ whiteSpace: 'nowrap' }}>
+                        {i.number || '—'}
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+                        {day(i.issueDate, cc)}
+                      </Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{day(i.dueDate, cc)}</Table.Td>
+                      <Table.Td ta="right">
+                        <span style={{ whiteSpace: 'nowrap' }}>{money(i.amountDue, i.currency, cc)}</span>
+                        <Box hiddenFrom="sm">{statusBadge(i)}</Box>
                         {i.discount && (
                           <Text size="xs" c="teal.8">
                             {money(i.payNow, i.currency, cc)} if paid by {day(i.discount.expiresOn, cc)}
                           </Text>
                         )}
                       </Table.Td>
-                      <Table.Td>{statusBadge(i)}</Table.Td>
+                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+                        {statusBadge(i)}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -268,14 +283,14 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                     {payTotal && currencies[0] ? `Pay now ${money(payTotal, currencies[0], cc)}` : currencies.length > 1 ? 'Choose invoices in one currency' : 'Pay now'}
                   </Button>
                 )}
-                <Group grow wrap="wrap">
+                <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
                   <Button variant="light" onClick={() => setMode(mode === 'promise' ? 'idle' : 'promise')}>
                     I’ll pay on…
                   </Button>
                   <Button variant="subtle" color="gray" onClick={() => setMode(mode === 'dispute' ? 'idle' : 'dispute')}>
                     Something’s wrong
                   </Button>
-                </Group>
+                </SimpleGrid>
 
                 {mode === 'promise' && (
                   <Paper p="md" withBorder radius="md" bg="gray.0">
