@@ -58,8 +58,8 @@ export function PlansCard({ organisationId, contactExternalId, canAct }: { organ
       <Stack gap="xs">
         {plans.data.map((p) => (
           <Stack key={p.id} gap={4}>
-            <Group justify="space-between" wrap="nowrap">
-              <Group gap="xs">
+            <Group justify="space-between" wrap="nowrap" align="flex-start">
+              <Group gap="xs" style={{ flex: 1, minWidth: 0 }}>
                 <Badge variant="light" color={PLAN_COLOR[p.status]}>
                   {p.status}
                 </Badge>
@@ -67,7 +67,7 @@ export function PlansCard({ organisationId, contactExternalId, canAct }: { organ
                   {money(p.total, p.currency)} {p.frequency} from {formatDate(p.startDate)} · {p.invoiceCount} invoice{p.invoiceCount === 1 ? '' : 's'}
                 </Text>
               </Group>
-              <Button size="compact-xs" variant="subtle" onClick={() => setOpenId(openId === p.id ? null : p.id)}>
+              <Button size="compact-xs" variant="subtle" style={{ flexShrink: 0 }} onClick={() => setOpenId(openId === p.id ? null : p.id)}>
                 {openId === p.id ? 'Hide' : 'Schedule'}
               </Button>
             </Group>
