@@ -7,9 +7,22 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, writebacks } from '../db/schema';
+import { fromMinor, toMinor } from '../domain/money';
 import { HttpError } from '../http/errors';
 import { type RequestDeps, releaseWriteback, requestWriteback } from './request';
 import type { WritebackStatus } from './types';
+
+/** '150.0000' → '150.00' for words (the column keeps 4 places). */
+function money(amount: string | null): string {
+  if (!amount) return '';
+  try {
+    return fromMinor(toMinor(amount));
+  } catch {
+    return amount;
+  }
+}
+
+const described = (kind: string, amount: string | null, currency: string | null) => `${kind.replace('_', ' ')}${amount ? ` of ${currency ?? ''} ${money(amount)}` : ''}`;
 
 export interface WritebackView {
   id: string;
@@ -91,7 +104,7 @@ export async function approveWritebacks(deps: RequestDeps, firmId: string, ids: 
     .where(and(eq(writebacks.firmId, firmId), inArray(writebacks.id, [...ids]), eq(writebacks.status, 'awaiting_approval')))
     .returning({ id: writebacks.id, organisationId: writebacks.organisationId, invoiceId: writebacks.invoiceId, kind: writebacks.kind, amount: writebacks.amount, currency: writebacks.currency });
   for (const r of rows) {
-    await deps.db.insert(activities).values({ firmId, organisationId: r.organisationId, actorUserId: userId, actorType: 'user', kind: 'writeback.approved', invoiceId: r.invoiceId, summary: `Approved: ${r.kind.replace('_', ' ')}${r.amount ? ` of ${r.currency ?? ''} ${r.amount}` : ''}`, details: { writebackId: r.id } });
+    await deps.db.insert(activities).values({ firmId, organisationId: r.organisationId, actorUserId: userId, actorType: 'user', kind: 'writeback.approved', invoiceId: r.invoiceId, summary: `Approved: ${described(r.kind, r.amount, r.currency)}`, details: { writebackId: r.id } });
     await deps.enqueueExecute(r.id);
   }
   const approved = rows.map((r) => r.id);
@@ -144,12 +157,12 @@ export async function reverseWriteback(deps: RequestDeps, firmId: string, id: st
     amount: w.amount,
     currency: w.currency,
     request: { type, externalId: w.externalId },
-    noteText: `Arcus reversed its ${w.kind.replace('_', ' ')}${w.amount ? ` of ${w.currency ?? ''} ${w.amount}` : ''}`,
+    noteText: `Arcus reversed its ${described(w.kind, w.amount, w.currency)}`,
     requestedBy: 'user',
     userId,
     reversesId: w.id,
     preApproved: true,
-    summary: `Reverse ${w.kind.replace('_', ' ')}${w.amount ? ` of ${w.currency ?? ''} ${w.amount}` : ''}`,
+    summary: `Reverse ${described(w.kind, w.amount, w.currency)}`,
   });
   return { id: r.id, status: r.status };
 }

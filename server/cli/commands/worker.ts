@@ -1,6 +1,8 @@
 import { BullQueue } from '../../../jobs/bullmq-queue';
 import { allJobs, schedules } from '../../../jobs/registry';
+import { writebackEnqueuer } from '../../../jobs/writebacks/jobs';
 import { loadConfig } from '../../config';
+import { publicBase, setPayEnv } from '../../pay/env';
 import { configureLedgers } from '../../connections/ledgers';
 import { SANDBOX_MOUNT } from '../../embedded/sandbox';
 import { openDatabase } from '../../db/client';
@@ -20,6 +22,8 @@ export const command: Command = {
     const queue = new BullQueue({ db: database.db, log, redisUrl: config.redisUrl, definitions: allJobs });
     // The sandbox ledger (if on) lives in the web process, at APP_URL/sandbox.
     const ledgers = await configureLedgers(config, { sandboxBaseUrl: config.sandbox ? `${config.appUrl}${SANDBOX_MOUNT}` : null, queue, db: database.db });
+    // Reminder sends put Arcus pay links into emails; a new link's ledger write-back is queued here.
+    setPayEnv({ appUrl: publicBase(config.appUrl), provider: null, enqueueExecute: writebackEnqueuer(queue), now: () => new Date(), log });
     for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
     queue.startWorker();
     log.info({ jobs: allJobs.map((j) => j.name) }, 'worker started');
