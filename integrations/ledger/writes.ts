@@ -9,7 +9,7 @@
  */
 import type { CalendarDate } from '../../server/domain/dates';
 import type { LedgerFactory } from './provider';
-import type { Decimal, Provider } from './types';
+import type { Decimal, NormPayment, Provider } from './types';
 
 export type WriteDocType = 'invoice' | 'creditNote' | 'payment';
 
@@ -104,4 +104,18 @@ export type CreateLedgerWrites = (factory: LedgerFactory, provider: Provider, pa
 /** The reference Arcus puts on what it creates, so staff can find it in the ledger: 'Arcus <first 8 of key>'. */
 export function arcusReference(key: string, what: string): string {
   return `Arcus ${key.slice(0, 8)} ${what}`.slice(0, 50);
+}
+
+/** A normalised payment as a LedgerDocument (a deleted payment is applied to nothing). */
+export function paymentDocument(n: Pick<NormPayment, 'externalId' | 'reference' | 'status' | 'amount' | 'allocations'>): LedgerDocument {
+  return {
+    type: 'payment',
+    externalId: n.externalId,
+    number: null,
+    reference: n.reference,
+    status: n.status,
+    total: n.amount,
+    remaining: '0.00',
+    allocations: n.status === 'deleted' ? [] : n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
+  };
 }

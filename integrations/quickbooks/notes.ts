@@ -5,11 +5,10 @@
  * (fault 5010): re-read and retry once. Calls go through the same node-quickbooks wrapper as
  * sync (sdk.ts), with the endpoint from config.
  */
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
 import { LedgerError } from '../ledger/errors';
 import { type LedgerNotes, NOTE_KEY_MAX, QBO_PRIVATE_NOTE_MAX } from '../ledger/notes';
-import { classifyQboError, qboFaultCode } from './errors';
-import { type Json, QboSdk } from './sdk';
+import { QboClient, type QboClientParams } from './client';
+import type { Json } from './sdk';
 
 /** Append `line` to a PrivateNote, dropping the oldest lines past QuickBooks' limit. */
 export function appendPrivateNote(existing: string, line: string, max = QBO_PRIVATE_NOTE_MAX): string {
@@ -21,31 +20,18 @@ export function appendPrivateNote(existing: string, line: string, max = QBO_PRIV
 
 export class QboNotes implements LedgerNotes {
   readonly provider = 'quickbooks' as const;
-  private readonly sdk: QboSdk;
-  private readonly runner: CallRunner;
+  private readonly client: QboClient;
 
-  constructor(params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
-    this.sdk = new QboSdk({ apiBaseUrl: params.apiBaseUrl, accessToken: params.accessToken, realmId: params.tenantId });
-    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  constructor(params: QboClientParams) {
+    this.client = new QboClient(params);
   }
 
   get calls(): number {
-    return this.runner.calls;
+    return this.client.calls;
   }
 
   private call(what: string, method: 'getInvoice' | 'updateInvoice', arg: unknown): Promise<Json> {
-    return this.runner.run(
-      what,
-      async () => {
-        const r = await this.sdk.call<Json | undefined>(method, arg);
-        return { value: r.body ?? {}, status: r.status, headers: headerGetter(r.headers) };
-      },
-      (err) => {
-        const c = classifyQboError(err, what);
-        if (qboFaultCode(err) === '5010') return { ...c, error: new LedgerError('stale_object', c.error.message, { status: c.status }) };
-        return c;
-      },
-    );
+    return this.client.call(what, method, arg);
   }
 
   async addInvoiceNote(p: { invoiceExternalId: string; text: string; key: string }): Promise<'written' | 'already'> {

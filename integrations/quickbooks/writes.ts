@@ -15,15 +15,14 @@
  * - Arcus's reference goes into PrivateNote (invoice, credit memo) or PaymentRefNum (≤ 21).
  */
 import { fromMinor, toMinor } from '../../server/domain/money';
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
 import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import type { CreateCreditNoteParams, CreateInvoiceParams, CreatePaymentParams, LedgerDocument, LedgerWrites, WriteDocType, WriteLine } from '../ledger/writes';
-import { classifyQboError, qboFaultCode } from './errors';
+import { type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { QboClient, type QboClientParams } from './client';
 import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
-import { type Json, type QboMethod, QboSdk } from './sdk';
+import type { Json, QboMethod } from './sdk';
 
 /** QuickBooks' CustomerMemo holds at most this many characters. */
 export const QBO_CUSTOMER_MEMO_MAX = 1000;
@@ -92,34 +91,18 @@ function deletedDoc(type: WriteDocType, externalId: string, before: LedgerDocume
 
 export class QboWrites implements LedgerWrites {
   readonly provider = 'quickbooks' as const;
-  private readonly sdk: QboSdk;
-  private readonly runner: CallRunner;
+  private readonly client: QboClient;
 
-  constructor(params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
-    this.sdk = new QboSdk({ apiBaseUrl: params.apiBaseUrl, accessToken: params.accessToken, realmId: params.tenantId });
-    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  constructor(params: QboClientParams) {
+    this.client = new QboClient(params);
   }
 
   get calls(): number {
-    return this.runner.calls;
+    return this.client.calls;
   }
 
-  /** One SDK call; 5010 → stale_object, 610 (QBO's "Object Not Found", sent as a 400) → not_found. */
   private call(what: string, method: QboMethod, arg: unknown): Promise<Json> {
-    return this.runner.run(
-      what,
-      async () => {
-        const r = await this.sdk.call<Json | undefined>(method, arg);
-        return { value: r.body ?? {}, status: r.status, headers: headerGetter(r.headers) };
-      },
-      (err) => {
-        const c = classifyQboError(err, what);
-        const code = qboFaultCode(err);
-        if (code === '5010') return { ...c, error: new LedgerError('stale_object', c.error.message, { status: c.status }) };
-        if (code === '610') return { ...c, error: new LedgerError('not_found', c.error.message, { status: c.status }) };
-        return c;
-      },
-    );
+    return this.client.call(what, method, arg);
   }
 
   /** Read, change, write; on 5010 read again and write once more (failed writes are not remembered under their requestid). */
@@ -182,17 +165,7 @@ export class QboWrites implements LedgerWrites {
   }
 
   private paymentDoc(p: Json): LedgerDocument {
-    const n = mapQboPayment(p);
-    return {
-      type: 'payment',
-      externalId: n.externalId,
-      number: null,
-      reference: n.reference,
-      status: n.status,
-      total: n.amount,
-      remaining: '0.00',
-      allocations: n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
-    };
+    return paymentDocument(mapQboPayment(p));
   }
 
   async read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null> {

@@ -11,23 +11,20 @@
  *   ledger refuses voids the new credit note again, so no stray credit is left behind;
  * - invoice / extra lines / void or delete, and reading a document back, normalised.
  */
-import { AccountingApi, type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, type LineItem, LineAmountTypes, type Payment, type Payments } from 'xero-node';
+import { type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, type LineItem, LineAmountTypes, type Payment, type Payments } from 'xero-node';
 import { fromMinor, toMinor } from '../../server/domain/money';
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
 import { decimalOf } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import type { CreateCreditNoteParams, CreateInvoiceParams, CreatePaymentParams, LedgerDocument, LedgerWrites, WriteDocType, WriteLine } from '../ledger/writes';
-import { classifyXeroError } from './errors';
+import { type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { XeroClient, type XeroClientParams } from './client';
 import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, type XeroCreditNoteIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
 
 /** Xero's demo-company bank account, used when the organisation lists no BANK account. */
 export const XERO_FALLBACK_BANK_CODE = '090';
 /** Lines without an account code go to Sales. */
 export const XERO_DEFAULT_SALES_CODE = '200';
-
-type SdkResponse<T> = { response: { status?: number; headers?: unknown }; body: T };
 
 function norm(status: string): string {
   return status === 'submitted' ? 'draft' : status;
@@ -42,34 +39,27 @@ function lineOut(l: WriteLine): LineItem {
 
 export class XeroWrites implements LedgerWrites {
   readonly provider = 'xero' as const;
-  private readonly sdk: AccountingApi;
-  private readonly runner: CallRunner;
+  private readonly client: XeroClient;
   private bankCode: string | null = null;
 
-  constructor(private readonly params: { apiBaseUrl: string; accessToken: string; tenantId: string; timeoutMs?: number }) {
-    this.sdk = new AccountingApi(params.apiBaseUrl);
-    this.sdk.basePath = params.apiBaseUrl;
-    this.sdk.accessToken = params.accessToken;
-    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  constructor(params: XeroClientParams) {
+    this.client = new XeroClient(params);
   }
 
   get calls(): number {
-    return this.runner.calls;
+    return this.client.calls;
   }
 
-  private call<T>(what: string, fn: () => Promise<SdkResponse<T>>): Promise<T> {
-    return this.runner.run(
-      what,
-      async () => {
-        const r = await fn();
-        return { value: r.body, status: r.response.status ?? 200, headers: headerGetter(r.response.headers) };
-      },
-      (err) => classifyXeroError(err, what),
-    );
+  private call<T>(what: string, fn: () => Promise<{ response: { status?: number; headers?: unknown }; body: T }>): Promise<T> {
+    return this.client.call(what, fn);
+  }
+
+  private get sdk() {
+    return this.client.sdk;
   }
 
   private get tenant(): string {
-    return this.params.tenantId;
+    return this.client.tenant;
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -129,16 +119,7 @@ export class XeroWrites implements LedgerWrites {
   private paymentDoc(p: Payment): LedgerDocument {
     const n = mapXeroPayment(p as unknown as XeroPaymentIn, { baseCurrency: '' });
     if (!n) throw new LedgerError('validation', `Xero payment ${p.paymentID ?? ''} is not a receipt on a sales invoice`);
-    return {
-      type: 'payment',
-      externalId: n.externalId,
-      number: null,
-      reference: n.reference,
-      status: n.status,
-      total: n.amount,
-      remaining: '0.00',
-      allocations: n.status === 'deleted' ? [] : n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })),
-    };
+    return paymentDocument(n);
   }
 
   async read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null> {

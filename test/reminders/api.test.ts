@@ -9,6 +9,7 @@ import type { Arcus, } from '../../server/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedOrg } from './seed';
+import { until } from '../support/until';
 
 function client(base: string) {
   let cookie = '';
@@ -32,15 +33,6 @@ function client(base: string) {
   };
 }
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
   let arcus: Arcus;

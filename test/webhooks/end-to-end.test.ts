@@ -18,16 +18,8 @@ import type { OAuthDeps } from '../../server/oauth/flow';
 import { type Arcus, startArcus } from '../../server/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
+import { until } from '../support/until';
 
-async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
   let database: Database;

@@ -33,20 +33,12 @@ import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { requestWriteback } from '../../server/writebacks/request';
 import { createFirm, testDatabase, workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
+import { until } from '../support/until';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** A Redis database of its own, so this worker takes no other test's jobs. */
 const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/11`;
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the ledger write and its record', () => {
   let database: Database;
