@@ -177,7 +177,7 @@ export interface TimelineEntry {
   invoiceId: string | null;
   invoiceNumber: string | null;
   writebackId: string | null;
-  writebackStatus: string | null;
+  writebackStatus: WritebackStatus | null;
 }
 
 /** The activity timeline of an organisation, a customer or an invoice, newest first. */

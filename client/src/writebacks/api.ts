@@ -7,46 +7,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api';
 
-export type WritebackStatus = 'awaiting_approval' | 'pending' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'rejected' | 'cancelled';
-
-export interface WritebackView {
-  id: string;
-  organisationId: string;
-  organisationName: string;
-  kind: string;
-  purpose: string | null;
-  status: WritebackStatus;
-  amount: string | null;
-  currency: string | null;
-  invoiceId: string | null;
-  invoiceNumber: string | null;
-  contactExternalId: string | null;
-  contactName: string | null;
-  externalId: string | null;
-  noteStatus: string;
-  error: string | null;
-  requestedBy: string;
-  requestedByName: string | null;
-  decidedByName: string | null;
-  reversesId: string | null;
-  reversedById: string | null;
-  summary: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-}
-
-export interface TimelineEntry {
-  id: string;
-  at: string;
-  kind: string;
-  actorType: string;
-  actorName: string | null;
-  summary: string;
-  invoiceId: string | null;
-  invoiceNumber: string | null;
-  writebackId: string | null;
-  writebackStatus: WritebackStatus | null;
-}
+// The wire shapes are the server's own types (type-only imports: nothing of the server is bundled).
+export type { WritebackStatus } from '../../../server/writebacks/types';
+export type { TimelineEntry, WritebackView } from '../../../server/writebacks/manage';
+import type { ChargedFeeView as ChargedFee } from '../../../server/collections/late-fees';
+import type { TimelineEntry, WritebackView } from '../../../server/writebacks/manage';
+import type { WritebackStatus } from '../../../server/writebacks/types';
 
 /** Who and what an action is about: a customer, and one of its invoices or all of them. */
 export interface ActionTarget {
@@ -144,16 +110,7 @@ export const createPayLink = (v: { organisationId: string; invoiceId: string } |
 
 // ── Collections (late fees, plans, policy) ────────────────────────────────────────────────
 
-export interface ChargedFee {
-  writebackId: string;
-  periodKey: string;
-  amount: string;
-  status: string;
-  mode: 'invoice' | 'line';
-  externalId: string | null;
-  forgiven: boolean;
-  forgivenBy: string | null;
-}
+export type { ChargedFeeView as ChargedFee } from '../../../server/collections/late-fees';
 
 export interface FeePreview {
   invoice: { id: string; number: string; currency: string; dueDate: string | null; amountDue: string; status: string };
