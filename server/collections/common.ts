@@ -58,7 +58,8 @@ export interface OpenInvoice {
   status: string;
 }
 
-const invoiceColumns = {
+/** The invoice columns a collections or pay-page summary reads (one list for both). */
+export const invoiceColumns = {
   id: invoices.id,
   externalId: invoices.externalId,
   number: invoices.number,

@@ -5,6 +5,7 @@
  * is scoped by the link's firm and organisation.
  */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { invoiceColumns } from '../collections/common';
 import { type Db, queryRows } from '../db/client';
 import { contacts, discountOffers, invoices, organisations, payLinks } from '../db/schema';
 import { type CalendarDate, todayIn } from '../domain/dates';
@@ -59,18 +60,7 @@ export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<Li
       ? [eq(invoices.id, link.invoiceId)]
       : [eq(invoices.contactExternalId, link.contactExternalId), eq(invoices.status, 'authorised'), gt(invoices.amountDue, '0')];
   const rows = await db
-    .select({
-      id: invoices.id,
-      externalId: invoices.externalId,
-      number: invoices.number,
-      issueDate: invoices.issueDate,
-      dueDate: invoices.dueDate,
-      currency: invoices.currency,
-      total: invoices.total,
-      amountDue: invoices.amountDue,
-      status: invoices.status,
-      contactId: invoices.contactId,
-    })
+    .select(invoiceColumns)
     .from(invoices)
     .where(and(eq(invoices.firmId, link.firmId), eq(invoices.organisationId, link.organisationId), ...scope))
     .orderBy(asc(invoices.dueDate), asc(invoices.issueDate), asc(invoices.number));

@@ -5,7 +5,6 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import type { Provider } from '../../integrations/ledger/types';
 import type { CollectionsDeps } from '../../server/collections/common';
 import { applyLateFees, assessLateFeesForOrganisation } from '../../server/collections/late-fees';
@@ -14,13 +13,11 @@ import { updateCollectionsPolicy } from '../../server/collections/policy';
 import { invoices, memberships, organisations, users, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../server/domain/dates';
 import { toMinor } from '../../server/domain/money';
-import { createLogger } from '../../server/logger';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
-import { executeWriteback } from '../../server/writebacks/execute';
-import type { WritebackDeps } from '../../server/writebacks/types';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
+import { drain, engine } from '../writebacks/harness';
 
 let fx: SyncFixture;
 let userId: string;
@@ -28,18 +25,6 @@ const orgs = new Map<Provider, { organisationId: string; companyId: string; time
 const store = () => fx.server.sandbox.ctx.store;
 /** Where each ledger keeps Arcus's reference: Xero Reference; QuickBooks the PrivateNote's first line. */
 const referenceOf = (provider: Provider, i: { reference: string; privateNote: string }) => (provider === 'xero' ? i.reference : (i.privateNote.split('\n')[0] ?? ''));
-
-function engine(queue: string[]): WritebackDeps {
-  return { db: fx.db, log: createLogger('silent'), ledger: { factory: fx.factory, tokenKey: fx.tokenKey, writes: createLedgerWrites }, now: () => new Date(fx.now()), leaseMs: 60_000, enqueueExecute: async (id) => void queue.push(id) };
-}
-
-async function drain(queue: string[]): Promise<void> {
-  while (queue.length) {
-    const id = queue.shift()!;
-    const r = await executeWriteback(engine(queue), id);
-    if (r.outcome === 'retry') throw new Error(`write-back ${id} asked for a retry: ${r.error}`);
-  }
-}
 
 function deps(queue: string[]): CollectionsDeps {
   return { db: fx.db, now: () => new Date(fx.now()), enqueueExecute: async (id) => void queue.push(id) };
@@ -78,7 +63,7 @@ describeWith('pg', 'Collections into the sandbox ledger', () => {
         const applied = await applyLateFees(deps(queue), { firmId: fx.firmId, organisationId, invoiceId: inv!.id, userId });
         expect(applied.requested).toMatchObject([{ periodKey: 'once', amount: '15.00', created: true }]);
         await expect(applyLateFees(deps(queue), { firmId: fx.firmId, organisationId, invoiceId: inv!.id, userId })).rejects.toMatchObject({ status: 409 });
-        await drain(queue);
+        await drain(fx, queue);
         const [w] = await fx.db.select().from(writebacks).where(eq(writebacks.id, applied.requested[0]!.writebackId));
         expect(w).toMatchObject({ status: 'confirmed' });
         const inLedger = store()
@@ -116,7 +101,7 @@ describeWith('pg', 'Collections into the sandbox ledger', () => {
         const plan = await createPlan(deps(queue), fx.firmId, userId, { organisationId, contactExternalId: inv.contactExternalId, invoiceIds: [inv.id], frequency: 'monthly', count: 3, startDate: today, postInvoices: true });
         const due = toMinor(inv.amountDue, 2, true);
         expect(plan.instalments.reduce((s, i) => s + toMinor(i.amount), 0)).toBe(due);
-        await drain(queue);
+        await drain(fx, queue);
         const rows = await fx.db.select().from(writebacks).where(and(eq(writebacks.firmId, fx.firmId), sql`${writebacks.sourceKey} LIKE ${`plan_%:${plan.id}:%`}`));
         expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'confirmed'));
         expect(store().invoice(companyId, inv.externalId).amountDue).toBe(0);

@@ -7,11 +7,9 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import type { Provider } from '../../integrations/ledger/types';
 import { firms, invoices, memberships, users, writebacks } from '../../server/db/schema';
 import { toMinor } from '../../server/domain/money';
-import { createLogger } from '../../server/logger';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
@@ -19,8 +17,8 @@ import { issueCredit } from '../../server/writebacks/credit';
 import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import { approveWritebacks, reverseWriteback } from '../../server/writebacks/manage';
 import { requestWriteback } from '../../server/writebacks/request';
-import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
 import { describeWith } from '../support/services';
+import { drain, engine } from './harness';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 
 let fx: SyncFixture;
@@ -28,33 +26,6 @@ const orgs = new Map<Provider, { organisationId: string; companyId: string }>();
 let userId: string;
 
 const store = () => fx.server.sandbox.ctx.store;
-
-function engine(queue: string[], crashAt?: WritebackCrashPoint): WritebackDeps {
-  return {
-    db: fx.db,
-    log: createLogger('silent'),
-    ledger: { factory: fx.factory, tokenKey: fx.tokenKey, writes: createLedgerWrites },
-    now: () => new Date(fx.now()),
-    leaseMs: 60_000,
-    enqueueExecute: async (id) => {
-      queue.push(id);
-    },
-    crash: crashAt
-      ? (p) => {
-          if (p === crashAt) throw new SimulatedCrash(p);
-        }
-      : undefined,
-  };
-}
-
-/** Run the queued write-backs like a worker would, until the queue is empty. */
-async function drain(queue: string[]): Promise<void> {
-  while (queue.length) {
-    const id = queue.shift()!;
-    const r = await executeWriteback(engine(queue), id);
-    if (r.outcome === 'retry') throw new Error(`write-back ${id} asked for a retry: ${r.error}`);
-  }
-}
 
 async function openInvoice(organisationId: string, minDue = 20) {
   const rows = await fx.db
@@ -101,7 +72,7 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
           requestKey: '0b7e3f3a-1111-4c1d-9d7a-000000000001'.replace('0001', provider === 'xero' ? '0001' : '0002'),
         });
         expect(r).toMatchObject({ status: 'pending', created: true, amount: '12.50' });
-        await drain(queue);
+        await drain(fx, queue);
         const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
         expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'written' });
         const notes = store()
@@ -134,14 +105,14 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
           const dueBefore = store().invoice(companyId, inv.externalId).amountDue;
           const queue: string[] = [];
           const r = await issueCredit({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, fx.firmId, userId, { organisationId, invoiceId: inv.id, purpose: 'cancellation', amount: '7.25', reason: `kill at ${point}` });
-          await expect(executeWriteback(engine([], point), r.id)).rejects.toThrow(SimulatedCrash);
+          await expect(executeWriteback(engine(fx, [], point), r.id)).rejects.toThrow(SimulatedCrash);
           // Another worker right away finds the lease held.
-          expect(await executeWriteback(engine([]), r.id)).toEqual({ outcome: 'not_claimable' });
+          expect(await executeWriteback(engine(fx, []), r.id)).toEqual({ outcome: 'not_claimable' });
           fx.advance(61_000);
           // The sweep finds what the dead worker left: at every point, something is unfinished
           // (after-confirm: the note on the invoice).
           expect(await stuckWritebacks(fx.db, new Date(fx.now()), 60_000)).toContain(r.id);
-          await executeWriteback(engine([]), r.id);
+          await executeWriteback(engine(fx, []), r.id);
           const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
           expect(row!.status).toBe('confirmed');
           expect(store().list('creditNotes', companyId).length - before).toBe(1);
@@ -163,18 +134,18 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
           const r = await issueCredit(deps, fx.firmId, userId, { organisationId, invoiceId: inv.id, purpose: 'goodwill', amount: '30.00', reason: 'large' });
           expect(r.status).toBe('awaiting_approval');
           expect(queue).toHaveLength(0);
-          expect(await executeWriteback(engine(queue), r.id)).toEqual({ outcome: 'not_claimable' });
+          expect(await executeWriteback(engine(fx, queue), r.id)).toEqual({ outcome: 'not_claimable' });
           expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore);
           const approved = await approveWritebacks(deps, fx.firmId, [r.id, r.id], userId);
           expect(approved.approved).toEqual([r.id]);
-          await drain(queue);
+          await drain(fx, queue);
           expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore - 3000);
           // Approving again does nothing.
           expect((await approveWritebacks(deps, fx.firmId, [r.id], userId)).approved).toEqual([]);
 
           const rev = await reverseWriteback(deps, fx.firmId, r.id, userId);
           expect(rev.status).toBe('pending');
-          await drain(queue);
+          await drain(fx, queue);
           const [revRow] = await fx.db.select().from(writebacks).where(eq(writebacks.id, rev.id));
           expect(revRow).toMatchObject({ status: 'confirmed', error: null });
           const [orig] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
@@ -193,8 +164,8 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
         const queue: string[] = [];
         const text = `Arcus: payment plan agreed for ${inv.number} (${provider})`;
         const r = await requestWriteback({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, { firmId: fx.firmId, organisationId, kind: 'note', sourceKey: `plan_note:test:${inv.id}`, invoiceId: inv.id, request: { invoiceExternalId: inv.externalId, text }, requestedBy: 'system', summary: 'plan note' });
-        await drain(queue);
-        expect(await executeWriteback(engine([]), r.id)).toEqual({ outcome: 'not_claimable' });
+        await drain(fx, queue);
+        expect(await executeWriteback(engine(fx, []), r.id)).toEqual({ outcome: 'not_claimable' });
         const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
         expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'written', invoiceExternalId: inv.externalId });
         const target = store().invoice(companyId, inv.externalId);
@@ -224,7 +195,7 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
         expect(feeAgain).toEqual({ id: fee.id, status: 'pending', created: false });
         const link = await requestWriteback(deps, { ...base, kind: 'pay_link', sourceKey: `pay_link:${inv.id}`, request: { url: `https://arcus.test/pay/tok-${provider}` }, summary: 'pay link' });
         const invoicesBefore = store().list('invoices', companyId).length;
-        await drain(queue);
+        await drain(fx, queue);
         const rows = await fx.db.select().from(writebacks).where(eq(writebacks.organisationId, organisationId));
         for (const id of [pay.id, fee.id, link.id]) expect(rows.find((w) => w.id === id)).toMatchObject({ status: 'confirmed' });
         expect(store().list('invoices', companyId).length - invoicesBefore).toBe(1);
