@@ -17,7 +17,7 @@ import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
-import { drain, engine } from '../writebacks/harness';
+import { drain } from '../writebacks/harness';
 
 let fx: SyncFixture;
 let userId: string;
