@@ -101,8 +101,11 @@ describeWith(['pg', 'chromium'], 'Settings › Connections in Chromium', () => {
     for (const close of await page.locator('.mantine-Notification-root button').all()) await close.click();
     await screenshot(page, 'connections-synced');
 
+    // Other files in this worker's database keep organisations of their own firms (some also
+    // named Harbour Joinery Ltd): look only at this sandbox's companies.
+    const harbour = arcus.sandbox!.sandbox.companyIds.map((id) => arcus.sandbox!.sandbox.ctx.store.company(id)).find((c) => c.name === 'Harbour Joinery Ltd')!;
     const rows = await arcus.database.db.select().from(organisations).where(eq(organisations.status, 'active'));
-    const names = rows.filter((r) => r.externalId === redwood.id || r.name === 'Harbour Joinery Ltd').map((r) => r.name);
+    const names = rows.filter((r) => r.externalId === redwood.id || r.externalId === harbour.id).map((r) => r.name);
     expect(names.sort()).toEqual(['Harbour Joinery Ltd', 'Redwood Dental Group']);
   });
 
