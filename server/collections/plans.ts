@@ -19,16 +19,15 @@
  */
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { classifySmtpError, type Mailer } from '../../integrations/email/transport';
 import type { Db } from '../db/client';
 import { activities, invoices, paymentAllocations, paymentPlanInstalments, paymentPlans, payments, writebacks } from '../db/schema';
-import { FIRM_HEADER } from '../email/embedded';
 import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, planStatus, schedule } from '../domain/collections/plans';
 import { addDays, type CalendarDate, isCalendarDate, todayIn } from '../domain/dates';
 import { MoneyError } from '../domain/money';
 import { HttpError } from '../http/errors';
-import { mailAddress, mailDomain } from '../reminders/deps';
+import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
+import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { recipientBlock, recipientsOf } from '../reminders/plan';
 import { maskList } from '../reminders/recipients';
 import { PLAN_CREATED, PLAN_ENDED } from '../scoring/in-motion';
@@ -437,11 +436,7 @@ export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, fir
   return out;
 }
 
-export interface InstalmentMail {
-  mailer: Mailer;
-  mailFrom: string;
-  embedded: boolean;
-}
+export type InstalmentMail = OneOffMail;
 
 /**
  * Email the customer about each instalment due within `reminderDaysBefore` days, once: the
@@ -492,24 +487,10 @@ export async function sendInstalmentReminders(deps: Pick<CollectionsDeps, 'db' |
     const greeting = customer.firstName ? `Dear ${customer.firstName},` : `Dear ${customer.name},`;
     const subject = `Payment plan: instalment ${i.seq} of ${count} (${amount}) due ${dayText(i.dueDate)}`;
     const lines = [greeting, '', `This is a reminder that instalment ${i.seq} of ${count} of your payment plan with ${org.name}, ${amount}, is due on ${dayText(i.dueDate)}.`, '', 'Thank you for keeping to the plan.', '', org.settings.signature || org.name];
-    const text = lines.join('\n');
-    const html = lines.map((l) => (l ? `<p>${escapeHtml(l)}</p>` : '')).join('\n');
-    const name = (org.settings.senderName?.trim() || org.name).replace(/["\\\r\n]/g, '');
-    try {
-      await deps.mail.mailer.send({
-        messageId: `<instalment.${i.id}@${mailDomain(deps.mail.mailFrom)}>`,
-        from: `"${name}" <${mailAddress(deps.mail.mailFrom)}>`,
-        replyTo: org.settings.replyTo,
-        to: choice.to,
-        subject,
-        text,
-        html,
-        headers: { 'X-Arcus-Instalment': i.id, ...(deps.mail.embedded ? { [FIRM_HEADER]: firmId } : {}) },
-      });
-    } catch (err) {
-      const e = classifySmtpError(err);
-      if (e.kind === 'temporary') await db.update(paymentPlanInstalments).set({ reminderSentAt: null }).where(and(eq(paymentPlanInstalments.id, i.id), eq(paymentPlanInstalments.reminderSentAt, claimedAt)));
-      result.skipped.push({ id: i.id, reason: e.kind === 'temporary' ? 'mail_deferred' : 'mail_refused' });
+    const outcome = await sendCustomerEmail(deps.mail, { firmId, org, to: choice.to, messageId: `<instalment.${i.id}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines, headers: { 'X-Arcus-Instalment': i.id } });
+    if (!outcome.sent) {
+      if (outcome.kind === 'temporary') await db.update(paymentPlanInstalments).set({ reminderSentAt: null }).where(and(eq(paymentPlanInstalments.id, i.id), eq(paymentPlanInstalments.reminderSentAt, claimedAt)));
+      result.skipped.push({ id: i.id, reason: outcome.kind === 'temporary' ? 'mail_deferred' : 'mail_refused' });
       continue;
     }
     await db.insert(activities).values({ firmId, organisationId: org.id, actorType: 'system', kind: PLAN_INSTALMENT_REMINDED, contactId: customer.contactId, summary: `Instalment ${i.seq}/${count} reminder sent to ${maskList(choice.to)}`, details: { planId: p.id, instalmentId: i.id, seq: i.seq, dueDate: i.dueDate, contactExternalId: p.contactExternalId }, createdAt: now });
@@ -518,6 +499,3 @@ export async function sendInstalmentReminders(deps: Pick<CollectionsDeps, 'db' |
   return result;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

@@ -230,11 +230,12 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
   const r = Router();
   r.post('/', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const env = deps.env();
-    if (!env.provider || env.provider.name !== 'stripe') return void res.status(404).end();
+    const provider = env.provider;
+    if (provider?.name !== 'stripe') return void res.status(404).end();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let event: ReturnType<typeof env.provider.parseWebhook>;
+    let event: ReturnType<typeof provider.parseWebhook>;
     try {
-      event = env.provider.parseWebhook(body, req.headers);
+      event = provider.parseWebhook(body, req.headers);
     } catch (err) {
       if (err instanceof WebhookSignatureError) {
         deps.log.warn({ reason: err.message }, 'stripe webhook refused');
@@ -244,7 +245,7 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
     }
     if (event.sessionId && (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded')) {
       // A provider error is a 5xx: Stripe retries the delivery.
-      const done = await completeCheckout({ db: deps.db, provider: env.provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { sessionId: event.sessionId });
+      const done = await completeCheckout({ db: deps.db, provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { sessionId: event.sessionId });
       deps.log.info({ eventId: event.id, outcome: done.outcome, checkoutId: done.checkoutId }, 'stripe webhook');
     } else if (event.sessionId && event.type === 'checkout.session.expired') {
       await expireCheckout(deps.db, 'stripe', event.sessionId, env.now());

@@ -14,6 +14,7 @@
  *   POST  /collector/dispute          { organisationId, contactExternalId, invoiceId?, reason }        collector+
  *   POST  /collector/resolve-dispute  { organisationId, contactExternalId, invoiceId?, resolution? }   collector+
  *   POST  /pay-links                  { organisationId, invoiceId } | { organisationId, contactExternalId }  collector+  the debtor's link (created once)
+ *   POST  /pay-links/send             { organisationId, contactExternalId, invoiceId?, note?, requestKey }   collector+  email it (once per requestKey)
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -23,6 +24,8 @@ import { requireAuth, requireRole } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import { ensurePayLink, ensureStatementLink } from '../pay/links';
+import { SendLinkSchema, sendPayLink } from '../pay/send-link';
+import { reminderEnv } from '../../jobs/reminders/deps';
 import { DisputeSchema, markDisputed, PromiseSchema, recordPromise, ResolveSchema, resolveDispute } from '../writebacks/collector-actions';
 import { CreditInputSchema, issueCredit } from '../writebacks/credit';
 import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
@@ -126,6 +129,14 @@ export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
     const ctx = { enqueueExecute: rdeps.enqueueExecute };
     const link = 'invoiceId' in body ? await ensurePayLink(deps.db, { firmId: auth.firmId, ...body }, ctx) : await ensureStatementLink(deps.db, { firmId: auth.firmId, ...body }, ctx);
     res.json(link);
+  });
+
+  router.post('/pay-links/send', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const body = parseInput(SendLinkSchema, req.body);
+    const env = reminderEnv();
+    const r = await sendPayLink({ db: deps.db, mail: { mailer: env.mailer, mailFrom: env.mailFrom, embedded: env.embedded }, link: { enqueueExecute: rdeps.enqueueExecute } }, auth, body);
+    res.status(r.sent ? 201 : 200).json(r);
   });
 
   return router;

@@ -25,6 +25,7 @@ import { emptyDemoFirm } from '../support/app';
 import { launchBrowser, screenshot as take } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
+import { until } from '../support/until';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -246,5 +247,25 @@ describeWith(['pg', 'chromium'], 'Write-backs in Chromium', () => {
     const plans = await database.db.select().from(paymentPlans).where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.contactExternalId, target.contactExternalId)));
     expect(plans).toHaveLength(1);
     expect(plans[0]).toMatchObject({ status: 'active', frequency: 'monthly' });
+  });
+
+  it('emails the customer a pay link from the customer page, once', { timeout: 60_000 }, async () => {
+    await openCustomer();
+    await page.getByRole('button', { name: 'Pay link', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Pay link' });
+    const url = await dialog.getByRole('textbox', { name: 'Link', exact: true }).inputValue();
+    expect(url).toMatch(new RegExp(`^${arcus.url}/pay/[A-Za-z0-9_-]{43}$`));
+    await dialog.getByLabel('A line to add (optional)').fill('As promised, here is the link.');
+    await dialog.getByRole('button', { name: `Email it to ${target.name}` }).click();
+    await dialog.getByTestId('pay-link-sent').getByText(/^Emailed to /).waitFor();
+    await screenshot(page, 'writebacks-pay-link-sent');
+    const mail = await until(async () => {
+      const rows = await queryRows<{ text: string }>(database.db, sql`SELECT text FROM mailbox_messages WHERE firm_id = ${firmId}::uuid AND text LIKE ${`%${url}%`}`);
+      return rows.length ? rows : null;
+    });
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.text).toContain('As promised, here is the link.');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await activity().getByTestId('activity-entry').filter({ hasText: /Pay link emailed to/ }).first().waitFor();
   });
 });

@@ -4,15 +4,17 @@
  * batch approve/reject, firm isolation, roles, collector promises and disputes with their ledger
  * notes queued, and the activity timeline.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { firms, invoices, memberships, writebacks } from '../../server/db/schema';
+import { firms, invoices, mailboxMessages, memberships, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../server/domain/dates';
 import type { Arcus } from '../../server/runtime';
 import { apiClient, emptyDemoFirm, startTestApp } from '../support/app';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
+import { until } from '../support/until';
 import { seedOrg } from '../reminders/seed';
 
 describeWith('pg', 'Write-backs API', () => {
@@ -30,7 +32,10 @@ describeWith('pg', 'Write-backs API', () => {
     demo = await emptyDemoFirm(database.db);
     const org = await seedOrg(database.db, demo.firmId, {
       timezone: 'Europe/London',
-      contacts: [{ externalId: 'wb-c1', name: 'Bayside Cafe' }],
+      contacts: [
+        { externalId: 'wb-c1', name: 'Bayside Cafe', firstName: 'Bea', emails: [{ address: 'accounts@bayside.example', primary: true, includeInEmails: true }] },
+        { externalId: 'wb-c2', name: 'No Email Ltd' },
+      ],
       invoices: [
         { number: 'WB-1', due: -20, contact: 'wb-c1', amount: '500.00' },
         { number: 'WB-2', due: -5, contact: 'wb-c1', amount: '80.00' },
@@ -147,5 +152,36 @@ describeWith('pg', 'Write-backs API', () => {
     expect(kinds.filter((k: string) => k === 'writeback.awaiting_approval')).toHaveLength(2);
     const onInvoice = await call(`/api/activities?organisationId=${orgId}&invoiceId=${invoiceIds['WB-2']}`);
     expect(onInvoice.body.activities.find((a: { kind: string }) => a.kind === 'invoice.disputed')).toMatchObject({ summary: 'Bayside Cafe disputes WB-2: wrong quantity', actorType: 'user' });
+  });
+
+  it('emails a pay link once per request, and refuses a customer with no address', async () => {
+    const requestKey = randomUUID();
+    const body = { organisationId: orgId, contactExternalId: 'wb-c1', invoiceId: invoiceIds['WB-1'], note: 'As discussed on the phone.', requestKey };
+    const first = await post('/api/pay-links/send', body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ sent: true, to: 'accounts@…' });
+    expect(first.body.url).toMatch(new RegExp(`^${arcus.url}/pay/[A-Za-z0-9_-]{43}$`));
+    const again = await post('/api/pay-links/send', body);
+    expect(again.status).toBe(200);
+    expect(again.body.sent).toBe(false);
+    const messageId = `paylink.${requestKey}@arcus.localhost`; // the mailbox keeps Message-IDs bare
+    const mail = await until(
+      async () => {
+        const rows = await database.db.select().from(mailboxMessages).where(eq(mailboxMessages.messageId, messageId));
+        return rows.length ? rows : null;
+      },
+      20_000,
+      'the pay-link email in the demo mailbox',
+    );
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.envelopeTo).toEqual(['accounts@bayside.example']);
+    expect(mail[0]!.text).toContain(first.body.url);
+    expect(mail[0]!.text).toContain('As discussed on the phone.');
+    expect(mail[0]!.subject).toBe('Pay invoice WB-1 online — Harbour Test Ltd');
+    const none = await post('/api/pay-links/send', { organisationId: orgId, contactExternalId: 'wb-c2', requestKey: randomUUID() });
+    expect(none.status).toBe(422);
+    expect(none.body.error).toMatchObject({ code: 'no_recipients', message: 'No Email Ltd has no email address for reminders; copy the link instead.' });
+    const timeline = await call(`/api/activities?organisationId=${orgId}&invoiceId=${invoiceIds['WB-1']}`);
+    expect(timeline.body.activities.filter((a: { kind: string; summary: string }) => a.kind === 'reminder.sent' && a.summary === 'Pay link for WB-1 emailed to accounts@…')).toHaveLength(1);
   });
 });

@@ -107,6 +107,7 @@ export const recordPromise = (v: Target & { date: string; note?: string }) => ap
 export const markDisputed = (v: Target & { reason: string }) => api<{ activityId: string; notes: number }>('/collector/dispute', { method: 'POST', body: v });
 export const resolveDispute = (v: Target & { resolution?: string }) => api<{ activityId: string; notes: number }>('/collector/resolve-dispute', { method: 'POST', body: v });
 export const createPayLink = (v: { organisationId: string; invoiceId: string } | { organisationId: string; contactExternalId: string }) => api<{ token: string; url: string }>('/pay-links', { method: 'POST', body: v });
+export const sendPayLink = (v: { organisationId: string; contactExternalId: string; invoiceId?: string; note?: string; requestKey: string }) => api<{ sent: boolean; to: string; url: string }>('/pay-links/send', { method: 'POST', body: v });
 
 // ── Collections (late fees, plans, policy) ────────────────────────────────────────────────
 
