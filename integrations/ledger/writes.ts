@@ -36,6 +36,8 @@ export interface LedgerDocument {
   allocations: { invoiceExternalId: string; amount: Decimal }[];
   /** Invoice: the pay link Arcus wrote (Xero `Url`, QuickBooks customer memo link), if any. */
   url?: string | null;
+  /** Invoice: the ledger's own online view (Xero OnlineInvoice, QuickBooks InvoiceLink), when it has one. */
+  onlineUrl?: string | null;
 }
 
 export interface CreatePaymentParams {

@@ -13,6 +13,7 @@ import express from 'express';
 import type { CalendarDate } from '../../server/domain/dates';
 import { createSandboxContext, type SandboxContext, type SandboxOptions } from './context';
 import { adminRouter, toAdminError } from './admin';
+import { onlinePagesRouter } from './online-pages';
 import { type DemoCompanySpec, seedDemo } from './demo';
 import type { Provider } from './model';
 import { createSandboxOAuth, type SandboxOAuth } from './oauth';
@@ -133,6 +134,7 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
     lazyRouter('QuickBooks API', () => import('./qbo/api').then((m) => m.qboApiRouter(ctx)), log),
   );
   app.use('/admin', adminRouter(ctx, { webhooks }));
+  app.use(onlinePagesRouter(ctx));
   app.get('/', (_req, res) => {
     res.json({
       sandbox: 'Arcus sandbox ledger',

@@ -40,7 +40,7 @@ export interface LinkView {
   org: { id: string; name: string; timezone: string; countryCode: string | null; provider: 'xero' | 'quickbooks' };
   customer: { name: string; contactId: string | null; email: string | null };
   today: CalendarDate;
-  invoices: (PayableInvoice & { contactId: string | null })[];
+  invoices: (PayableInvoice & { contactId: string | null; onlineUrl: string | null })[];
 }
 
 export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<LinkView | null> {
@@ -93,6 +93,21 @@ export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<Li
     : [];
   const processingBy = new Map(processing.map((p) => [p.invoice_id, p.amount]));
 
+  // The ledger's own online invoice, read when the pay link was written into the ledger.
+  const online = ids.length
+    ? await queryRows<{ invoice_id: string; url: string }>(
+        db,
+        sql`SELECT invoice_id, result->'sent'->>'onlineUrl' AS url FROM writebacks
+            WHERE firm_id = ${link.firmId} AND organisation_id = ${link.organisationId} AND kind = 'pay_link' AND status = 'confirmed'
+              AND result->'sent'->>'onlineUrl' ~ '^https?://'
+              AND invoice_id IN (${sql.join(
+                ids.map((id) => sql`${id}::uuid`),
+                sql`, `,
+              )})`,
+      )
+    : [];
+  const onlineBy = new Map(online.map((o) => [o.invoice_id, o.url]));
+
   const emails = Array.isArray(contact?.emails) ? (contact.emails as { address?: unknown; primary?: unknown }[]) : [];
   const email = emails.find((e) => e.primary && typeof e.address === 'string')?.address ?? emails.find((e) => typeof e.address === 'string')?.address ?? null;
   return {
@@ -102,7 +117,7 @@ export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<Li
     today,
     invoices: rows.map((r) => {
       const o = offerBy.get(r.id);
-      return { ...r, processing: processingBy.get(r.id) ?? '0', offer: o ? { id: o.id, rateBp: o.rateBp, discount: o.discount, currency: o.currency, expiresOn: o.expiresOn } : null };
+      return { ...r, onlineUrl: onlineBy.get(r.id) ?? null, processing: processingBy.get(r.id) ?? '0', offer: o ? { id: o.id, rateBp: o.rateBp, discount: o.discount, currency: o.currency, expiresOn: o.expiresOn } : null };
     }),
   };
 }

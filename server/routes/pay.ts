@@ -73,6 +73,7 @@ export function summaryOf(view: LinkView, env: PayEnv) {
       total: fromMinor(m(i.total)),
       amountDue: fromMinor(d.due),
       ledgerStatus: i.status,
+      onlineUrl: i.onlineUrl,
       processing: m(i.processing) > 0,
       overdue: i.status === 'authorised' && i.dueDate !== null && i.dueDate < view.today,
       payNow: fromMinor(d.pay),

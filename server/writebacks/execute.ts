@@ -159,7 +159,10 @@ async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): 
       const r = request as RequestOf<'pay_link'>;
       const invoice = need(row.invoice_external_id, 'invoice');
       await writes.setPayLink({ key, invoiceExternalId: invoice, url: r.url });
-      return writes.read('invoice', invoice);
+      const doc = await writes.read('invoice', invoice);
+      // The ledger's own online invoice, for the pay page's "View invoice" (a draft has none).
+      const onlineUrl = await writes.onlineInvoiceUrl(invoice).catch(() => null);
+      return doc ? { ...doc, onlineUrl } : doc;
     }
     case 'payment':
       return writes.createPayment({ key, ...(request as RequestOf<'payment'>) });

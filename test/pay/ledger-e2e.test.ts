@@ -131,6 +131,15 @@ describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', ()
       const shown = store.invoice(companyId, inv!.externalId);
       if (provider === 'xero') expect(shown.url).toBe(link.url);
       else expect(shown.customerMemo).toContain(link.url);
+      // The pay page now also offers the ledger's own online invoice (Xero always; QuickBooks when it takes online payments).
+      const again = (await (await fetch(`${app.url}/pay-api/${link.token}`)).json()) as { invoices: { number: string; onlineUrl: string | null }[] };
+      const onlineUrl = again.invoices.find((i) => i.number === inv!.number)?.onlineUrl ?? null;
+      if (provider === 'xero' || store.company(companyId).onlinePayments) {
+        expect(onlineUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/(xero\/in|qbo\/pay)\//);
+        const view = await fetch(onlineUrl!);
+        expect(view.status).toBe(200);
+        expect(await view.text()).toContain(`Invoice ${inv!.number}`);
+      } else expect(onlineUrl).toBeNull();
 
       // Arcus learns it at the next sync; the planner stops reminding.
       await sync(organisationId, 'incremental');

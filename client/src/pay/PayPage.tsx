@@ -4,7 +4,7 @@
  * deadline, "Pay now" (to the provider's hosted checkout), "I'll pay on…" (a promise) and
  * "Something's wrong" (a dispute). Returns from the provider land here with ?checkout=<id>.
  */
-import { Alert, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
@@ -243,7 +243,13 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                         </Table.Td>
                       )}
                       <Table.Td fw={600} style={{ whiteSpace: 'nowrap' }}>
-                        {i.number || '—'}
+                        {i.onlineUrl ? (
+                          <Anchor href={i.onlineUrl} target="_blank" rel="noreferrer" title="View the invoice">
+                            {i.number || 'View'} ↗
+                          </Anchor>
+                        ) : (
+                          i.number || '—'
+                        )}
                       </Table.Td>
                       <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
                         {day(i.issueDate, cc)}

@@ -9,6 +9,8 @@ export interface PayInvoice {
   total: string;
   amountDue: string;
   ledgerStatus: string;
+  /** The ledger's own online invoice (Xero OnlineInvoice, QuickBooks InvoiceLink), when there is one. */
+  onlineUrl: string | null;
   processing: boolean;
   overdue: boolean;
   payNow: string;
