@@ -32,6 +32,7 @@ import { recipientBlock, recipientsOf } from '../reminders/plan';
 import { maskList } from '../reminders/recipients';
 import { PLAN_CREATED, PLAN_ENDED } from '../scoring/in-motion';
 import { requestWriteback } from '../writebacks/request';
+import { INSTALMENT_HOLD_REASON } from '../writebacks/types';
 import { type CollectionsDeps, dayText, decimal, invoiceName, loadOpenInvoices, loadOrg, minor, money, type OpenInvoice, type OrgRow, orgToday } from './common';
 import { getCollectionsPolicy } from './policy';
 
@@ -345,6 +346,12 @@ async function endPlan(db: Db, plan: typeof paymentPlans.$inferSelect, to: 'canc
       await tx.insert(activities).values(
         covered.map((inv) => ({ firmId: plan.firmId, organisationId: plan.organisationId, actorUserId: actor.userId, actorType: actor.userId ? 'user' : 'system', kind: PLAN_ENDED, contactId: inv.contactId, invoiceId: inv.id, summary, details: { planId: plan.id, reason: to, contactExternalId: plan.contactExternalId, invoiceExternalId: inv.externalId }, createdAt: now })),
       );
+    // Posted instalment invoices were left to the plan's own reminders; without the plan, the
+    // reminder sequences take them back (the exclusion the write-back engine set is lifted).
+    if (to !== 'completed')
+      await tx.execute(sql`DELETE FROM reminder_invoice_holds h USING writebacks w
+        WHERE w.firm_id = ${plan.firmId}::uuid AND w.kind = 'plan_invoice' AND w.source_key LIKE ${`plan_invoice:${plan.id}:%`} AND w.external_id IS NOT NULL
+          AND h.organisation_id = w.organisation_id AND h.invoice_external_id = w.external_id AND h.reason = ${INSTALMENT_HOLD_REASON}`);
     return true;
   });
 }

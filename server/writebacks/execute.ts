@@ -16,10 +16,10 @@ import { createLedgerNotes } from '../../integrations/ledger/notes';
 import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
 import { accessTokenFor, ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
-import { activities, organisations, writebacks } from '../db/schema';
+import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { parseRequest } from './request';
-import { MAX_WRITEBACK_ATTEMPTS, type RequestOf, WRITEBACK_LEASE_MS, type WritebackDeps, type WritebackKind } from './types';
+import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, WRITEBACK_LEASE_MS, type WritebackDeps, type WritebackKind } from './types';
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
 
@@ -101,6 +101,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       // The lease stays held through the note step; it is released at the end.
       await deps.db.update(writebacks).set({ status: 'confirmed', confirmedAt: deps.now(), result: { sent, readBack }, error: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
       if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
+      if (row.kind === 'plan_invoice' && externalId) await holdInstalmentInvoice(deps, row, externalId);
       await activity(deps, row, 'writeback.confirmed', confirmedSummary(row.kind, sent, org.provider));
       deps.crash?.('wb.after-confirm');
       row.status = 'confirmed';
@@ -149,6 +150,17 @@ export async function stuckWritebacks(db: WritebackDeps['db'], now: Date, quietM
         ORDER BY created_at LIMIT 500`,
   );
   return rows.map((r) => r.id);
+}
+
+/**
+ * A plan's instalment invoice is reminded by the plan (instalment reminders), so the reminder
+ * sequences leave it alone: an exclusion hold on it, kept if one is there.
+ */
+async function holdInstalmentInvoice(deps: WritebackDeps, row: LeasedRow, invoiceExternalId: string): Promise<void> {
+  await deps.db
+    .insert(reminderInvoiceHolds)
+    .values({ firmId: row.firm_id, organisationId: row.organisation_id, invoiceExternalId, excluded: true, reason: INSTALMENT_HOLD_REASON })
+    .onConflictDoNothing({ target: [reminderInvoiceHolds.organisationId, reminderInvoiceHolds.invoiceExternalId] });
 }
 
 /** The ledger call for one kind; the row id is the idempotency key. */

@@ -101,5 +101,8 @@ export interface WritebackDeps {
   leaseMs?: number;
 }
 
+/** The reminder hold on a plan's posted instalment invoice (set on confirmation, lifted when the plan ends early). */
+export const INSTALMENT_HOLD_REASON = 'Payment plan instalment: reminded by the plan';
+
 export const WRITEBACK_LEASE_MS = 2 * 60_000;
 export const MAX_WRITEBACK_ATTEMPTS = 8;

@@ -3,14 +3,15 @@
  * a late-fee invoice and a posted plan's transfer credit and instalment invoices each appear
  * once in the ledger with the right amounts, however often they are requested.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../integrations/ledger/types';
 import type { CollectionsDeps } from '../../server/collections/common';
 import { applyLateFees, assessLateFeesForOrganisation } from '../../server/collections/late-fees';
-import { createPlan } from '../../server/collections/plans';
+import { cancelPlan, createPlan } from '../../server/collections/plans';
+import { INSTALMENT_HOLD_REASON } from '../../server/writebacks/types';
 import { updateCollectionsPolicy } from '../../server/collections/policy';
-import { invoices, memberships, organisations, users, writebacks } from '../../server/db/schema';
+import { invoices, memberships, organisations, reminderInvoiceHolds, users, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../server/domain/dates';
 import { toMinor } from '../../server/domain/money';
 import { runSync } from '../../server/sync/engine';
@@ -114,6 +115,12 @@ describeWith('pg', 'Collections into the sandbox ledger', () => {
           .filter((i) => i.contactId === inv.contactExternalId && /^Payment plan \d\/3$/.test(referenceOf(provider, i)));
         expect(planInvoices.map((i) => i.id).sort()).toEqual(posted.map((i) => i.id).sort());
         expect(posted.reduce((s, i) => s + i.total, 0)).toBe(due);
+        // The instalment invoices are reminded by the plan, not by the reminder sequences.
+        const holds = await fx.db.select().from(reminderInvoiceHolds).where(and(eq(reminderInvoiceHolds.organisationId, organisationId), inArray(reminderInvoiceHolds.invoiceExternalId, posted.map((i) => i.id))));
+        expect(holds.map((h) => [h.excluded, h.reason])).toEqual(posted.map(() => [true, INSTALMENT_HOLD_REASON]));
+        // Cancelled early, the plan hands its instalment invoices back to the reminder sequences.
+        await cancelPlan(fx.db, fx.firmId, plan.id, userId);
+        expect(await fx.db.select().from(reminderInvoiceHolds).where(and(eq(reminderInvoiceHolds.organisationId, organisationId), inArray(reminderInvoiceHolds.invoiceExternalId, posted.map((i) => i.id))))).toEqual([]);
       });
     });
   }
