@@ -11,14 +11,14 @@ import { applyLateFees, assessLateFeesForOrganisation } from '../../server/colle
 import { cancelPlan, createPlan } from '../../server/collections/plans';
 import { INSTALMENT_HOLD_REASON } from '../../server/writebacks/types';
 import { updateCollectionsPolicy } from '../../server/collections/policy';
-import { invoices, memberships, organisations, reminderInvoiceHolds, users, writebacks } from '../../server/db/schema';
+import { invoices, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../server/domain/dates';
 import { toMinor } from '../../server/domain/money';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
-import { drain } from '../writebacks/harness';
+import { connectAndSync, drain } from '../writebacks/harness';
 
 let fx: SyncFixture;
 let userId: string;
@@ -34,17 +34,9 @@ function deps(queue: string[]): CollectionsDeps {
 describeWith('pg', 'Collections into the sandbox ledger', () => {
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 23, companies: [{ provider: 'xero', customers: 6, invoices: 80 }, { provider: 'quickbooks', customers: 6, invoices: 80 }] });
-    const [u] = await fx.db.insert(users).values({ email: 'cara@firm.example', name: 'Cara Collector', authProvider: 'test', authSubject: `cara-${fx.firmId}` }).returning();
-    await fx.db.insert(memberships).values({ firmId: fx.firmId, userId: u!.id, role: 'admin' });
-    userId = u!.id;
-    for (const [i, provider] of (['xero', 'quickbooks'] as const).entries()) {
-      const companyId = fx.companyIds[i]!;
-      const c = await fx.connect(provider, companyId);
-      const { runId } = await createOrReuseRun(fx.db, { organisationId: c.organisationId, kind: 'full' });
-      await runSync(fx.engineDeps(), { runId });
-      const [o] = await fx.db.select({ timezone: organisations.timezone }).from(organisations).where(eq(organisations.id, c.organisationId));
-      orgs.set(provider, { organisationId: c.organisationId, companyId, timezone: o!.timezone });
-    }
+    const synced = await connectAndSync(fx, { name: 'Cara Collector', email: 'cara@firm.example' });
+    userId = synced.userId;
+    for (const [p, o] of synced.orgs) orgs.set(p, o);
     await updateCollectionsPolicy(fx.db, fx.firmId, { lateFees: { enabled: false, kind: 'flat', amount: '15.00', graceDays: 0, period: 'once', post: 'invoice' } });
   }, 120_000);
   afterAll(async () => fx?.close());

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerError } from '../../integrations/ledger/errors';
 import { QboWrites } from '../../integrations/quickbooks/writes';
 import { XeroWrites } from '../../integrations/xero/writes';
 import type { Recorded } from './record-fixtures';
+import { rejection } from './helpers';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fixture = (name: string): Recorded => JSON.parse(readFileSync(path.join(DIR, `${name}.json`), 'utf8')) as Recorded;
@@ -32,15 +32,6 @@ afterEach(() => {
 afterAll(() => {
   nock.enableNetConnect();
 });
-
-async function rejection(p: Promise<unknown>): Promise<LedgerError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(LedgerError);
-  return err as LedgerError;
-}
 
 describe('QuickBooks: stale SyncToken', () => {
   it('5010 twice: one re-read and one retry, then LedgerError stale_object', async () => {

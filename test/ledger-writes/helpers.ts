@@ -5,6 +5,8 @@
  * its SyncToken stale between read and write.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { expect } from 'vitest';
+import { LedgerError } from '../../integrations/ledger/errors';
 import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import type { LedgerFactory } from '../../integrations/ledger/provider';
@@ -97,4 +99,14 @@ export function bumpAfterRead(fx: WritesFixture, invoiceId: string, times: numbe
   };
   fx.server.on('request', listener);
   return { bumps: () => bumps, stop: () => fx.server.off('request', listener) };
+}
+
+/** The LedgerError a call fails with (fails the test when it succeeds or fails otherwise). */
+export async function rejection(p: Promise<unknown>): Promise<LedgerError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LedgerError);
+  return err as LedgerError;
 }

@@ -8,13 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerError } from '../../integrations/ledger/errors';
 import type { Provider } from '../../integrations/ledger/types';
 import { arcusReference } from '../../integrations/ledger/writes';
 import { paymentAccount } from '../../integrations/sandbox/xero/map/accounts';
 import { onlineInvoiceUrl as xeroOnlineInvoiceUrl } from '../../integrations/sandbox/xero/online-invoice';
 import { fromMinor, toMinor } from '../../server/domain/money';
-import { bumpAfterRead, companyToday, openInvoice, startWritesFixture, type WritesFixture } from './helpers';
+import { bumpAfterRead, companyToday, openInvoice, rejection, startWritesFixture, type WritesFixture } from './helpers';
 
 let fx: WritesFixture;
 
@@ -26,15 +25,6 @@ afterAll(async () => fx?.close());
 const side = (provider: Provider) => (provider === 'xero' ? fx.xero : fx.qbo);
 const count = (kind: 'invoices' | 'payments' | 'creditNotes', companyId: string) => fx.store.list(kind, companyId).length;
 const today = (companyId: string) => companyToday(fx.store, companyId);
-
-async function rejection(p: Promise<unknown>): Promise<LedgerError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(LedgerError);
-  return err as LedgerError;
-}
 
 describe.each(['xero', 'quickbooks'] as const)('%s writer against the sandbox', (provider) => {
   it('setPayLink writes the link once; a retry with the same key changes nothing', async () => {

@@ -8,17 +8,15 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../integrations/ledger/types';
-import { firms, invoices, memberships, users, writebacks } from '../../server/db/schema';
+import { firms, invoices, writebacks } from '../../server/db/schema';
 import { toMinor } from '../../server/domain/money';
 import { SimulatedCrash } from '../../server/reminders/deps';
-import { runSync } from '../../server/sync/engine';
-import { createOrReuseRun } from '../../server/sync/runs';
 import { issueCredit } from '../../server/writebacks/credit';
 import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import { approveWritebacks, reverseWriteback } from '../../server/writebacks/manage';
 import { requestWriteback } from '../../server/writebacks/request';
 import { describeWith } from '../support/services';
-import { drain, engine } from './harness';
+import { connectAndSync, drain, engine } from './harness';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 
 let fx: SyncFixture;
@@ -43,16 +41,9 @@ const cents = (s: string) => toMinor(s);
 describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 11, companies: [{ provider: 'xero', customers: 6, invoices: 150 }, { provider: 'quickbooks', customers: 6, invoices: 150 }] });
-    const [u] = await fx.db.insert(users).values({ email: 'dana@firm.example', name: 'Dana Collector', authProvider: 'test', authSubject: `dana-${fx.firmId}` }).returning();
-    await fx.db.insert(memberships).values({ firmId: fx.firmId, userId: u!.id, role: 'admin' });
-    userId = u!.id;
-    for (const [i, provider] of (['xero', 'quickbooks'] as const).entries()) {
-      const companyId = fx.companyIds[i]!;
-      const c = await fx.connect(provider, companyId);
-      const { runId } = await createOrReuseRun(fx.db, { organisationId: c.organisationId, kind: 'full' });
-      await runSync(fx.engineDeps(), { runId });
-      orgs.set(provider, { organisationId: c.organisationId, companyId });
-    }
+    const synced = await connectAndSync(fx, { name: 'Dana Collector', email: 'dana@firm.example' });
+    userId = synced.userId;
+    for (const [p, o] of synced.orgs) orgs.set(p, o);
   }, 120_000);
   afterAll(async () => fx?.close());
 
