@@ -7,7 +7,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
-import { toMinor } from '../domain/money';
+import { resolveRates } from '../analytics/exchange-rates';
+import { mulRate, toMinor } from '../domain/money';
 import { HttpError } from '../http/errors';
 import { REQUEST_SCHEMAS, type WritebackInput, type WritebackKind, type WritebackStatus } from './types';
 
@@ -25,23 +26,43 @@ export interface RequestResult {
 
 const ThresholdSchema = z.object({ approvalThreshold: z.string().regex(/^\d+(\.\d+)?$/).nullish() }).partial();
 
-/** The firm's approval threshold (firms.settings.collections.approvalThreshold), null = none. */
-export async function approvalThreshold(db: Db, firmId: string): Promise<string | null> {
-  const [f] = await db.select({ settings: firms.settings }).from(firms).where(eq(firms.id, firmId));
-  const parsed = ThresholdSchema.safeParse((f?.settings as { collections?: unknown } | undefined)?.collections ?? {});
-  return parsed.success ? (parsed.data.approvalThreshold ?? null) : null;
+/** The firm's approval threshold, in its reporting currency (firms.settings.collections.approvalThreshold); null = none. */
+export interface Threshold {
+  amount: string;
+  currency: string;
 }
 
+export async function approvalThreshold(db: Db, firmId: string): Promise<Threshold | null> {
+  const [f] = await db.select({ settings: firms.settings, currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
+  const parsed = ThresholdSchema.safeParse((f?.settings as { collections?: unknown } | undefined)?.collections ?? {});
+  const amount = parsed.success ? (parsed.data.approvalThreshold ?? null) : null;
+  return amount && f ? { amount, currency: f.currency } : null;
+}
+
+export type ApprovalRule = { needed: false } | { needed: true; why: 'above_threshold' | 'no_rate' };
+
 /**
- * Whether a write-back waits for a person: money moved above the firm's threshold does, except a
- * debtor's own payment (the money has arrived; holding it back would leave the ledger wrong) and
- * a request a person already approved (`preApproved`).
+ * Whether a write-back waits for a person: money moved above the firm's threshold does — in the
+ * firm's reporting currency, other currencies converted at `rate` (the firm's latest rate to it;
+ * with no rate the write waits, to be safe) — except a debtor's own payment (the money has
+ * arrived; holding it back would leave the ledger wrong), links and notes.
  */
-export function needsApproval(input: Pick<WritebackInput, 'kind' | 'amount' | 'requestedBy'>, threshold: string | null): boolean {
-  if (threshold === null || !input.amount) return false;
-  if (input.kind === 'payment' && input.requestedBy === 'debtor') return false;
-  if (input.kind === 'pay_link' || input.kind === 'note') return false;
-  return toMinor(input.amount, 4, true) > toMinor(threshold, 4, true);
+export function needsApproval(input: Pick<WritebackInput, 'kind' | 'amount' | 'currency' | 'requestedBy'>, threshold: Threshold | null, rate: string | null): ApprovalRule {
+  if (threshold === null || !input.amount) return { needed: false };
+  if (input.kind === 'payment' && input.requestedBy === 'debtor') return { needed: false };
+  if (input.kind === 'pay_link' || input.kind === 'note') return { needed: false };
+  const amount = toMinor(input.amount, 4, true);
+  const same = !input.currency || input.currency === threshold.currency;
+  if (!same && rate === null) return { needed: true, why: 'no_rate' };
+  const converted = same ? amount : mulRate(amount, rate!);
+  return converted > toMinor(threshold.amount, 4, true) ? { needed: true, why: 'above_threshold' } : { needed: false };
+}
+
+/** The firm's latest rate from `currency` to the threshold's currency (null when none is set). */
+async function rateFor(db: Db, firmId: string, currency: string | null | undefined, threshold: Threshold | null): Promise<string | null> {
+  if (!threshold || !currency || currency === threshold.currency) return null;
+  const rates = await resolveRates(db, firmId, threshold.currency, new Date().toISOString().slice(0, 10));
+  return rates.get(currency)?.rate ?? null;
 }
 
 export function parseRequest<K extends WritebackKind>(kind: K, request: unknown) {
@@ -60,7 +81,9 @@ export async function requestWriteback(deps: RequestDeps, input: WritebackInput 
   const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
   if (input.amount != null) toMinor(input.amount, 4, true); // refuses a non-decimal amount early
   const threshold = await approvalThreshold(deps.db, input.firmId);
-  const status: WritebackStatus = !input.preApproved && needsApproval(input, threshold) ? 'awaiting_approval' : 'pending';
+  const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(deps.db, input.firmId, input.currency, threshold));
+  const status: WritebackStatus = rule.needed ? 'awaiting_approval' : 'pending';
+  const held = rule.needed ? (rule.why === 'no_rate' ? ` — waiting for approval (no exchange rate from ${input.currency} to ${threshold?.currency})` : ' — waiting for approval') : '';
 
   const result = await deps.db.transaction(async (tx) => {
     const inserted = await tx
@@ -106,7 +129,7 @@ export async function requestWriteback(deps: RequestDeps, input: WritebackInput 
       kind: status === 'awaiting_approval' ? 'writeback.awaiting_approval' : 'writeback.requested',
       contactId: input.contactId ?? null,
       invoiceId: input.invoiceId ?? null,
-      summary: status === 'awaiting_approval' ? `${input.summary} — waiting for approval` : input.summary,
+      summary: `${input.summary}${held}`,
       details: { writebackId: row.id, kind: input.kind, purpose: input.purpose ?? null, amount: input.amount ?? null, currency: input.currency ?? null, contactExternalId: input.contactExternalId ?? null },
     });
     return { id: row.id, status: row.status as WritebackStatus, created: true };

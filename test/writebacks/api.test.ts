@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { firms, invoices, mailboxMessages, memberships, writebacks } from '../../server/db/schema';
+import { exchangeRates, firms, invoices, mailboxMessages, memberships, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../server/domain/dates';
 import type { Arcus } from '../../server/runtime';
 import { apiClient, emptyDemoFirm, startTestApp } from '../support/app';
@@ -90,20 +90,27 @@ describeWith('pg', 'Write-backs API', () => {
     // 500.00 × 10 of 30 days = 166.666… → 166.67
     expect(prorated.body).toMatchObject({ status: 'pending', created: true, amount: '166.67' });
 
-    await database.db.update(firms).set({ settings: { collections: { approvalThreshold: '50.00' } } }).where(eq(firms.id, demo.firmId));
-    const big = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-2'], purpose: 'goodwill', amount: '60.00', reason: 'big' });
+    // The threshold is in the firm's reporting currency (USD); these invoices are in GBP.
+    await database.db.update(firms).set({ reportingCurrency: 'USD', settings: { collections: { approvalThreshold: '50.00' } } }).where(eq(firms.id, demo.firmId));
+    await database.db.delete(exchangeRates).where(eq(exchangeRates.firmId, demo.firmId));
+    const noRate = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-2'], purpose: 'goodwill', amount: '1.00', reason: 'no rate yet' });
+    expect(noRate.body.status).toBe('awaiting_approval');
+    await database.db.insert(exchangeRates).values({ firmId: demo.firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2026-01-01' });
+    // GBP 40 = USD 50.80 (held); GBP 39 = USD 49.53 (goes).
+    const big = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-2'], purpose: 'goodwill', amount: '40.00', reason: 'big' });
     const big2 = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-1'], purpose: 'goodwill', amount: '55.00', reason: 'big too' });
-    const small = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-2'], purpose: 'goodwill', amount: '50.00', reason: 'at the threshold' });
+    const small = await post('/api/writebacks/credit-notes', { organisationId: orgId, invoiceId: invoiceIds['WB-2'], purpose: 'goodwill', amount: '39.00', reason: 'under the threshold' });
     expect([big.body.status, big2.body.status, small.body.status]).toEqual(['awaiting_approval', 'awaiting_approval', 'pending']);
 
     const queue = await call('/api/writebacks?status=awaiting_approval');
-    expect(queue.body.writebacks.map((w: { id: string }) => w.id).sort()).toEqual([big.body.id, big2.body.id].sort());
+    expect(queue.body.writebacks.map((w: { id: string }) => w.id).sort()).toEqual([noRate.body.id, big.body.id, big2.body.id].sort());
+    expect(queue.body.writebacks.find((w: { id: string }) => w.id === noRate.body.id)).toMatchObject({ summary: 'Goodwill credit of GBP 1.00 on WB-2 — waiting for approval (no exchange rate from GBP to USD)' });
     expect(queue.body.writebacks[0]).toMatchObject({ organisationName: 'Harbour Test Ltd', contactName: 'Bayside Cafe', currency: 'GBP' });
 
     const approved = await post('/api/writebacks/approve', { ids: [big.body.id, otherFirmWriteback] });
     expect(approved.body).toEqual({ approved: [big.body.id], skipped: [otherFirmWriteback] });
-    const rejected = await post('/api/writebacks/reject', { ids: [big2.body.id], note: 'too generous' });
-    expect(rejected.body).toEqual({ rejected: [big2.body.id], skipped: [] });
+    const rejected = await post('/api/writebacks/reject', { ids: [big2.body.id, noRate.body.id], note: 'too generous' });
+    expect({ ...rejected.body, rejected: rejected.body.rejected.sort() }).toEqual({ rejected: [big2.body.id, noRate.body.id].sort(), skipped: [] });
     const [b1] = await database.db.select().from(writebacks).where(eq(writebacks.id, big.body.id));
     const [b2] = await database.db.select().from(writebacks).where(eq(writebacks.id, big2.body.id));
     expect(b1).toMatchObject({ status: 'pending', decidedByUserId: demo.userId });
@@ -113,7 +120,7 @@ describeWith('pg', 'Write-backs API', () => {
     expect((await call(`/api/writebacks/${otherFirmWriteback}`)).status).toBe(404);
     expect((await post(`/api/writebacks/${big.body.id}/reverse`, {})).status).toBe(409);
     const counts = await call('/api/writebacks/counts');
-    expect(counts.body.counts).toMatchObject({ pending: 3, rejected: 1 });
+    expect(counts.body.counts).toMatchObject({ pending: 3, rejected: 2 });
   });
 
   it('a viewer cannot approve or issue credits', async () => {
@@ -149,7 +156,7 @@ describeWith('pg', 'Write-backs API', () => {
     const kinds = timeline.body.activities.map((a: { kind: string }) => a.kind);
     expect(kinds).toContain('promise.recorded');
     expect(kinds).toContain('invoice.disputed');
-    expect(kinds.filter((k: string) => k === 'writeback.awaiting_approval')).toHaveLength(2);
+    expect(kinds.filter((k: string) => k === 'writeback.awaiting_approval')).toHaveLength(3);
     const onInvoice = await call(`/api/activities?organisationId=${orgId}&invoiceId=${invoiceIds['WB-2']}`);
     expect(onInvoice.body.activities.find((a: { kind: string }) => a.kind === 'invoice.disputed')).toMatchObject({ summary: 'Bayside Cafe disputes WB-2: wrong quantity', actorType: 'user' });
   });

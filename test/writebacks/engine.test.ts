@@ -116,9 +116,11 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
 
       it('above the firm threshold a credit waits for approval, then goes once; a reversal voids it', async () => {
         const { organisationId, companyId } = orgs.get(provider)!;
-        await fx.db.update(firms).set({ settings: { collections: { approvalThreshold: '10.00' } } }).where(eq(firms.id, fx.firmId));
+        // The threshold is in the firm's reporting currency: this organisation's own.
+        const inv0 = await openInvoice(organisationId, 40);
+        await fx.db.update(firms).set({ reportingCurrency: inv0.currency, settings: { collections: { approvalThreshold: '10.00' } } }).where(eq(firms.id, fx.firmId));
         try {
-          const inv = await openInvoice(organisationId, 40);
+          const inv = inv0;
           const dueBefore = store().invoice(companyId, inv.externalId).amountDue;
           const queue: string[] = [];
           const deps = { db: fx.db, enqueueExecute: async (id: string) => void queue.push(id) };
@@ -145,7 +147,7 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
           expect(store().invoice(companyId, inv.externalId).amountDue).toBe(dueBefore);
           await expect(reverseWriteback(deps, fx.firmId, r.id, userId)).rejects.toThrow(/already reversed/);
         } finally {
-          await fx.db.update(firms).set({ settings: {} }).where(eq(firms.id, fx.firmId));
+          await fx.db.update(firms).set({ reportingCurrency: 'USD', settings: {} }).where(eq(firms.id, fx.firmId));
         }
       });
 

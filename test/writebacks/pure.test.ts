@@ -37,13 +37,20 @@ describe('prorateCredit', () => {
 });
 
 describe('needsApproval', () => {
+  const usd = (amount: string) => ({ amount, currency: 'USD' });
   it('holds money moved above the threshold, never a debtor payment, a link or a note', () => {
-    expect(needsApproval({ kind: 'credit_note', amount: '100.01', requestedBy: 'user' }, '100.00')).toBe(true);
-    expect(needsApproval({ kind: 'credit_note', amount: '100.00', requestedBy: 'user' }, '100')).toBe(false);
-    expect(needsApproval({ kind: 'late_fee', amount: '250.00', requestedBy: 'system' }, '100')).toBe(true);
-    expect(needsApproval({ kind: 'payment', amount: '9999.00', requestedBy: 'debtor' }, '100')).toBe(false);
-    expect(needsApproval({ kind: 'pay_link', amount: null, requestedBy: 'system' }, '0')).toBe(false);
-    expect(needsApproval({ kind: 'credit_note', amount: '1000000.00', requestedBy: 'user' }, null)).toBe(false);
+    expect(needsApproval({ kind: 'credit_note', amount: '100.01', currency: 'USD', requestedBy: 'user' }, usd('100.00'), null)).toEqual({ needed: true, why: 'above_threshold' });
+    expect(needsApproval({ kind: 'credit_note', amount: '100.00', currency: 'USD', requestedBy: 'user' }, usd('100'), null)).toEqual({ needed: false });
+    expect(needsApproval({ kind: 'late_fee', amount: '250.00', currency: 'USD', requestedBy: 'system' }, usd('100'), null)).toEqual({ needed: true, why: 'above_threshold' });
+    expect(needsApproval({ kind: 'payment', amount: '9999.00', currency: 'USD', requestedBy: 'debtor' }, usd('100'), null)).toEqual({ needed: false });
+    expect(needsApproval({ kind: 'pay_link', amount: null, currency: null, requestedBy: 'system' }, usd('0'), null)).toEqual({ needed: false });
+    expect(needsApproval({ kind: 'credit_note', amount: '1000000.00', currency: 'USD', requestedBy: 'user' }, null, null)).toEqual({ needed: false });
+  });
+  it('compares other currencies in the reporting currency, and holds them when no rate is set', () => {
+    // GBP 80 at 1.27 = USD 101.60 > 100; GBP 78 = USD 99.06
+    expect(needsApproval({ kind: 'credit_note', amount: '80.00', currency: 'GBP', requestedBy: 'user' }, usd('100'), '1.2700')).toEqual({ needed: true, why: 'above_threshold' });
+    expect(needsApproval({ kind: 'credit_note', amount: '78.00', currency: 'GBP', requestedBy: 'user' }, usd('100'), '1.2700')).toEqual({ needed: false });
+    expect(needsApproval({ kind: 'credit_note', amount: '1.00', currency: 'NZD', requestedBy: 'user' }, usd('100'), null)).toEqual({ needed: true, why: 'no_rate' });
   });
 });
 

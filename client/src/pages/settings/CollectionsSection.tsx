@@ -67,7 +67,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
           <Title order={5}>Approvals</Title>
           <TextInput
             label="Approval threshold"
-            description="Credits, fees and plan invoices above this amount (in the invoice’s currency) wait under Approvals. Leave empty for none."
+            description="Credits, fees and plan invoices above this amount wait under Approvals. In the firm’s reporting currency: other currencies are converted at the firm’s exchange rates, and wait when no rate is set. Leave empty for none."
             placeholder="No approvals needed"
             value={draft.approvalThreshold ?? ''}
             onChange={(ev) => setDraft({ ...draft, approvalThreshold: ev.currentTarget.value })}
