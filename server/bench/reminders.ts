@@ -15,7 +15,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { smtpMailer } from '../../integrations/email/transport';
 import { openPostgres } from '../db/client';
@@ -26,27 +25,11 @@ import type { ReminderDeps } from '../reminders/deps';
 import { localClock } from '../reminders/local-time';
 import { runOrganisation } from '../reminders/run';
 import { sendReminder } from '../reminders/send';
+import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
 
 const BENCH_DB = 'arcus_bench_reminders';
 const CONCURRENCY = 8;
-
-function urls(): { admin: string; bench: string } {
-  const base = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
-  const bench = new URL(base);
-  bench.pathname = `/${BENCH_DB}`;
-  return { admin: base, bench: bench.toString() };
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** An SMTP server that accepts everything and keeps nothing. */
 async function sink(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
@@ -99,10 +82,8 @@ export const remindersBench: Bench = {
   async run({ scale }) {
     const total = Math.max(100, Math.round(10_000 * scale));
     const customers = Math.max(20, Math.round(total / 5));
-    const u = urls();
-    await admin(u.admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin(u.admin, `CREATE DATABASE ${BENCH_DB}`);
-    const database = openPostgres(u.bench, { max: CONCURRENCY + 2 });
+    const scratch = await scratchDatabase(BENCH_DB);
+    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2 });
     // An idle connection closed by the server (the scratch database dropped) must not crash the bench.
     database.pool?.on('error', () => undefined);
     const smtp = await sink();
@@ -192,7 +173,7 @@ export const remindersBench: Bench = {
     } finally {
       await smtp.close();
       await database.close();
-      if (process.env['ARCUS_BENCH_KEEP'] !== '1') await admin(u.admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch(() => undefined);
+      await scratch.drop();
     }
   },
 };

@@ -13,7 +13,7 @@
  * bench counts calls, it does not wait for minutes — and so are Arcus's own limiter's.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import type { EntityType } from '../../integrations/ledger/types';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
@@ -26,28 +26,11 @@ import { MemoryRateLimiter } from '../sync/rate-limit';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
 import { copyRows } from '../sync/sql';
+import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
 
 const BENCH_DB = 'arcus_bench';
 const PAGE = 1000;
-
-function benchUrls(): { admin: string; bench: string } {
-  const base = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
-  const u = new URL(base);
-  const bench = new URL(base);
-  bench.pathname = `/${BENCH_DB}`;
-  return { admin: u.toString(), bench: bench.toString() };
-}
-
-async function admin(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 const INVOICE_COLS = ['firm_id', 'external_id', 'contact_external_id', 'number', 'reference', 'issue_date', 'due_date', 'currency', 'currency_rate', 'sub_total', 'total_tax', 'total', 'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw'];
 const LINE_COLS = ['firm_id', 'line_no', 'external_id', 'description', 'quantity', 'unit_amount', 'line_amount', 'tax_amount', 'account_code', 'tracking'];
@@ -122,12 +105,10 @@ export const syncBench: Bench = {
   summary: 'Full sync of one Xero organisation with 100k invoices from the sandbox into PostgreSQL',
   async run({ scale }) {
     const n = Math.max(100, Math.round(100_000 * scale));
-    const urls = benchUrls();
     const saved = { ...RATE_LIMITS.xero };
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
-    await admin(urls.admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
-    await admin(urls.admin, `CREATE DATABASE ${BENCH_DB}`);
-    const database = openPostgres(urls.bench, { max: 4 });
+    const scratch = await scratchDatabase(BENCH_DB);
+    const database = openPostgres(scratch.url, { max: 4 });
     const seedStart = performance.now();
     const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(50, Math.round(n / 100)), invoices: n }] }, log: () => undefined });
     try {
@@ -223,7 +204,7 @@ export const syncBench: Bench = {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await database.close();
-      await admin(urls.admin, `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`).catch(() => undefined);
+      await scratch.drop();
       Object.assign(RATE_LIMITS.xero, saved);
     }
   },

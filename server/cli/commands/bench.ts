@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { analyticsBench } from '../../bench/analytics';
 import { metricsEngineBench } from '../../bench/metrics-engine';
 import { remindersBench } from '../../bench/reminders';
+import { writebacksBench } from '../../bench/writebacks';
 import { syncBench } from '../../bench/sync';
 import { scoringBench } from '../../bench/scoring';
 import type { Bench, BenchFigure } from '../../bench/types';
@@ -9,7 +10,7 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 
 /** Every benchmark; each measures its own baseline in the same run. */
-const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, syncBench, remindersBench];
+const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, syncBench, remindersBench, writebacksBench];
 
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);

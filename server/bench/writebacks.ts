@@ -1,0 +1,161 @@
+/**
+ * Write-back throughput: 500 (× scale) credit notes, each allocated to an open invoice and noted
+ * on it, into one Xero organisation of the sandbox ledger (over HTTP, through xero-node), with
+ * PostgreSQL in a scratch database `arcus_bench_writebacks`:
+ *
+ * - engine: requestWriteback + executeWriteback for each (lease, credit note + allocation with
+ *   the row id as Idempotency-Key, read back, confirm, activity, note), 4 at a time;
+ * - baseline, same run: the same ledger writes straight through the writer (credit note +
+ *   allocation, then the note) for as many other invoices, 4 at a time, with no database.
+ *
+ * Figures: writes per second for each and their ratio, and the ledger calls per write of each
+ * (the engine's extra call is the read-back that confirms).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { createLedgerWrites } from '../../integrations/ledger/create-writes';
+import { createLedgerFactory } from '../../integrations/ledger/factory';
+import { createLedgerNotes } from '../../integrations/ledger/notes';
+import { RATE_LIMITS } from '../../integrations/sandbox/context';
+import { startSandbox } from '../../integrations/sandbox/server';
+import { openPostgres } from '../db/client';
+import { firms, invoices } from '../db/schema';
+import { toMinor } from '../domain/money';
+import { createLogger } from '../logger';
+import { runSync } from '../sync/engine';
+import { MemoryRateLimiter } from '../sync/rate-limit';
+import { createOrReuseRun } from '../sync/runs';
+import { connectSandboxCompany } from '../sync/sandbox-connect';
+import { executeWriteback } from '../writebacks/execute';
+import { requestWriteback } from '../writebacks/request';
+import { scratchDatabase } from './scratch-db';
+import type { Bench, BenchFigure } from './types';
+
+const BENCH_DB = 'arcus_bench_writebacks';
+const CONCURRENCY = 4;
+
+async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+export const writebacksBench: Bench = {
+  name: 'writebacks',
+  summary: 'Credit notes with allocation and a ledger note, through the write-back engine vs straight through the writer',
+  async run({ scale }) {
+    const n = Math.max(20, Math.round(500 * scale));
+    const saved = { ...RATE_LIMITS.xero };
+    Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
+    const scratch = await scratchDatabase(BENCH_DB);
+    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2 });
+    const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(20, Math.round(n / 10)), invoices: n * 20 }] }, log: () => undefined });
+    try {
+      await database.migrate();
+      const db = database.db;
+      const factory = createLedgerFactory({ sandboxBaseUrl: server.url, xero: null, intuit: null });
+      const tokenKey = randomBytes(32);
+      const log = createLogger('silent');
+      const [firm] = await db.insert(firms).values({ name: 'Bench firm' }).returning();
+      const companyId = server.sandbox.companyIds[0]!;
+      const org = await connectSandboxCompany({ db, factory, tokenKey }, { firmId: firm!.id, provider: 'xero', companyId });
+      const limiter = new MemoryRateLimiter({ limits: { xero: { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY } } });
+      const { runId } = await createOrReuseRun(db, { organisationId: org.organisationId, kind: 'full' });
+      await runSync({ db, factory, tokenKey, limiter, log }, { runId });
+      const open = (await db.select().from(invoices).where(and(eq(invoices.organisationId, org.organisationId), eq(invoices.status, 'authorised')))).filter((i) => toMinor(i.amountDue) >= 100);
+      if (open.length < 2 * n) throw new Error(`the sandbox company has ${open.length} open invoices; the bench needs ${2 * n}`);
+      const engineSet = open.slice(0, n);
+      const baselineSet = open.slice(n, 2 * n);
+      const date = engineSet[0]!.issueDate;
+      const request = (i: (typeof open)[number]) => ({
+        contactExternalId: i.contactExternalId,
+        date,
+        reference: `Goodwill on ${i.number}`,
+        currency: i.currency,
+        lines: [{ description: `Goodwill on ${i.number}`, amount: '1.00' }],
+        allocateTo: { invoiceExternalId: i.externalId, amount: '1.00' },
+      });
+
+      // Baseline: the writer alone.
+      const params = { accessToken: org.tokens.accessToken, tenantId: org.tenantId };
+      const writes = createLedgerWrites(factory, 'xero', params);
+      const notes = createLedgerNotes(factory, 'xero', params);
+      const b0 = performance.now();
+      await pool(baselineSet, CONCURRENCY, async (i) => {
+        const key = randomUUID();
+        await writes.createCreditNote({ key, ...request(i) });
+        await notes.addInvoiceNote({ invoiceExternalId: i.externalId, text: `Arcus: goodwill credit of 1.00 on ${i.number}`, key: `n-${key}` });
+      });
+      const baselineMs = performance.now() - b0;
+      const baselineCalls = (writes.calls + notes.calls) / n;
+
+      // Engine: request, then execute each as the job would.
+      const engineWrites = new Map<string, ReturnType<typeof createLedgerWrites>>();
+      const engineNoteCalls = { n: 0 };
+      const deps = {
+        db,
+        log,
+        ledger: {
+          factory,
+          tokenKey,
+          writes: (...args: Parameters<typeof createLedgerWrites>) => {
+            const w = createLedgerWrites(...args);
+            engineWrites.set(randomUUID(), w);
+            return w;
+          },
+        },
+        now: () => new Date(),
+        enqueueExecute: async () => undefined,
+      };
+      const e0 = performance.now();
+      const ids: string[] = [];
+      await pool(engineSet, CONCURRENCY, async (i) => {
+        const r = await requestWriteback(deps, {
+          firmId: firm!.id,
+          organisationId: org.organisationId,
+          kind: 'credit_note',
+          purpose: 'goodwill',
+          invoiceId: i.id,
+          invoiceExternalId: i.externalId,
+          contactExternalId: i.contactExternalId,
+          amount: '1.00',
+          currency: i.currency,
+          request: request(i),
+          noteText: `Arcus: goodwill credit of 1.00 on ${i.number}`,
+          requestedBy: 'system',
+          summary: `Goodwill credit on ${i.number}`,
+        });
+        ids.push(r.id);
+        const out = await executeWriteback(deps, r.id);
+        if (out.outcome !== 'confirmed') throw new Error(`write-back ${r.id}: ${out.outcome}`);
+        // The note inside the engine is one Xero call (PUT Invoices/{id}/History), as in the baseline.
+        engineNoteCalls.n += 1;
+      });
+      const engineMs = performance.now() - e0;
+      const engineCalls = ([...engineWrites.values()].reduce((s, w) => s + w.calls, 0) + engineNoteCalls.n) / n;
+
+      const engineRate = (n / engineMs) * 1000;
+      const baselineRate = (n / baselineMs) * 1000;
+      const figures: BenchFigure[] = [
+        {
+          bench: this.name,
+          figure: `${n} credit notes + allocation + invoice note through the engine (${CONCURRENCY} at a time)`,
+          value: engineRate,
+          unit: 'writes/s',
+          baseline: { label: 'the same ledger writes straight through the writer, no database', value: baselineRate },
+          ratio: engineRate / baselineRate,
+        },
+        { bench: this.name, figure: 'ledger calls per write: engine (incl. the read-back that confirms)', value: engineCalls, unit: 'calls', baseline: { label: 'writer alone', value: baselineCalls }, ratio: engineCalls / baselineCalls },
+      ];
+      return figures;
+    } finally {
+      Object.assign(RATE_LIMITS.xero, saved);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+      await scratch.drop();
+    }
+  },
+};
