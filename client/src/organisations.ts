@@ -2,46 +2,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api';
 
-export type Provider = 'xero' | 'quickbooks';
-
-export interface SyncRun {
-  id: string;
-  kind: 'full' | 'incremental' | 'webhook';
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'deferred';
-  /** Estimated percent (entity types done out of four). */
-  progress: number;
-  /** Records written so far. */
-  records: number;
-  stage: 'contacts' | 'invoices' | 'creditNotes' | 'payments' | null;
-  counts: Record<string, number>;
-  apiCalls: number;
-  errors: string[];
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  deferredUntil: string | null;
-}
-
-export interface Organisation {
-  id: string;
-  provider: Provider;
-  providerLabel: string;
-  name: string;
-  tenantId: string;
-  baseCurrency: string;
-  timezone: string;
-  countryCode: string | null;
-  status: 'active' | 'needs_reauth' | 'disconnected';
-  statusText: string;
-  statusReason: string | null;
-  connectionStatus: 'active' | 'needs_reauth' | 'revoked' | null;
-  lastSyncAt: string | null;
-  nextSyncAt: string | null;
-  syncing: boolean;
-  latestRun: SyncRun | null;
-  documents: { contacts: number; invoices: number };
-}
+// The wire shapes are the server's own (type-only imports: nothing of the server is bundled).
+export type { Provider } from '../../integrations/ledger/types';
+export type { OrganisationView as Organisation, SyncRunView as SyncRun } from '../../server/connections/list';
+import type { Provider } from '../../integrations/ledger/types';
+import type { OrganisationView as Organisation } from '../../server/connections/list';
 
 const KEY = ['organisations'];
 

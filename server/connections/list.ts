@@ -4,21 +4,23 @@
  * words) and how many documents are kept. Every query is scoped by the firm.
  */
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { Provider } from '../../integrations/ledger/types';
+import type { EntityType, Provider } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
 import { connections, contacts, invoices, organisations, syncRuns } from '../db/schema';
-import { dayInWords, PROVIDER_LABEL } from './deps';
+import { dayInWords, PROVIDER_LABEL, type SyncKind } from './deps';
+
+type SyncRunRow = typeof syncRuns.$inferSelect;
 
 export interface SyncRunView {
   id: string;
-  kind: string;
-  status: string;
+  kind: SyncKind;
+  status: SyncRunRow['status'];
   /** An estimate in percent: entity types finished out of four (the total of records is not known ahead). */
   progress: number;
   /** Records written so far. */
   records: number;
   /** The entity type being read: contacts, invoices, creditNotes or payments. */
-  stage: string | null;
+  stage: EntityType | null;
   counts: Record<string, number>;
   apiCalls: number;
   errors: string[];
@@ -52,9 +54,9 @@ export interface OrganisationView {
 
 const ACTIVE_RUN = new Set(['queued', 'running', 'deferred']);
 /** The order the sync engine reads entity types in (server/sync/runs.ts SYNC_ORDER). */
-const STAGES = ['contacts', 'invoices', 'creditNotes', 'payments'];
+const STAGES: readonly EntityType[] = ['contacts', 'invoices', 'creditNotes', 'payments'];
 
-function runProgress(status: string, cursor: unknown): { progress: number; stage: string | null } {
+function runProgress(status: string, cursor: unknown): { progress: number; stage: EntityType | null } {
   if (status === 'succeeded') return { progress: 100, stage: null };
   const done = Array.isArray((cursor as { done?: unknown })?.done) ? ((cursor as { done: unknown[] }).done.filter((d) => typeof d === 'string') as string[]) : [];
   const stage = STAGES.find((e) => !done.includes(e)) ?? null;

@@ -27,6 +27,7 @@ import { type CalendarDate, diffDays, todayIn } from '../domain/dates';
 import { amountNumber } from '../domain/metrics';
 import { type Minor, mulRate, toMinor } from '../domain/money';
 import { HttpError } from '../http/errors';
+import type { CustomerSegment } from '../domain/scoring/explain';
 import type { ScoreReason } from './engine';
 import { CONTACT_CONTACTED, loadMotionIndex, type Motion, type MotionIndex } from './in-motion';
 import { ensureScored } from './run';
@@ -124,11 +125,11 @@ interface Row {
   contact_id: string | null;
   contact_name: string | null;
   score: number | null;
-  segment: string | null;
+  segment: CustomerSegment | null;
   customer_reasons: ScoreReason[] | null;
   settled_count: number | null;
   prev_score: number | null;
-  prev_segment: string | null;
+  prev_segment: CustomerSegment | null;
   prev_month: string | null;
 }
 
@@ -190,10 +191,10 @@ export interface WorklistCustomer {
   contactExternalId: string;
   name: string;
   score: number | null;
-  segment: string | null;
+  segment: CustomerSegment | null;
   /** Score change since last month's (null without last month's score). */
   change: number | null;
-  previousSegment: string | null;
+  previousSegment: CustomerSegment | null;
   settledCount: number | null;
   reasons: ScoreReason[];
   value: number;

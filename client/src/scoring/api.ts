@@ -2,80 +2,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api';
 
-export interface Reason {
-  code: string;
-  text: string;
-  contribution: number;
-}
-
-export type Segment = 'reliable' | 'slow' | 'chronic_late' | 'deteriorating' | 'bad_debt_risk' | 'new';
-
-export interface Motion {
-  kind: 'promised' | 'disputed' | 'on_plan' | 'reminded' | 'contacted';
-  /** Recorded against the invoice, or against the customer (all its open invoices). */
-  scope: 'invoice' | 'customer';
-  label: string;
-  at: string;
-  factor: number;
-}
-
-export interface Why {
-  amount: number;
-  risk: number;
-  daysOverdue: number;
-  overdueFactor: number;
-  base: number;
-  motions: { kind: Motion['kind']; label: string; factor: number }[];
-  value: number;
-}
-
-export interface WorklistInvoice {
-  invoiceId: string;
-  number: string;
-  issueDate: string;
-  dueDate: string | null;
-  daysOverdue: number;
-  currency: string;
-  amountDue: number;
-  amountAtRisk: number;
-  pLate: number;
-  predictedDate: string;
-  lowDate: string;
-  highDate: string;
-  reasons: Reason[];
-  motions: Motion[];
-  why: Why;
-  link: string;
-}
-
-export interface WorklistCustomer {
-  rank: number;
-  organisationId: string;
-  organisationName: string;
-  provider: 'xero' | 'quickbooks';
-  contactId: string | null;
-  contactExternalId: string;
-  name: string;
-  score: number | null;
-  segment: Segment | null;
-  change: number | null;
-  previousSegment: Segment | null;
-  settledCount: number | null;
-  reasons: Reason[];
-  value: number;
-  open: { currency: string; amount: number }[];
-  invoices: WorklistInvoice[];
-  link: string;
-}
-
-export interface Worklist {
-  reportingCurrency: string;
-  unconverted: { id: string; name: string; currency: string }[];
-  organisations: { id: string; name: string }[];
-  customers: WorklistCustomer[];
-  totalCustomers: number;
-  totalInvoices: number;
-}
+// The worklist's wire shapes are the server's own (type-only imports: nothing of the server is bundled).
+export type { ScoreReason as Reason } from '../../../server/scoring/engine';
+export type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
+export type { Motion } from '../../../server/scoring/in-motion';
+export type { Why, Worklist, WorklistCustomer, WorklistInvoice } from '../../../server/scoring/worklist';
+import type { ScoreReason as Reason } from '../../../server/scoring/engine';
+import type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
+import type { Worklist } from '../../../server/scoring/worklist';
 
 export function useWorklist(organisationId: string | null) {
   return useQuery({

@@ -2,7 +2,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
 
-export type SendStatus = 'pending_approval' | 'claimed' | 'sending' | 'sent' | 'failed_temporary' | 'failed_permanent' | 'skipped' | 'grouped';
+// Wire shapes shared with the server (type-only imports: nothing of the server is bundled).
+export type { SendStatus } from '../../../../server/reminders/types';
+export type { OutboxItem } from '../../../../server/reminders/outbox';
+import type { OutboxItem } from '../../../../server/reminders/outbox';
+import type { SendStatus } from '../../../../server/reminders/types';
 
 export interface ReminderOrg {
   id: string;
@@ -96,29 +100,6 @@ export interface TemplatePreview {
   issues: TemplateIssues;
   organisation: string;
   sample: { contactExternalId: string | null; customer: string; invoices: number; recipients: string[] };
-}
-
-export interface OutboxItem {
-  id: string;
-  status: SendStatus;
-  subjectType: 'invoice' | 'customer';
-  contactExternalId: string;
-  customer: string;
-  invoices: string[];
-  stepNumber: number;
-  stepOffset: number;
-  approval: string;
-  recipients: string[];
-  rejected: string[];
-  subjectLine: string | null;
-  skipReason: string | null;
-  skipText: string | null;
-  error: string | null;
-  attempts: number;
-  plannedFor: string;
-  claimedAt: string;
-  sentAt: string | null;
-  notes: { written: number; total: number };
 }
 
 export interface SendDetailResponse extends Omit<OutboxItem, 'notes'> {
