@@ -119,15 +119,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     const message = err instanceof Error ? err.message : String(err);
     const giveUp = row.attempts >= MAX_WRITEBACK_ATTEMPTS;
     if (err instanceof ReauthRequiredError) return giveUp ? fail(deps, row, message) : release(deps, row, message, 3_600_000);
-    if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') {
-      // The ledger refused the write itself: a person has to look (a note failing after a
-      // confirmed write leaves the write confirmed and marks only the note).
-      if (row.status === 'confirmed') {
-        await deps.db.update(writebacks).set({ noteStatus: 'failed', error: `The note was refused: ${message}`, leaseUntil: null }).where(eq(writebacks.id, row.id));
-        return { outcome: 'confirmed' };
-      }
-      return fail(deps, row, message);
-    }
+    // The ledger refused the write itself: a person has to look.
+    if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') return fail(deps, row, message);
     if (giveUp) return fail(deps, row, message);
     return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
   }
@@ -221,10 +214,17 @@ async function release(deps: WritebackDeps, row: LeasedRow, error: string, delay
   return { outcome: 'retry', delayMs, error };
 }
 
+/**
+ * Give up: the row is marked failed with the ledger's words for a person to check (Retry uses the
+ * same key). A note failing after a confirmed write leaves the write confirmed and marks only the
+ * note failed, so the sweep stops picking it up.
+ */
 async function fail(deps: WritebackDeps, row: LeasedRow, error: string): Promise<ExecuteResult> {
-  // A row that may have reached the ledger (sending/sent) keeps its place for a person to check;
-  // it is marked failed with the ledger's words either way.
-  await finish(deps, row.id, { status: row.status === 'confirmed' ? 'confirmed' : 'failed', error });
+  if (row.status === 'confirmed') {
+    await finish(deps, row.id, { noteStatus: 'failed', error: `The note was not written: ${error}` });
+    return { outcome: 'confirmed' };
+  }
+  await finish(deps, row.id, { status: 'failed', error });
   await activity(deps, row, 'writeback.failed', `Write-back failed: ${error}`);
   return { outcome: 'failed' };
 }

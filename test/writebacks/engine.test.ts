@@ -166,6 +166,18 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
         expect(noted.filter((n) => n === text)).toHaveLength(1);
       });
 
+      it('a note the ledger refuses leaves the write-back confirmed, the note failed, and nothing for the sweep', async () => {
+        const { organisationId } = orgs.get(provider)!;
+        const queue: string[] = [];
+        const r = await requestWriteback({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, { firmId: fx.firmId, organisationId, kind: 'note', sourceKey: `note-missing:${provider}`, request: { invoiceExternalId: '9f1d0c4e-0000-4000-8000-00000000dead', text: 'Arcus: a note on nothing' }, requestedBy: 'system', summary: 'note on a missing invoice' });
+        await drain(fx, queue);
+        const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
+        expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'failed', leaseUntil: null });
+        expect(row!.error).toMatch(/^The note was not written: /);
+        fx.advance(61_000);
+        expect(await stuckWritebacks(fx.db, new Date(fx.now()), 60_000)).not.toContain(r.id);
+      });
+
       it('a payment, a late-fee invoice and a pay link are each written once and read back', async () => {
         const { organisationId, companyId } = orgs.get(provider)!;
         const inv = await openInvoice(organisationId);
