@@ -12,7 +12,7 @@ import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writebackEnqueuer } from '../../jobs/writebacks/jobs';
 import type { Provider } from '../../integrations/ledger/types';
-import { invoices, organisations, writebacks } from '../../server/db/schema';
+import { invoices, writebacks } from '../../server/db/schema';
 import { addDays, todayIn } from '../../server/domain/dates';
 import { toMinor } from '../../server/domain/money';
 import { createLogger } from '../../server/logger';
@@ -24,7 +24,7 @@ import { createOrReuseRun } from '../../server/sync/runs';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { until } from '../support/until';
-
+import { connectAndSync } from '../writebacks/harness';
 
 describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', () => {
   let fx: SyncFixture;
@@ -50,12 +50,7 @@ describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', ()
 
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 31, companies: [{ provider: 'xero', customers: 5, invoices: 60 }, { provider: 'quickbooks', customers: 5, invoices: 60 }] });
-    for (const [i, provider] of (['xero', 'quickbooks'] as const).entries()) {
-      const c = await fx.connect(provider, fx.companyIds[i]!);
-      await sync(c.organisationId, 'full');
-      const [org] = await fx.db.select({ timezone: organisations.timezone }).from(organisations).where(eq(organisations.id, c.organisationId));
-      orgs.set(provider, { organisationId: c.organisationId, companyId: fx.companyIds[i]!, timezone: org!.timezone });
-    }
+    for (const [p, o] of (await connectAndSync(fx, { name: 'Pat Payments', email: 'pat@firm.example' })).orgs) orgs.set(p, o);
     app = await startArcus({
       env: {
         PORT: '0',
