@@ -8,8 +8,10 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Db } from '../server/db/client';
 import type { Logger } from '../server/logger';
+import type { JobName, JobPayloads } from '../server/queue';
+import type { Services } from '../server/services';
 import { type EnqueueOptions, type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError } from './define';
-import { runJob } from './run';
+import { noServices, runJob } from './run';
 
 export const DEFAULT_QUEUE_NAME = 'arcus';
 
@@ -25,7 +27,7 @@ export class BullQueue implements JobQueue {
   private readonly connection: Redis;
 
   constructor(
-    private readonly deps: { db: Db; log: Logger; redisUrl: string; definitions: JobDefinition<unknown>[] },
+    private readonly deps: { db: Db; log: Logger; redisUrl: string; definitions: JobDefinition<unknown>[]; services?: () => Services },
     readonly name: string = DEFAULT_QUEUE_NAME,
   ) {
     this.connection = redisConnection(deps.redisUrl);
@@ -45,6 +47,12 @@ export class BullQueue implements JobQueue {
     return job.id!;
   }
 
+  request<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string> {
+    const def = this.deps.definitions.find((d) => d.name === name);
+    if (!def) return Promise.reject(new Error(`no job named ${name} on this queue`));
+    return this.enqueue(def, payload, options);
+  }
+
   async schedule<P>(def: JobDefinition<P>, payload: P, options: { id: string; everyMs: number }): Promise<void> {
     await this.queue.upsertJobScheduler(options.id, { every: options.everyMs }, { name: def.name, data: def.schema.parse(payload), opts: { attempts: def.attempts, backoff: { type: 'exponential', delay: def.backoffMs } } });
   }
@@ -62,7 +70,7 @@ export class BullQueue implements JobQueue {
         const def = byName.get(job.name);
         if (!def) throw new UnrecoverableError(`no job definition named ${job.name}`);
         try {
-          await runJob(def, job.data, { db: this.deps.db, log: this.deps.log, queue: this }, job.id!, job.attemptsMade + 1);
+          await runJob(def, job.data, { db: this.deps.db, log: this.deps.log, queue: this, services: this.deps.services ?? noServices }, job.id!, job.attemptsMade + 1);
         } catch (err) {
           if (err instanceof RetryLaterError) {
             await job.moveToDelayed(Date.now() + err.delayMs, token);

@@ -2,11 +2,15 @@
  * A job is a name, a zod payload schema and a handler. The same definitions run on BullMQ
  * (with REDIS_URL, in the worker process) and in-process (embedded mode); handlers never know
  * which. Retries belong to the runner: throw RetryLaterError to come back after a delay
- * (e.g. a ledger's Retry-After) and PermanentJobError for what must not be retried.
+ * (e.g. a ledger's Retry-After) and PermanentJobError for what must not be retried. A
+ * DomainError (kernel/errors.ts) whose kind a retry cannot change (validation_failed, not_found,
+ * conflict, …) is made permanent by jobs/run.ts, so services need not know they run in a job.
  */
 import type { z } from 'zod';
 import type { Db } from '../server/db/client';
 import type { Logger } from '../server/logger';
+import type { EnqueueOptions, QueuePort } from '../server/queue';
+import type { Services } from '../server/services';
 
 export interface JobContext {
   db: Db;
@@ -15,6 +19,8 @@ export interface JobContext {
   jobId: string;
   /** 1 on the first run. */
   attempt: number;
+  /** Everything the process was built with (root/compose.ts): clock, ledgers, mail, payments. */
+  services: Services;
 }
 
 export interface JobDefinition<P = unknown> {
@@ -36,30 +42,10 @@ export function defineJob<S extends z.ZodType>(def: {
   return { attempts: 5, backoffMs: 2000, ...def, schema: def.schema as unknown as z.ZodType<z.infer<S>> };
 }
 
-/** Come back after `delayMs` (not counted as a failed attempt). */
-export class RetryLaterError extends Error {
-  override name = 'RetryLaterError';
-  constructor(
-    readonly delayMs: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { type EnqueueOptions, PermanentJobError, RetryLaterError } from '../server/queue';
 
-/** Do not retry: the input or the world says no. */
-export class PermanentJobError extends Error {
-  override name = 'PermanentJobError';
-}
-
-export interface EnqueueOptions {
-  /** A stable id: enqueuing the same id again while it is pending is a no-op. */
-  jobId?: string;
-  delayMs?: number;
-}
-
-export interface JobQueue {
-  readonly kind: 'bullmq' | 'inline';
+/** A runner: the queue port features use (request by name), plus what the runners and the root need. */
+export interface JobQueue extends QueuePort {
   enqueue<P>(def: JobDefinition<P>, payload: P, options?: EnqueueOptions): Promise<string>;
   /** A repeating job with a stable id (re-registering replaces it). */
   schedule<P>(def: JobDefinition<P>, payload: P, options: { id: string; everyMs: number }): Promise<void>;

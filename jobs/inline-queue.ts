@@ -5,8 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../server/db/client';
 import type { Logger } from '../server/logger';
+import type { JobName, JobPayloads } from '../server/queue';
+import type { Services } from '../server/services';
 import { backoffDelay, type EnqueueOptions, type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError } from './define';
-import { runJob } from './run';
+import { allJobs } from './registry';
+import { noServices, runJob } from './run';
 
 export class InlineQueue implements JobQueue {
   readonly kind = 'inline' as const;
@@ -16,7 +19,17 @@ export class InlineQueue implements JobQueue {
   private readonly running = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(private readonly deps: { db: Db; log: Logger }) {}
+  private readonly byName: Map<string, JobDefinition<unknown>>;
+
+  constructor(private readonly deps: { db: Db; log: Logger; services?: () => Services; definitions?: JobDefinition<unknown>[] }) {
+    this.byName = new Map((deps.definitions ?? allJobs).map((d) => [d.name, d]));
+  }
+
+  request<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string> {
+    const def = this.byName.get(name);
+    if (!def) return Promise.reject(new Error(`no job named ${name} on this queue`));
+    return this.enqueue(def, payload, options);
+  }
 
   async enqueue<P>(def: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): Promise<string> {
     const parsed = def.schema.parse(payload);
@@ -37,7 +50,7 @@ export class InlineQueue implements JobQueue {
   }
 
   private attempt(def: JobDefinition<unknown>, payload: unknown, jobId: string, attempt: number): void {
-    const p = runJob(def, payload, { ...this.deps, queue: this }, jobId, attempt).then(
+    const p = runJob(def, payload, { db: this.deps.db, log: this.deps.log, services: this.deps.services ?? noServices, queue: this }, jobId, attempt).then(
       () => {
         this.pending.delete(jobId);
       },

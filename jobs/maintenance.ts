@@ -8,7 +8,7 @@ export const pruneSessions = defineJob({
   name: 'maintenance.prune-sessions',
   schema: z.object({}),
   attempts: 3,
-  async handler(_payload, { db }) {
-    await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+  async handler(_payload, { db, services }) {
+    await db.delete(sessions).where(lt(sessions.expiresAt, services.clock.now()));
   },
 });

@@ -2,7 +2,7 @@
 import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
-import { REMINDER_TICK_MS, reminderNoteJob, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
+import { REMINDER_TICK_MS, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
 import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
@@ -18,7 +18,6 @@ export const allJobs: JobDefinition<unknown>[] = [
   reminderTickJob as JobDefinition<unknown>,
   reminderRunJob as JobDefinition<unknown>,
   reminderSendJob as JobDefinition<unknown>,
-  reminderNoteJob as JobDefinition<unknown>,
   collectionsTickJob as JobDefinition<unknown>,
   collectionsAssessJob as JobDefinition<unknown>,
   writebackExecuteJob as JobDefinition<unknown>,

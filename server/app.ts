@@ -12,12 +12,13 @@ import { pinoHttp } from 'pino-http';
 import { attachAuth } from './auth/current-user';
 import type { Config } from './config';
 import type { Database } from './db/client';
+import { withoutFirm } from './db/firm-scope';
 import { DbSessionStore } from './db/session-store';
 import { requireCsrf } from './http/csrf';
 import { logPath } from './http/log-path';
 import { errorHandler, notFound } from './http/errors';
 import './http/session-types';
-import type { JobQueue } from '../jobs/define';
+import type { QueuePort } from './queue';
 import type { Logger } from './logger';
 import { sessionRoutes } from './routes/session';
 
@@ -26,7 +27,7 @@ export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export interface AppDeps {
   config: Config;
   database: Database;
-  queue: JobQueue;
+  queue: QueuePort;
   log: Logger;
   /** Extra routers mounted before the API (webhooks with raw bodies, the sandbox ledger, …). */
   mounts?: { path: string; router: Router | Express }[];
@@ -43,6 +44,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (config.env === 'production') app.set('trust proxy', 1);
+  // Every request starts as no firm (firm tables read empty); `attachAuth` scopes it to the
+  // caller's firm, and public routes look up their firm as the system (docs/decisions/007).
+  app.use((_req, _res, next) => withoutFirm(next));
 
   app.use(
     helmet({

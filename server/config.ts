@@ -8,6 +8,21 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { type Clock, parseInstant, startingAt, systemClock } from '../kernel/clock';
+
+function isInstant(v: string): boolean {
+  try {
+    parseInstant(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's clock: the machine's, or one started at ARCUS_NOW. */
+export function clockFor(config: Pick<Config, 'clockStart'>): Clock {
+  return config.clockStart === null ? systemClock : startingAt(new Date(config.clockStart));
+}
 
 const key32 = z
   .string()
@@ -47,6 +62,8 @@ export const EnvSchema = z
     INTUIT_WEBHOOK_VERIFIER: z.string().optional(),
     /** Use the sandbox ledger instead of the real Xero / Intuit endpoints. Defaults to on in embedded mode. */
     LEDGER_SANDBOX: z.enum(['on', 'off']).optional(),
+    /** Where a sandbox ledger running elsewhere answers (e.g. `arcus sandbox`); implies LEDGER_SANDBOX=on. Default: APP_URL/sandbox. */
+    LEDGER_SANDBOX_URL: optionalUrl(['http', 'https']),
     ARCUS_DATA_DIR: z.string().default('.arcus-data'),
     /** Seed demo data (firm, user, sandbox companies). Defaults to on in embedded mode. */
     ARCUS_DEMO: z.enum(['on', 'off']).optional(),
@@ -59,6 +76,11 @@ export const EnvSchema = z
     STRIPE_SECRET_KEY: z.string().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().optional(),
     STRIPE_API_BASE: optionalUrl(['http', 'https']),
+    /** Run as of this instant (ISO 8601, or a date read as midday UTC); time then flows from there. Unset: the machine's clock. */
+    ARCUS_NOW: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || isInstant(v), { message: 'must be an ISO 8601 date or instant such as 2026-11-23 or 2026-11-23T09:00:00Z' }),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL) {
@@ -94,10 +116,14 @@ export interface Config {
   xero: { clientId: string; clientSecret: string; webhookKey: string | null } | null;
   intuit: { clientId: string; clientSecret: string; webhookVerifier: string | null } | null;
   sandbox: boolean;
+  /** LEDGER_SANDBOX_URL without a trailing slash; null: APP_URL/sandbox (or the in-process sandbox). */
+  sandboxUrl: string | null;
   demo: boolean;
   demoConnect: boolean;
   sandboxSeed: number;
   logLevel: string;
+  /** ARCUS_NOW as epoch milliseconds: the clock starts there. Null: the machine's clock. */
+  clockStart: number | null;
   /** The pay links' payment provider; null: no card payments (promises and disputes still work). */
   payments: { provider: 'sandbox' | 'stripe' | null; stripe: { secretKey: string; webhookSecret: string; apiBase: string } | null };
 }
@@ -160,11 +186,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ?? Buffer.from(stored!.tokenEncryptionKey, 'hex'),
     xero: env.XERO_CLIENT_ID ? { clientId: env.XERO_CLIENT_ID, clientSecret: env.XERO_CLIENT_SECRET!, webhookKey: env.XERO_WEBHOOK_KEY ?? null } : null,
     intuit: env.INTUIT_CLIENT_ID ? { clientId: env.INTUIT_CLIENT_ID, clientSecret: env.INTUIT_CLIENT_SECRET!, webhookVerifier: env.INTUIT_WEBHOOK_VERIFIER ?? null } : null,
-    sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : embedded,
+    sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : embedded || Boolean(env.LEDGER_SANDBOX_URL),
+    sandboxUrl: env.LEDGER_SANDBOX_URL ? env.LEDGER_SANDBOX_URL.replace(/\/+$/, '') : null,
     demo: env.ARCUS_DEMO ? env.ARCUS_DEMO === 'on' : embedded,
     demoConnect: env.ARCUS_DEMO_CONNECT !== 'off',
     sandboxSeed: env.SANDBOX_SEED,
     logLevel: env.LOG_LEVEL,
+    clockStart: env.ARCUS_NOW ? parseInstant(env.ARCUS_NOW) : null,
     payments: {
       provider: env.PAYMENTS_PROVIDER ?? (env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? 'stripe' : embedded || env.ARCUS_DEMO === 'on' ? 'sandbox' : null),
       stripe: env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '') } : null,

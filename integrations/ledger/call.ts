@@ -1,7 +1,7 @@
 /**
  * What every ledger API call goes through, whichever SDK makes it: admission by the per-tenant
- * rate limiter (CallGate), a deadline, a call count, and the outcome reported back to the
- * limiter with the response's status and headers.
+ * rate limiter (CallGate), a deadline, a call count, the outcome reported back to the limiter
+ * with the response's status and headers, and a 429 waited out through the limiter.
  */
 import { LedgerError } from './errors';
 import type { CallGate } from './provider';
@@ -35,12 +35,25 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** Counts calls and runs each through the gate with a deadline. */
+/** A call answered 429 is tried again this many times in all (each time through the gate). */
+export const MAX_RATE_LIMITED_TRIES = 5;
+
+/**
+ * Counts calls and runs each through the gate with a deadline. One runner is shared by
+ * everything an opened ledger does (reads, writes, notes), and its gate is the tenant's rate
+ * limiter: there is no ungated runner.
+ *
+ * A 429 is not a failure of the call: the gate hands its Retry-After to the limiter, which holds
+ * the tenant until then, and the call goes back through the gate — waiting there inline when the
+ * wait is short, or failing with LedgerError('rate_limited') and the wait as retryAfterMs when it
+ * is long, so the job is deferred. A rate-limited request was not performed, so sending it again
+ * (with the same idempotency key) is safe.
+ */
 export class CallRunner {
   calls = 0;
   constructor(
-    private readonly gate: CallGate | undefined,
-    private readonly timeoutMs: number,
+    private readonly gate: CallGate,
+    private readonly timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
   ) {}
 
   /**
@@ -48,16 +61,33 @@ export class CallRunner {
    * failures are turned into LedgerError by `classify`, which also says what the response was.
    */
   async run<T>(what: string, fn: () => Promise<{ value: T; status: number; headers: HeaderGetter }>, classify: (err: unknown) => { error: LedgerError; status: number; headers: HeaderGetter }): Promise<T> {
-    const done = this.gate ? await this.gate.acquire() : null;
-    this.calls++;
-    try {
-      const r = await withDeadline(fn(), this.timeoutMs, what);
-      await done?.({ status: r.status, headers: r.headers });
-      return r.value;
-    } catch (err) {
-      const c = err instanceof LedgerError ? { error: err, status: err.options.status ?? 0, headers: NO_HEADERS } : classify(err);
-      await done?.({ status: c.status, headers: c.headers });
-      throw c.error;
+    let limited: LedgerError | null = null;
+    for (let tries = 1; ; tries++) {
+      let done: Awaited<ReturnType<CallGate['acquire']>>;
+      try {
+        done = await this.gate.acquire();
+      } catch (err) {
+        // Too long to wait after a 429: the provider's answer, with the longer of the two waits.
+        if (limited && err instanceof LedgerError && err.code === 'rate_limited') {
+          const retryAfterMs = Math.max(limited.options.retryAfterMs ?? 0, err.options.retryAfterMs ?? 0);
+          throw new LedgerError('rate_limited', limited.message, { ...limited.options, retryAfterMs });
+        }
+        throw err;
+      }
+      this.calls++;
+      try {
+        const r = await withDeadline(fn(), this.timeoutMs, what);
+        await done({ status: r.status, headers: r.headers });
+        return r.value;
+      } catch (err) {
+        const c = err instanceof LedgerError ? { error: err, status: err.options.status ?? 0, headers: NO_HEADERS } : classify(err);
+        await done({ status: c.status, headers: c.headers });
+        if (c.status === 429 && c.error.code === 'rate_limited' && tries < MAX_RATE_LIMITED_TRIES) {
+          limited = c.error;
+          continue;
+        }
+        throw c.error;
+      }
     }
   }
 }

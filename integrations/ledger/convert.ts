@@ -3,8 +3,8 @@
  * exact decimal strings (never float arithmetic), ledger date forms to calendar dates and
  * instants.
  */
-import { type CalendarDate, fromDayNumber, isCalendarDate } from '../../server/domain/dates';
-import { fromMinor, numberToDecimalString, toMinor } from '../../server/domain/money';
+import { type CalendarDate, fromDayNumber, isCalendarDate } from '../../kernel/dates';
+import { fromMinor, numberToDecimalString, toMinor } from '../../kernel/money';
 import type { Decimal } from './types';
 
 const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;

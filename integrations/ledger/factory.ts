@@ -1,14 +1,18 @@
 /**
  * Builds the provider clients from config: endpoints (the sandbox ledger or the real hosts —
  * one code path), OAuth clients when credentials exist (with a sandbox and no credentials, the
- * fixed sandbox client id), and one API client per connection.
+ * fixed sandbox client id), one API client per connection, and the call runners: every one
+ * is gated by the process's per-tenant rate limiter (given, or one in memory).
  */
+import { CallRunner, DEFAULT_CALL_TIMEOUT_MS } from './call';
+import { limiterGate } from './gate';
+import { MemoryRateLimiter, type RateLimiter } from './rate-limit';
 import { createIntuitOAuth } from '../quickbooks/oauth';
 import { QboApi } from '../quickbooks/api';
 import { XeroApi } from '../xero/api';
 import { createXeroOAuth } from '../xero/oauth';
 import { endpointsFor, type ProviderEndpoints } from './endpoints';
-import type { LedgerApi, LedgerFactory, LedgerOAuth } from './provider';
+import type { LedgerApi, LedgerFactory, LedgerOAuth, RunnerOptions } from './provider';
 import type { Provider } from './types';
 
 /** The client the sandbox ledger accepts when Arcus has no real credentials configured. */
@@ -25,6 +29,13 @@ export interface LedgerFactoryConfig {
   timeoutMs?: number;
   /** Page size for incremental reads (default: each provider's maximum, 1000). Tests use small pages. */
   pageSize?: number;
+  /**
+   * The process's per-tenant limiter (Redis-backed across processes: createRateLimiter). Default:
+   * one in memory on `now`, for a process that is the only one calling these tenants.
+   */
+  limiter?: RateLimiter;
+  /** Wait `ms` on the limiter's clock (default real time; tests running an accelerated clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function createLedgerFactory(config: LedgerFactoryConfig): LedgerFactory {
@@ -43,9 +54,17 @@ export function createLedgerFactory(config: LedgerFactoryConfig): LedgerFactory 
     return config.sandboxBaseUrl ? SANDBOX_CLIENT : null;
   };
   const oauthClients = new Map<Provider, LedgerOAuth | null>();
+  const limiter = config.limiter ?? new MemoryRateLimiter({ now: config.now });
+  const runner = (provider: Provider, tenantId: string, options: RunnerOptions = {}): CallRunner =>
+    new CallRunner(
+      limiterGate(limiter, { provider, tenantId }, { priority: options.priority, maxWaitMs: options.maxWaitMs, now: config.now, sleep: config.sleep }),
+      options.timeoutMs ?? config.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    );
 
   return {
     endpoints: endpointsOf,
+    limiter,
+    runner,
 
     oauth(provider: Provider): LedgerOAuth | null {
       if (oauthClients.has(provider)) return oauthClients.get(provider) ?? null;
@@ -71,10 +90,10 @@ export function createLedgerFactory(config: LedgerFactoryConfig): LedgerFactory 
     },
 
     api(provider, params): LedgerApi {
-      const timeoutMs = params.timeoutMs ?? config.timeoutMs;
+      const calls = params.runner ?? runner(provider, params.tenantId);
       switch (provider) {
         case 'xero':
-          return new XeroApi({ endpoints: endpointsOf('xero'), accessToken: params.accessToken, tenantId: params.tenantId, gate: params.gate, timeoutMs, pageSize: config.pageSize });
+          return new XeroApi({ endpoints: endpointsOf('xero'), accessToken: params.accessToken, tenantId: params.tenantId, runner: calls, pageSize: config.pageSize });
         case 'quickbooks': {
           const creds = credentials('quickbooks') ?? SANDBOX_CLIENT;
           return new QboApi({
@@ -83,8 +102,7 @@ export function createLedgerFactory(config: LedgerFactoryConfig): LedgerFactory 
             clientSecret: creds.clientSecret,
             accessToken: params.accessToken,
             realmId: params.tenantId,
-            gate: params.gate,
-            timeoutMs,
+            runner: calls,
             pageSize: config.pageSize,
             now: config.now,
           });

@@ -7,6 +7,7 @@
  */
 import { QboNotes } from '../quickbooks/notes';
 import { XeroNotes } from '../xero/notes';
+import type { CallRunner } from './call';
 import type { LedgerFactory } from './provider';
 import type { Provider } from './types';
 
@@ -27,7 +28,8 @@ export interface LedgerNotes {
 export interface LedgerNotesParams {
   accessToken: string;
   tenantId: string;
-  timeoutMs?: number;
+  /** The opened ledger's runner (server/ledger/gateway.ts): the tenant's gate, shared with reads and writes. */
+  runner: CallRunner;
 }
 
 export function createLedgerNotes(factory: LedgerFactory, provider: Provider, params: LedgerNotesParams): LedgerNotes {

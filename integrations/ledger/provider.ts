@@ -3,7 +3,10 @@
  * integrations/quickbooks). OAuth calls use endpoints from config; API calls go through the
  * providers' SDKs with only the base URL changed. Every method throws LedgerError.
  */
+import type { CallRunner } from './call';
 import type { ProviderEndpoints } from './endpoints';
+import type { GatePriority } from './gate';
+import type { RateLimiter } from './rate-limit';
 import type { EntityType, IdentityClaims, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, Provider, Tenant, TokenSet } from './types';
 
 export interface OAuthClientConfig {
@@ -77,10 +80,28 @@ export interface LedgerApi {
   prepare?(cursors: Partial<Record<EntityType, EntityCursor>>): void;
 }
 
+/** How a runner waits for its tenant's gate. */
+export interface RunnerOptions {
+  /** 'high' for sync (served first), 'normal' for everything else. */
+  priority?: GatePriority;
+  /** Longest wait for the limiter spent inline (default 2 s); longer → LedgerError('rate_limited'). */
+  maxWaitMs?: number;
+  /** Per-call deadline (default the factory's). */
+  timeoutMs?: number;
+}
+
 /** Builds provider clients; implemented in integrations/ledger/factory.ts from config. */
 export interface LedgerFactory {
   endpoints(provider: Provider): ProviderEndpoints;
   /** null when the provider has no client credentials configured (and no sandbox). */
   oauth(provider: Provider): LedgerOAuth | null;
-  api(provider: Provider, params: { accessToken: string; tenantId: string; gate?: CallGate; timeoutMs?: number }): LedgerApi;
+  /** The per-tenant limiter every API call made through this factory is admitted by (one per process). */
+  readonly limiter: RateLimiter;
+  /** A call runner bound to the tenant's gate on `limiter`. */
+  runner(provider: Provider, tenantId: string, options?: RunnerOptions): CallRunner;
+  /**
+   * The read API for one tenant. Pass the opened ledger's runner (server/ledger/gateway.ts);
+   * without one, a runner of its own on the same limiter (a lone call, e.g. at connect time).
+   */
+  api(provider: Provider, params: { accessToken: string; tenantId: string; runner?: CallRunner }): LedgerApi;
 }

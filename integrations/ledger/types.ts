@@ -2,7 +2,7 @@
  * The one normalised model both ledgers are mapped into. Amounts are exact decimal strings
  * (as stored in numeric columns), dates are calendar dates, instants are Dates.
  */
-import type { CalendarDate } from '../../server/domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 
 export type Provider = 'xero' | 'quickbooks';
 export type Decimal = string;

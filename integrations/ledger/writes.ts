@@ -7,7 +7,8 @@
  * (Xero LineAmountTypes NoTax; QuickBooks lines without a tax code). Errors are LedgerError;
  * a stale QuickBooks SyncToken (5010) is re-read and retried once inside the call.
  */
-import type { CalendarDate } from '../../server/domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
+import type { CallRunner } from './call';
 import type { LedgerFactory } from './provider';
 import type { Decimal, NormPayment, Provider } from './types';
 
@@ -97,7 +98,8 @@ export interface LedgerWrites {
 export interface LedgerWritesParams {
   accessToken: string;
   tenantId: string;
-  timeoutMs?: number;
+  /** The opened ledger's runner (server/ledger/gateway.ts): the tenant's gate, shared with reads and notes. */
+  runner: CallRunner;
 }
 
 /** Builds the provider's writer; implemented next to the notes writers. */

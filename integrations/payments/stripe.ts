@@ -7,7 +7,7 @@
  * point it at nock.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { type CheckoutSession, type CheckoutState, type CreateCheckoutParams, headerValue, type PaymentEvent, type PaymentProvider, PaymentProviderError, type WebhookHeaders, WebhookSignatureError } from './provider';
 
 /** https://docs.stripe.com/currencies#zero-decimal */

@@ -7,11 +7,11 @@
  * a full answer is continued by another CDC from its newest change, and by the query path if a
  * single second holds more than 1000 changes. Deleted transactions only appear in CDC.
  */
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { type CallRunner, headerGetter } from '../ledger/call';
 import type { ProviderEndpoints } from '../ledger/endpoints';
 import { LedgerError } from '../ledger/errors';
 import { keysetPages } from '../ledger/keyset';
-import type { CallGate, EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
+import type { EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
 import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment } from '../ledger/types';
 import { classifyQboError, qboFaultCode } from './errors';
 import { type Json, lastUpdated, mapQboCreditMemo, mapQboCustomer, mapQboInvoice, mapQboOrganisation, mapQboPayment } from './mappers';
@@ -52,8 +52,8 @@ export interface QboApiParams {
   clientSecret: string;
   accessToken: string;
   realmId: string;
-  gate?: CallGate;
-  timeoutMs?: number;
+  /** Every call goes through this (the tenant's gate, a deadline, a call count). */
+  runner: CallRunner;
   pageSize?: number;
   now?: () => number;
 }
@@ -95,7 +95,7 @@ export class QboApi implements LedgerApi {
 
   constructor(params: QboApiParams) {
     this.sdk = new QboSdk({ apiBaseUrl: params.endpoints.apiBaseUrl, clientId: params.clientId, clientSecret: params.clientSecret, accessToken: params.accessToken, realmId: params.realmId });
-    this.runner = new CallRunner(params.gate, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.runner = params.runner;
     this.realmId = params.realmId;
     this.pageSize = params.pageSize ?? QBO_PAGE_SIZE;
     this.now = params.now ?? Date.now;

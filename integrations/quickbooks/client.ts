@@ -1,10 +1,10 @@
 /**
  * One QuickBooks API client per connection for the writers (notes and write-backs): the
- * node-quickbooks wrapper (sdk.ts) with the endpoint from config, a call counter and deadline
- * (CallRunner), and QBO's faults classified — 5010 (stale SyncToken) → 'stale_object', 610
+ * node-quickbooks wrapper (sdk.ts) with the endpoint from config, the opened ledger's CallRunner
+ * (the tenant's rate limiter, a deadline, a call counter), and QBO's faults classified — 5010 (stale SyncToken) → 'stale_object', 610
  * (Object Not Found, sent as a 400) → 'not_found'.
  */
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { type CallRunner, headerGetter } from '../ledger/call';
 import { LedgerError } from '../ledger/errors';
 import { classifyQboError, qboFaultCode } from './errors';
 import { type Json, type QboMethod, QboSdk } from './sdk';
@@ -13,7 +13,8 @@ export interface QboClientParams {
   apiBaseUrl: string;
   accessToken: string;
   tenantId: string;
-  timeoutMs?: number;
+  /** The opened ledger's runner, shared with its reads (one gate per tenant). */
+  runner: CallRunner;
 }
 
 export class QboClient {
@@ -22,7 +23,7 @@ export class QboClient {
 
   constructor(params: QboClientParams) {
     this.sdk = new QboSdk({ apiBaseUrl: params.apiBaseUrl, accessToken: params.accessToken, realmId: params.tenantId });
-    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.runner = params.runner;
   }
 
   get calls(): number {

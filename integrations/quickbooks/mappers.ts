@@ -11,8 +11,8 @@
  *   credit application (memo → invoice) and no cash allocation. docs/decisions/004-sync-paging.md.
  * - Customers are never deleted: QBO makes them inactive and renames them "Name (deleted)".
  */
-import { type CalendarDate, isCalendarDate } from '../../server/domain/dates';
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { type CalendarDate, isCalendarDate } from '../../kernel/dates';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { decimalOf, instantOf, plainDecimal, str, strOrNull } from '../ledger/convert';
 import type { NormContact, NormCreditNote, NormInvoice, NormInvoiceStatus, NormLine, NormOrganisation, NormPayment } from '../ledger/types';
 

@@ -14,7 +14,7 @@
  *   credit memo, which QBO cannot void — its zero-amount linking payments are deleted first);
  * - Arcus's reference goes into PrivateNote (invoice, credit memo) or PaymentRefNum (≤ 21).
  */
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';

@@ -3,10 +3,10 @@
  * these records in each provider's own shapes; every change goes through store.ts so both
  * ledgers keep documents consistent the way the real ones do.
  *
- * Amounts are integer minor units (see server/domain/money.ts); dates are calendar dates.
+ * Amounts are integer minor units (see kernel/money.ts); dates are calendar dates.
  */
-import type { CalendarDate } from '../../server/domain/dates';
-import type { Minor } from '../../server/domain/money';
+import type { CalendarDate } from '../../kernel/dates';
+import type { Minor } from '../../kernel/money';
 
 export type Provider = 'xero' | 'quickbooks';
 

@@ -5,7 +5,7 @@
  * out lead somewhere. No payment is taken here.
  */
 import { type Request, type Response, Router } from 'express';
-import { fromMinor } from '../../server/domain/money';
+import { fromMinor } from '../../kernel/money';
 import type { SandboxContext } from './context';
 import type { SbInvoice } from './model';
 import { findInvoiceByOnlineToken, ONLINE_INVOICE_PATH } from './xero/online-invoice';

@@ -10,7 +10,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { CalendarDate } from '../../server/domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import { createSandboxContext, type SandboxContext, type SandboxOptions } from './context';
 import { adminRouter, toAdminError } from './admin';
 import { onlinePagesRouter } from './online-pages';

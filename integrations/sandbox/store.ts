@@ -6,8 +6,8 @@
  * millisecond), deletions are remembered for CDC, and listeners hear every change (webhooks).
  */
 import { randomUUID } from 'node:crypto';
-import type { CalendarDate } from '../../server/domain/dates';
-import { type Minor, sumMinor } from '../../server/domain/money';
+import type { CalendarDate } from '../../kernel/dates';
+import { type Minor, sumMinor } from '../../kernel/money';
 import type {
   Provider,
   SbAllocation,

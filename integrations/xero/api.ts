@@ -6,11 +6,11 @@
  * and docs/decisions/004-sync-paging.md. "Nothing changed" is one call per entity type.
  */
 import { AccountingApi } from 'xero-node';
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { type CallRunner, headerGetter } from '../ledger/call';
 import type { ProviderEndpoints } from '../ledger/endpoints';
 import { LedgerError } from '../ledger/errors';
 import { keysetPages } from '../ledger/keyset';
-import type { CallGate, EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
+import type { EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
 import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment } from '../ledger/types';
 import { classifyXeroError } from './errors';
 import {
@@ -38,8 +38,8 @@ export interface XeroApiParams {
   endpoints: ProviderEndpoints;
   accessToken: string;
   tenantId: string;
-  gate?: CallGate;
-  timeoutMs?: number;
+  /** Every call goes through this (the tenant's gate, a deadline, a call count). */
+  runner: CallRunner;
   pageSize?: number;
 }
 
@@ -63,7 +63,7 @@ export class XeroApi implements LedgerApi {
     this.sdk.basePath = params.endpoints.apiBaseUrl;
     this.sdk.accessToken = params.accessToken;
     this.tenantId = params.tenantId;
-    this.runner = new CallRunner(params.gate, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.runner = params.runner;
     this.pageSize = params.pageSize ?? XERO_PAGE_SIZE;
   }
 

@@ -1,17 +1,19 @@
 /**
  * One Xero API client per connection for the writers (notes and write-backs): xero-node's
- * AccountingApi with `basePath` from config, a call counter and deadline (CallRunner), and Xero's
- * errors classified by status (classifyXeroError).
+ * AccountingApi with `basePath` from config, the opened ledger's CallRunner (the tenant's rate
+ * limiter, a deadline, a call counter; see server/ledger/gateway.ts), and Xero's errors classified
+ * by status (classifyXeroError).
  */
 import { AccountingApi } from 'xero-node';
-import { CallRunner, DEFAULT_CALL_TIMEOUT_MS, headerGetter } from '../ledger/call';
+import { type CallRunner, headerGetter } from '../ledger/call';
 import { classifyXeroError } from './errors';
 
 export interface XeroClientParams {
   apiBaseUrl: string;
   accessToken: string;
   tenantId: string;
-  timeoutMs?: number;
+  /** The opened ledger's runner, shared with its reads (one gate per tenant). */
+  runner: CallRunner;
 }
 
 type SdkResponse<T> = { response: { status?: number; headers?: unknown }; body: T };
@@ -26,7 +28,7 @@ export class XeroClient {
     this.sdk.basePath = params.apiBaseUrl;
     this.sdk.accessToken = params.accessToken;
     this.tenant = params.tenantId;
-    this.runner = new CallRunner(undefined, params.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    this.runner = params.runner;
   }
 
   get calls(): number {

@@ -12,7 +12,7 @@
  * - invoice / extra lines / void or delete, and reading a document back, normalised.
  */
 import { type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, type LineItem, LineAmountTypes, type Payment, type Payments } from 'xero-node';
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { decimalOf } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';

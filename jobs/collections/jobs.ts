@@ -16,10 +16,12 @@ import { runDiscounts } from '../../server/collections/discounts';
 import { sendInstalmentReminders, updatePlans } from '../../server/collections/plans';
 import type { Db } from '../../server/db/client';
 import { organisations } from '../../server/db/schema';
-import { todayIn } from '../../server/domain/dates';
-import { defineJob, type JobQueue } from '../define';
-import { reminderEnv } from '../reminders/deps';
-import { requestDeps } from '../writebacks/jobs';
+import { todayIn } from '../../kernel/dates';
+import { reminderEnvFrom } from '../../server/reminders/env';
+import { requestDeps } from '../../server/writebacks/enqueue';
+import { defineJob } from '../define';
+
+export { requestCollectionsAssessment } from '../../server/collections/request';
 
 export const COLLECTIONS_TICK_MS = 60 * 60_000;
 
@@ -31,7 +33,7 @@ export const collectionsAssessJob = defineJob({
   async handler(payload, ctx) {
     const [org] = await ctx.db.select({ id: organisations.id, firmId: organisations.firmId, status: organisations.status }).from(organisations).where(eq(organisations.id, payload.organisationId));
     if (org?.status !== 'active') return;
-    const env = reminderEnv();
+    const env = reminderEnvFrom(ctx.services);
     const deps = { ...requestDeps(ctx), now: env.now };
     const plans = await updatePlans(deps, org.firmId, org.id);
     const fees = await assessLateFeesForOrganisation(deps, org.firmId, org.id);
@@ -43,11 +45,6 @@ export const collectionsAssessJob = defineJob({
   },
 });
 
-/** Ask for an assessment now (e.g. after a sync): deduplicated while one is pending. */
-export async function requestCollectionsAssessment(queue: JobQueue, organisationId: string, at: Date = new Date()): Promise<void> {
-  await queue.enqueue(collectionsAssessJob, { organisationId }, { jobId: `cassess-${organisationId}-${at.getTime() - (at.getTime() % 60_000)}` });
-}
-
 export async function activeOrganisations(db: Db): Promise<{ id: string; timezone: string }[]> {
   return db.select({ id: organisations.id, timezone: organisations.timezone }).from(organisations).where(eq(organisations.status, 'active'));
 }
@@ -58,7 +55,7 @@ export const collectionsTickJob = defineJob({
   attempts: 2,
   backoffMs: 10_000,
   async handler(_payload, ctx) {
-    const now = reminderEnv().now();
+    const now = ctx.services.clock.now();
     for (const o of await activeOrganisations(ctx.db)) await ctx.queue.enqueue(collectionsAssessJob, { organisationId: o.id }, { jobId: `cassess-${o.id}-${todayIn(o.timezone, now)}` });
   },
 });

@@ -2,8 +2,8 @@
  * The reminder jobs:
  *   reminders.tick  every 15 min: one `reminders.run` per active organisation with reminders on;
  *   reminders.run   plan and claim for one organisation (acts only inside its sending window);
- *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit);
- *   reminders.note  write one ledger note.
+ *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit).
+ * A sent reminder's ledger notes are `note` write-backs, run by `writebacks.execute`.
  * Job ids come from our rows (BullMQ keeps finished ids for a day, and refuses a single ':').
  */
 import { and, eq } from 'drizzle-orm';
@@ -11,30 +11,28 @@ import { z } from 'zod';
 import type { Db } from '../../server/db/client';
 import { organisations, reminderSettings } from '../../server/db/schema';
 import type { ReminderDeps } from '../../server/reminders/deps';
-import { writeLedgerNote } from '../../server/reminders/ledger-notes';
 import { maskEmails } from '../../server/reminders/recipients';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
 import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
-import { depsFor, reminderEnv } from './deps';
+import { writebackEnqueuer } from '../writebacks/jobs';
+import { depsFor } from './deps';
+import { sendJobId } from '../../server/reminders/job-ids';
 
 export const REMINDER_TICK_MS = 15 * 60_000;
 
-export const sendJobId = (sendId: string, attempt: number) => `rsend-${sendId}-${attempt}`;
-export const noteJobId = (noteId: string, attempt = 0) => `rnote-${noteId}-${attempt}`;
+export { sendJobId } from '../../server/reminders/job-ids';
 
-function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueNote'> {
+function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueWriteback'> {
   return {
     enqueueSend: async (sendId, attempt) => {
       await queue.enqueue(reminderSendJob, { sendId }, { jobId: sendJobId(sendId, attempt) });
     },
-    enqueueNote: async (noteId, attempt) => {
-      await queue.enqueue(reminderNoteJob, { noteId }, { jobId: noteJobId(noteId, attempt) });
-    },
+    enqueueWriteback: writebackEnqueuer(queue),
   };
 }
 
-export function reminderDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue'>): ReminderDeps {
+export function reminderDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue' | 'services'>): ReminderDeps {
   return depsFor(ctx, enqueuers(ctx.queue));
 }
 
@@ -52,20 +50,6 @@ export const reminderSendJob = defineJob({
     }
     // The runner logs this message: an SMTP reply may echo the debtor's address.
     if (r.outcome === 'retry') throw new Error(maskEmails(r.error));
-  },
-});
-
-export const reminderNoteJob = defineJob({
-  name: 'reminders.note',
-  schema: z.object({ noteId: z.uuid() }),
-  attempts: 10,
-  backoffMs: 60_000,
-  async handler(payload, ctx) {
-    const r = await writeLedgerNote(reminderDeps(ctx), payload.noteId);
-    if (r.outcome === 'retry') {
-      if (r.delayMs) throw new RetryLaterError(r.delayMs, r.error);
-      throw new Error(r.error);
-    }
   },
 });
 
@@ -95,7 +79,7 @@ export const reminderTickJob = defineJob({
   attempts: 2,
   backoffMs: 10_000,
   async handler(_payload, ctx) {
-    const slot = Math.floor(reminderEnv().now().getTime() / REMINDER_TICK_MS);
+    const slot = Math.floor(ctx.services.clock.ms() / REMINDER_TICK_MS);
     for (const id of await organisationsWithReminders(ctx.db)) await ctx.queue.enqueue(reminderRunJob, { organisationId: id }, { jobId: `rrun-${id}-${slot}` });
   },
 });

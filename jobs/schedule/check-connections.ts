@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { checkConnections } from '../../server/connections/detect';
 import { defineJob } from '../define';
-import { connectionDepsFor } from './deps';
+import { connectionDepsFrom } from '../../server/connections/deps';
 
 export const CHECK_EVERY_MS = 3 * 3_600_000;
 
@@ -17,7 +17,7 @@ export const checkProviderConnections = defineJob({
   attempts: 2,
   backoffMs: 60_000,
   async handler(_payload, ctx) {
-    const counts = await checkConnections(connectionDepsFor(ctx));
+    const counts = await checkConnections(connectionDepsFrom(ctx.services));
     if (counts.disconnected || counts.needs_reauth) ctx.log.info(counts, 'provider-side disconnects found');
   },
 });

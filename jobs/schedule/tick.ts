@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { Db } from '../../server/db/client';
 import { organisations } from '../../server/db/schema';
 import { defineJob } from '../define';
-import { scheduleDeps } from './deps';
-import { nextNightlyRun } from './nightly';
+import { requestSync } from '../../server/sync/request';
+import { nextNightlyRun } from '../../server/sync/nightly';
 
 export const TICK_EVERY_MS = 5 * 60_000;
 /** Syncs one tick may enqueue. */
@@ -62,8 +62,7 @@ export const scheduleTick = defineJob({
   attempts: 2,
   backoffMs: 10_000,
   async handler(_payload, ctx) {
-    const deps = scheduleDeps();
-    const result = await runScheduleTick(ctx.db, (organisationId) => deps.requestSync(ctx.queue, ctx.db, { organisationId, kind: 'incremental' }));
+    const result = await runScheduleTick(ctx.db, (organisationId) => requestSync(ctx.queue, ctx.db, { organisationId, kind: 'incremental' }), { now: ctx.services.clock.now() });
     if (result.enqueued.length || result.scheduled) ctx.log.info({ enqueued: result.enqueued.length, scheduled: result.scheduled }, 'nightly syncs enqueued');
   },
 });

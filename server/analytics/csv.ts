@@ -5,7 +5,7 @@
  * prefixed with an apostrophe.
  */
 import type { Response } from 'express';
-import { fromMinor, type Minor } from '../domain/money';
+import { fromMinor, type Minor } from '../../kernel/money';
 
 export type CsvValue = string | number | boolean | null | undefined;
 

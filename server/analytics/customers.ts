@@ -2,10 +2,10 @@
  * Per-customer figures for one organisation, each computed by the engine over that customer's
  * invoices (in the organisation's base currency).
  */
-import type { CalendarDate } from '../domain/dates';
-import { diffDays } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
+import { diffDays } from '../../kernel/dates';
 import { type Aging, computeMetrics, type MetricInvoice, type Period } from '../domain/metrics';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 import { overduePct } from './figures';
 import { contactLink, type LedgerProvider } from './ledger-links';
 import type { ContactInfo } from './organisations';

@@ -7,9 +7,9 @@ import { and, asc, desc, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { exchangeRates, firms } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
-import { isCalendarDate } from '../domain/dates';
-import { HttpError } from '../http/errors';
+import type { CalendarDate } from '../../kernel/dates';
+import { isCalendarDate } from '../../kernel/dates';
+import { notFound, validationFailed } from '../../kernel/errors';
 import { CurrencyCodeSchema } from './firm-settings';
 
 export const RateSchema = z
@@ -42,14 +42,14 @@ export async function listExchangeRates(db: Db, firmId: string): Promise<Exchang
 
 async function reportingCurrencyOf(db: Db, firmId: string): Promise<string> {
   const rows = await db.select({ c: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId)).limit(1);
-  if (!rows[0]) throw new HttpError(404, 'not_found', 'No such firm.');
+  if (!rows[0]) throw notFound('No such firm.');
   return rows[0].c;
 }
 
 /** Sets the rate of `currency` to the firm's reporting currency as of a day (replacing that day's rate). */
 export async function upsertExchangeRate(db: Db, firmId: string, input: ExchangeRateInput): Promise<ExchangeRateRow> {
   const reportingCurrency = await reportingCurrencyOf(db, firmId);
-  if (input.currency === reportingCurrency) throw new HttpError(400, 'validation_failed', `currency: ${input.currency} is the reporting currency; it needs no rate`);
+  if (input.currency === reportingCurrency) throw validationFailed(`currency: ${input.currency} is the reporting currency; it needs no rate`);
   const [row] = await db
     .insert(exchangeRates)
     .values({ firmId, reportingCurrency, ...input })

@@ -7,7 +7,7 @@
  */
 import type { Aging, HelpInput } from '../domain/metrics';
 import { roundRatio } from '../domain/metrics/exact';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 
 export interface PeriodFigures {
   /** D: days in [from, to]. */

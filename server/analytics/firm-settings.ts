@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { firms } from '../db/schema';
 import { DEFAULT_HELP_THRESHOLDS, type HelpThresholds } from '../domain/metrics';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 
 export const CurrencyCodeSchema = z.string().regex(/^[A-Z]{3}$/, { message: 'must be a 3-letter ISO currency code such as USD' });
 
@@ -40,7 +40,7 @@ function thresholdsFrom(settings: unknown): HelpThresholds {
 export async function getAnalyticsSettings(db: Db, firmId: string): Promise<AnalyticsSettings> {
   const rows = await db.select({ reportingCurrency: firms.reportingCurrency, settings: firms.settings }).from(firms).where(eq(firms.id, firmId)).limit(1);
   const row = rows[0];
-  if (!row) throw new HttpError(404, 'not_found', 'No such firm.');
+  if (!row) throw notFound('No such firm.');
   return { reportingCurrency: row.reportingCurrency, needsHelp: thresholdsFrom(row.settings), defaults: { ...DEFAULT_HELP_THRESHOLDS } };
 }
 

@@ -3,9 +3,9 @@
  * and credited by then, the balance, days past due and a status (open / overdue / paid).
  */
 import { z } from 'zod';
-import { type CalendarDate, diffDays, isCalendarDate } from '../domain/dates';
+import { type CalendarDate, diffDays, isCalendarDate } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 import { invoiceLink, type LedgerProvider } from './ledger-links';
 import type { LedgerInvoice } from './ledger-invoices';
 

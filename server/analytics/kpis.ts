@@ -3,7 +3,7 @@
  * this period's figures filled in (shown on hover).
  */
 import { amountNumber, type MetricsResult } from '../domain/metrics';
-import { fromMinor, type Minor } from '../domain/money';
+import { fromMinor, type Minor } from '../../kernel/money';
 import { overduePct } from './figures';
 
 export interface Kpi {

@@ -12,9 +12,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import { convertInvoices, type MetricInvoice } from '../domain/metrics';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 
 export const EXCLUDED_INVOICE_STATUSES = ['draft', 'voided', 'deleted'];
 export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'voided', 'deleted'];

@@ -4,7 +4,7 @@
  * portfolio) — and the comparison period 90 days earlier that needs-help and the trend read.
  */
 import { z } from 'zod';
-import { addDays, type CalendarDate, diffDays, isCalendarDate, todayIn } from '../domain/dates';
+import { addDays, type CalendarDate, diffDays, isCalendarDate, todayIn } from '../../kernel/dates';
 import type { Period } from '../domain/metrics';
 
 export const DEFAULT_PERIOD_DAYS = 90;

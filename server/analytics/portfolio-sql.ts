@@ -21,9 +21,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
-import { addDays, type CalendarDate, isCalendarDate, minDate } from '../domain/dates';
+import { addDays, type CalendarDate, isCalendarDate, minDate } from '../../kernel/dates';
 import type { Aging, Period } from '../domain/metrics';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 import type { PeriodFigures } from './figures';
 import { periodDays } from './period';
 

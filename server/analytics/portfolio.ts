@@ -7,7 +7,7 @@
  */
 import type { Db } from '../db/client';
 import { type Aging, type HelpThresholds, needsHelp, type Period } from '../domain/metrics';
-import { type Minor, mulRate } from '../domain/money';
+import { type Minor, mulRate } from '../../kernel/money';
 import { resolveRates } from './exchange-rates';
 import { dsoOf, helpInput, type PeriodFigures, type PeriodRatios, ratiosFromFigures } from './figures';
 import { listOrganisations, type OrganisationInfo } from './organisations';

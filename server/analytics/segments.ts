@@ -14,7 +14,7 @@ import { and, eq, notInArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { customerScores, invoiceLines, invoices } from '../db/schema';
 import { computeMetrics, type MetricInvoice, type Period } from '../domain/metrics';
-import { type Minor, toMinor } from '../domain/money';
+import { type Minor, toMinor } from '../../kernel/money';
 import { overduePct } from './figures';
 import { EXCLUDED_INVOICE_STATUSES } from './ledger-invoices';
 import { splitInvoice } from './split';

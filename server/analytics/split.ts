@@ -14,7 +14,7 @@
  * balance leaves at least one part outstanding.
  */
 import type { MetricInvoice } from '../domain/metrics';
-import type { Minor } from '../domain/money';
+import type { Minor } from '../../kernel/money';
 
 export function splitByWeights(amount: Minor, weights: readonly bigint[]): Minor[] {
   if (amount < 0) return splitByWeights(-amount, weights).map((x) => (x === 0 ? 0 : -x));

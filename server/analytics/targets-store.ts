@@ -2,7 +2,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { targets } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import type { MetricInvoice } from '../domain/metrics';
 import { type TargetInput, type TargetMetric, metricValue, targetProgress } from './targets';
 

@@ -9,7 +9,7 @@
  * least that, achieved at 100, missed when the due date has passed without it.
  */
 import { z } from 'zod';
-import { type CalendarDate, diffDays, isCalendarDate } from '../domain/dates';
+import { type CalendarDate, diffDays, isCalendarDate } from '../../kernel/dates';
 import { computeMetrics, type MetricInvoice } from '../domain/metrics';
 import { roundRatio } from '../domain/metrics/exact';
 import { overduePct } from './figures';

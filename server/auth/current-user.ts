@@ -6,8 +6,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client';
+import { asSystem, withFirm, withoutFirm } from '../db/firm-scope';
 import { firms, memberships, users } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { forbidden, unauthorized } from '../../kernel/errors';
 
 export type Role = 'admin' | 'collector' | 'viewer';
 
@@ -26,28 +27,36 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The membership behind a session: a pre-auth lookup, so as the system (docs/decisions/007). */
 export async function loadAuth(db: Db, userId: string, firmId: string): Promise<Auth | null> {
-  const rows = await db
-    .select({ role: memberships.role, userName: users.name, userEmail: users.email, firmName: firms.name })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .innerJoin(firms, eq(firms.id, memberships.firmId))
-    .where(and(eq(memberships.userId, userId), eq(memberships.firmId, firmId)))
-    .limit(1);
+  const rows = await asSystem(() =>
+    db
+      .select({ role: memberships.role, userName: users.name, userEmail: users.email, firmName: firms.name })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .innerJoin(firms, eq(firms.id, memberships.firmId))
+      .where(and(eq(memberships.userId, userId), eq(memberships.firmId, firmId)))
+      .limit(1),
+  );
   const row = rows[0];
   return row ? { userId, firmId, ...row } : null;
 }
 
+/**
+ * Loads the caller and runs the rest of the request as their firm: every query downstream runs
+ * under row-level security for `auth.firmId`. Without a caller, as no firm (firm tables read empty).
+ */
 export function attachAuth(db: Db): RequestHandler {
   return async (req, _res, next) => {
     const { userId, firmId } = req.session ?? {};
     if (userId && firmId) req.auth = (await loadAuth(db, userId, firmId)) ?? undefined;
-    next();
+    if (req.auth) withFirm(req.auth.firmId, next);
+    else withoutFirm(next);
   };
 }
 
 export function requireAuth(req: Request): Auth {
-  if (!req.auth) throw new HttpError(401, 'unauthenticated', 'Sign in to continue.');
+  if (!req.auth) throw unauthorized('Sign in to continue.', 'unauthenticated');
   return req.auth;
 }
 
@@ -55,6 +64,6 @@ const RANK: Record<Role, number> = { viewer: 0, collector: 1, admin: 2 };
 
 export function requireRole(req: Request, role: Role): Auth {
   const auth = requireAuth(req);
-  if (RANK[auth.role] < RANK[role]) throw new HttpError(403, 'forbidden', `This needs the ${role} role.`);
+  if (RANK[auth.role] < RANK[role]) throw forbidden(`This needs the ${role} role.`);
   return auth;
 }

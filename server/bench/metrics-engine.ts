@@ -2,7 +2,7 @@
  * The pure metrics engine over 1M invoices (times the scale), against a baseline in the same
  * run: one plain pass that only sums the same invoices' totals and settlements.
  */
-import { addDays, fromDayNumber, toDayNumber } from '../domain/dates';
+import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
 import { computeMetrics, monthlySeries } from '../domain/metrics';
 import type { MetricInvoice } from '../domain/metrics';
 import { type Bench, prng, timeIt } from './types';

@@ -19,7 +19,7 @@ import { SMTPServer } from 'smtp-server';
 import { smtpMailer } from '../../integrations/email/transport';
 import { openPostgres } from '../db/client';
 import { contacts, firms, invoices, organisations, reminderSends, reminderSettings } from '../db/schema';
-import { addDays } from '../domain/dates';
+import { addDays } from '../../kernel/dates';
 import { createLogger } from '../logger';
 import type { ReminderDeps } from '../reminders/deps';
 import { localClock } from '../reminders/local-time';
@@ -27,6 +27,7 @@ import { runOrganisation } from '../reminders/run';
 import { sendReminder } from '../reminders/send';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
+import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_reminders';
 const CONCURRENCY = 8;
@@ -83,7 +84,7 @@ export const remindersBench: Bench = {
     const total = Math.max(100, Math.round(10_000 * scale));
     const customers = Math.max(20, Math.round(total / 5));
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2 });
+    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
     // An idle connection closed by the server (the scratch database dropped) must not crash the bench.
     database.pool?.on('error', () => undefined);
     const smtp = await sink();
@@ -119,15 +120,16 @@ export const remindersBench: Bench = {
         appUrl: 'https://arcus.bench',
         secret: 'bench-secret-bench-secret-bench-secret',
         embedded: false,
-        ledger: null,
         now: () => new Date(),
         enqueueSend: async () => {},
-        enqueueNote: async () => {},
+        // The notes' write-backs are recorded with each send and left pending (no ledger here).
+        enqueueWriteback: async () => {},
       };
 
       // Engine: plan + claim, then send every claim.
       let planMs = 0;
-      const engine = await peakRss(async () => {
+      // As the reminder jobs run: as the firm, every statement under row-level security.
+      const engine = await peakRss(() => withFirm(org!.firmId, async () => {
         const t0 = performance.now();
         const run = await runOrganisation(deps, org!.id);
         planMs = performance.now() - t0;
@@ -137,7 +139,7 @@ export const remindersBench: Bench = {
           if (r.outcome === 'sent') sent++;
         });
         return { claimed: run.claimed.length, sent };
-      });
+      }));
       if (engine.result.sent !== total) throw new Error(`the engine sent ${engine.result.sent} of ${total}`);
 
       // Baseline: the same rendered messages, straight through nodemailer.

@@ -22,12 +22,13 @@ import { openPostgres } from '../db/client';
 import { firms } from '../db/schema';
 import { createLogger } from '../logger';
 import { runSync } from '../sync/engine';
-import { MemoryRateLimiter } from '../sync/rate-limit';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
 import { copyRows } from '../sync/sql';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
+import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench';
 const PAGE = 1000;
@@ -108,7 +109,7 @@ export const syncBench: Bench = {
     const saved = { ...RATE_LIMITS.xero };
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: 4 });
+    const database = openPostgres(scratch.url, { max: 4, unscoped: 'system' });
     const seedStart = performance.now();
     const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(50, Math.round(n / 100)), invoices: n }] }, log: () => undefined });
     try {
@@ -150,7 +151,8 @@ export const syncBench: Bench = {
       const { runId } = await createOrReuseRun(database.db, { organisationId: org.organisationId, kind: 'full' });
       const t0 = performance.now();
       last = t0;
-      const full = await runSync(deps, { runId });
+      // As the sync job runs: as the firm, every statement under row-level security.
+      const full = await withFirm(firm!.id, () => runSync(deps, { runId }));
       const fullMs = performance.now() - t0;
       const counts = {
         contacts: store.list('contacts', companyId).length,
@@ -165,7 +167,7 @@ export const syncBench: Bench = {
       const scratchRate = baseline.invoices / (baseline.scratchMs / 1000);
       const endToEnd = counts.invoices / (((phaseEnd.invoices ?? t0) - (phaseStart.invoices ?? t0)) / 1000);
       const { runId: incId } = await createOrReuseRun(database.db, { organisationId: org.organisationId, kind: 'incremental' });
-      const inc = await runSync(deps, { runId: incId });
+      const inc = await withFirm(firm!.id, () => runSync(deps, { runId: incId }));
       const label = `${counts.invoices.toLocaleString('en')} invoices, ${counts.payments.toLocaleString('en')} payments, ${counts.creditNotes.toLocaleString('en')} credit notes, ${counts.contacts.toLocaleString('en')} contacts`;
       const figures: BenchFigure[] = [
         {

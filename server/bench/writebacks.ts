@@ -13,23 +13,27 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { CallRunner } from '../../integrations/ledger/call';
 import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
+import { limiterGate } from '../../integrations/ledger/gate';
 import { createLedgerNotes } from '../../integrations/ledger/notes';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
 import { openPostgres } from '../db/client';
 import { firms, invoices } from '../db/schema';
-import { toMinor } from '../domain/money';
+import { toMinor } from '../../kernel/money';
+import { createLedgerGateway } from '../ledger/gateway';
 import { createLogger } from '../logger';
 import { runSync } from '../sync/engine';
-import { MemoryRateLimiter } from '../sync/rate-limit';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
 import { executeWriteback } from '../writebacks/execute';
 import { requestWriteback } from '../writebacks/request';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
+import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_writebacks';
 const CONCURRENCY = 4;
@@ -51,7 +55,7 @@ export const writebacksBench: Bench = {
     const saved = { ...RATE_LIMITS.xero };
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2 });
+    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
     const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(20, Math.round(n / 10)), invoices: n * 20 }] }, log: () => undefined });
     try {
       await database.migrate();
@@ -80,7 +84,8 @@ export const writebacksBench: Bench = {
       });
 
       // Baseline: the writer alone.
-      const params = { accessToken: org.tokens.accessToken, tenantId: org.tenantId };
+      const runner = new CallRunner(limiterGate(limiter, { provider: 'xero', tenantId: org.tenantId }));
+      const params = { accessToken: org.tokens.accessToken, tenantId: org.tenantId, runner };
       const writes = createLedgerWrites(factory, 'xero', params);
       const notes = createLedgerNotes(factory, 'xero', params);
       const b0 = performance.now();
@@ -90,7 +95,7 @@ export const writebacksBench: Bench = {
         await notes.addInvoiceNote({ invoiceExternalId: i.externalId, text: `Arcus: goodwill credit of 1.00 on ${i.number}`, key: `n-${key}` });
       });
       const baselineMs = performance.now() - b0;
-      const baselineCalls = (writes.calls + notes.calls) / n;
+      const baselineCalls = runner.calls / n;
 
       // Engine: request, then execute each as the job would.
       // Every writer the engine builds, to count its ledger calls.
@@ -98,21 +103,25 @@ export const writebacksBench: Bench = {
       const deps = {
         db,
         log,
-        ledger: {
+        ledger: createLedgerGateway({
           factory,
           tokenKey,
-          writes: (...args: Parameters<typeof createLedgerWrites>) => {
+          limiter,
+          db,
+          log,
+          createWrites: (...args: Parameters<typeof createLedgerWrites>) => {
             const w = createLedgerWrites(...args);
             engineWrites.push(w);
             return w;
           },
-        },
+        }),
         now: () => new Date(),
         enqueueExecute: async () => undefined,
       };
       const e0 = performance.now();
       const ids: string[] = [];
-      await pool(engineSet, CONCURRENCY, async (i) => {
+      // The engine runs as the firm, as a job does: every statement under row-level security.
+      await withFirm(firm!.id, () => pool(engineSet, CONCURRENCY, async (i) => {
         const r = await requestWriteback(deps, {
           firmId: firm!.id,
           organisationId: org.organisationId,
@@ -131,11 +140,11 @@ export const writebacksBench: Bench = {
         ids.push(r.id);
         const out = await executeWriteback(deps, r.id);
         if (out.outcome !== 'confirmed') throw new Error(`write-back ${r.id}: ${out.outcome}`);
-      });
+      }));
       const engineMs = performance.now() - e0;
-      // Plus one note per write, written by the engine through its own client: one Xero call
-      // (PUT Invoices/{id}/History), as in the baseline.
-      const engineCalls = (engineWrites.reduce((s, w) => s + w.calls, 0) + n) / n;
+      // Each write-back's writer counts on its ledger's one runner: the write, the read-back and
+      // the note (PUT Invoices/{id}/History), as in the baseline.
+      const engineCalls = engineWrites.reduce((s, w) => s + w.calls, 0) / n;
 
       const engineRate = (n / engineMs) * 1000;
       const baselineRate = (n / baselineMs) * 1000;

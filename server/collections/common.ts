@@ -8,9 +8,9 @@
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, organisations, writebacks } from '../db/schema';
-import { type CalendarDate, todayIn } from '../domain/dates';
-import { fromMinor, type Minor, toMinor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { type CalendarDate, todayIn } from '../../kernel/dates';
+import { fromMinor, type Minor, toMinor } from '../../kernel/money';
+import { notFound } from '../../kernel/errors';
 import { loadMotionIndex, type MotionKind } from '../scoring/in-motion';
 import type { RequestDeps } from '../writebacks/request';
 
@@ -36,7 +36,7 @@ export async function loadOrg(db: Db, firmId: string, organisationId: string): P
     .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, provider: organisations.provider, status: organisations.status })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
-  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!o) throw notFound('No such organisation.');
   return o;
 }
 
@@ -96,7 +96,7 @@ export async function loadInvoice(db: Db, firmId: string, organisationId: string
     .select(invoiceColumns)
     .from(invoices)
     .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, organisationId), eq(invoices.id, invoiceId)));
-  if (!r) throw new HttpError(404, 'not_found', 'No such invoice.');
+  if (!r) throw notFound('No such invoice.');
   return toOpen(r);
 }
 

@@ -14,7 +14,7 @@ import { and, asc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { discountOffers, invoices, paymentAllocations, payments } from '../db/schema';
 import { discountToApply, offerDiscount } from '../domain/collections/discounts';
-import { addDays, type CalendarDate } from '../domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
 import { arcusCreatedInvoices, type CollectionsDeps, dayText, decimal, heldInvoices, invoiceName, loadOpenInvoices, loadOrg, minor, money, type OrgRow, orgToday } from './common';

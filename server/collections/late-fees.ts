@@ -12,8 +12,8 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, writebacks } from '../db/schema';
 import { assessLateFees, type ChargedFee, type FeeAssessment, type FeeDue, type LateFeeRules } from '../domain/collections/lateFees';
-import { addDays, type CalendarDate } from '../domain/dates';
-import { HttpError } from '../http/errors';
+import { addDays, type CalendarDate } from '../../kernel/dates';
+import { conflict, notFound } from '../../kernel/errors';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
 import { arcusCreatedInvoices, type CollectionsDeps, decimal, heldInvoices, invoiceName, loadInvoice, loadOpenInvoices, loadOrg, minor, money, type OpenInvoice, type OrgRow, orgToday } from './common';
@@ -181,8 +181,8 @@ export async function applyLateFees(deps: CollectionsDeps, params: { firmId: str
   const inv = await loadInvoice(deps.db, params.firmId, params.organisationId, params.invoiceId);
   const policy = await getCollectionsPolicy(deps.db, params.firmId);
   const { preview, due } = await assessOne(deps.db, org, inv, policy.lateFees, now);
-  if (preview.blocked) throw new HttpError(409, `fee_${preview.blocked}`, blockedMessage(preview.blocked));
-  if (due.length === 0) throw new HttpError(409, 'no_fee_due', `No fee is due on this invoice now (${(preview.skipped ?? 'nothing_due').replace(/_/g, ' ')}).`);
+  if (preview.blocked) throw conflict(blockedMessage(preview.blocked), `fee_${preview.blocked}`);
+  if (due.length === 0) throw conflict(`No fee is due on this invoice now (${(preview.skipped ?? 'nothing_due').replace(/_/g, ' ')}).`, 'no_fee_due');
   const requested = await requestFees(deps, org, inv, policy.lateFees, preview.today, due, { requestedBy: 'user', userId: params.userId });
   return { requested, preview };
 }
@@ -245,14 +245,14 @@ export async function forgiveFee(deps: CollectionsDeps, params: { firmId: string
     .select()
     .from(writebacks)
     .where(and(eq(writebacks.firmId, params.firmId), eq(writebacks.id, params.writebackId), eq(writebacks.kind, 'late_fee')));
-  if (!fee) throw new HttpError(404, 'not_found', 'No such late fee.');
-  if (fee.status === 'awaiting_approval') throw new HttpError(409, 'fee_not_in_ledger', 'The fee is waiting for approval: reject it instead of forgiving it.');
-  if (fee.status !== 'confirmed' && fee.status !== 'sent') throw new HttpError(409, 'fee_not_in_ledger', `The fee is not in the ledger (${fee.status}); only a fee written to the ledger can be forgiven.`);
+  if (!fee) throw notFound('No such late fee.');
+  if (fee.status === 'awaiting_approval') throw conflict('The fee is waiting for approval: reject it instead of forgiving it.', 'fee_not_in_ledger');
+  if (fee.status !== 'confirmed' && fee.status !== 'sent') throw conflict(`The fee is not in the ledger (${fee.status}); only a fee written to the ledger can be forgiven.`, 'fee_not_in_ledger');
   const org = await loadOrg(deps.db, params.firmId, fee.organisationId);
   const policy = await getCollectionsPolicy(deps.db, params.firmId);
   const mode = (fee.request as { mode?: string }).mode === 'line' ? 'line' : 'invoice';
   const target = mode === 'line' ? fee.invoiceExternalId : fee.externalId;
-  if (!target || !fee.contactExternalId || !fee.amount || !fee.currency) throw new HttpError(409, 'fee_not_in_ledger', 'The fee has no ledger document to credit yet.');
+  if (!target || !fee.contactExternalId || !fee.amount || !fee.currency) throw conflict('The fee has no ledger document to credit yet.', 'fee_not_in_ledger');
   const amount = minor(fee.amount);
   // Allocate no more than the target still owes (when synced); a fully paid target gets an unallocated credit.
   const [owing] = await loadOpenInvoicesByExternal(deps.db, org, target);

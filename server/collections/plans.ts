@@ -22,9 +22,9 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, invoices, paymentAllocations, paymentPlanInstalments, paymentPlans, payments, writebacks } from '../db/schema';
 import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, planStatus, schedule } from '../domain/collections/plans';
-import { addDays, type CalendarDate, isCalendarDate, todayIn } from '../domain/dates';
-import { MoneyError } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { addDays, type CalendarDate, isCalendarDate, todayIn } from '../../kernel/dates';
+import { MoneyError } from '../../kernel/money';
+import { conflict, notFound, validationFailed } from '../../kernel/errors';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
 import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
@@ -110,29 +110,29 @@ async function build(db: Db, firmId: string, input: PlanInput, now: Date): Promi
   const org = await loadOrg(db, firmId, input.organisationId);
   const policy = (await getCollectionsPolicy(db, firmId)).plans;
   const today = orgToday(org, now);
-  if (input.startDate < today) throw new HttpError(400, 'validation_failed', `startDate: must be today (${today}) or later`);
+  if (input.startDate < today) throw validationFailed(`startDate: must be today (${today}) or later`);
   const open = await loadOpenInvoices(db, org, { contactExternalId: input.contactExternalId });
   let covered = open;
   if (input.invoiceIds) {
     const chosen = new Set(input.invoiceIds);
     covered = open.filter((i) => chosen.has(i.id));
-    if (covered.length !== chosen.size) throw new HttpError(400, 'validation_failed', `invoiceIds: ${chosen.size - covered.length} of the chosen invoices are not open invoices of this customer`);
+    if (covered.length !== chosen.size) throw validationFailed(`invoiceIds: ${chosen.size - covered.length} of the chosen invoices are not open invoices of this customer`);
   }
-  if (covered.length === 0) throw new HttpError(400, 'validation_failed', 'contactExternalId: the customer has no open invoices');
+  if (covered.length === 0) throw validationFailed('contactExternalId: the customer has no open invoices');
   const currencies = new Set(covered.map((i) => i.currency));
-  if (currencies.size > 1) throw new HttpError(400, 'validation_failed', `invoiceIds: a plan covers invoices in one currency (found ${[...currencies].join(', ')})`);
+  if (currencies.size > 1) throw validationFailed(`invoiceIds: a plan covers invoices in one currency (found ${[...currencies].join(', ')})`);
   const taken = await activeCoverage(db, org, covered.map((i) => i.id));
-  if (taken.size) throw new HttpError(409, 'already_on_plan', `${covered.filter((i) => taken.has(i.id)).map(invoiceName).join(', ')} already on an active payment plan`);
+  if (taken.size) throw conflict(`${covered.filter((i) => taken.has(i.id)).map(invoiceName).join(', ')} already on an active payment plan`, 'already_on_plan');
   const total = covered.reduce((s, i) => s + i.amountDue, 0);
   const currency = covered[0]!.currency;
   let instalments: Instalment[];
   try {
     instalments = input.count !== undefined ? schedule({ total, start: input.startDate, frequency: input.frequency, count: input.count }) : schedule({ total, start: input.startDate, frequency: input.frequency, instalmentAmount: minor(input.instalmentAmount!) });
   } catch (err) {
-    if (err instanceof MoneyError) throw new HttpError(400, 'validation_failed', `${input.count !== undefined ? 'count' : 'instalmentAmount'}: ${err.message}`);
+    if (err instanceof MoneyError) throw validationFailed(`${input.count !== undefined ? 'count' : 'instalmentAmount'}: ${err.message}`);
     throw err;
   }
-  if (instalments.length > policy.maxInstalments) throw new HttpError(400, 'validation_failed', `${input.count !== undefined ? 'count' : 'instalmentAmount'}: at most ${policy.maxInstalments} instalments (this would be ${instalments.length})`);
+  if (instalments.length > policy.maxInstalments) throw validationFailed(`${input.count !== undefined ? 'count' : 'instalmentAmount'}: at most ${policy.maxInstalments} instalments (this would be ${instalments.length})`);
   const postInvoices = input.postInvoices ?? policy.postInvoices;
   return {
     org,
@@ -284,7 +284,7 @@ export async function getPlan(db: Db, firmId: string, planId: string): Promise<P
     .select()
     .from(paymentPlans)
     .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.id, planId)));
-  if (!p) throw new HttpError(404, 'not_found', 'No such payment plan.');
+  if (!p) throw notFound('No such payment plan.');
   const inst = await db
     .select({ i: paymentPlanInstalments, wbStatus: writebacks.status })
     .from(paymentPlanInstalments)
@@ -361,8 +361,8 @@ export async function cancelPlan(db: Db, firmId: string, planId: string, userId:
     .select()
     .from(paymentPlans)
     .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.id, planId)));
-  if (!p) throw new HttpError(404, 'not_found', 'No such payment plan.');
-  if (p.status !== 'active') throw new HttpError(409, 'plan_not_active', `The plan is already ${p.status}.`);
+  if (!p) throw notFound('No such payment plan.');
+  if (p.status !== 'active') throw conflict(`The plan is already ${p.status}.`, 'plan_not_active');
   await endPlan(db, p, 'cancelled', { userId }, 'Payment plan cancelled; reminders resume', now);
   return getPlan(db, firmId, planId);
 }
@@ -454,7 +454,7 @@ export async function sendInstalmentReminders(deps: Pick<CollectionsDeps, 'db' |
   const { db } = deps;
   const now = deps.now?.() ?? new Date();
   const org = await loadOrgWithSettings(db, organisationId);
-  if (!org || org.firmId !== firmId) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!org || org.firmId !== firmId) throw notFound('No such organisation.');
   const today = todayIn(org.timezone, now);
   const policy = (await getCollectionsPolicy(db, firmId)).plans;
   const until = addDays(today, policy.reminderDaysBefore);

@@ -8,8 +8,8 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { firms } from '../db/schema';
-import { numberToDecimalString } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { numberToDecimalString } from '../../kernel/money';
+import { notFound, validationFailed } from '../../kernel/errors';
 
 /** A decimal written as a string or a JSON number, kept as the string. */
 const decimalText = (places: number, what: string) =>
@@ -100,7 +100,7 @@ export function policyFrom(stored: unknown): CollectionsPolicy {
 
 export async function getCollectionsPolicy(db: Db, firmId: string): Promise<CollectionsPolicy> {
   const [row] = await db.select({ settings: firms.settings }).from(firms).where(eq(firms.id, firmId)).limit(1);
-  if (!row) throw new HttpError(404, 'not_found', 'No such firm.');
+  if (!row) throw notFound('No such firm.');
   return policyFrom((row.settings as { collections?: unknown } | null)?.collections);
 }
 
@@ -115,10 +115,10 @@ export async function updateCollectionsPolicy(db: Db, firmId: string, patch: Col
   const parsed = CollectionsPolicySchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, 'validation_failed', `${issue.path.join('.')}: ${issue.message}`);
+    throw validationFailed(`${issue.path.join('.')}: ${issue.message}`);
   }
   const p = parsed.data;
-  if (p.lateFees.enabled && p.lateFees.kind === 'flat' && Number(p.lateFees.amount) === 0) throw new HttpError(400, 'validation_failed', 'lateFees.amount: a flat fee must be more than zero');
+  if (p.lateFees.enabled && p.lateFees.kind === 'flat' && Number(p.lateFees.amount) === 0) throw validationFailed('lateFees.amount: a flat fee must be more than zero');
   // Merge into the jsonb so settings owned by other features survive.
   await db
     .update(firms)

@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
 import type { NormOrganisation, Provider, Tenant, TokenSet } from '../../integrations/ledger/types';
-import { nextNightlyRun, syncSlotMinute } from '../../jobs/schedule/nightly';
+import { nextNightlyRun, syncSlotMinute } from '../sync/nightly';
 import { activities, connections, organisations } from '../db/schema';
+import { asSystem, withFirm } from '../db/firm-scope';
 import { type ConnectionDeps, PROVIDER_LABEL, type SyncKind } from './deps';
 import { organisationTimezone } from './timezones';
 import { sealTokens } from './tokens';
@@ -34,18 +35,26 @@ export interface ConnectOutcome {
   refused: { tenantId: string; name: string; reason: string }[];
 }
 
-export async function connectTenants(deps: ConnectionDeps, input: ConnectInput): Promise<ConnectOutcome> {
+/** Runs as the connecting firm whoever calls it (a request, or the demo's boot-time connect). */
+export function connectTenants(deps: ConnectionDeps, input: ConnectInput): Promise<ConnectOutcome> {
+  return withFirm(input.firmId, () => connectTenantsInFirm(deps, input));
+}
+
+async function connectTenantsInFirm(deps: ConnectionDeps, input: ConnectInput): Promise<ConnectOutcome> {
   const outcome: ConnectOutcome = { connected: [], refused: [] };
   const label = PROVIDER_LABEL[input.provider];
   // Every tenant of this consent shares its token set (see tokens.ts).
   const grantId = randomUUID();
   for (const tenant of input.tenants) {
-    // One firm per ledger tenant: webhooks and write-backs must know whose it is.
-    const elsewhere = await deps.db
-      .select({ id: organisations.id })
-      .from(organisations)
-      .where(and(eq(organisations.provider, input.provider), eq(organisations.externalId, tenant.externalId), ne(organisations.firmId, input.firmId), ne(organisations.status, 'disconnected')))
-      .limit(1);
+    // One firm per ledger tenant: webhooks and write-backs must know whose it is. A cross-firm
+    // existence check, so as the system; it answers only whether another firm holds the tenant.
+    const elsewhere = await asSystem(() =>
+      deps.db
+        .select({ id: organisations.id })
+        .from(organisations)
+        .where(and(eq(organisations.provider, input.provider), eq(organisations.externalId, tenant.externalId), ne(organisations.firmId, input.firmId), ne(organisations.status, 'disconnected')))
+        .limit(1),
+    );
     if (elsewhere[0]) {
       outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: `${tenant.name} is already connected to another Arcus firm.` });
       continue;

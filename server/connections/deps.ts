@@ -2,6 +2,7 @@
 import type { LedgerFactory } from '../../integrations/ledger/provider';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
+import type { Services } from '../services';
 import type { TokenDeps } from './tokens';
 
 export type SyncKind = 'full' | 'incremental' | 'webhook';
@@ -17,6 +18,11 @@ export interface ConnectionDeps {
   tokenKey: Buffer;
   requestSync: RequestSync;
   now?: () => Date;
+}
+
+/** The connection code's dependencies from the process's services (root/compose.ts). */
+export function connectionDepsFrom(s: Services): ConnectionDeps {
+  return { db: s.db, log: s.log, factory: s.ledgers.factory, tokenKey: s.ledgers.tokenKey, requestSync: s.ledgers.requestSync, now: () => s.clock.now() };
 }
 
 export function tokenDeps(deps: ConnectionDeps): TokenDeps {

@@ -3,7 +3,7 @@
  * CompanyInfo has a country and a state/province, no zone). The user can change it in
  * Settings; nightly runs, "today" and quiet hours follow it.
  */
-import { isTimeZone } from '../domain/dates';
+import { isTimeZone } from '../../kernel/dates';
 
 const BY_COUNTRY: Record<string, string> = {
   US: 'America/New_York',

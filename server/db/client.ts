@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -14,15 +14,20 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { asSystem, currentScope, type DbScope, scopeStatements, type UnscopedPolicy } from './firm-scope';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
 export interface Database {
+  /**
+   * The app's handle. Inside `withFirm` every query runs as the restricted role with the firm set
+   * (row-level security); inside `asSystem` as the connecting role; outside both per `unscoped`.
+   */
   db: Db;
   kind: 'postgres' | 'pglite';
-  /** The node-postgres pool (PostgreSQL only): for COPY and LISTEN. */
+  /** The node-postgres pool (PostgreSQL only): for COPY and LISTEN. Scoped like `db`. */
   pool: pg.Pool | null;
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -33,20 +38,196 @@ export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.met
 // numeric and date columns stay strings: exact money, calendar dates (no JS Date shifting).
 pg.types.setTypeParser(1082, (v) => v);
 
-export function openPostgres(url: string, options: { max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+export interface OpenOptions {
+  max?: number;
+  /**
+   * A query issued outside `withFirm` / `withoutFirm` / `asSystem`: `'none'` (the default) runs it
+   * as the restricted role with no firm, so firm tables read as empty and writes are refused;
+   * `'system'` runs it as the connecting role — only for tests' own seeding code, since requests
+   * and jobs always set their scope explicitly.
+   */
+  unscoped?: UnscopedPolicy;
+}
+
+type Scoped = Exclude<DbScope, { kind: 'system' }>;
+type QueryArgs = unknown[];
+type Callback = (err: Error | null, result?: unknown) => void;
+
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const END = /^\s*(commit|end|rollback|abort)\s*(work|transaction)?\s*;?\s*$/i;
+
+function splitCallback(args: QueryArgs): [QueryArgs, Callback | null] {
+  const last = args[args.length - 1];
+  return typeof last === 'function' ? [args.slice(0, -1), last as Callback] : [args, null];
+}
+
+function answer(p: Promise<unknown>, cb: Callback | null): unknown {
+  if (!cb) return p;
+  p.then(
+    (r) => cb(null, r),
+    (e: Error) => cb(e),
+  );
+  return undefined;
+}
+
+function queryText(first: unknown): string {
+  if (typeof first === 'string') return first;
+  return typeof (first as { text?: unknown })?.text === 'string' ? (first as { text: string }).text : '';
+}
+
+/** One statement in its own short transaction under the scope: BEGIN + scope, the statement, COMMIT. */
+async function inOwnTransaction(raw: (...a: QueryArgs) => Promise<unknown>, scope: Scoped, args: QueryArgs): Promise<unknown> {
+  await raw(`BEGIN; ${scopeStatements(scope)}`);
+  let result: unknown;
+  try {
+    result = await raw(...args);
+  } catch (err) {
+    await raw('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  await raw('COMMIT');
+  return result;
+}
+
+/**
+ * A checked-out client under a scope. An explicit transaction (drizzle's `begin`, the sync's
+ * `BEGIN`) gets the scope in the same round trip as its BEGIN; a statement outside one runs in its
+ * own short transaction. COPY streams must run inside an explicit transaction.
+ */
+function scopedClient(client: pg.PoolClient, scope: Scoped): pg.PoolClient {
+  let inTx = false;
+  const raw = (...a: QueryArgs): Promise<unknown> => (client.query as (...x: QueryArgs) => Promise<unknown>)(...a);
+  const query = (...all: QueryArgs): unknown => {
+    const [args, cb] = splitCallback(all);
+    const first = args[0];
+    if (first && typeof (first as { submit?: unknown }).submit === 'function') {
+      if (!inTx) throw new Error('a streamed query (COPY) under a firm scope must run inside a transaction');
+      return (client.query as (...x: QueryArgs) => unknown)(...all);
+    }
+    const text = queryText(first);
+    let p: Promise<unknown>;
+    if (!inTx && BEGIN.test(text)) {
+      const values = (args[1] ?? (first as { values?: unknown[] })?.values) as unknown[] | undefined;
+      if (values?.length) throw new Error('BEGIN with parameters is not supported under a firm scope');
+      const combined = `${text}; ${scopeStatements(scope)}`;
+      p = raw(typeof first === 'string' ? combined : { ...(first as object), text: combined }).then((r) => {
+        inTx = true;
+        return Array.isArray(r) ? r[0] : r;
+      });
+    } else if (inTx) {
+      p = END.test(text) ? raw(...args).finally(() => (inTx = false)) : raw(...args);
+    } else {
+      p = inOwnTransaction(raw, scope, args);
+    }
+    return answer(p, cb);
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'query') return query;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/**
+ * A node-postgres pool whose queries run under the current scope: `pool.query` (drizzle's path for
+ * a statement outside a transaction) in its own short scoped transaction, `pool.connect` (drizzle's
+ * transactions, the sync's COPY session) with a client that scopes its transactions.
+ */
+class ScopedPool extends pg.Pool {
+  readonly unscoped: UnscopedPolicy;
+  constructor(config: pg.PoolConfig, unscoped: UnscopedPolicy) {
+    super(config);
+    this.unscoped = unscoped;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature.
+  override query(...all: any[]): any {
+    const scope = currentScope(this.unscoped);
+    if (scope.kind === 'system') return (pg.Pool.prototype.query as (...a: unknown[]) => unknown).apply(this, all);
+    const [args, cb] = splitCallback(all);
+    const run = async (): Promise<unknown> => {
+      const client = await (pg.Pool.prototype.connect as () => Promise<pg.PoolClient>).call(this);
+      const raw = (...a: QueryArgs): Promise<unknown> => (client.query as (...x: QueryArgs) => Promise<unknown>)(...a);
+      try {
+        const result = await inOwnTransaction(raw, scope, args);
+        client.release();
+        return result;
+      } catch (err) {
+        // A failed statement was rolled back; a broken connection is discarded.
+        client.release(err instanceof Error && !(err as { code?: unknown }).code ? err : undefined);
+        throw err;
+      }
+    };
+    return answer(run(), cb);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature.
+  override connect(...all: any[]): any {
+    const scope = currentScope(this.unscoped);
+    const base = pg.Pool.prototype.connect as (...a: unknown[]) => unknown;
+    if (scope.kind === 'system') return base.apply(this, all);
+    const cb = typeof all[0] === 'function' ? (all[0] as (err: Error | undefined, client?: pg.PoolClient, done?: unknown) => void) : null;
+    if (cb) {
+      base.call(this, (err: Error | undefined, client: pg.PoolClient | undefined, done: unknown) => cb(err, client && scopedClient(client, scope), done));
+      return undefined;
+    }
+    return (base.call(this) as Promise<pg.PoolClient>).then((client) => scopedClient(client, scope));
+  }
+}
+
+export function openPostgres(url: string, options: OpenOptions = {}): Database {
+  const pool = new ScopedPool({ connectionString: url, max: options.max ?? 10 }, options.unscoped ?? 'none');
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
     pool,
-    migrate: () => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () => asSystem(() => migratePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER })),
     close: () => pool.end(),
   };
 }
 
+/**
+ * PGlite under the current scope. PGlite is one connection shared by the whole process, so only
+ * transaction-local settings are safe: every scoped statement runs in its own transaction (PGlite
+ * serialises transactions), and an explicit transaction is scoped at its start.
+ */
+function scopedPglite(client: PGlite, unscoped: UnscopedPolicy): PGlite {
+  const inScope = <T>(scope: Scoped, fn: (tx: Transaction) => Promise<T>): Promise<T> =>
+    client.transaction(async (tx) => {
+      await tx.exec(scopeStatements(scope));
+      return fn(tx);
+    });
+  const overrides: Record<string, unknown> = {
+    query(q: string, params?: unknown[], opts?: object) {
+      const scope = currentScope(unscoped);
+      if (scope.kind === 'system') return client.query(q, params, opts);
+      return inScope(scope, (tx) => tx.query(q, params, opts));
+    },
+    exec(q: string, opts?: object) {
+      const scope = currentScope(unscoped);
+      if (scope.kind === 'system') return client.exec(q, opts);
+      return inScope(scope, (tx) => tx.exec(q, opts));
+    },
+    transaction<T>(fn: (tx: Transaction) => Promise<T>) {
+      const scope = currentScope(unscoped);
+      if (scope.kind === 'system') return client.transaction(fn);
+      return inScope(scope, fn);
+    },
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (typeof prop === 'string' && prop in overrides) return overrides[prop];
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /** PGlite in `dataDir/pglite`, or in memory when dataDir is null (tests). */
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export async function openPglite(dataDir: string | null, options: Pick<OpenOptions, 'unscoped'> = {}): Promise<Database> {
   let client: PGlite;
   if (dataDir) {
     const folder = path.join(dataDir, 'pglite');
@@ -55,12 +236,12 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   } else {
     client = await PGlite.create();
   }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(scopedPglite(client, options.unscoped ?? 'none'), { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     pool: null,
-    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () => asSystem(() => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER })),
     close: () => client.close(),
   };
 }

@@ -821,33 +821,6 @@ export const reminderDailyCounts = pgTable(
   (t) => [uniqueIndex('reminder_daily_counts_key').on(t.organisationId, t.day)],
 );
 
-/** The ledger-note outbox: one note per (send, invoice), written by `reminders.note` with the row id as idempotency key. */
-export const reminderNotes = pgTable(
-  'reminder_notes',
-  {
-    id: id(),
-    firmId: uuid('firm_id')
-      .notNull()
-      .references(() => firms.id, { onDelete: 'cascade' }),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id, { onDelete: 'cascade' }),
-    sendId: uuid('send_id')
-      .notNull()
-      .references(() => reminderSends.id, { onDelete: 'cascade' }),
-    invoiceExternalId: text('invoice_external_id').notNull(),
-    text: text('text').notNull(),
-    /** pending | writing | written | failed */
-    status: text('status').notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
-    error: text('error'),
-    writtenAt: timestamp('written_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-  },
-  (t) => [uniqueIndex('reminder_notes_send_invoice_key').on(t.sendId, t.invoiceExternalId), index('reminder_notes_org_status_idx').on(t.organisationId, t.status)],
-);
-
 /** Messages received by the embedded SMTP server (embedded mode only): the demo mailbox. */
 export const mailboxMessages = pgTable(
   'mailbox_messages',
@@ -886,7 +859,7 @@ export const writebacks = pgTable(
     organisationId: uuid('organisation_id')
       .notNull()
       .references(() => organisations.id, { onDelete: 'cascade' }),
-    /** pay_link | payment | credit_note | late_fee | plan_invoice | plan_note | void */
+    /** pay_link | payment | credit_note | late_fee | plan_invoice | void | note (a reminder sent, a promise, a plan: the note is the write) */
     kind: text('kind').notNull(),
     /** Why: early_payment_discount | goodwill | fee_reversal | cancellation | late_fee | interest | instalment | … */
     purpose: text('purpose'),

@@ -1,10 +1,12 @@
 /**
  * express-session store on our own database (PostgreSQL or PGlite alike), so sessions survive
- * restarts and need no extra service.
+ * restarts and need no extra service. Sessions belong to no firm: the store reads and writes them
+ * as the system (the restricted role has no access to the table).
  */
 import { eq, lt } from 'drizzle-orm';
 import session from 'express-session';
 import type { Db } from './client';
+import { asSystem } from './firm-scope';
 import { sessions } from './schema';
 
 const DAY_MS = 86_400_000;
@@ -20,11 +22,7 @@ export class DbSessionStore extends session.Store {
   }
 
   override get(sid: string, cb: (err: unknown, session?: session.SessionData | null) => void): void {
-    this.db
-      .select()
-      .from(sessions)
-      .where(eq(sessions.sid, sid))
-      .then((rows) => {
+    asSystem(() => this.db.select().from(sessions).where(eq(sessions.sid, sid))).then((rows) => {
         const row = rows[0];
         if (!row || row.expiresAt.getTime() <= Date.now()) return cb(null, null);
         cb(null, row.data as session.SessionData);
@@ -34,30 +32,19 @@ export class DbSessionStore extends session.Store {
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
     const expiresAt = this.expiry(sess);
     const data = JSON.parse(JSON.stringify(sess)) as Record<string, unknown>;
-    this.db
-      .insert(sessions)
-      .values({ sid, data, expiresAt })
-      .onConflictDoUpdate({ target: sessions.sid, set: { data, expiresAt } })
-      .then(() => cb?.(), cb);
+    asSystem(() => this.db.insert(sessions).values({ sid, data, expiresAt }).onConflictDoUpdate({ target: sessions.sid, set: { data, expiresAt } })).then(() => cb?.(), cb);
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
-    this.db
-      .delete(sessions)
-      .where(eq(sessions.sid, sid))
-      .then(() => cb?.(), cb);
+    asSystem(() => this.db.delete(sessions).where(eq(sessions.sid, sid))).then(() => cb?.(), cb);
   }
 
   override touch(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    this.db
-      .update(sessions)
-      .set({ expiresAt: this.expiry(sess) })
-      .where(eq(sessions.sid, sid))
-      .then(() => cb?.(), cb);
+    asSystem(() => this.db.update(sessions).set({ expiresAt: this.expiry(sess) }).where(eq(sessions.sid, sid))).then(() => cb?.(), cb);
   }
 
   /** Remove expired sessions (run by a scheduled job). */
   async prune(): Promise<void> {
-    await this.db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+    await asSystem(() => this.db.delete(sessions).where(lt(sessions.expiresAt, new Date())));
   }
 }

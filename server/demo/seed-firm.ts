@@ -2,11 +2,13 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { firms, memberships, users } from '../db/schema';
+import { asSystem } from '../db/firm-scope';
 
 export const DEMO_SUBJECT = 'demo-admin';
 
+/** Finds or creates the demo firm and user: a boot-time and sign-in lookup, so as the system. */
 export async function ensureDemoFirm(db: Db): Promise<{ firmId: string; userId: string }> {
-  return db.transaction(async (tx) => {
+  return asSystem(() => db.transaction(async (tx) => {
     const existing = await tx.select({ id: users.id }).from(users).where(and(eq(users.authProvider, 'demo'), eq(users.authSubject, DEMO_SUBJECT)));
     if (existing[0]) {
       const m = await tx.select({ firmId: memberships.firmId }).from(memberships).where(eq(memberships.userId, existing[0].id)).limit(1);
@@ -18,5 +20,5 @@ export async function ensureDemoFirm(db: Db): Promise<{ firmId: string; userId: 
       : await tx.insert(users).values({ email: 'demo@northwind-accounting.example', name: 'Dana Demo', authProvider: 'demo', authSubject: DEMO_SUBJECT }).returning({ id: users.id });
     await tx.insert(memberships).values({ firmId: firm!.id, userId: user!.id, role: 'admin' });
     return { firmId: firm!.id, userId: user!.id };
-  });
+  }));
 }

@@ -1,5 +1,5 @@
-import { type CalendarDate, diffDays, isCalendarDate, parseUsDate } from './dates';
-import { type Minor, toMinor } from './money';
+import { type CalendarDate, diffDays, isCalendarDate, parseUsDate } from '../../kernel/dates';
+import { type Minor, toMinor } from '../../kernel/money';
 
 /**
  * Invoice history in the layout of IBM's accounts-receivable sample:

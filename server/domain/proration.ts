@@ -3,8 +3,8 @@
  * days from the cancellation to the end of the service period (both inclusive), in exact minor
  * units rounded half up. Pure.
  */
-import { type CalendarDate, diffDays } from './dates';
-import type { Minor } from './money';
+import { type CalendarDate, diffDays } from '../../kernel/dates';
+import type { Minor } from '../../kernel/money';
 
 export interface ServicePeriod {
   serviceStart: CalendarDate;

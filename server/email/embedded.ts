@@ -10,6 +10,7 @@ import { type Mailer, smtpMailer } from '../../integrations/email/transport';
 import type { Db } from '../db/client';
 import { mailboxMessages } from '../db/schema';
 import type { Logger } from '../logger';
+import { asSystem } from '../db/firm-scope';
 
 /** Set on messages sent in embedded mode only, so the demo mailbox can show each firm its own mail. */
 export const FIRM_HEADER = 'x-arcus-firm';
@@ -38,7 +39,8 @@ export interface EmbeddedMail {
 export async function delivered(db: Db, messageId: string): Promise<boolean> {
   const id = bareMessageId(messageId);
   if (!id) return false;
-  const rows = await db.select({ id: mailboxMessages.id }).from(mailboxMessages).where(eq(mailboxMessages.messageId, id)).limit(1);
+  // The embedded SMTP server stands in for the outside world's mail server: it answers as the system.
+  const rows = await asSystem(() => db.select({ id: mailboxMessages.id }).from(mailboxMessages).where(eq(mailboxMessages.messageId, id)).limit(1));
   return rows.length > 0;
 }
 
@@ -55,7 +57,8 @@ export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMa
       if (date !== undefined && !headers['date']) headers['date'] = headerText(date);
       const firm = headers[FIRM_HEADER]?.trim();
       const to = mail.parsed.to;
-      await db.insert(mailboxMessages).values({
+      // Received mail is stored as the system: a message may name no firm.
+      await asSystem(() => db.insert(mailboxMessages).values({
         firmId: firm && UUID.test(firm) ? firm : null,
         messageId: bareMessageId(mail.parsed.messageId),
         envelopeFrom: mail.envelopeFrom,
@@ -67,7 +70,7 @@ export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMa
         html: typeof mail.parsed.html === 'string' ? mail.parsed.html : null,
         headers,
         size: mail.size,
-      });
+      }));
     },
   });
   log.info({ port: smtp.port }, 'embedded SMTP server listening (demo mailbox)');

@@ -20,6 +20,7 @@ import { connections, organisations } from '../db/schema';
 import { beginAuthorization, finishConnect, type OAuthDeps } from '../oauth/flow';
 import { rememberPending, takePending } from '../oauth/state';
 import { answerSandboxConsent } from './sandbox-consent';
+import { withFirm } from '../db/firm-scope';
 
 export interface DemoConnectResult {
   connected: string[];
@@ -61,7 +62,12 @@ export async function connectSandboxCompany(deps: OAuthDeps, params: { firmId: s
   return finishConnect(deps, check.pending, { code: callback.searchParams.get('code') ?? '', realmId: callback.searchParams.get('realmId') ?? undefined }, { syncKind: params.syncKind });
 }
 
-export async function ensureDemoConnections(deps: OAuthDeps, sandbox: Sandbox, demo: { firmId: string }): Promise<DemoConnectResult> {
+/** Runs as the demo firm (it starts at boot, outside any request). */
+export function ensureDemoConnections(deps: OAuthDeps, sandbox: Sandbox, demo: { firmId: string }): Promise<DemoConnectResult> {
+  return withFirm(demo.firmId, () => ensureDemoConnectionsInFirm(deps, sandbox, demo));
+}
+
+async function ensureDemoConnectionsInFirm(deps: OAuthDeps, sandbox: Sandbox, demo: { firmId: string }): Promise<DemoConnectResult> {
   const result: DemoConnectResult = { connected: [], reconnected: [], kept: [], skipped: [] };
   for (const companyId of sandbox.companyIds) {
     const company = sandbox.ctx.store.company(companyId);

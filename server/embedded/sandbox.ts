@@ -26,7 +26,7 @@ function targets(appUrl: string) {
   return { baseUrl: `${base}${SANDBOX_MOUNT}`, webhookUrls: { xero: `${base}/webhooks/xero`, quickbooks: `${base}/webhooks/quickbooks` } };
 }
 
-export function createEmbeddedSandbox(params: { appUrl: string; seed: number; log: Logger }): EmbeddedSandbox {
+export function createEmbeddedSandbox(params: { appUrl: string; seed: number; log: Logger; now?: () => number }): EmbeddedSandbox {
   const t = targets(params.appUrl);
   const sandbox = createSandbox({
     baseUrl: t.baseUrl,
@@ -35,6 +35,7 @@ export function createEmbeddedSandbox(params: { appUrl: string; seed: number; lo
     autoConsent: false,
     webhookUrls: t.webhookUrls,
     log: (m) => params.log.error(m),
+    now: params.now,
   });
   return {
     sandbox,

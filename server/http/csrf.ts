@@ -6,7 +6,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { HttpError } from './errors';
+import { forbidden } from '../../kernel/errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -26,7 +26,7 @@ export const requireCsrf: RequestHandler = (req, _res, next) => {
   const sent = req.get('x-csrf-token');
   const expected = req.session?.csrfToken;
   if (!sent || !expected || !safeEqual(sent, expected)) {
-    return next(new HttpError(403, 'csrf_failed', 'Missing or invalid CSRF token. Reload the page and try again.'));
+    return next(forbidden('Missing or invalid CSRF token. Reload the page and try again.', 'csrf_failed'));
   }
   next();
 };

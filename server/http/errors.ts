@@ -1,21 +1,32 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { DomainError, type DomainErrorKind } from '../../kernel/errors';
 import type { Logger } from '../logger';
 import { logPath } from './log-path';
 
-/** The one error shape: `{ "error": { "code", "message" } }` with an HTTP status. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/**
+ * The one error shape: `{ "error": { "code", "message" } }` with an HTTP status. Services and
+ * routes throw DomainError; this table is the only place a kind becomes a status.
+ */
+export const STATUS_BY_KIND: Readonly<Record<DomainErrorKind, number>> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  upstream_failed: 502,
+  unavailable: 503,
+};
+
+export function httpStatusOf(err: DomainError): number {
+  return STATUS_BY_KIND[err.kind];
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
+  next(new DomainError('not_found', `No route for ${req.method} ${req.path}`));
 };
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -23,8 +34,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let status = 500;
     let code = 'internal_error';
     let message = 'Something went wrong on our side. It has been logged.';
-    if (err instanceof HttpError) {
-      ({ status, code, message } = err);
+    if (err instanceof DomainError) {
+      status = httpStatusOf(err);
+      ({ code, message } = err);
     } else if (err && typeof err === 'object' && 'type' in err && err.type === 'entity.parse.failed') {
       status = 400;
       code = 'invalid_json';

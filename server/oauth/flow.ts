@@ -11,6 +11,7 @@ import { activities, firms, memberships, users } from '../db/schema';
 import { type ConnectOutcome, connectTenants } from '../connections/connect';
 import type { ConnectionDeps, SyncKind } from '../connections/deps';
 import { codeChallenge, createPendingAuthorization, type OAuthPurpose, type PendingAuthorization } from './state';
+import { asSystem } from '../db/firm-scope';
 
 export interface OAuthDeps extends ConnectionDeps {
   sessionSecret: string;
@@ -118,7 +119,8 @@ export async function finishSignIn(deps: OAuthDeps, pending: PendingAuthorizatio
   if (tokens.refreshToken) void oauth.revoke(tokens.refreshToken).catch(() => undefined);
   const authProvider = pending.provider === 'xero' ? 'xero' : 'intuit';
   const name = claims.name?.trim() || claims.email || 'New user';
-  return deps.db.transaction(async (tx) => {
+  // Sign-in finds or creates the user and firm before any firm scope exists: as the system.
+  return asSystem(() => deps.db.transaction(async (tx) => {
     const now = new Date();
     let createdUser = false;
     let createdFirm = false;
@@ -146,5 +148,5 @@ export async function finishSignIn(deps: OAuthDeps, pending: PendingAuthorizatio
       summary: `Signed in with ${pending.provider === 'xero' ? 'Xero' : 'Intuit'}${createdFirm ? ' (new firm created)' : ''}`,
     });
     return { userId: user!.id, firmId, createdUser, createdFirm };
-  });
+  }));
 }

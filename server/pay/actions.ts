@@ -9,8 +9,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, reminderInvoiceHolds } from '../db/schema';
-import { addDays, type CalendarDate, isCalendarDate } from '../domain/dates';
-import { HttpError } from '../http/errors';
+import { addDays, type CalendarDate, isCalendarDate } from '../../kernel/dates';
+import { validationFailed } from '../../kernel/errors';
 import { formatDate } from '../reminders/render';
 import { INVOICE_DISPUTED, PROMISE_RECORDED } from '../scoring/in-motion';
 import type { LinkView } from './view';
@@ -44,16 +44,16 @@ function targets(view: LinkView, ids: readonly string[] | undefined): LinkView['
   if (!ids) return null;
   const byId = new Map(view.invoices.map((i) => [i.id, i]));
   const out = ids.map((id) => byId.get(id));
-  if (out.some((i) => !i)) throw new HttpError(400, 'validation_failed', 'invoiceIds: one of the invoices is not on this link');
+  if (out.some((i) => !i)) throw validationFailed('invoiceIds: one of the invoices is not on this link');
   return out as LinkView['invoices'];
 }
 
 export async function recordPromise(db: Db, view: LinkView, input: z.infer<typeof PromiseInput>, now: Date): Promise<{ promisedDate: CalendarDate; invoiceIds: string[] }> {
   const latest = addDays(view.today, PROMISE_MAX_DAYS);
-  if (input.date < view.today || input.date > latest) throw new HttpError(400, 'validation_failed', `date: must be between ${view.today} and ${latest}`);
+  if (input.date < view.today || input.date > latest) throw validationFailed(`date: must be between ${view.today} and ${latest}`);
   const chosen = targets(view, input.invoiceIds);
   const covered = (chosen ?? view.invoices).filter((i) => i.status === 'authorised');
-  if (covered.length === 0) throw new HttpError(400, 'validation_failed', 'There is nothing open to promise a payment for');
+  if (covered.length === 0) throw validationFailed('There is nothing open to promise a payment for');
   const when = formatDate(input.date, view.org.countryCode);
   const base = { firmId: view.link.firmId, organisationId: view.org.id, actorType: 'debtor', kind: PROMISE_RECORDED, contactId: view.customer.contactId, createdAt: now };
   const details = (extra: Record<string, unknown>) => ({ promisedDate: input.date, contactExternalId: view.link.contactExternalId, source: 'pay_link', payLinkId: view.link.id, ...extra });
@@ -78,7 +78,7 @@ export async function recordPromise(db: Db, view: LinkView, input: z.infer<typeo
 
 export async function recordDispute(db: Db, view: LinkView, input: z.infer<typeof DisputeInput>, now: Date): Promise<{ invoiceIds: string[] | null }> {
   const chosen = targets(view, input.invoiceId ? [input.invoiceId] : undefined);
-  if (view.link.scope === 'invoice' && input.invoiceId && input.invoiceId !== view.link.invoiceId) throw new HttpError(400, 'validation_failed', 'invoiceId: the invoice is not on this link');
+  if (view.link.scope === 'invoice' && input.invoiceId && input.invoiceId !== view.link.invoiceId) throw validationFailed('invoiceId: the invoice is not on this link');
   const reason = DISPUTE_REASON_TEXT[input.reason];
   const what = chosen?.length === 1 ? chosen[0]!.number || 'an invoice' : 'their invoices';
   await db.insert(activities).values(

@@ -3,8 +3,8 @@
  * less what is already on its way to the ledger, less an early-payment discount still in time),
  * and the allocations of one checkout across several invoices, oldest first.
  */
-import type { CalendarDate } from '../domain/dates';
-import { fromMinor, type Minor, toMinor } from '../domain/money';
+import type { CalendarDate } from '../../kernel/dates';
+import { fromMinor, type Minor, toMinor } from '../../kernel/money';
 
 export interface PayableInvoice {
   id: string;

@@ -9,7 +9,7 @@ import type { PaymentProvider } from '../../integrations/payments/provider';
 import { PaymentProviderError } from '../../integrations/payments/provider';
 import type { Db } from '../db/client';
 import { checkouts } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { conflict, DomainError, validationFailed } from '../../kernel/errors';
 import { allocate } from './amounts';
 import { payUrl } from './links';
 import type { LinkView } from './view';
@@ -17,9 +17,9 @@ import type { LinkView } from './view';
 export const CheckoutInput = z.object({ invoiceIds: z.array(z.uuid({ message: 'must be invoice ids from this link' })).min(1).max(200).optional() });
 
 export async function openCheckout(deps: { db: Db; provider: PaymentProvider | null; appUrl: string }, view: LinkView, token: string, input: z.infer<typeof CheckoutInput>): Promise<{ checkoutId: string; url: string; amount: string; currency: string }> {
-  if (!deps.provider) throw new HttpError(409, 'payments_unavailable', 'Online card payment is not available for this organisation. Please pay by bank transfer.');
+  if (!deps.provider) throw conflict('Online card payment is not available for this organisation. Please pay by bank transfer.', 'payments_unavailable');
   const result = allocate(view.invoices, input.invoiceIds ?? null, view.today);
-  if (!result.ok) throw new HttpError(400, 'validation_failed', result.message);
+  if (!result.ok) throw validationFailed(result.message);
   const [row] = await deps.db
     .insert(checkouts)
     .values({ firmId: view.link.firmId, organisationId: view.org.id, payLinkId: view.link.id, provider: deps.provider.name, amount: result.total, currency: result.currency, allocations: result.allocations, status: 'open' })
@@ -49,7 +49,7 @@ export async function openCheckout(deps: { db: Db; provider: PaymentProvider | n
       .update(checkouts)
       .set({ status: 'failed', updatedAt: new Date() })
       .where(and(eq(checkouts.id, checkoutId), eq(checkouts.firmId, view.link.firmId)));
-    if (err instanceof PaymentProviderError) throw new HttpError(err.status >= 500 ? 502 : 400, 'payment_provider_error', `The payment could not be started: ${err.message}`);
+    if (err instanceof PaymentProviderError) throw new DomainError(err.status >= 500 ? 'upstream_failed' : 'validation_failed', `The payment could not be started: ${err.message}`, { code: 'payment_provider_error', cause: err });
     throw err;
   }
 }

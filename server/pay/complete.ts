@@ -13,10 +13,10 @@ import { z } from 'zod';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import type { Db } from '../db/client';
 import { activities, checkouts, discountOffers, invoices, organisations } from '../db/schema';
-import { todayIn } from '../domain/dates';
-import { toMinor } from '../domain/money';
+import { todayIn } from '../../kernel/dates';
+import { toMinor } from '../../kernel/money';
 import type { Logger } from '../logger';
-import { formatMoney } from '../reminders/render';
+import { formatMoney, minorOf } from '../reminders/render';
 import { requestWriteback } from '../writebacks/request';
 
 export interface CompleteDeps {
@@ -126,7 +126,7 @@ async function requestWritebacks(deps: CompleteDeps, row: CheckoutRow): Promise<
   // The day the money arrived, in the organisation's zone: stable across repeats.
   const date = todayIn(org.timezone, row.completedAt ?? deps.now());
   const reqDeps = { db: deps.db, enqueueExecute: deps.enqueueExecute };
-  const money = (amount: string) => formatMoney(toMinor(amount, 2, true), row.currency, org.countryCode);
+  const money = (amount: string) => formatMoney(minorOf(amount, row.currency), row.currency, org.countryCode);
   const ids: string[] = [];
   for (const a of allocations) {
     const inv = invBy.get(a.invoiceId);

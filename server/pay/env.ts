@@ -1,7 +1,6 @@
 /**
- * What pay links need from the running server, set once at boot (server/runtime.ts): the public
- * URL links are built on, the payment provider, and how write-backs are queued. Reminder sends
- * read it to put the Arcus pay link into emails; tests set their own.
+ * What the pay routes need from the running process (built by root/compose.ts): the public URL
+ * links are built on, the payment provider, and how write-backs are queued.
  */
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import type { Logger } from '../logger';
@@ -13,16 +12,6 @@ export interface PayEnv {
   enqueueExecute(writebackId: string): Promise<void>;
   now(): Date;
   log?: Logger;
-}
-
-let current: PayEnv | null = null;
-
-export function setPayEnv(env: PayEnv | null): void {
-  current = env;
-}
-
-export function payEnv(): PayEnv | null {
-  return current;
 }
 
 /** A usable absolute http(s) base URL, or null. */

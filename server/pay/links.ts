@@ -9,7 +9,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, payLinks } from '../db/schema';
 import { requestWriteback } from '../writebacks/request';
-import { payEnv, publicBase } from './env';
+import { publicBase } from './env';
 
 export interface PayLink {
   token: string;
@@ -21,9 +21,9 @@ export interface LinkContext {
   enqueueExecute(writebackId: string): Promise<void>;
 }
 
+/** Without an enqueuer a new link's write-back stays pending until the write-back sweep queues it. */
 function context(ctx?: Partial<LinkContext>): LinkContext {
-  const env = payEnv();
-  return { appUrl: ctx?.appUrl ?? env?.appUrl ?? null, enqueueExecute: ctx?.enqueueExecute ?? env?.enqueueExecute ?? (async () => undefined) };
+  return { appUrl: ctx?.appUrl ?? null, enqueueExecute: ctx?.enqueueExecute ?? (async () => undefined) };
 }
 
 export function newToken(): string {

@@ -6,7 +6,7 @@
 import { and, eq, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { discountOffers } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import { ensurePayLink, ensureStatementLink, type LinkContext, tryEnsureLink } from './links';
 
 export interface ReminderDiscount {

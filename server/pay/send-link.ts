@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, invoices, users } from '../db/schema';
 import { formatMoney, minorOf } from '../reminders/render';
-import { HttpError } from '../http/errors';
+import { notFound, unavailable, unprocessable } from '../../kernel/errors';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
 import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
@@ -37,23 +37,23 @@ export interface SendLinkDeps {
 }
 
 export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; userId: string }, input: z.infer<typeof SendLinkSchema>): Promise<{ sent: boolean; to: string; url: string }> {
-  if (!deps.mail) throw new HttpError(503, 'no_mail', 'Email is not configured on this server (SMTP_URL).');
+  if (!deps.mail) throw unavailable('Email is not configured on this server (SMTP_URL).', 'no_mail');
   const org = await loadOrgWithSettings(deps.db, input.organisationId);
-  if (!org || org.firmId !== auth.firmId) throw new HttpError(404, 'not_found', 'No such organisation in this firm.');
+  if (!org || org.firmId !== auth.firmId) throw notFound('No such organisation in this firm.');
   let invoice: { id: string; number: string; amountDue: string; currency: string } | null = null;
   if (input.invoiceId) {
     const [row] = await deps.db
       .select({ id: invoices.id, number: invoices.number, amountDue: invoices.amountDue, currency: invoices.currency })
       .from(invoices)
       .where(and(eq(invoices.id, input.invoiceId), eq(invoices.firmId, auth.firmId), eq(invoices.organisationId, org.id), eq(invoices.contactExternalId, input.contactExternalId)));
-    if (!row) throw new HttpError(404, 'not_found', 'No such invoice for this customer.');
+    if (!row) throw notFound('No such invoice for this customer.');
     invoice = row;
   }
   const link = invoice ? await ensurePayLink(deps.db, { firmId: auth.firmId, organisationId: org.id, invoiceId: invoice.id }, deps.link) : await ensureStatementLink(deps.db, { firmId: auth.firmId, organisationId: org.id, contactExternalId: input.contactExternalId }, deps.link);
   const customer = await loadCustomerState(deps.db, org, input.contactExternalId);
   const choice = recipientsOf(customer);
   const block = recipientBlock(choice);
-  if (block) throw new HttpError(422, block, block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders; copy the link instead.`);
+  if (block) throw unprocessable(block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders; copy the link instead.`, block);
 
   const to = maskList(choice.to);
   const [user] = await deps.db.select({ name: users.name }).from(users).where(eq(users.id, auth.userId));
@@ -76,7 +76,7 @@ export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; us
     .returning({ id: activities.id });
   if (claimed.length === 0) return { sent: false, to, url: link.url };
 
-  const what = invoice ? `invoice ${invoice.number} (${formatMoney(minorOf(invoice.amountDue), invoice.currency, org.countryCode)} due)` : 'your open invoices';
+  const what = invoice ? `invoice ${invoice.number} (${formatMoney(minorOf(invoice.amountDue, invoice.currency), invoice.currency, org.countryCode)} due)` : 'your open invoices';
   const lines = [
     customer.firstName ? `Dear ${customer.firstName},` : `Dear ${customer.name},`,
     '',
@@ -98,7 +98,7 @@ export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; us
   if (!outcome.sent) {
     // Deferred or refused: nothing went out, so the claim is given back and the collector may try again.
     await deps.db.delete(activities).where(and(eq(activities.id, input.requestKey), eq(activities.firmId, auth.firmId)));
-    throw new HttpError(outcome.kind === 'temporary' ? 503 : 422, 'mail_failed', outcome.kind === 'temporary' ? 'The mail server is busy; nothing was sent. Try again in a minute.' : 'The mail server refused the message; nothing was sent.');
+    throw outcome.kind === 'temporary' ? unavailable('The mail server is busy; nothing was sent. Try again in a minute.', 'mail_failed') : unprocessable('The mail server refused the message; nothing was sent.', 'mail_failed');
   }
   return { sent: true, to, url: link.url };
 }

@@ -8,7 +8,7 @@ import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { invoiceColumns } from '../collections/common';
 import { type Db, queryRows } from '../db/client';
 import { contacts, discountOffers, invoices, organisations, payLinks } from '../db/schema';
-import { type CalendarDate, todayIn } from '../domain/dates';
+import { type CalendarDate, todayIn } from '../../kernel/dates';
 import type { PayableInvoice } from './amounts';
 
 export interface LinkRow {

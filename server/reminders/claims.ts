@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
-import { reminderDailyCounts, reminderNotes, reminderSends } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
+import { reminderDailyCounts, reminderSends } from '../db/schema';
+import type { CalendarDate } from '../../kernel/dates';
 import { messageIdFor } from './deps';
 import type { PlannedSend, PlannedSkip } from './plan';
 import { REVIVABLE, type SkipReason } from './types';
@@ -290,21 +290,6 @@ export async function staleSends(db: Db, scope: Scope, now: Date, leaseMs: numbe
         eq(reminderSends.firmId, scope.firmId),
         eq(reminderSends.organisationId, scope.organisationId),
         or(and(inArray(reminderSends.status, ['claimed', 'failed_temporary']), lt(reminderSends.updatedAt, before)), and(eq(reminderSends.status, 'sending'), lt(reminderSends.leaseUntil, now))),
-      ),
-    )
-    .limit(limit);
-}
-
-export async function staleNotes(db: Db, scope: Scope, now: Date, leaseMs: number, limit = 500): Promise<{ id: string; attempts: number }[]> {
-  const before = new Date(now.getTime() - Math.min(leaseMs, 60_000));
-  return db
-    .select({ id: reminderNotes.id, attempts: reminderNotes.attempts })
-    .from(reminderNotes)
-    .where(
-      and(
-        eq(reminderNotes.firmId, scope.firmId),
-        eq(reminderNotes.organisationId, scope.organisationId),
-        or(and(eq(reminderNotes.status, 'pending'), lt(reminderNotes.createdAt, before)), and(eq(reminderNotes.status, 'writing'), lt(reminderNotes.leaseUntil, now))),
       ),
     )
     .limit(limit);

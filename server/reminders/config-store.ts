@@ -7,7 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { organisations, reminderPolicies, reminderSettings, reminderTemplates } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { conflict, DomainError, notFound, validationFailed } from '../../kernel/errors';
 import { loadSettings, toPolicy } from './load';
 import { normaliseSteps, PolicyError, scopeKeys } from './policy';
 import { isEmailAddress } from './recipients';
@@ -48,7 +48,7 @@ async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
     .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
-  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!o) throw notFound('No such organisation.');
   return o;
 }
 
@@ -61,7 +61,7 @@ export async function saveSettings(db: Db, firmId: string, organisationId: strin
   await ownOrganisation(db, firmId, organisationId);
   const current = await loadSettings(db, organisationId);
   const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
-  if (next.windowStartMinute >= next.windowEndMinute) throw new HttpError(400, 'validation_failed', 'windowEndMinute: the window must end after it starts');
+  if (next.windowStartMinute >= next.windowEndMinute) throw validationFailed('windowEndMinute: the window must end after it starts');
   next.businessDays = [...new Set(next.businessDays)].sort();
   await db
     .insert(reminderSettings)
@@ -91,7 +91,7 @@ async function checkTemplates(db: Db, firmId: string, ids: (string | null)[]) {
     .select({ id: reminderTemplates.id })
     .from(reminderTemplates)
     .where(and(eq(reminderTemplates.firmId, firmId), inArray(reminderTemplates.id, own)));
-  if (rows.length !== new Set(own).size) throw new HttpError(400, 'validation_failed', 'steps: a step names a template that does not exist');
+  if (rows.length !== new Set(own).size) throw validationFailed('steps: a step names a template that does not exist');
 }
 
 async function policyRow(db: Db, firmId: string, input: PolicyInput) {
@@ -103,15 +103,15 @@ async function policyRow(db: Db, firmId: string, input: PolicyInput) {
       scopeKey = scopeKeys.firm();
       break;
     case 'organisation':
-      if (!organisationId) throw new HttpError(400, 'validation_failed', 'organisationId: choose the organisation');
+      if (!organisationId) throw validationFailed('organisationId: choose the organisation');
       scopeKey = scopeKeys.organisation(organisationId);
       break;
     case 'segment':
-      if (!input.segment) throw new HttpError(400, 'validation_failed', 'segment: name the customer group');
+      if (!input.segment) throw validationFailed('segment: name the customer group');
       scopeKey = scopeKeys.segment(input.segment, organisationId);
       break;
     case 'customer':
-      if (!organisationId || !input.contactExternalId) throw new HttpError(400, 'validation_failed', 'contactExternalId: choose the customer');
+      if (!organisationId || !input.contactExternalId) throw validationFailed('contactExternalId: choose the customer');
       scopeKey = scopeKeys.customer(organisationId, input.contactExternalId);
       break;
   }
@@ -120,7 +120,7 @@ async function policyRow(db: Db, firmId: string, input: PolicyInput) {
   try {
     steps = normaliseSteps(input.steps);
   } catch (err) {
-    if (err instanceof PolicyError) throw new HttpError(400, 'validation_failed', `steps: ${err.message}`);
+    if (err instanceof PolicyError) throw validationFailed(`steps: ${err.message}`);
     throw err;
   }
   await checkTemplates(
@@ -161,7 +161,7 @@ export async function createPolicy(db: Db, firmId: string, input: PolicyInput, n
       .returning();
     return toPolicy(created!);
   } catch (err) {
-    if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'There is already a policy for that scope: edit it instead.');
+    if (isUniqueViolation(err)) throw conflict('There is already a policy for that scope: edit it instead.');
     throw err;
   }
 }
@@ -171,7 +171,7 @@ export async function updatePolicy(db: Db, firmId: string, id: string, input: Po
     .select()
     .from(reminderPolicies)
     .where(and(eq(reminderPolicies.id, id), eq(reminderPolicies.firmId, firmId)));
-  if (!existing) throw new HttpError(404, 'not_found', 'No such policy.');
+  if (!existing) throw notFound('No such policy.');
   // Keep the keys of steps that still exist, so what they already sent is never sent again.
   const row = await policyRow(db, firmId, input);
   try {
@@ -182,7 +182,7 @@ export async function updatePolicy(db: Db, firmId: string, id: string, input: Po
       .returning();
     return toPolicy(updated!);
   } catch (err) {
-    if (isUniqueViolation(err)) throw new HttpError(409, 'conflict', 'There is already a policy for that scope.');
+    if (isUniqueViolation(err)) throw conflict('There is already a policy for that scope.');
     throw err;
   }
 }
@@ -192,7 +192,7 @@ export async function deletePolicy(db: Db, firmId: string, id: string): Promise<
     .delete(reminderPolicies)
     .where(and(eq(reminderPolicies.id, id), eq(reminderPolicies.firmId, firmId)))
     .returning({ id: reminderPolicies.id });
-  if (rows.length === 0) throw new HttpError(404, 'not_found', 'No such policy.');
+  if (rows.length === 0) throw notFound('No such policy.');
 }
 
 export const TemplateInputSchema = z
@@ -206,11 +206,11 @@ export const TemplateInputSchema = z
   .strict();
 export type TemplateInput = z.infer<typeof TemplateInputSchema>;
 
-export class TemplateInvalidError extends HttpError {
+export class TemplateInvalidError extends DomainError {
   constructor(readonly issues: ReturnType<typeof templateIssues>) {
     const all = [...issues.subject.map((i) => ({ ...i, part: 'subject' })), ...issues.bodyHtml.map((i) => ({ ...i, part: 'HTML body' })), ...issues.bodyText.map((i) => ({ ...i, part: 'text body' }))];
     const first = all[0]!;
-    super(422, 'template_invalid', `${first.message} in the ${first.part} (line ${first.line}, column ${first.column})${all.length > 1 ? ` and ${all.length - 1} more problem${all.length > 2 ? 's' : ''}` : ''}.`);
+    super('unprocessable', `${first.message} in the ${first.part} (line ${first.line}, column ${first.column})${all.length > 1 ? ` and ${all.length - 1} more problem${all.length > 2 ? 's' : ''}` : ''}.`, { code: 'template_invalid' });
   }
 }
 
@@ -237,17 +237,17 @@ export async function updateTemplate(db: Db, firmId: string, id: string, input: 
     .set({ ...input, updatedAt: now })
     .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
     .returning();
-  if (!row) throw new HttpError(404, 'not_found', 'No such template.');
+  if (!row) throw notFound('No such template.');
   return row;
 }
 
 export async function deleteTemplate(db: Db, firmId: string, id: string): Promise<void> {
   const policies = await listPolicies(db, firmId);
   const users = policies.filter((p) => p.steps.some((s) => s.templateId === id));
-  if (users.length) throw new HttpError(409, 'in_use', `The template is used by ${users.map((p) => `“${p.name}”`).join(', ')}. Change those steps first.`);
+  if (users.length) throw conflict(`The template is used by ${users.map((p) => `“${p.name}”`).join(', ')}. Change those steps first.`, 'in_use');
   const rows = await db
     .delete(reminderTemplates)
     .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
     .returning({ id: reminderTemplates.id });
-  if (rows.length === 0) throw new HttpError(404, 'not_found', 'No such template.');
+  if (rows.length === 0) throw notFound('No such template.');
 }

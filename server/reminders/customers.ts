@@ -7,7 +7,7 @@ import { and, asc, desc, eq, ilike, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderCustomers, reminderInvoiceHolds, reminderSends, reminderUnsubscribes } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 import { loadActivityHolds, loadCustomers, loadInvoiceHolds, loadOpenInvoices } from './load';
 import { localClock } from './local-time';
 import { customerBlock, indexHolds, invoiceBlock, recipientsOf } from './plan';
@@ -42,7 +42,7 @@ async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
     .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, countryCode: organisations.countryCode })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
-  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!o) throw notFound('No such organisation.');
   return o;
 }
 
@@ -69,7 +69,7 @@ export async function customerDetail(db: Db, params: { firmId: string; organisat
     .select({ id: contacts.id, name: contacts.name, emails: contacts.emails })
     .from(contacts)
     .where(and(eq(contacts.firmId, params.firmId), eq(contacts.organisationId, org.id), eq(contacts.externalId, params.contactExternalId)));
-  if (!contact) throw new HttpError(404, 'not_found', 'No such customer.');
+  if (!contact) throw notFound('No such customer.');
   const today = localClock(org.timezone, params.now).date;
   const scope = { id: org.id, firmId: params.firmId };
   const [customers, open, holds, activityHolds, settings, unsubs, timeline] = await Promise.all([
@@ -123,7 +123,7 @@ export async function customerDetail(db: Db, params: { firmId: string; organisat
         externalId: i.externalId,
         number: i.number,
         dueDate: i.dueDate,
-        amountDue: formatMoney(minorOf(i.amountDue), i.currency, org.countryCode),
+        amountDue: formatMoney(minorOf(i.amountDue, i.currency), i.currency, org.countryCode),
         excluded: h?.excluded ?? false,
         pausedUntil: h?.pausedUntil ?? null,
         block,
@@ -151,7 +151,7 @@ export async function saveCustomer(db: Db, params: { firmId: string; organisatio
     .select({ id: contacts.id })
     .from(contacts)
     .where(and(eq(contacts.firmId, params.firmId), eq(contacts.organisationId, org.id), eq(contacts.externalId, params.contactExternalId)));
-  if (!contact) throw new HttpError(404, 'not_found', 'No such customer.');
+  if (!contact) throw notFound('No such customer.');
   const set = { ...params.input, recipients: params.input.recipients === undefined ? undefined : params.input.recipients?.length ? params.input.recipients : null, segment: params.input.segment === '' ? null : params.input.segment, updatedAt: params.now };
   await db
     .insert(reminderCustomers)
@@ -165,7 +165,7 @@ export async function saveInvoiceHold(db: Db, params: { firmId: string; organisa
     .select({ id: invoices.id })
     .from(invoices)
     .where(and(eq(invoices.firmId, params.firmId), eq(invoices.organisationId, org.id), eq(invoices.externalId, params.invoiceExternalId)));
-  if (!inv) throw new HttpError(404, 'not_found', 'No such invoice.');
+  if (!inv) throw notFound('No such invoice.');
   const set = { ...params.input, updatedAt: params.now };
   await db
     .insert(reminderInvoiceHolds)

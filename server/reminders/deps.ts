@@ -1,14 +1,16 @@
 /**
  * What the reminder engine needs from the rest of Arcus, passed in so the jobs, the API, the
  * CLI, the bench and the 30-day simulation run the same code with their own mailer, clock and
- * queue. `crash` lets the kill test stop a worker at the boundaries the engine controls.
+ * queue. The engine never talks to a ledger: a sent reminder's notes are `note` write-backs
+ * (server/writebacks). `crash` lets the kill test stop a worker at the boundaries the engine
+ * controls.
  */
 import type { Mailer } from '../../integrations/email/transport';
-import type { LedgerFactory } from '../../integrations/ledger/provider';
 import type { Db } from '../db/client';
+import type { LinkContext } from '../pay/links';
 import type { Logger } from '../logger';
 
-export type CrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.after-smtp' | 'send.after-mark' | 'note.before-write' | 'note.after-write';
+export type CrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.after-smtp' | 'send.after-mark';
 
 export interface ReminderEnv {
   mailer: Mailer;
@@ -20,9 +22,9 @@ export interface ReminderEnv {
   secret: string;
   /** Embedded mode: messages carry the firm for the demo mailbox. */
   embedded: boolean;
-  /** Ledger notes; null leaves them pending. */
-  ledger: { factory: LedgerFactory; tokenKey: Buffer } | null;
   now: () => Date;
+  /** Where the Arcus pay links put into emails point, and how their ledger write-back is queued; none: no links. */
+  payLinks?: LinkContext;
   crash?: (point: CrashPoint) => void;
   leaseMs?: number;
 }
@@ -31,7 +33,8 @@ export interface ReminderDeps extends ReminderEnv {
   db: Db;
   log: Logger;
   enqueueSend(sendId: string, attempt: number): Promise<void>;
-  enqueueNote(noteId: string, attempt?: number): Promise<void>;
+  /** Queue the execution of a write-back (a sent reminder's ledger notes are `note` write-backs). */
+  enqueueWriteback(writebackId: string): Promise<void>;
 }
 
 /** A worker stopped at a crash point (tests only). */

@@ -18,7 +18,7 @@ import {
   reminderSettings,
   reminderUnsubscribes,
 } from '../db/schema';
-import { addDays, type CalendarDate } from '../domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED } from '../scoring/in-motion';
 import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
 import { sendKey } from './plan';

@@ -3,8 +3,8 @@
  * inside its sending window on a business day, and when the window next opens (as an
  * instant, for RetryLaterError delays). Pure; DST-safe (local → UTC resolved per instant).
  */
-import { addDays, type CalendarDate, toDayNumber } from '../domain/dates';
-import { wallClock, zonedInstant as zonedAt } from '../domain/zoned-time';
+import { addDays, type CalendarDate, toDayNumber } from '../../kernel/dates';
+import { wallClock, zonedInstant as zonedAt } from '../../kernel/zoned-time';
 
 export interface LocalClock {
   date: CalendarDate;
@@ -24,7 +24,7 @@ export function localClock(timeZone: string, now: Date): LocalClock {
   return { date, minute: w.hour * 60 + w.minute, isoWeekday: isoWeekday(date) };
 }
 
-/** The instant a local wall-clock time happens (see domain/zoned-time for DST gaps and repeats). */
+/** The instant a local wall-clock time happens (see kernel/zoned-time for DST gaps and repeats). */
 export function zonedInstant(date: CalendarDate, minute: number, timeZone: string): Date {
   return new Date(zonedAt(timeZone, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)), Math.floor(minute / 60), minute % 60));
 }

@@ -1,7 +1,8 @@
 /**
  * The note Arcus writes on a ledger invoice for each reminder sent, e.g.
  * 'Arcus: reminder 2 sent to ap@… · https://arcus.example/reminders/sends/…' — at most 250
- * characters (Xero's limit) with the link kept whole, and the debtor's address masked.
+ * characters (Xero's limit) with the link kept whole, and the debtor's address masked. It goes
+ * to the ledger as a `note` write-back (one per sent reminder and invoice; see send.ts).
  */
 import { XERO_NOTE_MAX } from '../../integrations/ledger/notes';
 import { maskList } from './recipients';
@@ -14,4 +15,19 @@ export function noteText(params: { appUrl: string; sendId: string; stepNumber: n
   if (room < 20) return `Arcus: ${what} sent ${params.sentOn}`.slice(0, XERO_NOTE_MAX);
   if (head.length > room) head = `${head.slice(0, room - 1)}…`;
   return `${head} · ${link}`;
+}
+
+/**
+ * The source key of a sent reminder's note on one invoice: one `note` write-back per (send,
+ * invoice), however often the send is recorded. Migration 0008 builds the same key for the notes
+ * it carried over from the old reminder_notes table.
+ */
+export function reminderNoteKey(sendId: string, invoiceExternalId: string): string {
+  return `reminder_note:${sendId}:${invoiceExternalId}`;
+}
+
+/** The note's line on the activity timeline, e.g. 'Note on INV-0042 in the ledger: reminder 2 sent'. */
+export function noteSummary(params: { invoiceNumber: string | null; stepNumber: number; grouped: boolean }): string {
+  const what = params.grouped ? `overdue statement sent (reminder ${params.stepNumber})` : `reminder ${params.stepNumber} sent`;
+  return `Note on ${params.invoiceNumber || 'the invoice'} in the ledger: ${what}`;
 }

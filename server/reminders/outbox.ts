@@ -1,12 +1,14 @@
 /**
  * The outbox and sent log of an organisation (firm-scoped): every claim with its status, what
- * was sent to whom, why something was skipped or failed, and its ledger notes; plus the
+ * was sent to whom, why something was skipped or failed, and its ledger notes (the `note`
+ * write-backs requested when it was sent, found by their source keys); plus the
  * collector's actions on a claim — approve, skip, retry a failure.
  */
 import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { contacts, invoices, organisations, reminderNotes, reminderSends, users } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { contacts, invoices, organisations, reminderSends, users, writebacks } from '../db/schema';
+import { conflict, notFound } from '../../kernel/errors';
+import { reminderNoteKey } from './note-text';
 import { SKIP_REASONS, type SendStatus, type SkipReason } from './types';
 
 export const OUTBOX_FILTERS = ['all', 'attention', 'pending_approval', 'queued', 'sent', 'failed', 'skipped'] as const;
@@ -47,6 +49,38 @@ export interface OutboxItem {
 
 type Row = typeof reminderSends.$inferSelect;
 
+export type NoteState = 'pending' | 'written' | 'failed';
+
+export interface SendNote {
+  id: string;
+  invoiceExternalId: string;
+  text: string;
+  status: NoteState;
+  error: string | null;
+  writtenAt: string | null;
+  attempts: number;
+}
+
+/** The note write-backs of these sends (firm-scoped), by send id. */
+async function notesOf(db: Db, firmId: string, rows: readonly Pick<Row, 'id' | 'invoiceExternalIds'>[]): Promise<Map<string, SendNote[]>> {
+  const keyed = new Map(rows.flatMap((r) => r.invoiceExternalIds.map((inv) => [reminderNoteKey(r.id, inv), r.id] as const)));
+  const out = new Map<string, SendNote[]>();
+  if (keyed.size === 0) return out;
+  const found = await db
+    .select({ id: writebacks.id, sourceKey: writebacks.sourceKey, invoiceExternalId: writebacks.invoiceExternalId, text: writebacks.noteText, status: writebacks.status, noteStatus: writebacks.noteStatus, error: writebacks.error, confirmedAt: writebacks.confirmedAt, attempts: writebacks.attempts })
+    .from(writebacks)
+    .where(and(eq(writebacks.firmId, firmId), eq(writebacks.kind, 'note'), inArray(writebacks.sourceKey, [...keyed.keys()])));
+  for (const w of found) {
+    const sendId = keyed.get(w.sourceKey ?? '');
+    if (!sendId) continue;
+    const status: NoteState = w.noteStatus === 'written' ? 'written' : w.status === 'failed' || w.noteStatus === 'failed' ? 'failed' : 'pending';
+    const list = out.get(sendId) ?? [];
+    list.push({ id: w.id, invoiceExternalId: w.invoiceExternalId ?? '', text: w.text ?? '', status, error: w.error, writtenAt: status === 'written' ? (w.confirmedAt?.toISOString() ?? null) : null, attempts: w.attempts });
+    out.set(sendId, list);
+  }
+  return out;
+}
+
 async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<OutboxItem[]> {
   if (rows.length === 0) return [];
   const contactIds = [...new Set(rows.map((r) => r.contactExternalId))];
@@ -62,26 +96,11 @@ async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<Outb
           .from(invoices)
           .where(and(eq(invoices.organisationId, organisationId), inArray(invoices.externalId, invoiceIds)))
       : Promise.resolve([]),
-    db
-      .select({ sendId: reminderNotes.sendId, status: reminderNotes.status, n: count() })
-      .from(reminderNotes)
-      .where(
-        inArray(
-          reminderNotes.sendId,
-          rows.map((r) => r.id),
-        ),
-      )
-      .groupBy(reminderNotes.sendId, reminderNotes.status),
+    notesOf(db, rows[0]!.firmId, rows),
   ]);
   const name = new Map(names.map((n) => [n.id, n.name]));
   const number = new Map(numbers.map((n) => [n.id, n.number]));
-  const noteCount = new Map<string, { written: number; total: number }>();
-  for (const n of notes) {
-    const c = noteCount.get(n.sendId) ?? { written: 0, total: 0 };
-    c.total += Number(n.n);
-    if (n.status === 'written') c.written += Number(n.n);
-    noteCount.set(n.sendId, c);
-  }
+  const noteCount = new Map([...notes].map(([sendId, list]) => [sendId, { written: list.filter((n) => n.status === 'written').length, total: list.length }]));
   return rows.map((r) => ({
     id: r.id,
     status: r.status as SendStatus,
@@ -111,7 +130,7 @@ async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
     .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
-  if (!o) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!o) throw notFound('No such organisation.');
   return o;
 }
 
@@ -151,14 +170,11 @@ export async function getSend(db: Db, firmId: string, id: string) {
     .select()
     .from(reminderSends)
     .where(and(eq(reminderSends.id, id), eq(reminderSends.firmId, firmId)));
-  if (!row) throw new HttpError(404, 'not_found', 'No such reminder.');
+  if (!row) throw notFound('No such reminder.');
   const org = await ownOrganisation(db, firmId, row.organisationId);
   const [item] = await enrich(db, row.organisationId, [row]);
   const [notes, approver] = await Promise.all([
-    db
-      .select({ id: reminderNotes.id, invoiceExternalId: reminderNotes.invoiceExternalId, text: reminderNotes.text, status: reminderNotes.status, error: reminderNotes.error, writtenAt: reminderNotes.writtenAt, attempts: reminderNotes.attempts })
-      .from(reminderNotes)
-      .where(eq(reminderNotes.sendId, id)),
+    notesOf(db, firmId, [row]),
     row.approvedBy ? db.select({ name: users.name }).from(users).where(eq(users.id, row.approvedBy)) : Promise.resolve([]),
   ]);
   return {
@@ -169,7 +185,7 @@ export async function getSend(db: Db, firmId: string, id: string) {
     bodyHtml: row.bodyHtml,
     approvedBy: approver[0]?.name ?? null,
     approvedAt: row.approvedAt?.toISOString() ?? null,
-    notes: notes.map((n) => ({ ...n, writtenAt: n.writtenAt?.toISOString() ?? null })),
+    notes: notes.get(row.id) ?? [],
   };
 }
 
@@ -184,13 +200,13 @@ async function transition(db: Db, firmId: string, id: string, from: SendStatus[]
 
 export async function approveSend(db: Db, firmId: string, id: string, userId: string, now: Date) {
   const r = await transition(db, firmId, id, ['pending_approval'], { status: 'claimed', approvedBy: userId, approvedAt: now, updatedAt: now });
-  if (!r) throw new HttpError(409, 'not_pending', 'This reminder is not waiting for approval any more.');
+  if (!r) throw conflict('This reminder is not waiting for approval any more.', 'not_pending');
   return r;
 }
 
 export async function rejectSend(db: Db, firmId: string, id: string, now: Date) {
   const r = await transition(db, firmId, id, ['pending_approval', 'claimed', 'failed_temporary'], { status: 'skipped', skipReason: 'rejected_by_collector', leaseUntil: null, updatedAt: now });
-  if (!r) throw new HttpError(409, 'not_skippable', 'This reminder is already being sent or is finished.');
+  if (!r) throw conflict('This reminder is already being sent or is finished.', 'not_skippable');
   await db
     .update(reminderSends)
     .set({ status: 'skipped', skipReason: 'rejected_by_collector', updatedAt: now })
@@ -201,6 +217,6 @@ export async function rejectSend(db: Db, firmId: string, id: string, now: Date) 
 /** Try a failed reminder again (e.g. after correcting the customer's address). */
 export async function retrySend(db: Db, firmId: string, id: string, now: Date) {
   const r = await transition(db, firmId, id, ['failed_permanent', 'failed_temporary'], { status: 'claimed', attempts: 0, error: null, updatedAt: now });
-  if (!r) throw new HttpError(409, 'not_failed', 'Only a failed reminder can be retried.');
+  if (!r) throw conflict('Only a failed reminder can be retried.', 'not_failed');
   return r;
 }

@@ -17,7 +17,7 @@
  *   `day:<date>`), listing every overdue invoice; the invoices whose step triggered it get
  *   their own rows, so each (invoice, step) is still claimed exactly once.
  */
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import { localClock } from './local-time';
 import { currentOccurrence, indexPolicies, type Occurrence, occurrences, resolvePolicy } from './policy';
 import { chooseRecipients, type LedgerEmail, type RecipientChoice } from './recipients';

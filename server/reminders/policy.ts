@@ -3,7 +3,7 @@
  * most specific first: the customer's own policy, its segment in the organisation, its segment
  * firm-wide, the organisation's, the firm's, and finally the built-in default. Pure.
  */
-import { addDays, type CalendarDate } from '../domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 import type { Grouping, Policy, Step, StepInput } from './types';
 import { StepSchema } from './types';
 

@@ -3,7 +3,7 @@
  * sending window against today's data and claims, with the daily limit applied. Read-only; the
  * API, the Reminders page and `arcus remind --dry-run` show it.
  */
-import { addDays, type CalendarDate } from '../domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { loadOrganisation, loadPlanData, loadSettings } from './load';
 import { isBusinessDay, localClock, minuteText, zonedInstant } from './local-time';
@@ -68,7 +68,7 @@ export async function previewDay(db: Db, params: { firmId: string; organisationI
       customer: s.customerName,
       invoices: s.invoiceExternalIds.map((id) => {
         const inv = byId.get(id)!;
-        return { externalId: id, number: inv.number, dueDate: inv.dueDate, amountDue: inv.amountDue, display: formatMoney(minorOf(inv.amountDue), inv.currency, org.countryCode) };
+        return { externalId: id, number: inv.number, dueDate: inv.dueDate, amountDue: inv.amountDue, display: formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, org.countryCode) };
       }),
       stepNumber: s.occurrence.number,
       stepLabel: `${s.subjectType === 'customer' ? 'Statement · ' : ''}reminder ${s.occurrence.number} (${describeOffset(s.occurrence.offsetDays)})`,

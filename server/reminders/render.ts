@@ -4,8 +4,8 @@
  * organisation's branding around the HTML body (colour bar, logo or name, signature, and the
  * unsubscribe footer). Pure.
  */
-import { type CalendarDate, diffDays } from '../domain/dates';
-import { fromMinor, type Minor, toMinor } from '../domain/money';
+import { type CalendarDate, diffDays } from '../../kernel/dates';
+import { currencyExponent, formatAmount, type Minor, parseAmount } from '../../kernel/money';
 import type { TemplateBody } from './defaults';
 import { escapeHtml, type MergeValues, renderTemplate } from './merge';
 import type { OrgSettings } from './types';
@@ -75,17 +75,23 @@ export function formatDate(date: CalendarDate | null, countryCode: string | null
   return f.format(new Date(`${date}T00:00:00Z`));
 }
 
-export function minorOf(amount: string): Minor {
-  return toMinor(amount, 2, true);
+/**
+ * A ledger amount (a decimal string, up to 4 places from `numeric(19,4)`) in `currency`'s minor
+ * units (ISO 4217: 0 places for JPY, 3 for BHD, else 2), rounded half away from zero.
+ */
+export function minorOf(amount: string, currency: string): Minor {
+  return parseAmount(amount, currency, true);
 }
 
+/** Minor units of `currency` (as `minorOf` gives them) for people: exactly the currency's places. */
 export function formatMoney(minor: Minor, currency: string, countryCode: string | null): string {
-  const decimal = fromMinor(minor, 2);
+  const decimal = formatAmount(minor, currency);
   const key = `${locale(countryCode)}|${currency}`;
   let f = moneyFormats.get(key);
   if (f === undefined) {
+    const places = currencyExponent(currency);
     try {
-      f = new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency });
+      f = new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places });
     } catch {
       f = null;
     }
@@ -126,7 +132,7 @@ function invoiceTableHtml(ctx: EmailContext): string {
   const rows = ctx.invoices.map((inv) => {
     const url = safeUrl(inv.url);
     const overdue = inv.dueDate !== null && inv.dueDate < ctx.today;
-    return `<tr><td ${td}>${escapeHtml(inv.number)}</td><td ${td}>${escapeHtml(formatDate(inv.issueDate, c))}</td><td ${td}>${escapeHtml(formatDate(inv.dueDate, c))}<br><span style="font-size:12px;color:${overdue ? '#c92a2a' : '#6b7280'}">${escapeHtml(statusText(inv, ctx.today))}</span></td><td ${tdKeep.replace('"padding', '"text-align:right;padding')}>${escapeHtml(formatMoney(minorOf(inv.amountDue), inv.currency, c))}</td><td ${tdKeep}>${url ? `<a href="${escapeHtml(url)}">View &amp; pay</a>` : ''}</td></tr>`;
+    return `<tr><td ${td}>${escapeHtml(inv.number)}</td><td ${td}>${escapeHtml(formatDate(inv.issueDate, c))}</td><td ${td}>${escapeHtml(formatDate(inv.dueDate, c))}<br><span style="font-size:12px;color:${overdue ? '#c92a2a' : '#6b7280'}">${escapeHtml(statusText(inv, ctx.today))}</span></td><td ${tdKeep.replace('"padding', '"text-align:right;padding')}>${escapeHtml(formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c))}</td><td ${tdKeep}>${url ? `<a href="${escapeHtml(url)}">View &amp; pay</a>` : ''}</td></tr>`;
   });
   return `<table role="presentation" style="border-collapse:collapse;width:100%;margin:12px 0;font-size:14px"><thead><tr><th ${th}>Invoice</th><th ${th}>Date</th><th ${th}>Due</th><th ${th.replace('text-align:left', 'text-align:right;white-space:nowrap')}>Amount due</th><th ${th}></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -136,7 +142,7 @@ function invoiceTableText(ctx: EmailContext): string {
   return ctx.invoices
     .map((inv) => {
       const url = safeUrl(inv.url);
-      const line = `- ${inv.number}: ${formatMoney(minorOf(inv.amountDue), inv.currency, c)} due ${formatDate(inv.dueDate, c)} (${statusText(inv, ctx.today)})`;
+      const line = `- ${inv.number}: ${formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c)} due ${formatDate(inv.dueDate, c)} (${statusText(inv, ctx.today)})`;
       return url ? `${line}\n  ${url}` : line;
     })
     .join('\n');
@@ -157,15 +163,15 @@ export function mergeValues(ctx: EmailContext): MergeValues {
     'invoice.number': v(lead?.number),
     'invoice.issue_date': v(lead ? formatDate(lead.issueDate, c) : null),
     'invoice.due_date': v(lead ? formatDate(lead.dueDate, c) : null),
-    'invoice.amount_due': v(lead ? formatMoney(minorOf(lead.amountDue), lead.currency, c) : null),
-    'invoice.total': v(lead ? formatMoney(minorOf(lead.total), lead.currency, c) : null),
+    'invoice.amount_due': v(lead ? formatMoney(minorOf(lead.amountDue, lead.currency), lead.currency, c) : null),
+    'invoice.total': v(lead ? formatMoney(minorOf(lead.total, lead.currency), lead.currency, c) : null),
     'invoice.status': v(lead ? statusText(lead, ctx.today) : null),
     'invoice.days_overdue': lead ? { text: String(daysOverdue(lead, ctx.today)) } : null,
     'invoice.days_until_due': lead?.dueDate ? { text: String(Math.max(0, diffDays(ctx.today, lead.dueDate))) } : null,
     'invoices.table': ctx.invoices.length ? { text: invoiceTableText(ctx), html: invoiceTableHtml(ctx) } : null,
     'invoices.count': { text: String(ctx.invoices.length) },
-    total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c) },
-    total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue) })), c)),
+    total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c) },
+    total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c)),
     payment_link: v(payment),
     discount_offer: v(ctx.discountOffer ? discountText(ctx.discountOffer, c) : null),
     'organisation.name': v(ctx.organisation.name),
@@ -181,7 +187,7 @@ export function discountText(offer: NonNullable<EmailContext['discountOffer']>, 
   const whole = Math.trunc(offer.rateBp / 100);
   const frac = String(offer.rateBp % 100).padStart(2, '0').replace(/0+$/, '');
   const rate = frac ? `${whole}.${frac}` : String(whole);
-  return `Pay by ${formatDate(offer.expiresOn, countryCode)} and save ${rate}% (${formatMoney(minorOf(offer.amount), offer.currency, countryCode)})`;
+  return `Pay by ${formatDate(offer.expiresOn, countryCode)} and save ${rate}% (${formatMoney(minorOf(offer.amount, offer.currency), offer.currency, countryCode)})`;
 }
 
 const HEX = /^#[0-9a-f]{6}$/i;

@@ -6,7 +6,7 @@
  * claim. A crash after claiming loses nothing: the next run re-queues claims left untouched for
  * a lease.
  */
-import { claimGroupedSend, claimInvoiceSends, recordSkips, sentToday, staleNotes, staleSends, supersedePending, waitingClaims } from './claims';
+import { claimGroupedSend, claimInvoiceSends, recordSkips, sentToday, staleSends, supersedePending, waitingClaims } from './claims';
 import type { ReminderDeps } from './deps';
 import { loadOrganisation, loadPlanData, loadSettings } from './load';
 import { inSendingWindow, localClock } from './local-time';
@@ -40,7 +40,6 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
     await deps.enqueueSend(s.id, s.attempts);
     result.requeued++;
   }
-  for (const n of await staleNotes(db, scope, now, leaseMs)) await deps.enqueueNote(n.id, n.attempts);
 
   if (!inSendingWindow(settings, org.timezone, now)) return { ...result, reason: 'outside_window' };
   const today = localClock(org.timezone, now).date;

@@ -9,33 +9,35 @@
  *  4. inside the organisation's sending window and under its daily limit, or give the claim
  *     back and come back later;
  *  5. render, store what is being sent and count the attempt, send over SMTP;
- *  6. mark sent, queue the ledger notes and write the timeline activity in one transaction.
+ *  6. mark sent, request its ledger notes (one `note` write-back per invoice, deduplicated by the
+ *     send and invoice) and write the timeline activity in one transaction; the write-back
+ *     engine writes the notes (server/writebacks/execute.ts).
  *
  * Temporary SMTP failures are retried with backoff (failed_temporary), up to MAX_SEND_ATTEMPTS;
  * permanent ones (5xx, refused recipients) are recorded as failed_permanent and shown.
  */
-import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { classifySmtpError, type SendReceipt } from '../../integrations/email/transport';
+import type { CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
-import { activities, contacts, reminderNotes, reminderSends } from '../db/schema';
+import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
-import type { CalendarDate } from '../domain/dates';
+import { reminderPayExtras } from '../pay/reminder-extras';
+import { requestWriteback } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
 import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
 import { inSendingWindow, localClock, nextDayWindowOpen, nextWindowOpen } from './local-time';
-import { noteText } from './note-text';
+import { noteSummary, noteText, reminderNoteKey } from './note-text';
 import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type PlanInvoice, recipientBlock, recipientsOf } from './plan';
 import { maskList } from './recipients';
 import { renderEmail } from './render';
-import { reminderPayExtras } from '../pay/reminder-extras';
 import { templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type OrgSettings, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
 
 export type SendResult =
-  | { outcome: 'sent'; recovered: boolean; noteIds: string[] }
+  | { outcome: 'sent'; recovered: boolean; noteWritebackIds: string[] }
   | { outcome: 'skipped'; reason: SkipReason }
   | { outcome: 'failed_permanent'; error: string }
   | { outcome: 'not_claimable' }
@@ -106,7 +108,12 @@ async function timelineRefs(db: Db, org: OrgInfo, row: SendRow): Promise<{ conta
   return { contactId: contact?.id ?? null, invoiceId: inv?.id ?? null };
 }
 
-/** Mark a leased send sent; queue its ledger notes and record the timeline activity (one transaction). */
+/**
+ * Mark a leased send sent; request its ledger notes — one `note` write-back per invoice it
+ * covers, keyed by (send, invoice) so a send recorded twice asks once — and record the timeline
+ * activity, in one transaction. Returns the write-backs to queue once it has committed (a crash
+ * before they are queued leaves them pending for the write-back sweep).
+ */
 async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, receipt: Pick<SendReceipt, 'rejected' | 'response'>, refs: { contactId: string | null; invoiceId: string | null } | null): Promise<string[] | null> {
   const now = deps.now();
   const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
@@ -121,14 +128,27 @@ async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, rece
       .returning({ id: reminderSends.id });
     if (done.length === 0) return null;
     const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
-    const notes = row.invoiceExternalIds.length
-      ? await tx
-          .insert(reminderNotes)
-          .values(row.invoiceExternalIds.map((inv) => ({ id: randomUUID(), firmId: row.firmId, organisationId: row.organisationId, sendId: row.id, invoiceExternalId: inv, text, createdAt: now })))
-          .onConflictDoNothing()
-          .returning({ id: reminderNotes.id })
-      : [];
     const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
+    // Notes are requested inside this transaction (a savepoint each) and queued after it commits.
+    const queued: string[] = [];
+    const writebackDeps = { db: tx as unknown as Db, enqueueExecute: async (id: string) => void queued.push(id) };
+    const covered = new Map((await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds)).map((i) => [i.externalId, i]));
+    for (const invoiceExternalId of row.invoiceExternalIds) {
+      const inv = covered.get(invoiceExternalId);
+      await requestWriteback(writebackDeps, {
+        firmId: row.firmId,
+        organisationId: row.organisationId,
+        kind: 'note',
+        purpose: 'reminder',
+        sourceKey: reminderNoteKey(row.id, invoiceExternalId),
+        invoiceId: inv?.id ?? null,
+        contactId: ids.contactId,
+        contactExternalId: row.contactExternalId,
+        request: { invoiceExternalId, text },
+        requestedBy: 'system',
+        summary: noteSummary({ invoiceNumber: inv?.number ?? null, stepNumber: row.stepNumber, grouped }),
+      });
+    }
     await tx.insert(activities).values({
       firmId: row.firmId,
       organisationId: row.organisationId,
@@ -140,7 +160,7 @@ async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, rece
       details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
       createdAt: now,
     });
-    return notes.map((n) => n.id);
+    return queued;
   });
 }
 
@@ -183,9 +203,9 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
 
   // A worker died after it began the SMTP transaction: if the server has the message, only record it.
   if (lease.previous === 'sending' && row.attempts > 0 && deps.mailer.delivered && (await deps.mailer.delivered(row.messageId))) {
-    const noteIds = await completeSent(deps, org, row, { rejected: (row.rejected as string[]) ?? [], response: 'already delivered' }, null);
-    for (const id of noteIds ?? []) await deps.enqueueNote(id);
-    return { outcome: 'sent', recovered: true, noteIds: noteIds ?? [] };
+    const noteWritebackIds = (await completeSent(deps, org, row, { rejected: (row.rejected as string[]) ?? [], response: 'already delivered' }, null)) ?? [];
+    for (const id of noteWritebackIds) await deps.enqueueWriteback(id);
+    return { outcome: 'sent', recovered: true, noteWritebackIds };
   }
 
   const now = deps.now();
@@ -217,7 +237,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.appUrl });
+  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute });
   const email = renderEmail(template, {
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
@@ -265,8 +285,8 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     return giveUp ? { outcome: 'failed_permanent', error: message } : { outcome: 'retry', error: message };
   }
   deps.crash?.('send.after-smtp');
-  const noteIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null })) ?? [];
+  const noteWritebackIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null })) ?? [];
   deps.crash?.('send.after-mark');
-  for (const id of noteIds) await deps.enqueueNote(id);
-  return { outcome: 'sent', recovered: false, noteIds };
+  for (const id of noteWritebackIds) await deps.enqueueWriteback(id);
+  return { outcome: 'sent', recovered: false, noteWritebackIds };
 }

@@ -9,7 +9,7 @@ import type { Mailer } from '../../integrations/email/transport';
 import type { Db } from '../db/client';
 import { contacts } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 import type { TemplateBody } from './defaults';
 import { mailAddress, mailDomain } from './deps';
 import { loadCustomers, loadOpenInvoices, loadOrganisation, loadSettings } from './load';
@@ -26,7 +26,7 @@ export interface TemplatePreview extends RenderedEmail {
 
 export async function previewTemplate(db: Db, params: { firmId: string; organisationId: string; template: TemplateBody; contactExternalId?: string | null; grouped?: boolean; stepNumber?: number; appUrl: string; now: Date }): Promise<TemplatePreview> {
   const org = await loadOrganisation(db, params.organisationId, params.firmId);
-  if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!org) throw notFound('No such organisation.');
   const settings = await loadSettings(db, org.id);
   const today = localClock(org.timezone, params.now).date;
   const open = (await loadOpenInvoices(db, org)).filter((i) => i.dueDate);

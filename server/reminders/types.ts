@@ -128,9 +128,7 @@ export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'ledger_disconnected',
 ]);
 
-/** How long a worker holds a send or a note before another may take it over. */
+/** How long a worker holds a send before another may take it over. */
 export const LEASE_MS = 10 * 60_000;
 /** SMTP attempts (temporary failures) before a send is given up as failed_permanent. */
 export const MAX_SEND_ATTEMPTS = 6;
-/** Ledger-note attempts before a note is marked failed. */
-export const MAX_NOTE_ATTEMPTS = 8;

@@ -23,9 +23,10 @@ import { groupByCustomerKey, loadLineWeights, loadRiskSegments, NOT_SCORED, segm
 import { createTarget, deleteTarget, getTarget, listTargets, targetWithProgress, updateTarget } from '../analytics/targets-store';
 import { metricValue, TargetInputSchema, TargetPatchSchema } from '../analytics/targets';
 import type { Db } from '../db/client';
-import { todayIn } from '../domain/dates';
+import type { Clock } from '../../kernel/clock';
+import { todayIn } from '../../kernel/dates';
 import { type Aging, amountNumber } from '../domain/metrics';
-import { HttpError } from '../http/errors';
+import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 const IdSchema = z.uuid({ message: 'must be an id (UUID)' });
@@ -42,7 +43,7 @@ function query<S extends z.ZodObject>(req: Request, schema: S): z.infer<S> & { f
 async function organisationFor(db: Db, req: Request): Promise<{ firmId: string; org: OrganisationInfo }> {
   const auth = requireRole(req, 'viewer');
   const org = await getOrganisation(db, auth.firmId, idParam(req));
-  if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!org) throw notFound('No such organisation.');
   return { firmId: auth.firmId, org };
 }
 
@@ -54,10 +55,10 @@ function table<T>(res: Response, format: 'json' | 'csv', name: string, columns: 
 /** Query parameters besides the period (which periodOf reads and validates). */
 const PeriodOnly = z.object({});
 
-export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
+export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): Router {
   const { db } = deps;
   const r = Router();
-  const periodOf = (req: Request, timeZone = 'UTC') => resolvePeriod(parseInput(PeriodQuerySchema, { from: req.query.from, to: req.query.to }), timeZone);
+  const periodOf = (req: Request, timeZone = 'UTC') => resolvePeriod(parseInput(PeriodQuerySchema, { from: req.query.from, to: req.query.to }), timeZone, deps.clock.now());
 
   r.get('/analytics/organisations', async (req, res) => {
     const auth = requireRole(req, 'viewer');
@@ -97,9 +98,9 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
   r.get('/customers/:id', async (req, res) => {
     const auth = requireRole(req, 'viewer');
     const contact = await getContact(db, auth.firmId, idParam(req));
-    if (!contact) throw new HttpError(404, 'not_found', 'No such customer.');
+    if (!contact) throw notFound('No such customer.');
     const org = await getOrganisation(db, auth.firmId, contact.organisationId);
-    if (!org) throw new HttpError(404, 'not_found', 'No such customer.');
+    if (!org) throw notFound('No such customer.');
     query(req, PeriodOnly);
     res.json(await getCustomerDetail(db, { firmId: auth.firmId, organisation: org, contact, period: periodOf(req, org.timezone) }));
   });
@@ -107,7 +108,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
   r.get('/organisations/:id/invoices', async (req, res) => {
     const { firmId, org } = await organisationFor(db, req);
     const q = query(req, InvoiceListQuerySchema);
-    const asOf = q.asOf ?? todayIn(org.timezone);
+    const asOf = q.asOf ?? todayIn(org.timezone, deps.clock.now());
     const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
     const names = new Map(contacts.map((c) => [c.externalId, { id: c.id, name: c.name }]));
     const rows = filterInvoiceRows(invoiceRows(ledger, names, asOf, org.provider), q);
@@ -133,7 +134,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
       const lines = await loadLineWeights(db, firmId, org.id);
       categories = trackingCategories(lines);
       category = q.category ?? categories[0] ?? null;
-      if (q.category && !categories.includes(q.category)) throw new HttpError(400, 'validation_failed', `category: this organisation has no tracking category “${q.category}”`);
+      if (q.category && !categories.includes(q.category)) throw validationFailed(`category: this organisation has no tracking category “${q.category}”`);
       groups = category ? splitByCategory(base, lines, category) : new Map();
     } else if (q.by === 'risk') {
       const risk = await loadRiskSegments(db, firmId, org.id);
@@ -163,7 +164,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
 
   // Targets
   const targetsFor = async (firmId: string, org: OrganisationInfo) => {
-    const today = todayIn(org.timezone);
+    const today = todayIn(org.timezone, deps.clock.now());
     const [rows, ledger] = await Promise.all([listTargets(db, firmId, org.id), loadLedgerInvoices(db, { firmId, organisationId: org.id })]);
     const base = toBaseMetricInvoices(ledger, org.baseCurrency);
     return rows.map((t) => targetWithProgress(t, base, today));
@@ -180,13 +181,13 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
     const auth = requireRole(req, 'admin');
     const { org } = await organisationFor(db, req);
     const input = parseInput(TargetInputSchema, req.body);
-    const baselineDate = input.baselineDate ?? todayIn(org.timezone);
-    if (input.dueDate <= baselineDate) throw new HttpError(400, 'validation_failed', 'dueDate: must be after the baseline date');
+    const baselineDate = input.baselineDate ?? todayIn(org.timezone, deps.clock.now());
+    if (input.dueDate <= baselineDate) throw validationFailed('dueDate: must be after the baseline date');
     let baselineValue = input.baselineValue ?? null;
     if (baselineValue === null) {
       const base = toBaseMetricInvoices(await loadLedgerInvoices(db, { firmId: auth.firmId, organisationId: org.id }), org.baseCurrency);
       baselineValue = metricValue(base, input.metric, baselineDate);
-      if (baselineValue === null) throw new HttpError(422, 'no_baseline', `There is no ${input.metric.toUpperCase()} for the 90 days to ${baselineDate}; give baselineValue.`);
+      if (baselineValue === null) throw unprocessable(`There is no ${input.metric.toUpperCase()} for the 90 days to ${baselineDate}; give baselineValue.`, 'no_baseline');
     }
     const row = await createTarget(db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, input, baselineValue, baselineDate });
     const all = await targetsFor(auth.firmId, org);
@@ -197,7 +198,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
     const auth = requireRole(req, 'admin');
     const patch = parseInput(TargetPatchSchema, req.body);
     const row = await updateTarget(db, auth.firmId, idParam(req), patch);
-    if (!row) throw new HttpError(404, 'not_found', 'No such target.');
+    if (!row) throw notFound('No such target.');
     const org = (await getOrganisation(db, auth.firmId, row.organisationId))!;
     res.json((await targetsFor(auth.firmId, org)).find((t) => t.id === row.id));
   });
@@ -205,7 +206,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
   r.delete('/targets/:id', async (req, res) => {
     const auth = requireRole(req, 'admin');
     const id = idParam(req);
-    if (!(await getTarget(db, auth.firmId, id)) || !(await deleteTarget(db, auth.firmId, id))) throw new HttpError(404, 'not_found', 'No such target.');
+    if (!(await getTarget(db, auth.firmId, id)) || !(await deleteTarget(db, auth.firmId, id))) throw notFound('No such target.');
     res.json({ ok: true });
   });
 
@@ -226,7 +227,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean }): Router {
 
   r.delete('/exchange-rates/:id', async (req, res) => {
     const auth = requireRole(req, 'admin');
-    if (!(await deleteExchangeRate(db, auth.firmId, idParam(req)))) throw new HttpError(404, 'not_found', 'No such exchange rate.');
+    if (!(await deleteExchangeRate(db, auth.firmId, idParam(req)))) throw notFound('No such exchange rate.');
     res.json({ ok: true });
   });
 

@@ -18,20 +18,20 @@
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { JobQueue } from '../../jobs/define';
-import { requestDeps } from '../../jobs/writebacks/jobs';
+import type { QueuePort } from '../queue';
+import { requestDeps } from '../writebacks/enqueue';
 import { requireAuth, requireRole } from '../auth/current-user';
 import { listOffers } from '../collections/discounts';
 import { applyLateFees, forgiveFee, previewLateFees } from '../collections/late-fees';
 import { cancelPlan, createPlan, getPlan, listPlans, PlanInputSchema, previewPlan } from '../collections/plans';
 import { CollectionsPolicyPatchSchema, getCollectionsPolicy, updateCollectionsPolicy } from '../collections/policy';
 import type { Db } from '../db/client';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 export interface CollectionsRouteDeps {
   db: Db;
-  queue: JobQueue;
+  queue: QueuePort;
   now?: () => Date;
 }
 
@@ -42,7 +42,7 @@ const PlansQuery = z.object({ organisationId: z.uuid(), contactExternalId: z.str
 
 function idParam(req: Request): string {
   const v = z.uuid().safeParse(String(req.params['id'] ?? ''));
-  if (!v.success) throw new HttpError(404, 'not_found', 'No such payment plan.');
+  if (!v.success) throw notFound('No such payment plan.');
   return v.data;
 }
 

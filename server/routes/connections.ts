@@ -11,14 +11,14 @@
 import { and, eq } from 'drizzle-orm';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { nextNightlyRun } from '../../jobs/schedule/nightly';
-import { isTimeZone } from '../domain/dates';
+import { nextNightlyRun } from '../sync/nightly';
+import { isTimeZone } from '../../kernel/dates';
 import { requireAuth, requireRole } from '../auth/current-user';
 import type { ConnectionDeps } from '../connections/deps';
 import { deleteSyncedData, disconnectOrganisation } from '../connections/disconnect';
 import { listOrganisations, type OrganisationView } from '../connections/list';
 import { activities, organisations } from '../db/schema';
-import { HttpError } from '../http/errors';
+import { conflict, notFound, validationFailed } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 const IdParam = z.object({ id: z.string().uuid() });
@@ -37,7 +37,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const auth = requireAuth(req);
     const params = IdParam.safeParse(req.params);
     const [org] = params.success ? await listOrganisations(deps.db, auth.firmId, params.data.id) : [];
-    if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+    if (!org) throw notFound('No such organisation.');
     return org;
   };
 
@@ -54,7 +54,7 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const auth = requireRole(req, 'collector');
     const org = await find(req);
     const body = parseInput(SyncBody, req.body ?? {});
-    if (org.status !== 'active') throw new HttpError(409, 'not_connected', org.status === 'needs_reauth' ? 'Reconnect this organisation before syncing it.' : 'This organisation is disconnected. Reconnect it to sync.');
+    if (org.status !== 'active') throw conflict(org.status === 'needs_reauth' ? 'Reconnect this organisation before syncing it.' : 'This organisation is disconnected. Reconnect it to sync.', 'not_connected');
     const kind = body.full ? 'full' : 'incremental';
     await deps.requestSync(org.id, kind);
     await deps.db.insert(activities).values({ firmId: auth.firmId, organisationId: org.id, actorUserId: auth.userId, actorType: 'user', kind: 'sync.requested', summary: `Asked for a ${kind} sync of ${org.name}` });
@@ -78,8 +78,8 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const auth = requireRole(req, 'admin');
     const org = await find(req);
     const body = parseInput(DeleteDataBody, req.body ?? {});
-    if (org.status !== 'disconnected') throw new HttpError(409, 'still_connected', 'Disconnect the organisation before deleting its synced data.');
-    if (body.confirm.trim() !== org.name.trim()) throw new HttpError(400, 'confirmation_mismatch', `Type “${org.name}” exactly to confirm.`);
+    if (org.status !== 'disconnected') throw conflict('Disconnect the organisation before deleting its synced data.', 'still_connected');
+    if (body.confirm.trim() !== org.name.trim()) throw validationFailed(`Type “${org.name}” exactly to confirm.`, 'confirmation_mismatch');
     await deleteSyncedData(deps.db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, name: org.name });
     const [fresh] = await listOrganisations(deps.db, auth.firmId, org.id);
     res.json({ organisation: fresh });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { requireAuth } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { getMailboxMessage, listMailbox } from '../email/mailbox';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 export function mailboxRoutes(deps: { db: Db; enabled: () => boolean }): Router {
@@ -25,7 +25,7 @@ export function mailboxRoutes(deps: { db: Db; enabled: () => boolean }): Router 
     const auth = requireAuth(req);
     const id = z.uuid().safeParse(req.params['id']);
     const msg = deps.enabled() && id.success ? await getMailboxMessage(deps.db, auth.firmId, id.data) : null;
-    if (!msg) throw new HttpError(404, 'not_found', 'No such message.');
+    if (!msg) throw notFound('No such message.');
     res.json({ message: msg });
   });
   return r;

@@ -15,11 +15,12 @@
 import express, { type Request, type RequestHandler, Router } from 'express';
 import { and, eq } from 'drizzle-orm';
 import { PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
-import { sandboxPay } from '../../integrations/payments/sandbox';
+import { sandboxPay } from '../pay/sandbox-provider';
 import type { Db } from '../db/client';
+import { asFirmOf, scopeByParam } from '../http/firm-param';
 import { checkouts, organisations, payLinks } from '../db/schema';
-import { fromMinor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { fromMinor } from '../../kernel/money';
+import { DomainError } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import { DisputeInput, PROMISE_MAX_DAYS, PromiseInput, recordDispute, recordPromise } from '../pay/actions';
@@ -30,7 +31,7 @@ import { type PayEnv, publicBase } from '../pay/env';
 import { payUrl } from '../pay/links';
 import { WindowLimiter } from '../pay/rate-limit';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
-import { addDays } from '../domain/dates';
+import { addDays } from '../../kernel/dates';
 
 export interface PayRouteDeps {
   db: Db;
@@ -38,7 +39,7 @@ export interface PayRouteDeps {
   env: () => PayEnv;
 }
 
-const notFound = () => new HttpError(404, 'not_found', 'This payment link is not valid.');
+const notFound = () => new DomainError('not_found', 'This payment link is not valid.');
 
 function param(req: Request, name: string): string {
   const v = (req.params as Record<string, unknown>)[name];
@@ -50,12 +51,12 @@ function limiter(limit: number): RequestHandler {
   return (req, res, next) => {
     if (l.take(req.ip ?? 'unknown')) return next();
     res.set('retry-after', '60');
-    next(new HttpError(429, 'rate_limited', 'Too many requests. Please wait a minute and try again.'));
+    next(new DomainError('rate_limited', 'Too many requests. Please wait a minute and try again.'));
   };
 }
 
 const jsonOnly: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/json')) return next(new HttpError(415, 'unsupported_media_type', 'Send the request as application/json.'));
+  if (!req.is('application/json')) return next(new DomainError('unsupported_media_type', 'Send the request as application/json.'));
   next();
 };
 
@@ -103,6 +104,8 @@ export function payApiRoutes(deps: PayRouteDeps): Router {
   });
   const reads = limiter(120);
   const writes = limiter(20);
+  // The token names the link: its firm is found as the system, the request runs as that firm.
+  r.param('token', scopeByParam(async (token) => (await findLink(deps.db, token))?.firmId ?? null));
 
   const view = async (req: Request): Promise<LinkView> => {
     const token = param(req, 'token');
@@ -123,7 +126,7 @@ export function payApiRoutes(deps: PayRouteDeps): Router {
     const v = await view(req);
     const env = deps.env();
     const base = publicBase(env.appUrl);
-    if (!base) throw new HttpError(409, 'payments_unavailable', 'Online payment is not available right now.');
+    if (!base) throw new DomainError('conflict', 'Online payment is not available right now.', { code: 'payments_unavailable' });
     const out = await openCheckout({ db: deps.db, provider: env.provider, appUrl: base }, v, param(req, 'token'), input);
     deps.log.info({ checkoutId: out.checkoutId, organisationId: v.org.id, provider: env.provider?.name }, 'pay link checkout opened');
     res.status(201).json(out);
@@ -180,6 +183,7 @@ function sandboxPage(title: string, body: string): string {
 export function sandboxCheckoutRoutes(deps: PayRouteDeps): Router {
   const r = Router();
   r.use(limiter(60));
+  r.param('sessionId', scopeByParam((sessionId) => checkoutFirm(deps.db, 'sandbox', sessionId)));
   const load = async (sessionId: string) => {
     if (!/^cs_sandbox_[A-Za-z0-9]{1,64}$/.test(sessionId)) return null;
     const [row] = await deps.db
@@ -226,6 +230,13 @@ export function sandboxCheckoutRoutes(deps: PayRouteDeps): Router {
   return r;
 }
 
+/** Whose checkout a provider's session is (a system lookup: the session id is the credential). */
+async function checkoutFirm(db: Db, provider: string, sessionId: string): Promise<string | null> {
+  if (!sessionId) return null;
+  const [row] = await db.select({ firmId: checkouts.firmId }).from(checkouts).where(and(eq(checkouts.provider, provider), eq(checkouts.providerSessionId, sessionId))).limit(1);
+  return row?.firmId ?? null;
+}
+
 /** Stripe's webhook: the signature over the raw body, then completion (or expiry) of the checkout. */
 export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
   const r = Router();
@@ -246,10 +257,18 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
     }
     if (event.sessionId && (event.type === 'checkout.session.completed' || event.type === 'checkout.session.async_payment_succeeded')) {
       // A provider error is a 5xx: Stripe retries the delivery.
-      const done = await completeCheckout({ db: deps.db, provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { sessionId: event.sessionId });
+      const sessionId = event.sessionId;
+      const done = await asFirmOf(
+        () => checkoutFirm(deps.db, 'stripe', sessionId),
+        () => completeCheckout({ db: deps.db, provider, enqueueExecute: env.enqueueExecute, now: env.now, log: deps.log }, { sessionId }),
+      );
       deps.log.info({ eventId: event.id, outcome: done.outcome, checkoutId: done.checkoutId }, 'stripe webhook');
     } else if (event.sessionId && event.type === 'checkout.session.expired') {
-      await expireCheckout(deps.db, 'stripe', event.sessionId, env.now());
+      const sessionId = event.sessionId;
+      await asFirmOf(
+        () => checkoutFirm(deps.db, 'stripe', sessionId),
+        () => expireCheckout(deps.db, 'stripe', sessionId, env.now()),
+      );
     }
     res.status(200).json({ received: true });
   });

@@ -31,11 +31,14 @@
  */
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
-import { reminderRunJob, reminderSendJob, sendJobId } from '../../jobs/reminders/jobs';
-import type { JobQueue } from '../../jobs/define';
+import type { QueuePort } from '../queue';
+import { sendJobId } from '../reminders/job-ids';
 import { requireAuth, requireRole } from '../auth/current-user';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { HttpError } from '../http/errors';
+import { reminderSends } from '../db/schema';
+import { scopeByParam } from '../http/firm-param';
+import { DomainError, notFound, unprocessable } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import { createPolicy, createTemplate, deletePolicy, deleteTemplate, getSettings, listPolicies, PolicyInputSchema, saveSettings, SettingsInputSchema, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
@@ -53,7 +56,7 @@ import { findUnsubscribeTarget, unsubscribe, verifyUnsubscribeToken } from '../r
 export interface ReminderRouteDeps {
   db: Db;
   log: Logger;
-  queue: JobQueue;
+  queue: QueuePort;
   env: () => ReminderEnv;
 }
 
@@ -76,7 +79,7 @@ function param(req: Request, name: string): string {
 
 function uuidParam(req: Request, name: string): string {
   const v = Uuid.safeParse(param(req, name));
-  if (!v.success) throw new HttpError(404, 'not_found', 'Not found.');
+  if (!v.success) throw notFound('Not found.');
   return v.data;
 }
 
@@ -165,14 +168,14 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const body = parseInput(TestSendBody, req.body ?? {});
     const preview = await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() });
     const total = preview.issues.subject.length + preview.issues.bodyHtml.length + preview.issues.bodyText.length;
-    if (total > 0) throw new HttpError(422, 'template_invalid', 'Fix the template’s problems before sending a test.');
+    if (total > 0) throw unprocessable('Fix the template’s problems before sending a test.', 'template_invalid');
     const env = deps.env();
     try {
       const sent = await sendTestEmail({ db, mailer: env.mailer, mailFrom: env.mailFrom, embedded: env.embedded, firmId: auth.firmId, to: body.to, preview, organisationName: (await getSettings(db, auth.firmId, body.organisationId)).senderName || preview.organisation });
       deps.log.info({ organisationId: body.organisationId }, 'test reminder sent');
       res.json({ sent: true, messageId: sent.messageId, to: maskList([body.to]) });
     } catch (err) {
-      throw new HttpError(502, 'send_failed', err instanceof Error ? err.message : 'The test email could not be sent.');
+      throw new DomainError('upstream_failed', err instanceof Error ? err.message : 'The test email could not be sent.', { code: 'send_failed' });
     }
   });
 
@@ -191,7 +194,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = requireRole(req, 'collector');
     const id = uuidParam(req, 'id');
     const row = await approveSend(db, auth.firmId, id, auth.userId, now());
-    await deps.queue.enqueue(reminderSendJob, { sendId: id }, { jobId: sendJobId(id, row.attempts) });
+    await deps.queue.request('reminders.send', { sendId: id }, { jobId: sendJobId(id, row.attempts) });
     res.json({ send: await getSend(db, auth.firmId, id) });
   });
 
@@ -206,7 +209,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = requireRole(req, 'collector');
     const id = uuidParam(req, 'id');
     await retrySend(db, auth.firmId, id, now());
-    await deps.queue.enqueue(reminderSendJob, { sendId: id }, { jobId: `${sendJobId(id, 0)}-retry-${Date.now()}` });
+    await deps.queue.request('reminders.send', { sendId: id }, { jobId: `${sendJobId(id, 0)}-retry-${Date.now()}` });
     res.json({ send: await getSend(db, auth.firmId, id) });
   });
 
@@ -214,7 +217,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = requireAuth(req);
     const q = parseInput(z.object({ organisationId: z.uuid(), date: DateParam.optional() }), req.query);
     const preview = await previewDay(db, { firmId: auth.firmId, organisationId: q.organisationId, date: q.date, now: now() });
-    if (!preview) throw new HttpError(404, 'not_found', 'No such organisation.');
+    if (!preview) throw notFound('No such organisation.');
     res.json({ preview });
   });
 
@@ -222,7 +225,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = requireRole(req, 'admin');
     const id = uuidParam(req, 'organisationId');
     await getSettings(db, auth.firmId, id);
-    await deps.queue.enqueue(reminderRunJob, { organisationId: id }, { jobId: `rrun-${id}-manual-${Date.now()}` });
+    await deps.queue.request('reminders.run', { organisationId: id }, { jobId: `rrun-${id}-manual-${Date.now()}` });
     res.status(202).json({ queued: true });
   });
 
@@ -274,6 +277,16 @@ export function unsubscribeRoutes(deps: { db: Db; env: () => Pick<ReminderEnv, '
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '4kb' }));
 
+  // The token names a reminder send: its firm is found as the system, the request runs as that firm.
+  r.param(
+    'token',
+    scopeByParam(async (token) => {
+      const id = verifyUnsubscribeToken(deps.env().secret, token);
+      if (!id) return null;
+      const [row] = await deps.db.select({ firmId: reminderSends.firmId }).from(reminderSends).where(eq(reminderSends.id, id)).limit(1);
+      return row?.firmId ?? null;
+    }),
+  );
   const target = async (token: string) => {
     const id = verifyUnsubscribeToken(deps.env().secret, token);
     return id ? findUnsubscribeTarget(deps.db, id) : null;

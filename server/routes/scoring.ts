@@ -7,14 +7,15 @@
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { JobQueue } from '../../jobs/define';
-import { requestScoring } from '../../jobs/scoring/job';
+import type { Clock } from '../../kernel/clock';
+import type { QueuePort } from '../queue';
+import { requestScoring } from '../scoring/request';
 import { seedDemoExchangeRates } from '../analytics/exchange-rates';
 import { requireRole } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { amountNumber } from '../domain/metrics';
-import type { Minor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import type { Minor } from '../../kernel/money';
+import { notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import { organisationBacktest } from '../scoring/backtest';
 import type { WeeklyForecast } from '../scoring/forecast';
@@ -48,7 +49,7 @@ function idParam(req: Request): string {
 async function organisationOf(db: Db, req: Request) {
   const auth = requireRole(req, 'viewer');
   const org = await findOrganisation(db, auth.firmId, idParam(req));
-  if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+  if (!org) throw notFound('No such organisation.');
   return { auth, org };
 }
 
@@ -69,7 +70,7 @@ function lastQuarterWeeksJson(weeks: readonly LastQuarterWeek[]) {
   return weeks.map((w) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, expected: n(w.expected), low: n(w.low), high: n(w.high), actual: n(w.actual) }));
 }
 
-export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean }): Router {
+export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; clock: Clock }): Router {
   const { db } = deps;
   const r = Router();
 
@@ -78,7 +79,7 @@ export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean })
     const q = parseInput(WorklistQuerySchema, req.query);
     // The demo firm's exchange rates, as the analytics portfolio seeds them.
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit }));
+    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit, now: deps.clock.now() }));
   });
 
   r.post('/worklist/contacted', async (req, res) => {
@@ -89,22 +90,22 @@ export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean })
 
   r.get('/organisations/:id/scores', async (req, res) => {
     const { auth, org } = await organisationOf(db, req);
-    await ensureScored(db, auth.firmId, [org.id]);
+    await ensureScored(db, auth.firmId, [org.id], deps.clock.now());
     res.json({ organisation: { id: org.id, name: org.name }, ...(await organisationScores(db, auth.firmId, org.id)) });
   });
 
   r.post('/organisations/:id/score', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const org = await findOrganisation(db, auth.firmId, idParam(req));
-    if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+    if (!org) throw notFound('No such organisation.');
     const wait = parseInput(z.object({ wait: z.boolean().default(false) }).strict(), req.body ?? {}).wait;
-    if (wait) res.json(await runScoring(db, { organisationId: org.id, firmId: auth.firmId }));
+    if (wait) res.json(await runScoring(db, { organisationId: org.id, firmId: auth.firmId, now: deps.clock.now() }));
     else res.status(202).json({ jobId: await requestScoring(deps.queue, org.id) });
   });
 
   r.get('/organisations/:id/forecast', async (req, res) => {
     const { org } = await organisationOf(db, req);
-    const f = await organisationForecast(db, org);
+    const f = await organisationForecast(db, org, deps.clock.now());
     res.json({
       organisation: f.organisation,
       currency: f.currency,
@@ -116,7 +117,7 @@ export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean })
   r.get('/portfolio/forecast', async (req, res) => {
     const auth = requireRole(req, 'viewer');
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    const f = await portfolioForecast(db, auth.firmId);
+    const f = await portfolioForecast(db, auth.firmId, deps.clock.now());
     res.json({
       currency: f.currency,
       forecast: forecastJson(f.forecast),
@@ -128,7 +129,7 @@ export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean })
 
   r.get('/organisations/:id/backtest', async (req, res) => {
     const { org } = await organisationOf(db, req);
-    res.json({ organisation: { id: org.id, name: org.name }, backtest: await organisationBacktest(db, org) });
+    res.json({ organisation: { id: org.id, name: org.name }, backtest: await organisationBacktest(db, org, deps.clock.now()) });
   });
 
   r.get('/organisation-assignments', async (req, res) => {
@@ -139,7 +140,7 @@ export function scoringRoutes(deps: { db: Db; queue: JobQueue; demo?: boolean })
   r.put('/organisations/:id/assignments', async (req, res) => {
     const auth = requireRole(req, 'admin');
     const org = await findOrganisation(db, auth.firmId, idParam(req));
-    if (!org) throw new HttpError(404, 'not_found', 'No such organisation.');
+    if (!org) throw notFound('No such organisation.');
     const { userIds } = parseInput(AssignmentsSchema, req.body);
     res.json({ organisationId: org.id, userIds: await setAssignments(db, auth.firmId, org.id, userIds) });
   });

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import type { Db } from '../db/client';
+import { asSystem, withFirm } from '../db/firm-scope';
 import { activities, users } from '../db/schema';
 import { DEMO_SUBJECT, ensureDemoFirm } from '../demo/seed-firm';
 import { csrfToken } from '../http/csrf';
-import { HttpError } from '../http/errors';
+import { notFound } from '../../kernel/errors';
 
 function regenerate(req: import('express').Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -30,15 +31,16 @@ export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: bo
   });
 
   r.post('/auth/demo', async (req, res) => {
-    if (!deps.demo) throw new HttpError(404, 'not_found', 'Demo sign-in is only available in embedded demo mode.');
-    const { firmId, userId } = await ensureDemoFirm(deps.db);
+    if (!deps.demo) throw notFound('Demo sign-in is only available in embedded demo mode.');
+    // Sign-in comes before any firm scope: the demo firm and user are found as the system.
+    const { firmId, userId } = await asSystem(() => ensureDemoFirm(deps.db));
     // A new session id at sign-in prevents session fixation.
     await regenerate(req);
     req.session.userId = userId;
     req.session.firmId = firmId;
     const token = csrfToken(req);
-    await deps.db.update(users).set({ lastSignInAt: new Date() }).where(and(eq(users.authProvider, 'demo'), eq(users.authSubject, DEMO_SUBJECT)));
-    await deps.db.insert(activities).values({ id: randomUUID(), firmId, actorUserId: userId, actorType: 'user', kind: 'auth.sign_in', summary: 'Signed in to the demo' });
+    await asSystem(() => deps.db.update(users).set({ lastSignInAt: new Date() }).where(and(eq(users.authProvider, 'demo'), eq(users.authSubject, DEMO_SUBJECT))));
+    await withFirm(firmId, () => deps.db.insert(activities).values({ id: randomUUID(), firmId, actorUserId: userId, actorType: 'user', kind: 'auth.sign_in', summary: 'Signed in to the demo' }));
     res.json({ ok: true, csrfToken: token });
   });
 

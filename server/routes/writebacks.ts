@@ -18,14 +18,14 @@
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { requestDeps } from '../../jobs/writebacks/jobs';
-import type { JobQueue } from '../../jobs/define';
+import { requestDeps } from '../writebacks/enqueue';
+import type { QueuePort } from '../queue';
 import { requireAuth, requireRole } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import { ensurePayLink, ensureStatementLink } from '../pay/links';
 import { SendLinkSchema, sendPayLink } from '../pay/send-link';
-import { reminderEnv } from '../../jobs/reminders/deps';
+import type { MailServices } from '../services';
 import { DisputeSchema, markDisputed, PromiseSchema, recordPromise, ResolveSchema, resolveDispute } from '../writebacks/collector-actions';
 import { CreditInputSchema, issueCredit } from '../writebacks/credit';
 import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
@@ -50,7 +50,7 @@ const TimelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
+export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; mail: MailServices }): Router {
   const router = Router();
   const rdeps = requestDeps({ db: deps.db, queue: deps.queue });
   const idOf = (req: Request) => parseInput(z.object({ id: Id }), req.params).id;
@@ -126,7 +126,7 @@ export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
   router.post('/pay-links', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const body = parseInput(PayLinkInput, req.body);
-    const ctx = { enqueueExecute: rdeps.enqueueExecute };
+    const ctx = { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute };
     const link = 'invoiceId' in body ? await ensurePayLink(deps.db, { firmId: auth.firmId, ...body }, ctx) : await ensureStatementLink(deps.db, { firmId: auth.firmId, ...body }, ctx);
     res.json(link);
   });
@@ -134,8 +134,7 @@ export function writebackRoutes(deps: { db: Db; queue: JobQueue }): Router {
   router.post('/pay-links/send', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const body = parseInput(SendLinkSchema, req.body);
-    const env = reminderEnv();
-    const r = await sendPayLink({ db: deps.db, mail: { mailer: env.mailer, mailFrom: env.mailFrom, embedded: env.embedded }, link: { enqueueExecute: rdeps.enqueueExecute } }, auth, body);
+    const r = await sendPayLink({ db: deps.db, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute } }, auth, body);
     res.status(r.sent ? 201 : 200).json(r);
   });
 

@@ -4,7 +4,7 @@
  * today − 6 months. Cached per organisation per day (and per state of its history).
  */
 import type { Db } from '../db/client';
-import { addMonths, type CalendarDate, todayIn } from '../domain/dates';
+import { addMonths, type CalendarDate, todayIn } from '../../kernel/dates';
 import { BacktestError, type BacktestMetrics, runBacktest } from '../domain/scoring';
 import { cached } from './cache';
 import { fingerprintOf, type HistoryInvoice, loadHistory, toScoringInvoice } from './history';

@@ -2,7 +2,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { scoringCache } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 
 export async function cached<T>(
   db: Db,

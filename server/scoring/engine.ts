@@ -18,8 +18,8 @@
  * pay date comes from the predicted days to settle and the model's residual percentiles,
  * conditioned on it still being open (so it is never in the past), as 21 stored quantiles.
  */
-import { addDays, type CalendarDate, diffDays, toDayNumber } from '../domain/dates';
-import { type Minor, mulRate } from '../domain/money';
+import { addDays, type CalendarDate, diffDays, toDayNumber } from '../../kernel/dates';
+import { type Minor, mulRate } from '../../kernel/money';
 import {
   type CustomerRisk,
   type CustomerSegment,

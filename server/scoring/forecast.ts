@@ -14,8 +14,8 @@
  *   the band is not falsely narrow). The band is widened, if needed, to contain the point
  *   forecast.
  */
-import { addDays, type CalendarDate, fromDayNumber, toDayNumber } from '../domain/dates';
-import type { Minor } from '../domain/money';
+import { addDays, type CalendarDate, fromDayNumber, toDayNumber } from '../../kernel/dates';
+import type { Minor } from '../../kernel/money';
 import { mulberry32 } from '../domain/random';
 import { cdf, conditionFrom, type PayDistribution } from './pay-distribution';
 

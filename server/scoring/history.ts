@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
-import { type CalendarDate, maxDate } from '../domain/dates';
-import { type Minor, mulRate, toMinor } from '../domain/money';
+import { type CalendarDate, maxDate } from '../../kernel/dates';
+import { type Minor, mulRate, toMinor } from '../../kernel/money';
 import type { ScoringInvoice } from '../domain/scoring';
 import { INVOICE_DISPUTED } from './in-motion';
 

@@ -15,7 +15,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
-import { addDays, type CalendarDate } from '../domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 
 export const PROMISE_RECORDED = 'promise.recorded';
 export const INVOICE_DISPUTED = 'invoice.disputed';

@@ -8,7 +8,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { scoringModels } from '../db/schema';
-import type { CalendarDate } from '../domain/dates';
+import type { CalendarDate } from '../../kernel/dates';
 import type { ScoringModel } from '../domain/scoring';
 import { FIRM_MAX_TRAIN_ROWS, type FittedModels, fitModel, ORG_MIN_SETTLED, settledCount } from './engine';
 import { fingerprintOf, type HistoryInvoice } from './history';

@@ -8,8 +8,8 @@
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { customerScoreHistory, customerScores, invoiceScores, organisations, scoringCache } from '../db/schema';
-import { addDays, type CalendarDate, startOfMonth, todayIn } from '../domain/dates';
-import { fromMinor } from '../domain/money';
+import { addDays, type CalendarDate, startOfMonth, todayIn } from '../../kernel/dates';
+import { fromMinor } from '../../kernel/money';
 import { type CustomerScore, type OrganisationScores, scoreOrganisation } from './engine';
 import { asKnownAt, type HistoryInvoice, loadHistory } from './history';
 import { modelsFor } from './models';

@@ -23,10 +23,10 @@ import { contactLink, invoiceLink } from '../analytics/ledger-links';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
 import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
-import { type CalendarDate, diffDays, todayIn } from '../domain/dates';
+import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
-import { type Minor, mulRate, toMinor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { type Minor, mulRate, toMinor } from '../../kernel/money';
+import { notFound } from '../../kernel/errors';
 import type { CustomerSegment } from '../domain/scoring/explain';
 import type { ScoreReason } from './engine';
 import { CONTACT_CONTACTED, loadMotionIndex, type Motion, type MotionIndex } from './in-motion';
@@ -221,7 +221,7 @@ export async function getWorklist(
 ): Promise<Worklist> {
   const now = options.now ?? new Date();
   const visible = await visibleOrganisations(db, auth);
-  if (options.organisationId && !visible.some((o) => o.id === options.organisationId)) throw new HttpError(404, 'not_found', 'No such organisation on your worklist.');
+  if (options.organisationId && !visible.some((o) => o.id === options.organisationId)) throw notFound('No such organisation on your worklist.');
   const orgs = options.organisationId ? visible.filter((o) => o.id === options.organisationId) : visible;
   await ensureScored(
     db,
@@ -326,7 +326,7 @@ export async function markContacted(
   input: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined; note?: string | undefined },
 ): Promise<{ id: string; at: string }> {
   const visible = await visibleOrganisations(db, auth);
-  if (!visible.some((o) => o.id === input.organisationId)) throw new HttpError(404, 'not_found', 'No such organisation on your worklist.');
+  if (!visible.some((o) => o.id === input.organisationId)) throw notFound('No such organisation on your worklist.');
   const [contact] = await db
     .select({ id: contacts.id, name: contacts.name })
     .from(contacts)
@@ -337,7 +337,7 @@ export async function markContacted(
       db,
       sql`SELECT id FROM invoices WHERE id = ${input.invoiceId} AND firm_id = ${auth.firmId} AND organisation_id = ${input.organisationId} AND contact_external_id = ${input.contactExternalId}`,
     );
-    if (found.length === 0) throw new HttpError(404, 'not_found', 'No such invoice for this customer.');
+    if (found.length === 0) throw notFound('No such invoice for this customer.');
   }
   const id = randomUUID();
   const name = contact?.name ?? input.contactExternalId;

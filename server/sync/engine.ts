@@ -15,18 +15,18 @@
  * queue's backoff (the run fails on the last attempt); unauthorized → one forced token refresh,
  * then re-authorisation is required; ReauthRequiredError → PermanentJobError, run failed.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
-import type { EntityCursor, LedgerApi, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
+import type { EntityCursor, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
+import type { RateLimiter } from '../../integrations/ledger/rate-limit';
 import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
-import { PermanentJobError, RetryLaterError } from '../../jobs/define';
-import { accessTokenFor, ReauthRequiredError, type TokenDeps } from '../connections/tokens';
+import { PermanentJobError, RetryLaterError } from '../queue';
+import { ReauthRequiredError } from '../connections/tokens';
 import type { Db } from '../db/client';
 import { connections, organisations } from '../db/schema';
 import type { Logger } from '../logger';
+import { createLedgerGateway, type LedgerGateway, type OpenLedger } from '../ledger/gateway';
 import { finishRun } from './finish';
-import { limiterGate } from './gate';
-import type { RateLimiter } from './rate-limit';
 import { type ClaimedRun, claimRun, deferRun, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts } from './runs';
 import { openSqlConn, type SqlConn } from './sql';
 import { markDeleted, prepareStaging, upsertContacts, upsertCreditNotes, upsertInvoices, upsertPayments, type WriteScope } from './writers';
@@ -50,6 +50,11 @@ export interface SyncEngineDeps {
   hooks?: SyncHooks;
   /** Waits for the rate limiter longer than this defer the run (default 2 s). */
   maxInlineWaitMs?: number;
+  /**
+   * The process's ledger gateway (the composition root's). Without one, a gateway over
+   * factory, tokenKey and limiter above — which must then be the process's one limiter.
+   */
+  gateway?: LedgerGateway;
 }
 
 export interface SyncResult {
@@ -81,9 +86,8 @@ class RunState {
   progress = 0;
   /** Calls made before this attempt. */
   readonly baseCalls: number;
-  /** Calls of API clients this attempt already replaced (after a token refresh). */
-  retiredCalls = 0;
-  api: LedgerApi | null = null;
+  /** The ledger this attempt opened (its runner counts every call, across a token refresh). */
+  ledger: OpenLedger | null = null;
 
   constructor(readonly run: ClaimedRun) {
     this.counts = { ...run.counts };
@@ -102,7 +106,7 @@ class RunState {
   }
 
   get attemptCalls(): number {
-    return this.retiredCalls + (this.api?.calls ?? 0);
+    return this.ledger?.calls ?? 0;
   }
 
   get apiCalls(): number {
@@ -176,11 +180,6 @@ async function requireReauth(db: Db, organisationId: string, reason: string): Pr
   });
 }
 
-/** Make the stored access token look expired so the next accessTokenFor refreshes it. */
-async function expireAccessToken(db: Db, organisationId: string): Promise<void> {
-  await db.update(connections).set({ accessTokenExpiresAt: sql`to_timestamp(0)` }).where(eq(connections.organisationId, organisationId));
-}
-
 /**
  * Run (or resume) one sync run. Throws RetryLaterError (come back later), PermanentJobError
  * (do not retry) or the underlying error (retry with backoff); `finalAttempt` marks the run
@@ -209,19 +208,14 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
     throw new PermanentJobError(message);
   }
 
-  const tokenDeps: TokenDeps = { db: deps.db, key: deps.tokenKey, oauth: (p) => deps.factory.oauth(p), now };
-  const gate = limiterGate(deps.limiter, { provider: run.provider, tenantId: run.tenantId }, { maxWaitMs: deps.maxInlineWaitMs });
-  const makeApi = (accessToken: string): LedgerApi => {
-    if (state.api) state.retiredCalls += state.api.calls;
-    state.api = deps.factory.api(run.provider, { accessToken, tenantId: run.tenantId, gate });
-    state.api.prepare?.(Object.fromEntries(SYNC_ORDER.filter((e) => !run.cursor.done.includes(e)).map((e) => [e, startCursor(run.cursor, e)])));
-    return state.api;
-  };
+  const gateway = deps.gateway ?? createLedgerGateway({ factory: deps.factory, tokenKey: deps.tokenKey, limiter: deps.limiter, db: deps.db, log: deps.log, now });
+  const prepare = (ledger: OpenLedger) => ledger.reads.prepare?.(Object.fromEntries(SYNC_ORDER.filter((e) => !run.cursor.done.includes(e)).map((e) => [e, startCursor(run.cursor, e)])));
 
   let conn: SqlConn | null = null;
   try {
-    const token = await accessTokenFor(tokenDeps, run.organisationId);
-    let api = makeApi(token.accessToken);
+    const ledger = await gateway.open(run.organisationId, { purpose: 'sync', maxInlineWaitMs: deps.maxInlineWaitMs });
+    state.ledger = ledger;
+    prepare(ledger);
     conn = await openSqlConn(deps.db);
     await prepareStaging(conn);
     const scope: WriteScope = { firmId: run.firmId, organisationId: run.organisationId, baseCurrency: run.baseCurrency };
@@ -231,7 +225,7 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
       if (run.cursor.done.includes(entity)) continue;
       for (;;) {
         try {
-          for await (const page of api.changes(entity, startCursor(run.cursor, entity))) {
+          for await (const page of ledger.reads.changes(entity, startCursor(run.cursor, entity))) {
             pageNo++;
             const t0 = performance.now();
             await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);
@@ -242,9 +236,8 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
           if (err instanceof LedgerError && err.code === 'unauthorized' && !refreshed) {
             // The ledger no longer takes the token (expired early, or revoked): renew it once.
             refreshed = true;
-            log.info('access token refused; refreshing once');
-            await expireAccessToken(deps.db, run.organisationId);
-            api = makeApi((await accessTokenFor(tokenDeps, run.organisationId)).accessToken);
+            await ledger.renewToken();
+            prepare(ledger);
             continue;
           }
           throw err;

@@ -76,6 +76,23 @@ export async function copyRows(client: pg.PoolClient | pg.Client, table: string,
   });
 }
 
+/**
+ * Temporary tables belong to the role that created them. A session used both as the system and
+ * under a firm scope (the restricted role `arcus_app`) shares them: the system's are granted to
+ * `arcus_app` (a no-op for the restricted role itself, which owns what it created).
+ */
+export async function shareTempTables(conn: Pick<SqlConn, 'query'>): Promise<void> {
+  await conn.query(`DO $$
+DECLARE t text;
+BEGIN
+  IF current_user <> 'arcus_app' AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'arcus_app') THEN
+    FOR t IN SELECT c.relname FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r' AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) LOOP
+      EXECUTE format('GRANT ALL ON TABLE pg_temp.%I TO arcus_app', t);
+    END LOOP;
+  END IF;
+END $$`);
+}
+
 // ---- PostgreSQL -------------------------------------------------------------------------------
 
 class PgConn implements SqlConn {
@@ -88,8 +105,17 @@ class PgConn implements SqlConn {
     return r.rows as T[];
   }
 
-  load(table: string, columns: string[], rows: unknown[][]): Promise<void> {
-    return copyRows(this.client, table, columns, rows);
+  async load(table: string, columns: string[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return;
+    if (table.startsWith('sync_stage_')) return copyRows(this.client, table, columns, rows);
+    // Row-level security refuses COPY into a firm table (docs/decisions/007): COPY into this
+    // session's temporary copy of it, then INSERT … SELECT, which the policy checks row by row.
+    const stage = `sync_copy_${table}`;
+    const cols = columns.join(', ');
+    await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+    await shareTempTables(this);
+    await copyRows(this.client, stage, columns, rows);
+    await this.client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage}; DELETE FROM ${stage}`);
   }
 
   async transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {

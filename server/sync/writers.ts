@@ -10,8 +10,8 @@
  * (ledger_updated_at guard), so a late page cannot undo a later edit.
  */
 import type { NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
-import { fromMinor, toMinor } from '../domain/money';
-import type { SqlConn } from './sql';
+import { fromMinor, toMinor } from '../../kernel/money';
+import { type SqlConn, shareTempTables } from './sql';
 
 export interface WriteScope {
   firmId: string;
@@ -44,6 +44,7 @@ CREATE TEMP TABLE IF NOT EXISTS sync_stage_credit_notes (
 /** Create this session's staging tables (idempotent). */
 export async function prepareStaging(conn: SqlConn): Promise<void> {
   for (const stmt of STAGING.split(';').map((s) => s.trim()).filter(Boolean)) await conn.query(stmt);
+  await shareTempTables(conn);
 }
 
 const GUARD = 'WHERE t.ledger_updated_at IS NULL OR excluded.ledger_updated_at IS NULL OR excluded.ledger_updated_at >= t.ledger_updated_at';

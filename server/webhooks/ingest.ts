@@ -6,6 +6,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Provider } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
+import { asSystem, withFirm } from '../db/firm-scope';
 import { organisations, webhookEvents } from '../db/schema';
 import type { Logger } from '../logger';
 import type { LedgerEvent } from './payloads';
@@ -28,10 +29,14 @@ export async function ingestEvents(deps: { db: Db; log: Logger; requestSync: Req
   // The same event twice in one delivery counts once.
   const unique = [...new Map(events.map((e) => [e.eventId, e])).values()];
   const tenantIds = [...new Set(unique.map((e) => e.tenantId))];
-  const orgs = await deps.db
-    .select({ id: organisations.id, firmId: organisations.firmId, externalId: organisations.externalId })
-    .from(organisations)
-    .where(and(eq(organisations.provider, provider), inArray(organisations.externalId, tenantIds), eq(organisations.status, 'active')));
+  // A verified delivery names tenants, not firms: tenant → organisation and the event dedupe are
+  // system lookups (docs/decisions/007); each sync is then requested as the organisation's firm.
+  const orgs = await asSystem(() =>
+    deps.db
+      .select({ id: organisations.id, firmId: organisations.firmId, externalId: organisations.externalId })
+      .from(organisations)
+      .where(and(eq(organisations.provider, provider), inArray(organisations.externalId, tenantIds), eq(organisations.status, 'active'))),
+  );
   const byTenant = new Map<string, typeof orgs>();
   for (const o of orgs) byTenant.set(o.externalId, [...(byTenant.get(o.externalId) ?? []), o]);
   for (const [tenant, list] of byTenant) {
@@ -40,21 +45,23 @@ export async function ingestEvents(deps: { db: Db; log: Logger; requestSync: Req
   }
   result.unknownTenants = tenantIds.filter((t) => !byTenant.has(t));
 
-  const inserted = await deps.db
-    .insert(webhookEvents)
-    .values(
-      unique.map((e) => {
-        const org = byTenant.get(e.tenantId)?.[0];
-        return { provider, eventId: e.eventId, firmId: org?.firmId ?? null, organisationId: org?.id ?? null, payload: e.payload as object };
-      }),
-    )
-    .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.eventId] })
-    .returning({ eventId: webhookEvents.eventId });
+  const inserted = await asSystem(() =>
+    deps.db
+      .insert(webhookEvents)
+      .values(
+        unique.map((e) => {
+          const org = byTenant.get(e.tenantId)?.[0];
+          return { provider, eventId: e.eventId, firmId: org?.firmId ?? null, organisationId: org?.id ?? null, payload: e.payload as object };
+        }),
+      )
+      .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.eventId] })
+      .returning({ eventId: webhookEvents.eventId }),
+  );
   result.fresh = inserted.length;
   const freshIds = new Set(inserted.map((r) => r.eventId));
-  const toSync = new Set<string>();
-  for (const e of unique) if (freshIds.has(e.eventId)) for (const o of byTenant.get(e.tenantId) ?? []) toSync.add(o.id);
-  for (const id of toSync) await deps.requestSync(id);
-  result.organisationIds = [...toSync];
+  const toSync = new Map<string, string>();
+  for (const e of unique) if (freshIds.has(e.eventId)) for (const o of byTenant.get(e.tenantId) ?? []) toSync.set(o.id, o.firmId);
+  for (const [id, firmId] of toSync) await withFirm(firmId, () => deps.requestSync(id));
+  result.organisationIds = [...toSync.keys()];
   return result;
 }

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, contacts, organisations, users } from '../db/schema';
-import { addDays, isCalendarDate, todayIn } from '../domain/dates';
-import { HttpError } from '../http/errors';
+import { addDays, isCalendarDate, todayIn } from '../../kernel/dates';
+import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PROMISE_RECORDED } from '../scoring/in-motion';
 import { type RequestDeps, requestWriteback } from './request';
 
@@ -44,7 +44,7 @@ async function resolveTarget(db: Db, auth: { firmId: string; userId: string }, t
     .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
     .from(organisations)
     .where(and(eq(organisations.id, t.organisationId), eq(organisations.firmId, auth.firmId)));
-  if (!org) throw new HttpError(404, 'not_found', 'No such organisation in this firm.');
+  if (!org) throw notFound('No such organisation in this firm.');
   const [contact] = await db
     .select({ id: contacts.id, name: contacts.name })
     .from(contacts)
@@ -56,7 +56,7 @@ async function resolveTarget(db: Db, auth: { firmId: string; userId: string }, t
           AND ${t.invoiceId ? sql`id = ${t.invoiceId}::uuid` : sql`status = 'authorised'`}
         ORDER BY due_date NULLS LAST, issue_date`,
   );
-  if (t.invoiceId && invoices.length === 0) throw new HttpError(404, 'not_found', 'No such invoice for this customer.');
+  if (t.invoiceId && invoices.length === 0) throw notFound('No such invoice for this customer.');
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, auth.userId));
   return { org, contactId: contact?.id ?? null, contactName: contact?.name ?? t.contactExternalId, invoices, actorName: user?.name ?? 'a collector' };
 }
@@ -99,8 +99,8 @@ export async function recordPromise(deps: RequestDeps, auth: { firmId: string; u
   const r = await resolveTarget(deps.db, auth, input);
   const today = todayIn(r.org.timezone);
   const latest = addDays(today, PROMISE_MAX_DAYS_STAFF);
-  if (input.date < today || input.date > latest) throw new HttpError(400, 'validation_failed', `date: must be between ${today} and ${latest}`);
-  if (r.invoices.length === 0) throw new HttpError(422, 'nothing_open', `${r.contactName} has no open invoices to promise against.`);
+  if (input.date < today || input.date > latest) throw validationFailed(`date: must be between ${today} and ${latest}`);
+  if (r.invoices.length === 0) throw unprocessable(`${r.contactName} has no open invoices to promise against.`, 'nothing_open');
   const what = input.invoiceId ? (r.invoices[0]!.number || 'the invoice') : 'their open invoices';
   return record(
     deps,

@@ -3,7 +3,7 @@
  * carries the amounts and allocations we asked for. Pure: the executor reads, this decides.
  */
 import type { LedgerDocument, WriteDocType } from '../../integrations/ledger/writes';
-import { fromMinor, toMinor } from '../domain/money';
+import { fromMinor, toMinor } from '../../kernel/money';
 import type { RequestOf, WritebackKind } from './types';
 
 /** Which document a kind creates or changes, read back to confirm it (null: nothing to read). */

@@ -9,10 +9,10 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, users } from '../db/schema';
-import { isCalendarDate, todayIn } from '../domain/dates';
-import { fromMinor, MoneyError, toMinor } from '../domain/money';
+import { isCalendarDate, todayIn } from '../../kernel/dates';
+import { fromMinor, MoneyError, toMinor } from '../../kernel/money';
 import { ProrationError, prorateCredit } from '../domain/proration';
-import { HttpError } from '../http/errors';
+import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
 import { type RequestDeps, type RequestResult, requestWriteback } from './request';
 import { AmountSchema } from './types';
 
@@ -49,7 +49,7 @@ async function loadInvoice(db: Db, firmId: string, organisationId: string, invoi
     .innerJoin(organisations, and(eq(organisations.id, invoices.organisationId), eq(organisations.firmId, firmId)))
     .leftJoin(contacts, and(eq(contacts.organisationId, invoices.organisationId), eq(contacts.externalId, invoices.contactExternalId)))
     .where(and(eq(invoices.id, invoiceId), eq(invoices.organisationId, organisationId), eq(invoices.firmId, firmId)));
-  if (!row) throw new HttpError(404, 'not_found', 'No such invoice in this firm.');
+  if (!row) throw notFound('No such invoice in this firm.');
   return row;
 }
 
@@ -62,20 +62,20 @@ export function creditAmount(input: Pick<CreditInput, 'full' | 'amount' | 'prora
     if (input.full) cents = due;
     else if (input.amount) cents = toMinor(input.amount);
     else if (input.proration) cents = prorateCredit(toMinor(invoice.total), input.proration);
-    else throw new HttpError(400, 'invalid_input', 'give exactly one of full, amount or proration');
+    else throw validationFailed('give exactly one of full, amount or proration', 'invalid_input');
   } catch (err) {
-    if (err instanceof ProrationError) throw new HttpError(400, 'invalid_input', `proration: ${err.message}`);
-    if (err instanceof MoneyError) throw new HttpError(422, 'unsupported_precision', 'The invoice has sub-cent amounts; issue the credit in the ledger.');
+    if (err instanceof ProrationError) throw validationFailed(`proration: ${err.message}`, 'invalid_input');
+    if (err instanceof MoneyError) throw unprocessable('The invoice has sub-cent amounts; issue the credit in the ledger.', 'unsupported_precision');
     throw err;
   }
-  if (cents <= 0) throw new HttpError(422, 'nothing_to_credit', 'The credit comes to nothing.');
-  if (cents > due) throw new HttpError(422, 'credit_exceeds_due', `The credit (${fromMinor(cents)}) is more than the invoice still owes (${fromMinor(due)}).`);
+  if (cents <= 0) throw unprocessable('The credit comes to nothing.', 'nothing_to_credit');
+  if (cents > due) throw unprocessable(`The credit (${fromMinor(cents)}) is more than the invoice still owes (${fromMinor(due)}).`, 'credit_exceeds_due');
   return cents;
 }
 
 export async function issueCredit(deps: RequestDeps, firmId: string, userId: string, input: CreditInput): Promise<RequestResult & { amount: string }> {
   const { inv, orgTz, contactId } = await loadInvoice(deps.db, firmId, input.organisationId, input.invoiceId);
-  if (inv.status !== 'authorised') throw new HttpError(422, 'invoice_not_open', `Invoice ${inv.number || inv.externalId} is ${inv.status}; only an open invoice can be credited.`);
+  if (inv.status !== 'authorised') throw unprocessable(`Invoice ${inv.number || inv.externalId} is ${inv.status}; only an open invoice can be credited.`, 'invoice_not_open');
   const amount = fromMinor(creditAmount(input, inv));
   const [user] = await deps.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
   const label = PURPOSE_LABEL[input.purpose];

@@ -8,13 +8,15 @@
  * but before `sent` was stored leaves the row `sending` with an expired lease; the next attempt
  * repeats the call with the same key and the ledger replays its first answer, so nothing is
  * created twice. `sent` rows are confirmed by reading the document back; confirmed rows with a
- * pending note get the note written onto the invoice (its own key, `n-<id>`).
+ * pending note get the note written onto the invoice (its own key, `n-<id>`). A `note` write-back
+ * (a reminder sent, a promise, a plan) has no document: its ledger call is the note itself, made
+ * in the send step with the row id as key, so a refused note fails the row like any other write
+ * (shown on the timeline, retried with the same key).
  */
 import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
-import { createLedgerNotes } from '../../integrations/ledger/notes';
 import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
-import { accessTokenFor, ReauthRequiredError } from '../connections/tokens';
+import { ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
 import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
@@ -67,24 +69,28 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
   if (!org || !deps.ledger) return release(deps, row, deps.ledger ? 'The organisation is gone.' : 'No ledger is configured on this server.', 3_600_000);
 
   try {
-    const ledger = deps.ledger;
-    const token = await accessTokenFor({ db: deps.db, key: ledger.tokenKey, oauth: (p) => ledger.factory.oauth(p), now: () => deps.now().getTime() }, row.organisation_id);
-    const params = { accessToken: token.accessToken, tenantId: token.tenantId };
-    const writes = ledger.writes(ledger.factory, org.provider, params);
+    // Send, read-back and note share the organisation's gate (server/ledger/gateway.ts).
+    const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback' });
+    const writes = ledger.writes;
+    const notes = () => ledger.notes;
     const request = parseRequest(row.kind, row.request);
 
     let sent: LedgerDocument | null = row.result?.sent ?? null;
     let externalId = row.external_id;
     if (row.status === 'sending') {
-      sent = await perform(writes, row, request);
+      // A note write-back's write is its note (key: the row id); other kinds are noted after confirmation.
+      if (row.kind === 'note') await notes().addInvoiceNote({ invoiceExternalId: need(row.invoice_external_id, 'invoice'), text: (request as RequestOf<'note'>).text, key: row.id });
+      else sent = await perform(writes, row, request);
       deps.crash?.('wb.after-send');
       externalId = sent?.externalId ?? row.invoice_external_id;
+      const noted = row.kind === 'note' ? ({ noteStatus: 'written' } as const) : {};
       await deps.db
         .update(writebacks)
-        .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now() })
+        .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
         .where(eq(writebacks.id, row.id));
       deps.crash?.('wb.after-sent');
       row.status = 'sent';
+      if (row.kind === 'note') row.note_status = 'written';
     }
 
     if (row.status === 'sent') {
@@ -108,8 +114,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     }
 
     if (row.note_status === 'pending' && row.note_text && row.invoice_external_id) {
-      const notes = createLedgerNotes(ledger.factory, org.provider, params);
-      await notes.addInvoiceNote({ invoiceExternalId: row.invoice_external_id, text: row.note_text, key: noteKeyOf(row.id) });
+      await notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id, text: row.note_text, key: noteKeyOf(row.id) });
       await deps.db.update(writebacks).set({ noteStatus: 'written', updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
     }
     await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
@@ -117,6 +122,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
   } catch (err) {
     if (err instanceof Error && err.name === 'SimulatedCrash') throw err;
     const message = err instanceof Error ? err.message : String(err);
+    // Waiting for the organisation's rate limit is not a failed attempt: back later, attempt refunded.
+    if (err instanceof LedgerError && err.code === 'rate_limited') return release(deps, row, message, err.options.retryAfterMs ?? 60_000, { refund: true });
     const giveUp = row.attempts >= MAX_WRITEBACK_ATTEMPTS;
     if (err instanceof ReauthRequiredError) return giveUp ? fail(deps, row, message) : release(deps, row, message, 3_600_000);
     // The ledger refused the write itself: a person has to look.
@@ -184,7 +191,7 @@ async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): 
     case 'void':
       return writes.voidDocument({ key, ...(request as RequestOf<'void'>) });
     case 'note':
-      // Written in the note step, with the note's own key, once "confirmed".
+      // Written by the caller through the ledger's notes (no document to create).
       return null;
   }
 }
@@ -206,10 +213,10 @@ async function finish(deps: WritebackDeps, id: string, set: Partial<typeof write
  * both make the same call with the same key next time, and the ledger replays it if the earlier
  * call did land.
  */
-async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null): Promise<ExecuteResult> {
+async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null, options: { refund?: boolean } = {}): Promise<ExecuteResult> {
   await deps.db
     .update(writebacks)
-    .set({ error, leaseUntil: null, updatedAt: deps.now(), ...(row.status === 'sending' ? { status: 'pending' } : {}) })
+    .set({ error, leaseUntil: null, updatedAt: deps.now(), ...(row.status === 'sending' ? { status: 'pending' } : {}), ...(options.refund ? { attempts: sql`greatest(${writebacks.attempts} - 1, 0)` } : {}) })
     .where(eq(writebacks.id, row.id));
   return { outcome: 'retry', delayMs, error };
 }

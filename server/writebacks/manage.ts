@@ -7,8 +7,8 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, writebacks } from '../db/schema';
-import { fromMinor, toMinor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { fromMinor, toMinor } from '../../kernel/money';
+import { conflict, notFound } from '../../kernel/errors';
 import { type RequestDeps, releaseWriteback, requestWriteback } from './request';
 import type { WritebackStatus } from './types';
 
@@ -92,7 +92,7 @@ export async function getWriteback(db: Db, firmId: string, id: string) {
     .select()
     .from(writebacks)
     .where(and(eq(writebacks.id, id), eq(writebacks.firmId, firmId)));
-  if (!row) throw new HttpError(404, 'not_found', 'No such write-back in this firm.');
+  if (!row) throw notFound('No such write-back in this firm.');
   return row;
 }
 
@@ -127,7 +127,7 @@ export async function rejectWritebacks(db: Db, firmId: string, ids: readonly str
 /** A failed write-back tried again with the same key (the ledger replays it if it did land). */
 export async function retryWriteback(deps: RequestDeps, firmId: string, id: string): Promise<void> {
   await getWriteback(deps.db, firmId, id);
-  if (!(await releaseWriteback(deps, firmId, id, ['failed']))) throw new HttpError(409, 'not_failed', 'Only a failed write-back can be retried.');
+  if (!(await releaseWriteback(deps, firmId, id, ['failed']))) throw conflict('Only a failed write-back can be retried.', 'not_failed');
 }
 
 const REVERSIBLE: Record<string, 'invoice' | 'creditNote' | 'payment'> = { payment: 'payment', credit_note: 'creditNote', late_fee: 'invoice', plan_invoice: 'invoice' };
@@ -141,9 +141,9 @@ export async function reverseWriteback(deps: RequestDeps, firmId: string, id: st
   const w = await getWriteback(deps.db, firmId, id);
   const type = REVERSIBLE[w.kind];
   const lineFee = w.kind === 'late_fee' && (w.request as { mode?: string }).mode === 'line';
-  if (!type || lineFee) throw new HttpError(409, 'not_reversible', lineFee ? 'A fee added as a line is forgiven with a credit note, not reversed.' : `A ${w.kind.replace('_', ' ')} cannot be reversed.`);
-  if (w.status !== 'confirmed' || !w.externalId) throw new HttpError(409, 'not_confirmed', 'Only a write-back confirmed in the ledger can be reversed.');
-  if (w.reversedById) throw new HttpError(409, 'already_reversed', 'This write-back was already reversed.');
+  if (!type || lineFee) throw conflict(lineFee ? 'A fee added as a line is forgiven with a credit note, not reversed.' : `A ${w.kind.replace('_', ' ')} cannot be reversed.`, 'not_reversible');
+  if (w.status !== 'confirmed' || !w.externalId) throw conflict('Only a write-back confirmed in the ledger can be reversed.', 'not_confirmed');
+  if (w.reversedById) throw conflict('This write-back was already reversed.', 'already_reversed');
   const r = await requestWriteback(deps, {
     firmId,
     organisationId: w.organisationId,

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
 import { resolveRates } from '../analytics/exchange-rates';
-import { mulRate, toMinor } from '../domain/money';
-import { HttpError } from '../http/errors';
+import { mulRate, toMinor } from '../../kernel/money';
+import { validationFailed } from '../../kernel/errors';
 import { REQUEST_SCHEMAS, type WritebackInput, type WritebackKind, type WritebackStatus } from './types';
 
 export interface RequestDeps {
@@ -69,7 +69,7 @@ export function parseRequest<K extends WritebackKind>(kind: K, request: unknown)
   const parsed = REQUEST_SCHEMAS[kind].safeParse(request);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError(400, 'invalid_writeback', `${kind.replace('_', ' ')}: ${issue?.path.join('.') || 'request'} ${issue?.message ?? 'is not valid'}`);
+    throw validationFailed(`${kind.replace('_', ' ')}: ${issue?.path.join('.') || 'request'} ${issue?.message ?? 'is not valid'}`, 'invalid_writeback');
   }
   return parsed.data;
 }

@@ -3,11 +3,10 @@
  * and again when executed), and the states a write-back moves through. See README.md.
  */
 import { z } from 'zod';
-import type { LedgerFactory } from '../../integrations/ledger/provider';
-import type { CreateLedgerWrites } from '../../integrations/ledger/writes';
 import type { Db } from '../db/client';
-import { isCalendarDate } from '../domain/dates';
+import { isCalendarDate } from '../../kernel/dates';
 import type { Logger } from '../logger';
+import type { LedgerGateway } from '../ledger/gateway';
 
 export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note'] as const;
 export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
@@ -16,7 +15,7 @@ export const WRITEBACK_STATUSES = ['awaiting_approval', 'pending', 'sending', 's
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** Why a credit note, fee or invoice is written. */
-export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal'] as const;
+export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
@@ -94,7 +93,7 @@ export interface WritebackDeps {
   db: Db;
   log: Logger;
   /** null leaves write-backs pending (no ledger on this server). */
-  ledger: { factory: LedgerFactory; tokenKey: Buffer; writes: CreateLedgerWrites } | null;
+  ledger: LedgerGateway | null;
   now: () => Date;
   enqueueExecute(writebackId: string, attempt?: number): Promise<void>;
   crash?: (point: WritebackCrashPoint) => void;

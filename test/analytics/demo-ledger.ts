@@ -3,7 +3,7 @@
  * paying habits over 20 months, tracking categories on lines, a few data-quality problems.
  */
 import type { Db } from '../../server/db/client';
-import { addDays, todayIn } from '../../server/domain/dates';
+import { addDays, todayIn } from '../../kernel/dates';
 import { prng } from '../../server/bench/types';
 import { type ContactSeed, type InvoiceSeed, seedContacts, seedCreditNote, seedInvoices, seedOrganisation, seedPayment } from './seed';
 

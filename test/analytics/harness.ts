@@ -3,18 +3,16 @@
  * and clients signed in as a test firm's user by writing their session as express-session does.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createQueue } from '../../jobs/create-queue';
 import { createApp } from '../../server/app';
-import { loadConfig } from '../../server/config';
+import { clockFor, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/client';
 import { sessions } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { analyticsRoutes } from '../../server/routes/analytics';
+import { scratchDir } from '../support/scratch';
 
 export interface AnalyticsServer {
   url: string;
@@ -23,10 +21,10 @@ export interface AnalyticsServer {
 }
 
 export async function startAnalyticsServer(database: Database): Promise<AnalyticsServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-analytics-')), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('analytics'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent' });
   const log = createLogger('silent');
   const queue = createQueue({ db: database.db, log, redisUrl: null });
-  const app = createApp({ config, database, queue, log, api: [analyticsRoutes({ db: database.db, demo: false })] });
+  const app = createApp({ config, database, queue, log, api: [analyticsRoutes({ db: database.db, demo: false, clock: clockFor(config) })] });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { addDays, todayIn } from '../../server/domain/dates';
+import { addDays, todayIn } from '../../kernel/dates';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { type AnalyticsServer, type Body, type Client, signedIn, startAnalyticsServer } from './harness';

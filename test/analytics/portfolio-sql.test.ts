@@ -10,7 +10,7 @@ import { dsoOf, ratiosFromFigures, overduePct } from '../../server/analytics/fig
 import { comparePeriod } from '../../server/analytics/period';
 import { queryPortfolioFigures } from '../../server/analytics/portfolio-sql';
 import { type Database, queryRows } from '../../server/db/client';
-import { addDays, diffDays, maxDate } from '../../server/domain/dates';
+import { addDays, diffDays, maxDate } from '../../kernel/dates';
 import { computeMetrics, type Period } from '../../server/domain/metrics';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';

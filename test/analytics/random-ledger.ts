@@ -5,7 +5,7 @@
  * odd rates, sub-cent amounts, missing due dates, allocations dated before the issue date.
  */
 import type { Db } from '../../server/db/client';
-import { addDays, fromDayNumber, toDayNumber } from '../../server/domain/dates';
+import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
 import { prng } from '../../server/bench/types';
 import { type InvoiceSeed, seedContacts, seedCreditNote, seedInvoices, seedPayment } from './seed';
 

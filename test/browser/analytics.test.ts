@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import type { Arcus, } from '../../server/runtime';
+import type { Arcus, } from '../../root/runtime';
 import { seedDemoLedger } from '../analytics/demo-ledger';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';

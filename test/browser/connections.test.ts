@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { organisations } from '../../server/db/schema';
-import type { Arcus, } from '../../server/runtime';
+import type { Arcus, } from '../../root/runtime';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';

@@ -2,8 +2,8 @@ import { startTestApp } from '../support/app';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import type { Arcus, } from '../../server/runtime';
-import { seedOrg } from '../reminders/seed';
+import type { Arcus, } from '../../root/runtime';
+import { MONDAY, seedOrg } from '../reminders/seed';
 import { launchBrowser, screenshot as take } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -41,7 +41,8 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
       settings: { enabled: false },
     });
     orgId = org.id;
-    arcus = await startTestApp('reminders-ui', database, { LEDGER_SANDBOX: 'off' });
+    // The seeded invoices are dated from MONDAY: the app runs as of that Monday morning.
+    arcus = await startTestApp('reminders-ui', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: `${MONDAY}T09:00:00Z` });
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(`${arcus.url}/`);

@@ -1,7 +1,7 @@
 
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Arcus, } from '../../server/runtime';
+import type { Arcus, } from '../../root/runtime';
 import { startTestApp } from '../support/app';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';

@@ -1,8 +1,8 @@
 import { emptyDemoFirm, startTestApp } from '../support/app';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addDays, todayIn } from '../../server/domain/dates';
-import type { Arcus, } from '../../server/runtime';
+import { addDays, todayIn } from '../../kernel/dates';
+import type { Arcus, } from '../../root/runtime';
 import { launchBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';

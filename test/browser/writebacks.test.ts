@@ -15,10 +15,10 @@ import type { Database } from '../../server/db/client';
 import { queryRows } from '../../server/db/client';
 import { paymentPlans, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import { type Arcus, startArcus } from '../../root/runtime';
 import { runScoring } from '../../server/scoring/run';
 import { runSync } from '../../server/sync/engine';
-import { MemoryRateLimiter } from '../../server/sync/rate-limit';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { emptyDemoFirm } from '../support/app';
@@ -26,9 +26,7 @@ import { launchBrowser, screenshot as take } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { until } from '../support/until';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { scratchDir } from '../support/scratch';
 
 /** Full-page pictures from the top, so the fixed header sits where it belongs. */
 async function screenshot(page: Page, name: string) {
@@ -65,7 +63,7 @@ describeWith(['pg', 'chromium'], 'Write-backs in Chromium', () => {
     sandbox = await startSandbox({ port: 0, autoConsent: true, seed: 808, demo: { companies: [{ provider: 'xero', name: 'Harbour Joinery Ltd', customers: 8, invoices: 90 }] }, log: () => undefined });
     companyId = sandbox.sandbox.companyIds[0]!;
     arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-writebacks-ui-')), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off' },
+      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('writebacks-ui'), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off' },
       database,
       log: createLogger('silent'),
       sandbox: { url: sandbox.url },

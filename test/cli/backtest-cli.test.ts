@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseHistoryCsv } from '../../server/domain/ar-history-csv';
 import { makeScoringFixture } from '../fixtures/make-scoring-fixture';
+import { scratchDir } from '../support/scratch';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = 'test/fixtures/ar-history-scoring.csv';
@@ -27,7 +27,7 @@ describe('the scoring fixture', () => {
 });
 
 describe('arcus backtest', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'arcus-backtest-'));
+  const tmp = scratchDir('backtest');
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('prints the protocol JSON, and the model beats the baseline on the fixture', async () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { contacts, firms, invoices, organisations } from '../../server/db/schema';
+import { contacts, exchangeRates, firms, invoices, organisations } from '../../server/db/schema';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
-import { addDays, todayIn } from '../../server/domain/dates';
-import type { Arcus } from '../../server/runtime';
+import { addDays, todayIn } from '../../kernel/dates';
+import type { Arcus } from '../../root/runtime';
 import { apiClient, startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
@@ -26,6 +26,9 @@ describeWith('pg', 'Collections API', () => {
     const demo = await ensureDemoFirm(database.db);
     [{ settings: original }] = await database.db.select({ settings: firms.settings }).from(firms).where(eq(firms.id, demo.firmId)) as [{ settings: unknown }];
     await database.db.update(firms).set({ settings: { needsHelp: { ceiBelow: 55 } } }).where(eq(firms.id, demo.firmId));
+    // The approval threshold is in the firm's reporting currency (USD): this file's GBP fees need a rate of their own,
+    // not one another file of this worker may or may not have seeded before.
+    await database.db.insert(exchangeRates).values({ firmId: demo.firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2020-01-01' }).onConflictDoNothing();
     const [org] = await database.db
       .insert(organisations)
       .values({ firmId: demo.firmId, provider: 'xero', externalId: `tenant-${randomUUID()}`, name: 'API Collections Ltd', baseCurrency: 'GBP', timezone: 'Europe/London' })

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { discountSourceKey, listOffers, runDiscounts } from '../../server/collections/discounts';
 import { discountOffers, writebacks } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 import { describeWith } from '../support/services';
 import { seedCollections, TODAY } from './seed';
 

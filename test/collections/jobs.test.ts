@@ -1,12 +1,13 @@
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { collectionsAssessJob, collectionsTickJob } from '../../jobs/collections/jobs';
 import type { JobDefinition, JobQueue } from '../../jobs/define';
-import { setReminderEnv } from '../../jobs/reminders/deps';
 import { allJobs, schedules } from '../../jobs/registry';
 import { listOffers } from '../../server/collections/discounts';
 import { DEFAULT_POLICY, policyFrom } from '../../server/collections/policy';
 import { createPlan } from '../../server/collections/plans';
+import { clockFrom } from '../../kernel/clock';
 import { createLogger } from '../../server/logger';
+import { testServices } from '../support/process';
 import { describeWith } from '../support/services';
 import { recordingMailer, seedCollections, TODAY } from './seed';
 
@@ -18,6 +19,10 @@ function recordingQueue(): JobQueue & { jobs: { name: string; payload: unknown; 
     jobs,
     async enqueue<P>(def: JobDefinition<P>, payload: P, options?: { jobId?: string }) {
       jobs.push({ name: def.name, payload, jobId: options?.jobId });
+      return options?.jobId ?? 'x';
+    },
+    async request(name, payload, options) {
+      jobs.push({ name, payload, jobId: options?.jobId });
       return options?.jobId ?? 'x';
     },
     async schedule() {},
@@ -40,8 +45,6 @@ it('registers the collection jobs with an hourly tick', () => {
 });
 
 describeWith('pg', 'Collection jobs', () => {
-  afterAll(() => setReminderEnv(null));
-
   it('one assessment per organisation and local day; fees, offers and instalment reminders once however often it runs', async () => {
     const s = await seedCollections({
       invoices: [
@@ -51,9 +54,9 @@ describeWith('pg', 'Collection jobs', () => {
       policy: { lateFees: { enabled: true, kind: 'flat', amount: '10', graceDays: 7 }, earlyDiscount: { enabled: true, ratePct: '2', withinDays: 10 }, plans: { reminderDaysBefore: 3 } },
     });
     const mailer = recordingMailer();
-    setReminderEnv({ mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'x'.repeat(32), embedded: false, ledger: null, now: s.now });
     const queue = recordingQueue();
-    const ctx = { db: s.db, log: createLogger('silent'), queue, jobId: 'j', attempt: 1 };
+    const services = testServices({ db: s.db, queue, mailer, clock: clockFrom(() => s.now().getTime()) });
+    const ctx = { db: s.db, log: createLogger('silent'), queue, jobId: 'j', attempt: 1, services };
 
     await collectionsTickJob.handler({}, ctx);
     const mine = queue.jobs.filter((j) => j.name === 'collections.assess' && (j.payload as { organisationId: string }).organisationId === s.orgId);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assessLateFees, type ChargedFee, chargeableBands, interestMonths, type LateFeeRules, monthLabel } from '../../server/domain/collections/lateFees';
 import { divHalfUp, percentOf, simpleInterest, toBasisPoints } from '../../server/domain/collections/rates';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 
 const base: LateFeeRules = { kind: 'flat', flat: 2500, percent: '0', annualRatePct: '0', graceDays: 7, minimum: 0, cap: null, period: 'once', minimumInvoiceDue: 0 };
 const inv = { amountDue: 125_000, dueDate: '2026-10-01' };

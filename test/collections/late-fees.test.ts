@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { applyLateFees, assessLateFeesForOrganisation, forgiveFee, previewLateFees } from '../../server/collections/late-fees';
 import { activities } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
-import { toMinor } from '../../server/domain/money';
+import { addDays } from '../../kernel/dates';
+import { toMinor } from '../../kernel/money';
 import { INVOICE_DISPUTED, PLAN_CREATED } from '../../server/scoring/in-motion';
 import { describeWith } from '../support/services';
 import { seedCollections, TODAY } from './seed';
@@ -70,7 +70,7 @@ describeWith('pg', 'Late fees against the database', () => {
     expect(preview).toMatchObject({ blocked: null, overdueDays: 20, fees: [{ periodKey: 'once', amount: '20.00', purpose: 'late_fee', label: 'Nov 2026' }] });
     const applied = await applyLateFees(s.deps, { firmId: s.firmId, organisationId: s.orgId, invoiceId: s.invoice('INV-010').id, userId: s.userId });
     expect(applied.requested.map((r) => [r.periodKey, r.amount])).toEqual([['once', '20.00']]);
-    await expect(applyLateFees(s.deps, { firmId: s.firmId, organisationId: s.orgId, invoiceId: s.invoice('INV-010').id, userId: s.userId })).rejects.toMatchObject({ status: 409, code: 'no_fee_due' });
+    await expect(applyLateFees(s.deps, { firmId: s.firmId, organisationId: s.orgId, invoiceId: s.invoice('INV-010').id, userId: s.userId })).rejects.toMatchObject({ kind: 'conflict', code: 'no_fee_due' });
     const [fee] = await s.writebacksOf({ kind: 'late_fee' });
     expect(fee).toMatchObject({ requestedBy: 'user', requestedByUserId: s.userId, amount: '20.0000' });
     expect((await previewLateFees(s.db, s.firmId, s.orgId, s.invoice('INV-010').id, s.now())).charged).toMatchObject([{ periodKey: 'once', amount: '20.00', forgiven: false }]);
@@ -91,7 +91,7 @@ describeWith('pg', 'Late fees against the database', () => {
   it('forgives a fee with a fee_reversal credit note allocated to the fee invoice, once', async () => {
     const s = await seedCollections({ invoices: [{ number: 'INV-030', due: -20 }], policy: { lateFees: { enabled: true, kind: 'flat', amount: '25', graceDays: 7, period: 'once', cap: '25' } } });
     const [req] = (await assessLateFeesForOrganisation(s.deps, s.firmId, s.orgId)).requested;
-    await expect(forgiveFee(s.deps, { firmId: s.firmId, writebackId: req!.writebackId, userId: s.userId })).rejects.toMatchObject({ status: 409, code: 'fee_not_in_ledger' });
+    await expect(forgiveFee(s.deps, { firmId: s.firmId, writebackId: req!.writebackId, userId: s.userId })).rejects.toMatchObject({ kind: 'conflict', code: 'fee_not_in_ledger' });
     await s.confirm(req!.writebackId, 'ledger-fee-inv-1');
     const f1 = await forgiveFee(s.deps, { firmId: s.firmId, writebackId: req!.writebackId, userId: s.userId });
     const f2 = await forgiveFee(s.deps, { firmId: s.firmId, writebackId: req!.writebackId, userId: s.userId });
@@ -105,7 +105,7 @@ describeWith('pg', 'Late fees against the database', () => {
     expect(preview.charged[0]).toMatchObject({ forgiven: true, forgivenBy: f1.writebackId });
     expect(preview.fees).toEqual([]);
     expect(preview.capRemaining).toBe('25.00');
-    await expect(forgiveFee(s.deps, { firmId: s.firmId, writebackId: f1.writebackId, userId: s.userId })).rejects.toMatchObject({ status: 404 });
+    await expect(forgiveFee(s.deps, { firmId: s.firmId, writebackId: f1.writebackId, userId: s.userId })).rejects.toMatchObject({ kind: 'not_found' });
   });
 
   it('forgives a line fee with a credit note allocated to the original invoice', async () => {

@@ -32,7 +32,7 @@ describeWith('pg', 'Payment plans against the database', () => {
     const plan = await createPlan(s.deps, s.firmId, s.userId, input);
     expect(plan).toMatchObject({ status: 'active', total: '1000.01', postInvoices: false });
     expect(plan.instalments.map((i) => i.amount)).toEqual(['250.00', '250.00', '250.00', '250.01']);
-    await expect(createPlan(s.deps, s.firmId, s.userId, input)).rejects.toMatchObject({ status: 409, code: 'already_on_plan' });
+    await expect(createPlan(s.deps, s.firmId, s.userId, input)).rejects.toMatchObject({ kind: 'conflict', code: 'already_on_plan' });
     const created = await s.activitiesOf(PLAN_CREATED);
     expect(created.map((a) => a.invoiceId).sort()).toEqual([s.invoice('PL-1').id, s.invoice('PL-2').id, s.invoice('PL-3').id].sort());
     expect(created[0]!.details).toMatchObject({ planId: plan.id, frequency: 'monthly', count: 4, total: '1000.01' });
@@ -108,10 +108,10 @@ describeWith('pg', 'Payment plans against the database', () => {
   it('refuses bad plans with clear reasons', async () => {
     const s = await seedCollections({ invoices: PLAN_INVOICES, policy: { plans: { maxInstalments: 6 } } });
     const base = { organisationId: s.orgId, contactExternalId: 'c-bay', frequency: 'weekly' as const, startDate: '2026-12-01' };
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 7 }, s.now())).rejects.toMatchObject({ status: 400, message: 'count: at most 6 instalments (this would be 7)' });
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, startDate: '2026-11-01' }, s.now())).rejects.toMatchObject({ status: 400, message: 'startDate: must be today (2026-11-23) or later' });
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, contactExternalId: 'nobody' }, s.now())).rejects.toMatchObject({ status: 400 });
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, invoiceIds: [s.invoice('PL-9').id] }, s.now())).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^invoiceIds: 1 of the chosen/) });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 7 }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'count: at most 6 instalments (this would be 7)' });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, startDate: '2026-11-01' }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'startDate: must be today (2026-11-23) or later' });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, contactExternalId: 'nobody' }, s.now())).rejects.toMatchObject({ kind: 'validation_failed' });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, invoiceIds: [s.invoice('PL-9').id] }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: expect.stringMatching(/^invoiceIds: 1 of the chosen/) });
   });
 
   it('emails each instalment reminder once, a few days before, and cancels', async () => {
@@ -131,7 +131,7 @@ describeWith('pg', 'Payment plans against the database', () => {
     const cancelled = await cancelPlan(s.db, s.firmId, plan.id, s.userId, s.now());
     expect(cancelled.status).toBe('cancelled');
     expect(await s.activitiesOf(PLAN_ENDED)).toHaveLength(3);
-    await expect(cancelPlan(s.db, s.firmId, plan.id, s.userId, s.now())).rejects.toMatchObject({ status: 409 });
+    await expect(cancelPlan(s.db, s.firmId, plan.id, s.userId, s.now())).rejects.toMatchObject({ kind: 'conflict' });
     s.setDay('2026-12-04');
     expect((await sendInstalmentReminders({ ...s.deps, mail }, s.firmId, s.orgId)).sent).toEqual([]);
   });

@@ -9,8 +9,8 @@ import type { Mailer, OutgoingMessage } from '../../integrations/email/transport
 import type { CollectionsDeps } from '../../server/collections/common';
 import { type CollectionsPolicyPatch, updateCollectionsPolicy } from '../../server/collections/policy';
 import { activities, contacts, invoices, organisations, paymentAllocations, payments, writebacks } from '../../server/db/schema';
-import { addDays, type CalendarDate } from '../../server/domain/dates';
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { addDays, type CalendarDate } from '../../kernel/dates';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { createFirm, testDatabase } from '../support/db';
 
 /** Noon in London on this day is "now" at the start. */

@@ -4,10 +4,7 @@
  * these tests see exactly which syncs were asked for.
  */
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import type { LedgerFactory } from '../../integrations/ledger/provider';
 import { createQueue } from '../../jobs/create-queue';
@@ -21,6 +18,7 @@ import type { OAuthDeps } from '../../server/oauth/flow';
 import { connectionRoutes } from '../../server/routes/connections';
 import { oauthRoutes } from '../../server/routes/oauth';
 import { webhookRoutes } from '../../server/routes/webhooks';
+import { scratchDir } from '../support/scratch';
 
 export interface Harness {
   url: string;
@@ -32,7 +30,7 @@ export interface Harness {
 }
 
 export async function startHarness(database: Database, sandboxUrl: string): Promise<Harness> {
-  const loaded = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-connect-')), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent' });
+  const loaded = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('connect'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent' });
   const log = createLogger('silent');
   const queue = createQueue({ db: database.db, log, redisUrl: null });
   let handler: http.RequestListener | null = null;

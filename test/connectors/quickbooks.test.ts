@@ -6,7 +6,10 @@
  * failures classified into LedgerError.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallRunner } from '../../integrations/ledger/call';
 import { intuitEndpoints } from '../../integrations/ledger/endpoints';
+import { limiterGate } from '../../integrations/ledger/gate';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { SyncPage } from '../../integrations/ledger/provider';
 import type { NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
@@ -17,8 +20,12 @@ import { cleanNock, fixture, nock, QBO_API, QBO_HOST, reply } from './replay';
 const endpoints = intuitEndpoints(QBO_HOST);
 const base = `${QBO_API}/${QBO_REALM}`;
 
+function runner(timeoutMs?: number) {
+  return new CallRunner(limiterGate(new MemoryRateLimiter(), { provider: 'quickbooks', tenantId: QBO_REALM }), timeoutMs);
+}
+
 function api(extra: { timeoutMs?: number; now?: () => number } = {}) {
-  return new QboApi({ endpoints, clientId: 'c', clientSecret: 's', accessToken: 'token-q', realmId: QBO_REALM, now: () => RECORDED_AT, ...extra });
+  return new QboApi({ endpoints, clientId: 'c', clientSecret: 's', accessToken: 'token-q', realmId: QBO_REALM, now: extra.now ?? (() => RECORDED_AT), runner: runner(extra.timeoutMs) });
 }
 
 async function pages<T>(it: AsyncIterable<SyncPage<T>>): Promise<SyncPage<T>[]> {
@@ -163,10 +170,12 @@ describe('QuickBooks: failures', () => {
     await expect(pages(api().changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'server', retryable: true, message: expect.stringMatching(/System Failure Error/) });
     reply(nock(QBO_HOST).get(`${base}/query`).query(true), fixture('qbo-401'));
     await expect(pages(api().changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/AuthenticationFailed/) });
-    nock(QBO_HOST).get(`${base}/query`).query(true).delay(300).reply(200, fixture('qbo-invoices').body as nock.Body);
+    const slow = nock(QBO_HOST).get(`${base}/query`).query(true).delay(300).reply(200, fixture('qbo-invoices').body as nock.Body);
+    const slowReplied = new Promise((r) => slow.once('replied', r));
     await expect(pages(api({ timeoutMs: 50 }).changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'timeout' });
-    const refused = new QboApi({ endpoints: intuitEndpoints('http://127.0.0.1:1'), clientId: 'c', clientSecret: 's', accessToken: 't', realmId: QBO_REALM });
+    const refused = new QboApi({ endpoints: intuitEndpoints('http://127.0.0.1:1'), clientId: 'c', clientSecret: 's', accessToken: 't', realmId: QBO_REALM, runner: runner() });
     await expect(pages(refused.changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'network' });
-    await new Promise((r) => setTimeout(r, 300));
+    // The timed-out request's reply still arrives later: wait for it before nock is cleaned.
+    await slowReplied;
   });
 });

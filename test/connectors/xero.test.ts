@@ -4,20 +4,25 @@
  * keyset overlap), and failures classified into LedgerError by status and headers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CallRunner } from '../../integrations/ledger/call';
 import { xeroEndpoints } from '../../integrations/ledger/endpoints';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { EntityCursor, SyncPage } from '../../integrations/ledger/provider';
 import type { NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
 import { XeroApi } from '../../integrations/xero/api';
-import { limiterGate } from '../../server/sync/gate';
-import { MemoryRateLimiter } from '../../server/sync/rate-limit';
+import { limiterGate } from '../../integrations/ledger/gate';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { XERO_TENANT } from './record-fixtures';
 import { body, cleanNock, fixture, nock, reply, XERO_API, XERO_HOST } from './replay';
 
 const endpoints = xeroEndpoints(XERO_HOST);
 
+function runner(extra: { timeoutMs?: number; gate?: ReturnType<typeof limiterGate> } = {}) {
+  return new CallRunner(extra.gate ?? limiterGate(new MemoryRateLimiter(), { provider: 'xero', tenantId: XERO_TENANT }), extra.timeoutMs);
+}
+
 function api(extra: { pageSize?: number; timeoutMs?: number; gate?: ReturnType<typeof limiterGate> } = {}) {
-  return new XeroApi({ endpoints, accessToken: 'token-1', tenantId: XERO_TENANT, ...extra });
+  return new XeroApi({ endpoints, accessToken: 'token-1', tenantId: XERO_TENANT, pageSize: extra.pageSize, runner: runner(extra) });
 }
 
 async function all<T>(pages: AsyncIterable<SyncPage<T>>): Promise<T[]> {
@@ -181,13 +186,14 @@ describe('Xero: failures', () => {
     await expect(all(api().changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'server', retryable: true, options: { status: 503 } });
     reply(nock(XERO_HOST).get(`${XERO_API}/Invoices`).query(true), fixture('xero-401'));
     await expect(all(api().changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'unauthorized', retryable: false });
-    nock(XERO_HOST).get(`${XERO_API}/Invoices`).query(true).delay(300).reply(200, fixture('xero-invoices').body as nock.Body);
+    const slow = nock(XERO_HOST).get(`${XERO_API}/Invoices`).query(true).delay(300).reply(200, fixture('xero-invoices').body as nock.Body);
+    const slowReplied = new Promise((r) => slow.once('replied', r));
     await expect(all(api({ timeoutMs: 50 }).changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'timeout', retryable: true });
     // Nothing listening (a real refused connection: nock's replyWithError never reaches axios).
     nock.enableNetConnect('127.0.0.1');
-    const refused = new XeroApi({ endpoints: xeroEndpoints('http://127.0.0.1:1'), accessToken: 'token-1', tenantId: XERO_TENANT });
+    const refused = new XeroApi({ endpoints: xeroEndpoints('http://127.0.0.1:1'), accessToken: 'token-1', tenantId: XERO_TENANT, runner: runner() });
     await expect(all(refused.changes('invoices', { since: null }))).rejects.toMatchObject({ code: 'network', retryable: true });
     // Let the delayed reply finish before nock is cleaned.
-    await new Promise((r) => setTimeout(r, 300));
+    await slowReplied;
   });
 });

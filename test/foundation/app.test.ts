@@ -1,33 +1,43 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Arcus, } from '../../server/runtime';
+import type { Arcus } from '../../root/runtime';
 import { apiClient, startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
+import { scratchDir } from '../support/scratch';
 
 const BIN = path.resolve('bin/arcus.mjs');
 
-function portFree(port: number): Promise<boolean> {
+/** Whether something already answers on a local port (checked by connecting, never by binding it). */
+function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (inUse: boolean) => {
+      socket.destroy();
+      resolve(inUse);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }
 
 describe('the CLI with an empty environment', () => {
   let child: ChildProcess | null = null;
-  afterAll(() => {
-    child?.kill('SIGTERM');
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
-  it('starts on embedded defaults at port 3000 and reports pglite + inline', async () => {
-    expect(await portFree(3000), 'port 3000 must be free for this test').toBe(true);
-    const cwd = mkdtempSync(path.join(tmpdir(), 'arcus-empty-env-'));
+  it('starts on embedded defaults at port 3000 and reports pglite + inline', async (ctx) => {
+    // Another process on 3000 (a developer's own demo) is not a failure of Arcus: say so and skip.
+    if (await portInUse(3000)) ctx.skip('port 3000 is in use by another process on this machine, so `arcus start` with an empty environment cannot be run here');
+    const cwd = scratchDir('empty-env');
     child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -36,10 +46,10 @@ describe('the CLI with an empty environment', () => {
     const until = Date.now() + 60_000;
     let health: unknown = null;
     while (Date.now() < until && !health) {
-      health = await fetch('http://127.0.0.1:3000/healthz').then(
-        (r) => r.json(),
-        () => null,
-      );
+      // 503 (empty body) while it boots; refused before it listens.
+      health = await fetch('http://127.0.0.1:3000/healthz')
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null);
       if (!health) await new Promise((r) => setTimeout(r, 250));
     }
     expect(health).toEqual({ ok: true, db: 'pglite', queue: 'inline' });
@@ -47,7 +57,7 @@ describe('the CLI with an empty environment', () => {
   });
 
   it('stops with one line naming a malformed variable', async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'arcus-bad-env-'));
+    const cwd = scratchDir('bad-env');
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const p = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH, PORT: 'eighty' } });
       let stderr = '';

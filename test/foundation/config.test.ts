@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config';
+import { scratchDir } from '../support/scratch';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'arcus-config-'));
+const tmp = () => scratchDir('config');
 
 describe('configuration', () => {
   it('runs embedded with no environment at all, generating secrets once', () => {

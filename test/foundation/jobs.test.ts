@@ -42,7 +42,8 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promis
   }
 }
 
-async function exercise(database: Database, queue: JobQueue) {
+/** `settled(jobId)` resolves once the runner has finished with the job for good (no retry pending). */
+async function exercise(database: Database, queue: JobQueue, settled: (jobId: string) => Promise<void>) {
   const { firm } = await createFirm(database);
   const notes = async () => (await database.db.select().from(activities).where(eq(activities.firmId, firm.id))).map((a) => `${a.summary}@${(a.details as { attempt: number }).attempt}`).sort();
 
@@ -69,7 +70,9 @@ async function exercise(database: Database, queue: JobQueue) {
     const rows = await database.db.select().from(jobEvents).where(eq(jobEvents.jobId, refusedId));
     return rows.length ? rows : undefined;
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await settled(refusedId);
+  const after = await database.db.select().from(jobEvents).where(eq(jobEvents.jobId, refusedId));
+  expect(after.map((r) => r.status)).toEqual(['failed']);
   expect(refused.map((r) => r.status)).toEqual(['failed']);
   expect(await notes()).toHaveLength(4);
 }
@@ -79,7 +82,7 @@ describe('jobs in-process', () => {
     const database = await memoryDatabase();
     const queue = new InlineQueue({ db: database.db, log });
     try {
-      await exercise(database, queue);
+      await exercise(database, queue, () => queue.idle());
     } finally {
       await queue.close();
       await database.close();
@@ -93,7 +96,10 @@ describeWith(['pg', 'redis'], 'jobs on BullMQ with real Redis', () => {
     const queue = new BullQueue({ db: database.db, log, redisUrl: services.redisUrl, definitions: [recordActivity] }, `arcus-test-${randomUUID()}`);
     queue.startWorker(2);
     try {
-      await exercise(database, queue);
+      await exercise(database, queue, async (jobId) => {
+        // BullMQ marks a job failed only when no attempt is left (UnrecoverableError: at once).
+        await waitFor(async () => ((await (await queue.queue.getJob(jobId))?.getState()) === 'failed' ? true : undefined));
+      });
     } finally {
       await queue.queue.obliterate({ force: true });
       await queue.close();

@@ -10,9 +10,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CallRunner } from '../../integrations/ledger/call';
+import { limiterGate } from '../../integrations/ledger/gate';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { QboWrites } from '../../integrations/quickbooks/writes';
 import { XeroWrites } from '../../integrations/xero/writes';
 import type { Recorded } from './record-fixtures';
+
+/** Every ledger call goes through a tenant's gate; here a limiter of the test's own. */
+function runnerFor(provider: 'xero' | 'quickbooks', tenantId: string): CallRunner {
+  return new CallRunner(limiterGate(new MemoryRateLimiter(), { provider, tenantId }));
+}
 import { rejection } from './helpers';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -48,7 +56,7 @@ describe('QuickBooks: stale SyncToken', () => {
       .query((q) => q['operation'] === 'update' && q['requestid'] === 'wb-1')
       .times(2)
       .reply(stale.status, stale.body as nock.Body, stale.headers);
-    const w = new QboWrites({ apiBaseUrl: `${QBO_HOST}${QBO_API}`, accessToken: 'token', tenantId: realm });
+    const w = new QboWrites({ apiBaseUrl: `${QBO_HOST}${QBO_API}`, accessToken: 'token', tenantId: realm, runner: runnerFor('quickbooks', realm) });
     const err = await rejection(w.setPayLink({ key: 'wb-1', invoiceExternalId: invoice.Id, url: 'https://arcus.test/pay/1' }));
     expect(err.code).toBe('stale_object');
     expect(err.message).toMatch(/Stale Object Error/);
@@ -74,7 +82,7 @@ describe('QuickBooks: stale SyncToken', () => {
       .post(`${QBO_API}/${realm}/invoice`)
       .query(true)
       .reply(200, updated as nock.Body);
-    const w = new QboWrites({ apiBaseUrl: `${QBO_HOST}${QBO_API}`, accessToken: 'token', tenantId: realm });
+    const w = new QboWrites({ apiBaseUrl: `${QBO_HOST}${QBO_API}`, accessToken: 'token', tenantId: realm, runner: runnerFor('quickbooks', realm) });
     expect(await w.setPayLink({ key: 'wb-2', invoiceExternalId: invoice.Id, url: 'https://arcus.test/pay/2' })).toEqual({ field: 'CustomerMemo' });
     expect(w.calls).toBe(4);
     expect(scope.isDone()).toBe(true);
@@ -107,7 +115,7 @@ describe('Xero: refusals', () => {
         voidKey = String(this.req.headers['idempotency-key']);
         return [200, voided as nock.Body];
       });
-    const w = new XeroWrites({ apiBaseUrl: `${XERO_HOST}${XERO_API}`, accessToken: 'token', tenantId: 'tenant-1' });
+    const w = new XeroWrites({ apiBaseUrl: `${XERO_HOST}${XERO_API}`, accessToken: 'token', tenantId: 'tenant-1', runner: runnerFor('xero', 'tenant-1') });
     const err = await rejection(
       w.createCreditNote({
         key: 'wb-3',
@@ -130,7 +138,7 @@ describe('Xero: refusals', () => {
     const limited = fixture('xero-429');
     const id = limited.request.path.split('/').at(-1)!;
     nock(XERO_HOST).get(`${XERO_API}/Invoices/${id}`).query(true).reply(limited.status, limited.body as nock.Body, limited.headers);
-    const w = new XeroWrites({ apiBaseUrl: `${XERO_HOST}${XERO_API}`, accessToken: 'token', tenantId: 'tenant-1' });
+    const w = new XeroWrites({ apiBaseUrl: `${XERO_HOST}${XERO_API}`, accessToken: 'token', tenantId: 'tenant-1', runner: runnerFor('xero', 'tenant-1') });
     const err = await rejection(w.read('invoice', id));
     expect(err.code).toBe('rate_limited');
     expect(err.options.retryAfterMs).toBe(30_000);

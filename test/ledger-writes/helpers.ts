@@ -15,7 +15,7 @@ import type { LedgerWrites } from '../../integrations/ledger/writes';
 import type { SbInvoice } from '../../integrations/sandbox/model';
 import { type SandboxServer, startSandbox } from '../../integrations/sandbox/server';
 import type { SandboxStore } from '../../integrations/sandbox/store';
-import { addDays, type CalendarDate, todayIn } from '../../server/domain/dates';
+import { addDays, type CalendarDate, todayIn } from '../../kernel/dates';
 import { authorizeWithSandbox } from '../../server/sync/sandbox-connect';
 
 export interface WritesFixture {
@@ -44,7 +44,7 @@ export async function startWritesFixture(seed = 11): Promise<WritesFixture> {
   const factory = createLedgerFactory({ sandboxBaseUrl: server.url, xero: null, intuit: null, now: () => store.clock.peek() });
   const connect = async (provider: Provider, companyId: string) => {
     const { tokens } = await authorizeWithSandbox(factory.oauth(provider)!, companyId);
-    return () => createLedgerWrites(factory, provider, { accessToken: tokens.accessToken, tenantId: companyId });
+    return () => createLedgerWrites(factory, provider, { accessToken: tokens.accessToken, tenantId: companyId, runner: factory.runner(provider, companyId) });
   };
   const [xeroId, qboId] = server.sandbox.companyIds as [string, string];
   return {

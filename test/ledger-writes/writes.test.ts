@@ -12,7 +12,7 @@ import type { Provider } from '../../integrations/ledger/types';
 import { arcusReference } from '../../integrations/ledger/writes';
 import { paymentAccount } from '../../integrations/sandbox/xero/map/accounts';
 import { onlineInvoiceUrl as xeroOnlineInvoiceUrl } from '../../integrations/sandbox/xero/online-invoice';
-import { fromMinor, toMinor } from '../../server/domain/money';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { bumpAfterRead, companyToday, openInvoice, rejection, startWritesFixture, type WritesFixture } from './helpers';
 
 let fx: WritesFixture;

@@ -8,16 +8,15 @@
 import { and, eq, like } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sandboxProvider } from '../../integrations/payments/sandbox';
+import { sandboxProvider } from '../../server/pay/sandbox-provider';
 import { signStripePayload, stripeProvider } from '../../integrations/payments/stripe';
 import type { Database } from '../../server/db/client';
 import { activities, checkouts, discountOffers, payLinks, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 import { completeCheckout } from '../../server/pay/complete';
-import { setPayEnv } from '../../server/pay/env';
 import { ensurePayLink, ensureStatementLink } from '../../server/pay/links';
 import { loadActivityHolds } from '../../server/reminders/load';
-import type { Arcus } from '../../server/runtime';
+import type { Arcus } from '../../root/runtime';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PROMISE_RECORDED } from '../../server/scoring/in-motion';
 import { startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
@@ -44,7 +43,6 @@ describeWith('pg', 'Pay links and the public pay API', () => {
   beforeAll(async () => {
     database = await testDatabase();
     arcus = await startTestApp('pay-api', database, { LEDGER_SANDBOX: 'off' });
-    setPayEnv({ appUrl: arcus.url, provider: sandboxProvider({ db: database.db, appUrl: () => arcus.url }), enqueueExecute: ctx().enqueueExecute, now: () => new Date() });
     a = await seedPayOrg(database, {
       invoices: [
         { number: 'INV-1', contact: 'c-bayside', amount: '1240.50', due: -10 },
@@ -56,7 +54,6 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     b = await seedPayOrg(database, { name: 'Other Firm Client', invoices: [{ number: 'B-1', contact: 'c-bayside', amount: '10.00', due: -1 }] });
   }, 120_000);
   afterAll(async () => {
-    setPayEnv(null);
     nock.cleanAll();
     nock.enableNetConnect();
     await arcus?.close();
@@ -222,7 +219,8 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     const secret = 'whsec_test_api';
     nock.disableNetConnect();
     nock.enableNetConnect((host) => host.startsWith('127.0.0.1'));
-    setPayEnv({ appUrl: arcus.url, provider: stripeProvider({ secretKey: 'sk_test_x', webhookSecret: secret, apiBase: STRIPE }), enqueueExecute: ctx().enqueueExecute, now: () => new Date() });
+    const sandboxPayments = arcus.services.payments;
+    arcus.services.payments = stripeProvider({ secretKey: 'sk_test_x', webhookSecret: secret, apiBase: STRIPE });
     try {
       const inv = a.invoice('INV-1'); // 1240.50, as in the recorded session
       const link = await ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: inv.id }, ctx());
@@ -247,7 +245,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
       expect(wbs).toHaveLength(1);
       expect(wbs[0]!.request).toMatchObject({ amount: '1240.50', reference: 'Arcus pay link pi_3QxYz2LkdIwHu7ix0Abc1234' });
     } finally {
-      setPayEnv({ appUrl: arcus.url, provider: sandboxProvider({ db: database.db, appUrl: () => arcus.url }), enqueueExecute: ctx().enqueueExecute, now: () => new Date() });
+      arcus.services.payments = sandboxPayments;
     }
   });
 });

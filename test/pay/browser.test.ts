@@ -7,13 +7,13 @@
 import { and, eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { sandboxProvider } from '../../integrations/payments/sandbox';
 import type { Database } from '../../server/db/client';
-import { activities, checkouts, discountOffers, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
-import { setPayEnv } from '../../server/pay/env';
+import { activities, checkouts, discountOffers, jobEvents, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
+import { executeJobId } from '../../server/writebacks/enqueue';
+import { until } from '../support/until';
+import { addDays } from '../../kernel/dates';
 import { ensureStatementLink, type PayLink } from '../../server/pay/links';
-import type { Arcus } from '../../server/runtime';
+import type { Arcus } from '../../root/runtime';
 import { PROMISE_RECORDED } from '../../server/scoring/in-motion';
 import { startTestApp } from '../support/app';
 import { launchBrowser, screenshot } from '../support/browser';
@@ -28,13 +28,11 @@ describeWith(['pg', 'chromium'], 'The pay page in Chromium', () => {
   let page: Page;
   let seed: Awaited<ReturnType<typeof seedPayOrg>>;
   let link: PayLink;
-  const enqueued: string[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     database = await testDatabase();
     arcus = await startTestApp('pay-ui', database, { LEDGER_SANDBOX: 'off' });
-    setPayEnv({ appUrl: arcus.url, provider: sandboxProvider({ db: database.db, appUrl: () => arcus.url }), enqueueExecute: async (id) => void enqueued.push(id), now: () => new Date() });
     seed = await seedPayOrg(database, {
       invoices: [
         { number: 'INV-2041', contact: 'c-bayside', amount: '1840.00', due: -16 },
@@ -49,7 +47,6 @@ describeWith(['pg', 'chromium'], 'The pay page in Chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 120_000);
   afterAll(async () => {
-    setPayEnv(null);
     await browser?.close();
     await arcus?.close();
   }, 60_000);
@@ -88,7 +85,8 @@ describeWith(['pg', 'chromium'], 'The pay page in Chromium', () => {
     const wbs = await database.db.select().from(writebacks).where(and(eq(writebacks.firmId, seed.firmId), eq(writebacks.kind, 'payment')));
     expect(wbs).toHaveLength(1);
     expect(wbs[0]).toMatchObject({ invoiceExternalId: inv.externalId, amount: '1840.0000', requestedBy: 'debtor' });
-    expect(enqueued).toContain(wbs[0]!.id);
+    // The payment's write-back was queued (and picked up) through the app's own queue.
+    await until(async () => (await database.db.select().from(jobEvents).where(eq(jobEvents.jobId, executeJobId(wbs[0]!.id)))).length > 0, 20_000, 'the payment write-back job');
   });
 
   it('promises a payment date for the other invoice', async () => {

@@ -1,30 +1,23 @@
-/**
- * End to end, for Xero and for QuickBooks: a debtor opens the invoice's pay link, pays it through
- * the sandbox payment provider, and comes back. The payment is written to the ledger once (the
- * app's own in-process queue runs the write-back), the invoice is PAID in the ledger, the next
- * sync brings it into Arcus as paid, and the reminder planner no longer plans anything for it.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+
 import { randomBytes } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writebackEnqueuer } from '../../jobs/writebacks/jobs';
 import type { Provider } from '../../integrations/ledger/types';
 import { invoices, writebacks } from '../../server/db/schema';
-import { addDays, todayIn } from '../../server/domain/dates';
-import { toMinor } from '../../server/domain/money';
+import { addDays, todayIn } from '../../kernel/dates';
+import { toMinor } from '../../kernel/money';
 import { createLogger } from '../../server/logger';
 import { ensurePayLink } from '../../server/pay/links';
 import { previewDay } from '../../server/reminders/preview';
-import { type Arcus, startArcus } from '../../server/runtime';
+import { type Arcus, startArcus } from '../../root/runtime';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { until } from '../support/until';
 import { connectAndSync } from '../writebacks/harness';
+import { scratchDir } from '../support/scratch';
 
 describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', () => {
   let fx: SyncFixture;
@@ -55,7 +48,7 @@ describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', ()
       env: {
         PORT: '0',
         HOST: '127.0.0.1',
-        ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-pay-e2e-')),
+        ARCUS_DATA_DIR: scratchDir('pay-e2e'),
         ARCUS_DEMO: 'off',
         SESSION_SECRET: randomBytes(24).toString('hex'),
         TOKEN_ENCRYPTION_KEY: fx.tokenKey.toString('hex'),

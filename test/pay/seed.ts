@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../server/db/client';
 import { contacts, invoices, organisations } from '../../server/db/schema';
-import { addDays, todayIn } from '../../server/domain/dates';
+import { addDays, todayIn } from '../../kernel/dates';
 import type { Database } from '../../server/db/client';
 import { createFirm } from '../support/db';
 

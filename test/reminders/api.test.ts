@@ -5,7 +5,7 @@ import type { Database } from '../../server/db/client';
 import { contacts, reminderSends, reminderUnsubscribes } from '../../server/db/schema';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
 import { getSend, listOutbox, retrySend } from '../../server/reminders/outbox';
-import type { Arcus, } from '../../server/runtime';
+import type { Arcus, } from '../../root/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedOrg } from './seed';
@@ -148,9 +148,9 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
     expect((await api.call(`/api/reminders/settings/${otherOrg.id}`)).status).toBe(404);
     // And the other way round: the other firm cannot see or act on ours.
     const [mine] = await database.db.select().from(reminderSends).where(and(eq(reminderSends.organisationId, orgId), eq(reminderSends.status, 'sent')));
-    await expect(getSend(database.db, other.firm.id, mine!.id)).rejects.toMatchObject({ status: 404 });
-    await expect(listOutbox(database.db, { firmId: other.firm.id, organisationId: orgId, filter: 'all', limit: 10, offset: 0 })).rejects.toMatchObject({ status: 404 });
-    await expect(retrySend(database.db, other.firm.id, mine!.id, new Date())).rejects.toMatchObject({ status: 409 });
+    await expect(getSend(database.db, other.firm.id, mine!.id)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(listOutbox(database.db, { firmId: other.firm.id, organisationId: orgId, filter: 'all', limit: 10, offset: 0 })).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(retrySend(database.db, other.firm.id, mine!.id, new Date())).rejects.toMatchObject({ kind: 'conflict' });
   });
 
   it('unsubscribes by the link in the email; a resync of the contact keeps it; the next reminder is skipped', async () => {

@@ -1,16 +1,21 @@
 /**
  * The reminder jobs on BullMQ with real Redis and two workers: the run job claims, the send jobs
- * go out once each even when runs and sends are enqueued twice and both workers take jobs.
+ * go out once each even when runs and sends are enqueued twice and both workers take jobs, and
+ * each sent reminder asks for its ledger note once (one `note` write-back).
  */
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { afterAll, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { expect, it } from 'vitest';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import type { JobDefinition } from '../../jobs/define';
-import { setReminderEnv } from '../../jobs/reminders/deps';
-import { reminderNoteJob, reminderRunJob, reminderSendJob } from '../../jobs/reminders/jobs';
-import { reminderSends } from '../../server/db/schema';
+import { reminderRunJob, reminderSendJob } from '../../jobs/reminders/jobs';
+import { writebackExecuteJob } from '../../jobs/writebacks/jobs';
+import { clockFrom } from '../../kernel/clock';
+import { reminderSends, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
+import { reminderNoteKey } from '../../server/reminders/note-text';
+import type { Services } from '../../server/services';
+import { testServices } from '../support/process';
 import { describeWith, services } from '../support/services';
 import { startSmall } from './seed';
 
@@ -23,16 +28,16 @@ async function until(fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
 }
 
 describeWith(['pg', 'redis'], 'Reminders on BullMQ (real Redis)', () => {
-  afterAll(() => setReminderEnv(null));
-
   it('two workers, duplicate runs and duplicate send jobs: each reminder goes out once', async () => {
     const s = await startSmall({ invoices: [1, 2, 3, 4].map((n) => ({ number: `Q-${n}`, due: -n, contact: 'c-north' })) });
-    setReminderEnv(s.env);
     const name = `reminders-${randomUUID().slice(0, 8)}`;
-    const defs = [reminderRunJob, reminderSendJob, reminderNoteJob] as JobDefinition<unknown>[];
+    const defs = [reminderRunJob, reminderSendJob, writebackExecuteJob] as JobDefinition<unknown>[];
     const log = createLogger('silent');
-    const a = new BullQueue({ db: s.db, log, redisUrl: services.redisUrl, definitions: defs }, name);
-    const b = new BullQueue({ db: s.db, log, redisUrl: services.redisUrl, definitions: defs }, name);
+    // No ledger here: the note write-backs are requested and wait (their execution retries later).
+    let svc: Services | null = null;
+    const a = new BullQueue({ db: s.db, log, redisUrl: services.redisUrl, definitions: defs, services: () => svc! }, name);
+    const b = new BullQueue({ db: s.db, log, redisUrl: services.redisUrl, definitions: defs, services: () => svc! }, name);
+    svc = testServices({ db: s.db, queue: a, mailer: s.capture.mailer, mailFrom: s.env.mailFrom, appUrl: s.env.appUrl, secret: s.env.secret, clock: clockFrom(() => s.env.now().getTime()) });
     try {
       a.startWorker(5);
       b.startWorker(5);
@@ -49,6 +54,13 @@ describeWith(['pg', 'redis'], 'Reminders on BullMQ (real Redis)', () => {
       expect(s.capture.messages).toHaveLength(4);
       expect(new Set(s.capture.messages.map((m) => m.messageId)).size).toBe(4);
       expect(s.capture.messages.map((m) => m.subject).sort()).toEqual(['Invoice Q-1 is 1 day overdue', 'Invoice Q-2 is 2 days overdue', 'Invoice Q-3 is 3 days overdue', 'Invoice Q-4 is 4 days overdue']);
+      // One note write-back per sent reminder, however often its send job ran.
+      const notes = await s.db
+        .select()
+        .from(writebacks)
+        .where(and(eq(writebacks.organisationId, s.org.id), eq(writebacks.kind, 'note')));
+      expect(notes.map((n) => n.sourceKey).sort()).toEqual(sent.map((r) => reminderNoteKey(r.id, r.subjectId)).sort());
+      expect(notes.every((n) => n.purpose === 'reminder' && n.requestedBy === 'system')).toBe(true);
     } finally {
       await a.queue.obliterate({ force: true }).catch(() => undefined);
       await a.close();

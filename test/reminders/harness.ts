@@ -1,19 +1,24 @@
 /**
  * Test support for reminders: an in-process SMTP server capturing every message (with the
  * simulated time it arrived), and a driver that runs the reminder engine the way the jobs do —
- * runs every 15 minutes, a queue of sends and notes, delayed retries — on an injected clock,
- * with crash points that stop the "worker" and throw its in-memory queue away.
+ * runs every 15 minutes, a queue of sends and write-backs (a sent reminder's ledger notes), the
+ * write-back sweep, delayed retries — on an injected clock, with crash points in both engines
+ * that stop the "worker" and throw its in-memory queue away.
  */
+import { and, inArray } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
 import { startSmtpCapture } from '../../integrations/email/smtp-server';
 import { type Mailer, smtpMailer } from '../../integrations/email/transport';
 import type { Db } from '../../server/db/client';
+import { writebacks } from '../../server/db/schema';
 import { bareMessageId } from '../../server/email/embedded';
+import type { LedgerGateway } from '../../server/ledger/gateway';
 import type { Logger } from '../../server/logger';
 import { type CrashPoint, type ReminderDeps, type ReminderEnv, SimulatedCrash } from '../../server/reminders/deps';
-import { writeLedgerNote } from '../../server/reminders/ledger-notes';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
+import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
+import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
 
 export interface Captured {
   messageId: string;
@@ -64,13 +69,15 @@ export async function startCapture(opts: { now: () => Date; reject?: (address: s
   };
 }
 
+export type AnyCrashPoint = CrashPoint | WritebackCrashPoint;
+
 export interface CrashPlan {
-  /** Called at every crash point; true stops the worker there. */
-  shouldCrash(point: CrashPoint): boolean;
+  /** Called at every crash point (reminder and write-back engines); true stops the worker there. */
+  shouldCrash(point: AnyCrashPoint): boolean;
 }
 
 interface Pending {
-  kind: 'send' | 'note';
+  kind: 'send' | 'writeback';
   id: string;
   notBefore: number;
   attempt: number;
@@ -78,41 +85,81 @@ interface Pending {
 
 export interface DriverStats {
   ticks: number;
-  crashes: Partial<Record<CrashPoint, number>>;
+  crashes: Partial<Record<AnyCrashPoint, number>>;
   sendResults: Record<string, number>;
-  noteResults: Record<string, number>;
+  writebackResults: Record<string, number>;
 }
 
-/** Runs the engine like the jobs do: a tick per organisation, then the queue until it is empty. */
+/** The write-back sweep's quiet time (jobs: every minute). */
+const SWEEP_QUIET_MS = 60_000;
+
+/**
+ * Runs the engines like the jobs do: a tick per organisation plus the write-back sweep, then the
+ * queue until it is empty. With a ledger, write-backs (the notes of sent reminders) run against
+ * it; without one they are requested and left pending, as on a server with no ledger.
+ */
 export class Driver {
   private queue: Pending[] = [];
-  private crashing = false;
-  readonly stats: DriverStats = { ticks: 0, crashes: {}, sendResults: {}, noteResults: {} };
+  private crashing = true;
+  readonly stats: DriverStats = { ticks: 0, crashes: {}, sendResults: {}, writebackResults: {} };
 
   constructor(
-    private readonly base: { db: Db; log: Logger; env: ReminderEnv; crash?: CrashPlan },
+    private readonly base: { db: Db; log: Logger; env: ReminderEnv; crash?: CrashPlan; ledger?: LedgerGateway | null },
   ) {}
 
   now(): Date {
     return this.base.env.now();
   }
 
-  deps(): ReminderDeps {
+  /** From now on the worker is not killed any more (to let a run heal what the kills left). */
+  stopCrashing(): void {
+    this.crashing = false;
+  }
+
+  private crashHook<P extends AnyCrashPoint>(): ((point: P) => void) | undefined {
     const plan = this.base.crash;
+    if (!plan) return undefined;
+    return (point) => {
+      if (!this.crashing || !plan.shouldCrash(point)) return;
+      this.stats.crashes[point] = (this.stats.crashes[point] ?? 0) + 1;
+      throw new SimulatedCrash(point);
+    };
+  }
+
+  deps(): ReminderDeps {
     return {
       ...this.base.env,
       db: this.base.db,
       log: this.base.log,
-      crash: plan
-        ? (point) => {
-            if (this.crashing || !plan.shouldCrash(point)) return;
-            this.stats.crashes[point] = (this.stats.crashes[point] ?? 0) + 1;
-            throw new SimulatedCrash(point);
-          }
-        : undefined,
+      crash: this.crashHook<CrashPoint>(),
       enqueueSend: async (id, attempt) => this.push({ kind: 'send', id, notBefore: 0, attempt }),
-      enqueueNote: async (id, attempt) => this.push({ kind: 'note', id, notBefore: 0, attempt: attempt ?? 0 }),
+      enqueueWriteback: async (id) => {
+        if (this.base.ledger) this.push({ kind: 'writeback', id, notBefore: 0, attempt: 0 });
+      },
     };
+  }
+
+  writebackDeps(): WritebackDeps {
+    return {
+      db: this.base.db,
+      log: this.base.log,
+      ledger: this.base.ledger ?? null,
+      now: () => this.now(),
+      crash: this.crashHook<WritebackCrashPoint>(),
+      enqueueExecute: async (id) => this.push({ kind: 'writeback', id, notBefore: 0, attempt: 0 }),
+    };
+  }
+
+  /** The `writebacks.sweep` job, limited to these organisations (the test database is shared). */
+  private async sweep(organisationIds: string[]): Promise<void> {
+    if (!this.base.ledger || organisationIds.length === 0) return;
+    const stuck = await stuckWritebacks(this.base.db, this.now(), SWEEP_QUIET_MS);
+    if (stuck.length === 0) return;
+    const mine = await this.base.db
+      .select({ id: writebacks.id })
+      .from(writebacks)
+      .where(and(inArray(writebacks.id, stuck), inArray(writebacks.organisationId, organisationIds)));
+    for (const r of mine) this.push({ kind: 'writeback', id: r.id, notBefore: 0, attempt: 0 });
   }
 
   private push(p: Pending): void {
@@ -134,6 +181,7 @@ export class Driver {
         this.kill();
       }
     }
+    await this.sweep(organisationIds);
     await this.drain();
   }
 
@@ -150,9 +198,9 @@ export class Driver {
           if (r.outcome === 'deferred') this.queue.push({ ...job, notBefore: r.until?.getTime() ?? t + 3_600_000 });
           if (r.outcome === 'retry') this.queue.push({ ...job, attempt: job.attempt + 1, notBefore: t + 30_000 * 2 ** job.attempt });
         } else {
-          const r = await writeLedgerNote(this.deps(), job.id);
-          this.stats.noteResults[r.outcome] = (this.stats.noteResults[r.outcome] ?? 0) + 1;
-          if (r.outcome === 'retry') this.queue.push({ ...job, attempt: job.attempt + 1, notBefore: t + (r.delayMs ?? 60_000 * 2 ** job.attempt) });
+          const r = await executeWriteback(this.writebackDeps(), job.id);
+          this.stats.writebackResults[r.outcome] = (this.stats.writebackResults[r.outcome] ?? 0) + 1;
+          if (r.outcome === 'retry') this.queue.push({ ...job, attempt: job.attempt + 1, notBefore: t + (r.delayMs ?? 30_000 * 2 ** job.attempt) });
         }
       } catch (err) {
         if (!(err instanceof SimulatedCrash)) throw err;

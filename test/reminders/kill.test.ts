@@ -2,9 +2,12 @@
  * Killing the worker at random points never duplicates or loses a reminder. The same sandbox
  * data runs 12 simulated days three times: once undisturbed, and twice with the worker killed
  * at random crash points (after claiming, after leasing, before and after the SMTP transaction,
- * after recording, before and after the ledger write) — each kill throws the worker's in-memory
- * queue away, and the next run 15 minutes later finds what was left. The captured mailboxes
- * hold the same reminders, each exactly once, and each ledger holds each note exactly once.
+ * after recording; and in the write-back engine that writes each reminder's ledger note: after
+ * leasing, after the ledger answered, after recording it, around confirming) — each kill throws
+ * the worker's in-memory queue away, and the next run 15 minutes later (reminder run and
+ * write-back sweep) finds what was left. A last run without kills lets the final kills heal. The
+ * captured mailboxes hold the same reminders, each exactly once, and each ledger holds each note
+ * exactly once, each one `note` write-back confirmed.
  *
  * Then the one gap this design cannot close on its own: with a mail server Arcus cannot ask
  * ("did you get Message-ID X?"), a crash after the server's 250 and before the database update
@@ -12,14 +15,13 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { invoices, organisations, reminderNotes, reminderSends, reminderSettings } from '../../server/db/schema';
+import { invoices, organisations, reminderSends, reminderSettings, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
-import type { CrashPoint } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
-import { type Capture, Driver, prng, startCapture } from './harness';
+import { type AnyCrashPoint, type Capture, Driver, prng, startCapture } from './harness';
 import { startSmall } from './seed';
 
 const MIN15 = 15 * 60_000;
@@ -29,9 +31,11 @@ interface Outcome {
   keys: string[];
   messages: number;
   distinctMessageIds: number;
-  crashes: Partial<Record<CrashPoint, number>>;
+  crashes: Partial<Record<AnyCrashPoint, number>>;
   ledgerNotes: number;
+  /** Note write-backs confirmed with their note written, and all of them (any state). */
   noteRows: number;
+  noteWritebacks: number;
 }
 
 async function simulate(crashSeed: number | null, days: number): Promise<Outcome> {
@@ -61,7 +65,8 @@ async function simulate(crashSeed: number | null, days: number): Promise<Outcome
     const driver = new Driver({
       db: fx.db,
       log: createLogger('silent'),
-      env: { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'kill-test-secret-kill-test-secret!!', embedded: false, ledger: { factory: fx.factory, tokenKey: fx.tokenKey }, now },
+      env: { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'kill-test-secret-kill-test-secret!!', embedded: false, now },
+      ledger: fx.gateway,
       crash: rnd ? { shouldCrash: () => rnd() < 0.25 } : undefined,
     });
     const orgIds = Object.values(orgs).map((o) => o.organisationId);
@@ -70,8 +75,9 @@ async function simulate(crashSeed: number | null, days: number): Promise<Outcome
       if (fx.now() < t) fx.advance(t - fx.now());
       await driver.tick(orgIds);
     }
-    // Let the last kills heal: two more runs after the window closes would not send, so run
-    // the recovery once more at the end (a lease later) for notes.
+    // Let the last kills heal: a worker that is no longer killed runs once more, a lease later
+    // (the window has closed, so nothing new is sent; the sweep finishes the notes).
+    driver.stopCrashing();
     fx.advance(MIN15);
     await driver.tick(orgIds);
 
@@ -85,7 +91,11 @@ async function simulate(crashSeed: number | null, days: number): Promise<Outcome
     for (const [provider, o] of Object.entries(orgs)) {
       for (const inv of store.list('invoices', o.companyId)) ledgerNotes += (provider === 'xero' ? inv.history.map((h) => h.details) : inv.privateNote.split('\n')).filter((d) => d.startsWith('Arcus:')).length;
     }
-    const noteRows = (await fx.db.select().from(reminderNotes).where(and(inArray(reminderNotes.organisationId, orgIds), eq(reminderNotes.status, 'written')))).length;
+    const notes = await fx.db
+      .select()
+      .from(writebacks)
+      .where(and(inArray(writebacks.organisationId, orgIds), eq(writebacks.kind, 'note'), eq(writebacks.purpose, 'reminder')));
+    const noteRows = notes.filter((w) => w.status === 'confirmed' && w.noteStatus === 'written').length;
     return {
       keys: sent.map((s) => `${s.organisationId === orgs['xero']!.organisationId ? 'xero' : 'quickbooks'}|${s.number}|${s.offset}|${(s.recipients as string[]).join(',')}`).sort(),
       messages: capture.messages.length,
@@ -93,6 +103,7 @@ async function simulate(crashSeed: number | null, days: number): Promise<Outcome
       crashes: driver.stats.crashes,
       ledgerNotes,
       noteRows,
+      noteWritebacks: notes.length,
     };
   } finally {
     await capture?.close();
@@ -112,7 +123,7 @@ describeWith('pg', 'Reminders: killing the worker at random points', () => {
       const total = Object.values(crashy.crashes).reduce((a, b) => a + (b ?? 0), 0);
       console.log(`kill run ${seed}: ${total} kills ${JSON.stringify(crashy.crashes)}; ${crashy.messages} emails (undisturbed: ${clean.messages}); ${crashy.ledgerNotes} ledger notes`);
       expect(total).toBeGreaterThan(10);
-      for (const p of ['run.after-claim', 'send.after-lease', 'send.before-smtp', 'send.after-smtp', 'send.after-mark', 'note.after-write'] as const) expect(crashy.crashes[p] ?? 0, `killed at ${p}`).toBeGreaterThan(0);
+      for (const p of ['run.after-claim', 'send.after-lease', 'send.before-smtp', 'send.after-smtp', 'send.after-mark', 'wb.after-lease', 'wb.after-send', 'wb.after-sent', 'wb.before-confirm', 'wb.after-confirm'] as const) expect(crashy.crashes[p] ?? 0, `killed at ${p}`).toBeGreaterThan(0);
       expect(clean.messages).toBeGreaterThan(10);
       // No loss, no duplicate: the same (invoice, step, recipients), one message each.
       expect(crashy.keys).toEqual(clean.keys);
@@ -122,6 +133,7 @@ describeWith('pg', 'Reminders: killing the worker at random points', () => {
       // One note per reminder in each ledger, despite kills between the ledger's answer and our update.
       expect(crashy.ledgerNotes).toBe(clean.ledgerNotes);
       expect(crashy.ledgerNotes).toBe(crashy.keys.length);
+      expect(crashy.noteWritebacks).toBe(crashy.keys.length);
       expect(crashy.noteRows).toBe(crashy.keys.length);
     }, 300_000);
   }

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
 import { firms, invoices, reminderDailyCounts, reminderSends } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 import { createLogger } from '../../server/logger';
 import { zonedInstant } from '../../server/reminders/local-time';
 import { type Capture, Driver, startCapture } from './harness';
@@ -42,7 +42,7 @@ describe('Reminders on PGlite', () => {
       ],
       settings: { dailyLimit: 3 },
     });
-    const driver = new Driver({ db, log: createLogger('silent'), env: { mailer: capture.mailer, mailFrom: 'Arcus <r@arcus.test>', appUrl: 'https://arcus.test', secret: 'pglite-secret-pglite-secret-pglite!', embedded: true, ledger: null, now: () => new Date(t) } });
+    const driver = new Driver({ db, log: createLogger('silent'), env: { mailer: capture.mailer, mailFrom: 'Arcus <r@arcus.test>', appUrl: 'https://arcus.test', secret: 'pglite-secret-pglite-secret-pglite!', embedded: true, now: () => new Date(t) } });
     await driver.tick([org.id]);
     await driver.tick([org.id]);
     expect(capture.messages.map((m) => m.subject).sort()).toEqual(['Invoice L-2 is due today', 'Reminder: invoice L-1 is overdue']);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/client';
 import { contacts, invoices, organisations, reminderSettings } from '../../server/db/schema';
-import { addDays, type CalendarDate } from '../../server/domain/dates';
+import { addDays, type CalendarDate } from '../../kernel/dates';
 import { createLogger } from '../../server/logger';
 import type { ReminderEnv } from '../../server/reminders/deps';
 import { zonedInstant } from '../../server/reminders/local-time';
@@ -105,7 +105,7 @@ export async function startSmall(opts: { timezone?: string; contacts?: ContactSe
   let t = zonedInstant(MONDAY, opts.startMinute ?? 600, timezone).getTime();
   const now = () => new Date(t);
   const capture = await startCapture({ now, reject: opts.reject });
-  const env: ReminderEnv = { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'small-test-secret-small-test-secret', embedded: false, ledger: null, now };
+  const env: ReminderEnv = { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'small-test-secret-small-test-secret', embedded: false, now };
   return {
     db,
     firmId: firm.id,

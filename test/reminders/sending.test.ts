@@ -4,10 +4,10 @@
  * emails, permanent and temporary SMTP failures, stops (paid, credited, voided), pauses
  * (promise, dispute, payment plan, customer pause, exclusion) and approvals.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { activities, contacts, invoices, reminderDailyCounts, reminderNotes, reminderPolicies, reminderSends, reminderSettings } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
+import { activities, contacts, invoices, reminderDailyCounts, reminderPolicies, reminderSends, reminderSettings, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { createPolicy } from '../../server/reminders/config-store';
 import type { ReminderDeps } from '../../server/reminders/deps';
@@ -22,7 +22,7 @@ const MIN15 = 15 * 60_000;
 
 /** Deps whose queue forgets everything: the claims stay claimed until a test sends them. */
 function bare(s: Small): ReminderDeps {
-  return { ...s.env, db: s.db, log: createLogger('silent'), enqueueSend: async () => {}, enqueueNote: async () => {} };
+  return { ...s.env, db: s.db, log: createLogger('silent'), enqueueSend: async () => {}, enqueueWriteback: async () => {} };
 }
 
 /** Tick at the given local minutes of each day from MONDAY. */
@@ -153,9 +153,15 @@ describeWith('pg', 'Reminders: sending', () => {
       expect(parents.map((p) => p.stepKey)).toEqual([`day:${MONDAY}`, `day:${addDays(MONDAY, 4)}`, `day:${addDays(MONDAY, 7)}`, `day:${addDays(MONDAY, 10)}`]);
       const children = (await sends(s)).filter((r) => r.parentId === parents[0]!.id);
       expect(children.map((c) => c.status)).toEqual(['grouped', 'grouped', 'grouped']);
-      const notes = await s.db.select().from(reminderNotes).where(eq(reminderNotes.sendId, parents[0]!.id));
+      // One note write-back on each invoice the statement covered (no ledger here: left pending).
+      const notes = await s.db
+        .select()
+        .from(writebacks)
+        .where(and(eq(writebacks.organisationId, s.org.id), sql`${writebacks.sourceKey} LIKE ${`reminder_note:${parents[0]!.id}:%`}`));
       expect(notes).toHaveLength(3);
-      expect(notes[0]!.text).toMatch(/^Arcus: overdue statement \(3 invoices, reminder \d+\) sent 2026-11-23 to ap@…, sam@… · https:\/\/arcus\.test\/reminders\/sends\//);
+      expect(notes.map((n) => n.invoiceExternalId).sort()).toEqual([...parents[0]!.invoiceExternalIds].sort());
+      expect(notes.every((n) => n.kind === 'note' && n.purpose === 'reminder' && n.status === 'pending')).toBe(true);
+      expect(notes[0]!.noteText).toMatch(/^Arcus: overdue statement \(3 invoices, reminder \d+\) sent 2026-11-23 to ap@…, sam@… · https:\/\/arcus\.test\/reminders\/sends\//);
     } finally {
       await s.close();
     }

@@ -12,9 +12,10 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { contacts, invoices, organisations, reminderNotes, reminderSends, reminderSettings, reminderUnsubscribes } from '../../server/db/schema';
-import { addDays, type CalendarDate, diffDays } from '../../server/domain/dates';
+import { addDays, type CalendarDate, diffDays } from '../../kernel/dates';
+import { contacts, invoices, organisations, reminderSends, reminderSettings, reminderUnsubscribes, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
+import { reminderNoteKey } from '../../server/reminders/note-text';
 import { ledgerEmails, ledgerRecipients, normaliseAddress } from '../../server/reminders/recipients';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
@@ -115,7 +116,8 @@ describeWith('pg', 'Reminders: a 30-day simulation on sandbox data', () => {
     driver = new Driver({
       db: fx.db,
       log: createLogger('silent'),
-      env: { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'simulation-secret-simulation-secret!', embedded: false, ledger: { factory: fx.factory, tokenKey: fx.tokenKey }, now },
+      env: { mailer: capture.mailer, mailFrom: 'Arcus <reminders@arcus.test>', appUrl: 'https://arcus.test', secret: 'simulation-secret-simulation-secret!', embedded: false, now },
+      ledger: fx.gateway,
     });
   }, 120_000);
   afterAll(async () => {
@@ -209,15 +211,15 @@ describeWith('pg', 'Reminders: a 30-day simulation on sandbox data', () => {
     const unsubSkips = await fx.db.select().from(reminderSends).where(and(eq(reminderSends.organisationId, orgs.xero.organisationId), eq(reminderSends.contactExternalId, unsubContact), eq(reminderSends.skipReason, 'unsubscribed')));
     expect(unsubSkips.length).toBeGreaterThan(0);
 
-    // Ledger notes: one per reminder per invoice, in each ledger, written once.
-    const notes = await fx.db.select().from(reminderNotes).where(inArray(reminderNotes.organisationId, orgIds));
+    // Ledger notes: one `note` write-back per reminder per invoice, confirmed, in each ledger once.
+    const notes = (await fx.db.select().from(writebacks).where(and(inArray(writebacks.organisationId, orgIds), eq(writebacks.kind, 'note')))).map((w) => ({ ...w, text: w.noteText ?? '' }));
     expect(notes).toHaveLength(sent.length);
-    expect(notes.every((n) => n.status === 'written')).toBe(true);
+    expect(notes.every((n) => n.status === 'confirmed' && n.noteStatus === 'written' && n.purpose === 'reminder')).toBe(true);
     const store = fx.server.sandbox.ctx.store;
     for (const s of sent) {
       const provider = providerOf(s.organisationId);
       const inv = store.invoice(orgs[provider].companyId, s.subjectId);
-      const note = notes.find((n) => n.sendId === s.id)!;
+      const note = notes.find((n) => n.sourceKey === reminderNoteKey(s.id, s.subjectId))!;
       expect(note.text.length).toBeLessThanOrEqual(250);
       expect(note.text).toMatch(/^Arcus: reminder \d+ sent \d{4}-\d{2}-\d{2} to [^ ]+@… .*· https:\/\/arcus\.test\/reminders\/sends\//);
       if (provider === 'xero') expect(inv.history.filter((h) => h.details === note.text)).toHaveLength(1);

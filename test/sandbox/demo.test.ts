@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { diffDays } from '../../server/domain/dates';
+import { diffDays } from '../../kernel/dates';
 import { DEFAULT_DEMO_COMPANIES, PAYING_HABITS, seedDemo } from '../../integrations/sandbox/demo';
 import type { PayingHabit, SbInvoice } from '../../integrations/sandbox/model';
 import { createSandbox } from '../../integrations/sandbox/server';

@@ -5,7 +5,7 @@
  * produces uses only names Finance.xsd declares.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toMinor } from '../../server/domain/money';
+import { toMinor } from '../../kernel/money';
 import { createSandboxContext, type Grant, type SandboxContext } from '../../integrations/sandbox/context';
 import { seedDemo } from '../../integrations/sandbox/demo';
 import { SandboxClock, SandboxStore } from '../../integrations/sandbox/store';

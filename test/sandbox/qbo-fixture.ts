@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import express from 'express';
-import { toMinor } from '../../server/domain/money';
+import { toMinor } from '../../kernel/money';
 import { createSandboxContext, type Grant, type SandboxContext } from '../../integrations/sandbox/context';
 import type { SbCompany } from '../../integrations/sandbox/model';
 import { qboApiRouter } from '../../integrations/sandbox/qbo/api';

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toMinor } from '../../server/domain/money';
+import { toMinor } from '../../kernel/money';
 import { buildQboFixture, type Json, query, raw, type Served, serveQbo } from './qbo-fixture';
 import { SPECS, undeclared } from './qbo-xsd';
 

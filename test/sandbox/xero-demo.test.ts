@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxContext, type SandboxContext } from '../../integrations/sandbox/context';
 import { DEFAULT_DEMO_COMPANIES, seedDemo } from '../../integrations/sandbox/demo';
 import type { SandboxStore } from '../../integrations/sandbox/store';
-import { numberToDecimalString, toMinor } from '../../server/domain/money';
+import { numberToDecimalString, toMinor } from '../../kernel/money';
 import { validateRecorded } from './xero-contract';
 import { anchoredStore, relaxedLimiter, startXeroServer, type XeroServer } from './xero-fixture';
 

@@ -9,7 +9,7 @@ import { XeroQueryError, XeroValidationError } from '../../integrations/sandbox/
 import { IANA_TO_XERO_TIMEZONE, ianaTimezone, XERO_TO_IANA_TIMEZONE, xeroTimezone } from '../../integrations/sandbox/xero/timezones';
 import { stableUuid } from '../../integrations/sandbox/xero/view';
 import { compareDecimal, compileOrder, compileWhere, type FieldMap, type WValue } from '../../integrations/sandbox/xero/where';
-import { isTimeZone } from '../../server/domain/dates';
+import { isTimeZone } from '../../kernel/dates';
 import { xeroSpec } from './xero-contract';
 
 interface Doc {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NIGHT_SLOTS, nextNightlyRun, syncSlotMinute } from '../../jobs/schedule/nightly';
-import { isTimeZone } from '../../server/domain/dates';
-import { offsetAt, wallClock, zonedInstant } from '../../server/domain/zoned-time';
+import { NIGHT_SLOTS, nextNightlyRun, syncSlotMinute } from '../../server/sync/nightly';
+import { isTimeZone } from '../../kernel/dates';
+import { offsetAt, wallClock, zonedInstant } from '../../kernel/zoned-time';
 
 const at = (iso: string) => new Date(iso);
 const local = (tz: string, d: Date) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { nextNightlyRun, syncSlotMinute } from '../../jobs/schedule/nightly';
+import { nextNightlyRun, syncSlotMinute } from '../../server/sync/nightly';
 import { runScheduleTick } from '../../jobs/schedule/tick';
 import type { Database } from '../../server/db/client';
 import { organisations } from '../../server/db/schema';

@@ -1,7 +1,7 @@
 import { apiClient, emptyDemoFirm, startTestApp } from '../support/app';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addDays, todayIn } from '../../server/domain/dates';
-import type { Arcus, } from '../../server/runtime';
+import { addDays, todayIn } from '../../kernel/dates';
+import type { Arcus, } from '../../root/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedHabits, seedOrg } from './seed';

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { type Database, queryRows } from '../../server/db/client';
-import { addMonths } from '../../server/domain/dates';
+import { addMonths } from '../../kernel/dates';
 import { runBacktest } from '../../server/domain/scoring';
 import { organisationBacktest } from '../../server/scoring/backtest';
 import { loadHistory, toScoringInvoice } from '../../server/scoring/history';

@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { addDays, type CalendarDate } from '../../server/domain/dates';
-import { toMinor } from '../../server/domain/money';
+import { addDays, type CalendarDate } from '../../kernel/dates';
+import { toMinor } from '../../kernel/money';
 import { fitModels, scoreOrganisation } from '../../server/scoring/engine';
 import { apportion, forecastWeeks, isoWeekStart, weeklyForecast } from '../../server/scoring/forecast';
 import { findOrganisation, lastQuarterAsOf, lastQuarterOf, organisationForecast, portfolioForecast } from '../../server/scoring/forecast-load';

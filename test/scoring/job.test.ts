@@ -6,11 +6,11 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { requestScoring } from '../../jobs/scoring/job';
-import { InlineQueue } from '../../jobs/inline-queue';
+import { manualClock } from '../../kernel/clock';
+import { inlineQueueWith } from '../support/process';
 import { type Database, queryRows } from '../../server/db/client';
 import { customerScoreHistory, customerScores, invoiceScores } from '../../server/db/schema';
-import { mulRate, toMinor } from '../../server/domain/money';
-import { createLogger } from '../../server/logger';
+import { mulRate, toMinor } from '../../kernel/money';
 import { fitModels, scoreOrganisation } from '../../server/scoring/engine';
 import { historiesAt, runScoring } from '../../server/scoring/run';
 import { organisationScores } from '../../server/scoring/scores';
@@ -112,7 +112,7 @@ describeWith('pg', 'scoring run and job', () => {
   });
 
   it('runs as the scoring.organisation job', async () => {
-    const queue = new InlineQueue({ db: database.db, log: createLogger('silent') });
+    const { queue } = inlineQueueWith({ db: database.db, clock: manualClock(NOW) });
     await requestScoring(queue, fx.orgB.id, { key: 'test' });
     await queue.idle(60_000);
     await queue.close();

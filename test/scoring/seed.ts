@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../server/db/client';
 import { sql } from 'drizzle-orm';
 import { contacts, organisations, paymentAllocations, payments } from '../../server/db/schema';
-import { addDays, type CalendarDate, maxDate } from '../../server/domain/dates';
+import { addDays, type CalendarDate, maxDate } from '../../kernel/dates';
 import { mulberry32 } from '../../server/domain/random';
 
 export interface Habit {

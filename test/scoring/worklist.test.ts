@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
 import { activities, memberships, organisationAssignments, users } from '../../server/db/schema';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 import { CONTACT_CONTACTED, type Motion, MOTION_FACTOR, PROMISE_RECORDED, INVOICE_DISPUTED } from '../../server/scoring/in-motion';
 import { getWorklist, markContacted, overdueFactor, rankValue, type Worklist } from '../../server/scoring/worklist';
 import { testDatabase } from '../support/db';

@@ -1,20 +1,15 @@
-/**
- * Arcus started in-process for a test: port 0 on 127.0.0.1, a scratch data folder, the demo
- * firm on but not auto-connected to the sandbox, the worker's PostgreSQL database, silent logs.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+
 import { eq } from 'drizzle-orm';
 import type { Database, Db } from '../../server/db/client';
 import { organisations } from '../../server/db/schema';
 import { ensureDemoFirm } from '../../server/demo/seed-firm';
 import { createLogger } from '../../server/logger';
-import { type Arcus, startArcus } from '../../server/runtime';
+import { type Arcus, startArcus } from '../../root/runtime';
+import { scratchDir } from './scratch';
 
 export function startTestApp(name: string, database: Database, env: NodeJS.ProcessEnv = {}): Promise<Arcus> {
   return startArcus({
-    env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), `arcus-${name}-`)), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', ...env },
+    env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir(name), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', ...env },
     database,
     log: createLogger('silent'),
   });

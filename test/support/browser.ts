@@ -1,14 +1,14 @@
 /** Debian's Chromium driven by playwright-core (no browser download), as STACK.md says. */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { services } from './services';
+import { scratchDir } from './scratch';
 
 export const SCREENSHOTS = path.resolve('test/artifacts/screenshots');
 
 export async function launchBrowser(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'arcus-chromium-')), {
+  return chromium.launchPersistentContext(scratchDir('chromium'), {
     executablePath: services.chromiumPath,
     headless: true,
     viewport: { width: 1280, height: 800 },

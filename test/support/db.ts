@@ -18,7 +18,8 @@ let shared: Database | null = null;
 /** The worker's PostgreSQL database, migrated; closed after the file. */
 export async function testDatabase(): Promise<Database> {
   if (shared) return shared;
-  const db = openPostgres(workerUrl(), { max: 5 });
+  // Test files seed their own data outside any firm scope; the app's requests and jobs set theirs.
+  const db = openPostgres(workerUrl(), { max: 5, unscoped: 'system' });
   await db.migrate();
   shared = db;
   afterAll(async () => {
@@ -30,7 +31,7 @@ export async function testDatabase(): Promise<Database> {
 
 /** A fresh in-memory PGlite, migrated. */
 export async function memoryDatabase(): Promise<Database> {
-  const db = await openPglite(null);
+  const db = await openPglite(null, { unscoped: 'system' });
   await db.migrate();
   return db;
 }

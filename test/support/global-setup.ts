@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
@@ -57,6 +60,8 @@ export default async function setup(project: TestProject) {
     console.warn(`\n${'!'.repeat(78)}\n!! ${line}\n!! The suites that need them are SKIPPED. Set REQUIRE_SERVICES=1 to fail instead.\n${'!'.repeat(78)}\n`);
   }
   const runId = `${process.pid}`;
+  // Every folder a test makes lives under one root, removed when the run ends.
+  const scratchRoot = mkdtempSync(path.join(tmpdir(), `arcus-test-${runId}-`));
   const names = Array.from({ length: WORKERS }, (_, i) => new URL(workerDatabaseUrl(DATABASE_URL, runId, i + 1)).pathname.slice(1));
   const admin = async (fn: (c: pg.Client) => Promise<void>) => {
     const c = new pg.Client({ connectionString: DATABASE_URL });
@@ -75,8 +80,9 @@ export default async function setup(project: TestProject) {
       }
     });
   }
-  project.provide('services', { pg: pgUp, redis: redisUp, chromium: browserUp, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, chromiumPath: CHROMIUM, runId });
+  project.provide('services', { pg: pgUp, redis: redisUp, chromium: browserUp, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, chromiumPath: CHROMIUM, runId, scratchRoot });
   return async () => {
+    rmSync(scratchRoot, { recursive: true, force: true });
     if (!pgUp) return;
     await admin(async (c) => {
       for (const name of names) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -86,6 +92,6 @@ export default async function setup(project: TestProject) {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    services: { pg: boolean; redis: boolean; chromium: boolean; databaseUrl: string; redisUrl: string; chromiumPath: string; runId: string };
+    services: { pg: boolean; redis: boolean; chromium: boolean; databaseUrl: string; redisUrl: string; chromiumPath: string; runId: string; scratchRoot: string };
   }
 }

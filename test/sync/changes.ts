@@ -4,8 +4,8 @@
  * payment, as the admin API and the demo generator do). Each change picks its documents from
  * the current ledger by a seed, and returns null when nothing fits (e.g. no open invoice).
  */
-import { addDays, todayIn } from '../../server/domain/dates';
-import type { Minor } from '../../server/domain/money';
+import { addDays, todayIn } from '../../kernel/dates';
+import type { Minor } from '../../kernel/money';
 import type { SbInvoice } from '../../integrations/sandbox/model';
 import type { SandboxStore } from '../../integrations/sandbox/store';
 

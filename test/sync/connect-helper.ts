@@ -9,7 +9,8 @@
  *   await runSync(fx.engineDeps(), { runId: (await createOrReuseRun(fx.db, { organisationId: org.organisationId, kind: 'full' })).runId });
  *
  * Every clock (tokens, the rate limiter, QuickBooks' CDC window) runs on the sandbox's clock,
- * so `fx.advance(ms)` moves time for both sides.
+ * so `fx.advance(ms)` moves time for both sides. `fx.gateway` opens ledgers the way the app does
+ * (server/ledger/gateway.ts), on the fixture's one limiter.
  */
 import { randomBytes } from 'node:crypto';
 import type { DemoCompanySpec } from '../../integrations/sandbox/demo';
@@ -18,9 +19,10 @@ import { createLedgerFactory } from '../../integrations/ledger/factory';
 import type { LedgerFactory } from '../../integrations/ledger/provider';
 import type { Provider } from '../../integrations/ledger/types';
 import type { Database, Db } from '../../server/db/client';
+import { createLedgerGateway, type LedgerGateway } from '../../server/ledger/gateway';
 import { createLogger } from '../../server/logger';
 import type { SyncEngineDeps, SyncHooks } from '../../server/sync/engine';
-import { MemoryRateLimiter, type RateLimiter } from '../../server/sync/rate-limit';
+import { MemoryRateLimiter, type RateLimiter } from '../../integrations/ledger/rate-limit';
 import { connectSandboxCompany, type SandboxConnection } from '../../server/sync/sandbox-connect';
 import { createFirm, testDatabase } from '../support/db';
 
@@ -32,6 +34,8 @@ export interface SyncFixture {
   factory: LedgerFactory;
   tokenKey: Buffer;
   limiter: RateLimiter;
+  /** Opens the fixture's organisations' ledgers, gated by `limiter`. */
+  gateway: LedgerGateway;
   firmId: string;
   companyIds: string[];
   /** The sandbox clock (ms). */
@@ -47,16 +51,29 @@ export const SMALL_DEMO: DemoCompanySpec[] = [
   { provider: 'quickbooks', customers: 15, invoices: 120 },
 ];
 
-export async function startSyncFixture(opts: { companies?: DemoCompanySpec[]; seed?: number; database?: Database } = {}): Promise<SyncFixture> {
-  const server = await startSandbox({ port: 0, autoConsent: true, seed: opts.seed ?? 7, demo: { companies: opts.companies ?? SMALL_DEMO }, log: () => undefined });
+export interface SyncFixtureOptions {
+  companies?: DemoCompanySpec[];
+  seed?: number;
+  database?: Database;
+  /** The sandbox clock's base (default real time); the limiter and tokens run on the sandbox clock. */
+  clockBase?: () => number;
+  /** How Arcus waits `ms` of that clock (default real time; pair with an accelerated clockBase). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Page size for sync reads (default the providers' 1000). */
+  pageSize?: number;
+}
+
+export async function startSyncFixture(opts: SyncFixtureOptions = {}): Promise<SyncFixture> {
+  const server = await startSandbox({ port: 0, autoConsent: true, seed: opts.seed ?? 7, demo: { companies: opts.companies ?? SMALL_DEMO }, log: () => undefined, now: opts.clockBase });
   const store = server.sandbox.ctx.store;
   const now = () => store.clock.peek();
   const database = opts.database ?? (await testDatabase());
-  const factory = createLedgerFactory({ sandboxBaseUrl: server.url, xero: null, intuit: null, now });
-  const tokenKey = randomBytes(32);
   const limiter = new MemoryRateLimiter({ now });
+  const factory = createLedgerFactory({ sandboxBaseUrl: server.url, xero: null, intuit: null, now, limiter, sleep: opts.sleep, pageSize: opts.pageSize });
+  const tokenKey = randomBytes(32);
   const { firm } = await createFirm(database);
   const log = createLogger('silent');
+  const gateway = createLedgerGateway({ factory, tokenKey, limiter, db: database.db, log, now, sleep: opts.sleep });
   return {
     server,
     url: server.url,
@@ -65,6 +82,7 @@ export async function startSyncFixture(opts: { companies?: DemoCompanySpec[]; se
     factory,
     tokenKey,
     limiter,
+    gateway,
     firmId: firm.id,
     companyIds: server.sandbox.companyIds,
     now,

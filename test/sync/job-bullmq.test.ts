@@ -8,11 +8,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import type { JobDefinition } from '../../jobs/define';
-import { clearSyncDeps, setSyncDeps } from '../../jobs/sync/deps';
+import { clockFrom } from '../../kernel/clock';
+import type { Services } from '../../server/services';
+import { testServices } from '../support/process';
 import { requestSync, syncOrganisationJob } from '../../jobs/sync/job';
 import { syncRuns } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
-import { MemoryRateLimiter } from '../../server/sync/rate-limit';
 import { describeWith, services } from '../support/services';
 import { type SyncFixture, startSyncFixture } from './connect-helper';
 import { compareWithLedger } from './ledger-compare';
@@ -23,21 +24,21 @@ let queue: BullQueue;
 describeWith(['pg', 'redis'], 'sync job on BullMQ', () => {
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 5, companies: [{ provider: 'xero', customers: 8, invoices: 40 }] });
-    setSyncDeps({ factory: fx.factory, tokenKey: fx.tokenKey, limiter: new MemoryRateLimiter({ now: fx.now }), now: fx.now });
-    queue = new BullQueue({ db: fx.db, log: createLogger('silent'), redisUrl: services.redisUrl, definitions: [syncOrganisationJob as JobDefinition<unknown>] }, `arcus-sync-test-${randomUUID()}`);
+    let svc: Services | null = null;
+    queue = new BullQueue({ db: fx.db, log: createLogger('silent'), redisUrl: services.redisUrl, definitions: [syncOrganisationJob as JobDefinition<unknown>], services: () => svc! }, `arcus-sync-test-${randomUUID()}`);
+    svc = testServices({ db: fx.db, queue, factory: fx.factory, tokenKey: fx.tokenKey, clock: clockFrom(fx.now) });
     queue.startWorker(2);
   });
   afterAll(async () => {
     await queue?.queue.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
-    clearSyncDeps();
     await fx?.close();
   });
 
   it('requestSync → 429 → delayed retry → succeeded, equal to the ledger', { timeout: 30_000 }, async () => {
     const companyId = fx.companyIds[0]!;
     const org = await fx.connect('xero', companyId);
-    fx.server.sandbox.ctx.faults.add({ provider: 'xero', companyId, kind: '429', remaining: 1, delayMs: 1_000, status: 429 });
+    fx.server.sandbox.ctx.faults.add({ provider: 'xero', companyId, kind: '429', remaining: 1, delayMs: 3_000, status: 429 });
     const runId = await requestSync(queue, fx.db, { organisationId: org.organisationId, kind: 'full' });
     expect(await requestSync(queue, fx.db, { organisationId: org.organisationId, kind: 'incremental' })).toBe(runId);
     const until = Date.now() + 25_000;

@@ -6,7 +6,7 @@
  * Returns the differences in words; an empty list means equal.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { fromMinor, type Minor, toMinor } from '../../server/domain/money';
+import { fromMinor, type Minor, toMinor } from '../../kernel/money';
 import type { Db } from '../../server/db/client';
 import { contacts, creditNoteAllocations, creditNotes, invoiceLines, invoices, paymentAllocations, payments } from '../../server/db/schema';
 import type { SandboxStore } from '../../integrations/sandbox/store';

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../../integrations/ledger/errors';
-import { limiterGate, signalFrom } from '../../server/sync/gate';
-import { type Admission, LEASE_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from '../../server/sync/rate-limit';
+import { limiterGate, signalFrom } from '../../integrations/ledger/gate';
+import { type Admission, LEASE_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from '../../integrations/ledger/rate-limit';
 import { describeWith, services } from '../support/services';
 
 const xero = (tenantId = randomUUID()) => ({ provider: 'xero' as const, tenantId });

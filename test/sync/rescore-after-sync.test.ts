@@ -1,12 +1,10 @@
 /** A completed sync run is followed by a scoring run of the same organisation. */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { InlineQueue } from '../../jobs/inline-queue';
-import { clearSyncDeps, setSyncDeps } from '../../jobs/sync/deps';
+import { clockFrom } from '../../kernel/clock';
+import { inlineQueueWith } from '../support/process';
 import { requestSync } from '../../jobs/sync/job';
 import { invoiceScores, invoices, jobEvents } from '../../server/db/schema';
-import { createLogger } from '../../server/logger';
-import { MemoryRateLimiter } from '../../server/sync/rate-limit';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from './connect-helper';
 
@@ -14,16 +12,14 @@ describeWith('pg', 're-scoring after each sync', () => {
   let fx: SyncFixture;
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 31, companies: [{ provider: 'xero', customers: 8, invoices: 80 }] });
-    setSyncDeps({ factory: fx.factory, tokenKey: fx.tokenKey, limiter: new MemoryRateLimiter({ now: fx.now }), now: fx.now });
   });
   afterAll(async () => {
-    clearSyncDeps();
     await fx?.close();
   });
 
   it('scores every open invoice once the sync run has finished', { timeout: 60_000 }, async () => {
     const org = await fx.connect('xero', fx.companyIds[0]!);
-    const queue = new InlineQueue({ db: fx.db, log: createLogger('silent') });
+    const { queue } = inlineQueueWith({ db: fx.db, factory: fx.factory, tokenKey: fx.tokenKey, clock: clockFrom(fx.now) });
     try {
       const runId = await requestSync(queue, fx.db, { organisationId: org.organisationId, kind: 'full' });
       await queue.idle(50_000);

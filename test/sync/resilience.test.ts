@@ -13,15 +13,15 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import type { Provider } from '../../integrations/ledger/types';
-import { InlineQueue } from '../../jobs/inline-queue';
+import { clockFrom } from '../../kernel/clock';
+import { inlineQueueWith } from '../support/process';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { PermanentJobError, RetryLaterError } from '../../jobs/define';
-import { clearSyncDeps, setSyncDeps } from '../../jobs/sync/deps';
 import { requestSync, syncJobId, syncOrganisationJob } from '../../jobs/sync/job';
 import type { Db } from '../../server/db/client';
 import { activities, connections, contacts, creditNoteAllocations, creditNotes, firms, invoiceLines, invoices, organisations, paymentAllocations, payments, syncRuns } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { runSync, type SyncHooks } from '../../server/sync/engine';
-import { MemoryRateLimiter } from '../../server/sync/rate-limit';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { describeWith } from '../support/services';
@@ -91,7 +91,6 @@ describeWith('pg', 'sync under failure', () => {
     smallPages = createLedgerFactory({ sandboxBaseUrl: fx.url, xero: null, intuit: null, now: fx.now, pageSize: 17 });
   });
   afterAll(async () => {
-    clearSyncDeps();
     await fx?.close();
   });
 
@@ -220,12 +219,11 @@ describeWith('pg', 'sync under failure', () => {
       const companyId = fx.companyIds[0]!;
       const org = await connectElsewhere('xero', companyId);
       const log = createLogger('silent');
-      const queue = new InlineQueue({ db: fx.db, log });
-      setSyncDeps({ factory: fx.factory, tokenKey: fx.tokenKey, limiter: new MemoryRateLimiter({ now: fx.now }), now: fx.now });
+      const { queue } = inlineQueueWith({ db: fx.db, log, factory: fx.factory, tokenKey: fx.tokenKey, clock: clockFrom(fx.now) });
       try {
         fx.advance(61_000);
-        // Xero answers the first call with 429 and Retry-After: 1 — the queue brings the run back a second later.
-        fx.server.sandbox.ctx.faults.add({ provider: 'xero', companyId, kind: '429', remaining: 1, delayMs: 1_000, status: 429 });
+        // Xero answers the first call with 429 and Retry-After: 3 — longer than a sync waits inline, so the queue brings the run back later.
+        fx.server.sandbox.ctx.faults.add({ provider: 'xero', companyId, kind: '429', remaining: 1, delayMs: 3_000, status: 429 });
         const first = await requestSync(queue, fx.db, { organisationId: org.organisationId, kind: 'full' });
         // The same run enqueued again while its job is pending is one job (stable job id).
         await queue.enqueue(syncOrganisationJob, { organisationId: org.organisationId, kind: 'full', runId: first }, { jobId: syncJobId(first) });

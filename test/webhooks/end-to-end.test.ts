@@ -1,12 +1,4 @@
-/**
- * Webhooks through the whole of Arcus: the app started as in embedded mode (sandbox ledger
- * mounted in-process, its dispatcher pointed at Arcus's receivers), an organisation connected
- * through the authorization-code flow, a payment made in the sandbox — and the signed webhook
- * turns into a webhook sync that brings the payment in.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requestSync } from '../../jobs/sync/job';
@@ -15,10 +7,11 @@ import { invoices, organisations, syncRuns, webhookEvents } from '../../server/d
 import { connectSandboxCompany } from '../../server/embedded/demo-connect';
 import { createLogger } from '../../server/logger';
 import type { OAuthDeps } from '../../server/oauth/flow';
-import { type Arcus, startArcus } from '../../server/runtime';
+import { type Arcus, startArcus } from '../../root/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { until } from '../support/until';
+import { scratchDir } from '../support/scratch';
 
 
 describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
@@ -31,7 +24,7 @@ describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
   beforeAll(async () => {
     database = await testDatabase();
     arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'arcus-webhooks-')), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'on', SANDBOX_SEED: '9404' },
+      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('webhooks'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'on', SANDBOX_SEED: '9404' },
       database,
       log: createLogger('silent'),
     });

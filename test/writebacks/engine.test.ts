@@ -5,19 +5,19 @@
  * threshold holds a large credit until a person approves it; a reversal voids what was created;
  * the same business event requested twice is one row.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../integrations/ledger/types';
-import { firms, invoices, writebacks } from '../../server/db/schema';
-import { toMinor } from '../../server/domain/money';
+import { toMinor } from '../../kernel/money';
+import { activities, firms, invoices, writebacks } from '../../server/db/schema';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { issueCredit } from '../../server/writebacks/credit';
 import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
-import { approveWritebacks, reverseWriteback } from '../../server/writebacks/manage';
+import { approveWritebacks, retryWriteback, reverseWriteback } from '../../server/writebacks/manage';
 import { requestWriteback } from '../../server/writebacks/request';
 import { describeWith } from '../support/services';
-import { connectAndSync, drain, engine } from './harness';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
+import { connectAndSync, drain, engine } from './harness';
 
 let fx: SyncFixture;
 const orgs = new Map<Provider, { organisationId: string; companyId: string }>();
@@ -166,16 +166,21 @@ describeWith('pg', 'Write-backs: the engine against the sandbox ledger', () => {
         expect(noted.filter((n) => n === text)).toHaveLength(1);
       });
 
-      it('a note the ledger refuses leaves the write-back confirmed, the note failed, and nothing for the sweep', async () => {
+      it('a note write-back the ledger refuses is failed (its write is the note), shown, and nothing for the sweep', async () => {
         const { organisationId } = orgs.get(provider)!;
         const queue: string[] = [];
         const r = await requestWriteback({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, { firmId: fx.firmId, organisationId, kind: 'note', sourceKey: `note-missing:${provider}`, request: { invoiceExternalId: '9f1d0c4e-0000-4000-8000-00000000dead', text: 'Arcus: a note on nothing' }, requestedBy: 'system', summary: 'note on a missing invoice' });
         await drain(fx, queue);
         const [row] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.id));
-        expect(row).toMatchObject({ status: 'confirmed', noteStatus: 'failed', leaseUntil: null });
-        expect(row!.error).toMatch(/^The note was not written: /);
+        expect(row).toMatchObject({ status: 'failed', noteStatus: 'pending', leaseUntil: null, confirmedAt: null });
+        expect(row!.error).toBeTruthy();
+        const failed = await fx.db.select().from(activities).where(and(eq(activities.kind, 'writeback.failed'), sql`${activities.details}->>'writebackId' = ${r.id}`));
+        expect(failed).toHaveLength(1);
         fx.advance(61_000);
         expect(await stuckWritebacks(fx.db, new Date(fx.now()), 60_000)).not.toContain(r.id);
+        // Retry is the write-backs' own (same row, same key): queued again once.
+        await retryWriteback({ db: fx.db, enqueueExecute: async (id) => void queue.push(id) }, fx.firmId, r.id);
+        expect(queue).toEqual([r.id]);
       });
 
       it('a payment, a late-fee invoice and a pay link are each written once and read back', async () => {

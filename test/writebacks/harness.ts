@@ -5,7 +5,6 @@
  * QuickBooks companies (in that order) and runs a full sync of each, with an admin in the firm.
  */
 import { eq } from 'drizzle-orm';
-import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import type { Provider } from '../../integrations/ledger/types';
 import { memberships, organisations, users } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
@@ -20,7 +19,7 @@ export function engine(fx: SyncFixture, queue: string[], crashAt?: WritebackCras
   return {
     db: fx.db,
     log: createLogger('silent'),
-    ledger: { factory: fx.factory, tokenKey: fx.tokenKey, writes: createLedgerWrites },
+    ledger: fx.gateway,
     now: () => new Date(fx.now()),
     leaseMs: 60_000,
     enqueueExecute: async (id) => void queue.push(id),

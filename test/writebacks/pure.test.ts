@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LedgerDocument } from '../../integrations/ledger/writes';
-import { addDays } from '../../server/domain/dates';
+import { addDays } from '../../kernel/dates';
 import { ProrationError, prorateCredit } from '../../server/domain/proration';
 import { confirmationProblem } from '../../server/writebacks/confirm';
 import { needsApproval } from '../../server/writebacks/request';

@@ -1,4 +1,5 @@
 /** The debtor's pay-page API (/pay-api, no session): summary, checkout, promise, dispute. */
+import { currencyExponent } from '../../../kernel/money';
 
 export interface PayInvoice {
   id: string;
@@ -65,8 +66,10 @@ function locale(countryCode: string | null): string {
 
 export function money(amount: string, currency: string, countryCode: string | null): string {
   try {
-    // Display only: the amounts themselves are exact decimal strings from the server.
-    return new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency }).format(amount as unknown as number);
+    // Display only: the amounts themselves are exact decimal strings from the server, shown
+    // with exactly the currency's ISO 4217 places (¥1,200, BHD 12.345, £125.50).
+    const places = currencyExponent(currency);
+    return new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places }).format(amount as unknown as number);
   } catch {
     return `${currency} ${amount}`;
   }

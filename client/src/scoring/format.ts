@@ -1,7 +1,10 @@
 /** Money, percentages and dates for the scoring views. */
+import { currencyExponent } from '../../../kernel/money';
+
 const money = new Map<string, Intl.NumberFormat>();
 
-export function formatMoney(amount: number, currency: string, digits = 2): string {
+/** `digits` defaults to the currency's ISO 4217 places (0 for JPY, 3 for BHD, else 2). */
+export function formatMoney(amount: number, currency: string, digits = currencyExponent(currency)): string {
   const key = `${currency}:${digits}`;
   let f = money.get(key);
   if (!f) {

@@ -45,6 +45,7 @@ const PURPOSE: Record<string, string> = {
   interest: 'interest',
   instalment: 'instalment',
   reversal: 'reversal',
+  reminder: 'reminder sent',
 };
 
 export function kindLabel(kind: string, purpose?: string | null): string {

@@ -7,8 +7,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { z } from 'zod';
-import { type CalendarDate, DateError, isCalendarDate, todayIn } from '../../../server/domain/dates';
-import { fromMinor, type Minor, MoneyError, toMinor } from '../../../server/domain/money';
+import { type CalendarDate, DateError, isCalendarDate, todayIn } from '../../../kernel/dates';
+import { fromMinor, type Minor, MoneyError, toMinor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import type { Provider, SbCompany, SbCreditNote, SbInvoice, SbPayment } from '../model';
 import { SandboxError } from '../store';

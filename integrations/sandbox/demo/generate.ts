@@ -20,8 +20,8 @@
  * createSandbox pins the clock base to the start of history while seeding, so the ticks the
  * seeding consumes do not push the sandbox clock ahead of real time.
  */
-import { type CalendarDate, fromDayNumber, isCalendarDate, isTimeZone, todayIn, toDayNumber } from '../../../server/domain/dates';
-import type { Minor } from '../../../server/domain/money';
+import { type CalendarDate, fromDayNumber, isCalendarDate, isTimeZone, todayIn, toDayNumber } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import type { PayingHabit, Provider, SbCompany, SbContact, SbInvoice } from '../model';
 import { type NewLine, SandboxError, type SandboxStore } from '../store';
 import { address, businessName, FIRST_NAMES, INDUSTRIES, type Industry, LAST_NAMES, locale, slug } from './names';

@@ -4,8 +4,8 @@
  * uses: a wrong type is a 2010, a missing required field a 2020, and nothing here throws
  * anything but a QboFault.
  */
-import { isCalendarDate } from '../../../server/domain/dates';
-import { fromMinor, type Minor, numberToDecimalString, toMinor } from '../../../server/domain/money';
+import { isCalendarDate } from '../../../kernel/dates';
+import { fromMinor, type Minor, numberToDecimalString, toMinor } from '../../../kernel/money';
 import type { NewLine } from '../store';
 import { faults } from './faults';
 import type { Json } from './mappers';

@@ -11,8 +11,8 @@
  *   is not a change, so notes can be edited on a paid invoice.
  */
 import type { Request, Router } from 'express';
-import { addDays } from '../../../server/domain/dates';
-import type { Minor } from '../../../server/domain/money';
+import { addDays } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import type { SbInvoice, SbLine } from '../model';
 import type { NewLine } from '../store';

@@ -6,7 +6,7 @@
  * QuickBooks omits empty optional fields, so PrivateNote, CustomerMemo, BillEmail, BillAddr,
  * DeliveryInfo… appear only when they have a value.
  */
-import { fromMinor, type Minor, mulRate } from '../../../server/domain/money';
+import { fromMinor, type Minor, mulRate } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import type { SbAddress, SbContact, SbCreditNote, SbInvoice, SbLine, SbPayment } from '../model';
 import { currencyName, type QboLinkedTxn, QboView } from './view';

@@ -9,7 +9,7 @@
  * re-create).
  */
 import type { Router } from 'express';
-import { fromMinor, type Minor } from '../../../server/domain/money';
+import { fromMinor, type Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';

@@ -4,7 +4,7 @@
  * number of rows actually returned (node-quickbooks' fetchAll stops when it is below the
  * page size). An empty result is `{"QueryResponse":{}}`.
  */
-import { isCalendarDate } from '../../../server/domain/dates';
+import { isCalendarDate } from '../../../kernel/dates';
 import { type EntityName, type FieldDef, type QueryEntity, queryEntity, valueAt } from './entities';
 import { faults } from './faults';
 import type { Json } from './mappers';

@@ -3,8 +3,8 @@
  * the response `time` adds milliseconds). The offset comes from the company's IANA zone via
  * Intl, so it follows daylight saving the way QBO's does.
  */
-import type { CalendarDate } from '../../../server/domain/dates';
-import { isCalendarDate, todayIn } from '../../../server/domain/dates';
+import type { CalendarDate } from '../../../kernel/dates';
+import { isCalendarDate, todayIn } from '../../../kernel/dates';
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 

@@ -3,7 +3,7 @@
  * links between them (an invoice's LinkedTxn, a customer's Balance) indexed once per
  * request, and the company's clock and zone for MetaData times.
  */
-import type { Minor } from '../../../server/domain/money';
+import type { Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import type { SbCompany, SbContact, SbCreditNote, SbInvoice, SbPayment } from '../model';
 import { faults } from './faults';

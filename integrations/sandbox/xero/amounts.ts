@@ -4,7 +4,7 @@
  * decimal they were written as: up to 4 decimal places (Xero's unitdp limit), rounded half away
  * from zero to the currency's 2; more places are rejected.
  */
-import { fromMinor, type Minor, numberToDecimalString, toMinor } from '../../../server/domain/money';
+import { fromMinor, type Minor, numberToDecimalString, toMinor } from '../../../kernel/money';
 import { XeroValidationError } from './http';
 
 /** Minor units → the JSON number Xero would send (built from the exact decimal string). */

@@ -3,8 +3,8 @@
  * object, and reads member names case-insensitively (as JSON.NET does). A Reader collects every
  * problem with one element so the 400 lists them all, as Xero does.
  */
-import type { CalendarDate } from '../../../server/domain/dates';
-import type { Minor } from '../../../server/domain/money';
+import type { CalendarDate } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import { parseAmount } from './amounts';
 import { parseCalendarDate } from './dates';
 import { XeroValidationError } from './http';

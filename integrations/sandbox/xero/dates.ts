@@ -3,7 +3,7 @@
  * midnight UTC in Microsoft JSON form, `/Date(1700000000000+0000)/`; UpdatedDateUTC is the
  * instant itself. Incoming dates may be MS JSON, ISO dates or ISO date-times.
  */
-import { type CalendarDate, fromDayNumber, isCalendarDate, toDayNumber } from '../../../server/domain/dates';
+import { type CalendarDate, fromDayNumber, isCalendarDate, toDayNumber } from '../../../kernel/dates';
 
 const MS_PER_DAY = 86_400_000;
 

@@ -2,7 +2,7 @@
  * The fields each resource exposes to `where` and `order`, named as in Xero's JSON. Built per
  * request over a LedgerView so nested paths (Invoice.Contact.Name) resolve without scans.
  */
-import { fromMinor, type Minor } from '../../../server/domain/money';
+import { fromMinor, type Minor } from '../../../kernel/money';
 import type { SbContact, SbCreditNote, SbInvoice, SbPayment } from '../model';
 import { dayStartMs } from './dates';
 import type { LedgerView } from './view';

@@ -3,8 +3,8 @@
  * Idempotency-Key replay, the admin write log, and batches of elements (`summarizeErrors`).
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { DateError } from '../../../server/domain/dates';
-import { MoneyError } from '../../../server/domain/money';
+import { DateError } from '../../../kernel/dates';
+import { MoneyError } from '../../../kernel/money';
 import type { Grant, SandboxContext } from '../context';
 import type { SbCompany } from '../model';
 import { SandboxError } from '../store';

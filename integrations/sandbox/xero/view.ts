@@ -4,8 +4,8 @@
  * contact's balances) indexed once, instead of scanned per document.
  */
 import { createHash } from 'node:crypto';
-import { type CalendarDate, todayIn } from '../../../server/domain/dates';
-import type { Minor } from '../../../server/domain/money';
+import { type CalendarDate, todayIn } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import type { SbAllocation, SbCompany, SbContact, SbCreditNote, SbInvoice, SbPayment } from '../model';
 import type { SandboxStore } from '../store';
 

@@ -5,8 +5,8 @@
  * the organisation's calendar). When the payments bring what is owed down to the discount or
  * less, on or before that day, the rest is credited: that credit is the discount applied.
  */
-import { addDays, type CalendarDate } from '../dates';
-import type { Minor } from '../money';
+import { addDays, type CalendarDate } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import { percentOf, toBasisPoints } from './rates';
 
 export interface DiscountRules {

@@ -19,8 +19,8 @@
  * reached). Invoices owing less than `minimumInvoiceDue` are not charged. Amounts are minor
  * units, rounded half-up with bigint.
  */
-import { addDays, type CalendarDate, diffDays, endOfMonth, maxDate, startOfMonth } from '../dates';
-import type { Minor } from '../money';
+import { addDays, type CalendarDate, diffDays, endOfMonth, maxDate, startOfMonth } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 import { percentOf, simpleInterest } from './rates';
 
 export type LateFeeKind = 'flat' | 'percentage' | 'annual_rate';

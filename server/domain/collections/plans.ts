@@ -11,8 +11,8 @@
  * more than `graceDays` after its due date, otherwise `due`. A plan is `completed` when every
  * instalment is paid and `broken` once `breakAfterMissed` instalments are missed.
  */
-import { addDays, addMonths, type CalendarDate } from '../dates';
-import { type Minor, MoneyError } from '../money';
+import { addDays, addMonths, type CalendarDate } from '../../../kernel/dates';
+import { type Minor, MoneyError } from '../../../kernel/money';
 
 export type Frequency = 'weekly' | 'fortnightly' | 'monthly';
 export const FREQUENCIES = ['weekly', 'fortnightly', 'monthly'] as const;

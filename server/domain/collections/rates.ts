@@ -3,7 +3,7 @@
  * "8.25") applied to minor units with bigint, rounded half-up (half away from zero) to whole
  * minor units — how a fee or a discount on an invoice is rounded to the cent.
  */
-import { type Minor, MoneyError } from '../money';
+import { type Minor, MoneyError } from '../../../kernel/money';
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 

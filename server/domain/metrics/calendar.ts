@@ -1,4 +1,4 @@
-import { type CalendarDate, daysInMonth, toDayNumber } from '../dates';
+import { type CalendarDate, daysInMonth, toDayNumber } from '../../../kernel/dates';
 
 /**
  * Day numbers and month indexes for the metrics. A month index is year × 12 + (month − 1).

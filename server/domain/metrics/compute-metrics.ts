@@ -1,4 +1,4 @@
-import { fromMinor, type Minor } from '../money';
+import { fromMinor, type Minor } from '../../../kernel/money';
 import { computePeriods } from './engine';
 import type { MetricInvoice, MetricsResult, Period } from './types';
 

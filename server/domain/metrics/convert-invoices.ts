@@ -1,4 +1,4 @@
-import { mulRate } from '../money';
+import { mulRate } from '../../../kernel/money';
 import { type MetricInvoice, MetricsError } from './types';
 
 /**

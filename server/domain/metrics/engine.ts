@@ -1,4 +1,4 @@
-import { type CalendarDate, isCalendarDate } from '../dates';
+import { type CalendarDate, isCalendarDate } from '../../../kernel/dates';
 import { dayParser, lowerBound, monthIndexOf, monthLength, monthStartDay } from './calendar';
 import { type CountbackSegment, countbackDays } from './countback';
 import { addExact, roundRatio, WideSum } from './exact';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, diffDays, startOfMonth } from '../dates';
+import { addDays, diffDays, startOfMonth } from '../../../kernel/dates';
 import { computeMetrics } from './compute-metrics';
 import { monthlySeries, monthPeriods } from './monthly-series';
 import type { MetricInvoice } from './types';

@@ -1,4 +1,4 @@
-import { addMonths, type CalendarDate, endOfMonth, isCalendarDate, minDate, startOfMonth } from '../dates';
+import { addMonths, type CalendarDate, endOfMonth, isCalendarDate, minDate, startOfMonth } from '../../../kernel/dates';
 import { computePeriods } from './engine';
 import { type MetricInvoice, MetricsError, type MetricsResult, type Period } from './types';
 

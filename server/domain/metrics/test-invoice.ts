@@ -1,7 +1,6 @@
-import { toMinor } from '../money';
+import { randomUUID } from 'node:crypto';
+import { toMinor } from '../../../kernel/money';
 import type { MetricInvoice } from './types';
-
-let next = 0;
 
 /** Test helper: an invoice with amounts written as decimal strings ("1234.50"). */
 export function invoice(
@@ -11,9 +10,8 @@ export function invoice(
   settlements: [date: string, amount: string][] = [],
   currency = 'USD',
 ): MetricInvoice {
-  next += 1;
   return {
-    id: `inv-${next}`,
+    id: `inv-${randomUUID()}`,
     customerId: 'cust-1',
     currency,
     issueDate,

@@ -1,5 +1,5 @@
-import type { CalendarDate } from '../dates';
-import type { Minor } from '../money';
+import type { CalendarDate } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 
 /**
  * One invoice as the metrics see it, whichever ledger (or CSV) it came from.

@@ -1,4 +1,4 @@
-import type { CalendarDate } from '../dates';
+import type { CalendarDate } from '../../../kernel/dates';
 import { extractFeatures, type FeatureOptions } from './features';
 import type { ScoringInvoice } from './invoice';
 import { auc, brier, mae } from './metrics';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../dates';
+import { addDays } from '../../../kernel/dates';
 import { runBacktest } from './backtest';
 import { baselineDays, baselineLate, fitBaseline } from './baseline';
 import type { ScoringInvoice } from './invoice';

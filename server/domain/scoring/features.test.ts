@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, diffDays, maxDate } from '../dates';
+import { addDays, diffDays, maxDate } from '../../../kernel/dates';
 import { customerSnapshots, extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, featuresOf, forEachFeatureRow } from './features';
 import type { ScoringInvoice } from './invoice';
 import { median } from './metrics';

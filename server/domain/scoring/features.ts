@@ -1,4 +1,4 @@
-import { type CalendarDate, toDayNumber } from '../dates';
+import { type CalendarDate, toDayNumber } from '../../../kernel/dates';
 import type { ScoringInvoice } from './invoice';
 import { IntegerMedian, RunningMedian } from './running-median';
 

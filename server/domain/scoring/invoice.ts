@@ -1,6 +1,6 @@
 import type { HistoryInvoice } from '../ar-history-csv';
-import { type CalendarDate, diffDays } from '../dates';
-import type { Minor } from '../money';
+import { type CalendarDate, diffDays } from '../../../kernel/dates';
+import type { Minor } from '../../../kernel/money';
 
 /**
  * One invoice as the scoring code sees it, whatever its source (the IBM-layout history

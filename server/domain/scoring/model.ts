@@ -1,4 +1,4 @@
-import { addDays, type CalendarDate, toDayNumber } from '../dates';
+import { addDays, type CalendarDate, toDayNumber } from '../../../kernel/dates';
 import { type BaselineModel, baselineDays, baselineLate, fitBaseline } from './baseline';
 import { type BoostedModel, compileBoosted, fitBoosted } from './boosting';
 import { type Column, gather, resolveColumns } from './columns';

@@ -1,4 +1,4 @@
-import { addDays, type CalendarDate, diffDays } from '../dates';
+import { addDays, type CalendarDate, diffDays } from '../../../kernel/dates';
 import { mulberry32 } from '../random';
 import type { ScoringInvoice } from './invoice';
 

@@ -1,4 +1,6 @@
 /** Amounts in their currency, days and percentages for the analytics pages. */
+import { currencyExponent } from '../../../../kernel/money';
+
 const money = new Map<string, Intl.NumberFormat>();
 
 export function formatMoney(amount: number, currency: string, compact = false): string {
@@ -6,7 +8,7 @@ export function formatMoney(amount: number, currency: string, compact = false): 
   let f = money.get(key);
   if (!f) {
     try {
-      f = new Intl.NumberFormat('en-US', compact ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 } : { style: 'currency', currency });
+      f = new Intl.NumberFormat('en-US', compact ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 } : { style: 'currency', currency, minimumFractionDigits: currencyExponent(currency), maximumFractionDigits: currencyExponent(currency) });
     } catch {
       f = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     }

@@ -5,7 +5,7 @@ import { api } from '../../api';
 // Wire shapes shared with the server (type-only imports: nothing of the server is bundled).
 export type { SendStatus } from '../../../../server/reminders/types';
 export type { OutboxItem } from '../../../../server/reminders/outbox';
-import type { OutboxItem } from '../../../../server/reminders/outbox';
+import type { OutboxItem, SendNote } from '../../../../server/reminders/outbox';
 import type { SendStatus } from '../../../../server/reminders/types';
 
 export interface ReminderOrg {
@@ -109,7 +109,7 @@ export interface SendDetailResponse extends Omit<OutboxItem, 'notes'> {
   bodyHtml: string | null;
   approvedBy: string | null;
   approvedAt: string | null;
-  notes: { id: string; invoiceExternalId: string; text: string; status: string; error: string | null; writtenAt: string | null; attempts: number }[];
+  notes: SendNote[];
 }
 
 export interface Preview {

@@ -1,5 +1,5 @@
 /** Xero Invoice request elements → store inputs (create and update). */
-import type { CalendarDate } from '../../../../server/domain/dates';
+import type { CalendarDate } from '../../../../kernel/dates';
 import type { SbCompany, SbInvoiceStatus } from '../../model';
 import type { NewLine } from '../../store';
 import { decimalText } from '../amounts';

@@ -1,6 +1,6 @@
 /** Xero Payment request elements → store inputs. */
-import type { CalendarDate } from '../../../../server/domain/dates';
-import type { Minor } from '../../../../server/domain/money';
+import type { CalendarDate } from '../../../../kernel/dates';
+import type { Minor } from '../../../../kernel/money';
 import { type Obj, Reader } from '../body';
 import { type InvoiceRef, readInvoiceRef } from './refs';
 

@@ -1,6 +1,6 @@
 /** GET/PUT /CreditNotes, /CreditNotes/{CreditNoteID} and its Allocations. */
 import type { Router } from 'express';
-import { fromMinor } from '../../../../server/domain/money';
+import { fromMinor } from '../../../../kernel/money';
 import type { SbAllocation, SbCreditNote } from '../../model';
 import { itemsOf, member } from '../body';
 import { creditNoteFields } from '../fields';

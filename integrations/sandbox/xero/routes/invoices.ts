@@ -1,6 +1,6 @@
 /** GET/PUT/POST /Invoices and /Invoices/{InvoiceID}. */
 import type { Router } from 'express';
-import { fromMinor } from '../../../../server/domain/money';
+import { fromMinor } from '../../../../kernel/money';
 import type { SbInvoice } from '../../model';
 import type { NewLine, SandboxStore } from '../../store';
 import { itemsOf } from '../body';

@@ -1,6 +1,6 @@
 /** GET/PUT/POST /Payments and /Payments/{PaymentID}. */
 import type { Router } from 'express';
-import { fromMinor } from '../../../../server/domain/money';
+import { fromMinor } from '../../../../kernel/money';
 import type { SbPayment } from '../../model';
 import { isObj, itemsOf, member, type Obj } from '../body';
 import { paymentFields } from '../fields';

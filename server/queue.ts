@@ -1,0 +1,48 @@
+/**
+ * The queue port: how features ask for background work — by job name, with a payload the job
+ * validates again when it runs. The runners (jobs/: BullMQ with REDIS_URL, in-process
+ * otherwise) implement it; nothing in server/ imports jobs/.
+ *
+ * A handler says how it failed with these errors: RetryLaterError comes back after a delay
+ * (e.g. a ledger's Retry-After) without spending an attempt; PermanentJobError is not retried.
+ */
+import type { SyncKind } from './connections/deps';
+
+export interface EnqueueOptions {
+  /** A stable id: enqueuing the same id again while it is pending is a no-op. */
+  jobId?: string;
+  delayMs?: number;
+}
+
+/** Every job a feature may request, by name, with its payload. */
+export interface JobPayloads {
+  'sync.organisation': { organisationId: string; kind: SyncKind; runId?: string };
+  'scoring.organisation': { organisationId: string };
+  'reminders.run': { organisationId: string };
+  'reminders.send': { sendId: string };
+  'collections.assess': { organisationId: string };
+  'writebacks.execute': { writebackId: string };
+}
+
+export type JobName = keyof JobPayloads;
+
+export interface QueuePort {
+  readonly kind: 'bullmq' | 'inline';
+  request<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string>;
+}
+
+/** Come back after `delayMs` (not counted as a failed attempt). */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Do not retry: the input or the world says no. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}

@@ -1,0 +1,18 @@
+/** The reminder engine's environment, from the process's services (root/compose.ts). */
+import type { Services } from '../services';
+import { writebackEnqueuer } from '../writebacks/enqueue';
+import type { ReminderEnv } from './deps';
+
+export function reminderEnvFrom(s: Services): ReminderEnv {
+  return {
+    mailer: s.mail.mailer,
+    mailFrom: s.mail.from,
+    appUrl: s.appUrl ?? s.config.appUrl,
+    secret: s.secret,
+    embedded: s.mail.embedded,
+    now: () => s.clock.now(),
+    crash: s.hooks.reminderCrash,
+    leaseMs: s.hooks.reminderLeaseMs,
+    payLinks: { appUrl: s.appUrl, enqueueExecute: writebackEnqueuer(s.queue) },
+  };
+}

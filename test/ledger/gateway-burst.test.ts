@@ -1,0 +1,176 @@
+/**
+ * One ledger gateway under a burst: a sandbox Xero organisation with Xero's real limits (60 calls
+ * a minute, 5 at once — the sandbox enforces them and answers 429 beyond), 300 write-backs and
+ * notes requested at once while a full sync of the same organisation runs. Every ledger call goes
+ * through the organisation's gate on one limiter, so the sandbox sends no 429 at all, every
+ * write-back is confirmed, and the sync completes — ahead of the burst, not starved by it.
+ *
+ * Time: the sandbox ledger and Arcus share one clock that runs SPEED times faster than real time
+ * (the sandbox's clock base; Arcus's limiter and tokens read the sandbox clock and sleep SPEED
+ * times shorter). The limits themselves are the real ones: the ~11 minutes of ledger time the
+ * burst needs at 60 a minute pass in well under a minute of wall time.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RATE_LIMITS } from '../../integrations/sandbox/context';
+import { XERO_API_BASE_PATH } from '../../integrations/sandbox/xero/api';
+import { RetryLaterError } from '../../jobs/define';
+import { invoices, syncRuns, writebacks } from '../../server/db/schema';
+import { toMinor } from '../../kernel/money';
+import { runSync, type SyncResult } from '../../server/sync/engine';
+import { createOrReuseRun } from '../../server/sync/runs';
+import { executeWriteback } from '../../server/writebacks/execute';
+import { requestWriteback } from '../../server/writebacks/request';
+import { describeWith } from '../support/services';
+import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
+import { engine } from '../writebacks/harness';
+
+const SPEED = 40;
+const PAYMENTS = 100;
+const NOTES = 200;
+
+let fx: SyncFixture;
+let organisationId: string;
+const started = Date.now();
+const clockBase = () => started + (Date.now() - started) * SPEED;
+/** Wait `ms` of the shared clock. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, ms / SPEED)));
+
+/** What the sandbox answered on the Xero API, counted on its side. */
+const seen = { requests: 0, tooMany: 0, inFlight: 0, maxInFlight: 0, at: [] as number[] };
+
+describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during a sync, on Xero’s real limits', () => {
+  beforeAll(async () => {
+    fx = await startSyncFixture({ seed: 23, companies: [{ provider: 'xero', customers: 12, invoices: 260 }], clockBase, sleep, pageSize: 25 });
+    fx.server.on('request', (req, res) => {
+      if (!req.url?.startsWith(XERO_API_BASE_PATH)) return;
+      seen.requests++;
+      seen.at.push(fx.now());
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      let done = false;
+      const end = () => {
+        if (done) return;
+        done = true;
+        seen.inFlight--;
+        if (res.statusCode === 429) seen.tooMany++;
+      };
+      res.once('finish', end);
+      res.once('close', end);
+    });
+    const c = await fx.connect('xero', fx.companyIds[0]!);
+    organisationId = c.organisationId;
+    await syncToEnd((await createOrReuseRun(fx.db, { organisationId, kind: 'full' })).runId);
+  }, 60_000);
+  afterAll(async () => fx?.close());
+
+  /** Run a sync run to its end the way the queue would: a deferral comes back after its delay. */
+  async function syncToEnd(runId: string): Promise<{ result: SyncResult; deferrals: number }> {
+    let deferrals = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The app's way: through the fixture's gateway (its limiter, on the shared clock).
+        return { result: await runSync({ ...fx.engineDeps(), gateway: fx.gateway }, { runId, attempt }), deferrals };
+      } catch (err) {
+        if (!(err instanceof RetryLaterError)) throw err;
+        deferrals++;
+        await sleep(err.delayMs);
+      }
+    }
+  }
+
+  /** Execute one write-back to its end the way the job would: a retry comes back after its delay. */
+  async function executeToEnd(id: string, queue: string[]): Promise<{ outcome: string; retries: number }> {
+    let retries = 0;
+    for (;;) {
+      const r = await executeWriteback(engine(fx, queue), id);
+      if (r.outcome !== 'retry') return { outcome: r.outcome, retries };
+      retries++;
+      await sleep(r.delayMs ?? 30_000);
+    }
+  }
+
+  it('300 write-backs and notes at once during a sync: no 429 sent, all confirmed, the sync completes first', async () => {
+    expect(RATE_LIMITS.xero).toMatchObject({ perMinute: 60, concurrent: 5 });
+    const open = (await fx.db.select().from(invoices).where(and(eq(invoices.organisationId, organisationId), eq(invoices.status, 'authorised')))).filter((i) => toMinor(i.amountDue) >= 1000);
+    expect(open.length).toBeGreaterThanOrEqual(20);
+    const today = new Date(fx.now()).toISOString().slice(0, 10);
+    const queue: string[] = [];
+    const deps = { db: fx.db, enqueueExecute: async (id: string) => void queue.push(id) };
+    const ids: string[] = [];
+    for (let i = 0; i < PAYMENTS + NOTES; i++) {
+      const inv = open[i % open.length]!;
+      const base = { firmId: fx.firmId, organisationId, invoiceId: inv.id, invoiceExternalId: inv.externalId, contactExternalId: inv.contactExternalId, currency: inv.currency, requestedBy: 'system' as const };
+      const r =
+        i < PAYMENTS
+          ? await requestWriteback(deps, {
+              ...base,
+              kind: 'payment',
+              sourceKey: `burst-payment:${i}`,
+              amount: '1.00',
+              request: { invoiceExternalId: inv.externalId, amount: '1.00', date: today, reference: `Burst payment ${i}` },
+              noteText: `Arcus: payment ${i} of 1.00 recorded`,
+              summary: `burst payment ${i}`,
+            })
+          : await requestWriteback(deps, { ...base, kind: 'note', sourceKey: `burst-note:${i}`, request: { invoiceExternalId: inv.externalId, text: `Arcus burst note ${i}` }, summary: `burst note ${i}` });
+      expect(r.status).toBe('pending');
+      ids.push(r.id);
+    }
+    const before = { requests: seen.requests, tooMany: seen.tooMany };
+    const wall = Date.now();
+    const burstStart = fx.now();
+
+    // Everything at once: the write-backs as the queue would run them, and a full sync.
+    const { runId } = await createOrReuseRun(fx.db, { organisationId, kind: 'full' });
+    let syncDoneAt = 0;
+    const sync = syncToEnd(runId).then((r) => {
+      syncDoneAt = fx.now();
+      return r;
+    });
+    const results = await Promise.all(ids.map((id) => executeToEnd(id, queue)));
+    const { result } = await sync;
+    const burstEnd = fx.now();
+
+    // Not one 429 from the sandbox, on any call, and never more than 5 at once.
+    expect(seen.tooMany).toBe(before.tooMany);
+    expect(seen.tooMany).toBe(0);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(5);
+    // The burst really needed the limit: ≥ 500 calls (payment: bank account, payment, read-back,
+    // note; note: the note) over more than 8 minutes of ledger time, never 61 in a minute.
+    const calls = seen.requests - before.requests;
+    expect(calls).toBeGreaterThanOrEqual(PAYMENTS * 3 + NOTES);
+    expect(burstEnd - burstStart).toBeGreaterThan(8 * 60_000);
+    const window = seen.at.filter((t) => t >= burstStart);
+    let peak = 0;
+    for (let i = 0, j = 0; j < window.length; j++) {
+      while (window[j]! - window[i]! >= 60_000) i++;
+      peak = Math.max(peak, j - i + 1);
+    }
+    expect(peak).toBeLessThanOrEqual(60);
+    expect(peak).toBeGreaterThanOrEqual(50);
+
+    // Every write-back confirmed (payments with their note written), none failed.
+    expect(results.filter((r) => r.outcome !== 'confirmed')).toEqual([]);
+    const rows = await fx.db.select({ status: writebacks.status, noteStatus: writebacks.noteStatus, attempts: writebacks.attempts, kind: writebacks.kind }).from(writebacks).where(inArray(writebacks.id, ids));
+    expect(rows).toHaveLength(PAYMENTS + NOTES);
+    expect(rows.filter((r) => r.status !== 'confirmed' || r.noteStatus !== 'written')).toEqual([]);
+    // Waiting for the limit spent no attempts (hundreds of deferrals, yet no row near the 8 allowed;
+    // one more is allowed for a token renewed mid-burst).
+    expect(Math.max(...rows.map((r) => r.attempts))).toBeLessThanOrEqual(2);
+    // In the ledger: every payment once, every note once.
+    const store = fx.server.sandbox.ctx.store;
+    const companyId = fx.companyIds[0]!;
+    const payments = store.list('payments', companyId).filter((p) => /^Burst payment \d+$/.test(p.reference ?? ''));
+    expect(payments).toHaveLength(PAYMENTS);
+    const history = open.flatMap((inv) => store.invoice(companyId, inv.externalId).history.map((h) => h.details));
+    expect(history.filter((d) => /^Arcus burst note \d+$/.test(d))).toHaveLength(NOTES);
+    expect(history.filter((d) => /^Arcus: payment \d+ of 1\.00 recorded$/.test(d))).toHaveLength(PAYMENTS);
+
+    // The sync completed, and was served ahead of the burst rather than after it.
+    expect(result.status).toBe('succeeded');
+    const [run] = await fx.db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
+    expect(run!.status).toBe('succeeded');
+    expect(syncDoneAt).toBeLessThan(burstStart + (burstEnd - burstStart) / 2);
+    console.info(`[gateway burst] ${calls} Xero calls in ${Math.round((burstEnd - burstStart) / 60_000)} ledger minutes (${Date.now() - wall} ms wall), peak ${peak}/min, ${seen.maxInFlight} at once, 0 × 429; write-back deferrals ${results.reduce((s, r) => s + r.retries, 0)}`);
+  }, 120_000);
+});

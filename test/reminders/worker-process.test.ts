@@ -1,0 +1,126 @@
+/**
+ * The worker is built by the same composition root as the web process. A real `arcus worker`
+ * process with the production environment (NODE_ENV=production, DATABASE_URL, REDIS_URL,
+ * SMTP_URL, secrets from the environment, a sandbox ledger over HTTP) takes a `reminders.run`
+ * from Redis, sends the reminders over SMTP and writes each one's ledger note into the sandbox
+ * through the write-back outbox — the path that used to be silently skipped on the worker.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BullQueue } from '../../jobs/bullmq-queue';
+import { allJobs } from '../../jobs/registry';
+import { organisations, reminderSends, reminderSettings, writebacks } from '../../server/db/schema';
+import { createLogger } from '../../server/logger';
+import { runSync } from '../../server/sync/engine';
+import { createOrReuseRun } from '../../server/sync/runs';
+import { workerUrl } from '../support/db';
+import { describeWith, services } from '../support/services';
+import { until } from '../support/until';
+import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
+import { startSmtpCapture } from '../../integrations/email/smtp-server';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** A Redis database of its own, so this worker takes no other test's jobs. */
+const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`;
+
+describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (production environment)', () => {
+  let fx: SyncFixture;
+  let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+  const received: { to: string[]; subject: string }[] = [];
+  let producer: BullQueue;
+  let worker: ChildProcess | null = null;
+  let workerErr = '';
+  let organisationId = '';
+  let companyId = '';
+
+  beforeAll(async () => {
+    fx = await startSyncFixture({ seed: 17, companies: [{ provider: 'xero', name: 'Worker Joinery Ltd', timezone: 'Europe/London', countryCode: 'GB', baseCurrency: 'GBP', customers: 4, invoices: 24 }] });
+    companyId = fx.companyIds[0]!;
+    const c = await fx.connect('xero', companyId);
+    organisationId = c.organisationId;
+    const { runId } = await createOrReuseRun(fx.db, { organisationId, kind: 'full' });
+    expect((await runSync(fx.engineDeps(), { runId })).status).toBe('succeeded');
+    await fx.db.update(organisations).set({ timezone: 'Europe/London' }).where(eq(organisations.id, organisationId));
+    // Every minute of every day is inside the sending window, so the test does not depend on the hour it runs.
+    await fx.db.insert(reminderSettings).values({ organisationId, firmId: fx.firmId, enabled: true, dailyLimit: 500, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] });
+    smtp = await startSmtpCapture({ onMessage: async (m) => void received.push({ to: m.envelopeTo, subject: m.parsed.subject ?? '' }) });
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    await redis.flushdb();
+    await redis.quit();
+    producer = new BullQueue({ db: fx.db, log: createLogger('silent'), redisUrl: redisUrl(), definitions: allJobs });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await producer?.close();
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+    await redis.flushdb();
+    await redis.quit();
+    await smtp?.close();
+    await fx?.close();
+  }, 60_000);
+
+  it('sends the due reminders and writes each one’s note into the ledger, once', { timeout: 120_000 }, async () => {
+    worker = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        DATABASE_URL: workerUrl(),
+        REDIS_URL: redisUrl(),
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Arcus <reminders@arcus.test>',
+        TOKEN_ENCRYPTION_KEY: fx.tokenKey.toString('hex'),
+        SESSION_SECRET: 'worker-process-test-secret-0123456789abcdef',
+        APP_URL: 'https://arcus.test',
+        LEDGER_SANDBOX_URL: fx.url,
+        LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    worker.stderr?.on('data', (d) => {
+      workerErr += String(d);
+    });
+
+    await producer.request('reminders.run', { organisationId }, { jobId: `rrun-${organisationId}-worker-test` });
+    const sent = await until(
+      async () => {
+        const rows = await fx.db
+          .select()
+          .from(reminderSends)
+          .where(and(eq(reminderSends.organisationId, organisationId), eq(reminderSends.status, 'sent')));
+        return rows.length > 0 ? rows : null;
+      },
+      60_000,
+      `a reminder sent by the worker${workerErr ? ` (worker said: ${workerErr.slice(-500)})` : ''}`,
+    );
+    const expectedNotes = sent.flatMap((s) => s.invoiceExternalIds).length;
+    const notes = await until(
+      async () => {
+        const rows = await fx.db
+          .select()
+          .from(writebacks)
+          .where(and(eq(writebacks.organisationId, organisationId), eq(writebacks.kind, 'note')));
+        return rows.length >= expectedNotes && rows.every((r) => r.status === 'confirmed') ? rows : null;
+      },
+      60_000,
+      'every reminder note confirmed in the ledger',
+    );
+    expect(notes).toHaveLength(expectedNotes);
+    expect(received.length).toBeGreaterThanOrEqual(sent.length);
+    // Each note is on its invoice in the sandbox Xero, exactly once.
+    for (const n of notes) {
+      const res = await fetch(`${fx.url}/admin/companies/${companyId}/invoices/${n.invoiceExternalId}`, { headers: { authorization: 'Bearer sandbox-admin' } });
+      const { invoice } = (await res.json()) as { invoice: { history: { details: string }[] } };
+      expect(invoice.history.filter((h) => h.details === n.noteText)).toHaveLength(1);
+    }
+  });
+});
