@@ -123,6 +123,30 @@ describe('layers', () => {
     expect(violations('kernel', ['server', 'integrations', 'jobs', 'client'])).toEqual([]);
   });
 
+  it('server/ imports nothing from jobs/, root/ or cli/ (features request jobs by name through the queue port)', () => {
+    expect(sourceFiles(path.join(root, 'server')).length).toBeGreaterThan(100);
+    expect(violations('server', ['jobs', 'root', 'cli'])).toEqual([]);
+  });
+
+  it('jobs/ imports nothing from root/ or cli/; only root/ and cli/ wire a process', () => {
+    expect(violations('jobs', ['root', 'cli'])).toEqual([]);
+    expect(violations('integrations', ['root', 'cli'])).toEqual([]);
+  });
+
+  it('no module-level mutable singletons: no top-level `let`, no set…Deps / set…Env in server/, jobs/, integrations/, kernel/, root/', () => {
+    const found: string[] = [];
+    for (const layer of ['server', 'jobs', 'integrations', 'kernel', 'root']) {
+      for (const file of sourceFiles(path.join(root, layer))) {
+        if (file.endsWith('.test.ts')) continue;
+        const src = withoutComments(fs.readFileSync(file, 'utf8'));
+        for (const [i, line] of src.split('\n').entries()) {
+          if (/^(?:export\s+)?(?:let|var)\s/.test(line) || /^export\s+function\s+set[A-Z]\w*(?:Deps|Env)\s*\(/.test(line)) found.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('sees every kind of import, and not paths named in comments', () => {
     const file = path.join(root, 'integrations', 'payments', 'example.ts');
     const text = [
