@@ -3,9 +3,9 @@
  * 24 months, its invoices, and a timeline of invoices issued, payments and credits received
  * and everything Arcus or a person did (activities), newest first.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { activities } from '../db/schema';
+import { activities, writebacks } from '../db/schema';
 import { amountNumber, computeMetrics, monthlySeries, type Period } from '../domain/metrics';
 import { agingBars, SERIES_MONTHS } from './dashboard';
 import { checkContacts } from './data-quality';
@@ -34,7 +34,9 @@ export async function getCustomerDetail(db: Db, params: { firmId: string; organi
     db
       .select({ at: activities.createdAt, kind: activities.kind, summary: activities.summary, invoiceId: activities.invoiceId })
       .from(activities)
-      .where(and(eq(activities.firmId, firmId), eq(activities.organisationId, org.id), eq(activities.contactId, contact.id)))
+      .leftJoin(writebacks, and(eq(writebacks.firmId, activities.firmId), sql`${writebacks.id}::text = ${activities.details}->>'writebackId'`))
+      // Ledger notes that went through are bookkeeping, as on the Activity timeline: a failed one stays.
+      .where(and(eq(activities.firmId, firmId), eq(activities.organisationId, org.id), eq(activities.contactId, contact.id), or(isNull(writebacks.id), ne(writebacks.kind, 'note'), eq(writebacks.status, 'failed'))))
       .orderBy(desc(activities.createdAt))
       .limit(TIMELINE_LIMIT),
   ]);

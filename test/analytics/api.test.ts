@@ -3,9 +3,10 @@
  * PostgreSQL: organisation dashboard, portfolio with conversion and a missing rate, customers,
  * customer page, invoices, segments, data quality, CSV, firm scoping, roles and validation.
  */
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { customerScores, memberships, users } from '../../server/db/schema';
+import { activities, customerScores, memberships, users, writebacks } from '../../server/db/schema';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { seedCape, seedHarbour, seedThames } from './fixtures';
@@ -182,6 +183,29 @@ describeWith('pg', 'the analytics API', () => {
         'Payment received: USD 300.00 on invoice INV-1',
         'Invoice INV-1 issued for USD 1,000.00, due 2024-01-31',
       ]);
+    });
+
+    it('leaves ledger notes that went through off the customer timeline, keeps a failed one to retry', async () => {
+      const firmId = harbour.org.firmId;
+      const contactId = harbour.contacts['c-acme']!;
+      const note = (status: string) => ({ firmId, organisationId: harbour.org.id, kind: 'note', status, requestedBy: 'system', request: {}, noteText: `Arcus: reminder 1 sent (${status})` });
+      const [done, failed] = await database.db.insert(writebacks).values([note('confirmed'), note('failed')]).returning({ id: writebacks.id });
+      const acts = await database.db
+        .insert(activities)
+        .values([
+          { firmId, organisationId: harbour.org.id, contactId, actorType: 'system', kind: 'writeback.requested', summary: 'Note on INV-1 in the ledger: reminder 1 sent', details: { writebackId: done!.id } },
+          { firmId, organisationId: harbour.org.id, contactId, actorType: 'system', kind: 'writeback.failed', summary: 'Note on INV-1 could not be written', details: { writebackId: failed!.id } },
+        ])
+        .returning({ id: activities.id });
+      try {
+        const { body } = await admin.get(`/api/customers/${contactId}?${FEB}`);
+        const summaries = body.timeline.map((t: Body) => t.summary);
+        expect(summaries).toContain('Note on INV-1 could not be written');
+        expect(summaries).not.toContain('Note on INV-1 in the ledger: reminder 1 sent');
+      } finally {
+        await database.db.delete(activities).where(inArray(activities.id, acts.map((a) => a.id)));
+        await database.db.delete(writebacks).where(inArray(writebacks.id, [done!.id, failed!.id]));
+      }
     });
 
     it('lists invoices by status as of a day, in their own currency', async () => {
