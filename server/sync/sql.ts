@@ -115,7 +115,7 @@ class PgConn implements SqlConn {
     await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
     await shareTempTables(this);
     await copyRows(this.client, stage, columns, rows);
-    await this.client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage}; DELETE FROM ${stage}`);
+    await this.client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage}; TRUNCATE ${stage}`);
   }
 
   async transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {
