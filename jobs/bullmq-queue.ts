@@ -16,7 +16,7 @@ import { noServices, runJob } from './run';
 export const DEFAULT_QUEUE_NAME = 'arcus';
 
 export function redisConnection(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest: null on a shared connection (STACK.md).
+  // BullMQ needs maxRetriesPerRequest: null on a connection it shares between queue and workers.
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 

@@ -69,7 +69,7 @@ function parseArgs(args: string[]): Args {
   return { csv, split, json, spec };
 }
 
-/** The JSON object of DESIGN.md's backtest protocol (metrics to 4 decimals, MAE to 2). */
+/** The backtest's JSON object (server/domain/scoring/backtest.ts): metrics to 4 decimals, MAE to 2. */
 export function backtestJson(r: BacktestResult): Record<string, unknown> {
   return {
     split: r.split,

@@ -1,5 +1,5 @@
 /**
- * Changes Arcus makes in a ledger (issue #8), behind one interface per provider
+ * Changes Arcus makes in a ledger (the write-back engine's calls), behind one interface per provider
  * (integrations/xero/writes.ts, integrations/quickbooks/writes.ts). Each call carries `key`, the
  * write-back row's id, as the idempotency key (Xero `Idempotency-Key`, QuickBooks `requestid`),
  * so a retry after a crash between the ledger's answer and our bookkeeping is replayed by the

@@ -6,22 +6,18 @@
  * A sent reminder's ledger notes are `note` write-backs, run by `writebacks.execute`.
  * Job ids come from our rows (BullMQ keeps finished ids for a day, and refuses a single ':').
  */
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../server/db/client';
-import { organisations, reminderSettings } from '../../server/db/schema';
 import type { ReminderDeps } from '../../server/reminders/deps';
+import { sendJobId } from '../../server/reminders/job-ids';
+import { organisationsWithReminders } from '../../server/reminders/organisations';
 import { maskEmails } from '../../server/reminders/recipients';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
+import { writebackEnqueuer } from '../../server/writebacks/enqueue';
 import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
-import { writebackEnqueuer } from '../writebacks/jobs';
 import { depsFor } from './deps';
-import { sendJobId } from '../../server/reminders/job-ids';
 
 export const REMINDER_TICK_MS = 15 * 60_000;
-
-export { sendJobId } from '../../server/reminders/job-ids';
 
 function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueWriteback'> {
   return {
@@ -63,15 +59,6 @@ export const reminderRunJob = defineJob({
     if (r.claimed.length || r.awaitingApproval.length || r.requeued) ctx.log.info({ organisationId: payload.organisationId, claimed: r.claimed.length, awaitingApproval: r.awaitingApproval.length, skipped: r.skipped, requeued: r.requeued }, 'reminder run');
   },
 });
-
-export async function organisationsWithReminders(db: Db): Promise<string[]> {
-  const rows = await db
-    .select({ id: organisations.id })
-    .from(organisations)
-    .innerJoin(reminderSettings, eq(reminderSettings.organisationId, organisations.id))
-    .where(and(eq(organisations.status, 'active'), eq(reminderSettings.enabled, true)));
-  return rows.map((r) => r.id);
-}
 
 export const reminderTickJob = defineJob({
   name: 'reminders.tick',

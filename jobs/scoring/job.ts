@@ -8,8 +8,6 @@ import { z } from 'zod';
 import { runScoring } from '../../server/scoring/run';
 import { defineJob } from '../define';
 
-export { requestScoring } from '../../server/scoring/request';
-
 export const ScoreOrganisationPayloadSchema = z.object({ organisationId: z.uuid() });
 export type ScoreOrganisationPayload = z.infer<typeof ScoreOrganisationPayloadSchema>;
 

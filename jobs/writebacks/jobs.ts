@@ -12,8 +12,6 @@ import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execu
 import type { WritebackDeps } from '../../server/writebacks/types';
 import { defineJob, type JobContext, RetryLaterError } from '../define';
 
-export { executeJobId, requestDeps, writebackEnqueuer } from '../../server/writebacks/enqueue';
-
 export function writebackDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue' | 'services'>): WritebackDeps {
   const s = ctx.services;
   return {

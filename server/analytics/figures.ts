@@ -1,6 +1,6 @@
 /**
  * Ratios from period figures, for the portfolio (whose figures come from SQL). The formulas are
- * DESIGN.md's, written with the engine's own exact rounding (roundRatio: one fraction of
+ * the engine's (server/domain/metrics/engine.ts), written with the engine's own exact rounding (roundRatio: one fraction of
  * integers, rounded half away from zero to 2 decimals, null on a zero denominator), so they
  * equal computeMetrics' fields on the same invoices — test/analytics/portfolio-sql.test.ts
  * checks that for several organisations and dates, to the cent.

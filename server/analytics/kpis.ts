@@ -1,5 +1,5 @@
 /**
- * KPI tiles for a dashboard: each metric with its DESIGN.md formula and the same formula with
+ * KPI tiles for a dashboard: each metric with its formula and the same formula with
  * this period's figures filled in (shown on hover).
  */
 import { amountNumber, type MetricsResult } from '../domain/metrics';

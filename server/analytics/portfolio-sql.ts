@@ -11,7 +11,7 @@
  * An invoice settled on or before a day has a balance of zero or less there, in its own
  * currency and so also after conversion (mulRate is monotonic): it contributes nothing.
  *
- * Definitions are the engine's (DESIGN.md, server/domain/metrics/engine.ts):
+ * Definitions are the engine's (server/domain/metrics/engine.ts):
  * - balance at t = base_total − base settled by t, counted when issued ≤ t and above zero;
  *   conversion as convertInvoices does (half-even, the total and the cumulative settlements,
  *   so the converted balance at t is conv(total) − conv(settled by t));

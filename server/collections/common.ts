@@ -2,22 +2,19 @@
  * What the collection services share: the organisation and its "today", open invoices as
  * minor units, which invoices Arcus itself created (fee and instalment invoices are never
  * charged fees or offered discounts), whether an invoice is disputed or on a plan (the
- * in-motion activities of server/scoring/in-motion.ts), and money words for references/notes.
- * Ledger amounts are 2-place decimals (what write-back requests accept), so scale is 2.
+ * in-motion activities of server/scoring/in-motion.ts). Amounts, money words and source keys
+ * are the pure rules of rules.ts.
  */
 import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, organisations, writebacks } from '../db/schema';
 import { type CalendarDate, todayIn } from '../../kernel/dates';
-import { fromMinor, type Minor, toMinor } from '../../kernel/money';
+import type { Minor } from '../../kernel/money';
 import { notFound } from '../../kernel/errors';
-import { loadMotionIndex, type MotionKind } from '../scoring/in-motion';
+import type { MotionKind } from '../scoring/in-motion';
+import { loadMotionIndex } from '../scoring/in-motion-load';
 import type { RequestDeps } from '../writebacks/request';
-
-export const SCALE = 2;
-
-export const minor = (value: string): Minor => toMinor(value, SCALE, true);
-export const decimal = (units: Minor): string => fromMinor(units, SCALE);
+import { minor } from './rules';
 
 /** What services that request write-backs need. */
 export type CollectionsDeps = RequestDeps & { now?: () => Date };
@@ -122,24 +119,3 @@ export async function heldInvoices(db: Db, org: Pick<OrgRow, 'id' | 'firmId'>, l
   return out;
 }
 
-const SYMBOLS: Record<string, string> = { GBP: '£', USD: '$', EUR: '€', AUD: 'A$', NZD: 'NZ$', CAD: 'C$' };
-
-/** '£1,250.00' / 'CHF 1,250.00' for notes and references. */
-export function money(units: Minor, currency: string): string {
-  const [whole, frac] = decimal(units).replace('-', '').split('.');
-  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const sign = units < 0 ? '-' : '';
-  const sym = SYMBOLS[currency];
-  return sym ? `${sign}${sym}${grouped}.${frac}` : `${sign}${currency} ${grouped}.${frac}`;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** '2026-12-01' → '1 Dec 2026'. */
-export function dayText(date: CalendarDate): string {
-  return `${Number(date.slice(8, 10))} ${MONTHS[Number(date.slice(5, 7)) - 1]} ${date.slice(0, 4)}`;
-}
-
-export function invoiceName(inv: Pick<OpenInvoice, 'number' | 'externalId'>): string {
-  return inv.number || inv.externalId;
-}

@@ -17,10 +17,9 @@ import { discountToApply, offerDiscount } from '../domain/collections/discounts'
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
-import { arcusCreatedInvoices, type CollectionsDeps, dayText, decimal, heldInvoices, invoiceName, loadOpenInvoices, loadOrg, minor, money, type OrgRow, orgToday } from './common';
+import { arcusCreatedInvoices, type CollectionsDeps, heldInvoices, loadOpenInvoices, loadOrg, type OrgRow, orgToday } from './common';
 import { getCollectionsPolicy } from './policy';
-
-export const discountSourceKey = (offerId: string) => `discount:${offerId}`;
+import { dayText, decimal, discountSourceKey, invoiceName, minor, money } from './rules';
 
 /** Days after expiry a withdrawn offer is still applied when a payment dated in time arrives late. */
 export const LATE_SYNC_DAYS = 7;

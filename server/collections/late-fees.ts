@@ -11,28 +11,23 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, writebacks } from '../db/schema';
-import { assessLateFees, type ChargedFee, type FeeAssessment, type FeeDue, type LateFeeRules } from '../domain/collections/lateFees';
+import { assessLateFees, type ChargedFee, type FeeAssessment, type FeeDue } from '../domain/collections/lateFees';
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { conflict, notFound } from '../../kernel/errors';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
-import { arcusCreatedInvoices, type CollectionsDeps, decimal, heldInvoices, invoiceName, loadInvoice, loadOpenInvoices, loadOrg, minor, money, type OpenInvoice, type OrgRow, orgToday } from './common';
+import { arcusCreatedInvoices, type CollectionsDeps, heldInvoices, loadInvoice, loadOpenInvoices, loadOrg, type OpenInvoice, type OrgRow, orgToday } from './common';
 import { type CollectionsPolicy, getCollectionsPolicy } from './policy';
+import { decimal, feeSourceKey, forgiveSourceKey, invoiceName, minor, money, rulesOf } from './rules';
 
 type LateFeePolicy = CollectionsPolicy['lateFees'];
 
 /** Days a late-fee invoice gives the customer. */
 export const FEE_INVOICE_TERMS_DAYS = 14;
 
-export const feeSourceKey = (invoiceId: string, periodKey: string) => `late_fee:${invoiceId}:${periodKey}`;
-export const forgiveSourceKey = (feeWritebackId: string) => `fee_reversal:${feeWritebackId}`;
-
 /** Write-back states that put no fee in the ledger (the period stays used: never charged again). */
 const NOT_CHARGED: readonly WritebackStatus[] = ['rejected', 'cancelled', 'failed'];
 
-export function rulesOf(p: LateFeePolicy): LateFeeRules {
-  return { kind: p.kind, flat: minor(p.amount), percent: p.percent, annualRatePct: p.annualRatePct, graceDays: p.graceDays, minimum: minor(p.minimum), cap: p.cap === null ? null : minor(p.cap), period: p.period, minimumInvoiceDue: minor(p.minimumInvoiceDue) };
-}
 
 export interface ChargedFeeView {
   writebackId: string;

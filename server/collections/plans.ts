@@ -32,9 +32,10 @@ import { recipientBlock, recipientsOf } from '../reminders/plan';
 import { maskList } from '../reminders/recipients';
 import { PLAN_CREATED, PLAN_ENDED } from '../scoring/in-motion';
 import { requestWriteback } from '../writebacks/request';
-import { INSTALMENT_HOLD_REASON } from '../writebacks/types';
-import { type CollectionsDeps, dayText, decimal, invoiceName, loadOpenInvoices, loadOrg, minor, money, type OpenInvoice, type OrgRow, orgToday } from './common';
+import { INSTALMENT_HOLD_REASON, type WritebackStatus } from '../writebacks/types';
+import { type CollectionsDeps, loadOpenInvoices, loadOrg, type OpenInvoice, type OrgRow, orgToday } from './common';
 import { getCollectionsPolicy } from './policy';
+import { dayText, decimal, invoiceName, minor, money, planSummary } from './rules';
 
 export const PLAN_INSTALMENT_MISSED = 'plan.instalment_missed';
 export const PLAN_INSTALMENT_REMINDED = 'plan.instalment_reminder_sent';
@@ -75,15 +76,6 @@ export interface PlanPreview {
   summary: string;
 }
 
-/** Words for a schedule. */
-export function planSummary(instalments: readonly Instalment[], frequency: Frequency, currency: string): string {
-  const first = instalments[0]!;
-  const last = instalments.at(-1)!;
-  const n = instalments.length;
-  const each = money(first.amount, currency);
-  const amounts = n === 1 ? `1 instalment of ${each}` : last.amount === first.amount ? `${n} ${frequency} instalments of ${each}` : `${n} ${frequency} instalments of ${each} (the last ${money(last.amount, currency)})`;
-  return `Payment plan agreed: ${amounts} from ${dayText(first.dueDate)}`;
-}
 
 async function activeCoverage(db: Db, org: Pick<OrgRow, 'id' | 'firmId'>, invoiceIds: readonly string[]): Promise<Set<string>> {
   if (invoiceIds.length === 0) return new Set();
@@ -263,19 +255,28 @@ async function postPlan(deps: CollectionsDeps, planId: string, b: Built, userId:
   }
 }
 
-export interface PlanView {
+/** A plan's row status (payment_plans.status). */
+export type PlanRowStatus = 'active' | 'completed' | 'broken' | 'cancelled';
+
+/** A plan as listed for a customer (`GET /collections/plans`). */
+export interface PlanSummary {
   id: string;
-  organisationId: string;
   contactExternalId: string;
-  frequency: string;
-  startDate: string;
+  frequency: Frequency;
+  startDate: CalendarDate;
   total: string;
   currency: string;
-  status: string;
+  status: PlanRowStatus;
   postInvoices: boolean;
+  invoiceCount: number;
   createdAt: string;
+}
+
+/** One plan with its invoices and instalments (`GET /collections/plans/:id`). */
+export interface PlanView extends Omit<PlanSummary, 'invoiceCount'> {
+  organisationId: string;
   invoices: { id: string; externalId: string; number: string; amountDue: string; status: string }[];
-  instalments: { id: string; seq: number; dueDate: string; amount: string; status: string; paidOn: string | null; writebackId: string | null; writebackStatus: string | null; reminderSentAt: string | null }[];
+  instalments: { id: string; seq: number; dueDate: CalendarDate; amount: string; status: string; paidOn: CalendarDate | null; writebackId: string | null; writebackStatus: WritebackStatus | null; reminderSentAt: string | null }[];
   paid: string;
 }
 
@@ -302,20 +303,20 @@ export async function getPlan(db: Db, firmId: string, planId: string): Promise<P
     id: p.id,
     organisationId: p.organisationId,
     contactExternalId: p.contactExternalId,
-    frequency: p.frequency,
+    frequency: p.frequency as Frequency,
     startDate: p.startDate,
     total: decimal(minor(p.total)),
     currency: p.currency,
-    status: p.status,
+    status: p.status as PlanRowStatus,
     postInvoices: p.postInvoices,
     createdAt: p.createdAt.toISOString(),
     invoices: invs.map((i) => ({ ...i, amountDue: decimal(minor(i.amountDue)) })),
-    instalments: inst.map(({ i, wbStatus }) => ({ id: i.id, seq: i.seq, dueDate: i.dueDate, amount: decimal(minor(i.amount)), status: i.status, paidOn: i.paidOn, writebackId: i.writebackId, writebackStatus: wbStatus ?? null, reminderSentAt: i.reminderSentAt?.toISOString() ?? null })),
+    instalments: inst.map(({ i, wbStatus }) => ({ id: i.id, seq: i.seq, dueDate: i.dueDate, amount: decimal(minor(i.amount)), status: i.status, paidOn: i.paidOn, writebackId: i.writebackId, writebackStatus: (wbStatus as WritebackStatus | null) ?? null, reminderSentAt: i.reminderSentAt?.toISOString() ?? null })),
     paid: decimal(paid),
   };
 }
 
-export async function listPlans(db: Db, firmId: string, f: { organisationId: string; contactExternalId?: string }) {
+export async function listPlans(db: Db, firmId: string, f: { organisationId: string; contactExternalId?: string }): Promise<PlanSummary[]> {
   const conds = [eq(paymentPlans.firmId, firmId), eq(paymentPlans.organisationId, f.organisationId)];
   if (f.contactExternalId) conds.push(eq(paymentPlans.contactExternalId, f.contactExternalId));
   const rows = await db
@@ -324,7 +325,7 @@ export async function listPlans(db: Db, firmId: string, f: { organisationId: str
     .where(and(...conds))
     .orderBy(desc(paymentPlans.createdAt))
     .limit(200);
-  return rows.map((p) => ({ id: p.id, contactExternalId: p.contactExternalId, frequency: p.frequency, startDate: p.startDate, total: decimal(minor(p.total)), currency: p.currency, status: p.status, postInvoices: p.postInvoices, invoiceCount: p.invoiceIds.length, createdAt: p.createdAt.toISOString() }));
+  return rows.map((p) => ({ id: p.id, contactExternalId: p.contactExternalId, frequency: p.frequency as Frequency, startDate: p.startDate, total: decimal(minor(p.total)), currency: p.currency, status: p.status as PlanRowStatus, postInvoices: p.postInvoices, invoiceCount: p.invoiceIds.length, createdAt: p.createdAt.toISOString() }));
 }
 
 /** End an active plan (cancelled by a person, broken, or completed) and lift its holds. */

@@ -13,9 +13,9 @@ import { addDays, type CalendarDate, isCalendarDate } from '../../kernel/dates';
 import { validationFailed } from '../../kernel/errors';
 import { formatDate } from '../reminders/render';
 import { INVOICE_DISPUTED, PROMISE_RECORDED } from '../scoring/in-motion';
+import { PROMISE_MAX_DAYS } from './summary';
 import type { LinkView } from './view';
 
-export const PROMISE_MAX_DAYS = 60;
 
 export const PromiseInput = z.object({
   date: z.string().refine(isCalendarDate, { message: 'must be a date such as 2026-12-12' }),

@@ -179,7 +179,7 @@ export async function loadInvoiceHolds(db: Db, org: Pick<OrgInfo, 'id' | 'firmId
 }
 
 /**
- * Promises, disputes and payment plans (issue 8's activities, with the conventions of
+ * Promises, disputes and payment plans (activities recorded by collectors, debtors and plans, with the conventions of
  * server/scoring/in-motion.ts): a promise holds through details.promisedDate; a dispute until a
  * later dispute.resolved for the same target; a plan until a later plan.ended.
  */

@@ -1,7 +1,7 @@
 /** The Reminders page's organisation list: each organisation's reminder status and counts. */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { organisations, reminderDailyCounts, reminderSends } from '../db/schema';
+import { organisations, reminderDailyCounts, reminderSends, reminderSettings } from '../db/schema';
 import { loadSettings } from './load';
 import { inSendingWindow, localClock, minuteText, nextWindowOpen } from './local-time';
 
@@ -42,4 +42,14 @@ export async function organisationSummaries(db: Db, firmId: string, now: Date) {
     });
   }
   return out;
+}
+
+/** Every active organisation with reminders switched on, across firms (the `reminders.tick` job runs each). */
+export async function organisationsWithReminders(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: organisations.id })
+    .from(organisations)
+    .innerJoin(reminderSettings, eq(reminderSettings.organisationId, organisations.id))
+    .where(and(eq(organisations.status, 'active'), eq(reminderSettings.enabled, true)));
+  return rows.map((r) => r.id);
 }

@@ -58,7 +58,7 @@ export interface InvoiceHold {
   pausedUntil: CalendarDate | null;
 }
 
-/** A promise to pay (until a date), an open dispute or an active payment plan (issue 8's activities). */
+/** A promise to pay (until a date), an open dispute or an active payment plan (from activities, server/scoring/in-motion.ts). */
 export interface ActivityHold {
   kind: 'promise' | 'dispute' | 'plan';
   invoiceExternalId: string | null;

@@ -30,7 +30,7 @@ export interface EmailContext {
   today: CalendarDate;
   unsubscribeUrl: string | null;
   /**
-   * The Arcus pay link (issue 8): the invoice's for a single-invoice email, the customer's
+   * The Arcus pay link (server/pay/): the invoice's for a single-invoice email, the customer's
    * statement link for a grouped one. null: no link (APP_URL unusable). Absent (older callers):
    * the ledger's online invoice URL, as before.
    */

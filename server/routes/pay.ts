@@ -23,15 +23,15 @@ import { fromMinor } from '../../kernel/money';
 import { DomainError } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
-import { DisputeInput, PROMISE_MAX_DAYS, PromiseInput, recordDispute, recordPromise } from '../pay/actions';
-import { invoiceDue, m } from '../pay/amounts';
+import { DisputeInput, PromiseInput, recordDispute, recordPromise } from '../pay/actions';
+import { m } from '../pay/amounts';
 import { CheckoutInput, openCheckout } from '../pay/checkout';
 import { completeCheckout, expireCheckout } from '../pay/complete';
 import { type PayEnv, publicBase } from '../pay/env';
 import { payUrl } from '../pay/links';
 import { WindowLimiter } from '../pay/rate-limit';
+import { summaryOf } from '../pay/summary';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
-import { addDays } from '../../kernel/dates';
 
 export interface PayRouteDeps {
   db: Db;
@@ -60,39 +60,6 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function summaryOf(view: LinkView, env: PayEnv) {
-  const totals = new Map<string, number>();
-  const list = view.invoices.map((i) => {
-    const d = invoiceDue(i, view.today);
-    if (d.pay > 0) totals.set(i.currency, (totals.get(i.currency) ?? 0) + d.pay);
-    return {
-      id: i.id,
-      number: i.number,
-      issueDate: i.issueDate,
-      dueDate: i.dueDate,
-      currency: i.currency,
-      total: fromMinor(m(i.total)),
-      amountDue: fromMinor(d.due),
-      ledgerStatus: i.status,
-      onlineUrl: i.onlineUrl,
-      processing: m(i.processing) > 0,
-      overdue: i.status === 'authorised' && i.dueDate !== null && i.dueDate < view.today,
-      payNow: fromMinor(d.pay),
-      discount: d.discount > 0 ? { amount: fromMinor(d.discount), rateBp: i.offer!.rateBp, expiresOn: i.offer!.expiresOn } : null,
-    };
-  });
-  return {
-    organisation: { name: view.org.name, countryCode: view.org.countryCode },
-    customer: { name: view.customer.name },
-    scope: view.link.scope,
-    today: view.today,
-    promiseLatest: addDays(view.today, PROMISE_MAX_DAYS),
-    canPay: env.provider !== null,
-    provider: env.provider?.name ?? null,
-    invoices: list,
-    totals: [...totals.entries()].map(([currency, minor]) => ({ currency, payNow: fromMinor(minor) })),
-  };
-}
 
 export function payApiRoutes(deps: PayRouteDeps): Router {
   const r = Router();

@@ -1,13 +1,14 @@
 /**
- * "How well Arcus would have predicted your last 6 months": the backtest protocol of
- * DESIGN.md (runBacktest, RECOMMENDED_SPEC) on one organisation's own history, split at
+ * "How well Arcus would have predicted your last 6 months": the backtest protocol
+ * (server/domain/scoring/backtest.ts: runBacktest, RECOMMENDED_SPEC) on one organisation's own history, split at
  * today − 6 months. Cached per organisation per day (and per state of its history).
  */
 import type { Db } from '../db/client';
 import { addMonths, type CalendarDate, todayIn } from '../../kernel/dates';
 import { BacktestError, type BacktestMetrics, runBacktest } from '../domain/scoring';
 import { cached } from './cache';
-import { fingerprintOf, type HistoryInvoice, loadHistory, toScoringInvoice } from './history';
+import { fingerprintOf, type HistoryInvoice, toScoringInvoice } from './history';
+import { loadHistory } from './history-load';
 
 export const BACKTEST_MONTHS = 6;
 

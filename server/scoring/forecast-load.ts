@@ -19,7 +19,8 @@ import { type Minor, mulRate, toMinor } from '../../kernel/money';
 import { cached } from './cache';
 import { FIRM_MAX_TRAIN_ROWS, fitModel, fitModels, ORG_MIN_SETTLED, scoreOrganisation, settledCount } from './engine';
 import { type ForecastItem, forecastWeeks, isoWeekStart, type WeeklyForecast, weeklyForecast } from './forecast';
-import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, loadHistory, settledBy, toBase } from './history';
+import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, settledBy, toBase } from './history';
+import { loadHistory } from './history-load';
 import { fromQuantiles } from './pay-distribution';
 import { ensureScored, historiesAt, type OrganisationRef } from './run';
 

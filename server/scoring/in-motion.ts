@@ -1,8 +1,8 @@
 /**
- * What is already "in motion" for an invoice or a customer, read from `activities`, so the
- * worklist ranks it lower. The kinds are written by later issues (promises, disputes, payment
- * plans, reminders) and by the worklist's "Mark contacted"; they are defined here once so
- * every writer and reader agrees. An activity applies to one invoice (`invoice_id` set) or to
+ * What is already "in motion" for an invoice or a customer, from `activities` (read by
+ * in-motion-load.ts), so the worklist ranks it lower. Pure: no I/O. The kinds are written by
+ * collector actions, the pay page, payment plans, reminders and the worklist's "Mark contacted";
+ * they are defined here once so every writer and reader agrees. An activity applies to one invoice (`invoice_id` set) or to
  * all of a customer's open invoices (`invoice_id` null; the customer is `contact_id` or, when
  * the contact has no row yet, `details.contactExternalId`).
  *
@@ -13,9 +13,7 @@
  *   reminder.sent      within 7 days                                  —
  *   contact.contacted  within 7 days                                  —
  */
-import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
-import { addDays, type CalendarDate } from '../../kernel/dates';
+import type { CalendarDate } from '../../kernel/dates';
 
 export const PROMISE_RECORDED = 'promise.recorded';
 export const INVOICE_DISPUTED = 'invoice.disputed';
@@ -56,7 +54,8 @@ export interface MotionTarget {
   invoiceId: string;
 }
 
-interface ActivityRow {
+/** One activity as the loader (in-motion-load.ts) reads it. */
+export interface ActivityRow {
   organisation_id: string;
   kind: string;
   contact_id: string | null;
@@ -144,33 +143,4 @@ function motion(kind: MotionKind, label: string, r: ActivityRow): Motion {
 function ago(at: Date, now: Date): string {
   const days = Math.floor((now.getTime() - at.getTime()) / 86_400_000);
   return days <= 0 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`;
-}
-
-/** The activities that can still be live for the given organisations (a firm's, by the caller). */
-export async function loadMotionIndex(db: Db, params: { firmId: string; organisationIds: readonly string[]; now: Date; today: CalendarDate }): Promise<MotionIndex> {
-  if (params.organisationIds.length === 0) return new MotionIndex([], params.now, params.today);
-  const recentFrom = new Date(params.now.getTime() - RECENT_DAYS * 86_400_000).toISOString();
-  // A promise made up to a year ago can still be live; its date decides.
-  const promiseFrom = addDays(params.today, -366);
-  const orgs = sql.join(
-    params.organisationIds.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  );
-  const rows = await queryRows<ActivityRow>(
-    db,
-    sql`
-    SELECT a.organisation_id, a.kind, a.contact_id, a.details->>'contactExternalId' AS contact_external_id, a.invoice_id,
-      to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
-      CASE WHEN a.details->>'promisedDate' ~ '^\\d{4}-\\d{2}-\\d{2}$' THEN a.details->>'promisedDate' END AS promised,
-      u.name AS actor
-    FROM activities a LEFT JOIN users u ON u.id = a.actor_user_id
-    WHERE a.firm_id = ${params.firmId} AND a.organisation_id IN (${orgs})
-      AND (
-        a.kind IN (${INVOICE_DISPUTED}, ${DISPUTE_RESOLVED}, ${PLAN_CREATED}, ${PLAN_ENDED})
-        OR (a.kind IN (${REMINDER_SENT}, ${CONTACT_CONTACTED}) AND a.created_at >= ${recentFrom}::timestamptz)
-        OR (a.kind = ${PROMISE_RECORDED} AND a.created_at >= ${promiseFrom}::date)
-      )
-    ORDER BY a.created_at`,
-  );
-  return new MotionIndex(rows, params.now, params.today);
 }

@@ -11,7 +11,8 @@ import { customerScoreHistory, customerScores, invoiceScores, organisations, sco
 import { addDays, type CalendarDate, startOfMonth, todayIn } from '../../kernel/dates';
 import { fromMinor } from '../../kernel/money';
 import { type CustomerScore, type OrganisationScores, scoreOrganisation } from './engine';
-import { asKnownAt, type HistoryInvoice, loadHistory } from './history';
+import { asKnownAt, type HistoryInvoice } from './history';
+import { loadHistory } from './history-load';
 import { modelsFor } from './models';
 
 const CHUNK = 500;

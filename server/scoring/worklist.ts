@@ -1,13 +1,10 @@
 /**
  * The worklist: each collector's open invoices across the organisations they work on, grouped
- * by customer and ranked by the value of acting now.
- *
- *   value = amount due × risk × overdue factor × Π in-motion factors
+ * by customer and ranked by the value of acting now (the rule: rank.ts).
  *
  * - amount due: the balance in the firm's reporting currency (analytics exchange rates; an
  *   organisation without a rate ranks in its own base currency and says so);
  * - risk: the invoice's P(late) from the last scoring run;
- * - overdue factor: 1 + days past due / 30, capped at 180 days (×7); 0.5 while not yet due;
  * - in motion (in-motion.ts): a live promise or payment plan ×0.2, a dispute ×0.3, a reminder
  *   in the last 7 days ×0.7, a contact in the last 7 days ×0.5.
  * A customer's value is the sum of its invoices'; customers are ranked by it, invoices within a
@@ -25,19 +22,14 @@ import { type Db, queryRows } from '../db/client';
 import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
 import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
-import { type Minor, mulRate, toMinor } from '../../kernel/money';
+import { mulRate, toMinor } from '../../kernel/money';
 import { notFound } from '../../kernel/errors';
 import type { CustomerSegment } from '../domain/scoring/explain';
 import type { ScoreReason } from './engine';
-import { CONTACT_CONTACTED, loadMotionIndex, type Motion, type MotionIndex } from './in-motion';
+import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
+import { loadMotionIndex } from './in-motion-load';
+import { rankValue, round2, type Why } from './rank';
 import { ensureScored } from './run';
-
-export const OVERDUE_CAP_DAYS = 180;
-export const NOT_DUE_FACTOR = 0.5;
-
-export function overdueFactor(daysOverdue: number): number {
-  return daysOverdue > 0 ? 1 + Math.min(daysOverdue, OVERDUE_CAP_DAYS) / 30 : NOT_DUE_FACTOR;
-}
 
 export interface VisibleOrganisation {
   id: string;
@@ -63,46 +55,6 @@ export async function visibleOrganisations(db: Db, auth: { firmId: string; userI
   const ids = new Set(assigned.map((a) => a.id));
   return all.filter((o) => ids.has(o.id));
 }
-
-/** One open invoice as ranked (amounts: `amount` in reporting units for ranking, the rest in the invoice currency). */
-export interface RankInput {
-  invoiceId: string;
-  organisationId: string;
-  contactId: string | null;
-  contactExternalId: string;
-  /** Minor units used for ranking (reporting currency when converted). */
-  amount: Minor;
-  pLate: number;
-  daysOverdue: number;
-}
-
-export interface Why {
-  amount: number;
-  risk: number;
-  daysOverdue: number;
-  overdueFactor: number;
-  base: number;
-  motions: { kind: Motion['kind']; label: string; factor: number }[];
-  value: number;
-}
-
-export function rankValue(item: RankInput, motions: readonly Motion[]): Why {
-  const amount = item.amount / 100;
-  const factor = overdueFactor(item.daysOverdue);
-  const base = amount * item.pLate * factor;
-  const inMotion = motions.reduce((s, m) => s * m.factor, 1);
-  return {
-    amount: round2(amount),
-    risk: item.pLate,
-    daysOverdue: item.daysOverdue,
-    overdueFactor: round2(factor),
-    base: round2(base),
-    motions: motions.map((m) => ({ kind: m.kind, label: m.label, factor: m.factor })),
-    value: round2(base * inMotion),
-  };
-}
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 interface Row {
   invoice_id: string;

@@ -10,15 +10,16 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, users } from '../db/schema';
 import { isCalendarDate, todayIn } from '../../kernel/dates';
-import { fromMinor, MoneyError, toMinor } from '../../kernel/money';
-import { ProrationError, prorateCredit } from '../domain/proration';
-import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
+import { fromMinor } from '../../kernel/money';
+import { notFound, unprocessable } from '../../kernel/errors';
 import { type RequestDeps, type RequestResult, requestWriteback } from './request';
+import { creditAmount } from './rules';
 import { AmountSchema } from './types';
 
 const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
 
 export const CREDIT_PURPOSES = ['goodwill', 'cancellation', 'early_payment_discount', 'fee_reversal'] as const;
+export type CreditPurpose = (typeof CREDIT_PURPOSES)[number];
 const PURPOSE_LABEL: Record<(typeof CREDIT_PURPOSES)[number], string> = {
   goodwill: 'Goodwill credit',
   cancellation: 'Cancellation credit',
@@ -53,25 +54,6 @@ async function loadInvoice(db: Db, firmId: string, organisationId: string, invoi
   return row;
 }
 
-/** The credit amount in minor units (cents) for an input, never above what is due. */
-export function creditAmount(input: Pick<CreditInput, 'full' | 'amount' | 'proration'>, invoice: { total: string; amountDue: string }): number {
-  let due: number;
-  let cents: number;
-  try {
-    due = toMinor(invoice.amountDue);
-    if (input.full) cents = due;
-    else if (input.amount) cents = toMinor(input.amount);
-    else if (input.proration) cents = prorateCredit(toMinor(invoice.total), input.proration);
-    else throw validationFailed('give exactly one of full, amount or proration', 'invalid_input');
-  } catch (err) {
-    if (err instanceof ProrationError) throw validationFailed(`proration: ${err.message}`, 'invalid_input');
-    if (err instanceof MoneyError) throw unprocessable('The invoice has sub-cent amounts; issue the credit in the ledger.', 'unsupported_precision');
-    throw err;
-  }
-  if (cents <= 0) throw unprocessable('The credit comes to nothing.', 'nothing_to_credit');
-  if (cents > due) throw unprocessable(`The credit (${fromMinor(cents)}) is more than the invoice still owes (${fromMinor(due)}).`, 'credit_exceeds_due');
-  return cents;
-}
 
 export async function issueCredit(deps: RequestDeps, firmId: string, userId: string, input: CreditInput): Promise<RequestResult & { amount: string }> {
   const { inv, orgTz, contactId } = await loadInvoice(deps.db, firmId, input.organisationId, input.invoiceId);

@@ -20,7 +20,7 @@ import { ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
 import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
-import { parseRequest } from './request';
+import { parseRequest } from './rules';
 import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, WRITEBACK_LEASE_MS, type WritebackDeps, type WritebackKind } from './types';
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
 import { resolveRates } from '../analytics/exchange-rates';
-import { mulRate, toMinor } from '../../kernel/money';
-import { validationFailed } from '../../kernel/errors';
-import { REQUEST_SCHEMAS, type WritebackInput, type WritebackKind, type WritebackStatus } from './types';
+import { toMinor } from '../../kernel/money';
+import { needsApproval, parseRequest, type Threshold } from './rules';
+import type { WritebackInput, WritebackStatus } from './types';
 
 export interface RequestDeps {
   db: Db;
@@ -26,12 +26,6 @@ export interface RequestResult {
 
 const ThresholdSchema = z.object({ approvalThreshold: z.string().regex(/^\d+(\.\d+)?$/).nullish() }).partial();
 
-/** The firm's approval threshold, in its reporting currency (firms.settings.collections.approvalThreshold); null = none. */
-export interface Threshold {
-  amount: string;
-  currency: string;
-}
-
 export async function approvalThreshold(db: Db, firmId: string): Promise<Threshold | null> {
   const [f] = await db.select({ settings: firms.settings, currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
   const parsed = ThresholdSchema.safeParse((f?.settings as { collections?: unknown } | undefined)?.collections ?? {});
@@ -39,39 +33,11 @@ export async function approvalThreshold(db: Db, firmId: string): Promise<Thresho
   return amount && f ? { amount, currency: f.currency } : null;
 }
 
-export type ApprovalRule = { needed: false } | { needed: true; why: 'above_threshold' | 'no_rate' };
-
-/**
- * Whether a write-back waits for a person: money moved above the firm's threshold does — in the
- * firm's reporting currency, other currencies converted at `rate` (the firm's latest rate to it;
- * with no rate the write waits, to be safe) — except a debtor's own payment (the money has
- * arrived; holding it back would leave the ledger wrong), links and notes.
- */
-export function needsApproval(input: Pick<WritebackInput, 'kind' | 'amount' | 'currency' | 'requestedBy'>, threshold: Threshold | null, rate: string | null): ApprovalRule {
-  if (threshold === null || !input.amount) return { needed: false };
-  if (input.kind === 'payment' && input.requestedBy === 'debtor') return { needed: false };
-  if (input.kind === 'pay_link' || input.kind === 'note') return { needed: false };
-  const amount = toMinor(input.amount, 4, true);
-  const same = !input.currency || input.currency === threshold.currency;
-  if (!same && rate === null) return { needed: true, why: 'no_rate' };
-  const converted = same ? amount : mulRate(amount, rate!);
-  return converted > toMinor(threshold.amount, 4, true) ? { needed: true, why: 'above_threshold' } : { needed: false };
-}
-
 /** The firm's latest rate from `currency` to the threshold's currency (null when none is set). */
 async function rateFor(db: Db, firmId: string, currency: string | null | undefined, threshold: Threshold | null): Promise<string | null> {
   if (!threshold || !currency || currency === threshold.currency) return null;
   const rates = await resolveRates(db, firmId, threshold.currency, new Date().toISOString().slice(0, 10));
   return rates.get(currency)?.rate ?? null;
-}
-
-export function parseRequest<K extends WritebackKind>(kind: K, request: unknown) {
-  const parsed = REQUEST_SCHEMAS[kind].safeParse(request);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw validationFailed(`${kind.replace('_', ' ')}: ${issue?.path.join('.') || 'request'} ${issue?.message ?? 'is not valid'}`, 'invalid_writeback');
-  }
-  return parsed.data;
 }
 
 export async function requestWriteback(deps: RequestDeps, input: WritebackInput & { preApproved?: boolean }): Promise<RequestResult> {

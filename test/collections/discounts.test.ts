@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { discountSourceKey, listOffers, runDiscounts } from '../../server/collections/discounts';
+import { listOffers, runDiscounts } from '../../server/collections/discounts';
+import { discountSourceKey } from '../../server/collections/rules';
 import { discountOffers, writebacks } from '../../server/db/schema';
 import { addDays } from '../../kernel/dates';
 import { describeWith } from '../support/services';

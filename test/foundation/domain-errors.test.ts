@@ -16,7 +16,7 @@ import { jobEvents } from '../../server/db/schema';
 import { STATUS_BY_KIND } from '../../server/http/errors';
 import { createLogger } from '../../server/logger';
 import type { Arcus } from '../../root/runtime';
-import { parseRequest } from '../../server/writebacks/request';
+import { parseRequest } from '../../server/writebacks/rules';
 import { apiClient, startTestApp } from '../support/app';
 import { memoryDatabase, testDatabase } from '../support/db';
 import { describeWith, services } from '../support/services';

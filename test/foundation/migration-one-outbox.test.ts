@@ -22,7 +22,8 @@ import { type Db, MIGRATIONS_FOLDER, queryRows } from '../../server/db/client';
 import * as schema from '../../server/db/schema';
 import { noteSummary, reminderNoteKey } from '../../server/reminders/note-text';
 import { stuckWritebacks } from '../../server/writebacks/execute';
-import { parseRequest, requestWriteback } from '../../server/writebacks/request';
+import { requestWriteback } from '../../server/writebacks/request';
+import { parseRequest } from '../../server/writebacks/rules';
 import { describeWith, services } from '../support/services';
 
 const folders: string[] = [];

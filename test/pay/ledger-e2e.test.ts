@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { writebackEnqueuer } from '../../jobs/writebacks/jobs';
+import { writebackEnqueuer } from '../../server/writebacks/enqueue';
 import type { Provider } from '../../integrations/ledger/types';
 import { invoices, writebacks } from '../../server/db/schema';
 import { addDays, todayIn } from '../../kernel/dates';

@@ -71,7 +71,7 @@ class Receiver {
 
 describe('webhook signatures', () => {
   it('matches Intuit’s published test vector', () => {
-    // ../shared/specs/quickbooks/webhooks/legacy-eventNotifications.java-sdk.json (exact bytes) and its verifier token.
+    // Intuit's published legacy eventNotifications example (Java SDK; exact bytes) and its verifier token.
     const body = '{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[{"name":"Customer","id":"1","operation":"Create","lastUpdated":"2015-10-05T14:42:19-0700"}]}}]}';
     expect(signBody(body, 'b5771f19b12ddb4bcdb9f08bdc50bc63878a')).toBe('JC2GUwciPmRBwEO7WvrRmKqu9tGOKL8FFallocTFi8Q=');
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { nextNightlyRun, syncSlotMinute } from '../../server/sync/nightly';
-import { runScheduleTick } from '../../jobs/schedule/tick';
+import { runScheduleTick } from '../../server/sync/schedule';
 import type { Database } from '../../server/db/client';
 import { organisations } from '../../server/db/schema';
 import { createFirm, testDatabase } from '../support/db';

@@ -5,7 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
-import { requestScoring } from '../../jobs/scoring/job';
+import { requestScoring } from '../../server/scoring/request';
 import { manualClock } from '../../kernel/clock';
 import { inlineQueueWith } from '../support/process';
 import { type Database, queryRows } from '../../server/db/client';

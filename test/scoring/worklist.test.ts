@@ -9,28 +9,12 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
 import { activities, memberships, organisationAssignments, users } from '../../server/db/schema';
 import { addDays } from '../../kernel/dates';
-import { CONTACT_CONTACTED, type Motion, MOTION_FACTOR, PROMISE_RECORDED, INVOICE_DISPUTED } from '../../server/scoring/in-motion';
-import { getWorklist, markContacted, overdueFactor, rankValue, type Worklist } from '../../server/scoring/worklist';
+import { CONTACT_CONTACTED, MOTION_FACTOR, PROMISE_RECORDED, INVOICE_DISPUTED } from '../../server/scoring/in-motion';
+import { overdueFactor } from '../../server/scoring/rank';
+import { getWorklist, markContacted, type Worklist } from '../../server/scoring/worklist';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { buildFixture, NOW, type ScoringFixture, TODAY } from './fixture';
-
-const item = (amount: number, pLate: number, daysOverdue: number) => ({ invoiceId: 'i', organisationId: 'o', contactId: null, contactExternalId: 'c', amount, pLate, daysOverdue });
-
-it('values bigger, riskier and older invoices more, and what is in motion less', () => {
-  const base = rankValue(item(100_000, 0.5, 30), []).value;
-  expect(base).toBeCloseTo(1000 * 0.5 * 2, 6);
-  expect(rankValue(item(200_000, 0.5, 30), []).value).toBeGreaterThan(base);
-  expect(rankValue(item(100_000, 0.9, 30), []).value).toBeGreaterThan(base);
-  expect(rankValue(item(100_000, 0.5, 60), []).value).toBeGreaterThan(base);
-  expect(overdueFactor(0)).toBe(0.5);
-  expect(overdueFactor(-10)).toBe(0.5);
-  expect(overdueFactor(400)).toBe(overdueFactor(180));
-  const promise: Motion = { kind: 'promised', scope: 'customer', label: 'promised to pay by 2026-07-01', at: '', factor: MOTION_FACTOR.promised };
-  const why = rankValue(item(100_000, 0.5, 30), [promise]);
-  expect(why.value).toBeCloseTo(base * 0.2, 6);
-  expect(why.motions).toEqual([{ kind: 'promised', label: 'promised to pay by 2026-07-01', factor: 0.2 }]);
-});
 
 describeWith('pg', 'the worklist', () => {
   let database: Database;

@@ -1,4 +1,4 @@
-/** Debian's Chromium driven by playwright-core (no browser download), as STACK.md says. */
+/** Debian's Chromium (/usr/bin/chromium) driven by playwright-core; no browser is ever downloaded. */
 import { mkdirSync, } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';

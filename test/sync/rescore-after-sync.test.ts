@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clockFrom } from '../../kernel/clock';
 import { inlineQueueWith } from '../support/process';
-import { requestSync } from '../../jobs/sync/job';
+import { requestSync } from '../../server/sync/request';
 import { invoiceScores, invoices, jobEvents } from '../../server/db/schema';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from './connect-helper';

@@ -1,7 +1,7 @@
 
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requestSync } from '../../jobs/sync/job';
+import { requestSync } from '../../server/sync/request';
 import type { Database } from '../../server/db/client';
 import { invoices, organisations, syncRuns, webhookEvents } from '../../server/db/schema';
 import { connectSandboxCompany } from '../../server/embedded/demo-connect';

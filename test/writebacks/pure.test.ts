@@ -1,6 +1,6 @@
 /**
  * The write-back engine's pure parts: prorating a cancellation credit exactly, the approval
- * threshold rule, and confirming a document from what the ledger reads back.
+ * threshold rule, a staff credit's amount, and confirming a document from what the ledger reads back.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import type { LedgerDocument } from '../../integrations/ledger/writes';
 import { addDays } from '../../kernel/dates';
 import { ProrationError, prorateCredit } from '../../server/domain/proration';
 import { confirmationProblem } from '../../server/writebacks/confirm';
-import { needsApproval } from '../../server/writebacks/request';
+import { creditAmount, needsApproval } from '../../server/writebacks/rules';
 
 const doc = (over: Partial<LedgerDocument>): LedgerDocument => ({ type: 'creditNote', externalId: 'cn-1', number: 'CN-1', reference: '', status: 'authorised', total: '0', remaining: '0', allocations: [], ...over });
 
@@ -71,5 +71,32 @@ describe('confirmationProblem', () => {
     expect(confirmationProblem('void', { type: 'invoice', externalId: 'i' }, doc({ type: 'invoice', status: 'authorised' }))).toBe('the document is still authorised');
     expect(confirmationProblem('pay_link', { url: 'https://a.test/pay/t' }, doc({ type: 'invoice', url: 'https://a.test/pay/t' }))).toBeNull();
     expect(confirmationProblem('pay_link', { url: 'https://a.test/pay/t' }, doc({ type: 'invoice', url: null }))).toBe('the invoice does not show the pay link');
+  });
+});
+
+describe('creditAmount', () => {
+  const invoice = { total: '500.00', amountDue: '320.10' };
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+    return undefined;
+  };
+  it('credits the whole amount due, an amount, or the prorated undelivered share of the total, in cents', () => {
+    expect(creditAmount({ full: true }, invoice)).toBe(32_010);
+    expect(creditAmount({ amount: '0.01' }, invoice)).toBe(1);
+    expect(creditAmount({ amount: '320.10' }, invoice)).toBe(32_010);
+    // 10 of 30 days undelivered: 500.00 × 10 / 30 = 166.666… → 166.67
+    expect(creditAmount({ proration: { serviceStart: '2026-11-01', serviceEnd: '2026-11-30', cancelFrom: '2026-11-21' } }, invoice)).toBe(16_667);
+  });
+  it('refuses a credit above what is still owed, one of nothing, a bad period and sub-cent invoices', () => {
+    expect(codeOf(() => creditAmount({ amount: '320.11' }, invoice))).toBe('credit_exceeds_due');
+    expect(codeOf(() => creditAmount({ proration: { serviceStart: '2026-11-01', serviceEnd: '2026-11-30', cancelFrom: '2026-11-01' } }, invoice))).toBe('credit_exceeds_due');
+    expect(codeOf(() => creditAmount({ full: true }, { total: '10.00', amountDue: '0.00' }))).toBe('nothing_to_credit');
+    expect(codeOf(() => creditAmount({ proration: { serviceStart: '2026-11-01', serviceEnd: '2026-11-30', cancelFrom: '2026-12-01' } }, invoice))).toBe('invalid_input');
+    expect(codeOf(() => creditAmount({}, invoice))).toBe('invalid_input');
+    expect(codeOf(() => creditAmount({ full: true }, { total: '10.005', amountDue: '10.005' }))).toBe('unsupported_precision');
   });
 });

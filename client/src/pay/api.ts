@@ -1,34 +1,9 @@
 /** The debtor's pay-page API (/pay-api, no session): summary, checkout, promise, dispute. */
 import { currencyExponent } from '../../../kernel/money';
+// The pay page's wire shapes are the server's own (type-only imports: nothing of the server is bundled).
+import type { PayInvoice, PaySummary } from '../../../server/pay/summary';
 
-export interface PayInvoice {
-  id: string;
-  number: string;
-  issueDate: string;
-  dueDate: string | null;
-  currency: string;
-  total: string;
-  amountDue: string;
-  ledgerStatus: string;
-  /** The ledger's own online invoice (Xero OnlineInvoice, QuickBooks InvoiceLink), when there is one. */
-  onlineUrl: string | null;
-  processing: boolean;
-  overdue: boolean;
-  payNow: string;
-  discount: { amount: string; rateBp: number; expiresOn: string } | null;
-}
-
-export interface PaySummary {
-  organisation: { name: string; countryCode: string | null };
-  customer: { name: string };
-  scope: 'invoice' | 'statement';
-  today: string;
-  promiseLatest: string;
-  canPay: boolean;
-  provider: 'sandbox' | 'stripe' | null;
-  invoices: PayInvoice[];
-  totals: { currency: string; payNow: string }[];
-}
+export type { PayInvoice, PaySummary };
 
 export class PayApiError extends Error {
   constructor(

@@ -2,7 +2,6 @@
  * The write-back and collections API for the staff screens: write-backs (approvals queue, log,
  * retry, reverse), staff credit notes, the activity timeline, collector actions (promise,
  * dispute), pay links, late fees, payment plans and the firm's collections policy.
- * Shapes follow server/routes/writebacks.ts and server/routes/collections.ts.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api';
@@ -10,8 +9,12 @@ import { api } from '../api';
 // The wire shapes are the server's own types (type-only imports: nothing of the server is bundled).
 export type { WritebackStatus } from '../../../server/writebacks/types';
 export type { TimelineEntry, WritebackView } from '../../../server/writebacks/manage';
-import type { ChargedFeeView as ChargedFee } from '../../../server/collections/late-fees';
+export type { CreditInput, CreditPurpose } from '../../../server/writebacks/credit';
+import type { FeePreview } from '../../../server/collections/late-fees';
+import type { PlanInput, PlanPreview, PlanSummary, PlanView } from '../../../server/collections/plans';
+import type { CollectionsPolicy } from '../../../server/collections/policy';
 import type { TimelineEntry, WritebackView } from '../../../server/writebacks/manage';
+import type { CreditInput } from '../../../server/writebacks/credit';
 import type { WritebackStatus } from '../../../server/writebacks/types';
 
 /** Who and what an action is about: a customer, and one of its invoices or all of them. */
@@ -89,17 +92,6 @@ export const rejectWritebacks = (v: { ids: string[]; note?: string }) => api<{ r
 export const retryWriteback = (id: string) => api<{ ok: true }>(`/writebacks/${id}/retry`, { method: 'POST' });
 export const reverseWriteback = (id: string) => api<{ id: string; status: WritebackStatus }>(`/writebacks/${id}/reverse`, { method: 'POST' });
 
-export type CreditPurpose = 'goodwill' | 'cancellation' | 'early_payment_discount' | 'fee_reversal';
-export interface CreditInput {
-  organisationId: string;
-  invoiceId: string;
-  purpose: CreditPurpose;
-  full?: true;
-  amount?: string;
-  proration?: { serviceStart: string; serviceEnd: string; cancelFrom: string };
-  reason: string;
-  requestKey: string;
-}
 export const issueCredit = (v: CreditInput) => api<{ id: string; status: WritebackStatus; created: boolean; amount: string }>('/writebacks/credit-notes', { method: 'POST', body: v });
 
 type Target = { organisationId: string; contactExternalId: string; invoiceId?: string };
@@ -111,18 +103,7 @@ export const sendPayLink = (v: { organisationId: string; contactExternalId: stri
 
 // ── Collections (late fees, plans, policy) ────────────────────────────────────────────────
 
-export type { ChargedFeeView as ChargedFee } from '../../../server/collections/late-fees';
-
-export interface FeePreview {
-  invoice: { id: string; number: string; currency: string; dueDate: string | null; amountDue: string; status: string };
-  today: string;
-  blocked: 'closed' | 'no_due_date' | 'disputed' | 'on_plan' | 'arcus_invoice' | null;
-  overdueDays: number | null;
-  fees: { periodKey: string; purpose: string; label: string; amount: string; uncapped: string | null }[];
-  skipped: string | null;
-  charged: ChargedFee[];
-  capRemaining: string | null;
-}
+export type { ChargedFeeView as ChargedFee, FeePreview } from '../../../server/collections/late-fees';
 
 export function useFeePreview(organisationId: string, invoiceId: string, enabled: boolean) {
   return useQuery({
@@ -134,45 +115,8 @@ export function useFeePreview(organisationId: string, invoiceId: string, enabled
 export const applyLateFee = (v: { organisationId: string; invoiceId: string }) => api<{ requested: { periodKey: string; amount: string; writebackId: string; status: WritebackStatus; created: boolean }[] }>('/collections/late-fees/apply', { method: 'POST', body: v });
 export const forgiveFee = (writebackId: string) => api<{ writebackId: string; status: WritebackStatus; created: boolean; amount: string }>('/collections/late-fees/forgive', { method: 'POST', body: { writebackId } });
 
-export type Frequency = 'weekly' | 'fortnightly' | 'monthly';
-export interface PlanInput {
-  organisationId: string;
-  contactExternalId: string;
-  invoiceIds?: string[];
-  frequency: Frequency;
-  startDate: string;
-  count?: number;
-  instalmentAmount?: string;
-  postInvoices?: boolean;
-}
-export interface PlanPreview {
-  currency: string;
-  total: string;
-  frequency: Frequency;
-  startDate: string;
-  postInvoices: boolean;
-  invoices: { id: string; externalId: string; number: string; amountDue: string; dueDate: string | null }[];
-  instalments: { seq: number; dueDate: string; amount: string }[];
-  summary: string;
-}
-export interface PlanSummary {
-  id: string;
-  contactExternalId: string;
-  frequency: Frequency;
-  startDate: string;
-  total: string;
-  currency: string;
-  status: 'active' | 'completed' | 'broken' | 'cancelled';
-  postInvoices: boolean;
-  invoiceCount: number;
-  createdAt: string;
-}
-export interface PlanView extends Omit<PlanSummary, 'invoiceCount'> {
-  organisationId: string;
-  invoices: { id: string; externalId: string; number: string; amountDue: string; status: string }[];
-  instalments: { id: string; seq: number; dueDate: string; amount: string; status: string; paidOn: string | null; writebackId: string | null; writebackStatus: WritebackStatus | null }[];
-  paid: string;
-}
+export type { Frequency } from '../../../server/domain/collections/plans';
+export type { PlanInput, PlanPreview, PlanSummary, PlanView } from '../../../server/collections/plans';
 export const previewPlan = (v: PlanInput) => api<{ preview: PlanPreview }>('/collections/plans/preview', { method: 'POST', body: v }).then((r) => r.preview);
 export const createPlan = (v: PlanInput) => api<{ plan: PlanView }>('/collections/plans', { method: 'POST', body: v }).then((r) => r.plan);
 export const cancelPlan = (id: string) => api<{ plan: PlanView }>(`/collections/plans/${id}/cancel`, { method: 'POST' }).then((r) => r.plan);
@@ -189,25 +133,7 @@ export function usePlan(id: string | null) {
   return useQuery({ queryKey: ['collections', 'plan', id], enabled: Boolean(id), queryFn: () => api<{ plan: PlanView }>(`/collections/plans/${id}`).then((r) => r.plan) });
 }
 
-export interface CollectionsPolicy {
-  approvalThreshold: string | null;
-  lateFees: {
-    enabled: boolean;
-    kind: 'flat' | 'percentage' | 'annual_rate';
-    amount: string;
-    percent: string;
-    annualRatePct: string;
-    graceDays: number;
-    minimum: string;
-    cap: string | null;
-    post: 'invoice' | 'line';
-    period: 'once' | 'monthly';
-    accountCode: string | null;
-    minimumInvoiceDue: string;
-  };
-  earlyDiscount: { enabled: boolean; ratePct: string; withinDays: number; minimumAmount: string };
-  plans: { postInvoices: boolean; maxInstalments: number; missedGraceDays: number; breakAfterMissed: number; reminderDaysBefore: number };
-}
+export type { CollectionsPolicy } from '../../../server/collections/policy';
 
 export function useCollectionsPolicy() {
   return useQuery({ queryKey: ['collections', 'policy'], queryFn: () => api<{ policy: CollectionsPolicy }>('/collections/policy').then((r) => r.policy) });

@@ -5,7 +5,7 @@
  *   revoke     /qbo/oauth2/v1/tokens/revoke          (developer.api.intuit.com/v2/oauth2/tokens/revoke)
  *   userinfo   /qbo/v1/openid_connect/userinfo       (accounts.platform.intuit.com/v1/openid_connect/userinfo)
  *   discovery  /qbo/.well-known/openid-configuration, JWKS at /qbo/op/v1/jwks
- * Shapes follow ../shared/specs/quickbooks/oauth/: token responses carry
+ * Shapes follow Intuit's published OAuth examples: token responses carry
  * x_refresh_token_expires_in, errors carry error_description, id_token `aud` is an array and
  * carries `realmid`; the authorize callback carries `realmId`.
  */

@@ -3,7 +3,7 @@ import { computePeriods } from './engine';
 import type { MetricInvoice, MetricsResult, Period } from './types';
 
 /**
- * All metrics of DESIGN.md "Metric definitions (exact)" for one period [from, to].
+ * All metrics (MetricsResult, types.ts) for one period [from, to].
  * Invoices must share one currency (see convertInvoices); an invoice without a due date
  * is due on its issue date.
  */

@@ -7,7 +7,7 @@ export interface CountbackSegment {
 }
 
 /**
- * Countback DSO (DESIGN.md): start with `ar`; walk the segments newest first (the part of
+ * Countback DSO: start with `ar`; walk the segments newest first (the part of
  * `to`'s month up to `to`, then whole earlier calendar months); while a segment's sales fit
  * in what remains, subtract them and add its days; otherwise add remaining / sales × days
  * and stop. A segment with no sales fits and adds its days.

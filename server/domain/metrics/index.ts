@@ -1,5 +1,6 @@
 /**
- * A/R metrics: pure functions, no I/O. See DESIGN.md "Metric definitions (exact)".
+ * A/R metrics: pure functions, no I/O. Each metric is documented on MetricsResult (types.ts),
+ * its formula in words on its dashboard tile (server/analytics/kpis.ts).
  *
  * Decisions beyond the definitions:
  * - An invoice without a due date is due on its issue date.

@@ -6,7 +6,7 @@ import { monthlySeries, monthPeriods } from './monthly-series';
 import type { MetricInvoice } from './types';
 
 /**
- * A deliberately naive reading of DESIGN.md, day by day, in BigInt/rational terms, to
+ * A deliberately naive reading of the metric definitions, day by day, in BigInt/rational terms, to
  * check the single-pass engine against. Returns exact fractions as [num, den].
  */
 function naive(invoices: MetricInvoice[], from: string, to: string) {

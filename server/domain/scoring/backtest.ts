@@ -5,7 +5,7 @@ import { auc, brier, mae } from './metrics';
 import { compileModel, labelsOf, type ModelSpec, RECOMMENDED_SPEC, type ScoringModel, trainModel } from './model';
 
 /**
- * The backtest protocol (DESIGN.md, "Backtest protocol (scoring)"):
+ * The backtest protocol:
  *  - train on invoices SETTLED before the split;
  *  - test on invoices ISSUED on or after the split, each predicted from what was known on
  *    its own issue date (its own fields and the invoices settled before then — which

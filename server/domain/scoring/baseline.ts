@@ -1,7 +1,7 @@
 import { median } from './metrics';
 
 /**
- * The protocol baseline (DESIGN.md, "Backtest protocol"):
+ * The backtest protocol's baseline (backtest.ts):
  *  - P(late) = (late_c + k·p_global) / (n_c + k), k = 5, where late_c of n_c are the
  *    customer's invoices settled before the issue date and p_global is the late share of the
  *    training set;

@@ -1,0 +1,34 @@
+/** Loads the activities that can still put an invoice "in motion" (in-motion.ts says which and for how long). */
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client';
+import { addDays, type CalendarDate } from '../../kernel/dates';
+import { type ActivityRow, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, MotionIndex, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, RECENT_DAYS, REMINDER_SENT } from './in-motion';
+
+/** The activities that can still be live for the given organisations (a firm's, by the caller). */
+export async function loadMotionIndex(db: Db, params: { firmId: string; organisationIds: readonly string[]; now: Date; today: CalendarDate }): Promise<MotionIndex> {
+  if (params.organisationIds.length === 0) return new MotionIndex([], params.now, params.today);
+  const recentFrom = new Date(params.now.getTime() - RECENT_DAYS * 86_400_000).toISOString();
+  // A promise made up to a year ago can still be live; its date decides.
+  const promiseFrom = addDays(params.today, -366);
+  const orgs = sql.join(
+    params.organisationIds.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  const rows = await queryRows<ActivityRow>(
+    db,
+    sql`
+    SELECT a.organisation_id, a.kind, a.contact_id, a.details->>'contactExternalId' AS contact_external_id, a.invoice_id,
+      to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
+      CASE WHEN a.details->>'promisedDate' ~ '^\\d{4}-\\d{2}-\\d{2}$' THEN a.details->>'promisedDate' END AS promised,
+      u.name AS actor
+    FROM activities a LEFT JOIN users u ON u.id = a.actor_user_id
+    WHERE a.firm_id = ${params.firmId} AND a.organisation_id IN (${orgs})
+      AND (
+        a.kind IN (${INVOICE_DISPUTED}, ${DISPUTE_RESOLVED}, ${PLAN_CREATED}, ${PLAN_ENDED})
+        OR (a.kind IN (${REMINDER_SENT}, ${CONTACT_CONTACTED}) AND a.created_at >= ${recentFrom}::timestamptz)
+        OR (a.kind = ${PROMISE_RECORDED} AND a.created_at >= ${promiseFrom}::date)
+      )
+    ORDER BY a.created_at`,
+  );
+  return new MotionIndex(rows, params.now, params.today);
+}
