@@ -165,7 +165,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       scoringRoutes({ db: database.db, queue, demo: config.demo, clock }),
       reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }),
       mailboxRoutes({ db: database.db, enabled: () => app.embeddedMail !== null }),
-      writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, mail: app.mail }),
+      writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, mail: app.mail, now: () => clock.now() }),
       collectionsRoutes({ db: database.db, queue, now: () => clock.now() }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },

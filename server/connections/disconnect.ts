@@ -99,7 +99,7 @@ export async function disconnectOrganisation(deps: ConnectionDeps, params: { fir
       }
     }
   }
-  const when = dayInWords(new Date(), org.timezone);
+  const when = dayInWords(deps.now?.() ?? new Date(), org.timezone);
   await markDisconnected(deps.db, org, `Disconnected from Arcus by ${params.userName} on ${when}. Synced history is kept.`, {
     kind: 'organisation.disconnected',
     summary: `Disconnected ${org.name} (${label})`,

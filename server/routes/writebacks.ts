@@ -50,9 +50,9 @@ const TimelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; mail: MailServices }): Router {
+export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; mail: MailServices; now: () => Date }): Router {
   const router = Router();
-  const rdeps = requestDeps({ db: deps.db, queue: deps.queue });
+  const rdeps = requestDeps({ db: deps.db, queue: deps.queue, now: deps.now });
   const idOf = (req: Request) => parseInput(z.object({ id: Id }), req.params).id;
 
   router.get('/writebacks', async (req, res) => {

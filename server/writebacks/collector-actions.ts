@@ -97,7 +97,7 @@ async function record(deps: RequestDeps, auth: { firmId: string; userId: string 
 
 export async function recordPromise(deps: RequestDeps, auth: { firmId: string; userId: string }, input: z.infer<typeof PromiseSchema>) {
   const r = await resolveTarget(deps.db, auth, input);
-  const today = todayIn(r.org.timezone);
+  const today = todayIn(r.org.timezone, deps.now?.() ?? new Date());
   const latest = addDays(today, PROMISE_MAX_DAYS_STAFF);
   if (input.date < today || input.date > latest) throw validationFailed(`date: must be between ${today} and ${latest}`);
   if (r.invoices.length === 0) throw unprocessable(`${r.contactName} has no open invoices to promise against.`, 'nothing_open');

@@ -78,7 +78,7 @@ export async function issueCredit(deps: RequestDeps, firmId: string, userId: str
       currency: inv.currency,
       request: {
         contactExternalId: inv.contactExternalId,
-        date: todayIn(orgTz),
+        date: todayIn(orgTz, deps.now?.() ?? new Date()),
         reference: `${label} on ${number}`.slice(0, 255),
         currency: inv.currency,
         lines: [{ description: `${label} on ${number}: ${input.reason}`.slice(0, 400), amount }],

@@ -16,6 +16,6 @@ export function writebackEnqueuer(queue: QueuePort): (writebackId: string, attem
 }
 
 /** What requestWriteback needs, from a job context or a route's queue. */
-export function requestDeps(ctx: { db: Db; queue: QueuePort }): RequestDeps {
-  return { db: ctx.db, enqueueExecute: writebackEnqueuer(ctx.queue) };
+export function requestDeps(ctx: { db: Db; queue: QueuePort; now?: () => Date }): RequestDeps {
+  return { db: ctx.db, enqueueExecute: writebackEnqueuer(ctx.queue), now: ctx.now };
 }

@@ -15,6 +15,8 @@ import type { WritebackInput, WritebackStatus } from './types';
 export interface RequestDeps {
   db: Db;
   enqueueExecute(writebackId: string): Promise<void>;
+  /** The process's clock: "today" for exchange rates, promise windows and credit note dates (default: the machine's). */
+  now?: () => Date;
 }
 
 export interface RequestResult {
@@ -34,9 +36,9 @@ export async function approvalThreshold(db: Db, firmId: string): Promise<Thresho
 }
 
 /** The firm's latest rate from `currency` to the threshold's currency (null when none is set). */
-async function rateFor(db: Db, firmId: string, currency: string | null | undefined, threshold: Threshold | null): Promise<string | null> {
+async function rateFor(db: Db, firmId: string, currency: string | null | undefined, threshold: Threshold | null, now: Date): Promise<string | null> {
   if (!threshold || !currency || currency === threshold.currency) return null;
-  const rates = await resolveRates(db, firmId, threshold.currency, new Date().toISOString().slice(0, 10));
+  const rates = await resolveRates(db, firmId, threshold.currency, now.toISOString().slice(0, 10));
   return rates.get(currency)?.rate ?? null;
 }
 
@@ -47,7 +49,7 @@ export async function requestWriteback(deps: RequestDeps, input: WritebackInput 
   const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
   if (input.amount != null) toMinor(input.amount, 4, true); // refuses a non-decimal amount early
   const threshold = await approvalThreshold(deps.db, input.firmId);
-  const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(deps.db, input.firmId, input.currency, threshold));
+  const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(deps.db, input.firmId, input.currency, threshold, deps.now?.() ?? new Date()));
   const status: WritebackStatus = rule.needed ? 'awaiting_approval' : 'pending';
   const held = rule.needed ? (rule.why === 'no_rate' ? ` — waiting for approval (no exchange rate from ${input.currency} to ${threshold?.currency})` : ' — waiting for approval') : '';
 
