@@ -169,6 +169,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       collectionsRoutes({ db: database.db, queue, now: () => clock.now() }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },
+    now: () => clock.now(),
   });
   // With BullMQ the worker process owns schedules; in-process the web process does.
   if (queue.kind === 'inline') await app.registerSchedules();

@@ -37,6 +37,8 @@ export interface AppDeps {
   sessionMounts?: { path: string; router: Router }[];
   /** Which "Sign in with …" buttons the sign-in page offers. */
   signIn?: { xero: boolean; quickbooks: boolean };
+  /** The process clock (default: the machine's). */
+  now?: () => Date;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -101,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(sessions);
   api.use(requireCsrf);
   api.use(attachAuth(database.db));
-  api.use(sessionRoutes({ db: database.db, demo: config.demo, signIn: deps.signIn }));
+  api.use(sessionRoutes({ db: database.db, demo: config.demo, signIn: deps.signIn, now: deps.now }));
   for (const r of deps.api ?? []) api.use(r);
   api.use(notFound);
   app.use('/api', api);

@@ -37,6 +37,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 export interface SessionInfo {
   csrfToken: string;
   demo: boolean;
+  /** The app's clock when it answered (ISO instant). */
+  now?: string;
   /** Which "Sign in with …" buttons to offer. */
   signIn?: { xero: boolean; quickbooks: boolean };
   user: { id: string; name: string; email: string; role: 'admin' | 'collector' | 'viewer' } | null;

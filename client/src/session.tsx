@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type SessionInfo, setCsrfToken } from './api';
+import { syncAppClock } from './clock';
 
 export function useSession() {
   return useQuery({
@@ -7,6 +8,7 @@ export function useSession() {
     queryFn: async () => {
       const s = await api<SessionInfo>('/session');
       setCsrfToken(s.csrfToken);
+      syncAppClock(s.now);
       return s;
     },
     staleTime: 60_000,

@@ -31,6 +31,8 @@ export const SendLinkSchema = z
   .strict();
 
 export interface SendLinkDeps {
+  /** The process clock (the worklist reads recent contact against it). */
+  now?: () => Date;
   db: Db;
   mail: OneOffMail | null;
   link: Partial<LinkContext>;
@@ -71,6 +73,7 @@ export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; us
       invoiceId: invoice?.id ?? null,
       summary: `Pay link${invoice ? ` for ${invoice.number}` : ''} emailed to ${to}`,
       details: { contactExternalId: input.contactExternalId, source: 'pay_link', url: link.url },
+      createdAt: deps.now?.() ?? new Date(),
     })
     .onConflictDoNothing()
     .returning({ id: activities.id });

@@ -85,7 +85,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   r.post('/worklist/contacted', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const input = parseInput(ContactedSchema, req.body);
-    res.status(201).json(await markContacted(db, auth, input));
+    res.status(201).json(await markContacted(db, auth, input, deps.clock.now()));
   });
 
   r.get('/organisations/:id/scores', async (req, res) => {

@@ -15,7 +15,7 @@ function regenerate(req: import('express').Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
 }
 
-export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: boolean; quickbooks: boolean } }): Router {
+export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: boolean; quickbooks: boolean }; now?: () => Date }): Router {
   const r = Router();
 
   r.get('/session', (req, res) => {
@@ -24,6 +24,8 @@ export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: bo
     res.json({
       csrfToken: token,
       demo: deps.demo,
+      // The app's clock (ARCUS_NOW may run it as of another day): the client's default dates follow it.
+      now: (deps.now?.() ?? new Date()).toISOString(),
       signIn: deps.signIn ?? { xero: false, quickbooks: false },
       user: a ? { id: a.userId, name: a.userName, email: a.userEmail, role: a.role } : null,
       firm: a ? { id: a.firmId, name: a.firmName } : null,

@@ -134,7 +134,7 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   router.post('/pay-links/send', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const body = parseInput(SendLinkSchema, req.body);
-    const r = await sendPayLink({ db: deps.db, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute } }, auth, body);
+    const r = await sendPayLink({ db: deps.db, now: deps.now, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute } }, auth, body);
     res.status(r.sent ? 201 : 200).json(r);
   });
 

@@ -276,6 +276,8 @@ export async function markContacted(
   db: Db,
   auth: { firmId: string; userId: string; role: Role },
   input: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined; note?: string | undefined },
+  /** The process clock: the worklist reads "contacted today" against it. */
+  now: Date = new Date(),
 ): Promise<{ id: string; at: string }> {
   const visible = await visibleOrganisations(db, auth);
   if (!visible.some((o) => o.id === input.organisationId)) throw notFound('No such organisation on your worklist.');
@@ -306,6 +308,7 @@ export async function markContacted(
       invoiceId: input.invoiceId ?? null,
       summary: `Contacted ${name}${input.note ? `: ${input.note}` : ''}`,
       details: { contactExternalId: input.contactExternalId, ...(input.note ? { note: input.note } : {}) },
+      createdAt: now,
     })
     .returning({ createdAt: activities.createdAt });
   return { id, at: row!.createdAt.toISOString() };

@@ -74,6 +74,8 @@ async function record(deps: RequestDeps, auth: { firmId: string; userId: string 
     invoiceId: t.invoiceId ?? null,
     summary,
     details: { contactExternalId: t.contactExternalId, ...details },
+    // The worklist weighs promises and disputes by age against the process clock.
+    createdAt: deps.now?.() ?? new Date(),
   });
   let notes = 0;
   for (const inv of r.invoices.slice(0, MAX_NOTED_INVOICES)) {

@@ -27,6 +27,7 @@ import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { until } from '../support/until';
 import { scratchDir } from '../support/scratch';
+import { todayIn } from '../../kernel/dates';
 
 /** Full-page pictures from the top, so the fixed header sits where it belongs. */
 async function screenshot(page: Page, name: string) {
@@ -80,7 +81,7 @@ describeWith(['pg', 'chromium'], 'Write-backs in Chromium', () => {
       database.db,
       sql`SELECT c.id AS "contactId", c.external_id AS "contactExternalId", c.name, i.id AS "invoiceId", i.number AS "invoiceNumber", i.amount_due::text AS "amountDue", i.currency
           FROM invoices i JOIN contacts c ON c.organisation_id = i.organisation_id AND c.external_id = i.contact_external_id
-          WHERE i.organisation_id = ${organisationId}::uuid AND i.status = 'authorised' AND i.amount_due >= 400 AND i.due_date < current_date
+          WHERE i.organisation_id = ${organisationId}::uuid AND i.status = 'authorised' AND i.amount_due >= 400 AND i.due_date < ${todayIn('UTC', arcus.clock.now())}::date
             AND (SELECT count(*) FROM invoices j WHERE j.organisation_id = i.organisation_id AND j.contact_external_id = i.contact_external_id AND j.status = 'authorised') >= 2
           ORDER BY i.amount_due DESC LIMIT 1`,
     );

@@ -8,7 +8,8 @@ import { getSend, listOutbox, retrySend } from '../../server/reminders/outbox';
 import type { Arcus, } from '../../root/runtime';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { seedOrg } from './seed';
+import { addDays } from '../../kernel/dates';
+import { MONDAY, seedOrg } from './seed';
 import { until } from '../support/until';
 
 function client(base: string) {
@@ -56,7 +57,8 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
       settings: { enabled: false },
     });
     orgId = org.id;
-    arcus = await startTestApp('reminders-api', database, { LEDGER_SANDBOX: 'off' });
+    // The seeded invoices are dated from MONDAY: the app runs as of that Monday morning.
+    arcus = await startTestApp('reminders-api', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: `${MONDAY}T10:00:00Z` });
     api = client(arcus.url);
     await api.signIn();
   }, 60_000);
@@ -170,7 +172,7 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
     expect(rows.map((r) => r.address)).toEqual(['ap@goodpayer.example']);
     const cust = await api.call(`/api/reminders/customers/${orgId}/api-good`);
     expect(cust.body.customer).toMatchObject({ recipients: [], block: null, unsubscribed: [{ address: 'ap@goodpayer.example', source: 'link' }] });
-    const preview = await api.call(`/api/reminders/preview?organisationId=${orgId}&date=2026-12-30`);
+    const preview = await api.call(`/api/reminders/preview?organisationId=${orgId}&date=${addDays(MONDAY, 37)}`);
     expect(preview.body.preview.skips.find((s: { invoice: string }) => s.invoice === 'API-1')).toMatchObject({ reason: 'unsubscribed' });
   });
 });

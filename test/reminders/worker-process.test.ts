@@ -18,6 +18,7 @@ import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
+import { sameClockEnv } from '../support/child-env';
 import { until } from '../support/until';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { startSmtpCapture } from '../../integrations/email/smtp-server';
@@ -71,6 +72,7 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
     worker = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
       cwd: ROOT,
       env: {
+        ...sameClockEnv(),
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NODE_ENV: 'production',

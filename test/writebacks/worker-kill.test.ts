@@ -34,6 +34,7 @@ import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { requestWriteback } from '../../server/writebacks/request';
 import { createFirm, testDatabase, workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
+import { sameClockEnv } from '../support/child-env';
 import { until } from '../support/until';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -56,6 +57,7 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
       cwd: ROOT,
       env: {
+        ...sameClockEnv(),
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NODE_ENV: 'test',

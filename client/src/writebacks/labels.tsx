@@ -1,4 +1,5 @@
 /** Write-back words for the UI: statuses as badges, kinds and purposes in plain words, amounts. */
+import { appNow } from '../clock';
 import { Badge, Tooltip } from '@mantine/core';
 import { formatMoney } from '../components/analytics/format';
 import type { WritebackStatus } from './api';
@@ -64,7 +65,7 @@ export function money(amount: string | number | null | undefined, currency: stri
 export const REVERSIBLE_KINDS: ReadonlySet<string> = new Set(['payment', 'credit_note', 'late_fee', 'plan_invoice']);
 
 export function todayLocal(): string {
-  const d = new Date();
+  const d = appNow();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 

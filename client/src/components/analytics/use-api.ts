@@ -1,4 +1,5 @@
 /** Analytics queries: GET /api… through react-query, and the period kept in the URL. */
+import { appNow } from '../../clock';
 import { useQuery } from '@tanstack/react-query';
 import { useLocation, useSearch } from 'wouter';
 import { api } from '../../api';
@@ -15,7 +16,7 @@ export const PERIOD_PRESETS = [
 ];
 
 function utcToday(): string {
-  return new Date().toISOString().slice(0, 10);
+  return appNow().toISOString().slice(0, 10);
 }
 
 function daysBefore(day: string, n: number): string {

@@ -1,4 +1,5 @@
 /** Targets for an organisation (e.g. DSO −15% in six months) with their progress; admins add and remove them. */
+import { appNow } from '../../clock';
 import { ActionIcon, Badge, Button, Group, NumberInput, Progress, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -17,7 +18,7 @@ const METRICS = [
 const STATUS = { achieved: ['teal', 'Achieved'], on_track: ['blue', 'On track'], behind: ['orange', 'Behind'], missed: ['red', 'Missed'], no_data: ['gray', 'No data'] } as const;
 
 function inMonths(n: number): string {
-  const d = new Date();
+  const d = appNow();
   d.setUTCMonth(d.getUTCMonth() + n);
   return d.toISOString().slice(0, 10);
 }

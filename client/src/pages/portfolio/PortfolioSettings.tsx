@@ -1,4 +1,5 @@
 /** Admin settings the portfolio reads: exchange rates to the reporting currency and the needs-help thresholds. */
+import { appNow } from '../../clock';
 import { ActionIcon, Button, Group, Modal, NumberInput, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -45,7 +46,7 @@ function RatesEditor() {
   const invalidate = useInvalidate();
   const [currency, setCurrency] = useState('');
   const [rate, setRate] = useState('');
-  const [asOf, setAsOf] = useState(new Date().toISOString().slice(0, 10));
+  const [asOf, setAsOf] = useState(appNow().toISOString().slice(0, 10));
   const save = useMutation({ mutationFn: () => api('/exchange-rates', { method: 'PUT', body: { currency: currency.toUpperCase(), rateToReporting: rate, asOf } }), onSuccess: invalidate });
   const remove = useMutation({ mutationFn: (id: string) => api(`/exchange-rates/${id}`, { method: 'DELETE' }), onSuccess: invalidate });
   if (rates.isPending) return <Loading />;
