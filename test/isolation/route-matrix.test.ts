@@ -2,7 +2,8 @@
  * The cross-firm route matrix (docs/decisions/007): every route the app's router holds — walked
  * from the Express stack, not listed by hand — is called signed in as firm A with firm B's ids
  * in its path parameters, query and body (organisation, customer, invoice, write-back, template,
- * policy, pay link, activity, sync run, send, plan, target, rate, checkout, mail). Nothing of B's
+ * policy, pay link, activity, sync run, send, plan, target, rate, checkout, mail; every GET also as a
+ * CSV export). Nothing of B's
  * may appear in any answer, and B's rows in every firm table are byte-for-byte unchanged.
  * Public routes take a credential (pay token, checkout session, unsubscribe token): those get
  * firm A's, with B's ids everywhere else. Runs on PostgreSQL and on PGlite.
@@ -12,6 +13,7 @@ import { sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
+import { InlineQueue } from '../../jobs/inline-queue';
 import { type Database, type Db, queryRows } from '../../server/db/client';
 import { asSystem } from '../../server/db/firm-scope';
 import {
@@ -399,12 +401,14 @@ function matrix(name: 'PostgreSQL' | 'PGlite', open: () => Promise<Database>) {
       let sawOwnData = false;
       const idsOnly = Object.fromEntries(Object.entries(bIds(b)).filter(([k]) => /id$|ids$|^organisation$/i.test(k)));
       for (const { route, url } of planned) {
-        // Two probes per route: B's ids in the query and a broad body, then the path alone with
+        // Probes per route: B's ids in the query and a broad body, then the path alone with
         // an ids-only body (so a route whose validation refuses the first still gets reached).
         const withBody = route.method !== 'GET' && route.method !== 'HEAD';
         const probes = [
           { path: `${url as string}?${query}`, body: withBody ? bIds(b) : undefined },
           { path: url as string, body: withBody ? idsOnly : undefined },
+          // Exports: every list that answers JSON also answers CSV with format=csv.
+          ...(withBody ? [] : [{ path: `${url as string}?${query}&format=csv`, body: undefined }]),
         ];
         for (const [i, probe] of probes.entries()) {
           const csrf = await signInAsA(base, cookie);
@@ -422,7 +426,7 @@ function matrix(name: 'PostgreSQL' | 'PGlite', open: () => Promise<Database>) {
       expect(Object.entries(statuses).filter(([, s]) => s >= 500)).toEqual([]);
 
       // Work the calls queued (syncs, scoring, reminders) has run before B is compared.
-      await new Promise((r) => setTimeout(r, 500));
+      if (arcus.queue instanceof InlineQueue) await arcus.queue.idle(60_000);
       const after = await snapshotOf(database.db, b.firmId);
       for (const table of Object.keys(before)) expect(after[table], `firm B's ${table}`).toEqual(before[table]);
     }, 600_000);
