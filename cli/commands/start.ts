@@ -1,5 +1,5 @@
 import { startArcus } from '../../root/runtime';
-import type { Command } from '../command';
+import { type Command, closeOnSignal } from '../command';
 
 export const command: Command = {
   name: 'start',
@@ -8,15 +8,10 @@ export const command: Command = {
   async run() {
     const arcus = await startArcus();
     console.log(`Arcus is running at ${arcus.config.appUrl}  (database: ${arcus.database.kind}, jobs: ${arcus.queue.kind})`);
-    const stop = () => {
+    closeOnSignal(() => {
       arcus.log.info('shutting down');
-      arcus.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+      return arcus.close();
+    });
     return -1;
   },
 };

@@ -1,6 +1,5 @@
 import { compose } from '../../root/compose';
-import type { Command } from '../command';
-import { UsageError } from '../command';
+import { type Command, closeOnSignal, UsageError } from '../command';
 import type { BullQueue } from '../../jobs/bullmq-queue';
 import { allJobs } from '../../jobs/registry';
 import { loadConfig } from '../../server/config';
@@ -17,14 +16,7 @@ export const command: Command = {
     await app.registerSchedules();
     (app.queue as BullQueue).startWorker();
     app.log.info({ jobs: allJobs.map((j) => j.name) }, 'worker started');
-    const stop = () => {
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    closeOnSignal(() => app.close());
     return -1;
   },
 };

@@ -1,28 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import { apiClient, startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
+import { reachable } from '../support/global-setup';
 import { describeWith } from '../support/services';
 import { scratchDir } from '../support/scratch';
 
 const BIN = path.resolve('bin/arcus.mjs');
-
-/** Whether something already answers on a local port (checked by connecting, never by binding it). */
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (inUse: boolean) => {
-      socket.destroy();
-      resolve(inUse);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 describe('the CLI with an empty environment', () => {
   let child: ChildProcess | null = null;
@@ -36,7 +22,7 @@ describe('the CLI with an empty environment', () => {
 
   it('starts on embedded defaults at port 3000 and reports pglite + inline', async (ctx) => {
     // Another process on 3000 (a developer's own demo) is not a failure of Arcus: say so and skip.
-    if (await portInUse(3000)) ctx.skip('port 3000 is in use by another process on this machine, so `arcus start` with an empty environment cannot be run here');
+    if (await reachable('http://127.0.0.1:3000', 3000)) ctx.skip('port 3000 is in use by another process on this machine, so `arcus start` with an empty environment cannot be run here');
     const cwd = scratchDir('empty-env');
     child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

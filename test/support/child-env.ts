@@ -1,8 +1,22 @@
 /**
- * The part of this process's environment a child process must share to live at the same time:
- * libfaketime's preload and settings (the suite's clock-ahead run, README › Time). Empty otherwise.
- * Tests that spawn `arcus worker` with an environment of their own spread this into it.
+ * libfaketime's preload and settings (the suite's clock-ahead run, README › Time): a child process
+ * shares them to live at the same time as the test; Chromium, which does not start under
+ * libfaketime, is started without them.
  */
+function isClockVar(name: string): boolean {
+  return name === 'LD_PRELOAD' || name.startsWith('FAKETIME');
+}
+
+function envWhere(keep: (name: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && keep(e[0])));
+}
+
+/** What a spawned `arcus worker` needs of this environment to share the test's clock. Empty otherwise. */
 export function sameClockEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === 'LD_PRELOAD' || e[0].startsWith('FAKETIME'))));
+  return envWhere(isClockVar);
+}
+
+/** This environment without libfaketime (the browser keeps the machine's clock; the app's is pinned with ARCUS_NOW). */
+export function realClockEnv(): Record<string, string> {
+  return envWhere((name) => !isClockVar(name));
 }
