@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
-import { exchangeRates, firms, invoices, mailboxMessages, memberships, writebacks } from '../../server/db/schema';
+import { exchangeRates, firms, invoices, jobEvents, mailboxMessages, memberships, writebacks } from '../../server/db/schema';
+import { executeJobId } from '../../server/writebacks/enqueue';
 import { todayIn } from '../../kernel/dates';
 import type { Arcus } from '../../root/runtime';
 import { apiClient, emptyDemoFirm, startTestApp } from '../support/app';
@@ -111,6 +112,9 @@ describeWith('pg', 'Write-backs API', () => {
     expect(approved.body).toEqual({ approved: [big.body.id], skipped: [otherFirmWriteback] });
     const rejected = await post('/api/writebacks/reject', { ids: [big2.body.id, noRate.body.id], note: 'too generous' });
     expect({ ...rejected.body, rejected: rejected.body.rejected.sort() }).toEqual({ rejected: [big2.body.id, noRate.body.id].sort(), skipped: [] });
+    // The approved one was queued and its first run has happened (no connection on this server: released,
+    // pending again) — read it after that run, not while the queue is in the middle of it.
+    await until(async () => (await database.db.select().from(jobEvents).where(eq(jobEvents.jobId, executeJobId(big.body.id)))).length > 0, 20_000, 'the approved write-back’s first run');
     const [b1] = await database.db.select().from(writebacks).where(eq(writebacks.id, big.body.id));
     const [b2] = await database.db.select().from(writebacks).where(eq(writebacks.id, big2.body.id));
     expect(b1).toMatchObject({ status: 'pending', decidedByUserId: demo.userId });
