@@ -8,13 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { asSystem, currentScope, type DbScope, scopeStatements, type UnscopedPolicy } from './firm-scope';
+import { asSystem, currentScope, type DbScope, scopeKey, scopeStatements, sessionScopeStatements, type UnscopedPolicy } from './firm-scope';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -53,9 +53,6 @@ type Scoped = Exclude<DbScope, { kind: 'system' }>;
 type QueryArgs = unknown[];
 type Callback = (err: Error | null, result?: unknown) => void;
 
-const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
-const END = /^\s*(commit|end|rollback|abort)\s*(work|transaction)?\s*;?\s*$/i;
-
 function splitCallback(args: QueryArgs): [QueryArgs, Callback | null] {
   const last = args[args.length - 1];
   return typeof last === 'function' ? [args.slice(0, -1), last as Callback] : [args, null];
@@ -70,70 +67,41 @@ function answer(p: Promise<unknown>, cb: Callback | null): unknown {
   return undefined;
 }
 
-function queryText(first: unknown): string {
-  if (typeof first === 'string') return first;
-  return typeof (first as { text?: unknown })?.text === 'string' ? (first as { text: string }).text : '';
-}
+/**
+ * The scope each pooled connection's session is set to (absent: a new connection, which is the
+ * connecting role with no firm — the system scope). Kept beside the pool, never on the client.
+ */
+const sessionScopes = new WeakMap<pg.PoolClient, string>();
 
-/** One statement in its own short transaction under the scope: BEGIN + scope, the statement, COMMIT. */
-async function inOwnTransaction(raw: (...a: QueryArgs) => Promise<unknown>, scope: Scoped, args: QueryArgs): Promise<unknown> {
-  await raw(`BEGIN; ${scopeStatements(scope)}`);
-  let result: unknown;
+/**
+ * Puts a checked-out connection under `scope` before anyone uses it: one round trip when its
+ * session was left under another scope, none when it already matches (the common case — a busy
+ * firm's queries find connections already set for it). A connection that fails to switch is
+ * destroyed, so no session is ever handed out in a state the map does not know.
+ */
+async function enterScope(client: pg.PoolClient, scope: DbScope): Promise<pg.PoolClient> {
+  const key = scopeKey(scope);
+  if ((sessionScopes.get(client) ?? 'system') === key) return client;
+  sessionScopes.delete(client);
   try {
-    result = await raw(...args);
+    await (client.query as (text: string) => Promise<unknown>)(sessionScopeStatements(scope));
   } catch (err) {
-    await raw('ROLLBACK').catch(() => undefined);
+    client.release(err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
-  await raw('COMMIT');
-  return result;
+  sessionScopes.set(client, key);
+  return client;
 }
 
 /**
- * A checked-out client under a scope. An explicit transaction (drizzle's `begin`, the sync's
- * `BEGIN`) gets the scope in the same round trip as its BEGIN; a statement outside one runs in its
- * own short transaction. COPY streams must run inside an explicit transaction.
- */
-function scopedClient(client: pg.PoolClient, scope: Scoped): pg.PoolClient {
-  let inTx = false;
-  const raw = (...a: QueryArgs): Promise<unknown> => (client.query as (...x: QueryArgs) => Promise<unknown>)(...a);
-  const query = (...all: QueryArgs): unknown => {
-    const [args, cb] = splitCallback(all);
-    const first = args[0];
-    if (first && typeof (first as { submit?: unknown }).submit === 'function') {
-      if (!inTx) throw new Error('a streamed query (COPY) under a firm scope must run inside a transaction');
-      return (client.query as (...x: QueryArgs) => unknown)(...all);
-    }
-    const text = queryText(first);
-    let p: Promise<unknown>;
-    if (!inTx && BEGIN.test(text)) {
-      const values = (args[1] ?? (first as { values?: unknown[] })?.values) as unknown[] | undefined;
-      if (values?.length) throw new Error('BEGIN with parameters is not supported under a firm scope');
-      const combined = `${text}; ${scopeStatements(scope)}`;
-      p = raw(typeof first === 'string' ? combined : { ...(first as object), text: combined }).then((r) => {
-        inTx = true;
-        return Array.isArray(r) ? r[0] : r;
-      });
-    } else if (inTx) {
-      p = END.test(text) ? raw(...args).finally(() => (inTx = false)) : raw(...args);
-    } else {
-      p = inOwnTransaction(raw, scope, args);
-    }
-    return answer(p, cb);
-  };
-  return new Proxy(client, {
-    get(target, prop) {
-      if (prop === 'query') return query;
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/**
- * A node-postgres pool whose queries run under the current scope: `pool.query` (drizzle's path for
- * a statement outside a transaction) in its own short scoped transaction, `pool.connect` (drizzle's
- * transactions, the sync's COPY session) with a client that scopes its transactions.
+ * A node-postgres pool whose queries run under the current scope (docs/decisions/007). Every
+ * connection the pool hands out — to `pool.query` (drizzle's path for a statement outside a
+ * transaction), to `pool.connect` (drizzle's transactions, the sync's COPY session) — has its
+ * session set to the caller's scope first (`SET ROLE` + `app.firm_id`, session-level), so a
+ * statement costs one round trip, as without row-level security, and a transaction needs no
+ * scoping of its own. Session state cannot leak between scopes: every checkout goes through
+ * `enterScope`, which compares the connection's recorded scope with the caller's and switches it
+ * (the system scope included: `RESET ROLE`) before the caller sees the connection.
  */
 class ScopedPool extends pg.Pool {
   readonly unscoped: UnscopedPolicy;
@@ -144,18 +112,15 @@ class ScopedPool extends pg.Pool {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature.
   override query(...all: any[]): any {
-    const scope = currentScope(this.unscoped);
-    if (scope.kind === 'system') return (pg.Pool.prototype.query as (...a: unknown[]) => unknown).apply(this, all);
     const [args, cb] = splitCallback(all);
     const run = async (): Promise<unknown> => {
-      const client = await (pg.Pool.prototype.connect as () => Promise<pg.PoolClient>).call(this);
-      const raw = (...a: QueryArgs): Promise<unknown> => (client.query as (...x: QueryArgs) => Promise<unknown>)(...a);
+      const client = (await this.connect()) as pg.PoolClient;
       try {
-        const result = await inOwnTransaction(raw, scope, args);
+        const result = await (client.query as (...x: QueryArgs) => Promise<unknown>)(...args);
         client.release();
         return result;
       } catch (err) {
-        // A failed statement was rolled back; a broken connection is discarded.
+        // A statement error leaves the session usable; a broken connection is discarded.
         client.release(err instanceof Error && !(err as { code?: unknown }).code ? err : undefined);
         throw err;
       }
@@ -166,14 +131,15 @@ class ScopedPool extends pg.Pool {
   // biome-ignore lint/suspicious/noExplicitAny: pg's overloaded signature.
   override connect(...all: any[]): any {
     const scope = currentScope(this.unscoped);
-    const base = pg.Pool.prototype.connect as (...a: unknown[]) => unknown;
-    if (scope.kind === 'system') return base.apply(this, all);
+    const base = pg.Pool.prototype.connect as (...a: unknown[]) => Promise<pg.PoolClient>;
+    const p = base.call(this).then((client) => enterScope(client, scope));
     const cb = typeof all[0] === 'function' ? (all[0] as (err: Error | undefined, client?: pg.PoolClient, done?: unknown) => void) : null;
-    if (cb) {
-      base.call(this, (err: Error | undefined, client: pg.PoolClient | undefined, done: unknown) => cb(err, client && scopedClient(client, scope), done));
-      return undefined;
-    }
-    return (base.call(this) as Promise<pg.PoolClient>).then((client) => scopedClient(client, scope));
+    if (!cb) return p;
+    p.then(
+      (client) => cb(undefined, client, (err?: Error) => client.release(err)),
+      (err: Error) => cb(err),
+    );
+    return undefined;
   }
 }
 

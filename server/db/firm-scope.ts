@@ -81,3 +81,20 @@ export function scopeStatements(scope: Exclude<DbScope, { kind: 'system' }>): st
   if (firm && !UUID.test(firm)) throw new Error('invalid firm id in scope');
   return `SET LOCAL ROLE ${APP_ROLE}; SELECT set_config('app.firm_id', '${firm}', true)`;
 }
+
+/** A scope as a comparable key: what a pooled connection's session is currently set to. */
+export function scopeKey(scope: DbScope): string {
+  return scope.kind === 'firm' ? `firm:${scope.firmId}` : scope.kind;
+}
+
+/**
+ * Statements that put a whole connection session under a scope (a pooled PostgreSQL connection,
+ * outside any transaction): the restricted role and the firm for a firm or no-firm scope; the
+ * connecting role and no firm for the system. One simple-protocol round trip.
+ */
+export function sessionScopeStatements(scope: DbScope): string {
+  if (scope.kind === 'system') return `RESET ROLE; SELECT set_config('app.firm_id', '', false)`;
+  const firm = scope.kind === 'firm' ? scope.firmId : '';
+  if (firm && !UUID.test(firm)) throw new Error('invalid firm id in scope');
+  return `SET ROLE ${APP_ROLE}; SELECT set_config('app.firm_id', '${firm}', false)`;
+}

@@ -23,7 +23,7 @@ import type { Db } from '../db/client';
 import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
 import { reminderPayExtras } from '../pay/reminder-extras';
-import { requestWriteback } from '../writebacks/request';
+import { requestWritebacksIn } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
 import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
@@ -114,7 +114,13 @@ async function timelineRefs(db: Db, org: OrgInfo, row: SendRow): Promise<{ conta
  * activity, in one transaction. Returns the write-backs to queue once it has committed (a crash
  * before they are queued leaves them pending for the write-back sweep).
  */
-async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, receipt: Pick<SendReceipt, 'rejected' | 'response'>, refs: { contactId: string | null; invoiceId: string | null } | null): Promise<string[] | null> {
+async function completeSent(
+  deps: ReminderDeps,
+  org: OrgInfo,
+  row: SendRow,
+  receipt: Pick<SendReceipt, 'rejected' | 'response'>,
+  refs: { contactId: string | null; invoiceId: string | null; invoices: readonly PlanInvoice[] } | null,
+): Promise<string[] | null> {
   const now = deps.now();
   const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
   const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
@@ -129,38 +135,43 @@ async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, rece
     if (done.length === 0) return null;
     const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
     const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
-    // Notes are requested inside this transaction (a savepoint each) and queued after it commits.
-    const queued: string[] = [];
-    const writebackDeps = { db: tx as unknown as Db, enqueueExecute: async (id: string) => void queued.push(id) };
-    const covered = new Map((await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds)).map((i) => [i.externalId, i]));
-    for (const invoiceExternalId of row.invoiceExternalIds) {
-      const inv = covered.get(invoiceExternalId);
-      await requestWriteback(writebackDeps, {
-        firmId: row.firmId,
-        organisationId: row.organisationId,
-        kind: 'note',
-        purpose: 'reminder',
-        sourceKey: reminderNoteKey(row.id, invoiceExternalId),
-        invoiceId: inv?.id ?? null,
-        contactId: ids.contactId,
-        contactExternalId: row.contactExternalId,
-        request: { invoiceExternalId, text },
-        requestedBy: 'system',
-        summary: noteSummary({ invoiceNumber: inv?.number ?? null, stepNumber: row.stepNumber, grouped }),
-      });
-    }
-    await tx.insert(activities).values({
-      firmId: row.firmId,
-      organisationId: row.organisationId,
-      actorType: 'system',
-      kind: 'reminder.sent',
-      contactId: ids.contactId,
-      invoiceId: grouped ? null : ids.invoiceId,
-      summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
-      details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
-      createdAt: now,
-    });
-    return queued;
+    const known = refs?.invoices ?? (await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds));
+    const covered = new Map(known.map((i) => [i.externalId, i]));
+    // The notes are requested in this transaction, beside the timeline entry, and queued after it commits.
+    const requested = await requestWritebacksIn(
+      tx as unknown as Db,
+      row.invoiceExternalIds.map((invoiceExternalId) => {
+        const inv = covered.get(invoiceExternalId);
+        return {
+          firmId: row.firmId,
+          organisationId: row.organisationId,
+          kind: 'note' as const,
+          purpose: 'reminder',
+          sourceKey: reminderNoteKey(row.id, invoiceExternalId),
+          invoiceId: inv?.id ?? null,
+          contactId: ids.contactId,
+          contactExternalId: row.contactExternalId,
+          request: { invoiceExternalId, text },
+          requestedBy: 'system' as const,
+          summary: noteSummary({ invoiceNumber: inv?.number ?? null, stepNumber: row.stepNumber, grouped }),
+        };
+      }),
+      now,
+      [
+        {
+          firmId: row.firmId,
+          organisationId: row.organisationId,
+          actorType: 'system',
+          kind: 'reminder.sent',
+          contactId: ids.contactId,
+          invoiceId: grouped ? null : ids.invoiceId,
+          summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
+          details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
+          createdAt: now,
+        },
+      ],
+    );
+    return requested.filter((r) => r.created && r.status === 'pending').map((r) => r.id);
   });
 }
 
@@ -285,7 +296,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     return giveUp ? { outcome: 'failed_permanent', error: message } : { outcome: 'retry', error: message };
   }
   deps.crash?.('send.after-smtp');
-  const noteWritebackIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null })) ?? [];
+  const noteWritebackIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null, invoices: checked.invoices })) ?? [];
   deps.crash?.('send.after-mark');
   for (const id of noteWritebackIds) await deps.enqueueWriteback(id);
   return { outcome: 'sent', recovered: false, noteWritebackIds };

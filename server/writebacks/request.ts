@@ -3,12 +3,13 @@
  * approval (the firm's threshold), insert the row once per business event (firm_id, source_key),
  * record the activity, and queue the execution. Nothing here talks to a ledger.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { toMinor } from '../../kernel/money';
+import { resolveRates } from '../analytics/exchange-rates';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
-import { resolveRates } from '../analytics/exchange-rates';
-import { toMinor } from '../../kernel/money';
 import { needsApproval, parseRequest, type Threshold } from './rules';
 import type { WritebackInput, WritebackStatus } from './types';
 
@@ -42,54 +43,97 @@ async function rateFor(db: Db, firmId: string, currency: string | null | undefin
   return rates.get(currency)?.rate ?? null;
 }
 
-export async function requestWriteback(deps: RequestDeps, input: WritebackInput & { preApproved?: boolean }): Promise<RequestResult> {
-  const request = parseRequest(input.kind, input.request);
-  // A note write-back is its note: written onto the invoice in the note step.
-  const noteText = input.kind === 'note' ? (request as { text: string }).text : (input.noteText ?? null);
-  const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
-  if (input.amount != null) toMinor(input.amount, 4, true); // refuses a non-decimal amount early
-  const threshold = await approvalThreshold(deps.db, input.firmId);
-  const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(deps.db, input.firmId, input.currency, threshold, deps.now?.() ?? new Date()));
-  const status: WritebackStatus = rule.needed ? 'awaiting_approval' : 'pending';
-  const held = rule.needed ? (rule.why === 'no_rate' ? ` — waiting for approval (no exchange rate from ${input.currency} to ${threshold?.currency})` : ' — waiting for approval') : '';
+export type RequestInput = WritebackInput & { preApproved?: boolean };
+type ActivityRow = typeof activities.$inferInsert;
 
-  const result = await deps.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(writebacks)
-      .values({
-        firmId: input.firmId,
-        organisationId: input.organisationId,
-        kind: input.kind,
-        purpose: input.purpose ?? null,
-        sourceKey: input.sourceKey ?? null,
-        invoiceId: input.invoiceId ?? null,
-        invoiceExternalId,
-        contactId: input.contactId ?? null,
-        contactExternalId: input.contactExternalId ?? null,
-        amount: input.amount ?? null,
-        currency: input.currency ?? null,
-        request,
-        status,
-        noteText,
-        noteStatus: noteText && invoiceExternalId ? 'pending' : 'none',
-        reversesId: input.reversesId ?? null,
-        requestedBy: input.requestedBy,
-        requestedByUserId: input.userId ?? null,
-        decidedByUserId: input.preApproved ? (input.userId ?? null) : null,
-        decidedAt: input.preApproved ? new Date() : null,
-      })
-      .onConflictDoNothing({ target: [writebacks.firmId, writebacks.sourceKey] })
-      .returning({ id: writebacks.id, status: writebacks.status });
-    const row = inserted[0];
-    if (!row) {
-      const [existing] = await tx
-        .select({ id: writebacks.id, status: writebacks.status })
-        .from(writebacks)
-        .where(and(eq(writebacks.firmId, input.firmId), eq(writebacks.sourceKey, input.sourceKey ?? '')));
-      if (!existing) throw new Error('write-back conflict without a row');
-      return { id: existing.id, status: existing.status as WritebackStatus, created: false };
+/**
+ * Requests one write-back in its own transaction and queues it when it is ready to run. Several
+ * requested together, or as part of a larger transaction, go through `requestWritebacksIn`.
+ */
+export async function requestWriteback(deps: RequestDeps, input: RequestInput): Promise<RequestResult> {
+  const [result] = await deps.db.transaction((tx) => requestWritebacksIn(tx as unknown as Db, [input], deps.now?.() ?? new Date()));
+  if (result!.created && result!.status === 'pending') await deps.enqueueExecute(result!.id);
+  return result!;
+}
+
+/**
+ * Requests write-backs inside the caller's transaction `tx`: each validated, its approval decided
+ * (the firm's threshold is read once, and only when some request carries an amount that could
+ * need it), inserted once per business event (firm_id, source_key) — a key requested before
+ * returns its first row, `created: false` — and its timeline activity recorded; `alsoRecord`
+ * activities go into the same insert. Three statements however many requests: a reminder's notes
+ * cost no more than one. Queues nothing: the caller queues the created `pending` ones after its
+ * transaction commits (a crash before that leaves them to the write-back sweep).
+ */
+export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[], now: Date, alsoRecord: readonly ActivityRow[] = []): Promise<RequestResult[]> {
+  const prepared = inputs.map((input) => {
+    const request = parseRequest(input.kind, input.request);
+    if (input.amount != null) toMinor(input.amount, 4, true); // refuses a non-decimal amount early
+    return { input, request, id: randomUUID() };
+  });
+  const mayNeedApproval = prepared.some(({ input }) => !input.preApproved && needsApproval(input, { amount: '0', currency: input.currency ?? '' }, null).needed);
+  const threshold = mayNeedApproval ? await approvalThreshold(tx, inputs[0]!.firmId) : null;
+  const rows = [];
+  const held = new Map<string, string>();
+  for (const { input, request, id } of prepared) {
+    // A note write-back is its note: written onto the invoice in the note step.
+    const noteText = input.kind === 'note' ? (request as { text: string }).text : (input.noteText ?? null);
+    const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
+    const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(tx, input.firmId, input.currency, threshold, now));
+    const status: WritebackStatus = rule.needed ? 'awaiting_approval' : 'pending';
+    if (rule.needed) held.set(id, rule.why === 'no_rate' ? ` — waiting for approval (no exchange rate from ${input.currency} to ${threshold?.currency})` : ' — waiting for approval');
+    rows.push({
+      id,
+      firmId: input.firmId,
+      organisationId: input.organisationId,
+      kind: input.kind,
+      purpose: input.purpose ?? null,
+      sourceKey: input.sourceKey ?? null,
+      invoiceId: input.invoiceId ?? null,
+      invoiceExternalId,
+      contactId: input.contactId ?? null,
+      contactExternalId: input.contactExternalId ?? null,
+      amount: input.amount ?? null,
+      currency: input.currency ?? null,
+      request,
+      status,
+      noteText,
+      noteStatus: noteText && invoiceExternalId ? ('pending' as const) : ('none' as const),
+      reversesId: input.reversesId ?? null,
+      requestedBy: input.requestedBy,
+      requestedByUserId: input.userId ?? null,
+      decidedByUserId: input.preApproved ? (input.userId ?? null) : null,
+      decidedAt: input.preApproved ? now : null,
+    });
+  }
+  const inserted = rows.length
+    ? await tx
+        .insert(writebacks)
+        .values(rows)
+        .onConflictDoNothing({ target: [writebacks.firmId, writebacks.sourceKey] })
+        .returning({ id: writebacks.id, status: writebacks.status })
+    : [];
+  const created = new Map(inserted.map((r) => [r.id, r.status as WritebackStatus]));
+  const repeatedKeys = prepared.filter((p) => !created.has(p.id)).map((p) => p.input.sourceKey ?? '');
+  const existing = repeatedKeys.length
+    ? new Map(
+        (
+          await tx
+            .select({ id: writebacks.id, status: writebacks.status, sourceKey: writebacks.sourceKey })
+            .from(writebacks)
+            .where(and(eq(writebacks.firmId, inputs[0]!.firmId), inArray(writebacks.sourceKey, repeatedKeys)))
+        ).map((r) => [r.sourceKey, r]),
+      )
+    : new Map<string | null, { id: string; status: string }>();
+  const recorded: ActivityRow[] = [];
+  const results = prepared.map(({ input, id }): RequestResult => {
+    const status = created.get(id);
+    if (!status) {
+      const first = existing.get(input.sourceKey ?? '');
+      if (!first) throw new Error('write-back conflict without a row');
+      return { id: first.id, status: first.status as WritebackStatus, created: false };
     }
-    await tx.insert(activities).values({
+    recorded.push({
       firmId: input.firmId,
       organisationId: input.organisationId,
       actorUserId: input.userId ?? null,
@@ -97,13 +141,15 @@ export async function requestWriteback(deps: RequestDeps, input: WritebackInput 
       kind: status === 'awaiting_approval' ? 'writeback.awaiting_approval' : 'writeback.requested',
       contactId: input.contactId ?? null,
       invoiceId: input.invoiceId ?? null,
-      summary: `${input.summary}${held}`,
-      details: { writebackId: row.id, kind: input.kind, purpose: input.purpose ?? null, amount: input.amount ?? null, currency: input.currency ?? null, contactExternalId: input.contactExternalId ?? null },
+      summary: `${input.summary}${held.get(id) ?? ''}`,
+      details: { writebackId: id, kind: input.kind, purpose: input.purpose ?? null, amount: input.amount ?? null, currency: input.currency ?? null, contactExternalId: input.contactExternalId ?? null },
+      createdAt: now,
     });
-    return { id: row.id, status: row.status as WritebackStatus, created: true };
+    return { id, status, created: true };
   });
-  if (result.created && result.status === 'pending') await deps.enqueueExecute(result.id);
-  return result;
+  recorded.push(...alsoRecord);
+  if (recorded.length) await tx.insert(activities).values(recorded);
+  return results;
 }
 
 /** Marks an approved or retried write-back pending again and queues it (used by approvals and retry). */

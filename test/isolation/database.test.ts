@@ -1,7 +1,7 @@
 /**
  * Firm isolation at the database (docs/decisions/007): row-level security, forced, with every
- * scoped query running as `arcus_app` and the firm set transaction-locally. The same checks on
- * PostgreSQL and on PGlite.
+ * scoped query running as `arcus_app` with the firm set (per session on a PostgreSQL pool, per
+ * transaction on PGlite). The same checks on PostgreSQL and on PGlite.
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -154,6 +154,56 @@ function isolationSuite(name: string, open: () => Promise<Database>, strictHandl
           }
         } finally {
           await strict.close();
+        }
+      });
+    }
+
+    it('every firm policy reads the firm once per statement, and a row cannot be filed under another firm’s organisation', async () => {
+      const perRow = await asSystem(() =>
+        queryRows<{ tablename: string }>(
+          database.db,
+          rawSql(`SELECT tablename FROM pg_policies WHERE schemaname = 'public' AND qual LIKE '%current_setting%' AND NOT (qual LIKE '%( SELECT%current_setting%' AND with_check LIKE '%( SELECT%current_setting%')`),
+        ),
+      );
+      expect(perRow).toEqual([]);
+      // Even the system scope (webhooks, schedule ticks) cannot put firm B's id on firm A's organisation's rows.
+      await expect(
+        asSystem(() => database.db.execute(sql`INSERT INTO contacts (firm_id, organisation_id, external_id, name) VALUES (${s.b.firmId}, ${s.a.orgId}, 'mismatch', 'Mismatched')`)),
+      ).rejects.toSatisfy((err: unknown) => errorCode(err) === '23503');
+      const [{ n }] = (await asSystem(() => queryRows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM contacts WHERE external_id = 'mismatch'`))) as [{ n: number }];
+      expect(n).toBe(0);
+    });
+
+    if (strictHandle) {
+      it('one pooled connection reused by firm A, the system, no firm and firm B carries nothing from one to the next', async () => {
+        // A pool of one: every checkout is the same session, so a scope left behind would show.
+        const single = openPostgres(workerUrl(), { max: 1 });
+        const orgFirms = async () => new Set((await single.db.select({ firmId: organisations.firmId }).from(organisations)).map((r) => r.firmId));
+        const role = async () => (await queryRows<{ r: string }>(single.db, rawSql('SELECT current_user AS r')))[0]!.r;
+        try {
+          expect(await withFirm(s.a.firmId, orgFirms)).toEqual(new Set([s.a.firmId]));
+          expect(await withFirm(s.a.firmId, role)).toBe('arcus_app');
+          const system = await asSystem(orgFirms);
+          expect(system.has(s.a.firmId) && system.has(s.b.firmId)).toBe(true);
+          expect(await asSystem(role)).not.toBe('arcus_app');
+          expect(await withoutFirm(orgFirms)).toEqual(new Set());
+          expect(await withFirm(s.b.firmId, orgFirms)).toEqual(new Set([s.b.firmId]));
+          // A failed statement under B leaves the session usable, and still B's only.
+          await expect(withFirm(s.b.firmId, () => single.pool!.query('SELECT 1/0'))).rejects.toThrow();
+          expect(await withFirm(s.b.firmId, orgFirms)).toEqual(new Set([s.b.firmId]));
+          // A transaction rolled back under A does not undo the session's scope.
+          await expect(
+            withFirm(s.a.firmId, () =>
+              single.db.transaction(async (tx) => {
+                await tx.select().from(organisations);
+                throw new Error('roll back');
+              }),
+            ),
+          ).rejects.toThrow('roll back');
+          expect(await withFirm(s.a.firmId, orgFirms)).toEqual(new Set([s.a.firmId]));
+          expect((await asSystem(orgFirms)).size).toBeGreaterThanOrEqual(2);
+        } finally {
+          await single.close();
         }
       });
     }
