@@ -1,6 +1,8 @@
 /**
  * `arcus sync [--org ID] [--full] [--sandbox-url URL]`: sync organisations now, in this
- * process, against the configured database, and print per-organisation counts.
+ * process, against the configured database, and print per-organisation counts — and, after
+ * each, the count and ids of invoices whose ledger balance the synced settlements do not
+ * explain (the balance invariant, server/sync/balance-invariant.ts).
  *
  * Ledgers: the real Xero / Intuit endpoints, or with LEDGER_SANDBOX on the sandbox ledger —
  * `--sandbox-url`, else with DATABASE_URL the running app's `APP_URL/sandbox` (as the worker
@@ -20,6 +22,7 @@ import { loadConfig } from '../../server/config';
 import { organisations } from '../../server/db/schema';
 import { SANDBOX_MOUNT } from '../../server/embedded/sandbox';
 import { createLogger } from '../../server/logger';
+import { checkOrganisationBalances } from '../../server/sync/balance-check';
 import { runSync, type SyncResult } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
@@ -91,6 +94,7 @@ export const command: Command = {
       const kind = values.full ? 'full' : 'incremental';
       console.log(`${pad('Organisation', 32)} ${pad('Ledger', 10)} ${pad('Result', 10)} ${pad('Contacts', 9)} ${pad('Invoices', 9)} ${pad('Payments', 9)} ${pad('Credits', 8)} ${pad('Removed', 8)} ${pad('Calls', 6)} Time`);
       let failures = 0;
+      let unexplained = 0;
       for (const o of orgs) {
         const { runId } = await withFirm(o.firmId, () => createOrReuseRun(database.db, { organisationId: o.id, kind }));
         let result: SyncResult | null = null;
@@ -116,9 +120,17 @@ export const command: Command = {
         }
         const c = result.counts;
         console.log(
-          `${pad(o.name.slice(0, 32), 32)} ${pad(ledger, 10)} ${pad(result.status === 'succeeded' ? 'ok' : result.status, 10)} ${pad(String(c.contacts), 9)} ${pad(String(c.invoices), 9)} ${pad(String(c.payments), 9)} ${pad(String(c.creditNotes), 8)} ${pad(String(c.deleted), 8)} ${pad(String(result.apiCalls), 6)} ${(result.durationMs / 1000).toFixed(1)} s`,
+          `${pad(o.name.slice(0, 32), 32)} ${pad(ledger, 10)} ${pad(result.status === 'succeeded' ? 'ok' : result.status, 10)} ${pad(String(c.contacts), 9)} ${pad(String(c.invoices), 9)} ${pad(String(c.payments), 9)} ${pad(String(c.creditNotes + c.overpayments + c.prepayments), 8)} ${pad(String(c.deleted), 8)} ${pad(String(result.apiCalls), 6)} ${(result.durationMs / 1000).toFixed(1)} s`,
         );
+        // The balance invariant (docs/decisions/012-xero-settlements.md): invoices whose ledger balance the synced settlements do not explain.
+        const balances = await withFirm(o.firmId, () => checkOrganisationBalances(database.db, { firmId: o.firmId, organisationId: o.id }));
+        if (balances.unexplained.length) {
+          unexplained += balances.unexplained.length;
+          console.log(`  ${balances.unexplained.length} of ${balances.checked} invoices have a balance Arcus cannot explain (invoice ids):`);
+          for (const v of balances.unexplained) console.log(`    ${v.id}  ${v.externalId}  ${v.kind}: ${v.message}`);
+        }
       }
+      if (unexplained) console.log(`${unexplained} invoice${unexplained === 1 ? '' : 's'} with a balance Arcus cannot explain.`);
       return failures ? 1 : 0;
     } finally {
       if (sandbox) await new Promise<void>((resolve) => sandbox!.close(() => resolve()));

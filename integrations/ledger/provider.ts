@@ -7,7 +7,7 @@ import type { CallRunner } from './call';
 import type { ProviderEndpoints } from './endpoints';
 import type { GatePriority } from './gate';
 import type { RateLimiter } from './rate-limit';
-import type { EntityType, IdentityClaims, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, Provider, Tenant, TokenSet } from './types';
+import type { CreditEntityType, EntityType, IdentityClaims, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, NormPrepayment, Provider, Tenant, TokenSet } from './types';
 
 export interface OAuthClientConfig {
   clientId: string;
@@ -73,6 +73,11 @@ export interface LedgerApi {
   changes(entity: 'payments', cursor: EntityCursor): AsyncIterable<SyncPage<NormPayment>>;
   changes(entity: 'creditNotes', cursor: EntityCursor): AsyncIterable<SyncPage<NormCreditNote>>;
   changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>>;
+  /**
+   * Optional: Xero overpayments and prepayments, as `changes` reads the other entities. A
+   * provider without it has none (the engine skips those entities).
+   */
+  credits?(entity: CreditEntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormPrepayment>>;
   /**
    * Optional: the cursors of every entity the run will read, before the first `changes` call,
    * so a provider that reads several entity types in one call (QuickBooks CDC) can do so.

@@ -71,6 +71,11 @@ export interface NormInvoice {
   amountDue: Decimal;
   amountPaid: Decimal;
   amountCredited: Decimal;
+  /**
+   * QuickBooks `Deposit`: received when the invoice was raised, settled on its issue date
+   * (part of amountPaid). Absent or "0.00" elsewhere.
+   */
+  deposit?: Decimal;
   status: NormInvoiceStatus;
   fullyPaidOn: CalendarDate | null;
   url: string | null;
@@ -114,8 +119,36 @@ export interface NormCreditNote {
   raw: unknown;
 }
 
+/**
+ * A Xero overpayment or prepayment: money received that became a credit, allocated to invoices
+ * like a credit note (Xero counts the allocations in the invoice's AmountCredited).
+ */
+export interface NormPrepayment {
+  externalId: string;
+  kind: 'overpayment' | 'prepayment';
+  contactExternalId: string;
+  date: CalendarDate;
+  currency: string;
+  currencyRate: Decimal;
+  total: Decimal;
+  remainingCredit: Decimal;
+  reference: string;
+  status: 'authorised' | 'paid' | 'voided' | 'deleted';
+  /** externalId: the ledger's allocation id, or a stable key the mapper derives. */
+  allocations: { externalId: string; invoiceExternalId: string; amount: Decimal; date: CalendarDate }[];
+  ledgerUpdatedAt: Date | null;
+  raw: unknown;
+}
+
 export type EntityType = 'contacts' | 'invoices' | 'payments' | 'creditNotes';
 export const ENTITY_TYPES: EntityType[] = ['contacts', 'invoices', 'payments', 'creditNotes'];
+
+/** Entities only some providers have (Xero overpayments and prepayments): read through `LedgerApi.credits`. */
+export type CreditEntityType = 'overpayments' | 'prepayments';
+export const CREDIT_ENTITY_TYPES: CreditEntityType[] = ['overpayments', 'prepayments'];
+/** Every entity a sync run may read, each with its own checkpoint. */
+export type SyncEntityType = EntityType | CreditEntityType;
+export const SYNC_ENTITY_TYPES: SyncEntityType[] = [...ENTITY_TYPES, ...CREDIT_ENTITY_TYPES];
 
 export interface NormOrganisation {
   externalId: string;

@@ -2,10 +2,21 @@
  * QuickBooks Online JSON (minor version 75) → the normalised model. Pure functions.
  *
  * - Invoices: amountDue = Balance, amountPaid = TotalAmt − Balance (QBO does not split paid from
- *   credited on the invoice), per-line tax is not reported (TxnTaxDetail carries the total).
- *   Voided invoices stay readable with zero amounts and PrivateNote "Voided…" → status voided.
+ *   credited on the invoice: sync's finish derives amountCredited from the credit memos its
+ *   payments apply, server/sync/finish.ts), per-line tax is not reported (TxnTaxDetail carries
+ *   the total). Voided invoices stay readable with zero amounts and PrivateNote "Voided…" →
+ *   status voided.
+ * - `Deposit` (money received when the invoice was raised) is a settlement on the invoice's
+ *   TxnDate: TotalAmt 52, Deposit 12, Balance 40 (docs/decisions/013-qbo-settlements.md).
+ * - Lines: DetailType comes in two spellings (`SalesItemLineDetail` and, in void answers,
+ *   `SALES_ITEM_LINE_DETAIL`). Item and description lines are kept, and so are
+ *   `DiscountLineDetail` lines, as negative lines, so the lines add up to the subtotal;
+ *   `SubTotalLineDetail` lines are a sum, not a line, and are dropped.
+ * - Optional fields are often absent: no `CurrencyRef` (the writer uses the organisation's base
+ *   currency), no `ExchangeRate` (1), no `HomeTotalAmt` / `HomeBalance` (never read).
  * - Credit memos carry no invoice allocations: QBO applies credit through a payment.
- * - Payments: lines linking an Invoice pay it; lines linking a CreditMemo apply that credit. The
+ * - Payments: an unapplied payment (`Line: []`, UnappliedAmt = TotalAmt) settles nothing. Lines
+ *   linking an Invoice pay it; lines linking a CreditMemo apply that credit. The
  *   credit is applied to the payment's invoice lines in order (greedy), and only what is left of
  *   an invoice line is cash. So a zero-amount payment linking a memo and an invoice becomes one
  *   credit application (memo → invoice) and no cash allocation. docs/decisions/004-sync-paging.md.
@@ -65,11 +76,42 @@ export function isVoided(entity: Json): boolean {
   return /^voided\b/i.test(str(entity['PrivateNote'])) && minor(entity['TotalAmt']) === 0 && minor(entity['Balance']) === 0;
 }
 
-function itemLines(lines: Json[]): Json[] {
-  return lines.filter((l) => l['DetailType'] === 'SalesItemLineDetail' || l['DetailType'] === 'DescriptionOnly');
+type LineKind = 'item' | 'description' | 'discount' | 'other';
+
+/** `SalesItemLineDetail` and `SALES_ITEM_LINE_DETAIL` are the same DetailType. */
+export function lineKind(l: Json): LineKind {
+  switch (str(l['DetailType']).replace(/_/g, '').toLowerCase()) {
+    case 'salesitemlinedetail':
+      return 'item';
+    case 'descriptiononly':
+      return 'description';
+    case 'discountlinedetail':
+      return 'discount';
+    default:
+      return 'other';
+  }
+}
+
+function keptLines(lines: Json[]): Json[] {
+  return lines.filter((l) => lineKind(l) !== 'other');
+}
+
+/** A discount's words when QBO sends none: "Discount 10%" or "Discount". */
+export function discountDescription(l: Json): string {
+  const own = str(l['Description']).trim();
+  if (own) return own;
+  const d = obj(l['DiscountLineDetail']);
+  const pct = num(d['DiscountPercent']);
+  return d['PercentBased'] === true && pct !== null ? `Discount ${plainDecimal(pct)}%` : 'Discount';
 }
 
 export function mapQboLine(l: Json, index: number): NormLine {
+  const kind = lineKind(l);
+  if (kind === 'discount') {
+    // QBO sends the discount as a positive Amount that the invoice subtracts.
+    const off = fromMinor(-minor(l['Amount']));
+    return { lineNo: index + 1, externalId: strOrNull(l['Id']), description: discountDescription(l), quantity: '1.0000', unitAmount: decimalOf(off, 4), lineAmount: off, taxAmount: '0.00', accountCode: null, tracking: [] };
+  }
   const detail = obj(l['SalesItemLineDetail']);
   const cls = ref(detail['ClassRef']);
   const qty = num(detail['Qty']);
@@ -77,7 +119,7 @@ export function mapQboLine(l: Json, index: number): NormLine {
     lineNo: index + 1,
     externalId: strOrNull(l['Id']),
     description: str(l['Description']),
-    quantity: decimalOf(qty ?? (l['DetailType'] === 'DescriptionOnly' ? 0 : 1), 4),
+    quantity: decimalOf(qty ?? (kind === 'description' ? 0 : 1), 4),
     unitAmount: decimalOf(num(detail['UnitPrice']), 4),
     lineAmount: decimalOf(num(l['Amount'])),
     taxAmount: '0.00',
@@ -88,9 +130,11 @@ export function mapQboLine(l: Json, index: number): NormLine {
 
 export function mapQboInvoice(inv: Json): NormInvoice {
   const voided = isVoided(inv);
-  const lines = itemLines(arr(inv['Line']));
+  const lines = keptLines(arr(inv['Line']));
   const total = minor(inv['TotalAmt']);
   const balance = minor(inv['Balance']);
+  // A voided invoice shows Deposit 0 with its zero total.
+  const deposit = voided ? 0 : Math.max(minor(inv['Deposit']), 0);
   const tax = minor(obj(inv['TxnTaxDetail'])['TotalTax']);
   let status: NormInvoiceStatus = 'authorised';
   if (voided) status = 'voided';
@@ -111,6 +155,7 @@ export function mapQboInvoice(inv: Json): NormInvoice {
     amountDue: fromMinor(balance),
     amountPaid: fromMinor(total - balance),
     amountCredited: '0.00',
+    deposit: fromMinor(deposit),
     status,
     fullyPaidOn: null,
     url: null,

@@ -112,6 +112,11 @@ export interface SbInvoice {
   amountPaid: Minor;
   amountCredited: Minor;
   amountDue: Minor;
+  /**
+   * QuickBooks `Deposit`: received when the invoice was raised (not a payment), so amountDue =
+   * total − deposit − paid − credited. Absent or 0 on Xero invoices.
+   */
+  deposit?: Minor;
   fullyPaidOnDate: CalendarDate | null;
   /** Xero `Url` ("Go to Arcus"). */
   url: string | null;
@@ -139,7 +144,10 @@ export interface SbPayment {
   date: CalendarDate;
   currency: string;
   currencyRate: string;
-  /** Total received (QuickBooks TotalAmt); equals the sum of invoice allocations unless unapplied. */
+  /**
+   * Total received (QuickBooks TotalAmt); equals the sum of invoice allocations unless partly or
+   * wholly unapplied (QuickBooks: a payment with no invoice lines at all is money on account).
+   */
   amount: Minor;
   reference: string;
   status: 'AUTHORISED' | 'DELETED';
@@ -147,6 +155,8 @@ export interface SbPayment {
   allocations: SbAllocation[];
   /** QuickBooks: credit memos linked by this payment (a zero-amount payment links both). */
   creditNoteLinks: { creditNoteId: string; amount: Minor }[];
+  /** Xero: the batch payment (one deposit, several invoices) this payment is a child of. */
+  batch?: { id: string; reference: string; date: CalendarDate; totalAmount: Minor } | null;
   updatedAt: number;
   createdAt: number;
   syncToken: number;
@@ -166,6 +176,29 @@ export interface SbCreditNote {
   lines: SbLine[];
   subTotal: Minor;
   totalTax: Minor;
+  total: Minor;
+  remainingCredit: Minor;
+  allocations: SbAllocation[];
+  updatedAt: number;
+  createdAt: number;
+  syncToken: number;
+}
+
+/**
+ * Xero: a customer's overpayment or prepayment — money received that became a credit, allocated
+ * to invoices like a credit note (counted in the invoice's AmountCredited). Xero sends no
+ * webhooks for them, so the store emits no change events for them (their invoices' do).
+ */
+export interface SbPrepayment {
+  id: string;
+  companyId: string;
+  kind: 'overpayment' | 'prepayment';
+  contactId: string;
+  date: CalendarDate;
+  currency: string;
+  currencyRate: string;
+  reference: string;
+  status: 'AUTHORISED' | 'PAID' | 'VOIDED';
   total: Minor;
   remainingCredit: Minor;
   allocations: SbAllocation[];

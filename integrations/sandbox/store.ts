@@ -19,6 +19,7 @@ import type {
   SbInvoice,
   SbLine,
   SbPayment,
+  SbPrepayment,
   SbWrite,
 } from './model';
 
@@ -91,6 +92,8 @@ export class SandboxStore {
   readonly invoices = new Map<string, SbInvoice>();
   readonly payments = new Map<string, SbPayment>();
   readonly creditNotes = new Map<string, SbCreditNote>();
+  /** Xero overpayments and prepayments (served by xero/routes/prepayments.ts). */
+  readonly prepayments = new Map<string, SbPrepayment>();
   /** Deleted documents, for QuickBooks CDC and Xero's DELETED status. */
   readonly deletions: SbChange[] = [];
   readonly writes: SbWrite[] = [];
@@ -100,6 +103,7 @@ export class SandboxStore {
   private readonly paymentsByInvoice = new Map<string, SbPayment[]>();
   private readonly creditNotesByInvoice = new Map<string, SbCreditNote[]>();
   private readonly paymentsByCreditNote = new Map<string, SbPayment[]>();
+  private readonly prepaymentsByInvoice = new Map<string, SbPrepayment[]>();
 
   constructor(clock: SandboxClock = new SandboxClock()) {
     this.clock = clock;
@@ -170,7 +174,7 @@ export class SandboxStore {
   }
 
   /** Documents of one company, in insertion order (callers sort as their API does). */
-  list<K extends 'contacts' | 'invoices' | 'payments' | 'creditNotes'>(kind: K, companyId: string): Array<this[K] extends Map<string, infer V> ? V : never> {
+  list<K extends 'contacts' | 'invoices' | 'payments' | 'creditNotes' | 'prepayments'>(kind: K, companyId: string): Array<this[K] extends Map<string, infer V> ? V : never> {
     const out = [];
     for (const v of (this[kind] as Map<string, { companyId: string }>).values()) if (v.companyId === companyId) out.push(v);
     return out as Array<this[K] extends Map<string, infer V> ? V : never>;
@@ -257,6 +261,8 @@ export class SandboxStore {
       url?: string | null;
       privateNote?: string;
       customerMemo?: string;
+      /** QuickBooks only: a deposit received when the invoice was raised. */
+      deposit?: Minor;
     },
     id?: string,
   ): SbInvoice {
@@ -265,6 +271,9 @@ export class SandboxStore {
     const { lines, subTotal, totalTax } = this.buildLines(fields.lines);
     const total = subTotal + totalTax;
     if (total < 0) throw new SandboxError('validation', 'An invoice total cannot be negative');
+    const deposit = fields.deposit ?? 0;
+    if (deposit !== 0 && company.provider !== 'quickbooks') throw new SandboxError('validation', 'Only QuickBooks invoices take a deposit');
+    if (!Number.isSafeInteger(deposit) || deposit < 0 || deposit > total) throw new SandboxError('validation', 'A deposit must be between 0 and the invoice total');
     const at = this.clock.now();
     const currency = fields.currency ?? company.baseCurrency;
     const invoice: SbInvoice = {
@@ -286,6 +295,7 @@ export class SandboxStore {
       amountPaid: 0,
       amountCredited: 0,
       amountDue: total,
+      ...(deposit > 0 ? { deposit } : {}),
       fullyPaidOnDate: null,
       url: fields.url ?? null,
       privateNote: fields.privateNote ?? '',
@@ -318,6 +328,7 @@ export class SandboxStore {
     const { lines, status, ...rest } = patch;
     if (lines) {
       if (inv.amountPaid + inv.amountCredited > 0) throw new SandboxError('validation', 'Line items cannot be changed on an invoice with payments or credits allocated');
+      if ((inv.deposit ?? 0) > 0) throw new SandboxError('validation', 'Line items cannot be changed on an invoice with a deposit');
       Object.assign(inv, this.buildLines(lines));
       inv.total = inv.subTotal + inv.totalTax;
     }
@@ -370,10 +381,15 @@ export class SandboxStore {
     fields: { contactId?: string; date: CalendarDate; allocations: { invoiceId: string; amount: Minor }[]; creditNoteLinks?: { creditNoteId: string; amount: Minor }[]; amount?: Minor; reference?: string },
     id?: string,
   ): SbPayment {
-    if (fields.allocations.length === 0 && (fields.creditNoteLinks ?? []).length === 0) throw new SandboxError('validation', 'A payment must be applied to at least one invoice');
+    // QuickBooks takes a payment applied to nothing (money on account): TotalAmt, no lines.
+    const unapplied = fields.allocations.length === 0 && (fields.creditNoteLinks ?? []).length === 0;
+    if (unapplied && (this.company(companyId).provider !== 'quickbooks' || !fields.contactId || !((fields.amount ?? 0) > 0))) {
+      throw new SandboxError('validation', 'A payment must be applied to at least one invoice');
+    }
     const invoices = fields.allocations.map((a) => this.invoice(companyId, a.invoiceId));
     const contactId = fields.contactId ?? invoices[0]?.contactId ?? this.creditNote(companyId, fields.creditNoteLinks![0]!.creditNoteId).contactId;
-    const currency = invoices[0]?.currency ?? this.company(companyId).baseCurrency;
+    const company = this.company(companyId);
+    const currency = invoices[0]?.currency ?? (unapplied ? this.contact(companyId, contactId).currency : company.baseCurrency);
     fields.allocations.forEach((a, i) => {
       const inv = invoices[i]!;
       if (inv.contactId !== contactId) throw new SandboxError('validation', 'All invoices on a payment must belong to its customer');
@@ -392,7 +408,7 @@ export class SandboxStore {
       contactId,
       date: fields.date,
       currency,
-      currencyRate: invoices[0]?.currencyRate ?? '1',
+      currencyRate: invoices[0]?.currencyRate ?? (currency === company.baseCurrency ? '1' : (company.rates[currency] ?? '1')),
       amount: fields.amount ?? allocated - sumMinor(creditLinks.map((c) => c.amount)),
       reference: fields.reference ?? '',
       status: 'AUTHORISED',
@@ -548,6 +564,98 @@ export class SandboxStore {
     return cn;
   }
 
+  // ---- Xero overpayments, prepayments and batch payments -------------------------------------
+
+  /** Receive an overpayment or a prepayment from a customer (Xero RECEIVE-OVERPAYMENT / RECEIVE-PREPAYMENT). */
+  createPrepayment(companyId: string, fields: { kind: SbPrepayment['kind']; contactId: string; date: CalendarDate; amount: Minor; currency?: string; reference?: string }, id?: string): SbPrepayment {
+    const company = this.company(companyId);
+    if (company.provider !== 'xero') throw new SandboxError('validation', 'Overpayments and prepayments are Xero documents');
+    const contact = this.contact(companyId, fields.contactId);
+    if (!Number.isSafeInteger(fields.amount) || fields.amount <= 0) throw new SandboxError('validation', `An ${fields.kind} amount must be positive`);
+    const currency = fields.currency ?? contact.currency;
+    const at = this.clock.now();
+    const x: SbPrepayment = {
+      id: id ?? this.newId(companyId),
+      companyId,
+      kind: fields.kind,
+      contactId: contact.id,
+      date: fields.date,
+      currency,
+      currencyRate: currency === company.baseCurrency ? '1' : (company.rates[currency] ?? '1'),
+      reference: fields.reference ?? '',
+      status: 'AUTHORISED',
+      total: fields.amount,
+      remainingCredit: fields.amount,
+      allocations: [],
+      updatedAt: at,
+      createdAt: at,
+      syncToken: 0,
+    };
+    this.prepayments.set(x.id, x);
+    return x;
+  }
+
+  prepayment(companyId: string, id: string): SbPrepayment {
+    const x = this.prepayments.get(id);
+    if (!x || x.companyId !== companyId) throw new SandboxError('not_found', `overpayment or prepayment ${id} not found`);
+    return x;
+  }
+
+  /** Allocate part of an overpayment / prepayment to an invoice (Xero `PUT Overpayments/{id}/Allocations`). */
+  allocatePrepayment(companyId: string, id: string, invoiceId: string, amount: Minor, date: CalendarDate): SbAllocation {
+    const x = this.prepayment(companyId, id);
+    const inv = this.invoice(companyId, invoiceId);
+    if (x.status !== 'AUTHORISED') throw new SandboxError('validation', `The ${x.kind} is ${x.status} and cannot be allocated`);
+    if (inv.status !== 'AUTHORISED') throw new SandboxError('validation', `Invoice ${inv.number} is ${inv.status} and cannot take a credit`);
+    if (inv.contactId !== x.contactId) throw new SandboxError('validation', `The ${x.kind} and the invoice belong to different contacts`);
+    if (inv.currency !== x.currency) throw new SandboxError('validation', `The ${x.kind} and the invoice are in different currencies`);
+    if (amount <= 0 || amount > x.remainingCredit || amount > inv.amountDue) throw new SandboxError('validation', 'The allocation must be positive and within the credit remaining and the amount due');
+    const allocation: SbAllocation = { id: randomUUID(), invoiceId, amount, date };
+    if (!x.allocations.some((a) => a.invoiceId === invoiceId)) push(this.prepaymentsByInvoice, invoiceId, x);
+    x.allocations.push(allocation);
+    x.remainingCredit -= amount;
+    if (x.remainingCredit === 0) x.status = 'PAID';
+    this.bump(x);
+    this.settle(inv);
+    this.touch(inv, 'invoice', 'Update');
+    return allocation;
+  }
+
+  /** Void an overpayment / prepayment: its allocations stop counting and its invoices reopen. */
+  voidPrepayment(companyId: string, id: string): SbPrepayment {
+    const x = this.prepayment(companyId, id);
+    if (x.status === 'VOIDED') return x;
+    x.status = 'VOIDED';
+    x.remainingCredit = 0;
+    this.bump(x);
+    for (const invoiceId of new Set(x.allocations.map((a) => a.invoiceId))) {
+      const inv = this.invoice(companyId, invoiceId);
+      this.settle(inv);
+      this.touch(inv, 'invoice', 'Update');
+    }
+    return x;
+  }
+
+  /**
+   * A Xero batch payment: one deposit paying several invoices, which Xero lists as one child
+   * payment per invoice (its own Amount, CurrencyRate 0) sharing a BatchPaymentID.
+   */
+  createBatchPayment(companyId: string, fields: { date: CalendarDate; reference?: string; allocations: { invoiceId: string; amount: Minor }[] }, newId: () => string = randomUUID): SbPayment[] {
+    if (this.company(companyId).provider !== 'xero') throw new SandboxError('validation', 'Batch payments are Xero documents');
+    if (fields.allocations.length === 0) throw new SandboxError('validation', 'A batch payment needs at least one invoice');
+    const batch = { id: newId(), reference: fields.reference ?? '', date: fields.date, totalAmount: sumMinor(fields.allocations.map((a) => a.amount)) };
+    return fields.allocations.map((a) => {
+      const p = this.createPayment(companyId, { date: fields.date, allocations: [a] }, newId());
+      p.batch = batch;
+      return p;
+    });
+  }
+
+  private bump(doc: { updatedAt: number; syncToken: number }): void {
+    doc.updatedAt = this.clock.now();
+    doc.syncToken += 1;
+  }
+
   // ---- consistency -------------------------------------------------------------------------
 
   /** Recompute an invoice's paid / credited / due amounts and PAID status from its allocations. */
@@ -572,16 +680,28 @@ export class SandboxStore {
         if (!lastDate || a.date > lastDate) lastDate = a.date;
       }
     }
+    // Xero counts overpayment and prepayment allocations in AmountCredited too.
+    for (const x of this.prepaymentsByInvoice.get(inv.id) ?? []) {
+      if (x.status === 'VOIDED') continue;
+      for (const a of x.allocations) {
+        if (a.invoiceId !== inv.id) continue;
+        credited += a.amount;
+        if (!lastDate || a.date > lastDate) lastDate = a.date;
+      }
+    }
+    const deposit = inv.deposit ?? 0;
+    if (deposit > 0 && (!lastDate || inv.issueDate > lastDate)) lastDate = inv.issueDate;
     inv.amountPaid = paid;
     inv.amountCredited = credited;
-    inv.amountDue = inv.total - paid - credited;
+    inv.amountDue = inv.total - deposit - paid - credited;
     if (inv.amountDue < 0) throw new SandboxError('validation', `Invoice ${inv.number} would be overpaid`);
     if (inv.amountDue === 0 && inv.total > 0 && inv.status === 'AUTHORISED') {
       inv.status = 'PAID';
       inv.fullyPaidOnDate = lastDate;
     } else if (inv.amountDue > 0 && inv.status === 'PAID') {
       inv.status = 'AUTHORISED';
-      inv.fullyPaidOnDate = null;
+      // Real Xero leaves FullyPaidOnDate behind on an invoice whose payment was deleted.
+      if (this.company(inv.companyId).provider !== 'xero') inv.fullyPaidOnDate = null;
     }
   }
 

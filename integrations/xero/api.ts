@@ -11,7 +11,7 @@ import type { ProviderEndpoints } from '../ledger/endpoints';
 import { LedgerError } from '../ledger/errors';
 import { keysetPages } from '../ledger/keyset';
 import type { EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
-import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment } from '../ledger/types';
+import type { CreditEntityType, EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, NormPrepayment, SyncEntityType } from '../ledger/types';
 import { classifyXeroError } from './errors';
 import {
   mapXeroContact,
@@ -19,11 +19,13 @@ import {
   mapXeroInvoice,
   mapXeroOrganisation,
   mapXeroPayment,
+  mapXeroPrepayment,
   type XeroContactIn,
   type XeroCreditNoteIn,
   type XeroInvoiceIn,
   type XeroOrganisationIn,
   type XeroPaymentIn,
+  type XeroPrepaymentIn,
 } from './mappers';
 
 /** Xero's largest page size for Contacts, Invoices, CreditNotes and Payments. */
@@ -32,7 +34,7 @@ export const XERO_PAGE_SIZE = 1000;
 const ORDER = 'UpdatedDateUTC ASC';
 
 type Raw = { updatedDateUTC?: Date | string };
-type Norm = NormContact | NormInvoice | NormPayment | NormCreditNote;
+type Norm = NormContact | NormInvoice | NormPayment | NormCreditNote | NormPrepayment;
 
 export interface XeroApiParams {
   endpoints: ProviderEndpoints;
@@ -99,7 +101,7 @@ export class XeroApi implements LedgerApi {
   }
 
   /** Raw records of one entity type, one page per call. */
-  private fetchPage(entity: EntityType, since: number | null, inclusive: boolean, page: number): Promise<Raw[]> {
+  private fetchPage(entity: SyncEntityType, since: number | null, inclusive: boolean, page: number): Promise<Raw[]> {
     const ims = this.modifiedSince(since, inclusive);
     const t = this.tenantId;
     const n = this.pageSize;
@@ -114,15 +116,33 @@ export class XeroApi implements LedgerApi {
         return this.call('Reading Xero credit notes', () => this.sdk.getCreditNotes(t, ims, 'Type=="ACCRECCREDIT"', ORDER, page, 4, n)).then((b) => (b.creditNotes ?? []) as Raw[]);
       case 'payments':
         return this.call('Reading Xero payments', () => this.sdk.getPayments(t, ims, 'PaymentType=="ACCRECPAYMENT"', ORDER, page, n)).then((b) => (b.payments ?? []) as Raw[]);
+      // Both directions come back (SPEND- are supplier-side); the mapper keeps the RECEIVE- ones.
+      case 'overpayments':
+        return this.call('Reading Xero overpayments', () => this.sdk.getOverpayments(t, ims, undefined, ORDER, page, 4, n)).then((b) => (b.overpayments ?? []) as Raw[]);
+      case 'prepayments':
+        return this.call('Reading Xero prepayments', () => this.sdk.getPrepayments(t, ims, undefined, ORDER, page, 4, n)).then((b) => (b.prepayments ?? []) as Raw[]);
     }
   }
 
-  private idOf(entity: EntityType, row: Raw): string | undefined {
-    const r = row as { contactID?: string; invoiceID?: string; creditNoteID?: string; paymentID?: string };
-    return entity === 'contacts' ? r.contactID : entity === 'invoices' ? r.invoiceID : entity === 'creditNotes' ? r.creditNoteID : r.paymentID;
+  private idOf(entity: SyncEntityType, row: Raw): string | undefined {
+    const r = row as { contactID?: string; invoiceID?: string; creditNoteID?: string; paymentID?: string; overpaymentID?: string; prepaymentID?: string };
+    switch (entity) {
+      case 'contacts':
+        return r.contactID;
+      case 'invoices':
+        return r.invoiceID;
+      case 'creditNotes':
+        return r.creditNoteID;
+      case 'payments':
+        return r.paymentID;
+      case 'overpayments':
+        return r.overpaymentID;
+      case 'prepayments':
+        return r.prepaymentID;
+    }
   }
 
-  private map(entity: EntityType, row: Raw): Norm | null {
+  private map(entity: SyncEntityType, row: Raw): Norm | null {
     switch (entity) {
       case 'contacts':
         return mapXeroContact(row as XeroContactIn);
@@ -132,7 +152,15 @@ export class XeroApi implements LedgerApi {
         return mapXeroCreditNote(row as XeroCreditNoteIn);
       case 'payments':
         return mapXeroPayment(row as XeroPaymentIn, { baseCurrency: this.baseCurrency ?? '' });
+      case 'overpayments':
+      case 'prepayments':
+        return mapXeroPrepayment(row as XeroPrepaymentIn);
     }
+  }
+
+  /** Overpayments and prepayments, paged like the other entities. */
+  credits(entity: CreditEntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormPrepayment>> {
+    return this.pages(entity, cursor) as AsyncIterable<SyncPage<NormPrepayment>>;
   }
 
   changes(entity: 'contacts', cursor: EntityCursor): AsyncIterable<SyncPage<NormContact>>;
@@ -140,7 +168,11 @@ export class XeroApi implements LedgerApi {
   changes(entity: 'payments', cursor: EntityCursor): AsyncIterable<SyncPage<NormPayment>>;
   changes(entity: 'creditNotes', cursor: EntityCursor): AsyncIterable<SyncPage<NormCreditNote>>;
   changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<Norm>>;
-  async *changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<Norm>> {
+  changes(entity: EntityType, cursor: EntityCursor): AsyncIterable<SyncPage<Norm>> {
+    return this.pages(entity, cursor);
+  }
+
+  private async *pages(entity: SyncEntityType, cursor: EntityCursor): AsyncIterable<SyncPage<Norm>> {
     const start = { since: cursor.since ? cursor.since.getTime() : null, inclusive: cursor.inclusive ?? false };
     const pages = keysetPages<Raw>(start, {
       pageSize: this.pageSize,

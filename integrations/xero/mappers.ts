@@ -5,7 +5,7 @@
  * kept (ACCREC invoices, ACCRECCREDIT credit notes, ACCRECPAYMENT payments).
  */
 import { calendarDateOf, decimalOf, instantOf, plainDecimal, str, strOrNull } from '../ledger/convert';
-import type { NormAddress, NormContact, NormCreditNote, NormEmail, NormInvoice, NormInvoiceStatus, NormLine, NormOrganisation, NormPayment, NormPhone } from '../ledger/types';
+import type { NormAddress, NormContact, NormCreditNote, NormEmail, NormInvoice, NormInvoiceStatus, NormLine, NormOrganisation, NormPayment, NormPhone, NormPrepayment } from '../ledger/types';
 import { ianaFromXero } from './timezones';
 
 type XDate = Date | string | null | undefined;
@@ -81,6 +81,26 @@ export interface XeroPaymentIn {
   reference?: string;
   status?: unknown;
   invoice?: { invoiceID?: string; currencyCode?: unknown; contact?: XeroContactRef };
+  /** A child of a batch payment (one deposit paying several invoices): its own amount and invoice. */
+  batchPaymentID?: string;
+  batchPayment?: { batchPaymentID?: string; reference?: string; status?: unknown };
+  updatedDateUTC?: XDate;
+}
+
+/** A Xero Overpayment or Prepayment (both arrive in this shape). */
+export interface XeroPrepaymentIn {
+  overpaymentID?: string;
+  prepaymentID?: string;
+  type?: unknown;
+  contact?: XeroContactRef;
+  date?: XDate;
+  status?: unknown;
+  currencyCode?: unknown;
+  currencyRate?: XNum;
+  total?: XNum;
+  remainingCredit?: XNum;
+  reference?: string;
+  allocations?: XeroAllocationIn[];
   updatedDateUTC?: XDate;
 }
 
@@ -187,7 +207,8 @@ export function mapXeroInvoice(inv: XeroInvoiceIn): NormInvoice | null {
     amountPaid: decimalOf(inv.amountPaid),
     amountCredited: decimalOf(inv.amountCredited),
     status: invoiceStatus(inv.status),
-    fullyPaidOn: calendarDateOf(inv.fullyPaidOnDate),
+    // Xero leaves FullyPaidOnDate behind when a payment is deleted: only a PAID invoice was paid.
+    fullyPaidOn: invoiceStatus(inv.status) === 'paid' ? calendarDateOf(inv.fullyPaidOnDate) : null,
     url: strOrNull(inv.url),
     ledgerUpdatedAt: instantOf(inv.updatedDateUTC),
     lines: (inv.lineItems ?? []).map(mapXeroLine),
@@ -227,25 +248,76 @@ export function mapXeroCreditNote(cn: XeroCreditNoteIn): NormCreditNote | null {
   };
 }
 
-/** A payment received on a sales invoice, or null (bill payments, refunds, batch parents). */
+/**
+ * Xero's CurrencyRate on a payment: 0 (base-currency and batch payments) or absent means 1 — a
+ * rate of 0 would value the payment at nothing in the base currency.
+ */
+export function paymentRate(rate: XNum): string {
+  const r = plainDecimal(rate);
+  return /^-?0(\.0*)?$/.test(r) ? '1' : r;
+}
+
+/**
+ * A payment received on a sales invoice, or null (bill payments, refunds). A batch payment's
+ * children arrive one per invoice with their own amount (the batch's TotalAmount is not theirs);
+ * a child of a deleted batch settles nothing, whatever its own status says.
+ */
 export function mapXeroPayment(p: XeroPaymentIn, ctx: MapContext): NormPayment | null {
   if (str(p.paymentType).toUpperCase() !== 'ACCRECPAYMENT') return null;
   const date = requireDate(p.date, 'payment');
   const amount = decimalOf(p.amount);
   const invoiceId = p.invoice?.invoiceID ? p.invoice.invoiceID.toLowerCase() : null;
-  const status = str(p.status).toUpperCase() === 'DELETED' ? 'deleted' : 'authorised';
+  const deleted = str(p.status).toUpperCase() === 'DELETED' || str(p.batchPayment?.status).toUpperCase() === 'DELETED';
+  const status = deleted ? 'deleted' : 'authorised';
   return {
     externalId: requireId(p.paymentID, 'payment'),
     contactExternalId: p.invoice?.contact?.contactID ? p.invoice.contact.contactID.toLowerCase() : null,
     date,
     currency: str(p.invoice?.currencyCode) || ctx.baseCurrency,
-    currencyRate: plainDecimal(p.currencyRate),
+    currencyRate: paymentRate(p.currencyRate),
     amount,
-    reference: str(p.reference),
+    reference: str(p.reference) || str(p.batchPayment?.reference),
     status,
     allocations: invoiceId ? [{ invoiceExternalId: invoiceId, amount, date }] : [],
     ledgerUpdatedAt: instantOf(p.updatedDateUTC),
     raw: { ...withoutChildren(p, ['invoice']), invoice: p.invoice ? { invoiceID: p.invoice.invoiceID, contact: p.invoice.contact?.contactID } : undefined },
+  };
+}
+
+const PREPAYMENT_TYPES: Record<string, NormPrepayment['kind']> = { 'RECEIVE-OVERPAYMENT': 'overpayment', 'RECEIVE-PREPAYMENT': 'prepayment' };
+
+const PREPAYMENT_STATUS: Record<string, NormPrepayment['status']> = { AUTHORISED: 'authorised', PAID: 'paid', VOIDED: 'voided', DELETED: 'deleted' };
+
+/**
+ * A customer's overpayment or prepayment (RECEIVE-OVERPAYMENT / RECEIVE-PREPAYMENT) with its
+ * allocations to invoices, or null (SPEND- types are supplier-side). Xero's examples carry no
+ * AllocationID on these: the key is derived from the document, invoice, date and position.
+ */
+export function mapXeroPrepayment(x: XeroPrepaymentIn): NormPrepayment | null {
+  const kind = PREPAYMENT_TYPES[str(x.type).toUpperCase()];
+  if (!kind) return null;
+  const id = requireId(x.overpaymentID ?? x.prepaymentID, kind);
+  const allocations: NormPrepayment['allocations'] = [];
+  (x.allocations ?? []).forEach((a, index) => {
+    if (a.isDeleted) return;
+    const invoiceId = requireId(a.invoice?.invoiceID, `${kind} allocation invoice`);
+    const date = requireDate(a.date, `${kind} allocation`);
+    allocations.push({ externalId: a.allocationID ? a.allocationID.toLowerCase() : `${id}:${invoiceId}:${date}:${index}`, invoiceExternalId: invoiceId, amount: decimalOf(a.amount), date });
+  });
+  return {
+    externalId: id,
+    kind,
+    contactExternalId: requireId(x.contact?.contactID, `${kind} contact`),
+    date: requireDate(x.date, kind),
+    currency: str(x.currencyCode),
+    currencyRate: paymentRate(x.currencyRate),
+    total: decimalOf(x.total),
+    remainingCredit: decimalOf(x.remainingCredit),
+    reference: str(x.reference),
+    status: PREPAYMENT_STATUS[str(x.status).toUpperCase()] ?? 'authorised',
+    allocations,
+    ledgerUpdatedAt: instantOf(x.updatedDateUTC),
+    raw: withoutChildren(x, ['lineItems', 'allocations', 'payments', 'attachments', 'contact']),
   };
 }
 

@@ -83,14 +83,23 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
         SELECT ca.invoice_external_id, ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', ca.credit_note_id::text
           FROM credit_note_allocations ca
           WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}${allocFilter('ca')}
-            AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'voided', 'deleted')))`,
+            AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'voided', 'deleted')))
+        UNION ALL
+        SELECT xa.invoice_external_id, xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', NULL
+          FROM prepayment_allocations xa
+          WHERE xa.firm_id = ${scope.firmId} AND xa.organisation_id = ${scope.organisationId}${allocFilter('xa')}
+            AND xa.prepayment_id <> ALL (ARRAY(SELECT x.id FROM prepayments x WHERE x.firm_id = ${scope.firmId} AND x.organisation_id = ${scope.organisationId} AND x.status IN ('voided', 'deleted')))
+        UNION ALL
+        SELECT d.external_id, d.issue_date, (round(d.deposit, 2) * 100)::bigint::text, 'deposit', NULL
+          FROM invoices d
+          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${scope.contactExternalId === undefined ? sql`` : sql` AND d.contact_external_id = ${scope.contactExternalId}`}`,
     ),
     queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
   ]);
   const numbers = new Map(notes.map((n) => [n.id, n.number]));
   const byExternal = new Map<string, LedgerSettlement[]>();
   for (const a of allocations) {
-    const s: LedgerSettlement = { date: a.date, amount: minor(a.amount), kind: a.kind === 'credit' ? 'credit' : 'payment', reference: a.credit_note_id ? (numbers.get(a.credit_note_id) ?? '') : '' };
+    const s: LedgerSettlement = { date: a.date, amount: minor(a.amount), kind: a.kind === 'credit' ? 'credit' : 'payment', reference: a.kind === 'deposit' ? 'Deposit' : a.credit_note_id ? (numbers.get(a.credit_note_id) ?? '') : '' };
     const list = byExternal.get(a.invoice_external_id);
     if (list) list.push(s);
     else byExternal.set(a.invoice_external_id, [s]);

@@ -15,7 +15,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
-import type { EntityType } from '../../integrations/ledger/types';
+import type { SyncEntityType } from '../../integrations/ledger/types';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
 import { openPostgres } from '../db/client';
@@ -122,14 +122,16 @@ export const syncBench: Bench = {
       const [firm] = await database.db.insert(firms).values({ name: 'Bench firm' }).returning();
       const org = await connectSandboxCompany({ db: database.db, factory, tokenKey }, { firmId: firm!.id, provider: 'xero', companyId });
       const limiter = new MemoryRateLimiter({ limits: { xero: { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY } } });
-      const write: Record<EntityType, { ms: number; rows: number; pages: number }> = {
+      const write: Record<SyncEntityType, { ms: number; rows: number; pages: number }> = {
         contacts: { ms: 0, rows: 0, pages: 0 },
         invoices: { ms: 0, rows: 0, pages: 0 },
         creditNotes: { ms: 0, rows: 0, pages: 0 },
+        overpayments: { ms: 0, rows: 0, pages: 0 },
+        prepayments: { ms: 0, rows: 0, pages: 0 },
         payments: { ms: 0, rows: 0, pages: 0 },
       };
-      const phaseStart: Partial<Record<EntityType, number>> = {};
-      const phaseEnd: Partial<Record<EntityType, number>> = {};
+      const phaseStart: Partial<Record<SyncEntityType, number>> = {};
+      const phaseEnd: Partial<Record<SyncEntityType, number>> = {};
       let last = performance.now();
       const deps = {
         db: database.db,
@@ -138,7 +140,7 @@ export const syncBench: Bench = {
         limiter,
         log: createLogger('silent'),
         hooks: {
-          afterPage: (p: { entity: EntityType; items: number; commitMs: number }) => {
+          afterPage: (p: { entity: SyncEntityType; items: number; commitMs: number }) => {
             write[p.entity].ms += p.commitMs;
             write[p.entity].rows += p.items;
             write[p.entity].pages += 1;

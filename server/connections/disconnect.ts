@@ -12,7 +12,7 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Provider, Tenant } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
-import { activities, connections, contacts, creditNotes, invoices, organisations, payments, syncRuns } from '../db/schema';
+import { activities, connections, contacts, creditNotes, invoices, organisations, payments, prepayments, syncRuns } from '../db/schema';
 import { type ConnectionDeps, dayInWords, PROVIDER_LABEL, tokenDeps } from './deps';
 import { accessTokenFor, openTokens } from './tokens';
 
@@ -137,12 +137,13 @@ export async function markDisconnectedByProvider(db: Db, organisationId: string,
   return true;
 }
 
-/** The explicit "delete synced data" action: contacts, invoices (with lines), payments and credit notes (with allocations). */
+/** The explicit "delete synced data" action: contacts, invoices (with lines), payments, credit notes, overpayments and prepayments (with allocations). */
 export async function deleteSyncedData(db: Db, params: { firmId: string; organisationId: string; userId: string; name: string }): Promise<void> {
-  const scope = (t: typeof invoices | typeof payments | typeof creditNotes | typeof contacts) => and(eq(t.firmId, params.firmId), eq(t.organisationId, params.organisationId));
+  const scope = (t: typeof invoices | typeof payments | typeof creditNotes | typeof prepayments | typeof contacts) => and(eq(t.firmId, params.firmId), eq(t.organisationId, params.organisationId));
   await db.transaction(async (tx) => {
     await tx.delete(payments).where(scope(payments));
     await tx.delete(creditNotes).where(scope(creditNotes));
+    await tx.delete(prepayments).where(scope(prepayments));
     await tx.delete(invoices).where(scope(invoices));
     await tx.delete(contacts).where(scope(contacts));
     await tx.update(organisations).set({ syncState: {}, lastSyncAt: null, updatedAt: new Date() }).where(and(eq(organisations.id, params.organisationId), eq(organisations.firmId, params.firmId)));

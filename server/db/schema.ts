@@ -186,6 +186,8 @@ export const invoices = pgTable(
     amountDue: money('amount_due').notNull(),
     amountPaid: money('amount_paid').notNull().default('0'),
     amountCredited: money('amount_credited').notNull().default('0'),
+    /** QuickBooks `Deposit`: a settlement on the issue date (migration 0013, docs/decisions/013-qbo-settlements.md). */
+    deposit: money('deposit').notNull().default('0'),
     /** draft | submitted | authorised | paid | voided | deleted (normalised across ledgers). */
     status: text('status').notNull(),
     fullyPaidOn: date('fully_paid_on', { mode: 'string' }),
@@ -321,6 +323,56 @@ export const creditNoteAllocations = pgTable(
     date: date('date', { mode: 'string' }).notNull(),
   },
   (t) => [uniqueIndex('credit_note_allocations_key').on(t.creditNoteId, t.externalId), index('credit_note_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId)],
+);
+
+/**
+ * Xero overpayments and prepayments (migration 0012, docs/decisions/012-xero-settlements.md): credits a customer's
+ * money created, allocated to invoices like credit notes. Xero counts their allocations in an
+ * invoice's AmountCredited; so do the settlement triggers.
+ */
+export const prepayments = pgTable(
+  'prepayments',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    /** overpayment | prepayment */
+    kind: text('kind').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    currencyRate: numeric('currency_rate', { precision: 19, scale: 10 }).notNull().default('1'),
+    total: money('total').notNull(),
+    remainingCredit: money('remaining_credit').notNull(),
+    reference: text('reference').notNull().default(''),
+    /** authorised | paid | voided | deleted */
+    status: text('status').notNull(),
+    ledgerUpdatedAt: timestamp('ledger_updated_at', { withTimezone: true }),
+    raw: jsonb('raw'),
+    syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('prepayments_org_external_key').on(t.organisationId, t.externalId), index('prepayments_firm_org_idx').on(t.firmId, t.organisationId)],
+);
+
+export const prepaymentAllocations = pgTable(
+  'prepayment_allocations',
+  {
+    id: id(),
+    firmId: uuid('firm_id').notNull(),
+    organisationId: uuid('organisation_id').notNull(),
+    prepaymentId: uuid('prepayment_id')
+      .notNull()
+      .references(() => prepayments.id, { onDelete: 'cascade' }),
+    /** The ledger's allocation id where it has one, else a stable key derived by the mapper. */
+    externalId: text('external_id').notNull(),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    amount: money('amount').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+  },
+  (t) => [uniqueIndex('prepayment_allocations_key').on(t.prepaymentId, t.externalId), index('prepayment_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId)],
 );
 
 /** One timeline / audit log of everything Arcus or a person did. */

@@ -59,8 +59,9 @@ export async function loadHistory(db: Db, scope: { firmId: string; organisationI
         AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total > 0
       ORDER BY i.organisation_id, i.issue_date, i.id`,
     ),
-    // Counted allocations per invoice and day (the rules of the settlement triggers, migration
-    // 0002): payments not deleted, credit notes not draft/voided/deleted, each allocation
+    // Counted allocations per invoice and day (the rules of the settlement triggers, migrations
+    // 0002 and 0012): payments not deleted, credit notes not draft/voided/deleted, overpayments
+    // and prepayments not voided/deleted, QuickBooks deposits on the invoice's date (0013), each allocation
     // rounded to cents half away from zero. Matched to invoices in code by (organisation,
     // external id): no join, so no plan can turn it quadratic.
     queryRows<AllocationRow>(
@@ -75,6 +76,14 @@ export async function loadHistory(db: Db, scope: { firmId: string; organisationI
         SELECT ca.organisation_id, ca.invoice_external_id, ca.date, ca.amount
         FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
         WHERE ca.firm_id = ${scope.firmId} ${orgFilter('ca.organisation_id')} AND cn.status NOT IN ('draft', 'voided', 'deleted')
+        UNION ALL
+        SELECT xa.organisation_id, xa.invoice_external_id, xa.date, xa.amount
+        FROM prepayment_allocations xa JOIN prepayments x ON x.id = xa.prepayment_id
+        WHERE xa.firm_id = ${scope.firmId} ${orgFilter('xa.organisation_id')} AND x.status NOT IN ('voided', 'deleted')
+        UNION ALL
+        SELECT d.organisation_id, d.external_id, d.issue_date, d.deposit
+        FROM invoices d
+        WHERE d.firm_id = ${scope.firmId} ${orgFilter('d.organisation_id')} AND d.deposit <> 0
       ) a
       GROUP BY a.organisation_id, a.invoice_external_id, a.date
       ORDER BY a.organisation_id, a.invoice_external_id, a.date`,

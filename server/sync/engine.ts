@@ -19,7 +19,7 @@ import { eq } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { EntityCursor, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
 import type { RateLimiter } from '../../integrations/ledger/rate-limit';
-import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
+import { type CreditEntityType, type EntityType, ENTITY_TYPES, type NormContact, type NormCreditNote, type NormInvoice, type NormPayment, type NormPrepayment, type SyncEntityType } from '../../integrations/ledger/types';
 import { PermanentJobError, RetryLaterError } from '../queue';
 import { ReauthRequiredError } from '../connections/tokens';
 import type { Db } from '../db/client';
@@ -27,15 +27,15 @@ import { connections, organisations } from '../db/schema';
 import type { Logger } from '../logger';
 import { createLedgerGateway, type LedgerGateway, type OpenLedger } from '../ledger/gateway';
 import { finishRun } from './finish';
-import { type ClaimedRun, claimRun, deferRun, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts } from './runs';
+import { type ClaimedRun, claimRun, deferRun, emptyCounts, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts } from './runs';
 import { openSqlConn, type SqlConn } from './sql';
-import { markDeleted, prepareStaging, upsertContacts, upsertCreditNotes, upsertInvoices, upsertPayments, type WriteScope } from './writers';
+import { markDeleted, prepareStaging, upsertContacts, upsertCreditNotes, upsertInvoices, upsertPayments, upsertPrepayments, type WriteScope } from './writers';
 
 export interface SyncHooks {
   /** Inside a page's transaction, after its writes and before its cursor update (a throw rolls the page back). */
-  beforeCommit?(info: { runId: string; entity: EntityType; page: number }): void | Promise<void>;
+  beforeCommit?(info: { runId: string; entity: SyncEntityType; page: number }): void | Promise<void>;
   /** After each committed page (tests inject crashes here; the bench times the writes). */
-  afterPage?(info: { runId: string; organisationId: string; entity: EntityType; page: number; attempt: number; items: number; commitMs: number }): void | Promise<void>;
+  afterPage?(info: { runId: string; organisationId: string; entity: SyncEntityType; page: number; attempt: number; items: number; commitMs: number }): void | Promise<void>;
 }
 
 export interface SyncEngineDeps {
@@ -79,7 +79,7 @@ function runError(err: unknown, attempt: number): RunError {
   return { at: new Date().toISOString(), attempt, code, message: message.slice(0, 500) };
 }
 
-type AnyPage = SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote>;
+type AnyPage = SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote | NormPrepayment>;
 
 class RunState {
   readonly counts: SyncCounts;
@@ -92,7 +92,7 @@ class RunState {
   constructor(readonly run: ClaimedRun) {
     this.counts = { ...run.counts };
     this.baseCalls = run.apiCalls;
-    this.progress = run.counts.contacts + run.counts.invoices + run.counts.creditNotes + run.counts.payments + run.counts.deleted;
+    this.progress = run.counts.contacts + run.counts.invoices + run.counts.creditNotes + run.counts.overpayments + run.counts.prepayments + run.counts.payments + run.counts.deleted;
   }
 
   get cursor(): RunCursor {
@@ -114,14 +114,14 @@ class RunState {
   }
 }
 
-function startCursor(cursor: RunCursor, entity: EntityType): EntityCursor {
+function startCursor(cursor: RunCursor, entity: SyncEntityType): EntityCursor {
   const pos = cursor.positions[entity];
   if (pos) return { since: pos.since ? new Date(pos.since) : null, inclusive: pos.inclusive };
   const start = cursor.start[entity];
   return { since: start ? new Date(start) : null };
 }
 
-async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, entity: EntityType, page: AnyPage, hooks: SyncHooks | undefined, pageNo: number): Promise<void> {
+async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, entity: SyncEntityType, page: AnyPage, hooks: SyncHooks | undefined, pageNo: number): Promise<void> {
   const cursor = structuredClone(state.cursor);
   await conn.transaction(async (c) => {
     // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
@@ -141,8 +141,12 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
       case 'payments':
         n = await upsertPayments(c, scope, page.items as NormPayment[]);
         break;
+      case 'overpayments':
+      case 'prepayments':
+        n = await upsertPrepayments(c, scope, page.items as NormPrepayment[]);
+        break;
     }
-    const deleted = await markDeleted(c, scope, entity, page.deletedIds);
+    const deleted = entity === 'overpayments' || entity === 'prepayments' ? 0 : await markDeleted(c, scope, entity, page.deletedIds);
     await hooks?.beforeCommit?.({ runId: state.run.runId, entity, page: pageNo });
     // The newest change this page covered moves the next checkpoint (committed with the data).
     let high = page.highWater ? page.highWater.getTime() : null;
@@ -172,6 +176,15 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
   });
 }
 
+function isEntity(e: SyncEntityType): e is EntityType {
+  return (ENTITY_TYPES as SyncEntityType[]).includes(e);
+}
+
+/** Overpayments / prepayments: none from a provider that has no such documents (QuickBooks). */
+async function* creditPages(ledger: OpenLedger, entity: CreditEntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormPrepayment>> {
+  if (ledger.reads.credits) yield* ledger.reads.credits(entity, cursor);
+}
+
 /** Mark the connection and organisation as needing a person to reconnect. */
 async function requireReauth(db: Db, organisationId: string, reason: string): Promise<void> {
   await db.transaction(async (tx) => {
@@ -191,7 +204,7 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
   const claim = await claimRun(deps.db, { runId: params.runId, attempt, ledgerNow: now() });
   if (claim.kind === 'missing') throw new PermanentJobError(`sync run ${params.runId} does not exist`);
   if (claim.kind === 'finished') {
-    return { runId: params.runId, organisationId: '', status: 'already-finished', counts: { contacts: 0, invoices: 0, creditNotes: 0, payments: 0, deleted: 0 }, apiCalls: 0, attemptCalls: 0, durationMs: 0 };
+    return { runId: params.runId, organisationId: '', status: 'already-finished', counts: emptyCounts(), apiCalls: 0, attemptCalls: 0, durationMs: 0 };
   }
   if (claim.kind === 'busy') {
     await markWaiting(deps.db, params.runId, new Date(Date.now() + BUSY_RETRY_MS));
@@ -209,7 +222,8 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
   }
 
   const gateway = deps.gateway ?? createLedgerGateway({ factory: deps.factory, tokenKey: deps.tokenKey, limiter: deps.limiter, db: deps.db, log: deps.log, now });
-  const prepare = (ledger: OpenLedger) => ledger.reads.prepare?.(Object.fromEntries(SYNC_ORDER.filter((e) => !run.cursor.done.includes(e)).map((e) => [e, startCursor(run.cursor, e)])));
+  const prepare = (ledger: OpenLedger) =>
+    ledger.reads.prepare?.(Object.fromEntries(SYNC_ORDER.filter((e): e is EntityType => isEntity(e) && !run.cursor.done.includes(e)).map((e) => [e, startCursor(run.cursor, e)])));
 
   let conn: SqlConn | null = null;
   try {
@@ -225,7 +239,8 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
       if (run.cursor.done.includes(entity)) continue;
       for (;;) {
         try {
-          for await (const page of ledger.reads.changes(entity, startCursor(run.cursor, entity))) {
+          const pages = isEntity(entity) ? ledger.reads.changes(entity, startCursor(run.cursor, entity)) : creditPages(ledger, entity, startCursor(run.cursor, entity));
+          for await (const page of pages) {
             pageNo++;
             const t0 = performance.now();
             await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);

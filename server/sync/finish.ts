@@ -5,7 +5,7 @@
  * advanced to the newest change seen per entity, the run marked succeeded, and one
  * sync.completed activity. If anything here fails, nothing moves and the run is re-done.
  */
-import { ENTITY_TYPES, type EntityType } from '../../integrations/ledger/types';
+import { SYNC_ENTITY_TYPES, type SyncEntityType } from '../../integrations/ledger/types';
 import type { ClaimedRun, SyncCounts, SyncState } from './runs';
 import type { SqlConn } from './sql';
 import { QBO_PAYMENT_ALLOCATION } from './writers';
@@ -19,7 +19,10 @@ export async function linkContacts(conn: SqlConn, organisationId: string): Promi
   );
 }
 
-/** QuickBooks invoices do not say when they were paid in full: the last settlement date. */
+/**
+ * QuickBooks invoices do not say when they were paid in full: the last settlement date — a
+ * payment, a credit memo applied through a payment, or the invoice's own Deposit (its issue date).
+ */
 export async function deriveQboPaidDates(conn: SqlConn, organisationId: string): Promise<void> {
   await conn.query(
     `WITH settled AS (
@@ -27,6 +30,8 @@ export async function deriveQboPaidDates(conn: SqlConn, organisationId: string):
          SELECT invoice_external_id, date FROM payment_allocations WHERE organisation_id = $1
          UNION ALL
          SELECT invoice_external_id, date FROM credit_note_allocations WHERE organisation_id = $1
+         UNION ALL
+         SELECT external_id, issue_date FROM invoices WHERE organisation_id = $1 AND deposit <> 0
        ) x GROUP BY invoice_external_id)
      UPDATE invoices i SET fully_paid_on = CASE WHEN i.status = 'paid' THEN s.last END
      FROM settled s
@@ -37,8 +42,31 @@ export async function deriveQboPaidDates(conn: SqlConn, organisationId: string):
   await conn.query(
     `UPDATE invoices i SET fully_paid_on = NULL
      WHERE i.organisation_id = $1 AND i.fully_paid_on IS NOT NULL
-       AND (i.status <> 'paid' OR NOT EXISTS (SELECT 1 FROM payment_allocations a WHERE a.organisation_id = $1 AND a.invoice_external_id = i.external_id)
+       AND (i.status <> 'paid' OR i.deposit = 0 AND NOT EXISTS (SELECT 1 FROM payment_allocations a WHERE a.organisation_id = $1 AND a.invoice_external_id = i.external_id)
             AND NOT EXISTS (SELECT 1 FROM credit_note_allocations a WHERE a.organisation_id = $1 AND a.invoice_external_id = i.external_id))`,
+    [organisationId],
+  );
+}
+
+/**
+ * QuickBooks invoices say only TotalAmt and Balance; a credit memo reaches an invoice through a
+ * payment that links both (often a zero-amount one), stored as `qbo-payment:` credit-note
+ * allocations. The invoice's amountCredited is what those apply, and amountPaid the rest of
+ * TotalAmt − Balance (cash and the Deposit). Voided and deleted invoices keep their zeros.
+ */
+export async function deriveQboCredited(conn: SqlConn, organisationId: string): Promise<void> {
+  await conn.query(
+    `UPDATE invoices i SET amount_credited = x.credited, amount_paid = greatest(i.total - i.amount_due - x.credited, 0)
+     FROM (
+       SELECT inv.id, coalesce(sum(ca.amount), 0) AS credited
+       FROM invoices inv
+       LEFT JOIN (credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.status NOT IN ('draft', 'voided', 'deleted'))
+         ON ca.organisation_id = inv.organisation_id AND ca.invoice_external_id = inv.external_id
+       WHERE inv.organisation_id = $1 AND inv.status NOT IN ('voided', 'deleted')
+       GROUP BY inv.id
+     ) x
+     WHERE i.id = x.id
+       AND (i.amount_credited IS DISTINCT FROM x.credited OR i.amount_paid IS DISTINCT FROM greatest(i.total - i.amount_due - x.credited, 0))`,
     [organisationId],
   );
 }
@@ -74,6 +102,14 @@ export async function reconcileFullSync(conn: SqlConn, organisationId: string, s
   );
   n += count(
     await conn.query(
+      `WITH d AS (UPDATE prepayments SET status = 'deleted', remaining_credit = 0 WHERE organisation_id = $1 AND synced_at < $2 AND status <> 'deleted' RETURNING id),
+            a AS (DELETE FROM prepayment_allocations WHERE prepayment_id IN (SELECT id FROM d) RETURNING 1)
+       SELECT (SELECT count(*) FROM d)::int AS n, (SELECT count(*) FROM a) AS children`,
+      [organisationId, at],
+    ),
+  );
+  n += count(
+    await conn.query(
       `WITH d AS (UPDATE contacts SET status = 'deleted', deleted_at = coalesce(deleted_at, now()) WHERE organisation_id = $1 AND synced_at < $2 AND status <> 'deleted' RETURNING 1) SELECT count(*)::int AS n FROM d`,
       [organisationId, at],
     ),
@@ -82,10 +118,10 @@ export async function reconcileFullSync(conn: SqlConn, organisationId: string, s
 }
 
 /** The next checkpoint per entity: the newest change seen, or the old checkpoint. */
-export function nextCheckpoints(run: Pick<ClaimedRun, 'cursor'>): Record<EntityType, string | null> {
-  const out = {} as Record<EntityType, string | null>;
-  for (const e of ENTITY_TYPES) {
-    const start = run.cursor.start[e];
+export function nextCheckpoints(run: Pick<ClaimedRun, 'cursor'>): Record<SyncEntityType, string | null> {
+  const out = {} as Record<SyncEntityType, string | null>;
+  for (const e of SYNC_ENTITY_TYPES) {
+    const start = run.cursor.start[e] ?? null;
     const high = run.cursor.highWater[e] ?? null;
     out[e] = high && (!start || Date.parse(high) > Date.parse(start)) ? high : start;
   }
@@ -94,13 +130,15 @@ export function nextCheckpoints(run: Pick<ClaimedRun, 'cursor'>): Record<EntityT
 
 function describeCounts(c: SyncCounts): string {
   const parts = [`${c.invoices} invoice${c.invoices === 1 ? '' : 's'}`, `${c.payments} payment${c.payments === 1 ? '' : 's'}`, `${c.creditNotes} credit note${c.creditNotes === 1 ? '' : 's'}`, `${c.contacts} contact${c.contacts === 1 ? '' : 's'}`];
+  if (c.overpayments) parts.push(`${c.overpayments} overpayment${c.overpayments === 1 ? '' : 's'}`);
+  if (c.prepayments) parts.push(`${c.prepayments} prepayment${c.prepayments === 1 ? '' : 's'}`);
   if (c.deleted) parts.push(`${c.deleted} removed`);
   return parts.join(', ');
 }
 
 export interface FinishResult {
   durationMs: number;
-  checkpoints: Record<EntityType, string | null>;
+  checkpoints: Record<SyncEntityType, string | null>;
 }
 
 /** Derive, reconcile, advance the checkpoints, close the run and log the activity — atomically. */
@@ -108,12 +146,15 @@ export async function finishRun(conn: SqlConn, run: ClaimedRun, params: { counts
   return conn.transaction(async (c) => {
     await linkContacts(c, run.organisationId);
     if (params.full) params.counts.deleted += await reconcileFullSync(c, run.organisationId, run.startedAt);
-    if (run.provider === 'quickbooks') await deriveQboPaidDates(c, run.organisationId);
+    if (run.provider === 'quickbooks') {
+      await deriveQboPaidDates(c, run.organisationId);
+      await deriveQboCredited(c, run.organisationId);
+    }
     const checkpoints = nextCheckpoints(run);
     const [{ now }] = (await c.query<{ now: Date }>('SELECT now() AS now')) as [{ now: Date }];
     const patch: SyncState = { checkpoints, lastRunId: run.runId, ...(params.full ? { lastFullSyncAt: new Date(now).toISOString() } : {}) };
     await c.query(`UPDATE organisations SET sync_state = sync_state || $2::jsonb, last_sync_at = now(), updated_at = now() WHERE id = $1`, [run.organisationId, JSON.stringify(patch)]);
-    const cursor = { ...run.cursor, positions: {}, done: [...ENTITY_TYPES], heartbeatAt: new Date(now).toISOString() };
+    const cursor = { ...run.cursor, positions: {}, done: [...SYNC_ENTITY_TYPES], heartbeatAt: new Date(now).toISOString() };
     await c.query(`UPDATE sync_runs SET status = 'succeeded', finished_at = now(), counts = $2::jsonb, api_calls = $3, progress = $4, cursor = $5::jsonb, deferred_until = NULL WHERE id = $1`, [
       run.runId,
       JSON.stringify(params.counts),

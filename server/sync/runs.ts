@@ -8,15 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { ENTITY_TYPES, type EntityType, type Provider } from '../../integrations/ledger/types';
+import { type Provider, SYNC_ENTITY_TYPES, type SyncEntityType } from '../../integrations/ledger/types';
 import { CDC_WINDOW_MS } from '../../integrations/quickbooks/api';
 import type { Db } from '../db/client';
 import { activities, organisations, syncRuns } from '../db/schema';
 
 export type SyncKind = 'full' | 'incremental' | 'webhook';
 
-/** Entity order of a run: contacts before the documents that reference them. */
-export const SYNC_ORDER: EntityType[] = ['contacts', 'invoices', 'creditNotes', 'payments'];
+/**
+ * Entity order of a run: contacts before the documents that reference them. Overpayments and
+ * prepayments are read only from a provider that has them (`LedgerApi.credits`: Xero).
+ */
+export const SYNC_ORDER: SyncEntityType[] = ['contacts', 'invoices', 'creditNotes', 'overpayments', 'prepayments', 'payments'];
 
 /** A running run whose heartbeat is older than this is presumed dead. */
 export const STALE_RUN_MS = 10 * 60_000;
@@ -29,27 +32,27 @@ export interface Position {
 /** sync_runs.cursor */
 export interface RunCursor {
   /** The organisation's checkpoints when the run was first claimed (ISO; null = from the start). */
-  start: Record<EntityType, string | null>;
+  start: Partial<Record<SyncEntityType, string | null>>;
   /** Entities finished in this run. */
-  done: EntityType[];
+  done: SyncEntityType[];
   /** Where the entity in progress resumes. */
-  positions: Partial<Record<EntityType, Position>>;
+  positions: Partial<Record<SyncEntityType, Position>>;
   /** Newest ledger change seen per entity (ISO): the next checkpoint. */
-  highWater: Partial<Record<EntityType, string>>;
+  highWater: Partial<Record<SyncEntityType, string>>;
   /** A full read: documents the run does not see are marked deleted at the end. */
   reconcile: boolean;
   heartbeatAt: string;
 }
 
-export type SyncCounts = Record<EntityType, number> & { deleted: number };
+export type SyncCounts = Record<SyncEntityType, number> & { deleted: number };
 
 export function emptyCounts(): SyncCounts {
-  return { contacts: 0, invoices: 0, creditNotes: 0, payments: 0, deleted: 0 };
+  return { contacts: 0, invoices: 0, creditNotes: 0, overpayments: 0, prepayments: 0, payments: 0, deleted: 0 };
 }
 
 /** organisations.sync_state */
 export interface SyncState {
-  checkpoints?: Partial<Record<EntityType, string | null>>;
+  checkpoints?: Partial<Record<SyncEntityType, string | null>>;
   lastFullSyncAt?: string;
   lastRunId?: string;
 }
@@ -109,9 +112,9 @@ export async function createOrReuseRun(db: Db, params: { organisationId: string;
   });
 }
 
-function checkpointsOf(state: SyncState): Record<EntityType, string | null> {
-  const out = {} as Record<EntityType, string | null>;
-  for (const e of ENTITY_TYPES) out[e] = state.checkpoints?.[e] ?? null;
+function checkpointsOf(state: SyncState): Record<SyncEntityType, string | null> {
+  const out = {} as Record<SyncEntityType, string | null>;
+  for (const e of SYNC_ENTITY_TYPES) out[e] = state.checkpoints?.[e] ?? null;
   return out;
 }
 

@@ -9,7 +9,7 @@
  * The upsert never lets an older version of a document overwrite a newer one
  * (ledger_updated_at guard), so a late page cannot undo a later edit.
  */
-import type { NormContact, NormCreditNote, NormInvoice, NormPayment } from '../../integrations/ledger/types';
+import type { NormContact, NormCreditNote, NormInvoice, NormPayment, NormPrepayment } from '../../integrations/ledger/types';
 import { fromMinor, toMinor } from '../../kernel/money';
 import { type SqlConn, shareTempTables } from './sql';
 
@@ -30,7 +30,7 @@ CREATE TEMP TABLE IF NOT EXISTS sync_stage_contacts (
 CREATE TEMP TABLE IF NOT EXISTS sync_stage_invoices (
   external_id text, contact_external_id text, number text, reference text, issue_date date, due_date date, currency text,
   currency_rate numeric, sub_total numeric, total_tax numeric, total numeric, amount_due numeric, amount_paid numeric,
-  amount_credited numeric, status text, fully_paid_on date, url text, ledger_updated_at timestamptz, raw jsonb) ON COMMIT DELETE ROWS;
+  amount_credited numeric, status text, fully_paid_on date, url text, ledger_updated_at timestamptz, raw jsonb, deposit numeric) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS sync_stage_payments (
   external_id text, contact_external_id text, date date, currency text, currency_rate numeric, amount numeric, reference text,
   status text, ledger_updated_at timestamptz, raw jsonb) ON COMMIT DELETE ROWS;
@@ -39,6 +39,9 @@ CREATE TEMP TABLE IF NOT EXISTS sync_stage_credit_apps (
 CREATE TEMP TABLE IF NOT EXISTS sync_stage_credit_notes (
   external_id text, contact_external_id text, number text, date date, currency text, total numeric, remaining_credit numeric,
   status text, ledger_updated_at timestamptz, raw jsonb) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS sync_stage_prepayments (
+  external_id text, kind text, contact_external_id text, date date, currency text, currency_rate numeric, total numeric,
+  remaining_credit numeric, reference text, status text, ledger_updated_at timestamptz, raw jsonb) ON COMMIT DELETE ROWS;
 `;
 
 /** Create this session's staging tables (idempotent). */
@@ -100,18 +103,18 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
     'sync_stage_invoices',
     [
       'external_id', 'contact_external_id', 'number', 'reference', 'issue_date', 'due_date', 'currency', 'currency_rate', 'sub_total', 'total_tax', 'total',
-      'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw',
+      'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw', 'deposit',
     ],
     list.map((i) => [
       i.externalId, i.contactExternalId, i.number, i.reference, i.issueDate, i.dueDate, i.currency || scope.baseCurrency, i.currencyRate, i.subTotal, i.totalTax, i.total,
-      i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, i.url, i.ledgerUpdatedAt, i.raw ?? null,
+      i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, i.url, i.ledgerUpdatedAt, i.raw ?? null, i.deposit ?? '0',
     ]),
   );
   const upserted = await conn.query<{ id: string; external_id: string; inserted: boolean }>(
     `INSERT INTO invoices AS t (firm_id, organisation_id, external_id, contact_external_id, contact_id, number, reference, issue_date, due_date, currency,
-       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, synced_at)
+       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, deposit, synced_at)
      SELECT $1, $2, s.external_id, s.contact_external_id, c.id, s.number, s.reference, s.issue_date, s.due_date, s.currency,
-       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, now()
+       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, s.deposit, now()
      FROM sync_stage_invoices s
      LEFT JOIN contacts c ON c.organisation_id = $2 AND c.external_id = s.contact_external_id
      ON CONFLICT (organisation_id, external_id) DO UPDATE SET
@@ -119,7 +122,7 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
        issue_date = excluded.issue_date, due_date = excluded.due_date, currency = excluded.currency, currency_rate = excluded.currency_rate,
        sub_total = excluded.sub_total, total_tax = excluded.total_tax, total = excluded.total, amount_due = excluded.amount_due,
        amount_paid = excluded.amount_paid, amount_credited = excluded.amount_credited, status = excluded.status, fully_paid_on = excluded.fully_paid_on,
-       url = excluded.url, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, synced_at = excluded.synced_at
+       url = excluded.url, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, deposit = excluded.deposit, synced_at = excluded.synced_at
      ${GUARD}
      RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted`,
     [scope.firmId, scope.organisationId],
@@ -256,6 +259,45 @@ export async function upsertCreditNotes(conn: SqlConn, scope: WriteScope, items:
     for (const a of c.allocations) allocations.push([scope.firmId, scope.organisationId, id, a.externalId, a.invoiceExternalId, a.amount, a.date]);
   }
   await conn.load('credit_note_allocations', ['firm_id', 'organisation_id', 'credit_note_id', 'external_id', 'invoice_external_id', 'amount', 'date'], allocations);
+  return upserted.length;
+}
+
+// ---- overpayments and prepayments (Xero) -------------------------------------------------------
+
+/**
+ * Xero overpayments and prepayments with their allocations (migration 0012). Allocations of
+ * existing documents are replaced; a voided or deleted one keeps none (it settles nothing).
+ */
+export async function upsertPrepayments(conn: SqlConn, scope: WriteScope, items: NormPrepayment[]): Promise<number> {
+  const list = newestById(items);
+  if (list.length === 0) return 0;
+  await conn.load(
+    'sync_stage_prepayments',
+    ['external_id', 'kind', 'contact_external_id', 'date', 'currency', 'currency_rate', 'total', 'remaining_credit', 'reference', 'status', 'ledger_updated_at', 'raw'],
+    list.map((x) => [x.externalId, x.kind, x.contactExternalId, x.date, x.currency || scope.baseCurrency, x.currencyRate, x.total, x.remainingCredit, x.reference, x.status, x.ledgerUpdatedAt, x.raw ?? null]),
+  );
+  const upserted = await conn.query<{ id: string; external_id: string; inserted: boolean }>(
+    `INSERT INTO prepayments AS t (firm_id, organisation_id, external_id, kind, contact_external_id, date, currency, currency_rate, total, remaining_credit, reference, status, ledger_updated_at, raw, synced_at)
+     SELECT $1, $2, s.external_id, s.kind, s.contact_external_id, s.date, s.currency, s.currency_rate, s.total, s.remaining_credit, s.reference, s.status, s.ledger_updated_at, s.raw, now()
+     FROM sync_stage_prepayments s
+     ON CONFLICT (organisation_id, external_id) DO UPDATE SET
+       kind = excluded.kind, contact_external_id = excluded.contact_external_id, date = excluded.date, currency = excluded.currency,
+       currency_rate = excluded.currency_rate, total = excluded.total, remaining_credit = excluded.remaining_credit, reference = excluded.reference,
+       status = excluded.status, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, synced_at = excluded.synced_at
+     ${GUARD}
+     RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted`,
+    [scope.firmId, scope.organisationId],
+  );
+  const replaced = upserted.filter((r) => !r.inserted).map((r) => r.id);
+  if (replaced.length) await conn.query('DELETE FROM prepayment_allocations WHERE prepayment_id = ANY($1::uuid[])', [replaced]);
+  const byExternal = new Map(upserted.map((r) => [r.external_id, r.id]));
+  const allocations: unknown[][] = [];
+  for (const x of list) {
+    const id = byExternal.get(x.externalId);
+    if (!id || x.status === 'voided' || x.status === 'deleted') continue;
+    for (const a of x.allocations) allocations.push([scope.firmId, scope.organisationId, id, a.externalId, a.invoiceExternalId, a.amount, a.date]);
+  }
+  await conn.load('prepayment_allocations', ['firm_id', 'organisation_id', 'prepayment_id', 'external_id', 'invoice_external_id', 'amount', 'date'], allocations);
   return upserted.length;
 }
 

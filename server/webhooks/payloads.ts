@@ -2,7 +2,8 @@
  * Webhook payloads parsed into one shape: which tenant (Xero tenant id / QuickBooks realm id)
  * changed what, with a stable event id for deduplication. Xero events carry no id, so one is
  * derived from the fields that identify an event; Intuit's CloudEvents carry `id`; the legacy
- * Intuit format is identified by realm + entity + id + operation + lastUpdated.
+ * Intuit format is identified by realm + entity + id + operation + lastUpdated (+ the merged-away
+ * `deletedId` of a `Merge`, which is kept in the payload).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -15,6 +16,8 @@ export interface LedgerEvent {
   resourceId: string;
   operation: string;
   payload: unknown;
+  /** QuickBooks legacy `Merge`: the record merged away (`deletedId`); `resourceId` is the survivor. */
+  deletedId?: string;
 }
 
 const XeroEventSchema = z.object({
@@ -52,7 +55,14 @@ export function parseXeroPayload(body: unknown): LedgerEvent[] | null {
   return out;
 }
 
-const LegacyEntitySchema = z.object({ name: z.string().min(1), id: z.string().min(1), operation: z.string().min(1), lastUpdated: z.string().default('') });
+/** `deletedId` comes with `operation: "Merge"`: the id merged into `id`, which QuickBooks no longer has. */
+const LegacyEntitySchema = z.object({
+  name: z.string().min(1),
+  id: z.string().min(1),
+  operation: z.string().min(1),
+  lastUpdated: z.string().default(''),
+  deletedId: z.string().min(1).optional(),
+});
 const LegacySchema = z.object({
   eventNotifications: z.array(z.object({ realmId: z.string().min(1), dataChangeEvent: z.object({ entities: z.array(z.unknown()).default([]) }).optional() })),
 });
@@ -85,8 +95,10 @@ export function parseQuickBooksPayload(body: unknown): LedgerEvent[] | null {
     for (const raw of n.dataChangeEvent?.entities ?? []) {
       const e = LegacyEntitySchema.safeParse(raw);
       if (!e.success) continue;
-      const { name, id, operation, lastUpdated } = e.data;
-      out.push({ eventId: `legacy:${digest(n.realmId, name, id, operation, lastUpdated)}`, tenantId: n.realmId, entity: name, resourceId: id, operation, payload: { realmId: n.realmId, ...e.data } });
+      const { name, id, operation, lastUpdated, deletedId } = e.data;
+      // Two merges into the same record in the same second are two events: the merged-away id is part of the key.
+      const eventId = `legacy:${deletedId === undefined ? digest(n.realmId, name, id, operation, lastUpdated) : digest(n.realmId, name, id, operation, lastUpdated, deletedId)}`;
+      out.push({ eventId, tenantId: n.realmId, entity: name, resourceId: id, operation, payload: { realmId: n.realmId, ...e.data }, ...(deletedId === undefined ? {} : { deletedId }) });
     }
   }
   return out;

@@ -5,10 +5,10 @@
  * produces uses only names Finance.xsd declares.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toMinor } from '../../kernel/money';
 import { createSandboxContext, type Grant, type SandboxContext } from '../../integrations/sandbox/context';
 import { seedDemo } from '../../integrations/sandbox/demo';
 import { SandboxClock, SandboxStore } from '../../integrations/sandbox/store';
+import { mulRate, toMinor } from '../../kernel/money';
 import { type Json, type Sdk, type Served, sdk, serveQbo, T0 } from './qbo-fixture';
 import { undeclared } from './qbo-xsd';
 
@@ -61,7 +61,7 @@ describe('QBO over demo data', () => {
     }
   });
 
-  it('every invoice balance equals its total less the payment lines that reference it', async () => {
+  it('every invoice balance equals its total less its Deposit and the payment lines that reference it', async () => {
     for (const realm of realms) {
       const qb = clients[realm]!;
       const invoices = await fetchAll(qb, 'findInvoices', 'Invoice');
@@ -80,9 +80,10 @@ describe('QBO over demo data', () => {
           expect([total, balance]).toEqual([0, 0]);
           continue;
         }
-        expect(balance, `invoice ${String(inv['Id'])}`).toBe(total - (paid.get(String(inv['Id'])) ?? 0));
-        const lines = (inv['Line'] as Json[]).filter((l) => l['DetailType'] === 'SalesItemLineDetail');
-        const subTotal = lines.reduce((s, l) => s + toMinor(l['Amount'] as number), 0);
+        expect(balance, `invoice ${String(inv['Id'])}`).toBe(total - toMinor((inv['Deposit'] as number) ?? 0) - (paid.get(String(inv['Id'])) ?? 0));
+        // Discount lines are subtracted (QBO sends their Amount positive).
+        const lines = (inv['Line'] as Json[]).filter((l) => l['DetailType'] === 'SalesItemLineDetail' || l['DetailType'] === 'DiscountLineDetail');
+        const subTotal = lines.reduce((s, l) => s + (l['DetailType'] === 'DiscountLineDetail' ? -1 : 1) * toMinor(l['Amount'] as number), 0);
         expect(subTotal + toMinor((inv['TxnTaxDetail'] as Json)['TotalTax'] as number)).toBe(total);
       }
     }
@@ -100,17 +101,41 @@ describe('QBO over demo data', () => {
     }
   });
 
-  it('foreign-currency invoices carry the rate and exact home amounts', async () => {
+  it('foreign-currency invoices carry a rate of their own around the company rate, and exact home amounts', async () => {
     const bakery = realms[1]!;
     const invoices = await fetchAll(clients[bakery]!, 'findInvoices', 'Invoice');
     const usd = invoices.filter((i) => (i['CurrencyRef'] as Json)['value'] === 'USD');
     expect(usd.length).toBeGreaterThan(0);
+    const rates = new Set<string>();
     for (const inv of usd) {
-      expect(inv['ExchangeRate']).toBe(1.365);
-      const total = toMinor(inv['TotalAmt'] as number);
-      const home = toMinor(inv['HomeTotalAmt'] as number);
-      expect(Math.abs(home * 1000 - total * 1365)).toBeLessThanOrEqual(500);
+      const rate = String(inv['ExchangeRate']);
+      rates.add(rate);
+      expect(Math.abs(toMinor(rate, 4) - 13_650)).toBeLessThanOrEqual(250);
+      expect(toMinor(inv['HomeTotalAmt'] as number)).toBe(mulRate(toMinor(inv['TotalAmt'] as number), rate));
     }
+    expect(rates.size).toBeGreaterThan(1);
+    // Home-currency invoices of a multicurrency company carry rate 1.
+    expect(invoices.filter((i) => (i['CurrencyRef'] as Json)['value'] === 'CAD').every((i) => i['ExchangeRate'] === 1)).toBe(true);
+  });
+
+  it('holds the cases real QuickBooks companies do: deposits, discount lines, payments on account, optional fields absent', async () => {
+    const [single, multi] = realms as [string, string];
+    const all = { invoices: [] as Json[], payments: [] as Json[] };
+    for (const realm of realms) {
+      all.invoices.push(...(await fetchAll(clients[realm]!, 'findInvoices', 'Invoice')));
+      all.payments.push(...(await fetchAll(clients[realm]!, 'findPayments', 'Payment')));
+    }
+    expect(all.invoices.filter((i) => toMinor((i['Deposit'] as number) ?? 0) > 0).length).toBeGreaterThan(0);
+    expect(all.invoices.filter((i) => (i['Line'] as Json[]).some((l) => l['DetailType'] === 'DiscountLineDetail')).length).toBeGreaterThan(0);
+    const onAccount = all.payments.filter((p) => (p['Line'] as Json[]).length === 0);
+    expect(onAccount.length).toBeGreaterThan(0);
+    for (const p of onAccount) expect(p['UnappliedAmt']).toBe(p['TotalAmt']);
+    const singles = await fetchAll(clients[single]!, 'findInvoices', 'Invoice');
+    expect(singles.some((i) => i['CurrencyRef'] === undefined)).toBe(true);
+    expect(singles.every((i) => i['ExchangeRate'] === undefined && i['HomeTotalAmt'] === undefined && i['HomeBalance'] === undefined)).toBe(true);
+    expect((await fetchAll(clients[multi]!, 'findInvoices', 'Invoice')).every((i) => i['CurrencyRef'] !== undefined && i['ExchangeRate'] !== undefined)).toBe(true);
+    // Bounced cheques: payments recorded and later deleted, seen only as deletions (CDC).
+    expect(ctx.store.list('payments', single).concat(ctx.store.list('payments', multi)).filter((p) => p.status === 'DELETED').length).toBeGreaterThan(0);
   });
 
   it('every demo object uses only names Finance.xsd declares; CompanyInfo, Preferences and CDC answer', async () => {

@@ -55,7 +55,16 @@ describe('authentication and realm', () => {
 });
 
 describe('throttling and injected faults', () => {
-  const throttled = (body: Json) => expect(body).toMatchObject({ Fault: { type: 'SERVICE', Error: [{ code: '3001', Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429' }] } });
+  // QBO answers a throttled request in XML, not the JSON that was asked for, and with no Retry-After.
+  const throttled = (r: { body: Json; headers: Headers }) => {
+    expect(r.headers.get('content-type')).toMatch(/^application\/xml/);
+    expect(r.headers.get('retry-after')).toBeNull();
+    const text = String(r.body['__text']);
+    expect(text).toMatch(/^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>\n<IntuitResponse time="[^"]+" xmlns="http:\/\/schema\.intuit\.com\/finance\/v3">/);
+    expect(text).toContain('<Fault type="SERVICE">');
+    expect(text).toContain('<Error code="3001">');
+    expect(text).toContain('<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>');
+  };
 
   it('the 501st request within a minute is a 429 ThrottleExceeded; a minute later it passes', async () => {
     for (let i = 0; i < 500; i++) {
@@ -64,7 +73,7 @@ describe('throttling and injected faults', () => {
     }
     const over = await call('GET', '/preferences');
     expect(over.status).toBe(429);
-    throttled(over.body);
+    throttled(over);
     fx.store.clock.advance(61_000);
     expect((await call('GET', '/preferences')).status).toBe(200);
   });
@@ -75,7 +84,7 @@ describe('throttling and injected faults', () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
-    throttled(results.find((r) => r.status === 429)!.body);
+    throttled(results.find((r) => r.status === 429)!);
     // Slots are released once the slow responses finish.
     expect((await call('GET', '/preferences')).status).toBe(200);
   });
@@ -85,7 +94,7 @@ describe('throttling and injected faults', () => {
     fx.ctx.faults.add({ provider: 'quickbooks', companyId: fx.realm, kind: '5xx', remaining: 1, delayMs: 0, status: 503 });
     const a = await call('GET', '/preferences');
     expect(a.status).toBe(429);
-    throttled(a.body);
+    throttled(a);
     const b = await call('GET', '/preferences');
     expect(b.status).toBe(503);
     expect(b.body).toMatchObject({ Fault: { type: 'SystemFault', Error: [{ code: '10000' }] } });

@@ -13,7 +13,7 @@ export const SPEC_PATH = fileURLToPath(new URL('../../integrations/sandbox/specs
 
 const SCHEMA_ID = 'xero-accounting.yaml';
 
-export const RESPONSE_SCHEMAS = ['Organisations', 'Accounts', 'Contacts', 'Invoices', 'Payments', 'CreditNotes', 'Allocations', 'Allocation', 'HistoryRecords', 'OnlineInvoices', 'Error'] as const;
+export const RESPONSE_SCHEMAS = ['Organisations', 'Accounts', 'Contacts', 'Invoices', 'Payments', 'CreditNotes', 'Overpayments', 'Prepayments', 'Allocations', 'Allocation', 'HistoryRecords', 'OnlineInvoices', 'Error'] as const;
 export type ResponseSchema = (typeof RESPONSE_SCHEMAS)[number];
 
 interface SpecDoc {
@@ -54,6 +54,8 @@ export function schemaFor(method: string, path: string, status: number): Respons
   if (/^\/Payments(\/[^/]+)?$/i.test(p)) return 'Payments';
   if (m === 'PUT' && /^\/CreditNotes\/[^/]+\/Allocations$/i.test(p)) return 'Allocations';
   if (/^\/CreditNotes(\/[^/]+)?$/i.test(p)) return 'CreditNotes';
+  if (m === 'GET' && /^\/Overpayments(\/[^/]+)?$/i.test(p)) return 'Overpayments';
+  if (m === 'GET' && /^\/Prepayments(\/[^/]+)?$/i.test(p)) return 'Prepayments';
   return null;
 }
 

@@ -94,6 +94,36 @@ describe('demo data through the Xero API', () => {
     }
   });
 
+  it('overpayments and prepayments validate, settle their invoices and add up to the ledger; batch and deleted payments are there', async () => {
+    for (const tenant of ids) {
+      let allocated = 0;
+      for (const [path, key, idName] of [
+        ['/Overpayments', 'Overpayments', 'OverpaymentID'],
+        ['/Prepayments', 'Prepayments', 'PrepaymentID'],
+      ] as const) {
+        const list = (await get(tenant, `${path}?pageSize=1000`))[key] as { Allocations: { Amount: number; Invoice: { InvoiceID: string } }[]; RemainingCredit: number; Total: number }[];
+        expect(list.length, `${tenant} ${path}`).toBeGreaterThan(0);
+        for (const x of list) {
+          const used = x.Allocations.reduce((sum, a) => sum + toMinor(numberToDecimalString(a.Amount), 2), 0);
+          expect(toMinor(numberToDecimalString(x.Total), 2) - used).toBe(toMinor(numberToDecimalString(x.RemainingCredit), 2));
+          allocated += used;
+        }
+        const one = (list[0] as unknown as Record<string, string>)[idName];
+        expect((await get(tenant, `${path}/${one}`))[key]).toHaveLength(1);
+      }
+      const ledger = store
+        .list('prepayments', tenant)
+        .filter((x) => x.status !== 'VOIDED')
+        .reduce((sum, x) => sum + x.allocations.reduce((s2, a) => s2 + a.amount, 0), 0);
+      expect(allocated).toBe(ledger);
+      const payments = store.list('payments', tenant);
+      expect(payments.some((p) => p.batch)).toBe(true);
+      // Real payment pages hold a good share of deleted payments.
+      expect(payments.filter((p) => p.status === 'DELETED').length / payments.length).toBeGreaterThan(0.05);
+      expect(store.list('invoices', tenant).some((i) => i.status === 'AUTHORISED' && i.fullyPaidOnDate !== null)).toBe(true);
+    }
+  });
+
   it('single documents, histories and online invoices validate', async () => {
     for (const tenant of ids) {
       const invoices = store.list('invoices', tenant);

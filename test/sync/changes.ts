@@ -9,8 +9,41 @@ import type { Minor } from '../../kernel/money';
 import type { SbInvoice } from '../../integrations/sandbox/model';
 import type { SandboxStore } from '../../integrations/sandbox/store';
 
-export type ChangeKind = 'newInvoice' | 'partPayment' | 'credit' | 'edit' | 'void' | 'delete' | 'newContact' | 'deletePayment' | 'editContact';
-export const CHANGE_KINDS: ChangeKind[] = ['newInvoice', 'partPayment', 'credit', 'edit', 'void', 'delete', 'newContact', 'deletePayment', 'editContact'];
+export type ChangeKind =
+  | 'newInvoice'
+  | 'partPayment'
+  | 'credit'
+  | 'edit'
+  | 'void'
+  | 'delete'
+  | 'newContact'
+  | 'deletePayment'
+  | 'editContact'
+  // Xero only (null on QuickBooks): settlements issue #13 added.
+  | 'prepayment'
+  | 'overpayment'
+  | 'batchPayment'
+  | 'voidPrepayment'
+  // QuickBooks only (null on Xero): an invoice with a discount line and a Deposit; a payment on account.
+  | 'depositInvoice'
+  | 'unappliedPayment';
+export const CHANGE_KINDS: ChangeKind[] = [
+  'newInvoice',
+  'partPayment',
+  'credit',
+  'edit',
+  'void',
+  'delete',
+  'newContact',
+  'deletePayment',
+  'editContact',
+  'prepayment',
+  'overpayment',
+  'batchPayment',
+  'voidPrepayment',
+  'depositInvoice',
+  'unappliedPayment',
+];
 
 export interface Change {
   kind: ChangeKind;
@@ -108,6 +141,71 @@ export function applyChange(store: SandboxStore, companyId: string, change: Chan
       if (!p) return null;
       store.deletePayment(companyId, p.id);
       return `deleted payment ${p.id}`;
+    }
+    case 'prepayment':
+    case 'overpayment': {
+      if (qbo) return null;
+      // Received as a credit (a prepayment a few days back, an overpayment today), then allocated.
+      const inv = nth(
+        open().filter((i) => store.contacts.get(i.contactId)?.deletedAt === null),
+        change.pick,
+      );
+      if (!inv) return null;
+      const amount: Minor = change.pick % 3 === 0 ? inv.amountDue : Math.max(1, Math.min(inv.amountDue, Math.floor(inv.amountDue / 2) + change.cents));
+      const extra: Minor = change.kind === 'overpayment' ? 1 + change.cents * 7 : 0;
+      const received = change.kind === 'prepayment' ? addDays(today, -(change.pick % 20)) : today;
+      const x = store.createPrepayment(companyId, { kind: change.kind, contactId: inv.contactId, date: received, amount: amount + extra, currency: inv.currency, reference: `Received ${counter++}` });
+      store.allocatePrepayment(companyId, x.id, inv.id, amount, today);
+      return `${change.kind} of ${amount + extra} allocating ${amount} to ${inv.number}`;
+    }
+    case 'batchPayment': {
+      if (qbo) return null;
+      const candidates = open().filter((i) => i.currency === company.baseCurrency);
+      const first = nth(candidates, change.pick);
+      if (!first) return null;
+      const second = nth(candidates.filter((i) => i.contactId === first.contactId && i.id !== first.id), change.pick);
+      const parts = [first, ...(second ? [second] : [])].map((i, k) => ({ invoiceId: i.id, amount: k === 0 && change.pick % 2 === 1 ? Math.max(1, i.amountDue - 1 - change.cents) : i.amountDue }));
+      const children = store.createBatchPayment(companyId, { date: today, reference: `Batch ${counter++}`, allocations: parts });
+      return `batch payment of ${children.length} invoice(s) starting ${first.number}`;
+    }
+    case 'voidPrepayment': {
+      if (qbo) return null;
+      const x = nth(
+        store.list('prepayments', companyId).filter((p) => p.status !== 'VOIDED'),
+        change.pick,
+      );
+      if (!x) return null;
+      store.voidPrepayment(companyId, x.id);
+      return `voided ${x.kind} ${x.id}`;
+    }
+    case 'depositInvoice': {
+      if (!qbo) return null;
+      const c = nth(customers, change.pick);
+      if (!c) return null;
+      // Raised with a 10% discount line and a deposit taken on the day; now and then the deposit is the whole invoice.
+      const items: Minor = 2 * (4000 + change.cents);
+      const off: Minor = Math.floor(items / 10);
+      const total = items - off;
+      const deposit: Minor = change.pick % 5 === 0 ? total : Math.floor(total / 4) + change.cents;
+      const inv = store.createInvoice(companyId, {
+        contactId: c.id,
+        issueDate: today,
+        dueDate: addDays(today, 30),
+        lines: [
+          { description: 'Design work', quantity: '2', unitAmount: 4000 + change.cents, taxAmount: 0 },
+          { description: 'Discount 10%', quantity: '1', unitAmount: -off, taxAmount: 0 },
+        ],
+        currency: c.currency,
+        deposit,
+      });
+      return `new invoice ${inv.number} with a discount of ${off} and a deposit of ${deposit}`;
+    }
+    case 'unappliedPayment': {
+      if (!qbo) return null;
+      const c = nth(customers, change.pick);
+      if (!c) return null;
+      const p = store.createPayment(companyId, { contactId: c.id, date: today, allocations: [], amount: 1000 + change.cents, reference: 'On account' });
+      return `unapplied payment ${p.id} of ${p.amount} from ${c.name}`;
     }
     case 'editContact': {
       const c = nth(customers, change.pick);

@@ -1,14 +1,14 @@
 /**
  * Arcus's tables against the sandbox ledger, document by document and to the cent. The
  * expected side is built from the sandbox store as each provider presents it (QuickBooks: no
- * drafts, zero amounts on voided invoices, paid = total − balance, credit memos applied
- * through zero-amount payments; Xero: everything, including deleted and voided documents).
+ * drafts, zero amounts on voided invoices, credited = what credit memos applied through
+ * payments, paid = total − balance − credited (deposit included), the Deposit itself; Xero: everything, including deleted and voided documents).
  * Returns the differences in words; an empty list means equal.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { fromMinor, type Minor, toMinor } from '../../kernel/money';
 import type { Db } from '../../server/db/client';
-import { contacts, creditNoteAllocations, creditNotes, invoiceLines, invoices, paymentAllocations, payments } from '../../server/db/schema';
+import { contacts, creditNoteAllocations, creditNotes, invoiceLines, invoices, paymentAllocations, payments, prepaymentAllocations, prepayments } from '../../server/db/schema';
 import type { SandboxStore } from '../../integrations/sandbox/store';
 import type { SbPayment } from '../../integrations/sandbox/model';
 
@@ -73,6 +73,14 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
   const lineRows = invRows.length ? await db.select().from(invoiceLines).where(inArray(invoiceLines.invoiceId, invRows.map((i) => i.id))) : [];
   const linesOf = new Map<string, typeof lineRows>();
   for (const l of lineRows) linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), l].sort((a, b) => a.lineNo - b.lineNo));
+  // QuickBooks: what credit memos applied through payments credit each invoice (the rest of TotalAmt − Balance is paid).
+  const qboCredited = new Map<string, Minor>();
+  if (qbo) {
+    for (const p of store.list('payments', companyId)) {
+      if (p.status === 'DELETED') continue;
+      for (const [key, amount] of qboSplit(p).credit) qboCredited.set(key.split(':')[3]!, (qboCredited.get(key.split(':')[3]!) ?? 0) + amount);
+    }
+  }
   for (const inv of store.list('invoices', companyId)) {
     const row = dbInvoices.get(inv.id);
     dbInvoices.delete(inv.id);
@@ -91,8 +99,9 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
           status: voided ? 'voided' : inv.status === 'PAID' ? 'paid' : 'authorised',
           total: fromMinor(voided ? 0 : inv.total),
           amountDue: fromMinor(voided ? 0 : inv.amountDue),
-          amountPaid: fromMinor(voided ? 0 : inv.total - inv.amountDue),
-          amountCredited: '0.00',
+          amountPaid: fromMinor(voided ? 0 : inv.total - inv.amountDue - (qboCredited.get(inv.id) ?? 0)),
+          amountCredited: fromMinor(voided ? 0 : (qboCredited.get(inv.id) ?? 0)),
+          deposit: fromMinor(voided ? 0 : (inv.deposit ?? 0)),
           fullyPaidOn: inv.status === 'PAID' ? inv.fullyPaidOnDate : null,
         }
       : {
@@ -101,7 +110,8 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
           amountDue: fromMinor(inv.amountDue),
           amountPaid: fromMinor(inv.amountPaid),
           amountCredited: fromMinor(inv.amountCredited),
-          fullyPaidOn: inv.fullyPaidOnDate,
+          // Xero keeps a stale FullyPaidOnDate after a payment is deleted; Arcus keeps it only while PAID.
+          fullyPaidOn: inv.status === 'PAID' ? inv.fullyPaidOnDate : null,
           subTotal: fromMinor(inv.subTotal),
           totalTax: fromMinor(inv.totalTax),
           reference: inv.reference,
@@ -113,6 +123,7 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
       amountDue: fromMinor(m(row.amountDue)),
       amountPaid: fromMinor(m(row.amountPaid)),
       amountCredited: fromMinor(m(row.amountCredited)),
+      deposit: fromMinor(m(row.deposit)),
       fullyPaidOn: row.fullyPaidOn,
       subTotal: fromMinor(m(row.subTotal)),
       totalTax: fromMinor(m(row.totalTax)),
@@ -165,6 +176,8 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
     }
     const amount = qbo ? p.amount : (p.allocations[0]?.amount ?? p.amount);
     diff('payment', p.id, { status: 'authorised', amount: fromMinor(amount), date: p.date }, { status: row.status, amount: fromMinor(m(row.amount)), date: row.date }, out);
+    // Xero sends CurrencyRate 0 on base-currency batch children and deleted payments: stored as 1.
+    if (!qbo && Number(row.currencyRate) !== Number(p.currencyRate)) out.push(`payment ${p.id}: currency rate expected ${p.currencyRate}, got ${row.currencyRate}`);
     const act = allocsOf.get(row.id) ?? new Map<string, Minor>();
     const e = JSON.stringify([...expAlloc].sort());
     const a = JSON.stringify([...act].sort());
@@ -208,6 +221,34 @@ export async function compareWithLedger(db: Db, store: SandboxStore, params: { o
     actualAllocs.delete(key);
   }
   for (const key of actualAllocs.keys()) out.push(`credit allocation ${key} is in Arcus but not in the ledger`);
+
+  // ---- overpayments and prepayments (Xero)
+  const xRows = await db.select().from(prepayments).where(eq(prepayments.organisationId, organisationId));
+  const dbX = new Map(xRows.map((x) => [x.externalId, x]));
+  const xAllocRows = xRows.length ? await db.select().from(prepaymentAllocations).where(eq(prepaymentAllocations.organisationId, organisationId)) : [];
+  const xAllocs = new Map<string, { invoice: string; amount: Minor; date: string }[]>();
+  for (const a of xAllocRows) xAllocs.set(a.prepaymentId, [...(xAllocs.get(a.prepaymentId) ?? []), { invoice: a.invoiceExternalId, amount: m(a.amount), date: a.date }]);
+  const sortAllocs = (list: { invoice: string; amount: Minor; date: string }[]) => JSON.stringify([...list].sort((a, b) => (a.invoice + a.date + a.amount < b.invoice + b.date + b.amount ? -1 : 1)));
+  for (const x of store.list('prepayments', companyId)) {
+    const row = dbX.get(x.id);
+    dbX.delete(x.id);
+    if (!row) {
+      out.push(`${x.kind} ${x.id} missing`);
+      continue;
+    }
+    diff(
+      x.kind,
+      x.id,
+      { kind: x.kind, status: x.status.toLowerCase(), total: fromMinor(x.total), remainingCredit: fromMinor(x.remainingCredit), date: x.date, contact: x.contactId, currency: x.currency },
+      { kind: row.kind, status: row.status, total: fromMinor(m(row.total)), remainingCredit: fromMinor(m(row.remainingCredit)), date: row.date, contact: row.contactExternalId, currency: row.currency },
+      out,
+    );
+    const expected = x.status === 'VOIDED' ? [] : x.allocations.map((a) => ({ invoice: a.invoiceId, amount: a.amount, date: a.date }));
+    const e = sortAllocs(expected);
+    const a = sortAllocs(xAllocs.get(row.id) ?? []);
+    if (e !== a) out.push(`${x.kind} ${x.id}: allocations expected ${e}, got ${a}`);
+  }
+  for (const [id, row] of dbX) if (row.status !== 'deleted') out.push(`${row.kind} ${id} is in Arcus but not in the ledger`);
   return out;
 }
 

@@ -3,7 +3,11 @@
  * habits differ (prompt, slow, chronic late, deteriorating, disputer, partial payer,
  * seasonal), two years of invoices, payments and credit notes, and the bad data real ledgers
  * carry (missing or invalid emails and phones, missing addresses, duplicate customers,
- * invoices without due dates, drafts, voided and deleted invoices).
+ * invoices without due dates, drafts, voided and deleted invoices). QuickBooks companies also get
+ * what real QBO companies hold (issue #13): invoices with a Deposit or a percent discount line,
+ * payments on account applied to nothing, cheques recorded and later deleted, and — in a
+ * multicurrency company — a rate of its own on each foreign invoice, moving around the spec's.
+ * Those draws come from a stream of their own, so the rest of the history is what it was.
  *
  * Determinism: all randomness comes from seeded mulberry32 streams (one for behaviour, one for
  * ids, per company), Xero uuids (companies, contacts, invoices, payments, credit notes, line
@@ -161,7 +165,13 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
   const isXero = provider === 'xero';
   const name = spec.name ?? `Benchmark ${isXero ? 'Xero' : 'QuickBooks'} Company ${index + 1}`;
   const rng = new Rng(hashSeed(seed, index, 'behaviour', name));
+  /** Xero's messier settlements (prepayments, overpayments, batches, deleted payments): a stream of their own, so the rest of the history is what it was. */
+  const mess = new Rng(hashSeed(seed, index, 'xero-settlements', name));
+  /** Each customer's invoices, for batch deposits (a scan of the ledger per batch would be quadratic). */
+  const invoicesByContact = new Map<string, SbInvoice[]>();
   const ids = new Rng(hashSeed(seed, index, 'ids', name));
+  /** QuickBooks deposits, discounts, rates, bounced cheques, payments on account: their own stream too. */
+  const qboMess = new Rng(hashSeed(seed, index, 'qbo-settlements', name));
   const baseCurrency = spec.baseCurrency ?? (isXero ? 'GBP' : 'USD');
   const timezone = spec.timezone ?? (isXero ? 'Europe/London' : 'America/New_York');
   const countryCode = spec.countryCode ?? (isXero ? 'GB' : 'US');
@@ -364,6 +374,8 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
       [4, 10],
     ]);
     const lines: NewLine[] = [];
+    let itemsTotal = 0;
+    let taxTotal = 0;
     for (let l = 0; l < nLines; l++) {
       const item = rng.pick(industry.items);
       const hours = item.unit === 'hours';
@@ -376,11 +388,14 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
       const unitAmount = hours ? rng.int(item.min / 100, item.max / 100) * 100 : Math.round(rng.int(item.min, item.max) / 500) * 500 || item.min;
       const lineAmount = lineAmountQuarters(unitAmount, q4);
       const tracking = company.tracking.filter(() => rng.chance(0.6)).map((t) => ({ name: t.name, option: rng.pick(t.options) }));
+      const taxAmount = taxPct ? percentOf(lineAmount, taxPct) : 0;
+      itemsTotal += lineAmount;
+      taxTotal += taxAmount;
       lines.push({
         description: item.description,
         quantity: quarters(q4),
         unitAmount,
-        taxAmount: taxPct ? percentOf(lineAmount, taxPct) : 0,
+        taxAmount,
         accountCode: lineAccount,
         itemCode: item.code,
         tracking,
@@ -392,6 +407,21 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
     const draft = isXero && recent && rng.chance(0.05);
     const deleted = rng.chance(0.003);
     const voided = !draft && !deleted && rng.chance(0.006);
+    // QuickBooks: a percent discount line after the items (tax stays on the full amount, as with
+    // ApplyTaxAfterDiscount false), a deposit taken when the invoice was raised, a rate per
+    // foreign invoice.
+    let deposit = 0;
+    let currencyRate: string | undefined;
+    if (!isXero) {
+      if (qboMess.chance(0.05)) {
+        const pct = qboMess.pick([5, 10, 15]);
+        const off = percentOf(itemsTotal, pct);
+        if (off > 0) lines.push({ description: `Discount ${pct}%`, quantity: '1', unitAmount: -off, taxAmount: 0, accountCode: lineAccount, itemCode: null });
+        itemsTotal -= off;
+      }
+      if (!draft && !deleted && !voided && qboMess.chance(0.04)) deposit = percentOf(itemsTotal + taxTotal, qboMess.pick([10, 20, 25, 50]));
+      if (c.currency !== baseCurrency && foreign[c.currency]) currencyRate = driftedRate(foreign[c.currency]!, qboMess.int(-250, 250));
+    }
     const inv = store.createInvoice(
       companyId,
       {
@@ -405,10 +435,15 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
         status: draft || (deleted && isXero) ? 'DRAFT' : 'AUTHORISED',
         lineAmountTypes: taxPct ? 'Exclusive' : 'NoTax',
         customerMemo: isXero ? '' : 'Thank you for your business.',
+        ...(deposit > 0 ? { deposit } : {}),
+        ...(currencyRate ? { currencyRate } : {}),
       },
       newId(),
     );
     fixLineIds(inv.lines);
+    const ofContact = invoicesByContact.get(inv.contactId);
+    if (ofContact) ofContact.push(inv);
+    else invoicesByContact.set(inv.contactId, [inv]);
     const created = ts(s.day);
     inv.createdAt = created;
     inv.history[0]!.at = created;
@@ -445,12 +480,58 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
     if (amount <= 0) continue;
     const date = dateOf(e.day);
     const at = Math.max(ts(e.day), inv.createdAt);
-    if (e.kind === 'pay') {
+    const settledBy = e.kind === 'pay' && isXero ? xeroSettlement(mess, inv, baseCurrency) : 'payment';
+    if (settledBy === 'prepayment' || settledBy === 'overpayment') {
+      // Money received as a credit (before the invoice, or more than was due), then allocated.
+      const receivedDay = settledBy === 'prepayment' ? Math.max(startDay, e.day - mess.int(3, 40)) : e.day;
+      const extra = settledBy === 'overpayment' ? mess.int(1, 9) * 500 + mess.int(0, 99) : mess.chance(0.3) ? mess.int(100, 20_000) : 0;
+      const x = store.createPrepayment(companyId, { kind: settledBy, contactId: inv.contactId, date: dateOf(receivedDay), amount: amount + extra, currency: inv.currency, reference: `Bank transfer ${paymentRef++}` }, mess.uuid());
+      x.createdAt = Math.min(at, ts(receivedDay));
+      store.allocatePrepayment(companyId, x.id, inv.id, amount, date).id = mess.uuid();
+      stamp(x, at);
+    } else if (settledBy === 'batch') {
+      // One deposit paying this invoice and the customer's other open base-currency invoices in full.
+      const others = (invoicesByContact.get(inv.contactId) ?? [])
+        .filter((o) => o.id !== inv.id && o.contactId === inv.contactId && o.status === 'AUTHORISED' && o.currency === baseCurrency && o.issueDate <= date && o.amountDue > 0)
+        .slice(0, mess.int(1, 3));
+      const children = store.createBatchPayment(companyId, { date, reference: `Batch deposit ${paymentRef++}`, allocations: [{ invoiceId: inv.id, amount }, ...others.map((o) => ({ invoiceId: o.id, amount: o.amountDue }))] }, () => mess.uuid());
+      for (const p of children) {
+        for (const a of p.allocations) a.id = mess.uuid();
+        p.createdAt = at;
+        stamp(p, at);
+      }
+      for (const o of others) stamp(o, at);
+    } else if (e.kind === 'pay') {
+      if (settledBy === 'deleted') {
+        // Entered by mistake (wrong amount or invoice), deleted days later; most are entered again.
+        const wrong = store.createPayment(companyId, { date, allocations: [{ invoiceId: inv.id, amount }], reference: `Bank transfer ${paymentRef++}` }, mess.uuid());
+        for (const a of wrong.allocations) a.id = mess.uuid();
+        wrong.createdAt = at;
+        const deletedAt = Math.min(latest, at + mess.int(1, 5) * DAY_MS);
+        store.deletePayment(companyId, wrong.id);
+        stamp(wrong, deletedAt);
+        if (mess.chance(0.35)) {
+          stamp(inv, deletedAt);
+          continue;
+        }
+      }
+      if (!isXero && e.kind === 'pay' && qboMess.chance(0.05)) {
+        // A cheque recorded, then deleted when it bounced (QBO: gone from queries, CDC says Deleted).
+        const bounced = store.createPayment(companyId, { date, allocations: [{ invoiceId: inv.id, amount }], reference: 'Returned cheque' });
+        for (const a of bounced.allocations) a.id = ids.uuid();
+        bounced.createdAt = at;
+        store.deletePayment(companyId, bounced.id);
+        const gone = Math.min(at + 2 * DAY_MS, latest);
+        stamp(bounced, gone);
+        const change = store.deletions[store.deletions.length - 1];
+        if (change && change.id === bounced.id) change.at = gone;
+      }
       const p = store.createPayment(companyId, { date, allocations: [{ invoiceId: inv.id, amount }], reference: isXero ? `Bank transfer ${paymentRef++}` : '' }, newId());
       for (const a of p.allocations) a.id = ids.uuid();
       p.createdAt = at;
       stamp(p, at);
-    } else {
+    }
+    if (e.kind === 'credit') {
       const net = taxPct ? Math.floor((amount * 100 + Math.floor((100 + taxPct) / 2)) / (100 + taxPct)) : amount;
       const cn = store.createCreditNote(
         companyId,
@@ -481,9 +562,42 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
     stamp(inv, at);
   }
 
+  // ---- QuickBooks payments on account, applied to no invoice ----------------------------------
+  if (!isXero) {
+    for (const c of customers) {
+      if (!qboMess.chance(0.03)) continue;
+      const day = qboMess.int(c.startDay, todayDay);
+      const p = store.createPayment(companyId, { contactId: c.contact.id, date: dateOf(day), allocations: [], amount: qboMess.int(5, 50) * 1000, reference: 'On account' });
+      p.createdAt = Math.max(ts(day), c.contact.createdAt ?? 0);
+      stamp(p, p.createdAt);
+    }
+  }
+
   // ---- historical timestamps -----------------------------------------------------------------
   for (const [doc, at] of stamps) doc.updatedAt = at;
   return companyId;
+}
+
+/**
+ * How a Xero customer's payment arrives, in shares like real organisations': mostly a payment;
+ * some by a prepayment or an overpayment allocated to the invoice, some in a batch deposit with
+ * the customer's other open invoices, and some entered, deleted and (mostly) entered again.
+ */
+function xeroSettlement(mess: Rng, inv: SbInvoice, baseCurrency: string): 'payment' | 'prepayment' | 'overpayment' | 'batch' | 'deleted' {
+  const r = mess.next();
+  if (r < 0.04) return 'prepayment';
+  if (r < 0.08) return 'overpayment';
+  if (r < 0.14 && inv.currency === baseCurrency) return 'batch';
+  if (r < 0.26) return 'deleted';
+  return 'payment';
+}
+
+/** A rate like "1.3650" moved by `bp` ten-thousandths ("1.3650", -120 → "1.3530"), never below 0.0001. */
+function driftedRate(rate: string, bp: number): string {
+  const m = /^(\d+)(?:\.(\d{1,4}))?$/.exec(rate);
+  if (!m) return rate;
+  const units = Math.max(1, Number(m[1]) * 10_000 + Number((m[2] ?? '').padEnd(4, '0')) + bp);
+  return `${Math.floor(units / 10_000)}.${String(units % 10_000).padStart(4, '0')}`;
 }
 
 /** When and how much a customer pays an invoice, by habit. */

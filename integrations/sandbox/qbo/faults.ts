@@ -3,7 +3,8 @@
  * element}], "type":"ValidationFault"}, "time"}` shape of the published examples
  * (specs/quickbooks/faults/); HTTP status 400 even for "Object Not Found", as QBO does.
  * Gateway errors (401 expired token, 403 wrong realm) use the lower-case Java-serialised
- * shape seen in public captures, with `time` in epoch ms.
+ * shape seen in public captures, with `time` in epoch ms. A 429 ThrottleExceeded comes as XML
+ * (`<IntuitResponse><Fault type="SERVICE">…`) whatever format was asked for, as QBO answers it.
  */
 import { SandboxError } from '../store';
 
@@ -27,8 +28,8 @@ export class QboFault extends Error {
     readonly status: number,
     readonly type: string,
     readonly errors: QboErrorItem[],
-    /** 'gateway' renders the lower-case `{fault:{error:[…]}}` shape. */
-    readonly shape: 'fault' | 'gateway' = 'fault',
+    /** 'gateway' renders the lower-case `{fault:{error:[…]}}` shape; 'xml' an XML IntuitResponse. */
+    readonly shape: 'fault' | 'gateway' | 'xml' = 'fault',
   ) {
     super(errors.map((e) => `${e.code} ${e.Message}: ${e.Detail}`).join('; '));
   }
@@ -38,6 +39,11 @@ export class QboFault extends Error {
   }
 
   body(time: FaultTime): unknown {
+    if (this.shape === 'xml') {
+      const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      const errors = this.errors.map((e) => `        <Error code="${esc(e.code)}">\n            <Message>${esc(e.Message)}</Message>\n            <Detail>${esc(e.Detail)}</Detail>\n        </Error>\n`).join('');
+      return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse time="${esc(time.text)}" xmlns="http://schema.intuit.com/finance/v3">\n    <Fault type="${esc(this.type)}">\n${errors}    </Fault>\n</IntuitResponse>`;
+    }
     if (this.shape === 'gateway') {
       return {
         warnings: null,
@@ -141,7 +147,7 @@ export const faults = {
   authorization: (detail: string) =>
     new QboFault(403, 'AUTHORIZATION', [{ Message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', Detail: detail, code: '3100' }], 'gateway'),
   throttled: () =>
-    new QboFault(429, 'SERVICE', [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.  Try again later', code: '3001' }]),
+    new QboFault(429, 'SERVICE', [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'The request limit was reached.  Try again later', code: '3001' }], 'xml'),
   system: (status: number) =>
     new QboFault(status, 'SystemFault', [
       { Message: 'An application error has occurred while processing your request', Detail: `System Failure Error: the sandbox injected a ${status} for this request`, code: '10000' },

@@ -33,6 +33,11 @@ export function send(res: Response, status: number, body: unknown): void {
 
 export function sendFault(ctx: SandboxContext, res: Response, realmId: string | undefined, fault: QboFault): void {
   if (fault.status === 401) res.set('WWW-Authenticate', 'Bearer realm="Intuit", error="invalid_token"');
+  if (fault.shape === 'xml') {
+    if (res.headersSent) return;
+    res.status(fault.status).set('intuit_tid', randomUUID()).type('application/xml').send(String(fault.body(faultTime(ctx, realmId))));
+    return;
+  }
   send(res, fault.status, fault.body(faultTime(ctx, realmId)));
 }
 

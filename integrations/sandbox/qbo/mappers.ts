@@ -4,7 +4,9 @@
  * from exact decimal strings (Number(fromMinor(x))), never from float arithmetic.
  *
  * QuickBooks omits empty optional fields, so PrivateNote, CustomerMemo, BillEmail, BillAddr,
- * DeliveryInfo… appear only when they have a value.
+ * DeliveryInfo… appear only when they have a value. As in recorded answers, a company without
+ * multicurrency sends no ExchangeRate, HomeTotalAmt or HomeBalance, and leaves CurrencyRef out of
+ * some transactions (every fourth by Id here): a reader must fall back to the home currency and 1.
  */
 import { fromMinor, type Minor, mulRate } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
@@ -28,10 +30,23 @@ export interface QboSalesLine {
   LineNum?: number;
   Description?: string;
   Amount: number;
-  DetailType: 'SalesItemLineDetail' | 'SubTotalLineDetail';
+  DetailType: 'SalesItemLineDetail' | 'SubTotalLineDetail' | 'DiscountLineDetail';
   SalesItemLineDetail?: { ItemRef: QboRef; ClassRef?: QboRef; UnitPrice: number; Qty: number; TaxCodeRef: QboRef };
   SubTotalLineDetail?: Record<string, never>;
+  DiscountLineDetail?: { DiscountAccountRef: QboRef; PercentBased: boolean; DiscountPercent?: number };
 }
+
+/** Does the company show amounts in more than its home currency (QBO's MultiCurrencyEnabled)? */
+export function multiCurrency(view: QboView): boolean {
+  return Object.keys(view.company.rates).some((k) => k !== view.company.baseCurrency);
+}
+
+/** A single-currency company's answer leaves CurrencyRef out of some transactions. */
+function withCurrencyRef(view: QboView, id: string): boolean {
+  return multiCurrency(view) || !/^\d+$/.test(id) || Number(id) % 4 !== 0;
+}
+
+const PERCENT_DISCOUNT = /^Discount (\d+(?:\.\d+)?)%$/;
 
 /** QBO amount from minor units, via the exact decimal string. */
 export const amount = (m: Minor): number => Number(fromMinor(m));
@@ -65,8 +80,15 @@ function contactEmail(c: SbContact | null): string | null {
   return c.email ?? c.contactPersons.find((p) => p.includeInEmails && p.email)?.email ?? null;
 }
 
-function salesLines(view: QboView, lines: SbLine[], subTotal: Minor, zeroed: boolean): QboSalesLine[] {
+/**
+ * Item lines, then the SubTotal line (the sum before discounts), then discounts: a negative
+ * sandbox line is a DiscountLineDetail with a positive Amount, "Discount 10%" a percent one.
+ */
+function salesLines(view: QboView, all: SbLine[], _subTotal: Minor, zeroed: boolean): QboSalesLine[] {
   const classes = view.classes();
+  const lines = all.filter((l) => l.lineAmount >= 0);
+  const discounts = all.filter((l) => l.lineAmount < 0);
+  const subTotal = lines.reduce((sum, l) => sum + l.lineAmount, 0);
   const out: QboSalesLine[] = lines.map((l, i) => {
     const itemValue = l.itemCode ?? '1';
     const cls = l.tracking[0] ? classes.find((c) => c.name === l.tracking[0]!.option) : undefined;
@@ -82,6 +104,14 @@ function salesLines(view: QboView, lines: SbLine[], subTotal: Minor, zeroed: boo
     return line;
   });
   out.push({ Amount: zeroed ? 0 : amount(subTotal), DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} });
+  for (const d of discounts) {
+    const pct = PERCENT_DISCOUNT.exec(d.description);
+    const detail: NonNullable<QboSalesLine['DiscountLineDetail']> = { DiscountAccountRef: { value: '86', name: 'Discounts given' }, PercentBased: pct !== null };
+    if (pct) detail.DiscountPercent = Number(pct[1]);
+    const line: QboSalesLine = { Amount: zeroed ? 0 : amount(-d.lineAmount), DetailType: 'DiscountLineDetail', DiscountLineDetail: detail };
+    if (!pct && d.description) line.Description = d.description;
+    out.push(line);
+  }
   return out;
 }
 
@@ -106,8 +136,9 @@ export function toQboInvoice(view: QboView, inv: SbInvoice, opts: { invoiceLink?
   const total = voided ? 0 : inv.total;
   const balance = voided ? 0 : inv.amountDue;
   const note = voided ? (inv.privateNote ? `Voided - ${inv.privateNote}` : 'Voided') : inv.privateNote;
+  const multi = multiCurrency(view);
   const out: Json = {
-    Deposit: 0,
+    Deposit: voided ? 0 : amount(inv.deposit ?? 0),
     AllowIPNPayment: false,
     AllowOnlinePayment: false,
     AllowOnlineCreditCardPayment: company.onlinePayments,
@@ -120,9 +151,9 @@ export function toQboInvoice(view: QboView, inv: SbInvoice, opts: { invoiceLink?
     CustomField: [],
     DocNumber: inv.number,
     TxnDate: inv.issueDate,
-    CurrencyRef: currencyRef(inv.currency),
-    ExchangeRate: Number(inv.currencyRate),
   };
+  if (withCurrencyRef(view, inv.id)) out['CurrencyRef'] = currencyRef(inv.currency);
+  if (multi) out['ExchangeRate'] = Number(inv.currencyRate);
   if (note) out['PrivateNote'] = note;
   out['LinkedTxn'] = voided ? [] : view.invoiceLinks(inv.id);
   out['Line'] = salesLines(view, inv.lines, inv.subTotal, voided);
@@ -135,14 +166,14 @@ export function toQboInvoice(view: QboView, inv: SbInvoice, opts: { invoiceLink?
   }
   out['DueDate'] = inv.dueDate ?? inv.issueDate;
   out['TotalAmt'] = amount(total);
-  out['HomeTotalAmt'] = amount(mulRate(total, inv.currencyRate));
+  if (multi) out['HomeTotalAmt'] = amount(mulRate(total, inv.currencyRate));
   out['ApplyTaxAfterDiscount'] = false;
   out['PrintStatus'] = 'NotSet';
   out['EmailStatus'] = inv.sentToContact ? 'EmailSent' : 'NotSet';
   const email = contactEmail(contact);
   if (email) out['BillEmail'] = { Address: email };
   out['Balance'] = amount(balance);
-  out['HomeBalance'] = amount(mulRate(balance, inv.currencyRate));
+  if (multi) out['HomeBalance'] = amount(mulRate(balance, inv.currencyRate));
   if (inv.sentToContact) out['DeliveryInfo'] = { DeliveryType: 'Email', DeliveryTime: view.dateTime(sentAt(inv)) };
   if (opts.invoiceLink && company.onlinePayments && inv.status === 'AUTHORISED' && inv.amountDue > 0) {
     out['InvoiceLink'] = qboInvoiceLink(view.ctx, view.realmId, inv.id);
@@ -208,9 +239,9 @@ export function toQboPayment(view: QboView, p: SbPayment): Json {
     SyncToken: String(p.syncToken),
     MetaData: metaData(view, p.createdAt, p.updatedAt),
     TxnDate: p.date,
-    CurrencyRef: currencyRef(p.currency),
-    ExchangeRate: Number(p.currencyRate),
   };
+  if (withCurrencyRef(view, p.id)) out['CurrencyRef'] = currencyRef(p.currency);
+  if (multiCurrency(view)) out['ExchangeRate'] = Number(p.currencyRate);
   if (p.reference) out['PaymentRefNum'] = p.reference;
   out['Line'] = lines;
   return out;

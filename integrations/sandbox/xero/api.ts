@@ -15,6 +15,7 @@ import { invoiceExtraRoutes } from './routes/invoice-extras';
 import { invoiceRoutes } from './routes/invoices';
 import { organisationRoutes } from './routes/organisation';
 import { paymentRoutes } from './routes/payments';
+import { prepaymentRoutes } from './routes/prepayments';
 import { LedgerView } from './view';
 
 export const XERO_API_BASE_PATH = '/xero/api.xro/2.0';
@@ -90,6 +91,7 @@ export function xeroApiRouter(ctx: SandboxContext): Router {
   invoiceExtraRoutes(router);
   paymentRoutes(router);
   creditNoteRoutes(router);
+  prepaymentRoutes(router);
   router.use((req, res) => sendResult(res, routeNotFound(req.method, req.path)));
   router.use(bodyErrors);
   return router;

@@ -3,7 +3,7 @@
  * request over a LedgerView so nested paths (Invoice.Contact.Name) resolve without scans.
  */
 import { fromMinor, type Minor } from '../../../kernel/money';
-import type { SbContact, SbCreditNote, SbInvoice, SbPayment } from '../model';
+import type { SbContact, SbCreditNote, SbInvoice, SbPayment, SbPrepayment } from '../model';
 import { dayStartMs } from './dates';
 import type { LedgerView } from './view';
 import { type FieldDef, type FieldMap, NULL, type WValue } from './where';
@@ -156,5 +156,23 @@ export function creditNoteFields(view: LedgerView): FieldMap<SbCreditNote> {
     CurrencyRate: decimal((c) => c.currencyRate),
     'Contact.ContactID': guid((c) => c.contactId),
     'Contact.Name': str((c) => view.contact(c.contactId)?.name),
+  });
+}
+
+/** Overpayments and prepayments (one field map: Xero gives both the same members). */
+export function prepaymentFields(view: LedgerView, kind: SbPrepayment['kind']): FieldMap<SbPrepayment> {
+  const idName = kind === 'overpayment' ? 'OverpaymentID' : 'PrepaymentID';
+  return fieldMap<SbPrepayment>({
+    [idName]: guid((x) => x.id),
+    Type: str(() => (kind === 'overpayment' ? 'RECEIVE-OVERPAYMENT' : 'RECEIVE-PREPAYMENT')),
+    Reference: str((x) => x.reference),
+    Status: str((x) => x.status),
+    Date: day((x) => x.date),
+    Total: money((x) => x.total),
+    RemainingCredit: money((x) => x.remainingCredit),
+    CurrencyCode: str((x) => x.currency),
+    UpdatedDateUTC: instant((x) => x.updatedAt),
+    'Contact.ContactID': guid((x) => x.contactId),
+    'Contact.Name': str((x) => view.contact(x.contactId)?.name),
   });
 }

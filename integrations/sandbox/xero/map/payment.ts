@@ -10,13 +10,30 @@ import { invoiceRef } from './invoice';
 export function paymentOut(view: LedgerView, p: SbPayment): Record<string, unknown> {
   const allocation = p.allocations[0];
   const amount = allocation ? allocation.amount : p.amount;
+  // As recorded from Xero: base-currency batch children and deleted payments carry CurrencyRate 0.
+  const zeroRate = p.currency === view.company.baseCurrency && (p.batch || p.status === 'DELETED');
   return compact({
     PaymentID: p.id,
+    BatchPaymentID: p.batch?.id,
+    BatchPayment: p.batch
+      ? {
+          Account: { AccountID: paymentAccount(p).AccountID },
+          BatchPaymentID: p.batch.id,
+          Reference: p.batch.reference || undefined,
+          DateString: `${p.batch.date}T00:00:00`,
+          Date: msDate(p.batch.date),
+          Type: 'RECBATCH',
+          Status: p.status,
+          TotalAmount: amountOut(p.batch.totalAmount),
+          UpdatedDateUTC: msDateTime(p.createdAt),
+          IsReconciled: false,
+        }
+      : undefined,
     Date: msDate(p.date),
     BankAmount: amountOut(amount),
     Amount: amountOut(amount),
     Reference: p.reference,
-    CurrencyRate: decimalOut(p.currencyRate),
+    CurrencyRate: zeroRate ? 0 : decimalOut(p.currencyRate),
     PaymentType: 'ACCRECPAYMENT',
     Status: p.status,
     UpdatedDateUTC: msDateTime(p.updatedAt),
