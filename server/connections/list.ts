@@ -4,9 +4,10 @@
  * words) and how many documents are kept. Every query is scoped by the firm.
  */
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { EntityType, Provider } from '../../integrations/ledger/types';
+import { CREDIT_ENTITY_TYPES, type Provider, type SyncEntityType } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
 import { connections, contacts, invoices, organisations, syncRuns } from '../db/schema';
+import { SYNC_ORDER } from '../sync/runs';
 import { dayInWords, PROVIDER_LABEL, type SyncKind } from './deps';
 
 type SyncRunRow = typeof syncRuns.$inferSelect;
@@ -19,8 +20,8 @@ export interface SyncRunView {
   progress: number;
   /** Records written so far. */
   records: number;
-  /** The entity type being read: contacts, invoices, creditNotes or payments. */
-  stage: EntityType | null;
+  /** The entity type being read (server/sync/runs.ts SYNC_ORDER; Xero also overpayments and prepayments). */
+  stage: SyncEntityType | null;
   counts: Record<string, number>;
   apiCalls: number;
   errors: string[];
@@ -53,11 +54,14 @@ export interface OrganisationView {
 }
 
 const ACTIVE_RUN = new Set(['queued', 'running', 'deferred']);
-/** The order the sync engine reads entity types in (server/sync/runs.ts SYNC_ORDER). */
-const STAGES: readonly EntityType[] = ['contacts', 'invoices', 'creditNotes', 'payments'];
+/** The stages a run of this provider goes through, in the sync engine's order (QuickBooks has no overpayments or prepayments to read). */
+function stagesOf(provider: Provider): readonly SyncEntityType[] {
+  return provider === 'xero' ? SYNC_ORDER : SYNC_ORDER.filter((e) => !(CREDIT_ENTITY_TYPES as SyncEntityType[]).includes(e));
+}
 
-function runProgress(status: string, cursor: unknown): { progress: number; stage: EntityType | null } {
+export function runProgress(provider: Provider, status: string, cursor: unknown): { progress: number; stage: SyncEntityType | null } {
   if (status === 'succeeded') return { progress: 100, stage: null };
+  const STAGES = stagesOf(provider);
   const done = Array.isArray((cursor as { done?: unknown })?.done) ? ((cursor as { done: unknown[] }).done.filter((d) => typeof d === 'string') as string[]) : [];
   const stage = STAGES.find((e) => !done.includes(e)) ?? null;
   const finished = STAGES.filter((e) => done.includes(e)).length;
@@ -134,7 +138,7 @@ export async function listOrganisations(db: Db, firmId: string, onlyId?: string)
           id: run.id,
           kind: run.kind,
           status: run.status,
-          ...runProgress(run.status, run.cursor),
+          ...runProgress(org.provider as Provider, run.status, run.cursor),
           records: run.progress,
           counts: (run.counts ?? {}) as Record<string, number>,
           apiCalls: run.apiCalls,

@@ -13,6 +13,8 @@ const ENTITY_WORDS: [string, string][] = [
   ['contacts', 'contact'],
   ['payments', 'payment'],
   ['creditNotes', 'credit note'],
+  ['overpayments', 'overpayment'],
+  ['prepayments', 'prepayment'],
   ['deleted', 'deletion'],
 ];
 
@@ -31,7 +33,7 @@ function countsInWords(counts: Record<string, number>): string {
   return parts.length ? parts.join(', ') : 'no changes';
 }
 
-const STAGE_WORDS: Record<string, string> = { contacts: 'contacts', invoices: 'invoices', creditNotes: 'credit notes', payments: 'payments' };
+const STAGE_WORDS: Record<string, string> = { contacts: 'contacts', invoices: 'invoices', creditNotes: 'credit notes', overpayments: 'overpayments', prepayments: 'prepayments', payments: 'payments' };
 
 function RunProgress({ run }: { run: SyncRun | null }) {
   const queued = !run || run.status === 'queued';
