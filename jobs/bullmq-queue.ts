@@ -20,18 +20,35 @@ export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
 
+/**
+ * Where the queue's keys live and how a dead worker is noticed (config.queue): a job whose lock
+ * lapses (WORKER_LOCK_DURATION_MS) is found by the next stalled check (WORKER_STALLED_INTERVAL_MS)
+ * and run again, up to WORKER_MAX_STALLED_COUNT times (BullMQ's default is 1: a second crash
+ * failed the job). A sync job resumes from its run's cursor each time.
+ */
+export interface BullSettings {
+  prefix: string;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+export const DEFAULT_BULL_SETTINGS: BullSettings = { prefix: 'bull', lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 10 };
+
 export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   readonly queue: Queue;
   private worker: Worker | null = null;
   private readonly connection: Redis;
+  private readonly settings: BullSettings;
 
   constructor(
-    private readonly deps: { db: Db; log: Logger; redisUrl: string; definitions: JobDefinition<unknown>[]; services?: () => Services },
+    private readonly deps: { db: Db; log: Logger; redisUrl: string; definitions: JobDefinition<unknown>[]; services?: () => Services; settings?: BullSettings },
     readonly name: string = DEFAULT_QUEUE_NAME,
   ) {
+    this.settings = deps.settings ?? DEFAULT_BULL_SETTINGS;
     this.connection = redisConnection(deps.redisUrl);
-    this.queue = new Queue(name, { connection: this.connection });
+    this.queue = new Queue(name, { connection: this.connection, prefix: this.settings.prefix });
   }
 
   async enqueue<P>(def: JobDefinition<P>, payload: P, options: EnqueueOptions = {}): Promise<string> {
@@ -39,6 +56,7 @@ export class BullQueue implements JobQueue {
     const job = await this.queue.add(def.name, data, {
       jobId: options.jobId,
       delay: options.delayMs,
+      ...(options.priority ? { priority: options.priority } : {}),
       attempts: def.attempts,
       backoff: { type: 'exponential', delay: def.backoffMs },
       removeOnComplete: { age: 86_400, count: 10_000 },
@@ -80,9 +98,17 @@ export class BullQueue implements JobQueue {
           throw err;
         }
       },
-      { connection: redisConnection(this.deps.redisUrl), concurrency },
+      {
+        connection: redisConnection(this.deps.redisUrl),
+        concurrency,
+        prefix: this.settings.prefix,
+        lockDuration: this.settings.lockDurationMs,
+        stalledInterval: this.settings.stalledIntervalMs,
+        maxStalledCount: this.settings.maxStalledCount,
+      },
     );
     this.worker.on('error', (err) => this.deps.log.error({ err: err.message }, 'worker error'));
+    this.worker.on('stalled', (jobId) => this.deps.log.warn({ jobId }, 'job stalled (its worker stopped): running it again'));
     return this.worker;
   }
 

@@ -1,6 +1,8 @@
 /**
  * Jobs in the web process (embedded mode, no Redis): the same definitions and retry rules as
- * BullMQ, run on the event loop. Pending ids are deduplicated like BullMQ job ids.
+ * BullMQ, run on the event loop. Pending ids are deduplicated like BullMQ job ids. At most
+ * `concurrency` jobs run at once; the next to start is the most urgent ready one, as BullMQ
+ * orders them: jobs without a priority first, then by priority (1 first), then in order of arrival.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../server/db/client';
@@ -17,12 +19,18 @@ export class InlineQueue implements JobQueue {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly schedules = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  /** Ready to run, waiting for a free slot. */
+  private readonly ready: { priority: number; seq: number; start: () => void }[] = [];
+  private seq = 0;
+  private active = 0;
+  private readonly concurrency: number;
   private closed = false;
 
   private readonly byName: Map<string, JobDefinition<unknown>>;
 
-  constructor(private readonly deps: { db: Db; log: Logger; services?: () => Services; definitions?: JobDefinition<unknown>[] }) {
+  constructor(private readonly deps: { db: Db; log: Logger; services?: () => Services; definitions?: JobDefinition<unknown>[]; concurrency?: number }) {
     this.byName = new Map((deps.definitions ?? allJobs).map((d) => [d.name, d]));
+    this.concurrency = deps.concurrency ?? 10;
   }
 
   request<N extends JobName>(name: N, payload: JobPayloads[N], options?: EnqueueOptions): Promise<string> {
@@ -36,8 +44,26 @@ export class InlineQueue implements JobQueue {
     const jobId = options.jobId ?? randomUUID();
     if (this.pending.has(jobId)) return jobId;
     this.pending.add(jobId);
-    this.later(options.delayMs ?? 0, () => this.attempt(def as JobDefinition<unknown>, parsed, jobId, 1));
+    const priority = options.priority ?? 0;
+    this.later(options.delayMs ?? 0, () => this.whenFree(priority, () => this.attempt(def as JobDefinition<unknown>, parsed, jobId, 1, priority)));
     return jobId;
+  }
+
+  /** Start `start` now if a slot is free, or when one is, most urgent first. */
+  private whenFree(priority: number, start: () => void): void {
+    const p = priority > 0 ? priority : 0;
+    const item = { priority: p, seq: this.seq++, start };
+    const at = this.ready.findIndex((x) => x.priority > p);
+    if (at < 0) this.ready.push(item);
+    else this.ready.splice(at, 0, item);
+    this.next();
+  }
+
+  private next(): void {
+    while (!this.closed && this.active < this.concurrency && this.ready.length > 0) {
+      this.active++;
+      this.ready.shift()!.start();
+    }
   }
 
   private later(ms: number, fn: () => void): void {
@@ -49,22 +75,27 @@ export class InlineQueue implements JobQueue {
     this.timers.add(t);
   }
 
-  private attempt(def: JobDefinition<unknown>, payload: unknown, jobId: string, attempt: number): void {
+  private attempt(def: JobDefinition<unknown>, payload: unknown, jobId: string, attempt: number, priority: number): void {
+    const again = (ms: number, n: number) => this.later(ms, () => this.whenFree(priority, () => this.attempt(def, payload, jobId, n, priority)));
     const p = runJob(def, payload, { db: this.deps.db, log: this.deps.log, services: this.deps.services ?? noServices, queue: this }, jobId, attempt).then(
       () => {
         this.pending.delete(jobId);
       },
       (err: unknown) => {
-        if (err instanceof RetryLaterError) return this.later(err.delayMs, () => this.attempt(def, payload, jobId, attempt));
+        if (err instanceof RetryLaterError) return again(err.delayMs, attempt);
         if (err instanceof PermanentJobError || attempt >= def.attempts) {
           this.pending.delete(jobId);
           return;
         }
-        this.later(backoffDelay(def, attempt), () => this.attempt(def, payload, jobId, attempt + 1));
+        again(backoffDelay(def, attempt), attempt + 1);
       },
     );
     this.running.add(p);
-    void p.finally(() => this.running.delete(p));
+    void p.finally(() => {
+      this.running.delete(p);
+      this.active--;
+      this.next();
+    });
   }
 
   async schedule<P>(def: JobDefinition<P>, payload: P, options: { id: string; everyMs: number }): Promise<void> {
@@ -83,7 +114,7 @@ export class InlineQueue implements JobQueue {
   /** Resolves when nothing is pending (tests, graceful shutdown). */
   async idle(timeoutMs = 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.pending.size > 0 || this.running.size > 0) {
+    while (this.pending.size > 0 || this.running.size > 0 || this.ready.length > 0) {
       if (Date.now() > until) throw new Error(`jobs still pending after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }

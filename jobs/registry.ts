@@ -2,11 +2,13 @@
 import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
+import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
 import { REMINDER_TICK_MS, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
 import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
 import { syncOrganisationJob } from './sync/job';
+import { SYNC_SWEEP_EVERY_MS, syncSweepJob } from './sync/sweep';
 import { SWEEP_EVERY_MS, writebackExecuteJob, writebackSweepJob } from './writebacks/jobs';
 
 export const allJobs: JobDefinition<unknown>[] = [
@@ -14,6 +16,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   scheduleTick as JobDefinition<unknown>,
   checkProviderConnections as JobDefinition<unknown>,
   syncOrganisationJob as JobDefinition<unknown>,
+  syncSweepJob as JobDefinition<unknown>,
   scoreOrganisationJob as JobDefinition<unknown>,
   reminderTickJob as JobDefinition<unknown>,
   reminderRunJob as JobDefinition<unknown>,
@@ -22,6 +25,8 @@ export const allJobs: JobDefinition<unknown>[] = [
   collectionsAssessJob as JobDefinition<unknown>,
   writebackExecuteJob as JobDefinition<unknown>,
   writebackSweepJob as JobDefinition<unknown>,
+  retentionTickJob as JobDefinition<unknown>,
+  retentionFirmJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -30,6 +35,8 @@ export const schedules = [
   { id: 'schedule.tick', def: scheduleTick as JobDefinition<unknown>, payload: {}, everyMs: TICK_EVERY_MS },
   { id: 'connections.check', def: checkProviderConnections as JobDefinition<unknown>, payload: {}, everyMs: CHECK_EVERY_MS },
   { id: 'reminders.tick', def: reminderTickJob as JobDefinition<unknown>, payload: {}, everyMs: REMINDER_TICK_MS },
+  { id: 'sync.sweep', def: syncSweepJob as JobDefinition<unknown>, payload: {}, everyMs: SYNC_SWEEP_EVERY_MS },
   { id: 'writebacks.sweep', def: writebackSweepJob as JobDefinition<unknown>, payload: {}, everyMs: SWEEP_EVERY_MS },
   { id: 'collections.tick', def: collectionsTickJob as JobDefinition<unknown>, payload: {}, everyMs: COLLECTIONS_TICK_MS },
+  { id: 'privacy.retention-tick', def: retentionTickJob as JobDefinition<unknown>, payload: {}, everyMs: RETENTION_TICK_MS },
 ];

@@ -4,7 +4,7 @@ import type { Db } from '../server/db/client';
 import { eq } from 'drizzle-orm';
 import { asSystem, withFirm, withoutFirm } from '../server/db/firm-scope';
 import { jobEvents, organisations, reminderSends, writebacks } from '../server/db/schema';
-import type { Logger } from '../server/logger';
+import { describeError, type Logger } from '../server/logger';
 import type { Services } from '../server/services';
 import { DomainError, isRetryableKind } from '../kernel/errors';
 import { type JobDefinition, type JobQueue, PermanentJobError } from './define';
@@ -44,7 +44,8 @@ export async function runJob(def: JobDefinition<unknown>, rawPayload: unknown, d
     log.info({ ms: Date.now() - started }, 'job done');
     await record(deps.db, def.name, jobId, 'completed', attempt, null);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    // Codes and ids, never a database error's SQL and parameters (server/logger.ts).
+    const message = describeError(err);
     log.warn({ ms: Date.now() - started, err: message }, 'job failed');
     await record(deps.db, def.name, jobId, 'failed', attempt, message.slice(0, 500)).catch(() => undefined);
     throw asRunnerFailure(err);

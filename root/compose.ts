@@ -85,7 +85,7 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
   const appUrl = publicBase(config.appUrl);
 
   let services: Composed | null = null;
-  const queue = createQueue({ db: database.db, log, redisUrl: config.redisUrl, definitions: options.definitions ?? allJobs, queueName: options.queueName, services: () => services! });
+  const queue = createQueue({ db: database.db, log, redisUrl: config.redisUrl, definitions: options.definitions ?? allJobs, queueName: options.queueName, services: () => services!, bull: config.queue });
 
   const sandboxBaseUrl = options.sandboxBaseUrl !== undefined ? options.sandboxBaseUrl : config.sandbox ? (config.sandboxUrl ?? `${config.appUrl}${SANDBOX_MOUNT}`) : null;
   // Per-tenant call limits shared by every ledger call of every process (Redis with REDIS_URL).

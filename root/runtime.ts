@@ -10,16 +10,18 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, Router } from 'express';
-import type { Clock } from '../kernel/clock';
+import { Redis } from 'ioredis';
 import type { Mailer } from '../integrations/email/transport';
 import type { LedgerFactory } from '../integrations/ledger/provider';
 import type { Provider } from '../integrations/ledger/types';
 import type { CreateLedgerWrites } from '../integrations/ledger/writes';
 import type { PaymentProvider } from '../integrations/payments/provider';
 import type { JobQueue } from '../jobs/define';
+import type { Clock } from '../kernel/clock';
 import { createApp } from '../server/app';
-import { clockFor, type Config, loadConfig } from '../server/config';
+import { type Config, ConfigError, clockFor, httpsWithoutProxy, loadConfig } from '../server/config';
 import { connectionDepsFrom } from '../server/connections/deps';
+import { disconnectOrganisation } from '../server/connections/disconnect';
 import type { Database } from '../server/db/client';
 import { ensureDemoFirm } from '../server/demo/seed-firm';
 import { ensureDemoConnections } from '../server/embedded/demo-connect';
@@ -27,6 +29,7 @@ import { createEmbeddedSandbox, type EmbeddedSandbox, SANDBOX_MOUNT, SANDBOX_WEB
 import { createLogger, type Logger } from '../server/logger';
 import type { OAuthDeps } from '../server/oauth/flow';
 import type { PayEnv } from '../server/pay/env';
+import { memoryLimiters, redisLimiters } from '../server/pay/rate-limit';
 import { reminderEnvFrom } from '../server/reminders/env';
 import { analyticsRoutes } from '../server/routes/analytics';
 import { collectionsRoutes } from '../server/routes/collections';
@@ -34,6 +37,7 @@ import { connectionRoutes } from '../server/routes/connections';
 import { mailboxRoutes } from '../server/routes/mailbox';
 import { oauthRoutes } from '../server/routes/oauth';
 import { payApiRoutes, sandboxCheckoutRoutes, stripeWebhookRoutes } from '../server/routes/pay';
+import { privacyRoutes } from '../server/routes/privacy';
 import { reminderRoutes, unsubscribeRoutes } from '../server/routes/reminders';
 import { scoringRoutes } from '../server/routes/scoring';
 import { webhookRoutes } from '../server/routes/webhooks';
@@ -87,6 +91,10 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const demoConnect = options.demoConnect ?? loaded.demoConnect;
   const log = options.log ?? createLogger(loaded.logLevel);
   const clock = options.clock ?? clockFor(loaded);
+  // An https APP_URL with no trusted proxy: sign-in would fail silently. Refused in production, said loudly elsewhere.
+  const insecure = httpsWithoutProxy(loaded);
+  if (insecure && loaded.env === 'production') throw new ConfigError(`Invalid configuration: ${insecure}`);
+  if (insecure) log.warn({ appUrl: loaded.appUrl }, insecure);
 
   // Listen first; requests before the app is ready get a 503.
   let handler: Express | null = null;
@@ -138,10 +146,13 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       return app.payments;
     },
     enqueueExecute: writebackEnqueuer(queue),
+    linkKey: config.payLinkKey,
     now: () => clock.now(),
     log,
   };
-  const payDeps = { db: database.db, log, env: () => payEnv };
+  // The pay page's per-client limits: in Redis across web processes when there is one.
+  const limitRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  const payDeps = { db: database.db, log, env: () => payEnv, limiters: limitRedis ? redisLimiters(limitRedis, config.queue.prefix, () => clock.ms()) : memoryLimiters };
 
   const mounts: { path: string; router: Router | Express }[] = [
     { path: '/webhooks/stripe', router: stripeWebhookRoutes(payDeps) },
@@ -165,8 +176,9 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       scoringRoutes({ db: database.db, queue, demo: config.demo, clock }),
       reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }),
       mailboxRoutes({ db: database.db, enabled: () => app.embeddedMail !== null }),
-      writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, mail: app.mail, now: () => clock.now() }),
+      writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, linkKey: config.payLinkKey, mail: app.mail, now: () => clock.now() }),
       collectionsRoutes({ db: database.db, queue, now: () => clock.now() }),
+      privacyRoutes({ db: database.db, clock, log, disconnect: (p) => disconnectOrganisation(connectionDeps, p) }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },
     now: () => clock.now(),
@@ -202,6 +214,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await app.close();
+      limitRedis?.disconnect();
       embeddedSandbox?.close();
     },
   };

@@ -17,6 +17,7 @@ import { DbSessionStore } from './db/session-store';
 import { requireCsrf } from './http/csrf';
 import { logPath } from './http/log-path';
 import { errorHandler, notFound } from './http/errors';
+import { refuseBadText } from './http/text';
 import './http/session-types';
 import type { QueuePort } from './queue';
 import type { Logger } from './logger';
@@ -45,7 +46,9 @@ export function createApp(deps: AppDeps): Express {
   const { config, database, log } = deps;
   const app = express();
   app.disable('x-powered-by');
-  if (config.env === 'production') app.set('trust proxy', 1);
+  // Only configured proxies are believed (TRUST_PROXY): a directly reachable port must not let a
+  // client choose its own address (the pay page's rate limit is per client address).
+  app.set('trust proxy', config.trustProxy);
   // Every request starts as no firm (firm tables read empty); `attachAuth` scopes it to the
   // caller's firm, and public routes look up their firm as the system (docs/decisions/007).
   app.use((_req, _res, next) => withoutFirm(next));
@@ -75,6 +78,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  // A NUL or an unpaired surrogate in the path or query is refused before any route reads it.
+  app.use(refuseBadText);
+
   app.get('/healthz', async (_req, res) => {
     let dbOk = true;
     try {
@@ -100,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
+  api.use(refuseBadText);
   api.use(sessions);
   api.use(requireCsrf);
   api.use(attachAuth(database.db));

@@ -4,7 +4,7 @@
  * PGlite in a local data folder, jobs in-process, an in-process SMTP server and the sandbox
  * ledger; its secrets are generated once and kept in that folder.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -47,13 +47,37 @@ export const EnvSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0, { message: 'must be a port number (0–65535)' }).max(65535, { message: 'must be a port number (0–65535)' }).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    /**
+     * Which proxies' X-Forwarded-* headers to believe (Express `trust proxy`): `off` (default: the
+     * port is reached directly), a hop count (`1`: one proxy in front), or a comma-separated list
+     * of `loopback`, `linklocal`, `uniquelocal`, IP addresses and CIDR ranges.
+     */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^(off|false|\d{1,2})$/.test(v) || v.split(',').every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(p.trim())), {
+        message: 'must be off, a number of proxies, or a comma-separated list of loopback, linklocal, uniquelocal, addresses and CIDR ranges',
+      }),
     APP_URL: z.string().url({ message: 'must be an absolute URL such as https://arcus.example.com' }).optional(),
     DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
     REDIS_URL: optionalUrl(['redis', 'rediss']),
+    /** BullMQ key prefix: two deployments can share one Redis under different prefixes. */
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1–64 letters, digits, dots, dashes or underscores' })
+      .default('bull'),
+    /** The worker's job lock (ms): a job whose worker died is noticed once it lapses. */
+    WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(500, { message: 'must be at least 500' }).default(30_000),
+    /** How often the worker looks for jobs whose worker died (ms). */
+    WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(200, { message: 'must be at least 200' }).default(30_000),
+    /** How many worker deaths one job survives before it is failed (a sync run then waits for the sync sweep). */
+    WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1, { message: 'must be at least 1' }).default(10),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
     MAIL_FROM: z.string().default('Arcus <reminders@arcus.localhost>'),
     SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
     TOKEN_ENCRYPTION_KEY: key32.optional(),
+    /** Derives pay-link tokens (docs/decisions/011). Default: HKDF of TOKEN_ENCRYPTION_KEY. */
+    PAY_LINK_KEY: key32.optional(),
     XERO_CLIENT_ID: z.string().optional(),
     XERO_CLIENT_SECRET: z.string().optional(),
     XERO_WEBHOOK_KEY: z.string().optional(),
@@ -64,6 +88,8 @@ export const EnvSchema = z
     LEDGER_SANDBOX: z.enum(['on', 'off']).optional(),
     /** Where a sandbox ledger running elsewhere answers (e.g. `arcus sandbox`); implies LEDGER_SANDBOX=on. Default: APP_URL/sandbox. */
     LEDGER_SANDBOX_URL: optionalUrl(['http', 'https']),
+    /** The sandbox ledger is a fake ledger with an admin API: with NODE_ENV=production it is refused unless `allow`. */
+    SANDBOX_IN_PRODUCTION: z.enum(['allow', 'refuse']).default('refuse'),
     ARCUS_DATA_DIR: z.string().default('.arcus-data'),
     /** Seed demo data (firm, user, sandbox companies). Defaults to on in embedded mode. */
     ARCUS_DEMO: z.enum(['on', 'off']).optional(),
@@ -88,6 +114,9 @@ export const EnvSchema = z
       if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when DATABASE_URL is set' });
       if (!env.TOKEN_ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'is required when DATABASE_URL is set' });
     }
+    if (env.NODE_ENV === 'production' && env.SANDBOX_IN_PRODUCTION !== 'allow' && (env.LEDGER_SANDBOX === 'on' || env.LEDGER_SANDBOX_URL)) {
+      ctx.addIssue({ code: 'custom', path: [env.LEDGER_SANDBOX === 'on' ? 'LEDGER_SANDBOX' : 'LEDGER_SANDBOX_URL'], message: 'is refused with NODE_ENV=production (the sandbox is a fake ledger with an admin API); set SANDBOX_IN_PRODUCTION=allow to run it anyway' });
+    }
     if (Boolean(env.XERO_CLIENT_ID) !== Boolean(env.XERO_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: [env.XERO_CLIENT_ID ? 'XERO_CLIENT_SECRET' : 'XERO_CLIENT_ID'], message: `is required when ${env.XERO_CLIENT_ID ? 'XERO_CLIENT_ID' : 'XERO_CLIENT_SECRET'} is set` });
     }
@@ -104,15 +133,21 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Express `trust proxy`: false (direct exposure), a hop count, or a list of trusted addresses. */
+  trustProxy: false | number | string;
   appUrl: string;
   embedded: boolean;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** BullMQ: key prefix and the worker's stall detection (docs/decisions/011). */
+  queue: { prefix: string; lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   smtpUrl: string | null;
   mailFrom: string;
   dataDir: string;
   sessionSecret: string;
   tokenEncryptionKey: Buffer;
+  /** PAY_LINK_KEY, or HKDF-SHA256 of TOKEN_ENCRYPTION_KEY: pay-link tokens are HMACs under it, never stored. */
+  payLinkKey: Buffer;
   xero: { clientId: string; clientSecret: string; webhookKey: string | null } | null;
   intuit: { clientId: string; clientSecret: string; webhookVerifier: string | null } | null;
   sandbox: boolean;
@@ -164,6 +199,29 @@ function embeddedSecrets(dataDir: string): StoredSecrets {
   return secrets;
 }
 
+function trustProxyOf(v: string | undefined): false | number | string {
+  if (v === undefined || v === '' || v === 'off' || v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v) === 0 ? false : Number(v);
+  return v
+    .split(',')
+    .map((p) => p.trim())
+    .join(',');
+}
+
+/**
+ * An https APP_URL needs the request to look secure (the session cookie is `Secure`): behind a
+ * TLS-terminating proxy that is X-Forwarded-Proto, believed only with TRUST_PROXY. Null when fine.
+ */
+export function httpsWithoutProxy(config: Pick<Config, 'appUrl' | 'trustProxy'>): string | null {
+  if (!config.appUrl.startsWith('https://') || config.trustProxy !== false) return null;
+  return 'APP_URL is https but TRUST_PROXY is off: behind a TLS-terminating proxy no request looks secure, so no session cookie is set and sign-in fails. Set TRUST_PROXY (e.g. 1 for one proxy in front), or serve APP_URL over http.';
+}
+
+/** Without PAY_LINK_KEY: a key of its own derived from TOKEN_ENCRYPTION_KEY (never the key itself). */
+export function derivePayLinkKey(tokenEncryptionKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', tokenEncryptionKey, Buffer.alloc(0), 'arcus pay-link tokens v1', 32));
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) throw new ConfigError(describe(parsed.error, source));
@@ -175,18 +233,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     embedded,
     databaseUrl: env.DATABASE_URL ?? null,
     redisUrl: env.REDIS_URL ?? null,
+    queue: { prefix: env.QUEUE_PREFIX, lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS, maxStalledCount: env.WORKER_MAX_STALLED_COUNT },
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     dataDir,
     sessionSecret: env.SESSION_SECRET ?? stored!.sessionSecret,
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ?? Buffer.from(stored!.tokenEncryptionKey, 'hex'),
+    payLinkKey: env.PAY_LINK_KEY ?? derivePayLinkKey(env.TOKEN_ENCRYPTION_KEY ?? Buffer.from(stored!.tokenEncryptionKey, 'hex')),
     xero: env.XERO_CLIENT_ID ? { clientId: env.XERO_CLIENT_ID, clientSecret: env.XERO_CLIENT_SECRET!, webhookKey: env.XERO_WEBHOOK_KEY ?? null } : null,
     intuit: env.INTUIT_CLIENT_ID ? { clientId: env.INTUIT_CLIENT_ID, clientSecret: env.INTUIT_CLIENT_SECRET!, webhookVerifier: env.INTUIT_WEBHOOK_VERIFIER ?? null } : null,
-    sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : embedded || Boolean(env.LEDGER_SANDBOX_URL),
+    // Embedded mode defaults to the sandbox — except in production, where it must be asked for (and allowed).
+    sandbox: env.LEDGER_SANDBOX ? env.LEDGER_SANDBOX === 'on' : (embedded && env.NODE_ENV !== 'production') || Boolean(env.LEDGER_SANDBOX_URL),
     sandboxUrl: env.LEDGER_SANDBOX_URL ? env.LEDGER_SANDBOX_URL.replace(/\/+$/, '') : null,
     demo: env.ARCUS_DEMO ? env.ARCUS_DEMO === 'on' : embedded,
     demoConnect: env.ARCUS_DEMO_CONNECT !== 'off',

@@ -12,13 +12,15 @@ export interface EnqueueOptions {
   /** A stable id: enqueuing the same id again while it is pending is a no-op. */
   jobId?: string;
   delayMs?: number;
+  /** 1 is served first; without one a job goes before any with one (BullMQ's rule, kept by the inline queue too). */
+  priority?: number;
 }
 
 /** Every job a feature may request, by name, with its payload. */
 export interface JobPayloads {
   'sync.organisation': { organisationId: string; kind: SyncKind; runId?: string };
   'scoring.organisation': { organisationId: string };
-  'reminders.run': { organisationId: string };
+  'reminders.run': { organisationId: string; confirmationId?: string };
   'reminders.send': { sendId: string };
   'collections.assess': { organisationId: string };
   'writebacks.execute': { writebackId: string };

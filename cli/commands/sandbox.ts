@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO_COMPANIES, type DemoCompanySpec } from '../../integrations/sandbox/demo';
 import type { Provider } from '../../integrations/sandbox/model';
-import { DEFAULT_ADMIN_TOKEN, DEFAULT_SANDBOX_SEED, startSandbox } from '../../integrations/sandbox/server';
+import { DEFAULT_SANDBOX_SEED, newAdminToken, startSandbox } from '../../integrations/sandbox/server';
 import { isCalendarDate } from '../../kernel/dates';
 import { type Command, UsageError } from '../command';
 
 const USAGE = [
   'arcus sandbox [--port N] [--host H] [--seed S] [--auto-consent] [--client-id X --client-secret Y]',
-  '              [--admin-token T] [--xero-webhook URL] [--qbo-webhook URL] [--qbo-webhook-format legacy|cloudevents]',
+  '              [--admin-token T] [--redirect-uri URL …] [--xero-webhook URL] [--qbo-webhook URL] [--qbo-webhook-format legacy|cloudevents]',
   '              [--customers N] [--invoices N] [--provider xero|quickbooks] [--today YYYY-MM-DD] [--no-demo]',
 ].join('\n');
 
@@ -33,7 +33,7 @@ export const command: Command = {
   summary: 'Run the sandbox ledger (Xero + QuickBooks imitation with demo companies)',
   usage: USAGE,
   async run(args) {
-    let values: Record<string, string | boolean | undefined>;
+    let values: Record<string, string | boolean | string[] | undefined>;
     try {
       ({ values } = parseArgs({
         args,
@@ -45,6 +45,7 @@ export const command: Command = {
           'client-id': { type: 'string' },
           'client-secret': { type: 'string' },
           'admin-token': { type: 'string' },
+          'redirect-uri': { type: 'string', multiple: true },
           'xero-webhook': { type: 'string' },
           'qbo-webhook': { type: 'string' },
           'qbo-webhook-format': { type: 'string' },
@@ -82,7 +83,11 @@ export const command: Command = {
       ...(customers !== undefined ? { customers } : {}),
       ...(invoices !== undefined ? { invoices } : {}),
     }));
-    const adminToken = str('admin-token') ?? DEFAULT_ADMIN_TOKEN;
+    // A fresh token each start unless one is given (printed below).
+    const adminToken = str('admin-token') ?? newAdminToken();
+    // Where authorize may send a browser back (an Arcus elsewhere: APP_URL/oauth/<provider>/callback).
+    const given = values['redirect-uri'] as unknown;
+    const redirectUris = (Array.isArray(given) ? (given as string[]) : []).map((u) => url('--redirect-uri', u)!);
     const started = Date.now();
     const server = await startSandbox({
       port,
@@ -93,6 +98,7 @@ export const command: Command = {
       clientId: str('client-id'),
       clientSecret: str('client-secret'),
       adminToken,
+      redirectUris: redirectUris.length ? redirectUris : undefined,
       webhookUrls: { ...(str('xero-webhook') ? { xero: url('--xero-webhook', str('xero-webhook')) } : {}), ...(str('qbo-webhook') ? { quickbooks: url('--qbo-webhook', str('qbo-webhook')) } : {}) },
       webhooks: format ? { qboFormat: format } : {},
     });

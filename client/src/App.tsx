@@ -45,6 +45,9 @@ function StaffApp() {
         <Route path="/settings/collections">
           <SettingsPage role={session.data.user.role} />
         </Route>
+        <Route path="/settings/privacy">
+          <SettingsPage role={session.data.user.role} />
+        </Route>
         <Route path="/approvals" component={ApprovalsPage} />
         <Route path="/settings">
           <SettingsPage role={session.data.user.role} />

@@ -22,6 +22,8 @@ export interface SmtpCaptureOptions {
   rejectRecipient?(address: string): string | { code: number; message: string } | null;
   host?: string;
   port?: number;
+  /** Told when `onMessage` failed (the sender only hears a generic 451). */
+  onError?(err: unknown): void;
   /** Largest message accepted, in bytes (default 10 MB). */
   maxSize?: number;
 }
@@ -80,7 +82,11 @@ export async function startSmtpCapture(options: SmtpCaptureOptions): Promise<Smt
           )
           .then(
             () => callback(),
-            (err: unknown) => callback(smtpError(`Could not store the message: ${err instanceof Error ? err.message : String(err)}`, 451)),
+            (err: unknown) => {
+              // The reply travels back to the sender (and from there into API answers): no error text in it.
+              options.onError?.(err);
+              callback(smtpError('Could not store the message; try again later', 451));
+            },
           );
       });
     },

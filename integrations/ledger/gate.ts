@@ -19,18 +19,25 @@
  */
 import { LedgerError } from './errors';
 import type { CallGate } from './provider';
-import { PROVIDER_LIMITS, type ProviderSignal, type RateLimiter, type TenantKey } from './rate-limit';
+import { type CallRank, PROVIDER_LIMITS, type ProviderSignal, type RateLimiter, type TenantKey } from './rate-limit';
 
 export const MAX_INLINE_WAIT_MS = 2_000;
 /** A 429 without Retry-After (QuickBooks never sends one) backs off this long. */
 export const DEFAULT_RETRY_AFTER_MS = 60_000;
 
-export type GatePriority = 'high' | 'normal';
+/**
+ * 'high' is sync, served first; then a debtor's payment, 'normal' (other write-backs, reads), pay
+ * links and notes. The line serves them in this order, and each asks the limiter with its rank
+ * (rate-limit.ts, RANK_RESERVE), so when calls are scarce the lower ones wait across processes too.
+ */
+export type GatePriority = 'high' | 'payment' | 'normal' | 'link' | 'note';
+
+export const GATE_RANK: Record<GatePriority, CallRank> = { high: 0, payment: 1, normal: 2, link: 3, note: 4 };
 
 export interface GateOptions {
   /** The longest wait spent inline; beyond it, LedgerError('rate_limited'). */
   maxWaitMs?: number;
-  /** 'high' (sync) goes ahead of 'normal' (write-backs, notes, reads for them). */
+  /** 'high' (sync) goes ahead of everything; then payments, other write-backs and reads, pay links, notes. */
   priority?: GatePriority;
   /** The limiter's clock (default Date.now). */
   now?: () => number;
@@ -78,8 +85,9 @@ class Line {
   ) {}
 
   join(w: Waiter, now: () => number, sleep: (ms: number) => Promise<void>, onWait?: (ms: number, reason: string) => void): void {
-    // High priority goes after the other high ones, ahead of every normal one.
-    const at = w.priority === 'high' ? this.waiters.findIndex((x) => x.priority !== 'high') : -1;
+    // After every waiter of the same or a more urgent rank, ahead of every less urgent one.
+    const rank = GATE_RANK[w.priority];
+    const at = this.waiters.findIndex((x) => GATE_RANK[x.priority] > rank);
     if (at < 0) this.waiters.push(w);
     else this.waiters.splice(at, 0, w);
     this.kick();
@@ -99,8 +107,8 @@ class Line {
       while (this.waiters.length > 0) {
         let a: Awaited<ReturnType<RateLimiter['acquire']>>;
         try {
-          // The head's priority: background work leaves the sync's share of the minute free.
-          a = await this.limiter.acquire(this.key, { priority: this.waiters[0]!.priority === 'high' ? 'sync' : 'background' });
+          // The head's rank: each leaves its share of the minute to the ranks above it.
+          a = await this.limiter.acquire(this.key, { rank: GATE_RANK[this.waiters[0]!.priority] });
         } catch (err) {
           for (const w of this.waiters.splice(0)) w.refuse(err);
           return;

@@ -87,7 +87,7 @@ export interface LedgerApi {
 
 /** How a runner waits for its tenant's gate. */
 export interface RunnerOptions {
-  /** 'high' for sync (served first), 'normal' for everything else. */
+  /** 'high' for sync (served first), then 'payment', 'normal', 'link', 'note' (gate.ts). */
   priority?: GatePriority;
   /** Longest wait for the limiter spent inline (default 2 s); longer → LedgerError('rate_limited'). */
   maxWaitMs?: number;

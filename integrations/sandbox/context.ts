@@ -18,6 +18,11 @@ export interface SandboxOptions {
   webhookKeys: Record<Provider, string>;
   /** Required as `Authorization: Bearer …` on /admin. */
   adminToken: string;
+  /**
+   * The redirect URIs authorize may send a browser back to (exact match). Unset: only URIs on the
+   * sandbox's own host or a loopback host — never an arbitrary site (an open redirect).
+   */
+  redirectUris?: string[];
   /** The sandbox's own public base URL (issuer of id_tokens, consent links). */
   baseUrl: string;
 }
@@ -320,7 +325,7 @@ export function createSandboxContext(store: SandboxStore, options: Partial<Sandb
       autoConsent: false,
       webhookUrls: {},
       webhookKeys: { xero: 'sandbox-xero-webhook-key', quickbooks: 'sandbox-intuit-verifier-token' },
-      adminToken: 'sandbox-admin',
+      adminToken: randomBytes(24).toString('base64url'),
       baseUrl: 'http://127.0.0.1:4010',
       ...options,
     },

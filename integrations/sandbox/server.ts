@@ -7,21 +7,25 @@
  * (the `arcus sandbox` command, end-to-end tests). Unknown paths get a JSON 404 and no
  * request ever gets a stack trace.
  */
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { CalendarDate } from '../../kernel/dates';
-import { createSandboxContext, type SandboxContext, type SandboxOptions } from './context';
 import { adminRouter, toAdminError } from './admin';
-import { onlinePagesRouter } from './online-pages';
+import { createSandboxContext, type SandboxContext, type SandboxOptions } from './context';
 import { type DemoCompanySpec, seedDemo } from './demo';
 import type { Provider } from './model';
 import { createSandboxOAuth, type SandboxOAuth } from './oauth';
+import { onlinePagesRouter } from './online-pages';
 import { SandboxClock, SandboxStore } from './store';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks';
 
 export const DEFAULT_SANDBOX_SEED = 42;
-export const DEFAULT_ADMIN_TOKEN = 'sandbox-admin';
+/** A fresh admin token per sandbox (tests read it from `sandbox.ctx.options.adminToken`; `arcus sandbox` prints it). */
+export function newAdminToken(): string {
+  return randomBytes(24).toString('base64url');
+}
 
 export interface DemoOptions {
   /** Companies to generate (default: the four demo companies). */
@@ -48,8 +52,10 @@ export interface CreateSandboxOptions {
   webhookKeys?: Partial<Record<Provider, string>>;
   /** Batching, retries and the QuickBooks payload format. */
   webhooks?: WebhookDispatcherOptions;
-  /** Bearer token for /admin (default "sandbox-admin"). */
+  /** Bearer token for /admin (default: random per sandbox, `newAdminToken`). */
   adminToken?: string;
+  /** Registered redirect URIs (exact); unset: the sandbox's own host and loopback hosts only. */
+  redirectUris?: string[];
   /** The clock's base time source (default: real time). Admin "advance" adds an offset to it. */
   now?: () => number;
   /** Where unexpected errors are reported (default console.error). */
@@ -99,10 +105,11 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
   const options: Partial<SandboxOptions> = {
     autoConsent: opts.autoConsent ?? false,
     webhookUrls: { ...opts.webhookUrls },
-    adminToken: opts.adminToken ?? DEFAULT_ADMIN_TOKEN,
+    adminToken: opts.adminToken ?? newAdminToken(),
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
   };
   if (opts.clientId) options.clientId = opts.clientId;
+  if (opts.redirectUris) options.redirectUris = [...opts.redirectUris];
   if (opts.clientSecret) options.clientSecret = opts.clientSecret;
   const ctx = createSandboxContext(store, options);
   if (opts.webhookKeys) ctx.options.webhookKeys = { ...ctx.options.webhookKeys, ...opts.webhookKeys };

@@ -14,6 +14,7 @@ import { maskEmails } from '../../server/reminders/recipients';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
 import { writebackEnqueuer } from '../../server/writebacks/enqueue';
+import { QUEUE_PRIORITY } from '../../server/writebacks/types';
 import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
 import { depsFor } from './deps';
 
@@ -21,10 +22,12 @@ export const REMINDER_TICK_MS = 15 * 60_000;
 
 function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueWriteback'> {
   return {
-    enqueueSend: async (sendId, attempt) => {
-      await queue.enqueue(reminderSendJob, { sendId }, { jobId: sendJobId(sendId, attempt) });
+    // After a debtor's payment, ahead of pay links and notes (server/writebacks/types.ts, QUEUE_PRIORITY).
+    enqueueSend: async (sendId, attempt, requeueMark) => {
+      await queue.enqueue(reminderSendJob, { sendId }, { jobId: sendJobId(sendId, attempt, requeueMark), priority: QUEUE_PRIORITY.normal });
     },
-    enqueueWriteback: writebackEnqueuer(queue),
+    // A sent reminder's write-backs are its ledger notes: the last in line.
+    enqueueWriteback: (writebackId) => writebackEnqueuer(queue)(writebackId, 0, 'note'),
   };
 }
 
@@ -51,11 +54,12 @@ export const reminderSendJob = defineJob({
 
 export const reminderRunJob = defineJob({
   name: 'reminders.run',
-  schema: z.object({ organisationId: z.uuid() }),
+  schema: z.object({ organisationId: z.uuid(), confirmationId: z.uuid().optional() }),
   attempts: 3,
   backoffMs: 60_000,
   async handler(payload, ctx) {
-    const r = await runOrganisation(reminderDeps(ctx), payload.organisationId);
+    const r = await runOrganisation(reminderDeps(ctx), payload.organisationId, { confirmationId: payload.confirmationId });
+    if (r.reason === 'awaiting_confirmation' || r.reason === 'confirmation_invalid') ctx.log.info({ organisationId: payload.organisationId, reason: r.reason }, 'reminder run waits for a confirmed preview');
     if (r.claimed.length || r.awaitingApproval.length || r.requeued) ctx.log.info({ organisationId: payload.organisationId, claimed: r.claimed.length, awaitingApproval: r.awaitingApproval.length, skipped: r.skipped, requeued: r.requeued }, 'reminder run');
   },
 });

@@ -7,8 +7,8 @@
  * the process's services (root/compose.ts).
  */
 import { z } from 'zod';
-import { writebackEnqueuer } from '../../server/writebacks/enqueue';
-import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
+import { writebackEnqueuer, writebackQueuePriority } from '../../server/writebacks/enqueue';
+import { executeWriteback, stuckWritebackRows } from '../../server/writebacks/execute';
 import type { WritebackDeps } from '../../server/writebacks/types';
 import { defineJob, type JobContext, RetryLaterError } from '../define';
 
@@ -34,9 +34,9 @@ export const writebackSweepJob = defineJob({
   backoffMs: 10_000,
   async handler(_payload, ctx) {
     const now = ctx.services.clock.now();
-    const ids = await stuckWritebacks(ctx.db, now, SWEEP_EVERY_MS);
+    const ids = await stuckWritebackRows(ctx.db, now, SWEEP_EVERY_MS);
     const slot = Math.floor(now.getTime() / SWEEP_EVERY_MS);
-    for (const id of ids) await ctx.queue.request('writebacks.execute', { writebackId: id }, { jobId: `wb-${id}-sweep-${slot}` });
+    for (const { id, kind } of ids) await ctx.queue.request('writebacks.execute', { writebackId: id }, { jobId: `wb-${id}-sweep-${slot}`, priority: writebackQueuePriority(kind) });
     if (ids.length) ctx.log.info({ count: ids.length }, 'write-backs re-queued');
   },
 });

@@ -16,8 +16,13 @@ const CalendarDateSchema = z.string().refine(isCalendarDate, { message: 'must be
 
 export const PeriodQuerySchema = z
   .object({ from: CalendarDateSchema.optional(), to: CalendarDateSchema.optional() })
-  .refine((q) => !(q.from && q.to) || q.from <= q.to, { message: 'from must be on or before to', path: ['from'] })
-  .refine((q) => !(q.from && q.to) || diffDays(q.from, q.to) < MAX_PERIOD_DAYS, { message: 'the period may span at most ten years', path: ['to'] });
+  // zod runs these even when a date above failed (`2026-02-30`): they only compare real dates.
+  .refine((q) => !bothDays(q) || q.from! <= q.to!, { message: 'from must be on or before to', path: ['from'] })
+  .refine((q) => !bothDays(q) || diffDays(q.from!, q.to!) < MAX_PERIOD_DAYS, { message: 'the period may span at most ten years', path: ['to'] });
+
+function bothDays(q: { from?: unknown; to?: unknown }): boolean {
+  return typeof q.from === 'string' && typeof q.to === 'string' && isCalendarDate(q.from) && isCalendarDate(q.to);
+}
 export type PeriodQuery = z.infer<typeof PeriodQuerySchema>;
 
 /** The requested period, defaulting `to` to today in `timeZone` and `from` to 90 days before it inclusive. */

@@ -683,9 +683,37 @@ export const reminderSettings = pgTable('reminder_settings', {
   brandColour: text('brand_colour').notNull().default('#1c7ed6'),
   logoUrl: text('logo_url'),
   signature: text('signature').notNull().default(''),
+  /** At most this many reminders per customer per local day (migration 0017). */
+  customerDailyLimit: integer('customer_daily_limit').notNull().default(1),
+  /** A manual run that would send more emails than this needs a previewed confirmation. */
+  confirmAbove: integer('confirm_above').notNull().default(20),
+  /** The first confirmed run; until then scheduled runs send nothing. */
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** A previewed run a person confirmed (migration 0017): the claim keys it may send, single use. */
+export const reminderRunConfirmations = pgTable(
+  'reminder_run_confirmations',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    sendKeys: jsonb('send_keys').$type<string[]>().notNull().default([]),
+    emailCount: integer('email_count').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('reminder_run_confirmations_token_key').on(t.tokenHash), index('reminder_run_confirmations_org_idx').on(t.organisationId, t.createdAt)],
+);
 
 /** Email templates in the merge language of server/reminders/merge.ts; organisation_id null = firm-wide. */
 export const reminderTemplates = pgTable(
@@ -841,6 +869,11 @@ export const reminderSends = pgTable(
     messageId: text('message_id').notNull(),
     recipients: jsonb('recipients').notNull().default([]),
     rejected: jsonb('rejected').notNull().default([]),
+    /**
+     * The mail server's acceptance (`{ at, response, rejected }`), recorded by one UPDATE right after
+     * its 250 and before anything else: a worker that dies after that is never sent again (0016).
+     */
+    handoff: jsonb('handoff'),
     subjectLine: text('subject_line'),
     bodyText: text('body_text'),
     bodyHtml: text('body_html'),
@@ -937,6 +970,10 @@ export const writebacks = pgTable(
     /** none | pending | written | failed */
     noteStatus: text('note_status').notNull().default('none'),
     attempts: integer('attempts').notNull().default(0),
+    /** Releases for answers that only meant "later" (429, 503, a timeout): they never spend `attempts`, they only pace the back-off. */
+    deferrals: integer('deferrals').notNull().default(0),
+    /** A note written together with others for the same invoice and day: the write-back that wrote them (itself for the writer). */
+    noteBatchId: uuid('note_batch_id'),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     error: text('error'),
     /** A write-back that undoes another (fee reversal, void). */
@@ -963,7 +1000,7 @@ export const writebacks = pgTable(
 
 /**
  * A debtor's pay link: one per invoice (invoice_id set) or per customer statement (invoice_id
- * null). The token is random (not derived from ids) and can be revoked.
+ * null). Its token is derived, not stored (migration 0016), and the link can be revoked.
  */
 export const payLinks = pgTable(
   'pay_links',
@@ -979,12 +1016,18 @@ export const payLinks = pgTable(
     scope: text('scope').notNull(),
     invoiceId: uuid('invoice_id'),
     contactExternalId: text('contact_external_id').notNull(),
-    token: text('token').notNull(),
+    /** The token is never stored: it is HMAC(PAY_LINK_KEY, id, salt) (server/pay/link-tokens.ts). Null only on a link made before 0016. */
+    tokenSalt: text('token_salt'),
+    /** SHA-256 (hex) of the derived token, for the lookup. */
+    tokenHash: text('token_hash'),
+    /** SHA-256 (hex) of a token that can no longer be derived (made before 0016, or under a previous key): still accepted. */
+    legacyTokenHash: text('legacy_token_hash'),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('pay_links_token_key').on(t.token),
+    uniqueIndex('pay_links_token_hash_key').on(t.tokenHash),
+    uniqueIndex('pay_links_legacy_token_hash_key').on(t.legacyTokenHash),
     uniqueIndex('pay_links_invoice_key').on(t.organisationId, t.invoiceId),
     index('pay_links_org_contact_idx').on(t.organisationId, t.contactExternalId),
   ],
@@ -1104,4 +1147,61 @@ export const paymentPlanInstalments = pgTable(
     reminderSentAt: timestamp('reminder_sent_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('payment_plan_instalments_plan_seq_key').on(t.planId, t.seq)],
+);
+
+// ---- Privacy (issue 14, migration 0015; server/privacy/README.md) ------------------------------
+
+/** Retention periods per firm, in days (null: kept while the account exists). */
+export const privacySettings = pgTable('privacy_settings', {
+  firmId: uuid('firm_id')
+    .primaryKey()
+    .references(() => firms.id, { onDelete: 'cascade' }),
+  emailBodyDays: integer('email_body_days'),
+  activityNoteDays: integer('activity_note_days'),
+  closedDebtorDays: integer('closed_debtor_days'),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+  updatedAt: updatedAt(),
+});
+
+/** An erased debtor: the suppression marker database triggers apply to every later write (a sync's included). */
+export const privacyErasures = pgTable(
+  'privacy_erasures',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** debtor_request | retention | other */
+    reason: text('reason').notNull(),
+    retained: text('retained').notNull(),
+    counts: jsonb('counts').notNull().default({}),
+    requestedByUserId: uuid('requested_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('privacy_erasures_org_contact_key').on(t.organisationId, t.contactExternalId), index('privacy_erasures_firm_idx').on(t.firmId, t.createdAt)],
+);
+
+/** Who did what in the firm. Append-only: the app role can insert and read, never change or delete. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id'),
+    actorUserId: uuid('actor_user_id'),
+    actorName: text('actor_name').notNull().default(''),
+    /** user | system | debtor */
+    actorType: text('actor_type').notNull(),
+    action: text('action').notNull(),
+    summary: text('summary').notNull(),
+    details: jsonb('details').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_firm_created_idx').on(t.firmId, t.createdAt)],
 );

@@ -9,7 +9,7 @@ import { type SmtpCapture, startSmtpCapture } from '../../integrations/email/smt
 import { type Mailer, smtpMailer } from '../../integrations/email/transport';
 import type { Db } from '../db/client';
 import { mailboxMessages } from '../db/schema';
-import type { Logger } from '../logger';
+import { describeError, type Logger } from '../logger';
 import { asSystem } from '../db/firm-scope';
 
 /** Set on messages sent in embedded mode only, so the demo mailbox can show each firm its own mail. */
@@ -44,6 +44,11 @@ export async function delivered(db: Db, messageId: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** Text PostgreSQL stores: a message may carry NULs and unpaired surrogates, which `text` refuses. */
+function storable(s: string): string {
+  return s.replaceAll('\u0000', '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMail> {
   const smtp = await startSmtpCapture({
     async onMessage(mail) {
@@ -51,7 +56,7 @@ export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMa
       const headers: Record<string, string> = {};
       for (const h of mail.parsed.headerLines) {
         if (!KEPT_HEADERS.includes(h.key)) continue;
-        headers[h.key] = h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+        headers[h.key] = storable(h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
       }
       const date = mail.parsed.headers.get('date');
       if (date !== undefined && !headers['date']) headers['date'] = headerText(date);
@@ -63,14 +68,17 @@ export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMa
         messageId: bareMessageId(mail.parsed.messageId),
         envelopeFrom: mail.envelopeFrom,
         envelopeTo: mail.envelopeTo,
-        fromText: mail.parsed.from?.text ?? '',
-        toText: Array.isArray(to) ? to.map((t) => t.text).join(', ') : (to?.text ?? ''),
-        subject: mail.parsed.subject ?? '',
-        text: mail.parsed.text ?? '',
-        html: typeof mail.parsed.html === 'string' ? mail.parsed.html : null,
+        fromText: storable(mail.parsed.from?.text ?? ''),
+        toText: storable(Array.isArray(to) ? to.map((t) => t.text).join(', ') : (to?.text ?? '')),
+        subject: storable(mail.parsed.subject ?? ''),
+        text: storable(mail.parsed.text ?? ''),
+        html: typeof mail.parsed.html === 'string' ? storable(mail.parsed.html) : null,
         headers,
         size: mail.size,
       }));
+    },
+    onError(err) {
+      log.error({ err: describeError(err) }, 'the embedded SMTP server could not store a message');
     },
   });
   log.info({ port: smtp.port }, 'embedded SMTP server listening (demo mailbox)');

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError, type DomainErrorKind } from '../../kernel/errors';
-import type { Logger } from '../logger';
+import { type Logger, serializeError, sqlStateOf } from '../logger';
 import { logPath } from './log-path';
 
 /**
@@ -29,25 +29,60 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new DomainError('not_found', `No route for ${req.method} ${req.path}`));
 };
 
+/** body-parser / raw-body failures (http-errors with a `type`): status, code and words. */
+const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  'entity.parse.failed': { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' },
+  'entity.too.large': { status: 413, code: 'payload_too_large', message: 'The request body is too large.' },
+  'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'The request body must be UTF-8 (the charset given is not supported).' },
+  'encoding.unsupported': { status: 415, code: 'unsupported_content_encoding', message: 'Content-Encoding must be identity, gzip, deflate or br.' },
+  'request.aborted': { status: 400, code: 'request_aborted', message: 'The request body ended early.' },
+  'request.size.invalid': { status: 400, code: 'bad_request', message: 'The request body does not match its Content-Length.' },
+  'parameters.too.many': { status: 413, code: 'payload_too_large', message: 'The request has too many parameters.' },
+};
+
+/** An error whose status says the client is at fault (http-errors from the body parsers, a bad path encoding). */
+function clientStatusOf(err: unknown): number | null {
+  if (!err || typeof err !== 'object') return null;
+  const s = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  return typeof s === 'number' && s >= 400 && s < 500 ? s : null;
+}
+
+/**
+ * SQLSTATE class 22 (data exception: an impossible date, a number out of range, bad text) is the
+ * database refusing a value the request carried: a 400, logged as a warning by its code so the
+ * missing validation is found and added.
+ */
+const isDataException = (state: string | null) => Boolean(state?.startsWith('22'));
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let status = 500;
     let code = 'internal_error';
     let message = 'Something went wrong on our side. It has been logged.';
+    const state = sqlStateOf(err);
     if (err instanceof DomainError) {
       status = httpStatusOf(err);
       ({ code, message } = err);
-    } else if (err && typeof err === 'object' && 'type' in err && err.type === 'entity.parse.failed') {
+    } else if (isDataException(state)) {
       status = 400;
-      code = 'invalid_json';
-      message = 'The request body is not valid JSON.';
-    } else if (err && typeof err === 'object' && 'type' in err && err.type === 'entity.too.large') {
-      status = 413;
-      code = 'payload_too_large';
-      message = 'The request body is too large.';
+      code = 'invalid_value';
+      message = 'A value in the request is not valid for its field (a date that does not exist, a number out of range, or text that cannot be stored).';
+      log.warn({ sqlState: state, path: logPath(req.originalUrl ?? req.path) }, 'request refused by the database: add validation for this input');
+    } else if (clientStatusOf(err) !== null) {
+      const type = typeof (err as { type?: unknown }).type === 'string' ? ((err as { type: string }).type) : '';
+      const known = BODY_ERRORS[type];
+      status = known?.status ?? clientStatusOf(err)!;
+      code = known?.code ?? 'bad_request';
+      message = known?.message ?? (type === '' && status === 400 && isEncodingFailure(err) ? 'The request body could not be decoded with its Content-Encoding.' : 'The request could not be read.');
     }
-    if (status >= 500) log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: logPath(req.path) }, 'request failed');
+    // Codes and ids only: never the SQL, its parameters or the request body (server/logger.ts).
+    if (status >= 500) log.error({ err: serializeError(err), path: logPath(req.originalUrl ?? req.path) }, 'request failed');
     if (res.headersSent) return;
     res.status(status).json({ error: { code, message } });
   };
+}
+
+function isEncodingFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }

@@ -13,7 +13,9 @@
  * Purposes: 'sync' calls are served first in this process's line for the tenant and wait at most
  * 2 s inline before the run is deferred; 'writeback' calls wait up to 30 s (well inside the
  * write-back's 2-minute lease) before the write-back is released for later; 'read' (a single
- * read for a page or a check) waits 2 s.
+ * read for a page or a check) waits 2 s. A write-back opens with its kind's priority
+ * (server/writebacks/types.ts, WRITEBACK_PRIORITY): a debtor's payment ahead of credit notes and
+ * fees, those ahead of pay links, pay links ahead of notes — in the line and at the limiter.
  */
 import { eq, sql } from 'drizzle-orm';
 import { CallRunner, DEFAULT_CALL_TIMEOUT_MS } from '../../integrations/ledger/call';
@@ -60,6 +62,8 @@ export interface LedgerGatewayDeps {
 
 export interface OpenOptions {
   purpose?: LedgerPurpose;
+  /** Overrides the purpose's place in the tenant's line (a write-back's kind: payments first, notes last). */
+  priority?: GatePriority;
   /** Overrides the purpose's longest inline wait for the limiter. */
   maxInlineWaitMs?: number;
 }
@@ -108,7 +112,7 @@ export function createLedgerGateway(deps: LedgerGatewayDeps): LedgerGateway {
       const purpose = PURPOSE[options.purpose ?? 'read'];
       let token = await accessTokenFor(tokenDeps(), organisationId);
       const { provider, tenantId, connectionId } = token;
-      const gate = limiterGate(limiter, { provider, tenantId }, { priority: purpose.priority, maxWaitMs: options.maxInlineWaitMs ?? purpose.maxWaitMs, now, sleep: deps.sleep });
+      const gate = limiterGate(limiter, { provider, tenantId }, { priority: options.priority ?? purpose.priority, maxWaitMs: options.maxInlineWaitMs ?? purpose.maxWaitMs, now, sleep: deps.sleep });
       const runner = new CallRunner(gate, deps.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
       const build = (accessToken: string) => {
         const params = { accessToken, tenantId, runner };

@@ -10,6 +10,8 @@ export interface PayEnv {
   appUrl: string | null;
   provider: PaymentProvider | null;
   enqueueExecute(writebackId: string): Promise<void>;
+  /** The pay-link key (config.payLinkKey): links shown again (the sandbox checkout's way back) are derived under it. */
+  linkKey: Buffer;
   now(): Date;
   log?: Logger;
 }

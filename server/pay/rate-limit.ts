@@ -1,8 +1,20 @@
 /**
- * A light per-client limit for the public pay endpoints (fixed one-minute windows in memory, per
- * process): enough to stop token guessing and form spam without a shared store.
+ * Per-client limits for the public pay endpoints (fixed one-minute windows): enough to stop token
+ * guessing and form spam. With REDIS_URL the windows live in Redis, so every web process counts
+ * the same hits; in embedded mode (one process) they live in memory. The client is `req.ip`,
+ * which believes X-Forwarded-For only from proxies named by TRUST_PROXY.
  */
-export class WindowLimiter {
+import type { Redis } from 'ioredis';
+
+export interface HitLimiter {
+  /** true when this hit is allowed. */
+  take(key: string): Promise<boolean>;
+}
+
+/** Makes the limiter of one endpoint family (`name`): `limit` hits per window per client. */
+export type HitLimiters = (name: string, limit: number) => HitLimiter;
+
+export class WindowLimiter implements HitLimiter {
   private readonly hits = new Map<string, { start: number; count: number }>();
   constructor(
     private readonly limit: number,
@@ -10,8 +22,7 @@ export class WindowLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** true when this hit is allowed. */
-  take(key: string): boolean {
+  async take(key: string): Promise<boolean> {
     const t = this.now();
     const w = this.hits.get(key);
     if (!w || t - w.start >= this.windowMs) {
@@ -22,4 +33,18 @@ export class WindowLimiter {
     w.count++;
     return w.count <= this.limit;
   }
+}
+
+export const memoryLimiters: HitLimiters = (_name, limit) => new WindowLimiter(limit);
+
+/** One counter per (family, window, client) in Redis: INCR, expiring with its window. */
+export function redisLimiters(redis: Redis, prefix: string, now: () => number = Date.now, windowMs = 60_000): HitLimiters {
+  return (name, limit) => ({
+    async take(key) {
+      const window = Math.floor(now() / windowMs);
+      const k = `${prefix}:pay-rl:${name}:${window}:${key}`;
+      const [[, count]] = (await redis.multi().incr(k).pexpire(k, windowMs * 2).exec()) as [[Error | null, number], [Error | null, number]];
+      return count <= limit;
+    },
+  });
 }

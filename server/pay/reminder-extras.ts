@@ -22,10 +22,13 @@ export async function reminderPayExtras(
   ctx?: Partial<LinkContext>,
 ): Promise<{ payLink: string | null; discountOffer: ReminderDiscount | null }> {
   const first = p.invoices[0];
-  const link =
-    !p.grouped && p.invoices.length === 1 && first
-      ? await tryEnsureLink(() => ensurePayLink(db, { firmId: p.firmId, organisationId: p.organisationId, invoiceId: first.id }, ctx))
-      : await tryEnsureLink(() => ensureStatementLink(db, { firmId: p.firmId, organisationId: p.organisationId, contactExternalId: p.contactExternalId }, ctx));
+  const linkKey = ctx?.linkKey;
+  // Without the pay-link key no link can be derived: the email goes without one.
+  const link = !linkKey
+    ? null
+    : !p.grouped && p.invoices.length === 1 && first
+      ? await tryEnsureLink(() => ensurePayLink(db, { firmId: p.firmId, organisationId: p.organisationId, invoiceId: first.id }, { ...ctx, linkKey }))
+      : await tryEnsureLink(() => ensureStatementLink(db, { firmId: p.firmId, organisationId: p.organisationId, contactExternalId: p.contactExternalId }, { ...ctx, linkKey }));
   let discountOffer: ReminderDiscount | null = null;
   const ids = p.invoices.map((i) => i.id).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
   if (ids.length) {

@@ -7,17 +7,17 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { notFound, unavailable, unprocessable } from '../../kernel/errors';
 import type { Db } from '../db/client';
 import { activities, invoices, users } from '../db/schema';
-import { formatMoney, minorOf } from '../reminders/render';
-import { notFound, unavailable, unprocessable } from '../../kernel/errors';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
 import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { recipientBlock, recipientsOf } from '../reminders/plan';
 import { maskList } from '../reminders/recipients';
+import { formatMoney, minorOf } from '../reminders/render';
 import { REMINDER_SENT } from '../scoring/in-motion';
-import { ensurePayLink, ensureStatementLink, type LinkContext } from './links';
+import { ensurePayLink, ensureStatementLink, type LinkOptions } from './links';
 
 export const SendLinkSchema = z
   .object({
@@ -35,7 +35,7 @@ export interface SendLinkDeps {
   now?: () => Date;
   db: Db;
   mail: OneOffMail | null;
-  link: Partial<LinkContext>;
+  link: LinkOptions;
 }
 
 export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; userId: string }, input: z.infer<typeof SendLinkSchema>): Promise<{ sent: boolean; to: string; url: string }> {

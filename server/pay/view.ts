@@ -4,12 +4,13 @@
  * invoices for a statement) with what is processing and any early-payment discount. Every query
  * is scoped by the link's firm and organisation.
  */
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { type CalendarDate, todayIn } from '../../kernel/dates';
 import { invoiceColumns } from '../collections/common';
 import { type Db, queryRows } from '../db/client';
 import { contacts, discountOffers, invoices, organisations, payLinks } from '../db/schema';
-import { type CalendarDate, todayIn } from '../../kernel/dates';
 import type { PayableInvoice } from './amounts';
+import { hashToken, sameHash } from './link-tokens';
 
 export interface LinkRow {
   id: string;
@@ -26,13 +27,22 @@ export function isToken(token: string): boolean {
   return TOKEN.test(token);
 }
 
+/**
+ * The link a presented token names: found by the token's SHA-256 (the derived token's, or a
+ * legacy token's — link-tokens.ts), the stored hash then compared in constant time.
+ */
 export async function findLink(db: Db, token: string): Promise<LinkRow | null> {
   if (!isToken(token)) return null;
+  const hash = hashToken(token);
   const [row] = await db
-    .select({ id: payLinks.id, firmId: payLinks.firmId, organisationId: payLinks.organisationId, scope: payLinks.scope, invoiceId: payLinks.invoiceId, contactExternalId: payLinks.contactExternalId })
+    .select({ id: payLinks.id, firmId: payLinks.firmId, organisationId: payLinks.organisationId, scope: payLinks.scope, invoiceId: payLinks.invoiceId, contactExternalId: payLinks.contactExternalId, tokenHash: payLinks.tokenHash, legacyTokenHash: payLinks.legacyTokenHash })
     .from(payLinks)
-    .where(and(eq(payLinks.token, token), isNull(payLinks.revokedAt)));
-  return row ? { ...row, scope: row.scope === 'invoice' ? 'invoice' : 'statement' } : null;
+    .where(and(or(eq(payLinks.tokenHash, hash), eq(payLinks.legacyTokenHash, hash)), isNull(payLinks.revokedAt)))
+    .limit(1);
+  if (!row) return null;
+  const { tokenHash, legacyTokenHash, ...link } = row;
+  if (!sameHash(tokenHash, hash) && !sameHash(legacyTokenHash, hash)) return null;
+  return { ...link, scope: link.scope === 'invoice' ? 'invoice' : 'statement' };
 }
 
 export interface LinkView {

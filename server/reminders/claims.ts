@@ -280,10 +280,10 @@ export async function waitingClaims(db: Db, scope: Scope): Promise<number> {
  * Claims a job should be working on but may have lost (a worker died, a queue forgot): claimed
  * or failed_temporary rows untouched for a lease, and sending rows whose lease ran out.
  */
-export async function staleSends(db: Db, scope: Scope, now: Date, leaseMs: number, limit = 500): Promise<{ id: string; attempts: number }[]> {
+export async function staleSends(db: Db, scope: Scope, now: Date, leaseMs: number, limit = 500): Promise<{ id: string; attempts: number; staleMark: number }[]> {
   const before = new Date(now.getTime() - leaseMs);
-  return db
-    .select({ id: reminderSends.id, attempts: reminderSends.attempts })
+  const rows = await db
+    .select({ id: reminderSends.id, attempts: reminderSends.attempts, leaseUntil: reminderSends.leaseUntil, updatedAt: reminderSends.updatedAt, status: reminderSends.status })
     .from(reminderSends)
     .where(
       and(
@@ -293,4 +293,6 @@ export async function staleSends(db: Db, scope: Scope, now: Date, leaseMs: numbe
       ),
     )
     .limit(limit);
+  // What made it stale names its re-queue (job-ids.ts): the expired lease, or the row's last touch.
+  return rows.map((r) => ({ id: r.id, attempts: r.attempts, staleMark: (r.status === 'sending' && r.leaseUntil ? r.leaseUntil : r.updatedAt).getTime() }));
 }

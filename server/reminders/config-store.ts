@@ -38,6 +38,8 @@ export const SettingsInputSchema = z
       .nullable()
       .refine((v) => v === null || v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL'),
     signature: z.string().max(2000),
+    customerDailyLimit: z.number().int().min(1).max(10),
+    confirmAbove: z.number().int().min(0).max(100_000),
   })
   .partial()
   .strict()
@@ -63,6 +65,8 @@ export async function saveSettings(db: Db, firmId: string, organisationId: strin
   const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
   if (next.windowStartMinute >= next.windowEndMinute) throw validationFailed('windowEndMinute: the window must end after it starts');
   next.businessDays = [...new Set(next.businessDays)].sort();
+  // Switched on again after a pause: the backlog is previewed and confirmed like a first run.
+  if (next.enabled && !current.enabled) next.confirmedAt = null;
   await db
     .insert(reminderSettings)
     .values({ organisationId, firmId, ...next, createdAt: now, updatedAt: now })
@@ -77,7 +81,8 @@ export const PolicyInputSchema = z
     organisationId: z.uuid().nullable().default(null),
     segment: z.string().trim().min(1).max(60).nullable().default(null),
     contactExternalId: z.string().trim().min(1).max(200).nullable().default(null),
-    grouping: z.enum(GROUPINGS).default('invoice'),
+    // One consolidated email per customer unless a policy chooses per-invoice emails.
+    grouping: z.enum(GROUPINGS).default('customer'),
     steps: z.array(StepSchema).min(1, 'a policy needs at least one step').max(30),
     enabled: z.boolean().default(true),
   })

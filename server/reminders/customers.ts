@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, ilike, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { isCalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderCustomers, reminderInvoiceHolds, reminderSends, reminderUnsubscribes } from '../db/schema';
 import { notFound } from '../../kernel/errors';
@@ -15,7 +16,7 @@ import { isEmailAddress, ledgerEmails, ledgerRecipients, normaliseAddress } from
 import { formatMoney, minorOf } from './render';
 import { SKIP_REASONS, type SkipReason } from './types';
 
-const dateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date (YYYY-MM-DD)');
+const dateString = z.string().refine(isCalendarDate, 'a calendar date (YYYY-MM-DD)');
 
 export const CustomerInputSchema = z
   .object({

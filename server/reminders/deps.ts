@@ -10,7 +10,8 @@ import type { Db } from '../db/client';
 import type { LinkContext } from '../pay/links';
 import type { Logger } from '../logger';
 
-export type CrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.after-smtp' | 'send.after-mark';
+/** `send.before-handoff`: after the mail server's 250, before it is recorded; `send.after-smtp`: after it is recorded. */
+export type CrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.before-handoff' | 'send.after-smtp' | 'send.after-mark';
 
 export interface ReminderEnv {
   mailer: Mailer;
@@ -32,7 +33,8 @@ export interface ReminderEnv {
 export interface ReminderDeps extends ReminderEnv {
   db: Db;
   log: Logger;
-  enqueueSend(sendId: string, attempt: number): Promise<void>;
+  /** `requeueMark`: set when re-queuing work a dead worker left (see job-ids.ts). */
+  enqueueSend(sendId: string, attempt: number, requeueMark?: number): Promise<void>;
   /** Queue the execution of a write-back (a sent reminder's ledger notes are `note` write-backs). */
   enqueueWriteback(writebackId: string): Promise<void>;
 }

@@ -13,6 +13,6 @@ export function reminderEnvFrom(s: Services): ReminderEnv {
     now: () => s.clock.now(),
     crash: s.hooks.reminderCrash,
     leaseMs: s.hooks.reminderLeaseMs,
-    payLinks: { appUrl: s.appUrl, enqueueExecute: writebackEnqueuer(s.queue) },
+    payLinks: { appUrl: s.appUrl, enqueueExecute: writebackEnqueuer(s.queue), linkKey: s.config.payLinkKey },
   };
 }

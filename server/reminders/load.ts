@@ -3,7 +3,8 @@
  * firm-scoped queries (open invoices, their customers, holds, unsubscribes, segments, the
  * activities that pause reminders, and the claims already made).
  */
-import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { type Db, queryRows } from '../db/client';
 import {
   activities,
@@ -22,6 +23,7 @@ import { addDays, type CalendarDate } from '../../kernel/dates';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED } from '../scoring/in-motion';
 import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
 import { sendKey } from './plan';
+import { localClock, zonedInstant } from './local-time';
 import { ledgerEmails } from './recipients';
 import { DEFAULT_SETTINGS, type Grouping, type OrgSettings, type Policy, type PolicyScope, type SendStatus, type Step } from './types';
 
@@ -59,6 +61,9 @@ export async function loadSettings(db: Db, organisationId: string): Promise<OrgS
     brandColour: s.brandColour,
     logoUrl: s.logoUrl,
     signature: s.signature,
+    customerDailyLimit: s.customerDailyLimit,
+    confirmAbove: s.confirmAbove,
+    confirmedAt: s.confirmedAt,
   };
 }
 
@@ -234,16 +239,56 @@ export function foldHolds(rows: readonly { kind: string; details: unknown; invoi
   return [...live.values()];
 }
 
-export async function loadExisting(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>, invoiceExternalIds: readonly string[], today: CalendarDate): Promise<Map<string, ExistingSend>> {
+export async function loadExisting(db: Db, org: Pick<OrgInfo, 'id' | 'firmId' | 'timezone'>, invoiceExternalIds: readonly string[], today: CalendarDate): Promise<Map<string, ExistingSend>> {
   const out = new Map<string, ExistingSend>();
   const conds = [sql`(${reminderSends.subjectType} = 'customer' AND ${reminderSends.stepKey} = ${`day:${today}`})`];
   if (invoiceExternalIds.length) conds.push(and(eq(reminderSends.subjectType, 'invoice'), inArray(reminderSends.subjectId, [...invoiceExternalIds]))!);
+  const parent = alias(reminderSends, 'parent');
   const rows = await db
-    .select({ subjectType: reminderSends.subjectType, subjectId: reminderSends.subjectId, stepKey: reminderSends.stepKey, status: reminderSends.status, skipReason: reminderSends.skipReason })
+    .select({
+      subjectType: reminderSends.subjectType,
+      subjectId: reminderSends.subjectId,
+      stepKey: reminderSends.stepKey,
+      status: reminderSends.status,
+      skipReason: reminderSends.skipReason,
+      sentAt: reminderSends.sentAt,
+      updatedAt: reminderSends.updatedAt,
+      parentStatus: parent.status,
+      parentSentAt: parent.sentAt,
+    })
     .from(reminderSends)
+    .leftJoin(parent, eq(parent.id, reminderSends.parentId))
     .where(and(eq(reminderSends.firmId, org.firmId), eq(reminderSends.organisationId, org.id), or(...conds)));
-  for (const r of rows) out.set(sendKey(r.subjectType as 'invoice' | 'customer', r.subjectId, r.stepKey), { status: r.status as SendStatus, skipReason: r.skipReason });
+  const day = (d: Date | null) => (d ? localClock(org.timezone, d).date : null);
+  for (const r of rows) {
+    // Went out: sent itself, or listed in a grouped email that was sent. A collector's "do not send" also lets the sequence go on.
+    const passedOn =
+      r.status === 'sent' ? day(r.sentAt ?? r.updatedAt) : r.status === 'grouped' && r.parentStatus === 'sent' ? day(r.parentSentAt) : r.status === 'skipped' && r.skipReason === 'rejected_by_collector' ? day(r.updatedAt) : null;
+    out.set(sendKey(r.subjectType as 'invoice' | 'customer', r.subjectId, r.stepKey), { status: r.status as SendStatus, skipReason: r.skipReason, passedOn });
+  }
   return out;
+}
+
+/**
+ * Reminders each customer has today: sent today (local day), or claimed and still to go
+ * (awaiting approval, claimed, sending, failed for now). A grouped email counts once (its
+ * invoice rows do not); skips and permanent failures do not count.
+ */
+export async function loadCustomerToday(db: Db, org: Pick<OrgInfo, 'id' | 'firmId' | 'timezone'>, today: CalendarDate): Promise<Map<string, number>> {
+  const since = zonedInstant(today, 0, org.timezone);
+  const rows = await db
+    .select({ contact: reminderSends.contactExternalId, n: sql<number>`count(*)::int` })
+    .from(reminderSends)
+    .where(
+      and(
+        eq(reminderSends.firmId, org.firmId),
+        eq(reminderSends.organisationId, org.id),
+        isNull(reminderSends.parentId),
+        or(and(eq(reminderSends.status, 'sent'), gte(reminderSends.sentAt, since)), inArray(reminderSends.status, ['pending_approval', 'claimed', 'sending', 'failed_temporary'])),
+      ),
+    )
+    .groupBy(reminderSends.contactExternalId);
+  return new Map(rows.map((r) => [r.contact, Number(r.n)]));
 }
 
 export interface PlanData {
@@ -253,12 +298,13 @@ export interface PlanData {
   invoiceHolds: Map<string, InvoiceHold>;
   activityHolds: ActivityHold[];
   existing: Map<string, ExistingSend>;
+  customerToday: Map<string, number>;
 }
 
 export async function loadPlanData(db: Db, org: OrgInfo, today: CalendarDate): Promise<PlanData> {
   const open = await loadOpenInvoices(db, org);
   const withDue = open.filter((i) => i.dueDate);
-  const [policies, customers, invoiceHolds, activityHolds, existing] = await Promise.all([
+  const [policies, customers, invoiceHolds, activityHolds, existing, customerToday] = await Promise.all([
     loadPolicies(db, org.firmId, org.id),
     loadCustomers(
       db,
@@ -273,8 +319,9 @@ export async function loadPlanData(db: Db, org: OrgInfo, today: CalendarDate): P
       withDue.map((i) => i.externalId),
       today,
     ),
+    loadCustomerToday(db, org, today),
   ]);
-  return { policies, invoices: withDue, customers, invoiceHolds, activityHolds, existing };
+  return { policies, invoices: withDue, customers, invoiceHolds, activityHolds, existing, customerToday };
 }
 
 // ---- send time: the few rows one send needs, in as few round trips as possible ---------------------
@@ -292,7 +339,7 @@ export async function loadOrgWithSettings(db: Db, organisationId: string): Promi
   if (!r) return null;
   const s = r.s;
   const settings: OrgSettings = s
-    ? { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, senderName: s.senderName, replyTo: s.replyTo, brandColour: s.brandColour, logoUrl: s.logoUrl, signature: s.signature }
+    ? { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, senderName: s.senderName, replyTo: s.replyTo, brandColour: s.brandColour, logoUrl: s.logoUrl, signature: s.signature, customerDailyLimit: s.customerDailyLimit, confirmAbove: s.confirmAbove, confirmedAt: s.confirmedAt }
     : { ...DEFAULT_SETTINGS };
   return { ...r.o, settings };
 }

@@ -7,9 +7,11 @@
  *
  * Rules
  * - An invoice is a candidate while it is authorised, has a due date and an amount due > 0.
- * - Each policy step (and each repeat) is an occurrence dated due date + offset. Only the latest
- *   occurrence on or before today is sent; earlier ones never sent are recorded as superseded
- *   (so a customer never gets three reminders at once after a pause or when reminders start).
+ * - Each policy step (and each repeat) is an occurrence dated due date + offset. Notices (on or
+ *   before the due date) and the first overdue step go out on their day, the latest superseding
+ *   the earlier ones (recorded as superseded); every later step is an escalation, due only once
+ *   the step before it went out and its spacing has passed (policy.ts, dueOccurrence).
+ * - At most `customerDailyLimit` reminders per customer per day (default 1), most advanced first.
  * - A claimed (subject, step) is never planned again; a skip for a reason that can lift
  *   (pause, exclusion, promise, dispute, plan, unsubscribe, no address) is revived while its
  *   step is still the current one.
@@ -19,7 +21,7 @@
  */
 import type { CalendarDate } from '../../kernel/dates';
 import { localClock } from './local-time';
-import { currentOccurrence, indexPolicies, type Occurrence, occurrences, resolvePolicy } from './policy';
+import { dueOccurrence, indexPolicies, type Occurrence, occurrences, resolvePolicy, type StepHistory } from './policy';
 import { chooseRecipients, type LedgerEmail, type RecipientChoice } from './recipients';
 import { type Policy, REVIVABLE, type SendStatus, type SkipReason } from './types';
 
@@ -70,6 +72,14 @@ export interface ActivityHold {
 export interface ExistingSend {
   status: SendStatus;
   skipReason: string | null;
+  /** The local day it went out (sent, or its grouped email sent), or a person rejected it; null otherwise. */
+  passedOn?: CalendarDate | null;
+}
+
+/** Went out, or a person decided it should not: the sequence may go on from it. */
+export function stepHistory(ex: ExistingSend | undefined): StepHistory | undefined {
+  if (!ex) return undefined;
+  return { passed: ex.passedOn != null, on: ex.passedOn ?? null };
 }
 
 export const sendKey = (subjectType: 'invoice' | 'customer', subjectId: string, stepKey: string) => `${subjectType}\u0000${subjectId}\u0000${stepKey}`;
@@ -85,6 +95,10 @@ export interface PlanInput {
   activityHolds: readonly ActivityHold[];
   /** Existing rows by sendKey(). */
   existing: ReadonlyMap<string, ExistingSend>;
+  /** At most this many reminders per customer per local day (default 1). */
+  customerDailyLimit?: number;
+  /** Reminders each customer already has today (sent today, or claimed and waiting). */
+  customerToday?: ReadonlyMap<string, number>;
 }
 
 export interface PlannedTrigger {
@@ -221,7 +235,7 @@ export function plan(input: PlanInput): PlanResult {
     for (const inv of invs) {
       const own = invoiceBlock(inv.externalId, input.invoiceHolds, holds, today);
       if (own) blocked.add(inv.externalId);
-      const { current, earlier } = currentOccurrence(occurrences(policy.steps, inv.dueDate!), today);
+      const { current, earlier } = dueOccurrence(occurrences(policy.steps, inv.dueDate!), today, (o) => stepHistory(input.existing.get(sendKey('invoice', inv.externalId, o.key))));
       if (!current) continue;
       for (const e of earlier) {
         const ex = input.existing.get(sendKey('invoice', inv.externalId, e.key));
@@ -239,9 +253,13 @@ export function plan(input: PlanInput): PlanResult {
       triggers.push({ invoiceExternalId: inv.externalId, occurrence: current, revive });
     }
     if (triggers.length === 0) continue;
+    // At most `customerDailyLimit` a day for the customer, the most advanced steps first; the rest wait.
+    const room = (input.customerDailyLimit ?? 1) - (input.customerToday?.get(contactExternalId) ?? 0);
+    if (room <= 0) continue;
 
     if (policy.grouping === 'invoice') {
-      for (const t of triggers) {
+      const ranked = [...triggers].sort((a, b) => b.occurrence.number - a.occurrence.number || b.occurrence.offsetDays - a.occurrence.offsetDays);
+      for (const t of ranked.slice(0, room)) {
         result.sends.push({
           subjectType: 'invoice',
           subjectId: t.invoiceExternalId,

@@ -24,7 +24,7 @@ export const DEFAULT_STEPS: Step[] = [
 ];
 
 export function defaultPolicy(): Policy {
-  return { id: 'default', scope: 'firm', scopeKey: 'default', organisationId: null, segment: null, contactExternalId: null, name: 'Arcus default', grouping: 'invoice', steps: DEFAULT_STEPS, enabled: true };
+  return { id: 'default', scope: 'firm', scopeKey: 'default', organisationId: null, segment: null, contactExternalId: null, name: 'Arcus default', grouping: 'customer', steps: DEFAULT_STEPS, enabled: true };
 }
 
 /** Validate steps, give new ones a stable key, sort by offset; refuses duplicate keys and offsets. */
@@ -89,10 +89,40 @@ export function occurrences(steps: readonly Step[], dueDate: CalendarDate): Occu
   return out.map((o, i) => ({ ...o, number: i + 1 }));
 }
 
-/** The latest occurrence on or before `today`, and the earlier ones it supersedes. */
-export function currentOccurrence(all: readonly Occurrence[], today: CalendarDate): { current: Occurrence | null; earlier: Occurrence[] } {
+/** What happened to one occurrence of an invoice's sequence, as the planner needs it. */
+export interface StepHistory {
+  /** It went out (sent; for a grouped email, its statement was sent), or a person decided against it. */
+  passed: boolean;
+  /** The local day it went out (or was decided), for the spacing of the next escalation. */
+  on: CalendarDate | null;
+}
+
+/**
+ * The occurrence due today under the escalation rule, and the earlier ones it supersedes.
+ *
+ * Notices (on or before the due date) and the first overdue step may be sent once their day has
+ * come, the latest of them superseding the rest. Every later step is an escalation: it is due
+ * only when the occurrence just before it went out (`passed`), and no sooner than the policy's
+ * spacing after that day — so after a pause, a late start or a failed send the sequence goes on
+ * from where the customer really is, one step at a time, and a "final notice" never goes to
+ * someone who did not get the reminder before it.
+ */
+export function dueOccurrence(all: readonly Occurrence[], today: CalendarDate, history: (o: Occurrence) => StepHistory | undefined): { current: Occurrence | null; earlier: Occurrence[] } {
+  let last = -1;
+  for (let i = 0; i < all.length; i++) if (history(all[i]!)?.passed) last = i;
+  const firstEscalation = all.findIndex((o) => o.offsetDays > 0);
   let idx = -1;
-  for (let i = 0; i < all.length; i++) if (all[i]!.day <= today) idx = i;
+  for (let i = last + 1; i < all.length; i++) {
+    const o = all[i]!;
+    if (o.day > today) break;
+    if (o.offsetDays > 0 && i !== firstEscalation) {
+      if (i !== last + 1) break;
+      const prev = all[last]!;
+      const on = history(prev)?.on ?? null;
+      if (on && addDays(on, o.offsetDays - prev.offsetDays) > today) break;
+    }
+    idx = i;
+  }
   return { current: idx >= 0 ? all[idx]! : null, earlier: idx > 0 ? all.slice(0, idx) : [] };
 }
 

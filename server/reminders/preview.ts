@@ -54,7 +54,7 @@ export async function previewDay(db: Db, params: { firmId: string; organisationI
   const date = params.date ?? addDays(localClock(org.timezone, params.now).date, 1);
   const at = zonedInstant(date, settings.windowStartMinute, org.timezone);
   const data = await loadPlanData(db, org, date);
-  const planned = plan({ now: at, organisationId: org.id, timezone: org.timezone, ...data });
+  const planned = plan({ now: at, organisationId: org.id, timezone: org.timezone, customerDailyLimit: settings.customerDailyLimit, ...data });
   const byId = new Map(data.invoices.map((i) => [i.externalId, i]));
   const sorted = [...planned.sends].sort((a, b) => b.occurrence.offsetDays - a.occurrence.offsetDays || a.occurrence.day.localeCompare(b.occurrence.day) || a.customerName.localeCompare(b.customerName));
   let room = settings.dailyLimit;

@@ -5,17 +5,25 @@
  * what the daily limit still allows, most overdue first — and queues one `reminders.send` per
  * claim. A crash after claiming loses nothing: the next run re-queues claims left untouched for
  * a lease.
+ *
+ * An organisation whose reminders were never confirmed (a first run, or switched on again) sends
+ * nothing on its own: a person previews the run and confirms it (run-confirm.ts), and that run
+ * claims only what was previewed. After that, scheduled runs go ahead.
  */
+import { and, eq } from 'drizzle-orm';
+import type { CalendarDate } from '../../kernel/dates';
+import type { Db } from '../db/client';
+import { reminderRunConfirmations } from '../db/schema';
 import { claimGroupedSend, claimInvoiceSends, recordSkips, sentToday, staleSends, supersedePending, waitingClaims } from './claims';
 import type { ReminderDeps } from './deps';
-import { loadOrganisation, loadPlanData, loadSettings } from './load';
+import { loadOrganisation, loadPlanData, loadSettings, type OrgInfo } from './load';
 import { inSendingWindow, localClock } from './local-time';
-import { plan } from './plan';
-import { LEASE_MS } from './types';
+import { type PlannedSend, type PlanResult, plan } from './plan';
+import { LEASE_MS, type OrgSettings } from './types';
 
 export interface RunResult {
   acted: boolean;
-  reason: 'done' | 'not_found' | 'inactive' | 'disabled' | 'outside_window';
+  reason: 'done' | 'not_found' | 'inactive' | 'disabled' | 'outside_window' | 'awaiting_confirmation' | 'confirmation_invalid';
   today: string | null;
   claimed: string[];
   awaitingApproval: string[];
@@ -24,7 +32,47 @@ export interface RunResult {
   overLimit: number;
 }
 
-export async function runOrganisation(deps: ReminderDeps, organisationId: string): Promise<RunResult> {
+export interface RunOptions {
+  /** A confirmed preview (run-confirm.ts): only the sends it listed are claimed. */
+  confirmationId?: string | null;
+}
+
+/** The claim key of a planned send, as its confirmation lists it (JSON text: jsonb cannot hold sendKey's NULs). */
+export const plannedKey = (s: Pick<PlannedSend, 'subjectType' | 'subjectId' | 'stepKey'>) => JSON.stringify([s.subjectType, s.subjectId, s.stepKey]);
+
+export interface RunPlan {
+  today: CalendarDate;
+  planned: PlanResult;
+  /** What this run would claim: furthest along first, within the organisation's daily limit. */
+  take: PlannedSend[];
+  /** Due, but over the daily limit: they wait for another day. */
+  overLimit: PlannedSend[];
+}
+
+/** Plan a run at `now` without changing anything (the run itself and its preview). */
+export async function planRun(db: Db, org: OrgInfo, settings: OrgSettings, now: Date): Promise<RunPlan> {
+  const today = localClock(org.timezone, now).date;
+  const data = await loadPlanData(db, org, today);
+  const planned = plan({ now, organisationId: org.id, timezone: org.timezone, customerDailyLimit: settings.customerDailyLimit, ...data });
+  const scope = { firmId: org.firmId, organisationId: org.id };
+  let room = settings.dailyLimit - (await sentToday(db, org.id, today)) - (await waitingClaims(db, scope));
+  // Furthest along the sequence first, then longest waiting (most overdue).
+  const sends = [...planned.sends].sort((a, b) => b.occurrence.offsetDays - a.occurrence.offsetDays || a.occurrence.day.localeCompare(b.occurrence.day) || a.subjectId.localeCompare(b.subjectId));
+  const take: PlannedSend[] = [];
+  const overLimit: PlannedSend[] = [];
+  for (const s of sends) {
+    const manual = s.occurrence.step.approval === 'manual';
+    if (!manual && room <= 0) {
+      overLimit.push(s);
+      continue;
+    }
+    take.push(s);
+    if (!manual) room--;
+  }
+  return { today, planned, take, overLimit };
+}
+
+export async function runOrganisation(deps: ReminderDeps, organisationId: string, options: RunOptions = {}): Promise<RunResult> {
   const { db } = deps;
   const now = deps.now();
   const result: RunResult = { acted: false, reason: 'done', today: null, claimed: [], awaitingApproval: [], skipped: 0, requeued: 0, overLimit: 0 };
@@ -37,30 +85,27 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
   const leaseMs = deps.leaseMs ?? LEASE_MS;
 
   for (const s of await staleSends(db, scope, now, leaseMs)) {
-    await deps.enqueueSend(s.id, s.attempts);
+    await deps.enqueueSend(s.id, s.attempts, s.staleMark);
     result.requeued++;
   }
 
   if (!inSendingWindow(settings, org.timezone, now)) return { ...result, reason: 'outside_window' };
-  const today = localClock(org.timezone, now).date;
+  let allowed: Set<string> | null = null;
+  if (options.confirmationId) {
+    allowed = await confirmedKeys(db, scope, options.confirmationId);
+    if (!allowed) return { ...result, reason: 'confirmation_invalid' };
+  } else if (!settings.confirmedAt) {
+    // Never confirmed: nothing goes out until a person has seen the first run.
+    return { ...result, reason: 'awaiting_confirmation' };
+  }
+  const { today, planned, take: planTake, overLimit } = await planRun(db, org, settings, now);
   result.today = today;
-  const data = await loadPlanData(db, org, today);
-  const planned = plan({ now, organisationId: org.id, timezone: org.timezone, ...data });
+  result.overLimit = overLimit.length;
   await supersedePending(db, scope, planned.supersede, now);
   result.skipped = await recordSkips(db, scope, planned.skips, { now, today, mailFrom: deps.mailFrom });
 
-  let room = settings.dailyLimit - (await sentToday(db, org.id, today)) - (await waitingClaims(db, scope));
-  // Furthest along the sequence first, then longest waiting (most overdue).
-  const sends = [...planned.sends].sort((a, b) => b.occurrence.offsetDays - a.occurrence.offsetDays || a.occurrence.day.localeCompare(b.occurrence.day) || a.subjectId.localeCompare(b.subjectId));
-  const take: typeof sends = [];
-  for (const s of sends) {
-    if (s.occurrence.step.approval !== 'manual' && room <= 0) {
-      result.overLimit++;
-      continue;
-    }
-    take.push(s);
-    if (s.occurrence.step.approval !== 'manual') room--;
-  }
+  // A confirmed run claims only what its preview showed; anything new waits for a later run.
+  const take = allowed ? planTake.filter((s) => allowed.has(plannedKey(s))) : planTake;
   const claims = [
     ...(await claimInvoiceSends(
       db,
@@ -77,4 +122,14 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
   deps.crash?.('run.after-claim');
   for (const id of result.claimed) await deps.enqueueSend(id, 0);
   return { ...result, acted: true };
+}
+
+/** The claim keys a used confirmation allows (the run's filter); null when there is no such confirmation. */
+export async function confirmedKeys(db: Db, scope: { firmId: string; organisationId: string }, confirmationId: string): Promise<Set<string> | null> {
+  const [row] = await db
+    .select({ keys: reminderRunConfirmations.sendKeys, usedAt: reminderRunConfirmations.usedAt })
+    .from(reminderRunConfirmations)
+    .where(and(eq(reminderRunConfirmations.id, confirmationId), eq(reminderRunConfirmations.firmId, scope.firmId), eq(reminderRunConfirmations.organisationId, scope.organisationId)));
+  if (!row?.usedAt) return null;
+  return new Set(row.keys);
 }

@@ -17,6 +17,7 @@
  * permanent ones (5xx, refused recipients) are recorded as failed_permanent and shown.
  */
 import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { classifySmtpError, type SendReceipt } from '../../integrations/email/transport';
 import type { CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
@@ -201,6 +202,18 @@ async function markFailed(deps: ReminderDeps, org: OrgInfo, row: SendRow, kind: 
   });
 }
 
+/** reminder_sends.handoff */
+const HandoffSchema = z.object({ at: z.string(), response: z.string(), rejected: z.array(z.string()) });
+
+/** The mail server accepted the message: recorded at once, by itself, so a dead worker's successor does not send it again. */
+async function recordHandoff(db: Db, sendId: string, receipt: SendReceipt, now: Date): Promise<void> {
+  const handoff: z.infer<typeof HandoffSchema> = { at: now.toISOString(), response: receipt.response.slice(0, 500), rejected: receipt.rejected };
+  await db
+    .update(reminderSends)
+    .set({ handoff })
+    .where(and(eq(reminderSends.id, sendId), eq(reminderSends.status, 'sending')));
+}
+
 export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<SendResult> {
   const { db } = deps;
   const leaseMs = deps.leaseMs ?? LEASE_MS;
@@ -212,6 +225,13 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   if (!org) return { outcome: 'not_claimable' };
   const { settings } = org;
 
+  // A worker died after the mail server accepted the message and it recorded so: only finish the record.
+  const handoff = lease.previous === 'sending' ? HandoffSchema.safeParse(row.handoff) : null;
+  if (handoff?.success) {
+    const noteWritebackIds = (await completeSent(deps, org, row, { rejected: handoff.data.rejected, response: handoff.data.response }, null)) ?? [];
+    for (const id of noteWritebackIds) await deps.enqueueWriteback(id);
+    return { outcome: 'sent', recovered: true, noteWritebackIds };
+  }
   // A worker died after it began the SMTP transaction: if the server has the message, only record it.
   if (lease.previous === 'sending' && row.attempts > 0 && deps.mailer.delivered && (await deps.mailer.delivered(row.messageId))) {
     const noteWritebackIds = (await completeSent(deps, org, row, { rejected: (row.rejected as string[]) ?? [], response: 'already delivered' }, null)) ?? [];
@@ -248,7 +268,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute });
+  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey });
   const email = renderEmail(template, {
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
@@ -295,6 +315,9 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     deps.log.warn({ sendId: row.id, kind: e.kind, code: e.responseCode, attempts }, 'reminder not sent');
     return giveUp ? { outcome: 'failed_permanent', error: message } : { outcome: 'retry', error: message };
   }
+  // Before anything else after the 250: one statement records the hand-off (see the README).
+  deps.crash?.('send.before-handoff');
+  await recordHandoff(db, row.id, receipt, deps.now());
   deps.crash?.('send.after-smtp');
   const noteWritebackIds = (await completeSent(deps, org, row, receipt, { contactId: checked.customer.contactId, invoiceId: row.subjectType === 'invoice' ? (checked.invoices[0]?.id ?? null) : null, invoices: checked.invoices })) ?? [];
   deps.crash?.('send.after-mark');

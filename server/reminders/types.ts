@@ -71,6 +71,12 @@ export interface OrgSettings {
   brandColour: string;
   logoUrl: string | null;
   signature: string;
+  /** At most this many reminders per customer per local day (1–10; a grouped policy sends one a day anyway). */
+  customerDailyLimit: number;
+  /** A manual run that would send more emails than this shows a preview and needs a confirmation. */
+  confirmAbove: number;
+  /** The first confirmed run; until then scheduled runs send nothing (cleared when reminders are switched on again). */
+  confirmedAt: Date | null;
 }
 
 export const DEFAULT_SETTINGS: OrgSettings = {
@@ -84,6 +90,9 @@ export const DEFAULT_SETTINGS: OrgSettings = {
   brandColour: '#1c7ed6',
   logoUrl: null,
   signature: '',
+  customerDailyLimit: 1,
+  confirmAbove: 20,
+  confirmedAt: null,
 };
 
 export const SEND_STATUSES = ['pending_approval', 'claimed', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'skipped', 'grouped'] as const;

@@ -12,15 +12,16 @@
  *
  * Unknown and revoked tokens are a plain 404 that says nothing else. Lightly rate-limited.
  */
-import express, { type Request, type RequestHandler, Router } from 'express';
+
 import { and, eq } from 'drizzle-orm';
+import express, { type Request, type RequestHandler, Router } from 'express';
 import { PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
-import { sandboxPay } from '../pay/sandbox-provider';
-import type { Db } from '../db/client';
-import { asFirmOf, scopeByParam } from '../http/firm-param';
-import { checkouts, organisations, payLinks } from '../db/schema';
-import { fromMinor } from '../../kernel/money';
 import { DomainError } from '../../kernel/errors';
+import { fromMinor } from '../../kernel/money';
+import type { Db } from '../db/client';
+import { checkouts, organisations, payLinks } from '../db/schema';
+import { asFirmOf, scopeByParam } from '../http/firm-param';
+import { refuseBadText } from '../http/text';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import { DisputeInput, PromiseInput, recordDispute, recordPromise } from '../pay/actions';
@@ -28,8 +29,9 @@ import { m } from '../pay/amounts';
 import { CheckoutInput, openCheckout } from '../pay/checkout';
 import { completeCheckout, expireCheckout } from '../pay/complete';
 import { type PayEnv, publicBase } from '../pay/env';
-import { payUrl } from '../pay/links';
-import { WindowLimiter } from '../pay/rate-limit';
+import { linkToken, linkTokenColumns, payUrl } from '../pay/links';
+import { type HitLimiters, memoryLimiters } from '../pay/rate-limit';
+import { sandboxPay } from '../pay/sandbox-provider';
 import { summaryOf } from '../pay/summary';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
 
@@ -37,6 +39,8 @@ export interface PayRouteDeps {
   db: Db;
   log: Logger;
   env: () => PayEnv;
+  /** Where the per-client windows are counted (Redis across processes; default memory). */
+  limiters?: HitLimiters;
 }
 
 const notFound = () => new DomainError('not_found', 'This payment link is not valid.');
@@ -46,12 +50,21 @@ function param(req: Request, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function limiter(limit: number): RequestHandler {
-  const l = new WindowLimiter(limit);
+function limiter(deps: PayRouteDeps, name: string, limit: number): RequestHandler {
+  const l = (deps.limiters ?? memoryLimiters)(name, limit);
   return (req, res, next) => {
-    if (l.take(req.ip ?? 'unknown')) return next();
-    res.set('retry-after', '60');
-    next(new DomainError('rate_limited', 'Too many requests. Please wait a minute and try again.'));
+    l.take(req.ip ?? 'unknown').then(
+      (ok) => {
+        if (ok) return next();
+        res.set('retry-after', '60');
+        next(new DomainError('rate_limited', 'Too many requests. Please wait a minute and try again.'));
+      },
+      (err: unknown) => {
+        // The limit's store is unreachable: the debtor is served (the page must not go down with Redis), and it is said.
+        deps.log.warn({ err, limiter: name }, 'pay-page rate limit unavailable: request allowed');
+        next();
+      },
+    );
   };
 }
 
@@ -64,13 +77,14 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
 export function payApiRoutes(deps: PayRouteDeps): Router {
   const r = Router();
   r.use(express.json({ limit: '16kb' }));
+  r.use(refuseBadText);
   r.use((_req, res, next) => {
     res.set('cache-control', 'no-store');
     res.set('x-robots-tag', 'noindex');
     next();
   });
-  const reads = limiter(120);
-  const writes = limiter(20);
+  const reads = limiter(deps, 'reads', 120);
+  const writes = limiter(deps, 'writes', 20);
   // The token names the link: its firm is found as the system, the request runs as that firm.
   r.param('token', scopeByParam(async (token) => (await findLink(deps.db, token))?.firmId ?? null));
 
@@ -149,17 +163,20 @@ function sandboxPage(title: string, body: string): string {
 /** The sandbox provider's hosted checkout page (no card network; Pay completes it). */
 export function sandboxCheckoutRoutes(deps: PayRouteDeps): Router {
   const r = Router();
-  r.use(limiter(60));
+  r.use(limiter(deps, 'checkout', 60));
   r.param('sessionId', scopeByParam((sessionId) => checkoutFirm(deps.db, 'sandbox', sessionId)));
   const load = async (sessionId: string) => {
     if (!/^cs_sandbox_[A-Za-z0-9]{1,64}$/.test(sessionId)) return null;
     const [row] = await deps.db
-      .select({ id: checkouts.id, status: checkouts.status, amount: checkouts.amount, currency: checkouts.currency, paymentId: checkouts.providerPaymentId, token: payLinks.token, orgName: organisations.name })
+      .select({ id: checkouts.id, status: checkouts.status, amount: checkouts.amount, currency: checkouts.currency, paymentId: checkouts.providerPaymentId, link: linkTokenColumns, orgName: organisations.name })
       .from(checkouts)
       .innerJoin(payLinks, and(eq(payLinks.id, checkouts.payLinkId), eq(payLinks.firmId, checkouts.firmId)))
       .innerJoin(organisations, and(eq(organisations.id, checkouts.organisationId), eq(organisations.firmId, checkouts.firmId)))
       .where(and(eq(checkouts.provider, 'sandbox'), eq(checkouts.providerSessionId, sessionId)));
-    return row ?? null;
+    if (!row) return null;
+    // The way back to the pay page: the link's token, derived again (it is not stored).
+    const token = await linkToken(deps.db, deps.env().linkKey, row.link, { revive: false });
+    return { ...row, token };
   };
   const invalid = sandboxPage('Checkout not found', '<h1>Checkout not found</h1><p>This checkout does not exist or has closed.</p>');
 

@@ -20,7 +20,8 @@
  *   GET    /reminders/sends/:id                           viewer+   one reminder: content, recipients, notes
  *   POST   /reminders/sends/:id/approve|skip|retry        collector+
  *   GET    /reminders/preview?organisationId=&date=       viewer+   what will be sent that day (default tomorrow)
- *   POST   /reminders/run/:organisationId                 admin     run now (inside the window only)
+ *   POST   /reminders/run/:organisationId/plan            admin     dry run: customers, emails, steps, samples; a confirmation token when needed
+ *   POST   /reminders/run/:organisationId                 admin     run now (inside the window only) { confirmation? } — 409 without one when needed
  *   GET    /reminders/customers?organisationId=&q=        viewer+
  *   GET    /reminders/customers/:organisationId/:contactExternalId        viewer+  holds, recipients, timeline
  *   PUT    /reminders/customers/:organisationId/:contactExternalId        collector+
@@ -29,26 +30,29 @@
  *
  * And, public (no session): GET/POST /u/:token — the unsubscribe page and RFC 8058 one-click.
  */
+
+import { eq } from 'drizzle-orm';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { QueuePort } from '../queue';
-import { sendJobId } from '../reminders/job-ids';
+import { isCalendarDate } from '../../kernel/dates';
+import { DomainError, notFound, unprocessable } from '../../kernel/errors';
 import { requireAuth, requireRole } from '../auth/current-user';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { reminderSends } from '../db/schema';
 import { scopeByParam } from '../http/firm-param';
-import { DomainError, notFound, unprocessable } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
-import { createPolicy, createTemplate, deletePolicy, deleteTemplate, getSettings, listPolicies, PolicyInputSchema, saveSettings, SettingsInputSchema, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
+import type { QueuePort } from '../queue';
+import { createPolicy, createTemplate, deletePolicy, deleteTemplate, getSettings, listPolicies, PolicyInputSchema, SettingsInputSchema, saveSettings, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
 import { CustomerInputSchema, customerDetail, InvoiceHoldInputSchema, resubscribe, saveCustomer, saveInvoiceHold, searchCustomers } from '../reminders/customers';
 import type { ReminderEnv } from '../reminders/deps';
+import { sendJobId } from '../reminders/job-ids';
 import { MERGE_FIELDS } from '../reminders/merge';
 import { organisationSummaries } from '../reminders/organisations';
 import { approveSend, getSend, listOutbox, OUTBOX_FILTERS, rejectSend, retrySend } from '../reminders/outbox';
 import { previewDay } from '../reminders/preview';
 import { isEmailAddress, maskList } from '../reminders/recipients';
+import { previewRun, redeemConfirmation, requireConfirmation } from '../reminders/run-confirm';
 import { previewTemplate, sendTestEmail } from '../reminders/template-preview';
 import { listTemplates, templateIssues } from '../reminders/templates';
 import { findUnsubscribeTarget, unsubscribe, verifyUnsubscribeToken } from '../reminders/unsubscribe';
@@ -61,10 +65,11 @@ export interface ReminderRouteDeps {
 }
 
 const Uuid = z.uuid();
-const DateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date (YYYY-MM-DD)');
+const DateParam = z.string().refine(isCalendarDate, 'a calendar date (YYYY-MM-DD)');
 const TemplateDraft = z.object({ subject: z.string().max(500), bodyHtml: z.string().max(100_000), bodyText: z.string().max(100_000) });
 const PreviewBody = TemplateDraft.extend({ organisationId: z.uuid(), contactExternalId: z.string().max(200).nullable().optional(), grouped: z.boolean().optional(), stepNumber: z.number().int().min(1).max(99).optional() });
 const TestSendBody = PreviewBody.extend({ to: z.string().trim().refine(isEmailAddress, 'must be an email address') });
+const RunBody = z.object({ confirmation: z.string().trim().min(20).max(200).optional() }).strict();
 const OutboxQuery = z.object({
   organisationId: z.uuid(),
   filter: z.enum(OUTBOX_FILTERS).default('all'),
@@ -221,12 +226,22 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     res.json({ preview });
   });
 
+  r.post('/reminders/run/:organisationId/plan', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.json({ plan: await previewRun(db, { firmId: auth.firmId, organisationId: uuidParam(req, 'organisationId'), userId: auth.userId, now: now() }) });
+  });
+
   r.post('/reminders/run/:organisationId', async (req, res) => {
     const auth = requireRole(req, 'admin');
     const id = uuidParam(req, 'organisationId');
+    const body = parseInput(RunBody, req.body ?? {});
     await getSettings(db, auth.firmId, id);
-    await deps.queue.request('reminders.run', { organisationId: id }, { jobId: `rrun-${id}-manual-${Date.now()}` });
-    res.status(202).json({ queued: true });
+    // A first run, or one above the organisation's threshold, needs a previewed confirmation.
+    const confirmationId = body.confirmation ? await redeemConfirmation(db, { firmId: auth.firmId, organisationId: id, token: body.confirmation, now: now() }) : null;
+    if (!confirmationId) await requireConfirmation(db, { firmId: auth.firmId, organisationId: id, now: now() });
+    const payload = confirmationId ? { organisationId: id, confirmationId } : { organisationId: id };
+    await deps.queue.request('reminders.run', payload, { jobId: `rrun-${id}-manual-${confirmationId ?? Date.now()}` });
+    res.status(202).json({ queued: true, confirmed: confirmationId !== null });
   });
 
   r.get('/reminders/customers', async (req, res) => {

@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
+import { notFound } from '../../kernel/errors';
 import type { Db } from '../db/client';
 import { asSystem, withFirm } from '../db/firm-scope';
 import { activities, users } from '../db/schema';
 import { DEMO_SUBJECT, ensureDemoFirm } from '../demo/seed-firm';
-import { csrfToken } from '../http/csrf';
-import { notFound } from '../../kernel/errors';
+import { csrfToken, csrfTokenFor } from '../http/csrf';
 
 function regenerate(req: import('express').Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -19,7 +19,8 @@ export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: bo
   const r = Router();
 
   r.get('/session', (req, res) => {
-    const token = csrfToken(req);
+    // Anonymous: the token is in a cookie of its own, and no session row is written.
+    const token = csrfTokenFor(req, res);
     const a = req.auth;
     res.json({
       csrfToken: token,

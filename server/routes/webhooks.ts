@@ -7,6 +7,7 @@
 import express, { Router } from 'express';
 import type { Provider } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
+import { badTextPath } from '../http/text';
 import type { Logger } from '../logger';
 import { ingestEvents, type RequestWebhookSync } from '../webhooks/ingest';
 import { type LedgerEvent, parseQuickBooksPayload, parseXeroPayload } from '../webhooks/payloads';
@@ -38,7 +39,14 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      res.status(400).end();
+      res.status(400).json({ error: { code: 'invalid_json', message: 'The webhook body is not valid JSON.' } });
+      return;
+    }
+    // Signed, but not storable: a NUL or an unpaired surrogate. A 400 (not a 500 the provider retries forever).
+    const bad = badTextPath(json);
+    if (bad) {
+      deps.log.warn({ provider, field: bad.slice(0, 100) }, 'webhook refused: text that cannot be stored');
+      res.status(400).json({ error: { code: 'invalid_text', message: `${bad.slice(0, 100)}: contains a NUL character or an unpaired surrogate` } });
       return;
     }
     const events = PARSE[provider](json);

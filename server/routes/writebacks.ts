@@ -50,7 +50,7 @@ const TimelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; mail: MailServices; now: () => Date }): Router {
+export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; linkKey: Buffer; mail: MailServices; now: () => Date }): Router {
   const router = Router();
   const rdeps = requestDeps({ db: deps.db, queue: deps.queue, now: deps.now });
   const idOf = (req: Request) => parseInput(z.object({ id: Id }), req.params).id;
@@ -126,7 +126,7 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   router.post('/pay-links', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const body = parseInput(PayLinkInput, req.body);
-    const ctx = { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute };
+    const ctx = { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute, linkKey: deps.linkKey };
     const link = 'invoiceId' in body ? await ensurePayLink(deps.db, { firmId: auth.firmId, ...body }, ctx) : await ensureStatementLink(deps.db, { firmId: auth.firmId, ...body }, ctx);
     res.json(link);
   });
@@ -134,7 +134,7 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   router.post('/pay-links/send', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const body = parseInput(SendLinkSchema, req.body);
-    const r = await sendPayLink({ db: deps.db, now: deps.now, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute } }, auth, body);
+    const r = await sendPayLink({ db: deps.db, now: deps.now, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute, linkKey: deps.linkKey } }, auth, body);
     res.status(r.sent ? 201 : 200).json(r);
   });
 

@@ -11,6 +11,15 @@ import { organisations, webhookEvents } from '../db/schema';
 import type { Logger } from '../logger';
 import type { LedgerEvent } from './payloads';
 
+/** Rows per statement: 1,000 events × 5 columns stay far below PostgreSQL's 65,535 parameters. */
+const CHUNK = 1_000;
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 export type RequestWebhookSync = (organisationId: string) => Promise<unknown>;
 
 export interface IngestResult {
@@ -31,12 +40,17 @@ export async function ingestEvents(deps: { db: Db; log: Logger; requestSync: Req
   const tenantIds = [...new Set(unique.map((e) => e.tenantId))];
   // A verified delivery names tenants, not firms: tenant → organisation and the event dedupe are
   // system lookups (docs/decisions/007); each sync is then requested as the organisation's firm.
-  const orgs = await asSystem(() =>
-    deps.db
-      .select({ id: organisations.id, firmId: organisations.firmId, externalId: organisations.externalId })
-      .from(organisations)
-      .where(and(eq(organisations.provider, provider), inArray(organisations.externalId, tenantIds), eq(organisations.status, 'active'))),
-  );
+  const orgs: { id: string; firmId: string; externalId: string }[] = [];
+  for (const ids of chunks(tenantIds, CHUNK)) {
+    orgs.push(
+      ...(await asSystem(() =>
+        deps.db
+          .select({ id: organisations.id, firmId: organisations.firmId, externalId: organisations.externalId })
+          .from(organisations)
+          .where(and(eq(organisations.provider, provider), inArray(organisations.externalId, ids), eq(organisations.status, 'active'))),
+      )),
+    );
+  }
   const byTenant = new Map<string, typeof orgs>();
   for (const o of orgs) byTenant.set(o.externalId, [...(byTenant.get(o.externalId) ?? []), o]);
   for (const [tenant, list] of byTenant) {
@@ -45,18 +59,24 @@ export async function ingestEvents(deps: { db: Db; log: Logger; requestSync: Req
   }
   result.unknownTenants = tenantIds.filter((t) => !byTenant.has(t));
 
-  const inserted = await asSystem(() =>
-    deps.db
-      .insert(webhookEvents)
-      .values(
-        unique.map((e) => {
-          const org = byTenant.get(e.tenantId)?.[0];
-          return { provider, eventId: e.eventId, firmId: org?.firmId ?? null, organisationId: org?.id ?? null, payload: e.payload as object };
-        }),
-      )
-      .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.eventId] })
-      .returning({ eventId: webhookEvents.eventId }),
-  );
+  // In chunks: one INSERT of 20,000 events would pass PostgreSQL's 65,535 bind parameters.
+  const inserted: { eventId: string }[] = [];
+  for (const part of chunks(unique, CHUNK)) {
+    inserted.push(
+      ...(await asSystem(() =>
+        deps.db
+          .insert(webhookEvents)
+          .values(
+            part.map((e) => {
+              const org = byTenant.get(e.tenantId)?.[0];
+              return { provider, eventId: e.eventId, firmId: org?.firmId ?? null, organisationId: org?.id ?? null, payload: e.payload as object };
+            }),
+          )
+          .onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.eventId] })
+          .returning({ eventId: webhookEvents.eventId }),
+      )),
+    );
+  }
   result.fresh = inserted.length;
   const freshIds = new Set(inserted.map((r) => r.eventId));
   const toSync = new Map<string, string>();

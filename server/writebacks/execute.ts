@@ -18,10 +18,12 @@ import { LedgerError } from '../../integrations/ledger/errors';
 import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
 import { ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
+import { describeError } from '../logger';
 import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
+import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
-import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, WRITEBACK_LEASE_MS, type WritebackDeps, type WritebackKind } from './types';
+import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
 
@@ -39,8 +41,11 @@ interface LeasedRow {
   note_text: string | null;
   note_status: string;
   attempts: number;
+  deferrals: number;
   result: { sent?: LedgerDocument } | null;
   reverses_id: string | null;
+  note_batch_id: string | null;
+  created_at: string | Date;
 }
 
 /** The note's own idempotency key: distinct from the write's (Xero refuses one key for two bodies). */
@@ -58,19 +63,23 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
           status = 'pending'
           OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
               AND (lease_until IS NULL OR lease_until < ${now.toISOString()}::timestamptz)))
+          AND (note_batch_id IS NULL OR note_batch_id = id)
         RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
-                  note_text, note_status, attempts, result, reverses_id`,
+                  note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at`,
   );
   const row = leased[0];
   if (!row) return { outcome: 'not_claimable' };
   deps.crash?.('wb.after-lease');
 
-  const [org] = await deps.db.select({ provider: organisations.provider, name: organisations.name }).from(organisations).where(eq(organisations.id, row.organisation_id));
+  const [org] = await deps.db.select({ provider: organisations.provider, name: organisations.name, timezone: organisations.timezone }).from(organisations).where(eq(organisations.id, row.organisation_id));
   if (!org || !deps.ledger) return release(deps, row, deps.ledger ? 'The organisation is gone.' : 'No ledger is configured on this server.', 3_600_000);
 
   try {
     // Send, read-back and note share the organisation's gate (server/ledger/gateway.ts).
-    const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback' });
+    // Served by kind when calls are scarce: payments first, then credits and fees, pay links, notes.
+    // Pay links and notes wait only briefly in the line: deferred, they free the worker for what matters more.
+    const priority = WRITEBACK_PRIORITY[row.kind];
+    const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback', priority, ...(priority === 'link' || priority === 'note' ? { maxInlineWaitMs: LOW_PRIORITY_INLINE_WAIT_MS } : {}) });
     const writes = ledger.writes;
     const notes = () => ledger.notes;
     const request = parseRequest(row.kind, row.request);
@@ -79,15 +88,22 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     let externalId = row.external_id;
     if (row.status === 'sending') {
       // A note write-back's write is its note (key: the row id); other kinds are noted after confirmation.
-      if (row.kind === 'note') await notes().addInvoiceNote({ invoiceExternalId: need(row.invoice_external_id, 'invoice'), text: (request as RequestOf<'note'>).text, key: row.id });
-      else sent = await perform(writes, row, request);
+      // A note is written with the other notes for its invoice that day (note-batch.ts).
+      if (row.kind === 'note') {
+        const text = await noteBatchText(deps.db, row, { timezone: org.timezone, provider: org.provider }, new Date(row.created_at));
+        if (text === null) return { outcome: 'not_claimable' };
+        await notes().addInvoiceNote({ invoiceExternalId: need(row.invoice_external_id, 'invoice'), text, key: row.id });
+      } else sent = await perform(writes, row, request);
       deps.crash?.('wb.after-send');
       externalId = sent?.externalId ?? row.invoice_external_id;
       const noted = row.kind === 'note' ? ({ noteStatus: 'written' } as const) : {};
-      await deps.db
-        .update(writebacks)
-        .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
-        .where(eq(writebacks.id, row.id));
+      await deps.db.transaction(async (tx) => {
+        await tx
+          .update(writebacks)
+          .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
+          .where(eq(writebacks.id, row.id));
+        if (row.kind === 'note') await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
+      });
       deps.crash?.('wb.after-sent');
       row.status = 'sent';
       if (row.kind === 'note') row.note_status = 'written';
@@ -121,9 +137,12 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     return { outcome: 'confirmed' };
   } catch (err) {
     if (err instanceof Error && err.name === 'SimulatedCrash') throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    // Waiting for the organisation's rate limit is not a failed attempt: back later, attempt refunded.
-    if (err instanceof LedgerError && err.code === 'rate_limited') return release(deps, row, message, err.options.retryAfterMs ?? 60_000, { refund: true });
+    // Shown on the row and the timeline: the ledger's words, or a database error's code — never its SQL.
+    const message = describeError(err);
+    // An answer that only means "later" (429, 503, a timeout, no connection) is not a failed
+    // attempt: the attempt is refunded and the row comes back after the provider's Retry-After
+    // (already handed to the limiter, which holds the tenant until then) or a growing back-off.
+    if (err instanceof LedgerError && err.retryable) return release(deps, row, message, err.options.retryAfterMs ?? deferralBackoffMs(row.deferrals), { refund: true, deferred: true });
     const giveUp = row.attempts >= MAX_WRITEBACK_ATTEMPTS;
     if (err instanceof ReauthRequiredError) return giveUp ? fail(deps, row, message) : release(deps, row, message, 3_600_000);
     // The ledger refused the write itself: a person has to look.
@@ -134,22 +153,37 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
 }
 
 /**
+ * How long a write-back waits after its `deferrals`-th "later" answer that named no Retry-After
+ * (a 503 without one, a timeout, a dropped connection): 15 s doubling to at most 15 minutes. It is
+ * never given up on for these; the error shows on the row meanwhile.
+ */
+export function deferralBackoffMs(deferrals: number): number {
+  return Math.min(15 * 60_000, 15_000 * 2 ** Math.min(Math.max(deferrals, 0), 6));
+}
+
+/**
  * Write-backs a worker should pick up again: pending for longer than `quietMs` (their job was
  * lost), sending/sent with an expired lease (their worker died), confirmed with a note still
  * pending and no live lease. Oldest first, at most 500 per sweep.
  */
 export async function stuckWritebacks(db: WritebackDeps['db'], now: Date, quietMs: number): Promise<string[]> {
+  return (await stuckWritebackRows(db, now, quietMs)).map((r) => r.id);
+}
+
+/** The same, with each one's kind (its queue priority), most urgent kind first. */
+export async function stuckWritebackRows(db: WritebackDeps['db'], now: Date, quietMs: number): Promise<{ id: string; kind: WritebackKind }[]> {
   const at = now.toISOString();
   const quiet = new Date(now.getTime() - quietMs).toISOString();
-  const rows = await queryRows<{ id: string }>(
+  return queryRows<{ id: string; kind: WritebackKind }>(
     db,
-    sql`SELECT id FROM writebacks
-        WHERE (status = 'pending' AND updated_at < ${quiet}::timestamptz)
+    sql`SELECT id, kind FROM writebacks
+        WHERE ((status = 'pending' AND updated_at < ${quiet}::timestamptz)
            OR (status IN ('sending', 'sent') AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz)
-           OR (status = 'confirmed' AND note_status = 'pending' AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz)
-        ORDER BY created_at LIMIT 500`,
+           OR (status = 'confirmed' AND note_status = 'pending' AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz))
+          -- A note in another's batch is written by that one (note-batch.ts).
+          AND (note_batch_id IS NULL OR note_batch_id = id)
+        ORDER BY CASE kind WHEN 'payment' THEN 1 WHEN 'pay_link' THEN 3 WHEN 'note' THEN 4 ELSE 2 END, created_at LIMIT 500`,
   );
-  return rows.map((r) => r.id);
 }
 
 /**
@@ -213,10 +247,17 @@ async function finish(deps: WritebackDeps, id: string, set: Partial<typeof write
  * both make the same call with the same key next time, and the ledger replays it if the earlier
  * call did land.
  */
-async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null, options: { refund?: boolean } = {}): Promise<ExecuteResult> {
+async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null, options: { refund?: boolean; deferred?: boolean } = {}): Promise<ExecuteResult> {
   await deps.db
     .update(writebacks)
-    .set({ error, leaseUntil: null, updatedAt: deps.now(), ...(row.status === 'sending' ? { status: 'pending' } : {}), ...(options.refund ? { attempts: sql`greatest(${writebacks.attempts} - 1, 0)` } : {}) })
+    .set({
+      error,
+      leaseUntil: null,
+      updatedAt: deps.now(),
+      ...(row.status === 'sending' ? { status: 'pending' } : {}),
+      ...(options.refund ? { attempts: sql`greatest(${writebacks.attempts} - 1, 0)` } : {}),
+      ...(options.deferred ? { deferrals: sql`${writebacks.deferrals} + 1` } : {}),
+    })
     .where(eq(writebacks.id, row.id));
   return { outcome: 'retry', delayMs, error };
 }
@@ -232,6 +273,7 @@ async function fail(deps: WritebackDeps, row: LeasedRow, error: string): Promise
     return { outcome: 'confirmed' };
   }
   await finish(deps, row.id, { status: 'failed', error });
+  if (row.kind === 'note') await dissolveBatch(deps.db, row.id);
   await activity(deps, row, 'writeback.failed', `Write-back failed: ${error}`);
   return { outcome: 'failed' };
 }

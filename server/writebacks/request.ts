@@ -11,11 +11,12 @@ import { resolveRates } from '../analytics/exchange-rates';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
 import { needsApproval, parseRequest, type Threshold } from './rules';
-import type { WritebackInput, WritebackStatus } from './types';
+import type { WritebackInput, WritebackKind, WritebackStatus } from './types';
 
 export interface RequestDeps {
   db: Db;
-  enqueueExecute(writebackId: string): Promise<void>;
+  /** `kind` gives the job its priority (enqueue.ts). */
+  enqueueExecute(writebackId: string, attempt?: number, kind?: WritebackKind): Promise<void>;
   /** The process's clock: "today" for exchange rates, promise windows and credit note dates (default: the machine's). */
   now?: () => Date;
 }
@@ -52,7 +53,7 @@ type ActivityRow = typeof activities.$inferInsert;
  */
 export async function requestWriteback(deps: RequestDeps, input: RequestInput): Promise<RequestResult> {
   const [result] = await deps.db.transaction((tx) => requestWritebacksIn(tx as unknown as Db, [input], deps.now?.() ?? new Date()));
-  if (result!.created && result!.status === 'pending') await deps.enqueueExecute(result!.id);
+  if (result!.created && result!.status === 'pending') await deps.enqueueExecute(result!.id, 0, input.kind);
   return result!;
 }
 
@@ -161,8 +162,8 @@ export async function releaseWriteback(deps: RequestDeps, firmId: string, id: st
       from.map((s) => sql`${s}`),
       sql`, `,
     )})`))
-    .returning({ id: writebacks.id });
+    .returning({ id: writebacks.id, kind: writebacks.kind });
   if (rows.length === 0) return false;
-  await deps.enqueueExecute(id);
+  await deps.enqueueExecute(id, 0, rows[0]!.kind as WritebackKind);
   return true;
 }

@@ -6,10 +6,29 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { isCalendarDate } from '../../kernel/dates';
 import type { Logger } from '../logger';
+import type { GatePriority } from '../../integrations/ledger/gate';
 import type { LedgerGateway } from '../ledger/gateway';
 
 export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note'] as const;
 export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
+
+/**
+ * Which write-backs go first when the queue or the ledger's limit is busy (issue #15): a debtor's
+ * payment, then credit notes, fees, plan invoices and voids, then pay links, then notes. The
+ * gate's priority (integrations/ledger/gate.ts) and the queue's (QUEUE_PRIORITY) follow it.
+ */
+export const WRITEBACK_PRIORITY: Record<WritebackKind, GatePriority> = {
+  payment: 'payment',
+  credit_note: 'normal',
+  late_fee: 'normal',
+  plan_invoice: 'normal',
+  void: 'normal',
+  pay_link: 'link',
+  note: 'note',
+};
+
+/** BullMQ job priority (1 is served first; jobs without one go before any with one) and the inline queue's order. */
+export const QUEUE_PRIORITY: Record<GatePriority, number> = { high: 1, payment: 1, normal: 2, link: 3, note: 4 };
 
 export const WRITEBACK_STATUSES = ['awaiting_approval', 'pending', 'sending', 'sent', 'confirmed', 'failed', 'rejected', 'cancelled'] as const;
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
@@ -95,7 +114,7 @@ export interface WritebackDeps {
   /** null leaves write-backs pending (no ledger on this server). */
   ledger: LedgerGateway | null;
   now: () => Date;
-  enqueueExecute(writebackId: string, attempt?: number): Promise<void>;
+  enqueueExecute(writebackId: string, attempt?: number, kind?: WritebackKind): Promise<void>;
   crash?: (point: WritebackCrashPoint) => void;
   leaseMs?: number;
 }
@@ -104,4 +123,6 @@ export interface WritebackDeps {
 export const INSTALMENT_HOLD_REASON = 'Payment plan instalment: reminded by the plan';
 
 export const WRITEBACK_LEASE_MS = 2 * 60_000;
+/** The longest a pay link or a note waits inline for the ledger's limit before it is deferred. */
+export const LOW_PRIORITY_INLINE_WAIT_MS = 5_000;
 export const MAX_WRITEBACK_ATTEMPTS = 8;

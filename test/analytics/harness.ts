@@ -10,6 +10,7 @@ import { createApp } from '../../server/app';
 import { clockFor, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/client';
 import { sessions } from '../../server/db/schema';
+import { sessionKey } from '../../server/db/session-store';
 import { createLogger } from '../../server/logger';
 import { analyticsRoutes } from '../../server/routes/analytics';
 import { scratchDir } from '../support/scratch';
@@ -52,7 +53,8 @@ export async function signedIn(server: AnalyticsServer, database: Database, who:
   const csrf = randomBytes(24).toString('base64url');
   const expires = new Date(Date.now() + 3_600_000);
   await database.db.insert(sessions).values({
-    sid,
+    // The table keeps the id's hash (server/db/session-store.ts).
+    sid: sessionKey(sid),
     expiresAt: expires,
     data: { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: '/', sameSite: 'lax', secure: false }, userId: who.userId, firmId: who.firmId, csrfToken: csrf },
   });

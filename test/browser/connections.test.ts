@@ -30,7 +30,7 @@ describeWith(['pg', 'chromium'], 'Settings › Connections in Chromium', () => {
   async function slowDown(companyId: string) {
     const res = await fetch(`${arcus.url}/sandbox/admin/faults`, {
       method: 'POST',
-      headers: { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${arcus.sandbox!.sandbox.ctx.options.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'slow', companyId, count: 6, delayMs: 600 }),
     });
     expect(res.status).toBe(201);

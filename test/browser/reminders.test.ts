@@ -104,7 +104,11 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
   async function ensureRun(id: string) {
     await ensureRemindersOn(id);
     await ensureHarbourPolicy(id);
-    if ((await outbox(id)).length === 0) await call('POST', `/reminders/run/${id}`, {});
+    if ((await outbox(id)).length === 0) {
+      // A first run needs its preview confirmed (issue #15): the plan's token, then the run.
+      const { plan } = await call('POST', `/reminders/run/${id}/plan`, {});
+      await call('POST', `/reminders/run/${id}`, plan.confirmation ? { confirmation: plan.confirmation.token } : {});
+    }
     await until(
       async () => {
         const items = await outbox(id);
@@ -230,9 +234,34 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
     const id = await seedHarbour();
     await ensureRemindersOn(id);
     await ensureHarbourPolicy(id);
+    // Escalations wait for the step before (issue #15): the approval step here is the due-date one,
+    // and two reminders a day per customer let North Yard get one sent and one held.
+    const own = ((await call('GET', '/reminders/policies')) as { policies: Policy[] }).policies.find((p) => p.organisationId === id)!;
+    await call('PUT', `/reminders/policies/${own.id}`, { name: own.name, scope: 'organisation', organisationId: id, grouping: 'invoice', enabled: true, steps: HARBOUR_POLICY_STEPS.map((st) => ({ ...st, approval: st.offsetDays === 0 ? 'manual' : 'auto' })) });
+    await call('PUT', `/reminders/settings/${id}`, { customerDailyLimit: 2 });
     await page.goto(`${arcus.url}/reminders/outbox?org=${id}`);
     await page.getByText('Reminders on').waitFor();
     await page.getByRole('button', { name: 'Run now' }).click();
+    // The first run: a preview to check, in plain words, before anything is sent.
+    const dialog = page.getByRole('dialog', { name: 'Check this run before anything is sent' });
+    await dialog.getByText('This is the first run for this organisation').waitFor();
+    await expect(dialog.getByText(/^4 emails to 3 customers, about 4 invoices\.$/).isVisible()).resolves.toBe(true);
+    await expect(dialog.getByText('1 more reminder will wait for a collector to approve it.', { exact: false }).isVisible()).resolves.toBe(true);
+    const words = await dialog.innerText();
+    expect(words).toContain('Bayside Cafe Ltd');
+    expect(words).toContain('Reminder 3, 7 days after the due date');
+    // No ids, codes or enum values: nothing like a uuid, a snake_case or a dotted key.
+    expect(words).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z]+\b|first_run|above_threshold/);
+    await screenshot(page, 'reminders-run-preview');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const send = dialog.getByRole('button', { name: 'Send 4 emails' });
+    await send.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: await screenshot(page, 'reminders-run-preview-phone') });
+    const box = await send.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await send.click();
+    await dialog.waitFor({ state: 'detached' });
     const table = page.getByRole('table', { name: 'Reminders' });
     await table.getByText('Sent').first().waitFor({ timeout: 20_000 });
     await table.getByText('Failed', { exact: true }).waitFor({ timeout: 20_000 });

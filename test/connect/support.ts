@@ -2,6 +2,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Database } from '../../server/db/client';
 import { sessions } from '../../server/db/schema';
+import { sessionKey } from '../../server/db/session-store';
 
 export interface Hop {
   status: number;
@@ -65,7 +66,8 @@ export async function signInAs(browser: TestBrowser, database: Database, session
   const csrfToken = randomBytes(24).toString('base64url');
   const expires = new Date(Date.now() + 3_600_000);
   await database.db.insert(sessions).values({
-    sid,
+    // The table keeps the id's hash (server/db/session-store.ts).
+    sid: sessionKey(sid),
     expiresAt: expires,
     data: { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: '/', sameSite: 'lax', secure: false }, userId: who.userId, firmId: who.firmId, csrfToken },
   });

@@ -29,7 +29,8 @@ describe('the CLI with an empty environment', () => {
     child.stdout!.on('data', (d) => {
       out += d;
     });
-    const until = Date.now() + 60_000;
+    // A cold start migrates a fresh PGlite and seeds the demo: on a busy 2-core machine that can take a minute.
+    const until = Date.now() + 100_000;
     let health: unknown = null;
     while (Date.now() < until && !health) {
       // 503 (empty body) while it boots; refused before it listens.
@@ -40,7 +41,7 @@ describe('the CLI with an empty environment', () => {
     }
     expect(health).toEqual({ ok: true, db: 'pglite', queue: 'inline' });
     expect(out).toContain('Arcus is running at http://localhost:3000');
-  });
+  }, 120_000);
 
   it('stops with one line naming a malformed variable', async () => {
     const cwd = scratchDir('bad-env');

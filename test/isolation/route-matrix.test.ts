@@ -8,224 +8,25 @@
  * Public routes take a credential (pay token, checkout session, unsubscribe token): those get
  * firm A's, with B's ids everywhere else. Runs on PostgreSQL and on PGlite.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Express } from 'express';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Arcus } from '../../root/runtime';
 import { InlineQueue } from '../../jobs/inline-queue';
+import type { Arcus } from '../../root/runtime';
 import { type Database, type Db, queryRows } from '../../server/db/client';
 import { asSystem } from '../../server/db/firm-scope';
-import {
-  activities,
-  checkouts,
-  contacts,
-  exchangeRates,
-  invoices,
-  mailboxMessages,
-  organisations,
-  payLinks,
-  paymentPlans,
-  reminderPolicies,
-  reminderSends,
-  reminderTemplates,
-  syncRuns,
-  targets,
-  writebacks,
-} from '../../server/db/schema';
 import { unsubscribeToken } from '../../server/reminders/unsubscribe';
 import { emptyDemoFirm, startTestApp } from '../support/app';
 import { createFirm, memoryDatabase, testDatabase } from '../support/db';
+import { type FirmData, idFor, seedFirm } from '../support/firm-data';
+import { type RouteEntry, routesOf } from '../support/routes';
 import { describeWith } from '../support/services';
-
-interface FirmData {
-  firmId: string;
-  orgId: string;
-  tenantId: string;
-  contactId: string;
-  contactExternalId: string;
-  invoiceId: string;
-  invoiceExternalId: string;
-  writebackId: string;
-  templateId: string;
-  policyId: string;
-  payLinkId: string;
-  payToken: string;
-  activityId: string;
-  syncRunId: string;
-  sendId: string;
-  planId: string;
-  targetId: string;
-  rateId: string;
-  checkoutId: string;
-  checkoutSession: string;
-  mailId: string;
-  email: string;
-  /** Strings that exist only in this firm's rows. */
-  secrets: string[];
-}
-
-async function seedFirm(db: Db, firmId: string, label: string): Promise<FirmData> {
-  const tag = `${label}${randomUUID().slice(0, 8)}`;
-  const tenantId = `tenant-${tag}`;
-  const contactExternalId = `contact-${tag}`;
-  const invoiceExternalId = `invoice-${tag}`;
-  const email = `billing-${tag.toLowerCase()}@debtor.example`;
-  const [org] = await db.insert(organisations).values({ firmId, provider: 'xero', externalId: tenantId, name: `Organisation ${tag}`, baseCurrency: 'USD', timezone: 'UTC' }).returning();
-  const organisationId = org!.id;
-  const [contact] = await db
-    .insert(contacts)
-    .values({ firmId, organisationId, externalId: contactExternalId, name: `Customer ${tag}`, emails: [{ address: email, primary: true, includeInEmails: true }], isCustomer: true })
-    .returning();
-  const [invoice] = await db
-    .insert(invoices)
-    .values({ firmId, organisationId, externalId: invoiceExternalId, number: `INV-${tag}`, contactExternalId, issueDate: '2026-01-05', dueDate: '2026-02-04', currency: 'USD', total: '1200.00', amountDue: '1200.00', status: 'AUTHORISED' })
-    .returning();
-  const [wb] = await db
-    .insert(writebacks)
-    .values({ firmId, organisationId, kind: 'note', status: 'awaiting_approval', requestedBy: 'staff', sourceKey: `matrix-${tag}`, invoiceId: invoice!.id, invoiceExternalId, contactExternalId, noteText: `Note ${tag}` })
-    .returning();
-  const [template] = await db.insert(reminderTemplates).values({ firmId, name: `Template ${tag}`, subject: `Subject ${tag}`, bodyHtml: `<p>Body ${tag}</p>`, bodyText: `Body ${tag}` }).returning();
-  const [policy] = await db.insert(reminderPolicies).values({ firmId, scope: 'organisation', scopeKey: `org:${organisationId}`, organisationId, name: `Policy ${tag}`, steps: [] }).returning();
-  const payToken = `pl_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
-  const [link] = await db.insert(payLinks).values({ firmId, organisationId, scope: 'invoice', invoiceId: invoice!.id, contactExternalId, token: payToken }).returning();
-  const [activity] = await db.insert(activities).values({ firmId, organisationId, actorType: 'system', kind: 'matrix.seed', summary: `Activity ${tag}` }).returning();
-  const [run] = await db.insert(syncRuns).values({ firmId, organisationId, kind: 'full', status: 'succeeded' }).returning();
-  const [send] = await db
-    .insert(reminderSends)
-    .values({
-      id: randomUUID(),
-      firmId,
-      organisationId,
-      subjectType: 'invoice',
-      subjectId: invoiceExternalId,
-      stepKey: `step-${tag}`,
-      contactExternalId,
-      status: 'awaiting_approval',
-      plannedFor: '2026-02-10',
-      messageId: `<${tag}@arcus.example>`,
-      claimedAt: new Date(),
-      updatedAt: new Date(),
-      recipients: [email],
-      invoiceExternalIds: [invoiceExternalId],
-      subjectLine: `Reminder ${tag}`,
-    })
-    .returning();
-  const [plan] = await db
-    .insert(paymentPlans)
-    .values({ firmId, organisationId, contactExternalId, frequency: 'monthly', startDate: '2026-03-01', total: '1200.00', currency: 'USD', invoiceIds: [invoice!.id] })
-    .returning();
-  const [target] = await db
-    .insert(targets)
-    .values({ firmId, organisationId, metric: 'dso', baselineValue: '40', baselineDate: '2026-01-01', goalKind: 'absolute', goalValue: '30', dueDate: '2026-12-31' })
-    .returning();
-  const [rate] = await db.insert(exchangeRates).values({ firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2026-01-01' }).returning();
-  const checkoutSession = `cs_sandbox_${tag.replace(/[^A-Za-z0-9]/g, '')}`;
-  const [checkout] = await db
-    .insert(checkouts)
-    .values({ firmId, organisationId, payLinkId: link!.id, provider: 'sandbox', providerSessionId: checkoutSession, amount: '1200.00', currency: 'USD' })
-    .returning();
-  const [mail] = await db.insert(mailboxMessages).values({ firmId, messageId: `${tag}@arcus.example`, subject: `Mail ${tag}`, fromText: 'a@b.example', toText: email, text: `Mail body ${tag}` }).returning();
-  return {
-    firmId,
-    orgId: organisationId,
-    tenantId,
-    contactId: contact!.id,
-    contactExternalId,
-    invoiceId: invoice!.id,
-    invoiceExternalId,
-    writebackId: wb!.id,
-    templateId: template!.id,
-    policyId: policy!.id,
-    payLinkId: link!.id,
-    payToken,
-    activityId: activity!.id,
-    syncRunId: run!.id,
-    sendId: send!.id,
-    planId: plan!.id,
-    targetId: target!.id,
-    rateId: rate!.id,
-    checkoutId: checkout!.id,
-    checkoutSession,
-    mailId: mail!.id,
-    email,
-    secrets: [tag, tenantId, contactExternalId, invoiceExternalId],
-  };
-}
 
 /** Every id of B's: none may appear in an answer to A. */
 function idsOf(d: FirmData): string[] {
   return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId];
 }
 
-// ---- the router, walked ---------------------------------------------------------------------------
-
-interface RouteEntry {
-  method: string;
-  path: string;
-}
-
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle: { stack?: Layer[]; router?: { stack: Layer[] } };
-  rawPath?: string | string[];
-  slash?: boolean;
-}
-
-/** Mounted sub-applications that are not Arcus's API (the in-process imitation of Xero and QuickBooks). */
-const NOT_ARCUS = ['/sandbox'];
-
-function walk(stack: Layer[], prefix: string, out: RouteEntry[], skipped: string[]): void {
-  for (const layer of stack) {
-    const raw = Array.isArray(layer.rawPath) ? layer.rawPath : [layer.rawPath ?? ''];
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      for (const p of paths) for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push({ method: m.toUpperCase(), path: `${prefix}${p}` });
-      continue;
-    }
-    const inner = layer.handle.stack ?? layer.handle.router?.stack;
-    if (!inner) continue;
-    for (const r of raw) {
-      const mount = layer.slash || r === '/' ? '' : String(r);
-      if (NOT_ARCUS.includes(`${prefix}${mount}`)) {
-        skipped.push(`${prefix}${mount}`);
-        continue;
-      }
-      walk(inner, `${prefix}${mount}`, out, skipped);
-    }
-  }
-}
-
-function routesOf(app: Express): { routes: RouteEntry[]; skipped: string[] } {
-  const out: RouteEntry[] = [];
-  const skipped: string[] = [];
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '', out, skipped);
-  const unique = new Map(out.map((r) => [`${r.method} ${r.path}`, r]));
-  return { routes: [...unique.values()], skipped };
-}
-
 // ---- substitution rules -----------------------------------------------------------------------------
-
-/** `:id` means the row of the collection named just before it. */
-function idFor(collection: string, b: FirmData): string | undefined {
-  const map: Record<string, string> = {
-    organisations: b.orgId,
-    customers: b.contactId,
-    writebacks: b.writebackId,
-    templates: b.templateId,
-    policies: b.policyId,
-    sends: b.sendId,
-    plans: b.planId,
-    targets: b.targetId,
-    'exchange-rates': b.rateId,
-    mailbox: b.mailId,
-    activities: b.activityId,
-    runs: b.syncRunId,
-    'pay-links': b.payLinkId,
-    invoices: b.invoiceId,
-  };
-  return map[collection];
-}
 
 function substitute(route: RouteEntry, a: FirmData, b: FirmData, aUnsubscribe: string): string | { missing: string } {
   const parts = route.path.split('/');
@@ -380,7 +181,7 @@ function matrix(name: 'PostgreSQL' | 'PGlite', open: () => Promise<Database>) {
       expect(skipped).toEqual([]);
       // The walk found the whole API, not a fragment of it.
       expect(routes.length).toBeGreaterThan(90);
-      for (const expected of ['GET /api/organisations/:id', 'POST /api/writebacks/approve', 'GET /pay-api/:token', 'POST /webhooks/xero', 'GET /oauth/:provider/connect', 'DELETE /api/reminders/templates/:id']) {
+      for (const expected of ['GET /api/organisations/:id', 'POST /api/writebacks/approve', 'GET /pay-api/:token', 'POST /webhooks/xero', 'GET /oauth/:provider/connect', 'DELETE /api/reminders/templates/:id', 'GET /api/privacy/customers/:id/export', 'POST /api/privacy/customers/:id/erase', 'POST /api/privacy/firm/close']) {
         expect(routes.map((r) => `${r.method} ${r.path}`)).toContain(expected);
       }
       const aUnsubscribe = unsubscribeToken(arcus.config.sessionSecret, a.sendId);

@@ -137,9 +137,14 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
     expect(seen.maxInFlight).toBeLessThanOrEqual(5);
     // The burst really needed the limit: ≥ 500 calls (payment: bank account, payment, read-back,
     // note; note: the note) over more than 8 minutes of ledger time, never 61 in a minute.
+    // Since issue #15 the notes for one invoice on one day are written as one ledger note
+    // (server/writebacks/note-batch.ts): the burst's 200 notes on a few dozen invoices are fewer calls.
     const calls = seen.requests - before.requests;
-    expect(calls).toBeGreaterThanOrEqual(PAYMENTS * 3 + NOTES);
-    expect(burstEnd - burstStart).toBeGreaterThan(8 * 60_000);
+    const noteRows = await fx.db.select({ id: writebacks.id, batch: writebacks.noteBatchId }).from(writebacks).where(and(inArray(writebacks.id, ids), eq(writebacks.kind, 'note')));
+    const writers = noteRows.filter((r) => r.batch === null || r.batch === r.id).length;
+    expect(writers).toBeLessThan(NOTES);
+    expect(calls).toBeGreaterThanOrEqual(PAYMENTS * 3 + writers);
+    expect(burstEnd - burstStart).toBeGreaterThan(6 * 60_000);
     const window = seen.at.filter((t) => t >= burstStart);
     let peak = 0;
     for (let i = 0, j = 0; j < window.length; j++) {
@@ -149,8 +154,9 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
     expect(peak).toBeLessThanOrEqual(60);
     expect(peak).toBeGreaterThanOrEqual(50);
 
-    // Every write-back confirmed (payments with their note written), none failed.
-    expect(results.filter((r) => r.outcome !== 'confirmed')).toEqual([]);
+    // Every write-back confirmed (payments with their note written), none failed; a note taken into
+    // another's batch is not run by itself ('not_claimable') and is confirmed with it.
+    expect(results.filter((r) => r.outcome !== 'confirmed' && r.outcome !== 'not_claimable')).toEqual([]);
     const rows = await fx.db.select({ status: writebacks.status, noteStatus: writebacks.noteStatus, attempts: writebacks.attempts, kind: writebacks.kind }).from(writebacks).where(inArray(writebacks.id, ids));
     expect(rows).toHaveLength(PAYMENTS + NOTES);
     expect(rows.filter((r) => r.status !== 'confirmed' || r.noteStatus !== 'written')).toEqual([]);
@@ -163,7 +169,10 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
     const payments = store.list('payments', companyId).filter((p) => /^Burst payment \d+$/.test(p.reference ?? ''));
     expect(payments).toHaveLength(PAYMENTS);
     const history = open.flatMap((inv) => store.invoice(companyId, inv.externalId).history.map((h) => h.details));
-    expect(history.filter((d) => /^Arcus burst note \d+$/.test(d))).toHaveLength(NOTES);
+    const parts = history.flatMap((d) => d.replace(/^Arcus: (?=Arcus burst)/, '').split('; ')).filter((d) => /^Arcus burst note \d+$/.test(d));
+    expect(parts).toHaveLength(NOTES);
+    expect(new Set(parts).size).toBe(NOTES);
+    expect(history.filter((d) => d.includes('Arcus burst note'))).toHaveLength(writers);
     expect(history.filter((d) => /^Arcus: payment \d+ of 1\.00 recorded$/.test(d))).toHaveLength(PAYMENTS);
 
     // The sync completed, and was served ahead of the burst rather than after it.

@@ -24,6 +24,7 @@ import { describeWith } from '../support/services';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashToken } from '../../server/pay/link-tokens';
 import { seedPayOrg } from './seed';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/stripe');
@@ -34,7 +35,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
   let a: Awaited<ReturnType<typeof seedPayOrg>>;
   let b: Awaited<ReturnType<typeof seedPayOrg>>;
   const enqueued: string[] = [];
-  const ctx = () => ({ appUrl: arcus.url, enqueueExecute: async (id: string) => void enqueued.push(id) });
+  const ctx = () => ({ appUrl: arcus.url, enqueueExecute: async (id: string) => void enqueued.push(id), linkKey: arcus.config.payLinkKey });
 
   const get = (p: string) => fetch(`${arcus.url}${p}`).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }));
   const post = (p: string, body: unknown, type = 'application/json') =>
@@ -71,7 +72,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     expect(wbs[0]!.request).toEqual({ url: l1.url });
     expect(enqueued).toContain(wbs[0]!.id);
     // Another firm's invoice id is refused.
-    await expect(ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: b.invoice('B-1').id }, ctx())).rejects.toThrow(/no such invoice/);
+    await expect(ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: b.invoice('B-1').id }, ctx())).rejects.toThrow(/No such invoice/);
   });
 
   it('ensureStatementLink: one link per customer, even when asked concurrently', async () => {
@@ -80,7 +81,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     expect(new Set(links.map((l) => l.token)).size).toBe(1);
     const rows = await database.db.select().from(payLinks).where(and(eq(payLinks.organisationId, a.org.id), eq(payLinks.scope, 'statement')));
     expect(rows).toHaveLength(1);
-    await expect(ensureStatementLink(database.db, p, { appUrl: 'not a url' })).rejects.toThrow(/APP_URL/);
+    await expect(ensureStatementLink(database.db, p, { appUrl: 'not a url', linkKey: arcus.config.payLinkKey })).rejects.toThrow(/APP_URL/);
   });
 
   it('GET summary: organisation, customer, invoices; unknown, malformed and revoked tokens are a bare 404', async () => {
@@ -101,7 +102,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
 
     const temp = await ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: a.invoice('INV-9').id }, ctx());
     expect((await get(`/pay-api/${temp.token}`)).status).toBe(200);
-    await database.db.update(payLinks).set({ revokedAt: new Date() }).where(eq(payLinks.token, temp.token));
+    await database.db.update(payLinks).set({ revokedAt: new Date() }).where(eq(payLinks.tokenHash, hashToken(temp.token)));
     expect(await get(`/pay-api/${temp.token}`)).toEqual(unknown);
   });
 

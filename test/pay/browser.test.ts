@@ -40,7 +40,7 @@ describeWith(['pg', 'chromium'], 'The pay page in Chromium', () => {
       ],
     });
     await database.db.insert(discountOffers).values({ firmId: seed.firmId, organisationId: seed.org.id, invoiceId: seed.invoice('INV-2055').id, rateBp: 200, discount: '6.41', currency: 'GBP', expiresOn: addDays(seed.today, 4) });
-    link = await ensureStatementLink(database.db, { firmId: seed.firmId, organisationId: seed.org.id, contactExternalId: 'c-bayside' }, { appUrl: arcus.url });
+    link = await ensureStatementLink(database.db, { firmId: seed.firmId, organisationId: seed.org.id, contactExternalId: 'c-bayside' }, { appUrl: arcus.url, linkKey: arcus.config.payLinkKey });
     browser = await launchBrowser();
     page = await browser.newPage();
     page.setDefaultTimeout(15_000);

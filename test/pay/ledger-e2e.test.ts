@@ -79,7 +79,7 @@ describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', ()
       expect(inv, 'an open invoice the planner reminds about').toBeTruthy();
       const paymentsBefore = store.list('payments', companyId).length;
 
-      const link = await ensurePayLink(fx.db, { firmId: fx.firmId, organisationId, invoiceId: inv!.id }, { appUrl: app.url, enqueueExecute: writebackEnqueuer(app.queue) });
+      const link = await ensurePayLink(fx.db, { firmId: fx.firmId, organisationId, invoiceId: inv!.id }, { appUrl: app.url, enqueueExecute: writebackEnqueuer(app.queue), linkKey: app.config.payLinkKey });
       expect(link.url).toBe(`${app.url}/pay/${link.token}`);
 
       // The debtor's side, over HTTP as the pay page does it.

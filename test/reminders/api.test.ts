@@ -123,7 +123,24 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
   });
 
   it('runs: the outbox shows a sent reminder and a permanent failure; the sent one is in the mailbox', async () => {
-    expect((await api.call(`/api/reminders/run/${orgId}`, { method: 'POST', body: {} })).status).toBe(202);
+    // Switched on for the first time: "Run now" shows a preview and needs its confirmation (issue #15).
+    const refused = await api.call(`/api/reminders/run/${orgId}`, { method: 'POST', body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'confirmation_required' });
+    expect(refused.body.error.message).toMatch(/first run for Harbour Test Ltd: preview it and confirm before anything is sent/);
+    const plannedRes = await api.call(`/api/reminders/run/${orgId}/plan`, { method: 'POST', body: {} });
+    expect(plannedRes.body).toMatchObject({ plan: {} });
+    const planned = plannedRes.body.plan;
+    expect(planned).toMatchObject({ confirmationRequired: true, reason: 'first_run', customers: 2, emails: 2, invoices: 2, awaitingApproval: 0, inWindow: true });
+    expect(planned.reasonText).toMatch(/^This is the first run/);
+    expect(planned.steps).toEqual([{ step: 'Reminder 3, 7 days after the due date', emails: 2 }]);
+    expect(planned.samples.map((x: { customer: string; amounts: string[] }) => `${x.customer} ${x.amounts.join()}`).sort()).toEqual(['Bounce Ltd £1,250.00', 'Good Payer Ltd £1,250.00']);
+    const token = planned.confirmation.token as string;
+    const wrong = await api.call(`/api/reminders/run/${orgId}`, { method: 'POST', body: { confirmation: `${token.slice(0, -2)}xx` } });
+    expect(wrong.body.error).toMatchObject({ code: 'confirmation_invalid' });
+    expect((await api.call(`/api/reminders/run/${orgId}`, { method: 'POST', body: { confirmation: token } })).status).toBe(202);
+    // A confirmation is used once.
+    expect((await api.call(`/api/reminders/run/${orgId}`, { method: 'POST', body: { confirmation: token } })).body.error).toMatchObject({ code: 'confirmation_invalid' });
     const outbox = await until(async () => {
       const r = await api.call(`/api/reminders/outbox?organisationId=${orgId}`);
       return r.body.items?.length === 2 && r.body.items.every((i: { status: string }) => i.status === 'sent' || i.status === 'failed_permanent') ? r.body : null;
@@ -138,7 +155,8 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
     expect(detail.body.send.bodyHtml).toContain('API-1');
     expect(detail.body.send.notes).toHaveLength(1);
     const box = await api.call('/api/mailbox');
-    expect(box.body.messages.some((m: { subject: string; to: string }) => m.subject.includes('API-1') && m.to === 'ap@goodpayer.example')).toBe(true);
+    // One email per customer by default: the statement names the customer (its invoices are in the body).
+    expect(box.body.messages.some((m: { subject: string; to: string }) => m.subject.startsWith('Good Payer Ltd: £1,250.00 overdue') && m.to === 'ap@goodpayer.example')).toBe(true);
     const preview = await api.call(`/api/reminders/preview?organisationId=${orgId}`);
     expect(preview.body.preview).toMatchObject({ organisationName: 'Harbour Test Ltd', enabled: true });
   });

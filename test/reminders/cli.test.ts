@@ -23,7 +23,7 @@ describeWith('pg', 'arcus remind', () => {
   it('prints what would be sent on a date, with masked addresses and the skips', async () => {
     const database = await testDatabase();
     const { firm } = await createFirm(database);
-    const org = await seedOrg(database.db, firm.id, {
+    const org = await seedOrg(database.db, firm.id, { perInvoice: true,
       timezone: 'Europe/London',
       contacts: [
         { externalId: 'k1', name: 'Bayside Cafe Ltd', emails: [{ address: 'accounts@bayside.example', primary: true }] },

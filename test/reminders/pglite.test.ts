@@ -31,7 +31,7 @@ describe('Reminders on PGlite', () => {
   it('claims, leases, counts, sends, fails and stops exactly as on PostgreSQL', async () => {
     const db = database.db;
     const [firm] = await db.insert(firms).values({ name: 'PGlite firm' }).returning();
-    const org = await seedOrg(db, firm!.id, {
+    const org = await seedOrg(db, firm!.id, { perInvoice: true,
       timezone: 'Europe/London',
       contacts: DEFAULT_CONTACTS,
       invoices: [

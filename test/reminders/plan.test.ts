@@ -68,22 +68,54 @@ describe('policy steps', () => {
 });
 
 describe('plan', () => {
-  it('sends only the latest due step; earlier unsent ones are recorded as superseded', () => {
-    const r = plan(input({ invoices: [inv('A', '2026-11-08'), inv('B', '2026-11-26'), inv('C', '2026-12-20')] }));
-    expect(r.sends.map((s) => `${s.subjectId}:${s.stepKey}:${s.occurrence.number}`)).toEqual(['A:after-14:4', 'B:before-3:1']);
-    expect(r.skips.map((s) => `${s.subjectId}:${s.stepKey}:${s.reason}`)).toEqual(['A:before-3:superseded', 'A:due:superseded', 'A:after-7:superseded']);
+  // Updated for issue #15: a late start begins at the first overdue step (not the latest: after-14
+  // would escalate past a reminder that never went out), and per-invoice emails are one a day per
+  // customer, the most advanced first, unless the organisation allows more.
+  it('per-invoice: a late start sends the first overdue step, earlier notices superseded; one a day per customer, most advanced first', () => {
+    const perInvoice = [policy({})];
+    const invoices = [inv('A', '2026-11-08'), inv('B', '2026-11-26'), inv('C', '2026-12-20')];
+    const r = plan(input({ policies: perInvoice, invoices }));
+    expect(r.sends.map((s) => `${s.subjectId}:${s.stepKey}:${s.occurrence.number}`)).toEqual(['A:after-7:3']);
+    expect(r.skips.map((s) => `${s.subjectId}:${s.stepKey}:${s.reason}`)).toEqual(['A:before-3:superseded', 'A:due:superseded']);
     expect(r.sends[0]!.recipients).toEqual(['ap@c1.example']);
+    const two = plan(input({ policies: perInvoice, invoices, customerDailyLimit: 2 }));
+    expect(two.sends.map((s) => `${s.subjectId}:${s.stepKey}`)).toEqual(['A:after-7', 'B:before-3']);
+    // One already went to the customer today: the rest wait for tomorrow.
+    expect(plan(input({ policies: perInvoice, invoices, customerToday: new Map([['c1', 1]]) })).sends).toEqual([]);
+  });
+
+  it('the default policy sends one email per customer listing its due invoices', () => {
+    const r = plan(input({ invoices: [inv('A', '2026-11-08'), inv('B', '2026-11-16'), inv('C', '2026-11-23'), inv('D', '2026-11-23', 'c2')] }));
+    expect(r.sends.map((s) => `${s.subjectType}:${s.subjectId}:${s.invoiceExternalIds.join('+')}:${s.occurrence.key}`)).toEqual(['customer:c1:A+B+C:after-7', 'customer:c2:D:due']);
+  });
+
+  it('escalates only after the step before went out, and keeps the policy’s spacing from that day', () => {
+    const perInvoice = [policy({})];
+    const due = '2026-11-01'; // after-7 on 11-08, after-14 on 11-15, after-30 on 12-01
+    const at = (status: ExistingSend['status'], passedOn: string | null) => new Map<string, ExistingSend>([[sendKey('invoice', 'A', 'after-7'), { status, skipReason: null, passedOn }]]);
+    const next = (existing: Map<string, ExistingSend>) => plan(input({ policies: perInvoice, invoices: [inv('A', due)], existing })).sends.map((s) => s.stepKey);
+    expect(next(at('sent', '2026-11-08'))).toEqual(['after-14']);
+    // Sent late (a pause, a late start): the next step waits its 7 days from then.
+    expect(next(at('sent', '2026-11-20'))).toEqual([]);
+    expect(next(at('sent', '2026-11-16'))).toEqual(['after-14']);
+    // Not sent (failed, waiting for approval, still claimed): no escalation past it.
+    expect(next(at('failed_permanent', null))).toEqual([]);
+    expect(next(at('pending_approval', null))).toEqual([]);
+    expect(next(at('claimed', null))).toEqual([]);
+    // Listed in a grouped email that went out: it counts as sent.
+    expect(next(at('grouped', '2026-11-08'))).toEqual(['after-14']);
+    expect(next(at('grouped', null))).toEqual([]);
   });
 
   it('never plans a claimed step again; revives a lifted skip while its step is current', () => {
     const existing = new Map<string, ExistingSend>([
-      [sendKey('invoice', 'A', 'after-14'), { status: 'sent', skipReason: null }],
+      [sendKey('invoice', 'A', 'after-14'), { status: 'sent', skipReason: null, passedOn: '2026-11-22' }],
       [sendKey('invoice', 'B', 'before-3'), { status: 'skipped', skipReason: 'customer_paused' }],
       [sendKey('invoice', 'C', 'due'), { status: 'skipped', skipReason: 'superseded' }],
-      [sendKey('invoice', 'C', 'before-3'), { status: 'sent', skipReason: null }],
+      [sendKey('invoice', 'C', 'before-3'), { status: 'sent', skipReason: null, passedOn: '2026-11-20' }],
     ]);
     for (const k of ['before-3', 'due', 'after-7']) existing.set(sendKey('invoice', 'A', k), { status: 'skipped', skipReason: 'superseded' });
-    const r = plan(input({ existing, invoices: [inv('A', '2026-11-08'), inv('B', '2026-11-26'), inv('C', '2026-11-23')] }));
+    const r = plan(input({ policies: [policy({})], existing, invoices: [inv('A', '2026-11-08'), inv('B', '2026-11-26'), inv('C', '2026-11-23')] }));
     expect(r.sends.map((s) => `${s.subjectId}:${s.stepKey}:${s.revive}`)).toEqual(['B:before-3:true']);
     expect(r.skips).toEqual([]);
   });
@@ -124,9 +156,9 @@ describe('plan', () => {
   it('grouped: one send per customer per day listing every overdue invoice; none again that day', () => {
     const grouped = [policy({ grouping: 'customer' })];
     const invoices = [inv('A', '2026-11-08'), inv('B', '2026-11-20'), inv('C', '2026-12-20'), inv('D', '2026-11-23', 'c2')];
-    const r = plan(input({ policies: grouped, invoices, existing: new Map([[sendKey('invoice', 'B', 'due'), { status: 'sent', skipReason: null }]]) }));
+    const r = plan(input({ policies: grouped, invoices, existing: new Map([[sendKey('invoice', 'B', 'due'), { status: 'sent', skipReason: null, passedOn: '2026-11-20' }]]) }));
     expect(r.sends.map((s) => ({ subject: `${s.subjectType}:${s.subjectId}:${s.stepKey}`, listed: s.invoiceExternalIds, triggers: s.triggers.map((t) => `${t.invoiceExternalId}:${t.occurrence.key}`) }))).toEqual([
-      { subject: 'customer:c1:day:2026-11-23', listed: ['A', 'B'], triggers: ['A:after-14'] },
+      { subject: 'customer:c1:day:2026-11-23', listed: ['A', 'B'], triggers: ['A:after-7'] },
       { subject: 'customer:c2:day:2026-11-23', listed: ['D'], triggers: ['D:due'] },
     ]);
     const again = plan(input({ policies: grouped, invoices, existing: new Map([[sendKey('customer', 'c1', 'day:2026-11-23'), { status: 'sent', skipReason: null }], [sendKey('invoice', 'B', 'due'), { status: 'sent', skipReason: null }]]) }));

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/client';
-import { contacts, invoices, organisations, reminderSettings } from '../../server/db/schema';
+import { contacts, invoices, organisations, reminderPolicies, reminderSettings } from '../../server/db/schema';
+import { DEFAULT_STEPS, scopeKeys } from '../../server/reminders/policy';
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { createLogger } from '../../server/logger';
 import type { ReminderEnv } from '../../server/reminders/deps';
@@ -57,7 +58,7 @@ export const DEFAULT_CONTACTS: ContactSeed[] = [
   { externalId: 'c-bad', name: 'Bad Address Ltd', emails: [{ address: 'ap@nowhere.invalid', primary: true, includeInEmails: true }] },
 ];
 
-export async function seedOrg(db: Db, firmId: string, params: { timezone: string; countryCode?: string; provider?: 'xero' | 'quickbooks'; contacts: ContactSeed[]; invoices: InvoiceSeed[]; settings?: Partial<OrgSettings> }) {
+export async function seedOrg(db: Db, firmId: string, params: { timezone: string; countryCode?: string; provider?: 'xero' | 'quickbooks'; contacts: ContactSeed[]; invoices: InvoiceSeed[]; settings?: Partial<OrgSettings>; perInvoice?: boolean }) {
   const [org] = await db
     .insert(organisations)
     .values({ firmId, provider: params.provider ?? 'xero', externalId: `tenant-${randomUUID()}`, name: 'Harbour Test Ltd', baseCurrency: 'GBP', timezone: params.timezone, countryCode: params.countryCode ?? 'GB' })
@@ -92,7 +93,11 @@ export async function seedOrg(db: Db, firmId: string, params: { timezone: string
       })),
     );
   }
-  await db.insert(reminderSettings).values({ organisationId: org!.id, firmId, enabled: true, ...params.settings });
+  // These organisations have had a confirmed run before (the first-run preview is tested in run-confirm.test.ts).
+  // `perInvoice`: one email per invoice — since issue #15 an explicit policy choice (the default is
+  // one email per customer) — with room for several a day per customer.
+  await db.insert(reminderSettings).values({ organisationId: org!.id, firmId, enabled: true, confirmedAt: new Date('2026-01-01T00:00:00Z'), ...(params.perInvoice ? { customerDailyLimit: 10 } : {}), ...params.settings });
+  if (params.perInvoice) await db.insert(reminderPolicies).values({ firmId, scope: 'organisation', scopeKey: scopeKeys.organisation(org!.id), organisationId: org!.id, name: 'One email per invoice', grouping: 'invoice', steps: DEFAULT_STEPS, enabled: true });
   return org!;
 }
 
@@ -101,7 +106,9 @@ export async function startSmall(opts: { timezone?: string; contacts?: ContactSe
   const db = database.db;
   const { firm, user } = await createFirm(database);
   const timezone = opts.timezone ?? 'Europe/London';
-  const org = await seedOrg(db, firm.id, { timezone, contacts: opts.contacts ?? DEFAULT_CONTACTS, invoices: opts.invoices, settings: opts.settings, provider: opts.provider });
+  // These tests are about sending one email per invoice: since issue #15 that is an explicit policy
+  // choice (the default is one email per customer), with room for several a day per customer.
+  const org = await seedOrg(db, firm.id, { timezone, contacts: opts.contacts ?? DEFAULT_CONTACTS, invoices: opts.invoices, settings: opts.settings, provider: opts.provider, perInvoice: true });
   let t = zonedInstant(MONDAY, opts.startMinute ?? 600, timezone).getTime();
   const now = () => new Date(t);
   const capture = await startCapture({ now, reject: opts.reject });

@@ -136,6 +136,8 @@ describeWith('pg', 'Reminders: sending', () => {
       ],
     });
     try {
+      // Instead of the per-invoice policy startSmall gives these tests.
+      await s.db.delete(reminderPolicies).where(eq(reminderPolicies.firmId, s.firmId));
       await createPolicy(s.db, s.firmId, { name: 'Statements', scope: 'organisation', organisationId: s.org.id, segment: null, contactExternalId: null, grouping: 'customer', steps: [{ offsetDays: -3 }, { offsetDays: 0 }, { offsetDays: 7 }, { offsetDays: 14 }, { offsetDays: 30 }] as never, enabled: true }, s.now());
       await daily(s, 11);
       const got = s.capture.messages.map((m) => ({ day: localClock(s.org.timezone, m.at).date, to: m.to, listed: ['G-20', 'G-10', 'G-3', 'G+10'].filter((n) => m.text.includes(`${n}:`)) }));
@@ -317,6 +319,7 @@ describeWith('pg', 'Reminders: sending', () => {
       ],
     });
     try {
+      await s.db.delete(reminderPolicies).where(eq(reminderPolicies.firmId, s.firmId));
       await createPolicy(s.db, s.firmId, { name: 'Careful', scope: 'firm', organisationId: null, segment: null, contactExternalId: null, grouping: 'invoice', steps: [{ offsetDays: 0, approval: 'manual' }, { offsetDays: 7 }] as never, enabled: true }, s.now());
       const d = s.driver();
       await d.tick([s.org.id]);

@@ -46,7 +46,7 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
     expect((await runSync(fx.engineDeps(), { runId })).status).toBe('succeeded');
     await fx.db.update(organisations).set({ timezone: 'Europe/London' }).where(eq(organisations.id, organisationId));
     // Every minute of every day is inside the sending window, so the test does not depend on the hour it runs.
-    await fx.db.insert(reminderSettings).values({ organisationId, firmId: fx.firmId, enabled: true, dailyLimit: 500, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] });
+    await fx.db.insert(reminderSettings).values({ organisationId, firmId: fx.firmId, enabled: true, dailyLimit: 500, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], confirmedAt: new Date('2026-01-01T00:00:00Z') });
     smtp = await startSmtpCapture({ onMessage: async (m) => void received.push({ to: m.envelopeTo, subject: m.parsed.subject ?? '' }) });
     const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     await redis.flushdb();
@@ -84,6 +84,7 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
         SESSION_SECRET: 'worker-process-test-secret-0123456789abcdef',
         APP_URL: 'https://arcus.test',
         LEDGER_SANDBOX_URL: fx.url,
+        SANDBOX_IN_PRODUCTION: 'allow',
         LOG_LEVEL: 'error',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -120,7 +121,7 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
     expect(received.length).toBeGreaterThanOrEqual(sent.length);
     // Each note is on its invoice in the sandbox Xero, exactly once.
     for (const n of notes) {
-      const res = await fetch(`${fx.url}/admin/companies/${companyId}/invoices/${n.invoiceExternalId}`, { headers: { authorization: 'Bearer sandbox-admin' } });
+      const res = await fetch(`${fx.url}/admin/companies/${companyId}/invoices/${n.invoiceExternalId}`, { headers: { authorization: `Bearer ${fx.server.sandbox.ctx.options.adminToken}` } });
       const { invoice } = (await res.json()) as { invoice: { history: { details: string }[] } };
       expect(invoice.history.filter((h) => h.details === n.noteText)).toHaveLength(1);
     }

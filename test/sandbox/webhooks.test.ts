@@ -282,7 +282,7 @@ describe('sandbox webhooks', () => {
     await new Promise((r) => server.once('listening', r));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const auth = { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' };
+      const auth = { authorization: `Bearer ${sb.ctx.options.adminToken}`, 'content-type': 'application/json' };
       const res = await fetch(`${base}/admin/webhooks/intent`, { method: 'POST', headers: auth, body: JSON.stringify({ provider: 'qbo' }) });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ provider: 'quickbooks', ok: true, correctlySigned: { status: 200 }, incorrectlySigned: { status: 401 } });

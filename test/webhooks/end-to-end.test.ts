@@ -49,7 +49,7 @@ describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
   }, 120_000);
 
   const admin = (p: string, body: unknown, method = 'POST') =>
-    fetch(`${arcus.url}/sandbox/admin${p}`, { method, headers: { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    fetch(`${arcus.url}/sandbox/admin${p}`, { method, headers: { authorization: `Bearer ${arcus.sandbox!.sandbox.ctx.options.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
 
   it('passes the sandbox’s intent-to-receive check for both providers', async () => {
     expect((await admin('/webhooks/intent', { provider: 'xero' })).body).toMatchObject({ ok: true });
@@ -69,7 +69,7 @@ describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
 
     type Delivery = { id: string; provider: string; kind: string; body: string; attempts: { status: number }[] };
     const eventDeliveries = async () =>
-      ((await fetch(`${arcus.url}/sandbox/admin/webhooks/deliveries`, { headers: { authorization: 'Bearer sandbox-admin' } }).then((r) => r.json())).deliveries as Delivery[]).filter(
+      ((await fetch(`${arcus.url}/sandbox/admin/webhooks/deliveries`, { headers: { authorization: `Bearer ${arcus.sandbox!.sandbox.ctx.options.adminToken}` } }).then((r) => r.json())).deliveries as Delivery[]).filter(
         (d) => d.provider === 'quickbooks' && d.kind === 'events' && d.body.includes(`"${open.id}"`),
       );
     const seenBefore = new Set((await eventDeliveries()).map((d) => d.id));

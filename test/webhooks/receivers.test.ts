@@ -97,7 +97,7 @@ describeWith('pg', 'webhook receivers', () => {
     expect(await bad.text()).toBe('');
     expect((await post('/webhooks/xero', body, {})).status).toBe(401);
     // The sandbox's own intent-to-receive check agrees.
-    const res = await fetch(`${sandbox.url}/admin/webhooks/intent`, { method: 'POST', headers: { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'xero' }) });
+    const res = await fetch(`${sandbox.url}/admin/webhooks/intent`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.sandbox.ctx.options.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'xero' }) });
     expect(await res.json()).toMatchObject({ ok: true, message: 'Intent to receive verified' });
     expect(requested).toEqual([]);
   });
@@ -193,7 +193,7 @@ describeWith('pg', 'webhook receivers', () => {
 
   it('the sandbox dispatcher: a payment in each ledger arrives signed and asks for one sync per organisation (both QuickBooks formats)', async () => {
     const admin = (path: string, body: unknown, method = 'POST') =>
-      fetch(`${sandbox.url}/admin${path}`, { method, headers: { authorization: 'Bearer sandbox-admin', 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${sandbox.url}/admin${path}`, { method, headers: { authorization: `Bearer ${sandbox.sandbox.ctx.options.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const openInvoice = (companyId: string) => [...sandbox.sandbox.ctx.store.invoices.values()].find((i) => i.companyId === companyId && i.status === 'AUTHORISED')!;
     for (const format of ['legacy', 'cloudevents'] as const) {
       requested = [];

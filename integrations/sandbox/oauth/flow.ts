@@ -57,6 +57,20 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Whether authorize may redirect here: a registered URI, or (none registered) the sandbox's own host or loopback. */
+function redirectAllowed(options: { redirectUris?: string[]; baseUrl: string }, value: string): boolean {
+  if (options.redirectUris) return options.redirectUris.includes(value);
+  const u = new URL(value);
+  if (LOOPBACK.has(u.hostname)) return true;
+  try {
+    return u.host === new URL(options.baseUrl).host;
+  } catch {
+    return false;
+  }
+}
+
 function absoluteHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
@@ -142,6 +156,7 @@ export function oauthFlowRouter(ctx: SandboxContext, p: OAuthProvider, state: OA
     if (ctx.options.clientId && clientId !== ctx.options.clientId) return fail('unauthorized_client', `Unknown client ${clientId}`);
     if (!redirectUri) return fail('invalid_request', 'redirect_uri is missing');
     if (!absoluteHttpUrl(redirectUri)) return fail('invalid_request', 'redirect_uri must be an absolute http(s) URL without a fragment');
+    if (!redirectAllowed(ctx.options, redirectUri)) return fail('invalid_request', 'redirect_uri is not registered for this client');
     const stateParam = str(q['state']) ?? null;
     const back = (error: string, description: string) => redirectWith(res, redirectUri, { error, error_description: description, state: stateParam });
 

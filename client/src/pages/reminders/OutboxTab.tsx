@@ -1,11 +1,12 @@
 /** An organisation's outbox and sent log: every reminder with its status, and the collector's actions. */
-import { Alert, Anchor, Badge, Button, Group, Pagination, SegmentedControl, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Pagination, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../../api';
 import { type OutboxItem, type ReminderOrg, STATUS, shortTime, useOutbox, useReminderMutation } from './api';
 import type { Role } from './RemindersPage';
+import { RunNowButton } from './RunNowButton';
 
 const FILTERS = [
   { value: 'all', label: 'All' },
@@ -39,10 +40,6 @@ export function OutboxTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const [pollUntil, setPollUntil] = useState(0);
   const outbox = useOutbox(org.id, filter, (page - 1) * 25, pollUntil);
   const act = useReminderMutation((v: { id: string; action: 'approve' | 'skip' | 'retry' }) => api(`/reminders/sends/${v.id}/${v.action}`, { method: 'POST', body: {} }));
-  const runNow = useReminderMutation(async () => {
-    await api(`/reminders/run/${org.id}`, { method: 'POST', body: {} });
-    setPollUntil(Date.now() + 30_000);
-  });
   const canAct = role !== 'viewer';
   const data = outbox.data;
   // The organisation's counts (sent today, waiting) move with the outbox.
@@ -66,13 +63,7 @@ export function OutboxTab({ org, role }: { org: ReminderOrg; role: Role }) {
           }))}
           aria-label="Show"
         />
-        {role === 'admin' && (
-          <Tooltip label={org.enabled ? (org.inWindow ? 'Plan and send what is due now' : `Outside the sending window (${org.window})`) : 'Switch reminders on under Settings first'}>
-            <Button variant="default" onClick={() => runNow.mutate(undefined)} loading={runNow.isPending} disabled={!org.enabled}>
-              Run now
-            </Button>
-          </Tooltip>
-        )}
+        {role === 'admin' && <RunNowButton org={org} onQueued={() => setPollUntil(Date.now() + 30_000)} />}
       </Group>
       {act.error && <Alert color="red">{act.error.message}</Alert>}
       {outbox.error && <Alert color="red">{outbox.error.message}</Alert>}

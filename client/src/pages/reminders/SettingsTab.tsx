@@ -14,7 +14,7 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const save = useReminderMutation((s: Settings) =>
     api(`/reminders/settings/${org.id}`, {
       method: 'PUT',
-      body: { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, senderName: s.senderName || null, replyTo: s.replyTo || null, brandColour: s.brandColour, logoUrl: s.logoUrl || null, signature: s.signature },
+      body: { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, customerDailyLimit: s.customerDailyLimit, confirmAbove: s.confirmAbove, senderName: s.senderName || null, replyTo: s.replyTo || null, brandColour: s.brandColour, logoUrl: s.logoUrl || null, signature: s.signature },
     }),
   );
   if (!draft) return null;
@@ -38,6 +38,8 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
             <TextInput type="time" label="From" value={minuteText(draft.windowStartMinute)} onChange={(e) => set({ windowStartMinute: textMinute(e.currentTarget.value) })} disabled={!admin} w={140} />
             <TextInput type="time" label="Until" value={minuteText(Math.min(draft.windowEndMinute, 1439))} onChange={(e) => set({ windowEndMinute: e.currentTarget.value === '23:59' ? 1440 : textMinute(e.currentTarget.value) })} disabled={!admin} w={140} />
             <NumberInput label="Daily limit" description="Emails per local day" min={0} max={100000} value={draft.dailyLimit} onChange={(v) => set({ dailyLimit: Number(v) || 0 })} disabled={!admin} w={160} />
+            <NumberInput label="Per customer" description="Reminders a customer gets in a day" min={1} max={10} value={draft.customerDailyLimit} onChange={(v) => set({ customerDailyLimit: Math.min(10, Math.max(1, Number(v) || 1)) })} disabled={!admin} w={200} />
+            <NumberInput label="Check runs above" description="Emails a manual run sends without a preview" min={0} max={100000} value={draft.confirmAbove} onChange={(v) => set({ confirmAbove: Number(v) || 0 })} disabled={!admin} w={220} />
           </Group>
           <Text size="sm" fw={500}>
             Business days

@@ -38,6 +38,25 @@ export interface Settings {
   brandColour: string;
   logoUrl: string | null;
   signature: string;
+  customerDailyLimit: number;
+  confirmAbove: number;
+}
+
+/** POST /reminders/run/:id/plan — what "Run now" would send (server/reminders/run-confirm.ts). */
+export interface RunPlan {
+  organisationName: string;
+  enabled: boolean;
+  inWindow: boolean;
+  customers: number;
+  emails: number;
+  awaitingApproval: number;
+  invoices: number;
+  overDailyLimit: number;
+  steps: { step: string; emails: number }[];
+  samples: { customer: string; step: string; invoiceCount: number; amounts: string[]; needsApproval: boolean }[];
+  confirmationRequired: boolean;
+  reasonText: string | null;
+  confirmation: { token: string; expiresAt: string } | null;
 }
 
 export interface Step {

@@ -1,0 +1,166 @@
+/**
+ * One firm's worth of rows in every firm table — organisation, customer (with an email address),
+ * invoice, write-back, template, policy, pay link, activity, sync run, send, plan, target, rate,
+ * checkout, mail — for suites that call every route with real ids (the cross-firm matrix, the fuzz).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../server/db/client';
+import {
+  activities,
+  checkouts,
+  contacts,
+  exchangeRates,
+  invoices,
+  mailboxMessages,
+  organisations,
+  payLinks,
+  paymentPlans,
+  reminderPolicies,
+  reminderSends,
+  reminderTemplates,
+  syncRuns,
+  targets,
+  writebacks,
+} from '../../server/db/schema';
+import { hashToken } from '../../server/pay/link-tokens';
+
+export interface FirmData {
+  firmId: string;
+  orgId: string;
+  tenantId: string;
+  contactId: string;
+  contactExternalId: string;
+  invoiceId: string;
+  invoiceExternalId: string;
+  writebackId: string;
+  templateId: string;
+  policyId: string;
+  payLinkId: string;
+  payToken: string;
+  activityId: string;
+  syncRunId: string;
+  sendId: string;
+  planId: string;
+  targetId: string;
+  rateId: string;
+  checkoutId: string;
+  checkoutSession: string;
+  mailId: string;
+  email: string;
+  /** Strings that exist only in this firm's rows. */
+  secrets: string[];
+  /** The debtor's personal data (email address, name): never in a log line. */
+  personal: string[];
+}
+
+export async function seedFirm(db: Db, firmId: string, label: string): Promise<FirmData> {
+  const tag = `${label}${randomUUID().slice(0, 8)}`;
+  const tenantId = `tenant-${tag}`;
+  const contactExternalId = `contact-${tag}`;
+  const invoiceExternalId = `invoice-${tag}`;
+  const email = `billing-${tag.toLowerCase()}@debtor.example`;
+  const [org] = await db.insert(organisations).values({ firmId, provider: 'xero', externalId: tenantId, name: `Organisation ${tag}`, baseCurrency: 'USD', timezone: 'UTC' }).returning();
+  const organisationId = org!.id;
+  const [contact] = await db
+    .insert(contacts)
+    .values({ firmId, organisationId, externalId: contactExternalId, name: `Customer ${tag}`, emails: [{ address: email, primary: true, includeInEmails: true }], isCustomer: true })
+    .returning();
+  const [invoice] = await db
+    .insert(invoices)
+    .values({ firmId, organisationId, externalId: invoiceExternalId, number: `INV-${tag}`, contactExternalId, issueDate: '2026-01-05', dueDate: '2026-02-04', currency: 'USD', total: '1200.00', amountDue: '1200.00', status: 'AUTHORISED' })
+    .returning();
+  const [wb] = await db
+    .insert(writebacks)
+    .values({ firmId, organisationId, kind: 'note', status: 'awaiting_approval', requestedBy: 'staff', sourceKey: `matrix-${tag}`, invoiceId: invoice!.id, invoiceExternalId, contactExternalId, noteText: `Note ${tag}` })
+    .returning();
+  const [template] = await db.insert(reminderTemplates).values({ firmId, name: `Template ${tag}`, subject: `Subject ${tag}`, bodyHtml: `<p>Body ${tag}</p>`, bodyText: `Body ${tag}` }).returning();
+  const [policy] = await db.insert(reminderPolicies).values({ firmId, scope: 'organisation', scopeKey: `org:${organisationId}`, organisationId, name: `Policy ${tag}`, steps: [] }).returning();
+  const payToken = `pl_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  const [link] = await db.insert(payLinks).values({ firmId, organisationId, scope: 'invoice', invoiceId: invoice!.id, contactExternalId, legacyTokenHash: hashToken(payToken) }).returning();
+  const [activity] = await db.insert(activities).values({ firmId, organisationId, actorType: 'system', kind: 'matrix.seed', summary: `Activity ${tag}` }).returning();
+  const [run] = await db.insert(syncRuns).values({ firmId, organisationId, kind: 'full', status: 'succeeded' }).returning();
+  const [send] = await db
+    .insert(reminderSends)
+    .values({
+      id: randomUUID(),
+      firmId,
+      organisationId,
+      subjectType: 'invoice',
+      subjectId: invoiceExternalId,
+      stepKey: `step-${tag}`,
+      contactExternalId,
+      status: 'awaiting_approval',
+      plannedFor: '2026-02-10',
+      messageId: `<${tag}@arcus.example>`,
+      claimedAt: new Date(),
+      updatedAt: new Date(),
+      recipients: [email],
+      invoiceExternalIds: [invoiceExternalId],
+      subjectLine: `Reminder ${tag}`,
+    })
+    .returning();
+  const [plan] = await db
+    .insert(paymentPlans)
+    .values({ firmId, organisationId, contactExternalId, frequency: 'monthly', startDate: '2026-03-01', total: '1200.00', currency: 'USD', invoiceIds: [invoice!.id] })
+    .returning();
+  const [target] = await db
+    .insert(targets)
+    .values({ firmId, organisationId, metric: 'dso', baselineValue: '40', baselineDate: '2026-01-01', goalKind: 'absolute', goalValue: '30', dueDate: '2026-12-31' })
+    .returning();
+  const [rate] = await db.insert(exchangeRates).values({ firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2026-01-01' }).returning();
+  const checkoutSession = `cs_sandbox_${tag.replace(/[^A-Za-z0-9]/g, '')}`;
+  const [checkout] = await db
+    .insert(checkouts)
+    .values({ firmId, organisationId, payLinkId: link!.id, provider: 'sandbox', providerSessionId: checkoutSession, amount: '1200.00', currency: 'USD' })
+    .returning();
+  const [mail] = await db.insert(mailboxMessages).values({ firmId, messageId: `${tag}@arcus.example`, subject: `Mail ${tag}`, fromText: 'a@b.example', toText: email, text: `Mail body ${tag}` }).returning();
+  return {
+    firmId,
+    orgId: organisationId,
+    tenantId,
+    contactId: contact!.id,
+    contactExternalId,
+    invoiceId: invoice!.id,
+    invoiceExternalId,
+    writebackId: wb!.id,
+    templateId: template!.id,
+    policyId: policy!.id,
+    payLinkId: link!.id,
+    payToken,
+    activityId: activity!.id,
+    syncRunId: run!.id,
+    sendId: send!.id,
+    planId: plan!.id,
+    targetId: target!.id,
+    rateId: rate!.id,
+    checkoutId: checkout!.id,
+    checkoutSession,
+    mailId: mail!.id,
+    email,
+    secrets: [tag, tenantId, contactExternalId, invoiceExternalId],
+    personal: [email, `Customer ${tag}`],
+  };
+}
+
+
+/** `:id` means the row of the collection named just before it. */
+export function idFor(collection: string, b: FirmData): string | undefined {
+  const map: Record<string, string> = {
+    organisations: b.orgId,
+    customers: b.contactId,
+    writebacks: b.writebackId,
+    templates: b.templateId,
+    policies: b.policyId,
+    sends: b.sendId,
+    plans: b.planId,
+    targets: b.targetId,
+    'exchange-rates': b.rateId,
+    mailbox: b.mailId,
+    activities: b.activityId,
+    runs: b.syncRunId,
+    'pay-links': b.payLinkId,
+    invoices: b.invoiceId,
+  };
+  return map[collection];
+}
+
