@@ -7,9 +7,6 @@
  * old table is gone. On PGlite and on PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -17,31 +14,16 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Db, MIGRATIONS_FOLDER, queryRows } from '../../server/db/client';
 import * as schema from '../../server/db/schema';
 import { noteSummary, reminderNoteKey } from '../../server/reminders/note-text';
 import { stuckWritebacks } from '../../server/writebacks/execute';
 import { requestWriteback } from '../../server/writebacks/request';
 import { parseRequest } from '../../server/writebacks/rules';
+import { migrationsUpTo } from '../support/migrations';
 import { describeWith, services } from '../support/services';
 
-const folders: string[] = [];
-afterAll(() => {
-  for (const f of folders) rmSync(f, { recursive: true, force: true });
-});
-
-/** A copy of the migrations folder holding only migrations 0..idx (the journal cut there). */
-function migrationsUpTo(idx: number): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'arcus-migrations-'));
-  folders.push(dir);
-  mkdirSync(path.join(dir, 'meta'));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
-  const entries = journal.entries.filter((e) => e.idx <= idx);
-  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-  for (const e of entries) copyFileSync(path.join(MIGRATIONS_FOLDER, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const ids = {

@@ -5,37 +5,20 @@
  * signed-in session works through the app while its id appears nowhere in the table.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
-import { MIGRATIONS_FOLDER, queryRows } from '../../server/db/client';
+import { queryRows } from '../../server/db/client';
 import { sessions } from '../../server/db/schema';
 import { sessionKey } from '../../server/db/session-store';
 import { startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
+import { migrationsUpTo } from '../support/migrations';
 import { describeWith } from '../support/services';
 
-const folders: string[] = [];
-afterAll(() => {
-  for (const f of folders) rmSync(f, { recursive: true, force: true });
-});
-
-function migrationsUpTo(idx: number): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'arcus-migrations-'));
-  folders.push(dir);
-  mkdirSync(path.join(dir, 'meta'));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
-  const entries = journal.entries.filter((e) => e.idx <= idx);
-  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-  for (const e of entries) copyFileSync(path.join(MIGRATIONS_FOLDER, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
 
 it('migration 0014 replaces each stored session id by its SHA-256', async () => {
   const client = new PGlite();

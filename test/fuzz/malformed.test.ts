@@ -9,12 +9,14 @@
  * (a seeded PRNG), bounded, on 127.0.0.1. Asserts: no response ≥ 500; the captured logs hold
  * none of the seeded debtors' emails or names, and no line longer than the logger's cap.
  */
+
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InlineQueue } from '../../jobs/inline-queue';
 import { type Arcus, startArcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
+import { mulberry32 } from '../../server/domain/random';
 import { createLogger, MAX_LOG_LINE } from '../../server/logger';
 import { unsubscribeToken } from '../../server/reminders/unsubscribe';
 import { signWebhook } from '../../server/webhooks/signature';
@@ -28,17 +30,6 @@ import { describeWith } from '../support/services';
 const SEED = 0x14_2026;
 const KEYS = { xero: 'fuzz-xero-webhook-key', quickbooks: 'fuzz-intuit-verifier' };
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hostile values for JSON bodies (any type). */
 const HOSTILE: unknown[] = [
@@ -293,7 +284,7 @@ describeWith('pg', 'malformed input: no 500s, no personal data in the logs', () 
   });
 
   it('sends ≥ 1,000 malformed requests across every route family and the webhooks', async () => {
-    const rand = prng(SEED);
+    const rand = mulberry32(SEED);
     const { routes } = routesOf(arcus.app);
     expect(routes.length).toBeGreaterThan(90);
     const unsubscribe = unsubscribeToken(arcus.config.sessionSecret, a.sendId);

@@ -11,9 +11,6 @@
  *   derives a different token; the link's previous hash is kept.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -21,31 +18,17 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import { derivePayLinkKey } from '../../server/config';
-import { type Db, MIGRATIONS_FOLDER, queryRows } from '../../server/db/client';
+import { type Db, queryRows } from '../../server/db/client';
 import { payLinks } from '../../server/db/schema';
 import { deriveToken, hashToken } from '../../server/pay/link-tokens';
 import { ensurePayLink, ensureStatementLink, linkToken, linkTokenColumns } from '../../server/pay/links';
 import { findLink } from '../../server/pay/view';
 import { startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
+import { migrationsUpTo } from '../support/migrations';
 import { describeWith } from '../support/services';
 import { seedPayOrg } from './seed';
 
-const folders: string[] = [];
-afterAll(() => {
-  for (const f of folders) rmSync(f, { recursive: true, force: true });
-});
-
-function migrationsUpTo(idx: number): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'arcus-migrations-'));
-  folders.push(dir);
-  mkdirSync(path.join(dir, 'meta'));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
-  const entries = journal.entries.filter((e) => e.idx <= idx);
-  writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }));
-  for (const e of entries) copyFileSync(path.join(MIGRATIONS_FOLDER, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
 
 /** Every string in a JSON value (the copy of a table), and every token-shaped run inside one. */
 function candidates(value: unknown): Set<string> {
