@@ -107,7 +107,12 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     .insert(targets)
     .values({ firmId, organisationId, metric: 'dso', baselineValue: '40', baselineDate: '2026-01-01', goalKind: 'absolute', goalValue: '30', dueDate: '2026-12-31' })
     .returning();
-  const [rate] = await db.insert(exchangeRates).values({ firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2026-01-01' }).returning();
+  // A firm seeded twice (the worker's shared demo firm, by two test files) keeps one rate for the day.
+  const [rate] = await db
+    .insert(exchangeRates)
+    .values({ firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2700', asOf: '2026-01-01' })
+    .onConflictDoUpdate({ target: [exchangeRates.firmId, exchangeRates.currency, exchangeRates.reportingCurrency, exchangeRates.asOf], set: { rateToReporting: '1.2700' } })
+    .returning();
   const checkoutSession = `cs_sandbox_${tag.replace(/[^A-Za-z0-9]/g, '')}`;
   const [checkout] = await db
     .insert(checkouts)
