@@ -1,19 +1,14 @@
-/**
- * The analytics API on a real listening server (createApp with the analytics router only),
- * and clients signed in as a test firm's user by writing their session as express-session does.
- */
-import { createHmac, randomBytes } from 'node:crypto';
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createQueue } from '../../jobs/create-queue';
 import { createApp } from '../../server/app';
 import { clockFor, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/client';
-import { sessions } from '../../server/db/schema';
-import { sessionKey } from '../../server/db/session-store';
 import { createLogger } from '../../server/logger';
 import { analyticsRoutes } from '../../server/routes/analytics';
 import { scratchDir } from '../support/scratch';
+import { writeSession } from '../support/session';
 
 export interface AnalyticsServer {
   url: string;
@@ -49,17 +44,7 @@ export interface Client {
 
 /** A client signed in as `who`, with the session's CSRF token. */
 export async function signedIn(server: AnalyticsServer, database: Database, who: { userId: string; firmId: string }): Promise<Client> {
-  const sid = randomBytes(24).toString('base64url');
-  const csrf = randomBytes(24).toString('base64url');
-  const expires = new Date(Date.now() + 3_600_000);
-  await database.db.insert(sessions).values({
-    // The table keeps the id's hash (server/db/session-store.ts).
-    sid: sessionKey(sid),
-    expiresAt: expires,
-    data: { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: '/', sameSite: 'lax', secure: false }, userId: who.userId, firmId: who.firmId, csrfToken: csrf },
-  });
-  const signature = createHmac('sha256', server.sessionSecret).update(sid).digest('base64').replace(/=+$/, '');
-  const cookie = `arcus.sid=${encodeURIComponent(`s:${sid}.${signature}`)}`;
+  const { cookie, csrf } = await writeSession(database, server.sessionSecret, who);
   return {
     async get(p) {
       const res = await fetch(server.url + p, { headers: { cookie } });

@@ -1,8 +1,6 @@
-/** Helpers for the connect tests: a cookie-keeping client that follows redirects by hand, and forged sessions for test firms. */
-import { createHmac, randomBytes } from 'node:crypto';
+
 import type { Database } from '../../server/db/client';
-import { sessions } from '../../server/db/schema';
-import { sessionKey } from '../../server/db/session-store';
+import { writeSession } from '../support/session';
 
 export interface Hop {
   status: number;
@@ -62,18 +60,9 @@ export class TestBrowser {
 
 /** Sign a test firm's user in by writing their session, as express-session would. */
 export async function signInAs(browser: TestBrowser, database: Database, sessionSecret: string, who: { userId: string; firmId: string }): Promise<void> {
-  const sid = randomBytes(24).toString('base64url');
-  const csrfToken = randomBytes(24).toString('base64url');
-  const expires = new Date(Date.now() + 3_600_000);
-  await database.db.insert(sessions).values({
-    // The table keeps the id's hash (server/db/session-store.ts).
-    sid: sessionKey(sid),
-    expiresAt: expires,
-    data: { cookie: { originalMaxAge: 3_600_000, expires: expires.toISOString(), httpOnly: true, path: '/', sameSite: 'lax', secure: false }, userId: who.userId, firmId: who.firmId, csrfToken },
-  });
-  const signature = createHmac('sha256', sessionSecret).update(sid).digest('base64').replace(/=+$/, '');
-  browser.cookie = `arcus.sid=${encodeURIComponent(`s:${sid}.${signature}`)}`;
-  browser.csrf = csrfToken;
+  const { cookie, csrf } = await writeSession(database, sessionSecret, who);
+  browser.cookie = cookie;
+  browser.csrf = csrf;
 }
 
 /** Parse the consent page's form (as a person sees it): request id, action and the companies offered. */
