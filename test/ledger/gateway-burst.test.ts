@@ -13,10 +13,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
-import { XERO_API_BASE_PATH } from '../../integrations/sandbox/xero/api';
 import { RetryLaterError } from '../../jobs/define';
-import { invoices, syncRuns, writebacks } from '../../server/db/schema';
 import { toMinor } from '../../kernel/money';
+import { invoices, syncRuns, writebacks } from '../../server/db/schema';
 import { runSync, type SyncResult } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { executeWriteback } from '../../server/writebacks/execute';
@@ -24,6 +23,7 @@ import { requestWriteback } from '../../server/writebacks/request';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { engine } from '../writebacks/harness';
+import { scaledClock, watchXeroTraffic, type XeroTraffic } from './xero-traffic';
 
 const SPEED = 40;
 const PAYMENTS = 100;
@@ -31,33 +31,14 @@ const NOTES = 200;
 
 let fx: SyncFixture;
 let organisationId: string;
-const started = Date.now();
-const clockBase = () => started + (Date.now() - started) * SPEED;
-/** Wait `ms` of the shared clock. */
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, ms / SPEED)));
+const { clockBase, sleep } = scaledClock(SPEED);
 
-/** What the sandbox answered on the Xero API, counted on its side. */
-const seen = { requests: 0, tooMany: 0, inFlight: 0, maxInFlight: 0, at: [] as number[] };
+let seen: XeroTraffic;
 
 describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during a sync, on Xero’s real limits', () => {
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 23, companies: [{ provider: 'xero', customers: 12, invoices: 260 }], clockBase, sleep, pageSize: 25 });
-    fx.server.on('request', (req, res) => {
-      if (!req.url?.startsWith(XERO_API_BASE_PATH)) return;
-      seen.requests++;
-      seen.at.push(fx.now());
-      seen.inFlight++;
-      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
-      let done = false;
-      const end = () => {
-        if (done) return;
-        done = true;
-        seen.inFlight--;
-        if (res.statusCode === 429) seen.tooMany++;
-      };
-      res.once('finish', end);
-      res.once('close', end);
-    });
+    seen = watchXeroTraffic(fx);
     const c = await fx.connect('xero', fx.companyIds[0]!);
     organisationId = c.organisationId;
     await syncToEnd((await createOrReuseRun(fx.db, { organisationId, kind: 'full' })).runId);
@@ -145,12 +126,7 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
     expect(writers).toBeLessThan(NOTES);
     expect(calls).toBeGreaterThanOrEqual(PAYMENTS * 3 + writers);
     expect(burstEnd - burstStart).toBeGreaterThan(6 * 60_000);
-    const window = seen.at.filter((t) => t >= burstStart);
-    let peak = 0;
-    for (let i = 0, j = 0; j < window.length; j++) {
-      while (window[j]! - window[i]! >= 60_000) i++;
-      peak = Math.max(peak, j - i + 1);
-    }
+    const peak = seen.peakPerMinute(burstStart);
     expect(peak).toBeLessThanOrEqual(60);
     expect(peak).toBeGreaterThanOrEqual(50);
 

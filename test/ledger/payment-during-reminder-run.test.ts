@@ -15,7 +15,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
-import { XERO_API_BASE_PATH } from '../../integrations/sandbox/xero/api';
 import { toMinor } from '../../kernel/money';
 import { invoices, writebacks } from '../../server/db/schema';
 import { runSync } from '../../server/sync/engine';
@@ -27,6 +26,7 @@ import type { WritebackKind } from '../../server/writebacks/types';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { engine } from '../writebacks/harness';
+import { scaledClock, watchXeroTraffic, type XeroTraffic } from './xero-traffic';
 
 /**
  * Slower than the burst test's 40: the database work around each call runs in real time, and at
@@ -39,10 +39,8 @@ const PAY_LINKS = 60;
 
 let fx: SyncFixture;
 let organisationId: string;
-const started = Date.now();
-const clockBase = () => started + (Date.now() - started) * SPEED;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, ms / SPEED)));
-const seen = { requests: 0, tooMany: 0, inFlight: 0, maxInFlight: 0, at: [] as number[] };
+const { clockBase, sleep } = scaledClock(SPEED);
+let seen: XeroTraffic;
 
 /** Five workers on one queue: the most urgent ready write-back first (BullMQ's rule), retries after their delay. */
 class Pool {
@@ -90,22 +88,7 @@ class Pool {
 describeWith('pg', 'A debtor’s payment during a big reminder run, on Xero’s real limits', () => {
   beforeAll(async () => {
     fx = await startSyncFixture({ seed: 29, companies: [{ provider: 'xero', customers: 14, invoices: 700 }], clockBase, sleep, pageSize: 50 });
-    fx.server.on('request', (req, res) => {
-      if (!req.url?.startsWith(XERO_API_BASE_PATH)) return;
-      seen.requests++;
-      seen.at.push(fx.now());
-      seen.inFlight++;
-      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        seen.inFlight--;
-        if (res.statusCode === 429) seen.tooMany++;
-      };
-      res.once('finish', end);
-      res.once('close', end);
-    });
+    seen = watchXeroTraffic(fx);
     const c = await fx.connect('xero', fx.companyIds[0]!);
     organisationId = c.organisationId;
     const { runId } = await createOrReuseRun(fx.db, { organisationId, kind: 'full' });
@@ -184,12 +167,7 @@ describeWith('pg', 'A debtor’s payment during a big reminder run, on Xero’s 
     // No 429 from the sandbox, never more than 5 at once, never more than 60 in a minute.
     expect(seen.tooMany).toBe(0);
     expect(seen.maxInFlight).toBeLessThanOrEqual(5);
-    const window = seen.at.filter((t) => t >= runStart);
-    let peak = 0;
-    for (let i = 0, j = 0; j < window.length; j++) {
-      while (window[j]! - window[i]! >= 60_000) i++;
-      peak = Math.max(peak, j - i + 1);
-    }
+    const peak = seen.peakPerMinute(runStart);
     expect(peak).toBeLessThanOrEqual(60);
 
     // Every note and pay link written; each invoice's two same-day notes are one ledger note.
