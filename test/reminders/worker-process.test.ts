@@ -5,25 +5,23 @@
  * from Redis, sends the reminders over SMTP and writes each one's ledger note into the sandbox
  * through the write-back outbox — the path that used to be silently skipped on the worker.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { and, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSmtpCapture } from '../../integrations/email/smtp-server';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import { allJobs } from '../../jobs/registry';
 import { organisations, reminderSends, reminderSettings, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
+import { spawnWorker } from '../support/child-env';
 import { workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
-import { sameClockEnv } from '../support/child-env';
 import { until } from '../support/until';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
-import { startSmtpCapture } from '../../integrations/email/smtp-server';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 /** A Redis database of its own, so this worker takes no other test's jobs. */
 const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`;
 
@@ -69,12 +67,8 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
   }, 60_000);
 
   it('sends the due reminders and writes each one’s note into the ledger, once', { timeout: 120_000 }, async () => {
-    worker = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
-      cwd: ROOT,
-      env: {
-        ...sameClockEnv(),
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+    worker = spawnWorker(
+      {
         NODE_ENV: 'production',
         DATABASE_URL: workerUrl(),
         REDIS_URL: redisUrl(),
@@ -87,8 +81,7 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
         SANDBOX_IN_PRODUCTION: 'allow',
         LOG_LEVEL: 'error',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     worker.stderr?.on('data', (d) => {
       workerErr += String(d);
     });

@@ -1,3 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
 /**
  * libfaketime's preload and settings (the suite's clock-ahead run, README › Time): a child process
  * shares them to live at the same time as the test; Chromium, which does not start under
@@ -19,4 +22,19 @@ export function sameClockEnv(): Record<string, string> {
 /** This environment without libfaketime (the browser keeps the machine's clock; the app's is pinned with ARCUS_NOW). */
 export function realClockEnv(): Record<string, string> {
   return envWhere((name) => !isClockVar(name));
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A real `arcus worker` process from the checkout, living at the test's time (sameClockEnv),
+ * with PATH and HOME and nothing else of this environment beside `env`. Its stderr is piped for
+ * the test to read; stdout is dropped unless `showOutput`.
+ */
+export function spawnWorker(env: Record<string, string>, showOutput = false): ChildProcess {
+  return spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
+    cwd: ROOT,
+    env: { ...sameClockEnv(), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', showOutput ? 'inherit' : 'ignore', 'pipe'],
+  });
 }

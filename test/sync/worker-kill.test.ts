@@ -9,10 +9,9 @@
  * ledger. Stall detection is made short through configuration (WORKER_LOCK_DURATION_MS,
  * WORKER_STALLED_INTERVAL_MS); the queue lives under its own QUEUE_PREFIX in the shared Redis.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -23,14 +22,13 @@ import { syncRuns } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { syncJobId } from '../../server/sync/request';
 import { createOrReuseRun, type RunCursor, SYNC_ORDER } from '../../server/sync/runs';
-import { sameClockEnv } from '../support/child-env';
+import { spawnWorker } from '../support/child-env';
 import { workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
 import { until } from '../support/until';
 import { type SyncFixture, startSyncFixture } from './connect-helper';
 import { compareWithLedger } from './ledger-compare';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const PREFIX = `arcus-synckill-${randomBytes(4).toString('hex')}`;
 const SETTINGS = { prefix: PREFIX, lockDurationMs: 1_500, stalledIntervalMs: 500, maxStalledCount: 10 };
 
@@ -55,12 +53,8 @@ describeWith(['pg', 'redis'], 'Sync: a worker process killed three times mid-syn
 
   /** KILL_DEBUG=1 shows the workers' own logs (stall detection, resumption) while the test runs. */
   function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
-      cwd: ROOT,
-      env: {
-        ...sameClockEnv(),
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+    const child = spawnWorker(
+      {
         NODE_ENV: 'production',
         DATABASE_URL: workerUrl(),
         REDIS_URL: services.redisUrl,
@@ -74,8 +68,8 @@ describeWith(['pg', 'redis'], 'Sync: a worker process killed three times mid-syn
         SANDBOX_IN_PRODUCTION: 'allow',
         LOG_LEVEL: process.env.KILL_DEBUG ? 'debug' : 'error',
       },
-      stdio: ['ignore', process.env.KILL_DEBUG ? 'inherit' : 'ignore', 'pipe'],
-    });
+      Boolean(process.env.KILL_DEBUG),
+    );
     child.stderr?.on('data', (d) => {
       workerErr = (workerErr + String(d)).slice(-4000);
     });

@@ -8,36 +8,34 @@
  * fires while the credit note is being created (before the HTTP answer is written) kills the
  * worker synchronously.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLedgerFactory } from '../../integrations/ledger/factory';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
+import type { Provider } from '../../integrations/ledger/types';
+import { createSandbox, type Sandbox } from '../../integrations/sandbox/server';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import { allJobs } from '../../jobs/registry';
 import { writebackExecuteJob } from '../../jobs/writebacks/jobs';
-import { executeJobId } from '../../server/writebacks/enqueue';
-import { createLedgerFactory } from '../../integrations/ledger/factory';
-import type { Provider } from '../../integrations/ledger/types';
-import { createSandbox, type Sandbox } from '../../integrations/sandbox/server';
+import { toMinor } from '../../kernel/money';
 import type { Database } from '../../server/db/client';
 import { invoices, writebacks } from '../../server/db/schema';
-import { toMinor } from '../../kernel/money';
 import { createLogger } from '../../server/logger';
 import { runSync } from '../../server/sync/engine';
-import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
+import { executeJobId } from '../../server/writebacks/enqueue';
 import { requestWriteback } from '../../server/writebacks/request';
+import { spawnWorker } from '../support/child-env';
 import { createFirm, testDatabase, workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
-import { sameClockEnv } from '../support/child-env';
 import { until } from '../support/until';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 /** A Redis database of its own, so this worker takes no other test's jobs. */
 const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/11`;
 
@@ -54,12 +52,8 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
   const children = new Set<ChildProcess>();
 
   function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/arcus.mjs'), 'worker'], {
-      cwd: ROOT,
-      env: {
-        ...sameClockEnv(),
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+    const child = spawnWorker(
+      {
         NODE_ENV: 'test',
         DATABASE_URL: workerUrl(),
         REDIS_URL: redisUrl(),
@@ -70,8 +64,7 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
         ARCUS_DEMO: 'off',
         LOG_LEVEL: 'silent',
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     let err = '';
     child.stderr?.on('data', (d) => {
       err += String(d);
