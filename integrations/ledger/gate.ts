@@ -4,7 +4,8 @@
  * Callers of one tenant in this process wait in one line (per limiter and tenant): only the head
  * asks the limiter, so a burst of hundreds of waiting calls is one poll, not hundreds, and they
  * are served in order — sync calls ('high') ahead of background ones (write-backs, notes) — and
- * background calls leave a share of each minute to sync (SYNC_RESERVE, across processes too),
+ * background calls leave a share of each minute to sync (SYNC_RESERVE, across processes too;
+ * half the minute and a concurrent slot while the tenant's sync is running, SYNC_ACTIVE_MS),
  * so a burst cannot starve the organisation's sync. A slot freed in this process wakes the line at
  * once; otherwise it sleeps for the wait the limiter named.
  *

@@ -70,6 +70,16 @@ export type CallRank = 0 | 1 | 2 | 3 | 4;
  */
 export const RANK_RESERVE: Record<CallRank, number> = { 0: 0, 1: SYNC_RESERVE, 2: 0.15, 3: 0.25, 4: 0.3 };
 
+/**
+ * A sync is running for the tenant while its last call asked for a slot less than this long ago.
+ * A sync asks one call at a time and works on each page between calls; while it does, the line
+ * serves background calls, and with only SYNC_RESERVE left to it a saturated minute gives a full
+ * sync 6 of Xero's 60 calls (a 29-call sync took 5 ledger minutes behind a burst of 300 write-backs).
+ */
+export const SYNC_ACTIVE_MS = 60_000;
+/** While a sync is running, every background rank leaves this much more of the minute (and one concurrent slot) to it. */
+export const SYNC_ACTIVE_EXTRA_RESERVE = 0.4;
+
 export interface AcquireOptions {
   /** 'background' is rank 2 (leaves SYNC_RESERVE and more to sync and payments); default 'sync'. */
   priority?: 'sync' | 'background';
@@ -81,14 +91,17 @@ export function rankOf(options: AcquireOptions = {}): CallRank {
   return options.rank ?? (options.priority === 'background' ? 2 : 0);
 }
 
-/** How many of a minute's calls the caller's rank leaves free. */
-export function reserveFor(limits: TenantLimits, options: AcquireOptions = {}): number {
-  return Number.isFinite(limits.perMinute) ? Math.floor(limits.perMinute * RANK_RESERVE[rankOf(options)]) : 0;
+/** How many of a minute's calls the caller's rank leaves free (more while the tenant's sync runs). */
+export function reserveFor(limits: TenantLimits, options: AcquireOptions = {}, syncActive = false): number {
+  const rank = rankOf(options);
+  const share = RANK_RESERVE[rank] + (syncActive && rank > 0 ? SYNC_ACTIVE_EXTRA_RESERVE : 0);
+  return Number.isFinite(limits.perMinute) ? Math.floor(limits.perMinute * share) : 0;
 }
 
-/** How many concurrent slots the caller's rank leaves free (one for pay links and notes). */
-export function concurrentReserveFor(limits: TenantLimits, options: AcquireOptions = {}): number {
-  return rankOf(options) >= 3 && limits.concurrent > 1 ? 1 : 0;
+/** How many concurrent slots the caller's rank leaves free (one for pay links and notes, and for a running sync). */
+export function concurrentReserveFor(limits: TenantLimits, options: AcquireOptions = {}, syncActive = false): number {
+  const rank = rankOf(options);
+  return (rank >= 3 || (syncActive && rank > 0)) && limits.concurrent > 1 ? 1 : 0;
 }
 
 export interface RateLimiter {
@@ -119,6 +132,8 @@ interface Window {
   day: number[];
   inFlight: Map<string, number>;
   blockedUntil: number;
+  /** A sync asked for a slot until this long ago (SYNC_ACTIVE_MS). */
+  syncActiveUntil: number;
   /** The provider's own count of calls left, and when it said so. */
   minuteHint: { remaining: number; at: number } | null;
   dayHint: { remaining: number; at: number } | null;
@@ -144,7 +159,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const k = `${key.provider}:${key.tenantId}`;
     let w = this.windows.get(k);
     if (!w) {
-      w = { minute: [], day: [], inFlight: new Map(), blockedUntil: 0, minuteHint: null, dayHint: null };
+      w = { minute: [], day: [], inFlight: new Map(), blockedUntil: 0, syncActiveUntil: 0, minuteHint: null, dayHint: null };
       this.windows.set(k, w);
     }
     const t = this.now();
@@ -156,10 +171,12 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async acquire(key: TenantKey, options: AcquireOptions = {}): Promise<Admission> {
     const limits = limitsFor(this.options, key.provider);
-    const reserve = reserveFor(limits, options);
-    const concurrentReserve = concurrentReserveFor(limits, options);
     const w = this.window(key);
     const t = this.now();
+    if (rankOf(options) === 0) w.syncActiveUntil = t + SYNC_ACTIVE_MS;
+    const syncActive = w.syncActiveUntil > t;
+    const reserve = reserveFor(limits, options, syncActive);
+    const concurrentReserve = concurrentReserveFor(limits, options, syncActive);
     if (w.blockedUntil > t) return { waitMs: w.blockedUntil - t, reason: 'retry-after' };
     if (w.day.length >= limits.perDay) return { waitMs: w.day[0]! + DAY - t, reason: 'day' };
     if (w.dayHint && w.dayHint.remaining - w.day.filter((x) => x > w.dayHint!.at).length <= 0 && t - w.dayHint.at < DAY) {
@@ -202,8 +219,9 @@ export class MemoryRateLimiter implements RateLimiter {
 }
 
 /**
- * KEYS: minute zset, day zset, in-flight zset, block key, minute hint, day hint.
- * ARGV: now, perMinute, perDay (-1 = none), concurrent, lease id, lease expiry, member, reserve, concurrent reserve.
+ * KEYS: minute zset, day zset, in-flight zset, block key, minute hint, day hint, sync-active key.
+ * ARGV: now, perMinute, perDay (-1 = none), concurrent, lease id, lease expiry, member, reserve,
+ * concurrent reserve, is-sync (1/0), reserve and concurrent reserve while a sync runs, SYNC_ACTIVE_MS.
  * Returns {1} when admitted, or {0, waitMs, reason}.
  */
 const ACQUIRE_LUA = `
@@ -212,7 +230,13 @@ local perMinute = tonumber(ARGV[2])
 local perDay = tonumber(ARGV[3])
 local concurrent = tonumber(ARGV[4])
 local reserve = tonumber(ARGV[8])
-local concurrentReserve = tonumber(ARGV[9] or '0')
+local concurrentReserve = tonumber(ARGV[9])
+if ARGV[10] == '1' then
+  redis.call('SET', KEYS[7], now + tonumber(ARGV[13]), 'PX', tonumber(ARGV[13]))
+elseif tonumber(redis.call('GET', KEYS[7]) or '0') > now then
+  reserve = tonumber(ARGV[11])
+  concurrentReserve = tonumber(ARGV[12])
+end
 local blocked = tonumber(redis.call('GET', KEYS[4]) or '0')
 if blocked > now then return {0, blocked - now, 'retry-after'} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
@@ -261,17 +285,16 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly options: LimiterOptions & { prefix?: string; ownsConnection?: boolean } = {},
   ) {
     this.now = options.now ?? Date.now;
-    redis.defineCommand('arcusAcquire', { numberOfKeys: 6, lua: ACQUIRE_LUA });
+    redis.defineCommand('arcusAcquire', { numberOfKeys: 7, lua: ACQUIRE_LUA });
   }
 
   private keys(key: TenantKey): string[] {
     const base = `${this.options.prefix ?? 'arcus:rl'}:${key.provider}:${key.tenantId}`;
-    return [`${base}:minute`, `${base}:day`, `${base}:inflight`, `${base}:block`, `${base}:hint:minute`, `${base}:hint:day`];
+    return [`${base}:minute`, `${base}:day`, `${base}:inflight`, `${base}:block`, `${base}:hint:minute`, `${base}:hint:day`, `${base}:sync`];
   }
 
   async acquire(key: TenantKey, options: AcquireOptions = {}): Promise<Admission> {
     const limits = limitsFor(this.options, key.provider);
-    const reserve = reserveFor(limits, options);
     const t = this.now();
     const lease = randomUUID();
     const keys = this.keys(key);
@@ -286,8 +309,12 @@ export class RedisRateLimiter implements RateLimiter {
       lease,
       t + LEASE_MS,
       `${t}:${lease}`,
-      reserve,
+      reserveFor(limits, options),
       concurrentReserveFor(limits, options),
+      rankOf(options) === 0 ? 1 : 0,
+      reserveFor(limits, options, true),
+      concurrentReserveFor(limits, options, true),
+      SYNC_ACTIVE_MS,
     );
     if (r[0] === 1) {
       const member = `${t}:${lease}`;

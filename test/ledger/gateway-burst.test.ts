@@ -109,7 +109,7 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
       return r;
     });
     const results = await Promise.all(ids.map((id) => executeToEnd(id, queue)));
-    const { result } = await sync;
+    const { result, deferrals: syncDeferrals } = await sync;
     const burstEnd = fx.now();
 
     // Not one 429 from the sandbox, on any call, and never more than 5 at once.
@@ -151,11 +151,13 @@ describeWith('pg', 'One ledger gateway: a burst of write-backs and notes during 
     expect(history.filter((d) => d.includes('Arcus burst note'))).toHaveLength(writers);
     expect(history.filter((d) => /^Arcus: payment \d+ of 1\.00 recorded$/.test(d))).toHaveLength(PAYMENTS);
 
-    // The sync completed, and was served ahead of the burst rather than after it.
+    // The sync completed, and was served ahead of the burst rather than after it: while it runs,
+    // the background leaves it half of each minute (rate-limit.ts, SYNC_ACTIVE_EXTRA_RESERVE). With
+    // only the 10% reserve a busy machine saw it finish past the burst's half-way point.
     expect(result.status).toBe('succeeded');
     const [run] = await fx.db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
     expect(run!.status).toBe('succeeded');
     expect(syncDoneAt).toBeLessThan(burstStart + (burstEnd - burstStart) / 2);
-    console.info(`[gateway burst] ${calls} Xero calls in ${Math.round((burstEnd - burstStart) / 60_000)} ledger minutes (${Date.now() - wall} ms wall), peak ${peak}/min, ${seen.maxInFlight} at once, 0 × 429; write-back deferrals ${results.reduce((s, r) => s + r.retries, 0)}`);
+    console.info(`[gateway burst] sync done after ${Math.round((syncDoneAt - burstStart) / 1000)} ledger s (${result.apiCalls} calls, ${syncDeferrals} deferrals); ${calls} Xero calls in ${Math.round((burstEnd - burstStart) / 60_000)} ledger minutes (${Date.now() - wall} ms wall), peak ${peak}/min, ${seen.maxInFlight} at once, 0 × 429; write-back deferrals ${results.reduce((s, r) => s + r.retries, 0)}`);
   }, 120_000);
 });

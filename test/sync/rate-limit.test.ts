@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerError } from '../../integrations/ledger/errors';
 import { limiterGate, signalFrom } from '../../integrations/ledger/gate';
-import { type Admission, LEASE_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from '../../integrations/ledger/rate-limit';
+import { type Admission, type CallRank, LEASE_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter, SYNC_ACTIVE_MS } from '../../integrations/ledger/rate-limit';
 import { describeWith, services } from '../support/services';
 
 const xero = (tenantId = randomUUID()) => ({ provider: 'xero' as const, tenantId });
@@ -97,6 +97,62 @@ function suite(name: string, make: (now: () => number) => { limiter: RateLimiter
         a.release();
       }
       expect(await limiter.acquire(key)).toMatchObject({ reason: 'minute' });
+      await close?.();
+    });
+
+    it('background ranks leave their share of the minute; while a sync runs they leave it half the minute and a concurrent slot', async () => {
+      let t = 6_000_000;
+      const { limiter, other, close } = make(() => t);
+      const fill = async (key: ReturnType<typeof xero>, rank: CallRank) => {
+        let n = 0;
+        for (;;) {
+          const a = await (n % 2 && other ? other : limiter).acquire(key, { rank });
+          if (!admitted(a)) return { n, denied: a };
+          a.release();
+          n++;
+          t += 10;
+        }
+      };
+      // No sync: notes fill 42 of Xero's 60, then a payment gets 12 more, and a sync the last 6.
+      const quiet = xero();
+      expect((await fill(quiet, 4)).n).toBe(42);
+      expect((await fill(quiet, 1)).n).toBe(12);
+      expect((await fill(quiet, 0)).n).toBe(6);
+      // A sync asked (even when it was refused): for the next minute notes stop at 18 and payments at 30.
+      const busy = xero();
+      for (let i = 0; i < 5; i++) {
+        const a = await limiter.acquire(busy, { rank: 4 });
+        if (!admitted(a)) throw new Error('expected a slot');
+        a.release();
+      }
+      expect(admitted(await (other ?? limiter).acquire(busy, { rank: 0 }))).toBe(true);
+      t += 1_000;
+      expect((await fill(busy, 4)).n).toBe(18 - 6);
+      const payments = await fill(busy, 1);
+      expect(payments.n).toBe(30 - 18);
+      expect(payments.denied).toMatchObject({ reason: 'minute' });
+      expect((await fill(busy, 0)).n).toBe(30);
+      // Concurrency: while the sync runs, background calls leave one of the 5 slots to it.
+      const slots = xero();
+      const held: { release: () => void }[] = [];
+      const hold = async (rank: CallRank) => {
+        const a = await limiter.acquire(slots, { rank });
+        if (!admitted(a)) throw new Error('expected a slot');
+        held.push(a);
+      };
+      await hold(0);
+      for (let i = 0; i < 3; i++) await hold(1);
+      expect(await limiter.acquire(slots, { rank: 1 })).toMatchObject({ reason: 'concurrent' });
+      await hold(0);
+      // A minute after the sync's last ask, the background has its usual share back.
+      for (const h of held.splice(0)) h.release();
+      await new Promise((r) => setTimeout(r, 20));
+      t += SYNC_ACTIVE_MS + 1;
+      expect((await fill(xero(), 4)).n).toBe(42);
+      for (let i = 0; i < 4; i++) await hold(1);
+      expect(await limiter.acquire(slots, { rank: 4 })).toMatchObject({ reason: 'concurrent' });
+      await hold(1);
+      for (const h of held) h.release();
       await close?.();
     });
 
