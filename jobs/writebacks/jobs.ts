@@ -22,6 +22,7 @@ export function writebackDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue' | 'se
     crash: s.hooks.writebackCrash,
     leaseMs: s.hooks.writebackLeaseMs,
     enqueueExecute: writebackEnqueuer(ctx.queue),
+    payLinks: { appUrl: s.appUrl, linkKey: s.config.payLinkKey },
   };
 }
 

@@ -7,7 +7,7 @@
  * `Url`, QuickBooks customer memo).
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { notFound } from '../../kernel/errors';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, payLinks } from '../db/schema';
@@ -104,6 +104,31 @@ export async function linkToken(db: Db, key: Buffer, first: LinkTokenRow, opts: 
 }
 
 /**
+ * The URL of a link row, derived again (a stored copy keeps none): undefined when the firm has no
+ * such link, null when APP_URL cannot be built. A write-back writing the link into the ledger asks.
+ */
+export async function payLinkUrl(db: Db, input: { firmId: string; linkId: string }, ctx: { appUrl: string | null; linkKey: Buffer }): Promise<string | null | undefined> {
+  const [row] = await db.select(linkTokenColumns).from(payLinks).where(and(eq(payLinks.id, input.linkId), eq(payLinks.firmId, input.firmId)));
+  if (!row) return undefined;
+  const base = publicBase(ctx.appUrl);
+  if (!base) return null;
+  return payUrl(base, await linkToken(db, ctx.linkKey, row, { revive: false }));
+}
+
+/** The live links of these invoices, by invoice id (none is created): for re-showing a link whose stored copy was hidden. */
+export async function invoiceLinkUrls(db: Db, input: { firmId: string; organisationId: string; invoiceIds: readonly string[] }, ctx: { appUrl: string | null; linkKey: Buffer }): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const base = publicBase(ctx.appUrl);
+  if (!base || input.invoiceIds.length === 0) return out;
+  const rows = await db
+    .select({ ...linkTokenColumns, invoiceId: payLinks.invoiceId })
+    .from(payLinks)
+    .where(and(eq(payLinks.firmId, input.firmId), eq(payLinks.organisationId, input.organisationId), inArray(payLinks.invoiceId, [...input.invoiceIds]), isNull(payLinks.revokedAt)));
+  for (const row of rows) if (row.invoiceId) out.set(row.invoiceId, payUrl(base, await linkToken(db, ctx.linkKey, row, { revive: false })));
+  return out;
+}
+
+/**
  * The invoice's pay link (created on first call). Throws when APP_URL cannot be built or the
  * invoice is not the firm's; returns null for such cases via `tryEnsurePayLink`.
  */
@@ -148,7 +173,7 @@ export async function ensurePayLink(db: Db, input: { firmId: string; organisatio
       invoiceExternalId: inv.externalId,
       contactId: inv.contactId,
       contactExternalId: inv.contactExternalId,
-      request: { url },
+      request: { payLinkId: id },
       requestedBy: 'system',
       noteText: null,
       summary: `Pay link for invoice ${inv.number || inv.externalId} written to the ledger`,

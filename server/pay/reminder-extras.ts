@@ -7,13 +7,26 @@ import { and, eq, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { discountOffers } from '../db/schema';
 import type { CalendarDate } from '../../kernel/dates';
-import { ensurePayLink, ensureStatementLink, type LinkContext, tryEnsureLink } from './links';
+import { ensurePayLink, ensureStatementLink, invoiceLinkUrls, type LinkContext, tryEnsureLink } from './links';
+import { isMaskedPayUrl } from './url-at-rest';
 
 export interface ReminderDiscount {
   expiresOn: CalendarDate;
   rateBp: number;
   amount: string;
   currency: string;
+}
+
+/**
+ * The invoices with their own pay link again where the synced Url holds it without its token (the
+ * ledger gives back the link Arcus wrote; it is kept hidden at rest): the email's "View & pay"
+ * links. Without the pay-link key such invoices go without a link.
+ */
+export async function withLivePayLinks<T extends { id: string; url: string | null }>(db: Db, p: { firmId: string; organisationId: string }, list: readonly T[], ctx?: Partial<LinkContext>): Promise<T[]> {
+  const hidden = list.filter((i) => isMaskedPayUrl(i.url)).map((i) => i.id);
+  if (hidden.length === 0 || !ctx?.linkKey) return [...list];
+  const live = await invoiceLinkUrls(db, { ...p, invoiceIds: hidden }, { appUrl: ctx.appUrl ?? null, linkKey: ctx.linkKey }).catch(() => new Map<string, string>());
+  return list.map((i) => (isMaskedPayUrl(i.url) ? { ...i, url: live.get(i.id) ?? null } : i));
 }
 
 export async function reminderPayExtras(

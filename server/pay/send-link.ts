@@ -18,6 +18,7 @@ import { maskList } from '../reminders/recipients';
 import { formatMoney, minorOf } from '../reminders/render';
 import { REMINDER_SENT } from '../scoring/in-motion';
 import { ensurePayLink, ensureStatementLink, type LinkOptions } from './links';
+import { maskPayTokens } from './url-at-rest';
 
 export const SendLinkSchema = z
   .object({
@@ -72,7 +73,7 @@ export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; us
       contactId: customer.contactId,
       invoiceId: invoice?.id ?? null,
       summary: `Pay link${invoice ? ` for ${invoice.number}` : ''} emailed to ${to}`,
-      details: { contactExternalId: input.contactExternalId, source: 'pay_link', url: link.url },
+      details: { contactExternalId: input.contactExternalId, source: 'pay_link', url: maskPayTokens(link.url) },
       createdAt: deps.now?.() ?? new Date(),
     })
     .onConflictDoNothing()

@@ -9,6 +9,7 @@ import { currencyExponent, formatAmount, type Minor, parseAmount } from '../../k
 import type { TemplateBody } from './defaults';
 import { escapeHtml, type MergeValues, renderTemplate } from './merge';
 import type { OrgSettings } from './types';
+import { isMaskedPayUrl } from '../pay/url-at-rest';
 
 export interface RenderInvoice {
   number: string;
@@ -121,7 +122,7 @@ function statusText(inv: RenderInvoice, today: CalendarDate): string {
 }
 
 function safeUrl(url: string | null): string | null {
-  return url && /^https?:\/\//i.test(url) ? url : null;
+  return url && /^https?:\/\//i.test(url) && !isMaskedPayUrl(url) ? url : null;
 }
 
 function invoiceTableHtml(ctx: EmailContext): string {

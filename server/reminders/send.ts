@@ -23,7 +23,8 @@ import type { CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
-import { reminderPayExtras } from '../pay/reminder-extras';
+import { reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
+import { maskPayTokens } from '../pay/url-at-rest';
 import { requestWritebacksIn } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
@@ -268,14 +269,16 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey });
+  const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
+  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx);
+  const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
   const email = renderEmail(template, {
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
     organisation: { name: org.name, countryCode: org.countryCode },
     settings,
     customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },
-    invoices: checked.invoices,
+    invoices: listed,
     stepNumber: row.stepNumber,
     today,
     unsubscribeUrl: unsubscribe,
@@ -283,7 +286,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const attempts = row.attempts + 1;
   const [stored] = await db
     .update(reminderSends)
-    .set({ attempts, recipients: checked.recipients, invoiceExternalIds: checked.invoices.map((i) => i.externalId), subjectLine: email.subject, bodyText: email.text, bodyHtml: email.html, updatedAt: now })
+    .set({ attempts, recipients: checked.recipients, invoiceExternalIds: checked.invoices.map((i) => i.externalId), subjectLine: email.subject, bodyText: maskPayTokens(email.text), bodyHtml: maskPayTokens(email.html), updatedAt: now })
     .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
     .returning();
   if (!stored) return { outcome: 'not_claimable' };

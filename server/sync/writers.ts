@@ -11,6 +11,7 @@
  */
 import type { NormContact, NormCreditNote, NormInvoice, NormPayment, NormPrepayment } from '../../integrations/ledger/types';
 import { fromMinor, toMinor } from '../../kernel/money';
+import { maskPayTokens, maskPayTokensIn } from '../pay/url-at-rest';
 import { type SqlConn, shareTempTables } from './sql';
 
 export interface WriteScope {
@@ -105,10 +106,15 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
       'external_id', 'contact_external_id', 'number', 'reference', 'issue_date', 'due_date', 'currency', 'currency_rate', 'sub_total', 'total_tax', 'total',
       'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw', 'deposit',
     ],
-    list.map((i) => [
-      i.externalId, i.contactExternalId, i.number, i.reference, i.issueDate, i.dueDate, i.currency || scope.baseCurrency, i.currencyRate, i.subTotal, i.totalTax, i.total,
-      i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, i.url, i.ledgerUpdatedAt, i.raw ?? null, i.deposit ?? '0',
-    ]),
+    list.map((i) => {
+      // The pay link Arcus wrote into the ledger comes back (Xero's Url, QuickBooks' customer memo): kept without its token.
+      const url = maskPayTokens(i.url);
+      const raw = maskPayTokensIn(i.raw ?? null);
+      return [
+        i.externalId, i.contactExternalId, i.number, i.reference, i.issueDate, i.dueDate, i.currency || scope.baseCurrency, i.currencyRate, i.subTotal, i.totalTax, i.total,
+        i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, url, i.ledgerUpdatedAt, raw, i.deposit ?? '0',
+      ];
+    }),
   );
   const upserted = await conn.query<{ id: string; external_id: string; inserted: boolean }>(
     `INSERT INTO invoices AS t (firm_id, organisation_id, external_id, contact_external_id, contact_id, number, reference, issue_date, due_date, currency,

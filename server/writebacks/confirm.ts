@@ -4,7 +4,7 @@
  */
 import type { LedgerDocument, WriteDocType } from '../../integrations/ledger/writes';
 import { fromMinor, toMinor } from '../../kernel/money';
-import type { RequestOf, WritebackKind } from './types';
+import type { RequestOf, ResolvedPayLinkRequest, WritebackKind } from './types';
 
 /** Which document a kind creates or changes, read back to confirm it (null: nothing to read). */
 export function documentTypeOf(kind: WritebackKind, request: unknown): WriteDocType | null {
@@ -63,7 +63,7 @@ export function confirmationProblem(kind: WritebackKind, request: unknown, doc: 
       return null;
     }
     case 'pay_link': {
-      const r = request as RequestOf<'pay_link'>;
+      const r = request as ResolvedPayLinkRequest;
       return doc.url?.includes(r.url) ? null : 'the invoice does not show the pay link';
     }
     case 'void':

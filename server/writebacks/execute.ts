@@ -19,11 +19,13 @@ import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/wri
 import { ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
 import { describeError } from '../logger';
+import { payLinkUrl } from '../pay/links';
+import { maskPayTokensIn } from '../pay/url-at-rest';
 import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
-import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
+import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, type ResolvedPayLinkRequest, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
 
@@ -82,7 +84,9 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback', priority, ...(priority === 'link' || priority === 'note' ? { maxInlineWaitMs: LOW_PRIORITY_INLINE_WAIT_MS } : {}) });
     const writes = ledger.writes;
     const notes = () => ledger.notes;
-    const request = parseRequest(row.kind, row.request);
+    const parsed = parseRequest(row.kind, row.request);
+    const request = row.kind === 'pay_link' ? await payLinkRequest(deps, row, parsed as RequestOf<'pay_link'>) : parsed;
+    if (request === null) return release(deps, row, 'This server cannot build pay links (APP_URL or the pay-link key is missing).', 3_600_000);
 
     let sent: LedgerDocument | null = row.result?.sent ?? null;
     let externalId = row.external_id;
@@ -100,7 +104,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       await deps.db.transaction(async (tx) => {
         await tx
           .update(writebacks)
-          .set({ status: 'sent', externalId, result: { sent }, sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
+          .set({ status: 'sent', externalId, result: maskPayTokensIn({ sent }), sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
           .where(eq(writebacks.id, row.id));
         if (row.kind === 'note') await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
       });
@@ -116,12 +120,12 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       const readBack = type && readId ? await writes.read(type, readId) : null;
       const problem = confirmationProblem(row.kind, request, readBack, sent);
       if (problem) {
-        await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: { sent, readBack } });
+        await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: maskPayTokensIn({ sent, readBack }) });
         await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
         return { outcome: 'failed' };
       }
       // The lease stays held through the note step; it is released at the end.
-      await deps.db.update(writebacks).set({ status: 'confirmed', confirmedAt: deps.now(), result: { sent, readBack }, error: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
+      await deps.db.update(writebacks).set({ status: 'confirmed', confirmedAt: deps.now(), result: maskPayTokensIn({ sent, readBack }), error: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
       if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
       if (row.kind === 'plan_invoice' && externalId) await holdInstalmentInvoice(deps, row, externalId);
       await activity(deps, row, 'writeback.confirmed', confirmedSummary(row.kind, sent, org.provider));
@@ -197,12 +201,24 @@ async function holdInstalmentInvoice(deps: WritebackDeps, row: LeasedRow, invoic
     .onConflictDoNothing({ target: [reminderInvoiceHolds.organisationId, reminderInvoiceHolds.invoiceExternalId] });
 }
 
+/**
+ * A pay link's request with its URL: derived from the link row now (null when this server cannot
+ * build links). A link gone since (erased) is an error a person has to see.
+ */
+async function payLinkRequest(deps: WritebackDeps, row: LeasedRow, r: RequestOf<'pay_link'>): Promise<ResolvedPayLinkRequest | null> {
+  if ('url' in r) return r;
+  if (!deps.payLinks) return null;
+  const url = await payLinkUrl(deps.db, { firmId: row.firm_id, linkId: r.payLinkId }, deps.payLinks);
+  if (url === undefined) throw new LedgerError('validation', 'The pay link no longer exists.');
+  return url === null ? null : { url };
+}
+
 /** The ledger call for one kind; the row id is the idempotency key. */
 async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): Promise<LedgerDocument | null> {
   const key = row.id;
   switch (row.kind) {
     case 'pay_link': {
-      const r = request as RequestOf<'pay_link'>;
+      const r = request as ResolvedPayLinkRequest;
       const invoice = need(row.invoice_external_id, 'invoice');
       await writes.setPayLink({ key, invoiceExternalId: invoice, url: r.url });
       const doc = await writes.read('invoice', invoice);

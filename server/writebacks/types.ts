@@ -42,7 +42,13 @@ const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar dat
 export const AmountSchema = z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be a positive amount such as 125.50' }).refine((s) => /[1-9]/.test(s), { message: 'must be more than zero' });
 const Line = z.object({ description: z.string().trim().min(1).max(400), amount: AmountSchema, accountCode: z.string().max(40).nullish() });
 
-export const PayLinkRequest = z.object({ url: z.url().max(1000) });
+/**
+ * The link by its row (the URL is derived when the write-back runs: a stored request holds no
+ * working link, server/pay/url-at-rest.ts), or — as rows written before that still are — the URL.
+ */
+export const PayLinkRequest = z.union([z.object({ payLinkId: z.uuid() }), z.object({ url: z.url().max(1000) })]);
+/** A pay link's request as the ledger call and the read-back check use it. */
+export type ResolvedPayLinkRequest = { url: string };
 export const PaymentRequest = z.object({ invoiceExternalId: z.string().min(1), amount: AmountSchema, date: Day, reference: z.string().max(255), accountCode: z.string().max(40).nullish(), checkoutId: z.uuid().nullish() });
 export const CreditNoteRequest = z.object({
   contactExternalId: z.string().min(1),
@@ -117,6 +123,8 @@ export interface WritebackDeps {
   enqueueExecute(writebackId: string, attempt?: number, kind?: WritebackKind): Promise<void>;
   crash?: (point: WritebackCrashPoint) => void;
   leaseMs?: number;
+  /** To derive a pay link's URL when its write-back runs (APP_URL and the pay-link key); without it pay links wait. */
+  payLinks?: { appUrl: string | null; linkKey: Buffer };
 }
 
 /** The reminder hold on a plan's posted instalment invoice (set on confirmation, lifted when the plan ends early). */

@@ -69,7 +69,10 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     const wbs = await database.db.select().from(writebacks).where(and(eq(writebacks.firmId, a.firmId), eq(writebacks.sourceKey, `pay_link:${inv.id}`)));
     expect(wbs).toHaveLength(1);
     expect(wbs[0]).toMatchObject({ kind: 'pay_link', requestedBy: 'system', invoiceExternalId: inv.externalId, status: 'pending', noteText: null });
-    expect(wbs[0]!.request).toEqual({ url: l1.url });
+    // The request names the link row; the URL (with its token) is derived when the write-back runs.
+    const [row] = await database.db.select({ id: payLinks.id }).from(payLinks).where(eq(payLinks.invoiceId, inv.id));
+    expect(wbs[0]!.request).toEqual({ payLinkId: row!.id });
+    expect(JSON.stringify(wbs[0])).not.toContain(l1.token);
     expect(enqueued).toContain(wbs[0]!.id);
     // Another firm's invoice id is refused.
     await expect(ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: b.invoice('B-1').id }, ctx())).rejects.toThrow(/No such invoice/);

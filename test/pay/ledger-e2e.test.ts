@@ -1,6 +1,8 @@
 
 import { randomBytes } from 'node:crypto';
-import { and, eq, like } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../server/db/client';
+import { HIDDEN_PAY_TOKEN } from '../../server/pay/url-at-rest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writebackEnqueuer } from '../../server/writebacks/enqueue';
 import type { Provider } from '../../integrations/ledger/types';
@@ -18,6 +20,17 @@ import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 import { until } from '../support/until';
 import { connectAndSync } from '../writebacks/harness';
 import { scratchDir } from '../support/scratch';
+
+/** The tables in which any row's text holds `needle` (a copy of the database, searched). */
+async function tablesHolding(db: Db, needle: string): Promise<string[]> {
+  const tables = await queryRows<{ name: string }>(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+  const found: string[] = [];
+  for (const { name } of tables) {
+    const [hit] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM ${sql.identifier(name)} t WHERE strpos(t::text, ${needle}) > 0`);
+    if (hit!.n > 0) found.push(name);
+  }
+  return found;
+}
 
 describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', () => {
   let fx: SyncFixture;
@@ -135,6 +148,13 @@ describeWith('pg', 'Pay link to PAID, end to end against the sandbox ledger', ()
       expect(after).toMatchObject({ status: 'paid' });
       expect(toMinor(after!.amountDue)).toBe(0);
       expect((await plannedInvoices(organisationId, timezone)).has(inv!.externalId)).toBe(false);
+
+      // The link went into the ledger and came back with the sync, yet no table holds its token:
+      // the write-back named the link row, the read-back and the synced Url keep it hidden.
+      const [wb] = await fx.db.select({ request: writebacks.request }).from(writebacks).where(and(eq(writebacks.firmId, fx.firmId), eq(writebacks.sourceKey, `pay_link:${inv!.id}`)));
+      expect(wb!.request).toEqual({ payLinkId: expect.any(String) });
+      if (provider === 'xero') expect(after!.url).toBe(`${app.url}/pay/${HIDDEN_PAY_TOKEN}`);
+      expect(await tablesHolding(fx.db, link.token)).toEqual([]);
     }, 120_000);
   }
 });

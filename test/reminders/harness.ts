@@ -32,6 +32,8 @@ export interface Captured {
 
 export interface Capture {
   messages: Captured[];
+  /** smtp://… of the capturing server (for a worker process). */
+  url: string;
   mailer: Mailer;
   /** The same server, without the "did it arrive?" probe (a plain SMTP relay). */
   plainMailer: Mailer;
@@ -58,6 +60,7 @@ export async function startCapture(opts: { now: () => Date; reject?: (address: s
   const plainMailer = smtpMailer(smtp.url);
   return {
     messages,
+    url: smtp.url,
     mailer,
     plainMailer,
     rejected,
@@ -145,6 +148,7 @@ export class Driver {
       log: this.base.log,
       ledger: this.base.ledger ?? null,
       now: () => this.now(),
+      payLinks: this.base.env.payLinks,
       crash: this.crashHook<WritebackCrashPoint>(),
       enqueueExecute: async (id) => this.push({ kind: 'writeback', id, notBefore: 0, attempt: 0 }),
     };
