@@ -7,7 +7,7 @@ import { jobEvents, organisations, reminderSends, writebacks } from '../server/d
 import { describeError, type Logger } from '../server/logger';
 import type { Services } from '../server/services';
 import { DomainError, isRetryableKind } from '../kernel/errors';
-import { type JobDefinition, type JobQueue, PermanentJobError } from './define';
+import { type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError } from './define';
 
 export interface RunDeps {
   db: Db;
@@ -41,12 +41,14 @@ export async function runJob(def: JobDefinition<unknown>, rawPayload: unknown, d
         return deps.services();
       },
     }));
-    log.info({ ms: Date.now() - started }, 'job done');
+    log.debug({ ms: Date.now() - started }, 'job done');
     await record(deps.db, def.name, jobId, 'completed', attempt, null);
   } catch (err) {
     // Codes and ids, never a database error's SQL and parameters (server/logger.ts).
     const message = describeError(err);
-    log.warn({ ms: Date.now() - started, err: message }, 'job failed');
+    // "Later" is not a failure: the job comes back after the delay it named.
+    if (err instanceof RetryLaterError) log.info({ ms: Date.now() - started, delayMs: err.delayMs }, `${def.name}: ${message}`);
+    else log.warn({ ms: Date.now() - started, err: message }, 'job failed');
     await record(deps.db, def.name, jobId, 'failed', attempt, message.slice(0, 500)).catch(() => undefined);
     throw asRunnerFailure(err);
   }

@@ -78,7 +78,7 @@ export const noSmtp: Mailer = {
 export async function compose(options: ComposeOptions = {}): Promise<Composed> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   const clock = options.clock ?? clockFor(config);
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const database = options.database ?? (await openDatabase(config));
   // Embedded mode migrates at start; with DATABASE_URL that is the release process's job.
   if (config.embedded) await database.migrate();

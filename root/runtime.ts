@@ -24,7 +24,7 @@ import { connectionDepsFrom } from '../server/connections/deps';
 import { disconnectOrganisation } from '../server/connections/disconnect';
 import type { Database } from '../server/db/client';
 import { ensureDemoFirm } from '../server/demo/seed-firm';
-import { ensureDemoConnections } from '../server/embedded/demo-connect';
+import { demoConnectSentence, ensureDemoConnections } from '../server/embedded/demo-connect';
 import { createEmbeddedSandbox, type EmbeddedSandbox, SANDBOX_MOUNT, SANDBOX_WEBHOOK_KEYS } from '../server/embedded/sandbox';
 import { createLogger, type Logger } from '../server/logger';
 import type { OAuthDeps } from '../server/oauth/flow';
@@ -89,7 +89,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const env = options.env ?? process.env;
   const loaded = loadConfig(env);
   const demoConnect = options.demoConnect ?? loaded.demoConnect;
-  const log = options.log ?? createLogger(loaded.logLevel);
+  const log = options.log ?? createLogger(loaded.logLevel, undefined, loaded.logFormat);
   const clock = options.clock ?? clockFor(loaded);
   // An https APP_URL with no trusted proxy: sign-in would fail silently. Refused in production, said loudly elsewhere.
   const insecure = httpsWithoutProxy(loaded);
@@ -191,7 +191,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   let demoReady: Promise<void> = Promise.resolve();
   if (demo && demoConnect && embeddedSandbox) {
     demoReady = ensureDemoConnections(oauthDeps, embeddedSandbox.sandbox, demo).then(
-      (r) => log.info(r, 'demo organisations connected to the sandbox ledger'),
+      (r) => log.info(r, demoConnectSentence(r)),
       (err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'the demo could not connect to the sandbox ledger'),
     );
   }

@@ -75,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
       serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, path: logPath(req.url) }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
       // The in-process sandbox ledger's API traffic is the sync's own business (it logs its runs).
       autoLogging: { ignore: (req) => req.url === '/healthz' || Boolean(req.url?.startsWith('/sandbox/')) },
+      // The demo's readable console keeps answered requests at debug level: its lines are about the app.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : config.logFormat === 'readable' ? 'debug' : 'info'),
     }),
   );
 

@@ -97,6 +97,8 @@ export const EnvSchema = z
     ARCUS_DEMO_CONNECT: z.enum(['on', 'off']).optional(),
     SANDBOX_SEED: z.coerce.number().int().default(42),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `readable` (one sentence a line; the default in demo mode, with requests at debug level) or `json`. */
+    LOG_FORMAT: z.enum(['json', 'readable']).optional(),
     /** Who takes debtors' card payments from pay links. Defaults to the sandbox provider in embedded/demo mode. */
     PAYMENTS_PROVIDER: z.enum(['sandbox', 'stripe']).optional(),
     STRIPE_SECRET_KEY: z.string().optional(),
@@ -157,6 +159,8 @@ export interface Config {
   demoConnect: boolean;
   sandboxSeed: number;
   logLevel: string;
+  /** LOG_FORMAT: readable sentences in demo mode (requests at debug level), JSON otherwise. */
+  logFormat: 'json' | 'readable';
   /** ARCUS_NOW as epoch milliseconds: the clock starts there. Null: the machine's clock. */
   clockStart: number | null;
   /** The pay links' payment provider; null: no card payments (promises and disputes still work). */
@@ -254,6 +258,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demoConnect: env.ARCUS_DEMO_CONNECT !== 'off',
     sandboxSeed: env.SANDBOX_SEED,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? ((env.ARCUS_DEMO ? env.ARCUS_DEMO === 'on' : embedded) ? 'readable' : 'json'),
     clockStart: env.ARCUS_NOW ? parseInstant(env.ARCUS_NOW) : null,
     payments: {
       provider: env.PAYMENTS_PROVIDER ?? (env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? 'stripe' : embedded || env.ARCUS_DEMO === 'on' ? 'sandbox' : null),

@@ -1,5 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
+import { readableDestination } from './readable-log';
 
 /**
  * Structured logs. Secrets, tokens, cookies and debtor contact details are redacted by key
@@ -143,7 +144,8 @@ export function cappedDestination(dest: pino.DestinationStream, max = MAX_LOG_LI
   };
 }
 
-export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(level = 'info', destination?: pino.DestinationStream, format: 'json' | 'readable' = 'json'): Logger {
+  const out = cappedDestination(destination ?? pino.destination(1));
   return pino(
     {
       level,
@@ -151,7 +153,7 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
       base: { app: 'arcus' },
       serializers: { err: serializeError, error: serializeError },
     },
-    cappedDestination(destination ?? pino.destination(1)),
+    format === 'readable' ? readableDestination(out) : out,
   );
 }
 

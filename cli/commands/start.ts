@@ -8,6 +8,7 @@ export const command: Command = {
   async run() {
     const arcus = await startArcus();
     console.log(`Arcus is running at ${arcus.config.appUrl}  (database: ${arcus.database.kind}, jobs: ${arcus.queue.kind})`);
+    if (arcus.config.demo) console.log('Open it and press “Sign in to the demo”. The demo clients connect and sync in the background (progress below).');
     closeOnSignal(() => {
       arcus.log.info('shutting down');
       return arcus.close();

@@ -19,6 +19,6 @@ export const scoreOrganisationJob = defineJob({
   async handler(payload, ctx) {
     const summary = await runScoring(ctx.db, { organisationId: payload.organisationId, now: ctx.services.clock.now() });
     if (!summary) ctx.log.info({ organisationId: payload.organisationId }, 'organisation gone: nothing to score');
-    else ctx.log.info({ organisationId: summary.organisationId, invoices: summary.invoices, customers: summary.customers, model: summary.modelScope, ms: summary.ms }, 'scored');
+    else ctx.log.info({ organisationId: summary.organisationId, invoices: summary.invoices, customers: summary.customers, model: summary.modelScope, ms: summary.ms }, `Scored ${summary.customers} customers from ${summary.invoices} invoices`);
   },
 });

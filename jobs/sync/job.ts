@@ -25,6 +25,6 @@ export const syncOrganisationJob = defineJob({
       finalAttempt: ctx.attempt >= syncOrganisationJob.attempts,
       retryDelayMs: backoffDelay(syncOrganisationJob as never, ctx.attempt),
     });
-    if (!r.merged) ctx.log.info({ runId: r.runId, status: r.status, counts: r.counts, apiCalls: r.apiCalls }, 'sync run done');
+    if (!r.merged) ctx.log.debug({ runId: r.runId, status: r.status, counts: r.counts, apiCalls: r.apiCalls }, 'sync run done');
   },
 });

@@ -81,7 +81,7 @@ export async function startEmbeddedMail(db: Db, log: Logger): Promise<EmbeddedMa
       log.error({ err: describeError(err) }, 'the embedded SMTP server could not store a message');
     },
   });
-  log.info({ port: smtp.port }, 'embedded SMTP server listening (demo mailbox)');
+  log.info({ port: smtp.port }, 'Demo mailbox ready: emails Arcus sends appear at /mailbox');
   const mailer = smtpMailer(smtp.url, { delivered: (id) => delivered(db, id) });
   return {
     mailer,

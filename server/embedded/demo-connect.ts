@@ -62,6 +62,18 @@ export async function connectSandboxCompany(deps: OAuthDeps, params: { firmId: s
   return finishConnect(deps, check.pending, { code: callback.searchParams.get('code') ?? '', realmId: callback.searchParams.get('realmId') ?? undefined }, { syncKind: params.syncKind });
 }
 
+/** What the demo's console says once the demo firm's organisations are connected. */
+export function demoConnectSentence(r: DemoConnectResult): string {
+  const list = (names: string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+  const parts = [
+    r.connected.length ? `connected ${list(r.connected)} (first sync under way)` : '',
+    r.reconnected.length ? `reconnected ${list(r.reconnected)} (the sandbox ledger starts afresh each run; syncing again)` : '',
+    r.kept.length ? `${list(r.kept)} already connected` : '',
+    r.skipped.length ? `${list(r.skipped)} left disconnected, as you chose` : '',
+  ].filter(Boolean);
+  return parts.length ? `Demo clients: ${parts.join('; ')}.` : 'Demo clients: none to connect.';
+}
+
 /** Runs as the demo firm (it starts at boot, outside any request). */
 export function ensureDemoConnections(deps: OAuthDeps, sandbox: Sandbox, demo: { firmId: string }): Promise<DemoConnectResult> {
   return withFirm(demo.firmId, () => ensureDemoConnectionsInFirm(deps, sandbox, demo));
