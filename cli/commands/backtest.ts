@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { CsvFormatError, parseHistoryCsv } from '../../server/domain/ar-history-csv';
 import { isCalendarDate } from '../../kernel/dates';
-import { BacktestError, type BacktestResult, runBacktest } from '../../server/domain/scoring/backtest';
+import { BacktestError, type BacktestResult, type NoFitBacktestResult, runBacktest, runNoFitBacktest } from '../../server/domain/scoring/backtest';
+import type { ScoringInvoice } from '../../server/domain/scoring/invoice';
 import { fromHistoryInvoice } from '../../server/domain/scoring/invoice';
 import { roundOrNull } from '../../server/domain/scoring/metrics';
 import { DAYS_METHODS, type DaysMethod, LATE_METHODS, type LateMethod, type ModelSpec, RECOMMENDED_SPEC } from '../../server/domain/scoring/model';
 import { type Command, UsageError } from '../command';
 
 const USAGE =
-  'arcus backtest --csv FILE --split YYYY-MM-DD [--json] [--no-disputed] ' +
+  'arcus backtest --csv FILE --split YYYY-MM-DD [--until YYYY-MM-DD] [--json] [--no-disputed] ' +
   `[--late ${LATE_METHODS.join('|')}] [--days ${DAYS_METHODS.join('|')}]`;
 
 interface Args {
   csv: string;
   split: string;
+  until: string | null;
   json: boolean;
   spec: ModelSpec;
 }
@@ -21,6 +23,7 @@ interface Args {
 function parseArgs(args: string[]): Args {
   let csv: string | undefined;
   let split: string | undefined;
+  let until: string | null = null;
   let json = false;
   const spec: ModelSpec = { ...RECOMMENDED_SPEC };
   for (let i = 0; i < args.length; i++) {
@@ -40,6 +43,10 @@ function parseArgs(args: string[]): Args {
         break;
       case '--split':
         split = value();
+        break;
+      case '--until':
+        until = value();
+        if (!isCalendarDate(until)) throw new UsageError(`--until must be a date as YYYY-MM-DD, got ${JSON.stringify(until)}`);
         break;
       case '--json':
         json = true;
@@ -66,11 +73,25 @@ function parseArgs(args: string[]): Args {
   if (!csv) throw new UsageError('--csv FILE is required');
   if (!split) throw new UsageError('--split YYYY-MM-DD is required');
   if (!isCalendarDate(split)) throw new UsageError(`--split must be a date as YYYY-MM-DD, got ${JSON.stringify(split)}`);
-  return { csv, split, json, spec };
+  if (until !== null && until <= split) throw new UsageError('--until must be after --split');
+  return { csv, split, until, json, spec };
 }
 
-/** The backtest's JSON object (server/domain/scoring/backtest.ts): metrics to 4 decimals, MAE to 2. */
-export function backtestJson(r: BacktestResult): Record<string, unknown> {
+/**
+ * The history as it was known at the start of `until`: invoices issued before it, settled only
+ * when settled before it. A validation split inside a training period (`--split` earlier,
+ * `--until` = the real split) never sees the test half.
+ */
+export function knownBefore(invoices: readonly ScoringInvoice[], until: string): ScoringInvoice[] {
+  return invoices.filter((inv) => inv.issueDate < until).map((inv) => (inv.settledDate !== null && inv.settledDate >= until ? { ...inv, settledDate: null } : inv));
+}
+
+/**
+ * The backtest's JSON object (server/domain/scoring/backtest.ts): metrics to 4 decimals, MAE
+ * to 2. The fitted model's fields at the top level (as before), `nofit` for the no-fit method
+ * (docs/decisions/016-provider-data-use.md) on the same test invoices.
+ */
+export function backtestJson(r: BacktestResult, nofit: NoFitBacktestResult): Record<string, unknown> {
   return {
     split: r.split,
     n_train: r.n_train,
@@ -84,6 +105,15 @@ export function backtestJson(r: BacktestResult): Record<string, unknown> {
       brier_late: roundOrNull(r.baseline.brier_late, 4),
       mae_days_to_settle: roundOrNull(r.baseline.mae_days_to_settle, 2),
     },
+    ece_late: roundOrNull(r.ece_late, 4),
+    interval_coverage_80: roundOrNull(r.interval_coverage, 4),
+    nofit: {
+      auc_late: roundOrNull(nofit.auc_late, 4),
+      brier_late: roundOrNull(nofit.brier_late, 4),
+      mae_days_to_settle: roundOrNull(nofit.mae_days_to_settle, 2),
+      ece_late: roundOrNull(nofit.ece_late, 4),
+      interval_coverage_80: roundOrNull(nofit.interval_coverage, 4),
+    },
   };
 }
 
@@ -91,25 +121,27 @@ function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
 }
 
-function table(r: BacktestResult, file: string): string {
+function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, until: string | null): string {
   const s = r.model.spec;
-  const rows: [string, string, string][] = [
-    ['AUC, paid late (higher is better)', fmt(r.auc_late, 4), fmt(r.baseline.auc_late, 4)],
-    ['Brier, paid late (lower is better)', fmt(r.brier_late, 4), fmt(r.baseline.brier_late, 4)],
-    ['MAE, days to settle (lower is better)', fmt(r.mae_days_to_settle, 2), fmt(r.baseline.mae_days_to_settle, 2)],
+  const rows: [string, string, string, string][] = [
+    ['AUC, paid late (higher is better)', fmt(r.auc_late, 4), fmt(nofit.auc_late, 4), fmt(r.baseline.auc_late, 4)],
+    ['Brier, paid late (lower is better)', fmt(r.brier_late, 4), fmt(nofit.brier_late, 4), fmt(r.baseline.brier_late, 4)],
+    ['MAE, days to settle (lower is better)', fmt(r.mae_days_to_settle, 2), fmt(nofit.mae_days_to_settle, 2), fmt(r.baseline.mae_days_to_settle, 2)],
+    ['ECE, paid late (10 bins, lower is better)', fmt(r.ece_late, 4), fmt(nofit.ece_late, 4), ''],
+    ['pay dates inside the 10–90% band', `${fmt(100 * r.interval_coverage, 0)}%`, `${fmt(100 * nofit.interval_coverage, 0)}%`, ''],
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
   return [
-    `Backtest of ${file}, split ${r.split}`,
+    `Backtest of ${file}, split ${r.split}` + (until ? `, history known before ${until} only` : ''),
     `  trained on ${r.n_train} invoices settled before the split`,
     `  tested on ${r.n_test} invoices issued on or after it` +
       (r.n_unsettled > 0 ? ` (${r.n_unsettled} still unsettled, not scored)` : ''),
     `  model: P(late) ${s.late}, days ${s.days}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
     '',
-    `  ${''.padEnd(w)}  ${'model'.padStart(8)}  ${'baseline'.padStart(8)}`,
-    ...rows.map(([name, m, b]) => `  ${name.padEnd(w)}  ${m.padStart(8)}  ${b.padStart(8)}`),
+    '  no-fit: fixed priors and rule weights, nothing trained (the method for Xero organisations)',
     '',
-    `  pay-date 10–90% band held ${fmt(100 * r.interval_coverage, 0)}% of the test invoices' actual pay dates`,
+    `  ${''.padEnd(w)}  ${'model'.padStart(8)}  ${'no-fit'.padStart(8)}  ${'baseline'.padStart(8)}`,
+    ...rows.map(([name, m, nf, b]) => `  ${name.padEnd(w)}  ${m.padStart(8)}  ${nf.padStart(8)}  ${b.padStart(8)}`),
   ].join('\n');
 }
 
@@ -126,9 +158,12 @@ export const command: Command = {
       throw new UsageError(`cannot read ${a.csv}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     let result: BacktestResult;
+    let nofit: NoFitBacktestResult;
     try {
-      const invoices = parseHistoryCsv(text).map(fromHistoryInvoice);
+      const all = parseHistoryCsv(text).map(fromHistoryInvoice);
+      const invoices = a.until ? knownBefore(all, a.until) : all;
       result = runBacktest(invoices, a.split, a.spec);
+      nofit = runNoFitBacktest(invoices, a.split, a.spec.useDisputed);
     } catch (err) {
       if (err instanceof CsvFormatError) {
         console.error(`arcus backtest: ${a.csv}: ${err.message}`);
@@ -137,7 +172,7 @@ export const command: Command = {
       if (err instanceof BacktestError) throw new UsageError(err.message);
       throw err;
     }
-    console.log(a.json ? JSON.stringify(backtestJson(result)) : table(result, a.csv));
+    console.log(a.json ? JSON.stringify({ ...backtestJson(result, nofit), ...(a.until ? { until: a.until } : {}) }) : table(result, nofit, a.csv, a.until));
     return 0;
   },
 };

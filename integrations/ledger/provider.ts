@@ -83,6 +83,24 @@ export interface LedgerApi {
    * so a provider that reads several entity types in one call (QuickBooks CDC) can do so.
    */
   prepare?(cursors: Partial<Record<EntityType, EntityCursor>>): void;
+  /**
+   * These invoices as the ledger has them now (Xero `GET Invoices?IDs=…`, QuickBooks
+   * `SELECT * FROM Invoice WHERE Id IN (…)`), at most INVOICES_BY_ID_BATCH ids per call. An id
+   * the ledger no longer has (deleted) is absent from the answer. Used to re-check invoices just
+   * before reminders about them go out (server/reminders/presend.ts).
+   */
+  invoicesById(externalIds: readonly string[]): Promise<NormInvoice[]>;
+}
+
+/** Ids per batch read: Xero's and QuickBooks' page of invoices asked for by id. */
+export const INVOICES_BY_ID_BATCH = 100;
+
+/** Split ids into the batches `invoicesById` sends, one call each. */
+export function idBatches(ids: readonly string[], size = INVOICES_BY_ID_BATCH): string[][] {
+  const unique = [...new Set(ids)];
+  const out: string[][] = [];
+  for (let i = 0; i < unique.length; i += size) out.push(unique.slice(i, i + size));
+  return out;
 }
 
 /** How a runner waits for its tenant's gate. */

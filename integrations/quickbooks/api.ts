@@ -11,7 +11,7 @@ import { type CallRunner, headerGetter } from '../ledger/call';
 import type { ProviderEndpoints } from '../ledger/endpoints';
 import { LedgerError } from '../ledger/errors';
 import { keysetPages } from '../ledger/keyset';
-import type { EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
+import { type EntityCursor, idBatches, INVOICES_BY_ID_BATCH, type LedgerApi, type SyncPage } from '../ledger/provider';
 import type { EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment } from '../ledger/types';
 import { classifyQboError, qboFaultCode } from './errors';
 import { type Json, lastUpdated, mapQboCreditMemo, mapQboCustomer, mapQboInvoice, mapQboOrganisation, mapQboPayment } from './mappers';
@@ -120,6 +120,21 @@ export class QboApi implements LedgerApi {
     const info = await this.call('Reading the QuickBooks company', 'getCompanyInfo', this.realmId);
     const prefs = await this.call('Reading QuickBooks preferences', 'getPreferences');
     return mapQboOrganisation(info, prefs, this.realmId);
+  }
+
+  /** `SELECT * FROM Invoice WHERE Id IN ('1', '2', …) MAXRESULTS 100` (≤ 100 ids a call); deleted invoices are absent. */
+  async invoicesById(externalIds: readonly string[]): Promise<NormInvoice[]> {
+    const out: NormInvoice[] = [];
+    for (const ids of idBatches(externalIds)) {
+      // QuickBooks ids are digits; anything else cannot be one of its invoices (and must not reach the query).
+      const valid = ids.filter((id) => /^\d{1,20}$/.test(id));
+      if (valid.length === 0) continue;
+      const body = await this.call<Json>('Reading QuickBooks invoices by id', 'findInvoices', `WHERE Id IN (${valid.map((id) => `'${id}'`).join(', ')}) MAXRESULTS ${INVOICES_BY_ID_BATCH}`);
+      const qr = (body['QueryResponse'] as Json | undefined) ?? {};
+      const key = Object.keys(qr).find((k) => k.toLowerCase() === 'invoice');
+      for (const row of key ? (qr[key] as Json[]) : []) out.push(mapQboInvoice(row));
+    }
+    return out;
   }
 
   prepare(cursors: Partial<Record<EntityType, EntityCursor>>): void {

@@ -10,7 +10,7 @@ import { type CallRunner, headerGetter } from '../ledger/call';
 import type { ProviderEndpoints } from '../ledger/endpoints';
 import { LedgerError } from '../ledger/errors';
 import { keysetPages } from '../ledger/keyset';
-import type { EntityCursor, LedgerApi, SyncPage } from '../ledger/provider';
+import { type EntityCursor, idBatches, type LedgerApi, type SyncPage } from '../ledger/provider';
 import type { CreditEntityType, EntityType, NormContact, NormCreditNote, NormInvoice, NormOrganisation, NormPayment, NormPrepayment, SyncEntityType } from '../ledger/types';
 import { classifyXeroError } from './errors';
 import {
@@ -156,6 +156,21 @@ export class XeroApi implements LedgerApi {
       case 'prepayments':
         return mapXeroPrepayment(row as XeroPrepaymentIn);
     }
+  }
+
+  /** `GET Invoices?IDs=a,b,…` (≤ 100 ids a call, unitdp=4 like the sync); deleted invoices are absent. */
+  async invoicesById(externalIds: readonly string[]): Promise<NormInvoice[]> {
+    const out: NormInvoice[] = [];
+    for (const ids of idBatches(externalIds)) {
+      const body = await this.call('Reading Xero invoices by id', () =>
+        this.sdk.getInvoices(this.tenantId, undefined, undefined, undefined, ids, undefined, undefined, undefined, undefined, true, undefined, 4, false),
+      );
+      for (const row of (body.invoices ?? []) as XeroInvoiceIn[]) {
+        const n = mapXeroInvoice(row);
+        if (n) out.push(n);
+      }
+    }
+    return out;
   }
 
   /** Overpayments and prepayments, paged like the other entities. */

@@ -1,7 +1,8 @@
 /**
  * The reminder jobs:
  *   reminders.tick  every 15 min: one `reminders.run` per active organisation with reminders on;
- *   reminders.run   plan and claim for one organisation (acts only inside its sending window);
+ *   reminders.run   plan and claim for one organisation (acts only inside its sending window;
+ *                   deferred when the ledger cannot be asked about the invoices, server/reminders/presend.ts);
  *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit).
  * A sent reminder's ledger notes are `note` write-backs, run by `writebacks.execute`.
  * Job ids come from our rows (BullMQ keeps finished ids for a day, and refuses a single ':').
@@ -59,8 +60,11 @@ export const reminderRunJob = defineJob({
   backoffMs: 60_000,
   async handler(payload, ctx) {
     const r = await runOrganisation(reminderDeps(ctx), payload.organisationId, { confirmationId: payload.confirmationId });
+    // The ledger could not be asked whether the invoices were paid since the last sync: nothing went out; come back.
+    if (r.reason === 'ledger_unreachable' && r.deferred) throw new RetryLaterError(r.deferred.retryAfterMs, r.deferred.why);
+    if (r.ledger.changed) ctx.log.info({ organisationId: payload.organisationId, checked: r.ledger.checked, changed: r.ledger.changed, ledgerCalls: r.ledger.calls, syncRequested: r.ledger.syncRequested }, 'reminder run: invoices changed in the ledger since the last sync were not chased');
     if (r.reason === 'awaiting_confirmation' || r.reason === 'confirmation_invalid') ctx.log.info({ organisationId: payload.organisationId, reason: r.reason }, 'reminder run waits for a confirmed preview');
-    if (r.claimed.length || r.awaitingApproval.length || r.requeued) ctx.log.info({ organisationId: payload.organisationId, claimed: r.claimed.length, awaitingApproval: r.awaitingApproval.length, skipped: r.skipped, requeued: r.requeued }, 'reminder run');
+    if (r.claimed.length || r.awaitingApproval.length || r.requeued) ctx.log.info({ organisationId: payload.organisationId, claimed: r.claimed.length, awaitingApproval: r.awaitingApproval.length, skipped: r.skipped, requeued: r.requeued, ledgerCalls: r.ledger.calls }, 'reminder run');
   },
 });
 

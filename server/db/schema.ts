@@ -610,6 +610,11 @@ export const scoringModels = pgTable(
     model: jsonb('model').notNull(),
     createdAt: createdAt(),
   },
+    /** Which organisations' rows the fit received, and how many settled rows each (server/scoring/data-use.ts; migration 0021). */
+    trainedOn: jsonb('trained_on')
+      .$type<{ rows: number; organisations: { organisationId: string; rows: number }[] }>()
+      .notNull()
+      .default({ rows: 0, organisations: [] }),
   (t) => [uniqueIndex('scoring_models_firm_scope_key').on(t.firmId, t.scopeKey)],
 );
 

@@ -14,7 +14,7 @@ import { localClock } from './local-time';
 import { customerBlock, indexHolds, invoiceBlock, recipientsOf } from './plan';
 import { isEmailAddress, ledgerEmails, ledgerRecipients, normaliseAddress } from './recipients';
 import { formatMoney, minorOf } from './render';
-import { SKIP_REASONS, type SkipReason } from './types';
+import { SKIP_REASONS, skipReasonText } from './types';
 
 const dateString = z.string().refine(isCalendarDate, 'a calendar date (YYYY-MM-DD)');
 
@@ -40,7 +40,7 @@ export const InvoiceHoldInputSchema = z
 
 async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   const [o] = await db
-    .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, countryCode: organisations.countryCode })
+    .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, countryCode: organisations.countryCode, provider: organisations.provider })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
   if (!o) throw notFound('No such organisation.');
@@ -139,7 +139,7 @@ export async function customerDetail(db: Db, params: { firmId: string; organisat
       invoices: t.invoiceExternalIds.map((i) => numbers.get(i) ?? i),
       subjectLine: t.subjectLine,
       recipients: (t.recipients as string[]) ?? [],
-      skipText: t.skipReason ? (SKIP_REASONS[t.skipReason as SkipReason] ?? t.skipReason) : null,
+      skipText: t.skipReason ? skipReasonText(t.skipReason, org.provider) : null,
       error: t.error,
       at: (t.sentAt ?? t.updatedAt).toISOString(),
     })),

@@ -1,12 +1,15 @@
 /**
  * What the reminder engine needs from the rest of Arcus, passed in so the jobs, the API, the
  * CLI, the bench and the 30-day simulation run the same code with their own mailer, clock and
- * queue. The engine never talks to a ledger: a sent reminder's notes are `note` write-backs
- * (server/writebacks). `crash` lets the kill test stop a worker at the boundaries the engine
- * controls.
+ * queue. The engine writes nothing to a ledger: a sent reminder's notes are `note` write-backs
+ * (server/writebacks). It reads one thing: just before a run claims its reminders, their
+ * invoices, through the organisation's gateway (`ledger`, server/reminders/presend.ts). `crash`
+ * lets the kill test stop a worker at the boundaries the engine controls.
  */
 import type { Mailer } from '../../integrations/email/transport';
+import type { RequestSync } from '../connections/deps';
 import type { Db } from '../db/client';
+import type { LedgerGateway } from '../ledger/gateway';
 import type { LinkContext } from '../pay/links';
 import type { Logger } from '../logger';
 
@@ -28,6 +31,12 @@ export interface ReminderEnv {
   payLinks?: LinkContext;
   crash?: (point: CrashPoint) => void;
   leaseMs?: number;
+  /**
+   * The organisations' ledgers, for the pre-send re-check (the firm's `recheckLedger`, on by
+   * default) and the sync it asks for when the ledger was ahead. Absent (tests and benches with no
+   * ledger behind their data): no re-check.
+   */
+  ledger?: { gateway: LedgerGateway; requestSync: RequestSync };
 }
 
 export interface ReminderDeps extends ReminderEnv {

@@ -14,5 +14,6 @@ export function reminderEnvFrom(s: Services): ReminderEnv {
     crash: s.hooks.reminderCrash,
     leaseMs: s.hooks.reminderLeaseMs,
     payLinks: { appUrl: s.appUrl, enqueueExecute: writebackEnqueuer(s.queue), linkKey: s.config.payLinkKey },
+    ledger: { gateway: s.ledgers.gateway, requestSync: s.ledgers.requestSync },
   };
 }

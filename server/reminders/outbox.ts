@@ -9,7 +9,7 @@ import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderSends, users, writebacks } from '../db/schema';
 import { conflict, notFound } from '../../kernel/errors';
 import { reminderNoteKey } from './note-text';
-import { SKIP_REASONS, type SendStatus, type SkipReason } from './types';
+import { type SendStatus, skipReasonText } from './types';
 
 export const OUTBOX_FILTERS = ['all', 'attention', 'pending_approval', 'queued', 'sent', 'failed', 'skipped'] as const;
 export type OutboxFilter = (typeof OUTBOX_FILTERS)[number];
@@ -81,7 +81,7 @@ async function notesOf(db: Db, firmId: string, rows: readonly Pick<Row, 'id' | '
   return out;
 }
 
-async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<OutboxItem[]> {
+async function enrich(db: Db, organisationId: string, rows: Row[], provider?: string): Promise<OutboxItem[]> {
   if (rows.length === 0) return [];
   const contactIds = [...new Set(rows.map((r) => r.contactExternalId))];
   const invoiceIds = [...new Set(rows.flatMap((r) => r.invoiceExternalIds))];
@@ -115,7 +115,7 @@ async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<Outb
     rejected: (r.rejected as string[]) ?? [],
     subjectLine: r.subjectLine,
     skipReason: r.skipReason,
-    skipText: r.skipReason ? (SKIP_REASONS[r.skipReason as SkipReason] ?? r.skipReason) : null,
+    skipText: r.skipReason ? skipReasonText(r.skipReason, provider) : null,
     error: r.error,
     attempts: r.attempts,
     plannedFor: r.plannedFor,
@@ -127,7 +127,7 @@ async function enrich(db: Db, organisationId: string, rows: Row[]): Promise<Outb
 
 async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   const [o] = await db
-    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone, provider: organisations.provider })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
   if (!o) throw notFound('No such organisation.');
@@ -135,7 +135,7 @@ async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
 }
 
 export async function listOutbox(db: Db, params: { firmId: string; organisationId: string; filter: OutboxFilter; contactExternalId?: string; limit: number; offset: number }) {
-  await ownOrganisation(db, params.firmId, params.organisationId);
+  const org = await ownOrganisation(db, params.firmId, params.organisationId);
   const statuses = FILTER_STATUSES[params.filter];
   const conds = [eq(reminderSends.firmId, params.firmId), eq(reminderSends.organisationId, params.organisationId), ne(reminderSends.status, 'grouped')];
   if (statuses) conds.push(inArray(reminderSends.status, statuses));
@@ -161,7 +161,7 @@ export async function listOutbox(db: Db, params: { firmId: string; organisationI
   return {
     total: Number(total?.n ?? 0),
     counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Partial<Record<SendStatus, number>>,
-    items: await enrich(db, params.organisationId, rows),
+    items: await enrich(db, params.organisationId, rows, org.provider),
   };
 }
 
@@ -172,7 +172,7 @@ export async function getSend(db: Db, firmId: string, id: string) {
     .where(and(eq(reminderSends.id, id), eq(reminderSends.firmId, firmId)));
   if (!row) throw notFound('No such reminder.');
   const org = await ownOrganisation(db, firmId, row.organisationId);
-  const [item] = await enrich(db, row.organisationId, [row]);
+  const [item] = await enrich(db, row.organisationId, [row], org.provider);
   const [notes, approver] = await Promise.all([
     notesOf(db, firmId, [row]),
     row.approvedBy ? db.select({ name: users.name }).from(users).where(eq(users.id, row.approvedBy)) : Promise.resolve([]),

@@ -9,6 +9,11 @@
  * An organisation whose reminders were never confirmed (a first run, or switched on again) sends
  * nothing on its own: a person previews the run and confirms it (run-confirm.ts), and that run
  * claims only what was previewed. After that, scheduled runs go ahead.
+ *
+ * Just before claiming, the invoices of what is about to go out are read again from the ledger
+ * (presend.ts, the firm's `recheckLedger`, on by default): what changed since the last sync is
+ * skipped with the ledger's reason and a sync is requested; a ledger that cannot be asked defers
+ * the whole run (`ledger_unreachable`, nothing claimed).
  */
 import { and, eq } from 'drizzle-orm';
 import type { CalendarDate } from '../../kernel/dates';
@@ -16,20 +21,26 @@ import type { Db } from '../db/client';
 import { reminderRunConfirmations } from '../db/schema';
 import { claimGroupedSend, claimInvoiceSends, recordSkips, sentToday, staleSends, supersedePending, waitingClaims } from './claims';
 import type { ReminderDeps } from './deps';
+import { loadReminderFirmSettings } from './firm-settings';
 import { loadOrganisation, loadPlanData, loadSettings, type OrgInfo } from './load';
 import { inSendingWindow, localClock } from './local-time';
-import { type PlannedSend, type PlanResult, plan } from './plan';
+import { type PlannedSend, type PlannedSkip, type PlanResult, plan } from './plan';
+import { LedgerUnreachable, recheckWithLedger } from './presend';
 import { LEASE_MS, type OrgSettings } from './types';
 
 export interface RunResult {
   acted: boolean;
-  reason: 'done' | 'not_found' | 'inactive' | 'disabled' | 'outside_window' | 'awaiting_confirmation' | 'confirmation_invalid';
+  reason: 'done' | 'not_found' | 'inactive' | 'disabled' | 'outside_window' | 'awaiting_confirmation' | 'confirmation_invalid' | 'ledger_unreachable';
   today: string | null;
   claimed: string[];
   awaitingApproval: string[];
   skipped: number;
   requeued: number;
   overLimit: number;
+  /** The pre-send re-check (presend.ts): ledger API calls it made, invoices it read, invoices that had changed since the last sync. */
+  ledger: { calls: number; checked: number; changed: number; syncRequested: boolean };
+  /** `ledger_unreachable`: why, in words, and when to try again. */
+  deferred?: { why: string; retryAfterMs: number };
 }
 
 export interface RunOptions {
@@ -75,7 +86,7 @@ export async function planRun(db: Db, org: OrgInfo, settings: OrgSettings, now: 
 export async function runOrganisation(deps: ReminderDeps, organisationId: string, options: RunOptions = {}): Promise<RunResult> {
   const { db } = deps;
   const now = deps.now();
-  const result: RunResult = { acted: false, reason: 'done', today: null, claimed: [], awaitingApproval: [], skipped: 0, requeued: 0, overLimit: 0 };
+  const result: RunResult = { acted: false, reason: 'done', today: null, claimed: [], awaitingApproval: [], skipped: 0, requeued: 0, overLimit: 0, ledger: { calls: 0, checked: 0, changed: 0, syncRequested: false } };
   const org = await loadOrganisation(db, organisationId);
   if (!org) return { ...result, reason: 'not_found' };
   if (org.status !== 'active') return { ...result, reason: 'inactive' };
@@ -101,11 +112,39 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
   const { today, planned, take: planTake, overLimit } = await planRun(db, org, settings, now);
   result.today = today;
   result.overLimit = overLimit.length;
-  await supersedePending(db, scope, planned.supersede, now);
-  result.skipped = await recordSkips(db, scope, planned.skips, { now, today, mailFrom: deps.mailFrom });
 
   // A confirmed run claims only what its preview showed; anything new waits for a later run.
-  const take = allowed ? planTake.filter((s) => allowed.has(plannedKey(s))) : planTake;
+  let take = allowed ? planTake.filter((s) => allowed.has(plannedKey(s))) : planTake;
+  // Don't chase what is already paid: ask the ledger about these invoices before claiming them.
+  const recheck = deps.ledger && take.length > 0 && (await loadReminderFirmSettings(db, org.firmId)).recheckLedger ? deps.ledger : null;
+  let ledgerSkips: PlannedSkip[] = [];
+  let changed = 0;
+  if (recheck) {
+    try {
+      const r = await recheckWithLedger(recheck, db, org, take);
+      result.ledger = { calls: r.calls, checked: r.checked, changed: r.changed.size, syncRequested: false };
+      take = r.take;
+      ledgerSkips = r.skips;
+      changed = r.changed.size;
+    } catch (err) {
+      if (!(err instanceof LedgerUnreachable)) throw err;
+      // Not blind: nothing is claimed (nor recorded) until the ledger answers.
+      deps.log.warn({ organisationId: org.id, retryAfterMs: err.retryAfterMs }, err.message);
+      return { ...result, reason: 'ledger_unreachable', ledger: { ...result.ledger, calls: err.calls }, deferred: { why: err.message, retryAfterMs: err.retryAfterMs } };
+    }
+  }
+
+  await supersedePending(db, scope, planned.supersede, now);
+  result.skipped = await recordSkips(db, scope, [...planned.skips, ...ledgerSkips], { now, today, mailFrom: deps.mailFrom });
+  if (recheck && changed > 0) {
+    // The ledger is ahead of Arcus: catch up (an incremental sync; a queued run absorbs the request).
+    try {
+      await recheck.requestSync(org.id, 'incremental');
+      result.ledger.syncRequested = true;
+    } catch (err) {
+      deps.log.warn({ organisationId: org.id, err: err instanceof Error ? err.message : String(err) }, 'could not request a sync after the pre-send check');
+    }
+  }
   const claims = [
     ...(await claimInvoiceSends(
       db,

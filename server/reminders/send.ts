@@ -28,6 +28,7 @@ import { maskPayTokens } from '../pay/url-at-rest';
 import { requestWritebacksIn } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
+import { loadReminderFirmSettings } from './firm-settings';
 import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
 import { inSendingWindow, localClock, nextDayWindowOpen, nextWindowOpen } from './local-time';
 import { noteSummary, noteText, reminderNoteKey } from './note-text';
@@ -87,7 +88,11 @@ async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: C
     if (block) return { reason: block };
     const liveIds = new Set(live.map((i) => i.externalId));
     const { invoices: open, holds: openHolds } = await loadInvoicesWithHolds(db, org, { openForContact: row.contactExternalId });
-    invoices = open.filter((i) => liveIds.has(i.externalId) || (i.dueDate !== null && i.dueDate < today && !invoiceBlock(i.externalId, openHolds, holds, today)));
+    // Checked against the ledger when claimed (presend.ts): an invoice already overdue then but left
+    // off the statement (changed in the ledger since the last sync) stays off it.
+    const claimedList = deps.ledger && (await loadReminderFirmSettings(db, org.firmId)).recheckLedger ? new Set(row.invoiceExternalIds) : null;
+    const leftOff = (i: PlanInvoice) => claimedList !== null && !claimedList.has(i.externalId) && i.dueDate !== null && i.dueDate < row.plannedFor;
+    invoices = open.filter((i) => liveIds.has(i.externalId) || (i.dueDate !== null && i.dueDate < today && !leftOff(i) && !invoiceBlock(i.externalId, openHolds, holds, today)));
   }
   const choice = recipientsOf(customer);
   const rb = recipientBlock(choice);

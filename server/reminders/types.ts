@@ -119,8 +119,23 @@ export const SKIP_REASONS = {
   policy_removed: 'The step is no longer in the policy',
   disabled: 'Reminders were turned off for the organisation',
   ledger_disconnected: 'The ledger connection needs attention: without fresh data, reminders wait',
+  // Read again from the ledger just before sending (server/reminders/presend.ts): "the ledger" reads as Xero / QuickBooks.
+  paid_since_sync: 'Paid in the ledger since the last sync',
+  part_paid_since_sync: 'Part-paid in the ledger since the last sync',
+  credited_since_sync: 'Credited in the ledger since the last sync',
+  voided_since_sync: 'Voided or deleted in the ledger since the last sync',
+  changed_since_sync: 'The amount due changed in the ledger since the last sync',
 } as const;
 export type SkipReason = keyof typeof SKIP_REASONS;
+
+const LEDGER_NAME = { xero: 'Xero', quickbooks: 'QuickBooks' } as const;
+
+/** A skip reason in words, naming the organisation's ledger where the reason is about it ("Paid in Xero since the last sync"). */
+export function skipReasonText(reason: string, provider?: string | null): string {
+  const text: string = SKIP_REASONS[reason as SkipReason] ?? reason;
+  const name = provider ? LEDGER_NAME[provider as keyof typeof LEDGER_NAME] : undefined;
+  return name && reason.endsWith('_since_sync') ? text.replace('the ledger', name) : text;
+}
 
 /** Reasons that lift by themselves (a pause ends, a recipient is added): the skip can be revived while its step is current. */
 export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
@@ -135,6 +150,12 @@ export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'no_recipients',
   'disabled',
   'ledger_disconnected',
+  // The ledger was ahead of Arcus: once the sync has caught up, the planner decides again with the ledger's figures.
+  'paid_since_sync',
+  'part_paid_since_sync',
+  'credited_since_sync',
+  'voided_since_sync',
+  'changed_since_sync',
 ]);
 
 /** How long a worker holds a send before another may take it over. */

@@ -4,6 +4,8 @@
  *   GET    /reminders/organisations                      viewer+   organisations with reminder status and counts
  *   GET    /reminders/settings/:organisationId            viewer+   window, business days, daily limit, branding
  *   PUT    /reminders/settings/:organisationId            admin
+ *   GET    /reminders/firm-settings                       viewer+   firm-wide: recheckLedger (re-read invoices from the ledger before sending)
+ *   PUT    /reminders/firm-settings                       admin     { recheckLedger? }
  *   GET    /reminders/policies                            viewer+
  *   POST   /reminders/policies                            admin     { name, scope, organisationId?, segment?, contactExternalId?, grouping, steps[] }
  *   PUT    /reminders/policies/:id                        admin
@@ -46,6 +48,7 @@ import type { QueuePort } from '../queue';
 import { createPolicy, createTemplate, deletePolicy, deleteTemplate, getSettings, listPolicies, PolicyInputSchema, SettingsInputSchema, saveSettings, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
 import { CustomerInputSchema, customerDetail, InvoiceHoldInputSchema, resubscribe, saveCustomer, saveInvoiceHold, searchCustomers } from '../reminders/customers';
 import type { ReminderEnv } from '../reminders/deps';
+import { loadReminderFirmSettings, ReminderFirmSettingsPatchSchema, updateReminderFirmSettings } from '../reminders/firm-settings';
 import { sendJobId } from '../reminders/job-ids';
 import { MERGE_FIELDS } from '../reminders/merge';
 import { organisationSummaries } from '../reminders/organisations';
@@ -107,6 +110,16 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = requireRole(req, 'admin');
     const input = parseInput(SettingsInputSchema, req.body ?? {});
     res.json({ settings: await saveSettings(db, auth.firmId, uuidParam(req, 'organisationId'), input, now()) });
+  });
+
+  r.get('/reminders/firm-settings', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ settings: await loadReminderFirmSettings(db, auth.firmId) });
+  });
+
+  r.put('/reminders/firm-settings', async (req, res) => {
+    const auth = requireRole(req, 'admin');
+    res.json({ settings: await updateReminderFirmSettings(db, auth.firmId, parseInput(ReminderFirmSettingsPatchSchema, req.body ?? {})) });
   });
 
   r.get('/reminders/policies', async (req, res) => {

@@ -2,6 +2,11 @@
  * Scores an organisation's open invoices and customers as of a day from its history, using
  * the pure model (server/domain/scoring) — no I/O here; `run.ts` loads, caches and stores.
  *
+ * Which method (docs/decisions/016-provider-data-use.md): an organisation whose provider may
+ * not be trained on (Xero — data-use.ts) is scored by the no-fit method
+ * (server/domain/scoring/nofit.ts) from its own history alone: no model, no firm prior; the
+ * others by fitted models, trained only on `TrainingRows` (rows of organisations that allow it).
+ *
  * Which model, and the firm-wide prior (docs: server/scoring/README.md):
  *  - the organisation's own model is fitted when it has at least ORG_MIN_SETTLED settled
  *    invoices; the firm model is fitted on the pooled history of all the firm's organisations
@@ -37,6 +42,9 @@ import {
   toFeatureObject,
   toFeatureRow,
 } from '../domain/scoring';
+import type { FeatureOptions } from '../domain/scoring/features';
+import { NOFIT_FEATURE_OPTIONS, noFitResidualPercentiles, noFitScore } from '../domain/scoring/nofit';
+import { type TrainedOn, TrainingRows } from './data-use';
 import { balanceOn, customerKey, type HistoryInvoice, toBase, toScoringInvoice } from './history';
 import { conditionFrom, fromPercentiles, mixture, type PayDistribution, payDays, quantilesOf, residualPercentiles } from './pay-distribution';
 
@@ -46,6 +54,10 @@ export const ORG_MIN_SETTLED = 100;
 export const PRIOR_STRENGTH = 5;
 /** Most recently settled invoices a pooled firm model trains on (boosting time grows with rows). */
 export const FIRM_MAX_TRAIN_ROWS = 50_000;
+/** Customer pseudo-invoices of the organisation's rates in the no-fit method's late share (features: K = 5). */
+const NOFIT_SHRINK = 5;
+/** Said with every score the no-fit method makes (the explain panel shows reasons). */
+export const NOFIT_EXPLANATION = "Scored from this customer's own payment history with fixed rules (Xero data is never used to train a model)";
 /** Reasons kept per score. */
 const MAX_REASONS = 4;
 /** Residual percentiles when the firm has no settled history at all: uniform from −10 to +30 days. */
@@ -61,6 +73,10 @@ export interface FittedModels {
   organisation: ScoringModel | null;
   firm: ScoringModel | null;
 }
+
+/** The no-fit method: nothing fitted (an organisation whose rows may not train a model). */
+export const NO_FIT = 'nofit' as const;
+export type ScoringModels = FittedModels | typeof NO_FIT;
 
 export interface OpenInvoiceScore {
   invoice: HistoryInvoice;
@@ -94,7 +110,8 @@ export interface CustomerScore {
 
 export interface OrganisationScores {
   day: CalendarDate;
-  modelScope: 'organisation' | 'firm' | 'default';
+  /** 'nofit': fixed rules on the organisation's own history (data-use.ts); the others are fitted or default rates. */
+  modelScope: 'organisation' | 'firm' | 'default' | 'nofit';
   invoices: OpenInvoiceScore[];
   customers: CustomerScore[];
 }
@@ -106,17 +123,41 @@ export function settledCount(history: readonly HistoryInvoice[], day: CalendarDa
   return n;
 }
 
-/** Fit a model on what settled by the end of `day` (null without any settled invoice). */
-export function fitModel(history: readonly HistoryInvoice[], day: CalendarDate, maxTrainRows?: number): ScoringModel | null {
-  if (settledCount(history, day) === 0) return null;
-  return fitScoringModel(history.map(toScoringInvoice), addDays(day, 1), undefined, maxTrainRows === undefined ? {} : { maxTrainRows });
+export interface TrainedModel {
+  model: ScoringModel;
+  /** The organisations whose rows it received, and how many settled rows each (stored with the model). */
+  trainedOn: TrainedOn;
 }
 
-/** Both models as of `day`, fitted from scratch (the job caches them; see models.ts). */
-export function fitModels(orgHistory: readonly HistoryInvoice[], firmHistory: readonly HistoryInvoice[], day: CalendarDate): FittedModels {
+/**
+ * The app's training entry point: fit on what settled by the end of `day` in `rows` (null
+ * without any settled row). Only `TrainingRows` are accepted, and they are checked again here
+ * (TrainingRows.assertTrainable throws on a row of an organisation that may not be trained on).
+ */
+export function trainOn(rows: TrainingRows, day: CalendarDate, maxTrainRows?: number): TrainedModel | null {
+  const trainedOn = TrainingRows.assertTrainable(rows, day);
+  if (trainedOn.rows === 0) return null;
+  const model = fitScoringModel(rows.history.map(toScoringInvoice), addDays(day, 1), undefined, maxTrainRows === undefined ? {} : { maxTrainRows });
+  return { model, trainedOn };
+}
+
+/** `trainOn`'s model alone. */
+export function fitModel(rows: TrainingRows, day: CalendarDate, maxTrainRows?: number): ScoringModel | null {
+  return trainOn(rows, day, maxTrainRows)?.model ?? null;
+}
+
+/**
+ * The models for one organisation as of `day`, fitted from scratch (the job caches them; see
+ * models.ts): its own (when it may be trained on and has ORG_MIN_SETTLED settled rows) and the
+ * firm's, on `rows` (every allowed organisation). An organisation that may not be trained on
+ * gets NO_FIT.
+ */
+export function fitModels(rows: TrainingRows, organisationId: string, day: CalendarDate): ScoringModels {
+  if (!rows.allows(organisationId)) return NO_FIT;
+  const own = rows.only(organisationId);
   return {
-    organisation: settledCount(orgHistory, day) >= ORG_MIN_SETTLED ? fitModel(orgHistory, day) : null,
-    firm: fitModel(firmHistory, day, FIRM_MAX_TRAIN_ROWS),
+    organisation: settledCount(own.history, day) >= ORG_MIN_SETTLED ? fitModel(own, day) : null,
+    firm: fitModel(rows, day, FIRM_MAX_TRAIN_ROWS),
   };
 }
 
@@ -129,13 +170,17 @@ interface SweepView {
 
 const OWN_FIELDS = ['amountLog', 'termsDays', 'disputed', 'paperless', 'issueWeekday', 'issueMonth', 'amountVsTypical'] as const;
 
-function sweep(invoices: readonly ScoringInvoice[], wanted: ReadonlySet<string>, day: CalendarDate): SweepView {
+function sweep(invoices: readonly ScoringInvoice[], wanted: ReadonlySet<string>, day: CalendarDate, options: FeatureOptions = {}): SweepView {
   const issueRows = new Map<string, Float64Array>();
-  forEachFeatureRow(invoices, (i, row) => {
-    const id = invoices[i]!.id;
-    if (wanted.has(id)) issueRows.set(id, Float64Array.from(row));
-  });
-  const snapshots = customerSnapshots(invoices, addDays(day, 1));
+  forEachFeatureRow(
+    invoices,
+    (i, row) => {
+      const id = invoices[i]!.id;
+      if (wanted.has(id)) issueRows.set(id, Float64Array.from(row));
+    },
+    options,
+  );
+  const snapshots = customerSnapshots(invoices, addDays(day, 1), options);
   const rows = new Map<string, Float64Array>();
   for (const inv of invoices) {
     const own = issueRows.get(inv.id);
@@ -206,10 +251,22 @@ function blend(org: Scorer | null, orgRow: Float64Array | undefined, firm: Score
   return { pLate, dist: mixture(parts.map((part) => ({ dist: part.dist, weight: part.weight }))), priorWeight: wFirm };
 }
 
-function reasonsOf(features: InvoiceFeatures, priorWeight: number, modelScope: OrganisationScores['modelScope']): ScoreReason[] {
-  const out: ScoreReason[] = explainReasons(features).slice(0, MAX_REASONS);
+/** The no-fit method's P(late) and pay-date distribution for a row (no model, fixed rules). */
+function noFitBlend(row: Float64Array): Blend {
+  const n = row[F.histCount]!;
+  const s = noFitScore(row);
+  return { pLate: s.pLate, dist: fromPercentiles(s.daysToSettle, noFitResidualPercentiles(n)), priorWeight: NOFIT_SHRINK / (n + NOFIT_SHRINK) };
+}
+
+function reasonsOf(features: InvoiceFeatures, priorWeight: number, modelScope: OrganisationScores['modelScope'], orgHasHistory = true): ScoreReason[] {
+  const out: ScoreReason[] = explainReasons(features)
+    .slice(0, MAX_REASONS)
+    .map((r) => (modelScope === 'nofit' && r.code === 'new_customer' ? { ...r, text: "no payment history yet: this organisation's rates apply" } : r));
   const n = features.histCount;
-  if (modelScope === 'default') out.push({ code: 'default_rates', text: 'no paid invoices in the firm yet: default rates apply', contribution: 0 });
+  if (modelScope === 'nofit') {
+    if (!orgHasHistory) out.push({ code: 'default_rates', text: 'no paid invoices here yet: default rates apply', contribution: 0 });
+    out.push({ code: 'nofit_method', text: NOFIT_EXPLANATION, contribution: 0 });
+  } else if (modelScope === 'default') out.push({ code: 'default_rates', text: 'no paid invoices in the firm yet: default rates apply', contribution: 0 });
   else if (n > 0 && priorWeight >= 0.2 && modelScope === 'organisation') {
     out.push({ code: 'firm_prior', text: `only ${n} paid here so far: firm-wide history weighs ${Math.round(priorWeight * 100)}%`, contribution: 0 });
   }
@@ -219,24 +276,30 @@ function reasonsOf(features: InvoiceFeatures, priorWeight: number, modelScope: O
 /**
  * Score every open invoice and every customer of one organisation as of the end of `day`.
  * `orgHistory` and `firmHistory` must hold only what was known then (see asKnownAt); the
- * firm history includes the organisation's own invoices.
+ * firm history is what the firm model was fitted on (`TrainingRows.history`: it includes the
+ * organisation's own invoices and no organisation that may not be trained on). With NO_FIT,
+ * only `orgHistory` is read.
  */
 export function scoreOrganisation(params: {
   organisationId: string;
   orgHistory: readonly HistoryInvoice[];
   firmHistory: readonly HistoryInvoice[];
-  models: FittedModels;
+  models: ScoringModels;
   day: CalendarDate;
 }): OrganisationScores {
-  const { organisationId, orgHistory, firmHistory, models, day } = params;
+  const { organisationId, orgHistory, day } = params;
+  const nofit = params.models === NO_FIT;
+  const models: FittedModels = params.models === NO_FIT ? { organisation: null, firm: null } : params.models;
+  const firmHistory = nofit ? [] : params.firmHistory;
   const org = scorer(models.organisation);
   const firm = scorer(models.firm);
-  const modelScope: OrganisationScores['modelScope'] = org ? 'organisation' : firm ? 'firm' : 'default';
+  const modelScope: OrganisationScores['modelScope'] = nofit ? 'nofit' : org ? 'organisation' : firm ? 'firm' : 'default';
+  const orgHasHistory = settledCount(orgHistory, day) > 0;
 
   const open = orgHistory.filter((inv) => inv.issueDate <= day && inv.settledDate === null && balanceOn(inv, day) > 0);
   const wanted = new Set(open.map((inv) => inv.id));
   const orgInvoices = orgHistory.map(toScoringInvoice);
-  const orgView = sweep(orgInvoices, wanted, day);
+  const orgView = sweep(orgInvoices, wanted, day, nofit ? NOFIT_FEATURE_OPTIONS : {});
   // The pooled sweep gives firm-wide rates; only needed when the firm model takes part.
   const firmView = firm ? sweep(firmHistory.map(toScoringInvoice), wanted, day) : null;
   // Snapshots are taken at the start of the next day (to include today's settlements); what is
@@ -272,7 +335,7 @@ export function scoreOrganisation(params: {
     const orgRow = orgView.rows.get(inv.id);
     const firmRow = firmView?.rows.get(inv.id);
     if (!orgRow) continue;
-    const b = blend(org, orgRow, firm, firmRow);
+    const b = nofit ? noFitBlend(orgRow) : blend(org, orgRow, firm, firmRow);
     const age = diffDays(inv.issueDate, day);
     const dist = conditionFrom(b.dist, age + 0.5);
     const days = payDays(dist);
@@ -289,7 +352,7 @@ export function scoreOrganisation(params: {
       predictedDate: addDays(inv.issueDate, days.median),
       lowDate: addDays(inv.issueDate, days.low),
       highDate: addDays(inv.issueDate, days.high),
-      reasons: reasonsOf(toFeatureObject(orgRow), b.priorWeight, modelScope),
+      reasons: reasonsOf(toFeatureObject(orgRow), b.priorWeight, modelScope, orgHasHistory),
     });
   }
 
@@ -314,7 +377,8 @@ export function scoreOrganisation(params: {
     const snap = orgView.snapshots.get(key);
     if (!snap) continue;
     const firmSnap = firmView?.snapshots.get(key);
-    const b = blend(org, typicalRow(snap, last, day), firm, firmSnap ? typicalRow(firmSnap, last, day) : undefined);
+    const row = typicalRow(snap, last, day);
+    const b = nofit ? noFitBlend(row) : blend(org, row, firm, firmSnap ? typicalRow(firmSnap, last, day) : undefined);
     const risk: CustomerRisk = customerRisk(snap, b.pLate);
     const h = contactOf.get(key)!;
     customers.push({
@@ -327,7 +391,7 @@ export function scoreOrganisation(params: {
       settledCount: snap.histCount,
       openCount: openCount.get(key) ?? 0,
       priorWeight: b.priorWeight,
-      reasons: reasonsOf(snap, b.priorWeight, modelScope),
+      reasons: reasonsOf(snap, b.priorWeight, modelScope, orgHasHistory),
     });
   }
   customers.sort((a, b) => b.score - a.score || a.contactExternalId.localeCompare(b.contactExternalId));

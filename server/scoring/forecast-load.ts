@@ -6,7 +6,8 @@
  * Last quarter: the model is re-run as of the end of the day before the 13 complete weeks
  * that end last Sunday, on the history as it was known then (asKnownAt: invoices issued by
  * then, settlements and disputes dated by then — nothing later), both models refitted on that
- * history alone; its 13-week forecast is compared with what was actually settled on those same
+ * history alone (only on rows that may train a model — data-use.ts; a Xero organisation is
+ * re-run with the no-fit method); its 13-week forecast is compared with what was actually settled on those same
  * invoices in each week.
  */
 import { and, eq, sql } from 'drizzle-orm';
@@ -17,11 +18,13 @@ import { addDays, type CalendarDate, toDayNumber, todayIn } from '../../kernel/d
 import type { ScoringModel } from '../domain/scoring';
 import { type Minor, mulRate, toMinor } from '../../kernel/money';
 import { cached } from './cache';
-import { FIRM_MAX_TRAIN_ROWS, fitModel, fitModels, ORG_MIN_SETTLED, scoreOrganisation, settledCount } from './engine';
+import type { TrainingRows } from './data-use';
+import { FIRM_MAX_TRAIN_ROWS, fitModel, fitModels, NO_FIT, ORG_MIN_SETTLED, type ScoringModels, scoreOrganisation, settledCount } from './engine';
 import { type ForecastItem, forecastWeeks, isoWeekStart, type WeeklyForecast, weeklyForecast } from './forecast';
 import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, settledBy, toBase } from './history';
 import { loadHistory } from './history-load';
 import { fromQuantiles } from './pay-distribution';
+import { trainingRowsOf } from './models';
 import { ensureScored, historiesAt, type OrganisationRef } from './run';
 
 export interface LastQuarterWeek {
@@ -57,18 +60,22 @@ export function lastQuarterAsOf(day: CalendarDate): CalendarDate {
 export function lastQuarterOf(params: {
   organisationId: string;
   orgHistory: readonly HistoryInvoice[];
-  firmHistory: readonly HistoryInvoice[];
+  /** The firm's rows that may train a model (`TrainingRows.select` of the firm history). */
+  rows: TrainingRows;
   day: CalendarDate;
   /** The firm model as of `lastQuarterAsOf(day)`, when already fitted (the portfolio shares one). */
   firmModel?: () => ScoringModel | null;
 }): LastQuarter {
   const asOf = lastQuarterAsOf(params.day);
   const orgKnown = asKnownAt(params.orgHistory, asOf);
-  const firmKnown = asKnownAt(params.firmHistory, asOf);
-  const models = params.firmModel
-    ? { organisation: settledCount(orgKnown, asOf) >= ORG_MIN_SETTLED ? fitModel(orgKnown, asOf) : null, firm: params.firmModel() }
-    : fitModels(orgKnown, firmKnown, asOf);
-  const scores = scoreOrganisation({ organisationId: params.organisationId, orgHistory: orgKnown, firmHistory: firmKnown, models, day: asOf });
+  const known = params.rows.narrow((h) => asKnownAt(h, asOf));
+  let models: ScoringModels;
+  if (!known.allows(params.organisationId)) models = NO_FIT;
+  else if (params.firmModel) {
+    const own = known.only(params.organisationId);
+    models = { organisation: settledCount(own.history, asOf) >= ORG_MIN_SETTLED ? fitModel(own, asOf) : null, firm: params.firmModel() };
+  } else models = fitModels(known, params.organisationId, asOf);
+  const scores = scoreOrganisation({ organisationId: params.organisationId, orgHistory: orgKnown, firmHistory: known.history, models, day: asOf });
   const forecast = weeklyForecast(
     scores.invoices.map((s) => ({ customerKey: customerKey(s.invoice.organisationId, s.invoice.contactExternalId), issueDate: s.invoice.issueDate, amount: s.balanceBase, distribution: s.distribution })),
     asOf,
@@ -156,12 +163,13 @@ export async function organisationLastQuarter(
   db: Db,
   org: OrganisationRef,
   day: CalendarDate,
-  shared?: { firmHistory: readonly HistoryInvoice[]; firmModel: () => ScoringModel | null },
+  shared?: { firmHistory: readonly HistoryInvoice[]; rows: TrainingRows; firmModel: () => ScoringModel | null },
 ): Promise<LastQuarter> {
   const firmHistory = shared ? asKnownAt(shared.firmHistory, day) : (await historiesAt(db, org, day)).firmHistory;
+  const rows = shared ? shared.rows.narrow((h) => asKnownAt(h, day)) : await trainingRowsOf(db, org.firmId, firmHistory);
   const orgHistory = firmHistory.filter((inv) => inv.organisationId === org.id);
   return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: fingerprintOf(orgHistory, day) }, () =>
-    lastQuarterOf({ organisationId: org.id, orgHistory, firmHistory, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
+    lastQuarterOf({ organisationId: org.id, orgHistory, rows, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
   );
 }
 
@@ -231,12 +239,17 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
   const lq = frame.map(() => ({ expected: 0, low: 0, high: 0, actual: 0 }));
   let lqWeeks: LastQuarterWeek[] = [];
   const firmHistory = included.length > 0 ? asKnownAt(await loadHistory(db, { firmId }), day) : [];
+  const rows = await trainingRowsOf(db, firmId, firmHistory);
   // One firm model as of last quarter for every organisation, fitted only if some cache misses.
   let firmModelThen: ScoringModel | null | undefined;
   const firmModel = () => {
     if (firmModelThen === undefined) {
       const asOf = lastQuarterAsOf(day);
-      firmModelThen = fitModel(asKnownAt(firmHistory, asOf), asOf, FIRM_MAX_TRAIN_ROWS);
+      firmModelThen = fitModel(
+        rows.narrow((h) => asKnownAt(h, asOf)),
+        asOf,
+        FIRM_MAX_TRAIN_ROWS,
+      );
     }
     return firmModelThen;
   };
@@ -245,7 +258,7 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
     const rate = rateOf.get(org.id) ?? null;
     perOrg.push({ id: org.id, name: org.name, currency: org.baseCurrency, expected13Weeks: own.weeks.reduce((s, w) => s + w.expected, 0), open: own.open, included: rate !== null, rate });
     if (rate === null) continue;
-    const q = await organisationLastQuarter(db, org, day, { firmHistory, firmModel });
+    const q = await organisationLastQuarter(db, org, day, { firmHistory, rows, firmModel });
     q.weeks.forEach((w, k) => {
       const c = (a: Minor) => (rate === '1' ? a : mulRate(a, rate));
       lq[k]!.expected += c(w.expected);

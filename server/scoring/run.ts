@@ -13,7 +13,7 @@ import { fromMinor } from '../../kernel/money';
 import { type CustomerScore, type OrganisationScores, scoreOrganisation } from './engine';
 import { asKnownAt, type HistoryInvoice } from './history';
 import { loadHistory } from './history-load';
-import { modelsFor } from './models';
+import { modelsFor, trainingRowsOf } from './models';
 
 const CHUNK = 500;
 export const RUN_KIND = 'run';
@@ -62,8 +62,11 @@ export async function runScoring(db: Db, params: { organisationId: string; firmI
   if (!org) return null;
   const now = params.now ?? new Date();
   const day = todayIn(org.timezone, now);
-  const { firmHistory, orgHistory } = await historiesAt(db, org, day);
-  const models = await modelsFor(db, { firmId: org.firmId, organisationId: org.id, day, orgHistory, firmHistory });
+  const { firmHistory: allHistory, orgHistory } = await historiesAt(db, org, day);
+  // Only rows of organisations whose provider allows it reach a model or the firm prior (data-use.ts).
+  const rows = await trainingRowsOf(db, org.firmId, allHistory);
+  const firmHistory = rows.history;
+  const models = await modelsFor(db, { firmId: org.firmId, organisationId: org.id, day, rows });
   const scores = scoreOrganisation({ organisationId: org.id, orgHistory, firmHistory, models, day });
 
   const month = startOfMonth(day);

@@ -36,9 +36,18 @@ describe('arcus backtest', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     expect(Object.keys(out).sort()).toEqual(
-      ['auc_late', 'baseline', 'brier_late', 'mae_days_to_settle', 'n_test', 'n_train', 'n_unscored', 'split'].sort(),
+      ['auc_late', 'baseline', 'brier_late', 'ece_late', 'interval_coverage_80', 'mae_days_to_settle', 'n_test', 'n_train', 'n_unscored', 'nofit', 'split'].sort(),
     );
     expect(Object.keys(out.baseline).sort()).toEqual(['auc_late', 'brier_late', 'mae_days_to_settle']);
+    expect(Object.keys(out.nofit).sort()).toEqual(['auc_late', 'brier_late', 'ece_late', 'interval_coverage_80', 'mae_days_to_settle']);
+    // The no-fit method (nothing trained) also beats the baseline on the fixture.
+    expect(out.nofit.auc_late).toBeGreaterThan(out.baseline.auc_late);
+    expect(out.nofit.mae_days_to_settle).toBeLessThan(out.baseline.mae_days_to_settle);
+    for (const m of [out, out.nofit]) {
+      expect(m.ece_late).toBeGreaterThanOrEqual(0);
+      expect(m.interval_coverage_80).toBeGreaterThan(0);
+      expect(m.interval_coverage_80).toBeLessThanOrEqual(1);
+    }
 
     // Counts by the protocol, recomputed from the file.
     const rows = parseHistoryCsv(readFileSync(join(ROOT, FIXTURE), 'utf8'));
@@ -71,6 +80,19 @@ describe('arcus backtest', () => {
     expect(() => JSON.parse(stdout)).toThrow();
   });
 
+  it('--until cuts the history to what was known before it (a validation split inside a training period)', async () => {
+    const until = '2022-04-01';
+    const { code, stdout } = await arcus('backtest', '--csv', FIXTURE, '--split', SPLIT, '--until', until, '--json');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    const rows = parseHistoryCsv(readFileSync(join(ROOT, FIXTURE), 'utf8'));
+    const settled = (r: (typeof rows)[number]) => r.settledDate !== null && r.settledDate < until;
+    expect(out.until).toBe(until);
+    expect(out.n_test).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.invoiceDate < until && settled(r)).length);
+    expect(out.n_unscored).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.invoiceDate < until && !settled(r)).length);
+    expect(out.nofit.auc_late).toBeGreaterThan(0.5);
+  });
+
   it('exits 2 with a usage line on bad arguments', async () => {
     for (const args of [
       ['--split', SPLIT],
@@ -78,6 +100,8 @@ describe('arcus backtest', () => {
       ['--csv', FIXTURE, '--split', '1/1/2022'],
       ['--csv', FIXTURE, '--split', SPLIT, '--frobnicate'],
       ['--csv', FIXTURE, '--split', '1990-01-01'],
+      ['--csv', FIXTURE, '--split', SPLIT, '--until', SPLIT],
+      ['--csv', FIXTURE, '--split', SPLIT, '--until', 'soon'],
       ['--csv', join(tmp, 'missing.csv'), '--split', SPLIT],
     ]) {
       const { code, stderr } = await arcus('backtest', ...args);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../server/db/client';
 import { contacts, invoices, organisations, reminderPolicies, reminderSettings } from '../../server/db/schema';
+import { updateReminderFirmSettings } from '../../server/reminders/firm-settings';
 import { DEFAULT_STEPS, scopeKeys } from '../../server/reminders/policy';
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { createLogger } from '../../server/logger';
@@ -58,7 +59,7 @@ export const DEFAULT_CONTACTS: ContactSeed[] = [
   { externalId: 'c-bad', name: 'Bad Address Ltd', emails: [{ address: 'ap@nowhere.invalid', primary: true, includeInEmails: true }] },
 ];
 
-export async function seedOrg(db: Db, firmId: string, params: { timezone: string; countryCode?: string; provider?: 'xero' | 'quickbooks'; contacts: ContactSeed[]; invoices: InvoiceSeed[]; settings?: Partial<OrgSettings>; perInvoice?: boolean }) {
+export async function seedOrg(db: Db, firmId: string, params: { timezone: string; countryCode?: string; provider?: 'xero' | 'quickbooks'; contacts: ContactSeed[]; invoices: InvoiceSeed[]; settings?: Partial<OrgSettings>; perInvoice?: boolean; recheckLedger?: boolean }) {
   const [org] = await db
     .insert(organisations)
     .values({ firmId, provider: params.provider ?? 'xero', externalId: `tenant-${randomUUID()}`, name: 'Harbour Test Ltd', baseCurrency: 'GBP', timezone: params.timezone, countryCode: params.countryCode ?? 'GB' })
@@ -97,6 +98,8 @@ export async function seedOrg(db: Db, firmId: string, params: { timezone: string
   // `perInvoice`: one email per invoice — since issue #15 an explicit policy choice (the default is
   // one email per customer) — with room for several a day per customer.
   await db.insert(reminderSettings).values({ organisationId: org!.id, firmId, enabled: true, confirmedAt: new Date('2026-01-01T00:00:00Z'), ...(params.perInvoice ? { customerDailyLimit: 10 } : {}), ...params.settings });
+  // No ledger behind these invoices: the pre-send ledger check is off (test/reminders/presend-recheck.test.ts runs it against the sandbox).
+  if (!params.recheckLedger) await updateReminderFirmSettings(db, firmId, { recheckLedger: false });
   if (params.perInvoice) await db.insert(reminderPolicies).values({ firmId, scope: 'organisation', scopeKey: scopeKeys.organisation(org!.id), organisationId: org!.id, name: 'One email per invoice', grouping: 'invoice', steps: DEFAULT_STEPS, enabled: true });
   return org!;
 }

@@ -20,7 +20,7 @@ describeWith('pg', 'the scoring API', () => {
     const db = database.db;
     const demo = await emptyDemoFirm(db);
     const today = todayIn('UTC');
-    const org = await seedOrg(db, demo.firmId, 'Api Org');
+    const org = await seedOrg(db, demo.firmId, 'Api Org', { provider: 'quickbooks' });
     orgId = org.id;
     await seedHabits(
       db,

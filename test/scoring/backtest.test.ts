@@ -30,6 +30,7 @@ describeWith('pg', 'the in-app backtest', () => {
     const direct = runBacktest((await loadHistory(database.db, { firmId: fx.firmId, organisationId: fx.orgA.id })).map(toScoringInvoice), addMonths(TODAY, -6));
     expect(inApp).toEqual({
       available: true,
+      method: 'fitted',
       split: '2025-12-17',
       asOf: TODAY,
       nTrain: direct.n_train,
@@ -48,7 +49,7 @@ describeWith('pg', 'the in-app backtest', () => {
 
   it('says why when there is not enough history', async () => {
     const { firm } = await createFirm(database);
-    const org = await seedOrg(database.db, firm.id, 'Brand New');
+    const org = await seedOrg(database.db, firm.id, 'Brand New', { provider: 'quickbooks' });
     await seedHabits(database.db, firm.id, org.id, [{ externalId: 'n', name: 'N', late: 0, first: '2026-03-01', amount: 100 }], TODAY, 51);
     const r = await organisationBacktest(database.db, { id: org.id, firmId: firm.id, timezone: 'UTC' }, NOW);
     expect(r).toMatchObject({ available: false, split: '2025-12-17', reason: 'no invoices settled before 2025-12-17 to train on' });

@@ -1,5 +1,6 @@
 /**
- * The scoring suites' firm: organisation A ("Harbour Supplies", its own model) with a prompt,
+ * The scoring suites' firm (QuickBooks organisations, so models are fitted — a Xero one is
+ * scored by the no-fit method, data-use.test.ts): organisation A ("Harbour Supplies", its own model) with a prompt,
  * a chronically late, a steady and a brand-new customer; organisation B ("Latecomers") whose
  * customers all pay ~40 days late, so the firm-wide prior is much later than A's own history;
  * and a second firm that must never show up. `now` is fixed: every run and read passes it.
@@ -25,8 +26,8 @@ export interface ScoringFixture {
 export async function buildFixture(database: Database): Promise<ScoringFixture> {
   const db = database.db;
   const { firm, user } = await createFirm(database, 'admin');
-  const orgA = await seedOrg(db, firm.id, 'Harbour Supplies');
-  const orgB = await seedOrg(db, firm.id, 'Latecomers Ltd');
+  const orgA = await seedOrg(db, firm.id, 'Harbour Supplies', { provider: 'quickbooks' });
+  const orgB = await seedOrg(db, firm.id, 'Latecomers Ltd', { provider: 'quickbooks' });
   const invoicesA = await seedHabits(
     db,
     firm.id,

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/client';
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { toMinor } from '../../kernel/money';
+import { TrainingRows } from '../../server/scoring/data-use';
 import { fitModels, scoreOrganisation } from '../../server/scoring/engine';
 import { apportion, forecastWeeks, isoWeekStart, weeklyForecast } from '../../server/scoring/forecast';
 import { findOrganisation, lastQuarterAsOf, lastQuarterOf, organisationForecast, portfolioForecast } from '../../server/scoring/forecast-load';
@@ -117,14 +118,15 @@ describeWith('pg', 'cash forecasts from the database', () => {
     // seen the later history it would have expected much less in those 13 weeks.
     const db = database.db;
     const { firm } = await createFirm(database);
-    const org = await seedOrg(db, firm.id, 'Turning Point');
+    const org = await seedOrg(db, firm.id, 'Turning Point', { provider: 'quickbooks' });
+    const providers = new Map([[org.id, 'quickbooks']]);
     const asOf = lastQuarterAsOf(TODAY);
     expect(asOf).toBe('2026-03-15');
     await seedHabits(db, firm.id, org.id, [{ externalId: 'turn', name: 'Turn Co', late: 0, jitter: 1, every: 7, first: '2025-01-06', last: '2026-02-10' }], TODAY, 41);
     await seedHabits(db, firm.id, org.id, [{ externalId: 'turn-b', name: 'Turn Co (later)', late: 60, jitter: 1, every: 7, first: '2026-02-11' }], TODAY, 42);
     await seedHabits(db, firm.id, org.id, [{ externalId: 'steady', name: 'Steady', late: 0, jitter: 1, every: 7, first: '2025-01-08' }], TODAY, 43);
     const all = (await loadHistory(db, { firmId: firm.id })).map((h) => (h.contactExternalId === 'turn-b' ? { ...h, contactExternalId: 'turn' } : h));
-    const params = { organisationId: org.id, orgHistory: all, firmHistory: all, day: TODAY };
+    const params = { organisationId: org.id, orgHistory: all, rows: TrainingRows.select(all, providers), day: TODAY };
     const q = lastQuarterOf(params);
     expect(q.asOf).toBe(asOf);
     expect(q.weeks[0]!.weekStart).toBe('2026-03-16');
@@ -138,14 +140,14 @@ describeWith('pg', 'cash forecasts from the database', () => {
         ? { ...h, settledDate: shift(h.settledDate, asOf), settlementDays: h.settlementDays.map((d) => shift(d, asOf)) }
         : h,
     );
-    const q2 = lastQuarterOf({ ...params, orgHistory: rewritten, firmHistory: rewritten });
+    const q2 = lastQuarterOf({ ...params, orgHistory: rewritten, rows: TrainingRows.select(rewritten, providers) });
     expect(q2.weeks.map(({ actual: _, ...w }) => w)).toEqual(q.weeks.map(({ actual: _, ...w }) => w));
     expect(q2.weeks.map((w) => w.actual)).not.toEqual(q.weeks.map((w) => w.actual));
 
     // With leakage (models fitted on today's history) the same invoices would be forecast differently.
     const known = asKnownAt(all, asOf);
-    const honest = scoreOrganisation({ organisationId: org.id, orgHistory: known, firmHistory: known, models: fitModels(known, known, asOf), day: asOf });
-    const leaky = scoreOrganisation({ organisationId: org.id, orgHistory: known, firmHistory: known, models: fitModels(all, all, TODAY), day: asOf });
+    const honest = scoreOrganisation({ organisationId: org.id, orgHistory: known, firmHistory: known, models: fitModels(TrainingRows.select(known, providers), org.id, asOf), day: asOf });
+    const leaky = scoreOrganisation({ organisationId: org.id, orgHistory: known, firmHistory: known, models: fitModels(TrainingRows.select(all, providers), org.id, TODAY), day: asOf });
     const turnDays = (s: typeof honest) => s.invoices.filter((i) => i.invoice.contactExternalId === 'turn').map((i) => i.predictedDate);
     expect(turnDays(leaky)).not.toEqual(turnDays(honest));
   });

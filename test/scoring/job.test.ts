@@ -11,7 +11,9 @@ import { inlineQueueWith } from '../support/process';
 import { type Database, queryRows } from '../../server/db/client';
 import { customerScoreHistory, customerScores, invoiceScores } from '../../server/db/schema';
 import { mulRate, toMinor } from '../../kernel/money';
-import { fitModels, scoreOrganisation } from '../../server/scoring/engine';
+import { TrainingRows } from '../../server/scoring/data-use';
+import { type FittedModels, fitModels, NO_FIT, scoreOrganisation } from '../../server/scoring/engine';
+import { loadProviders } from '../../server/scoring/models';
 import { historiesAt, runScoring } from '../../server/scoring/run';
 import { organisationScores } from '../../server/scoring/scores';
 import { createFirm, testDatabase } from '../support/db';
@@ -75,7 +77,9 @@ describeWith('pg', 'scoring run and job', () => {
 
   it('gives a customer with one paid invoice the firm-wide prior', async () => {
     const { orgHistory, firmHistory } = await historiesAt(database.db, { id: fx.orgA.id, firmId: fx.firmId, timezone: 'UTC' }, TODAY);
-    const models = fitModels(orgHistory, firmHistory, TODAY);
+    const fitted = fitModels(TrainingRows.select(firmHistory, await loadProviders(database.db, fx.firmId)), fx.orgA.id, TODAY);
+    if (fitted === NO_FIT) throw new Error('a QuickBooks organisation is fitted');
+    const models: FittedModels = fitted;
     expect(models.organisation).not.toBeNull();
     const noPrior = scoreOrganisation({ organisationId: fx.orgA.id, orgHistory, firmHistory, models: { organisation: models.organisation, firm: null }, day: TODAY });
     const firmOnly = scoreOrganisation({ organisationId: fx.orgA.id, orgHistory, firmHistory, models: { organisation: null, firm: models.firm }, day: TODAY });

@@ -24,7 +24,7 @@ afterAll(async () => {
 it('scores, ranks, forecasts and backtests on PGlite', async () => {
   const db = database.db;
   const { firm, user } = await createFirm(database);
-  const org = await seedOrg(db, firm.id, 'Embedded Org');
+  const org = await seedOrg(db, firm.id, 'Embedded Org', { provider: 'quickbooks' });
   await seedHabits(
     db,
     firm.id,
@@ -49,7 +49,7 @@ it('scores, ranks, forecasts and backtests on PGlite', async () => {
 it('falls back to documented default rates when nothing has ever been paid', async () => {
   const db = database.db;
   const { firm } = await createFirm(database);
-  const org = await seedOrg(db, firm.id, 'No History');
+  const org = await seedOrg(db, firm.id, 'No History', { provider: 'quickbooks' });
   await seedHabits(db, firm.id, org.id, [{ externalId: 'n', name: 'Never Paid', late: 400, first: '2026-03-01', amount: 500 }], TODAY, 82);
   const run = await runScoring(db, { organisationId: org.id, now: NOW });
   expect(run).toMatchObject({ modelScope: 'default', customers: 1 });

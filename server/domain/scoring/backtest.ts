@@ -1,8 +1,9 @@
 import type { CalendarDate } from '../../../kernel/dates';
-import { extractFeatures, type FeatureOptions } from './features';
+import { extractFeatures, F, type FeatureMatrix, type FeatureOptions } from './features';
 import type { ScoringInvoice } from './invoice';
-import { auc, brier, mae } from './metrics';
-import { compileModel, labelsOf, type ModelSpec, RECOMMENDED_SPEC, type ScoringModel, trainModel } from './model';
+import { auc, brier, ece, mae } from './metrics';
+import { compileModel, labelsOf, type ModelSpec, RECOMMENDED_SPEC, type RowScore, type ScoringModel, trainModel } from './model';
+import { NOFIT_FEATURE_OPTIONS, noFitScore } from './nofit';
 
 /**
  * The backtest protocol:
@@ -29,21 +30,33 @@ export interface BacktestResult extends BacktestMetrics {
   baseline: BacktestMetrics;
   /** Share of test invoices settled inside the predicted 10–90% pay-date band. */
   interval_coverage: number;
+  /** Expected calibration error of P(late), 10 equal-width bins. */
+  ece_late: number;
   model: ScoringModel;
+}
+
+/** The no-fit method (nofit.ts) on the same test invoices: nothing is trained. */
+export interface NoFitBacktestResult extends BacktestMetrics {
+  split: CalendarDate;
+  n_test: number;
+  n_unsettled: number;
+  ece_late: number;
+  interval_coverage: number;
+  /**
+   * The protocol's baseline without a training set: the customer's late share shrunk (k = 5)
+   * toward the organisation's share so far (itself shrunk to the fixed prior), and the
+   * customer's median days to settle (the organisation's so far without history) — all as of
+   * each invoice's issue date.
+   */
+  baseline: BacktestMetrics;
 }
 
 export class BacktestError extends Error {
   override name = 'BacktestError';
 }
 
-export function runBacktest(
-  invoices: readonly ScoringInvoice[],
-  split: CalendarDate,
-  spec: ModelSpec = RECOMMENDED_SPEC,
-  options: FeatureOptions = {},
-): BacktestResult {
-  const matrix = extractFeatures(invoices, options);
-  const labels = labelsOf(invoices);
+/** Train and test rows of the protocol (by input index), and the count of unsettled test invoices. */
+function splitRows(invoices: readonly ScoringInvoice[], split: CalendarDate, needTrain: boolean): { train: number[]; test: number[]; unsettled: number } {
   const train: number[] = [];
   const test: number[] = [];
   let unsettled = 0;
@@ -54,11 +67,15 @@ export function runBacktest(
       else test.push(i);
     }
   });
-  if (train.length === 0) throw new BacktestError(`no invoices settled before ${split} to train on`);
+  if (needTrain && train.length === 0) throw new BacktestError(`no invoices settled before ${split} to train on`);
   if (test.length === 0) throw new BacktestError(`no settled invoices issued on or after ${split} to test on`);
+  return { train, test, unsettled };
+}
 
-  const model = trainModel({ matrix, rows: train, ...labels }, spec);
-  const score = compileModel(model);
+type Scorer = (row: Float64Array) => Pick<RowScore, 'pLate' | 'daysToSettle' | 'daysLow' | 'daysHigh'> & Partial<Pick<RowScore, 'baselineLate' | 'baselineDays'>>;
+
+/** Metrics of a scorer on the test rows (and of the baseline, when the scorer gives it). */
+function evaluate(matrix: FeatureMatrix, labels: ReturnType<typeof labelsOf>, test: readonly number[], score: Scorer) {
   const n = test.length;
   const y = new Uint8Array(n);
   const days = new Float64Array(n);
@@ -74,20 +91,46 @@ export function runBacktest(
     days[t] = labels.daysToSettle[i]!;
     pm[t] = s.pLate;
     dm[t] = s.daysToSettle;
-    pb[t] = s.baselineLate;
-    db[t] = s.baselineDays;
+    pb[t] = s.baselineLate ?? Number.NaN;
+    db[t] = s.baselineDays ?? Number.NaN;
     if (days[t]! >= s.daysLow && days[t]! <= s.daysHigh) covered++;
   }
   return {
-    split,
-    n_train: train.length,
-    n_test: n,
-    n_unsettled: unsettled,
     auc_late: auc(pm, y),
     brier_late: brier(pm, y),
     mae_days_to_settle: mae(dm, days),
-    baseline: { auc_late: auc(pb, y), brier_late: brier(pb, y), mae_days_to_settle: mae(db, days) },
+    ece_late: ece(pm, y),
     interval_coverage: covered / n,
-    model,
+    baseline: { auc_late: auc(pb, y), brier_late: brier(pb, y), mae_days_to_settle: mae(db, days) },
   };
+}
+
+export function runBacktest(
+  invoices: readonly ScoringInvoice[],
+  split: CalendarDate,
+  spec: ModelSpec = RECOMMENDED_SPEC,
+  options: FeatureOptions = {},
+): BacktestResult {
+  const { train, test, unsettled } = splitRows(invoices, split, true);
+  const matrix = extractFeatures(invoices, options);
+  const labels = labelsOf(invoices);
+  const model = trainModel({ matrix, rows: train, ...labels }, spec);
+  const m = evaluate(matrix, labels, test, compileModel(model));
+  return { split, n_train: train.length, n_test: test.length, n_unsettled: unsettled, ...m, model };
+}
+
+/**
+ * The same protocol for the no-fit method: each test invoice scored from what was known on
+ * its issue date (features with NOFIT_FEATURE_OPTIONS), nothing trained. `useDisputed` as
+ * in the fitted spec.
+ */
+export function runNoFitBacktest(invoices: readonly ScoringInvoice[], split: CalendarDate, useDisputed = true): NoFitBacktestResult {
+  const { test, unsettled } = splitRows(invoices, split, false);
+  const matrix = extractFeatures(invoices, NOFIT_FEATURE_OPTIONS);
+  const m = evaluate(matrix, labelsOf(invoices), test, (row) => ({
+    ...noFitScore(row, useDisputed),
+    baselineLate: row[F.histLateShare]!,
+    baselineDays: row[F.histMedianDaysToSettle]!,
+  }));
+  return { split, n_test: test.length, n_unsettled: unsettled, ...m };
 }

@@ -80,6 +80,12 @@ export interface FeatureOptions {
   shrink?: number;
   /** Rates used before the firm has any settled history. */
   prior?: FirmPrior;
+  /**
+   * Pseudo-invoices of `prior` mixed into the firm-wide rates and medians (default 0: the
+   * prior only until the first settlement). The no-fit method (nofit.ts) shrinks an
+   * organisation's running rates toward fixed constants this way.
+   */
+  priorStrength?: number;
 }
 
 /** A point-in-time look at one customer, for customer-level risk (no own invoice fields). */
@@ -365,19 +371,22 @@ function sweepFeatures(
     const fMedPD = new IntegerMedian();
     const fMedPDU = new IntegerMedian();
     let j = 0;
+    // (sum + S·prior) / (n + S): with S = 0 the raw firm rate, the prior before any settlement.
+    const S = options.priorStrength ?? 0;
+    const mix = (sum: number, count: number, p: number) => (count > 0 ? (sum + S * p) / (count + S) : p);
     for (let d = 0; d < span; d++) {
       const o = d * FIRM;
-      const firmShare = fN > 0 ? fLate / fN : prior.lateShare;
-      const firmMedPD = fN > 0 ? fMedPD.median() : prior.pastDue;
+      const firmShare = mix(fLate, fN, prior.lateShare);
+      const firmMedPD = fN > 0 ? mix(fN * fMedPD.median(), fN, prior.pastDue) : prior.pastDue;
       firm[o] = firmShare;
-      firm[o + 1] = fN > 0 ? fSumDL / fN : prior.daysLate;
-      firm[o + 2] = fN > 0 ? fSumDTS / fN : prior.daysToSettle;
-      firm[o + 3] = fN > 0 ? fMedDTS.median() : prior.daysToSettle;
+      firm[o + 1] = mix(fSumDL, fN, prior.daysLate);
+      firm[o + 2] = mix(fSumDTS, fN, prior.daysToSettle);
+      firm[o + 3] = fN > 0 ? mix(fN * fMedDTS.median(), fN, prior.daysToSettle) : prior.daysToSettle;
       firm[o + 4] = firmMedPD;
-      firm[o + 5] = fNU > 0 ? fMedPDU.median() : firmMedPD;
-      firm[o + 6] = fN > 0 ? fDisp / fN : prior.disputeShare;
-      firm[o + 7] = fN > 0 ? fPaperless / fN : prior.paperlessShare;
-      firm[o + 8] = fNU > 0 ? fLateU / fNU : firmShare;
+      firm[o + 5] = fNU > 0 ? mix(fNU * fMedPDU.median(), fNU, prior.pastDue) : firmMedPD;
+      firm[o + 6] = mix(fDisp, fN, prior.disputeShare);
+      firm[o + 7] = mix(fPaperless, fN, prior.paperlessShare);
+      firm[o + 8] = fNU > 0 ? mix(fLateU, fNU, prior.lateShare) : firmShare;
       for (; j < bySettle.length; j++) {
         const i = settledIdx[bySettle[j]!]!;
         const s = settle0[i]!;

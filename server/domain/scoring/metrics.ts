@@ -85,3 +85,26 @@ export function roundOrNull(x: number, digits: number): number | null {
   const r = Math.round(x * f) / f;
   return r === 0 ? 0 : r;
 }
+
+/**
+ * Expected calibration error over `bins` equal-width probability bins: Σ (n_b / n) ·
+ * |mean predicted − observed share| (a probability of exactly 1 falls in the last bin).
+ */
+export function ece(probabilities: Numbers, labels: ArrayLike<boolean | number>, bins = 10): number {
+  const n = probabilities.length;
+  if (labels.length !== n) throw new RangeError('probabilities and labels differ in length');
+  if (n === 0) return Number.NaN;
+  const count = new Float64Array(bins);
+  const sumP = new Float64Array(bins);
+  const sumY = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    count[b]!++;
+    sumP[b]! += p;
+    sumY[b]! += labels[i] ? 1 : 0;
+  }
+  let e = 0;
+  for (let b = 0; b < bins; b++) if (count[b]! > 0) e += Math.abs(sumP[b]! - sumY[b]!) / n;
+  return e;
+}

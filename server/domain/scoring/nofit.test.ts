@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { runNoFitBacktest } from './backtest';
+import { customerSnapshots, extractFeatures, F, FEATURE_COUNT, toFeatureRow } from './features';
+import type { ScoringInvoice } from './invoice';
+import { ece } from './metrics';
+import { NOFIT_FEATURE_OPTIONS, NOFIT_PRIOR, noFitResidualPercentiles, noFitScore } from './nofit';
+import { syntheticInvoices } from './synthetic';
+
+function history(customerId: string, pastDue: number, count: number): ScoringInvoice[] {
+  return Array.from({ length: count }, (_, k) => {
+    const day = 1 + k * 10;
+    const issue = new Date(Date.UTC(2024, 0, day)).toISOString().slice(0, 10);
+    const due = new Date(Date.UTC(2024, 0, day + 30)).toISOString().slice(0, 10);
+    const settled = new Date(Date.UTC(2024, 0, day + 30 + pastDue)).toISOString().slice(0, 10);
+    return { id: `${customerId}-${k}`, customerId, issueDate: issue, dueDate: due, settledDate: settled, amount: 100_000, disputed: false, paperless: false };
+  });
+}
+
+describe('the no-fit method', () => {
+  const invoices = [...history('late', 20, 12), ...history('prompt', -3, 12)];
+  const snaps = customerSnapshots(invoices, '2025-01-01', NOFIT_FEATURE_OPTIONS);
+  const row = (customer: string, disputed = 0) => {
+    const r = toFeatureRow(snaps.get(customer)!);
+    r[F.termsDays] = 30;
+    r[F.disputed] = disputed;
+    return r;
+  };
+
+  it("follows the customer's own habit: a late payer is riskier and takes longer", () => {
+    const late = noFitScore(row('late'));
+    const prompt = noFitScore(row('prompt'));
+    expect(late.pLate).toBeGreaterThan(0.7);
+    expect(prompt.pLate).toBeLessThan(0.2);
+    expect(late.daysToSettle).toBeCloseTo(50, 0);
+    expect(prompt.daysToSettle).toBeCloseTo(27, 0);
+    for (const s of [late, prompt]) expect(s.daysLow <= Math.round(s.daysToSettle) && Math.round(s.daysToSettle) <= s.daysHigh).toBe(true);
+  });
+
+  it('raises P(late) and days for a disputed invoice', () => {
+    const plain = noFitScore(row('prompt'));
+    const disputed = noFitScore(row('prompt', 1));
+    expect(disputed.pLate).toBeGreaterThan(plain.pLate);
+    expect(disputed.daysToSettle).toBeGreaterThan(plain.daysToSettle);
+    expect(noFitScore(row('prompt', 1), false)).toEqual(plain);
+  });
+
+  it('uses the fixed prior, not anything learned, for an organisation without history', () => {
+    const fresh = extractFeatures([{ id: 'x', customerId: 'c', issueDate: '2025-01-01', dueDate: '2025-01-31', settledDate: null, amount: 5000, disputed: false, paperless: false }], NOFIT_FEATURE_OPTIONS);
+    expect(fresh.cols).toBe(FEATURE_COUNT);
+    expect(fresh.data[F.firmLateShare]).toBe(NOFIT_PRIOR.lateShare);
+    expect(fresh.data[F.histMedianPastDueUndisputed]).toBe(NOFIT_PRIOR.pastDue);
+    const s = noFitScore(fresh.data);
+    expect(s.daysToSettle).toBeCloseTo(30 + NOFIT_PRIOR.pastDue, 10);
+  });
+
+  it("shrinks the organisation's running rates toward the fixed prior (priorStrength)", () => {
+    const raw = customerSnapshots(invoices, '2025-01-01').get('late')!;
+    const shrunk = snaps.get('late')!;
+    expect(raw.firmLateShare).toBeCloseTo(0.5, 10);
+    expect(shrunk.firmLateShare).toBeCloseTo((12 + 20 * NOFIT_PRIOR.lateShare) / (24 + 20), 10);
+  });
+
+  it('gives ordered residual percentiles, narrower with more history', () => {
+    const p0 = noFitResidualPercentiles(0);
+    const p20 = noFitResidualPercentiles(20);
+    expect(p0).toHaveLength(101);
+    expect([...p0].sort((a, b) => a - b)).toEqual(p0);
+    expect(p0[50]).toBeCloseTo(0, 10);
+    expect(p0[90]! - p0[10]!).toBeGreaterThan(p20[90]! - p20[10]!);
+  });
+
+  it('is backtested by the protocol without training, and beats the baseline on structured data', () => {
+    const synthetic = syntheticInvoices(3000, { seed: 11, start: '2021-01-01', spanDays: 730 });
+    const r = runNoFitBacktest(synthetic, '2022-06-01');
+    expect(r.n_test).toBe(synthetic.filter((i) => i.issueDate >= '2022-06-01' && i.settledDate !== null).length);
+    expect(r.auc_late).toBeGreaterThan(r.baseline.auc_late);
+    expect(r.mae_days_to_settle).toBeLessThan(r.baseline.mae_days_to_settle);
+    expect(r.interval_coverage).toBeGreaterThan(0.5);
+    expect(runNoFitBacktest(synthetic, '2022-06-01')).toEqual(r);
+  });
+});
+
+describe('ece', () => {
+  it('is the bin-weighted gap between predicted and observed', () => {
+    expect(ece([0.05, 0.05, 0.95, 0.95], [0, 0, 1, 1])).toBeCloseTo(0.05, 10);
+    expect(ece([0.5, 0.5], [0, 1])).toBeCloseTo(0, 10);
+    expect(ece([1, 1], [1, 0])).toBeCloseTo(0.5, 10);
+    expect(ece([], [])).toBeNaN();
+  });
+});

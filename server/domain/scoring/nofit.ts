@@ -1,0 +1,105 @@
+import { F, type FeatureOptions, type FirmPrior } from './features';
+import type { RowScore } from './model';
+
+/**
+ * The no-fit method (docs/decisions/016-provider-data-use.md): P(late), days to settle and a
+ * pay-date band for an invoice computed at scoring time from the customer's own history and
+ * the organisation's, summarised on the fly by the feature sweep — no parameter is estimated
+ * from the ledger's data and nothing learned is stored. Every number below is a constant
+ * written here; they were chosen by hand and checked on the public IBM sample's earlier
+ * period only (the decision record says how), never on a client's ledger.
+ *
+ *  - Organisation rates: the sweep's firm-wide running rates and medians, each shrunk toward
+ *    NOFIT_PRIOR with NOFIT_PRIOR_STRENGTH pseudo-invoices (features.ts `priorStrength`); a
+ *    customer's rates are shrunk toward those (K = 5, as for the fitted model).
+ *  - Days to settle = terms + the customer's habit (days past due: the undisputed median,
+ *    mixed with the recency-weighted mean) + a fixed addition for a disputed invoice; never
+ *    below 0.
+ *  - Residual: a Laplace distribution around it, wider for customers with little history
+ *    (scale from RULES.spreadNew down to RULES.spreadSettled); gives the 10–90% band.
+ *  - P(late) = a fixed mix of the customer's shrunk late share (raised when disputed) and
+ *    P(days to settle > terms) read off that distribution.
+ */
+export const NOFIT_PRIOR: Readonly<FirmPrior> = {
+  lateShare: 0.4,
+  daysLate: 8,
+  daysToSettle: 40,
+  pastDue: 3,
+  disputeShare: 0.1,
+  paperlessShare: 0.5,
+};
+
+/** Pseudo-invoices of NOFIT_PRIOR in the organisation's running rates. */
+export const NOFIT_PRIOR_STRENGTH = 20;
+
+/** Feature options of the no-fit method: the sweep shrinks organisation rates to the fixed prior. */
+export const NOFIT_FEATURE_OPTIONS: Readonly<FeatureOptions> = { prior: NOFIT_PRIOR, priorStrength: NOFIT_PRIOR_STRENGTH };
+
+/**
+ * Fixed rule weights: round values chosen on the IBM sample's validation splits (2012-07-01
+ * and 2012-10-01 with history known before 2013-01-01 only — `arcus backtest --until`), never
+ * on a test half and never on a client's data. See the decision record.
+ */
+export const NOFIT_RULES = {
+  /** Weight of the recency-weighted mean days past due against the undisputed median. */
+  recentWeight: 0.15,
+  /** Days added for an invoice that is disputed. */
+  disputedDays: 10,
+  /** Laplace scale of the residual (days): spreadNew without history, toward spreadSettled with it (half-way at spreadK invoices). */
+  spreadNew: 8,
+  spreadSettled: 3.5,
+  spreadK: 5,
+  /** P(late) = lateShareWeight × shrunk late share + (1 − lateShareWeight) × P(days to settle > terms). */
+  lateShareWeight: 0.5,
+  /** A disputed invoice: late share p becomes 1 − (1 − p)(1 − disputedLate). */
+  disputedLate: 0.35,
+} as const;
+
+/** Laplace scale of the residual for a customer with `histCount` settled invoices. */
+export function noFitSpread(histCount: number): number {
+  const r = NOFIT_RULES;
+  return r.spreadSettled + ((r.spreadNew - r.spreadSettled) * r.spreadK) / (histCount + r.spreadK);
+}
+
+/** Quantile of a Laplace(0, s) distribution. */
+function laplaceQuantile(p: number, s: number): number {
+  return p < 0.5 ? s * Math.log(2 * p) : -s * Math.log(2 * (1 - p));
+}
+
+/** P(Laplace(0, s) > t). */
+function laplaceExceeds(t: number, s: number): number {
+  return t >= 0 ? 0.5 * Math.exp(-t / s) : 1 - 0.5 * Math.exp(t / s);
+}
+
+/**
+ * Residual percentiles 0…100 (days, around the predicted days to settle) of the no-fit
+ * method, for pay-date distributions; the ends are the 0.5% and 99.5% points.
+ */
+export function noFitResidualPercentiles(histCount: number): number[] {
+  const s = noFitSpread(histCount);
+  return Array.from({ length: 101 }, (_, k) => laplaceQuantile(Math.min(0.995, Math.max(0.005, k / 100)), s));
+}
+
+/** The no-fit method's score of a feature row (NOFIT_FEATURE_OPTIONS features, or any row of the same layout). */
+export function noFitScore(row: ArrayLike<number>, useDisputed = true): Pick<RowScore, 'pLate' | 'daysToSettle' | 'daysLow' | 'daysHigh'> {
+  const r = NOFIT_RULES;
+  const n = row[F.histCount]!;
+  const terms = row[F.termsDays]!;
+  const disputed = useDisputed && row[F.disputed]! === 1;
+  const median = row[F.histMedianPastDueUndisputed]!;
+  const habit = n > 0 ? (1 - r.recentWeight) * median + r.recentWeight * row[F.histRecentPastDue]! : median;
+  const d = Math.max(0, terms + habit + (disputed ? r.disputedDays : 0));
+  const s = noFitSpread(n);
+  const pDays = laplaceExceeds(terms + 0.5 - d, s);
+  let share = row[F.histLateShareUndisputed]!;
+  if (disputed) share = 1 - (1 - share) * (1 - r.disputedLate);
+  const pLate = Math.min(0.995, Math.max(0.005, r.lateShareWeight * share + (1 - r.lateShareWeight) * pDays));
+  const mid = Math.round(d);
+  const band = s * Math.log(5); // the 10th and 90th percentiles are ∓ s·ln 5
+  return {
+    pLate,
+    daysToSettle: d,
+    daysLow: Math.min(mid, Math.max(0, Math.round(d - band))),
+    daysHigh: Math.max(mid, Math.round(d + band)),
+  };
+}
