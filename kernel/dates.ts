@@ -115,3 +115,12 @@ export function maxDate(a: CalendarDate, b: CalendarDate): CalendarDate {
 export function minDate(a: CalendarDate, b: CalendarDate): CalendarDate {
   return a <= b ? a : b;
 }
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A day as people write it in a sentence, the same everywhere: '2026-12-07' → '7 December 2026'. */
+export function longDate(date: CalendarDate): string {
+  const m = ISO.exec(date);
+  if (!m || !isCalendarDate(date)) throw new DateError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+  return `${Number(m[3])} ${MONTH_NAMES[Number(m[2]) - 1]} ${Number(m[1])}`;
+}

@@ -36,11 +36,23 @@ export const DOMAIN_ERROR_KINDS = [
 
 export type DomainErrorKind = (typeof DOMAIN_ERROR_KINDS)[number];
 
+/**
+ * One input field's problem: `field` is the input's key (dotted for nested input, e.g.
+ * `lateFees.amount`, `steps.0.delayDays`) so a client can put the message beside its field;
+ * `message` is a sentence for the person filling the form in. The key is for code, never shown.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export interface DomainErrorOptions {
   /** A more specific wire code than the kind (e.g. `already_on_plan`). Defaults to the kind. */
   code?: string;
   /** Structured facts for callers (never secrets or contact details). */
   details?: Record<string, unknown>;
+  /** Per-field problems of a `validation_failed` (answered on the wire as `error.fields`). */
+  fields?: readonly FieldError[];
   cause?: unknown;
 }
 
@@ -49,12 +61,14 @@ export class DomainError extends Error {
   readonly kind: DomainErrorKind;
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
+  readonly fields: readonly FieldError[] | undefined;
 
   constructor(kind: DomainErrorKind, message: string, options: DomainErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.code = options.code ?? kind;
     this.details = options.details;
+    this.fields = options.fields?.length ? options.fields : undefined;
   }
 }
 
@@ -76,3 +90,8 @@ export const notFound = (message: string, code?: string) => new DomainError('not
 export const conflict = (message: string, code?: string) => new DomainError('conflict', message, { code });
 export const unprocessable = (message: string, code?: string) => new DomainError('unprocessable', message, { code });
 export const unavailable = (message: string, code?: string) => new DomainError('unavailable', message, { code });
+
+/** Input that breaks a rule on its fields: each message a sentence, the whole message all of them. */
+export const invalidFields = (fields: readonly FieldError[], code?: string) => new DomainError('validation_failed', fields.map((f) => f.message).join(' '), { code, fields });
+/** One field's problem, e.g. `invalidField('date', 'Choose a date between 7 December 2026 and 5 February 2027.')`. */
+export const invalidField = (field: string, message: string, code?: string) => invalidFields([{ field, message }], code);

@@ -172,8 +172,8 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     sessionMounts: [{ path: '/oauth', router: oauthRoutes(oauthDeps) }],
     api: [
       connectionRoutes(connectionDeps),
-      analyticsRoutes({ db: database.db, demo: config.demo, clock }),
-      scoringRoutes({ db: database.db, queue, demo: config.demo, clock }),
+      analyticsRoutes({ db: database.db, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      scoringRoutes({ db: database.db, queue, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
       reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }),
       mailboxRoutes({ db: database.db, enabled: () => app.embeddedMail !== null }),
       writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, linkKey: config.payLinkKey, mail: app.mail, now: () => clock.now() }),

@@ -13,6 +13,9 @@ interface Props {
   children: ReactNode;
 }
 
+/** A role in words (its key is never shown). */
+const ROLE_WORDS: Record<string, string> = { admin: 'Administrator', collector: 'Collector', viewer: 'Viewer' };
+
 export function Shell({ user, firm, children }: Props) {
   const [opened, { toggle }] = useDisclosure();
   const [location] = useLocation();
@@ -53,7 +56,7 @@ export function Shell({ user, firm, children }: Props) {
             </Menu.Target>
             <Menu.Dropdown>
               <Menu.Label>
-                {user.email} · {user.role}
+                {user.email} · {ROLE_WORDS[user.role]}
               </Menu.Label>
               <Menu.Item onClick={signOut}>Sign out</Menu.Item>
             </Menu.Dropdown>

@@ -1,6 +1,12 @@
 /** JSON calls to the Arcus API with the session cookie and the CSRF token. */
+/** One field's problem: `field` is the input's key (for placing the message, never shown), '' = the form as a whole. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
 export interface ApiErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; fields?: FieldProblem[] };
 }
 
 export class ApiError extends Error {
@@ -8,9 +14,40 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A validation failure's problems, field by field. */
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
+}
+
+/** The field problems a failed call carries (ApiError, PayApiError), or none. */
+function problemsOf(err: unknown): FieldProblem[] {
+  const fields = err instanceof Error ? (err as unknown as { fields?: unknown }).fields : undefined;
+  return Array.isArray(fields) ? (fields as FieldProblem[]) : [];
+}
+
+/**
+ * A failed call's problems by field key (dotted for nested input: `lateFees.amount`), each
+ * field's sentences joined, for the form to show every one beside its own input.
+ */
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const fields = problemsOf(err);
+  for (const f of fields) if (f.field) out[f.field] = out[f.field] ? `${out[f.field]} ${f.message}` : f.message;
+  return out;
+}
+
+/**
+ * What a form shows above its fields: the problems it has no field for (`placed` are the keys
+ * it shows beside inputs), or the whole message when the failure names no fields; null if none.
+ */
+export function formError(err: unknown, placed: readonly string[]): string | null {
+  if (!err) return null;
+  const fields = problemsOf(err);
+  if (fields.length === 0) return err instanceof Error ? err.message : String(err);
+  const rest = fields.filter((f) => !placed.includes(f.field)).map((f) => f.message);
+  return rest.length ? [...new Set(rest)].join(' ') : null;
 }
 
 let csrfToken: string | null = null;
@@ -29,7 +66,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const data = text ? (JSON.parse(text) as unknown) : null;
   if (!res.ok) {
     const err = (data as ApiErrorBody | null)?.error;
-    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `Request failed (${res.status})`);
+    throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `Something went wrong (error ${res.status}). Try again.`, Array.isArray(err?.fields) ? err.fields : []);
   }
   return data as T;
 }

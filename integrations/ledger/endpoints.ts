@@ -22,6 +22,13 @@ export interface ProviderEndpoints {
   /** Scopes asked for by "Sign in with …". */
   signInScopes: string[];
   supportsPkce: boolean;
+  /**
+   * The ledger's own web app, where a person opens a contact or an invoice (server/analytics/
+   * ledger-links.ts builds the paths). The sandbox serves its own pages (integrations/sandbox/ledger-pages.ts).
+   */
+  webAppUrl: string;
+  /** These endpoints are the sandbox ledger's, not the real provider's. */
+  sandbox: boolean;
 }
 
 export const XERO_CONNECT_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'];
@@ -44,6 +51,8 @@ export function xeroEndpoints(sandboxBaseUrl: string | null): ProviderEndpoints 
       connectScopes: XERO_CONNECT_SCOPES,
       signInScopes: ['openid', 'profile', 'email'],
       supportsPkce: true,
+      webAppUrl: `${b}/xero/app`,
+      sandbox: true,
     };
   }
   return {
@@ -60,6 +69,8 @@ export function xeroEndpoints(sandboxBaseUrl: string | null): ProviderEndpoints 
     connectScopes: XERO_CONNECT_SCOPES,
     signInScopes: ['openid', 'profile', 'email'],
     supportsPkce: true,
+    webAppUrl: 'https://go.xero.com',
+    sandbox: false,
   };
 }
 
@@ -80,6 +91,8 @@ export function intuitEndpoints(sandboxBaseUrl: string | null): ProviderEndpoint
       connectScopes: INTUIT_CONNECT_SCOPES,
       signInScopes: ['openid', 'profile', 'email'],
       supportsPkce: true,
+      webAppUrl: `${b}/qbo/app`,
+      sandbox: true,
     };
   }
   return {
@@ -96,6 +109,8 @@ export function intuitEndpoints(sandboxBaseUrl: string | null): ProviderEndpoint
     connectScopes: INTUIT_CONNECT_SCOPES,
     signInScopes: ['openid', 'profile', 'email'],
     supportsPkce: true,
+    webAppUrl: 'https://app.qbo.intuit.com/app',
+    sandbox: false,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The sandbox ledger as an Express app: OAuth 2 / OpenID Connect for Xero (/xero/...) and
  * Intuit (/qbo/...), the Xero Accounting API (/xero/api.xro/2.0), the QuickBooks Online API
- * (/qbo/v3/company), the admin API (/admin), signed webhooks, and seeded demo companies.
+ * (/qbo/v3/company), the admin API (/admin), signed webhooks, seeded demo companies, and plain
+ * HTML pages for one invoice or contact (ledger-pages.ts: where Arcus's ledger links lead).
  *
  * `createSandbox` builds it in-process (embedded mode, tests); `startSandbox` also listens
  * (the `arcus sandbox` command, end-to-end tests). Unknown paths get a JSON 404 and no
@@ -16,6 +17,7 @@ import { adminRouter, toAdminError } from './admin';
 import { createSandboxContext, type SandboxContext, type SandboxOptions } from './context';
 import { type DemoCompanySpec, seedDemo } from './demo';
 import type { Provider } from './model';
+import { ledgerPagesRouter } from './ledger-pages';
 import { createSandboxOAuth, type SandboxOAuth } from './oauth';
 import { onlinePagesRouter } from './online-pages';
 import { SandboxClock, SandboxStore } from './store';
@@ -142,6 +144,7 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
   );
   app.use('/admin', adminRouter(ctx, { webhooks }));
   app.use(onlinePagesRouter(ctx));
+  app.use(ledgerPagesRouter(ctx));
   app.get('/', (_req, res) => {
     res.json({
       sandbox: 'Arcus sandbox ledger',

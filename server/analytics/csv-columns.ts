@@ -56,6 +56,8 @@ export const CUSTOMERS_CSV: CsvColumn<CustomerSummary>[] = [
   { header: 'cei', type: 'number', value: (r) => r.cei },
   { header: 'dbt', type: 'number', value: (r) => r.dbt },
   { header: 'avg_days_to_pay', type: 'number', value: (r) => r.avgDaysToPay },
+  { header: 'add_countback', type: 'number', value: (r) => r.add },
+  { header: 'dso_countback', type: 'number', value: (r) => r.dsoCountback },
   { header: 'last_payment_date', type: 'date', value: (r) => r.lastPaymentDate },
   { header: 'ledger_link', value: (r) => r.link },
 ];

@@ -7,11 +7,12 @@ import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activities, writebacks } from '../db/schema';
 import { amountNumber, computeMetrics, monthlySeries, type Period } from '../domain/metrics';
+import { customerFigures } from './customer-figures';
 import { agingBars, SERIES_MONTHS } from './dashboard';
 import { checkContacts } from './data-quality';
 import { invoiceJson, invoiceRows } from './invoice-list';
 import { plainAmount } from './kpis';
-import { contactLink, invoiceLink } from './ledger-links';
+import { contactLink, invoiceLink, type LedgerLinkTarget } from './ledger-links';
 import { loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
 import type { getContact, OrganisationInfo } from './organisations';
 
@@ -27,8 +28,9 @@ export interface TimelineEntry {
 
 const TIMELINE_LIMIT = 200;
 
-export async function getCustomerDetail(db: Db, params: { firmId: string; organisation: OrganisationInfo; contact: Contact; period: Period }) {
+export async function getCustomerDetail(db: Db, params: { firmId: string; organisation: OrganisationInfo; contact: Contact; period: Period; site?: LedgerLinkTarget }) {
   const { firmId, organisation: org, contact, period } = params;
+  const site = params.site ?? org.provider;
   const [ledger, acts] = await Promise.all([
     loadLedgerInvoices(db, { firmId, organisationId: org.id, contactExternalId: contact.externalId }),
     db
@@ -42,17 +44,18 @@ export async function getCustomerDetail(db: Db, params: { firmId: string; organi
   ]);
   const base = toBaseMetricInvoices(ledger, org.baseCurrency);
   const metrics = computeMetrics(base, period);
+  const figures = customerFigures(base, metrics);
   const series = monthlySeries(base, period.to, SERIES_MONTHS);
-  const rows = invoiceRows(ledger, new Map([[contact.externalId, { id: contact.id, name: contact.name }]]), period.to, org.provider);
+  const rows = invoiceRows(ledger, new Map([[contact.externalId, { id: contact.id, name: contact.name }]]), period.to, site);
 
   const timeline: TimelineEntry[] = acts.map((a) => ({ at: a.at.toISOString(), kind: a.kind, summary: a.summary, invoiceId: a.invoiceId, link: null }));
   for (const inv of ledger) {
     const label = inv.number || inv.externalId;
-    timeline.push({ at: inv.issueDate, kind: 'invoice.issued', summary: `Invoice ${label} issued for ${inv.currency} ${plainAmount(inv.total)}${inv.dueDate ? `, due ${inv.dueDate}` : ''}`, invoiceId: inv.id, link: invoiceLink(org.provider, inv.externalId) });
+    timeline.push({ at: inv.issueDate, kind: 'invoice.issued', summary: `Invoice ${label} issued for ${inv.currency} ${plainAmount(inv.total)}${inv.dueDate ? `, due ${inv.dueDate}` : ''}`, invoiceId: inv.id, link: invoiceLink(site, inv.externalId) });
     for (const s of inv.settlements) {
       const what = s.kind === 'credit' ? `Credit ${s.reference || ''}`.trim() : 'Payment';
       const verb = s.amount < 0 ? 'reversed' : s.kind === 'credit' ? 'applied' : 'received';
-      timeline.push({ at: s.date, kind: s.kind === 'credit' ? 'credit.applied' : 'payment.received', summary: `${what} ${verb}: ${inv.currency} ${plainAmount(Math.abs(s.amount))} on invoice ${label}`, invoiceId: inv.id, link: invoiceLink(org.provider, inv.externalId) });
+      timeline.push({ at: s.date, kind: s.kind === 'credit' ? 'credit.applied' : 'payment.received', summary: `${what} ${verb}: ${inv.currency} ${plainAmount(Math.abs(s.amount))} on invoice ${label}`, invoiceId: inv.id, link: invoiceLink(site, inv.externalId) });
     }
   }
   timeline.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -66,25 +69,28 @@ export async function getCustomerDetail(db: Db, params: { firmId: string; organi
       phones: contact.phones,
       addresses: contact.addresses,
       status: contact.status,
-      link: contactLink(org.provider, contact.externalId),
+      link: contactLink(site, contact.externalId),
     },
-    organisation: { id: org.id, name: org.name, provider: org.provider, baseCurrency: org.baseCurrency },
+    organisation: { id: org.id, name: org.name, provider: org.provider, baseCurrency: org.baseCurrency, timezone: org.timezone },
     currency: org.baseCurrency,
     period: { ...period, days: metrics.days },
     balance: amountNumber(metrics.arEnd),
     overdue: amountNumber(metrics.arEnd - metrics.currentArEnd),
     metrics: {
-      dso: metrics.dso,
-      cei: metrics.cei,
+      avgDaysLate: figures.avgDaysLate,
+      add: figures.add,
+      dsoCountback: figures.dsoCountback,
+      cei: figures.cei,
       dbt: metrics.dbt,
       avgDaysToPay: metrics.avgDaysToPay,
+      why: figures.why,
       creditSales: amountNumber(metrics.creditSales),
       collected: amountNumber(metrics.collected),
     },
     aging: agingBars(metrics.aging),
     paymentHistory: series.map((m) => ({ month: m.from.slice(0, 7), invoiced: amountNumber(m.creditSales), collected: amountNumber(m.collected), avgDaysToPay: m.avgDaysToPay, arEnd: amountNumber(m.arEnd) })),
     invoices: rows.sort((a, b) => (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : 0)).map(invoiceJson),
-    dataQuality: checkContacts([contact], org.provider),
+    dataQuality: checkContacts([contact], site),
     timeline: timeline.slice(0, TIMELINE_LIMIT),
   };
 }

@@ -6,8 +6,9 @@ import type { CalendarDate } from '../../kernel/dates';
 import { diffDays } from '../../kernel/dates';
 import { type Aging, computeMetrics, type MetricInvoice, type Period } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
+import { type CustomerFigureKey, customerFigures } from './customer-figures';
 import { overduePct } from './figures';
-import { contactLink, type LedgerProvider } from './ledger-links';
+import { contactLink, type LedgerLinkTarget } from './ledger-links';
 import type { ContactInfo } from './organisations';
 
 export interface CustomerSummary {
@@ -25,10 +26,18 @@ export interface CustomerSummary {
   oldestDaysPastDue: number | null;
   creditSales: Minor;
   collected: Minor;
+  /** AR / S × D: kept for the CSV; not shown, as one customer's sales make it meaningless (customer-figures.ts). */
   dso: number | null;
   cei: number | null;
   dbt: number | null;
   avgDaysToPay: number | null;
+  /** Days beyond terms of the invoices paid in the period (= dbt), under its plain name. */
+  avgDaysLate: number | null;
+  /** Countback ADD. */
+  add: number | null;
+  dsoCountback: number | null;
+  /** Why each blank figure is blank. */
+  why: Partial<Record<CustomerFigureKey, string>>;
   lastPaymentDate: CalendarDate | null;
   link: string;
 }
@@ -60,7 +69,7 @@ export function primaryEmail(emails: unknown): string | null {
  * One row per customer: every customer contact (even without invoices) and every customer id
  * found on invoices (a contact the sync has not brought in yet is named by its id).
  */
-export function summariseCustomers(base: readonly MetricInvoice[], contacts: readonly ContactInfo[], period: Period, provider: LedgerProvider): CustomerSummary[] {
+export function summariseCustomers(base: readonly MetricInvoice[], contacts: readonly ContactInfo[], period: Period, provider: LedgerLinkTarget): CustomerSummary[] {
   const groups = groupByCustomer(base);
   const byExternal = new Map(contacts.map((c) => [c.externalId, c]));
   const ids = new Set<string>([...contacts.filter((c) => c.isCustomer).map((c) => c.externalId), ...groups.keys()]);
@@ -69,6 +78,7 @@ export function summariseCustomers(base: readonly MetricInvoice[], contacts: rea
     const list = groups.get(externalId) ?? [];
     const contact = byExternal.get(externalId);
     const m = computeMetrics(list, period);
+    const f = customerFigures(list, m);
     let open = 0;
     let oldest: number | null = null;
     let lastPayment: CalendarDate | null = null;
@@ -98,6 +108,10 @@ export function summariseCustomers(base: readonly MetricInvoice[], contacts: rea
       cei: m.cei,
       dbt: m.dbt,
       avgDaysToPay: m.avgDaysToPay,
+      avgDaysLate: f.avgDaysLate,
+      add: f.add,
+      dsoCountback: f.dsoCountback,
+      why: f.why,
       lastPaymentDate: lastPayment,
       link: contactLink(provider, externalId),
     });

@@ -3,9 +3,11 @@
  * currency: KPIs with formulas, aging, a 24-month DSO / CEI series, the needs-help verdict
  * against the period 90 days earlier, and the customers with the most overdue.
  */
+import { endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { amountNumber, computeMetrics, type HelpThresholds, type MetricsResult, monthlySeries, needsHelp, type Period } from '../domain/metrics';
 import { type CustomerSummary, summariseCustomers } from './customers';
+import type { LedgerLinkTarget } from './ledger-links';
 import { buildKpis } from './kpis';
 import { loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
 import { listContacts, type OrganisationInfo } from './organisations';
@@ -42,6 +44,8 @@ export interface SeriesPoint {
   creditSales: number;
   collected: number;
   avgDaysToPay: number | null;
+  /** The month is cut short by the period's end (month to date): its figures are not comparable with whole months. */
+  partial: boolean;
 }
 
 export function seriesPoints(series: MetricsResult[]): SeriesPoint[] {
@@ -56,6 +60,7 @@ export function seriesPoints(series: MetricsResult[]): SeriesPoint[] {
     creditSales: amountNumber(m.creditSales),
     collected: amountNumber(m.collected),
     avgDaysToPay: m.avgDaysToPay,
+    partial: m.to !== endOfMonth(m.from),
   }));
 }
 
@@ -70,14 +75,14 @@ export function customerJson(c: CustomerSummary) {
   };
 }
 
-export async function getDashboard(db: Db, params: { firmId: string; organisation: OrganisationInfo; period: Period; thresholds: Partial<HelpThresholds> }) {
+export async function getDashboard(db: Db, params: { firmId: string; organisation: OrganisationInfo; period: Period; thresholds: Partial<HelpThresholds>; site?: LedgerLinkTarget }) {
   const { firmId, organisation: org, period } = params;
   const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
   const base = toBaseMetricInvoices(ledger, org.baseCurrency);
   const current = computeMetrics(base, period);
   const compare = computeMetrics(base, comparePeriod(period));
   const series = monthlySeries(base, period.to, SERIES_MONTHS);
-  const customers = summariseCustomers(base, contacts, period, org.provider);
+  const customers = summariseCustomers(base, contacts, period, params.site ?? org.provider);
   const topOverdue = customers
     .filter((c) => c.overdue > 0)
     .sort((a, b) => b.overdue - a.overdue || a.name.localeCompare(b.name))

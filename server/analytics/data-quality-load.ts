@@ -4,9 +4,11 @@ import type { Db } from '../db/client';
 import { contacts, invoices } from '../db/schema';
 import { checkContacts, checkInvoices, type Finding, FINDING_LABELS, type FindingKind } from './data-quality';
 import { EXCLUDED_INVOICE_STATUSES } from './ledger-invoices';
+import type { LedgerLinkTarget } from './ledger-links';
 import { listContacts, type OrganisationInfo } from './organisations';
 
-export async function getDataQuality(db: Db, firmId: string, org: OrganisationInfo) {
+/** `site`: where "Fix in ledger" links lead (default: the provider's own app). */
+export async function getDataQuality(db: Db, firmId: string, org: OrganisationInfo, site: LedgerLinkTarget = org.provider) {
   const [people, undated] = await Promise.all([
     listContacts(db, firmId, org.id),
     db
@@ -17,7 +19,7 @@ export async function getDataQuality(db: Db, firmId: string, org: OrganisationIn
       .orderBy(invoices.issueDate),
   ]);
   const customers = people.filter((c) => c.isCustomer && c.status !== 'archived');
-  const findings: Finding[] = [...checkContacts(customers, org.provider), ...checkInvoices(undated, org.provider)];
+  const findings: Finding[] = [...checkContacts(customers, site), ...checkInvoices(undated, site)];
   const counts = Object.fromEntries(Object.keys(FINDING_LABELS).map((k) => [k, findings.filter((f) => f.kind === k).length])) as Record<FindingKind, number>;
   return { organisationId: org.id, customersChecked: customers.length, findings, counts, labels: FINDING_LABELS };
 }

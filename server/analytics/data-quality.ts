@@ -10,7 +10,7 @@
  *   spaces collapsed) or the same email address;
  * - invoices without a due date (they are treated as due on their issue date).
  */
-import { contactLink, invoiceLink, type LedgerProvider } from './ledger-links';
+import { contactLink, invoiceLink, type LedgerLinkTarget } from './ledger-links';
 
 export type FindingKind = 'missing_email' | 'invalid_email' | 'missing_phone' | 'invalid_phone' | 'missing_address' | 'duplicate_name' | 'duplicate_email' | 'missing_due_date';
 
@@ -73,7 +73,7 @@ function hasAddress(list: unknown): boolean {
   return list.some((a) => a && typeof a === 'object' && ['line1', 'city'].some((k) => typeof (a as Record<string, unknown>)[k] === 'string' && ((a as Record<string, string>)[k] ?? '').trim() !== ''));
 }
 
-export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerProvider): Finding[] {
+export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerLinkTarget): Finding[] {
   const findings: Finding[] = [];
   const add = (c: CheckedContact, kind: FindingKind, detail: string) => findings.push({ kind, subject: 'contact', id: c.id, externalId: c.externalId, name: c.name, detail, link: contactLink(provider, c.externalId) });
   const byName = new Map<string, CheckedContact[]>();
@@ -109,7 +109,7 @@ export interface UndatedInvoice {
   issueDate: string;
 }
 
-export function checkInvoices(list: readonly UndatedInvoice[], provider: LedgerProvider): Finding[] {
+export function checkInvoices(list: readonly UndatedInvoice[], provider: LedgerLinkTarget): Finding[] {
   return list.map((inv) => ({
     kind: 'missing_due_date',
     subject: 'invoice',

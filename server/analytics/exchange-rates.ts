@@ -9,19 +9,19 @@ import type { Db } from '../db/client';
 import { exchangeRates, firms } from '../db/schema';
 import type { CalendarDate } from '../../kernel/dates';
 import { isCalendarDate } from '../../kernel/dates';
-import { notFound, validationFailed } from '../../kernel/errors';
+import { invalidField, notFound } from '../../kernel/errors';
 import { CurrencyCodeSchema } from './firm-settings';
 
 export const RateSchema = z
   .string()
-  .regex(/^\d{1,9}(\.\d{1,10})?$/, { message: 'must be a positive decimal with at most 10 decimal places' })
-  .refine((v) => /[1-9]/.test(v), { message: 'must be greater than zero' });
+  .regex(/^\d{1,9}(\.\d{1,10})?$/, { message: 'Enter a rate such as 1.08 (at most 10 decimal places).' })
+  .refine((v) => /[1-9]/.test(v), { message: 'Enter a rate greater than zero.' });
 
 export const ExchangeRateInputSchema = z
   .object({
     currency: CurrencyCodeSchema,
     rateToReporting: RateSchema,
-    asOf: z.string().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' }),
+    asOf: z.string().refine(isCalendarDate, { message: 'Enter the date the rate applies from.' }),
   })
   .strict();
 export type ExchangeRateInput = z.infer<typeof ExchangeRateInputSchema>;
@@ -49,7 +49,7 @@ async function reportingCurrencyOf(db: Db, firmId: string): Promise<string> {
 /** Sets the rate of `currency` to the firm's reporting currency as of a day (replacing that day's rate). */
 export async function upsertExchangeRate(db: Db, firmId: string, input: ExchangeRateInput): Promise<ExchangeRateRow> {
   const reportingCurrency = await reportingCurrencyOf(db, firmId);
-  if (input.currency === reportingCurrency) throw validationFailed(`currency: ${input.currency} is the reporting currency; it needs no rate`);
+  if (input.currency === reportingCurrency) throw invalidField('currency', `${input.currency} is the reporting currency; it needs no rate.`);
   const [row] = await db
     .insert(exchangeRates)
     .values({ firmId, reportingCurrency, ...input })

@@ -5,11 +5,18 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
-import { firms } from '../db/schema';
+import { firms, organisations } from '../db/schema';
 import { DEFAULT_HELP_THRESHOLDS, type HelpThresholds } from '../domain/metrics';
 import { notFound } from '../../kernel/errors';
 
-export const CurrencyCodeSchema = z.string().regex(/^[A-Z]{3}$/, { message: 'must be a 3-letter ISO currency code such as USD' });
+export const CurrencyCodeSchema = z.string().regex(/^[A-Z]{3}$/, { message: 'Enter a three-letter currency code such as USD.' });
+
+/** ISO 4217 codes in use (the runtime's list), so a typo cannot become the reporting currency. */
+const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+export const ReportingCurrencySchema = CurrencyCodeSchema.refine((c) => KNOWN_CURRENCIES.has(c), { message: 'Choose a currency from the list.' });
+
+/** Offered as reporting currencies besides those of the firm's organisations. */
+export const COMMON_CURRENCIES = ['USD', 'EUR', 'GBP', 'AUD', 'NZD', 'CAD', 'ZAR', 'SGD', 'HKD', 'JPY', 'CHF', 'SEK', 'NOK', 'DKK', 'INR'] as const;
 
 const ThresholdsSchema = z.object({
   dsoIncreasePct: z.number().min(0).max(1000),
@@ -19,7 +26,7 @@ const ThresholdsSchema = z.object({
 
 export const FirmSettingsPatchSchema = z
   .object({
-    reportingCurrency: CurrencyCodeSchema.optional(),
+    reportingCurrency: ReportingCurrencySchema.optional(),
     needsHelp: ThresholdsSchema.partial().strict().optional(),
   })
   .strict();
@@ -55,4 +62,18 @@ export async function updateAnalyticsSettings(db: Db, firmId: string, patch: Fir
   }
   if (Object.keys(set).length > 0) await db.update(firms).set(set).where(eq(firms.id, firmId));
   return getAnalyticsSettings(db, firmId);
+}
+
+export interface CurrencyChoices {
+  /** The base currencies of the firm's organisations (and the current reporting currency), sorted. */
+  inOrganisations: string[];
+  /** Common currencies not in the first list. */
+  common: string[];
+}
+
+/** The currencies the reporting-currency picker offers. */
+export async function currencyChoices(db: Db, firmId: string, reportingCurrency: string): Promise<CurrencyChoices> {
+  const rows = await db.selectDistinct({ c: organisations.baseCurrency }).from(organisations).where(eq(organisations.firmId, firmId));
+  const inOrganisations = [...new Set([...rows.map((r) => r.c), reportingCurrency])].sort();
+  return { inOrganisations, common: COMMON_CURRENCIES.filter((c) => !inOrganisations.includes(c)) };
 }

@@ -6,14 +6,14 @@ import { z } from 'zod';
 import { type CalendarDate, diffDays, isCalendarDate } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
-import { invoiceLink, type LedgerProvider } from './ledger-links';
+import { invoiceLink, type LedgerLinkTarget } from './ledger-links';
 import type { LedgerInvoice } from './ledger-invoices';
 
 export const InvoiceListQuerySchema = z.object({
   status: z.enum(['all', 'open', 'overdue', 'paid']).default('all'),
   customer: z.string().min(1).max(200).optional(),
   q: z.string().max(200).optional(),
-  asOf: z.string().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' }).optional(),
+  asOf: z.string().refine(isCalendarDate, { message: 'Enter a date that exists on the calendar.' }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -40,7 +40,7 @@ export interface InvoiceRow {
   link: string;
 }
 
-export function invoiceRows(list: readonly LedgerInvoice[], names: Map<string, { id: string; name: string }>, asOf: CalendarDate, provider: LedgerProvider): InvoiceRow[] {
+export function invoiceRows(list: readonly LedgerInvoice[], names: Map<string, { id: string; name: string }>, asOf: CalendarDate, provider: LedgerLinkTarget): InvoiceRow[] {
   return list
     .filter((inv) => inv.issueDate <= asOf)
     .map((inv) => {

@@ -17,6 +17,8 @@ export interface Kpi {
   unit: 'amount' | 'days' | 'percent';
   formula: string;
   workings: string | null;
+  /** Why the value is blank (null), in plain words; null when it has a value. */
+  why: string | null;
 }
 
 /** 1234567.8 minor → "12,345.68". */
@@ -29,7 +31,32 @@ export function plainAmount(units: Minor): string {
 
 const a = plainAmount;
 
+/** Why a tile's figure is undefined for the period, in words a person can act on. Pure. */
+export function kpiBlankReason(key: string, m: MetricsResult): string {
+  switch (key) {
+    case 'overdue_pct':
+      return 'Nothing owed at the end of this period';
+    case 'dso':
+    case 'bpdso':
+    case 'add':
+      return 'No sales in this period';
+    case 'dso_countback':
+      return m.arEnd === 0 ? 'No sales up to the end of this period' : 'The balance is larger than all recorded sales';
+    case 'cei':
+      return 'Nothing was owed or invoiced in this period';
+    case 'dbt':
+    case 'avg_days_to_pay':
+      return 'No invoices paid in this period';
+    default:
+      return 'Not available for this period';
+  }
+}
+
 export function buildKpis(m: MetricsResult): Kpi[] {
+  return tiles(m).map((k) => ({ ...k, why: k.value === null ? kpiBlankReason(k.key, m) : null }));
+}
+
+function tiles(m: MetricsResult): Omit<Kpi, 'why'>[] {
   const S = a(m.creditSales);
   const D = m.days;
   const overdue = m.arEnd - m.currentArEnd;

@@ -12,13 +12,13 @@ export const DEFAULT_PERIOD_DAYS = 90;
 export const COMPARE_DAYS = 90;
 const MAX_PERIOD_DAYS = 3660;
 
-const CalendarDateSchema = z.string().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
+const CalendarDateSchema = z.string().refine(isCalendarDate, { message: 'Enter a date that exists on the calendar.' });
 
 export const PeriodQuerySchema = z
   .object({ from: CalendarDateSchema.optional(), to: CalendarDateSchema.optional() })
   // zod runs these even when a date above failed (`2026-02-30`): they only compare real dates.
-  .refine((q) => !bothDays(q) || q.from! <= q.to!, { message: 'from must be on or before to', path: ['from'] })
-  .refine((q) => !bothDays(q) || diffDays(q.from!, q.to!) < MAX_PERIOD_DAYS, { message: 'the period may span at most ten years', path: ['to'] });
+  .refine((q) => !bothDays(q) || q.from! <= q.to!, { message: 'The start date must be on or before the end date.', path: ['from'] })
+  .refine((q) => !bothDays(q) || diffDays(q.from!, q.to!) < MAX_PERIOD_DAYS, { message: 'A period can be at most ten years long.', path: ['to'] });
 
 function bothDays(q: { from?: unknown; to?: unknown }): boolean {
   return typeof q.from === 'string' && typeof q.to === 'string' && isCalendarDate(q.from) && isCalendarDate(q.to);

@@ -1,14 +1,19 @@
 /**
  * The firm's portfolio: one row per client organisation with its A/R, overdue share, DSO, CEI,
  * DSO trend against 90 days earlier and the needs-help verdict, each organisation converted
- * to the firm's reporting currency with the firm's rate. An organisation without a rate keeps
- * its own currency, is flagged, and is left out of the totals — currencies are never summed
- * silently. Ratios are computed in the organisation's base currency (conversion changes none).
+ * to the firm's reporting currency with the firm's rate or, without one, a rate from its
+ * ledgers (server/domain/reporting-rates.ts), each rate with its source and date and a warning
+ * when it is stale. An organisation without any rate keeps its own currency, is flagged, and is
+ * left out of the totals, by name — currencies are never summed silently. Ratios are computed in
+ * the organisation's base currency (conversion changes none).
  */
 import type { Db } from '../db/client';
+import { type CalendarDate, minDate } from '../../kernel/dates';
 import { type Aging, type HelpThresholds, needsHelp, type Period } from '../domain/metrics';
+import { chooseRate, isStale, type LedgerDocument, missingRateNote, rateSourceWords, staleRateWarning, type UsedRate } from '../domain/reporting-rates';
 import { type Minor, mulRate } from '../../kernel/money';
 import { resolveRates } from './exchange-rates';
+import { latestLedgerRates } from './ledger-rates';
 import { dsoOf, helpInput, type PeriodFigures, type PeriodRatios, ratiosFromFigures } from './figures';
 import { listOrganisations, type OrganisationInfo } from './organisations';
 import { comparePeriod, periodDays } from './period';
@@ -23,7 +28,7 @@ export interface PortfolioRow extends PeriodRatios {
   /** The currency of this row's amounts: the reporting currency when converted, else the base. */
   currency: string;
   converted: boolean;
-  rate: { value: string; asOf: string } | null;
+  rate: RowRate | null;
   /** Why the row is not in the totals (no rate), or null. */
   note: string | null;
   arEnd: Minor;
@@ -36,10 +41,32 @@ export interface PortfolioRow extends PeriodRatios {
   needsHelp: { flag: boolean; reasons: string[] };
 }
 
+/** The rate a row was converted with: its value, date, where it came from in words, and whether it is stale. */
+export interface RowRate {
+  value: string;
+  asOf: string;
+  source: 'entered' | 'ledger';
+  /** "entered by your firm, dated 3 March 2021" / "from Xero invoice INV-0042 of Thames Studio, 28 November 2026". */
+  from: string;
+  stale: boolean;
+}
+
+/** One rate the portfolio used (one per converted currency). */
+export interface PortfolioRate extends RowRate {
+  currency: string;
+  /** The stale warning in plain words, or null. */
+  warning: string | null;
+}
+
 export interface Portfolio {
   period: Period;
   compare: Period;
   reportingCurrency: string;
+  /** The day rates are judged stale against: today, or the period's end if earlier. */
+  ratesCheckedOn: CalendarDate;
+  rates: PortfolioRate[];
+  /** Stale-rate warnings, one per currency, in plain words. */
+  warnings: string[];
   rows: PortfolioRow[];
   totals: {
     currency: string;
@@ -79,7 +106,7 @@ function trendOf(now: number | null, before: number | null): PortfolioRow['trend
   return { direction: changePct > 0 ? 'up' : changePct < 0 ? 'down' : 'flat', changePct };
 }
 
-export function buildPortfolioRow(org: OrganisationInfo, figures: OrganisationFigures | undefined, days: { current: number; compare: number }, rate: { value: string; asOf: string } | null, reportingCurrency: string, thresholds: Partial<HelpThresholds>): PortfolioRow {
+export function buildPortfolioRow(org: OrganisationInfo, figures: OrganisationFigures | undefined, days: { current: number; compare: number }, rate: RowRate | null, reportingCurrency: string, thresholds: Partial<HelpThresholds>): PortfolioRow {
   const current: PeriodFigures = figures?.current ?? { days: days.current, creditSales: 0, arOpen: 0, arEnd: 0, aging: { ...EMPTY_AGING } };
   const ratios = ratiosFromFigures(current);
   const dsoCompare = figures ? dsoOf(figures.compare.arEnd, figures.compare.creditSales, figures.compare.days) : null;
@@ -111,19 +138,35 @@ export function buildPortfolioRow(org: OrganisationInfo, figures: OrganisationFi
   };
 }
 
-export async function getPortfolio(db: Db, params: { firmId: string; period: Period; reportingCurrency: string; thresholds: Partial<HelpThresholds> }): Promise<Portfolio> {
+/**
+ * `today`: the caller's calendar day (from the injected clock); rates are judged stale against it,
+ * or against the period's end when that is earlier. Without it, the period's end.
+ */
+export async function getPortfolio(db: Db, params: { firmId: string; period: Period; reportingCurrency: string; thresholds: Partial<HelpThresholds>; today?: CalendarDate }): Promise<Portfolio> {
   const { firmId, period, reportingCurrency } = params;
   const compare = comparePeriod(period);
-  const [orgs, figures, rates] = await Promise.all([
+  const [orgs, figures, entered] = await Promise.all([
     listOrganisations(db, firmId),
     queryPortfolioFigures(db, { firmId, period, compare }),
     resolveRates(db, firmId, reportingCurrency, period.to),
   ]);
+  const needed = [...new Set(orgs.map((o) => o.baseCurrency))].filter((c) => c !== reportingCurrency).sort();
+  const unentered = needed.filter((c) => !entered.has(c));
+  const fromLedgers = unentered.length === 0 ? new Map<string, LedgerDocument>() : await latestLedgerRates(db, { firmId, reportingCurrency, currencies: unentered, asOf: period.to });
+  const checkedOn = params.today ? minDate(period.to, params.today) : period.to;
+  const rates = new Map<string, PortfolioRate>();
+  for (const currency of needed) {
+    const e = entered.get(currency);
+    const used: UsedRate | null = chooseRate(e ? { rate: e.rate, asOf: e.asOf } : null, fromLedgers.get(currency) ?? null);
+    if (!used) continue;
+    const stale = isStale(used.asOf, checkedOn);
+    rates.set(currency, { currency, value: used.value, asOf: used.asOf, source: used.source, from: rateSourceWords(used), stale, warning: stale ? staleRateWarning(currency, used) : null });
+  }
   const byOrg = new Map(figures.map((f) => [f.organisationId, f]));
   const days = { current: periodDays(period), compare: periodDays(compare) };
   const rows = orgs.map((org) => {
     const rate = rates.get(org.baseCurrency);
-    return buildPortfolioRow(org, byOrg.get(org.id), days, rate ? { value: rate.rate, asOf: rate.asOf } : null, reportingCurrency, params.thresholds);
+    return buildPortfolioRow(org, byOrg.get(org.id), days, rate ? { value: rate.value, asOf: rate.asOf, source: rate.source, from: rate.from, stale: rate.stale } : null, reportingCurrency, params.thresholds);
   });
   const included = rows.filter((r) => r.currency === reportingCurrency);
   const excluded = rows.filter((r) => r.currency !== reportingCurrency);
@@ -136,6 +179,9 @@ export async function getPortfolio(db: Db, params: { firmId: string; period: Per
     period,
     compare,
     reportingCurrency,
+    ratesCheckedOn: checkedOn,
+    rates: [...rates.values()],
+    warnings: [...rates.values()].flatMap((r) => (r.warning ? [r.warning] : [])),
     rows,
     totals: {
       currency: reportingCurrency,
@@ -148,10 +194,7 @@ export async function getPortfolio(db: Db, params: { firmId: string; period: Per
       dso: totalRatios.dso,
       needsHelp: rows.filter((r) => r.needsHelp.flag).length,
       excluded: excluded.map((r) => ({ organisationId: r.organisationId, name: r.name, currency: r.currency })),
-      note:
-        excluded.length === 0
-          ? null
-          : `${excluded.length} organisation${excluded.length === 1 ? '' : 's'} without a rate to ${reportingCurrency} (${[...new Set(excluded.map((r) => r.currency))].join(', ')}) ${excluded.length === 1 ? 'is' : 'are'} not in these totals.`,
+      note: missingRateNote(excluded, reportingCurrency),
     },
   };
 }

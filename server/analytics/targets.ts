@@ -9,7 +9,7 @@
  * least that, achieved at 100, missed when the due date has passed without it.
  */
 import { z } from 'zod';
-import { type CalendarDate, diffDays, isCalendarDate } from '../../kernel/dates';
+import { type CalendarDate, diffDays, isCalendarDate, longDate } from '../../kernel/dates';
 import { computeMetrics, type MetricInvoice } from '../domain/metrics';
 import { roundRatio } from '../domain/metrics/exact';
 import { overduePct } from './figures';
@@ -18,7 +18,7 @@ import { windowEnding } from './period';
 export const TARGET_METRICS = ['dso', 'cei', 'overdue_pct', 'dbt'] as const;
 export type TargetMetric = (typeof TARGET_METRICS)[number];
 
-const DateSchema = z.string().refine(isCalendarDate, { message: 'must be a calendar date (YYYY-MM-DD)' });
+const DateSchema = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 const Value = z.number().finite().min(-1e9).max(1e9);
 
 export const TargetInputSchema = z
@@ -99,7 +99,7 @@ export function targetProgress(
   else status = (progressPct ?? 0) >= expectedPct ? 'on_track' : 'behind';
   const summary =
     current === null
-      ? `${label} has no value for the 90 days to ${today}`
-      : `${label} ${t.baselineValue}${unit} → ${current}${unit} (goal ${goal}${unit} by ${t.dueDate}): ${progressPct ?? 100}% of the way, ${expectedPct}% expected by now`;
+      ? `${label} has no value for the 90 days to ${longDate(today)}`
+      : `${label} ${t.baselineValue}${unit} → ${current}${unit} (goal ${goal}${unit} by ${longDate(t.dueDate)}): ${progressPct ?? 100}% of the way, ${expectedPct}% expected by now`;
   return { goal, current, progressPct, expectedPct, status, summary };
 }

@@ -61,9 +61,11 @@ export function requireAuth(req: Request): Auth {
 }
 
 const RANK: Record<Role, number> = { viewer: 0, collector: 1, admin: 2 };
+/** Who may do a thing, in words (a role's key is never shown). */
+const NEEDS: Record<Role, string> = { viewer: 'Only people in this firm can do this.', collector: 'Only a collector or an administrator can do this.', admin: 'Only an administrator can do this.' };
 
 export function requireRole(req: Request, role: Role): Auth {
   const auth = requireAuth(req);
-  if (RANK[auth.role] < RANK[role]) throw forbidden(`This needs the ${role} role.`);
+  if (RANK[auth.role] < RANK[role]) throw forbidden(NEEDS[role]);
   return auth;
 }

@@ -11,7 +11,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { invoices, writebacks } from '../db/schema';
-import { assessLateFees, type ChargedFee, type FeeAssessment, type FeeDue } from '../domain/collections/lateFees';
+import { assessLateFees, type ChargedFee, type FeeAssessment, type FeeDue, type FeeSkip } from '../domain/collections/lateFees';
 import { addDays, type CalendarDate } from '../../kernel/dates';
 import { conflict, notFound } from '../../kernel/errors';
 import { requestWriteback } from '../writebacks/request';
@@ -177,9 +177,22 @@ export async function applyLateFees(deps: CollectionsDeps, params: { firmId: str
   const policy = await getCollectionsPolicy(deps.db, params.firmId);
   const { preview, due } = await assessOne(deps.db, org, inv, policy.lateFees, now);
   if (preview.blocked) throw conflict(blockedMessage(preview.blocked), `fee_${preview.blocked}`);
-  if (due.length === 0) throw conflict(`No fee is due on this invoice now (${(preview.skipped ?? 'nothing_due').replace(/_/g, ' ')}).`, 'no_fee_due');
+  if (due.length === 0) throw conflict(`No fee is due on this invoice now${skippedWords(preview.skipped)}.`, 'no_fee_due');
   const requested = await requestFees(deps, org, inv, policy.lateFees, preview.today, due, { requestedBy: 'user', userId: params.userId });
   return { requested, preview };
+}
+
+/** Why no fee is due, as the end of a sentence. */
+export const FEE_SKIP_WORDS: Record<FeeSkip, string> = {
+  not_overdue: 'it is not overdue',
+  in_grace: 'it is still within the grace period',
+  below_minimum_due: 'the amount due is below the minimum for fees',
+  cap_reached: 'the fees charged have reached the cap',
+  nothing_due: 'nothing more is due',
+};
+
+function skippedWords(skipped: FeeSkip | null | undefined): string {
+  return skipped ? `: ${FEE_SKIP_WORDS[skipped]}` : '';
 }
 
 function blockedMessage(b: NonNullable<FeePreview['blocked']>): string {
@@ -242,7 +255,7 @@ export async function forgiveFee(deps: CollectionsDeps, params: { firmId: string
     .where(and(eq(writebacks.firmId, params.firmId), eq(writebacks.id, params.writebackId), eq(writebacks.kind, 'late_fee')));
   if (!fee) throw notFound('No such late fee.');
   if (fee.status === 'awaiting_approval') throw conflict('The fee is waiting for approval: reject it instead of forgiving it.', 'fee_not_in_ledger');
-  if (fee.status !== 'confirmed' && fee.status !== 'sent') throw conflict(`The fee is not in the ledger (${fee.status}); only a fee written to the ledger can be forgiven.`, 'fee_not_in_ledger');
+  if (fee.status !== 'confirmed' && fee.status !== 'sent') throw conflict('The fee is not in the ledger; only a fee written to the ledger can be forgiven.', 'fee_not_in_ledger');
   const org = await loadOrg(deps.db, params.firmId, fee.organisationId);
   const policy = await getCollectionsPolicy(deps.db, params.firmId);
   const mode = (fee.request as { mode?: string }).mode === 'line' ? 'line' : 'invoice';

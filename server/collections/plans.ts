@@ -22,9 +22,9 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, invoices, paymentAllocations, paymentPlanInstalments, paymentPlans, payments, writebacks } from '../db/schema';
 import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, planStatus, schedule } from '../domain/collections/plans';
-import { addDays, type CalendarDate, isCalendarDate, todayIn } from '../../kernel/dates';
+import { addDays, type CalendarDate, isCalendarDate, longDate, todayIn } from '../../kernel/dates';
 import { MoneyError } from '../../kernel/money';
-import { conflict, notFound, validationFailed } from '../../kernel/errors';
+import { conflict, invalidField, notFound } from '../../kernel/errors';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
 import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
@@ -40,7 +40,7 @@ import { dayText, decimal, invoiceName, minor, money, planSummary } from './rule
 export const PLAN_INSTALMENT_MISSED = 'plan.instalment_missed';
 export const PLAN_INSTALMENT_REMINDED = 'plan.instalment_reminder_sent';
 
-const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 
 export const PlanInputSchema = z
   .object({
@@ -52,14 +52,14 @@ export const PlanInputSchema = z
     count: z.number().int().min(1).max(120).optional(),
     instalmentAmount: z
       .string()
-      .regex(/^\d{1,13}(\.\d{1,2})?$/, { message: 'must be an amount such as 250 or 99.50' })
+      .regex(/^\d{1,13}(\.\d{1,2})?$/, { message: 'Enter an amount such as 250 or 99.50.' })
       .optional(),
     startDate: Day,
     /** Post instalments as invoices in the ledger (default: the policy's). */
     postInvoices: z.boolean().optional(),
   })
   .strict()
-  .refine((v) => (v.count === undefined) !== (v.instalmentAmount === undefined), { message: 'give either count or instalmentAmount', path: ['count'] });
+  .refine((v) => (v.count === undefined) !== (v.instalmentAmount === undefined), { message: 'Give either the number of instalments or the instalment amount, not both.', path: ['count'] });
 export type PlanInput = z.infer<typeof PlanInputSchema>;
 
 export interface PlanPreview {
@@ -102,29 +102,29 @@ async function build(db: Db, firmId: string, input: PlanInput, now: Date): Promi
   const org = await loadOrg(db, firmId, input.organisationId);
   const policy = (await getCollectionsPolicy(db, firmId)).plans;
   const today = orgToday(org, now);
-  if (input.startDate < today) throw validationFailed(`startDate: must be today (${today}) or later`);
+  if (input.startDate < today) throw invalidField('startDate', `Choose a start date on or after today, ${longDate(today)}.`);
   const open = await loadOpenInvoices(db, org, { contactExternalId: input.contactExternalId });
   let covered = open;
   if (input.invoiceIds) {
     const chosen = new Set(input.invoiceIds);
     covered = open.filter((i) => chosen.has(i.id));
-    if (covered.length !== chosen.size) throw validationFailed(`invoiceIds: ${chosen.size - covered.length} of the chosen invoices are not open invoices of this customer`);
+    if (covered.length !== chosen.size) throw invalidField('invoiceIds', `${chosen.size - covered.length} of the chosen invoices ${chosen.size - covered.length === 1 ? 'is' : 'are'} not open invoices of this customer.`);
   }
-  if (covered.length === 0) throw validationFailed('contactExternalId: the customer has no open invoices');
+  if (covered.length === 0) throw invalidField('contactExternalId', 'This customer has no open invoices to put on a plan.');
   const currencies = new Set(covered.map((i) => i.currency));
-  if (currencies.size > 1) throw validationFailed(`invoiceIds: a plan covers invoices in one currency (found ${[...currencies].join(', ')})`);
+  if (currencies.size > 1) throw invalidField('invoiceIds', `A plan covers invoices in one currency; these are in ${[...currencies].join(' and ')}. Choose invoices in one currency.`);
   const taken = await activeCoverage(db, org, covered.map((i) => i.id));
-  if (taken.size) throw conflict(`${covered.filter((i) => taken.has(i.id)).map(invoiceName).join(', ')} already on an active payment plan`, 'already_on_plan');
+  if (taken.size) throw conflict(`${covered.filter((i) => taken.has(i.id)).map(invoiceName).join(', ')} ${taken.size === 1 ? 'is' : 'are'} already on an active payment plan.`, 'already_on_plan');
   const total = covered.reduce((s, i) => s + i.amountDue, 0);
   const currency = covered[0]!.currency;
   let instalments: Instalment[];
   try {
     instalments = input.count !== undefined ? schedule({ total, start: input.startDate, frequency: input.frequency, count: input.count }) : schedule({ total, start: input.startDate, frequency: input.frequency, instalmentAmount: minor(input.instalmentAmount!) });
   } catch (err) {
-    if (err instanceof MoneyError) throw validationFailed(`${input.count !== undefined ? 'count' : 'instalmentAmount'}: ${err.message}`);
+    if (err instanceof MoneyError) throw invalidField(input.count !== undefined ? 'count' : 'instalmentAmount', input.count !== undefined ? 'There are more instalments than the balance can be split into: choose fewer.' : 'Enter an instalment amount more than zero.');
     throw err;
   }
-  if (instalments.length > policy.maxInstalments) throw validationFailed(`${input.count !== undefined ? 'count' : 'instalmentAmount'}: at most ${policy.maxInstalments} instalments (this would be ${instalments.length})`);
+  if (instalments.length > policy.maxInstalments) throw invalidField(input.count !== undefined ? 'count' : 'instalmentAmount', `A plan can have at most ${policy.maxInstalments} instalments; this one would have ${instalments.length}.`);
   const postInvoices = input.postInvoices ?? policy.postInvoices;
   return {
     org,
@@ -357,13 +357,16 @@ async function endPlan(db: Db, plan: typeof paymentPlans.$inferSelect, to: 'canc
   });
 }
 
+/** How a plan that is no longer active ended, for a sentence ("The plan has already been cancelled."). */
+const PLAN_END_WORDS: Record<string, string> = { cancelled: 'been cancelled', completed: 'been paid off', broken: 'lapsed after missed instalments' };
+
 export async function cancelPlan(db: Db, firmId: string, planId: string, userId: string, now: Date = new Date()): Promise<PlanView> {
   const [p] = await db
     .select()
     .from(paymentPlans)
     .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.id, planId)));
   if (!p) throw notFound('No such payment plan.');
-  if (p.status !== 'active') throw conflict(`The plan is already ${p.status}.`, 'plan_not_active');
+  if (p.status !== 'active') throw conflict(`The plan has already ${PLAN_END_WORDS[p.status] ?? 'ended'}.`, 'plan_not_active');
   await endPlan(db, p, 'cancelled', { userId }, 'Payment plan cancelled; reminders resume', now);
   return getPlan(db, firmId, planId);
 }

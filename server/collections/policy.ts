@@ -9,15 +9,17 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { firms } from '../db/schema';
 import { numberToDecimalString } from '../../kernel/money';
-import { notFound, validationFailed } from '../../kernel/errors';
+import { invalidField, notFound } from '../../kernel/errors';
+import { parseInput } from '../http/validate';
 
 /** A decimal written as a string or a JSON number, kept as the string. */
 const decimalText = (places: number, what: string) =>
-  z.preprocess((v) => (typeof v === 'number' && Number.isFinite(v) ? numberToDecimalString(v) : v), z.string().trim().regex(new RegExp(`^\\d{1,13}(\\.\\d{1,${places}})?$`), { message: `must be ${what}` }));
+  z.preprocess((v) => (typeof v === 'number' && Number.isFinite(v) ? numberToDecimalString(v) : v), z.string().trim().regex(new RegExp(`^\\d{1,13}(\\.\\d{1,${places}})?$`), { message: `Enter ${what}.` }));
 
 const Amount = decimalText(2, 'an amount such as 25 or 12.50');
-const Percent = decimalText(4, 'a percentage such as 2 or 1.5').refine((s) => Number(s) <= 100, { message: 'must be at most 100' });
-const DiscountPercent = decimalText(2, 'a percentage such as 2 or 2.5').refine((s) => Number(s) < 100, { message: 'must be under 100' });
+// A value that is no number at all has its own message (the regex's), not this one too.
+const Percent = decimalText(4, 'a percentage such as 2 or 1.5').refine((s) => Number.isNaN(Number(s)) || Number(s) <= 100, { message: 'Enter a percentage of 100 or less.' });
+const DiscountPercent = decimalText(2, 'a percentage such as 2 or 2.5').refine((s) => Number.isNaN(Number(s)) || Number(s) < 100, { message: 'Enter a percentage under 100.' });
 
 export const LateFeePolicySchema = z.object({
   enabled: z.boolean().default(false),
@@ -112,13 +114,8 @@ export async function updateCollectionsPolicy(db: Db, firmId: string, patch: Col
     earlyDiscount: { ...current.earlyDiscount, ...patch.earlyDiscount },
     plans: { ...current.plans, ...patch.plans },
   };
-  const parsed = CollectionsPolicySchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw validationFailed(`${issue.path.join('.')}: ${issue.message}`);
-  }
-  const p = parsed.data;
-  if (p.lateFees.enabled && p.lateFees.kind === 'flat' && Number(p.lateFees.amount) === 0) throw validationFailed('lateFees.amount: a flat fee must be more than zero');
+  const p = parseInput(CollectionsPolicySchema, merged);
+  if (p.lateFees.enabled && p.lateFees.kind === 'flat' && Number(p.lateFees.amount) === 0) throw invalidField('lateFees.amount', 'A flat fee must be more than zero.');
   // Merge into the jsonb so settings owned by other features survive.
   await db
     .update(firms)

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
+import { LedgerError } from '../../integrations/ledger/errors';
 import type { NormOrganisation, Provider, Tenant, TokenSet } from '../../integrations/ledger/types';
 import { nextNightlyRun, syncSlotMinute } from '../sync/nightly';
 import { activities, connections, organisations } from '../db/schema';
@@ -30,9 +31,12 @@ export interface ConnectedOrganisation {
   created: boolean;
 }
 
+/** Why a tenant was not connected: another firm has it, the ledger was rate-limiting Arcus, or its details could not be read. */
+export type RefusalKind = 'elsewhere' | 'rate_limited' | 'unreadable';
+
 export interface ConnectOutcome {
   connected: ConnectedOrganisation[];
-  refused: { tenantId: string; name: string; reason: string }[];
+  refused: { tenantId: string; name: string; reason: string; kind: RefusalKind }[];
 }
 
 /** Runs as the connecting firm whoever calls it (a request, or the demo's boot-time connect). */
@@ -56,7 +60,7 @@ async function connectTenantsInFirm(deps: ConnectionDeps, input: ConnectInput): 
         .limit(1),
     );
     if (elsewhere[0]) {
-      outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: `${tenant.name} is already connected to another Arcus firm.` });
+      outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: `${tenant.name} is already connected to another Arcus firm.`, kind: 'elsewhere' });
       continue;
     }
     let details: NormOrganisation;
@@ -64,7 +68,13 @@ async function connectTenantsInFirm(deps: ConnectionDeps, input: ConnectInput): 
       details = await deps.factory.api(input.provider, { accessToken: input.tokens.accessToken, tenantId: tenant.externalId }).organisation();
     } catch (err) {
       deps.log.warn({ provider: input.provider, err: err instanceof Error ? err.message : String(err) }, 'could not read organisation details');
-      outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: `${label} did not let Arcus read ${tenant.name}'s details.` });
+      const limited = err instanceof LedgerError && err.code === 'rate_limited';
+      outcome.refused.push({
+        tenantId: tenant.externalId,
+        name: tenant.name,
+        reason: limited ? `${label} was rate-limiting Arcus, so ${tenant.name}'s details could not be read yet.` : `${label} did not let Arcus read ${tenant.name}'s details.`,
+        kind: limited ? 'rate_limited' : 'unreadable',
+      });
       continue;
     }
     const result = await saveConnection(deps, input, tenant, details, grantId);

@@ -137,8 +137,17 @@ export async function markDisconnectedByProvider(db: Db, organisationId: string,
   return true;
 }
 
+/**
+ * What the organisation's card says once its synced data is deleted: exactly what went and what
+ * stays (the organisation's entry, its activity timeline and audit log, the write-back records).
+ */
+export function deletedDataReason(p: { userName: string | null; at: Date; timezone: string; provider: Provider }): string {
+  return `Synced data deleted from Arcus${p.userName ? ` by ${p.userName}` : ''} on ${dayInWords(p.at, p.timezone)}: its contacts, invoices, payments and credit notes are no longer in Arcus (nothing was changed in ${PROVIDER_LABEL[p.provider]}). The activity timeline and audit log are kept. Reconnect to sync it again from scratch.`;
+}
+
 /** The explicit "delete synced data" action: contacts, invoices (with lines), payments, credit notes, overpayments and prepayments (with allocations). */
-export async function deleteSyncedData(db: Db, params: { firmId: string; organisationId: string; userId: string; name: string }): Promise<void> {
+export async function deleteSyncedData(db: Db, params: { firmId: string; organisationId: string; userId: string; name: string; userName?: string; now?: Date }): Promise<void> {
+  const now = params.now ?? new Date();
   const scope = (t: typeof invoices | typeof payments | typeof creditNotes | typeof prepayments | typeof contacts) => and(eq(t.firmId, params.firmId), eq(t.organisationId, params.organisationId));
   await db.transaction(async (tx) => {
     await tx.delete(payments).where(scope(payments));
@@ -146,7 +155,16 @@ export async function deleteSyncedData(db: Db, params: { firmId: string; organis
     await tx.delete(prepayments).where(scope(prepayments));
     await tx.delete(invoices).where(scope(invoices));
     await tx.delete(contacts).where(scope(contacts));
-    await tx.update(organisations).set({ syncState: {}, lastSyncAt: null, updatedAt: new Date() }).where(and(eq(organisations.id, params.organisationId), eq(organisations.firmId, params.firmId)));
+    const [org] = await tx
+      .select({ timezone: organisations.timezone, provider: organisations.provider })
+      .from(organisations)
+      .where(and(eq(organisations.id, params.organisationId), eq(organisations.firmId, params.firmId)));
+    // The disconnect's "synced history is kept" is no longer true: say what the deletion did.
+    const statusReason = org ? deletedDataReason({ userName: params.userName ?? null, at: now, timezone: org.timezone, provider: org.provider }) : null;
+    await tx
+      .update(organisations)
+      .set({ syncState: {}, lastSyncAt: null, ...(statusReason ? { statusReason } : {}), updatedAt: now })
+      .where(and(eq(organisations.id, params.organisationId), eq(organisations.firmId, params.firmId)));
     await tx.insert(activities).values({ firmId: params.firmId, organisationId: params.organisationId, actorUserId: params.userId, actorType: 'user', kind: 'organisation.data_deleted', summary: `Deleted the synced data of ${params.name}` });
   });
 }

@@ -8,6 +8,7 @@ import { CREDIT_ENTITY_TYPES, type Provider, type SyncEntityType } from '../../i
 import type { Db } from '../db/client';
 import { connections, contacts, invoices, organisations, syncRuns } from '../db/schema';
 import { SYNC_ORDER } from '../sync/runs';
+import { isTimeZone, todayIn } from '../../kernel/dates';
 import { dayInWords, PROVIDER_LABEL, type SyncKind } from './deps';
 
 type SyncRunRow = typeof syncRuns.$inferSelect;
@@ -30,6 +31,8 @@ export interface SyncRunView {
   finishedAt: string | null;
   durationMs: number | null;
   deferredUntil: string | null;
+  /** A waiting run: why, and when it tries again, in the organisation's time zone ("Rate-limited by Xero, retrying at 23:41"). */
+  waiting: string | null;
 }
 
 export interface OrganisationView {
@@ -68,27 +71,69 @@ export function runProgress(provider: Provider, status: string, cursor: unknown)
   return { progress: Math.round((100 * finished) / STAGES.length), stage: status === 'queued' ? null : stage };
 }
 
-/** A sync error as the sync engine stored it ({code, message} or a string), in plain words. */
-export function plainError(provider: Provider, e: unknown): string {
+/** "23:41" in the zone, or "3 Dec 2026, 23:41" when `at` is not on the same day there as `since`. */
+export function clockTime(at: Date, timeZone: string, since?: Date): string {
+  const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
+  const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }).format(at);
+  return since && todayIn(zone, since) === todayIn(zone, at) ? time : `${dayInWords(at, zone)}, ${time}`;
+}
+
+function dateOf(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Codes whose stored message is one of Arcus's own sentences (the sync engine's, runs.ts's, disconnect.ts's). */
+const OWN_WORDS = new Set(['reauth_required', 'disconnected', 'abandoned']);
+
+/**
+ * A sync error as the sync engine stored it ({code, message, at, retryAt} or a string), in plain
+ * words, with its times in the organisation's zone. A provider's or a library's own message text
+ * is never shown: only the codes Arcus knows, and its own sentences.
+ */
+export function plainError(provider: Provider, e: unknown, timeZone = 'UTC'): string {
   const label = PROVIDER_LABEL[provider];
-  const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : null;
-  const message = typeof e === 'string' ? e : e && typeof e === 'object' && 'message' in e ? String((e as { message: unknown }).message) : null;
+  const field = (k: string): unknown => (e && typeof e === 'object' && k in e ? (e as Record<string, unknown>)[k] : undefined);
+  const code = typeof e === 'string' ? null : String(field('code') ?? '');
+  const message = typeof e === 'string' ? e : typeof field('message') === 'string' ? (field('message') as string) : null;
+  const at = dateOf(field('at'));
+  const retryAt = dateOf(field('retryAt'));
+  const retrying = retryAt ? `retrying at ${clockTime(retryAt, timeZone, at ?? undefined)}` : 'Arcus will try again';
   switch (code) {
     case 'rate_limited':
-      return `${label} asked Arcus to slow down; the sync continues automatically when it allows.`;
+      return `Rate-limited by ${label}, ${retrying}.`;
+    case 'server':
+      return `${label} had a problem on its side; ${retrying}.`;
+    case 'timeout':
+      return `${label} did not answer in time; ${retrying}.`;
+    case 'network':
+      return `Arcus could not reach ${label}; ${retrying}.`;
     case 'unauthorized':
     case 'invalid_grant':
-    case 'reauth_required':
       return `${label} no longer accepts Arcus's access. Reconnect this organisation.`;
     case 'forbidden':
       return `${label} refused access to this organisation. It may have been disconnected in ${label}.`;
-    case 'server':
-    case 'timeout':
-    case 'network':
-      return `${label} could not be reached or had a problem on its side; Arcus will try again.`;
+    case 'not_found':
+      return `${label} answered that something Arcus asked for does not exist; ${retrying}.`;
+    case 'validation':
+    case 'stale_object':
+      return `${label} refused one of Arcus's requests; ${retrying}.`;
     default:
-      return message ?? `The sync failed (${code ?? 'unknown error'}).`;
+      if (code !== null && OWN_WORDS.has(code) && message) return message;
+      if (code === null && message) return message;
+      return `The sync stopped on an unexpected problem; ${retrying}.`;
   }
+}
+
+/** Why a deferred run waits and when it tries again: the error that deferred it, or another sync of the organisation. */
+export function waitingText(provider: Provider, run: { status: string; deferredUntil: Date | null; errors: unknown; createdAt: Date }, timeZone: string): string | null {
+  if (run.status !== 'deferred' || !run.deferredUntil) return null;
+  const errors = Array.isArray(run.errors) ? run.errors : [];
+  const last = errors.at(-1) as { retryAt?: unknown } | undefined;
+  const cause = dateOf(last?.retryAt)?.getTime() === run.deferredUntil.getTime() ? last : null;
+  if (cause) return plainError(provider, cause, timeZone).replace(/\.$/, '');
+  return `Waiting for another sync of this organisation to finish; trying again at ${clockTime(run.deferredUntil, timeZone, run.createdAt)}`;
 }
 
 function iso(d: Date | null): string | null {
@@ -142,12 +187,13 @@ export async function listOrganisations(db: Db, firmId: string, onlyId?: string)
           records: run.progress,
           counts: (run.counts ?? {}) as Record<string, number>,
           apiCalls: run.apiCalls,
-          errors: (Array.isArray(run.errors) ? run.errors : []).map((e) => plainError(org.provider, e)),
+          errors: (Array.isArray(run.errors) ? run.errors : []).map((e) => plainError(org.provider, e, org.timezone)),
           createdAt: run.createdAt.toISOString(),
           startedAt: iso(run.startedAt),
           finishedAt: iso(run.finishedAt),
           durationMs: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
           deferredUntil: iso(run.deferredUntil),
+          waiting: waitingText(org.provider, run, org.timezone),
         }
       : null;
     return {

@@ -219,6 +219,8 @@ export const invoices = pgTable(
     // Portfolio analytics: invoices still open after a day, and invoices issued in a range.
     index('invoices_firm_settled_idx').on(t.firmId, t.settledOn),
     index('invoices_firm_issue_idx').on(t.firmId, t.issueDate),
+    // Rates from the ledgers: the latest invoice in a currency (migration 0018).
+    index('invoices_firm_currency_issue_idx').on(t.firmId, t.currency, t.issueDate),
   ],
 );
 
@@ -608,13 +610,13 @@ export const scoringModels = pgTable(
     fingerprint: text('fingerprint').notNull(),
     nTrain: integer('n_train').notNull(),
     model: jsonb('model').notNull(),
-    createdAt: createdAt(),
-  },
     /** Which organisations' rows the fit received, and how many settled rows each (server/scoring/data-use.ts; migration 0021). */
     trainedOn: jsonb('trained_on')
       .$type<{ rows: number; organisations: { organisationId: string; rows: number }[] }>()
       .notNull()
       .default({ rows: 0, organisations: [] }),
+    createdAt: createdAt(),
+  },
   (t) => [uniqueIndex('scoring_models_firm_scope_key').on(t.firmId, t.scopeKey)],
 );
 
@@ -1209,4 +1211,34 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('audit_log_firm_created_idx').on(t.firmId, t.createdAt)],
+);
+
+/** A collector's follow-up (the next step of a logged call): open until someone marks it done (migration 0019). */
+export const collectorTasks = pgTable(
+  'collector_tasks',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id'),
+    contactExternalId: text('contact_external_id').notNull(),
+    invoiceId: uuid('invoice_id'),
+    /** The call (activity) whose next step this is. */
+    activityId: uuid('activity_id'),
+    title: text('title').notNull(),
+    dueOn: date('due_on', { mode: 'string' }).notNull(),
+    assignedUserId: uuid('assigned_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** open | done */
+    status: text('status').notNull().default('open'),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+    doneByUserId: uuid('done_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('collector_tasks_customer_idx').on(t.organisationId, t.contactExternalId, t.status, t.dueOn), index('collector_tasks_assignee_idx').on(t.firmId, t.assignedUserId, t.status, t.dueOn)],
 );

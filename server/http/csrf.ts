@@ -50,7 +50,7 @@ export const requireCsrf: RequestHandler = (req, _res, next) => {
   // An anonymous caller's token is its own cookie's (csrfTokenFor); a session's is the session's.
   const expected = req.session?.csrfToken ?? (req.session?.userId ? undefined : anonymousToken(req));
   if (!sent || !expected || !safeEqual(sent, expected)) {
-    return next(forbidden('Missing or invalid CSRF token. Reload the page and try again.', 'csrf_failed'));
+    return next(forbidden('This page has expired. Reload the page and try again.', 'csrf_failed'));
   }
   next();
 };

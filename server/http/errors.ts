@@ -1,10 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { DomainError, type DomainErrorKind } from '../../kernel/errors';
+import { DomainError, type DomainErrorKind, type FieldError } from '../../kernel/errors';
 import { type Logger, serializeError, sqlStateOf } from '../logger';
 import { logPath } from './log-path';
 
 /**
- * The one error shape: `{ "error": { "code", "message" } }` with an HTTP status. Services and
+ * The one error shape: `{ "error": { "code", "message", "fields"? } }` with an HTTP status;
+ * `fields` lists a validation failure's problems field by field (`{ field, message }`, the key
+ * for the client to place the sentence, '' for the input as a whole). Services and
  * routes throw DomainError; this table is the only place a kind becomes a status.
  */
 export const STATUS_BY_KIND: Readonly<Record<DomainErrorKind, number>> = {
@@ -26,15 +28,16 @@ export function httpStatusOf(err: DomainError): number {
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new DomainError('not_found', `No route for ${req.method} ${req.path}`));
+  // The path is not repeated: it can hold ids, and a person reading this needs none of it.
+  next(new DomainError('not_found', req.method === 'GET' || req.method === 'HEAD' ? 'There is nothing at this address.' : 'This action is not available here.'));
 };
 
 /** body-parser / raw-body failures (http-errors with a `type`): status, code and words. */
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   'entity.parse.failed': { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' },
   'entity.too.large': { status: 413, code: 'payload_too_large', message: 'The request body is too large.' },
-  'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'The request body must be UTF-8 (the charset given is not supported).' },
-  'encoding.unsupported': { status: 415, code: 'unsupported_content_encoding', message: 'Content-Encoding must be identity, gzip, deflate or br.' },
+  'charset.unsupported': { status: 415, code: 'unsupported_charset', message: 'The request body must be UTF-8 (the character set given is not supported).' },
+  'encoding.unsupported': { status: 415, code: 'unsupported_content_encoding', message: 'The request body’s compression is not supported (use none, gzip, deflate or br).' },
   'request.aborted': { status: 400, code: 'request_aborted', message: 'The request body ended early.' },
   'request.size.invalid': { status: 400, code: 'bad_request', message: 'The request body does not match its Content-Length.' },
   'parameters.too.many': { status: 413, code: 'payload_too_large', message: 'The request has too many parameters.' },
@@ -59,10 +62,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let status = 500;
     let code = 'internal_error';
     let message = 'Something went wrong on our side. It has been logged.';
+    let fields: readonly FieldError[] | undefined;
     const state = sqlStateOf(err);
     if (err instanceof DomainError) {
       status = httpStatusOf(err);
-      ({ code, message } = err);
+      ({ code, message, fields } = err);
     } else if (isDataException(state)) {
       status = 400;
       code = 'invalid_value';
@@ -78,7 +82,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     // Codes and ids only: never the SQL, its parameters or the request body (server/logger.ts).
     if (status >= 500) log.error({ err: serializeError(err), path: logPath(req.originalUrl ?? req.path) }, 'request failed');
     if (res.headersSent) return;
-    res.status(status).json({ error: { code, message } });
+    res.status(status).json({ error: fields ? { code, message, fields } : { code, message } });
   };
 }
 

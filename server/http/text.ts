@@ -5,7 +5,8 @@
  * refused at the edge with a 400 naming the field, before it can become a database error.
  */
 import type { RequestHandler } from 'express';
-import { validationFailed } from '../../kernel/errors';
+import { invalidField } from '../../kernel/errors';
+import { fieldLabel } from './field-words';
 
 const MAX_DEPTH = 64;
 
@@ -37,9 +38,16 @@ export function badTextPath(value: unknown, path = '', depth = 0): string | null
 }
 
 export function badTextError(where: string) {
-  // The field's name only: its value is what cannot be shown.
-  const name = where.replace(/[^\w.[\]-]/g, '?').slice(0, 100);
-  return validationFailed(`${name}: contains a NUL character or an unpaired surrogate, which is not valid text`, 'invalid_text');
+  // The field's key for the client (its value is what cannot be shown), and words for a person.
+  const field = where
+    .replace(/^(body|query|path)(\.|(?=\[)|$)/, '')
+    .replace(/\[(\d+)\]/g, '.$1')
+    .replace(/^\./, '')
+    .replace(/[^\w.-]/g, '?')
+    .slice(0, 100);
+  const key = field.split('.').findLast((k) => !/^\d+$/.test(k));
+  const what = key ? `The ${fieldLabel(key)}` : 'The address';
+  return invalidField(field, `${what} contains characters that cannot be stored. Remove them and try again.`, 'invalid_text');
 }
 
 /** Refuses a request whose path, query or (parsed) body holds text that cannot be stored. */

@@ -1,11 +1,23 @@
 import type { z } from 'zod';
-import { validationFailed } from '../../kernel/errors';
+import { invalidFields } from '../../kernel/errors';
+import { type FieldLabels, fieldErrorOf, markGenerated } from './field-words';
 
-/** Parse input with a zod schema; a failure is `validation_failed` (a 400 at the edge) naming the first bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
+/**
+ * Parse input with a zod schema. A failure is `validation_failed` (a 400 at the edge) carrying
+ * every problem at once, each as the field's key and a sentence for a person
+ * (server/http/field-words.ts); `labels` names keys this form uses in its own way.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, labels?: FieldLabels): z.infer<S> {
+  const parsed = schema.safeParse(input, { error: markGenerated });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  throw validationFailed(`${where}${issue.message}`);
+  const seen = new Set<string>();
+  const fields = parsed.error.issues
+    .map((issue) => fieldErrorOf(issue, labels))
+    .filter((f) => {
+      const key = `${f.field}\u0000${f.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  throw invalidFields(fields);
 }

@@ -8,7 +8,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { LedgerOAuth } from '../../integrations/ledger/provider';
 import type { Provider } from '../../integrations/ledger/types';
 import { activities, firms, memberships, users } from '../db/schema';
-import { type ConnectOutcome, connectTenants } from '../connections/connect';
+import { type ConnectOutcome, connectTenants, type RefusalKind } from '../connections/connect';
 import type { ConnectionDeps, SyncKind } from '../connections/deps';
 import { codeChallenge, createPendingAuthorization, type OAuthPurpose, type PendingAuthorization } from './state';
 import { asSystem } from '../db/firm-scope';
@@ -32,13 +32,26 @@ export type OAuthErrorCode =
   | 'reconnect_mismatch'
   | 'sign_in_failed'
   | 'already_connected_elsewhere'
-  | 'organisation_unreadable';
+  | 'organisation_unreadable'
+  | 'rate_limited'
+  | 'none_connected';
+
+/** How many tenants of a consent were not connected, and why. */
+export type RefusalCounts = Partial<Record<RefusalKind, number>>;
+
+export function refusalCounts(refused: readonly { kind: RefusalKind }[]): RefusalCounts {
+  const counts: RefusalCounts = {};
+  for (const r of refused) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
+  return counts;
+}
 
 export class OAuthFlowError extends Error {
   override name = 'OAuthFlowError';
   constructor(
     readonly code: OAuthErrorCode,
     message: string,
+    /** A connect where no tenant was connected: why each was refused. */
+    readonly refused: RefusalCounts = {},
   ) {
     super(message);
   }
@@ -95,8 +108,10 @@ export async function finishConnect(deps: OAuthDeps, pending: PendingAuthorizati
   if (tenants.length === 0) throw new OAuthFlowError('no_tenants', 'No organisation was chosen on the consent page.');
   const outcome = await connectTenants(deps, { firmId: pending.firmId, userId: pending.userId ?? null, provider: pending.provider, tokens, tenants, syncKind: options.syncKind });
   if (outcome.connected.length === 0) {
-    const elsewhere = outcome.refused.some((r) => r.reason.includes('another Arcus firm'));
-    throw new OAuthFlowError(elsewhere ? 'already_connected_elsewhere' : 'organisation_unreadable', outcome.refused.map((r) => r.reason).join(' '));
+    const counts = refusalCounts(outcome.refused);
+    const only = Object.keys(counts).length === 1 ? (Object.keys(counts)[0] as RefusalKind) : null;
+    const code: OAuthErrorCode = only === 'elsewhere' ? 'already_connected_elsewhere' : only === 'rate_limited' ? 'rate_limited' : only === 'unreadable' ? 'organisation_unreadable' : 'none_connected';
+    throw new OAuthFlowError(code, outcome.refused.map((r) => r.reason).join(' '), counts);
   }
   if (pending.organisationId && !outcome.connected.some((c) => c.organisationId === pending.organisationId)) {
     throw new OAuthFlowError('reconnect_mismatch', 'A different organisation was chosen than the one being reconnected.');

@@ -9,8 +9,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, reminderInvoiceHolds } from '../db/schema';
-import { addDays, type CalendarDate, isCalendarDate } from '../../kernel/dates';
-import { validationFailed } from '../../kernel/errors';
+import { addDays, type CalendarDate, isCalendarDate, longDate } from '../../kernel/dates';
+import { invalidField, validationFailed } from '../../kernel/errors';
 import { formatDate } from '../reminders/render';
 import { INVOICE_DISPUTED, PROMISE_RECORDED } from '../scoring/in-motion';
 import { PROMISE_MAX_DAYS } from './summary';
@@ -18,8 +18,8 @@ import type { LinkView } from './view';
 
 
 export const PromiseInput = z.object({
-  date: z.string().refine(isCalendarDate, { message: 'must be a date such as 2026-12-12' }),
-  invoiceIds: z.array(z.uuid({ message: 'must be invoice ids from this link' })).min(1).max(200).optional(),
+  date: z.string().refine(isCalendarDate, { message: 'Choose the date you will pay on.' }),
+  invoiceIds: z.array(z.uuid({ message: 'Choose invoices from this page.' })).min(1, { message: 'Choose at least one invoice.' }).max(200).optional(),
 });
 
 export const DISPUTE_REASONS = ['incorrect_amount', 'not_received', 'quality', 'already_paid', 'duplicate', 'other'] as const;
@@ -33,9 +33,9 @@ export const DISPUTE_REASON_TEXT: Record<(typeof DISPUTE_REASONS)[number], strin
 };
 
 export const DisputeInput = z.object({
-  reason: z.enum(DISPUTE_REASONS, { message: `must be one of ${DISPUTE_REASONS.join(', ')}` }),
-  details: z.string().trim().max(1000, { message: 'must be at most 1000 characters' }).optional().default(''),
-  invoiceId: z.uuid({ message: 'must be an invoice id from this link' }).optional(),
+  reason: z.enum(DISPUTE_REASONS, { message: 'Choose what is wrong.' }),
+  details: z.string().trim().max(1000, { message: 'Please keep this to 1,000 characters or fewer.' }).optional().default(''),
+  invoiceId: z.uuid({ message: 'Choose an invoice from this page.' }).optional(),
 });
 
 /** The invoices an action names, checked against the link; null = the whole customer (statement links). */
@@ -44,16 +44,16 @@ function targets(view: LinkView, ids: readonly string[] | undefined): LinkView['
   if (!ids) return null;
   const byId = new Map(view.invoices.map((i) => [i.id, i]));
   const out = ids.map((id) => byId.get(id));
-  if (out.some((i) => !i)) throw validationFailed('invoiceIds: one of the invoices is not on this link');
+  if (out.some((i) => !i)) throw invalidField('invoiceIds', 'One of the invoices chosen is not on this page. Reload the page and choose again.');
   return out as LinkView['invoices'];
 }
 
 export async function recordPromise(db: Db, view: LinkView, input: z.infer<typeof PromiseInput>, now: Date): Promise<{ promisedDate: CalendarDate; invoiceIds: string[] }> {
   const latest = addDays(view.today, PROMISE_MAX_DAYS);
-  if (input.date < view.today || input.date > latest) throw validationFailed(`date: must be between ${view.today} and ${latest}`);
+  if (input.date < view.today || input.date > latest) throw invalidField('date', `Choose a date between ${longDate(view.today)} and ${longDate(latest)}.`);
   const chosen = targets(view, input.invoiceIds);
   const covered = (chosen ?? view.invoices).filter((i) => i.status === 'authorised');
-  if (covered.length === 0) throw validationFailed('There is nothing open to promise a payment for');
+  if (covered.length === 0) throw validationFailed('There is nothing left to pay on the invoices chosen.');
   const when = formatDate(input.date, view.org.countryCode);
   const base = { firmId: view.link.firmId, organisationId: view.org.id, actorType: 'debtor', kind: PROMISE_RECORDED, contactId: view.customer.contactId, createdAt: now };
   const details = (extra: Record<string, unknown>) => ({ promisedDate: input.date, contactExternalId: view.link.contactExternalId, source: 'pay_link', payLinkId: view.link.id, ...extra });
@@ -78,7 +78,7 @@ export async function recordPromise(db: Db, view: LinkView, input: z.infer<typeo
 
 export async function recordDispute(db: Db, view: LinkView, input: z.infer<typeof DisputeInput>, now: Date): Promise<{ invoiceIds: string[] | null }> {
   const chosen = targets(view, input.invoiceId ? [input.invoiceId] : undefined);
-  if (view.link.scope === 'invoice' && input.invoiceId && input.invoiceId !== view.link.invoiceId) throw validationFailed('invoiceId: the invoice is not on this link');
+  if (view.link.scope === 'invoice' && input.invoiceId && input.invoiceId !== view.link.invoiceId) throw invalidField('invoiceId', 'That invoice is not on this page. Reload the page and try again.');
   const reason = DISPUTE_REASON_TEXT[input.reason];
   const what = chosen?.length === 1 ? chosen[0]!.number || 'an invoice' : 'their invoices';
   await db.insert(activities).values(

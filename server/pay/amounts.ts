@@ -62,17 +62,17 @@ function oldestFirst(a: PayableInvoice, b: PayableInvoice): number {
   return ad < bd ? -1 : ad > bd ? 1 : a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.number.localeCompare(b.number);
 }
 
-export type AllocationResult = { ok: true; currency: string; total: string; allocations: Allocation[] } | { ok: false; message: string };
+export type AllocationResult = { ok: true; currency: string; total: string; allocations: Allocation[] } | { ok: false; field: string; message: string };
 
 /** The invoices chosen (all payable ones when none are named), each paid in full today, oldest first. */
 export function allocate(invoices: readonly PayableInvoice[], chosen: readonly string[] | null, today: CalendarDate): AllocationResult {
   const byId = new Map(invoices.map((i) => [i.id, i]));
   const picked = chosen ? chosen.map((id) => byId.get(id)) : invoices.filter((i) => invoiceDue(i, today).pay > 0);
-  if (picked.some((i) => !i)) return { ok: false, message: 'invoiceIds: one of the invoices is not on this link' };
+  if (picked.some((i) => !i)) return { ok: false, field: 'invoiceIds', message: 'One of the invoices chosen is not on this page. Reload the page and choose again.' };
   const list = (picked as PayableInvoice[]).filter((i) => invoiceDue(i, today).pay > 0).sort(oldestFirst);
-  if (list.length === 0) return { ok: false, message: 'Nothing is left to pay on the chosen invoices' };
+  if (list.length === 0) return { ok: false, field: 'invoiceIds', message: 'There is nothing left to pay on the invoices chosen.' };
   const currencies = new Set(list.map((i) => i.currency));
-  if (currencies.size > 1) return { ok: false, message: 'invoiceIds: invoices in different currencies must be paid separately' };
+  if (currencies.size > 1) return { ok: false, field: 'invoiceIds', message: 'Invoices in different currencies are paid separately: choose invoices in one currency.' };
   let total = 0;
   const allocations = list.map((i) => {
     const d = invoiceDue(i, today);

@@ -9,17 +9,17 @@ import type { PaymentProvider } from '../../integrations/payments/provider';
 import { PaymentProviderError } from '../../integrations/payments/provider';
 import type { Db } from '../db/client';
 import { checkouts } from '../db/schema';
-import { conflict, DomainError, validationFailed } from '../../kernel/errors';
+import { conflict, DomainError, invalidField } from '../../kernel/errors';
 import { allocate } from './amounts';
 import { payUrl } from './links';
 import type { LinkView } from './view';
 
-export const CheckoutInput = z.object({ invoiceIds: z.array(z.uuid({ message: 'must be invoice ids from this link' })).min(1).max(200).optional() });
+export const CheckoutInput = z.object({ invoiceIds: z.array(z.uuid({ message: 'Choose invoices from this page.' })).min(1, { message: 'Choose at least one invoice to pay.' }).max(200).optional() });
 
 export async function openCheckout(deps: { db: Db; provider: PaymentProvider | null; appUrl: string }, view: LinkView, token: string, input: z.infer<typeof CheckoutInput>): Promise<{ checkoutId: string; url: string; amount: string; currency: string }> {
   if (!deps.provider) throw conflict('Online card payment is not available for this organisation. Please pay by bank transfer.', 'payments_unavailable');
   const result = allocate(view.invoices, input.invoiceIds ?? null, view.today);
-  if (!result.ok) throw validationFailed(result.message);
+  if (!result.ok) throw invalidField(result.field, result.message);
   const [row] = await deps.db
     .insert(checkouts)
     .values({ firmId: view.link.firmId, organisationId: view.org.id, payLinkId: view.link.id, provider: deps.provider.name, amount: result.total, currency: result.currency, allocations: result.allocations, status: 'open' })
@@ -49,7 +49,11 @@ export async function openCheckout(deps: { db: Db; provider: PaymentProvider | n
       .update(checkouts)
       .set({ status: 'failed', updatedAt: new Date() })
       .where(and(eq(checkouts.id, checkoutId), eq(checkouts.firmId, view.link.firmId)));
-    if (err instanceof PaymentProviderError) throw new DomainError(err.status >= 500 ? 'upstream_failed' : 'validation_failed', `The payment could not be started: ${err.message}`, { code: 'payment_provider_error', cause: err });
+    // The provider's own words (its codes and ids) stay on `cause`: the debtor reads a sentence.
+    if (err instanceof PaymentProviderError) {
+      const busy = err.status >= 500;
+      throw new DomainError(busy ? 'upstream_failed' : 'validation_failed', busy ? 'The payment service is not answering. Please try again in a few minutes.' : 'The payment could not be started. Please try again, or pay by bank transfer.', { code: 'payment_provider_error', cause: err });
+    }
     throw err;
   }
 }

@@ -27,7 +27,7 @@ export const SendLinkSchema = z
     /** One invoice; absent = the customer's statement link. */
     invoiceId: z.uuid().optional(),
     note: z.string().trim().max(1000).optional(),
-    requestKey: z.uuid({ message: 'must be the form’s id (UUID)' }),
+    requestKey: z.uuid({ message: 'This form is out of date. Close it and open it again.' }),
   })
   .strict();
 
@@ -40,7 +40,7 @@ export interface SendLinkDeps {
 }
 
 export async function sendPayLink(deps: SendLinkDeps, auth: { firmId: string; userId: string }, input: z.infer<typeof SendLinkSchema>): Promise<{ sent: boolean; to: string; url: string }> {
-  if (!deps.mail) throw unavailable('Email is not configured on this server (SMTP_URL).', 'no_mail');
+  if (!deps.mail) throw unavailable('Email is not set up on this server, so nothing was sent. Copy the link instead.', 'no_mail');
   const org = await loadOrgWithSettings(deps.db, input.organisationId);
   if (!org || org.firmId !== auth.firmId) throw notFound('No such organisation in this firm.');
   let invoice: { id: string; number: string; amountDue: string; currency: string } | null = null;

@@ -17,6 +17,7 @@
  * contact there; docs/privacy.md says so.
  */
 import { sql } from 'drizzle-orm';
+import { longDate } from '../../kernel/dates';
 import { conflict } from '../../kernel/errors';
 import { type Db, queryRows } from '../db/client';
 import { privacyErasures } from '../db/schema';
@@ -43,7 +44,7 @@ async function count(db: Db, q: ReturnType<typeof sql>): Promise<number> {
 
 export async function eraseDebtor(db: Db, p: { firmId: string; contactId: string; reason: ErasureReason; actor: AuditActor; now: Date }): Promise<ErasureResult> {
   const d = await loadDebtor(db, p.firmId, p.contactId);
-  if (d.erasedAt) throw conflict(`This customer’s personal data was already erased on ${d.erasedAt.slice(0, 10)}.`, 'already_erased');
+  if (d.erasedAt) throw conflict(`This customer’s personal data was already erased on ${longDate(d.erasedAt.slice(0, 10))}.`, 'already_erased');
   const { firmId, now } = p;
   const org = d.organisationId;
   const ext = d.externalId;
@@ -87,6 +88,8 @@ export async function eraseDebtor(db: Db, p: { firmId: string; contactId: string
             details = jsonb_strip_nulls(jsonb_build_object('erased', true, 'contactExternalId', details->>'contactExternalId', 'writebackId', details->>'writebackId', 'invoiceExternalId', details->>'invoiceExternalId'))
           WHERE firm_id = ${firmId} AND organisation_id = ${org} AND (contact_id = ${d.contactId} OR details->>'contactExternalId' = ${ext}) RETURNING 1) SELECT count(*) AS n FROM u`,
     );
+    // A collector's follow-ups say what to do with the customer in free text.
+    await t.execute(sql`UPDATE collector_tasks SET title = ${ERASED_NOTE}, updated_at = ${now} WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext}`);
     const payLinks = await count(
       t,
       sql`WITH u AS (UPDATE pay_links SET revoked_at = coalesce(revoked_at, ${now}) WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext} RETURNING 1) SELECT count(*) AS n FROM u`,

@@ -9,7 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { validationFailed } from '../../kernel/errors';
+import { invalidField } from '../../kernel/errors';
 import { type Db, queryRows } from '../db/client';
 import { asSystem } from '../db/firm-scope';
 import { type AuditActor, recordAudit } from './audit';
@@ -93,7 +93,7 @@ export async function closeFirm(
   db: Db,
   p: { firmId: string; firmName: string; confirm: string; disconnect: (organisationId: string) => Promise<{ revokedAtProvider: boolean; warnings: string[] }> },
 ): Promise<CloseResult> {
-  if (p.confirm.trim() !== p.firmName.trim()) throw validationFailed('confirm: type the firm’s name exactly as shown to close the account', 'confirmation_mismatch');
+  if (p.confirm.trim() !== p.firmName.trim()) throw invalidField('confirm', 'Type the firm’s name exactly as shown to close the account.', 'confirmation_mismatch');
   const orgs = await queryRows<{ id: string; connected: boolean }>(
     db,
     sql`SELECT o.id, EXISTS (SELECT 1 FROM connections c WHERE c.organisation_id = o.id AND c.status <> 'revoked' AND c.refresh_token_enc <> '') AS connected

@@ -7,7 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { organisations, reminderPolicies, reminderSettings, reminderTemplates } from '../db/schema';
-import { conflict, DomainError, notFound, validationFailed } from '../../kernel/errors';
+import { conflict, DomainError, invalidField, notFound } from '../../kernel/errors';
 import { loadSettings, toPolicy } from './load';
 import { normaliseSteps, PolicyError, scopeKeys } from './policy';
 import { isEmailAddress } from './recipients';
@@ -29,21 +29,29 @@ export const SettingsInputSchema = z
       .trim()
       .max(254)
       .nullable()
-      .refine((v) => v === null || v === '' || isEmailAddress(v), 'must be an email address'),
-    brandColour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1c7ed6'),
+      .refine((v) => v === null || v === '' || isEmailAddress(v), 'Enter an email address, or leave it empty.'),
+    brandColour: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Choose a colour, written like #1c7ed6.'),
     logoUrl: z
       .string()
       .trim()
       .max(1000)
       .nullable()
-      .refine((v) => v === null || v === '' || /^https?:\/\/\S+$/.test(v), 'must be an http(s) URL'),
+      .refine((v) => v === null || v === '' || /^https?:\/\/\S+$/.test(v), 'Enter a web address starting with https://, or leave it empty.'),
     signature: z.string().max(2000),
     customerDailyLimit: z.number().int().min(1).max(10),
     confirmAbove: z.number().int().min(0).max(100_000),
   })
   .partial()
   .strict()
-  .refine((v) => v.windowStartMinute === undefined || v.windowEndMinute === undefined || v.windowStartMinute < v.windowEndMinute, { message: 'the window must end after it starts', path: ['windowEndMinute'] });
+  .refine((v) => v.windowStartMinute === undefined || v.windowEndMinute === undefined || v.windowStartMinute < v.windowEndMinute, {
+    message: 'The sending window must end after it starts.',
+    path: ['windowEndMinute'],
+    // Checked alongside the other fields' problems, so a form shows them all at once.
+    when: ({ value }) => {
+      const v = value as { windowStartMinute?: unknown; windowEndMinute?: unknown };
+      return typeof v.windowStartMinute === 'number' && typeof v.windowEndMinute === 'number';
+    },
+  });
 
 async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   const [o] = await db
@@ -63,7 +71,7 @@ export async function saveSettings(db: Db, firmId: string, organisationId: strin
   await ownOrganisation(db, firmId, organisationId);
   const current = await loadSettings(db, organisationId);
   const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
-  if (next.windowStartMinute >= next.windowEndMinute) throw validationFailed('windowEndMinute: the window must end after it starts');
+  if (next.windowStartMinute >= next.windowEndMinute) throw invalidField('windowEndMinute', 'The sending window must end after it starts.');
   next.businessDays = [...new Set(next.businessDays)].sort();
   // Switched on again after a pause: the backlog is previewed and confirmed like a first run.
   if (next.enabled && !current.enabled) next.confirmedAt = null;
@@ -76,14 +84,14 @@ export async function saveSettings(db: Db, firmId: string, organisationId: strin
 
 export const PolicyInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'give the policy a name').max(120),
+    name: z.string().trim().min(1, 'Give the policy a name.').max(120),
     scope: z.enum(POLICY_SCOPES),
     organisationId: z.uuid().nullable().default(null),
     segment: z.string().trim().min(1).max(60).nullable().default(null),
     contactExternalId: z.string().trim().min(1).max(200).nullable().default(null),
     // One consolidated email per customer unless a policy chooses per-invoice emails.
     grouping: z.enum(GROUPINGS).default('customer'),
-    steps: z.array(StepSchema).min(1, 'a policy needs at least one step').max(30),
+    steps: z.array(StepSchema).min(1, 'A policy needs at least one step.').max(30),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -96,7 +104,7 @@ async function checkTemplates(db: Db, firmId: string, ids: (string | null)[]) {
     .select({ id: reminderTemplates.id })
     .from(reminderTemplates)
     .where(and(eq(reminderTemplates.firmId, firmId), inArray(reminderTemplates.id, own)));
-  if (rows.length !== new Set(own).size) throw validationFailed('steps: a step names a template that does not exist');
+  if (rows.length !== new Set(own).size) throw invalidField('steps', 'A step uses a template that no longer exists: choose another template.');
 }
 
 async function policyRow(db: Db, firmId: string, input: PolicyInput) {
@@ -108,15 +116,15 @@ async function policyRow(db: Db, firmId: string, input: PolicyInput) {
       scopeKey = scopeKeys.firm();
       break;
     case 'organisation':
-      if (!organisationId) throw validationFailed('organisationId: choose the organisation');
+      if (!organisationId) throw invalidField('organisationId', 'Choose the organisation.');
       scopeKey = scopeKeys.organisation(organisationId);
       break;
     case 'segment':
-      if (!input.segment) throw validationFailed('segment: name the customer group');
+      if (!input.segment) throw invalidField('segment', 'Choose the customer group.');
       scopeKey = scopeKeys.segment(input.segment, organisationId);
       break;
     case 'customer':
-      if (!organisationId || !input.contactExternalId) throw validationFailed('contactExternalId: choose the customer');
+      if (!organisationId || !input.contactExternalId) throw invalidField(organisationId ? 'contactExternalId' : 'organisationId', organisationId ? 'Choose the customer.' : 'Choose the organisation.');
       scopeKey = scopeKeys.customer(organisationId, input.contactExternalId);
       break;
   }
@@ -125,7 +133,7 @@ async function policyRow(db: Db, firmId: string, input: PolicyInput) {
   try {
     steps = normaliseSteps(input.steps);
   } catch (err) {
-    if (err instanceof PolicyError) throw validationFailed(`steps: ${err.message}`);
+    if (err instanceof PolicyError) throw invalidField('steps', err.message);
     throw err;
   }
   await checkTemplates(
@@ -202,11 +210,11 @@ export async function deletePolicy(db: Db, firmId: string, id: string): Promise<
 
 export const TemplateInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'give the template a name').max(120),
+    name: z.string().trim().min(1, 'Give the template a name.').max(120),
     organisationId: z.uuid().nullable().default(null),
-    subject: z.string().min(1, 'the subject is empty').max(500),
-    bodyHtml: z.string().min(1, 'the HTML body is empty').max(100_000),
-    bodyText: z.string().min(1, 'the text body is empty').max(100_000),
+    subject: z.string().min(1, 'Write a subject.').max(500),
+    bodyHtml: z.string().min(1, 'Write the email’s HTML body.').max(100_000),
+    bodyText: z.string().min(1, 'Write the email’s plain-text body.').max(100_000),
   })
   .strict();
 export type TemplateInput = z.infer<typeof TemplateInputSchema>;

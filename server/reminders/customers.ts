@@ -16,7 +16,7 @@ import { isEmailAddress, ledgerEmails, ledgerRecipients, normaliseAddress } from
 import { formatMoney, minorOf } from './render';
 import { SKIP_REASONS, skipReasonText } from './types';
 
-const dateString = z.string().refine(isCalendarDate, 'a calendar date (YYYY-MM-DD)');
+const dateString = z.string().refine(isCalendarDate, 'Enter a date.');
 
 export const CustomerInputSchema = z
   .object({
@@ -24,7 +24,7 @@ export const CustomerInputSchema = z
     pausedUntil: dateString.nullable(),
     pauseReason: z.string().trim().max(300).nullable(),
     segment: z.string().trim().max(60).nullable(),
-    recipients: z.array(z.string().trim().refine(isEmailAddress, 'must be an email address')).max(20).nullable(),
+    recipients: z.array(z.string().trim().refine(isEmailAddress, 'Each recipient must be an email address.')).max(20).nullable(),
   })
   .partial()
   .strict();

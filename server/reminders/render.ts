@@ -121,6 +121,7 @@ function statusText(inv: RenderInvoice, today: CalendarDate): string {
   return `due in ${-d} day${d === -1 ? '' : 's'}`;
 }
 
+/** An http(s) URL that leads somewhere: not a pay link whose token was hidden at rest (server/pay/url-at-rest.ts). */
 function safeUrl(url: string | null): string | null {
   return url && /^https?:\/\//i.test(url) && !isMaskedPayUrl(url) ? url : null;
 }

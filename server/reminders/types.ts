@@ -11,7 +11,7 @@ export const StepSchema = z.object({
   /** Stable across edits: the claim key of every send of this step. */
   key: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a short lower-case key')
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'This step’s reference is not valid. Reload the page and try again.')
     .optional(),
   /** Days relative to the due date (−3 = three days before, 7 = a week after). */
   offsetDays: z.number().int().min(-90).max(730),
@@ -19,7 +19,7 @@ export const StepSchema = z.object({
   /** A template row's id, a built-in's ('builtin:overdue'), or null for the built-in matching the offset. */
   templateId: z
     .string()
-    .regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|builtin:[a-z-]+)$/i, 'a template id')
+    .regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|builtin:[a-z-]+)$/i, 'Choose a template from the list.')
     .nullable()
     .default(null),
   /** 'auto' sends by itself; 'manual' waits for a collector's approval in the outbox. */

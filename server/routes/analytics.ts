@@ -8,28 +8,30 @@ import { z } from 'zod';
 import { requireRole } from '../auth/current-user';
 import { getCustomerDetail } from '../analytics/customer-detail';
 import { summariseCustomers } from '../analytics/customers';
+import { CustomerListQuerySchema, listCustomers, loadCustomerRisk } from '../analytics/customer-list';
 import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
 import { type CsvColumn, sendCsv } from '../analytics/csv';
 import { customerJson, getDashboard } from '../analytics/dashboard';
 import { getDataQuality } from '../analytics/data-quality-load';
 import { deleteExchangeRate, ExchangeRateInputSchema, listExchangeRates, seedDemoExchangeRates, upsertExchangeRate } from '../analytics/exchange-rates';
-import { FirmSettingsPatchSchema, getAnalyticsSettings, updateAnalyticsSettings } from '../analytics/firm-settings';
+import { currencyChoices, FirmSettingsPatchSchema, getAnalyticsSettings, updateAnalyticsSettings } from '../analytics/firm-settings';
 import { filterInvoiceRows, InvoiceListQuerySchema, invoiceJson, invoiceRows, totalsByCurrency } from '../analytics/invoice-list';
 import { loadLedgerInvoices, toBaseMetricInvoices } from '../analytics/ledger-invoices';
+import { type LedgerEndpointsOf, ledgerSite } from '../analytics/ledger-links';
 import { getContact, getOrganisation, listContacts, listOrganisations, type OrganisationInfo } from '../analytics/organisations';
 import { PeriodQuerySchema, resolvePeriod } from '../analytics/period';
 import { getPortfolio } from '../analytics/portfolio';
 import { groupByCustomerKey, loadLineWeights, loadRiskSegments, NOT_SCORED, segmentRows, splitByCategory, trackingCategories } from '../analytics/segments';
 import { createTarget, deleteTarget, getTarget, listTargets, targetWithProgress, updateTarget } from '../analytics/targets-store';
-import { metricValue, TargetInputSchema, TargetPatchSchema } from '../analytics/targets';
+import { METRIC_LABELS, metricValue, TargetInputSchema, TargetPatchSchema } from '../analytics/targets';
 import type { Db } from '../db/client';
 import type { Clock } from '../../kernel/clock';
-import { todayIn } from '../../kernel/dates';
+import { longDate, todayIn } from '../../kernel/dates';
 import { type Aging, amountNumber } from '../domain/metrics';
-import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
+import { invalidField, notFound, unprocessable } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
-const IdSchema = z.uuid({ message: 'must be an id (UUID)' });
+const IdSchema = z.uuid({ message: 'This item does not exist. Reload the page and try again.' });
 const FormatSchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
 
 function idParam(req: Request, name = 'id'): string {
@@ -55,9 +57,11 @@ function table<T>(res: Response, format: 'json' | 'csv', name: string, columns: 
 /** Query parameters besides the period (which periodOf reads and validates). */
 const PeriodOnly = z.object({});
 
-export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): Router {
+/** `ledgerEndpoints`: the process's ledger endpoints, so ledger links lead to the sandbox's pages when the ledger is the sandbox (absent: the real providers' apps). */
+export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; ledgerEndpoints?: LedgerEndpointsOf }): Router {
   const { db } = deps;
   const r = Router();
+  const siteOf = (org: OrganisationInfo) => ledgerSite(deps.ledgerEndpoints, org);
   const periodOf = (req: Request, timeZone = 'UTC') => resolvePeriod(parseInput(PeriodQuerySchema, { from: req.query.from, to: req.query.to }), timeZone, deps.clock.now());
 
   r.get('/analytics/organisations', async (req, res) => {
@@ -70,7 +74,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
     const { format } = query(req, PeriodOnly);
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
     const settings = await getAnalyticsSettings(db, auth.firmId);
-    const portfolio = await getPortfolio(db, { firmId: auth.firmId, period: periodOf(req), reportingCurrency: settings.reportingCurrency, thresholds: settings.needsHelp });
+    const portfolio = await getPortfolio(db, { firmId: auth.firmId, period: periodOf(req), reportingCurrency: settings.reportingCurrency, thresholds: settings.needsHelp, today: todayIn('UTC', deps.clock.now()) });
     table(res, format, `portfolio-${portfolio.period.to}`, PORTFOLIO_CSV, portfolio.rows, () => ({
       ...portfolio,
       rows: portfolio.rows.map((row) => ({ ...row, arEnd: amountNumber(row.arEnd), overdue: amountNumber(row.overdue), creditSales: amountNumber(row.creditSales), aging: agingJson(row.aging) })),
@@ -83,16 +87,18 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
     const { firmId, org } = await organisationFor(db, req);
     query(req, PeriodOnly);
     const settings = await getAnalyticsSettings(db, firmId);
-    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp }));
+    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp, site: siteOf(org) }));
   });
 
+  // ?q= searches names and emails, ?sort=&dir= orders (server/analytics/customer-list.ts); each row carries its stored risk score (GET /organisations/:id/scores scores on demand).
   r.get('/organisations/:id/customers', async (req, res) => {
     const { firmId, org } = await organisationFor(db, req);
-    const { format } = query(req, PeriodOnly);
+    const { format, ...list } = query(req, CustomerListQuerySchema);
     const period = periodOf(req, org.timezone);
-    const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
-    const rows = summariseCustomers(toBaseMetricInvoices(ledger, org.baseCurrency), contacts, period, org.provider);
-    table(res, format, `customers-${slug(org.name)}-${period.to}`, CUSTOMERS_CSV, rows, () => ({ organisation: org, currency: org.baseCurrency, period, customers: rows.map(customerJson) }));
+    const [ledger, contacts, risk] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id), loadCustomerRisk(db, firmId, org.id)]);
+    const all = summariseCustomers(toBaseMetricInvoices(ledger, org.baseCurrency), contacts, period, siteOf(org));
+    const rows = listCustomers(all, risk, list);
+    table(res, format, `customers-${slug(org.name)}-${period.to}`, CUSTOMERS_CSV, rows, () => ({ organisation: org, currency: org.baseCurrency, period, total: all.length, customers: rows.map((c) => ({ ...customerJson(c), risk: c.risk })) }));
   });
 
   r.get('/customers/:id', async (req, res) => {
@@ -102,7 +108,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
     const org = await getOrganisation(db, auth.firmId, contact.organisationId);
     if (!org) throw notFound('No such customer.');
     query(req, PeriodOnly);
-    res.json(await getCustomerDetail(db, { firmId: auth.firmId, organisation: org, contact, period: periodOf(req, org.timezone) }));
+    res.json(await getCustomerDetail(db, { firmId: auth.firmId, organisation: org, contact, period: periodOf(req, org.timezone), site: siteOf(org) }));
   });
 
   r.get('/organisations/:id/invoices', async (req, res) => {
@@ -111,7 +117,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
     const asOf = q.asOf ?? todayIn(org.timezone, deps.clock.now());
     const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
     const names = new Map(contacts.map((c) => [c.externalId, { id: c.id, name: c.name }]));
-    const rows = filterInvoiceRows(invoiceRows(ledger, names, asOf, org.provider), q);
+    const rows = filterInvoiceRows(invoiceRows(ledger, names, asOf, siteOf(org)), q);
     table(res, q.format, `invoices-${slug(org.name)}-${q.status}-${asOf}`, INVOICES_CSV, rows, () => ({
       organisation: org,
       asOf,
@@ -134,7 +140,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
       const lines = await loadLineWeights(db, firmId, org.id);
       categories = trackingCategories(lines);
       category = q.category ?? categories[0] ?? null;
-      if (q.category && !categories.includes(q.category)) throw validationFailed(`category: this organisation has no tracking category “${q.category}”`);
+      if (q.category && !categories.includes(q.category)) throw invalidField('category', `This organisation has no tracking category “${q.category}”.`);
       groups = category ? splitByCategory(base, lines, category) : new Map();
     } else if (q.by === 'risk') {
       const risk = await loadRiskSegments(db, firmId, org.id);
@@ -158,7 +164,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
   r.get('/organisations/:id/data-quality', async (req, res) => {
     const { firmId, org } = await organisationFor(db, req);
     const { format } = query(req, z.object({}));
-    const dq = await getDataQuality(db, firmId, org);
+    const dq = await getDataQuality(db, firmId, org, siteOf(org));
     table(res, format, `data-quality-${slug(org.name)}`, DATA_QUALITY_CSV, dq.findings, () => dq);
   });
 
@@ -182,12 +188,12 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
     const { org } = await organisationFor(db, req);
     const input = parseInput(TargetInputSchema, req.body);
     const baselineDate = input.baselineDate ?? todayIn(org.timezone, deps.clock.now());
-    if (input.dueDate <= baselineDate) throw validationFailed('dueDate: must be after the baseline date');
+    if (input.dueDate <= baselineDate) throw invalidField('dueDate', `Choose a due date after the baseline date, ${longDate(baselineDate)}.`);
     let baselineValue = input.baselineValue ?? null;
     if (baselineValue === null) {
       const base = toBaseMetricInvoices(await loadLedgerInvoices(db, { firmId: auth.firmId, organisationId: org.id }), org.baseCurrency);
       baselineValue = metricValue(base, input.metric, baselineDate);
-      if (baselineValue === null) throw unprocessable(`There is no ${input.metric.toUpperCase()} for the 90 days to ${baselineDate}; give baselineValue.`, 'no_baseline');
+      if (baselineValue === null) throw unprocessable(`There is no ${METRIC_LABELS[input.metric]} for the 90 days to ${longDate(baselineDate)}: enter the baseline value yourself.`, 'no_baseline');
     }
     const row = await createTarget(db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, input, baselineValue, baselineDate });
     const all = await targetsFor(auth.firmId, org);
@@ -234,7 +240,8 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock }): 
   // Firm settings
   r.get('/firm/settings', async (req, res) => {
     const auth = requireRole(req, 'viewer');
-    res.json(await getAnalyticsSettings(db, auth.firmId));
+    const settings = await getAnalyticsSettings(db, auth.firmId);
+    res.json({ ...settings, currencyChoices: await currencyChoices(db, auth.firmId, settings.reportingCurrency) });
   });
 
   r.patch('/firm/settings', async (req, res) => {

@@ -18,15 +18,15 @@ import type { ConnectionDeps } from '../connections/deps';
 import { deleteSyncedData, disconnectOrganisation } from '../connections/disconnect';
 import { listOrganisations, type OrganisationView } from '../connections/list';
 import { activities, organisations } from '../db/schema';
-import { conflict, notFound, validationFailed } from '../../kernel/errors';
+import { conflict, invalidField, notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 const IdParam = z.object({ id: z.string().uuid() });
 const SyncBody = z.object({ full: z.boolean().optional() }).strict();
-const DeleteDataBody = z.object({ confirm: z.string().min(1, 'type the organisation’s name to confirm').max(500) });
+const DeleteDataBody = z.object({ confirm: z.string().min(1, 'Type the organisation’s name to confirm.').max(500) });
 const PatchBody = z
   .object({
-    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' }),
+    timezone: z.string().refine(isTimeZone, { message: 'Choose a time zone from the list, such as Europe/London.' }),
   })
   .strict();
 
@@ -79,8 +79,8 @@ export function connectionRoutes(deps: ConnectionDeps): Router {
     const org = await find(req);
     const body = parseInput(DeleteDataBody, req.body ?? {});
     if (org.status !== 'disconnected') throw conflict('Disconnect the organisation before deleting its synced data.', 'still_connected');
-    if (body.confirm.trim() !== org.name.trim()) throw validationFailed(`Type “${org.name}” exactly to confirm.`, 'confirmation_mismatch');
-    await deleteSyncedData(deps.db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, name: org.name });
+    if (body.confirm.trim() !== org.name.trim()) throw invalidField('confirm', `Type “${org.name}” exactly to confirm.`, 'confirmation_mismatch');
+    await deleteSyncedData(deps.db, { firmId: auth.firmId, organisationId: org.id, userId: auth.userId, name: org.name, userName: auth.userName, now: deps.now?.() });
     const [fresh] = await listOrganisations(deps.db, auth.firmId, org.id);
     res.json({ organisation: fresh });
   });

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Provider } from '../../integrations/ledger/types';
 import { organisations } from '../db/schema';
 import { csrfToken } from '../http/csrf';
-import { beginAuthorization, finishConnect, finishSignIn, type OAuthDeps, type OAuthErrorCode, OAuthFlowError } from '../oauth/flow';
+import { beginAuthorization, finishConnect, finishSignIn, type OAuthDeps, type OAuthErrorCode, OAuthFlowError, type RefusalCounts, refusalCounts } from '../oauth/flow';
 import '../oauth/session';
 import { rememberPending, takePending } from '../oauth/state';
 
@@ -26,6 +26,11 @@ function back(res: Response, page: string, params: Record<string, string | numbe
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
   res.redirect(302, `${page}?${q}`);
+}
+
+/** Refused tenants by reason, for the page to say exactly why (?elsewhere=1&limited=2&unreadable=1). */
+function refusalParams(counts: RefusalCounts): Record<string, number | undefined> {
+  return { elsewhere: counts.elsewhere || undefined, limited: counts.rate_limited || undefined, unreadable: counts.unreadable || undefined };
 }
 
 function save(req: Request): Promise<void> {
@@ -111,7 +116,7 @@ export function oauthRoutes(deps: OAuthDeps): Router {
         const outcome = await finishConnect(deps, pending, { code, realmId: typeof q['realmId'] === 'string' ? q['realmId'] : undefined });
         return back(res, CONNECTIONS_PAGE, {
           connected: outcome.connected.length,
-          refused: outcome.refused.length || undefined,
+          ...refusalParams(refusalCounts(outcome.refused)),
           provider: p,
           reconnected: pending.organisationId ? 1 : undefined,
         });
@@ -127,7 +132,7 @@ export function oauthRoutes(deps: OAuthDeps): Router {
     } catch (err) {
       if (err instanceof OAuthFlowError) {
         deps.log.warn({ provider: p, code: err.code }, 'oauth flow failed');
-        return back(res, page, { [key]: err.code, provider: p });
+        return back(res, page, { [key]: err.code, provider: p, ...refusalParams(err.refused) });
       }
       throw err;
     }

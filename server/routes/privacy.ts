@@ -39,9 +39,9 @@ export interface PrivacyRouteDeps {
   disconnect: (p: { firmId: string; organisationId: string; userId: string; userName: string }) => Promise<{ revokedAtProvider: boolean; warnings: string[] }>;
 }
 
-const SearchQuery = z.object({ q: z.string().trim().min(1, { message: 'type part of a name or email address' }).max(200) });
+const SearchQuery = z.object({ q: z.string().trim().min(1, { message: 'Type part of a name or email address.' }).max(200) });
 const FormatQuery = z.object({ format: z.enum(['json', 'csv']).default('json') });
-const EraseBody = z.object({ reason: z.enum(ERASURE_REASONS, { message: `must be one of ${ERASURE_REASONS.join(', ')}` }) }).strict();
+const EraseBody = z.object({ reason: z.enum(ERASURE_REASONS, { message: 'Choose why the data is being erased.' }) }).strict();
 const CloseBody = z.object({ confirm: z.string().max(500) }).strict();
 
 function contactParam(req: Request): string {

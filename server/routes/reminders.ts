@@ -68,10 +68,10 @@ export interface ReminderRouteDeps {
 }
 
 const Uuid = z.uuid();
-const DateParam = z.string().refine(isCalendarDate, 'a calendar date (YYYY-MM-DD)');
+const DateParam = z.string().refine(isCalendarDate, 'Enter a date.');
 const TemplateDraft = z.object({ subject: z.string().max(500), bodyHtml: z.string().max(100_000), bodyText: z.string().max(100_000) });
 const PreviewBody = TemplateDraft.extend({ organisationId: z.uuid(), contactExternalId: z.string().max(200).nullable().optional(), grouped: z.boolean().optional(), stepNumber: z.number().int().min(1).max(99).optional() });
-const TestSendBody = PreviewBody.extend({ to: z.string().trim().refine(isEmailAddress, 'must be an email address') });
+const TestSendBody = PreviewBody.extend({ to: z.string().trim().refine(isEmailAddress, 'Enter the email address to send the test to.') });
 const RunBody = z.object({ confirmation: z.string().trim().min(20).max(200).optional() }).strict();
 const OutboxQuery = z.object({
   organisationId: z.uuid(),
@@ -87,7 +87,7 @@ function param(req: Request, name: string): string {
 
 function uuidParam(req: Request, name: string): string {
   const v = Uuid.safeParse(param(req, name));
-  if (!v.success) throw notFound('Not found.');
+  if (!v.success) throw notFound('This item does not exist, or was deleted.');
   return v.data;
 }
 
@@ -183,7 +183,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
 
   r.post('/reminders/templates/test-send', async (req, res) => {
     const auth = requireRole(req, 'collector');
-    const body = parseInput(TestSendBody, req.body ?? {});
+    const body = parseInput(TestSendBody, req.body ?? {}, { to: 'recipient' });
     const preview = await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() });
     const total = preview.issues.subject.length + preview.issues.bodyHtml.length + preview.issues.bodyText.length;
     if (total > 0) throw unprocessable('Fix the template’s problems before sending a test.', 'template_invalid');
@@ -193,7 +193,9 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
       deps.log.info({ organisationId: body.organisationId }, 'test reminder sent');
       res.json({ sent: true, messageId: sent.messageId, to: maskList([body.to]) });
     } catch (err) {
-      throw new DomainError('upstream_failed', err instanceof Error ? err.message : 'The test email could not be sent.', { code: 'send_failed' });
+      // The mail server's own words (codes, hosts) go to the log; the person reads a sentence.
+      deps.log.warn({ err, organisationId: body.organisationId }, 'test reminder not sent');
+      throw new DomainError('upstream_failed', 'The test email could not be sent: the mail server did not accept it. Try again in a minute.', { code: 'send_failed', cause: err });
     }
   });
 

@@ -11,6 +11,7 @@ import type { Clock } from '../../kernel/clock';
 import type { QueuePort } from '../queue';
 import { requestScoring } from '../scoring/request';
 import { seedDemoExchangeRates } from '../analytics/exchange-rates';
+import type { LedgerEndpointsOf } from '../analytics/ledger-links';
 import { requireRole } from '../auth/current-user';
 import type { Db } from '../db/client';
 import { amountNumber } from '../domain/metrics';
@@ -22,13 +23,17 @@ import type { WeeklyForecast } from '../scoring/forecast';
 import { findOrganisation, type LastQuarterWeek, organisationForecast, portfolioForecast } from '../scoring/forecast-load';
 import { ensureScored, runScoring } from '../scoring/run';
 import { listAssignments, organisationScores, setAssignments } from '../scoring/scores';
-import { getWorklist, markContacted, visibleOrganisations } from '../scoring/worklist';
+import { getWorklist, visibleOrganisations } from '../scoring/worklist';
+import { recordContacted } from '../writebacks/collector-log';
+import { requestDeps } from '../writebacks/enqueue';
 
-const IdSchema = z.uuid({ message: 'must be an id (UUID)' });
+const IdSchema = z.uuid({ message: 'This item does not exist. Reload the page and try again.' });
 
 const WorklistQuerySchema = z.object({
   organisationId: IdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Customers to skip: the page starts after this rank. */
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 
 const ContactedSchema = z
@@ -70,7 +75,8 @@ function lastQuarterWeeksJson(weeks: readonly LastQuarterWeek[]) {
   return weeks.map((w) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, expected: n(w.expected), low: n(w.low), high: n(w.high), actual: n(w.actual) }));
 }
 
-export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; clock: Clock }): Router {
+/** `ledgerEndpoints`: the process's ledger endpoints, so the worklist's ledger links lead to the sandbox's pages when the ledger is the sandbox. */
+export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; clock: Clock; ledgerEndpoints?: LedgerEndpointsOf }): Router {
   const { db } = deps;
   const r = Router();
 
@@ -79,13 +85,14 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
     const q = parseInput(WorklistQuerySchema, req.query);
     // The demo firm's exchange rates, as the analytics portfolio seeds them.
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit, now: deps.clock.now() }));
+    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit, offset: q.offset, now: deps.clock.now(), ledgerEndpoints: deps.ledgerEndpoints }));
   });
 
   r.post('/worklist/contacted', async (req, res) => {
     const auth = requireRole(req, 'collector');
     const input = parseInput(ContactedSchema, req.body);
-    res.status(201).json(await markContacted(db, auth, input, deps.clock.now()));
+    // The contact and its ledger note (server/writebacks/collector-log.ts).
+    res.status(201).json(await recordContacted(requestDeps({ db, queue: deps.queue, now: () => deps.clock.now() }), auth, input));
   });
 
   r.get('/organisations/:id/scores', async (req, res) => {

@@ -13,6 +13,10 @@
  *   POST  /collector/promise          { organisationId, contactExternalId, invoiceId?, date, note? }   collector+
  *   POST  /collector/dispute          { organisationId, contactExternalId, invoiceId?, reason }        collector+
  *   POST  /collector/resolve-dispute  { organisationId, contactExternalId, invoiceId?, resolution? }   collector+
+ *   POST  /collector/note             { organisationId, contactExternalId, invoiceId?, text, requestKey? }   collector+
+ *   POST  /collector/call             { organisationId, contactExternalId, invoiceId?, outcome, summary?, nextStep?, followUpOn?, requestKey? }   collector+
+ *   GET   /collector/follow-ups?organisationId=&contactExternalId=&invoiceId=&status=   viewer+
+ *   POST  /collector/follow-ups/:id/done                                                 collector+
  *   POST  /pay-links                  { organisationId, invoiceId } | { organisationId, contactExternalId }  collector+  the debtor's link (created once)
  *   POST  /pay-links/send             { organisationId, contactExternalId, invoiceId?, note?, requestKey }   collector+  email it (once per requestKey)
  */
@@ -26,12 +30,13 @@ import { parseInput } from '../http/validate';
 import { ensurePayLink, ensureStatementLink } from '../pay/links';
 import { SendLinkSchema, sendPayLink } from '../pay/send-link';
 import type { MailServices } from '../services';
+import { addNote, CallSchema, completeFollowUp, FollowUpQuery, listFollowUps, logCall, NoteSchema } from '../writebacks/collector-log';
 import { DisputeSchema, markDisputed, PromiseSchema, recordPromise, ResolveSchema, resolveDispute } from '../writebacks/collector-actions';
 import { CreditInputSchema, issueCredit } from '../writebacks/credit';
 import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
 import { WRITEBACK_STATUSES } from '../writebacks/types';
 
-const Id = z.uuid({ message: 'must be an id (UUID)' });
+const Id = z.uuid({ message: 'This item does not exist. Reload the page and try again.' });
 
 const ListQuery = z.object({
   status: z.enum(WRITEBACK_STATUSES).optional(),
@@ -121,6 +126,28 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   router.post('/collector/resolve-dispute', async (req, res) => {
     const auth = requireRole(req, 'collector');
     res.status(201).json(await resolveDispute(rdeps, auth, parseInput(ResolveSchema, req.body)));
+  });
+
+  router.post('/collector/note', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const r = await addNote(rdeps, auth, parseInput(NoteSchema, req.body));
+    res.status(r.created ? 201 : 200).json(r);
+  });
+
+  router.post('/collector/call', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    const r = await logCall(rdeps, auth, parseInput(CallSchema, req.body));
+    res.status(r.created ? 201 : 200).json(r);
+  });
+
+  router.get('/collector/follow-ups', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json({ followUps: await listFollowUps(deps.db, auth.firmId, parseInput(FollowUpQuery, req.query)) });
+  });
+
+  router.post('/collector/follow-ups/:id/done', async (req, res) => {
+    const auth = requireRole(req, 'collector');
+    res.json(await completeFollowUp(deps.db, auth, idOf(req), deps.now()));
   });
 
   router.post('/pay-links', async (req, res) => {

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { addDays, type CalendarDate } from '../../kernel/dates';
-import { type ActivityRow, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, MotionIndex, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, RECENT_DAYS, REMINDER_SENT } from './in-motion';
+import { type ActivityRow, CALL_LOGGED, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, MotionIndex, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, RECENT_DAYS, REMINDER_SENT } from './in-motion';
 
 /** The activities that can still be live for the given organisations (a firm's, by the caller). */
 export async function loadMotionIndex(db: Db, params: { firmId: string; organisationIds: readonly string[]; now: Date; today: CalendarDate }): Promise<MotionIndex> {
@@ -25,7 +25,7 @@ export async function loadMotionIndex(db: Db, params: { firmId: string; organisa
     WHERE a.firm_id = ${params.firmId} AND a.organisation_id IN (${orgs})
       AND (
         a.kind IN (${INVOICE_DISPUTED}, ${DISPUTE_RESOLVED}, ${PLAN_CREATED}, ${PLAN_ENDED})
-        OR (a.kind IN (${REMINDER_SENT}, ${CONTACT_CONTACTED}) AND a.created_at >= ${recentFrom}::timestamptz)
+        OR (a.kind IN (${REMINDER_SENT}, ${CONTACT_CONTACTED}, ${CALL_LOGGED}) AND a.created_at >= ${recentFrom}::timestamptz)
         OR (a.kind = ${PROMISE_RECORDED} AND a.created_at >= ${promiseFrom}::date)
       )
     ORDER BY a.created_at`,

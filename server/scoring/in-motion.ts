@@ -12,6 +12,7 @@
  *   plan.created       no later plan.ended for the same target        —
  *   reminder.sent      within 7 days                                  —
  *   contact.contacted  within 7 days                                  —
+ *   call.logged        within 7 days (a call is a contact)            —
  */
 import type { CalendarDate } from '../../kernel/dates';
 
@@ -22,6 +23,9 @@ export const PLAN_CREATED = 'plan.created';
 export const PLAN_ENDED = 'plan.ended';
 export const REMINDER_SENT = 'reminder.sent';
 export const CONTACT_CONTACTED = 'contact.contacted';
+/** A collector's call and note (server/writebacks/collector-log.ts): a call counts as a contact. */
+export const CALL_LOGGED = 'call.logged';
+export const NOTE_ADDED = 'note.added';
 
 export const IN_MOTION_KINDS = [PROMISE_RECORDED, INVOICE_DISPUTED, DISPUTE_RESOLVED, PLAN_CREATED, PLAN_ENDED, REMINDER_SENT, CONTACT_CONTACTED] as const;
 
@@ -122,6 +126,7 @@ export class MotionIndex {
           if (at.getTime() >= recentFrom) out.set('reminded', motion('reminded', `reminder sent ${ago(at, this.now)}`, r));
           break;
         case CONTACT_CONTACTED:
+        case CALL_LOGGED:
           if (at.getTime() >= recentFrom) out.set('contacted', motion('contacted', `contacted ${ago(at, this.now)}${r.actor ? ` by ${r.actor}` : ''}`, r));
           break;
       }

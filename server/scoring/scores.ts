@@ -7,7 +7,7 @@ import { type Db, queryRows } from '../db/client';
 import { memberships, organisationAssignments, users } from '../db/schema';
 import { amountNumber } from '../domain/metrics';
 import { toMinor } from '../../kernel/money';
-import { validationFailed } from '../../kernel/errors';
+import { invalidField } from '../../kernel/errors';
 import type { ScoreReason } from './engine';
 import { RUN_KIND } from './run';
 
@@ -164,7 +164,7 @@ export async function setAssignments(db: Db, firmId: string, organisationId: str
       .select({ id: memberships.userId })
       .from(memberships)
       .where(and(eq(memberships.firmId, firmId), inArray(memberships.userId, unique)));
-    if (found.length !== unique.length) throw validationFailed('userIds: every user must be a member of the firm');
+    if (found.length !== unique.length) throw invalidField('userIds', 'Everyone assigned must be a member of the firm.');
   }
   await db.transaction(async (tx) => {
     await tx.delete(organisationAssignments).where(and(eq(organisationAssignments.firmId, firmId), eq(organisationAssignments.organisationId, organisationId)));

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { resolveRates } from '../analytics/exchange-rates';
-import { contactLink, invoiceLink } from '../analytics/ledger-links';
+import { contactLink, invoiceLink, type LedgerEndpointsOf, ledgerSite } from '../analytics/ledger-links';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
 import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
@@ -35,6 +35,8 @@ export interface VisibleOrganisation {
   id: string;
   name: string;
   provider: 'xero' | 'quickbooks';
+  /** Xero tenant id / QuickBooks realm id (for ledger links). */
+  externalId: string;
   baseCurrency: string;
   timezone: string;
 }
@@ -42,7 +44,7 @@ export interface VisibleOrganisation {
 /** The organisations a caller works on (see the header). */
 export async function visibleOrganisations(db: Db, auth: { firmId: string; userId: string; role: Role }): Promise<VisibleOrganisation[]> {
   const all = await db
-    .select({ id: organisations.id, name: organisations.name, provider: organisations.provider, baseCurrency: organisations.baseCurrency, timezone: organisations.timezone })
+    .select({ id: organisations.id, name: organisations.name, provider: organisations.provider, externalId: organisations.externalId, baseCurrency: organisations.baseCurrency, timezone: organisations.timezone })
     .from(organisations)
     .where(eq(organisations.firmId, auth.firmId))
     .orderBy(organisations.name, organisations.id);
@@ -161,7 +163,10 @@ export interface Worklist {
   /** Organisations ranked in their own currency (no exchange rate to the reporting one). */
   unconverted: { id: string; name: string; currency: string }[];
   organisations: { id: string; name: string }[];
+  /** One page of the ranked customers: `offset` is the rank before the first (0 for the first page). */
   customers: WorklistCustomer[];
+  offset: number;
+  limit: number;
   totalCustomers: number;
   totalInvoices: number;
 }
@@ -169,7 +174,8 @@ export interface Worklist {
 export async function getWorklist(
   db: Db,
   auth: { firmId: string; userId: string; role: Role },
-  options: { organisationId?: string; limit?: number; now?: Date } = {},
+  /** `ledgerEndpoints`: where ledger links lead (absent: the providers' own apps). */
+  options: { organisationId?: string; limit?: number; offset?: number; now?: Date; ledgerEndpoints?: LedgerEndpointsOf } = {},
 ): Promise<Worklist> {
   const now = options.now ?? new Date();
   const visible = await visibleOrganisations(db, auth);
@@ -185,6 +191,7 @@ export async function getWorklist(
   const reportingCurrency = firm?.reportingCurrency ?? 'USD';
   const rates = await resolveRates(db, auth.firmId, reportingCurrency, todayIn('UTC', now));
   const orgById = new Map(orgs.map((o) => [o.id, o]));
+  const siteOf = new Map(orgs.map((o) => [o.id, ledgerSite(options.ledgerEndpoints, o)]));
   const rateOf = (o: VisibleOrganisation) => (o.baseCurrency === reportingCurrency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null));
   const todayOf = new Map(orgs.map((o) => [o.id, todayIn(o.timezone, now)]));
   const rows = await loadOpenScores(
@@ -225,7 +232,7 @@ export async function getWorklist(
         value: 0,
         open: [],
         invoices: [],
-        link: contactLink(org.provider, r.contact_external_id),
+        link: contactLink(siteOf.get(org.id)!, r.contact_external_id),
       };
       groups.set(key, g);
     }
@@ -245,7 +252,7 @@ export async function getWorklist(
       reasons: r.reasons,
       motions,
       why,
-      link: invoiceLink(org.provider, r.external_id),
+      link: invoiceLink(siteOf.get(org.id)!, r.external_id),
     });
   }
   const customers = [...groups.values()];
@@ -261,11 +268,14 @@ export async function getWorklist(
     g.rank = i + 1;
   });
   const limit = options.limit ?? 100;
+  const offset = options.offset ?? 0;
   return {
     reportingCurrency,
     unconverted: orgs.filter((o) => rateOf(o) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
     organisations: visible.map((o) => ({ id: o.id, name: o.name })),
-    customers: customers.slice(0, limit),
+    customers: customers.slice(offset, offset + limit),
+    offset,
+    limit,
     totalCustomers: customers.length,
     totalInvoices: rows.length,
   };

@@ -62,6 +62,8 @@ export interface RunError {
   attempt: number;
   code: string;
   message: string;
+  /** When the run was due to try again after this error (a deferral or a retry with backoff). */
+  retryAt?: string;
 }
 
 export interface ClaimedRun {
@@ -197,7 +199,7 @@ async function appendError(db: Db, runId: string, error: RunError, set: Partial<
 
 /** The run waits for the rate limit; its cursor stays where it was. */
 export async function deferRun(db: Db, runId: string, params: { until: Date; error: RunError; apiCalls: number }): Promise<void> {
-  await appendError(db, runId, params.error, { status: 'deferred', deferredUntil: params.until, apiCalls: params.apiCalls });
+  await appendError(db, runId, { ...params.error, retryAt: params.until.toISOString() }, { status: 'deferred', deferredUntil: params.until, apiCalls: params.apiCalls });
 }
 
 /**
@@ -205,7 +207,7 @@ export async function deferRun(db: Db, runId: string, params: { until: Date; err
  * cursor, so a new request merges into it instead of starting a second run.
  */
 export async function recordRunError(db: Db, runId: string, params: { error: RunError; apiCalls: number; retryAt: Date }): Promise<void> {
-  await appendError(db, runId, params.error, { apiCalls: params.apiCalls, status: 'deferred', deferredUntil: params.retryAt });
+  await appendError(db, runId, { ...params.error, retryAt: params.retryAt.toISOString() }, { apiCalls: params.apiCalls, status: 'deferred', deferredUntil: params.retryAt });
 }
 
 /** The run gives up: failed, with the reason in words, and a sync.failed activity. */

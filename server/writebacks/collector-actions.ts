@@ -12,8 +12,8 @@ import { z } from 'zod';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, contacts, organisations, users } from '../db/schema';
-import { addDays, isCalendarDate, todayIn } from '../../kernel/dates';
-import { notFound, unprocessable, validationFailed } from '../../kernel/errors';
+import { addDays, isCalendarDate, longDate, todayIn } from '../../kernel/dates';
+import { invalidField, notFound, unprocessable } from '../../kernel/errors';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PROMISE_RECORDED } from '../scoring/in-motion';
 import { type RequestDeps, requestWriteback } from './request';
 
@@ -23,8 +23,8 @@ const Target = {
   /** One invoice; absent = all the customer's open invoices. */
   invoiceId: z.uuid().optional(),
 };
-export const PromiseSchema = z.object({ ...Target, date: z.string().refine(isCalendarDate, { message: 'must be a date such as 2026-12-12' }), note: z.string().trim().max(500).optional() }).strict();
-export const DisputeSchema = z.object({ ...Target, reason: z.string().trim().min(1, { message: 'say what is disputed' }).max(500) }).strict();
+export const PromiseSchema = z.object({ ...Target, date: z.string().refine(isCalendarDate, { message: 'Choose the date the customer promised to pay by.' }), note: z.string().trim().max(500).optional() }).strict();
+export const DisputeSchema = z.object({ ...Target, reason: z.string().trim().min(1, { message: 'Say what is disputed.' }).max(500) }).strict();
 export const ResolveSchema = z.object({ ...Target, resolution: z.string().trim().max(500).optional() }).strict();
 
 /** Notes written per action at most (a customer-wide action on a customer with many invoices). */
@@ -101,7 +101,7 @@ export async function recordPromise(deps: RequestDeps, auth: { firmId: string; u
   const r = await resolveTarget(deps.db, auth, input);
   const today = todayIn(r.org.timezone, deps.now?.() ?? new Date());
   const latest = addDays(today, PROMISE_MAX_DAYS_STAFF);
-  if (input.date < today || input.date > latest) throw validationFailed(`date: must be between ${today} and ${latest}`);
+  if (input.date < today || input.date > latest) throw invalidField('date', `Choose a date between ${longDate(today)} and ${longDate(latest)}.`);
   if (r.invoices.length === 0) throw unprocessable(`${r.contactName} has no open invoices to promise against.`, 'nothing_open');
   const what = input.invoiceId ? (r.invoices[0]!.number || 'the invoice') : 'their open invoices';
   return record(

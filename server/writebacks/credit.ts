@@ -16,7 +16,7 @@ import { type RequestDeps, type RequestResult, requestWriteback } from './reques
 import { creditAmount } from './rules';
 import { AmountSchema } from './types';
 
-const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 
 export const CREDIT_PURPOSES = ['goodwill', 'cancellation', 'early_payment_discount', 'fee_reversal'] as const;
 export type CreditPurpose = (typeof CREDIT_PURPOSES)[number];
@@ -36,12 +36,18 @@ export const CreditInputSchema = z
     full: z.literal(true).optional(),
     amount: AmountSchema.optional(),
     proration: z.object({ serviceStart: Day, serviceEnd: Day, cancelFrom: Day }).strict().optional(),
-    reason: z.string().trim().min(1, { message: 'say why, for the ledger note' }).max(200),
+    reason: z.string().trim().min(1, { message: 'Say why: it goes on the note in the ledger.' }).max(200),
     requestKey: z.uuid().optional(),
   })
   .strict()
-  .refine((v) => [v.full, v.amount, v.proration].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of full, amount or proration' });
+  .refine((v) => [v.full, v.amount, v.proration].filter((x) => x !== undefined).length === 1, { message: 'Choose how much to credit: the full amount due, an amount, or a service period.', path: ['amount'] });
 export type CreditInput = z.infer<typeof CreditInputSchema>;
+
+/** An invoice's ledger status as words for a sentence ("is paid", "is cancelled"). */
+function invoiceStatusWords(status: string): string {
+  const words: Record<string, string> = { paid: 'paid', voided: 'cancelled', deleted: 'deleted', draft: 'a draft', submitted: 'awaiting approval in the ledger' };
+  return words[status] ?? 'not open';
+}
 
 async function loadInvoice(db: Db, firmId: string, organisationId: string, invoiceId: string) {
   const [row] = await db
@@ -57,7 +63,7 @@ async function loadInvoice(db: Db, firmId: string, organisationId: string, invoi
 
 export async function issueCredit(deps: RequestDeps, firmId: string, userId: string, input: CreditInput): Promise<RequestResult & { amount: string }> {
   const { inv, orgTz, contactId } = await loadInvoice(deps.db, firmId, input.organisationId, input.invoiceId);
-  if (inv.status !== 'authorised') throw unprocessable(`Invoice ${inv.number || inv.externalId} is ${inv.status}; only an open invoice can be credited.`, 'invoice_not_open');
+  if (inv.status !== 'authorised') throw unprocessable(`Invoice ${inv.number || 'this invoice'} is ${invoiceStatusWords(inv.status)}; only an open invoice can be credited.`, 'invoice_not_open');
   const amount = fromMinor(creditAmount(input, inv));
   const [user] = await deps.db.select({ name: users.name }).from(users).where(eq(users.id, userId));
   const label = PURPOSE_LABEL[input.purpose];

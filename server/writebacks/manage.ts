@@ -141,7 +141,7 @@ export async function reverseWriteback(deps: RequestDeps, firmId: string, id: st
   const w = await getWriteback(deps.db, firmId, id);
   const type = REVERSIBLE[w.kind];
   const lineFee = w.kind === 'late_fee' && (w.request as { mode?: string }).mode === 'line';
-  if (!type || lineFee) throw conflict(lineFee ? 'A fee added as a line is forgiven with a credit note, not reversed.' : `A ${w.kind.replace('_', ' ')} cannot be reversed.`, 'not_reversible');
+  if (!type || lineFee) throw conflict(lineFee ? 'A fee added as a line is forgiven with a credit note, not reversed.' : 'This kind of change cannot be reversed from Arcus.', 'not_reversible');
   if (w.status !== 'confirmed' || !w.externalId) throw conflict('Only a write-back confirmed in the ledger can be reversed.', 'not_confirmed');
   if (w.reversedById) throw conflict('This write-back was already reversed.', 'already_reversed');
   const r = await requestWriteback(deps, {

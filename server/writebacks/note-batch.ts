@@ -42,7 +42,11 @@ export function combineNotes(texts: readonly string[], max: number): string | nu
     }
     return head.replace(/^Arcus:\s*/, '');
   });
-  const text = `Arcus: ${heads.join('; ')}${link ? ` · ${link}` : ''}`;
+  // The same line twice (three "Mark contacted" in a morning) is written once, counted.
+  const counts = new Map<string, number>();
+  for (const h of heads) counts.set(h, (counts.get(h) ?? 0) + 1);
+  const lines = [...counts].map(([h, n]) => (n > 1 ? `${h} (×${n})` : h));
+  const text = `Arcus: ${lines.join('; ')}${link ? ` · ${link}` : ''}`;
   return text.length <= max ? text : null;
 }
 

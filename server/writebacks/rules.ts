@@ -3,7 +3,7 @@
  * request, and how much a staff credit note credits. No I/O: request.ts, credit.ts and
  * execute.ts load what these decide on.
  */
-import { unprocessable, validationFailed } from '../../kernel/errors';
+import { invalidField, unprocessable, validationFailed } from '../../kernel/errors';
 import { fromMinor, MoneyError, mulRate, toMinor } from '../../kernel/money';
 import { ProrationError, prorateCredit, type ServicePeriod } from '../domain/proration';
 import { REQUEST_SCHEMAS, type WritebackInput, type WritebackKind } from './types';
@@ -51,9 +51,9 @@ export function creditAmount(input: { full?: true | undefined; amount?: string |
     if (input.full) cents = due;
     else if (input.amount) cents = toMinor(input.amount);
     else if (input.proration) cents = prorateCredit(toMinor(invoice.total), input.proration);
-    else throw validationFailed('give exactly one of full, amount or proration', 'invalid_input');
+    else throw invalidField('amount', 'Choose how much to credit: the full amount due, an amount, or a service period.', 'invalid_input');
   } catch (err) {
-    if (err instanceof ProrationError) throw validationFailed(`proration: ${err.message}`, 'invalid_input');
+    if (err instanceof ProrationError) throw invalidField(err.field, err.sentence, 'invalid_input');
     if (err instanceof MoneyError) throw unprocessable('The invoice has sub-cent amounts; issue the credit in the ledger.', 'unsupported_precision');
     throw err;
   }

@@ -37,9 +37,9 @@ export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
-const Day = z.string().refine(isCalendarDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 /** A positive decimal amount with at most 2 places, as a string. */
-export const AmountSchema = z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be a positive amount such as 125.50' }).refine((s) => /[1-9]/.test(s), { message: 'must be more than zero' });
+export const AmountSchema = z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'Enter an amount such as 125.50.' }).refine((s) => /[1-9]/.test(s), { message: 'Enter an amount more than zero.' });
 const Line = z.object({ description: z.string().trim().min(1).max(400), amount: AmountSchema, accountCode: z.string().max(40).nullish() });
 
 /**

@@ -119,7 +119,7 @@ describeWith('pg', 'the analytics API', () => {
       expect(rows['Cape Traders']).toMatchObject({ currency: 'ZAR', converted: false, arEnd: 10000, note: 'No rate from ZAR to USD: shown in ZAR and left out of the totals' });
       expect(body.totals).toMatchObject({ currency: 'USD', organisations: 2, arEnd: 2275, overdue: 1025, needsHelp: 2 });
       expect(body.totals.excluded).toEqual([{ organisationId: capeId, name: 'Cape Traders', currency: 'ZAR' }]);
-      expect(body.totals.note).toBe('1 organisation without a rate to USD (ZAR) is not in these totals.');
+      expect(body.totals.note).toBe('Cape Traders (ZAR) is not in these totals: there is no ZAR to USD rate, entered by your firm or found in a ledger. Add one under Exchange rates to include it.');
     });
 
     it('takes the needs-help thresholds from the firm settings (admins change them)', async () => {
@@ -157,10 +157,11 @@ describeWith('pg', 'the analytics API', () => {
       expect(csv.headers.get('content-disposition')).toBe('attachment; filename="customers-harbour-joinery-2024-02-29.csv"');
       const lines = csv.text.split('\r\n');
       expect(lines[0]).toBe(
-        'customer,ledger_id,email,invoices,open_invoices,balance,overdue,overdue_pct,current,d1_30,d31_60,d61_90,d91_plus,oldest_days_past_due,sales,collected,dso,cei,dbt,avg_days_to_pay,last_payment_date,ledger_link',
+        'customer,ledger_id,email,invoices,open_invoices,balance,overdue,overdue_pct,current,d1_30,d31_60,d61_90,d91_plus,oldest_days_past_due,sales,collected,dso,cei,dbt,avg_days_to_pay,add_countback,dso_countback,last_payment_date,ledger_link',
       );
-      // CEI is (0 + 500 − 500) / (0 + 500 − 500): undefined, an empty field.
-      expect(lines[1]).toBe('"Smith, ""Jo"" & Co",c-smith,ap@smith.example,1,1,500.00,0.00,0,500.00,0.00,0.00,0.00,0.00,,500.00,0.00,29,,,,,https://go.xero.com/Contacts/View/c-smith');
+      // CEI is (0 + 500 − 500) / (0 + 500 − 500): undefined, an empty field. Countback: February's 500 is
+      // the whole balance → 29 days, all of it current → ADD 0.
+      expect(lines[1]).toBe('"Smith, ""Jo"" & Co",c-smith,ap@smith.example,1,1,500.00,0.00,0,500.00,0.00,0.00,0.00,0.00,,500.00,0.00,29,,,,0,29,,https://go.xero.com/Contacts/View/c-smith');
       expect(lines[4]!.startsWith("'@Risk Partners,c-risk,,0,0,0.00,")).toBe(true);
     });
 
@@ -287,13 +288,13 @@ describeWith('pg', 'the analytics API', () => {
 
     it('lets viewers read and only admins write', async () => {
       expect((await viewer.get(`/api/portfolio?${FEB}`)).status).toBe(200);
-      expect((await viewer.send('PUT', '/api/exchange-rates', { currency: 'EUR', rateToReporting: '1.08', asOf: '2024-01-01' })).body).toEqual({ error: { code: 'forbidden', message: 'This needs the admin role.' } });
+      expect((await viewer.send('PUT', '/api/exchange-rates', { currency: 'EUR', rateToReporting: '1.08', asOf: '2024-01-01' })).body).toEqual({ error: { code: 'forbidden', message: 'Only an administrator can do this.' } });
       expect((await viewer.send('POST', `/api/organisations/${harbour.org.id}/targets`, { metric: 'dso', goalKind: 'relative', goalValue: -15, dueDate: '2099-01-01', baselineValue: 40 })).status).toBe(403);
     });
 
     it('answers bad input with 400 { error: { code, message } }', async () => {
-      expect(await admin.get('/api/portfolio?from=2024-02-30')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: 'from: must be a calendar date (YYYY-MM-DD)' } } });
-      expect(await admin.get('/api/portfolio?from=2024-03-01&to=2024-02-01')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: 'from: from must be on or before to' } } });
+      expect(await admin.get('/api/portfolio?from=2024-02-30')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: 'Enter a date that exists on the calendar.', fields: [{ field: 'from', message: 'Enter a date that exists on the calendar.' }] } } });
+      expect(await admin.get('/api/portfolio?from=2024-03-01&to=2024-02-01')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: 'The start date must be on or before the end date.', fields: [{ field: 'from', message: 'The start date must be on or before the end date.' }] } } });
       expect(await admin.get('/api/organisations/not-an-id/dashboard')).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
       expect(await admin.get(`/api/organisations/${harbour.org.id}/customers?format=xml`)).toMatchObject({ status: 400 });
       expect(await admin.send('PUT', '/api/exchange-rates', { currency: 'EUR', rateToReporting: '-1', asOf: '2024-01-01' })).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });

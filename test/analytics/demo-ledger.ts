@@ -9,9 +9,10 @@ import { type ContactSeed, type InvoiceSeed, seedContacts, seedCreditNote, seedI
 
 const NAMES = ['Acme Ltd', 'ACME Limited', 'Bluebird Bakery', 'Copperleaf Interiors', 'Driftwood Marine', 'Evergreen Landscaping', 'Fjord Freight', 'Granite & Co', 'Hillside Dental', 'Ironbark Joinery', 'Juniper Florists', 'Kestrel Print'];
 
-export async function seedDemoLedger(db: Db, firmId: string, o: { name: string; provider: 'xero' | 'quickbooks'; baseCurrency: string; seed: number; invoices: number; lateness: number; unpaid: number }) {
+/** `today`: the day the ledger is dated back from (default: today in UTC on the system clock). */
+export async function seedDemoLedger(db: Db, firmId: string, o: { name: string; provider: 'xero' | 'quickbooks'; baseCurrency: string; seed: number; invoices: number; lateness: number; unpaid: number; today?: string }) {
   const rand = prng(o.seed);
-  const today = todayIn('UTC');
+  const today = o.today ?? todayIn('UTC');
   const org = await seedOrganisation(db, firmId, { name: o.name, provider: o.provider, baseCurrency: o.baseCurrency });
   const contacts: ContactSeed[] = NAMES.map((name, i) => ({
     externalId: `${o.seed}-c${i}`,

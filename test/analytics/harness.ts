@@ -6,6 +6,7 @@ import { createApp } from '../../server/app';
 import { clockFor, loadConfig } from '../../server/config';
 import type { Database } from '../../server/db/client';
 import { createLogger } from '../../server/logger';
+import type { LedgerEndpointsOf } from '../../server/analytics/ledger-links';
 import { analyticsRoutes } from '../../server/routes/analytics';
 import { scratchDir } from '../support/scratch';
 import { writeSession } from '../support/session';
@@ -16,11 +17,12 @@ export interface AnalyticsServer {
   close(): Promise<void>;
 }
 
-export async function startAnalyticsServer(database: Database): Promise<AnalyticsServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('analytics'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent' });
+/** `ledgerEndpoints`: the ledger the links lead to (default: the providers' own apps). `now`: ARCUS_NOW, the pinned clock (default: the machine's). */
+export async function startAnalyticsServer(database: Database, options: { ledgerEndpoints?: LedgerEndpointsOf; now?: string } = {}): Promise<AnalyticsServer> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('analytics'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', LOG_LEVEL: 'silent', ...(options.now ? { ARCUS_NOW: options.now } : {}) });
   const log = createLogger('silent');
   const queue = createQueue({ db: database.db, log, redisUrl: null });
-  const app = createApp({ config, database, queue, log, api: [analyticsRoutes({ db: database.db, demo: false, clock: clockFor(config) })] });
+  const app = createApp({ config, database, queue, log, api: [analyticsRoutes({ db: database.db, demo: false, clock: clockFor(config), ledgerEndpoints: options.ledgerEndpoints })] });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {

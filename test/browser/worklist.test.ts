@@ -95,10 +95,12 @@ describeWith(['pg', 'chromium'], 'the worklist and cash forecast in Chromium', (
     // Filter by organisation.
     await page.getByRole('combobox', { name: 'Organisation' }).click();
     await page.getByRole('option', { name: 'Latecomers Ltd' }).click();
+    // The previous list stays on screen while the filtered one loads: wait for the filtered one.
+    const others = async () => (await cards().evaluateAll((els) => els.map((e) => e.textContent ?? ''))).filter((t) => !t.includes('Latecomers Ltd'));
+    await expect.poll(others, { timeout: 15_000 }).toEqual([]);
     await cards().filter({ hasText: 'Slowpoke Trading' }).first().waitFor();
-    const orgs = await cards().evaluateAll((els) => els.map((e) => e.textContent ?? ''));
-    expect(orgs.every((t) => t.includes('Latecomers Ltd'))).toBe(true);
-    await expect(cards().first().getByRole('link', { name: 'Open in QuickBooks' }).first().getAttribute('href')).resolves.toMatch(/^https:\/\/app\.qbo\.intuit\.com\//);
+    // This app's ledger is its in-process sandbox, so "Open in QuickBooks" opens the sandbox's own page, not app.qbo.intuit.com.
+    await expect(cards().first().getByRole('link', { name: 'Open in QuickBooks' }).first().getAttribute('href')).resolves.toMatch(new RegExp(`^${arcus.url}/sandbox/qbo/app/tenant-[^/]+/(customers|invoices)/`));
   });
 
   it('shows the cash forecast with its band, last quarter against actual, and the backtest', { timeout: 120_000 }, async () => {

@@ -148,12 +148,12 @@ describeWith(['pg', 'chromium'], 'Write-backs in Chromium', () => {
     const form = page.getByTestId('collections-settings');
     await form.getByLabel('Approval threshold').fill('a lot');
     await form.getByRole('button', { name: 'Save collections policy' }).click();
-    await form.getByText(/must be an amount such as 25 or 12\.50/).waitFor();
+    await form.getByText('Enter an amount such as 25 or 12.50.').waitFor();
     await screenshot(page, 'writebacks-settings-invalid');
     await form.getByLabel('Approval threshold').fill('100');
     await form.getByRole('button', { name: 'Save collections policy' }).click();
     await page.getByTestId('toast').getByText('Collections policy saved').waitFor();
-    await expect(form.getByText(/must be an amount/).count()).resolves.toBe(0);
+    await expect(form.getByText(/Enter an amount/).count()).resolves.toBe(0);
     await screenshot(page, 'writebacks-settings-collections');
     const [row] = await queryRows<{ t: string }>(database.db, sql`SELECT settings->'collections'->>'approvalThreshold' AS t FROM firms WHERE id = ${firmId}::uuid`);
     expect(row!.t).toBe('100');

@@ -69,20 +69,21 @@ describeWith('pg', 'Collections API', () => {
   });
 
   it('answers bad input with clear 400s', async () => {
+    /** The problems of a 400, as `field: message` lines (the key for placing, the sentence for people). */
     const bad = async (p: string, init: { method?: string; body?: unknown }) => {
       const r = await call(p, init);
       expect(r.status).toBe(400);
-      return r.body.error.message as string;
+      return ((r.body.error.fields ?? []) as { field: string; message: string }[]).map((f) => `${f.field}: ${f.message}`).join('\n');
     };
-    expect(await bad('/api/collections/policy', { method: 'PUT', body: { lateFees: { percent: 'two' } } })).toBe('lateFees.percent: must be a percentage such as 2 or 1.5');
+    expect(await bad('/api/collections/policy', { method: 'PUT', body: { lateFees: { percent: 'two' } } })).toBe('lateFees.percent: Enter a percentage such as 2 or 1.5.');
     expect(await bad('/api/collections/policy', { method: 'PUT', body: { lateFees: { graceDays: -1 } } })).toMatch(/^lateFees\.graceDays: /);
-    expect(await bad('/api/collections/policy', { method: 'PUT', body: { surprise: true } })).toMatch(/surprise/);
+    expect(await bad('/api/collections/policy', { method: 'PUT', body: { surprise: true } })).toBe(': The form sent something this page does not expect. Reload the page and try again.');
     expect(await bad(`/api/collections/late-fees/preview?organisationId=${orgId}&invoiceId=nope`, {})).toMatch(/^invoiceId: /);
     expect(await bad('/api/collections/late-fees/forgive', { method: 'POST', body: {} })).toMatch(/^writebackId: /);
     const plan = { organisationId: orgId, contactExternalId: 'api-c1', frequency: 'monthly', startDate: addDays(today, 7) };
-    expect(await bad('/api/collections/plans/preview', { method: 'POST', body: plan })).toBe('count: give either count or instalmentAmount');
+    expect(await bad('/api/collections/plans/preview', { method: 'POST', body: plan })).toBe('count: Give either the number of instalments or the instalment amount, not both.');
     expect(await bad('/api/collections/plans/preview', { method: 'POST', body: { ...plan, count: 2, frequency: 'daily' } })).toMatch(/^frequency: /);
-    expect(await bad('/api/collections/plans/preview', { method: 'POST', body: { ...plan, count: 2, startDate: '2026-02-30' } })).toBe('startDate: must be a calendar date YYYY-MM-DD');
+    expect(await bad('/api/collections/plans/preview', { method: 'POST', body: { ...plan, count: 2, startDate: '2026-02-30' } })).toBe('startDate: Enter a date.');
     expect((await call('/api/collections/plans/not-a-uuid')).status).toBe(404);
   });
 

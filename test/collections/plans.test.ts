@@ -108,10 +108,10 @@ describeWith('pg', 'Payment plans against the database', () => {
   it('refuses bad plans with clear reasons', async () => {
     const s = await seedCollections({ invoices: PLAN_INVOICES, policy: { plans: { maxInstalments: 6 } } });
     const base = { organisationId: s.orgId, contactExternalId: 'c-bay', frequency: 'weekly' as const, startDate: '2026-12-01' };
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 7 }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'count: at most 6 instalments (this would be 7)' });
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, startDate: '2026-11-01' }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'startDate: must be today (2026-11-23) or later' });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 7 }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'A plan can have at most 6 instalments; this one would have 7.', fields: [{ field: 'count', message: 'A plan can have at most 6 instalments; this one would have 7.' }] });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, startDate: '2026-11-01' }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: 'Choose a start date on or after today, 23 November 2026.', fields: [{ field: 'startDate', message: 'Choose a start date on or after today, 23 November 2026.' }] });
     await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, contactExternalId: 'nobody' }, s.now())).rejects.toMatchObject({ kind: 'validation_failed' });
-    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, invoiceIds: [s.invoice('PL-9').id] }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: expect.stringMatching(/^invoiceIds: 1 of the chosen/) });
+    await expect(previewPlan(s.db, s.firmId, { ...base, count: 2, invoiceIds: [s.invoice('PL-9').id] }, s.now())).rejects.toMatchObject({ kind: 'validation_failed', message: '1 of the chosen invoices is not open invoices of this customer.', fields: [{ field: 'invoiceIds', message: expect.any(String) }] });
   });
 
   it('emails each instalment reminder once, a few days before, and cancels', async () => {

@@ -212,7 +212,7 @@ describeWith('pg', 'connecting Xero and QuickBooks over OAuth', () => {
     const [org] = (await orgsOf(firm1.firm.id)).filter((o) => o.provider === 'quickbooks');
     const bad = await admin.json<{ error: { code: string; message: string } }>(`/api/organisations/${org!.id}`, { method: 'PATCH', body: { timezone: 'Mars/Olympus' } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toContain('IANA time zone');
+    expect(bad.body.error.message).toBe('Choose a time zone from the list, such as Europe/London.');
     expect((await admin.json(`/api/organisations/${org!.id}`, { method: 'PATCH', body: { name: 'x' } })).status).toBe(400);
     const ok = await admin.json<{ organisation: { timezone: string; nextSyncAt: string } }>(`/api/organisations/${org!.id}`, { method: 'PATCH', body: { timezone: 'America/Vancouver' } });
     expect(ok.status).toBe(200);
@@ -241,6 +241,9 @@ describeWith('pg', 'connecting Xero and QuickBooks over OAuth', () => {
     // The same Xero organisation, connected by firm 2 as well: refused in words, nothing created.
     const { landing } = await connect(other, 'xero', [xeroCos()[0]!.id]);
     expect(landing.searchParams.get('error')).toBe('already_connected_elsewhere');
+    // Why, counted: the page says exactly this (not "another firm, or unreadable").
+    expect(landing.searchParams.get('elsewhere')).toBe('1');
+    expect(landing.searchParams.get('unreadable')).toBeNull();
     expect(await orgsOf(firm2.firm.id)).toEqual([]);
   });
 
@@ -272,9 +275,14 @@ describeWith('pg', 'connecting Xero and QuickBooks over OAuth', () => {
     const wrong = await admin.json<{ error: { code: string } }>(`/api/organisations/${org!.id}/data`, { method: 'DELETE', body: { confirm: 'something else' } });
     expect(wrong.body.error.code).toBe('confirmation_mismatch');
     expect(await database.db.select().from(invoices).where(eq(invoices.organisationId, org!.id))).toHaveLength(1);
-    const done = await admin.json<{ organisation: { documents: { invoices: number } } }>(`/api/organisations/${org!.id}/data`, { method: 'DELETE', body: { confirm: org!.name } });
+    const done = await admin.json<{ organisation: { documents: { invoices: number }; statusText: string } }>(`/api/organisations/${org!.id}/data`, { method: 'DELETE', body: { confirm: org!.name } });
     expect(done.status).toBe(200);
     expect(done.body.organisation.documents.invoices).toBe(0);
+    // The card no longer claims the history is kept: it says what the deletion removed and what stays.
+    expect(done.body.organisation.statusText).not.toMatch(/history is kept/i);
+    expect(done.body.organisation.statusText).toMatch(
+      /^Disconnected — Synced data deleted from Arcus by User \w+ on \d{1,2} \w{3} \d{4}: its contacts, invoices, payments and credit notes are no longer in Arcus \(nothing was changed in QuickBooks\)\. The activity timeline and audit log are kept\./,
+    );
     expect(await database.db.select().from(invoices).where(eq(invoices.organisationId, org!.id))).toHaveLength(0);
   });
 

@@ -268,7 +268,8 @@ describeWith('pg', 'malformed input: no 500s, no personal data in the logs', () 
   beforeAll(async () => {
     database = await testDatabase();
     arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('fuzz'), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', LEDGER_SANDBOX: 'on', NODE_ENV: 'test' },
+      // JSON logs with every request in them (demo mode's readable console keeps requests at debug level).
+      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('fuzz'), ARCUS_DEMO: 'on', ARCUS_DEMO_CONNECT: 'off', LEDGER_SANDBOX: 'on', NODE_ENV: 'test', LOG_FORMAT: 'json' },
       database,
       log: createLogger('info', sink),
       // A sandbox that is never reached (nothing listens on the discard port): the webhooks only need their keys.

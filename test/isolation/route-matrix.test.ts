@@ -23,7 +23,7 @@ import { describeWith } from '../support/services';
 
 /** Every id of B's: none may appear in an answer to A. */
 function idsOf(d: FirmData): string[] {
-  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId];
+  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.followUpId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId];
 }
 
 // ---- substitution rules -----------------------------------------------------------------------------

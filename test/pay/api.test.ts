@@ -12,7 +12,7 @@ import { sandboxProvider } from '../../server/pay/sandbox-provider';
 import { signStripePayload, stripeProvider } from '../../integrations/payments/stripe';
 import type { Database } from '../../server/db/client';
 import { activities, checkouts, discountOffers, payLinks, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
-import { addDays } from '../../kernel/dates';
+import { addDays, longDate } from '../../kernel/dates';
 import { completeCheckout } from '../../server/pay/complete';
 import { ensurePayLink, ensureStatementLink } from '../../server/pay/links';
 import { loadActivityHolds } from '../../server/reminders/load';
@@ -140,15 +140,15 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     const link = await ensurePayLink(database.db, { firmId: a.firmId, organisationId: a.org.id, invoiceId: a.invoice('INV-1').id }, ctx());
     const far = await post(`/pay-api/${link.token}/promise`, { date: addDays(a.today, 61) });
     expect(far.status).toBe(400);
-    expect(far.body.error.message).toBe(`date: must be between ${a.today} and ${addDays(a.today, 60)}`);
+    expect(far.body.error).toMatchObject({ message: `Choose a date between ${longDate(a.today)} and ${longDate(addDays(a.today, 60))}.`, fields: [{ field: 'date', message: `Choose a date between ${longDate(a.today)} and ${longDate(addDays(a.today, 60))}.` }] });
     const past = await post(`/pay-api/${link.token}/promise`, { date: addDays(a.today, -1) });
     expect(past.status).toBe(400);
-    expect((await post(`/pay-api/${link.token}/promise`, { date: '12/12/2026' })).body.error.message).toBe('date: must be a date such as 2026-12-12');
+    expect((await post(`/pay-api/${link.token}/promise`, { date: '12/12/2026' })).body.error.fields).toEqual([{ field: 'date', message: 'Choose the date you will pay on.' }]);
     const reason = await post(`/pay-api/${link.token}/dispute`, { reason: 'because' });
     expect(reason.status).toBe(400);
-    expect(reason.body.error.message).toMatch(/^reason: must be one of incorrect_amount/);
+    expect(reason.body.error.fields).toEqual([{ field: 'reason', message: 'Choose what is wrong.' }]);
     const long = await post(`/pay-api/${link.token}/dispute`, { reason: 'other', details: 'x'.repeat(1001) });
-    expect(long.body.error.message).toBe('details: must be at most 1000 characters');
+    expect(long.body.error.fields).toEqual([{ field: 'details', message: 'Please keep this to 1,000 characters or fewer.' }]);
     expect((await post(`/pay-api/${link.token}/dispute`, 'reason=other', 'application/x-www-form-urlencoded')).status).toBe(415);
     // Nothing was recorded by the refused requests.
     const disputes = await database.db.select().from(activities).where(and(eq(activities.firmId, a.firmId), eq(activities.kind, INVOICE_DISPUTED)));
@@ -173,7 +173,7 @@ describeWith('pg', 'Pay links and the public pay API', () => {
     const link = await ensureStatementLink(database.db, { firmId: a.firmId, organisationId: a.org.id, contactExternalId: 'c-bayside' }, ctx());
     const foreign = await post(`/pay-api/${link.token}/promise`, { date: addDays(a.today, 3), invoiceIds: [b.invoice('B-1').id] });
     expect(foreign.status).toBe(400);
-    expect(foreign.body.error.message).toBe('invoiceIds: one of the invoices is not on this link');
+    expect(foreign.body.error.fields).toEqual([{ field: 'invoiceIds', message: 'One of the invoices chosen is not on this page. Reload the page and choose again.' }]);
     expect((await post(`/pay-api/${link.token}/checkout`, { invoiceIds: [b.invoice('B-1').id] })).status).toBe(400);
     const bl = await ensureStatementLink(database.db, { firmId: b.firmId, organisationId: b.org.id, contactExternalId: 'c-bayside' }, ctx());
     const rb = await get(`/pay-api/${bl.token}`);

@@ -69,7 +69,7 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
   });
 
   it('saves settings, refusing a bad colour or window', async () => {
-    expect((await api.call(`/api/reminders/settings/${orgId}`, { method: 'PUT', body: { brandColour: 'blue' } })).body.error.message).toMatch(/^brandColour: must be a colour/);
+    expect((await api.call(`/api/reminders/settings/${orgId}`, { method: 'PUT', body: { brandColour: 'blue' } })).body.error.fields).toEqual([{ field: 'brandColour', message: 'Choose a colour, written like #1c7ed6.' }]);
     expect((await api.call(`/api/reminders/settings/${orgId}`, { method: 'PUT', body: { windowStartMinute: 600, windowEndMinute: 500 } })).status).toBe(400);
     const ok = await api.call(`/api/reminders/settings/${orgId}`, { method: 'PUT', body: { enabled: true, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], brandColour: '#0b7285', signature: 'Accounts team' } });
     expect(ok.status).toBe(200);
@@ -91,9 +91,9 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
 
   it('creates, refuses and updates policies', async () => {
     const dup = await api.call('/api/reminders/policies', { method: 'POST', body: { name: 'x', scope: 'organisation', organisationId: orgId, steps: [{ offsetDays: 7 }, { offsetDays: 7 }] } });
-    expect(dup.body.error.message).toBe('steps: Two steps are 7 days after the due date; each step needs its own day.');
+    expect(dup.body.error.fields).toEqual([{ field: 'steps', message: 'Two steps are 7 days after the due date; each step needs its own day.' }]);
     const foreign = await api.call('/api/reminders/policies', { method: 'POST', body: { name: 'x', scope: 'firm', steps: [{ offsetDays: 7, templateId: '00000000-0000-4000-8000-000000000000' }] } });
-    expect(foreign.body.error.message).toMatch(/template that does not exist/);
+    expect(foreign.body.error.fields).toEqual([{ field: 'steps', message: 'A step uses a template that no longer exists: choose another template.' }]);
     const created = await api.call('/api/reminders/policies', { method: 'POST', body: { name: 'Harbour', scope: 'organisation', organisationId: orgId, steps: [{ offsetDays: 0 }, { offsetDays: 10, repeatEveryDays: 14, repeatMax: 3 }] } });
     expect(created.status).toBe(201);
     expect(created.body.policy.steps.map((s: { key: string }) => s.key)).toEqual(['due', 'after-10']);

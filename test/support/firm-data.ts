@@ -8,6 +8,7 @@ import type { Db } from '../../server/db/client';
 import {
   activities,
   checkouts,
+  collectorTasks,
   contacts,
   exchangeRates,
   invoices,
@@ -38,6 +39,7 @@ export interface FirmData {
   payLinkId: string;
   payToken: string;
   activityId: string;
+  followUpId: string;
   syncRunId: string;
   sendId: string;
   planId: string;
@@ -78,6 +80,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
   const payToken = `pl_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   const [link] = await db.insert(payLinks).values({ firmId, organisationId, scope: 'invoice', invoiceId: invoice!.id, contactExternalId, legacyTokenHash: hashToken(payToken) }).returning();
   const [activity] = await db.insert(activities).values({ firmId, organisationId, actorType: 'system', kind: 'matrix.seed', summary: `Activity ${tag}` }).returning();
+  const [followUp] = await db.insert(collectorTasks).values({ firmId, organisationId, contactExternalId, invoiceId: invoice!.id, title: `Follow-up ${tag}`, dueOn: '2026-03-01' }).returning();
   const [run] = await db.insert(syncRuns).values({ firmId, organisationId, kind: 'full', status: 'succeeded' }).returning();
   const [send] = await db
     .insert(reminderSends)
@@ -133,6 +136,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     payLinkId: link!.id,
     payToken,
     activityId: activity!.id,
+    followUpId: followUp!.id,
     syncRunId: run!.id,
     sendId: send!.id,
     planId: plan!.id,
@@ -162,6 +166,7 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     'exchange-rates': b.rateId,
     mailbox: b.mailId,
     activities: b.activityId,
+    'follow-ups': b.followUpId,
     runs: b.syncRunId,
     'pay-links': b.payLinkId,
     invoices: b.invoiceId,

@@ -7,6 +7,7 @@
 import { Alert, Anchor, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
+import { fieldErrors, formError } from '../api';
 import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
 
 const REASONS = [
@@ -90,7 +91,8 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
   const [mode, setMode] = useState<Mode>('idle');
   const [done, setDone] = useState<Done>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+  const problems = fieldErrors(failure);
   const [date, setDate] = useState('');
   const [reason, setReason] = useState<string | null>(null);
   const [details, setDetails] = useState('');
@@ -103,20 +105,20 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
 
   async function pay() {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       const body = s.scope === 'statement' ? { invoiceIds: chosenPayable.map((i) => i.id) } : {};
       const out = await payApi<{ url: string }>(`${encodeURIComponent(token)}/checkout`, body);
       window.location.assign(out.url);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setFailure(e);
       setBusy(false);
     }
   }
 
   async function promise() {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       const ids = s.scope === 'statement' && selected.length ? { invoiceIds: chosen.filter((i) => open.includes(i)).map((i) => i.id) } : {};
       await payApi(`${encodeURIComponent(token)}/promise`, { date, ...ids });
@@ -124,7 +126,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
       setMode('idle');
       void qc.invalidateQueries({ queryKey: ['pay', token] });
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setFailure(e);
     } finally {
       setBusy(false);
     }
@@ -132,19 +134,21 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
 
   async function dispute() {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       const one = s.scope === 'statement' && chosen.length === 1 ? { invoiceId: chosen[0]!.id } : {};
       await payApi(`${encodeURIComponent(token)}/dispute`, { reason, details, ...one });
       setDone({ kind: 'dispute' });
       setMode('idle');
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setFailure(e);
     } finally {
       setBusy(false);
     }
   }
 
+  // Problems with a field of their own sit beside it; the rest (and the invoices chosen) above the buttons.
+  const error = failure ? formError(failure, mode === 'promise' ? ['date'] : mode === 'dispute' ? ['reason', 'details'] : []) : null;
   const allPaid = open.length === 0;
   return (
     <Box mih="100vh" bg="gray.0" pb={48}>
@@ -290,10 +294,10 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                   </Button>
                 )}
                 <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-                  <Button variant="light" onClick={() => setMode(mode === 'promise' ? 'idle' : 'promise')}>
+                  <Button variant="light" onClick={() => { setFailure(null); setMode(mode === 'promise' ? 'idle' : 'promise'); }}>
                     I’ll pay on…
                   </Button>
-                  <Button variant="subtle" color="gray" onClick={() => setMode(mode === 'dispute' ? 'idle' : 'dispute')}>
+                  <Button variant="subtle" color="gray" onClick={() => { setFailure(null); setMode(mode === 'dispute' ? 'idle' : 'dispute'); }}>
                     Something’s wrong
                   </Button>
                 </SimpleGrid>
@@ -302,8 +306,8 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                   <Paper p="md" withBorder radius="md" bg="gray.0">
                     <Stack gap="sm">
                       <Text size="sm">Tell {s.organisation.name} when you will pay{s.scope === 'statement' ? ' the selected invoices' : ''}. Reminders stop until then.</Text>
-                      <TextInput type="date" label="I will pay on" value={date} min={s.today} max={s.promiseLatest} onChange={(e) => setDate(e.currentTarget.value)} required />
-                      <Button onClick={promise} loading={busy} disabled={!date}>
+                      <TextInput type="date" label="I will pay on" value={date} min={s.today} max={s.promiseLatest} onChange={(e) => setDate(e.currentTarget.value)} error={problems['date']} required />
+                      <Button onClick={promise} loading={busy}>
                         Confirm payment date
                       </Button>
                     </Stack>
@@ -312,9 +316,9 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                 {mode === 'dispute' && (
                   <Paper p="md" withBorder radius="md" bg="gray.0">
                     <Stack gap="sm">
-                      <Select label="What is wrong?" placeholder="Choose a reason" data={REASONS} value={reason} onChange={setReason} required comboboxProps={{ withinPortal: false }} />
-                      <Textarea label="Anything else they should know?" maxLength={1000} autosize minRows={3} value={details} onChange={(e) => setDetails(e.currentTarget.value)} />
-                      <Button color="orange" onClick={dispute} loading={busy} disabled={!reason}>
+                      <Select label="What is wrong?" placeholder="Choose a reason" data={REASONS} value={reason} onChange={setReason} error={problems['reason']} required comboboxProps={{ withinPortal: false }} />
+                      <Textarea label="Anything else they should know?" maxLength={1000} autosize minRows={3} value={details} onChange={(e) => setDetails(e.currentTarget.value)} error={problems['details']} />
+                      <Button color="orange" onClick={dispute} loading={busy}>
                         Send to {s.organisation.name}
                       </Button>
                     </Stack>

@@ -9,6 +9,8 @@ export class PayApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A validation failure's problems by field key (for placing them; the key is never shown). */
+    readonly fields: { field: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -29,8 +31,8 @@ export async function payApi<T>(path: string, body?: unknown): Promise<T> {
     data = null;
   }
   if (!res.ok) {
-    const message = (data as { error?: { message?: string } } | null)?.error?.message ?? `Request failed (${res.status})`;
-    throw new PayApiError(res.status, message);
+    const error = (data as { error?: { message?: string; fields?: { field: string; message: string }[] } } | null)?.error;
+    throw new PayApiError(res.status, error?.message ?? 'Something went wrong. Please try again in a minute.', Array.isArray(error?.fields) ? error.fields : []);
   }
   return data as T;
 }

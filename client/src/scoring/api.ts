@@ -1,5 +1,5 @@
 /** Scoring data: the worklist, stored scores (badges), cash forecasts and the in-app backtest. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api';
 
 // The worklist's wire shapes are the server's own (type-only imports: nothing of the server is bundled).
@@ -12,10 +12,17 @@ import type { ScoreReason as Reason } from '../../../server/scoring/engine';
 import type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
 import type { Worklist } from '../../../server/scoring/worklist';
 
-export function useWorklist(organisationId: string | null) {
+/** Customers per worklist page. */
+export const WORKLIST_PAGE_SIZE = 50;
+
+/** One page (from 1) of the worklist; the previous page stays on screen while the next loads. */
+export function useWorklist(organisationId: string | null, page = 1) {
+  const q = new URLSearchParams({ limit: String(WORKLIST_PAGE_SIZE), offset: String((page - 1) * WORKLIST_PAGE_SIZE) });
+  if (organisationId) q.set('organisationId', organisationId);
   return useQuery({
-    queryKey: ['worklist', organisationId],
-    queryFn: () => api<Worklist>(`/worklist${organisationId ? `?organisationId=${encodeURIComponent(organisationId)}` : ''}`),
+    queryKey: ['worklist', organisationId, page],
+    queryFn: () => api<Worklist>(`/worklist?${q}`),
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -102,7 +102,7 @@ export function SegmentBadge({ segment }: { segment: Segment }) {
 export function CustomerRiskBadges({ score }: { score: Pick<CustomerScore, 'score' | 'segment' | 'reasons' | 'change'> | null | undefined }) {
   if (!score) return null;
   return (
-    <Group gap={6} wrap="nowrap">
+    <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}>
       <RiskBadge score={score.score} reasons={score.reasons} change={score.change} />
       <SegmentBadge segment={score.segment} />
       <ScoreChange change={score.change} />
@@ -131,7 +131,7 @@ export function InvoiceRiskBadge({ score }: { score: Pick<InvoiceScore, 'pLate' 
         </Stack>
       }
     >
-      <Badge color={riskColor(s)} variant="light" style={{ cursor: 'help' }}>
+      <Badge color={riskColor(s)} variant="light" style={{ cursor: 'help', flexShrink: 0, overflow: 'visible' }} miw="max-content">
         {percent(score.pLate)} late
       </Badge>
     </Tooltip>

@@ -1,5 +1,6 @@
 /** Money, percentages and dates for the scoring views. */
 import { currencyExponent } from '../../../kernel/money';
+import { formatListDate } from '../components/analytics/format';
 
 const money = new Map<string, Intl.NumberFormat>();
 
@@ -29,12 +30,11 @@ export function formatCompact(amount: number, currency: string): string {
 /** A probability as a whole percentage; never a misleading 0% or 100%. */
 export const percent = (p: number) => (p >= 0.995 ? '>99%' : p < 0.005 ? '<1%' : `${Math.round(p * 100)}%`);
 
-const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
 const dayYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
-/** '2026-07-12' → '12 Jul'. */
-export function shortDate(iso: string | null): string {
-  return iso ? day.format(new Date(`${iso}T00:00:00Z`)) : '—';
+/** '2026-07-12' → '12 Jul' in the current year (in `timeZone`, on the app's clock), '12 Jul 2026' in another. */
+export function shortDate(iso: string | null, timeZone = 'UTC'): string {
+  return formatListDate(iso, timeZone);
 }
 
 export function longDate(iso: string | null): string {

@@ -3,17 +3,19 @@
  * for each write-back its status in the ledger — Retry on a failed one, Reverse (admins) on a
  * confirmed payment, credit note or fee invoice, Forgive on a confirmed late fee.
  */
-import { Alert, Button, Group, Loader, Text, Timeline } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Text, Timeline } from '@mantine/core';
 import { useState } from 'react';
+import { appNow } from '../clock';
 import { dateTimeLocal, relativeTime } from '../format';
 import { useSession } from '../session';
+import { collapseRepeats } from './collapse';
 import { forgiveFee, retryWriteback, reverseWriteback, type TimelineEntry, useActivities, useWritebackMutation, useWritebacks, type WritebackView } from './api';
 import { REVERSIBLE_KINDS, StatusBadge } from './labels';
 import { notify, notifyError } from './notify';
 
 const REQUEST_KINDS: ReadonlySet<string> = new Set(['writeback.requested', 'writeback.awaiting_approval']);
 
-const COLOR: Record<string, string> = { promise: 'teal', dispute: 'grape', writeback: 'blue', reminder: 'cyan', contact: 'indigo' };
+const COLOR: Record<string, string> = { promise: 'teal', dispute: 'grape', writeback: 'blue', reminder: 'cyan', contact: 'indigo', call: 'indigo', note: 'gray', follow_up: 'teal' };
 
 function colorOf(e: TimelineEntry): string {
   if (e.writebackStatus === 'failed') return 'red';
@@ -69,15 +71,18 @@ export function ActivityTimeline({ organisationId, contactExternalId, invoiceId,
   if (list.length === 0)
     return (
       <Text size="sm" c="dimmed">
-        Nothing recorded yet. Promises, disputes, credits, fees, plans and reminders show here.
+        Nothing recorded yet. Notes, calls, promises, disputes, credits, fees, plans and reminders show here.
       </Text>
     );
   const byId = new Map((wbs.data ?? []).map((w) => [w.id, w]));
   // Ledger notes that went through are bookkeeping: hidden (a failed one stays, to be retried).
-  const visible = list.filter((e) => {
-    const w = e.writebackId ? byId.get(e.writebackId) : undefined;
-    return !(w && w.kind === 'note' && w.status !== 'failed');
-  });
+  // The same entry several times in a row is shown once, counted ("×3", from the first to the last).
+  const visible = collapseRepeats(
+    list.filter((e) => {
+      const w = e.writebackId ? byId.get(e.writebackId) : undefined;
+      return !(w && w.kind === 'note' && w.status !== 'failed');
+    }),
+  );
   // A write-back's status and buttons go on the entry that asked for it (else its newest entry).
   const home = new Map<string, string>();
   for (const e of visible) {
@@ -93,10 +98,24 @@ export function ActivityTimeline({ organisationId, contactExternalId, invoiceId,
           const status = w?.status ?? e.writebackStatus;
           const summary = status && status !== 'awaiting_approval' ? e.summary.replace(/ — waiting for approval$/, '') : e.summary;
           return (
-            <Timeline.Item key={e.id} color={colorOf(e)} data-testid="activity-entry" title={<Text size="sm">{summary}</Text>}>
+            <Timeline.Item
+              key={e.id}
+              color={colorOf(e)}
+              data-testid="activity-entry"
+              title={
+                <Group gap={6} wrap="nowrap" align="flex-start">
+                  <Text size="sm">{summary}</Text>
+                  {e.count > 1 ? (
+                    <Badge size="sm" variant="light" color="gray" style={{ flexShrink: 0 }} aria-label={`${e.count} times`}>
+                      ×{e.count}
+                    </Badge>
+                  ) : null}
+                </Group>
+              }
+            >
               <Group gap={6} wrap="wrap">
                 <Text size="xs" c="dimmed" title={dateTimeLocal(e.at)}>
-                  {actorOf(e)} · {relativeTime(e.at)} · {dateTimeLocal(e.at)}
+                  {actorOf(e)} · {relativeTime(e.at, appNow().getTime())} · {e.count > 1 ? `${dateTimeLocal(e.firstAt)} – ${dateTimeLocal(e.at)}` : dateTimeLocal(e.at)}
                 </Text>
                 {status && first ? <StatusBadge status={status} error={w?.error} /> : null}
               </Group>

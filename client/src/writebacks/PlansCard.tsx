@@ -8,6 +8,10 @@ import { notify, notifyError } from './notify';
 
 const PLAN_COLOR: Record<PlanSummary['status'], string> = { active: 'blue', completed: 'teal', broken: 'red', cancelled: 'gray' };
 const INST_COLOR: Record<string, string> = { paid: 'teal', due: 'blue', missed: 'red' };
+/** Statuses in words (the stored values are never shown). */
+const PLAN_WORDS: Record<PlanSummary['status'], string> = { active: 'Active', completed: 'Paid off', broken: 'Broken', cancelled: 'Cancelled' };
+const INST_WORDS: Record<string, string> = { paid: 'Paid', due: 'Due', missed: 'Missed', pending: 'Upcoming', cancelled: 'Cancelled' };
+const FREQUENCY_WORDS: Record<string, string> = { weekly: 'weekly', fortnightly: 'fortnightly', monthly: 'monthly' };
 
 function PlanDetail({ id, canAct }: { id: string; canAct: boolean }) {
   const plan = usePlan(id);
@@ -26,7 +30,7 @@ function PlanDetail({ id, canAct }: { id: string; canAct: boolean }) {
               <Table.Td>
                 <Group gap={4}>
                   <Badge size="xs" variant="light" color={INST_COLOR[i.status] ?? 'gray'}>
-                    {i.status}
+                    {INST_WORDS[i.status] ?? 'Other'}
                   </Badge>
                   {i.writebackStatus ? <StatusBadge status={i.writebackStatus} /> : null}
                 </Group>
@@ -61,10 +65,10 @@ export function PlansCard({ organisationId, contactExternalId, canAct }: { organ
             <Group justify="space-between" wrap="nowrap" align="flex-start">
               <Group gap="xs" style={{ flex: 1, minWidth: 0 }}>
                 <Badge variant="light" color={PLAN_COLOR[p.status]}>
-                  {p.status}
+                  {PLAN_WORDS[p.status] ?? 'Other'}
                 </Badge>
                 <Text size="sm">
-                  {money(p.total, p.currency)} {p.frequency} from {formatDate(p.startDate)} · {p.invoiceCount} invoice{p.invoiceCount === 1 ? '' : 's'}
+                  {money(p.total, p.currency)} {FREQUENCY_WORDS[p.frequency] ?? ''} from {formatDate(p.startDate)} · {p.invoiceCount} invoice{p.invoiceCount === 1 ? '' : 's'}
                 </Text>
               </Group>
               <Button size="compact-xs" variant="subtle" style={{ flexShrink: 0 }} onClick={() => setOpenId(openId === p.id ? null : p.id)}>

@@ -18,7 +18,7 @@
  */
 export { amountNumber, computeMetrics, type MetricsJson, toMetricsJson } from './compute-metrics';
 export { convertInvoices } from './convert-invoices';
-export { type CountbackSegment, countbackDays } from './countback';
+export { type CountbackSegment, countbackAdd, countbackDays, countbackSegments } from './countback';
 export { computePeriods } from './engine';
 export { historyToMetricInvoices } from './from-history';
 export { monthlySeries, monthPeriods } from './monthly-series';

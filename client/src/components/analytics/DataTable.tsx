@@ -23,13 +23,22 @@ interface Props<T> {
   label: string;
   /** Below this width the table scrolls sideways. */
   minWidth?: number;
+  /**
+   * Sorted elsewhere (the server): the rows are shown in the order given, `sort` marks the sorted
+   * column and a header click asks `onSortChange` for the new order.
+   */
+  sort?: { key: string; desc: boolean } | null;
+  onSortChange?: (sort: { key: string; desc: boolean }) => void;
 }
 
-export function DataTable<T>({ columns, rows, rowKey, initialSort, onRowClick, empty, label, minWidth = 720 }: Props<T>) {
-  const [sort, setSort] = useState(initialSort ?? null);
+export function DataTable<T>({ columns, rows, rowKey, initialSort, onRowClick, empty, label, minWidth = 720, sort: sortedBy, onSortChange }: Props<T>) {
+  const [ownSort, setOwnSort] = useState(initialSort ?? null);
+  const external = onSortChange !== undefined;
+  const sort = external ? (sortedBy ?? null) : ownSort;
+  const setSort = (next: (s: { key: string; desc: boolean } | null) => { key: string; desc: boolean }) => (external ? onSortChange(next(sort)) : setOwnSort(next));
   const sorted = useMemo(() => {
     const col = sort && columns.find((c) => c.key === sort.key);
-    if (!sort || !col?.sort) return rows;
+    if (external || !sort || !col?.sort) return rows;
     const get = col.sort;
     const desc = sort.desc;
     return [...rows].sort((a, b) => {
@@ -39,7 +48,7 @@ export function DataTable<T>({ columns, rows, rowKey, initialSort, onRowClick, e
       const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
       return desc ? -c : c;
     });
-  }, [rows, columns, sort]);
+  }, [rows, columns, sort, external]);
   if (rows.length === 0 && empty) return <>{empty}</>;
   return (
     <Table.ScrollContainer minWidth={minWidth}>

@@ -4,7 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { Link } from 'wouter';
 import { ExportCsvButton, LoadError, Loading } from './bits';
 import { type Column, DataTable } from './DataTable';
-import { formatDate, formatMoney } from './format';
+import { formatDate, formatListDate, formatMoney } from './format';
 import type { InvoiceRow } from './types';
 import { useApiQuery } from './use-api';
 
@@ -18,7 +18,7 @@ interface InvoiceList {
 }
 
 /** `actions` renders a last column per row (the invoices page's Actions menu). */
-export function InvoicesTable({ organisationId, actions }: { organisationId: string; actions?: (row: InvoiceRow & { customerExternalId?: string }) => ReactNode }) {
+export function InvoicesTable({ organisationId, timeZone, actions }: { organisationId: string; timeZone?: string; actions?: (row: InvoiceRow & { customerExternalId?: string }) => ReactNode }) {
   const [status, setStatus] = useState('open');
   const [q, setQ] = useState('');
   const path = `/organisations/${organisationId}/invoices?status=${status}${q.trim() ? `&q=${encodeURIComponent(q.trim())}` : ''}`;
@@ -48,8 +48,8 @@ export function InvoicesTable({ organisationId, actions }: { organisationId: str
           r.customerName
         ),
     },
-    { key: 'issue', label: 'Issued', sort: (r) => r.issueDate, render: (r) => formatDate(r.issueDate) },
-    { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatDate(r.dueDate) },
+    { key: 'issue', label: 'Issued', sort: (r) => r.issueDate, render: (r) => formatListDate(r.issueDate, timeZone) },
+    { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatListDate(r.dueDate, timeZone) },
     { key: 'total', label: 'Total', align: 'right', sort: (r) => r.total, render: (r) => formatMoney(r.total, r.currency) },
     { key: 'balance', label: 'Balance', align: 'right', sort: (r) => r.balance, render: (r) => formatMoney(r.balance, r.currency) },
     { key: 'late', label: 'Days late', align: 'right', sort: (r) => r.daysPastDue, render: (r) => r.daysPastDue ?? '—' },

@@ -26,7 +26,7 @@ export function KpiTile({ kpi, currency }: { kpi: Kpi; currency: string }) {
               = {kpi.workings}
             </Text>
           )}
-          {kpi.value === null && <Text fz="xs">Undefined for this period (a zero denominator).</Text>}
+          {kpi.value === null && <Text fz="xs">Not available: {kpi.why ?? 'no figures for this period'}.</Text>}
         </Stack>
       }
     >
@@ -37,6 +37,11 @@ export function KpiTile({ kpi, currency }: { kpi: Kpi; currency: string }) {
         <Text fz="xl" fw={700}>
           {formatKpi(kpi, currency)}
         </Text>
+        {kpi.value === null && kpi.why && (
+          <Text fz="xs" c="dimmed" lineClamp={2}>
+            {kpi.why}
+          </Text>
+        )}
       </Paper>
     </Tooltip>
   );

@@ -89,3 +89,15 @@ export function Header({ title, children }: { title: React.ReactNode; children?:
     </Group>
   );
 }
+
+/** A figure, or '—' that says on hover (and to screen readers) why there is none. */
+export function Figure({ text, why, fz = 'sm' }: { text: string; why: string | null; fz?: string }) {
+  if (why === null) return <>{text}</>;
+  return (
+    <Tooltip label={why} withArrow>
+      <Text span c="dimmed" fz={fz} aria-label={`— ${why}`} data-why={why} style={{ cursor: 'help' }}>
+        —
+      </Text>
+    </Tooltip>
+  );
+}

@@ -1,5 +1,7 @@
 /** Amounts in their currency, days and percentages for the analytics pages. */
+import { todayIn } from '../../../../kernel/dates';
 import { currencyExponent } from '../../../../kernel/money';
+import { appNow } from '../../clock';
 
 const money = new Map<string, Intl.NumberFormat>();
 
@@ -29,6 +31,35 @@ export function formatDate(iso: string | null): string {
   if (!iso) return '—';
   const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
   return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+/**
+ * A date in a list: '12 Jul' in the current year, '12 Jul 2025' in any other. "Current" is the
+ * year of today in the organisation's time zone on the app's clock (pass `today` to pin it).
+ */
+export function formatListDate(iso: string | null, timeZone = 'UTC', today: string = todayIn(timeZone, appNow())): string {
+  if (!iso) return '—';
+  const day = iso.slice(0, 10);
+  const d = new Date(`${day}T00:00:00Z`);
+  const sameYear = day.slice(0, 4) === today.slice(0, 4);
+  return new Intl.DateTimeFormat('en-GB', sameYear ? { day: 'numeric', month: 'short', timeZone: 'UTC' } : { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+/**
+ * An exchange rate as people write it, from the exact decimal text the API sends: trailing zeros
+ * dropped, at least two decimals kept ('1.2700000000' → '1.27', '0.8000000000' → '0.80',
+ * '0.0067120000' → '0.006712'). No float arithmetic: the text is trimmed, not re-computed.
+ */
+export function formatRate(value: string | null | undefined): string {
+  if (value === null || value === undefined || !/^-?\d+(\.\d+)?$/.test(value.trim())) return '—';
+  const [whole, frac = ''] = value.trim().split('.');
+  const digits = frac.replace(/0+$/, '').padEnd(2, '0');
+  return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${digits}`;
+}
+
+/** A blank figure's '—' with the reason it is blank, or the figure formatted. */
+export function figureOrReason(value: number | null, format: (v: number | null) => string, why: string | undefined): { text: string; why: string | null } {
+  return value === null ? { text: '—', why: why ?? 'Not available for this period' } : { text: format(value), why: null };
 }
 
 export function formatMonth(month: string): string {

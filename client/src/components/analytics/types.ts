@@ -22,7 +22,8 @@ export interface PortfolioRow {
   baseCurrency: string;
   currency: string;
   converted: boolean;
-  rate: { value: string; asOf: string } | null;
+  /** `from`: where the rate came from, in words; `stale`: older than 45 days. */
+  rate: { value: string; asOf: string; source: 'entered' | 'ledger'; from: string; stale: boolean } | null;
   note: string | null;
   arEnd: number;
   overdue: number;
@@ -38,10 +39,23 @@ export interface PortfolioRow {
   needsHelp: Verdict;
 }
 
+export interface PortfolioRate {
+  currency: string;
+  value: string;
+  asOf: string;
+  source: 'entered' | 'ledger';
+  from: string;
+  stale: boolean;
+  warning: string | null;
+}
+
 export interface Portfolio {
   period: Period;
   compare: Period;
   reportingCurrency: string;
+  ratesCheckedOn: string;
+  rates: PortfolioRate[];
+  warnings: string[];
   rows: PortfolioRow[];
   totals: {
     currency: string;
@@ -75,10 +89,15 @@ export interface Kpi {
   unit: 'amount' | 'days' | 'percent';
   formula: string;
   workings: string | null;
+  /** Why the value is blank, in plain words (null when it has one). */
+  why: string | null;
 }
 
 export interface SeriesPoint {
   month: string;
+  /** The period's last month, cut short by its end (month to date). */
+  partial: boolean;
+  to: string;
   dso: number | null;
   bestPossibleDso: number | null;
   cei: number | null;
@@ -105,9 +124,18 @@ export interface CustomerSummary {
   cei: number | null;
   dbt: number | null;
   avgDaysToPay: number | null;
+  /** Days beyond terms of the invoices paid in the period. */
+  avgDaysLate: number | null;
+  /** Average days delinquent, counted back through the customer's monthly sales. */
+  add: number | null;
+  dsoCountback: number | null;
+  /** Why each blank figure is blank, in plain words. */
+  why: Partial<Record<CustomerFigureKey, string>>;
   lastPaymentDate: string | null;
   link: string;
 }
+
+export type CustomerFigureKey = 'avgDaysLate' | 'add' | 'dsoCountback' | 'cei' | 'avgDaysToPay';
 
 export interface Dashboard {
   organisation: OrganisationInfo;

@@ -2,25 +2,26 @@
 import { Anchor, Badge, Breadcrumbs, Button, Grid, Group, Paper, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useState } from 'react';
 import { Link, useParams } from 'wouter';
-import { ExportCsvButton, Header, LoadError, Loading, PeriodControl, ProviderBadge } from '../../components/analytics/bits';
+import { ExportCsvButton, Figure, Header, LoadError, Loading, PeriodControl, ProviderBadge } from '../../components/analytics/bits';
 import { AgingChart, PaymentHistoryChart } from '../../components/analytics/charts';
 import { type Column, DataTable } from '../../components/analytics/DataTable';
-import { formatDate, formatDays, formatMoney, formatPct } from '../../components/analytics/format';
-import type { Finding, InvoiceRow, Provider } from '../../components/analytics/types';
+import { figureOrReason, formatDays, formatListDate, formatMoney, formatPct } from '../../components/analytics/format';
+import type { CustomerFigureKey, Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { CustomerRiskLine } from '../../scoring';
 import { ActivityTimeline } from '../../writebacks/ActivityTimeline';
 import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks/actions/Actions';
 import { PlansCard } from '../../writebacks/PlansCard';
+import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
-  organisation: { id: string; name: string; provider: Provider; baseCurrency: string };
+  organisation: { id: string; name: string; provider: Provider; baseCurrency: string; timezone: string };
   currency: string;
   period: { from: string; to: string };
   balance: number;
   overdue: number;
-  metrics: { dso: number | null; cei: number | null; dbt: number | null; avgDaysToPay: number | null; creditSales: number; collected: number };
+  metrics: Record<CustomerFigureKey, number | null> & { dbt: number | null; creditSales: number; collected: number; why: Partial<Record<CustomerFigureKey, string>> };
   aging: { label: string; amount: number }[];
   paymentHistory: { month: string; invoiced: number; collected: number }[];
   invoices: InvoiceRow[];
@@ -30,22 +31,32 @@ interface CustomerDetail {
 
 const LEDGER_KINDS: ReadonlySet<string> = new Set(['invoice.issued', 'payment.received', 'credit.applied']);
 
-function Fact({ label, value }: { label: string; value: string }) {
+function Fact({ label, value, why = null, hint }: { label: string; value: string; why?: string | null; hint?: string }) {
   return (
-    <Paper withBorder p="sm" radius="md">
+    <Paper withBorder p="sm" radius="md" data-fact={label} title={hint}>
       <Text fz="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
       <Text fz="lg" fw={700}>
-        {value}
+        <Figure text={value} why={why} fz="lg" />
       </Text>
+      {why && (
+        <Text fz="xs" c="dimmed">
+          {why}
+        </Text>
+      )}
     </Paper>
   );
 }
 
-const baseColumns: Column<InvoiceRow>[] = [
+function MetricFact({ d, k, label, hint, format }: { d: CustomerDetail; k: CustomerFigureKey; label: string; hint: string; format: (v: number | null) => string }) {
+  const f = figureOrReason(d.metrics[k], format, d.metrics.why[k]);
+  return <Fact label={label} value={f.text} why={f.why} hint={hint} />;
+}
+
+const baseColumns = (timeZone: string): Column<InvoiceRow>[] => [
   { key: 'number', label: 'Invoice', sort: (r) => r.number, render: (r) => <Anchor href={r.link} target="_blank" rel="noreferrer" fz="sm">{r.number || r.externalId}</Anchor> },
-  { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatDate(r.dueDate) },
+  { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatListDate(r.dueDate, timeZone) },
   { key: 'total', label: 'Total', align: 'right', sort: (r) => r.total, render: (r) => formatMoney(r.total, r.currency) },
   { key: 'balance', label: 'Balance', align: 'right', sort: (r) => r.balance, render: (r) => formatMoney(r.balance, r.currency) },
   { key: 'status', label: 'Status', sort: (r) => r.status, render: (r) => <Badge variant="light" styles={{ label: { overflow: 'visible' } }} color={r.status === 'paid' ? 'teal' : r.status === 'overdue' ? 'red' : 'blue'}>{r.status}</Badge> },
@@ -58,7 +69,7 @@ function invoiceColumns(d: CustomerDetail): Column<InvoiceRow>[] {
     align: 'right',
     render: (r) => (r.status === 'paid' ? null : <InvoiceActionsMenu target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} icon />),
   };
-  return [...baseColumns, actions];
+  return [...baseColumns(d.organisation.timezone), actions];
 }
 
 export function CustomerPage() {
@@ -72,7 +83,6 @@ export function CustomerPage() {
   const d = detail.data;
   // What Arcus and people did is in the Activity card: this one keeps what happened in the ledger.
   const ledgerHistory = d.timeline.filter((t) => LEDGER_KINDS.has(t.kind));
-  const m = d.metrics;
   return (
     <Stack gap="md">
       <Breadcrumbs>
@@ -95,7 +105,7 @@ export function CustomerPage() {
           </div>
         }
       >
-        <Stack gap="xs" align="flex-end">
+        <Stack gap="xs" align="flex-end" maw="100%">
           <PeriodControl days={days} onChange={setDays} />
           <CustomerActions
             target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
@@ -106,10 +116,10 @@ export function CustomerPage() {
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="sm">
         <Fact label="Balance" value={formatMoney(d.balance, d.currency)} />
         <Fact label="Overdue" value={formatMoney(d.overdue, d.currency)} />
-        <Fact label="DSO" value={formatDays(m.dso)} />
-        <Fact label="Avg days to pay" value={formatDays(m.avgDaysToPay)} />
-        <Fact label="DBT" value={formatDays(m.dbt)} />
-        <Fact label="CEI" value={formatPct(m.cei)} />
+        <MetricFact d={d} k="avgDaysLate" label="Avg days late" format={formatDays} hint="Days past the due date that the invoices paid in this period were paid, weighted by amount" />
+        <MetricFact d={d} k="add" label="ADD" format={formatDays} hint="Average days delinquent: how many days of this customer's most recent sales the overdue balance stands for" />
+        <MetricFact d={d} k="dsoCountback" label="Countback DSO" format={formatDays} hint="How many days of this customer's most recent sales the balance stands for, counted back month by month" />
+        <MetricFact d={d} k="cei" label="CEI" format={formatPct} hint="Collection effectiveness: the share of what could be collected in this period that was" />
       </SimpleGrid>
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
@@ -135,6 +145,7 @@ export function CustomerPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="md">
+            <CollectorLogCard target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }} />
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
@@ -150,7 +161,7 @@ export function CustomerPage() {
               <Timeline bulletSize={14} lineWidth={2} active={-1}>
                 {ledgerHistory.slice(0, shown).map((t) => (
                   <Timeline.Item key={`${t.at}-${t.kind}-${t.summary}`} title={<Text fz="sm">{t.summary}</Text>} color={t.kind.startsWith('payment') ? 'teal' : t.kind.startsWith('credit') ? 'grape' : 'blue'}>
-                    <Text fz="xs" c="dimmed">{formatDate(t.at)}</Text>
+                    <Text fz="xs" c="dimmed">{formatListDate(t.at, d.organisation.timezone)}</Text>
                   </Timeline.Item>
                 ))}
               </Timeline>

@@ -1,17 +1,79 @@
-/** Customers of one client organisation (chosen above the table) with balances and payment behaviour. */
-import { Paper, Stack, Text, Title } from '@mantine/core';
+/**
+ * Customers of one client organisation (chosen above the table) with balances, risk and payment
+ * behaviour. Search (name or email) and sorting are done by the server (server/analytics/customer-list.ts).
+ */
+import { Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api';
 import { ExportCsvButton, Header, LoadError, Loading, PeriodControl } from '../../components/analytics/bits';
 import { CustomersTable } from '../../components/analytics/CustomersTable';
+import type { Column } from '../../components/analytics/DataTable';
 import { OrganisationSelect, useSelectedOrganisation } from '../../components/analytics/OrganisationSelect';
 import type { CustomerSummary } from '../../components/analytics/types';
-import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
-import { CustomerRiskPanel } from '../../scoring';
+import { usePeriodQuery, withQuery } from '../../components/analytics/use-api';
+import { CustomerRiskPanel, useOrganisationScores } from '../../scoring';
+import type { Segment } from '../../scoring/api';
+import { riskColor, SEGMENT_LABEL } from '../../scoring/badges';
+
+type CustomerRow = CustomerSummary & { risk: { score: number; segment: Segment } | null };
+
+/** The table's column keys → the server's sort keys (a column missing here is not sortable). */
+const SERVER_SORT: Record<string, string> = {
+  name: 'name',
+  risk: 'risk',
+  ar: 'balance',
+  overdue: 'overdue',
+  oldest: 'oldest',
+  open: 'open',
+  late: 'avgDaysLate',
+  add: 'add',
+  cbdso: 'dsoCountback',
+  cei: 'cei',
+  last: 'lastPayment',
+};
+
+/** The risk score's band, as the badges colour it (scoring/badges.tsx riskColor). */
+function riskBand(score: number): string {
+  return score >= 70 ? 'High' : score >= 40 ? 'Elevated' : score >= 20 ? 'Moderate' : 'Low';
+}
+
+const RISK_COLUMN: Column<CustomerRow> = {
+  key: 'risk',
+  label: 'Risk',
+  sort: (c) => c.risk?.score ?? null,
+  render: (c) =>
+    c.risk ? (
+      <Text fz="sm" fw={600} c={`${riskColor(c.risk.score)}.8`} title={`Risk score ${c.risk.score} of 100 · ${SEGMENT_LABEL[c.risk.segment]}`}>
+        {riskBand(c.risk.score)} · {c.risk.score}
+      </Text>
+    ) : (
+      <Text fz="xs" c="dimmed">
+        Not scored yet
+      </Text>
+    ),
+};
 
 export function CustomersPage() {
   const { orgs, selected, select, list } = useSelectedOrganisation();
   const { days, query, setDays } = usePeriodQuery();
-  const path = selected ? withQuery(`/organisations/${selected.id}/customers`, query) : null;
-  const customers = useApiQuery<{ currency: string; customers: CustomerSummary[] }>(path);
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 300);
+  const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'ar', desc: true });
+  const listQuery = new URLSearchParams({ sort: SERVER_SORT[sort.key] ?? 'balance', dir: sort.desc ? 'desc' : 'asc' });
+  if (q) listQuery.set('q', q);
+  const path = selected ? withQuery(`/organisations/${selected.id}/customers`, query, listQuery.toString()) : null;
+  // The organisation is scored on demand by the scores request (the risk panel's too): the list waits for it, so its risk column is filled.
+  const scores = useOrganisationScores(selected?.id);
+  const customers = useQuery({
+    queryKey: ['analytics', path],
+    queryFn: () => api<{ currency: string; total: number; customers: CustomerRow[] }>(path!),
+    enabled: path !== null && !scores.isPending,
+    staleTime: 30_000,
+    // The table stays while the next search or order loads.
+    placeholderData: keepPreviousData,
+  });
   return (
     <Stack gap="md">
       <Header
@@ -23,6 +85,7 @@ export function CustomersPage() {
         }
       >
         <OrganisationSelect orgs={orgs} value={selected?.id ?? null} onChange={select} />
+        <TextInput label="Search" placeholder="Name or email" value={search} onChange={(e) => setSearch(e.currentTarget.value)} w={220} aria-label="Search customers by name or email" />
         <PeriodControl days={days} onChange={setDays} />
         {path && <ExportCsvButton path={path} />}
       </Header>
@@ -41,7 +104,29 @@ export function CustomersPage() {
         <LoadError error={customers.error} />
       ) : (
         <Paper withBorder radius="md" p="xs">
-          <CustomersTable customers={customers.data.customers} currency={customers.data.currency} />
+          {q && customers.data.customers.length === 0 ? (
+            <Text c="dimmed" fz="sm" p="sm" data-testid="no-search-match">
+              No customer’s name or email contains “{q}”.
+            </Text>
+          ) : (
+            <>
+              {q ? (
+                <Text c="dimmed" fz="xs" px="xs" data-testid="search-count">
+                  {customers.data.customers.length} of {customers.data.total} customers match “{q}”
+                </Text>
+              ) : null}
+              <CustomersTable
+                customers={customers.data.customers}
+                currency={customers.data.currency}
+                timeZone={selected?.timezone}
+                extraColumns={[RISK_COLUMN]}
+                sort={sort}
+                onSortChange={(next) => {
+                  if (SERVER_SORT[next.key]) setSort(next);
+                }}
+              />
+            </>
+          )}
         </Paper>
       )}
       <CustomerRiskPanel organisationId={selected?.id} />

@@ -34,6 +34,7 @@ export function InvoicesPage() {
           <InvoicesTable
             key={selected.id}
             organisationId={selected.id}
+            timeZone={selected.timezone}
             actions={(r) =>
               r.status === 'paid' || !r.customerExternalId ? null : (
                 <InvoiceActionsMenu target={{ organisationId: selected.id, contactExternalId: r.customerExternalId, customerName: r.customerName, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} />

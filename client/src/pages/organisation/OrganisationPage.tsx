@@ -66,10 +66,10 @@ export function OrganisationPage() {
           <BacktestCard organisationId={d.organisation.id} mt="md" />
         </Tabs.Panel>
         <Tabs.Panel value="customers" pt="md">
-          <CustomersTab organisationId={d.organisation.id} query={query} />
+          <CustomersTab organisationId={d.organisation.id} timeZone={d.organisation.timezone} query={query} />
         </Tabs.Panel>
         <Tabs.Panel value="invoices" pt="md">
-          <InvoicesTable organisationId={d.organisation.id} />
+          <InvoicesTable organisationId={d.organisation.id} timeZone={d.organisation.timezone} />
           <InvoiceRiskPanel organisationId={d.organisation.id} />
         </Tabs.Panel>
         <Tabs.Panel value="segments" pt="md">
@@ -86,7 +86,7 @@ export function OrganisationPage() {
   );
 }
 
-function CustomersTab({ organisationId, query }: { organisationId: string; query: string }) {
+function CustomersTab({ organisationId, timeZone, query }: { organisationId: string; timeZone: string; query: string }) {
   const path = withQuery(`/organisations/${organisationId}/customers`, query);
   const list = useApiQuery<{ currency: string; customers: CustomerSummary[] }>(path);
   if (list.isPending) return <Loading />;
@@ -96,7 +96,7 @@ function CustomersTab({ organisationId, query }: { organisationId: string; query
       <Group justify="flex-end">
         <ExportCsvButton path={path} />
       </Group>
-      <CustomersTable customers={list.data.customers} currency={list.data.currency} />
+      <CustomersTable customers={list.data.customers} currency={list.data.currency} timeZone={timeZone} />
       <CustomerRiskPanel organisationId={organisationId} />
     </Stack>
   );

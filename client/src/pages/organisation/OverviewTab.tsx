@@ -48,7 +48,7 @@ export function OverviewTab({ dashboard: d, isAdmin }: { dashboard: Dashboard; i
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Card title="Top overdue customers" action={<ExportCsvButton path={`/organisations/${d.organisation.id}/customers?from=${d.period.from}&to=${d.period.to}`} label="Export all customers" />}>
-            <CustomersTable customers={d.topOverdue} currency={d.currency} label="Top overdue customers" compact />
+            <CustomersTable customers={d.topOverdue} currency={d.currency} timeZone={d.organisation.timezone} label="Top overdue customers" compact />
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>

@@ -6,6 +6,11 @@ import { type Column, DataTable } from '../../components/analytics/DataTable';
 import { formatDays, formatMoney, formatPct } from '../../components/analytics/format';
 import type { SegmentRow } from '../../components/analytics/types';
 import { useApiQuery, withQuery } from '../../components/analytics/use-api';
+import type { Segment } from '../../scoring/api';
+import { SEGMENT_LABEL } from '../../scoring/badges';
+
+/** A risk segment's key in words ("chronic_late" → "Chronic late"); other groupings are names already. */
+const segmentName = (by: Segments['by'], segment: string) => (by === 'risk' ? (SEGMENT_LABEL[segment as Segment] ?? (segment === 'not scored' ? 'Not scored' : segment)) : segment);
 
 interface Segments {
   by: 'customer' | 'tracking' | 'risk';
@@ -20,7 +25,7 @@ export function SegmentsTab({ organisationId, currency, query }: { organisationI
   const path = withQuery(`/organisations/${organisationId}/segments?by=${by}`, by === 'tracking' && category ? `category=${encodeURIComponent(category)}` : '', query);
   const seg = useApiQuery<Segments>(path);
   const columns: Column<SegmentRow>[] = [
-    { key: 'segment', label: by === 'customer' ? 'Customer' : by === 'risk' ? 'Risk segment' : (seg.data?.category ?? 'Segment'), sort: (s) => s.segment.toLowerCase(), render: (s) => s.segment },
+    { key: 'segment', label: by === 'customer' ? 'Customer' : by === 'risk' ? 'Risk segment' : (seg.data?.category ?? 'Segment'), sort: (s) => segmentName(by, s.segment).toLowerCase(), render: (s) => segmentName(by, s.segment) },
     { key: 'ar', label: 'Receivables', align: 'right', sort: (s) => s.arEnd, render: (s) => formatMoney(s.arEnd, currency) },
     { key: 'share', label: 'Share', align: 'right', sort: (s) => s.shareOfAr, render: (s) => formatPct(s.shareOfAr) },
     { key: 'overdue', label: 'Overdue', align: 'right', sort: (s) => s.overduePct, render: (s) => formatPct(s.overduePct) },

@@ -3,7 +3,7 @@ import { appNow } from '../../clock';
 import { ActionIcon, Badge, Button, Group, NumberInput, Progress, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../api';
+import { api, fieldErrors, formError } from '../../api';
 import { ExportCsvButton, LoadError, Loading } from '../../components/analytics/bits';
 import { formatDate } from '../../components/analytics/format';
 import type { Target } from '../../components/analytics/types';
@@ -85,19 +85,22 @@ function NewTarget({ organisationId, onCreated }: { organisationId: string; onCr
   const [dueDate, setDueDate] = useState(inMonths(6));
   const [note, setNote] = useState('');
   const create = useMutation({
-    mutationFn: () => api(`/organisations/${organisationId}/targets`, { method: 'POST', body: { metric, goalKind, goalValue: Number(goalValue), dueDate, note: note || undefined } }),
+    mutationFn: () => api(`/organisations/${organisationId}/targets`, { method: 'POST', body: { metric, goalKind, goalValue: goalValue === '' ? undefined : Number(goalValue), dueDate, note: note || undefined } }),
     onSuccess: () => {
       setNote('');
       onCreated();
     },
   });
+  // Every problem at once, each beside its field; what has no field goes below the row.
+  const problems = fieldErrors(create.error);
+  const rest = formError(create.error, ['metric', 'goalKind', 'goalValue', 'dueDate', 'note']);
   return (
     <Stack gap="xs" mt="sm">
       <Text fw={600} fz="sm">
         New target
       </Text>
-      <Group gap="xs" align="flex-end" wrap="wrap">
-        <Select label="Metric" size="xs" w={120} data={METRICS} value={metric} onChange={(v) => setMetric(v ?? 'dso')} allowDeselect={false} />
+      <Group gap="xs" align="flex-start" wrap="wrap">
+        <Select label="Metric" size="xs" w={120} data={METRICS} value={metric} onChange={(v) => setMetric(v ?? 'dso')} allowDeselect={false} error={problems['metric']} />
         <Select
           label="Goal"
           size="xs"
@@ -109,17 +112,18 @@ function NewTarget({ organisationId, onCreated }: { organisationId: string; onCr
           value={goalKind}
           onChange={(v) => setGoalKind(v ?? 'relative')}
           allowDeselect={false}
+          error={problems['goalKind']}
         />
-        <NumberInput label={goalKind === 'relative' ? 'Change (%)' : 'Value'} size="xs" w={110} value={goalValue} onChange={setGoalValue} decimalScale={2} />
-        <TextInput label="Due" type="date" size="xs" w={150} value={dueDate} onChange={(e) => setDueDate(e.currentTarget.value)} />
-        <TextInput label="Note" size="xs" w={200} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
-        <Button size="xs" onClick={() => create.mutate()} loading={create.isPending}>
+        <NumberInput label={goalKind === 'relative' ? 'Change (%)' : 'Value'} size="xs" w={110} value={goalValue} onChange={setGoalValue} decimalScale={2} error={problems['goalValue']} />
+        <TextInput label="Due" type="date" size="xs" w={150} value={dueDate} onChange={(e) => setDueDate(e.currentTarget.value)} error={problems['dueDate']} />
+        <TextInput label="Note" size="xs" w={200} value={note} onChange={(e) => setNote(e.currentTarget.value)} error={problems['note']} />
+        <Button size="xs" mt={25} onClick={() => create.mutate()} loading={create.isPending}>
           Add target
         </Button>
       </Group>
-      {create.error && (
-        <Text c="red" fz="xs">
-          {create.error.message}
+      {rest && (
+        <Text c="red" fz="xs" role="alert">
+          {rest}
         </Text>
       )}
     </Stack>

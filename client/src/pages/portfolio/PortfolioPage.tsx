@@ -3,11 +3,11 @@ import { Alert, Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, Ti
 import { Link, useLocation } from 'wouter';
 import { ExportCsvButton, Header, LoadError, Loading, NeedsHelpBadge, PeriodControl, ProviderBadge, TrendArrow } from '../../components/analytics/bits';
 import { type Column, DataTable } from '../../components/analytics/DataTable';
-import { formatDate, formatDays, formatMoney, formatPct } from '../../components/analytics/format';
-import type { Portfolio, PortfolioRow } from '../../components/analytics/types';
+import { formatDate, formatDays, formatMoney, formatPct, formatRate } from '../../components/analytics/format';
+import type { Portfolio, PortfolioRate, PortfolioRow } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { useSession } from '../../session';
-import { PortfolioSettingsButtons } from './PortfolioSettings';
+import { PortfolioSettingsButtons, ReportingCurrencyControl } from './PortfolioSettings';
 
 function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -62,8 +62,15 @@ export function PortfolioPage() {
             </Group>
           </Tooltip>
         ) : (
-          <Tooltip label={r.converted ? `Converted from ${r.baseCurrency} at ${Number(r.rate?.value)} (as of ${formatDate(r.rate?.asOf ?? null)})` : `In ${r.currency}`} withArrow>
-            <Text fz="sm">{formatMoney(r.arEnd, r.currency)}</Text>
+          <Tooltip label={r.converted && r.rate ? `Converted from ${r.baseCurrency} at ${formatRate(r.rate.value)}, ${r.rate.from}` : `In ${r.currency}`} multiline w={300} withArrow>
+            <Group gap={6} justify="flex-end" wrap="nowrap">
+              {r.rate?.stale && (
+                <Badge size="xs" color="orange" variant="light">
+                  old rate
+                </Badge>
+              )}
+              <Text fz="sm">{formatMoney(r.arEnd, r.currency)}</Text>
+            </Group>
           </Tooltip>
         ),
     },
@@ -84,6 +91,7 @@ export function PortfolioPage() {
           </div>
         }
       >
+        <ReportingCurrencyControl canChange={isAdmin} />
         <PeriodControl days={days} onChange={setDays} />
         {isAdmin && <PortfolioSettingsButtons />}
         <ExportCsvButton path={path} />
@@ -103,13 +111,13 @@ export function PortfolioPage() {
           </Button>
         </Paper>
       ) : (
-        <PortfolioBody data={portfolio.data} columns={columns} onOpen={(r) => navigate(`/organisations/${r.organisationId}`)} />
+        <PortfolioBody data={portfolio.data} columns={columns} isAdmin={isAdmin} onOpen={(r) => navigate(`/organisations/${r.organisationId}`)} />
       )}
     </Stack>
   );
 }
 
-function PortfolioBody({ data, columns, onOpen }: { data: Portfolio; columns: Column<PortfolioRow>[]; onOpen: (r: PortfolioRow) => void }) {
+function PortfolioBody({ data, columns, isAdmin, onOpen }: { data: Portfolio; columns: Column<PortfolioRow>[]; isAdmin: boolean; onOpen: (r: PortfolioRow) => void }) {
   const t = data.totals;
   return (
     <>
@@ -119,14 +127,46 @@ function PortfolioBody({ data, columns, onOpen }: { data: Portfolio; columns: Co
         <Stat label="Portfolio DSO" value={formatDays(t.dso)} hint={`${formatDate(data.period.from)} – ${formatDate(data.period.to)}`} />
         <Stat label="Need help" value={String(t.needsHelp)} hint={`of ${data.rows.length}`} />
       </SimpleGrid>
-      {t.note && (
-        <Alert color="orange" variant="light" title="Not in the totals">
-          {t.note} Add rates under Exchange rates to include {t.excluded.length === 1 ? 'it' : 'them'}.
+      {data.warnings.length > 0 && (
+        <Alert color="orange" variant="light" title="Old exchange rates" data-testid="stale-rates">
+          {data.warnings.map((w) => (
+            <Text key={w} fz="sm">
+              {w}
+            </Text>
+          ))}
+          {!isAdmin && (
+            <Text fz="xs" c="dimmed" mt={4}>
+              Only an admin can change exchange rates.
+            </Text>
+          )}
         </Alert>
       )}
+      {t.note && (
+        <Alert color="orange" variant="light" title="Not in the totals" data-testid="missing-rates">
+          {t.note}
+        </Alert>
+      )}
+      {data.rates.length > 0 && <RatesUsed rates={data.rates} reportingCurrency={data.reportingCurrency} />}
       <Paper withBorder radius="md" p="xs">
         <DataTable label="Portfolio" columns={columns} rows={data.rows} rowKey={(r) => r.organisationId} initialSort={{ key: 'help', desc: true }} onRowClick={onOpen} />
       </Paper>
     </>
+  );
+}
+
+/** Each rate the totals use, and where it came from. */
+function RatesUsed({ rates, reportingCurrency }: { rates: PortfolioRate[]; reportingCurrency: string }) {
+  return (
+    <Stack gap={2} data-testid="rates-used">
+      <Text fz="xs" c="dimmed" fw={600}>
+        Rates used
+      </Text>
+      {rates.map((r) => (
+        <Text key={r.currency} fz="xs" c={r.stale ? 'orange.8' : 'dimmed'}>
+          1 {r.currency} = {formatRate(r.value)} {reportingCurrency}, {r.from}
+          {r.stale ? ' (more than 45 days old)' : ''}
+        </Text>
+      ))}
+    </Stack>
   );
 }

@@ -1,10 +1,11 @@
-/** Admin settings the portfolio reads: exchange rates to the reporting currency and the needs-help thresholds. */
+/** Admin settings the portfolio reads: the reporting currency, exchange rates to it and the needs-help thresholds. */
 import { appNow } from '../../clock';
-import { ActionIcon, Button, Group, Modal, NumberInput, Stack, Table, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Button, Group, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api } from '../../api';
 import { LoadError, Loading } from '../../components/analytics/bits';
+import { formatDate, formatRate } from '../../components/analytics/format';
 import { useApiQuery } from '../../components/analytics/use-api';
 
 interface Rates {
@@ -14,11 +15,63 @@ interface Rates {
 interface Settings {
   reportingCurrency: string;
   needsHelp: { dsoIncreasePct: number; ceiBelow: number; past60SharePct: number };
+  currencyChoices: { inOrganisations: string[]; common: string[] };
 }
 
 function useInvalidate() {
   const qc = useQueryClient();
   return () => qc.invalidateQueries({ queryKey: ['analytics'] });
+}
+
+const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' });
+const currencyOption = (code: string) => ({ value: code, label: `${code} — ${currencyNames.of(code) ?? code}` });
+
+/**
+ * The firm's reporting currency: the portfolio's totals are in it. Admins pick it from the
+ * currencies of the firm's organisations and common ones; everyone else sees it, read-only.
+ */
+export function ReportingCurrencyControl({ canChange }: { canChange: boolean }) {
+  const settings = useApiQuery<Settings>('/firm/settings');
+  const invalidate = useInvalidate();
+  const save = useMutation({ mutationFn: (reportingCurrency: string) => api('/firm/settings', { method: 'PATCH', body: { reportingCurrency } }), onSuccess: invalidate });
+  const current = settings.data?.reportingCurrency ?? null;
+  const choices = settings.data?.currencyChoices;
+  const data = choices
+    ? [
+        { group: 'Your organisations’ currencies', items: choices.inOrganisations.map(currencyOption) },
+        { group: 'Other currencies', items: choices.common.map(currencyOption) },
+      ]
+    : [];
+  const select = (
+    <Select
+      size="xs"
+      w={165}
+      aria-label="Reporting currency"
+      data={data}
+      value={save.isPending ? (save.variables ?? current) : current}
+      onChange={(v) => v && v !== current && save.mutate(v)}
+      allowDeselect={false}
+      searchable={canChange}
+      readOnly={!canChange}
+      disabled={settings.isPending || save.isPending}
+      error={save.error?.message}
+      comboboxProps={{ withinPortal: true }}
+    />
+  );
+  return (
+    <Group gap={6} wrap="nowrap" align="center">
+      <Text fz="xs" fw={500} c="dimmed">
+        Reporting currency
+      </Text>
+      {canChange ? (
+        select
+      ) : (
+        <Tooltip label="Only an admin can change the reporting currency." withArrow>
+          <div>{select}</div>
+        </Tooltip>
+      )}
+    </Group>
+  );
 }
 
 export function PortfolioSettingsButtons() {
@@ -55,7 +108,7 @@ function RatesEditor() {
   return (
     <Stack gap="sm">
       <Text fz="sm" c="dimmed">
-        One unit of each currency in {rc}. The portfolio uses the latest rate dated on or before the period’s end; an organisation without one is shown in its own currency and left out of the totals.
+        One unit of each currency in {rc}. The portfolio uses the latest rate dated on or before the period’s end. Without one, it takes the rate of the latest invoice in your clients’ ledgers that prices the currency in {rc}; with neither, the organisation is shown in its own currency and left out of the totals. A rate older than 45 days is flagged.
       </Text>
       <Table>
         <Table.Thead>
@@ -72,8 +125,8 @@ function RatesEditor() {
             .map((r) => (
               <Table.Tr key={r.id}>
                 <Table.Td>{r.currency}</Table.Td>
-                <Table.Td>{Number(r.rateToReporting)}</Table.Td>
-                <Table.Td>{r.asOf}</Table.Td>
+                <Table.Td>{formatRate(r.rateToReporting)}</Table.Td>
+                <Table.Td>{formatDate(r.asOf)}</Table.Td>
                 <Table.Td>
                   <ActionIcon variant="subtle" color="red" aria-label={`Delete ${r.currency} rate`} onClick={() => remove.mutate(r.id)}>
                     ×

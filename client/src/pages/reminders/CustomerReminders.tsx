@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../../api';
 import { dateTimeIn } from '../../format';
+import type { Segment } from '../../scoring/api';
+import { SEGMENT_LABEL } from '../../scoring/badges';
 import { STATUS, useCustomer, useReminderMutation } from './api';
 import type { Role } from './RemindersPage';
 
@@ -77,7 +79,7 @@ export function CustomerReminders({ organisationId, contactExternalId, role }: {
               <TextInput type="date" label="Pause until" value={draft.pausedUntil} onChange={(e) => setDraft({ ...draft, pausedUntil: e.currentTarget.value })} disabled={!canEdit} />
               <TextInput label="Why" value={draft.pauseReason} onChange={(e) => setDraft({ ...draft, pauseReason: e.currentTarget.value })} disabled={!canEdit} />
             </Group>
-            <TextInput label="Customer group" description={c.segment && !c.settings.segment ? `Scoring segment: ${c.segment}` : 'Policies can target a group'} value={draft.segment} onChange={(e) => setDraft({ ...draft, segment: e.currentTarget.value })} disabled={!canEdit} />
+            <TextInput label="Customer group" description={c.segment && !c.settings.segment ? `Scoring segment: ${SEGMENT_LABEL[c.segment as Segment] ?? c.segment}` : 'Policies can target a group'} value={draft.segment} onChange={(e) => setDraft({ ...draft, segment: e.currentTarget.value })} disabled={!canEdit} />
             {canEdit && (
               <Group>
                 <Button onClick={() => save.mutate(undefined)} loading={save.isPending}>

@@ -1,6 +1,8 @@
 /** Policies that apply in this organisation: firm-wide, the organisation's, customer groups', customers'. */
 import { Alert, Badge, Button, Card, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
+import type { Segment } from '../../scoring/api';
+import { SEGMENT_LABEL } from '../../scoring/badges';
 import { type Policy, type ReminderOrg, offsetText, usePolicies, useTemplates } from './api';
 import { PolicyEditor } from './PolicyEditor';
 import type { Role } from './RemindersPage';
@@ -15,7 +17,7 @@ export function scopeText(p: Policy, orgs: ReminderOrg[]): string {
     case 'organisation':
       return `All customers of ${org ?? 'an organisation'}`;
     case 'segment':
-      return `Customers in group “${p.segment}”${org ? ` of ${org}` : ' (any organisation)'}`;
+      return `Customers in group “${SEGMENT_LABEL[p.segment as Segment] ?? p.segment}”${org ? ` of ${org}` : ' (any organisation)'}`;
     case 'customer':
       return `One customer of ${org ?? 'an organisation'}`;
   }

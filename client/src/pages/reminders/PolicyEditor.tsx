@@ -2,10 +2,15 @@
 import { ActionIcon, Alert, Autocomplete, Button, Group, Modal, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../api';
+import { api, fieldErrors, formError } from '../../api';
+import type { Segment } from '../../scoring/api';
+import { SEGMENT_LABEL } from '../../scoring/badges';
 import { type Policy, type ReminderOrg, type Step, type Template, useReminderMutation } from './api';
 
-const RISK_SEGMENTS = ['reliable', 'slow', 'chronic_late', 'deteriorating', 'bad_debt_risk', 'new'];
+/** Risk segments from scoring, offered by their labels; a group typed by hand is kept as typed. */
+const RISK_SEGMENTS = Object.entries(SEGMENT_LABEL) as [Segment, string][];
+const segmentLabel = (key: string) => RISK_SEGMENTS.find(([k]) => k === key)?.[1] ?? key;
+const segmentKey = (label: string) => RISK_SEGMENTS.find(([, l]) => l.toLowerCase() === label.trim().toLowerCase())?.[0] ?? label;
 
 const DEFAULT_NEW_STEPS: Step[] = [
   { offsetDays: -3, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
@@ -23,7 +28,7 @@ interface Props {
   onClose(): void;
 }
 
-function CustomerPicker({ organisationId, value, onChange }: { organisationId: string; value: string | null; onChange(v: string | null): void }) {
+function CustomerPicker({ organisationId, value, onChange, error }: { organisationId: string; value: string | null; onChange(v: string | null): void; error?: string | undefined }) {
   const [q, setQ] = useState('');
   const found = useQuery({
     queryKey: ['reminders', 'customer-search', organisationId, q],
@@ -40,6 +45,7 @@ function CustomerPicker({ organisationId, value, onChange }: { organisationId: s
       data={(found.data ?? []).map((c) => ({ value: c.externalId, label: `${c.name}${c.open ? ` (${c.open} open)` : ''}` }))}
       nothingFoundMessage="No customer by that name"
       placeholder="Type a name"
+      error={error}
     />
   );
 }
@@ -58,6 +64,10 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
   const remove = useReminderMutation(() => api(`/reminders/policies/${policy!.id}`, { method: 'DELETE' }));
   const setStep = (i: number, patch: Partial<Step>) => setSteps(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
   const templateData = [{ value: '', label: 'Built-in for the step' }, ...templates.filter((t) => !t.builtin).map((t) => ({ value: t.id, label: t.name })), ...templates.filter((t) => t.builtin).map((t) => ({ value: t.id, label: t.name }))];
+  // Every problem of the last save at once: each beside its field, the rest above the buttons.
+  const problems = fieldErrors(save.error);
+  const stepProblems = Object.entries(problems).filter(([k]) => k === 'steps' || k.startsWith('steps.'));
+  const rest = formError(save.error ?? remove.error, ['name', 'organisationId', 'segment', 'contactExternalId', ...stepProblems.map(([k]) => k)]);
   const done = async (p: Promise<unknown>) => {
     await p;
     onClose();
@@ -66,7 +76,7 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
     <Modal opened onClose={onClose} title={policy ? `Edit “${policy.name}”` : 'New policy'} size="min(1100px, 96vw)">
       <Stack gap="md">
         <Group grow align="flex-start">
-          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} placeholder="e.g. Standard, Key accounts" data-autofocus />
+          <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} placeholder="e.g. Standard, Key accounts" data-autofocus error={problems['name']} />
           <Switch label="In use" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} mt={30} />
         </Group>
         <Stack gap={4}>
@@ -86,9 +96,18 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
         </Stack>
         {scope !== 'firm' && (
           <Group grow align="flex-start">
-            <Select label="Organisation" data={[...(scope === 'segment' ? [{ value: '', label: 'Any organisation' }] : []), ...orgs.map((o) => ({ value: o.id, label: o.name }))]} value={organisationId ?? ''} onChange={(v) => setOrganisationId(v || null)} allowDeselect={false} />
-            {scope === 'segment' && <Autocomplete label="Customer group" description="A group set on the customer in Arcus, or a risk segment from scoring" data={RISK_SEGMENTS} value={segment} onChange={setSegment} />}
-            {scope === 'customer' && organisationId && <CustomerPicker organisationId={organisationId} value={contact} onChange={setContact} />}
+            <Select label="Organisation" data={[...(scope === 'segment' ? [{ value: '', label: 'Any organisation' }] : []), ...orgs.map((o) => ({ value: o.id, label: o.name }))]} value={organisationId ?? ''} onChange={(v) => setOrganisationId(v || null)} allowDeselect={false} error={problems['organisationId']} />
+            {scope === 'segment' && (
+              <Autocomplete
+                label="Customer group"
+                description="A group set on the customer in Arcus, or a risk segment from scoring"
+                data={RISK_SEGMENTS.map(([, label]) => label)}
+                value={segmentLabel(segment)}
+                onChange={(v) => setSegment(segmentKey(v))}
+                error={problems['segment']}
+              />
+            )}
+            {scope === 'customer' && organisationId && <CustomerPicker organisationId={organisationId} value={contact} onChange={setContact} error={problems['contactExternalId']} />}
           </Group>
         )}
         <Radio.Group label="Emails" value={grouping} onChange={(v) => setGrouping(v as Policy['grouping'])}>
@@ -171,7 +190,12 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
             Add step
           </Button>
         </Group>
-        {(save.error || remove.error) && <Alert color="red">{(save.error ?? remove.error)!.message}</Alert>}
+        {stepProblems.length > 0 && (
+          <Alert color="red" variant="light" title="Steps">
+            {stepProblems.map(([, m]) => m).join(' ')}
+          </Alert>
+        )}
+        {rest && <Alert color="red">{rest}</Alert>}
         <Group justify="space-between">
           {policy ? (
             <Button color="red" variant="subtle" onClick={() => void done(remove.mutateAsync(undefined)).catch(() => undefined)} loading={remove.isPending}>

@@ -7,7 +7,7 @@ import { Alert, Badge, Button, Grid, Group, Paper, SegmentedControl, Stack, Text
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { api } from '../../api';
+import { api, fieldErrors, formError } from '../../api';
 import { type ReminderOrg, type Template, type TemplateIssue, type TemplatePreview, useMergeFields, useReminderMutation } from './api';
 import type { Role } from './RemindersPage';
 
@@ -39,6 +39,9 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
   });
   const save = useReminderMutation(() => (template.id ? api(`/reminders/templates/${template.id}`, { method: 'PUT', body: { name, organisationId: template.organisationId, ...body } }) : api('/reminders/templates', { method: 'POST', body: { name, organisationId: null, ...body } })));
   const remove = useReminderMutation(() => api(`/reminders/templates/${template.id}`, { method: 'DELETE' }));
+  // Every problem of the last save at once, each beside its field; the rest above the editor.
+  const problems = fieldErrors(save.error);
+  const saveRest = formError(save.error ?? remove.error, ['name', 'subject', 'bodyHtml', 'bodyText']);
   const test = useReminderMutation(() => api<{ to: string }>('/reminders/templates/test-send', { method: 'POST', body: { organisationId: org.id, to, ...body } }));
   const issues = preview.data?.issues;
   const allIssues: (TemplateIssue & { part: Part })[] = issues ? (['subject', 'bodyHtml', 'bodyText'] as Part[]).flatMap((p) => issues[p].map((i) => ({ ...i, part: p }))) : [];
@@ -92,14 +95,14 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
           )}
         </Group>
       </Group>
-      {(save.error || remove.error) && <Alert color="red">{(save.error ?? remove.error)!.message}</Alert>}
+      {saveRest && <Alert color="red">{saveRest}</Alert>}
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 6 }}>
           <Stack gap="sm">
-            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} readOnly={readOnly} />
-            <TextInput ref={refs.subject} label="Subject" value={body.subject} onFocus={() => setFocused('subject')} onChange={(e) => setBody({ ...body, subject: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={issues?.subject.length ? issues.subject[0]!.message : undefined} />
-            <Textarea ref={refs.bodyHtml} label="HTML body" autosize minRows={8} maxRows={18} value={body.bodyHtml} onFocus={() => setFocused('bodyHtml')} onChange={(e) => setBody({ ...body, bodyHtml: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} />
-            <Textarea ref={refs.bodyText} label="Plain-text body" autosize minRows={6} maxRows={14} value={body.bodyText} onFocus={() => setFocused('bodyText')} onChange={(e) => setBody({ ...body, bodyText: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} />
+            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} readOnly={readOnly} error={problems['name']} />
+            <TextInput ref={refs.subject} label="Subject" value={body.subject} onFocus={() => setFocused('subject')} onChange={(e) => setBody({ ...body, subject: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={issues?.subject.length ? issues.subject[0]!.message : problems['subject']} />
+            <Textarea ref={refs.bodyHtml} label="HTML body" autosize minRows={8} maxRows={18} value={body.bodyHtml} onFocus={() => setFocused('bodyHtml')} onChange={(e) => setBody({ ...body, bodyHtml: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={problems['bodyHtml']} />
+            <Textarea ref={refs.bodyText} label="Plain-text body" autosize minRows={6} maxRows={14} value={body.bodyText} onFocus={() => setFocused('bodyText')} onChange={(e) => setBody({ ...body, bodyText: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={problems['bodyText']} />
             {allIssues.length > 0 && (
               <Alert color="red" title={`${allIssues.length} problem${allIssues.length === 1 ? '' : 's'}: the template cannot be saved`}>
                 <Stack gap={4}>
@@ -160,14 +163,14 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
               </Stack>
             </Paper>
             {role !== 'viewer' && (
-              <Group align="flex-end">
-                <TextInput label="Send a test to" placeholder="you@yourfirm.example" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={280} />
-                <Button variant="default" onClick={() => test.mutate(undefined)} loading={test.isPending} disabled={!to || allIssues.length > 0}>
+              <Group align="flex-start">
+                <TextInput label="Send a test to" placeholder="you@yourfirm.example" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={280} error={fieldErrors(test.error)['to']} />
+                <Button variant="default" onClick={() => test.mutate(undefined)} loading={test.isPending} disabled={allIssues.length > 0} mt={25}>
                   Send test
                 </Button>
               </Group>
             )}
-            {test.error && <Alert color="red">{test.error.message}</Alert>}
+            {formError(test.error, ['to']) && <Alert color="red">{formError(test.error, ['to'])}</Alert>}
             {test.isSuccess && <Alert color="green">Test sent to {test.data.to}.</Alert>}
           </Stack>
         </Grid.Col>

@@ -21,6 +21,7 @@ export function TemplatesTab({ org, role }: { org: ReminderOrg; role: Role }) {
         {role === 'admin' && <Button onClick={() => setOpen({ ...BLANK, name: 'New template' })}>New template</Button>}
       </Group>
       {templates.error && <Alert color="red">{templates.error.message}</Alert>}
+      <Table.ScrollContainer minWidth={520}>
       <Table highlightOnHover verticalSpacing="xs" aria-label="Templates">
         <Table.Thead>
           <Table.Tr>
@@ -56,6 +57,7 @@ export function TemplatesTab({ org, role }: { org: ReminderOrg; role: Role }) {
           ))}
         </Table.Tbody>
       </Table>
+      </Table.ScrollContainer>
     </Stack>
   );
 }

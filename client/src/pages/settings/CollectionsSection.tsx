@@ -1,23 +1,24 @@
 /**
  * Settings › Collections: the firm's collection policy — the approval threshold for write-backs,
  * late fees and interest, early-payment discounts and payment-plan options — bound to
- * GET/PUT /api/collections/policy. A server validation message ("lateFees.cap: must be …") is
- * shown on its field.
+ * GET/PUT /api/collections/policy. Every problem the server finds is shown on its own field
+ * (by the field's key, e.g. `lateFees.cap`), all at once.
  */
 import { Alert, Button, Divider, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { ApiError } from '../../api';
+import { fieldErrors, formError } from '../../api';
 import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, useWritebackMutation } from '../../writebacks/api';
 import { notify } from '../../writebacks/notify';
 
 type Errors = Record<string, string>;
 
-/** "lateFees.cap: must be an amount" → { 'lateFees.cap': 'must be an amount' }. */
-export function fieldErrorOf(err: unknown): Errors | null {
-  if (!(err instanceof ApiError) || err.code !== 'validation_failed') return null;
-  const m = /^([A-Za-z]+(?:\.[A-Za-z]+)*): (.+)$/.exec(err.message);
-  return m ? { [m[1]!]: m[2]! } : null;
-}
+/** The keys this form shows beside a field (the rest of a failure is shown above the button). */
+const FIELDS = [
+  'approvalThreshold',
+  ...['kind', 'amount', 'percent', 'annualRatePct', 'graceDays', 'minimum', 'cap', 'minimumInvoiceDue', 'period', 'post', 'accountCode'].map((k) => `lateFees.${k}`),
+  ...['ratePct', 'withinDays', 'minimumAmount'].map((k) => `earlyDiscount.${k}`),
+  ...['maxInstalments', 'reminderDaysBefore', 'missedGraceDays', 'breakAfterMissed'].map((k) => `plans.${k}`),
+];
 
 export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'viewer' }) {
   const policy = useCollectionsPolicy();
@@ -47,12 +48,12 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
           setDraft(p);
           notify({ title: 'Collections policy saved', message: p.approvalThreshold ? `Write-backs above ${p.approvalThreshold} now wait for approval.` : 'No write-back waits for approval.' });
         },
-        onError: (err) => setErrors(fieldErrorOf(err) ?? {}),
+        onError: (err) => setErrors(fieldErrors(err)),
       },
     );
   };
-  const general = save.error && !fieldErrorOf(save.error) ? save.error.message : null;
-  const fieldMsg = save.error && fieldErrorOf(save.error) ? save.error.message : null;
+  const general = formError(save.error, FIELDS);
+  const marked = Object.keys(errors).filter((k) => FIELDS.includes(k)).length;
   return (
     <Stack gap="md" maw={900} data-testid="collections-settings">
       <div>
@@ -166,9 +167,9 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
         </Stack>
       </Paper>
       {general ? <Alert color="red">{general}</Alert> : null}
-      {fieldMsg && Object.keys(errors).length ? (
+      {marked ? (
         <Alert color="red" variant="light">
-          Not saved: check the field marked in red.
+          Not saved: check the {marked === 1 ? 'field' : `${marked} fields`} marked in red.
         </Alert>
       ) : null}
       {admin ? (

@@ -17,6 +17,22 @@ interface Feedback {
   message: string;
 }
 
+/** ?elsewhere= / ?limited= / ?unreadable=: how many organisations were not connected, and why, one sentence each. */
+function refusalsInWords(q: URLSearchParams, label: string): string[] {
+  const n = (key: string) => {
+    const v = Number(q.get(key) ?? '0');
+    return Number.isInteger(v) && v > 0 ? v : 0;
+  };
+  const out: string[] = [];
+  const elsewhere = n('elsewhere');
+  const limited = n('limited');
+  const unreadable = n('unreadable');
+  if (elsewhere) out.push(`${plural(elsewhere, 'organisation')} ${elsewhere === 1 ? 'is' : 'are'} already connected to another Arcus firm; that firm has to disconnect ${elsewhere === 1 ? 'it' : 'them'} first.`);
+  if (limited) out.push(`${label} was rate-limiting Arcus, so ${plural(limited, 'organisation')} could not be read yet; connect ${limited === 1 ? 'it' : 'them'} again in a minute.`);
+  if (unreadable) out.push(`${label} did not let Arcus read ${plural(unreadable, 'organisation')}’s details; try connecting ${unreadable === 1 ? 'it' : 'them'} again.`);
+  return out;
+}
+
 /** Read ?connected= / ?error= once, then tidy the address bar. */
 function readFeedback(): Feedback[] {
   const q = new URLSearchParams(window.location.search);
@@ -32,10 +48,10 @@ function readFeedback(): Feedback[] {
       message: `${plural(connected, 'organisation')} connected. The first sync has started — you can watch it below.`,
     });
   }
-  const refused = Number(q.get('refused') ?? '0');
-  if (refused > 0) out.push({ id: 'refused', color: 'yellow', title: 'Some organisations were not connected', message: `${plural(refused, 'organisation')} could not be connected: already connected to another Arcus firm, or unreadable.` });
+  const refusals = refusalsInWords(q, label);
   const error = q.get('error');
-  if (error) out.push({ id: 'error', color: 'red', title: 'Not connected', message: errorInWords(error, provider) });
+  if (error) out.push({ id: 'error', color: 'red', title: 'Not connected', message: [errorInWords(error, provider), ...(error === 'none_connected' ? refusals : [])].join(' ') });
+  else if (refusals.length) out.push({ id: 'refused', color: 'yellow', title: 'Some organisations were not connected', message: refusals.join(' ') });
   if (q.get('welcome')) out.push({ id: 'welcome', color: 'green', title: 'Welcome to Arcus', message: 'Your firm is set up. Connect your clients’ Xero organisations and QuickBooks companies to bring in their receivables.' });
   if (out.length) window.history.replaceState(null, '', window.location.pathname);
   return out;

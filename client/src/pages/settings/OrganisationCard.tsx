@@ -42,7 +42,7 @@ function RunProgress({ run }: { run: SyncRun | null }) {
   const label = queued
     ? 'Waiting to start…'
     : deferred
-      ? `Paused by the ledger’s rate limit, resumes ${relativeTime(run!.deferredUntil)}`
+      ? (run!.waiting ?? `Waiting, resumes ${relativeTime(run!.deferredUntil)}`)
       : `Syncing ${run!.stage ? STAGE_WORDS[run!.stage] : ''}… ${plural(run!.records, 'record')} so far`;
   return (
     <Stack gap={4}>

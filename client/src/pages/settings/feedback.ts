@@ -24,11 +24,15 @@ export function errorInWords(code: string, provider?: string | null): string {
       return `A different organisation was chosen on ${p}'s page than the one you were reconnecting.`;
     case 'already_connected_elsewhere':
       return 'That organisation is already connected to another Arcus firm.';
+    case 'rate_limited':
+      return `${p} was rate-limiting Arcus, so the organisation could not be read yet. Try again in a minute.`;
+    case 'none_connected':
+      return 'None of the chosen organisations was connected.';
     case 'organisation_unreadable':
       return `${p} did not let Arcus read the organisation's details. Try again.`;
     case 'sign_in_failed':
       return `Signing in with ${p} did not work. Try again.`;
     default:
-      return `${p} reported a problem (${code}). Try again.`;
+      return `${p} reported a problem. Try again.`;
   }
 }

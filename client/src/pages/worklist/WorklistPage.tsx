@@ -3,11 +3,11 @@
  * by the value of acting now (amount × risk × how overdue, less what is already in motion),
  * each with its open invoices, reasons and a "why here" breakdown.
  */
-import { Alert, Anchor, Button, Center, Group, Loader, Paper, Popover, Select, Stack, Table, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
-import { useState } from 'react';
+import { Alert, Anchor, Button, Center, Group, Loader, Pagination, Paper, Popover, Select, Stack, Table, Text, ThemeIcon, Title, Tooltip } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { useSession } from '../../session';
-import { type Motion, useMarkContacted, useWorklist, type Why, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
+import { type Motion, useMarkContacted, useWorklist, WORKLIST_PAGE_SIZE, type Why, type Worklist, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
 import { InvoiceRiskBadge, RiskBadge, ScoreChange, SegmentBadge } from '../../scoring/badges';
 import { formatMoney, percent, shortDate } from '../../scoring/format';
 import { CustomerActions, InvoiceActionsMenu } from '../../writebacks/actions/Actions';
@@ -125,8 +125,9 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
   const customerMotions = (c.invoices[0]?.motions ?? []).filter((m) => m.scope === 'customer');
   return (
     <Paper withBorder radius="md" p="md" data-testid="worklist-customer">
-      <Group justify="space-between" align="flex-start" wrap="nowrap">
-        <Group gap="sm" align="flex-start" wrap="nowrap">
+      {/* On a phone the priority and actions go under the customer instead of squeezing it. */}
+      <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
+        <Group gap="sm" align="flex-start" wrap="nowrap" style={{ flex: '1 1 260px', minWidth: 0 }}>
           <ThemeIcon variant="light" radius="xl" size="lg" color="gray">
             <Text size="sm" fw={700}>
               {c.rank}
@@ -192,7 +193,8 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
           ) : null}
         </Stack>
       </Group>
-      <Table mt="sm" verticalSpacing={4} highlightOnHover>
+      <Table.ScrollContainer minWidth={640} mt="sm">
+      <Table verticalSpacing={4} highlightOnHover>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Invoice</Table.Th>
@@ -209,6 +211,7 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
           ))}
         </Table.Tbody>
       </Table>
+      </Table.ScrollContainer>
     </Paper>
   );
 }
@@ -216,7 +219,17 @@ function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: 
 export function WorklistPage() {
   const session = useSession();
   const [organisationId, setOrganisationId] = useState<string | null>(null);
-  const q = useWorklist(organisationId);
+  const [page, setPage] = useState(1);
+  const q = useWorklist(organisationId, page);
+  const goTo = (p: number) => {
+    setPage(p);
+    window.scrollTo({ top: 0 });
+  };
+  // The list shrank under an open page (customers paid, another organisation chosen): show its last page.
+  const lastPage = q.data ? Math.max(1, Math.ceil(q.data.totalCustomers / WORKLIST_PAGE_SIZE)) : 1;
+  useEffect(() => {
+    if (!q.isPlaceholderData && page > lastPage) setPage(lastPage);
+  }, [page, lastPage, q.isPlaceholderData]);
   const canAct = session.data?.user?.role !== 'viewer';
   return (
     <Stack gap="md">
@@ -234,7 +247,10 @@ export function WorklistPage() {
             w={240}
             allowDeselect={false}
             value={organisationId ?? ''}
-            onChange={(v) => setOrganisationId(v ? v : null)}
+            onChange={(v) => {
+              setOrganisationId(v ? v : null);
+              setPage(1);
+            }}
             data={[{ value: '', label: 'All organisations' }, ...(q.data?.organisations ?? []).map((o) => ({ value: o.id, label: o.name }))]}
           />
           <Button component={Link} href="/forecast" variant="light" size="sm">
@@ -250,15 +266,19 @@ export function WorklistPage() {
       {q.error ? <Alert color="red">{q.error.message}</Alert> : null}
       {q.data ? (
         <>
-          <Text size="sm" c="dimmed">
-            {q.data.totalCustomers} customers with {q.data.totalInvoices} open invoices · values in {q.data.reportingCurrency}
-          </Text>
+          <Group justify="space-between" align="center">
+            <Text size="sm" c="dimmed" data-testid="worklist-summary">
+              {q.data.totalCustomers} customers with {q.data.totalInvoices} open invoices · values in {q.data.reportingCurrency}
+              {pageRange(q.data)}
+            </Text>
+            <WorklistPager data={q.data} page={page} onChange={goTo} label="Worklist pages" />
+          </Group>
           {q.data.unconverted.length > 0 ? (
             <Alert color="yellow" variant="light">
               No exchange rate to {q.data.reportingCurrency} for {q.data.unconverted.map((o) => `${o.name} (${o.currency})`).join(', ')}: their customers are ranked by amounts in their own currency.
             </Alert>
           ) : null}
-          {q.data.customers.length === 0 ? (
+          {q.data.totalCustomers === 0 ? (
             <Paper withBorder p="xl" radius="md">
               <Text fw={600}>Nothing to chase</Text>
               <Text size="sm" c="dimmed">
@@ -269,10 +289,31 @@ export function WorklistPage() {
           {q.data.customers.map((c) => (
             <CustomerCard key={`${c.organisationId}|${c.contactExternalId}`} c={c} currency={q.data.reportingCurrency} canAct={canAct} />
           ))}
+          <Group justify="flex-end">
+            <WorklistPager data={q.data} page={page} onChange={goTo} label="Worklist pages (bottom)" />
+          </Group>
           <ReasonsLegend />
         </>
       ) : null}
     </Stack>
+  );
+}
+
+/** " · showing 51–100" when the worklist has more than one page. */
+function pageRange(w: Worklist): string {
+  if (w.totalCustomers <= w.limit || w.customers.length === 0) return '';
+  return ` · showing ${w.offset + 1}–${w.offset + w.customers.length}`;
+}
+
+const CONTROL_WORDS = { first: 'First page', previous: 'Previous page', next: 'Next page', last: 'Last page' } as const;
+
+function WorklistPager({ data, page, onChange, label }: { data: Worklist; page: number; onChange: (page: number) => void; label: string }) {
+  const pages = Math.ceil(data.totalCustomers / WORKLIST_PAGE_SIZE);
+  if (pages <= 1) return null;
+  return (
+    <nav aria-label={label}>
+      <Pagination total={pages} value={Math.min(page, pages)} onChange={onChange} size="sm" getControlProps={(c) => ({ 'aria-label': CONTROL_WORDS[c] })} />
+    </nav>
   );
 }
 

@@ -1,21 +1,24 @@
 /**
- * Where the actions live: a per-invoice "Actions" menu (pay link, promise, dispute, credit, late
- * fee, activity) and a customer's action bar (pay link for the statement, promise, dispute,
- * payment plan). Each opens its dialog; outcomes are notified and the timelines refresh.
+ * Where the actions live: a per-invoice "Actions" menu (note, call, pay link, promise, dispute,
+ * credit, late fee, activity) and a customer's action bar (pay link for the statement, promise,
+ * dispute, payment plan, note, call). Each opens its dialog; outcomes are notified and the timelines refresh.
  */
-import { ActionIcon, Button, Drawer, Group, Menu } from '@mantine/core';
+import { ActionIcon, Button, Drawer, Group, Menu, Stack } from '@mantine/core';
 import { useState } from 'react';
 import { useSession } from '../../session';
 import { ActivityTimeline } from '../ActivityTimeline';
+import { FollowUpList, LogButtons } from '../CollectorLogCard';
 import type { ActionTarget } from '../api';
+import { CallModal } from './CallModal';
 import { CreditModal } from './CreditModal';
 import { DisputeModal } from './DisputeModal';
 import { LateFeeModal } from './LateFeeModal';
+import { NoteModal } from './NoteModal';
 import { PayLinkModal } from './PayLinkModal';
 import { type PlanInvoice, PlanModal } from './PlanModal';
 import { PromiseModal } from './PromiseModal';
 
-type Open = null | 'link' | 'promise' | 'dispute' | 'resolve' | 'credit' | 'fee' | 'plan' | 'activity';
+type Open = null | 'link' | 'promise' | 'dispute' | 'resolve' | 'credit' | 'fee' | 'plan' | 'activity' | 'note' | 'call';
 
 export function useCanAct(): { canAct: boolean; admin: boolean } {
   const role = useSession().data?.user?.role;
@@ -25,6 +28,8 @@ export function useCanAct(): { canAct: boolean; admin: boolean } {
 function Dialogs({ target, open, close, planInvoices }: { target: ActionTarget; open: Open; close: () => void; planInvoices?: PlanInvoice[] }) {
   return (
     <>
+      {open === 'note' ? <NoteModal target={target} opened onClose={close} /> : null}
+      {open === 'call' ? <CallModal target={target} opened onClose={close} /> : null}
       {open === 'link' ? <PayLinkModal target={target} opened onClose={close} /> : null}
       {open === 'promise' ? <PromiseModal target={target} opened onClose={close} /> : null}
       {open === 'dispute' || open === 'resolve' ? <DisputeModal target={target} mode={open} opened onClose={close} /> : null}
@@ -33,7 +38,11 @@ function Dialogs({ target, open, close, planInvoices }: { target: ActionTarget; 
       {open === 'plan' ? <PlanModal organisationId={target.organisationId} contactExternalId={target.contactExternalId} customerName={target.customerName} invoices={planInvoices ?? []} opened onClose={close} /> : null}
       {open === 'activity' ? (
         <Drawer opened onClose={close} position="right" size="md" title={target.invoice ? `Activity on ${target.invoice.number}` : `Activity with ${target.customerName}`}>
-          <ActivityTimeline organisationId={target.organisationId} contactExternalId={target.invoice ? undefined : target.contactExternalId} invoiceId={target.invoice?.id} />
+          <Stack gap="md">
+            <LogButtons target={target} />
+            <FollowUpList target={target} />
+            <ActivityTimeline organisationId={target.organisationId} contactExternalId={target.invoice ? undefined : target.contactExternalId} invoiceId={target.invoice?.id} />
+          </Stack>
         </Drawer>
       ) : null}
     </>
@@ -62,6 +71,9 @@ export function InvoiceActionsMenu({ target, icon = false }: { target: ActionTar
           {canAct ? (
             <>
               <Menu.Label>{target.invoice.number}</Menu.Label>
+              <Menu.Item onClick={() => setOpen('note')}>Add note…</Menu.Item>
+              <Menu.Item onClick={() => setOpen('call')}>Log call…</Menu.Item>
+              <Menu.Divider />
               <Menu.Item onClick={() => setOpen('link')}>Copy pay link</Menu.Item>
               <Menu.Item onClick={() => setOpen('promise')}>Record promise…</Menu.Item>
               <Menu.Item onClick={() => setOpen('dispute')}>Mark disputed…</Menu.Item>
@@ -88,7 +100,7 @@ export function CustomerActions({ target, openInvoices, compact = false }: { tar
   const size = compact ? 'compact-xs' : 'xs';
   return (
     <>
-      <Group gap={6} wrap="nowrap">
+      <Group gap={6} wrap="wrap">
         <Button size={size} variant="default" onClick={() => setOpen('link')}>
           Pay link
         </Button>
@@ -105,6 +117,9 @@ export function CustomerActions({ target, openInvoices, compact = false }: { tar
             </Button>
           </Menu.Target>
           <Menu.Dropdown>
+            <Menu.Item onClick={() => setOpen('note')}>Add note…</Menu.Item>
+            <Menu.Item onClick={() => setOpen('call')}>Log call…</Menu.Item>
+            <Menu.Divider />
             <Menu.Item onClick={() => setOpen('dispute')}>Mark disputed…</Menu.Item>
             <Menu.Item onClick={() => setOpen('resolve')}>Resolve dispute…</Menu.Item>
             {compact ? <Menu.Item onClick={() => setOpen('activity')}>Show activity</Menu.Item> : null}

@@ -6,6 +6,7 @@
  */
 import { Alert, Button, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
+import { fieldErrors, formError } from '../../api';
 import { type ActionTarget, type CreditPurpose, issueCredit, useWritebackMutation, type WritebackStatus } from '../api';
 import { money, StatusBadge } from '../labels';
 import { notify } from '../notify';
@@ -57,7 +58,9 @@ export function CreditModal({ target, opened, onClose }: { target: ActionTarget;
           }),
       },
     );
-  const ready = reason.trim() && (mode === 'full' || (mode === 'amount' ? amount.trim() : serviceStart && serviceEnd && cancelFrom));
+  // Submitting is always possible: every problem comes back at once and sits on its field.
+  const problems = fieldErrors(credit.error);
+  const rest = formError(credit.error, ['purpose', 'amount', 'proration.serviceStart', 'proration.serviceEnd', 'proration.cancelFrom', 'reason']);
   const r = credit.data;
   return (
     <Modal opened={opened} onClose={onClose} title={`Issue a credit on ${inv.number}`} size="lg">
@@ -85,7 +88,7 @@ export function CreditModal({ target, opened, onClose }: { target: ActionTarget;
           <Text size="sm" c="dimmed">
             {target.customerName} · {money(inv.amountDue, inv.currency)} still due{inv.total !== undefined ? ` of ${money(inv.total, inv.currency)}` : ''}. The credit note is created in the ledger and allocated to this invoice.
           </Text>
-          <Select label="Why" data={PURPOSES} value={purpose} onChange={(v) => v && setPurpose(v as CreditPurpose)} allowDeselect={false} comboboxProps={{ withinPortal: true }} />
+          <Select label="Why" data={PURPOSES} value={purpose} onChange={(v) => v && setPurpose(v as CreditPurpose)} allowDeselect={false} comboboxProps={{ withinPortal: true }} error={problems['purpose']} />
           <div>
             <Text size="sm" fw={500} mb={4}>
               How much
@@ -103,26 +106,31 @@ export function CreditModal({ target, opened, onClose }: { target: ActionTarget;
             />
           </div>
           {mode === 'full' ? <Text size="sm">Credits {money(inv.amountDue, inv.currency)}, clearing the invoice.</Text> : null}
-          {mode === 'amount' ? <TextInput label={`Amount (${inv.currency})`} placeholder="e.g. 125.50" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" w={220} /> : null}
+          {mode === 'amount' ? <TextInput label={`Amount (${inv.currency})`} placeholder="e.g. 125.50" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" w={220} error={problems['amount']} /> : null}
+          {mode !== 'amount' && problems['amount'] ? (
+            <Text size="sm" c="red" role="alert">
+              {problems['amount']}
+            </Text>
+          ) : null}
           {mode === 'proration' ? (
             <>
               <Text size="xs" c="dimmed">
                 The invoice total is prorated by day for the part of the service period from the cancellation date on.
               </Text>
               <SimpleGrid cols={3}>
-                <TextInput type="date" label="Service from" value={serviceStart} onChange={(e) => setServiceStart(e.currentTarget.value)} />
-                <TextInput type="date" label="Service to" value={serviceEnd} onChange={(e) => setServiceEnd(e.currentTarget.value)} />
-                <TextInput type="date" label="Cancelled from" value={cancelFrom} onChange={(e) => setCancelFrom(e.currentTarget.value)} />
+                <TextInput type="date" label="Service from" value={serviceStart} onChange={(e) => setServiceStart(e.currentTarget.value)} error={problems['proration.serviceStart']} />
+                <TextInput type="date" label="Service to" value={serviceEnd} onChange={(e) => setServiceEnd(e.currentTarget.value)} error={problems['proration.serviceEnd']} />
+                <TextInput type="date" label="Cancelled from" value={cancelFrom} onChange={(e) => setCancelFrom(e.currentTarget.value)} error={problems['proration.cancelFrom']} />
               </SimpleGrid>
             </>
           ) : null}
-          <TextInput label="Reason" description="Goes on the credit note and the note in the ledger" placeholder="e.g. Late delivery" value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={200} />
-          {credit.error ? <Alert color="red">{credit.error.message}</Alert> : null}
+          <TextInput label="Reason" description="Goes on the credit note and the note in the ledger" placeholder="e.g. Late delivery" value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={200} error={problems['reason']} />
+          {rest ? <Alert color="red">{rest}</Alert> : null}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button onClick={submit} loading={credit.isPending} disabled={!ready}>
+            <Button onClick={submit} loading={credit.isPending}>
               Issue credit
             </Button>
           </Group>

@@ -1,6 +1,7 @@
 /** Mark an invoice (or a customer's invoices) disputed, or resolve the dispute. */
 import { Alert, Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
+import { fieldErrors, formError } from '../../api';
 import { type ActionTarget, markDisputed, resolveDispute, useWritebackMutation } from '../api';
 import { notify } from '../notify';
 
@@ -29,6 +30,9 @@ export function DisputeModal({ target, mode, opened, onClose }: { target: Action
             done();
           },
         });
+  const key = mode === 'dispute' ? 'reason' : 'resolution';
+  const problem = fieldErrors(m.error)[key];
+  const rest = formError(m.error, [key]);
   return (
     <Modal opened={opened} onClose={onClose} title={mode === 'dispute' ? 'Mark disputed' : 'Resolve the dispute'}>
       <Stack gap="sm">
@@ -42,13 +46,14 @@ export function DisputeModal({ target, mode, opened, onClose }: { target: Action
           minRows={2}
           maxLength={500}
           required={mode === 'dispute'}
+          error={problem}
         />
-        {m.error ? <Alert color="red">{m.error.message}</Alert> : null}
+        {rest ? <Alert color="red">{rest}</Alert> : null}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel
           </Button>
-          <Button onClick={submit} loading={m.isPending} disabled={mode === 'dispute' && !text.trim()} color={mode === 'dispute' ? 'grape' : 'teal'}>
+          <Button onClick={submit} loading={m.isPending} color={mode === 'dispute' ? 'grape' : 'teal'}>
             {mode === 'dispute' ? 'Mark disputed' : 'Resolve dispute'}
           </Button>
         </Group>

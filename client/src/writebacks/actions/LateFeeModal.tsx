@@ -13,6 +13,15 @@ const BLOCKED: Record<NonNullable<FeePreview['blocked']>, string> = {
   arcus_invoice: 'Arcus created this invoice (a fee or an instalment); fees are not charged on it.',
 };
 
+/** Why no fee is due, in words (the server's reason keys are never shown). */
+const FEE_SKIPPED: Record<string, string> = {
+  not_overdue: 'it is not overdue',
+  in_grace: 'it is still within the grace period',
+  below_minimum_due: 'the amount due is below the minimum for fees',
+  cap_reached: 'the fees charged have reached the cap',
+  nothing_due: 'nothing more is due',
+};
+
 export function LateFeeModal({ target, opened, onClose }: { target: ActionTarget; opened: boolean; onClose: () => void }) {
   const inv = target.invoice!;
   const preview = useFeePreview(target.organisationId, inv.id, opened);
@@ -35,7 +44,7 @@ export function LateFeeModal({ target, opened, onClose }: { target: ActionTarget
               ).
             </Text>
             {p.blocked ? <Alert color="yellow">{BLOCKED[p.blocked]}</Alert> : null}
-            {!p.blocked && p.fees.length === 0 ? <Alert color="blue">No fee is due on this invoice now{p.skipped ? ` (${p.skipped.replace(/_/g, ' ')})` : ''}.</Alert> : null}
+            {!p.blocked && p.fees.length === 0 ? <Alert color="blue">No fee is due on this invoice now{p.skipped ? `: ${FEE_SKIPPED[p.skipped] ?? 'nothing more is due'}` : ''}.</Alert> : null}
             {p.fees.length > 0 ? (
               <Table verticalSpacing={4} data-testid="fee-preview">
                 <Table.Thead>

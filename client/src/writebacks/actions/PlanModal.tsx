@@ -5,6 +5,7 @@
  */
 import { Alert, Button, Checkbox, Group, Modal, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
+import { fieldErrors, formError } from '../../api';
 import { formatDate } from '../../components/analytics/format';
 import { createPlan, type Frequency, type PlanInput, previewPlan, useCollectionsPolicy, useWritebackMutation } from '../api';
 import { addDaysTo, money, todayLocal } from '../labels';
@@ -56,6 +57,10 @@ export function PlanModal({ organisationId, contactExternalId, customerName, inv
   const currency = invoices.find((i) => chosen.includes(i.id))?.currency ?? invoices[0]?.currency ?? 'USD';
   const p = preview.data;
   const plan = create.data;
+  // Every problem of the last preview or create, each beside its field; the rest above the buttons.
+  const failure = create.error ?? preview.error;
+  const problems = fieldErrors(failure);
+  const rest = formError(failure, ['invoiceIds', 'frequency', 'startDate', 'count', 'instalmentAmount']);
   const toggle = (id: string, on: boolean) => setChosen((c) => (on ? [...c, id] : c.filter((x) => x !== id)));
   return (
     <Modal opened={opened} onClose={onClose} title={`Payment plan for ${customerName}`} size="xl">
@@ -92,6 +97,11 @@ export function PlanModal({ organisationId, contactExternalId, customerName, inv
               </Table.Tbody>
             </Table>
           )}
+          {problems['invoiceIds'] ? (
+            <Text size="sm" c="red" role="alert">
+              {problems['invoiceIds']}
+            </Text>
+          ) : null}
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <Select
               label="How often"
@@ -103,8 +113,9 @@ export function PlanModal({ organisationId, contactExternalId, customerName, inv
               value={frequency}
               onChange={(v) => v && setFrequency(v as Frequency)}
               allowDeselect={false}
+              error={problems['frequency']}
             />
-            <TextInput type="date" label="First instalment" value={startDate} min={todayLocal()} onChange={(e) => setStartDate(e.currentTarget.value)} />
+            <TextInput type="date" label="First instalment" value={startDate} min={todayLocal()} onChange={(e) => setStartDate(e.currentTarget.value)} error={problems['startDate']} />
             <div>
               <Text size="sm" fw={500} mb={4}>
                 Split by
@@ -121,16 +132,15 @@ export function PlanModal({ organisationId, contactExternalId, customerName, inv
               />
             </div>
           </SimpleGrid>
-          <Group align="flex-end">
+          <Group align="flex-start">
             {by === 'count' ? (
-              <NumberInput label="Instalments" min={1} max={policy.data?.plans.maxInstalments ?? 120} value={count} onChange={setCount} w={160} allowDecimal={false} />
+              <NumberInput label="Instalments" min={1} max={policy.data?.plans.maxInstalments ?? 120} value={count} onChange={setCount} w={160} allowDecimal={false} error={problems['count']} />
             ) : (
-              <TextInput label={`Each instalment (${currency})`} placeholder="e.g. 250" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" w={200} />
+              <TextInput label={`Each instalment (${currency})`} placeholder="e.g. 250" value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" w={200} error={problems['instalmentAmount']} />
             )}
-            <Checkbox label="Post instalments to the ledger as invoices" description="Otherwise the plan is noted on the invoices" checked={postInvoices} onChange={(e) => setPostInvoices(e.currentTarget.checked)} mb={4} />
+            <Checkbox label="Post instalments to the ledger as invoices" description="Otherwise the plan is noted on the invoices" checked={postInvoices} onChange={(e) => setPostInvoices(e.currentTarget.checked)} mt={28} />
           </Group>
-          {preview.error ? <Alert color="red">{preview.error.message}</Alert> : null}
-          {create.error ? <Alert color="red">{create.error.message}</Alert> : null}
+          {rest ? <Alert color="red">{rest}</Alert> : null}
           {p ? (
             <Stack gap={4} data-testid="plan-preview">
               <Text size="sm" fw={600}>
