@@ -4,6 +4,7 @@
  * and everything Arcus or a person did (activities), newest first.
  */
 import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
+import { longDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { activities, writebacks } from '../db/schema';
 import { amountNumber, computeMetrics, monthlySeries, type Period } from '../domain/metrics';
@@ -51,7 +52,7 @@ export async function getCustomerDetail(db: Db, params: { firmId: string; organi
   const timeline: TimelineEntry[] = acts.map((a) => ({ at: a.at.toISOString(), kind: a.kind, summary: a.summary, invoiceId: a.invoiceId, link: null }));
   for (const inv of ledger) {
     const label = inv.number || inv.externalId;
-    timeline.push({ at: inv.issueDate, kind: 'invoice.issued', summary: `Invoice ${label} issued for ${inv.currency} ${plainAmount(inv.total)}${inv.dueDate ? `, due ${inv.dueDate}` : ''}`, invoiceId: inv.id, link: invoiceLink(site, inv.externalId) });
+    timeline.push({ at: inv.issueDate, kind: 'invoice.issued', summary: `Invoice ${label} issued for ${inv.currency} ${plainAmount(inv.total)}${inv.dueDate ? `, due ${longDate(inv.dueDate)}` : ''}`, invoiceId: inv.id, link: invoiceLink(site, inv.externalId) });
     for (const s of inv.settlements) {
       const what = s.kind === 'credit' ? `Credit ${s.reference || ''}`.trim() : 'Payment';
       const verb = s.amount < 0 ? 'reversed' : s.kind === 'credit' ? 'applied' : 'received';

@@ -182,7 +182,7 @@ describeWith('pg', 'the analytics API', () => {
         'Credit CN-cn-1 applied: USD 100.00 on invoice INV-1',
         'Payment received: USD 200.00 on invoice INV-1',
         'Payment received: USD 300.00 on invoice INV-1',
-        'Invoice INV-1 issued for USD 1,000.00, due 2024-01-31',
+        'Invoice INV-1 issued for USD 1,000.00, due 31 January 2024',
       ]);
     });
 

@@ -26,7 +26,7 @@ import { localClock } from '../../server/reminders/local-time';
 import { runOrganisation } from '../../server/reminders/run';
 import { LEASE_MS } from '../../server/reminders/types';
 import type { Services } from '../../server/services';
-import { spawnWorker } from '../support/child-env';
+import { workerProcesses } from '../support/child-env';
 import { workerUrl } from '../support/db';
 import { testServices } from '../support/process';
 import { describeWith, services } from '../support/services';
@@ -36,13 +36,11 @@ import { startSmall } from './seed';
 /** A Redis database of its own, so these workers take no other test's jobs. */
 const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`;
 
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
+const workers = workerProcesses();
+afterAll(() => workers.killAll());
 
 function startWorker(at: Date, smtpUrl: string): ChildProcess {
-  const child = spawnWorker({
+  return workers.start({
     NODE_ENV: 'test',
     DATABASE_URL: workerUrl(),
     REDIS_URL: redisUrl(),
@@ -58,16 +56,6 @@ function startWorker(at: Date, smtpUrl: string): ChildProcess {
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
   });
-  let err = '';
-  child.stderr?.on('data', (d) => {
-    err += String(d);
-  });
-  child.once('exit', (code) => {
-    children.delete(child);
-    if (code && code !== 0) console.error(`worker exited ${code}: ${err.slice(-2000)}`);
-  });
-  children.add(child);
-  return child;
 }
 
 describeWith(['pg', 'redis'], 'Reminders: a worker process killed between lease and attempt', () => {
@@ -131,7 +119,7 @@ describeWith(['pg', 'redis'], 'Reminders: a worker process killed between lease 
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
-      for (const c of children) c.kill('SIGKILL');
+      workers.killAll();
       await producer.queue.obliterate({ force: true }).catch(() => undefined);
       await producer.close();
       await s.close();

@@ -38,3 +38,33 @@ export function spawnWorker(env: Record<string, string>, showOutput = false): Ch
     stdio: ['ignore', showOutput ? 'inherit' : 'ignore', 'pipe'],
   });
 }
+
+/**
+ * Real `arcus worker` processes a test starts and kills: each is tracked until it exits, its
+ * stderr kept, and a worker that exits with an error says so (the last 2,000 characters).
+ * `killAll` in the test's afterAll/finally leaves none behind.
+ */
+export function workerProcesses(): { start(env: Record<string, string>): ChildProcess; killAll(signal?: NodeJS.Signals): void; readonly running: number } {
+  const children = new Set<ChildProcess>();
+  return {
+    start(env) {
+      const child = spawnWorker(env);
+      let err = '';
+      child.stderr?.on('data', (d) => {
+        err = (err + String(d)).slice(-20_000);
+      });
+      child.once('exit', (code) => {
+        children.delete(child);
+        if (code && code !== 0) console.error(`worker exited ${code}: ${err.slice(-2000)}`);
+      });
+      children.add(child);
+      return child;
+    },
+    killAll(signal = 'SIGKILL') {
+      for (const c of children) c.kill(signal);
+    },
+    get running() {
+      return children.size;
+    },
+  };
+}

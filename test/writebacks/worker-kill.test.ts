@@ -31,7 +31,7 @@ import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { executeJobId } from '../../server/writebacks/enqueue';
 import { requestWriteback } from '../../server/writebacks/request';
-import { spawnWorker } from '../support/child-env';
+import { workerProcesses } from '../support/child-env';
 import { createFirm, testDatabase, workerUrl } from '../support/db';
 import { describeWith, services } from '../support/services';
 import { until } from '../support/until';
@@ -49,32 +49,20 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
   const tokenKey = randomBytes(32);
   const sessionSecret = randomBytes(24).toString('hex');
   let producer: BullQueue;
-  const children = new Set<ChildProcess>();
+  const workers = workerProcesses();
 
   function startWorker(): ChildProcess {
-    const child = spawnWorker(
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: workerUrl(),
-        REDIS_URL: redisUrl(),
-        TOKEN_ENCRYPTION_KEY: tokenKey.toString('hex'),
-        SESSION_SECRET: sessionSecret,
-        APP_URL: url,
-        LEDGER_SANDBOX: 'on',
-        ARCUS_DEMO: 'off',
-        LOG_LEVEL: 'silent',
-      },
-    );
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += String(d);
+    return workers.start({
+      NODE_ENV: 'test',
+      DATABASE_URL: workerUrl(),
+      REDIS_URL: redisUrl(),
+      TOKEN_ENCRYPTION_KEY: tokenKey.toString('hex'),
+      SESSION_SECRET: sessionSecret,
+      APP_URL: url,
+      LEDGER_SANDBOX: 'on',
+      ARCUS_DEMO: 'off',
+      LOG_LEVEL: 'silent',
     });
-    child.once('exit', (code) => {
-      children.delete(child);
-      if (code && code !== 0) console.error(`worker exited ${code}: ${err.slice(-2000)}`);
-    });
-    children.add(child);
-    return child;
   }
 
   beforeAll(async () => {
@@ -95,7 +83,7 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    workers.killAll();
     await producer?.close();
     const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     await redis.flushdb();
@@ -168,8 +156,8 @@ describeWith(['pg', 'redis'], 'Write-backs: a worker process killed between the 
       const target = store.invoice(companyId, inv.externalId);
       const noted = provider === 'xero' ? target.history.map((h) => h.details) : target.privateNote.split('\n');
       expect(noted.filter((n) => n.startsWith('Arcus: goodwill credit of 20.00'))).toHaveLength(1);
-      for (const ch of children) ch.kill('SIGTERM');
-      await until(async () => children.size === 0, 20_000);
+      workers.killAll('SIGTERM');
+      await until(async () => workers.running === 0, 20_000);
     }, 120_000);
   }
 });

@@ -5,7 +5,7 @@ import { Link, useParams } from 'wouter';
 import { ExportCsvButton, Figure, Header, LoadError, Loading, PeriodControl, ProviderBadge } from '../../components/analytics/bits';
 import { AgingChart, PaymentHistoryChart } from '../../components/analytics/charts';
 import { type Column, DataTable } from '../../components/analytics/DataTable';
-import { figureOrReason, formatDays, formatListDate, formatMoney, formatPct } from '../../components/analytics/format';
+import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct } from '../../components/analytics/format';
 import type { CustomerFigureKey, Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { CustomerRiskLine } from '../../scoring';
@@ -124,7 +124,7 @@ export function CustomerPage() {
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Paper withBorder p="md" radius="md">
-            <Text fw={600} mb="sm">Aging at {d.period.to}</Text>
+            <Text fw={600} mb="sm">Aging at {formatDate(d.period.to)}</Text>
             <AgingChart aging={d.aging} currency={d.currency} />
           </Paper>
         </Grid.Col>

@@ -5,6 +5,7 @@ import { AgingChart, TrendChart } from '../../components/analytics/charts';
 import { CustomersTable } from '../../components/analytics/CustomersTable';
 import { KpiTile } from '../../components/analytics/KpiTile';
 import type { Dashboard } from '../../components/analytics/types';
+import { formatDate } from '../../components/analytics/format';
 import { DataQualitySummary } from './DataQualityPanel';
 import { TargetsCard } from './TargetsCard';
 
@@ -30,7 +31,7 @@ export function OverviewTab({ dashboard: d, isAdmin }: { dashboard: Dashboard; i
       </SimpleGrid>
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
-          <Card title={`Aging at ${d.period.to}`}>
+          <Card title={`Aging at ${formatDate(d.period.to)}`}>
             <AgingChart aging={d.aging} currency={d.currency} />
           </Card>
         </Grid.Col>
