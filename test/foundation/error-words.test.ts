@@ -16,9 +16,9 @@ import { createLogger } from '../../server/logger';
 import { unsubscribeToken } from '../../server/reminders/unsubscribe';
 import { emptyDemoFirm } from '../support/app';
 import { testDatabase } from '../support/db';
-import { type FirmData, idFor, seedFirm } from '../support/firm-data';
+import { type FirmData, seedFirm } from '../support/firm-data';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { type RouteEntry, routesOf } from '../support/routes';
+import { pathFor, type RouteEntry, routesOf } from '../support/routes';
 import { scratchDir } from '../support/scratch';
 import { describeWith } from '../support/services';
 
@@ -84,45 +84,6 @@ function ruleBreakers(a: FirmData): Record<string, unknown[]> {
     'DELETE /api/organisations/:id/data': [{ confirm: 'not the name' }],
     'POST /api/privacy/firm/close': [{ confirm: 'not the name' }],
   };
-}
-
-function validSegment(name: string, route: RouteEntry, parts: string[], index: number, a: FirmData, unsubscribe: string): string {
-  switch (name) {
-    case 'id':
-      return idFor(parts[index - 1] ?? '', a) ?? a.orgId;
-    case 'organisationId':
-      return a.orgId;
-    case 'contactExternalId':
-      return a.contactExternalId;
-    case 'invoiceExternalId':
-      return a.invoiceExternalId;
-    case 'address':
-      return a.email;
-    case 'checkoutId':
-      return a.checkoutId;
-    case 'provider':
-      return 'xero';
-    case 'token':
-      return route.path.startsWith('/u/') ? unsubscribe : a.payToken;
-    case 'sessionId':
-      return a.checkoutSession;
-    default:
-      return 'x';
-  }
-}
-
-/** The route's path with real ids, or with its `bad`-th parameter replaced by a value that is no id. */
-function pathFor(route: RouteEntry, a: FirmData, unsubscribe: string, bad?: number): string {
-  const parts = route.path.split('/');
-  let p = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const seg = parts[i]!;
-    if (!seg.startsWith(':') && !seg.startsWith('*') && !seg.startsWith('{')) continue;
-    const name = seg.replace(/^[:*{]+|[?}]+$/g, '');
-    parts[i] = bad === p ? 'not-an-id' : encodeURIComponent(validSegment(name, route, parts, i, a, unsubscribe));
-    p++;
-  }
-  return parts.join('/');
 }
 
 const BAD_QUERY = 'organisationId=nope&from=2026-02-30&to=someday&asOf=2026-13-01&limit=-1&offset=x&format=pdf&status=whatever&filter=nah&q=&metric=speed&by=colour';
@@ -220,7 +181,7 @@ describeWith('pg', 'words people use: every message the API answers is a sentenc
       const key = `${route.method} ${route.path}`;
       const base = pathFor(route, a, unsubscribe);
       const params = route.path.split('/').filter((s) => s.startsWith(':')).length;
-      for (let i = 0; i < params; i++) await send(route, pathFor(route, a, unsubscribe, i), route.method === 'GET' ? undefined : {});
+      for (let i = 0; i < params; i++) await send(route, pathFor(route, a, unsubscribe, { index: i, value: 'not-an-id' }), route.method === 'GET' ? undefined : {});
       if (route.method === 'GET') {
         await send(route, `${base}?${BAD_QUERY}`);
         continue;

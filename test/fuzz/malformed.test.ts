@@ -22,8 +22,8 @@ import { unsubscribeToken } from '../../server/reminders/unsubscribe';
 import { signWebhook } from '../../server/webhooks/signature';
 import { emptyDemoFirm } from '../support/app';
 import { testDatabase } from '../support/db';
-import { type FirmData, idFor, seedFirm } from '../support/firm-data';
-import { paramNames, type RouteEntry, routesOf } from '../support/routes';
+import { type FirmData, seedFirm } from '../support/firm-data';
+import { paramNames, pathFor, type RouteEntry, routesOf } from '../support/routes';
 import { scratchDir } from '../support/scratch';
 import { describeWith } from '../support/services';
 
@@ -142,46 +142,6 @@ function plausible(a: FirmData): Record<string, unknown> {
     bodyHtml: '<p>probe</p>',
     bodyText: 'probe',
   };
-}
-
-function validSegment(name: string, route: RouteEntry, parts: string[], index: number, a: FirmData, unsubscribe: string): string {
-  switch (name) {
-    case 'id':
-      return idFor(parts[index - 1] ?? '', a) ?? a.orgId;
-    case 'organisationId':
-      return a.orgId;
-    case 'contactExternalId':
-      return a.contactExternalId;
-    case 'invoiceExternalId':
-      return a.invoiceExternalId;
-    case 'address':
-      // The debtor's own address: the request log must not show it.
-      return a.email;
-    case 'checkoutId':
-      return a.checkoutId;
-    case 'provider':
-      return 'xero';
-    case 'token':
-      return route.path.startsWith('/u/') ? unsubscribe : a.payToken;
-    case 'sessionId':
-      return a.checkoutSession;
-    default:
-      return 'x';
-  }
-}
-
-/** The route's path with each parameter valid, or one of them (index `bad`) replaced by `badValue`. */
-function pathFor(route: RouteEntry, a: FirmData, unsubscribe: string, bad?: { index: number; value: string }): string {
-  const parts = route.path.split('/');
-  let p = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const seg = parts[i]!;
-    if (!seg.startsWith(':') && !seg.startsWith('*') && !seg.startsWith('{')) continue;
-    const name = seg.replace(/^[:*{]+|[?}]+$/g, '');
-    parts[i] = bad && bad.index === p ? bad.value : encodeURIComponent(validSegment(name, route, parts, i, a, unsubscribe));
-    p++;
-  }
-  return parts.join('/');
 }
 
 interface Probe {

@@ -3,6 +3,7 @@
  * suites that must call all of them (the cross-firm matrix, the malformed-input fuzz).
  */
 import type { Express } from 'express';
+import { type FirmData, idFor } from './firm-data';
 
 export interface RouteEntry {
   method: string;
@@ -54,4 +55,45 @@ export function paramNames(path: string): string[] {
     .split('/')
     .filter((s) => s.startsWith(':') || s.startsWith('*') || s.startsWith('{'))
     .map((s) => s.replace(/^[:*{]+|[?}]+$/g, ''));
+}
+
+/** A real value for a path parameter, from the firm a suite seeded (test/support/firm-data.ts). */
+export function validSegment(name: string, route: RouteEntry, parts: string[], index: number, a: FirmData, unsubscribe: string): string {
+  switch (name) {
+    case 'id':
+      return idFor(parts[index - 1] ?? '', a) ?? a.orgId;
+    case 'organisationId':
+      return a.orgId;
+    case 'contactExternalId':
+      return a.contactExternalId;
+    case 'invoiceExternalId':
+      return a.invoiceExternalId;
+    case 'address':
+      // The debtor's own address: the request log must not show it.
+      return a.email;
+    case 'checkoutId':
+      return a.checkoutId;
+    case 'provider':
+      return 'xero';
+    case 'token':
+      return route.path.startsWith('/u/') ? unsubscribe : a.payToken;
+    case 'sessionId':
+      return a.checkoutSession;
+    default:
+      return 'x';
+  }
+}
+
+/** The route's path with each parameter valid, or one of them (index `bad`) replaced by `badValue`. */
+export function pathFor(route: RouteEntry, a: FirmData, unsubscribe: string, bad?: { index: number; value: string }): string {
+  const parts = route.path.split('/');
+  let p = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const seg = parts[i]!;
+    if (!seg.startsWith(':') && !seg.startsWith('*') && !seg.startsWith('{')) continue;
+    const name = seg.replace(/^[:*{]+|[?}]+$/g, '');
+    parts[i] = bad && bad.index === p ? bad.value : encodeURIComponent(validSegment(name, route, parts, i, a, unsubscribe));
+    p++;
+  }
+  return parts.join('/');
 }
