@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { Provider } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, contacts, organisations, users } from '../db/schema';
@@ -31,17 +32,25 @@ export const ResolveSchema = z.object({ ...Target, resolution: z.string().trim()
 const MAX_NOTED_INVOICES = 25;
 export const PROMISE_MAX_DAYS_STAFF = 120;
 
-interface Resolved {
-  org: { id: string; name: string; timezone: string };
+/** What a collector's action is about: the firm's organisation, the customer, its open invoices (or the one named), and who acts. */
+export interface ResolvedTarget {
+  org: { id: string; name: string; timezone: string; provider: Provider };
   contactId: string | null;
   contactName: string;
   invoices: { id: string; externalId: string; number: string }[];
   actorName: string;
 }
+type Resolved = ResolvedTarget;
 
-async function resolveTarget(db: Db, auth: { firmId: string; userId: string }, t: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined }): Promise<Resolved> {
+/** The target of a collector's action, the firm's only: another firm's ids are "no such …" (404). */
+export async function resolveTarget(
+  db: Db,
+  auth: { firmId: string; userId: string },
+  t: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined },
+  options: { requireCustomer?: boolean } = {},
+): Promise<ResolvedTarget> {
   const [org] = await db
-    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone, provider: organisations.provider })
     .from(organisations)
     .where(and(eq(organisations.id, t.organisationId), eq(organisations.firmId, auth.firmId)));
   if (!org) throw notFound('No such organisation in this firm.');
@@ -54,11 +63,12 @@ async function resolveTarget(db: Db, auth: { firmId: string; userId: string }, t
     sql`SELECT id, external_id AS "externalId", number FROM invoices
         WHERE firm_id = ${auth.firmId}::uuid AND organisation_id = ${org.id}::uuid AND contact_external_id = ${t.contactExternalId}
           AND ${t.invoiceId ? sql`id = ${t.invoiceId}::uuid` : sql`status = 'authorised'`}
-        ORDER BY due_date NULLS LAST, issue_date`,
+        ORDER BY due_date NULLS LAST, issue_date, id`,
   );
   if (t.invoiceId && invoices.length === 0) throw notFound('No such invoice for this customer.');
+  if (options.requireCustomer && !contact && invoices.length === 0) throw notFound('No such customer in this organisation.');
   const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, auth.userId));
-  return { org, contactId: contact?.id ?? null, contactName: contact?.name ?? t.contactExternalId, invoices, actorName: user?.name ?? 'a collector' };
+  return { org: { ...org, provider: org.provider as Provider }, contactId: contact?.id ?? null, contactName: contact?.name ?? t.contactExternalId, invoices, actorName: user?.name ?? 'a collector' };
 }
 
 async function record(deps: RequestDeps, auth: { firmId: string; userId: string }, r: Resolved, t: { contactExternalId: string; invoiceId?: string | undefined }, kind: string, summary: string, details: Record<string, unknown>, note: string): Promise<{ activityId: string; notes: number }> {

@@ -15,14 +15,14 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { clampNote } from '../../integrations/ledger/notes';
-import type { Provider } from '../../integrations/ledger/types';
 import { addDays, isCalendarDate, longDate, todayIn } from '../../kernel/dates';
 import { conflict, invalidField, notFound } from '../../kernel/errors';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
-import { activities, collectorTasks, contacts, organisations, users } from '../db/schema';
+import { activities, collectorTasks } from '../db/schema';
 import { CALL_LOGGED, NOTE_ADDED } from '../scoring/in-motion';
 import { markContacted } from '../scoring/worklist';
+import { type ResolvedTarget, resolveTarget as resolveCollectorTarget } from './collector-actions';
 import { noteLimit } from './note-batch';
 import { type RequestDeps, type RequestInput, requestWritebacksIn } from './request';
 
@@ -92,35 +92,8 @@ export type ContactedInput = z.infer<typeof ContactedSchema>;
 
 type Auth = { firmId: string; userId: string };
 
-interface Resolved {
-  org: { id: string; timezone: string; provider: Provider };
-  contactId: string | null;
-  invoices: { id: string; externalId: string; number: string }[];
-  actorName: string;
-}
-
-async function resolveTarget(db: Db, auth: Auth, t: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined }): Promise<Resolved> {
-  const [org] = await db
-    .select({ id: organisations.id, timezone: organisations.timezone, provider: organisations.provider })
-    .from(organisations)
-    .where(and(eq(organisations.id, t.organisationId), eq(organisations.firmId, auth.firmId)));
-  if (!org) throw notFound('No such organisation in this firm.');
-  const [contact] = await db
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.firmId, auth.firmId), eq(contacts.organisationId, org.id), eq(contacts.externalId, t.contactExternalId)));
-  const invoices = await queryRows<{ id: string; externalId: string; number: string }>(
-    db,
-    sql`SELECT id, external_id AS "externalId", number FROM invoices
-        WHERE firm_id = ${auth.firmId}::uuid AND organisation_id = ${org.id}::uuid AND contact_external_id = ${t.contactExternalId}
-          AND ${t.invoiceId ? sql`id = ${t.invoiceId}::uuid` : sql`status = 'authorised'`}
-        ORDER BY due_date NULLS LAST, issue_date, id`,
-  );
-  if (t.invoiceId && invoices.length === 0) throw notFound('No such invoice for this customer.');
-  if (!contact && invoices.length === 0) throw notFound('No such customer in this organisation.');
-  const [user] = await db.select({ name: users.name }).from(users).where(eq(users.id, auth.userId));
-  return { org: { ...org, provider: org.provider as Provider }, contactId: contact?.id ?? null, invoices, actorName: user?.name ?? 'a collector' };
-}
+type Resolved = ResolvedTarget;
+const resolveTarget = (db: Db, auth: Auth, t: { organisationId: string; contactExternalId: string; invoiceId?: string | undefined }) => resolveCollectorTarget(db, auth, t, { requireCustomer: true });
 
 /** The `note` write-backs of one entry: one per invoice it covers, each its own business event. */
 function noteRequests(auth: Auth, r: Resolved, contactExternalId: string, activityId: string, text: string): RequestInput[] {
