@@ -20,31 +20,19 @@ export interface CountbackSegment {
  * Exact: the result is one fraction of integers, rounded once to 2 decimals.
  */
 export function countbackDays(ar: number, segments: Iterable<CountbackSegment>): number | null {
-  if (ar === 0) {
-    for (const seg of segments) if (seg.sales > 0) return 0;
-    return null;
-  }
-  let remaining = BigInt(ar);
-  let days = 0n;
-  for (const seg of segments) {
-    const sales = BigInt(seg.sales);
-    if (sales <= remaining) {
-      remaining -= sales;
-      days += BigInt(seg.days);
-      if (remaining === 0n) return roundRatio(days, 1n);
-      continue;
-    }
-    return roundRatio(days * sales + remaining * BigInt(seg.days), sales);
-  }
-  return null;
+  const f = countbackFraction(ar, segments);
+  return f && roundRatio(f.num, f.den);
 }
 
 /**
  * The countback walk as an exact fraction of days (num / den), null where countbackDays is null.
  * Shared by countbackDays and countbackAdd so a difference of two walks is rounded once.
  */
-function countbackFraction(ar: number, segments: readonly CountbackSegment[]): { num: bigint; den: bigint } | null {
-  if (ar === 0) return segments.some((s) => s.sales > 0) ? { num: 0n, den: 1n } : null;
+function countbackFraction(ar: number, segments: Iterable<CountbackSegment>): { num: bigint; den: bigint } | null {
+  if (ar === 0) {
+    for (const seg of segments) if (seg.sales > 0) return { num: 0n, den: 1n };
+    return null;
+  }
   let remaining = BigInt(ar);
   let days = 0n;
   for (const seg of segments) {
