@@ -1,5 +1,6 @@
 /** Every job definition, for the worker to look handlers up by name. */
 import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
+import { BILLING_USAGE_EVERY_MS, billingUsageJob } from './billing/usage';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
 import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
@@ -27,6 +28,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   writebackSweepJob as JobDefinition<unknown>,
   retentionTickJob as JobDefinition<unknown>,
   retentionFirmJob as JobDefinition<unknown>,
+  billingUsageJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -39,4 +41,5 @@ export const schedules = [
   { id: 'writebacks.sweep', def: writebackSweepJob as JobDefinition<unknown>, payload: {}, everyMs: SWEEP_EVERY_MS },
   { id: 'collections.tick', def: collectionsTickJob as JobDefinition<unknown>, payload: {}, everyMs: COLLECTIONS_TICK_MS },
   { id: 'privacy.retention-tick', def: retentionTickJob as JobDefinition<unknown>, payload: {}, everyMs: RETENTION_TICK_MS },
+  { id: 'billing.usage', def: billingUsageJob as JobDefinition<unknown>, payload: {}, everyMs: BILLING_USAGE_EVERY_MS },
 ];

@@ -11,7 +11,8 @@
  */
 import type { Clock } from '../kernel/clock';
 import { MailError, type Mailer, smtpMailer } from '../integrations/email/transport';
-import { createLedgerFactory } from '../integrations/ledger/factory';
+import { createLedgerFactory, SANDBOX_CLIENT } from '../integrations/ledger/factory';
+import { appStoreEndpoints, createAppStoreClient } from '../integrations/xero/app-store';
 import { createRateLimiter } from '../integrations/ledger/rate-limit';
 import type { CreateLedgerWrites } from '../integrations/ledger/writes';
 import { createPaymentProvider } from '../integrations/payments/factory';
@@ -94,6 +95,10 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
   // Every ledger call — sync, write-backs, notes, read-backs — goes through the organisation's ledger opened here.
   const gateway = createLedgerGateway({ factory, tokenKey: config.tokenEncryptionKey, db: database.db, log, now: () => clock.ms(), limiter, createWrites: options.writes });
 
+  // The Xero App Store API: the app's own client-credentials grant (the sandbox's client without real credentials).
+  const appStoreCredentials = config.xero ?? (sandboxBaseUrl ? SANDBOX_CLIENT : null);
+  const appStore = appStoreCredentials ? createAppStoreClient({ ...appStoreEndpoints(sandboxBaseUrl), clientId: appStoreCredentials.clientId, clientSecret: appStoreCredentials.clientSecret, now: () => clock.ms() }) : null;
+
   const mailOption = options.mail ?? 'smtp';
   let embeddedMail: EmbeddedMail | null = null;
   let mailer: Mailer;
@@ -125,6 +130,7 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
     appUrl,
     secret: config.sessionSecret,
     payments,
+    appStore,
     hooks: options.hooks ?? {},
     embeddedMail,
     async registerSchedules() {

@@ -32,6 +32,8 @@ import type { PayEnv } from '../server/pay/env';
 import { memoryLimiters, redisLimiters } from '../server/pay/rate-limit';
 import { reminderEnvFrom } from '../server/reminders/env';
 import { analyticsRoutes } from '../server/routes/analytics';
+import { billingRoutes } from '../server/routes/billing';
+import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
 import { mailboxRoutes } from '../server/routes/mailbox';
@@ -40,8 +42,11 @@ import { payApiRoutes, sandboxCheckoutRoutes, stripeWebhookRoutes } from '../ser
 import { privacyRoutes } from '../server/routes/privacy';
 import { reminderRoutes, unsubscribeRoutes } from '../server/routes/reminders';
 import { scoringRoutes } from '../server/routes/scoring';
+import { brandRoutes, senderRoutes } from '../server/routes/sender';
 import { webhookRoutes } from '../server/routes/webhooks';
+import { teamRoutes } from '../server/routes/team';
 import { writebackRoutes } from '../server/routes/writebacks';
+import { systemResolver } from '../server/sender/dns';
 import type { Services, TestHooks } from '../server/services';
 import { writebackEnqueuer } from '../server/writebacks/enqueue';
 import { type Composed, compose } from './compose';
@@ -129,6 +134,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const demo = config.demo ? await ensureDemoFirm(database.db) : null;
 
   const reminderEnv = reminderEnvFrom(app);
+  const senderEnv = { key: config.tokenEncryptionKey, mailFrom: app.mail.from, resolver: app.hooks.dnsResolver ?? systemResolver() };
   const connectionDeps = connectionDepsFrom(app);
   const oauthDeps: OAuthDeps = { ...connectionDeps, sessionSecret: config.sessionSecret, publicUrl: () => url };
   const webhookKeys = (): Record<Provider, string | null> => {
@@ -154,12 +160,14 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const limitRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
   const payDeps = { db: database.db, log, env: () => payEnv, limiters: limitRedis ? redisLimiters(limitRedis, config.queue.prefix, () => clock.ms()) : memoryLimiters };
 
+  const billingDeps: BillingDeps = { db: database.db, log, appStore: app.appStore ?? null, now: () => clock.now() };
   const mounts: { path: string; router: Router | Express }[] = [
     { path: '/webhooks/stripe', router: stripeWebhookRoutes(payDeps) },
     { path: '/pay-api', router: payApiRoutes(payDeps) },
     { path: '/pay/sandbox-checkout', router: sandboxCheckoutRoutes(payDeps) },
-    { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => app.ledgers.requestSync(id, 'webhook') }) },
+    { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => app.ledgers.requestSync(id, 'webhook'), subscriptions: (events) => handleSubscriptionEvents(billingDeps, events) }) },
     { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
+    { path: '/brand', router: brandRoutes({ db: database.db }) },
     ...(embeddedSandbox ? [{ path: SANDBOX_MOUNT, router: embeddedSandbox.sandbox.app }] : []),
     ...(options.mounts ?? []),
   ];
@@ -175,10 +183,13 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       analyticsRoutes({ db: database.db, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
       scoringRoutes({ db: database.db, queue, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
       reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }),
+      senderRoutes({ db: database.db, env: () => senderEnv, now: () => clock.now() }),
       mailboxRoutes({ db: database.db, enabled: () => app.embeddedMail !== null }),
       writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, linkKey: config.payLinkKey, mail: app.mail, now: () => clock.now() }),
       collectionsRoutes({ db: database.db, queue, now: () => clock.now() }),
       privacyRoutes({ db: database.db, clock, log, disconnect: (p) => disconnectOrganisation(connectionDeps, p) }),
+      billingRoutes(billingDeps),
+      teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },
     now: () => clock.now(),

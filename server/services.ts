@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../kernel/clock';
 import type { Mailer } from '../integrations/email/transport';
+import type { AppStoreClient } from '../integrations/xero/app-store';
 import type { LedgerFactory } from '../integrations/ledger/provider';
 import type { PaymentProvider } from '../integrations/payments/provider';
 import type { Config } from './config';
@@ -14,6 +15,7 @@ import type { LedgerGateway } from './ledger/gateway';
 import type { Logger } from './logger';
 import type { QueuePort } from './queue';
 import type { CrashPoint } from './reminders/deps';
+import type { TxtResolver } from './sender/dns';
 import type { SyncHooks } from './sync/engine';
 import type { RateLimiter } from '../integrations/ledger/rate-limit';
 import type { WritebackCrashPoint } from './writebacks/types';
@@ -47,6 +49,8 @@ export interface TestHooks {
   writebackLeaseMs?: number;
   reminderCrash?: (point: CrashPoint) => void;
   reminderLeaseMs?: number;
+  /** The domain check's DNS (server/sender/dns.ts): a fake in tests, never the network. Default: Node's resolver. */
+  dnsResolver?: TxtResolver;
 }
 
 export interface Services {
@@ -64,5 +68,7 @@ export interface Services {
   secret: string;
   /** Who takes debtors' card payments on pay links; null: none on this process. */
   payments: PaymentProvider | null;
+  /** The Xero App Store API (subscriptions, metered usage); null or absent: no Xero app credentials. */
+  appStore?: AppStoreClient | null;
   hooks: TestHooks;
 }

@@ -9,6 +9,7 @@ import { OrganisationPage } from './pages/organisation/OrganisationPage';
 import { PortfolioPage } from './pages/portfolio/PortfolioPage';
 import { SectionPage } from './pages/SectionPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
+import { SyncLogPage } from './pages/settings/SyncLogPage';
 import { SignInPage } from './pages/SignInPage';
 import { WorklistPage } from './pages/worklist/WorklistPage';
 import { MailboxPage } from './pages/mailbox/MailboxPage';
@@ -16,13 +17,18 @@ import { RemindersSection } from './pages/reminders/RemindersPage';
 import { NAV } from './nav';
 import { useSession } from './session';
 import { PayPage } from './pay/PayPage';
+import { InvitePage } from './pages/InvitePage';
+import { legacyRole } from './roles';
 import { ApprovalsPage } from './writebacks/ApprovalsPage';
 import { Toasts } from './writebacks/notify';
 
 export function App() {
   // The debtor's pay page: outside the staff shell, no sign-in.
   const [isPay, pay] = useRoute('/pay/:token');
+  // An invitation link: outside the staff shell, before sign-in (accepting signs in).
+  const [isInvite, invite] = useRoute('/invite/:token');
   if (isPay && pay?.token) return <PayPage token={pay.token} />;
+  if (isInvite && invite?.token) return <InvitePage token={invite.token} />;
   return <StaffApp />;
 }
 
@@ -39,18 +45,25 @@ function StaffApp() {
   return (
     <Shell user={session.data.user} firm={session.data.firm!}>
       <Switch>
+        <Route path="/settings/connections/:id/sync-log">{(params) => <SyncLogPage id={params.id} />}</Route>
         <Route path="/settings/connections">
-          <SettingsPage role={session.data.user.role} />
+          <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/settings/collections">
-          <SettingsPage role={session.data.user.role} />
+          <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/settings/privacy">
-          <SettingsPage role={session.data.user.role} />
+          <SettingsPage role={legacyRole(session.data.user.role)} />
+        </Route>
+        <Route path="/settings/team">
+          <SettingsPage role={legacyRole(session.data.user.role)} />
+        </Route>
+        <Route path="/settings/billing">
+          <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/approvals" component={ApprovalsPage} />
         <Route path="/settings">
-          <SettingsPage role={session.data.user.role} />
+          <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
@@ -60,7 +73,7 @@ function StaffApp() {
         <Route path="/customers" component={CustomersPage} />
         <Route path="/invoices" component={InvoicesPage} />
         <Route path="/reminders/*?">
-          <RemindersSection role={session.data.user.role} />
+          <RemindersSection role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/mailbox" component={MailboxPage} />
         {NAV.map((item) => (

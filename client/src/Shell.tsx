@@ -14,7 +14,7 @@ interface Props {
 }
 
 /** A role in words (its key is never shown). */
-const ROLE_WORDS: Record<string, string> = { admin: 'Administrator', collector: 'Collector', viewer: 'Viewer' };
+const ROLE_WORDS: Record<string, string> = { admin: 'Administrator', manager: 'Manager', collector: 'Collector', viewer: 'Viewer', client_contact: 'Client contact' };
 
 export function Shell({ user, firm, children }: Props) {
   const [opened, { toggle }] = useDisclosure();

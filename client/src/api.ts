@@ -78,6 +78,7 @@ export interface SessionInfo {
   now?: string;
   /** Which "Sign in with …" buttons to offer. */
   signIn?: { xero: boolean; quickbooks: boolean };
-  user: { id: string; name: string; email: string; role: 'admin' | 'collector' | 'viewer' } | null;
+  /** `roleName`: the role in words; `permissions`: what the server will accept from this member (server/auth/permissions.ts). */
+  user: { id: string; name: string; email: string; role: 'admin' | 'manager' | 'collector' | 'viewer' | 'client_contact'; roleName: string; permissions: string[] } | null;
   firm: { id: string; name: string } | null;
 }

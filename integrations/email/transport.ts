@@ -17,6 +17,8 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /** Sign with this domain's DKIM key (nodemailer's built-in DKIM signing, relaxed/relaxed, rsa-sha256). */
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
 }
 
 export interface SendReceipt {
@@ -81,6 +83,7 @@ export function smtpMailer(options: string | SMTPTransport.Options, extra: { del
           text: m.text,
           html: m.html,
           headers: m.headers,
+          ...(m.dkim ? { dkim: m.dkim } : {}),
         });
         return { messageId: info.messageId || m.messageId, accepted: info.accepted.map(addr), rejected: info.rejected.map(addr), response: info.response };
       } catch (err) {

@@ -3,7 +3,7 @@
  * rate limiter (CallGate), a deadline, a call count, the outcome reported back to the limiter
  * with the response's status and headers, and a 429 waited out through the limiter.
  */
-import { LedgerError } from './errors';
+import { LedgerError, type ProviderReference, providerReference, withReference } from './errors';
 import type { CallGate } from './provider';
 
 export interface HeaderGetter {
@@ -35,6 +35,19 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * What one HTTP call came to, for its log line: the call's description, the status (0: no
+ * answer), how long it took, the provider's reference for it, and the error code of a failure.
+ * Never a body, a parameter or a token.
+ */
+export interface CallRecord {
+  what: string;
+  status: number;
+  ms: number;
+  reference: ProviderReference | null;
+  code: LedgerError['code'] | null;
+}
+
 /** A call answered 429 is tried again this many times in all (each time through the gate). */
 export const MAX_RATE_LIMITED_TRIES = 5;
 
@@ -54,7 +67,19 @@ export class CallRunner {
   constructor(
     private readonly gate: CallGate,
     private readonly timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS,
+    /** Told about every call once it is answered (the gateway logs it). */
+    private readonly observe?: (call: CallRecord) => void,
   ) {}
+
+  private record(what: string, started: number, status: number, headers: HeaderGetter, error: LedgerError | null): ProviderReference | null {
+    const reference = error?.options.reference ?? providerReference(headers);
+    try {
+      this.observe?.({ what, status, ms: Date.now() - started, reference, code: error?.code ?? null });
+    } catch {
+      // An observer's failure is not the call's.
+    }
+    return reference;
+  }
 
   /**
    * Run one HTTP call. `fn` resolves with the value and the response's status and headers;
@@ -75,18 +100,22 @@ export class CallRunner {
         throw err;
       }
       this.calls++;
+      const started = Date.now();
       try {
         const r = await withDeadline(fn(), this.timeoutMs, what);
         await done({ status: r.status, headers: r.headers });
+        this.record(what, started, r.status, r.headers, null);
         return r.value;
       } catch (err) {
         const c = err instanceof LedgerError ? { error: err, status: err.options.status ?? 0, headers: NO_HEADERS } : classify(err);
         await done({ status: c.status, headers: c.headers });
-        if (c.status === 429 && c.error.code === 'rate_limited' && tries < MAX_RATE_LIMITED_TRIES) {
-          limited = c.error;
+        // The provider's reference for this request goes with the error wherever it is stored.
+        const error = withReference(c.error, this.record(what, started, c.status, c.headers, c.error));
+        if (c.status === 429 && error.code === 'rate_limited' && tries < MAX_RATE_LIMITED_TRIES) {
+          limited = error;
           continue;
         }
-        throw c.error;
+        throw error;
       }
     }
   }

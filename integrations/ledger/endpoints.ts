@@ -31,8 +31,30 @@ export interface ProviderEndpoints {
   sandbox: boolean;
 }
 
-export const XERO_CONNECT_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'];
-export const INTUIT_CONNECT_SCOPES = ['com.intuit.quickbooks.accounting', 'openid', 'profile', 'email'];
+/**
+ * The Xero scopes Arcus asks for when connecting, and why each (docs/app-store.md, "Scopes"):
+ *   offline_access            a refresh token: nightly syncs and write-backs run without the user
+ *   accounting.invoices       Invoices and CreditNotes — read (sync, read-backs, OnlineInvoice),
+ *                             create/update/void (write-backs), credit-note allocations, and the
+ *                             invoice History (notes)
+ *   accounting.payments       Payments — read (sync), create and delete (write-backs); and the
+ *                             Overpayments and Prepayments the sync reads
+ *   accounting.contacts.read  Contacts — read only (Arcus never writes a contact)
+ *   accounting.settings.read  Organisation (name, currency, time zone) and Accounts (bank accounts
+ *                             a payment is recorded into) — read only
+ * Apps created after 2 March 2026 must ask for these granular scopes; `broad` is the same access
+ * in the scopes they replace, for an app registered before then that has not migrated.
+ * `test/connectors/scopes.test.ts` checks the authorize URL asks for exactly this list.
+ */
+export const XERO_SCOPE_SETS = {
+  granular: ['offline_access', 'accounting.invoices', 'accounting.payments', 'accounting.contacts.read', 'accounting.settings.read'],
+  broad: ['offline_access', 'accounting.transactions', 'accounting.contacts.read', 'accounting.settings.read'],
+} as const satisfies Record<string, readonly string[]>;
+export const XERO_CONNECT_SCOPES: string[] = [...XERO_SCOPE_SETS.granular];
+/** QuickBooks Online's one accounting scope; the OpenID scopes only where an identity is used (sign-in, sign-up, the launch URL). */
+export const INTUIT_CONNECT_SCOPES = ['com.intuit.quickbooks.accounting'];
+/** OpenID Connect: who the person is ("Sign in with …"); asked together with the connect scopes by a sign-up. */
+export const SIGN_IN_SCOPES = ['openid', 'profile', 'email'];
 
 export function xeroEndpoints(sandboxBaseUrl: string | null): ProviderEndpoints {
   if (sandboxBaseUrl) {
@@ -49,7 +71,7 @@ export function xeroEndpoints(sandboxBaseUrl: string | null): ProviderEndpoints 
       connectionsUrl: `${b}/xero/connections`,
       apiBaseUrl: `${b}/xero/api.xro/2.0`,
       connectScopes: XERO_CONNECT_SCOPES,
-      signInScopes: ['openid', 'profile', 'email'],
+      signInScopes: SIGN_IN_SCOPES,
       supportsPkce: true,
       webAppUrl: `${b}/xero/app`,
       sandbox: true,
@@ -67,7 +89,7 @@ export function xeroEndpoints(sandboxBaseUrl: string | null): ProviderEndpoints 
     connectionsUrl: 'https://api.xero.com/connections',
     apiBaseUrl: 'https://api.xero.com/api.xro/2.0',
     connectScopes: XERO_CONNECT_SCOPES,
-    signInScopes: ['openid', 'profile', 'email'],
+    signInScopes: SIGN_IN_SCOPES,
     supportsPkce: true,
     webAppUrl: 'https://go.xero.com',
     sandbox: false,
@@ -89,7 +111,7 @@ export function intuitEndpoints(sandboxBaseUrl: string | null): ProviderEndpoint
       connectionsUrl: null,
       apiBaseUrl: `${b}/qbo/v3/company`,
       connectScopes: INTUIT_CONNECT_SCOPES,
-      signInScopes: ['openid', 'profile', 'email'],
+      signInScopes: SIGN_IN_SCOPES,
       supportsPkce: true,
       webAppUrl: `${b}/qbo/app`,
       sandbox: true,
@@ -107,7 +129,7 @@ export function intuitEndpoints(sandboxBaseUrl: string | null): ProviderEndpoint
     connectionsUrl: null,
     apiBaseUrl: 'https://quickbooks.api.intuit.com/v3/company',
     connectScopes: INTUIT_CONNECT_SCOPES,
-    signInScopes: ['openid', 'profile', 'email'],
+    signInScopes: SIGN_IN_SCOPES,
     supportsPkce: true,
     webAppUrl: 'https://app.qbo.intuit.com/app',
     sandbox: false,

@@ -14,12 +14,44 @@ export type LedgerErrorCode =
   | 'timeout'
   | 'network';
 
+/** The provider's own id for one request: QuickBooks' `intuit_tid` header, Xero's `Xero-Correlation-Id`. */
+export interface ProviderReference {
+  name: 'intuit_tid' | 'xero_correlation_id';
+  value: string;
+}
+
+const REFERENCE_HEADERS = [
+  ['intuit_tid', 'intuit_tid'],
+  ['xero-correlation-id', 'xero_correlation_id'],
+] as const;
+
+/** The provider's request reference from a response's headers, if it sent one (printable, at most 100 characters). */
+export function providerReference(headers: { get(name: string): string | null }): ProviderReference | null {
+  for (const [header, name] of REFERENCE_HEADERS) {
+    const v = headers.get(header)?.trim();
+    if (v && /^[\x21-\x7e]{1,100}$/.test(v)) return { name, value: v };
+  }
+  return null;
+}
+
+/** The same failure with the provider's reference attached (and named at the end of its message, which is what gets stored). */
+export function withReference(err: LedgerError, reference: ProviderReference | null): LedgerError {
+  if (!reference || err.options.reference) return err;
+  return new LedgerError(err.code, `${err.message} (${reference.name} ${reference.value})`, { ...err.options, reference });
+}
+
 export class LedgerError extends Error {
   override name = 'LedgerError';
   constructor(
     readonly code: LedgerErrorCode,
     message: string,
-    readonly options: { status?: number; retryAfterMs?: number; problem?: string } = {},
+    readonly options: {
+      status?: number;
+      retryAfterMs?: number;
+      problem?: string;
+      /** The provider's id for the failed request (QuickBooks `intuit_tid`, Xero's correlation id), for its support team. */
+      reference?: ProviderReference;
+    } = {},
   ) {
     super(message);
   }

@@ -17,8 +17,11 @@ export interface OAuthClientConfig {
 
 export interface LedgerOAuth {
   provider: Provider;
-  /** The authorization URL for connecting (or signing in, with signIn: true). */
-  consentUrl(params: { state: string; redirectUri: string; codeChallenge: string; nonce: string; signIn?: boolean }): string;
+  /**
+   * The authorization URL for connecting (or signing in, with signIn: true; or both at once, with
+   * signUp: true — the app-store listing's "Sign up with Xero" and Intuit's launch URL).
+   */
+  consentUrl(params: { state: string; redirectUri: string; codeChallenge: string; nonce: string; signIn?: boolean; signUp?: boolean }): string;
   exchangeCode(params: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenSet>;
   /** Rotates: the returned refresh token replaces the old one. invalid_grant → LedgerError('invalid_grant'). */
   refresh(refreshToken: string): Promise<TokenSet>;

@@ -1,7 +1,8 @@
 /**
  * The sandbox ledger as an Express app: OAuth 2 / OpenID Connect for Xero (/xero/...) and
  * Intuit (/qbo/...), the Xero Accounting API (/xero/api.xro/2.0), the QuickBooks Online API
- * (/qbo/v3/company), the admin API (/admin), signed webhooks, seeded demo companies, and plain
+ * (/qbo/v3/company), the Xero App Store API (/xero/appstore/2.0, admin at /admin/appstore), the
+ * admin API (/admin), signed webhooks, seeded demo companies, and plain
  * HTML pages for one invoice or contact (ledger-pages.ts: where Arcus's ledger links lead).
  *
  * `createSandbox` builds it in-process (embedded mode, tests); `startSandbox` also listens
@@ -22,6 +23,7 @@ import { createSandboxOAuth, type SandboxOAuth } from './oauth';
 import { onlinePagesRouter } from './online-pages';
 import { SandboxClock, SandboxStore } from './store';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks';
+import { appStoreAdminRouter, appStoreApiRouter, SandboxAppStore } from './xero/app-store';
 
 export const DEFAULT_SANDBOX_SEED = 42;
 /** A fresh admin token per sandbox (tests read it from `sandbox.ctx.options.adminToken`; `arcus sandbox` prints it). */
@@ -69,6 +71,8 @@ export interface Sandbox {
   ctx: SandboxContext;
   webhooks: WebhookDispatcher;
   oauth: SandboxOAuth;
+  /** The Xero App Store imitation: subscriptions, usage records, SUBSCRIPTION webhooks. */
+  appStore: SandboxAppStore;
   /** Ids of the seeded demo companies, in order. */
   companyIds: string[];
   /** Stop background work (webhook batching and retries). */
@@ -129,6 +133,7 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
 
   const webhooks = new WebhookDispatcher(ctx, opts.webhooks).start();
   const oauth = createSandboxOAuth(ctx);
+  const appStore = new SandboxAppStore(ctx, webhooks);
 
   const app = express();
   app.disable('x-powered-by');
@@ -142,6 +147,8 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
     '/qbo/v3/company',
     lazyRouter('QuickBooks API', () => import('./qbo/api').then((m) => m.qboApiRouter(ctx)), log),
   );
+  app.use('/xero/appstore/2.0', appStoreApiRouter(ctx, appStore));
+  app.use('/admin/appstore', appStoreAdminRouter(ctx, appStore));
   app.use('/admin', adminRouter(ctx, { webhooks }));
   app.use(onlinePagesRouter(ctx));
   app.use(ledgerPagesRouter(ctx));
@@ -170,7 +177,7 @@ export function createSandbox(opts: CreateSandboxOptions): Sandbox {
     res.status(500).json({ error: { code: 'internal_error', message: 'The sandbox failed to handle this request' } });
   });
 
-  return { app, ctx, webhooks, oauth, companyIds, close: () => webhooks.stop() };
+  return { app, ctx, webhooks, oauth, appStore, companyIds, close: () => webhooks.stop() };
 }
 
 export type StartSandboxOptions = Omit<CreateSandboxOptions, 'baseUrl'> & {

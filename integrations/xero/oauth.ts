@@ -12,9 +12,9 @@ export interface OAuthClock {
 }
 
 /** The authorization URL (response_type=code, PKCE S256, nonce). */
-export function authorizeUrl(endpoints: ProviderEndpoints, clientId: string, p: { state: string; redirectUri: string; codeChallenge: string; nonce: string; signIn?: boolean }): string {
+export function authorizeUrl(endpoints: ProviderEndpoints, clientId: string, p: { state: string; redirectUri: string; codeChallenge: string; nonce: string; signIn?: boolean; signUp?: boolean }): string {
   const url = new URL(endpoints.authorizeUrl);
-  const scopes = p.signIn ? endpoints.signInScopes : endpoints.connectScopes;
+  const scopes = p.signUp ? [...new Set([...endpoints.signInScopes, ...endpoints.connectScopes])] : p.signIn ? endpoints.signInScopes : endpoints.connectScopes;
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', clientId);
   url.searchParams.set('redirect_uri', p.redirectUri);

@@ -7,15 +7,18 @@ import { and, eq } from 'drizzle-orm';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client';
 import { asSystem, withFirm, withoutFirm } from '../db/firm-scope';
-import { firms, memberships, users } from '../db/schema';
-import { forbidden, unauthorized } from '../../kernel/errors';
+import { firms, membershipOrganisations, memberships, users } from '../db/schema';
+import { unauthorized } from '../../kernel/errors';
+import { allow, type PermissionName, type Role } from './permissions';
 
-export type Role = 'admin' | 'collector' | 'viewer';
+export type { Role } from './permissions';
 
 export interface Auth {
   userId: string;
   firmId: string;
   role: Role;
+  /** A client contact's organisations (their membership's links); null for the firm's staff: every organisation. */
+  organisationIds: string[] | null;
   userName: string;
   userEmail: string;
   firmName: string;
@@ -39,7 +42,13 @@ export async function loadAuth(db: Db, userId: string, firmId: string): Promise<
       .limit(1),
   );
   const row = rows[0];
-  return row ? { userId, firmId, ...row } : null;
+  if (!row) return null;
+  // A client contact sees only the organisations their membership is linked to (docs/decisions/017).
+  const organisationIds =
+    row.role === 'client_contact'
+      ? (await asSystem(() => db.select({ id: membershipOrganisations.organisationId }).from(membershipOrganisations).where(and(eq(membershipOrganisations.firmId, firmId), eq(membershipOrganisations.userId, userId))))).map((r) => r.id)
+      : null;
+  return { userId, firmId, ...row, organisationIds };
 }
 
 /**
@@ -55,17 +64,19 @@ export function attachAuth(db: Db): RequestHandler {
   };
 }
 
+/**
+ * @deprecated Name a permission instead: `allow(req, 'firm.read')` (server/auth/permissions.ts).
+ * Kept for routes not yet converted; it admits the firm's staff only (never a client contact), so
+ * a route that uses it cannot show a client contact another organisation.
+ */
 export function requireAuth(req: Request): Auth {
   if (!req.auth) throw unauthorized('Sign in to continue.', 'unauthenticated');
-  return req.auth;
+  return allow(req, 'firm.read');
 }
 
-const RANK: Record<Role, number> = { viewer: 0, collector: 1, admin: 2 };
-/** Who may do a thing, in words (a role's key is never shown). */
-const NEEDS: Record<Role, string> = { viewer: 'Only people in this firm can do this.', collector: 'Only a collector or an administrator can do this.', admin: 'Only an administrator can do this.' };
+const LEGACY: Record<'admin' | 'collector' | 'viewer', PermissionName> = { admin: 'settings.manage', collector: 'collect', viewer: 'firm.read' };
 
-export function requireRole(req: Request, role: Role): Auth {
-  const auth = requireAuth(req);
-  if (RANK[auth.role] < RANK[role]) throw forbidden(NEEDS[role]);
-  return auth;
+/** @deprecated Name a permission instead (server/auth/permissions.ts); this maps the old ranks onto it. */
+export function requireRole(req: Request, role: 'admin' | 'collector' | 'viewer'): Auth {
+  return allow(req, LEGACY[role]);
 }

@@ -21,7 +21,7 @@ import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { activities, invoices, paymentAllocations, paymentPlanInstalments, paymentPlans, payments, writebacks } from '../db/schema';
-import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, planStatus, schedule } from '../domain/collections/plans';
+import { allocatePayments, FREQUENCIES, type Frequency, type Instalment, type InstalmentState, planStatus, reconcileInstalments, schedule } from '../domain/collections/plans';
 import { addDays, type CalendarDate, isCalendarDate, longDate, todayIn } from '../../kernel/dates';
 import { MoneyError } from '../../kernel/money';
 import { conflict, invalidField, notFound } from '../../kernel/errors';
@@ -39,6 +39,8 @@ import { dayText, decimal, invoiceName, minor, money, planSummary } from './rule
 
 export const PLAN_INSTALMENT_MISSED = 'plan.instalment_missed';
 export const PLAN_INSTALMENT_REMINDED = 'plan.instalment_reminder_sent';
+export const PLAN_RECOMPUTED = 'plan.recomputed';
+export const PLAN_NEEDS_ATTENTION = 'plan.needs_attention';
 
 const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 
@@ -270,6 +272,8 @@ export interface PlanSummary {
   postInvoices: boolean;
   invoiceCount: number;
   createdAt: string;
+  /** Why the plan waits for the collector, in words (its invoices changed in a way not recomputed by itself). */
+  attention: string | null;
 }
 
 /** One plan with its invoices and instalments (`GET /collections/plans/:id`). */
@@ -310,6 +314,7 @@ export async function getPlan(db: Db, firmId: string, planId: string): Promise<P
     status: p.status as PlanRowStatus,
     postInvoices: p.postInvoices,
     createdAt: p.createdAt.toISOString(),
+    attention: p.attentionReason,
     invoices: invs.map((i) => ({ ...i, amountDue: decimal(minor(i.amountDue)) })),
     instalments: inst.map(({ i, wbStatus }) => ({ id: i.id, seq: i.seq, dueDate: i.dueDate, amount: decimal(minor(i.amount)), status: i.status, paidOn: i.paidOn, writebackId: i.writebackId, writebackStatus: (wbStatus as WritebackStatus | null) ?? null, reminderSentAt: i.reminderSentAt?.toISOString() ?? null })),
     paid: decimal(paid),
@@ -325,7 +330,7 @@ export async function listPlans(db: Db, firmId: string, f: { organisationId: str
     .where(and(...conds))
     .orderBy(desc(paymentPlans.createdAt))
     .limit(200);
-  return rows.map((p) => ({ id: p.id, contactExternalId: p.contactExternalId, frequency: p.frequency as Frequency, startDate: p.startDate, total: decimal(minor(p.total)), currency: p.currency, status: p.status as PlanRowStatus, postInvoices: p.postInvoices, invoiceCount: p.invoiceIds.length, createdAt: p.createdAt.toISOString() }));
+  return rows.map((p) => ({ id: p.id, contactExternalId: p.contactExternalId, frequency: p.frequency as Frequency, startDate: p.startDate, total: decimal(minor(p.total)), currency: p.currency, status: p.status as PlanRowStatus, postInvoices: p.postInvoices, invoiceCount: p.invoiceIds.length, createdAt: p.createdAt.toISOString(), attention: p.attentionReason }));
 }
 
 /** End an active plan (cancelled by a person, broken, or completed) and lift its holds. */
@@ -376,7 +381,69 @@ export interface PlanUpdate {
   status: string;
   missed: number[];
   paid: number[];
+  /** Instalments recomputed (seq → new amount) because less is owed; `attention`: why it waits for the collector. */
+  recomputed?: { seq: number; amount: string }[];
+  attention?: string;
 }
+
+/**
+ * A plan whose invoices changed: less owed → the remaining instalments shrink (the last first,
+ * domain `reconcileInstalments`), nothing owed → the unpaid ones are cancelled, each with one
+ * `plan.recomputed` timeline entry; more owed → the plan is flagged for the collector
+ * (`attention_reason`, one `plan.needs_attention` entry per new reason) and left as it is.
+ * Exactly once: each instalment change is guarded on the amount it replaces and the whole is one
+ * transaction under the plan's row lock, after which remaining = owed, so a re-run finds nothing.
+ * Returns true when instalments changed.
+ */
+async function keepTrue(db: Db, plan: typeof paymentPlans.$inferSelect, rows: readonly (typeof paymentPlanInstalments.$inferSelect)[], states: readonly InstalmentState[], owed: number, update: PlanUpdate, now: Date): Promise<boolean> {
+  const r = reconcileInstalments(states, owed);
+  const actor = { firmId: plan.firmId, organisationId: plan.organisationId, actorType: 'system', contactId: plan.contactId, createdAt: now };
+  if (r.kind === 'ok') {
+    if (plan.attentionReason) await db.update(paymentPlans).set({ attentionReason: null, attentionAt: null }).where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.attentionReason, plan.attentionReason)));
+    return false;
+  }
+  if (r.kind === 'increase') {
+    const reason = `${money(r.by, plan.currency)} more is owed on the plan’s invoices than its remaining instalments ask for (a new charge or a reversed credit?). The plan was not changed: change or cancel it.`;
+    update.attention = reason;
+    const flagged = await db
+      .update(paymentPlans)
+      .set({ attentionReason: reason, attentionAt: now })
+      .where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.status, 'active'), sql`${paymentPlans.attentionReason} IS DISTINCT FROM ${reason}`))
+      .returning({ id: paymentPlans.id });
+    if (flagged.length) await db.insert(activities).values({ ...actor, kind: PLAN_NEEDS_ATTENTION, summary: `Payment plan needs a look: ${reason}`, details: { planId: plan.id, more: decimal(r.by), contactExternalId: plan.contactExternalId } });
+    return false;
+  }
+  const n = rows.length;
+  const changed = await db.transaction(async (tx) => {
+    const [locked] = await tx.select({ status: paymentPlans.status }).from(paymentPlans).where(eq(paymentPlans.id, plan.id)).for('update');
+    if (locked?.status !== 'active') return false;
+    for (const c of r.changes) {
+      const row = rows.find((x) => x.seq === c.seq)!;
+      const done = await tx
+        .update(paymentPlanInstalments)
+        .set({ amount: decimal(c.to), ...(c.to === 0 ? { status: 'cancelled' } : {}) })
+        .where(and(eq(paymentPlanInstalments.id, row.id), eq(paymentPlanInstalments.amount, row.amount), sql`${paymentPlanInstalments.status} <> 'cancelled'`))
+        .returning({ id: paymentPlanInstalments.id });
+      // Someone else changed it first: roll back, the next pass decides on fresh rows.
+      if (done.length === 0) throw new PlanChangedMeanwhile();
+    }
+    const words = r.changes.map((c) => (c.to === 0 ? `instalment ${c.seq}/${n} cancelled` : `instalment ${c.seq}/${n} now ${money(c.to, plan.currency)}`)).join(', ');
+    const summary =
+      r.kind === 'settled'
+        ? `Payment plan: nothing more is owed on its invoices, so nothing more is asked (${words})`
+        : `Payment plan recomputed: ${money(r.by, plan.currency)} less is owed on its invoices (a credit, a forgiven fee or a payment outside the plan); ${words}`;
+    await tx.insert(activities).values({ ...actor, kind: PLAN_RECOMPUTED, summary, details: { planId: plan.id, less: r.kind === 'reduce' ? decimal(r.by) : null, settled: r.kind === 'settled', changes: r.changes.map((c) => ({ seq: c.seq, from: decimal(c.from), to: decimal(c.to) })), contactExternalId: plan.contactExternalId } });
+    if (plan.attentionReason) await tx.update(paymentPlans).set({ attentionReason: null, attentionAt: null }).where(eq(paymentPlans.id, plan.id));
+    return true;
+  }).catch((err: unknown) => {
+    if (err instanceof PlanChangedMeanwhile) return false;
+    throw err;
+  });
+  if (changed) update.recomputed = r.changes.map((c) => ({ seq: c.seq, amount: decimal(c.to) }));
+  return changed;
+}
+
+class PlanChangedMeanwhile extends Error {}
 
 /** The daily pass over an organisation's active plans: instalment statuses from synced payments, misses, breaks and completions. */
 export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, firmId: string, organisationId: string): Promise<PlanUpdate[]> {
@@ -391,7 +458,7 @@ export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, fir
     .where(and(eq(paymentPlans.firmId, firmId), eq(paymentPlans.organisationId, org.id), eq(paymentPlans.status, 'active')));
   const out: PlanUpdate[] = [];
   for (const plan of plans) {
-    const rows = await db.select().from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, plan.id)).orderBy(asc(paymentPlanInstalments.seq));
+    let rows = (await db.select().from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, plan.id)).orderBy(asc(paymentPlanInstalments.seq))).filter((r) => r.status !== 'cancelled');
     const covered = plan.invoiceIds.length
       ? await db
           .select({ externalId: invoices.externalId, amountDue: invoices.amountDue, status: invoices.status })
@@ -411,13 +478,23 @@ export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, fir
           .innerJoin(payments, eq(payments.id, paymentAllocations.paymentId))
           .where(and(eq(paymentAllocations.firmId, firmId), eq(paymentAllocations.organisationId, org.id), eq(payments.status, 'authorised'), inArray(paymentAllocations.invoiceExternalId, targets), sql`${paymentAllocations.date} >= ${agreedOn}::date`))
       : [];
-    const states = allocatePayments(
-      rows.map((r) => ({ seq: r.seq, dueDate: r.dueDate, amount: minor(r.amount) })),
-      received.map((p) => ({ date: p.date, amount: minor(p.amount) })),
-      today,
-      policy.missedGraceDays,
-    );
+    const allocate = () =>
+      allocatePayments(
+        rows.map((r) => ({ seq: r.seq, dueDate: r.dueDate, amount: minor(r.amount) })),
+        received.map((p) => ({ date: p.date, amount: minor(p.amount) })),
+        today,
+        policy.missedGraceDays,
+      );
+    let states = allocate();
     const update: PlanUpdate = { planId: plan.id, status: plan.status, missed: [], paid: [] };
+    // Still true? What the remaining instalments ask for against what the invoices still owe.
+    if (!plan.postInvoices && covered.length > 0) {
+      const owed = covered.reduce((sum, c) => sum + (c.status === 'authorised' ? Math.max(0, minor(c.amountDue)) : 0), 0);
+      if (await keepTrue(db, plan, rows, states, owed, update, now)) {
+        rows = (await db.select().from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, plan.id)).orderBy(asc(paymentPlanInstalments.seq))).filter((r) => r.status !== 'cancelled');
+        states = allocate();
+      }
+    }
     for (const s of states) {
       const row = rows.find((r) => r.seq === s.seq)!;
       if (row.status === s.status && row.paidOn === s.paidOn) continue;

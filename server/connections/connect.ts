@@ -9,6 +9,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { NormOrganisation, Provider, Tenant, TokenSet } from '../../integrations/ledger/types';
 import { nextNightlyRun, syncSlotMinute } from '../sync/nightly';
+import { connectionRefusal } from '../billing/limits';
 import { activities, connections, organisations } from '../db/schema';
 import { asSystem, withFirm } from '../db/firm-scope';
 import { type ConnectionDeps, PROVIDER_LABEL, type SyncKind } from './deps';
@@ -31,8 +32,8 @@ export interface ConnectedOrganisation {
   created: boolean;
 }
 
-/** Why a tenant was not connected: another firm has it, the ledger was rate-limiting Arcus, or its details could not be read. */
-export type RefusalKind = 'elsewhere' | 'rate_limited' | 'unreadable';
+/** Why a tenant was not connected: another firm has it, the firm's App Store plan allows no more, the ledger was rate-limiting Arcus, or its details could not be read. */
+export type RefusalKind = 'elsewhere' | 'plan_limit' | 'rate_limited' | 'unreadable';
 
 export interface ConnectOutcome {
   connected: ConnectedOrganisation[];
@@ -61,6 +62,13 @@ async function connectTenantsInFirm(deps: ConnectionDeps, input: ConnectInput): 
     );
     if (elsewhere[0]) {
       outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: `${tenant.name} is already connected to another Arcus firm.`, kind: 'elsewhere' });
+      continue;
+    }
+    // The firm's App Store plan (server/billing): one more than it allows, or any new one while
+    // the subscription is past due or cancelled, is refused in a sentence; reconnecting never is.
+    const overPlan = await connectionRefusal(deps.db, { firmId: input.firmId, provider: input.provider, externalId: tenant.externalId, now: deps.now?.() ?? new Date() });
+    if (overPlan) {
+      outcome.refused.push({ tenantId: tenant.externalId, name: tenant.name, reason: overPlan, kind: 'plan_limit' });
       continue;
     }
     let details: NormOrganisation;

@@ -26,7 +26,8 @@ const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-export const roleEnum = pgEnum('role', ['admin', 'collector', 'viewer']);
+/** Roles in words and who may do what: server/auth/permissions.ts (manager and client_contact: migration 0022). */
+export const roleEnum = pgEnum('role', ['admin', 'manager', 'collector', 'viewer', 'client_contact']);
 export const providerEnum = pgEnum('provider', ['xero', 'quickbooks']);
 export const organisationStatusEnum = pgEnum('organisation_status', ['active', 'needs_reauth', 'disconnected']);
 export const connectionStatusEnum = pgEnum('connection_status', ['active', 'needs_reauth', 'revoked']);
@@ -1126,6 +1127,9 @@ export const paymentPlans = pgTable(
     postInvoices: boolean('post_invoices').notNull().default(false),
     /** active | completed | broken | cancelled */
     status: text('status').notNull().default('active'),
+    /** Why the plan waits for the collector (its invoices changed in a way not recomputed by itself), in words; null: nothing to look at (0026). */
+    attentionReason: text('attention_reason'),
+    attentionAt: timestamp('attention_at', { withTimezone: true }),
     createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -1146,7 +1150,7 @@ export const paymentPlanInstalments = pgTable(
     seq: integer('seq').notNull(),
     dueDate: date('due_date', { mode: 'string' }).notNull(),
     amount: money('amount').notNull(),
-    /** due | paid | missed */
+    /** due | paid | missed | cancelled (cut to nothing by a credit or a settled balance, 0026) */
     status: text('status').notNull().default('due'),
     paidOn: date('paid_on', { mode: 'string' }),
     /** The scheduled invoice's write-back, when the plan posts instalments as invoices. */
@@ -1241,4 +1245,144 @@ export const collectorTasks = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('collector_tasks_customer_idx').on(t.organisationId, t.contactExternalId, t.status, t.dueOn), index('collector_tasks_assignee_idx').on(t.firmId, t.assignedUserId, t.status, t.dueOn)],
+);
+
+/**
+ * Mail from the client, not from Arcus (migration 0023, docs/decisions/018-sender-identity.md):
+ * an organisation's from address on its own domain, footer, uploaded logo, and the domain's
+ * DKIM key (private key sealed) with the last DNS check. Sender name and reply-to: reminder_settings.
+ */
+export const senderIdentities = pgTable('sender_identities', {
+  organisationId: uuid('organisation_id').primaryKey(),
+  firmId: uuid('firm_id')
+    .notNull()
+    .references(() => firms.id, { onDelete: 'cascade' }),
+  fromAddress: text('from_address'),
+  footer: text('footer').notNull().default(''),
+  /** Random, in the public URL /brand/logo/<key>; changes with every upload. */
+  logoKey: text('logo_key'),
+  logoType: text('logo_type'),
+  /** base64 of the image (PNG or JPEG, at most 256 KB). */
+  logoData: text('logo_data'),
+  domain: text('domain'),
+  dkimSelector: text('dkim_selector'),
+  /** base64 DER (SubjectPublicKeyInfo): the `p=` of the DKIM record. */
+  dkimPublicKey: text('dkim_public_key'),
+  dkimPrivateKeyEnc: text('dkim_private_key_enc'),
+  spfStatus: text('spf_status').notNull().default('unchecked'),
+  dkimStatus: text('dkim_status').notNull().default('unchecked'),
+  dmarcStatus: text('dmarc_status').notNull().default('unchecked'),
+  checkedAt: timestamp('checked_at', { withTimezone: true }),
+  /** Set by a check that found every record; cleared by one that did not, or by a new domain. */
+  verifiedAt: timestamp('verified_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** The organisations a client contact's membership may see (migration 0022); staff memberships have none and see all. */
+export const membershipOrganisations = pgTable(
+  'membership_organisations',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    organisationId: uuid('organisation_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('membership_organisations_pkey').on(t.firmId, t.userId, t.organisationId), index('membership_organisations_org_idx').on(t.organisationId)],
+);
+
+/** An invitation to join the firm (migration 0022): only SHA-256 of its token is kept; single use, expiring. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: roleEnum('role').notNull(),
+    /** A client contact's organisations. */
+    organisationIds: uuid('organisation_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    tokenHash: text('token_hash').notNull(),
+    invitedByUserId: uuid('invited_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    acceptedUserId: uuid('accepted_user_id').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invitations_token_hash_key').on(t.tokenHash), index('invitations_firm_idx').on(t.firmId, t.createdAt)],
+);
+
+/**
+ * A Xero App Store subscription and the firm it pays for (migration 0024,
+ * docs/decisions/019-app-store-billing.md). Written only from what the App Store API answers
+ * (a webhook only says something changed). `firm_id` is null until a firm has connected the Xero
+ * organisation the subscription names (`xero_organisation_id`).
+ */
+export const appStoreSubscriptions = pgTable(
+  'app_store_subscriptions',
+  {
+    id: id(),
+    firmId: uuid('firm_id').references(() => firms.id, { onDelete: 'set null' }),
+    /** The App Store's subscription id. */
+    subscriptionId: text('subscription_id').notNull(),
+    /** The Xero organisation that subscribed (the subscription's `organisationId`). */
+    xeroOrganisationId: text('xero_organisation_id').notNull(),
+    /** ACTIVE | PAST_DUE | CANCELED, as Xero says it. */
+    status: text('status').notNull(),
+    planName: text('plan_name').notNull(),
+    /** The metered subscription item usage is reported against, if the plan has one. */
+    meteredItemId: text('metered_item_id'),
+    startDate: timestamp('start_date', { withTimezone: true }).notNull(),
+    currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
+    endDate: timestamp('end_date', { withTimezone: true }),
+    testMode: boolean('test_mode').notNull().default(false),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull(),
+    linkedAt: timestamp('linked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('app_store_subscriptions_subscription_key').on(t.subscriptionId), index('app_store_subscriptions_firm_idx').on(t.firmId), index('app_store_subscriptions_org_idx').on(t.xeroOrganisationId)],
+);
+
+/** Each App Store subscription event, stored once (provider's event identity), processed once. */
+export const appStoreEvents = pgTable(
+  'app_store_events',
+  {
+    id: id(),
+    eventId: text('event_id').notNull(),
+    subscriptionId: text('subscription_id').notNull(),
+    firmId: uuid('firm_id').references(() => firms.id, { onDelete: 'set null' }),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('app_store_events_event_key').on(t.eventId)],
+);
+
+/** Metered usage reported to the App Store: one row per subscription and period, never two. */
+export const appStoreUsageReports = pgTable(
+  'app_store_usage_reports',
+  {
+    id: id(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    subscriptionId: text('subscription_id').notNull(),
+    subscriptionItemId: text('subscription_item_id').notNull(),
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    quantity: integer('quantity').notNull(),
+    /** pending | reported */
+    status: text('status').notNull().default('pending'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    reportedAt: timestamp('reported_at', { withTimezone: true }),
+    usageRecordId: text('usage_record_id'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('app_store_usage_reports_period_key').on(t.subscriptionId, t.periodEnd)],
 );

@@ -113,13 +113,19 @@ export function createLedgerGateway(deps: LedgerGatewayDeps): LedgerGateway {
       let token = await accessTokenFor(tokenDeps(), organisationId);
       const { provider, tenantId, connectionId } = token;
       const gate = limiterGate(limiter, { provider, tenantId }, { priority: options.priority ?? purpose.priority, maxWaitMs: options.maxInlineWaitMs ?? purpose.maxWaitMs, now, sleep: deps.sleep });
-      const runner = new CallRunner(gate, deps.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+      const log = deps.log.child({ organisationId, provider });
+      // One line per ledger call: what, status, time and the provider's reference (intuit_tid /
+      // Xero's correlation id) for its support team — never a body, a parameter or a token.
+      const runner = new CallRunner(gate, deps.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, (c) => {
+        const line = { call: c.what, status: c.status, ms: c.ms, purpose: options.purpose ?? 'read', ...(c.reference ? { [c.reference.name]: c.reference.value } : {}), ...(c.code ? { code: c.code } : {}) };
+        if (c.code) log.warn(line, 'ledger call failed');
+        else log.info(line, 'ledger call');
+      });
       const build = (accessToken: string) => {
         const params = { accessToken, tenantId, runner };
         return { reads: deps.factory.api(provider, params), writes: createWrites(deps.factory, provider, params), notes: createLedgerNotes(deps.factory, provider, params) };
       };
       let clients = build(token.accessToken);
-      const log = deps.log.child({ organisationId, provider });
       return {
         organisationId,
         provider,

@@ -12,7 +12,8 @@ export const STATE_TTL_MS = 10 * 60_000;
 /** Pending authorizations kept per session (several tabs may be mid-flow). */
 export const MAX_PENDING = 5;
 
-export type OAuthPurpose = 'connect' | 'sign-in';
+/** sign-up: sign in (creating the user and firm if new) and connect, from one consent. */
+export type OAuthPurpose = 'connect' | 'sign-in' | 'sign-up';
 
 export interface PendingAuthorization {
   stateId: string;

@@ -31,7 +31,8 @@ export interface PayInvoice {
 }
 
 export interface PaySummary {
-  organisation: { name: string; countryCode: string | null };
+  /** `logoUrl`: the organisation's uploaded logo on this server (server/sender/), added by the route. */
+  organisation: { name: string; countryCode: string | null; logoUrl?: string | null };
   customer: { name: string };
   scope: 'invoice' | 'statement';
   today: CalendarDate;

@@ -3,15 +3,17 @@
  * limit, branding), policies and templates. Templates are refused while they hold unknown merge
  * fields; policies may only name the firm's own templates and organisations.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { organisations, reminderPolicies, reminderSettings, reminderTemplates } from '../db/schema';
 import { conflict, DomainError, invalidField, notFound } from '../../kernel/errors';
+import { sanitiseTemplateHtml } from '../../kernel/rich-text';
+import { builtinTemplate } from './defaults';
 import { loadSettings, toPolicy } from './load';
 import { normaliseSteps, PolicyError, scopeKeys } from './policy';
 import { isEmailAddress } from './recipients';
-import { hasIssues, templateIssues } from './templates';
+import { hasIssues, type TemplateView, templateIssues } from './templates';
 import { GROUPINGS, type OrgSettings, type Policy, POLICY_SCOPES, StepSchema } from './types';
 
 const minute = z.number().int().min(0).max(24 * 60);
@@ -227,13 +229,21 @@ export class TemplateInvalidError extends DomainError {
   }
 }
 
-function checkTemplate(input: TemplateInput) {
-  const issues = templateIssues(input);
+/**
+ * The body's HTML limited to the editor's allow-list (kernel/rich-text.ts: paragraphs, breaks,
+ * bold/italic/underline, http(s)/mailto/merge-field links, lists; no scripts, styles or event
+ * attributes), then checked. Returns what is stored.
+ */
+function checkTemplate(input: TemplateInput): TemplateInput {
+  const clean = { ...input, bodyHtml: sanitiseTemplateHtml(input.bodyHtml) };
+  if (!/\{\{|[^\s]/.test(clean.bodyHtml.replace(/<[^>]*>/g, ''))) throw invalidField('bodyHtml', 'Write the email’s body.');
+  const issues = templateIssues(clean);
   if (hasIssues(issues)) throw new TemplateInvalidError(issues);
+  return clean;
 }
 
-export async function createTemplate(db: Db, firmId: string, input: TemplateInput, now: Date) {
-  checkTemplate(input);
+export async function createTemplate(db: Db, firmId: string, raw: TemplateInput, now: Date) {
+  const input = checkTemplate(raw);
   if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
   const [row] = await db
     .insert(reminderTemplates)
@@ -242,8 +252,8 @@ export async function createTemplate(db: Db, firmId: string, input: TemplateInpu
   return row!;
 }
 
-export async function updateTemplate(db: Db, firmId: string, id: string, input: TemplateInput, now: Date) {
-  checkTemplate(input);
+export async function updateTemplate(db: Db, firmId: string, id: string, raw: TemplateInput, now: Date) {
+  const input = checkTemplate(raw);
   if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
   const [row] = await db
     .update(reminderTemplates)
@@ -263,4 +273,41 @@ export async function deleteTemplate(db: Db, firmId: string, id: string): Promis
     .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
     .returning({ id: reminderTemplates.id });
   if (rows.length === 0) throw notFound('No such template.');
+}
+
+/** "Copy of <name>", then "Copy of <name> (2)", (3)… — the first not in `taken` (compared case-insensitively). Pure. */
+export function copyName(name: string, taken: Iterable<string>): string {
+  const used = new Set([...taken].map((t) => t.trim().toLowerCase()));
+  const base = `Copy of ${name.replace(/ \(built-in\)$/, '').trim()}`.slice(0, 110);
+  if (!used.has(base.toLowerCase())) return base;
+  for (let n = 2; ; n++) {
+    const candidate = `${base} (${n})`;
+    if (!used.has(candidate.toLowerCase())) return candidate;
+  }
+}
+
+/** A copy of one of the firm's templates or of a built-in, saved as "Copy of …" for the same organisation (a built-in's: firm-wide). */
+export async function duplicateTemplate(db: Db, firmId: string, sourceId: string, now: Date): Promise<TemplateView> {
+  const builtin = builtinTemplate(sourceId);
+  let source: { name: string; organisationId: string | null; subject: string; bodyHtml: string; bodyText: string } | null = builtin ? { ...builtin, organisationId: null } : null;
+  if (!source && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sourceId)) {
+    const [row] = await db
+      .select()
+      .from(reminderTemplates)
+      .where(and(eq(reminderTemplates.firmId, firmId), eq(reminderTemplates.id, sourceId)));
+    source = row ?? null;
+  }
+  if (!source) throw notFound('No such template.');
+  const target = source.organisationId;
+  const row = await db.transaction(async (tx) => {
+    // Two duplicates at once get different names.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`template-copy:${firmId}`}))`);
+    const names = await tx.select({ name: reminderTemplates.name }).from(reminderTemplates).where(eq(reminderTemplates.firmId, firmId));
+    const [created] = await tx
+      .insert(reminderTemplates)
+      .values({ firmId, organisationId: target, name: copyName(source.name, names.map((n) => n.name)), subject: source.subject, bodyHtml: source.bodyHtml, bodyText: source.bodyText, createdAt: now, updatedAt: now })
+      .returning();
+    return created!;
+  });
+  return { id: row.id, name: row.name, organisationId: row.organisationId, subject: row.subject, bodyHtml: row.bodyHtml, bodyText: row.bodyText, builtin: false, updatedAt: row.updatedAt.toISOString() };
 }

@@ -26,6 +26,8 @@ export interface ReminderEnv {
   secret: string;
   /** Embedded mode: messages carry the firm for the demo mailbox. */
   embedded: boolean;
+  /** TOKEN_ENCRYPTION_KEY: opens a verified domain's DKIM key (server/sender/). Absent: every reminder goes from MAIL_FROM. */
+  senderKey?: Buffer;
   now: () => Date;
   /** Where the Arcus pay links put into emails point, and how their ledger write-back is queued; none: no links. */
   payLinks?: LinkContext;

@@ -10,6 +10,7 @@ export function reminderEnvFrom(s: Services): ReminderEnv {
     appUrl: s.appUrl ?? s.config.appUrl,
     secret: s.secret,
     embedded: s.mail.embedded,
+    senderKey: s.config.tokenEncryptionKey,
     now: () => s.clock.now(),
     crash: s.hooks.reminderCrash,
     leaseMs: s.hooks.reminderLeaseMs,

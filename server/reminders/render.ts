@@ -38,6 +38,8 @@ export interface EmailContext {
   payLink?: string | null;
   /** An early-payment discount still on offer for a listed invoice. */
   discountOffer?: { expiresOn: CalendarDate; rateBp: number; amount: string; currency: string } | null;
+  /** The organisation's footer (server/sender/), plain text, above the unsubscribe line. */
+  footer?: string;
 }
 
 export interface RenderedEmail {
@@ -200,6 +202,7 @@ function brandedHtml(content: string, ctx: EmailContext, subject: string): strin
   const name = escapeHtml(ctx.organisation.name);
   const header = logo ? `<img src="${escapeHtml(logo)}" alt="${name}" style="max-height:40px;max-width:240px;display:block">` : name;
   const unsubscribe = ctx.unsubscribeUrl ? ` <a href="${escapeHtml(ctx.unsubscribeUrl)}" style="color:#6b7280">Unsubscribe from payment reminders</a>` : '';
+  const footer = ctx.footer?.trim() ? `${escapeHtml(ctx.footer.trim()).replace(/\r?\n/g, '<br>')}<br><br>` : '';
   return [
     '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">',
     `<title>${escapeHtml(subject)}</title></head>`,
@@ -208,7 +211,7 @@ function brandedHtml(content: string, ctx: EmailContext, subject: string): strin
     '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;overflow:hidden">',
     `<tr><td style="background:${colour};padding:16px 24px;color:#ffffff;font-size:18px;font-weight:bold">${header}</td></tr>`,
     `<tr><td style="padding:24px;font-size:15px;line-height:1.5">${content}</td></tr>`,
-    `<tr><td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">Sent on behalf of ${name}.${unsubscribe}</td></tr>`,
+    `<tr><td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${footer}Sent on behalf of ${name}.${unsubscribe}</td></tr>`,
     '</table></td></tr></table></body></html>',
   ].join('');
 }
@@ -218,6 +221,7 @@ export function renderEmail(template: TemplateBody, ctx: EmailContext): Rendered
   const subject = renderTemplate(template.subject, values, 'text').replace(/\s+/g, ' ').trim().slice(0, 250);
   const content = renderTemplate(template.bodyHtml, values, 'html');
   let text = renderTemplate(template.bodyText, values, 'text').replace(/\n{3,}/g, '\n\n').trim();
+  if (ctx.footer?.trim()) text += `\n\n${ctx.footer.trim()}`;
   if (ctx.unsubscribeUrl) text += `\n\n--\nSent on behalf of ${ctx.organisation.name}. To stop payment reminders: ${ctx.unsubscribeUrl}`;
   return { subject, html: brandedHtml(content, ctx, subject), text: `${text}\n` };
 }

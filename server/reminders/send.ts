@@ -25,6 +25,8 @@ import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
 import { reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
 import { maskPayTokens } from '../pay/url-at-rest';
+import { chooseSender } from '../sender/choose';
+import { loadSendingIdentity } from '../sender/store';
 import { requestWritebacksIn } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
@@ -36,7 +38,7 @@ import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type Pla
 import { maskList } from './recipients';
 import { renderEmail } from './render';
 import { templateFor } from './templates';
-import { LEASE_MS, MAX_SEND_ATTEMPTS, type OrgSettings, type SkipReason } from './types';
+import { LEASE_MS, MAX_SEND_ATTEMPTS, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
 
 export type SendResult =
@@ -98,11 +100,6 @@ async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: C
   const rb = recipientBlock(choice);
   if (rb) return { reason: rb };
   return { invoices, customer, recipients: choice.to };
-}
-
-function fromHeader(mailFrom: string, settings: OrgSettings, org: OrgInfo): string {
-  const name = (settings.senderName?.trim() || org.name).replace(/["\\\r\n]/g, '');
-  return `"${name}" <${mailAddress(mailFrom)}>`;
 }
 
 /** The contact and invoice rows a timeline activity points at (when the caller does not know them). */
@@ -272,6 +269,10 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
 
   const grouped = row.subjectType === 'customer';
   const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
+  // From the client's own address only when its domain is verified; else the firm's, under the client's name (server/sender/).
+  const identity = await loadSendingIdentity(db, org.id, deps.senderKey);
+  if (identity?.keyProblem) deps.log.warn({ organisationId: org.id, sendId: row.id }, 'the sender domain key could not be opened: sending from the firm address');
+  const sender = chooseSender({ mailFromAddress: mailAddress(deps.mailFrom), name: settings.senderName?.trim() || org.name, replyTo: settings.replyTo, identity: identity?.identity ?? null });
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
   const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
@@ -281,7 +282,8 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
     organisation: { name: org.name, countryCode: org.countryCode },
-    settings,
+    settings: identity?.logoPath ? { ...settings, logoUrl: `${deps.appUrl.replace(/\/+$/, '')}${identity.logoPath}` } : settings,
+    footer: identity?.footer,
     customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },
     invoices: listed,
     stepNumber: row.stepNumber,
@@ -302,8 +304,9 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   try {
     receipt = await deps.mailer.send({
       messageId: row.messageId,
-      from: fromHeader(deps.mailFrom, settings, org),
-      replyTo: settings.replyTo,
+      from: sender.from,
+      replyTo: sender.replyTo,
+      dkim: sender.dkim,
       to: checked.recipients,
       subject: email.subject,
       text: email.text,

@@ -5,7 +5,7 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '../auth/current-user';
+import { allow, allowOrganisation, seesOrganisation } from '../auth/permissions';
 import { getCustomerDetail } from '../analytics/customer-detail';
 import { summariseCustomers } from '../analytics/customers';
 import { CustomerListQuerySchema, listCustomers, loadCustomerRisk } from '../analytics/customer-list';
@@ -43,8 +43,10 @@ function query<S extends z.ZodObject>(req: Request, schema: S): z.infer<S> & { f
 }
 
 async function organisationFor(db: Db, req: Request): Promise<{ firmId: string; org: OrganisationInfo }> {
-  const auth = requireRole(req, 'viewer');
-  const org = await getOrganisation(db, auth.firmId, idParam(req));
+  const auth = allow(req, 'organisation.read');
+  const id = idParam(req);
+  allowOrganisation(auth, id);
+  const org = await getOrganisation(db, auth.firmId, id);
   if (!org) throw notFound('No such organisation.');
   return { firmId: auth.firmId, org };
 }
@@ -65,12 +67,12 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   const periodOf = (req: Request, timeZone = 'UTC') => resolvePeriod(parseInput(PeriodQuerySchema, { from: req.query.from, to: req.query.to }), timeZone, deps.clock.now());
 
   r.get('/analytics/organisations', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
-    res.json({ organisations: await listOrganisations(db, auth.firmId) });
+    const auth = allow(req, 'organisation.read');
+    res.json({ organisations: (await listOrganisations(db, auth.firmId)).filter((o) => seesOrganisation(auth, o.id)) });
   });
 
   r.get('/portfolio', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     const { format } = query(req, PeriodOnly);
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
     const settings = await getAnalyticsSettings(db, auth.firmId);
@@ -102,9 +104,9 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   });
 
   r.get('/customers/:id', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'organisation.read');
     const contact = await getContact(db, auth.firmId, idParam(req));
-    if (!contact) throw notFound('No such customer.');
+    if (!contact || !seesOrganisation(auth, contact.organisationId)) throw notFound('No such customer.');
     const org = await getOrganisation(db, auth.firmId, contact.organisationId);
     if (!org) throw notFound('No such customer.');
     query(req, PeriodOnly);
@@ -184,7 +186,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   });
 
   r.post('/organisations/:id/targets', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     const { org } = await organisationFor(db, req);
     const input = parseInput(TargetInputSchema, req.body);
     const baselineDate = input.baselineDate ?? todayIn(org.timezone, deps.clock.now());
@@ -201,7 +203,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   });
 
   r.patch('/targets/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     const patch = parseInput(TargetPatchSchema, req.body);
     const row = await updateTarget(db, auth.firmId, idParam(req), patch);
     if (!row) throw notFound('No such target.');
@@ -210,7 +212,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   });
 
   r.delete('/targets/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     const id = idParam(req);
     if (!(await getTarget(db, auth.firmId, id)) || !(await deleteTarget(db, auth.firmId, id))) throw notFound('No such target.');
     res.json({ ok: true });
@@ -218,7 +220,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
 
   // Exchange rates
   r.get('/exchange-rates', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
     const { format } = query(req, z.object({}));
     const settings = await getAnalyticsSettings(db, auth.firmId);
@@ -227,25 +229,25 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
   });
 
   r.put('/exchange-rates', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json(await upsertExchangeRate(db, auth.firmId, parseInput(ExchangeRateInputSchema, req.body)));
   });
 
   r.delete('/exchange-rates/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     if (!(await deleteExchangeRate(db, auth.firmId, idParam(req)))) throw notFound('No such exchange rate.');
     res.json({ ok: true });
   });
 
   // Firm settings
   r.get('/firm/settings', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     const settings = await getAnalyticsSettings(db, auth.firmId);
     res.json({ ...settings, currencyChoices: await currencyChoices(db, auth.firmId, settings.reportingCurrency) });
   });
 
   r.patch('/firm/settings', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json(await updateAnalyticsSettings(db, auth.firmId, parseInput(FirmSettingsPatchSchema, req.body)));
   });
 

@@ -20,7 +20,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import type { QueuePort } from '../queue';
 import { requestDeps } from '../writebacks/enqueue';
-import { requireAuth, requireRole } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import { listOffers } from '../collections/discounts';
 import { applyLateFees, forgiveFee, previewLateFees } from '../collections/late-fees';
 import { cancelPlan, createPlan, getPlan, listPlans, PlanInputSchema, previewPlan } from '../collections/plans';
@@ -53,63 +53,63 @@ export function collectionsRoutes(deps: CollectionsRouteDeps): Router {
   const writes = () => ({ ...requestDeps({ db, queue: deps.queue }), now });
 
   r.get('/collections/policy', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ policy: await getCollectionsPolicy(db, auth.firmId) });
   });
 
   r.put('/collections/policy', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json({ policy: await updateCollectionsPolicy(db, auth.firmId, parseInput(CollectionsPolicyPatchSchema, req.body ?? {})) });
   });
 
   r.get('/collections/late-fees/preview', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(InvoiceRef, req.query);
     res.json({ preview: await previewLateFees(db, auth.firmId, q.organisationId, q.invoiceId, now()) });
   });
 
   r.post('/collections/late-fees/apply', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(InvoiceRef, req.body ?? {});
     res.status(201).json(await applyLateFees(writes(), { firmId: auth.firmId, organisationId: body.organisationId, invoiceId: body.invoiceId, userId: auth.userId }));
   });
 
   r.post('/collections/late-fees/forgive', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(ForgiveBody, req.body ?? {});
     const out = await forgiveFee(writes(), { firmId: auth.firmId, writebackId: body.writebackId, userId: auth.userId });
     res.status(out.created ? 201 : 200).json(out);
   });
 
   r.get('/collections/discounts', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(OrgQuery, req.query);
     res.json({ offers: await listOffers(db, auth.firmId, q.organisationId) });
   });
 
   r.post('/collections/plans/preview', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ preview: await previewPlan(db, auth.firmId, parseInput(PlanInputSchema, req.body ?? {}), now()) });
   });
 
   r.post('/collections/plans', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.status(201).json({ plan: await createPlan(writes(), auth.firmId, auth.userId, parseInput(PlanInputSchema, req.body ?? {})) });
   });
 
   r.get('/collections/plans', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(PlansQuery, req.query);
     res.json({ plans: await listPlans(db, auth.firmId, q) });
   });
 
   r.get('/collections/plans/:id', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ plan: await getPlan(db, auth.firmId, idParam(req)) });
   });
 
   r.post('/collections/plans/:id/cancel', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.json({ plan: await cancelPlan(db, auth.firmId, idParam(req), auth.userId, now()) });
   });
 

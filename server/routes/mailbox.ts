@@ -7,7 +7,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { requireAuth } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { getMailboxMessage, listMailbox } from '../email/mailbox';
 import { notFound } from '../../kernel/errors';
@@ -16,13 +16,13 @@ import { parseInput } from '../http/validate';
 export function mailboxRoutes(deps: { db: Db; enabled: () => boolean }): Router {
   const r = Router();
   r.get('/mailbox', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     if (!deps.enabled()) return void res.json({ enabled: false, total: 0, messages: [] });
     const q = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }), req.query);
     res.json({ enabled: true, ...(await listMailbox(deps.db, auth.firmId, q)) });
   });
   r.get('/mailbox/:id', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const id = z.uuid().safeParse(req.params['id']);
     const msg = deps.enabled() && id.success ? await getMailboxMessage(deps.db, auth.firmId, id.data) : null;
     if (!msg) throw notFound('No such message.');

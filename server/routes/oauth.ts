@@ -3,7 +3,8 @@
  *
  *   GET /oauth/:provider/connect[?organisation=id]   admin: connect (or reconnect) a ledger
  *   GET /oauth/:provider/sign-in                     anyone: Sign in with Xero / Intuit
- *   GET /oauth/:provider/callback                    the provider comes back here (both purposes)
+ *   GET /oauth/:provider/callback                    the provider comes back here (every purpose)
+ *   GET /oauth/:provider/sign-up, /oauth/intuit/launch, /oauth/intuit/disconnect   see app-store.ts
  *
  * `:provider` is xero or quickbooks (intuit is accepted as a name for quickbooks). Failures
  * redirect back to the app with an error code the UI puts into words, never a JSON error page.
@@ -12,11 +13,13 @@ import { and, eq } from 'drizzle-orm';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Provider } from '../../integrations/ledger/types';
+import { can } from '../auth/permissions';
 import { organisations } from '../db/schema';
 import { csrfToken } from '../http/csrf';
-import { beginAuthorization, finishConnect, finishSignIn, type OAuthDeps, type OAuthErrorCode, OAuthFlowError, type RefusalCounts, refusalCounts } from '../oauth/flow';
+import { beginAuthorization, finishConnect, finishSignIn, finishSignUp, type OAuthDeps, type OAuthErrorCode, OAuthFlowError, type RefusalCounts, refusalCounts } from '../oauth/flow';
 import '../oauth/session';
 import { rememberPending, takePending } from '../oauth/state';
+import { appStoreRoutes } from './app-store';
 
 const ProviderParam = z.enum(['xero', 'quickbooks', 'intuit']).transform((p): Provider => (p === 'intuit' ? 'quickbooks' : p));
 
@@ -28,9 +31,9 @@ function back(res: Response, page: string, params: Record<string, string | numbe
   res.redirect(302, `${page}?${q}`);
 }
 
-/** Refused tenants by reason, for the page to say exactly why (?elsewhere=1&limited=2&unreadable=1). */
+/** Refused tenants by reason, for the page to say exactly why (?elsewhere=1&plan=1&limited=2&unreadable=1). */
 function refusalParams(counts: RefusalCounts): Record<string, number | undefined> {
-  return { elsewhere: counts.elsewhere || undefined, limited: counts.rate_limited || undefined, unreadable: counts.unreadable || undefined };
+  return { elsewhere: counts.elsewhere || undefined, plan: counts.plan_limit || undefined, limited: counts.rate_limited || undefined, unreadable: counts.unreadable || undefined };
 }
 
 function save(req: Request): Promise<void> {
@@ -43,13 +46,15 @@ function regenerate(req: Request): Promise<void> {
 
 export function oauthRoutes(deps: OAuthDeps): Router {
   const r = Router();
+  // Sign up from the app-store listing, Intuit's launch and disconnect URLs (server/routes/app-store.ts).
+  r.use(appStoreRoutes(deps));
 
   r.get('/:provider/connect', async (req, res) => {
     const provider = ProviderParam.safeParse(req.params.provider);
     if (!provider.success) return back(res, CONNECTIONS_PAGE, { error: 'provider_error' });
     const p = provider.data;
     if (!req.auth) return back(res, '/', { signin_error: 'not_signed_in' });
-    if (req.auth.role !== 'admin') return back(res, CONNECTIONS_PAGE, { error: 'forbidden', provider: p });
+    if (!can(req.auth, 'organisations.manage')) return back(res, CONNECTIONS_PAGE, { error: 'forbidden', provider: p });
     let organisationId: string | undefined;
     if (typeof req.query['organisation'] === 'string') {
       const id = z.string().uuid().safeParse(req.query['organisation']);
@@ -112,13 +117,30 @@ export function oauthRoutes(deps: OAuthDeps): Router {
       if (pending.purpose === 'connect') {
         // The flow must finish in the firm, and by the admin, that started it.
         if (!req.auth || req.auth.firmId !== pending.firmId || req.auth.userId !== pending.userId) throw new OAuthFlowError('not_signed_in', 'Sign in again to connect.');
-        if (req.auth.role !== 'admin') throw new OAuthFlowError('forbidden', 'Only admins can connect ledgers.');
+        if (!can(req.auth, 'organisations.manage')) throw new OAuthFlowError('forbidden', 'Only admins can connect ledgers.');
         const outcome = await finishConnect(deps, pending, { code, realmId: typeof q['realmId'] === 'string' ? q['realmId'] : undefined });
         return back(res, CONNECTIONS_PAGE, {
           connected: outcome.connected.length,
           ...refusalParams(refusalCounts(outcome.refused)),
           provider: p,
           reconnected: pending.organisationId ? 1 : undefined,
+        });
+      }
+      if (pending.purpose === 'sign-up') {
+        // From the app-store listing: signed in (a new user gets their firm), then connected.
+        const { who, outcome, connectError } = await finishSignUp(deps, pending, { code, realmId: typeof q['realmId'] === 'string' ? q['realmId'] : undefined });
+        await regenerate(req);
+        req.session.userId = who.userId;
+        req.session.firmId = who.firmId;
+        csrfToken(req);
+        await save(req);
+        if (connectError) deps.log.warn({ provider: p, code: connectError.code }, 'sign-up connect failed');
+        return back(res, CONNECTIONS_PAGE, {
+          welcome: who.createdFirm ? 1 : undefined,
+          connected: outcome ? outcome.connected.length : undefined,
+          ...(outcome ? refusalParams(refusalCounts(outcome.refused)) : connectError ? refusalParams(connectError.refused) : {}),
+          error: connectError?.code,
+          provider: p,
         });
       }
       const who = await finishSignIn(deps, pending, code);

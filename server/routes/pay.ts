@@ -33,6 +33,7 @@ import { linkToken, linkTokenColumns, payUrl } from '../pay/links';
 import { type HitLimiters, memoryLimiters } from '../pay/rate-limit';
 import { sandboxPay } from '../pay/sandbox-provider';
 import { summaryOf } from '../pay/summary';
+import { logoPathOf } from '../sender/store';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
 
 export interface PayRouteDeps {
@@ -99,7 +100,8 @@ export function payApiRoutes(deps: PayRouteDeps): Router {
 
   r.get('/:token', reads, async (req, res) => {
     const v = await view(req);
-    res.json(summaryOf(v, deps.env()));
+    const summary = summaryOf(v, deps.env());
+    res.json({ ...summary, organisation: { ...summary.organisation, logoUrl: await logoPathOf(deps.db, v.org.id) } });
   });
 
   r.post('/:token/checkout', writes, jsonOnly, async (req, res) => {

@@ -19,7 +19,8 @@ import { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
 import { notFound } from '../../kernel/errors';
 import { sendCsv } from '../analytics/csv';
-import { type Auth, requireRole } from '../auth/current-user';
+import type { Auth } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
@@ -66,13 +67,13 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
   const now = () => deps.clock.now();
 
   r.get('/privacy/customers', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const q = parseInput(SearchQuery, req.query);
     res.json({ customers: await searchDebtors(db, auth.firmId, q.q) });
   });
 
   r.get('/privacy/customers/:id/export', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const { format } = parseInput(FormatQuery, req.query);
     const at = now();
     const { debtor, data } = await exportDebtor(db, auth.firmId, contactParam(req), at);
@@ -89,30 +90,30 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
   });
 
   r.post('/privacy/customers/:id/erase', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const contactId = contactParam(req);
     const body = parseInput(EraseBody, req.body ?? {});
     res.json({ erasure: await eraseDebtor(db, { firmId: auth.firmId, contactId, reason: body.reason, actor: actorOf(auth), now: now() }) });
   });
 
   r.get('/privacy/erasures', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     res.json({ erasures: await listErasures(db, auth.firmId) });
   });
 
   r.get('/privacy/retention', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     res.json({ retention: await getRetention(db, auth.firmId) });
   });
 
   r.put('/privacy/retention', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const input = parseInput(RetentionSchema, req.body ?? {});
     res.json({ retention: await setRetention(db, auth.firmId, input, actorOf(auth), now()) });
   });
 
   r.get('/privacy/audit', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const q = parseInput(AuditQuerySchema.extend(FormatQuery.shape), req.query);
     if (q.format === 'csv') {
       const at = now();
@@ -124,7 +125,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
   });
 
   r.get('/privacy/firm/export', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const at = now();
     attachment(res, `arcus-firm-export-${at.toISOString().slice(0, 10)}.json`, 'application/json; charset=utf-8');
     await exportFirm(db, auth.firmId, actorOf(auth), at, res);
@@ -132,7 +133,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
   });
 
   r.post('/privacy/firm/close', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'privacy.manage');
     const body = parseInput(CloseBody, req.body ?? {});
     const result = await closeFirm(db, {
       firmId: auth.firmId,

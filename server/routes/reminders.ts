@@ -15,6 +15,7 @@
  *   POST   /reminders/templates                           admin     refused (422) with unknown merge fields
  *   PUT    /reminders/templates/:id                       admin
  *   DELETE /reminders/templates/:id                       admin
+ *   POST   /reminders/templates/:id/duplicate             admin     a firm template or a built-in → "Copy of …"
  *   POST   /reminders/templates/validate                  viewer+   { subject, bodyHtml, bodyText } → issues with line/column
  *   POST   /reminders/templates/preview                   viewer+   rendered on real data
  *   POST   /reminders/templates/test-send                 collector+ { to } — one [Test] email
@@ -38,14 +39,14 @@ import express, { type Request, Router } from 'express';
 import { z } from 'zod';
 import { isCalendarDate } from '../../kernel/dates';
 import { DomainError, notFound, unprocessable } from '../../kernel/errors';
-import { requireAuth, requireRole } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { reminderSends } from '../db/schema';
 import { scopeByParam } from '../http/firm-param';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import type { QueuePort } from '../queue';
-import { createPolicy, createTemplate, deletePolicy, deleteTemplate, getSettings, listPolicies, PolicyInputSchema, SettingsInputSchema, saveSettings, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
+import { createPolicy, createTemplate, deletePolicy, deleteTemplate, duplicateTemplate, getSettings, listPolicies, PolicyInputSchema, SettingsInputSchema, saveSettings, TemplateInputSchema, updatePolicy, updateTemplate } from '../reminders/config-store';
 import { CustomerInputSchema, customerDetail, InvoiceHoldInputSchema, resubscribe, saveCustomer, saveInvoiceHold, searchCustomers } from '../reminders/customers';
 import type { ReminderEnv } from '../reminders/deps';
 import { loadReminderFirmSettings, ReminderFirmSettingsPatchSchema, updateReminderFirmSettings } from '../reminders/firm-settings';
@@ -70,7 +71,8 @@ export interface ReminderRouteDeps {
 const Uuid = z.uuid();
 const DateParam = z.string().refine(isCalendarDate, 'Enter a date.');
 const TemplateDraft = z.object({ subject: z.string().max(500), bodyHtml: z.string().max(100_000), bodyText: z.string().max(100_000) });
-const PreviewBody = TemplateDraft.extend({ organisationId: z.uuid(), contactExternalId: z.string().max(200).nullable().optional(), grouped: z.boolean().optional(), stepNumber: z.number().int().min(1).max(99).optional() });
+const TemplateRef = z.string().regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|builtin:[a-z-]+)$/i, 'Choose a template from the list.');
+const PreviewBody = TemplateDraft.extend({ organisationId: z.uuid(), templateId: TemplateRef.nullable().optional(), contactExternalId: z.string().max(200).nullable().optional(), grouped: z.boolean().optional(), stepNumber: z.number().int().min(1).max(99).optional() });
 const TestSendBody = PreviewBody.extend({ to: z.string().trim().refine(isEmailAddress, 'Enter the email address to send the test to.') });
 const RunBody = z.object({ confirmation: z.string().trim().min(20).max(200).optional() }).strict();
 const OutboxQuery = z.object({
@@ -97,94 +99,101 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   const now = () => deps.env().now();
 
   r.get('/reminders/organisations', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ organisations: await organisationSummaries(db, auth.firmId, now()), embedded: deps.env().embedded });
   });
 
   r.get('/reminders/settings/:organisationId', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ settings: await getSettings(db, auth.firmId, uuidParam(req, 'organisationId')) });
   });
 
   r.put('/reminders/settings/:organisationId', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     const input = parseInput(SettingsInputSchema, req.body ?? {});
     res.json({ settings: await saveSettings(db, auth.firmId, uuidParam(req, 'organisationId'), input, now()) });
   });
 
   r.get('/reminders/firm-settings', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ settings: await loadReminderFirmSettings(db, auth.firmId) });
   });
 
   r.put('/reminders/firm-settings', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json({ settings: await updateReminderFirmSettings(db, auth.firmId, parseInput(ReminderFirmSettingsPatchSchema, req.body ?? {})) });
   });
 
   r.get('/reminders/policies', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ policies: await listPolicies(db, auth.firmId) });
   });
 
   r.post('/reminders/policies', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.status(201).json({ policy: await createPolicy(db, auth.firmId, parseInput(PolicyInputSchema, req.body ?? {}), now()) });
   });
 
   r.put('/reminders/policies/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json({ policy: await updatePolicy(db, auth.firmId, uuidParam(req, 'id'), parseInput(PolicyInputSchema, req.body ?? {}), now()) });
   });
 
   r.delete('/reminders/policies/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     await deletePolicy(db, auth.firmId, uuidParam(req, 'id'));
     res.status(204).end();
   });
 
   r.get('/reminders/templates', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const org = typeof req.query['organisationId'] === 'string' && Uuid.safeParse(req.query['organisationId']).success ? (req.query['organisationId'] as string) : null;
     res.json({ templates: await listTemplates(db, auth.firmId, org) });
   });
 
   r.get('/reminders/merge-fields', (req, res) => {
-    requireAuth(req);
+    allow(req, 'firm.read');
     res.json({ fields: MERGE_FIELDS });
   });
 
   r.post('/reminders/templates', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.status(201).json({ template: await createTemplate(db, auth.firmId, parseInput(TemplateInputSchema, req.body ?? {}), now()) });
   });
 
   r.put('/reminders/templates/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json({ template: await updateTemplate(db, auth.firmId, uuidParam(req, 'id'), parseInput(TemplateInputSchema, req.body ?? {}), now()) });
   });
 
   r.delete('/reminders/templates/:id', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     await deleteTemplate(db, auth.firmId, uuidParam(req, 'id'));
     res.status(204).end();
   });
 
+  r.post('/reminders/templates/:id/duplicate', async (req, res) => {
+    const auth = allow(req, 'settings.manage');
+    const id = TemplateRef.safeParse(req.params['id']);
+    if (!id.success) throw notFound('No such template.');
+    res.status(201).json({ template: await duplicateTemplate(db, auth.firmId, id.data, now()) });
+  });
+
   r.post('/reminders/templates/validate', (req, res) => {
-    requireAuth(req);
+    allow(req, 'firm.read');
     res.json({ issues: templateIssues(parseInput(TemplateDraft, req.body ?? {})) });
   });
 
   r.post('/reminders/templates/preview', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const body = parseInput(PreviewBody, req.body ?? {});
-    res.json({ preview: await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() }) });
+    res.json({ preview: await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, templateId: body.templateId, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() }) });
   });
 
   r.post('/reminders/templates/test-send', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(TestSendBody, req.body ?? {}, { to: 'recipient' });
-    const preview = await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() });
+    const preview = await previewTemplate(db, { firmId: auth.firmId, organisationId: body.organisationId, template: body, templateId: body.templateId, contactExternalId: body.contactExternalId, grouped: body.grouped, stepNumber: body.stepNumber, appUrl: deps.env().appUrl, now: now() });
     const total = preview.issues.subject.length + preview.issues.bodyHtml.length + preview.issues.bodyText.length;
     if (total > 0) throw unprocessable('Fix the template’s problems before sending a test.', 'template_invalid');
     const env = deps.env();
@@ -200,18 +209,18 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.get('/reminders/outbox', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(OutboxQuery, req.query);
     res.json(await listOutbox(db, { firmId: auth.firmId, ...q }));
   });
 
   r.get('/reminders/sends/:id', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ send: await getSend(db, auth.firmId, uuidParam(req, 'id')) });
   });
 
   r.post('/reminders/sends/:id/approve', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const id = uuidParam(req, 'id');
     const row = await approveSend(db, auth.firmId, id, auth.userId, now());
     await deps.queue.request('reminders.send', { sendId: id }, { jobId: sendJobId(id, row.attempts) });
@@ -219,14 +228,14 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.post('/reminders/sends/:id/skip', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const id = uuidParam(req, 'id');
     await rejectSend(db, auth.firmId, id, now());
     res.json({ send: await getSend(db, auth.firmId, id) });
   });
 
   r.post('/reminders/sends/:id/retry', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const id = uuidParam(req, 'id');
     await retrySend(db, auth.firmId, id, now());
     await deps.queue.request('reminders.send', { sendId: id }, { jobId: `${sendJobId(id, 0)}-retry-${Date.now()}` });
@@ -234,7 +243,7 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.get('/reminders/preview', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(z.object({ organisationId: z.uuid(), date: DateParam.optional() }), req.query);
     const preview = await previewDay(db, { firmId: auth.firmId, organisationId: q.organisationId, date: q.date, now: now() });
     if (!preview) throw notFound('No such organisation.');
@@ -242,12 +251,12 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.post('/reminders/run/:organisationId/plan', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     res.json({ plan: await previewRun(db, { firmId: auth.firmId, organisationId: uuidParam(req, 'organisationId'), userId: auth.userId, now: now() }) });
   });
 
   r.post('/reminders/run/:organisationId', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     const id = uuidParam(req, 'organisationId');
     const body = parseInput(RunBody, req.body ?? {});
     await getSettings(db, auth.firmId, id);
@@ -260,18 +269,18 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.get('/reminders/customers', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(z.object({ organisationId: z.uuid(), q: z.string().max(100).default(''), limit: z.coerce.number().int().min(1).max(100).default(20) }), req.query);
     res.json({ customers: await searchCustomers(db, { firmId: auth.firmId, ...q }) });
   });
 
   r.get('/reminders/customers/:organisationId/:contactExternalId', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ customer: await customerDetail(db, { firmId: auth.firmId, organisationId: uuidParam(req, 'organisationId'), contactExternalId: param(req, 'contactExternalId'), now: now() }) });
   });
 
   r.put('/reminders/customers/:organisationId/:contactExternalId', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const organisationId = uuidParam(req, 'organisationId');
     const contactExternalId = param(req, 'contactExternalId');
     await saveCustomer(db, { firmId: auth.firmId, organisationId, contactExternalId, input: parseInput(CustomerInputSchema, req.body ?? {}), now: now() });
@@ -279,13 +288,13 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
   });
 
   r.delete('/reminders/customers/:organisationId/:contactExternalId/unsubscribes/:address', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'settings.manage');
     await resubscribe(db, { firmId: auth.firmId, organisationId: uuidParam(req, 'organisationId'), contactExternalId: param(req, 'contactExternalId'), address: param(req, 'address') });
     res.status(204).end();
   });
 
   r.put('/reminders/invoices/:organisationId/:invoiceExternalId/hold', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     await saveInvoiceHold(db, { firmId: auth.firmId, organisationId: uuidParam(req, 'organisationId'), invoiceExternalId: param(req, 'invoiceExternalId'), input: parseInput(InvoiceHoldInputSchema, req.body ?? {}), now: now() });
     res.status(204).end();
   });

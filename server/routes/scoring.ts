@@ -12,7 +12,7 @@ import type { QueuePort } from '../queue';
 import { requestScoring } from '../scoring/request';
 import { seedDemoExchangeRates } from '../analytics/exchange-rates';
 import type { LedgerEndpointsOf } from '../analytics/ledger-links';
-import { requireRole } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { amountNumber } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
@@ -52,7 +52,7 @@ function idParam(req: Request): string {
 }
 
 async function organisationOf(db: Db, req: Request) {
-  const auth = requireRole(req, 'viewer');
+  const auth = allow(req, 'firm.read');
   const org = await findOrganisation(db, auth.firmId, idParam(req));
   if (!org) throw notFound('No such organisation.');
   return { auth, org };
@@ -81,7 +81,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   const r = Router();
 
   r.get('/worklist', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     const q = parseInput(WorklistQuerySchema, req.query);
     // The demo firm's exchange rates, as the analytics portfolio seeds them.
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
@@ -89,7 +89,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   });
 
   r.post('/worklist/contacted', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const input = parseInput(ContactedSchema, req.body);
     // The contact and its ledger note (server/writebacks/collector-log.ts).
     res.status(201).json(await recordContacted(requestDeps({ db, queue: deps.queue, now: () => deps.clock.now() }), auth, input));
@@ -102,7 +102,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   });
 
   r.post('/organisations/:id/score', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const org = await findOrganisation(db, auth.firmId, idParam(req));
     if (!org) throw notFound('No such organisation.');
     const wait = parseInput(z.object({ wait: z.boolean().default(false) }).strict(), req.body ?? {}).wait;
@@ -122,7 +122,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   });
 
   r.get('/portfolio/forecast', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
     const f = await portfolioForecast(db, auth.firmId, deps.clock.now());
     res.json({
@@ -140,12 +140,12 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   });
 
   r.get('/organisation-assignments', async (req, res) => {
-    const auth = requireRole(req, 'viewer');
+    const auth = allow(req, 'firm.read');
     res.json({ ...(await listAssignments(db, auth.firmId)), organisations: (await visibleOrganisations(db, { ...auth, role: 'admin' })).map((o) => ({ id: o.id, name: o.name })) });
   });
 
   r.put('/organisations/:id/assignments', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'organisations.manage');
     const org = await findOrganisation(db, auth.firmId, idParam(req));
     if (!org) throw notFound('No such organisation.');
     const { userIds } = parseInput(AssignmentsSchema, req.body);

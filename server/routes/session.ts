@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { notFound } from '../../kernel/errors';
+import { permissionsOf, ROLE_WORDS } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { asSystem, withFirm } from '../db/firm-scope';
 import { activities, users } from '../db/schema';
@@ -28,7 +29,8 @@ export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: bo
       // The app's clock (ARCUS_NOW may run it as of another day): the client's default dates follow it.
       now: (deps.now?.() ?? new Date()).toISOString(),
       signIn: deps.signIn ?? { xero: false, quickbooks: false },
-      user: a ? { id: a.userId, name: a.userName, email: a.userEmail, role: a.role } : null,
+      // What the member may do (server/auth/permissions.ts), so the client shows only the controls the server will accept.
+      user: a ? { id: a.userId, name: a.userName, email: a.userEmail, role: a.role, roleName: ROLE_WORDS[a.role].name, permissions: permissionsOf(a.role) } : null,
       firm: a ? { id: a.firmId, name: a.firmName } : null,
     });
   });

@@ -8,6 +8,7 @@ import express, { Router } from 'express';
 import type { Provider } from '../../integrations/ledger/types';
 import type { Db } from '../db/client';
 import { badTextPath } from '../http/text';
+import type { SubscriptionEvent } from '../billing/subscriptions';
 import type { Logger } from '../logger';
 import { ingestEvents, type RequestWebhookSync } from '../webhooks/ingest';
 import { type LedgerEvent, parseQuickBooksPayload, parseXeroPayload } from '../webhooks/payloads';
@@ -19,6 +20,11 @@ export interface WebhookRouteDeps {
   /** Signing keys, read per request (the embedded sandbox's keys, or XERO_WEBHOOK_KEY / INTUIT_WEBHOOK_VERIFIER). */
   keys: () => Record<Provider, string | null>;
   requestSync: RequestWebhookSync;
+  /**
+   * Xero App Store SUBSCRIPTION events (they come to the app's one Xero webhook URL): stored once,
+   * then the subscription is read again (server/billing). A throw answers 500: Xero delivers again.
+   */
+  subscriptions?: (events: SubscriptionEvent[]) => Promise<unknown>;
 }
 
 const HEADER: Record<Provider, string> = { xero: 'x-xero-signature', quickbooks: 'intuit-signature' };
@@ -49,12 +55,19 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       res.status(400).json({ error: { code: 'invalid_text', message: `${bad.slice(0, 100)}: contains a NUL character or an unpaired surrogate` } });
       return;
     }
-    const events = PARSE[provider](json);
-    if (events === null) {
+    const parsed = PARSE[provider](json);
+    if (parsed === null) {
       res.status(400).end();
       return;
     }
+    // App Store subscription events are about the app, not a ledger tenant: no sync for them.
+    const subscriptionEvents = provider === 'xero' ? parsed.filter((e) => e.entity === 'SUBSCRIPTION') : [];
+    const events = subscriptionEvents.length ? parsed.filter((e) => e.entity !== 'SUBSCRIPTION') : parsed;
     try {
+      if (subscriptionEvents.length) {
+        if (deps.subscriptions) await deps.subscriptions(subscriptionEvents.map((e) => ({ eventId: e.eventId, subscriptionId: e.resourceId, payload: e.payload })));
+        else deps.log.warn({ provider, events: subscriptionEvents.length }, 'App Store subscription events received, but billing is not set up on this process');
+      }
       const started = Date.now();
       const result = await ingestEvents(deps, provider, events);
       deps.log.info({ provider, received: result.received, fresh: result.fresh, organisations: result.organisationIds.length, unknownTenants: result.unknownTenants.length, ms: Date.now() - started }, 'webhook received');

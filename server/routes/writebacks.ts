@@ -24,7 +24,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { requestDeps } from '../writebacks/enqueue';
 import type { QueuePort } from '../queue';
-import { requireAuth, requireRole } from '../auth/current-user';
+import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import { ensurePayLink, ensureStatementLink } from '../pay/links';
@@ -61,97 +61,97 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   const idOf = (req: Request) => parseInput(z.object({ id: Id }), req.params).id;
 
   router.get('/writebacks', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(ListQuery, req.query);
     res.json({ writebacks: await listWritebacks(deps.db, auth.firmId, q) });
   });
 
   router.get('/writebacks/counts', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ counts: await writebackCounts(deps.db, auth.firmId) });
   });
 
   router.get('/writebacks/:id', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const w = await getWriteback(deps.db, auth.firmId, idOf(req));
     res.json({ writeback: { ...w, leaseUntil: undefined } });
   });
 
   router.post('/writebacks/approve', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'ledger.approve');
     const body = parseInput(Batch, req.body);
     res.json(await approveWritebacks(rdeps, auth.firmId, body.ids, auth.userId));
   });
 
   router.post('/writebacks/reject', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'ledger.approve');
     const body = parseInput(Reject, req.body);
     res.json(await rejectWritebacks(deps.db, auth.firmId, body.ids, auth.userId, body.note ?? null));
   });
 
   router.post('/writebacks/:id/retry', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     await retryWriteback(rdeps, auth.firmId, idOf(req));
     res.json({ ok: true });
   });
 
   router.post('/writebacks/:id/reverse', async (req, res) => {
-    const auth = requireRole(req, 'admin');
+    const auth = allow(req, 'ledger.approve');
     res.status(202).json(await reverseWriteback(rdeps, auth.firmId, idOf(req), auth.userId));
   });
 
   router.post('/writebacks/credit-notes', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(CreditInputSchema, req.body);
     const r = await issueCredit(rdeps, auth.firmId, auth.userId, body);
     res.status(r.created ? 202 : 200).json(r);
   });
 
   router.get('/activities', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     const q = parseInput(TimelineQuery, req.query);
     res.json({ activities: await activityTimeline(deps.db, auth.firmId, q) });
   });
 
   router.post('/collector/promise', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.status(201).json(await recordPromise(rdeps, auth, parseInput(PromiseSchema, req.body)));
   });
 
   router.post('/collector/dispute', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.status(201).json(await markDisputed(rdeps, auth, parseInput(DisputeSchema, req.body)));
   });
 
   router.post('/collector/resolve-dispute', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.status(201).json(await resolveDispute(rdeps, auth, parseInput(ResolveSchema, req.body)));
   });
 
   router.post('/collector/note', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const r = await addNote(rdeps, auth, parseInput(NoteSchema, req.body));
     res.status(r.created ? 201 : 200).json(r);
   });
 
   router.post('/collector/call', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const r = await logCall(rdeps, auth, parseInput(CallSchema, req.body));
     res.status(r.created ? 201 : 200).json(r);
   });
 
   router.get('/collector/follow-ups', async (req, res) => {
-    const auth = requireAuth(req);
+    const auth = allow(req, 'firm.read');
     res.json({ followUps: await listFollowUps(deps.db, auth.firmId, parseInput(FollowUpQuery, req.query)) });
   });
 
   router.post('/collector/follow-ups/:id/done', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     res.json(await completeFollowUp(deps.db, auth, idOf(req), deps.now()));
   });
 
   router.post('/pay-links', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(PayLinkInput, req.body);
     const ctx = { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute, linkKey: deps.linkKey };
     const link = 'invoiceId' in body ? await ensurePayLink(deps.db, { firmId: auth.firmId, ...body }, ctx) : await ensureStatementLink(deps.db, { firmId: auth.firmId, ...body }, ctx);
@@ -159,7 +159,7 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   });
 
   router.post('/pay-links/send', async (req, res) => {
-    const auth = requireRole(req, 'collector');
+    const auth = allow(req, 'collect');
     const body = parseInput(SendLinkSchema, req.body);
     const r = await sendPayLink({ db: deps.db, now: deps.now, mail: { mailer: deps.mail.mailer, mailFrom: deps.mail.from, embedded: deps.mail.embedded }, link: { appUrl: deps.appUrl, enqueueExecute: rdeps.enqueueExecute, linkKey: deps.linkKey } }, auth, body);
     res.status(r.sent ? 201 : 200).json(r);

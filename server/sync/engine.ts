@@ -76,7 +76,8 @@ const LABEL = { xero: 'Xero', quickbooks: 'QuickBooks' } as const;
 function runError(err: unknown, attempt: number): RunError {
   const code = err instanceof LedgerError ? err.code : err instanceof ReauthRequiredError ? 'reauth_required' : 'error';
   const message = err instanceof Error ? err.message : String(err);
-  return { at: new Date().toISOString(), attempt, code, message: message.slice(0, 500) };
+  const reference = err instanceof LedgerError ? err.options.reference : undefined;
+  return { at: new Date().toISOString(), attempt, code, message: message.slice(0, 500), ...(reference ? { reference } : {}) };
 }
 
 type AnyPage = SyncPage<NormContact | NormInvoice | NormPayment | NormCreditNote | NormPrepayment>;

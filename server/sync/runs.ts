@@ -64,6 +64,8 @@ export interface RunError {
   message: string;
   /** When the run was due to try again after this error (a deferral or a retry with backoff). */
   retryAt?: string;
+  /** The provider's id for the failed request (QuickBooks intuit_tid, Xero correlation id), for its support team. */
+  reference?: { name: 'intuit_tid' | 'xero_correlation_id'; value: string };
 }
 
 export interface ClaimedRun {

@@ -126,7 +126,7 @@ describeWith(['pg', 'chromium'], 'Words people use, in the browser', () => {
     await replyTo.fill('accounts at client');
     const logo = page.getByLabel('Logo URL');
     await logo.fill('ftp://logo');
-    await page.getByRole('button', { name: /^Save/ }).click();
+    await page.getByRole('button', { name: 'Save settings' }).click();
     expect(await errorOf(replyTo)).toBe('Enter an email address, or leave it empty.');
     expect(await errorOf(logo)).toBe('Enter a web address starting with https://, or leave it empty.');
     expect(await errorOf(until)).toBe('The sending window must end after it starts.');

@@ -159,7 +159,7 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
     await page.getByRole('heading', { name: 'Reminders', exact: true }).waitFor();
     await page.getByText('Reminders off').waitFor();
     await page.getByLabel('Send reminders for this organisation').check();
-    await page.getByLabel('From').fill('00:00');
+    await page.getByLabel('From', { exact: true }).fill('00:00');
     await page.getByLabel('Until').fill('23:59');
     for (const d of ['Sat', 'Sun']) await page.getByText(d, { exact: true }).click();
     await page.getByLabel('Brand colour').fill('#0b7285');
@@ -209,12 +209,64 @@ describeWith(['pg', 'chromium'], 'Reminders in Chromium', () => {
     await page.getByLabel('Subject').fill('{{customer.name}}: {{invoice.number}} is {{invoice.status}}');
     await problems.waitFor({ state: 'detached' });
     const preview = page.getByTestId('template-preview');
-    await preview.getByText(/Subject: Bayside Cafe Ltd: INV-2041 is \d+ days overdue/).waitFor();
+    // The sample fits an overdue reminder (about a week): INV-2055, 9 days overdue — not the oldest invoice.
+    await preview.getByText('Subject: Bayside Cafe Ltd: INV-2055 is 9 days overdue').waitFor();
     const frame = page.frameLocator('iframe[title="Email preview"]');
-    await frame.getByText('INV-2041').first().waitFor();
+    await frame.getByText('INV-2055').first().waitFor();
     await screenshot(page, 'reminders-template-preview');
     await page.getByRole('button', { name: 'Save template' }).click();
     await page.getByRole('table', { name: 'Templates' }).getByText('Friendly nudge').waitFor();
+  });
+
+  it('rich-text editor: duplicate a built-in, insert a merge field chip, save; the preview merges it', async () => {
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    const listed = async () => ((await call('GET', `/reminders/templates?organisationId=${orgId}`)) as { templates: { id: string; name: string; builtin: boolean; bodyHtml: string; bodyText: string }[] }).templates;
+    for (const t of (await listed()).filter((t) => !t.builtin && t.name.includes('Upcoming due date'))) await call('DELETE', `/reminders/templates/${t.id}`);
+    await page.goto(`${arcus.url}/reminders/templates?org=${orgId}`);
+    await page.getByRole('table', { name: 'Templates' }).getByText('Upcoming due date (built-in)').click();
+    await page.getByRole('button', { name: 'Duplicate to edit' }).click();
+    await page.getByRole('heading', { name: 'Copy of Upcoming due date', exact: true }).waitFor();
+    // An upcoming-due template previews on the invoice due in two days, never an overdue one.
+    const preview = page.getByTestId('template-preview');
+    await preview.getByText('Subject: Invoice INV-2071 is due on 25 Nov 2026').waitFor();
+    // Merge fields load as chips, not as {{…}} text.
+    const body = page.locator('.ProseMirror');
+    await body.locator('[data-merge-field="invoice.number"]').first().waitFor();
+    await expect(body.textContent()).resolves.not.toContain('{{');
+    await body.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('P.S. This note is for ');
+    await page.getByRole('button', { name: 'Insert field' }).click();
+    await page.getByRole('menuitem', { name: /^Customer name/ }).click();
+    await body.locator('[data-merge-field="customer.name"]').waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+b');
+    await page.keyboard.type('Thank you!');
+    // The plain-text part: generated from the body once the hand-written one is let go.
+    await page.getByLabel('Write the plain-text version by hand').uncheck();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Plain-text version' }).inputValue(), { timeout: 10_000 }).toContain('P.S. This note is for {{customer.name}}\n\nThank you!');
+    const frame = page.frameLocator('iframe[title="Email preview"]');
+    await frame.getByText('P.S. This note is for North Yard Builders').waitFor();
+    await expect(preview.locator('iframe').evaluate((f: HTMLIFrameElement) => f.srcdoc)).resolves.not.toMatch(/overdue/i);
+    await screenshot(page, 'reminders-template-rich-text');
+    await page.getByRole('button', { name: 'Save template' }).click();
+    await page.getByRole('table', { name: 'Templates' }).getByText('Copy of Upcoming due date').waitFor();
+    const saved = (await listed()).find((t) => t.name === 'Copy of Upcoming due date')!;
+    expect(saved.bodyHtml).toContain('<p>P.S. This note is for {{customer.name}}</p><p><strong>Thank you!</strong></p>');
+    expect(saved.bodyHtml).toContain('{{invoices.table}}{{#discount_offer}}<p><strong>{{discount_offer}}</strong></p>{{/discount_offer}}{{#payment_link}}<p><a href="{{payment_link}}">View and pay online</a></p>{{/payment_link}}');
+    expect(saved.bodyText).toContain('P.S. This note is for {{customer.name}}\n\nThank you!');
+    // Opened again: the chip is back, the preview merges it.
+    await page.getByRole('table', { name: 'Templates' }).getByText('Copy of Upcoming due date').click();
+    await body.locator('[data-merge-field="customer.name"]').waitFor();
+    await frame.getByText('P.S. This note is for North Yard Builders').waitFor();
+    await screenshot(page, 'reminders-template-rich-text-reopened');
+    // A second copy of the built-in is numbered.
+    await page.getByRole('button', { name: '← Templates' }).click();
+    await page.getByRole('table', { name: 'Templates' }).getByText('Upcoming due date (built-in)').click();
+    await page.getByRole('button', { name: 'Duplicate to edit' }).click();
+    await page.getByRole('heading', { name: 'Copy of Upcoming due date (2)', exact: true }).waitFor();
+    await page.getByRole('button', { name: '← Templates' }).click();
   });
 
   it('tomorrow: what the policy will send', async () => {

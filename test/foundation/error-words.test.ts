@@ -26,6 +26,7 @@ import { describeWith } from '../support/services';
 const ACCEPTS_ANYTHING: Record<string, string> = {
   'POST /api/auth/demo': 'signs in as the demo user; no input',
   'POST /api/auth/sign-out': 'ends the session; no input',
+  'POST /api/billing/refresh': 'reads the firm’s App Store subscription again; no input',
   'POST /u/:token': 'the one-click unsubscribe: any token answers the same page (no JSON, no oracle)',
   'POST /pay/sandbox-checkout/:sessionId': 'the sandbox provider’s hosted checkout: an HTML page, no input',
 };

@@ -23,7 +23,7 @@ import { describeWith } from '../support/services';
 
 /** Every id of B's: none may appear in an answer to A. */
 function idsOf(d: FirmData): string[] {
-  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.followUpId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId];
+  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.followUpId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId, d.memberUserId, d.invitationId];
 }
 
 // ---- substitution rules -----------------------------------------------------------------------------
@@ -63,6 +63,9 @@ function substitute(route: RouteEntry, a: FirmData, b: FirmData, aUnsubscribe: s
         break;
       case 'sessionId':
         value = a.checkoutSession;
+        break;
+      case 'key':
+        value = 'no-such-logo';
         break;
       case 'splat':
         value = `organisations/${b.orgId}`;

@@ -11,8 +11,10 @@ import {
   collectorTasks,
   contacts,
   exchangeRates,
+  invitations,
   invoices,
   mailboxMessages,
+  memberships,
   organisations,
   payLinks,
   paymentPlans,
@@ -21,6 +23,7 @@ import {
   reminderTemplates,
   syncRuns,
   targets,
+  users,
   writebacks,
 } from '../../server/db/schema';
 import { hashToken } from '../../server/pay/link-tokens';
@@ -48,6 +51,9 @@ export interface FirmData {
   checkoutId: string;
   checkoutSession: string;
   mailId: string;
+  /** A viewer of the firm (the team routes' `:id`) and a pending invitation. */
+  memberUserId: string;
+  invitationId: string;
   email: string;
   /** Strings that exist only in this firm's rows. */
   secrets: string[];
@@ -61,6 +67,9 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
   const contactExternalId = `contact-${tag}`;
   const invoiceExternalId = `invoice-${tag}`;
   const email = `billing-${tag.toLowerCase()}@debtor.example`;
+  const [member] = await db.insert(users).values({ email: `member-${tag.toLowerCase()}@firm.example`, name: `Member ${tag}`, authProvider: 'test', authSubject: `member-${tag}` }).returning();
+  await db.insert(memberships).values({ firmId, userId: member!.id, role: 'viewer' });
+  const [invitation] = await db.insert(invitations).values({ firmId, email: `invited-${tag.toLowerCase()}@firm.example`, role: 'viewer', tokenHash: randomUUID(), expiresAt: new Date('2030-01-01T00:00:00Z') }).returning();
   const [org] = await db.insert(organisations).values({ firmId, provider: 'xero', externalId: tenantId, name: `Organisation ${tag}`, baseCurrency: 'USD', timezone: 'UTC' }).returning();
   const organisationId = org!.id;
   const [contact] = await db
@@ -145,6 +154,8 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     checkoutId: checkout!.id,
     checkoutSession,
     mailId: mail!.id,
+    memberUserId: member!.id,
+    invitationId: invitation!.id,
     email,
     secrets: [tag, tenantId, contactExternalId, invoiceExternalId],
     personal: [email, `Customer ${tag}`],
@@ -169,6 +180,8 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     'follow-ups': b.followUpId,
     runs: b.syncRunId,
     'pay-links': b.payLinkId,
+    members: b.memberUserId,
+    invitations: b.invitationId,
     invoices: b.invoiceId,
   };
   return map[collection];

@@ -1,8 +1,10 @@
 /**
  * The providers' own buttons: "Connect to Xero" in Xero blue (#13B5EA), "Connect to
- * QuickBooks" in Intuit green (#2CA01C), "Sign in with Xero" and "Sign in with Intuit", each
+ * QuickBooks" in Intuit green (#2CA01C), "Sign in with Xero", "Sign up with Xero" and "Sign in
+ * with Intuit" — the providers' own wording — each
  * with the provider's mark on the left and white text, as their button guidelines ask. They
- * are links: the OAuth flow is a sequence of browser redirects.
+ * are links: the OAuth flow is a sequence of browser redirects. They are styled buttons with
+ * drawn marks, not the providers' image files (no licence to ship those is in this repository).
  */
 import { Badge, Button } from '@mantine/core';
 import type { Provider } from '../organisations';
@@ -60,6 +62,15 @@ export function SignInWithXeroButton({ href }: { href: string }) {
   return (
     <Button component="a" href={href} color={BRAND.xero} size="md" radius="sm" fullWidth leftSection={<XeroMark />} styles={buttonStyles}>
       Sign in with Xero
+    </Button>
+  );
+}
+
+/** Xero's "Sign up with Xero": a new firm signs in and connects its organisations from one consent. */
+export function SignUpWithXeroButton({ href }: { href: string }) {
+  return (
+    <Button component="a" href={href} color={BRAND.xero} variant="outline" size="md" radius="sm" fullWidth leftSection={<XeroMark color="#fff" background={BRAND.xero} />} styles={buttonStyles}>
+      Sign up with Xero
     </Button>
   );
 }

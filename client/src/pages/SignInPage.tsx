@@ -1,7 +1,7 @@
 import { Alert, Button, Center, Divider, Paper, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { api, setCsrfToken } from '../api';
-import { SignInWithIntuitButton, SignInWithXeroButton } from '../components/ProviderButtons';
+import { SignInWithIntuitButton, SignInWithXeroButton, SignUpWithXeroButton } from '../components/ProviderButtons';
 import { signInUrl } from '../organisations';
 import { useRefreshSession } from '../session';
 import { errorInWords } from './settings/feedback';
@@ -50,9 +50,10 @@ export function SignInPage({ demo, signIn, error }: { demo: boolean; signIn?: { 
           {signIn?.quickbooks && <SignInWithIntuitButton href={signInUrl('quickbooks')} />}
           {providers && (
             <Text size="xs" c="dimmed">
-              New to Arcus? Signing in creates your firm; no separate sign-up.
+              New to Arcus? Signing in creates your firm{signIn?.xero ? '; signing up with Xero also connects your clients’ organisations in the same step.' : '.'}
             </Text>
           )}
+          {signIn?.xero && <SignUpWithXeroButton href="/oauth/xero/sign-up" />}
           {demo && providers && <Divider label="or" labelPosition="center" />}
           {demo && (
             <Button size="md" variant={providers ? 'default' : 'filled'} onClick={signInDemo} loading={busy}>

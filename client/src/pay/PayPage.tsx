@@ -154,6 +154,11 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
     <Box mih="100vh" bg="gray.0" pb={48}>
       <Box bg="blue.7" c="white" py="lg" mb="lg">
         <Container size={720}>
+          {s.organisation.logoUrl && (
+            <Box bg="white" p={6} mb="sm" style={{ display: 'inline-block', borderRadius: 6 }}>
+              <img src={s.organisation.logoUrl} alt={s.organisation.name} style={{ display: 'block', maxHeight: 48, maxWidth: 220 }} />
+            </Box>
+          )}
           <Text size="sm" opacity={0.85}>
             Payment to
           </Text>

@@ -1,5 +1,5 @@
 /** A customer's payment plans: status, schedule with each instalment's state, and cancel. */
-import { Badge, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { formatDate } from '../components/analytics/format';
 import { cancelPlan, type PlanSummary, usePlan, usePlans, useWritebackMutation } from './api';
@@ -75,6 +75,11 @@ export function PlansCard({ organisationId, contactExternalId, canAct }: { organ
                 {openId === p.id ? 'Hide' : 'Schedule'}
               </Button>
             </Group>
+            {p.status === 'active' && p.attention ? (
+              <Alert color="orange" variant="light" p="xs" title="This plan needs a look">
+                <Text size="sm">{p.attention}</Text>
+              </Alert>
+            ) : null}
             {openId === p.id ? <PlanDetail id={p.id} canAct={canAct} /> : null}
           </Stack>
         ))}

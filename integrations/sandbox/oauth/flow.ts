@@ -314,6 +314,15 @@ export function oauthFlowRouter(ctx: SandboxContext, p: OAuthProvider, state: OA
       if (wasPublic) state.publicRefreshTokens.add(grant.refreshToken);
       return reply(grant, idTokenFor(grant, null));
     }
+    if (grantType === 'client_credentials' && p.provider === 'xero') {
+      // Xero's client-credentials grant (the App Store API): an app token for the app itself, no
+      // organisation, no refresh token, no id_token; only a confidential client may ask.
+      if (!hasSecret) return oauthError(res, 401, 'invalid_client', 'Client secret is required');
+      const scopes = parseScopes(str(body['scope']) ?? 'marketplace.billing');
+      if (scopes.some((s) => s !== 'marketplace.billing')) return oauthError(res, 400, 'invalid_scope', 'Only marketplace.billing may be asked for with client_credentials');
+      const grant = ctx.grants.issue(p.provider, { clientId, companyIds: [], scopes, userSub: `app:${clientId}` });
+      return res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json({ access_token: grant.accessToken, expires_in: p.accessTokenSeconds, token_type: 'Bearer', scope: scopes.join(' ') });
+    }
     return oauthError(res, 400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
   });
 

@@ -170,6 +170,22 @@ export class WebhookDispatcher {
     return made;
   }
 
+  /**
+   * Deliver Xero events that do not come from the ledger store (the App Store's SUBSCRIPTION
+   * events, integrations/sandbox/xero/app-store.ts) to the Xero webhook URL, signed with the same
+   * key, logged and retried like the rest. Waits for the first attempt; null without a URL.
+   */
+  async deliverXeroEvents(events: object[]): Promise<WebhookDelivery | null> {
+    const url = this.ctx.options.webhookUrls.xero;
+    if (!url || events.length === 0) return null;
+    const first = this.sequence + 1;
+    this.sequence += events.length;
+    const body = JSON.stringify({ events, firstEventSequence: first, lastEventSequence: this.sequence, entropy: entropy() });
+    const delivery = this.record('xero', 'events', 'xero', url, 'application/json; charset=utf-8', events.length, body, this.ctx.options.webhookKeys.xero);
+    await this.attempt(delivery, true);
+    return delivery;
+  }
+
   /** Wait until nothing is queued, in flight or waiting for a retry (for tests and shutdown). */
   async drain(): Promise<void> {
     for (;;) {

@@ -2,6 +2,7 @@
  * Turning a route's work into a Xero response: error mapping (never a 500 for bad input),
  * Idempotency-Key replay, the admin write log, and batches of elements (`summarizeErrors`).
  */
+import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { DateError } from '../../../kernel/dates';
 import { MoneyError } from '../../../kernel/money';
@@ -32,6 +33,8 @@ export function callOf(res: Response): XeroCall {
 }
 
 export function sendResult(res: Response, result: XeroResult): void {
+  // Xero names every API response with a correlation id its support team can look up.
+  res.setHeader('Xero-Correlation-Id', randomUUID());
   for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
   res.status(result.status);
   if (typeof result.body === 'string') res.type('text/plain').send(result.body);

@@ -95,3 +95,39 @@ export function planStatus(states: readonly Pick<InstalmentState, 'status'>[], b
   const missed = states.filter((s) => s.status === 'missed').length;
   return missed >= Math.max(1, breakAfterMissed) ? 'broken' : 'active';
 }
+
+/**
+ * What a plan's instalments still ask for against what its invoices still owe (issue #15,
+ * "plans that stay true"). Remaining = each unpaid instalment's amount less what was paid
+ * towards it. Owed less than remaining (a credit, a forgiven fee, a payment outside the plan):
+ * the remaining instalments shrink by the difference, the LAST first (the debtor keeps the
+ * rhythm agreed and the plan simply ends sooner; an instalment cut to what was already paid
+ * towards it is done, one cut to nothing is cancelled). Nothing owed: every unpaid instalment
+ * goes (`settled`). Owed more than remaining: not recomputed — a person decides (`increase`).
+ */
+export type Reconciliation =
+  | { kind: 'ok' }
+  | { kind: 'reduce'; by: Minor; changes: { seq: number; from: Minor; to: Minor }[] }
+  | { kind: 'settled'; changes: { seq: number; from: Minor; to: Minor }[] }
+  | { kind: 'increase'; by: Minor };
+
+export function reconcileInstalments(states: readonly Pick<InstalmentState, 'seq' | 'amount' | 'paid' | 'status'>[], owed: Minor): Reconciliation {
+  const open = [...states].filter((s) => s.status !== 'paid').sort((a, b) => a.seq - b.seq);
+  const remaining = open.reduce((sum, s) => sum + (s.amount - s.paid), 0);
+  if (owed <= 0) {
+    const changes = open.map((s) => ({ seq: s.seq, from: s.amount, to: s.paid }));
+    return changes.length ? { kind: 'settled', changes } : { kind: 'ok' };
+  }
+  if (owed === remaining) return { kind: 'ok' };
+  if (owed > remaining) return { kind: 'increase', by: owed - remaining };
+  let cut = remaining - owed;
+  const changes: { seq: number; from: Minor; to: Minor }[] = [];
+  for (let k = open.length - 1; k >= 0 && cut > 0; k--) {
+    const s = open[k]!;
+    const take = Math.min(cut, s.amount - s.paid);
+    if (take <= 0) continue;
+    changes.push({ seq: s.seq, from: s.amount, to: s.amount - take });
+    cut -= take;
+  }
+  return { kind: 'reduce', by: remaining - owed, changes: changes.reverse() };
+}

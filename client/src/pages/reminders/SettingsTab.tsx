@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api, fieldErrors, formError } from '../../api';
 import { minuteText, type ReminderOrg, type Settings, textMinute, useReminderMutation, useSettings, WEEKDAYS } from './api';
 import type { Role } from './RemindersPage';
+import { SenderIdentityCard } from './SenderIdentityCard';
 
 const FIELDS = ['windowStartMinute', 'windowEndMinute', 'dailyLimit', 'customerDailyLimit', 'confirmAbove', 'businessDays', 'senderName', 'replyTo', 'brandColour', 'logoUrl', 'signature'];
 
@@ -86,6 +87,7 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
           </Button>
         </Group>
       )}
+      <SenderIdentityCard org={org} role={role} />
     </Stack>
   );
 }

@@ -1,18 +1,27 @@
 /**
- * The template editor: subject, HTML and plain-text bodies, merge fields to insert, problems
- * listed with line and column (unknown fields refuse to save), and a live preview rendered on
- * the organisation's real data, with a test send.
+ * The template editor: the subject, the body as rich text (merge fields as chips), the plain-text
+ * part generated from it unless written by hand, problems listed (unknown fields refuse to save),
+ * and a live preview rendered on a sample that fits the template's timing, with a test send.
  */
-import { Alert, Badge, Button, Grid, Group, Paper, SegmentedControl, Stack, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Paper, SegmentedControl, Stack, Switch, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import { htmlToDoc, htmlToText } from '../../../../kernel/rich-text';
 import { api, fieldErrors, formError } from '../../api';
 import { type ReminderOrg, type Template, type TemplateIssue, type TemplatePreview, useMergeFields, useReminderMutation } from './api';
+import { insertMergeField, mergeFieldLabel } from './merge-nodes';
 import type { Role } from './RemindersPage';
+import { TemplateBodyEditor, useTemplateBodyEditor } from './TemplateBodyEditor';
 
 type Part = 'subject' | 'bodyHtml' | 'bodyText';
-const PART_NAME: Record<Part, string> = { subject: 'Subject', bodyHtml: 'HTML body', bodyText: 'Text body' };
+const PART_NAME: Record<Part, string> = { subject: 'Subject', bodyHtml: 'Email body', bodyText: 'Plain-text version' };
+const DROPPED_WORDS: Record<string, string> = { table: 'a table', div: 'page sections', span: 'styled text', img: 'an image', h1: 'a heading', h2: 'a heading', h3: 'a heading', script: 'a script', style: 'a style sheet' };
+
+/** The stored plain text is the one the body generates (whitespace aside): keep generating it. */
+function textIsGenerated(t: Pick<Template, 'bodyHtml' | 'bodyText'>): boolean {
+  return t.bodyText.replace(/\s+/g, '') === htmlToText(t.bodyHtml).replace(/\s+/g, '');
+}
 
 interface Props {
   org: ReminderOrg;
@@ -28,25 +37,37 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
   const [focused, setFocused] = useState<Part>('bodyHtml');
   const [view, setView] = useState<'html' | 'text'>('html');
   const [to, setTo] = useState('');
-  const refs = { subject: useRef<HTMLInputElement>(null), bodyHtml: useRef<HTMLTextAreaElement>(null), bodyText: useRef<HTMLTextAreaElement>(null) };
+  // The plain-text part follows the body unless the stored one was written by hand.
+  const [manualText, setManualText] = useState(() => !textIsGenerated(template));
+  const manualRef = useRef(manualText);
+  manualRef.current = manualText;
+  const refs = { subject: useRef<HTMLInputElement>(null), bodyText: useRef<HTMLTextAreaElement>(null) };
   const fields = useMergeFields();
   const readOnly = template.builtin || role !== 'admin';
+  const editor = useTemplateBodyEditor(template.bodyHtml, !readOnly, ({ html, text }) => setBody((b) => ({ ...b, bodyHtml: html, bodyText: manualRef.current ? b.bodyText : text })));
+  const dropped = useMemo(() => [...new Set(htmlToDoc(template.bodyHtml).dropped.map((d) => DROPPED_WORDS[d] ?? (d.startsWith('a link') ? d : 'other formatting')))], [template.bodyHtml]);
   const [debounced] = useDebouncedValue(body, 300);
   const preview = useQuery({
-    queryKey: ['reminders', 'template-preview', org.id, debounced],
-    queryFn: async () => (await api<{ preview: TemplatePreview }>('/reminders/templates/preview', { method: 'POST', body: { organisationId: org.id, ...debounced, grouped: /invoices\.count|total_overdue/.test(debounced.subject + debounced.bodyHtml) } })).preview,
+    queryKey: ['reminders', 'template-preview', org.id, template.id, debounced],
+    queryFn: async () => (await api<{ preview: TemplatePreview }>('/reminders/templates/preview', { method: 'POST', body: { organisationId: org.id, ...(template.id ? { templateId: template.id } : {}), ...debounced, grouped: /invoices\.count|total_overdue/.test(debounced.subject + debounced.bodyHtml) } })).preview,
     placeholderData: (prev) => prev,
   });
+  const duplicate = useReminderMutation(() => api<{ template: Template }>(`/reminders/templates/${encodeURIComponent(template.id)}/duplicate`, { method: 'POST' }));
   const save = useReminderMutation(() => (template.id ? api(`/reminders/templates/${template.id}`, { method: 'PUT', body: { name, organisationId: template.organisationId, ...body } }) : api('/reminders/templates', { method: 'POST', body: { name, organisationId: null, ...body } })));
   const remove = useReminderMutation(() => api(`/reminders/templates/${template.id}`, { method: 'DELETE' }));
   // Every problem of the last save at once, each beside its field; the rest above the editor.
   const problems = fieldErrors(save.error);
-  const saveRest = formError(save.error ?? remove.error, ['name', 'subject', 'bodyHtml', 'bodyText']);
+  const saveRest = formError(save.error ?? remove.error ?? duplicate.error, ['name', 'subject', 'bodyHtml', 'bodyText']);
   const test = useReminderMutation(() => api<{ to: string }>('/reminders/templates/test-send', { method: 'POST', body: { organisationId: org.id, to, ...body } }));
   const issues = preview.data?.issues;
   const allIssues: (TemplateIssue & { part: Part })[] = issues ? (['subject', 'bodyHtml', 'bodyText'] as Part[]).flatMap((p) => issues[p].map((i) => ({ ...i, part: p }))) : [];
 
   const insert = (field: string) => {
+    if (focused === 'bodyHtml') {
+      if (editor) insertMergeField(editor, field);
+      return;
+    }
+    if (focused === 'bodyText' && !manualText) return;
     const el = refs[focused].current;
     const token = `{{${field}}}`;
     const value = body[focused];
@@ -59,6 +80,10 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
     });
   };
   const jump = (i: TemplateIssue & { part: Part }) => {
+    if (i.part === 'bodyHtml') {
+      editor?.commands.focus();
+      return;
+    }
     const el = refs[i.part].current;
     el?.focus();
     el?.setSelectionRange(i.index, i.index + (i.field ? i.field.length + 4 : 2));
@@ -76,9 +101,9 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
           {template.builtin && <Badge color="gray">Built-in (read-only)</Badge>}
         </Group>
         <Group gap="xs">
-          {template.builtin && role === 'admin' && (
-            <Button variant="default" onClick={() => onDuplicate({ ...template, ...body })}>
-              Duplicate to edit
+          {role === 'admin' && template.id && (
+            <Button variant="default" onClick={() => duplicate.mutateAsync(undefined).then((r) => onDuplicate(r.template), () => undefined)} loading={duplicate.isPending}>
+              {template.builtin ? 'Duplicate to edit' : 'Duplicate'}
             </Button>
           )}
           {!readOnly && template.id && (
@@ -101,8 +126,39 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
           <Stack gap="sm">
             <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} readOnly={readOnly} error={problems['name']} />
             <TextInput ref={refs.subject} label="Subject" value={body.subject} onFocus={() => setFocused('subject')} onChange={(e) => setBody({ ...body, subject: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={issues?.subject.length ? issues.subject[0]!.message : problems['subject']} />
-            <Textarea ref={refs.bodyHtml} label="HTML body" autosize minRows={8} maxRows={18} value={body.bodyHtml} onFocus={() => setFocused('bodyHtml')} onChange={(e) => setBody({ ...body, bodyHtml: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={problems['bodyHtml']} />
-            <Textarea ref={refs.bodyText} label="Plain-text body" autosize minRows={6} maxRows={14} value={body.bodyText} onFocus={() => setFocused('bodyText')} onChange={(e) => setBody({ ...body, bodyText: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={problems['bodyText']} />
+            {dropped.length > 0 && !readOnly && (
+              <Alert color="yellow" title="Some formatting will not be kept">
+                This template’s HTML has {dropped.join(', ')}, which the editor does not keep. Its text stays; saving stores the email as shown below.
+              </Alert>
+            )}
+            <div onFocusCapture={() => setFocused('bodyHtml')}>
+              <TemplateBodyEditor editor={editor} fields={fields.data ?? []} readOnly={readOnly} error={problems['bodyHtml']} />
+            </div>
+            <Textarea
+              ref={refs.bodyText}
+              label="Plain-text version"
+              description={manualText ? 'Written by hand: changes to the body above do not change it.' : 'Made from the body above, for email programs that do not show formatting.'}
+              autosize
+              minRows={6}
+              maxRows={14}
+              value={body.bodyText}
+              onFocus={() => setFocused('bodyText')}
+              onChange={(e) => setBody({ ...body, bodyText: e.currentTarget.value })}
+              readOnly={readOnly || !manualText}
+              styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }}
+              error={problems['bodyText']}
+            />
+            {!readOnly && (
+              <Switch
+                label="Write the plain-text version by hand"
+                checked={manualText}
+                onChange={(e) => {
+                  const manual = e.currentTarget.checked;
+                  setManualText(manual);
+                  if (!manual) setBody((b) => ({ ...b, bodyText: htmlToText(b.bodyHtml) }));
+                }}
+              />
+            )}
             {allIssues.length > 0 && (
               <Alert color="red" title={`${allIssues.length} problem${allIssues.length === 1 ? '' : 's'}: the template cannot be saved`}>
                 <Stack gap={4}>
@@ -122,8 +178,8 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
                 <Group gap={6}>
                   {(fields.data ?? []).map((f) => (
                     <Tooltip key={f.name} label={`${f.description} — e.g. ${f.example}`} multiline w={260}>
-                      <Badge component="button" type="button" variant="light" style={{ cursor: 'pointer', textTransform: 'none' }} onClick={() => insert(f.name)}>
-                        {f.name}
+                      <Badge component="button" type="button" variant="light" style={{ cursor: 'pointer', textTransform: 'none' }} onMouseDown={(e) => e.preventDefault()} onClick={() => insert(f.name)}>
+                        {mergeFieldLabel(f.name)}
                       </Badge>
                     </Tooltip>
                   ))}
@@ -136,7 +192,7 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
           <Stack gap="sm">
             <Group justify="space-between">
               <Text size="sm" c="dimmed">
-                Live preview{preview.data ? ` for ${preview.data.sample.customer}` : ''} ({org.name})
+                Live preview{preview.data ? ` for ${preview.data.sample.customer}` : ''} ({org.name}){preview.data?.sample.basis ? ` — ${preview.data.sample.basis}` : ''}
               </Text>
               <SegmentedControl
                 size="xs"

@@ -11,7 +11,8 @@ const BLANK: Template = { id: '', name: '', organisationId: null, subject: 'Invo
 export function TemplatesTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const templates = useTemplates(org.id);
   const [open, setOpen] = useState<Template | null>(null);
-  if (open) return <TemplateEditor org={org} template={open} role={role} onClose={() => setOpen(null)} onDuplicate={(t) => setOpen({ ...t, id: '', builtin: false, name: t.name.replace(/ \(built-in\)$/, '') + ' (copy)' })} />;
+  // A duplicate is saved as "Copy of …" by the server and opened at once.
+  if (open) return <TemplateEditor key={open.id || 'new'} org={org} template={open} role={role} onClose={() => setOpen(null)} onDuplicate={(t) => setOpen(t)} />;
   return (
     <Stack gap="sm">
       <Group justify="space-between">

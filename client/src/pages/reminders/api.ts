@@ -118,7 +118,7 @@ export interface TemplatePreview {
   text: string;
   issues: TemplateIssues;
   organisation: string;
-  sample: { contactExternalId: string | null; customer: string; invoices: number; recipients: string[] };
+  sample: { contactExternalId: string | null; customer: string; invoices: number; recipients: string[]; basis: string };
 }
 
 export interface SendDetailResponse extends Omit<OutboxItem, 'notes'> {

@@ -5,8 +5,9 @@
  * (by the field's key, e.g. `lateFees.cap`), all at once.
  */
 import { Alert, Button, Divider, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { fieldErrors, formError } from '../../api';
+import { api, fieldErrors, formError } from '../../api';
 import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, useWritebackMutation } from '../../writebacks/api';
 import { notify } from '../../writebacks/notify';
 
@@ -63,6 +64,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
         </Text>
       </div>
       {!admin ? <Alert color="blue">Only firm admins change the collections policy.</Alert> : null}
+      <LedgerRecheck admin={admin} />
       <Paper withBorder p="md" radius="md">
         <Stack gap="xs">
           <Title order={5}>Approvals</Title>
@@ -180,5 +182,41 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
         </Group>
       ) : null}
     </Stack>
+  );
+}
+
+interface ReminderFirmSettings {
+  recheckLedger: boolean;
+}
+
+/** "Check the ledger before sending reminders": GET/PUT /api/reminders/firm-settings (admins change it). */
+function LedgerRecheck({ admin }: { admin: boolean }) {
+  const qc = useQueryClient();
+  const settings = useQuery({ queryKey: ['reminder-firm-settings'], queryFn: async () => (await api<{ settings: ReminderFirmSettings }>('/reminders/firm-settings')).settings });
+  const save = useMutation({
+    mutationFn: async (recheckLedger: boolean) => (await api<{ settings: ReminderFirmSettings }>('/reminders/firm-settings', { method: 'PUT', body: { recheckLedger } })).settings,
+    onSuccess: (s) => {
+      qc.setQueryData(['reminder-firm-settings'], s);
+      notify({ title: s.recheckLedger ? 'The ledger is checked before each reminder' : 'Reminders go out from the last sync', message: s.recheckLedger ? 'Invoices paid or changed since the last sync are left out.' : 'Reminders use what the last sync brought in.' });
+    },
+  });
+  return (
+    <Paper withBorder p="md" radius="md">
+      <Stack gap="xs">
+        <Title order={5}>Reminders</Title>
+        <Switch
+          label="Check the ledger before sending reminders"
+          description="Before a reminder goes out, Arcus reads its invoices from Xero or QuickBooks again, so a debtor who paid since the last sync is not chased."
+          checked={settings.data?.recheckLedger ?? false}
+          disabled={!admin || !settings.data || save.isPending}
+          onChange={(ev) => save.mutate(ev.currentTarget.checked)}
+        />
+        {(settings.error ?? save.error) && (
+          <Alert color="red" variant="light">
+            {(settings.error ?? save.error)?.message}
+          </Alert>
+        )}
+      </Stack>
+    </Paper>
   );
 }

@@ -26,8 +26,10 @@ function refusalsInWords(q: URLSearchParams, label: string): string[] {
   const out: string[] = [];
   const elsewhere = n('elsewhere');
   const limited = n('limited');
+  const plan = n('plan');
   const unreadable = n('unreadable');
   if (elsewhere) out.push(`${plural(elsewhere, 'organisation')} ${elsewhere === 1 ? 'is' : 'are'} already connected to another Arcus firm; that firm has to disconnect ${elsewhere === 1 ? 'it' : 'them'} first.`);
+  if (plan) out.push(`${plural(plan, 'organisation')} ${plan === 1 ? 'was' : 'were'} not connected: your plan allows no more connected clients, or your subscription is not in good standing. Disconnect a client or change plan to connect more; Settings › Billing says which.`);
   if (limited) out.push(`${label} was rate-limiting Arcus, so ${plural(limited, 'organisation')} could not be read yet; connect ${limited === 1 ? 'it' : 'them'} again in a minute.`);
   if (unreadable) out.push(`${label} did not let Arcus read ${plural(unreadable, 'organisation')}’s details; try connecting ${unreadable === 1 ? 'it' : 'them'} again.`);
   return out;
@@ -52,6 +54,9 @@ function readFeedback(): Feedback[] {
   const error = q.get('error');
   if (error) out.push({ id: 'error', color: 'red', title: 'Not connected', message: [errorInWords(error, provider), ...(error === 'none_connected' ? refusals : [])].join(' ') });
   else if (refusals.length) out.push({ id: 'refused', color: 'yellow', title: 'Some organisations were not connected', message: refusals.join(' ') });
+  if (q.get('disconnected_in_provider')) {
+    out.push({ id: 'disconnected', color: 'yellow', title: `Disconnected in ${label}`, message: `${label} told Arcus it was disconnected. The organisation’s card below says so once ${label} confirms it; synced history is kept, and Reconnect brings it back.` });
+  }
   if (q.get('welcome')) out.push({ id: 'welcome', color: 'green', title: 'Welcome to Arcus', message: 'Your firm is set up. Connect your clients’ Xero organisations and QuickBooks companies to bring in their receivables.' });
   if (out.length) window.history.replaceState(null, '', window.location.pathname);
   return out;

@@ -1,6 +1,7 @@
 /** One connected organisation: who, status in words, last/next sync, live progress, last run, actions. */
 import { Alert, Badge, Button, Card, Group, List, Progress, Stack, Text, Tooltip } from '@mantine/core';
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { ProviderBadge } from '../../components/ProviderButtons';
 import { dateTimeIn, dateTimeLocal, duration, plural, relativeTime } from '../../format';
 import { connectUrl, type Organisation, type SyncRun, useSyncNow } from '../../organisations';
@@ -158,6 +159,9 @@ export function OrganisationCard({ org, role }: { org: Organisation; role: Role 
               Disconnect
             </Button>
           )}
+          <Button component={Link} href={`/settings/connections/${org.id}/sync-log`} variant="subtle" color="gray">
+            Sync log
+          </Button>
           {isAdmin && (
             <Button variant="subtle" color="gray" onClick={() => setModal('timezone')}>
               Time zone…

@@ -24,12 +24,16 @@ export function errorInWords(code: string, provider?: string | null): string {
       return `A different organisation was chosen on ${p}'s page than the one you were reconnecting.`;
     case 'already_connected_elsewhere':
       return 'That organisation is already connected to another Arcus firm.';
+    case 'plan_limit':
+      return 'Your plan’s limit of connected clients is reached, or your subscription is not in good standing: disconnect a client or change plan to connect more. Settings › Billing shows your plan.';
     case 'rate_limited':
       return `${p} was rate-limiting Arcus, so the organisation could not be read yet. Try again in a minute.`;
     case 'none_connected':
       return 'None of the chosen organisations was connected.';
     case 'organisation_unreadable':
       return `${p} did not let Arcus read the organisation's details. Try again.`;
+    case 'disconnected_in_provider':
+      return `${p} told Arcus it was disconnected. Synced history is kept; sign in and reconnect to resume syncing.`;
     case 'sign_in_failed':
       return `Signing in with ${p} did not work. Try again.`;
     default:
