@@ -1,13 +1,15 @@
 import { fromMinor, type Minor } from '../../../kernel/money';
 import { computePeriods } from './engine';
+import type { MetricLedger } from './ledger';
 import type { MetricInvoice, MetricsResult, Period } from './types';
 
 /**
  * All metrics (MetricsResult, types.ts) for one period [from, to].
  * Invoices must share one currency (see convertInvoices); an invoice without a due date
- * is due on its issue date.
+ * is due on its issue date. Several computations over the same invoices can share one
+ * conversion: pass `metricLedger(invoices)` instead of the list.
  */
-export function computeMetrics(invoices: Iterable<MetricInvoice>, period: Period): MetricsResult {
+export function computeMetrics(invoices: Iterable<MetricInvoice> | MetricLedger, period: Period): MetricsResult {
   return computePeriods(invoices, [period])[0]!;
 }
 

@@ -21,6 +21,7 @@ export { convertInvoices } from './convert-invoices';
 export { type CountbackSegment, countbackAdd, countbackDays, countbackSegments } from './countback';
 export { computePeriods } from './engine';
 export { historyToMetricInvoices } from './from-history';
+export { MetricLedger, metricLedger } from './ledger';
 export { monthlySeries, monthPeriods } from './monthly-series';
 export { DEFAULT_HELP_THRESHOLDS, type HelpInput, type HelpThresholds, type HelpVerdict, needsHelp } from './needs-help';
 export { type Aging, type MetricInvoice, MetricsError, type MetricsResult, type Period } from './types';

@@ -1,5 +1,6 @@
 import { addMonths, type CalendarDate, endOfMonth, isCalendarDate, minDate, startOfMonth } from '../../../kernel/dates';
 import { computePeriods } from './engine';
+import type { MetricLedger } from './ledger';
 import { type MetricInvoice, MetricsError, type MetricsResult, type Period } from './types';
 
 /** The calendar months ending with endDate's month, oldest first; the last one ends on endDate. */
@@ -18,6 +19,6 @@ export function monthPeriods(endDate: CalendarDate, months = 24): Period[] {
  * Trend: one MetricsResult per calendar month (period = the month, the last one clipped to
  * endDate), oldest first, all from a single pass over the invoices.
  */
-export function monthlySeries(invoices: Iterable<MetricInvoice>, endDate: CalendarDate, months = 24): MetricsResult[] {
+export function monthlySeries(invoices: Iterable<MetricInvoice> | MetricLedger, endDate: CalendarDate, months = 24): MetricsResult[] {
   return computePeriods(invoices, monthPeriods(endDate, months));
 }
