@@ -108,7 +108,7 @@ describeWith('pg', 'audit log, firm export and account closure', () => {
     const signIn = entries.find((e) => e.action === 'auth.sign_in')!;
     expect(signIn.who).toMatch(/^User /);
     expect(signIn.what).toBe('Signed in');
-    expect(entries.filter((e) => e.action === 'member.role_changed').map((e) => e.summary)).toEqual(expect.arrayContaining([expect.stringMatching(/from admin to viewer$/)]));
+    expect(entries.filter((e) => e.action === 'member.role_changed').map((e) => e.summary)).toEqual(expect.arrayContaining([expect.stringMatching(/is now a viewer \(was an administrator\)$/)]));
     // Only the firm's own entries.
     expect(entries.every((e) => !e.summary.includes(b.tag))).toBe(true);
     const bEntries = await withFirm(a.firmId, () => db.select().from(auditLog).where(eq(auditLog.firmId, b.firmId)));
