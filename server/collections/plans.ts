@@ -404,13 +404,7 @@ async function keepTrue(db: Db, plan: typeof paymentPlans.$inferSelect, rows: re
   }
   if (r.kind === 'increase') {
     const reason = `${money(r.by, plan.currency)} more is owed on the plan’s invoices than its remaining instalments ask for (a new charge or a reversed credit?). The plan was not changed: change or cancel it.`;
-    update.attention = reason;
-    const flagged = await db
-      .update(paymentPlans)
-      .set({ attentionReason: reason, attentionAt: now })
-      .where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.status, 'active'), sql`${paymentPlans.attentionReason} IS DISTINCT FROM ${reason}`))
-      .returning({ id: paymentPlans.id });
-    if (flagged.length) await db.insert(activities).values({ ...actor, kind: PLAN_NEEDS_ATTENTION, summary: `Payment plan needs a look: ${reason}`, details: { planId: plan.id, more: decimal(r.by), contactExternalId: plan.contactExternalId } });
+    await flagPlan(db, plan, reason, { more: decimal(r.by) }, update, now);
     return false;
   }
   const n = rows.length;
@@ -444,6 +438,47 @@ async function keepTrue(db: Db, plan: typeof paymentPlans.$inferSelect, rows: re
 }
 
 class PlanChangedMeanwhile extends Error {}
+
+/** Every transfer credit and instalment invoice of a posted plan is confirmed in the ledger (until then, what is owed is in flux). */
+async function planWritesConfirmed(db: Db, firmId: string, planId: string): Promise<boolean> {
+  const rows = await db
+    .select({ status: writebacks.status })
+    .from(writebacks)
+    .where(and(eq(writebacks.firmId, firmId), sql`(${writebacks.sourceKey} LIKE ${`plan_transfer:${planId}:%`} OR ${writebacks.sourceKey} LIKE ${`plan_invoice:${planId}:%`})`));
+  return rows.length > 0 && rows.every((r) => r.status === 'confirmed');
+}
+
+/** The plan waits for the collector, with the reason in words: one `plan.needs_attention` entry per new reason. */
+async function flagPlan(db: Db, plan: typeof paymentPlans.$inferSelect, reason: string, details: Record<string, unknown>, update: PlanUpdate, now: Date): Promise<void> {
+  update.attention = reason;
+  const flagged = await db
+    .update(paymentPlans)
+    .set({ attentionReason: reason, attentionAt: now })
+    .where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.status, 'active'), sql`${paymentPlans.attentionReason} IS DISTINCT FROM ${reason}`))
+    .returning({ id: paymentPlans.id });
+  if (flagged.length) {
+    await db.insert(activities).values({ firmId: plan.firmId, organisationId: plan.organisationId, actorType: 'system', contactId: plan.contactId, createdAt: now, kind: PLAN_NEEDS_ATTENTION, summary: `Payment plan needs a look: ${reason}`, details: { planId: plan.id, contactExternalId: plan.contactExternalId, ...details } });
+  }
+}
+
+/**
+ * A posted plan's instalments are invoices already in the ledger: Arcus does not rewrite them. When
+ * what its instalment invoices (and any original invoice not fully moved) still owe differs from
+ * what its remaining instalments ask, the plan is flagged for the collector; once they agree again
+ * the flag clears. Checked only when every instalment invoice is in the ledger and synced.
+ */
+async function checkPostedPlan(db: Db, plan: typeof paymentPlans.$inferSelect, states: readonly InstalmentState[], owed: number, update: PlanUpdate, now: Date): Promise<void> {
+  const r = reconcileInstalments(states, owed);
+  if (r.kind === 'ok') {
+    if (plan.attentionReason) await db.update(paymentPlans).set({ attentionReason: null, attentionAt: null }).where(and(eq(paymentPlans.id, plan.id), eq(paymentPlans.attentionReason, plan.attentionReason)));
+    return;
+  }
+  const reason =
+    r.kind === 'increase'
+      ? `${money(r.by, plan.currency)} more is owed on the plan’s invoices than its remaining instalments ask for (a new charge or a reversed credit?). Its instalment invoices are already in the ledger, so Arcus changed nothing: change or cancel the plan.`
+      : `${money(r.kind === 'settled' ? r.changes.reduce((s, c) => s + c.from - c.to, 0) : r.by, plan.currency)} less is owed on the plan’s invoices than its remaining instalments ask for (a credit, a forgiven fee or a payment outside the plan). Its instalment invoices are already in the ledger, so Arcus changed nothing: credit or void the instalment invoices that are no longer owed, or cancel the plan.`;
+  await flagPlan(db, plan, reason, r.kind === 'increase' ? { more: decimal(r.by) } : { less: true }, update, now);
+}
 
 /** The daily pass over an organisation's active plans: instalment statuses from synced payments, misses, breaks and completions. */
 export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, firmId: string, organisationId: string): Promise<PlanUpdate[]> {
@@ -488,12 +523,18 @@ export async function updatePlans(deps: Pick<CollectionsDeps, 'db' | 'now'>, fir
     let states = allocate();
     const update: PlanUpdate = { planId: plan.id, status: plan.status, missed: [], paid: [] };
     // Still true? What the remaining instalments ask for against what the invoices still owe.
+    const owedOn = (list: readonly { amountDue: string; status: string }[]) => list.reduce((sum, c) => sum + (c.status === 'authorised' ? Math.max(0, minor(c.amountDue)) : 0), 0);
     if (!plan.postInvoices && covered.length > 0) {
-      const owed = covered.reduce((sum, c) => sum + (c.status === 'authorised' ? Math.max(0, minor(c.amountDue)) : 0), 0);
-      if (await keepTrue(db, plan, rows, states, owed, update, now)) {
+      if (await keepTrue(db, plan, rows, states, owedOn(covered), update, now)) {
         rows = (await db.select().from(paymentPlanInstalments).where(eq(paymentPlanInstalments.planId, plan.id)).orderBy(asc(paymentPlanInstalments.seq))).filter((r) => r.status !== 'cancelled');
         states = allocate();
       }
+    } else if (plan.postInvoices && rows.length > 0 && postedInvoices.length === rows.length && (await planWritesConfirmed(db, firmId, plan.id))) {
+      const instalmentInvoices = await db
+        .select({ amountDue: invoices.amountDue, status: invoices.status })
+        .from(invoices)
+        .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, org.id), inArray(invoices.externalId, postedInvoices)));
+      if (instalmentInvoices.length === postedInvoices.length) await checkPostedPlan(db, plan, states, owedOn(instalmentInvoices) + owedOn(covered), update, now);
     }
     for (const s of states) {
       const row = rows.find((r) => r.seq === s.seq)!;

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Provider } from '../../integrations/ledger/types';
 import type { CollectionsDeps } from '../../server/collections/common';
 import { applyLateFees, assessLateFeesForOrganisation } from '../../server/collections/late-fees';
-import { cancelPlan, createPlan } from '../../server/collections/plans';
+import { cancelPlan, createPlan, getPlan, PLAN_NEEDS_ATTENTION, updatePlans } from '../../server/collections/plans';
 import { INSTALMENT_HOLD_REASON } from '../../server/writebacks/types';
 import { updateCollectionsPolicy } from '../../server/collections/policy';
-import { invoices, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
+import { activities, invoices, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
 import { todayIn } from '../../kernel/dates';
 import { toMinor } from '../../kernel/money';
 import { runSync } from '../../server/sync/engine';
@@ -113,6 +113,40 @@ describeWith('pg', 'Collections into the sandbox ledger', () => {
         // Cancelled early, the plan hands its instalment invoices back to the reminder sequences.
         await cancelPlan(fx.db, fx.firmId, plan.id, userId);
         expect(await fx.db.select().from(reminderInvoiceHolds).where(and(eq(reminderInvoiceHolds.organisationId, organisationId), inArray(reminderInvoiceHolds.invoiceExternalId, posted.map((i) => i.id))))).toEqual([]);
+      });
+
+      it("a posted plan whose instalment invoices owe less than it asks is flagged for the collector, once; Arcus rewrites nothing in the ledger", async () => {
+        const { organisationId, timezone } = orgs.get(provider)!;
+        const today = todayIn(timezone, new Date(fx.now()));
+        const used = new Set((await fx.db.select({ id: writebacks.invoiceId }).from(writebacks)).map((r) => r.id));
+        const inv = (await fx.db.select().from(invoices).where(and(eq(invoices.organisationId, organisationId), eq(invoices.status, 'authorised'), sql`${invoices.amountDue} >= 10`))).filter((i) => !used.has(i.id))[0]!;
+        const queue: string[] = [];
+        const plan = await createPlan(deps(queue), fx.firmId, userId, { organisationId, contactExternalId: inv.contactExternalId, invoiceIds: [inv.id], frequency: 'monthly', count: 3, startDate: today, postInvoices: true });
+        // A fresh minute of Xero's 60 calls: the tests before used this one.
+        fx.advance(61_000);
+        await drain(fx, queue);
+        const { runId } = await createOrReuseRun(fx.db, { organisationId, kind: 'incremental' });
+        await runSync(fx.engineDeps(), { runId });
+        // In step with the ledger: nothing to say.
+        expect((await updatePlans(deps(queue), fx.firmId, organisationId)).find((u) => u.planId === plan.id)?.attention).toBeUndefined();
+        // The last instalment invoice is credited in full (as the next sync would store it).
+        const rows = await fx.db.select().from(writebacks).where(and(eq(writebacks.firmId, fx.firmId), sql`${writebacks.sourceKey} = ${`plan_invoice:${plan.id}:3`}`));
+        const last = rows[0]!.externalId!;
+        await fx.db.update(invoices).set({ amountDue: '0.00', status: 'paid' }).where(and(eq(invoices.organisationId, organisationId), eq(invoices.externalId, last)));
+        const before = await fx.db.select({ n: sql<number>`count(*)::int` }).from(writebacks).where(eq(writebacks.firmId, fx.firmId));
+        const up = (await updatePlans(deps(queue), fx.firmId, organisationId)).find((u) => u.planId === plan.id)!;
+        expect(up.attention).toMatch(/less is owed on the plan’s invoices than its remaining instalments ask for .* Its instalment invoices are already in the ledger, so Arcus changed nothing/);
+        expect(up.recomputed).toBeUndefined();
+        const view = await getPlan(fx.db, fx.firmId, plan.id);
+        expect(view.attention).toBe(up.attention);
+        expect(view.instalments.map((i) => i.amount)).toEqual(plan.instalments.map((i) => i.amount));
+        await updatePlans(deps(queue), fx.firmId, organisationId);
+        const flagged = await fx.db.select().from(activities).where(and(eq(activities.organisationId, organisationId), eq(activities.kind, PLAN_NEEDS_ATTENTION), sql`${activities.details}->>'planId' = ${plan.id}`));
+        expect(flagged).toHaveLength(1);
+        // Nothing was written to the ledger for it.
+        expect(await fx.db.select({ n: sql<number>`count(*)::int` }).from(writebacks).where(eq(writebacks.firmId, fx.firmId))).toEqual(before);
+        expect(queue).toEqual([]);
+        await cancelPlan(fx.db, fx.firmId, plan.id, userId);
       });
     });
   }

@@ -6,6 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createPlan, getPlan, PLAN_NEEDS_ATTENTION, PLAN_RECOMPUTED, sendInstalmentReminders, updatePlans } from '../../server/collections/plans';
+import { fromMinor, toMinor } from '../../kernel/money';
 import { invoices } from '../../server/db/schema';
 import { reconcileInstalments } from '../../server/domain/collections/plans';
 import { describeWith } from '../support/services';
@@ -33,8 +34,8 @@ describeWith('pg', 'Payment plans that stay true, against PostgreSQL', () => {
   /** What a sync stores for a credit note allocated to an invoice (or a fee forgiven): it owes that much less. */
   async function credit(s: Awaited<ReturnType<typeof seedCollections>>, number: string, by: string) {
     const [cur] = await s.db.select().from(invoices).where(eq(invoices.id, s.invoice(number).id));
-    const due = (Math.round(Number(cur!.amountDue) * 100) - Math.round(Number(by) * 100)) / 100;
-    await s.db.update(invoices).set({ amountDue: due.toFixed(2), amountCredited: by, status: due <= 0 ? 'paid' : 'authorised' }).where(eq(invoices.id, s.invoice(number).id));
+    const due = toMinor(cur!.amountDue) - toMinor(by);
+    await s.db.update(invoices).set({ amountDue: fromMinor(due), amountCredited: by, status: due <= 0 ? 'paid' : 'authorised' }).where(eq(invoices.id, s.invoice(number).id));
   }
 
   it('a credit note on a plan invoice lowers the remaining instalments, the last first, once', async () => {
