@@ -33,6 +33,7 @@ import { memoryLimiters, redisLimiters } from '../server/pay/rate-limit';
 import { reminderEnvFrom } from '../server/reminders/env';
 import { analyticsRoutes } from '../server/routes/analytics';
 import { billingRoutes } from '../server/routes/billing';
+import { clientApprovalRoutes } from '../server/routes/client-approvals';
 import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
@@ -45,6 +46,7 @@ import { scoringRoutes } from '../server/routes/scoring';
 import { brandRoutes, senderRoutes } from '../server/routes/sender';
 import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
+import { assignmentRoutes } from '../server/routes/assignments';
 import { writebackRoutes } from '../server/routes/writebacks';
 import { systemResolver } from '../server/sender/dns';
 import type { Services, TestHooks } from '../server/services';
@@ -190,6 +192,8 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       privacyRoutes({ db: database.db, clock, log, disconnect: (p) => disconnectOrganisation(connectionDeps, p) }),
       billingRoutes(billingDeps),
       teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
+      assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      clientApprovalRoutes({ db: database.db, queue, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now(), log }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },
     now: () => clock.now(),

@@ -12,12 +12,15 @@ import { SettingsPage } from './pages/settings/SettingsPage';
 import { SyncLogPage } from './pages/settings/SyncLogPage';
 import { SignInPage } from './pages/SignInPage';
 import { WorklistPage } from './pages/worklist/WorklistPage';
+import { MyWorkPage } from './pages/my-work/MyWorkPage';
 import { MailboxPage } from './pages/mailbox/MailboxPage';
 import { RemindersSection } from './pages/reminders/RemindersPage';
 import { NAV } from './nav';
 import { useSession } from './session';
 import { PayPage } from './pay/PayPage';
 import { InvitePage } from './pages/InvitePage';
+import { MagicLinkPage } from './client-approvals/MagicLinkPage';
+import { ClientApp } from './client-approvals/ClientApprovalsPage';
 import { legacyRole } from './roles';
 import { ApprovalsPage } from './writebacks/ApprovalsPage';
 import { Toasts } from './writebacks/notify';
@@ -27,8 +30,11 @@ export function App() {
   const [isPay, pay] = useRoute('/pay/:token');
   // An invitation link: outside the staff shell, before sign-in (accepting signs in).
   const [isInvite, invite] = useRoute('/invite/:token');
+  const [isMagic, magic] = useRoute('/magic/:token');
   if (isPay && pay?.token) return <PayPage token={pay.token} />;
   if (isInvite && invite?.token) return <InvitePage token={invite.token} />;
+  // A sign-in link from an email: used once, then the app opens as the member.
+  if (isMagic && magic?.token) return <MagicLinkPage token={magic.token} />;
   return <StaffApp />;
 }
 
@@ -42,6 +48,8 @@ function StaffApp() {
     );
   }
   if (!session.data?.user) return <SignInPage demo={session.data?.demo ?? false} signIn={session.data?.signIn} error={session.error?.message} />;
+  // A client contact has their own small app: what waits for their approval (docs/decisions/024).
+  if (session.data.user.role === 'client_contact') return <ClientApp user={session.data.user} firm={session.data.firm!} />;
   return (
     <Shell user={session.data.user} firm={session.data.firm!}>
       <Switch>
@@ -65,6 +73,7 @@ function StaffApp() {
         <Route path="/settings">
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
+        <Route path="/my-work" component={MyWorkPage} />
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
         <Route path="/portfolio" component={PortfolioPage} />

@@ -8,6 +8,7 @@ export interface NavItem {
 
 /** The app's sections, in the order of the navigation. */
 export const NAV: NavItem[] = [
+  { path: '/my-work', label: 'My work', description: 'Everything assigned to you across your clients: ranked customers, follow-ups and promises due.' },
   { path: '/portfolio', label: 'Portfolio', description: 'Every client organisation at a glance: AR, overdue share, DSO, CEI and who needs help.' },
   { path: '/worklist', label: 'Worklist', description: 'Your prioritised list of customers and invoices to act on now.' },
   { path: '/customers', label: 'Customers', description: 'Customers across your clients’ ledgers, with balances, risk and history.' },

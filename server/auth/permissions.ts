@@ -58,6 +58,12 @@ export const PERMISSIONS = {
   'team.invite': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can invite people.' },
   /** Changing a member's role or organisations, removing a member. */
   'team.manage': { roles: ADMINS, refusal: ADMINS_ONLY },
+  /** Organisation owners and customers' collectors: rules and bulk reassignment (docs/decisions/023). */
+  'assignments.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can assign work.' },
+  /** Choosing, per organisation, what waits for the client's approval (docs/decisions/024). */
+  'client_approvals.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can choose what waits for the client.' },
+  /** Approving or declining, as the client, what the firm asks to change in their ledger: client contacts only — nobody decides for them. */
+  'client.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve or decline this.' },
 } as const satisfies Record<string, Permission>;
 
 export type PermissionName = keyof typeof PERMISSIONS;
@@ -85,12 +91,27 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/auth/sign-out': 'public',
   'GET /api/invitations/:token': 'public',
   'POST /api/invitations/:token/accept': 'public',
+  'POST /api/auth/sign-in-link': 'public',
+  'POST /api/auth/sign-in-link/:token': 'public',
+  // the client in the loop (docs/decisions/024)
+  'GET /api/organisations/:id/client-approvals': 'firm.read',
+  'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
+  'GET /api/client/approvals': 'client.approve',
+  'POST /api/client/approvals/:id/approve': 'client.approve',
+  'POST /api/client/approvals/:id/decline': 'client.approve',
   // team
   'GET /api/team': 'team.read',
   'POST /api/team/invitations': 'team.invite',
   'DELETE /api/team/invitations/:id': 'team.invite',
   'PATCH /api/team/members/:id': 'team.manage',
   'DELETE /api/team/members/:id': 'team.manage',
+  // assignment and My work (docs/decisions/023)
+  'GET /api/assignments': 'firm.read',
+  'PUT /api/organisations/:id/owner': 'assignments.manage',
+  'POST /api/assignments/rules': 'assignments.manage',
+  'POST /api/assignments/reassign': 'assignments.manage',
+  'GET /api/my-work': 'firm.read',
+  'GET /api/team-queues': 'team.read',
   // connections
   'GET /api/organisations': 'organisation.read',
   'GET /api/organisations/:id': 'organisation.read',

@@ -15,6 +15,7 @@ import {
   numeric,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -519,6 +520,40 @@ export const organisationAssignments = pgTable(
   (t) => [uniqueIndex('organisation_assignments_org_user_key').on(t.organisationId, t.userId), index('organisation_assignments_firm_user_idx').on(t.firmId, t.userId)],
 );
 
+/**
+ * Assignment (migration 0027; docs/decisions/023-assignment-and-my-work.md): an organisation's
+ * owner (an administrator or a manager) and each customer's collector, by the customer's external
+ * id. Both point at the membership, so a member's removal removes them.
+ */
+export const organisationOwners = pgTable(
+  'organisation_owners',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    assignedByUserId: uuid('assigned_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.organisationId] })],
+);
+
+export const customerAssignments = pgTable(
+  'customer_assignments',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    assignedByUserId: uuid('assigned_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.organisationId, t.contactExternalId] }), index('customer_assignments_user_idx').on(t.firmId, t.userId)],
+);
+
 /** One row per open invoice, rewritten by each scoring run of its organisation. */
 export const invoiceScores = pgTable(
   'invoice_scores',
@@ -993,6 +1028,11 @@ export const writebacks = pgTable(
     decidedByUserId: uuid('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decisionNote: text('decision_note'),
+    /** Waits for a client contact of its organisation (the organisation's client-approval policy when requested; migration 0028). */
+    needsClientApproval: boolean('needs_client_approval').notNull().default(false),
+    clientDecidedByUserId: uuid('client_decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    clientDecidedAt: timestamp('client_decided_at', { withTimezone: true }),
+    clientDecisionNote: text('client_decision_note'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
@@ -1385,4 +1425,41 @@ export const appStoreUsageReports = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('app_store_usage_reports_period_key').on(t.subscriptionId, t.periodEnd)],
+);
+
+/**
+ * What waits for a client contact's approval, per organisation (migration 0028,
+ * docs/decisions/024-client-approvals.md). No row: nothing does.
+ */
+export const clientApprovalPolicies = pgTable(
+  'client_approval_policies',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    lateFees: boolean('late_fees').notNull().default(false),
+    /** Credits above this amount (the organisation's currency) wait; null: none do. */
+    creditsAbove: money('credits_above'),
+    paymentPlans: boolean('payment_plans').notNull().default(false),
+    updatedByUserId: uuid('updated_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
+/** Sign-in links by email (migration 0028): only SHA-256 of the token is stored; single use, 15 minutes. */
+export const signInLinks = pgTable(
+  'sign_in_links',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    userId: uuid('user_id').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.tokenHash] }), index('sign_in_links_token_hash_idx').on(t.tokenHash), index('sign_in_links_user_idx').on(t.firmId, t.userId, t.createdAt)],
 );

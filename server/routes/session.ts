@@ -4,13 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
+import { z } from 'zod';
 import { notFound } from '../../kernel/errors';
 import { permissionsOf, ROLE_WORDS } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { asSystem, withFirm } from '../db/firm-scope';
 import { activities, users } from '../db/schema';
-import { DEMO_SUBJECT, ensureDemoFirm } from '../demo/seed-firm';
+import { ensureDemoFirm, ensureDemoMember } from '../demo/seed-firm';
+import { parseInput } from '../http/validate';
 import { csrfToken, csrfTokenFor } from '../http/csrf';
+
+/** Demo sign-in: as the firm's admin (default), its collector, or a client contact at its first client. */
+const DemoSignIn = z.object({ as: z.enum(['admin', 'collector', 'client_contact']).default('admin') });
 
 function regenerate(req: import('express').Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -38,13 +43,16 @@ export function sessionRoutes(deps: { db: Db; demo: boolean; signIn?: { xero: bo
   r.post('/auth/demo', async (req, res) => {
     if (!deps.demo) throw notFound('Demo sign-in is only available in embedded demo mode.');
     // Sign-in comes before any firm scope: the demo firm and user are found as the system.
-    const { firmId, userId } = await asSystem(() => ensureDemoFirm(deps.db));
+    const { as } = parseInput(DemoSignIn, req.body ?? {});
+    const demo = await asSystem(() => ensureDemoFirm(deps.db));
+    const firmId = demo.firmId;
+    const userId = as === 'admin' ? demo.userId : (await ensureDemoMember(deps.db, firmId, as)).userId;
     // A new session id at sign-in prevents session fixation.
     await regenerate(req);
     req.session.userId = userId;
     req.session.firmId = firmId;
     const token = csrfToken(req);
-    await asSystem(() => deps.db.update(users).set({ lastSignInAt: new Date() }).where(and(eq(users.authProvider, 'demo'), eq(users.authSubject, DEMO_SUBJECT))));
+    await asSystem(() => deps.db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, userId)));
     await withFirm(firmId, () => deps.db.insert(activities).values({ id: randomUUID(), firmId, actorUserId: userId, actorType: 'user', kind: 'auth.sign_in', summary: 'Signed in to the demo' }));
     res.json({ ok: true, csrfToken: token });
   });

@@ -175,10 +175,21 @@ export async function getWorklist(
   db: Db,
   auth: { firmId: string; userId: string; role: Role },
   /** `ledgerEndpoints`: where ledger links lead (absent: the providers' own apps). */
-  options: { organisationId?: string; limit?: number; offset?: number; now?: Date; ledgerEndpoints?: LedgerEndpointsOf } = {},
+  options: {
+    organisationId?: string;
+    limit?: number;
+    offset?: number;
+    now?: Date;
+    ledgerEndpoints?: LedgerEndpointsOf;
+    /** Only these customers, in whichever of the firm's organisations they are (My work: the caller's assigned customers). Ranked as ever. */
+    only?: readonly { organisationId: string; contactExternalId: string }[];
+  } = {},
 ): Promise<Worklist> {
   const now = options.now ?? new Date();
-  const visible = await visibleOrganisations(db, auth);
+  const only = options.only ? new Set(options.only.map((c) => `${c.organisationId}|${c.contactExternalId}`)) : null;
+  const visible = options.only
+    ? (await visibleOrganisations(db, { ...auth, role: 'admin' })).filter((o) => options.only!.some((c) => c.organisationId === o.id))
+    : await visibleOrganisations(db, auth);
   if (options.organisationId && !visible.some((o) => o.id === options.organisationId)) throw notFound('No such organisation on your worklist.');
   const orgs = options.organisationId ? visible.filter((o) => o.id === options.organisationId) : visible;
   await ensureScored(
@@ -194,11 +205,13 @@ export async function getWorklist(
   const siteOf = new Map(orgs.map((o) => [o.id, ledgerSite(options.ledgerEndpoints, o)]));
   const rateOf = (o: VisibleOrganisation) => (o.baseCurrency === reportingCurrency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null));
   const todayOf = new Map(orgs.map((o) => [o.id, todayIn(o.timezone, now)]));
-  const rows = await loadOpenScores(
-    db,
-    auth.firmId,
-    orgs.map((o) => o.id),
-  );
+  const rows = (
+    await loadOpenScores(
+      db,
+      auth.firmId,
+      orgs.map((o) => o.id),
+    )
+  ).filter((r) => only === null || only.has(`${r.organisation_id}|${r.contact_external_id}`));
   const motionsByOrg = new Map<string, MotionIndex>();
   for (const o of orgs) motionsByOrg.set(o.id, await loadMotionIndex(db, { firmId: auth.firmId, organisationIds: [o.id], now, today: todayOf.get(o.id)! }));
 

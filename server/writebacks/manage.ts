@@ -43,6 +43,10 @@ export interface WritebackView {
   requestedBy: string;
   requestedByName: string | null;
   decidedByName: string | null;
+  /** The client contact who approved or declined it (client-approval.ts), and their comment. */
+  clientDecidedByName: string | null;
+  clientDecisionNote: string | null;
+  clientDecidedAt: string | null;
   reversesId: string | null;
   reversedById: string | null;
   summary: string | null;
@@ -70,7 +74,8 @@ export async function listWritebacks(db: Db, firmId: string, f: WritebackFilter 
           w.amount::text AS amount, w.currency, w.invoice_id AS "invoiceId", i.number AS "invoiceNumber",
           w.contact_external_id AS "contactExternalId", c.name AS "contactName", w.external_id AS "externalId",
           w.note_status AS "noteStatus", w.error, w.requested_by AS "requestedBy", ru.name AS "requestedByName",
-          du.name AS "decidedByName", w.reverses_id AS "reversesId", w.reversed_by_id AS "reversedById",
+          du.name AS "decidedByName", cu.name AS "clientDecidedByName", w.client_decision_note AS "clientDecisionNote",
+          to_char(w.client_decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "clientDecidedAt", w.reverses_id AS "reversesId", w.reversed_by_id AS "reversedById",
           (SELECT a.summary FROM activities a WHERE a.firm_id = w.firm_id AND a.details->>'writebackId' = w.id::text
              AND a.kind IN ('writeback.requested', 'writeback.awaiting_approval') ORDER BY a.created_at LIMIT 1) AS summary,
           to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt",
@@ -81,6 +86,7 @@ export async function listWritebacks(db: Db, firmId: string, f: WritebackFilter 
         LEFT JOIN contacts c ON c.organisation_id = w.organisation_id AND c.external_id = w.contact_external_id
         LEFT JOIN users ru ON ru.id = w.requested_by_user_id
         LEFT JOIN users du ON du.id = w.decided_by_user_id
+        LEFT JOIN users cu ON cu.id = w.client_decided_by_user_id
         WHERE ${sql.join(where, sql` AND `)}
         ORDER BY w.created_at DESC
         LIMIT ${Math.min(f.limit ?? 200, 1000)}`,
@@ -100,12 +106,14 @@ export async function getWriteback(db: Db, firmId: string, id: string) {
 export async function approveWritebacks(deps: RequestDeps, firmId: string, ids: readonly string[], userId: string): Promise<{ approved: string[]; skipped: string[] }> {
   const rows = await deps.db
     .update(writebacks)
-    .set({ status: 'pending', decidedByUserId: userId, decidedAt: new Date(), updatedAt: new Date() })
+    // One the organisation's policy covers goes on to wait for its client (client-approval.ts).
+    .set({ status: sql`CASE WHEN ${writebacks.needsClientApproval} THEN 'awaiting_client' ELSE 'pending' END`, decidedByUserId: userId, decidedAt: new Date(), updatedAt: new Date() })
     .where(and(eq(writebacks.firmId, firmId), inArray(writebacks.id, [...ids]), eq(writebacks.status, 'awaiting_approval')))
-    .returning({ id: writebacks.id, organisationId: writebacks.organisationId, invoiceId: writebacks.invoiceId, kind: writebacks.kind, amount: writebacks.amount, currency: writebacks.currency });
+    .returning({ id: writebacks.id, status: writebacks.status, organisationId: writebacks.organisationId, invoiceId: writebacks.invoiceId, kind: writebacks.kind, amount: writebacks.amount, currency: writebacks.currency });
   for (const r of rows) {
-    await deps.db.insert(activities).values({ firmId, organisationId: r.organisationId, actorUserId: userId, actorType: 'user', kind: 'writeback.approved', invoiceId: r.invoiceId, summary: `Approved: ${described(r.kind, r.amount, r.currency)}`, details: { writebackId: r.id } });
-    await deps.enqueueExecute(r.id);
+    const toClient = r.status === 'awaiting_client';
+    await deps.db.insert(activities).values({ firmId, organisationId: r.organisationId, actorUserId: userId, actorType: 'user', kind: 'writeback.approved', invoiceId: r.invoiceId, summary: `Approved: ${described(r.kind, r.amount, r.currency)}${toClient ? ' — now waiting for the client’s approval' : ''}`, details: { writebackId: r.id } });
+    if (!toClient) await deps.enqueueExecute(r.id);
   }
   const approved = rows.map((r) => r.id);
   return { approved, skipped: ids.filter((id) => !approved.includes(id)) };

@@ -10,6 +10,7 @@ import { toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
+import { clientPoliciesFor, needsClientApproval } from './client-approval';
 import { needsApproval, parseRequest, type Threshold } from './rules';
 import type { WritebackInput, WritebackKind, WritebackStatus } from './types';
 
@@ -74,6 +75,8 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
   });
   const mayNeedApproval = prepared.some(({ input }) => !input.preApproved && needsApproval(input, { amount: '0', currency: input.currency ?? '' }, null).needed);
   const threshold = mayNeedApproval ? await approvalThreshold(tx, inputs[0]!.firmId) : null;
+  // The organisations' client-approval policies (client-approval.ts): read only when a request could be covered.
+  const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved));
   const rows = [];
   const held = new Map<string, string>();
   for (const { input, request, id } of prepared) {
@@ -81,8 +84,11 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
     const noteText = input.kind === 'note' ? (request as { text: string }).text : (input.noteText ?? null);
     const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
     const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(tx, input.firmId, input.currency, threshold, now));
-    const status: WritebackStatus = rule.needed ? 'awaiting_approval' : 'pending';
+    // The firm's own approval comes first; then, when the organisation's policy covers it, its client's.
+    const forClient = !input.preApproved && needsClientApproval(input, clientPolicies.get(input.organisationId));
+    const status: WritebackStatus = rule.needed ? 'awaiting_approval' : forClient ? 'awaiting_client' : 'pending';
     if (rule.needed) held.set(id, rule.why === 'no_rate' ? ` — waiting for approval (no exchange rate from ${input.currency} to ${threshold?.currency})` : ' — waiting for approval');
+    else if (forClient) held.set(id, ' — waiting for the client’s approval');
     rows.push({
       id,
       firmId: input.firmId,
@@ -105,6 +111,7 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
       requestedByUserId: input.userId ?? null,
       decidedByUserId: input.preApproved ? (input.userId ?? null) : null,
       decidedAt: input.preApproved ? now : null,
+      needsClientApproval: forClient,
     });
   }
   const inserted = rows.length
@@ -139,7 +146,7 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
       organisationId: input.organisationId,
       actorUserId: input.userId ?? null,
       actorType: input.requestedBy,
-      kind: status === 'awaiting_approval' ? 'writeback.awaiting_approval' : 'writeback.requested',
+      kind: status === 'awaiting_approval' || status === 'awaiting_client' ? 'writeback.awaiting_approval' : 'writeback.requested',
       contactId: input.contactId ?? null,
       invoiceId: input.invoiceId ?? null,
       summary: `${input.summary}${held.get(id) ?? ''}`,

@@ -30,7 +30,7 @@ export const WRITEBACK_PRIORITY: Record<WritebackKind, GatePriority> = {
 /** BullMQ job priority (1 is served first; jobs without one go before any with one) and the inline queue's order. */
 export const QUEUE_PRIORITY: Record<GatePriority, number> = { high: 1, payment: 1, normal: 2, link: 3, note: 4 };
 
-export const WRITEBACK_STATUSES = ['awaiting_approval', 'pending', 'sending', 'sent', 'confirmed', 'failed', 'rejected', 'cancelled'] as const;
+export const WRITEBACK_STATUSES = ['awaiting_approval', 'awaiting_client', 'pending', 'sending', 'sent', 'confirmed', 'failed', 'rejected', 'cancelled'] as const;
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** Why a credit note, fee or invoice is written. */

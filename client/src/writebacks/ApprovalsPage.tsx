@@ -10,6 +10,7 @@ import { approveWritebacks, rejectWritebacks, retryWriteback, useWritebackCounts
 import { useCanAct } from './actions/Actions';
 import { centsOf, kindLabel, money, STATUS, StatusBadge } from './labels';
 import { notify, notifyError } from './notify';
+import { ClientDecisions } from '../client-approvals/ClientDecisions';
 
 function When({ iso }: { iso: string }) {
   return (
@@ -285,7 +286,10 @@ export function ApprovalsPage() {
           <Tabs.Tab value="log">Write-back log</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="queue" pt="md">
-          <Queue />
+          <Stack gap="md">
+            <Queue />
+            <ClientDecisions />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="log" pt="md">
           {tab === 'log' ? <Log /> : null}

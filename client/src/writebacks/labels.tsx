@@ -6,13 +6,14 @@ import type { WritebackStatus } from './api';
 
 export const STATUS: Record<WritebackStatus, { label: string; color: string; help: string }> = {
   awaiting_approval: { label: 'Awaiting approval', color: 'yellow', help: 'Above the firm’s approval threshold: an admin approves it under Approvals.' },
+  awaiting_client: { label: 'Waiting for the client', color: 'orange', help: 'The organisation asks to approve this itself: it is written once their contact approves it in Arcus.' },
   pending: { label: 'Pending', color: 'gray', help: 'Queued to be written to the ledger.' },
   sending: { label: 'Sending', color: 'blue', help: 'Being written to the ledger now.' },
   sent: { label: 'Sent', color: 'blue', help: 'Written; Arcus is reading it back from the ledger to confirm.' },
   confirmed: { label: 'Confirmed', color: 'teal', help: 'In the ledger, read back and checked.' },
   failed: { label: 'Failed', color: 'red', help: 'The ledger refused it or could not be reached. Retry uses the same key, so it never lands twice.' },
   rejected: { label: 'Rejected', color: 'gray', help: 'Rejected by an admin; nothing was written.' },
-  cancelled: { label: 'Cancelled', color: 'gray', help: 'Cancelled before it was written.' },
+  cancelled: { label: 'Cancelled', color: 'gray', help: 'Cancelled before it was written (or declined by the client).' },
 };
 
 export function StatusBadge({ status, error }: { status: WritebackStatus; error?: string | null }) {

@@ -9,6 +9,7 @@ import { useState } from 'react';
 import { api, fieldErrors, formError } from '../../api';
 import { useSession } from '../../session';
 import { notify, notifyError } from '../../writebacks/notify';
+import { AssignmentPanel } from '../my-work/AssignmentPanel';
 
 type RoleKey = 'admin' | 'manager' | 'collector' | 'viewer' | 'client_contact';
 
@@ -254,6 +255,7 @@ export function TeamSection() {
           </Table>
         )}
       </Paper>
+      <AssignmentPanel />
       {changing && <ChangeRole member={changing} onClose={() => setChanging(null)} />}
       {removing && (
         <Modal opened onClose={() => setRemoving(null)} title={`Remove ${removing.name}?`}>

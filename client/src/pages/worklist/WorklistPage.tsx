@@ -117,7 +117,7 @@ function InvoiceRow({ inv, currency, rank, provider, shown, customer }: { inv: W
   );
 }
 
-function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: string; canAct: boolean }) {
+export function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; currency: string; canAct: boolean }) {
   const mark = useMarkContacted();
   const contacted = c.invoices.some((i) => i.motions.some((m) => m.kind === 'contacted'));
   const provider = PROVIDER[c.provider];

@@ -1,0 +1,149 @@
+/**
+ * A client contact's Arcus (docs/decisions/024-client-approvals.md): "Waiting for your approval",
+ * the changes the firm asks to make in their ledger, each in words (what, for whom, how much, why)
+ * with Approve and Decline — a decline needs a comment, which the firm sees on its timeline.
+ */
+import { Alert, AppShell, Badge, Button, Card, Center, Container, Group, Loader, Stack, Text, Textarea, Title } from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, fieldErrors, formError } from '../api';
+import { useRefreshSession } from '../session';
+import type { ClientApprovalItem } from '../../../server/writebacks/client-approval';
+import { money } from '../writebacks/labels';
+
+export function ClientApp({ user, firm }: { user: { name: string }; firm: { name: string } }) {
+  const refresh = useRefreshSession();
+  const signOut = async () => {
+    await api('/auth/sign-out', { method: 'POST' });
+    await refresh();
+  };
+  return (
+    <AppShell header={{ height: 56 }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <img src="/favicon.svg" alt="" width={26} height={26} />
+            <Text fw={700}>Arcus</Text>
+            <Text c="dimmed" size="sm" visibleFrom="xs">
+              with {firm.name}
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" visibleFrom="xs">
+              {user.name}
+            </Text>
+            <Button variant="subtle" size="compact-sm" onClick={signOut}>
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main>
+        <ClientApprovalsPage firmName={firm.name} />
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+export function ClientApprovalsPage({ firmName }: { firmName: string }) {
+  const list = useQuery({ queryKey: ['client-approvals'], queryFn: () => api<{ approvals: ClientApprovalItem[] }>('/client/approvals') });
+  const items = list.data?.approvals ?? [];
+  return (
+    <Container size="sm" px={0}>
+      <Stack gap="md">
+        <div>
+          <Title order={2}>Waiting for your approval</Title>
+          <Text c="dimmed" size="sm">
+            {firmName} asks before making these changes in your accounts. Nothing is written until you approve it.
+          </Text>
+        </div>
+        {list.isPending && (
+          <Center py="xl">
+            <Loader aria-label="Loading" />
+          </Center>
+        )}
+        {list.error && <Alert color="red">{list.error.message}</Alert>}
+        {list.data && items.length === 0 && (
+          <Alert color="teal" title="Nothing is waiting for you">
+            When {firmName} asks to add a fee, a credit or a payment plan in your accounts, it appears here.
+          </Alert>
+        )}
+        {items.map((item) => (
+          <ApprovalCard key={item.id} item={item} />
+        ))}
+      </Stack>
+    </Container>
+  );
+}
+
+function ApprovalCard({ item }: { item: ClientApprovalItem }) {
+  const [declining, setDeclining] = useState(false);
+  const [comment, setComment] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  // The card stays with its outcome in words; the list is read again on the next visit.
+  const after = (words: string) => setDone(words);
+  const approve = useMutation({ mutationFn: () => api(`/client/approvals/${item.id}/approve`, { method: 'POST', body: {} }), onSuccess: () => after('Approved. It is on its way to your accounts.') });
+  const decline = useMutation({ mutationFn: () => api(`/client/approvals/${item.id}/decline`, { method: 'POST', body: { comment } }), onSuccess: () => after('Declined. Your accountants see your comment.') });
+  const errors = fieldErrors(decline.error);
+  const problem = formError(approve.error, []) ?? formError(decline.error, ['comment']);
+  const title = `${item.what}${item.amount ? ` of ${money(item.amount, item.currency)}` : ''}`;
+  return (
+    <Card withBorder radius="md" padding="md" data-testid="client-approval">
+      <Stack gap="xs">
+        <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
+          <Title order={3} size="h4">
+            {title}
+          </Title>
+          <Badge variant="light" color="gray">
+            {item.organisationName}
+          </Badge>
+        </Group>
+        <Text size="sm">
+          {item.customer ? <>For <b>{item.customer}</b></> : 'For one of your customers'}
+          {item.invoiceNumber ? <>, on invoice {item.invoiceNumber}</> : null}.
+        </Text>
+        <Text size="sm">Why: {item.why}.</Text>
+        {item.detail && (
+          <Text size="sm" c="dimmed">
+            {item.detail}
+          </Text>
+        )}
+        <Text size="xs" c="dimmed">
+          Asked by {item.requestedBy} on {item.requestedOn}.
+        </Text>
+        {problem && <Alert color="red">{problem}</Alert>}
+        {done ? (
+          <Alert color="teal">{done}</Alert>
+        ) : declining ? (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              decline.mutate();
+            }}
+          >
+            <Stack gap="xs">
+              <Textarea label="Why do you decline?" description="Your accountants see this comment." value={comment} onChange={(e) => setComment(e.currentTarget.value)} error={errors['comment']} autosize minRows={2} autoFocus />
+              <Group gap="xs">
+                <Button type="submit" color="red" loading={decline.isPending}>
+                  Decline
+                </Button>
+                <Button variant="default" onClick={() => setDeclining(false)}>
+                  Back
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        ) : (
+          <Group gap="xs">
+            <Button onClick={() => approve.mutate()} loading={approve.isPending}>
+              Approve
+            </Button>
+            <Button variant="default" onClick={() => setDeclining(true)}>
+              Decline…
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </Card>
+  );
+}
