@@ -14,7 +14,7 @@ import type { Arcus } from '../../root/runtime';
 import { activities, collectorTasks, contacts, invoices } from '../../server/db/schema';
 import type { Database } from '../../server/db/client';
 import { emptyDemoFirm, startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { demoBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { MONDAY, seedOrg } from '../reminders/seed';
@@ -45,12 +45,7 @@ describeWith(['pg', 'chromium'], 'the collector’s log in Chromium', () => {
     for (const [i, at] of ['09:02', '10:15', '11:40'].entries())
       await database.db.insert(activities).values({ firmId, organisationId: org.id, actorUserId: demo.userId, actorType: 'user', kind: 'contact.contacted', contactId, summary: 'Contacted Bayside Cafe', details: { contactExternalId: 'ui-c1', n: i }, createdAt: new Date(`${MONDAY}T${at}:00Z`) });
     arcus = await startTestApp('collector-log-ui', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: `${MONDAY}T12:00:00Z` });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${arcus.url}/`);
-    await page.getByRole('button', { name: 'Sign in to the demo' }).click();
-    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    ({ browser, page } = await demoBrowser(arcus.url));
   }, 120_000);
 
   afterAll(async () => {

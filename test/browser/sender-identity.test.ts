@@ -11,7 +11,7 @@ import { createLogger } from '../../server/logger';
 import type { TxtResolver } from '../../server/sender/dns';
 import { type Arcus, startArcus } from '../../root/runtime';
 import { MONDAY, seedOrg } from '../reminders/seed';
-import { launchBrowser, screenshot } from '../support/browser';
+import { demoBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { scratchDir } from '../support/scratch';
 import { describeWith } from '../support/services';
@@ -44,11 +44,7 @@ describeWith(['pg', 'chromium'], 'Sender identity in Chromium', () => {
       log: createLogger('silent'),
       hooks: { dnsResolver: resolver },
     });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await page.goto(`${arcus.url}/`);
-    await page.getByRole('button', { name: 'Sign in to the demo' }).click();
-    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    ({ browser, page } = await demoBrowser(arcus.url));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -14,7 +14,7 @@ import type { Database } from '../../server/db/client';
 import { organisations, syncRuns } from '../../server/db/schema';
 import { loadReminderFirmSettings, updateReminderFirmSettings } from '../../server/reminders/firm-settings';
 import { emptyDemoFirm, startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { demoBrowser, screenshot } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { MONDAY, seedOrg } from '../reminders/seed';
@@ -70,12 +70,7 @@ describeWith(['pg', 'chromium'], 'the sync log and the ledger re-check switch in
     await database.db.insert(syncRuns).values(rows);
     await updateReminderFirmSettings(database.db, firmId, { recheckLedger: true });
     arcus = await startTestApp('sync-log-ui', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: `${MONDAY}T12:00:00Z` });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${arcus.url}/`);
-    await page.getByRole('button', { name: 'Sign in to the demo' }).click();
-    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    ({ browser, page } = await demoBrowser(arcus.url));
   }, 120_000);
 
   afterAll(async () => {

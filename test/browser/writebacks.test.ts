@@ -22,7 +22,7 @@ import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { emptyDemoFirm } from '../support/app';
-import { launchBrowser, screenshot as take } from '../support/browser';
+import { demoBrowser, screenshot as take } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { until } from '../support/until';
@@ -87,12 +87,7 @@ describeWith(['pg', 'chromium'], 'Write-backs in Chromium', () => {
     );
     target = rows[0]!;
     expect(target).toBeDefined();
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${arcus.url}/`);
-    await page.getByRole('button', { name: 'Sign in to the demo' }).click();
-    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    ({ browser, page } = await demoBrowser(arcus.url));
   }, 180_000);
 
   afterAll(async () => {

@@ -25,3 +25,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Chromium signed in to the demo as its administrator, on the app's first screen. */
+export async function demoBrowser(url: string, timeoutMs = 20_000): Promise<{ browser: BrowserContext; page: Page }> {
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  page.setDefaultTimeout(timeoutMs);
+  await page.goto(`${url}/`);
+  await page.getByRole('button', { name: 'Sign in to the demo' }).click();
+  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+  return { browser, page };
+}
