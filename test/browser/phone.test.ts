@@ -11,6 +11,7 @@ import { contacts } from '../../server/db/schema';
 import { seedHabits, seedOrg } from '../scoring/seed';
 import { emptyDemoFirm, startTestApp } from '../support/app';
 import { launchBrowser, screenshot } from '../support/browser';
+import { describeIdentifiers } from '../support/identifier-shapes';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { and, eq } from 'drizzle-orm';
@@ -103,6 +104,8 @@ describeWith(['pg', 'chromium'], 'at a phone’s width (390 px)', () => {
       const seen = await overflow(page);
       expect(seen.cut).toEqual([]);
       expect(seen.scrollWidth).toBeLessThanOrEqual(WIDTH);
+      // And nothing on it reads like an internal identifier, code or ISO date.
+      expect(describeIdentifiers(target.name, await page.locator('body').innerText())).toEqual([]);
     });
   }
 });

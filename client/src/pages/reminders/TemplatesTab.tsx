@@ -1,10 +1,16 @@
 /** The firm's templates and the built-ins; opening one shows the editor with its live preview. */
 import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
+import { mergeFieldLabel } from './merge-nodes';
 import { useState } from 'react';
 import { dateTimeLocal } from '../../format';
 import { type ReminderOrg, type Template, useTemplates } from './api';
 import type { Role } from './RemindersPage';
 import { TemplateEditor } from './TemplateEditor';
+
+/** A subject as a person reads it: each merge field by its name in words, in brackets ("Invoice [Invoice number] is overdue"). */
+function subjectInWords(subject: string): string {
+  return subject.replace(/\{\{\s*([#^/]?[a-z_.]+)\s*\}\}/g, (_m, name: string) => `[${mergeFieldLabel(name)}]`);
+}
 
 const BLANK: Template = { id: '', name: '', organisationId: null, subject: 'Invoice {{invoice.number}} is {{invoice.status}}', bodyHtml: '<p>Hello {{contact.first_name}},</p>\n<p>…</p>\n{{invoices.table}}\n<p>Kind regards,<br>{{organisation.signature}}</p>', bodyText: 'Hello {{contact.first_name}},\n\n…\n\n{{invoices.table}}\n\nKind regards,\n{{organisation.signature}}', builtin: false, updatedAt: null };
 
@@ -47,8 +53,8 @@ export function TemplatesTab({ org, role }: { org: ReminderOrg; role: Role }) {
                 </Group>
               </Table.Td>
               <Table.Td>
-                <Text size="sm" ff="monospace" c="dimmed">
-                  {t.subject}
+                <Text size="sm" c="dimmed">
+                  {subjectInWords(t.subject)}
                 </Text>
               </Table.Td>
               <Table.Td>
