@@ -47,6 +47,7 @@ import { brandRoutes, senderRoutes } from '../server/routes/sender';
 import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
 import { assignmentRoutes } from '../server/routes/assignments';
+import { taskRoutes } from '../server/routes/tasks';
 import { writebackRoutes } from '../server/routes/writebacks';
 import { systemResolver } from '../server/sender/dns';
 import type { Services, TestHooks } from '../server/services';
@@ -193,6 +194,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       billingRoutes(billingDeps),
       teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
       assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      taskRoutes({ db: database.db, clock }),
       clientApprovalRoutes({ db: database.db, queue, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now(), log }),
     ],
     signIn: { xero: app.ledgers.factory.oauth('xero') !== null, quickbooks: app.ledgers.factory.oauth('quickbooks') !== null },

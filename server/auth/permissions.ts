@@ -112,6 +112,13 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/assignments/reassign': 'assignments.manage',
   'GET /api/my-work': 'firm.read',
   'GET /api/team-queues': 'team.read',
+  // tasks and action plans (docs/decisions/025)
+  'POST /api/tasks': 'collect',
+  'PATCH /api/tasks/:id': 'collect',
+  'POST /api/tasks/:id/done': 'collect',
+  'POST /api/tasks/:id/skip': 'collect',
+  'GET /api/organisations/:id/action-plan': 'firm.read',
+  'PUT /api/targets/:id/owner': 'assignments.manage',
   // connections
   'GET /api/organisations': 'organisation.read',
   'GET /api/organisations/:id': 'organisation.read',

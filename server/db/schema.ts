@@ -539,6 +539,21 @@ export const organisationOwners = pgTable(
   (t) => [primaryKey({ columns: [t.firmId, t.organisationId] })],
 );
 
+/** A target's owner in the action plan (migration 0029): a membership, like organisation_owners. */
+export const targetOwners = pgTable(
+  'target_owners',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    targetId: uuid('target_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    assignedByUserId: uuid('assigned_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.targetId] })],
+);
+
 export const customerAssignments = pgTable(
   'customer_assignments',
   {
@@ -876,7 +891,7 @@ export const reminderUnsubscribes = pgTable(
  * One row per (subject, step): claimed before the email is sent, completed after. Subject is an
  * invoice (external id) or, for grouped emails, a customer (external id) with step 'day:<local date>';
  * the invoices a grouped email covers get their own rows with status 'grouped' and parent_id.
- * status: pending_approval | claimed | sending | sent | failed_temporary | failed_permanent | skipped | grouped.
+ * status: pending_approval | awaiting_client | claimed | sending | sent | failed_temporary | failed_permanent | skipped | grouped.
  */
 export const reminderSends = pgTable(
   'reminder_sends',
@@ -925,6 +940,11 @@ export const reminderSends = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     approvedBy: uuid('approved_by').references(() => users.id, { onDelete: 'set null' }),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
+    /** Waits for a client contact (migration 0030; docs/decisions/024): decided when claimed. */
+    needsClientApproval: boolean('needs_client_approval').notNull().default(false),
+    clientDecidedByUserId: uuid('client_decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    clientDecidedAt: timestamp('client_decided_at', { withTimezone: true }),
+    clientDecisionNote: text('client_decision_note'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
@@ -1269,15 +1289,22 @@ export const collectorTasks = pgTable(
       .notNull()
       .references(() => organisations.id, { onDelete: 'cascade' }),
     contactId: uuid('contact_id'),
-    contactExternalId: text('contact_external_id').notNull(),
+    /** The customer; null for an action-plan step on the organisation (migration 0029). */
+    contactExternalId: text('contact_external_id'),
     invoiceId: uuid('invoice_id'),
     /** The call (activity) whose next step this is. */
     activityId: uuid('activity_id'),
+    /** call | review | follow_up (migration 0029, docs/decisions/025). */
+    kind: text('kind').notNull().default('follow_up'),
+    /** What came of it, when done or skipped. */
+    outcome: text('outcome'),
+    /** The target this is a step of (an action plan); (target_id, firm_id) → targets. */
+    targetId: uuid('target_id'),
     title: text('title').notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
     assignedUserId: uuid('assigned_user_id').references(() => users.id, { onDelete: 'set null' }),
     createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
-    /** open | done */
+    /** open | done | skipped */
     status: text('status').notNull().default('open'),
     doneAt: timestamp('done_at', { withTimezone: true }),
     doneByUserId: uuid('done_by_user_id').references(() => users.id, { onDelete: 'set null' }),
@@ -1442,6 +1469,9 @@ export const clientApprovalPolicies = pgTable(
     /** Credits above this amount (the organisation's currency) wait; null: none do. */
     creditsAbove: money('credits_above'),
     paymentPlans: boolean('payment_plans').notNull().default(false),
+    /** Reminders (migration 0030): the first to a customer who never had one; steps after the first. */
+    firstReminders: boolean('first_reminders').notNull().default(false),
+    reminderEscalations: boolean('reminder_escalations').notNull().default(false),
     updatedByUserId: uuid('updated_by_user_id').references(() => users.id, { onDelete: 'set null' }),
     updatedAt: updatedAt(),
   },

@@ -77,8 +77,8 @@ export async function eraseDebtor(db: Db, p: { firmId: string; contactId: string
     const reminderEmails = await count(
       t,
       sql`WITH u AS (UPDATE reminder_sends SET recipients = '[]'::jsonb, rejected = '[]'::jsonb, subject_line = NULL, body_text = NULL, body_html = NULL, error = NULL,
-            status = CASE WHEN status IN ('pending_approval', 'claimed', 'failed_temporary') THEN 'skipped' ELSE status END,
-            skip_reason = CASE WHEN status IN ('pending_approval', 'claimed', 'failed_temporary') THEN 'Personal data erased' ELSE skip_reason END,
+            status = CASE WHEN status IN ('pending_approval', 'awaiting_client', 'claimed', 'failed_temporary') THEN 'skipped' ELSE status END,
+            skip_reason = CASE WHEN status IN ('pending_approval', 'awaiting_client', 'claimed', 'failed_temporary') THEN 'Personal data erased' ELSE skip_reason END,
             updated_at = ${now}
           WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext} RETURNING 1) SELECT count(*) AS n FROM u`,
     );

@@ -79,7 +79,7 @@ export async function applyRetention(db: Db, firmId: string, now: Date): Promise
   if (cut.emailBodiesBefore) {
     out.emailBodies = await n(sql`WITH u AS (UPDATE reminder_sends SET subject_line = NULL, body_text = NULL, body_html = NULL
         WHERE firm_id = ${firmId} AND coalesce(sent_at, claimed_at) < ${cut.emailBodiesBefore}
-          AND status NOT IN ('claimed', 'sending', 'pending_approval', 'failed_temporary')
+          AND status NOT IN ('claimed', 'sending', 'pending_approval', 'awaiting_client', 'failed_temporary')
           AND (subject_line IS NOT NULL OR body_text IS NOT NULL OR body_html IS NOT NULL) RETURNING 1) SELECT count(*) AS n FROM u`);
     out.mailbox = await n(sql`WITH d AS (DELETE FROM mailbox_messages WHERE firm_id = ${firmId} AND received_at < ${cut.emailBodiesBefore} RETURNING 1) SELECT count(*) AS n FROM d`);
   }

@@ -3,6 +3,7 @@
  * row from the state it is expected to be in:
  *
  *   (none) ──claim──▶ claimed | pending_approval ──approve──▶ claimed
+ *   (none) | pending_approval ──▶ awaiting_client ──client approves──▶ claimed  (declines ──▶ skipped)
  *   claimed | failed_temporary | sending (lease expired) ──lease──▶ sending
  *   sending ──▶ sent | failed_temporary | failed_permanent | skipped | claimed (released: window or limit)
  *
@@ -32,6 +33,9 @@ interface Scope {
   organisationId: string;
 }
 
+/** Held for the client (client-approval.ts): staff approval first when the step needs it, then the client. */
+const initialStatus = (p: Pick<PlannedSend, 'occurrence'>, forClient: boolean) => (p.occurrence.step.approval === 'manual' ? 'pending_approval' : forClient ? 'awaiting_client' : 'claimed');
+
 function stepFields(p: Pick<PlannedSend, 'occurrence' | 'policyId'>) {
   return {
     policyId: p.policyId,
@@ -51,7 +55,7 @@ const REVIVE_WHERE = sql`${reminderSends.status} = 'skipped' AND ${reminderSends
  * RETURNING. What comes back is claimed — by this call and no other; a conflict with any other
  * row returns nothing (someone claimed it before).
  */
-export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly PlannedSend[], params: { now: Date; today: CalendarDate; mailFrom: string }): Promise<{ id: string; status: string }[]> {
+export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly PlannedSend[], params: { now: Date; today: CalendarDate; mailFrom: string; forClient?: (p: PlannedSend) => boolean }): Promise<{ id: string; status: string }[]> {
   const out: { id: string; status: string }[] = [];
   for (let i = 0; i < planned.length; i += 500) {
     const chunk = planned.slice(i, i + 500);
@@ -70,7 +74,8 @@ export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly 
             contactExternalId: p.contactExternalId,
             invoiceExternalIds: p.invoiceExternalIds,
             ...stepFields(p),
-            status: p.occurrence.step.approval === 'manual' ? 'pending_approval' : 'claimed',
+            status: initialStatus(p, params.forClient?.(p) ?? false),
+            needsClientApproval: params.forClient?.(p) ?? false,
             plannedFor: params.today,
             messageId: messageIdFor(id, params.mailFrom),
             recipients: p.recipients,
@@ -90,6 +95,7 @@ export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly 
           stepOffset: sql`excluded.step_offset`,
           channel: sql`excluded.channel`,
           approval: sql`excluded.approval`,
+          needsClientApproval: sql`excluded.needs_client_approval`,
           recipients: sql`excluded.recipients`,
           plannedFor: params.today,
           claimedAt: params.now,
@@ -107,14 +113,15 @@ export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly 
  * Claim one grouped send: the customer's day row and each triggering (invoice, step) row, in
  * one transaction. Null when the day row exists already, or every trigger was claimed elsewhere.
  */
-export async function claimGroupedSend(db: Db, scope: Scope, p: PlannedSend, params: { now: Date; today: CalendarDate; mailFrom: string }): Promise<{ id: string; status: string } | null> {
-  const status = p.occurrence.step.approval === 'manual' ? 'pending_approval' : 'claimed';
+export async function claimGroupedSend(db: Db, scope: Scope, p: PlannedSend, params: { now: Date; today: CalendarDate; mailFrom: string; forClient?: boolean }): Promise<{ id: string; status: string } | null> {
+  const needsClientApproval = params.forClient ?? false;
+  const status = initialStatus(p, needsClientApproval);
   const base = { firmId: scope.firmId, organisationId: scope.organisationId, contactExternalId: p.contactExternalId, plannedFor: params.today, claimedAt: params.now, updatedAt: params.now };
   return db.transaction(async (tx) => {
     const id = randomUUID();
     const [parent] = await tx
       .insert(reminderSends)
-      .values({ ...base, ...stepFields(p), id, subjectType: 'customer', subjectId: p.subjectId, stepKey: p.stepKey, invoiceExternalIds: p.invoiceExternalIds, status, messageId: messageIdFor(id, params.mailFrom), recipients: p.recipients })
+      .values({ ...base, ...stepFields(p), id, subjectType: 'customer', subjectId: p.subjectId, stepKey: p.stepKey, invoiceExternalIds: p.invoiceExternalIds, status, needsClientApproval, messageId: messageIdFor(id, params.mailFrom), recipients: p.recipients })
       .onConflictDoNothing()
       .returning({ id: reminderSends.id, status: reminderSends.status });
     if (!parent) return null;
@@ -189,7 +196,7 @@ export async function supersedePending(db: Db, scope: Scope, list: readonly { su
           eq(reminderSends.subjectType, 'invoice'),
           eq(reminderSends.subjectId, s.subjectId),
           eq(reminderSends.stepKey, s.stepKey),
-          eq(reminderSends.status, 'pending_approval'),
+          inArray(reminderSends.status, ['pending_approval', 'awaiting_client']),
         ),
       );
   }

@@ -284,7 +284,7 @@ export async function loadCustomerToday(db: Db, org: Pick<OrgInfo, 'id' | 'firmI
         eq(reminderSends.firmId, org.firmId),
         eq(reminderSends.organisationId, org.id),
         isNull(reminderSends.parentId),
-        or(and(eq(reminderSends.status, 'sent'), gte(reminderSends.sentAt, since)), inArray(reminderSends.status, ['pending_approval', 'claimed', 'sending', 'failed_temporary'])),
+        or(and(eq(reminderSends.status, 'sent'), gte(reminderSends.sentAt, since)), inArray(reminderSends.status, ['pending_approval', 'awaiting_client', 'claimed', 'sending', 'failed_temporary'])),
       ),
     )
     .groupBy(reminderSends.contactExternalId);

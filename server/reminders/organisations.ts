@@ -16,7 +16,7 @@ export async function organisationSummaries(db: Db, firmId: string, now: Date) {
   const counts = await db
     .select({ organisationId: reminderSends.organisationId, status: reminderSends.status, n: sql<number>`count(*)::int` })
     .from(reminderSends)
-    .where(and(eq(reminderSends.firmId, firmId), inArray(reminderSends.organisationId, ids), inArray(reminderSends.status, ['pending_approval', 'claimed', 'sending', 'failed_temporary', 'failed_permanent', 'sent'])))
+    .where(and(eq(reminderSends.firmId, firmId), inArray(reminderSends.organisationId, ids), inArray(reminderSends.status, ['pending_approval', 'awaiting_client', 'claimed', 'sending', 'failed_temporary', 'failed_permanent', 'sent'])))
     .groupBy(reminderSends.organisationId, reminderSends.status);
   const out = [];
   for (const o of orgs) {
@@ -38,7 +38,7 @@ export async function organisationSummaries(db: Db, firmId: string, now: Date) {
       nextWindow: open?.toISOString() ?? null,
       today,
       sentToday: day?.count ?? 0,
-      counts: { sent: c('sent'), pendingApproval: c('pending_approval'), queued: c('claimed') + c('sending') + c('failed_temporary'), failed: c('failed_permanent') },
+      counts: { sent: c('sent'), pendingApproval: c('pending_approval'), awaitingClient: c('awaiting_client'), queued: c('claimed') + c('sending') + c('failed_temporary'), failed: c('failed_permanent') },
     });
   }
   return out;

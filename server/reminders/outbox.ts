@@ -5,6 +5,7 @@
  * collector's actions on a claim — approve, skip, retry a failure.
  */
 import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderSends, users, writebacks } from '../db/schema';
 import { conflict, notFound } from '../../kernel/errors';
@@ -17,7 +18,7 @@ export type OutboxFilter = (typeof OUTBOX_FILTERS)[number];
 const FILTER_STATUSES: Record<OutboxFilter, SendStatus[] | null> = {
   all: null,
   attention: ['pending_approval', 'failed_permanent'],
-  pending_approval: ['pending_approval'],
+  pending_approval: ['pending_approval', 'awaiting_client'],
   queued: ['claimed', 'sending', 'failed_temporary'],
   sent: ['sent'],
   failed: ['failed_permanent', 'failed_temporary'],
@@ -189,17 +190,18 @@ export async function getSend(db: Db, firmId: string, id: string) {
   };
 }
 
-async function transition(db: Db, firmId: string, id: string, from: SendStatus[], set: Partial<Row>) {
+async function transition(db: Db, firmId: string, id: string, from: SendStatus[], set: PgUpdateSetSource<typeof reminderSends>) {
   const rows = await db
     .update(reminderSends)
     .set(set)
     .where(and(eq(reminderSends.id, id), eq(reminderSends.firmId, firmId), inArray(reminderSends.status, from)))
-    .returning({ id: reminderSends.id, attempts: reminderSends.attempts });
+    .returning({ id: reminderSends.id, attempts: reminderSends.attempts, status: reminderSends.status });
   return rows[0] ?? null;
 }
 
 export async function approveSend(db: Db, firmId: string, id: string, userId: string, now: Date) {
-  const r = await transition(db, firmId, id, ['pending_approval'], { status: 'claimed', approvedBy: userId, approvedAt: now, updatedAt: now });
+  // Held for the client too (client-approval.ts): the firm approves first, then the client decides.
+  const r = await transition(db, firmId, id, ['pending_approval'], { status: sql`CASE WHEN ${reminderSends.needsClientApproval} THEN 'awaiting_client' ELSE 'claimed' END`, approvedBy: userId, approvedAt: now, updatedAt: now });
   if (!r) throw conflict('This reminder is not waiting for approval any more.', 'not_pending');
   return r;
 }

@@ -19,6 +19,7 @@ import { and, eq } from 'drizzle-orm';
 import type { CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { reminderRunConfirmations } from '../db/schema';
+import { clientHeldSends } from './client-approval';
 import { claimGroupedSend, claimInvoiceSends, recordSkips, sentToday, staleSends, supersedePending, waitingClaims } from './claims';
 import type { ReminderDeps } from './deps';
 import { loadReminderFirmSettings } from './firm-settings';
@@ -145,19 +146,22 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
       deps.log.warn({ organisationId: org.id, err: err instanceof Error ? err.message : String(err) }, 'could not request a sync after the pre-send check');
     }
   }
+  // The client in the loop (client-approval.ts): what the organisation's policy holds for its client.
+  const held = await clientHeldSends(db, scope, take, plannedKey);
+  const forClient = (s: PlannedSend) => held.has(plannedKey(s));
   const claims = [
     ...(await claimInvoiceSends(
       db,
       scope,
       take.filter((s) => s.subjectType === 'invoice'),
-      { now, today, mailFrom: deps.mailFrom },
+      { now, today, mailFrom: deps.mailFrom, forClient },
     )),
   ];
   for (const s of take.filter((x) => x.subjectType === 'customer')) {
-    const c = await claimGroupedSend(db, scope, s, { now, today, mailFrom: deps.mailFrom });
+    const c = await claimGroupedSend(db, scope, s, { now, today, mailFrom: deps.mailFrom, forClient: forClient(s) });
     if (c) claims.push(c);
   }
-  for (const c of claims) (c.status === 'pending_approval' ? result.awaitingApproval : result.claimed).push(c.id);
+  for (const c of claims) if (c.status !== 'awaiting_client') (c.status === 'pending_approval' ? result.awaitingApproval : result.claimed).push(c.id);
   deps.crash?.('run.after-claim');
   for (const id of result.claimed) await deps.enqueueSend(id, 0);
   return { ...result, acted: true };

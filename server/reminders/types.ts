@@ -95,7 +95,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
   confirmedAt: null,
 };
 
-export const SEND_STATUSES = ['pending_approval', 'claimed', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'skipped', 'grouped'] as const;
+export const SEND_STATUSES = ['pending_approval', 'awaiting_client', 'claimed', 'sending', 'sent', 'failed_temporary', 'failed_permanent', 'skipped', 'grouped'] as const;
 export type SendStatus = (typeof SEND_STATUSES)[number];
 
 /** Why a send did not happen; every skip is recorded with one of these. */
@@ -116,6 +116,7 @@ export const SKIP_REASONS = {
   voided: 'The invoice was voided or deleted',
   closed: 'Nothing is owed any more',
   rejected_by_collector: 'A collector decided not to send it',
+  declined_by_client: 'The client declined it',
   policy_removed: 'The step is no longer in the policy',
   disabled: 'Reminders were turned off for the organisation',
   ledger_disconnected: 'The ledger connection needs attention: without fresh data, reminders wait',

@@ -2,10 +2,10 @@
  * The client in the loop (under /api; docs/decisions/024-client-approvals.md):
  *
  *   GET  /organisations/:id/client-approvals        firm.read                what waits for this organisation's client
- *   PUT  /organisations/:id/client-approvals        client_approvals.manage  { lateFees, creditsAbove, paymentPlans }
- *   GET  /client/approvals                          client.approve           the client contact's queue, in words
- *   POST /client/approvals/:id/approve              client.approve           → pending, queued for the ledger
- *   POST /client/approvals/:id/decline { comment }  client.approve           → cancelled, with the comment
+ *   PUT  /organisations/:id/client-approvals        client_approvals.manage  { lateFees, creditsAbove, paymentPlans, firstReminders?, reminderEscalations? }
+ *   GET  /client/approvals                          client.approve           the client contact's queue, in words (write-backs, and reminders as `reminders`)
+ *   POST /client/approvals/:id/approve              client.approve           a write-back → pending, queued for the ledger; a reminder → claimed, queued to send once
+ *   POST /client/approvals/:id/decline { comment }  client.approve           → cancelled / skipped, with the comment
  *
  * And public (nobody is signed in yet):
  *   POST /auth/sign-in-link { email }               the same answer whoever asks; emails APP_URL/magic/<token>
@@ -21,6 +21,8 @@ import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import type { QueuePort } from '../queue';
 import type { MailServices } from '../services';
+import { decideReminderForClient, isReminderSend, listClientReminders } from '../reminders/client-approval';
+import { sendJobId } from '../reminders/job-ids';
 import { requestSignInLink, SIGN_IN_LINK_ANSWER, SignInLinkRequestSchema, useSignInLink } from '../team/sign-in-links';
 import { ClientPolicySchema, DeclineSchema, decideForClient, getClientPolicy, listClientQueue, saveClientPolicy } from '../writebacks/client-approval';
 import { requestDeps } from '../writebacks/enqueue';
@@ -49,6 +51,11 @@ const NOTHING = 'There is nothing with this link waiting for you.';
 export function clientApprovalRoutes(deps: ClientApprovalRouteDeps): Router {
   const { db } = deps;
   const rdeps = requestDeps({ db, queue: deps.queue, now: deps.now });
+  // A reminder the client approved: its own job id (a staff approval may have queued one under the plain id); the lease sends it once.
+  const reminderDeps = { db, now: deps.now, enqueueSend: async (id: string, attempts: number) => {
+      await deps.queue.request('reminders.send', { sendId: id }, { jobId: `${sendJobId(id, attempts)}-client` });
+    },
+  };
   const r = Router();
 
   r.get('/organisations/:id/client-approvals', async (req, res) => {
@@ -65,18 +72,22 @@ export function clientApprovalRoutes(deps: ClientApprovalRouteDeps): Router {
 
   r.get('/client/approvals', async (req, res) => {
     const auth = allow(req, 'client.approve');
-    res.json({ approvals: await listClientQueue(db, auth) });
+    const [approvals, reminders] = await Promise.all([listClientQueue(db, auth), listClientReminders(db, auth, deps.now())]);
+    res.json({ approvals, reminders });
   });
 
   r.post('/client/approvals/:id/approve', async (req, res) => {
     const auth = allow(req, 'client.approve');
-    res.json(await decideForClient({ ...rdeps, now: deps.now }, auth, idParam(req, NOTHING), { approve: true }));
+    const id = idParam(req, NOTHING);
+    if (await isReminderSend(db, auth.firmId, id)) return void res.json(await decideReminderForClient(reminderDeps, auth, id, { approve: true }));
+    res.json(await decideForClient({ ...rdeps, now: deps.now }, auth, id, { approve: true }));
   });
 
   r.post('/client/approvals/:id/decline', async (req, res) => {
     const auth = allow(req, 'client.approve');
     const id = idParam(req, NOTHING);
     const { comment } = parseInput(DeclineSchema, req.body ?? {});
+    if (await isReminderSend(db, auth.firmId, id)) return void res.json(await decideReminderForClient(reminderDeps, auth, id, { approve: false, comment }));
     res.json(await decideForClient({ ...rdeps, now: deps.now }, auth, id, { approve: false, comment }));
   });
 

@@ -223,7 +223,8 @@ export function reminderRoutes(deps: ReminderRouteDeps): Router {
     const auth = allow(req, 'collect');
     const id = uuidParam(req, 'id');
     const row = await approveSend(db, auth.firmId, id, auth.userId, now());
-    await deps.queue.request('reminders.send', { sendId: id }, { jobId: sendJobId(id, row.attempts) });
+    // Held for the client as well: it waits in the client's queue and is queued when the client approves.
+    if (row.status === 'claimed') await deps.queue.request('reminders.send', { sendId: id }, { jobId: sendJobId(id, row.attempts) });
     res.json({ send: await getSend(db, auth.firmId, id) });
   });
 

@@ -20,6 +20,7 @@ import { PROMISE_RECORDED } from '../scoring/in-motion';
 import { round2 } from '../scoring/rank';
 import { getWorklist, type Worklist } from '../scoring/worklist';
 import { assignedCustomers, listAssignableMembers } from './assignments';
+import { TASK_KIND_WORDS, type TaskKind } from './tasks';
 
 /** How far back a passed promise still shows as broken. */
 export const BROKEN_PROMISE_DAYS = 30;
@@ -29,8 +30,11 @@ export interface FollowUpDue {
   organisationId: string;
   organisationName: string;
   contactId: string | null;
-  contactExternalId: string;
+  /** null for an action-plan step (on the organisation, not a customer). */
+  contactExternalId: string | null;
   customerName: string;
+  /** Call, Review or Follow-up. */
+  kindName: string;
   title: string;
   dueOn: CalendarDate;
   /** 0: due today; n: n days overdue. */
@@ -68,8 +72,9 @@ interface TaskRow {
   id: string;
   organisation_id: string;
   contact_id: string | null;
-  contact_external_id: string;
+  contact_external_id: string | null;
   name: string | null;
+  kind: string;
   title: string;
   due_on: string;
   assigned_user_id: string;
@@ -82,7 +87,7 @@ async function dueTasks(db: Db, firmId: string, now: Date, userId?: string): Pro
   const until = addDays(todayIn('UTC', now), 1);
   const rows = await queryRows<TaskRow>(
     db,
-    sql`SELECT t.id, t.organisation_id, coalesce(t.contact_id, c.id) AS contact_id, t.contact_external_id, c.name, t.title, t.due_on::text AS due_on, t.assigned_user_id
+    sql`SELECT t.id, t.organisation_id, coalesce(t.contact_id, c.id) AS contact_id, t.contact_external_id, c.name, t.kind, t.title, t.due_on::text AS due_on, t.assigned_user_id
         FROM collector_tasks t
         LEFT JOIN contacts c ON c.organisation_id = t.organisation_id AND c.external_id = t.contact_external_id
         WHERE t.firm_id = ${firmId} AND t.status = 'open' AND t.assigned_user_id IS NOT NULL AND t.due_on <= ${until}::date
@@ -100,7 +105,8 @@ async function dueTasks(db: Db, firmId: string, now: Date, userId?: string): Pro
         organisationName: org.name,
         contactId: r.contact_id,
         contactExternalId: r.contact_external_id,
-        customerName: r.name ?? r.contact_external_id,
+        customerName: r.name ?? r.contact_external_id ?? 'Action plan',
+        kindName: TASK_KIND_WORDS[r.kind as TaskKind] ?? 'Task',
         title: r.title,
         dueOn: r.due_on,
         daysOverdue: diffDays(r.due_on, org.today),

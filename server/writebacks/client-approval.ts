@@ -23,9 +23,13 @@ export interface ClientPolicy {
   /** Credits above this amount wait (the write-back's own currency); null: none do. */
   creditsAbove: string | null;
   paymentPlans: boolean;
+  /** Reminders (server/reminders/client-approval.ts): the first to a customer who never had one. */
+  firstReminders: boolean;
+  /** Reminders: escalations, the steps after the first in a sequence. */
+  reminderEscalations: boolean;
 }
 
-export const NO_CLIENT_POLICY: ClientPolicy = { lateFees: false, creditsAbove: null, paymentPlans: false };
+export const NO_CLIENT_POLICY: ClientPolicy = { lateFees: false, creditsAbove: null, paymentPlans: false, firstReminders: false, reminderEscalations: false };
 
 const Amount = z
   .string()
@@ -37,6 +41,9 @@ export const ClientPolicySchema = z
     lateFees: z.boolean({ message: 'Choose whether late fees wait for the client.' }),
     creditsAbove: Amount.nullable(),
     paymentPlans: z.boolean({ message: 'Choose whether payment plans wait for the client.' }),
+    // Optional (callers from before reminders were covered): left out keeps the current choice.
+    firstReminders: z.boolean({ message: 'Choose whether the first reminder to a new customer waits for the client.' }).optional(),
+    reminderEscalations: z.boolean({ message: 'Choose whether escalating reminders wait for the client.' }).optional(),
   })
   .strict();
 
@@ -69,7 +76,7 @@ export async function clientPoliciesFor(db: Db, firmId: string, inputs: readonly
   const ids = [...new Set(inputs.filter((i) => COVERABLE.includes(i.kind) && i.requestedBy !== 'debtor').map((i) => i.organisationId))];
   if (!ids.length) return new Map();
   const rows = await db.select().from(clientApprovalPolicies).where(and(eq(clientApprovalPolicies.firmId, firmId), inArray(clientApprovalPolicies.organisationId, ids)));
-  return new Map(rows.map((r) => [r.organisationId, { lateFees: r.lateFees, creditsAbove: r.creditsAbove, paymentPlans: r.paymentPlans }]));
+  return new Map(rows.map((r) => [r.organisationId, { lateFees: r.lateFees, creditsAbove: r.creditsAbove, paymentPlans: r.paymentPlans, firstReminders: r.firstReminders, reminderEscalations: r.reminderEscalations }]));
 }
 
 /** '250.0000' → '250.00' (the column keeps 4 places). */
@@ -86,13 +93,21 @@ export async function getClientPolicy(db: Db, firmId: string, organisationId: st
   const [org] = await db.select({ id: organisations.id }).from(organisations).where(and(eq(organisations.firmId, firmId), eq(organisations.id, organisationId)));
   if (!org) throw notFound('No such organisation.');
   const [row] = await db.select().from(clientApprovalPolicies).where(and(eq(clientApprovalPolicies.firmId, firmId), eq(clientApprovalPolicies.organisationId, organisationId)));
-  return row ? { lateFees: row.lateFees, creditsAbove: plain(row.creditsAbove), paymentPlans: row.paymentPlans } : NO_CLIENT_POLICY;
+  return row ? { lateFees: row.lateFees, creditsAbove: plain(row.creditsAbove), paymentPlans: row.paymentPlans, firstReminders: row.firstReminders, reminderEscalations: row.reminderEscalations } : NO_CLIENT_POLICY;
 }
 
 /** Saves the policy; it applies to write-backs requested from now on (those already waiting keep their state). */
-export async function saveClientPolicy(db: Db, auth: Auth, organisationId: string, policy: ClientPolicy): Promise<ClientPolicy> {
-  await getClientPolicy(db, auth.firmId, organisationId);
-  const values = { lateFees: policy.lateFees, creditsAbove: policy.creditsAbove, paymentPlans: policy.paymentPlans, updatedByUserId: auth.userId, updatedAt: new Date() };
+export async function saveClientPolicy(db: Db, auth: Auth, organisationId: string, policy: z.infer<typeof ClientPolicySchema>): Promise<ClientPolicy> {
+  const current = await getClientPolicy(db, auth.firmId, organisationId);
+  const values = {
+    lateFees: policy.lateFees,
+    creditsAbove: policy.creditsAbove,
+    paymentPlans: policy.paymentPlans,
+    firstReminders: policy.firstReminders ?? current.firstReminders,
+    reminderEscalations: policy.reminderEscalations ?? current.reminderEscalations,
+    updatedByUserId: auth.userId,
+    updatedAt: new Date(),
+  };
   await db
     .insert(clientApprovalPolicies)
     .values({ firmId: auth.firmId, organisationId, ...values })

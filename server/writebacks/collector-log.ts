@@ -16,11 +16,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { clampNote } from '../../integrations/ledger/notes';
 import { addDays, isCalendarDate, longDate, todayIn } from '../../kernel/dates';
-import { conflict, invalidField, notFound } from '../../kernel/errors';
+import { conflict, invalidField } from '../../kernel/errors';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
 import { activities, collectorTasks } from '../db/schema';
 import { CALL_LOGGED, NOTE_ADDED } from '../scoring/in-motion';
+import { finishTask } from '../team/tasks';
 import { markContacted } from '../scoring/worklist';
 import { type ResolvedTarget, resolveTarget as resolveCollectorTarget } from './collector-actions';
 import { noteLimit } from './note-batch';
@@ -257,9 +258,13 @@ export interface FollowUpView {
   contactExternalId: string;
   invoiceId: string | null;
   invoiceNumber: string | null;
+  /** Call, Review or Follow-up (a task's kind in words, server/team/tasks.ts). */
+  kindName: string;
   title: string;
   dueOn: string;
-  status: 'open' | 'done';
+  status: 'open' | 'done' | 'skipped';
+  outcome: string | null;
+  assignedUserId: string | null;
   assignedName: string | null;
   doneByName: string | null;
   doneAt: string | null;
@@ -270,7 +275,7 @@ export const FollowUpQuery = z.object({
   organisationId: z.uuid(),
   contactExternalId: z.string().min(1).max(200).optional(),
   invoiceId: z.uuid().optional(),
-  status: z.enum(['open', 'done', 'all']).default('open'),
+  status: z.enum(['open', 'done', 'skipped', 'all']).default('open'),
 });
 
 /** Follow-ups of an organisation, a customer or an invoice: open ones by due day, then done ones, newest first. */
@@ -282,7 +287,8 @@ export async function listFollowUps(db: Db, firmId: string, q: z.infer<typeof Fo
   return queryRows<FollowUpView>(
     db,
     sql`SELECT t.id, t.organisation_id AS "organisationId", t.contact_external_id AS "contactExternalId", t.invoice_id AS "invoiceId",
-          i.number AS "invoiceNumber", t.title, to_char(t.due_on, 'YYYY-MM-DD') AS "dueOn", t.status,
+          i.number AS "invoiceNumber", CASE t.kind WHEN 'call' THEN 'Call' WHEN 'review' THEN 'Review' ELSE 'Follow-up' END AS "kindName",
+          t.title, to_char(t.due_on, 'YYYY-MM-DD') AS "dueOn", t.status, t.outcome, t.assigned_user_id AS "assignedUserId",
           au.name AS "assignedName", du.name AS "doneByName",
           to_char(t.done_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "doneAt",
           to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
@@ -296,30 +302,7 @@ export async function listFollowUps(db: Db, firmId: string, q: z.infer<typeof Fo
   );
 }
 
-/** Mark a follow-up done (done already: unchanged), with a line on the timeline. */
-export async function completeFollowUp(db: Db, auth: Auth, id: string, now: Date): Promise<{ id: string; status: 'done'; changed: boolean }> {
-  const [row] = await db.select().from(collectorTasks).where(and(eq(collectorTasks.id, id), eq(collectorTasks.firmId, auth.firmId)));
-  if (!row) throw notFound('No such follow-up in this firm.');
-  const changed = await db.transaction(async (tx) => {
-    const done = await tx
-      .update(collectorTasks)
-      .set({ status: 'done', doneAt: now, doneByUserId: auth.userId, updatedAt: now })
-      .where(and(eq(collectorTasks.id, id), eq(collectorTasks.firmId, auth.firmId), eq(collectorTasks.status, 'open')))
-      .returning({ id: collectorTasks.id });
-    if (done.length === 0) return false;
-    await tx.insert(activities).values({
-      firmId: auth.firmId,
-      organisationId: row.organisationId,
-      actorUserId: auth.userId,
-      actorType: 'user',
-      kind: 'follow_up.done',
-      contactId: row.contactId,
-      invoiceId: row.invoiceId,
-      summary: `Follow-up done: ${row.title}`,
-      details: { contactExternalId: row.contactExternalId, followUpId: row.id },
-      createdAt: now,
-    });
-    return true;
-  });
-  return { id, status: 'done', changed };
+/** Mark a follow-up done (done already: unchanged), with a line on the timeline: a task done without an outcome. */
+export async function completeFollowUp(db: Db, auth: Auth, id: string, now: Date): Promise<{ id: string; status: 'done' | 'skipped'; changed: boolean }> {
+  return finishTask(db, auth, id, { status: 'done' }, now);
 }

@@ -65,7 +65,7 @@ describeWith(['pg', 'chromium'], 'the collector’s log in Chromium', () => {
     await contacted.getByText('×3').waitFor();
     await expect(contacted.count()).resolves.toBe(1);
     await expect(contacted.textContent()).resolves.toMatch(/23 Nov, \d\d:\d\d – 23 Nov, \d\d:\d\d/);
-    await log.getByText('No follow-ups.', { exact: false }).waitFor();
+    await log.getByText('No tasks.', { exact: false }).waitFor();
 
     await log.getByRole('button', { name: 'Log call' }).click();
     const dialog = page.getByRole('dialog', { name: 'Log a call about Bayside Cafe' });
@@ -94,7 +94,7 @@ describeWith(['pg', 'chromium'], 'the collector’s log in Chromium', () => {
     // Done: off the follow-ups, on the timeline.
     await followUp.getByRole('button', { name: 'Mark “Call back about the remittance” done' }).click();
     await activity.getByText('Follow-up done: Call back about the remittance').waitFor();
-    await log.getByText('No follow-ups.', { exact: false }).waitFor();
+    await log.getByText('No tasks.', { exact: false }).waitFor();
   });
 
   it('at a phone’s width, logs a call on an invoice from its Actions menu and shows it in the activity drawer', { timeout: 90_000 }, async () => {

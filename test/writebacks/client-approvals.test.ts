@@ -182,7 +182,7 @@ describeWith('pg', 'client approvals end to end (sandbox ledger)', () => {
   it('a late fee the client must approve waits for them, nobody else can approve it, and once they do it is written once', async () => {
     const put = await admin(`/api/organisations/${orgId}/client-approvals`, { method: 'PUT', body: { lateFees: true, creditsAbove: '250', paymentPlans: false } });
     expect(put.status).toBe(200);
-    expect(put.body.policy).toEqual({ lateFees: true, creditsAbove: '250.00', paymentPlans: false });
+    expect(put.body.policy).toEqual({ lateFees: true, creditsAbove: '250.00', paymentPlans: false, firstReminders: false, reminderEscalations: false });
     expect((await collector(`/api/organisations/${orgId}/client-approvals`, { method: 'PUT', body: { lateFees: false, creditsAbove: null, paymentPlans: false } })).status).toBe(403);
 
     const inv = open[0]!;

@@ -36,7 +36,7 @@ export function FollowUpList({ target }: { target: ActionTarget }) {
   if (list.data.length === 0)
     return (
       <Text size="sm" c="dimmed">
-        No follow-ups. Log a call with a next step to plan one.
+        No tasks. Log a call with a next step to plan one.
       </Text>
     );
   return (
@@ -47,7 +47,7 @@ export function FollowUpList({ target }: { target: ActionTarget }) {
           <Group key={f.id} justify="space-between" wrap="nowrap" align="flex-start" data-testid="follow-up">
             <Stack gap={0} style={{ minWidth: 0 }}>
               <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-                {f.title}
+                {f.kindName}: {f.title}
               </Text>
               <Group gap={6}>
                 <Badge size="sm" variant="light" color={w.color}>
@@ -64,7 +64,7 @@ export function FollowUpList({ target }: { target: ActionTarget }) {
                 variant="light"
                 loading={done.isPending && done.variables === f.id}
                 aria-label={`Mark “${f.title}” done`}
-                onClick={() => done.mutate(f.id, { onSuccess: () => notify({ title: 'Follow-up done', message: f.title }), onError: (e) => notifyError(e, 'Could not mark it done') })}
+                onClick={() => done.mutate(f.id, { onSuccess: () => notify({ title: `${f.kindName} done`, message: f.title }), onError: (e) => notifyError(e, 'Could not mark it done') })}
               >
                 Done
               </Button>
@@ -102,7 +102,7 @@ export function CollectorLogCard({ target }: { target: ActionTarget }) {
   return (
     <Paper withBorder p="md" radius="md" data-testid="collector-log">
       <Group justify="space-between" mb="sm" wrap="wrap" gap="xs">
-        <Text fw={600}>Follow-ups</Text>
+        <Text fw={600}>Tasks</Text>
         <LogButtons target={target} />
       </Group>
       <FollowUpList target={target} />

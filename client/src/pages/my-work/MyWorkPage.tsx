@@ -50,11 +50,11 @@ function Section({ title, count, empty, children, testId }: { title: string; cou
 
 function FollowUps({ items }: { items: FollowUpDue[] }) {
   return (
-    <Section title="Follow-ups due" count={items.length} empty="No follow-ups due today." testId="my-work-follow-ups">
+    <Section title="Tasks due" count={items.length} empty="No tasks due today." testId="my-work-follow-ups">
       {items.map((t) => (
         <div key={t.id}>
           <Text size="sm" fw={500}>
-            {t.title}
+            {t.kindName}: {t.title}
           </Text>
           <Group gap={6}>
             <CustomerName item={t} />

@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { DataQualityPanel } from './DataQualityPanel';
 import { OverviewTab } from './OverviewTab';
 import { SegmentsTab } from './SegmentsTab';
+import { ActionPlanCard } from './ActionPlanCard';
 import { TargetsCard } from './TargetsCard';
 
 export function OrganisationPage() {
@@ -79,7 +80,10 @@ export function OrganisationPage() {
           <DataQualityPanel organisationId={d.organisation.id} />
         </Tabs.Panel>
         <Tabs.Panel value="targets" pt="md">
-          <TargetsCard organisationId={d.organisation.id} isAdmin={isAdmin} />
+          <Stack gap="lg">
+            <TargetsCard organisationId={d.organisation.id} isAdmin={isAdmin} />
+            <ActionPlanCard organisationId={d.organisation.id} />
+          </Stack>
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -201,6 +201,7 @@ export function useReminderMutation<V, R = unknown>(fn: (v: V) => Promise<R>) {
 
 export const STATUS: Record<SendStatus, { label: string; color: string }> = {
   pending_approval: { label: 'Needs approval', color: 'yellow' },
+  awaiting_client: { label: 'Waiting for the client', color: 'grape' },
   claimed: { label: 'Queued', color: 'blue' },
   sending: { label: 'Sending', color: 'blue' },
   sent: { label: 'Sent', color: 'green' },

@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { ProviderBadge } from '../../components/ProviderButtons';
 import { dateTimeIn, dateTimeLocal, duration, plural, relativeTime } from '../../format';
 import { connectUrl, type Organisation, type SyncRun, useSyncNow } from '../../organisations';
+import { ClientApprovalCard } from './ClientApprovalCard';
 import { DeleteDataModal, DisconnectModal, TimezoneModal } from './OrganisationModals';
 
 type Role = 'admin' | 'collector' | 'viewer';
@@ -173,6 +174,7 @@ export function OrganisationCard({ org, role }: { org: Organisation; role: Role 
             </Button>
           )}
         </Group>
+        {org.status !== 'disconnected' && <ClientApprovalCard organisationId={org.id} organisationName={org.name} />}
       </Stack>
       <DisconnectModal org={org} opened={modal === 'disconnect'} onClose={() => setModal(null)} />
       <DeleteDataModal org={org} opened={modal === 'delete'} onClose={() => setModal(null)} />
