@@ -19,3 +19,15 @@ export async function writeSession(database: Database, sessionSecret: string, wh
   const signature = createHmac('sha256', sessionSecret).update(sid).digest('base64').replace(/=+$/, '');
   return { cookie: `arcus.sid=${encodeURIComponent(`s:${sid}.${signature}`)}`, csrf };
 }
+
+/** A client for one signed-in session (writeSession's cookie and CSRF token) on `base` (the app, or its /api): JSON in, status and JSON out. */
+export function signedIn(base: string, who: { cookie: string; csrf: string }) {
+  return async (p: string, init: { method?: string; body?: unknown } = {}) => {
+    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
+  };
+}

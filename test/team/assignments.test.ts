@@ -17,19 +17,9 @@ import { getWorklist } from '../../server/scoring/worklist';
 import { startTestApp } from '../support/app';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
+import { signedIn, writeSession } from '../support/session';
 import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 
-function signedIn(base: string, who: { cookie: string; csrf: string }) {
-  return async (p: string, init: { method?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}/api${p}`, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-}
 type Client = ReturnType<typeof signedIn>;
 
 describeWith('pg', 'assignment and My work', () => {
@@ -72,11 +62,11 @@ describeWith('pg', 'assignment and My work', () => {
     arcus = await startTestApp('assignments-api', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: NOW.toISOString() });
     const session = (userId: string) => writeSession(database, arcus.config.sessionSecret, { userId, firmId: fx.firmId });
     as = {
-      admin: signedIn(arcus.url, await session(fx.userId)),
-      manager: signedIn(arcus.url, await session(ids.manager)),
-      cal: signedIn(arcus.url, await session(ids.cal)),
-      cleo: signedIn(arcus.url, await session(ids.cleo)),
-      viewer: signedIn(arcus.url, await session(ids.viewer)),
+      admin: signedIn(`${arcus.url}/api`, await session(fx.userId)),
+      manager: signedIn(`${arcus.url}/api`, await session(ids.manager)),
+      cal: signedIn(`${arcus.url}/api`, await session(ids.cal)),
+      cleo: signedIn(`${arcus.url}/api`, await session(ids.cleo)),
+      viewer: signedIn(`${arcus.url}/api`, await session(ids.viewer)),
     };
   }, 120_000);
 

@@ -20,7 +20,7 @@ import { createFirm, memoryDatabase, testDatabase } from '../support/db';
 import { seedFirm } from '../support/firm-data';
 import { scratchDir } from '../support/scratch';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
+import { signedIn, writeSession } from '../support/session';
 
 const START = '2026-12-07T09:00:00Z';
 
@@ -39,16 +39,6 @@ function capture(): { mailer: Mailer; sent: OutgoingMessage[] } {
 }
 
 /** A signed-in API client from a written session (cookie + CSRF). */
-function signedIn(base: string, who: { cookie: string; csrf: string }) {
-  return async (p: string, init: { method?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-}
 
 function suite(name: 'PostgreSQL' | 'PGlite', open: () => Promise<Database>) {
   describeWith(name === 'PostgreSQL' ? 'pg' : [], `invitations — ${name}`, () => {

@@ -15,18 +15,8 @@ import { MONDAY, seedOrg } from '../reminders/seed';
 import { startTestApp } from '../support/app';
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
+import { signedIn, writeSession } from '../support/session';
 
-function signedIn(base: string, who: { cookie: string; csrf: string }) {
-  return async (p: string, init: { method?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}/api${p}`, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-}
 type Client = ReturnType<typeof signedIn>;
 
 describeWith('pg', 'tasks and the action plan', () => {
@@ -77,10 +67,10 @@ describeWith('pg', 'tasks and the action plan', () => {
     arcus = await startTestApp('tasks-api', database, { LEDGER_SANDBOX: 'off', ARCUS_NOW: `${MONDAY}T10:00:00Z` });
     const session = (userId: string) => writeSession(database, arcus.config.sessionSecret, { userId, firmId });
     as = {
-      admin: signedIn(arcus.url, await session(ids.admin)),
-      cal: signedIn(arcus.url, await session(ids.cal)),
-      cleo: signedIn(arcus.url, await session(ids.cleo)),
-      viewer: signedIn(arcus.url, await session(ids.viewer)),
+      admin: signedIn(`${arcus.url}/api`, await session(ids.admin)),
+      cal: signedIn(`${arcus.url}/api`, await session(ids.cal)),
+      cleo: signedIn(`${arcus.url}/api`, await session(ids.cleo)),
+      viewer: signedIn(`${arcus.url}/api`, await session(ids.viewer)),
     };
   }, 120_000);
 

@@ -26,7 +26,7 @@ import { apiClient } from '../support/app';
 import { createFirm, testDatabase } from '../support/db';
 import { scratchDir } from '../support/scratch';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
+import { signedIn, writeSession } from '../support/session';
 import { until } from '../support/until';
 
 function capture(): { mailer: Mailer; sent: OutgoingMessage[] } {
@@ -43,16 +43,6 @@ function capture(): { mailer: Mailer; sent: OutgoingMessage[] } {
   };
 }
 
-function signedIn(base: string, who: { cookie: string; csrf: string }) {
-  return async (p: string, init: { method?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { cookie: who.cookie, 'x-csrf-token': who.csrf };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(base + p, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  };
-}
 
 describeWith('pg', 'client approvals end to end (sandbox ledger)', () => {
   let database: Database;
