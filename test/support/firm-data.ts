@@ -183,6 +183,10 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     members: b.memberUserId,
     invitations: b.invitationId,
     invoices: b.invoiceId,
+    // A client contact's decision on a write-back (or a reminder) waiting for the client.
+    approvals: b.writebackId,
+    // Tasks are the follow-ups' table (collector_tasks).
+    tasks: b.followUpId,
   };
   return map[collection];
 }

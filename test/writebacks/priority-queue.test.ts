@@ -24,6 +24,7 @@ const EXPECTED: WritebackKind[] = ['payment', 'late_fee', 'credit_note', 'pay_li
 
 function recorder() {
   const order: string[] = [];
+  const holding = { now: false };
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => {
     open = resolve;
@@ -34,11 +35,13 @@ function recorder() {
     attempts: 1,
     async handler(p) {
       // The first job holds the only worker until everything else is queued.
-      if (p.label === 'first') await gate;
-      else order.push(p.label);
+      if (p.label === 'first') {
+        holding.now = true;
+        await gate;
+      } else order.push(p.label);
     },
   });
-  return { order, open, job };
+  return { order, open, job, holding };
 }
 
 it('every kind has a queue priority, payments the most urgent and notes the least', () => {
@@ -61,8 +64,9 @@ describeWith('pg', 'the in-process queue starts the most urgent ready job first'
     const queue = new InlineQueue({ db: database.db, log, definitions: [r.job as never], concurrency: 1 });
     try {
       await queue.enqueue(r.job, { label: 'first' });
-      // Let the first one start (the queue starts ready jobs on the next turn of the event loop).
-      await until(async () => ((queue as unknown as { active: number }).active === 1 ? true : null), 5_000, 'the first job to start');
+      // Let the first one start and hold the only slot: its handler is waiting at the gate (the
+      // queue's own count goes up before the job's scope is looked up in the database).
+      await until(async () => (r.holding.now ? true : null), 10_000, 'the first job to hold the slot');
       for (const [i, kind] of REQUESTED.entries()) await queue.enqueue(r.job, { label: `${kind}` }, { jobId: `j${i}`, priority: writebackQueuePriority(kind) });
       r.open();
       await queue.idle(10_000);
