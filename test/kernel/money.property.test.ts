@@ -246,7 +246,10 @@ describe('allocation sums exactly to the total', () => {
         const diff = BigInt(product) * den - BigInt(u) * R;
         expect(abs(diff) * 2n <= den).toBe(true);
         if (abs(diff) * 2n === den) expect(Math.abs(product % 2)).toBe(0);
-        if (R !== 0n) {
+        // A quotient beyond exact integers is refused, never rounded away (e.g. -9,007,199,255 / 0.000001).
+        if (R !== 0n && abs(divRoundHalfEven(BigInt(u) * den, R)) > BigInt(Number.MAX_SAFE_INTEGER)) {
+          expect(() => divRate(u, r)).toThrow(MoneyError);
+        } else if (R !== 0n) {
           const quotient = divRate(u, r);
           const qd = BigInt(quotient) * R - BigInt(u) * den;
           expect(abs(qd) * 2n <= R).toBe(true);
