@@ -93,7 +93,8 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
   const limiter = await createRateLimiter({ redisUrl: config.redisUrl, now: () => clock.ms() });
   const factory = createLedgerFactory({ sandboxBaseUrl, xero: config.xero, intuit: config.intuit, now: () => clock.ms(), limiter });
   // Every ledger call — sync, write-backs, notes, read-backs — goes through the organisation's ledger opened here.
-  const gateway = createLedgerGateway({ factory, tokenKey: config.tokenEncryptionKey, db: database.db, log, now: () => clock.ms(), limiter, createWrites: options.writes });
+  // Every call's line (with intuit_tid / Xero's correlation id) at info; the demo's readable console keeps them at debug.
+  const gateway = createLedgerGateway({ factory, tokenKey: config.tokenEncryptionKey, db: database.db, log, now: () => clock.ms(), limiter, createWrites: options.writes, callLogLevel: config.logFormat === 'readable' ? 'debug' : 'info' });
 
   // The Xero App Store API: the app's own client-credentials grant (the sandbox's client without real credentials).
   const appStoreCredentials = config.xero ?? (sandboxBaseUrl ? SANDBOX_CLIENT : null);

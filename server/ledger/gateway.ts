@@ -56,6 +56,8 @@ export interface LedgerGatewayDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Per-call deadline (default 60 s). */
   timeoutMs?: number;
+  /** The level of a successful call's log line: 'info' (default: every provider reference is kept), 'debug' for the demo's readable console. */
+  callLogLevel?: 'info' | 'debug';
   /** How writers are built (tests and the bench count or fail calls); default createLedgerWrites. */
   createWrites?: CreateLedgerWrites;
 }
@@ -119,7 +121,7 @@ export function createLedgerGateway(deps: LedgerGatewayDeps): LedgerGateway {
       const runner = new CallRunner(gate, deps.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, (c) => {
         const line = { call: c.what, status: c.status, ms: c.ms, purpose: options.purpose ?? 'read', ...(c.reference ? { [c.reference.name]: c.reference.value } : {}), ...(c.code ? { code: c.code } : {}) };
         if (c.code) log.warn(line, 'ledger call failed');
-        else log.info(line, 'ledger call');
+        else log[deps.callLogLevel ?? 'info'](line, 'ledger call');
       });
       const build = (accessToken: string) => {
         const params = { accessToken, tenantId, runner };
