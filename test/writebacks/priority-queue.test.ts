@@ -68,6 +68,10 @@ describeWith('pg', 'the in-process queue starts the most urgent ready job first'
       // queue's own count goes up before the job's scope is looked up in the database).
       await until(async () => (r.holding.now ? true : null), 10_000, 'the first job to hold the slot');
       for (const [i, kind] of REQUESTED.entries()) await queue.enqueue(r.job, { label: `${kind}` }, { jobId: `j${i}`, priority: writebackQueuePriority(kind) });
+      // Each enqueue joins the ready line on a timer tick: open the gate only once all of them wait
+      // there (on a loaded machine the first job could otherwise finish between two ticks and start
+      // whichever had joined so far).
+      await until(async () => ((queue as unknown as { ready: unknown[] }).ready.length === REQUESTED.length ? true : null), 10_000, 'every job to wait in line');
       r.open();
       await queue.idle(10_000);
       expect(r.order).toEqual(EXPECTED);
