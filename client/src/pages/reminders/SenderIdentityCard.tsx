@@ -129,32 +129,10 @@ export function SenderIdentityCard({ org, role }: { org: ReminderOrg; role: Role
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap" align="flex-start">
-                        <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all', flex: 1, minWidth: 0 }}>
-                          {r.name}
-                        </Text>
-                        <CopyButton value={r.name}>
-                          {({ copied, copy }) => (
-                            <Button size="compact-xs" variant="subtle" onClick={copy} style={{ flexShrink: 0 }} aria-label={`Copy the ${RECORD_NAMES[r.kind]} record’s name`}>
-                              {copied ? 'Copied' : 'Copy'}
-                            </Button>
-                          )}
-                        </CopyButton>
-                      </Group>
+                      <CopyableText text={r.name} label={`Copy the ${RECORD_NAMES[r.kind]} record’s name`} />
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap" align="flex-start">
-                        <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all', flex: 1, minWidth: 0 }} lineClamp={3}>
-                          {r.value}
-                        </Text>
-                        <CopyButton value={r.value}>
-                          {({ copied, copy }) => (
-                            <Button size="compact-xs" variant="subtle" onClick={copy} style={{ flexShrink: 0 }} aria-label={`Copy the ${RECORD_NAMES[r.kind]} record’s value`}>
-                              {copied ? 'Copied' : 'Copy'}
-                            </Button>
-                          )}
-                        </CopyButton>
-                      </Group>
+                      <CopyableText text={r.value} label={`Copy the ${RECORD_NAMES[r.kind]} record’s value`} lineClamp={3} />
                     </Table.Td>
                     <Table.Td>
                       <Badge color={STATUS_COLOUR[r.status]} variant="light" mb={4}>
@@ -180,5 +158,23 @@ export function SenderIdentityCard({ org, role }: { org: ReminderOrg; role: Role
         )}
       </Stack>
     </Paper>
+  );
+}
+
+/** A DNS record's name or value in monospace, with its Copy button. */
+function CopyableText({ text, label, lineClamp }: { text: string; label: string; lineClamp?: number }) {
+  return (
+    <Group gap={4} wrap="nowrap" align="flex-start">
+      <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all', flex: 1, minWidth: 0 }} lineClamp={lineClamp}>
+        {text}
+      </Text>
+      <CopyButton value={text}>
+        {({ copied, copy }) => (
+          <Button size="compact-xs" variant="subtle" onClick={copy} style={{ flexShrink: 0 }} aria-label={label}>
+            {copied ? 'Copied' : 'Copy'}
+          </Button>
+        )}
+      </CopyButton>
+    </Group>
   );
 }
