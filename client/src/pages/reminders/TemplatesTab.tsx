@@ -1,11 +1,13 @@
 /** The firm's templates and the built-ins; opening one shows the editor with its live preview. */
-import { Alert, Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
-import { mergeFieldLabel } from './merge-nodes';
-import { useState } from 'react';
+import { Alert, Badge, Button, Group, Loader, Stack, Table, Text } from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
 import { dateTimeLocal } from '../../format';
 import { type ReminderOrg, type Template, useTemplates } from './api';
 import type { Role } from './RemindersPage';
-import { TemplateEditor } from './TemplateEditor';
+import { mergeFieldLabel } from './merge-label';
+
+/** The rich-text editor (Tiptap) is loaded when a template is opened, not with the app. */
+const TemplateEditor = lazy(() => import('./TemplateEditor').then((m) => ({ default: m.TemplateEditor })));
 
 /** A subject as a person reads it: each merge field by its name in words, in brackets ("Invoice [Invoice number] is overdue"). */
 function subjectInWords(subject: string): string {
@@ -18,7 +20,12 @@ export function TemplatesTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const templates = useTemplates(org.id);
   const [open, setOpen] = useState<Template | null>(null);
   // A duplicate is saved as "Copy of …" by the server and opened at once.
-  if (open) return <TemplateEditor key={open.id || 'new'} org={org} template={open} role={role} onClose={() => setOpen(null)} onDuplicate={(t) => setOpen(t)} />;
+  if (open)
+    return (
+      <Suspense fallback={<Loader size="sm" aria-label="Opening the template" />}>
+        <TemplateEditor key={open.id || 'new'} org={org} template={open} role={role} onClose={() => setOpen(null)} onDuplicate={(t) => setOpen(t)} />
+      </Suspense>
+    );
   return (
     <Stack gap="sm">
       <Group justify="space-between">

@@ -6,16 +6,9 @@
  */
 import { mergeAttributes, Node } from '@tiptap/core';
 import type { Editor } from '@tiptap/react';
+import { mergeFieldLabel } from './merge-label';
 
-/** "invoice.amount_due" → "Invoice amount due"; sections: "If payment link…", "…end of payment link". */
-export function mergeFieldLabel(name: string): string {
-  if (name === 'invoices.table') return 'Table of the invoices';
-  const words = name.replace(/^[#^/]/, '').replace(/[._]/g, ' ');
-  if (name.startsWith('#')) return `If there is a ${words}…`;
-  if (name.startsWith('^')) return `If there is no ${words}…`;
-  if (name.startsWith('/')) return `…end of “${words}”`;
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+export { mergeFieldLabel };
 
 const CHIP = 'display:inline-block;padding:0 6px;margin:0 1px;border-radius:10px;background:var(--mantine-color-blue-1);color:var(--mantine-color-blue-9);font-size:0.9em;line-height:1.5;white-space:nowrap;user-select:all';
 const BLOCK = 'display:block;padding:4px 10px;margin:6px 0;border:1px dashed var(--mantine-color-blue-4);border-radius:6px;background:var(--mantine-color-blue-0);color:var(--mantine-color-blue-9);font-size:0.9em';
