@@ -9,7 +9,7 @@
  * exactly 1 — the column's default, which a ledger that gave no rate leaves behind, so a 1
  * between two different currencies cannot be told from "no rate". Ties on the issue date go to
  * the direct rate (no rounding), then to the invoice the ledger changed last.
- * Served by invoices_firm_currency_issue_idx (migration 0018).
+ * Served by invoices_org_currency_issue_idx (migration 0032), one pair at a time.
  */
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
@@ -35,22 +35,36 @@ export async function latestLedgerRates(db: Db, params: { firmId: string; report
     wanted.map((c) => sql`${c}`),
     sql`, `,
   );
+  // One ordered lookup per (organisation, currency) pair — invoices_org_currency_issue_idx
+  // (migration 0032) answers each with its first row — instead of reading every invoice in the
+  // reporting currency: the cost grows with organisations, not invoices. Within one pair `direct`
+  // is fixed, so the pair's top row under the global order is its top row here.
   const rows = await queryRows<Row>(
     db,
-    sql`SELECT DISTINCT ON (d.currency) d.*
-        FROM (
-          SELECT CASE WHEN o.base_currency = ${r} THEN i.currency ELSE o.base_currency END AS currency,
-                 o.base_currency = ${r} AS direct, o.provider, o.name AS organisation_name, i.number,
-                 i.issue_date::text AS issue_date, i.currency_rate::text AS currency_rate,
-                 i.ledger_updated_at, i.external_id
+    sql`WITH orgs AS (
+          SELECT o.id, o.firm_id, o.provider, o.name, o.base_currency FROM organisations o
+          WHERE o.firm_id = ${firmId} AND (o.base_currency = ${r} OR o.base_currency IN (${list}))
+        ), pairs AS (
+          SELECT o.*, c.cur AS invoice_currency, c.cur AS currency, true AS direct
+          FROM orgs o CROSS JOIN unnest(ARRAY[${list}]::text[]) AS c(cur) WHERE o.base_currency = ${r}
+          UNION ALL
+          SELECT o.*, ${r}::text AS invoice_currency, o.base_currency AS currency, false AS direct
+          FROM orgs o WHERE o.base_currency IN (${list})
+        )
+        SELECT DISTINCT ON (p.currency) p.currency, p.direct, p.provider, p.name AS organisation_name, i.number,
+               i.issue_date::text AS issue_date, i.currency_rate::text AS currency_rate
+        FROM pairs p
+        CROSS JOIN LATERAL (
+          SELECT i.number, i.issue_date, i.currency_rate, i.ledger_updated_at, i.external_id
           FROM invoices i
-          JOIN organisations o ON o.id = i.organisation_id AND o.firm_id = i.firm_id
-          WHERE i.firm_id = ${firmId} AND i.issue_date <= ${asOf}
+          WHERE i.firm_id = p.firm_id AND i.organisation_id = p.id AND i.currency = p.invoice_currency
+            AND i.issue_date <= ${asOf}
             AND i.status NOT IN ('draft', 'voided', 'deleted')
             AND i.currency_rate > 0 AND i.currency_rate <> 1
-            AND ((o.base_currency = ${r} AND i.currency IN (${list})) OR (i.currency = ${r} AND o.base_currency IN (${list})))
-        ) d
-        ORDER BY d.currency, d.issue_date DESC, d.direct DESC, d.ledger_updated_at DESC NULLS LAST, d.external_id`,
+          ORDER BY i.issue_date DESC, i.ledger_updated_at DESC NULLS LAST, i.external_id
+          LIMIT 1
+        ) i
+        ORDER BY p.currency, i.issue_date DESC, p.direct DESC, i.ledger_updated_at DESC NULLS LAST, i.external_id`,
   );
   for (const row of rows) {
     out.set(row.currency, {

@@ -17,7 +17,11 @@ import { latestLedgerRates } from './ledger-rates';
 import { dsoOf, helpInput, type PeriodFigures, type PeriodRatios, ratiosFromFigures } from './figures';
 import { listOrganisations, type OrganisationInfo } from './organisations';
 import { comparePeriod, periodDays } from './period';
+import { queryPortfolioRollups } from './portfolio-rollups';
 import { type OrganisationFigures, queryPortfolioFigures } from './portfolio-sql';
+
+/** Where the figures come from: the rollups (the default), or one pass over the invoices (the reference the tests and the bench compare with). */
+export type PortfolioSource = 'rollups' | 'invoices';
 
 export interface PortfolioRow extends PeriodRatios {
   organisationId: string;
@@ -142,12 +146,13 @@ export function buildPortfolioRow(org: OrganisationInfo, figures: OrganisationFi
  * `today`: the caller's calendar day (from the injected clock); rates are judged stale against it,
  * or against the period's end when that is earlier. Without it, the period's end.
  */
-export async function getPortfolio(db: Db, params: { firmId: string; period: Period; reportingCurrency: string; thresholds: Partial<HelpThresholds>; today?: CalendarDate }): Promise<Portfolio> {
+export async function getPortfolio(db: Db, params: { firmId: string; period: Period; reportingCurrency: string; thresholds: Partial<HelpThresholds>; today?: CalendarDate; source?: PortfolioSource }): Promise<Portfolio> {
   const { firmId, period, reportingCurrency } = params;
   const compare = comparePeriod(period);
+  const query = params.source === 'invoices' ? queryPortfolioFigures : queryPortfolioRollups;
   const [orgs, figures, entered] = await Promise.all([
     listOrganisations(db, firmId),
-    queryPortfolioFigures(db, { firmId, period, compare }),
+    query(db, { firmId, period, compare }),
     resolveRates(db, firmId, reportingCurrency, period.to),
   ]);
   const needed = [...new Set(orgs.map((o) => o.baseCurrency))].filter((c) => c !== reportingCurrency).sort();

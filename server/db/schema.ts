@@ -223,6 +223,7 @@ export const invoices = pgTable(
     index('invoices_firm_issue_idx').on(t.firmId, t.issueDate),
     // Rates from the ledgers: the latest invoice in a currency (migration 0018).
     index('invoices_firm_currency_issue_idx').on(t.firmId, t.currency, t.issueDate),
+    index('invoices_org_currency_issue_idx').on(t.organisationId, t.currency, t.issueDate),
   ],
 );
 
@@ -1493,3 +1494,43 @@ export const signInLinks = pgTable(
   },
   (t) => [primaryKey({ columns: [t.firmId, t.tokenHash] }), index('sign_in_links_token_hash_idx').on(t.tokenHash), index('sign_in_links_user_idx').on(t.firmId, t.userId, t.createdAt)],
 );
+
+/**
+ * The portfolio from rollups (migration 0032, docs/decisions/027-portfolio-rollups.md): per
+ * organisation, its state at the end of each day on which it changes — balances by aging bucket,
+ * cumulative sales and open invoices, in the base currency's minor units. Derived from invoices by
+ * arcus_refresh_portfolio_rollups; application code never writes these rows.
+ */
+export const portfolioRollups = pgTable(
+  'portfolio_rollups',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    arCurrent: bigint('ar_current', { mode: 'number' }).notNull(),
+    arD1To30: bigint('ar_d1_30', { mode: 'number' }).notNull(),
+    arD31To60: bigint('ar_d31_60', { mode: 'number' }).notNull(),
+    arD61To90: bigint('ar_d61_90', { mode: 'number' }).notNull(),
+    arD91Plus: bigint('ar_d91_plus', { mode: 'number' }).notNull(),
+    salesCum: bigint('sales_cum', { mode: 'number' }).notNull(),
+    openInvoices: integer('open_invoices').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.day] })],
+);
+
+/** Organisations whose rollups a change has moved, from `from_day` on (set by triggers on invoices). */
+export const portfolioRollupPending = pgTable(
+  'portfolio_rollup_pending',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    fromDay: date('from_day', { mode: 'string' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] }), index('portfolio_rollup_pending_firm_idx').on(t.firmId)],
+);
+

@@ -2,8 +2,8 @@
  * The end of a complete run, in one transaction: derived fields (contact links, QuickBooks'
  * fully-paid dates), a full sync's reconciliation (documents the ledger no longer lists are
  * marked deleted — QuickBooks' query path cannot see deletions, only CDC can), the checkpoints
- * advanced to the newest change seen per entity, the run marked succeeded, and one
- * sync.completed activity. If anything here fails, nothing moves and the run is re-done.
+ * advanced to the newest change seen per entity, the portfolio's rollups of the organisation
+ * brought up to date, the run marked succeeded, and one sync.completed activity. If anything here fails, nothing moves and the run is re-done.
  */
 import { SYNC_ENTITY_TYPES, type SyncEntityType } from '../../integrations/ledger/types';
 import type { ClaimedRun, SyncCounts, SyncState } from './runs';
@@ -150,6 +150,8 @@ export async function finishRun(conn: SqlConn, run: ClaimedRun, params: { counts
       await deriveQboPaidDates(c, run.organisationId);
       await deriveQboCredited(c, run.organisationId);
     }
+    // The portfolio's rollups of this organisation, from the earliest day this run's changes reached (docs/decisions/027).
+    await c.query('SELECT arcus_refresh_pending_rollup($1, $2)', [run.firmId, run.organisationId]);
     const checkpoints = nextCheckpoints(run);
     const [{ now }] = (await c.query<{ now: Date }>('SELECT now() AS now')) as [{ now: Date }];
     const patch: SyncState = { checkpoints, lastRunId: run.runId, ...(params.full ? { lastFullSyncAt: new Date(now).toISOString() } : {}) };
