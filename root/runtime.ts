@@ -48,6 +48,7 @@ import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
 import { assignmentRoutes } from '../server/routes/assignments';
 import { taskRoutes } from '../server/routes/tasks';
+import { settingsRoutes } from '../server/routes/settings';
 import { writebackRoutes } from '../server/routes/writebacks';
 import { systemResolver } from '../server/sender/dns';
 import type { Services, TestHooks } from '../server/services';
@@ -194,6 +195,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       billingRoutes(billingDeps),
       teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
       assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      settingsRoutes({ db: database.db, now: () => clock.now() }),
       taskRoutes({ db: database.db, clock }),
       clientApprovalRoutes({ db: database.db, queue, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now(), log }),
     ],

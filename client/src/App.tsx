@@ -60,6 +60,9 @@ function StaffApp() {
         <Route path="/settings/collections">
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
+        <Route path="/settings/defaults">
+          <SettingsPage role={legacyRole(session.data.user.role)} />
+        </Route>
         <Route path="/settings/privacy">
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>

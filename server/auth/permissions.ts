@@ -62,6 +62,8 @@ export const PERMISSIONS = {
   'assignments.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can assign work.' },
   /** Choosing, per organisation, what waits for the client's approval (docs/decisions/024). */
   'client_approvals.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can choose what waits for the client.' },
+  /** Firm defaults and each organisation's overrides of them, "apply to all clients" (docs/decisions/028). */
+  'firm_defaults.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can change the firm’s defaults or a client’s settings.' },
   /** Approving or declining, as the client, what the firm asks to change in their ledger: client contacts only — nobody decides for them. */
   'client.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve or decline this.' },
 } as const satisfies Record<string, Permission>;
@@ -97,6 +99,14 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'GET /api/organisations/:id/client-approvals': 'firm.read',
   'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
   'GET /api/client/approvals': 'client.approve',
+  // settings that carry across clients (docs/decisions/028)
+  'GET /api/settings/defaults': 'firm.read',
+  'PUT /api/settings/defaults': 'firm_defaults.manage',
+  'GET /api/settings/organisations/:organisationId': 'firm.read',
+  'PUT /api/settings/organisations/:organisationId': 'firm_defaults.manage',
+  'POST /api/settings/organisations/:organisationId/reset': 'firm_defaults.manage',
+  'POST /api/settings/apply-to-all/preview': 'firm_defaults.manage',
+  'POST /api/settings/apply-to-all': 'firm_defaults.manage',
   'POST /api/client/approvals/:id/approve': 'client.approve',
   'POST /api/client/approvals/:id/decline': 'client.approve',
   // team

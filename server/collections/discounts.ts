@@ -18,7 +18,7 @@ import { addDays, type CalendarDate } from '../../kernel/dates';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
 import { arcusCreatedInvoices, type CollectionsDeps, heldInvoices, loadOpenInvoices, loadOrg, type OrgRow, orgToday } from './common';
-import { getCollectionsPolicy } from './policy';
+import { effectiveCollectionsPolicy } from '../settings/store';
 import { dayText, decimal, discountSourceKey, invoiceName, minor, money } from './rules';
 
 /** Days after expiry a withdrawn offer is still applied when a payment dated in time arrives late. */
@@ -32,7 +32,7 @@ export interface DiscountRun {
 
 /** Create offers for eligible open invoices (idempotent: one offer per invoice, ever). */
 export async function offerDiscounts(db: Db, org: OrgRow, today: CalendarDate, now: Date): Promise<number> {
-  const policy = (await getCollectionsPolicy(db, org.firmId)).earlyDiscount;
+  const policy = (await effectiveCollectionsPolicy(db, org.firmId, org.id)).earlyDiscount;
   if (!policy.enabled) return 0;
   const rules = { ratePct: policy.ratePct, withinDays: policy.withinDays, minimumAmount: minor(policy.minimumAmount) };
   const open = (await loadOpenInvoices(db, org)).filter((i) => i.issueDate >= addDays(today, -policy.withinDays) && i.issueDate <= today);

@@ -17,7 +17,8 @@ import { conflict, notFound } from '../../kernel/errors';
 import { requestWriteback } from '../writebacks/request';
 import type { WritebackStatus } from '../writebacks/types';
 import { arcusCreatedInvoices, type CollectionsDeps, heldInvoices, loadInvoice, loadOpenInvoices, loadOrg, type OpenInvoice, type OrgRow, orgToday } from './common';
-import { type CollectionsPolicy, getCollectionsPolicy } from './policy';
+import { effectiveCollectionsPolicy } from '../settings/store';
+import type { CollectionsPolicy } from './policy';
 import { decimal, feeSourceKey, forgiveSourceKey, invoiceName, minor, money, rulesOf } from './rules';
 
 type LateFeePolicy = CollectionsPolicy['lateFees'];
@@ -165,7 +166,7 @@ async function assessOne(db: Db, org: OrgRow, inv: OpenInvoice, p: LateFeePolicy
 export async function previewLateFees(db: Db, firmId: string, organisationId: string, invoiceId: string, now: Date = new Date()): Promise<FeePreview> {
   const org = await loadOrg(db, firmId, organisationId);
   const inv = await loadInvoice(db, firmId, organisationId, invoiceId);
-  const policy = await getCollectionsPolicy(db, firmId);
+  const policy = await effectiveCollectionsPolicy(db, firmId, organisationId);
   return (await assessOne(db, org, inv, policy.lateFees, now)).preview;
 }
 
@@ -174,7 +175,7 @@ export async function applyLateFees(deps: CollectionsDeps, params: { firmId: str
   const now = deps.now?.() ?? new Date();
   const org = await loadOrg(deps.db, params.firmId, params.organisationId);
   const inv = await loadInvoice(deps.db, params.firmId, params.organisationId, params.invoiceId);
-  const policy = await getCollectionsPolicy(deps.db, params.firmId);
+  const policy = await effectiveCollectionsPolicy(deps.db, params.firmId, params.organisationId);
   const { preview, due } = await assessOne(deps.db, org, inv, policy.lateFees, now);
   if (preview.blocked) throw conflict(blockedMessage(preview.blocked), `fee_${preview.blocked}`);
   if (due.length === 0) throw conflict(`No fee is due on this invoice now${skippedWords(preview.skipped)}.`, 'no_fee_due');
@@ -219,7 +220,7 @@ export interface AssessResult {
 /** The daily assessment for one organisation (a no-op when automatic fees are off). */
 export async function assessLateFeesForOrganisation(deps: CollectionsDeps, firmId: string, organisationId: string): Promise<AssessResult> {
   const now = deps.now?.() ?? new Date();
-  const policy = await getCollectionsPolicy(deps.db, firmId);
+  const policy = await effectiveCollectionsPolicy(deps.db, firmId, organisationId);
   const result: AssessResult = { considered: 0, held: 0, requested: [] };
   if (!policy.lateFees.enabled) return result;
   const org = await loadOrg(deps.db, firmId, organisationId);
@@ -257,7 +258,7 @@ export async function forgiveFee(deps: CollectionsDeps, params: { firmId: string
   if (fee.status === 'awaiting_approval') throw conflict('The fee is waiting for approval: reject it instead of forgiving it.', 'fee_not_in_ledger');
   if (fee.status !== 'confirmed' && fee.status !== 'sent') throw conflict('The fee is not in the ledger; only a fee written to the ledger can be forgiven.', 'fee_not_in_ledger');
   const org = await loadOrg(deps.db, params.firmId, fee.organisationId);
-  const policy = await getCollectionsPolicy(deps.db, params.firmId);
+  const policy = await effectiveCollectionsPolicy(deps.db, params.firmId, fee.organisationId);
   const mode = (fee.request as { mode?: string }).mode === 'line' ? 'line' : 'invoice';
   const target = mode === 'line' ? fee.invoiceExternalId : fee.externalId;
   if (!target || !fee.contactExternalId || !fee.amount || !fee.currency) throw conflict('The fee has no ledger document to credit yet.', 'fee_not_in_ledger');

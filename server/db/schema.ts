@@ -1496,6 +1496,26 @@ export const signInLinks = pgTable(
 );
 
 /**
+ * One organisation's override of a firm default (migration 0033; docs/decisions/028): late fees,
+ * early-payment discounts, the approval threshold, the sending window. No row: the firm default.
+ * The client-approval policy's overrides are the rows of client_approval_policies.
+ */
+export const settingOverrides = pgTable(
+  'setting_overrides',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    settingGroup: text('setting_group').notNull(),
+    value: jsonb('value').notNull(),
+    updatedByUserId: uuid('updated_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.settingGroup] })],
+);
+
+/**
  * The portfolio from rollups (migration 0032, docs/decisions/027-portfolio-rollups.md): per
  * organisation, its state at the end of each day on which it changes — balances by aging bucket,
  * cumulative sales and open invoices, in the base currency's minor units. Derived from invoices by

@@ -15,7 +15,8 @@ import { conflict, notFound } from '../../kernel/errors';
 import type { Auth } from '../auth/current-user';
 import { allowOrganisation } from '../auth/permissions';
 import { type Db, queryRows } from '../db/client';
-import { activities, clientApprovalPolicies, contacts, reminderSends } from '../db/schema';
+import { activities, contacts, reminderSends } from '../db/schema';
+import { effectiveSettings } from '../settings/store';
 import { localClock } from './local-time';
 import type { PlannedSend } from './plan';
 import { maskList } from './recipients';
@@ -43,11 +44,9 @@ export function reminderNeedsClient(send: Pick<PlannedSend, 'occurrence' | 'cont
 export async function clientHeldSends(db: Db, scope: { firmId: string; organisationId: string }, take: readonly PlannedSend[], keyOf: (s: PlannedSend) => string): Promise<Set<string>> {
   const out = new Set<string>();
   if (!take.length) return out;
-  const [row] = await db
-    .select({ firstReminders: clientApprovalPolicies.firstReminders, reminderEscalations: clientApprovalPolicies.reminderEscalations })
-    .from(clientApprovalPolicies)
-    .where(and(eq(clientApprovalPolicies.firmId, scope.firmId), eq(clientApprovalPolicies.organisationId, scope.organisationId)));
-  if (!row || (!row.firstReminders && !row.reminderEscalations)) return out;
+  // The organisation's own policy, else the firm default (docs/decisions/028).
+  const row = (await effectiveSettings(db, scope.firmId, scope.organisationId)).clientApproval.value;
+  if (!row.firstReminders && !row.reminderEscalations) return out;
   let ever = new Set<string>();
   if (row.firstReminders) {
     const contactsIn = [...new Set(take.map((s) => s.contactExternalId))];

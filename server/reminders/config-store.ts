@@ -6,7 +6,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
-import { organisations, reminderPolicies, reminderSettings, reminderTemplates } from '../db/schema';
+import { organisations, reminderPolicies, reminderSettings, reminderTemplates, settingOverrides } from '../db/schema';
+import { sameValue } from '../settings/groups';
 import { conflict, DomainError, invalidField, notFound } from '../../kernel/errors';
 import { sanitiseTemplateHtml } from '../../kernel/rich-text';
 import { builtinTemplate } from './defaults';
@@ -75,6 +76,15 @@ export async function saveSettings(db: Db, firmId: string, organisationId: strin
   const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
   if (next.windowStartMinute >= next.windowEndMinute) throw invalidField('windowEndMinute', 'The sending window must end after it starts.');
   next.businessDays = [...new Set(next.businessDays)].sort();
+  // The sending window is a firm default an organisation may override (docs/decisions/028): a
+  // window that differs from the one in force becomes this organisation's own.
+  const window = { startMinute: next.windowStartMinute, endMinute: next.windowEndMinute, businessDays: next.businessDays };
+  if (!sameValue('sendingWindow', window, { startMinute: current.windowStartMinute, endMinute: current.windowEndMinute, businessDays: current.businessDays })) {
+    await db
+      .insert(settingOverrides)
+      .values({ firmId, organisationId, settingGroup: 'sendingWindow', value: window, updatedAt: now })
+      .onConflictDoUpdate({ target: [settingOverrides.organisationId, settingOverrides.firmId, settingOverrides.settingGroup], set: { value: window, updatedAt: now } });
+  }
   // Switched on again after a pause: the backlog is previewed and confirmed like a first run.
   if (next.enabled && !current.enabled) next.confirmedAt = null;
   await db

@@ -24,6 +24,7 @@ import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_R
 import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
 import { sendKey } from './plan';
 import { localClock, zonedInstant } from './local-time';
+import { effectiveSettings } from '../settings/store';
 import { ledgerEmails } from './recipients';
 import { DEFAULT_SETTINGS, type Grouping, type OrgSettings, type Policy, type PolicyScope, type SendStatus, type Step } from './types';
 
@@ -47,14 +48,18 @@ export async function loadOrganisation(db: Db, organisationId: string, firmId?: 
   return o ?? null;
 }
 
+/**
+ * The organisation's reminder settings. The sending window (hours and days) is the effective one:
+ * the organisation's override when it has one, else the firm default (docs/decisions/028) — the
+ * window columns of reminder_settings are no longer read.
+ */
 export async function loadSettings(db: Db, organisationId: string): Promise<OrgSettings> {
   const [s] = await db.select().from(reminderSettings).where(eq(reminderSettings.organisationId, organisationId));
-  if (!s) return { ...DEFAULT_SETTINGS };
+  const window = await sendingWindowOf(db, organisationId);
+  if (!s) return { ...DEFAULT_SETTINGS, ...window };
   return {
     enabled: s.enabled,
-    windowStartMinute: s.windowStartMinute,
-    windowEndMinute: s.windowEndMinute,
-    businessDays: s.businessDays,
+    ...window,
     dailyLimit: s.dailyLimit,
     senderName: s.senderName,
     replyTo: s.replyTo,
@@ -65,6 +70,13 @@ export async function loadSettings(db: Db, organisationId: string): Promise<OrgS
     confirmAbove: s.confirmAbove,
     confirmedAt: s.confirmedAt,
   };
+}
+
+/** The effective sending window of an organisation (the built-in one when the organisation is not visible). */
+async function sendingWindowOf(db: Db, organisationId: string): Promise<Pick<OrgSettings, 'windowStartMinute' | 'windowEndMinute' | 'businessDays'>> {
+  const [o] = await db.select({ firmId: organisations.firmId }).from(organisations).where(eq(organisations.id, organisationId));
+  const w = o ? (await effectiveSettings(db, o.firmId, organisationId)).sendingWindow.value : { startMinute: DEFAULT_SETTINGS.windowStartMinute, endMinute: DEFAULT_SETTINGS.windowEndMinute, businessDays: DEFAULT_SETTINGS.businessDays };
+  return { windowStartMinute: w.startMinute, windowEndMinute: w.endMinute, businessDays: [...w.businessDays] };
 }
 
 export function toPolicy(row: typeof reminderPolicies.$inferSelect): Policy {

@@ -7,7 +7,7 @@
  * approves it (→ pending, queued) or declines it with a comment (→ cancelled). Nobody else can
  * decide for the client: the routes hold `client.approve`, which only client contacts have.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { longDate } from '../../kernel/dates';
 import { conflict, notFound } from '../../kernel/errors';
@@ -16,6 +16,7 @@ import type { Auth } from '../auth/current-user';
 import { allowOrganisation } from '../auth/permissions';
 import { type Db, queryRows } from '../db/client';
 import { activities, clientApprovalPolicies, organisations, writebacks } from '../db/schema';
+import { effectiveSettings, effectiveSettingsOf } from '../settings/store';
 import type { WritebackInput, WritebackKind } from './types';
 
 export interface ClientPolicy {
@@ -71,12 +72,16 @@ export function needsClientApproval(input: Pick<WritebackInput, 'kind' | 'purpos
   }
 }
 
-/** The policies of the organisations among these requests that could be covered (one query, none when no request could be). */
+/**
+ * The client-approval policies in force for the organisations among these requests that could be
+ * covered — each organisation's own (a row here) or else the firm default (docs/decisions/028);
+ * no query when no request could be covered.
+ */
 export async function clientPoliciesFor(db: Db, firmId: string, inputs: readonly Pick<WritebackInput, 'kind' | 'organisationId' | 'requestedBy'>[]): Promise<Map<string, ClientPolicy>> {
   const ids = [...new Set(inputs.filter((i) => COVERABLE.includes(i.kind) && i.requestedBy !== 'debtor').map((i) => i.organisationId))];
   if (!ids.length) return new Map();
-  const rows = await db.select().from(clientApprovalPolicies).where(and(eq(clientApprovalPolicies.firmId, firmId), inArray(clientApprovalPolicies.organisationId, ids)));
-  return new Map(rows.map((r) => [r.organisationId, { lateFees: r.lateFees, creditsAbove: r.creditsAbove, paymentPlans: r.paymentPlans, firstReminders: r.firstReminders, reminderEscalations: r.reminderEscalations }]));
+  const effective = await effectiveSettingsOf(db, firmId, ids);
+  return new Map([...effective].map(([id, e]) => [id, e.clientApproval.value]));
 }
 
 /** '250.0000' → '250.00' (the column keeps 4 places). */
@@ -89,14 +94,14 @@ function plain(amount: string | null): string | null {
   }
 }
 
+/** The policy in force for the organisation: its own when set, else the firm default (docs/decisions/028). */
 export async function getClientPolicy(db: Db, firmId: string, organisationId: string): Promise<ClientPolicy> {
   const [org] = await db.select({ id: organisations.id }).from(organisations).where(and(eq(organisations.firmId, firmId), eq(organisations.id, organisationId)));
   if (!org) throw notFound('No such organisation.');
-  const [row] = await db.select().from(clientApprovalPolicies).where(and(eq(clientApprovalPolicies.firmId, firmId), eq(clientApprovalPolicies.organisationId, organisationId)));
-  return row ? { lateFees: row.lateFees, creditsAbove: plain(row.creditsAbove), paymentPlans: row.paymentPlans, firstReminders: row.firstReminders, reminderEscalations: row.reminderEscalations } : NO_CLIENT_POLICY;
+  return (await effectiveSettings(db, firmId, organisationId)).clientApproval.value;
 }
 
-/** Saves the policy; it applies to write-backs requested from now on (those already waiting keep their state). */
+/** Saves the policy as the organisation's own (an override of the firm default); it applies to write-backs requested from now on (those already waiting keep their state). */
 export async function saveClientPolicy(db: Db, auth: Auth, organisationId: string, policy: z.infer<typeof ClientPolicySchema>): Promise<ClientPolicy> {
   const current = await getClientPolicy(db, auth.firmId, organisationId);
   const values = {

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import { toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
+import { effectiveSettingsOf } from '../settings/store';
 import { clientPoliciesFor, needsClientApproval } from './client-approval';
 import { needsApproval, parseRequest, type Threshold } from './rules';
 import type { WritebackInput, WritebackKind, WritebackStatus } from './types';
@@ -29,13 +29,15 @@ export interface RequestResult {
   created: boolean;
 }
 
-const ThresholdSchema = z.object({ approvalThreshold: z.string().regex(/^\d+(\.\d+)?$/).nullish() }).partial();
-
-export async function approvalThreshold(db: Db, firmId: string): Promise<Threshold | null> {
-  const [f] = await db.select({ settings: firms.settings, currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
-  const parsed = ThresholdSchema.safeParse((f?.settings as { collections?: unknown } | undefined)?.collections ?? {});
-  const amount = parsed.success ? (parsed.data.approvalThreshold ?? null) : null;
-  return amount && f ? { amount, currency: f.currency } : null;
+/**
+ * The approval threshold in force for each of these organisations, in the firm's reporting
+ * currency: the organisation's override when it has one, else the firm default
+ * (docs/decisions/028); null = none.
+ */
+export async function approvalThresholds(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Map<string, Threshold | null>> {
+  const [f] = await db.select({ currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
+  const effective = await effectiveSettingsOf(db, firmId, [...new Set(organisationIds)]);
+  return new Map([...effective].map(([id, e]) => [id, e.approvalThreshold.value.amount && f ? { amount: e.approvalThreshold.value.amount, currency: f.currency } : null]));
 }
 
 /** The firm's latest rate from `currency` to the threshold's currency (null when none is set). */
@@ -74,7 +76,7 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
     return { input, request, id: randomUUID() };
   });
   const mayNeedApproval = prepared.some(({ input }) => !input.preApproved && needsApproval(input, { amount: '0', currency: input.currency ?? '' }, null).needed);
-  const threshold = mayNeedApproval ? await approvalThreshold(tx, inputs[0]!.firmId) : null;
+  const thresholds = mayNeedApproval ? await approvalThresholds(tx, inputs[0]!.firmId, inputs.map((i) => i.organisationId)) : new Map<string, Threshold | null>();
   // The organisations' client-approval policies (client-approval.ts): read only when a request could be covered.
   const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved));
   const rows = [];
@@ -83,6 +85,7 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
     // A note write-back is its note: written onto the invoice in the note step.
     const noteText = input.kind === 'note' ? (request as { text: string }).text : (input.noteText ?? null);
     const invoiceExternalId = input.kind === 'note' ? (request as { invoiceExternalId: string }).invoiceExternalId : (input.invoiceExternalId ?? null);
+    const threshold = thresholds.get(input.organisationId) ?? null;
     const rule = input.preApproved ? ({ needed: false } as const) : needsApproval(input, threshold, await rateFor(tx, input.firmId, input.currency, threshold, now));
     // The firm's own approval comes first; then, when the organisation's policy covers it, its client's.
     const forClient = !input.preApproved && needsClientApproval(input, clientPolicies.get(input.organisationId));
