@@ -145,7 +145,10 @@ export function CustomerPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="md">
-            <CollectorLogCard target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }} />
+            <CollectorLogCard
+              target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
+              invoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: i.number || i.externalId }))}
+            />
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>

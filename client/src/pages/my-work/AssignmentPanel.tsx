@@ -97,7 +97,7 @@ export function AssignmentPanel() {
                     <Table.Td>
                       <Text size="sm">
                         {assigned} of {o.customers}
-                        {o.assigned.length > 0 ? ` — ${o.assigned.map((a) => `${a.name} ${a.customers}`).join(', ')}` : ''}
+                        {o.assigned.length > 0 ? ` — ${o.assigned.map((a) => `${a.name} (${a.customers})`).join(', ')}` : ''}
                       </Text>
                     </Table.Td>
                   </Table.Tr>

@@ -182,6 +182,7 @@ export function TeamSection() {
           Members
         </Title>
         {team.error && <Alert color="red">{team.error.message}</Alert>}
+        <Table.ScrollContainer minWidth={560}>
         <Table striped>
           <Table.Thead>
             <Table.Tr>
@@ -226,6 +227,7 @@ export function TeamSection() {
             ))}
           </Table.Tbody>
         </Table>
+        </Table.ScrollContainer>
       </Paper>
       <Paper withBorder p="md" radius="md">
         <Title order={4} mb="sm">
@@ -234,6 +236,7 @@ export function TeamSection() {
         {(team.data?.invitations ?? []).length === 0 ? (
           <Text c="dimmed">No invitations are waiting to be accepted.</Text>
         ) : (
+          <Table.ScrollContainer minWidth={560}>
           <Table>
             <Table.Tbody>
               {team.data!.invitations.map((i) => (
@@ -253,6 +256,7 @@ export function TeamSection() {
               ))}
             </Table.Tbody>
           </Table>
+          </Table.ScrollContainer>
         )}
       </Paper>
       <AssignmentPanel />
