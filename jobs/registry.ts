@@ -5,6 +5,7 @@ import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
 import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
 import { REMINDER_TICK_MS, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
+import { REPORTS_TICK_MS, reportsTickJob } from './reports/tick';
 import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
@@ -29,6 +30,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   retentionTickJob as JobDefinition<unknown>,
   retentionFirmJob as JobDefinition<unknown>,
   billingUsageJob as JobDefinition<unknown>,
+  reportsTickJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -42,4 +44,5 @@ export const schedules = [
   { id: 'collections.tick', def: collectionsTickJob as JobDefinition<unknown>, payload: {}, everyMs: COLLECTIONS_TICK_MS },
   { id: 'privacy.retention-tick', def: retentionTickJob as JobDefinition<unknown>, payload: {}, everyMs: RETENTION_TICK_MS },
   { id: 'billing.usage', def: billingUsageJob as JobDefinition<unknown>, payload: {}, everyMs: BILLING_USAGE_EVERY_MS },
+  { id: 'reports.tick', def: reportsTickJob as JobDefinition<unknown>, payload: {}, everyMs: REPORTS_TICK_MS },
 ];

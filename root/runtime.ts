@@ -34,6 +34,7 @@ import { reminderEnvFrom } from '../server/reminders/env';
 import { analyticsRoutes } from '../server/routes/analytics';
 import { billingRoutes } from '../server/routes/billing';
 import { clientApprovalRoutes } from '../server/routes/client-approvals';
+import { clientDashboardRoutes } from '../server/routes/client-dashboard';
 import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
@@ -47,6 +48,7 @@ import { brandRoutes, senderRoutes } from '../server/routes/sender';
 import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
 import { assignmentRoutes } from '../server/routes/assignments';
+import { reportRoutes } from '../server/routes/reports';
 import { taskRoutes } from '../server/routes/tasks';
 import { settingsRoutes } from '../server/routes/settings';
 import { writebackRoutes } from '../server/routes/writebacks';
@@ -195,6 +197,8 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       billingRoutes(billingDeps),
       teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
       assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      reportRoutes({ db: database.db, clock }),
+      clientDashboardRoutes({ db: database.db, clock }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       taskRoutes({ db: database.db, clock }),
       clientApprovalRoutes({ db: database.db, queue, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now(), log }),

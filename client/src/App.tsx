@@ -7,6 +7,7 @@ import { CustomersPage } from './pages/customers/CustomersPage';
 import { InvoicesPage } from './pages/invoices/InvoicesPage';
 import { OrganisationPage } from './pages/organisation/OrganisationPage';
 import { PortfolioPage } from './pages/portfolio/PortfolioPage';
+import { ReportPage } from './pages/report/ReportPage';
 import { SectionPage } from './pages/SectionPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { SyncLogPage } from './pages/settings/SyncLogPage';
@@ -80,6 +81,7 @@ function StaffApp() {
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
         <Route path="/portfolio" component={PortfolioPage} />
+        <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
         <Route path="/organisations/:id" component={OrganisationPage} />
         <Route path="/customers/:id" component={CustomerPage} />
         <Route path="/customers" component={CustomersPage} />

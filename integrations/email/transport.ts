@@ -17,6 +17,8 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /** Files sent with the message (the monthly client report's PDF). */
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
   /** Sign with this domain's DKIM key (nodemailer's built-in DKIM signing, relaxed/relaxed, rsa-sha256). */
   dkim?: { domainName: string; keySelector: string; privateKey: string } | null;
 }
@@ -83,6 +85,7 @@ export function smtpMailer(options: string | SMTPTransport.Options, extra: { del
           text: m.text,
           html: m.html,
           headers: m.headers,
+          ...(m.attachments?.length ? { attachments: m.attachments } : {}),
           ...(m.dkim ? { dkim: m.dkim } : {}),
         });
         return { messageId: info.messageId || m.messageId, accepted: info.accepted.map(addr), rejected: info.rejected.map(addr), response: info.response };

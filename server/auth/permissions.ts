@@ -66,6 +66,8 @@ export const PERMISSIONS = {
   'firm_defaults.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can change the firm’s defaults or a client’s settings.' },
   /** Approving or declining, as the client, what the firm asks to change in their ledger: client contacts only — nobody decides for them. */
   'client.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve or decline this.' },
+  /** The client contact's own dashboard (their organisations' figures, the firm's work this month): client contacts only (docs/decisions/029). */
+  'client.view': { roles: ['client_contact'], refusal: 'This page is for the client’s own contact.' },
 } as const satisfies Record<string, Permission>;
 
 export type PermissionName = keyof typeof PERMISSIONS;
@@ -97,6 +99,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/auth/sign-in-link/:token': 'public',
   // the client in the loop (docs/decisions/024)
   'GET /api/organisations/:id/client-approvals': 'firm.read',
+  'GET /api/client/dashboard': 'client.view',
   'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
   'GET /api/client/approvals': 'client.approve',
   // settings that carry across clients (docs/decisions/028)
@@ -126,6 +129,10 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/tasks': 'collect',
   'PATCH /api/tasks/:id': 'collect',
   'POST /api/tasks/:id/done': 'collect',
+  // the monthly client report and the service's baseline (server/reports/)
+  'GET /api/organisations/:id/report': 'organisation.read',
+  'GET /api/organisations/:id/report/pdf': 'organisation.read',
+  'PUT /api/organisations/:id/service': 'settings.manage',
   'POST /api/tasks/:id/skip': 'collect',
   'GET /api/organisations/:id/action-plan': 'firm.read',
   'PUT /api/targets/:id/owner': 'assignments.manage',

@@ -1554,3 +1554,45 @@ export const portfolioRollupPending = pgTable(
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId] }), index('portfolio_rollup_pending_firm_idx').on(t.firmId)],
 );
 
+/** A client's service (migration 0035, server/reports/): its start date, the KPIs frozen then, the attribution window in days. */
+export const clientServices = pgTable(
+  'client_services',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    /** server/reports/baseline.ts `Baseline`, written once when the service starts. */
+    baseline: jsonb('baseline').notNull(),
+    attributionDays: integer('attribution_days').notNull().default(14),
+    frozenAt: timestamp('frozen_at', { withTimezone: true }).notNull().defaultNow(),
+    setByUserId: uuid('set_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
+/** The monthly report email's claim (migration 0035): one row per organisation and month, so it is sent exactly once. */
+export const clientReportSends = pgTable(
+  'client_report_sends',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** 'YYYY-MM'. */
+    period: text('period').notNull(),
+    /** 'sending' | 'sent' | 'no_recipients' | 'failed' */
+    status: text('status').notNull().default('sending'),
+    attempts: integer('attempts').notNull().default(1),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    recipientCount: integer('recipient_count').notNull().default(0),
+    messageId: text('message_id'),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.period] })],
+);
+

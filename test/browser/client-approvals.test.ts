@@ -110,6 +110,9 @@ describeWith(['pg', 'chromium'], 'The client contact’s approvals in Chromium',
       expect(link, 'the email carries the sign-in link').toBeDefined();
 
       await page.goto(link!);
+      // The link opens the client's Overview (docs/decisions/029); what waits is under Approvals.
+      await page.getByRole('heading', { name: 'Your receivables' }).waitFor();
+      await page.getByRole('tab', { name: /Approvals/ }).click();
       await page.getByRole('heading', { name: 'Waiting for your approval' }).waitFor();
       const cards = page.getByTestId('client-approval');
       await expect.poll(() => cards.count()).toBe(2);

@@ -3,14 +3,18 @@
  * the changes the firm asks to make in their ledger, each in words (what, for whom, how much, why)
  * with Approve and Decline — a decline needs a comment, which the firm sees on its timeline.
  */
-import { Alert, AppShell, Badge, Button, Card, Center, Container, Group, Loader, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Alert, AppShell, Badge, Button, Card, Center, Container, Group, Loader, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
 import { api, fieldErrors, formError } from '../api';
 import { useRefreshSession } from '../session';
 import type { ClientReminderItem } from '../../../server/reminders/client-approval';
 import type { ClientApprovalItem } from '../../../server/writebacks/client-approval';
 import { money } from '../writebacks/labels';
+import { CLIENT_NAV } from './client-nav';
+import { ClientDashboardPage } from './ClientDashboardPage';
+import { ReportPage } from '../pages/report/ReportPage';
 
 export function ClientApp({ user, firm }: { user: { name: string }; firm: { name: string } }) {
   const refresh = useRefreshSession();
@@ -40,9 +44,45 @@ export function ClientApp({ user, firm }: { user: { name: string }; firm: { name
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        <ClientApprovalsPage firmName={firm.name} />
+        <ClientNav />
+        <Switch>
+          <Route path="/approvals">
+            <ClientApprovalsPage firmName={firm.name} />
+          </Route>
+          <Route path="/report">
+            <ReportPage />
+          </Route>
+          <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
+          <Route path="/">
+            <ClientDashboardPage firmName={firm.name} />
+          </Route>
+          <Route>
+            <Redirect to="/" />
+          </Route>
+        </Switch>
       </AppShell.Main>
     </AppShell>
+  );
+}
+
+/** The client's pages as tabs (CLIENT_NAV), with how many things wait for them beside Approvals. */
+function ClientNav() {
+  const [location, navigate] = useLocation();
+  const waiting = useQuery({ queryKey: ['client-approvals'], queryFn: () => api<{ approvals: ClientApprovalItem[]; reminders?: ClientReminderItem[] }>('/client/approvals') });
+  const count = (waiting.data?.approvals.length ?? 0) + (waiting.data?.reminders?.length ?? 0);
+  const active = CLIENT_NAV.find((n) => n.path !== '/' && location.startsWith(n.path))?.path ?? '/';
+  return (
+    <Container size="md" px={0} mb="md">
+      <Tabs value={active} onChange={(v) => v && navigate(v)} aria-label="Your pages">
+        <Tabs.List>
+          {CLIENT_NAV.map((n) => (
+            <Tabs.Tab key={n.path} value={n.path} rightSection={n.badge === 'approvals' && count > 0 ? <Badge size="sm" color="orange" circle aria-label={`${count} waiting`}>{count}</Badge> : null}>
+              {n.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+    </Container>
   );
 }
 
