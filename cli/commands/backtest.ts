@@ -78,6 +78,10 @@ function parseArgs(args: string[]): Args {
 }
 
 /**
+ * The validation split of decision 034 (every constant and setting was chosen on it):
+ *   arcus backtest --csv FILE --split 2012-07-01 --until 2013-01-01
+ * (`--until` is exclusive: history as known at the start of that day.)
+ *
  * The history as it was known at the start of `until`: invoices issued before it, settled only
  * when settled before it. A validation split inside a training period (`--split` earlier,
  * `--until` = the real split) never sees the test half.
@@ -137,8 +141,10 @@ function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, unti
     `  tested on ${r.n_test} invoices issued on or after it` +
       (r.n_unsettled > 0 ? ` (${r.n_unsettled} still unsettled, not scored)` : ''),
     `  model: P(late) ${s.late}, days ${s.days}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
+    `  calibration: ${r.model.calibration ? `${r.model.calibration.kind} on ${r.model.nCalibration} cross-fitted training rows` : 'none'}` +
+      (r.model.bandScale !== undefined ? `; pay-date band × ${r.model.bandScale.toFixed(2)} (conformal, 80%)` : ''),
     '',
-    '  no-fit: fixed priors and rule weights, nothing trained (the method for Xero organisations)',
+    '  no-fit: fixed priors, rule weights and calibration points, nothing trained (the method for Xero organisations)',
     '',
     `  ${''.padEnd(w)}  ${'model'.padStart(8)}  ${'no-fit'.padStart(8)}  ${'baseline'.padStart(8)}`,
     ...rows.map(([name, m, nf, b]) => `  ${name.padEnd(w)}  ${m.padStart(8)}  ${nf.padStart(8)}  ${b.padStart(8)}`),

@@ -1,3 +1,4 @@
+import { applyCalibration, type CalibrationMap } from './calibration';
 import { F, type FeatureOptions, type FirmPrior } from './features';
 import type { RowScore } from './model';
 
@@ -12,13 +13,16 @@ import type { RowScore } from './model';
  *  - Organisation rates: the sweep's firm-wide running rates and medians, each shrunk toward
  *    NOFIT_PRIOR with NOFIT_PRIOR_STRENGTH pseudo-invoices (features.ts `priorStrength`); a
  *    customer's rates are shrunk toward those (K = 5, as for the fitted model).
- *  - Days to settle = terms + the customer's habit (days past due: the undisputed median,
- *    mixed with the recency-weighted mean) + a fixed addition for a disputed invoice; never
- *    below 0.
+ *  - Days to settle = terms + the customer's habit (days past due: a fixed mix of the undisputed
+ *    median, the recency-weighted mean and the median over all settled invoices, less a little
+ *    for customers who dispute often) + fixed additions for a disputed invoice and for electronic
+ *    billing; never below 0.
  *  - Residual: a Laplace distribution around it, wider for customers with little history
  *    (scale from RULES.spreadNew down to RULES.spreadSettled); gives the 10–90% band.
  *  - P(late) = a fixed mix of the customer's shrunk late share (raised when disputed) and
- *    P(days to settle > terms) read off that distribution.
+ *    P(days to settle > terms) read off that distribution, through the fixed calibration
+ *    points NOFIT_CALIBRATION.
+ * Constants were chosen on the IBM sample's validation split: docs/decisions/034-calibration-and-bands.md.
  */
 export const NOFIT_PRIOR: Readonly<FirmPrior> = {
   lateShare: 0.4,
@@ -36,24 +40,50 @@ export const NOFIT_PRIOR_STRENGTH = 20;
 export const NOFIT_FEATURE_OPTIONS: Readonly<FeatureOptions> = { prior: NOFIT_PRIOR, priorStrength: NOFIT_PRIOR_STRENGTH };
 
 /**
- * Fixed rule weights: round values chosen on the IBM sample's validation splits (2012-07-01
- * and 2012-10-01 with history known before 2013-01-01 only — `arcus backtest --until`), never
- * on a test half and never on a client's data. See the decision record.
+ * Fixed rule weights: round values chosen on the IBM sample's validation split (invoices issued
+ * 2012-07-01…2012-12-31, history known before 2013-01-01 only — `arcus backtest --split
+ * 2012-07-01 --until 2013-01-01`), never on a test half and never on a client's data. See
+ * docs/decisions/034-calibration-and-bands.md.
  */
 export const NOFIT_RULES = {
-  /** Weight of the recency-weighted mean days past due against the undisputed median. */
-  recentWeight: 0.15,
+  /**
+   * Habit (days past due, terms-independent) = undisputedWeight × the undisputed median +
+   * recentWeight × the recency-weighted mean + allWeight × the median over all settled
+   * invoices; the three weights sum to 1.
+   */
+  undisputedWeight: 0.2,
+  recentWeight: 0.3,
+  allWeight: 0.5,
   /** Days added for an invoice that is disputed. */
   disputedDays: 10,
+  /** Days added for an invoice billed electronically (0 when the ledger does not say). */
+  paperlessDays: -5,
+  /** Days added per unit of the customer's dispute share above DISPUTE_SHARE_CENTRE (customers with history only). */
+  disputeShareDays: -10,
   /** Laplace scale of the residual (days): spreadNew without history, toward spreadSettled with it (half-way at spreadK invoices). */
-  spreadNew: 8,
-  spreadSettled: 3.5,
+  spreadNew: 7,
+  spreadSettled: 3,
   spreadK: 5,
-  /** P(late) = lateShareWeight × shrunk late share + (1 − lateShareWeight) × P(days to settle > terms). */
+  /** Raw P(late) = lateShareWeight × shrunk late share + (1 − lateShareWeight) × P(days to settle > terms). */
   lateShareWeight: 0.5,
   /** A disputed invoice: late share p becomes 1 − (1 − p)(1 − disputedLate). */
   disputedLate: 0.35,
 } as const;
+
+const DISPUTE_SHARE_CENTRE = 0.2;
+
+/**
+ * Fixed calibration of the raw P(late): a monotone piecewise-linear map through these points
+ * (raw → calibrated), read at round knots off an isotonic fit on the validation split (public
+ * data; decision 034) and rounded to 0.01. Not fitted at run time; `applyCalibration` keeps the
+ * result inside [0.5%, 99.5%]. Chosen over Platt constants: fitted on one quarter of the
+ * validation window and checked on the other (both ways), the knot map had the lower ECE.
+ */
+export const NOFIT_CALIBRATION: Readonly<CalibrationMap> = {
+  kind: 'isotonic',
+  x: [0.005, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 0.995],
+  y: [0.01, 0.01, 0.08, 0.11, 0.32, 0.42, 0.43, 0.63, 0.82, 0.99, 0.99, 1],
+};
 
 /** Laplace scale of the residual for a customer with `histCount` settled invoices. */
 export function noFitSpread(histCount: number): number {
@@ -80,6 +110,10 @@ export function noFitResidualPercentiles(histCount: number): number[] {
   return Array.from({ length: 101 }, (_, k) => laplaceQuantile(Math.min(0.995, Math.max(0.005, k / 100)), s));
 }
 
+function noFitRawLate(p: number): number {
+  return Math.min(0.995, Math.max(0.005, p));
+}
+
 /** The no-fit method's score of a feature row (NOFIT_FEATURE_OPTIONS features, or any row of the same layout). */
 export function noFitScore(row: ArrayLike<number>, useDisputed = true): Pick<RowScore, 'pLate' | 'daysToSettle' | 'daysLow' | 'daysHigh'> {
   const r = NOFIT_RULES;
@@ -87,13 +121,19 @@ export function noFitScore(row: ArrayLike<number>, useDisputed = true): Pick<Row
   const terms = row[F.termsDays]!;
   const disputed = useDisputed && row[F.disputed]! === 1;
   const median = row[F.histMedianPastDueUndisputed]!;
-  const habit = n > 0 ? (1 - r.recentWeight) * median + r.recentWeight * row[F.histRecentPastDue]! : median;
-  const d = Math.max(0, terms + habit + (disputed ? r.disputedDays : 0));
+  const habit =
+    n > 0
+      ? r.undisputedWeight * median +
+        r.recentWeight * row[F.histRecentPastDue]! +
+        r.allWeight * row[F.histMedianPastDue]! +
+        r.disputeShareDays * (row[F.histDisputeShare]! - DISPUTE_SHARE_CENTRE)
+      : median;
+  const d = Math.max(0, terms + habit + (disputed ? r.disputedDays : 0) + (row[F.paperless]! === 1 ? r.paperlessDays : 0));
   const s = noFitSpread(n);
   const pDays = laplaceExceeds(terms + 0.5 - d, s);
   let share = row[F.histLateShareUndisputed]!;
   if (disputed) share = 1 - (1 - share) * (1 - r.disputedLate);
-  const pLate = Math.min(0.995, Math.max(0.005, r.lateShareWeight * share + (1 - r.lateShareWeight) * pDays));
+  const pLate = applyCalibration(NOFIT_CALIBRATION, noFitRawLate(r.lateShareWeight * share + (1 - r.lateShareWeight) * pDays));
   const mid = Math.round(d);
   const band = s * Math.log(5); // the 10th and 90th percentiles are ∓ s·ln 5
   return {
