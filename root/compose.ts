@@ -23,6 +23,8 @@ import { allJobs, schedules } from '../jobs/registry';
 import { clockFor, type Config, loadConfig } from '../server/config';
 import { type Database, openDatabase } from '../server/db/client';
 import { type EmbeddedMail, startEmbeddedMail } from '../server/email/embedded';
+import type { SmtpCapture } from '../integrations/email/smtp-server';
+import { startReplyListener } from '../server/replies/smtp-listener';
 import { SANDBOX_MOUNT } from '../server/embedded/sandbox';
 import { createLogger, type Logger } from '../server/logger';
 import { publicBase } from '../server/pay/env';
@@ -63,6 +65,8 @@ export interface ComposeOptions {
 export interface Composed extends Services {
   queue: JobQueue;
   embeddedMail: EmbeddedMail | null;
+  /** The inbound SMTP listener for replies (server/replies/), when configured (INBOUND_SMTP_PORT; embedded: a free port). */
+  replyListener: SmtpCapture | null;
   /** Register the repeating jobs (the process that owns schedules: the worker with BullMQ, the web process in-process). */
   registerSchedules(): Promise<void>;
   close(): Promise<void>;
@@ -110,6 +114,10 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
     mailer = embeddedMail.mailer;
   } else mailer = noSmtp;
 
+  // Replies by SMTP: the web process (mail 'embedded') listens when INBOUND_SMTP_PORT is set, or on a free port in embedded mode.
+  const replyListener =
+    mailOption === 'embedded' && config.inbound.smtpPort !== null ? await startReplyListener({ db: database.db, log, now: () => clock.now() }, { host: config.inbound.smtpHost, port: config.inbound.smtpPort }) : null;
+
   const payments =
     options.payments !== undefined ? options.payments : createPaymentProvider(config.payments, { sandbox: () => sandboxProvider({ db: database.db, appUrl: () => appUrl ?? config.appUrl }) });
 
@@ -134,12 +142,14 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
     appStore,
     hooks: options.hooks ?? {},
     embeddedMail,
+    replyListener,
     async registerSchedules() {
       for (const s of schedules) await queue.schedule(s.def, s.payload, { id: s.id, everyMs: s.everyMs });
     },
     async close() {
       await queue.close();
       await (embeddedMail ? embeddedMail.close() : mailer.close());
+      await replyListener?.close();
       await limiter.close();
       if (!options.database) await database.close();
     },

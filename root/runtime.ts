@@ -43,6 +43,7 @@ import { oauthRoutes } from '../server/routes/oauth';
 import { payApiRoutes, sandboxCheckoutRoutes, stripeWebhookRoutes } from '../server/routes/pay';
 import { privacyRoutes } from '../server/routes/privacy';
 import { reminderRoutes, unsubscribeRoutes } from '../server/routes/reminders';
+import { mailgunRoutes, replyRoutes } from '../server/routes/replies';
 import { scoringRoutes } from '../server/routes/scoring';
 import { brandRoutes, senderRoutes } from '../server/routes/sender';
 import { webhookRoutes } from '../server/routes/webhooks';
@@ -170,6 +171,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
   const mounts: { path: string; router: Router | Express }[] = [
     { path: '/webhooks/stripe', router: stripeWebhookRoutes(payDeps) },
     { path: '/pay-api', router: payApiRoutes(payDeps) },
+    { path: '/webhooks/mailgun', router: mailgunRoutes({ db: database.db, log, now: () => clock.now(), signingKey: () => config.inbound.mailgunSigningKey }) },
     { path: '/pay/sandbox-checkout', router: sandboxCheckoutRoutes(payDeps) },
     { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => app.ledgers.requestSync(id, 'webhook'), subscriptions: (events) => handleSubscriptionEvents(billingDeps, events) }) },
     { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
@@ -200,6 +202,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       reportRoutes({ db: database.db, clock }),
       clientDashboardRoutes({ db: database.db, clock }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
+      replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),
       clientApprovalRoutes({ db: database.db, queue, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now(), log }),
     ],

@@ -74,6 +74,16 @@ export const EnvSchema = z
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1, { message: 'must be at least 1' }).default(10),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
     MAIL_FROM: z.string().default('Arcus <reminders@arcus.localhost>'),
+    /** Replies (server/replies/): reminders' Reply-To is reply+<token>@ this domain (the client's own when verified). Default in embedded mode: MAIL_FROM's domain. */
+    REPLY_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$|^[A-Za-z0-9-]+$/, { message: 'must be a domain such as replies.arcus.example' })
+      .optional(),
+    /** The inbound SMTP listener's port (replies by SMTP); unset: none, except in embedded mode (a free port). */
+    INBOUND_SMTP_PORT: z.coerce.number().int().min(0, { message: 'must be a port number (0–65535)' }).max(65535, { message: 'must be a port number (0–65535)' }).optional(),
+    INBOUND_SMTP_HOST: z.string().default('127.0.0.1'),
+    /** Mailgun's HTTP webhook signing key: replies through a Mailgun route (docs/decisions/032). */
+    MAILGUN_WEBHOOK_SIGNING_KEY: z.string().optional(),
     SESSION_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
     TOKEN_ENCRYPTION_KEY: key32.optional(),
     /** Derives pay-link tokens (docs/decisions/011). Default: HKDF of TOKEN_ENCRYPTION_KEY. */
@@ -145,6 +155,9 @@ export interface Config {
   queue: { prefix: string; lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
   smtpUrl: string | null;
   mailFrom: string;
+  /** Replies: the reply domain (null: reminders carry no reply address), the inbound SMTP listener (null: none), Mailgun's signing key. */
+  replyDomain: string | null;
+  inbound: { smtpPort: number | null; smtpHost: string; mailgunSigningKey: string | null };
   dataDir: string;
   sessionSecret: string;
   tokenEncryptionKey: Buffer;
@@ -245,6 +258,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     queue: { prefix: env.QUEUE_PREFIX, lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS, maxStalledCount: env.WORKER_MAX_STALLED_COUNT },
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
+    replyDomain: env.REPLY_DOMAIN?.toLowerCase() ?? (embedded ? (/@([^>\s]+)>?\s*$/.exec(env.MAIL_FROM)?.[1]?.toLowerCase() ?? null) : null),
+    inbound: { smtpPort: env.INBOUND_SMTP_PORT ?? (embedded ? 0 : null), smtpHost: env.INBOUND_SMTP_HOST, mailgunSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY || null },
     dataDir,
     sessionSecret: env.SESSION_SECRET ?? stored!.sessionSecret,
     tokenEncryptionKey: env.TOKEN_ENCRYPTION_KEY ?? Buffer.from(stored!.tokenEncryptionKey, 'hex'),

@@ -1,7 +1,7 @@
 /** Loads what the data-quality checks read for one organisation. */
 import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { contacts, invoices } from '../db/schema';
+import { bouncedAddresses, contacts, invoices } from '../db/schema';
 import { checkContacts, checkInvoices, type Finding, FINDING_LABELS, type FindingKind } from './data-quality';
 import { EXCLUDED_INVOICE_STATUSES } from './ledger-invoices';
 import type { LedgerLinkTarget } from './ledger-links';
@@ -9,7 +9,7 @@ import { listContacts, type OrganisationInfo } from './organisations';
 
 /** `site`: where "Fix in ledger" links lead (default: the provider's own app). */
 export async function getDataQuality(db: Db, firmId: string, org: OrganisationInfo, site: LedgerLinkTarget = org.provider) {
-  const [people, undated] = await Promise.all([
+  const [people, undated, bounced] = await Promise.all([
     listContacts(db, firmId, org.id),
     db
       .select({ id: invoices.id, externalId: invoices.externalId, number: invoices.number, issueDate: invoices.issueDate, customerName: sql<string>`coalesce(${contacts.name}, ${invoices.contactExternalId})` })
@@ -17,9 +17,10 @@ export async function getDataQuality(db: Db, firmId: string, org: OrganisationIn
       .leftJoin(contacts, and(eq(contacts.organisationId, invoices.organisationId), eq(contacts.externalId, invoices.contactExternalId)))
       .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, org.id), isNull(invoices.dueDate), notInArray(invoices.status, EXCLUDED_INVOICE_STATUSES)))
       .orderBy(invoices.issueDate),
+    db.select({ address: bouncedAddresses.address }).from(bouncedAddresses).where(and(eq(bouncedAddresses.firmId, firmId), eq(bouncedAddresses.organisationId, org.id))),
   ]);
   const customers = people.filter((c) => c.isCustomer && c.status !== 'archived');
-  const findings: Finding[] = [...checkContacts(customers, site), ...checkInvoices(undated, site)];
+  const findings: Finding[] = [...checkContacts(customers, site, new Set(bounced.map((b) => b.address))), ...checkInvoices(undated, site)];
   const counts = Object.fromEntries(Object.keys(FINDING_LABELS).map((k) => [k, findings.filter((f) => f.kind === k).length])) as Record<FindingKind, number>;
   return { organisationId: org.id, customersChecked: customers.length, findings, counts, labels: FINDING_LABELS };
 }

@@ -12,7 +12,7 @@
  */
 import { contactLink, invoiceLink, type LedgerLinkTarget } from './ledger-links';
 
-export type FindingKind = 'missing_email' | 'invalid_email' | 'missing_phone' | 'invalid_phone' | 'missing_address' | 'duplicate_name' | 'duplicate_email' | 'missing_due_date';
+export type FindingKind = 'missing_email' | 'invalid_email' | 'bounced_email' | 'missing_phone' | 'invalid_phone' | 'missing_address' | 'duplicate_name' | 'duplicate_email' | 'missing_due_date';
 
 export interface Finding {
   kind: FindingKind;
@@ -73,7 +73,8 @@ function hasAddress(list: unknown): boolean {
   return list.some((a) => a && typeof a === 'object' && ['line1', 'city'].some((k) => typeof (a as Record<string, unknown>)[k] === 'string' && ((a as Record<string, string>)[k] ?? '').trim() !== ''));
 }
 
-export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerLinkTarget): Finding[] {
+/** `bounced`: addresses a delivery status notification said are bad (server/replies/), lower case. */
+export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerLinkTarget, bounced: ReadonlySet<string> = new Set()): Finding[] {
   const findings: Finding[] = [];
   const add = (c: CheckedContact, kind: FindingKind, detail: string) => findings.push({ kind, subject: 'contact', id: c.id, externalId: c.externalId, name: c.name, detail, link: contactLink(provider, c.externalId) });
   const byName = new Map<string, CheckedContact[]>();
@@ -82,6 +83,7 @@ export function checkContacts(contacts: readonly CheckedContact[], provider: Led
     const emails = strings(c.emails, 'address');
     if (emails.length === 0) add(c, 'missing_email', 'No email address');
     for (const e of emails) if (!isValidEmail(e)) add(c, 'invalid_email', `Invalid email address “${e}”`);
+    for (const e of emails) if (bounced.has(e.trim().toLowerCase())) add(c, 'bounced_email', `Email to “${e}” bounced: the address does not accept mail`);
     const phones = strings(c.phones, 'number');
     if (phones.length === 0) add(c, 'missing_phone', 'No phone number');
     for (const p of phones) if (!isValidPhone(p)) add(c, 'invalid_phone', `Invalid phone number “${p}”`);
@@ -124,6 +126,7 @@ export function checkInvoices(list: readonly UndatedInvoice[], provider: LedgerL
 export const FINDING_LABELS: Record<FindingKind, string> = {
   missing_email: 'Missing email',
   invalid_email: 'Invalid email',
+  bounced_email: 'Email bounced',
   missing_phone: 'Missing phone',
   invalid_phone: 'Invalid phone',
   missing_address: 'Missing address',

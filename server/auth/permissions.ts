@@ -124,6 +124,12 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/assignments/rules': 'assignments.manage',
   'POST /api/assignments/reassign': 'assignments.manage',
   'GET /api/my-work': 'firm.read',
+  // replies (issue #20; docs/decisions/032)
+  'GET /api/conversation': 'firm.read',
+  'GET /api/replies/waiting': 'firm.read',
+  'POST /api/replies/:id/decide': 'collect',
+  'POST /api/replies/:id/answer': 'collect',
+  'GET /api/reply-attachments/:id': 'firm.read',
   'GET /api/team-queues': 'team.read',
   // tasks and action plans (docs/decisions/025)
   'POST /api/tasks': 'collect',
@@ -272,6 +278,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /pay-api/:token/checkout': 'public',
   'GET /pay-api/:token/checkouts/:checkoutId': 'public',
   'POST /pay-api/:token/promise': 'public',
+  'POST /webhooks/mailgun/mime': 'public',
   'POST /pay-api/:token/dispute': 'public',
   'GET /pay/sandbox-checkout/:sessionId': 'public',
   'POST /pay/sandbox-checkout/:sessionId': 'public',

@@ -926,6 +926,8 @@ export const reminderSends = pgTable(
     quotaDay: date('quota_day', { mode: 'string' }),
     /** Deterministic, from the row id: the same message on every attempt. */
     messageId: text('message_id').notNull(),
+    /** Reply+<token>@… (migration 0037): a random id with no meaning, made by the database at claim time. */
+    replyToken: text('reply_token').default(sql`replace(gen_random_uuid()::text, '-', '')`),
     recipients: jsonb('recipients').notNull().default([]),
     rejected: jsonb('rejected').notNull().default([]),
     /**
@@ -954,6 +956,7 @@ export const reminderSends = pgTable(
     index('reminder_sends_org_claimed_idx').on(t.organisationId, t.claimedAt),
     index('reminder_sends_parent_idx').on(t.parentId),
     index('reminder_sends_org_contact_idx').on(t.organisationId, t.contactExternalId),
+    index('reminder_sends_reply_token_idx').on(t.replyToken),
   ],
 );
 
@@ -1594,5 +1597,85 @@ export const clientReportSends = pgTable(
     error: text('error'),
   },
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.period] })],
+);
+
+/**
+ * A customer's conversation (migration 0037; server/replies/README.md): what a debtor wrote back
+ * ('in': a person, an auto-reply or a bounce, with its triage) and what a collector answered from
+ * Arcus ('out'). Unique by Message-ID per firm.
+ */
+export const replies = pgTable(
+  'replies',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    contactId: uuid('contact_id'),
+    sendId: uuid('send_id'),
+    /** 'in' | 'out' */
+    direction: text('direction').notNull(),
+    /** 'human' | 'auto_reply' | 'bounce' | 'answer' */
+    kind: text('kind').notNull(),
+    /** 'token' | 'thread' | 'sender' */
+    matchedBy: text('matched_by'),
+    messageId: text('message_id').notNull(),
+    inReplyTo: text('in_reply_to'),
+    fromAddress: text('from_address').notNull().default(''),
+    fromName: text('from_name'),
+    toAddress: text('to_address').notNull().default(''),
+    subject: text('subject').notNull().default(''),
+    bodyText: text('body_text').notNull().default(''),
+    invoiceExternalIds: text('invoice_external_ids').array().notNull().default(sql`'{}'`),
+    /** server/replies/triage.ts's Triage. */
+    triage: jsonb('triage'),
+    /** 'none' | 'suggested' | 'confirmed' | 'dismissed' */
+    status: text('status').notNull().default('none'),
+    decidedByUserId: uuid('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    authorUserId: uuid('author_user_id').references(() => users.id, { onDelete: 'set null' }),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('replies_message_key').on(t.firmId, t.messageId),
+    index('replies_customer_idx').on(t.firmId, t.organisationId, t.contactExternalId, t.receivedAt),
+  ],
+);
+
+/** A reply's attachments (migration 0037): size-limited and type-checked before storing. */
+export const replyAttachments = pgTable(
+  'reply_attachments',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    replyId: uuid('reply_id').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    contentBase64: text('content_base64').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), index('reply_attachments_reply_idx').on(t.firmId, t.replyId)],
+);
+
+/** An address a delivery status notification said is bad (migration 0037): shown in data quality. */
+export const bouncedAddresses = pgTable(
+  'bounced_addresses',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    address: text('address').notNull(),
+    status: text('status'),
+    bouncedAt: timestamp('bounced_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.address] })],
 );
 

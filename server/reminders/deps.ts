@@ -26,6 +26,11 @@ export interface ReminderEnv {
   secret: string;
   /** Embedded mode: messages carry the firm for the demo mailbox. */
   embedded: boolean;
+  /**
+   * Where replies come back to Arcus (REPLY_DOMAIN; server/replies/): each reminder's Reply-To is
+   * reply+<its token>@ the client's verified domain, else this domain. Absent: Reply-To as before.
+   */
+  replyDomain?: string | null;
   /** TOKEN_ENCRYPTION_KEY: opens a verified domain's DKIM key (server/sender/). Absent: every reminder goes from MAIL_FROM. */
   senderKey?: Buffer;
   now: () => Date;

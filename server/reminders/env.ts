@@ -11,6 +11,7 @@ export function reminderEnvFrom(s: Services): ReminderEnv {
     secret: s.secret,
     embedded: s.mail.embedded,
     senderKey: s.config.tokenEncryptionKey,
+    replyDomain: s.config.replyDomain,
     now: () => s.clock.now(),
     crash: s.hooks.reminderCrash,
     leaseMs: s.hooks.reminderLeaseMs,

@@ -40,6 +40,7 @@ import { renderEmail } from './render';
 import { templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
+import { replyAddressFor } from '../replies/address';
 
 export type SendResult =
   | { outcome: 'sent'; recovered: boolean; noteWritebackIds: string[] }
@@ -305,7 +306,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     receipt = await deps.mailer.send({
       messageId: row.messageId,
       from: sender.from,
-      replyTo: sender.replyTo,
+      replyTo: replyAddressFor(row.replyToken, sender, deps.replyDomain) ?? sender.replyTo,
       dkim: sender.dkim,
       to: checked.recipients,
       subject: email.subject,

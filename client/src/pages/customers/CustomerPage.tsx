@@ -13,6 +13,7 @@ import { ActivityTimeline } from '../../writebacks/ActivityTimeline';
 import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks/actions/Actions';
 import { PlansCard } from '../../writebacks/PlansCard';
 import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
+import { ConversationCard } from '../../replies/ConversationCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -149,6 +150,7 @@ export function CustomerPage() {
               target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
               invoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: i.number || i.externalId }))}
             />
+            <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>

@@ -9,6 +9,7 @@ import { Link } from 'wouter';
 import { formatMoney, shortDate } from '../../scoring/format';
 import { useSession } from '../../session';
 import { CustomerCard } from '../worklist/WorklistPage';
+import { WaitingRepliesCard } from '../../replies/WaitingRepliesCard';
 import { type FollowUpDue, MY_WORK_PAGE_SIZE, type PromiseItem, useMyWork, useTeamQueues } from './api';
 
 function CustomerName({ item }: { item: { contactId: string | null; customerName: string; organisationName: string } }) {
@@ -168,6 +169,7 @@ export function MyWorkPage() {
                 </Anchor>
               </Section>
             ) : null}
+          <WaitingRepliesCard />
           </SimpleGrid>
           <Group justify="space-between" align="center">
             <Text size="sm" c="dimmed" data-testid="my-work-summary">
