@@ -117,6 +117,55 @@ describeWith(['pg', 'chromium'], 'Client defaults and overrides in Chromium', ()
       await page.close();
     });
 
+    it(`an administrator sets one client's own late fee in the firm default's form: errors in words on the field, then "Overridden for this client" and in force (${tag})`, { timeout: 90_000 }, async () => {
+      const { page, api } = await pageAs(fx.userId, viewport);
+      // Harbour Supplies starts on the firm default, which charges no late fees.
+      await api('/settings/defaults', { method: 'PUT', body: { group: 'lateFees', value: { enabled: false } } });
+      await api(`/settings/organisations/${fx.orgA.id}/reset`, { method: 'POST', body: { group: 'lateFees' } });
+      await page.goto(`${arcus.url}/settings/defaults`);
+      await page.getByRole('combobox', { name: 'Client' }).click();
+      await page.getByRole('option', { name: 'Harbour Supplies' }).click();
+      const lateFees = page.getByTestId('client-setting').filter({ hasText: 'Late fees and interest' });
+      await lateFees.getByText('Firm default', { exact: true }).waitFor();
+      expect(await lateFees.getByRole('button', { name: 'Reset to default' }).count()).toBe(0);
+      await lateFees.getByRole('button', { name: 'Set for this client' }).click();
+
+      const form = page.getByTestId('override-form');
+      await form.getByText('Only Harbour Supplies follows this; every other client keeps the firm default.').waitFor();
+      await form.getByRole('switch', { name: 'Charge automatically' }).click();
+      await form.getByRole('textbox', { name: 'Kind' }).or(form.getByRole('combobox', { name: 'Kind' })).first().click();
+      await page.getByRole('option', { name: 'Flat fee' }).click();
+      await form.getByLabel('Fee', { exact: true }).fill('twelve pounds');
+      await form.getByLabel('Grace period').fill('10');
+      await form.getByRole('button', { name: 'Save for this client' }).click();
+      // The server's sentence sits on the field; nothing was saved.
+      await form.getByText(/^Enter an amount such as 25 or 12\.50/).waitFor();
+      await screenshot(page, `client-defaults-override-error-${tag}`);
+      expect(await page.getByRole('dialog').innerText()).not.toMatch(IDENTIFIERS);
+      expect((await api(`/settings/organisations/${fx.orgA.id}`)).body.groups.find((g: { group: string }) => g.group === 'lateFees').overridden).toBe(false);
+
+      await form.getByLabel('Fee', { exact: true }).fill('30');
+      await form.getByRole('button', { name: 'Save for this client' }).click();
+      await lateFees.getByText('Overridden for this client').waitFor();
+      await lateFees.getByText(/A fee of 30\.00, 10 days after the due date/).waitFor();
+      await lateFees.getByText('Firm default: Off: no late fees or interest are charged').waitFor();
+      await lateFees.getByRole('button', { name: 'Reset to default' }).waitFor();
+      await page.getByTestId('firm-default').filter({ hasText: 'Late fees and interest' }).getByText('1 of 2 clients has its own setting.').waitFor();
+      await screenshot(page, `client-defaults-override-set-${tag}`);
+      expect(await noSideways(page)).toBe(true);
+      expect(await page.locator('body').innerText()).not.toMatch(IDENTIFIERS);
+      // In force: the client's effective setting is its own; the other client keeps the default.
+      const effective = (await api(`/settings/organisations/${fx.orgA.id}`)).body.groups.find((g: { group: string }) => g.group === 'lateFees');
+      expect(effective).toMatchObject({ overridden: true, value: { enabled: true, kind: 'flat', graceDays: 10 } });
+      expect(Number(effective.value.amount)).toBe(30);
+      const other = (await api(`/settings/organisations/${fx.orgB.id}`)).body.groups.find((g: { group: string }) => g.group === 'lateFees');
+      expect(other).toMatchObject({ overridden: false, value: { enabled: false } });
+
+      await lateFees.getByRole('button', { name: 'Reset to default' }).click();
+      await lateFees.getByText('Firm default', { exact: true }).waitFor();
+      await page.close();
+    });
+
     it(`a viewer reads the defaults and a client's settings with no controls, and the API refuses them in words (${tag})`, { timeout: 60_000 }, async () => {
       const admin = (await pageAs(fx.userId, viewport)).api;
       await admin(`/settings/organisations/${fx.orgA.id}`, { method: 'PUT', body: { group: 'approvalThreshold', value: { amount: '750' } } });

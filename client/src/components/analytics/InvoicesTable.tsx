@@ -4,7 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { Link } from 'wouter';
 import { ExportCsvButton, LoadError, Loading } from './bits';
 import { type Column, DataTable } from './DataTable';
-import { formatDate, formatListDate, formatMoney } from './format';
+import { formatDate, formatListDate, formatMoney, invoiceName } from './format';
 import type { InvoiceRow } from './types';
 import { useApiQuery } from './use-api';
 
@@ -30,7 +30,7 @@ export function InvoicesTable({ organisationId, timeZone, actions }: { organisat
       sort: (r) => r.number,
       render: (r) => (
         <Anchor href={r.link} target="_blank" rel="noreferrer" fz="sm">
-          {r.number || r.externalId}
+          {invoiceName(r)}
         </Anchor>
       ),
     },

@@ -65,3 +65,23 @@ export function figureOrReason(value: number | null, format: (v: number | null) 
 export function formatMonth(month: string): string {
   return new Intl.DateTimeFormat('en-GB', { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
 }
+
+/** "7 December 2026": an invoice's issue date in words. */
+function longDay(iso: string): string {
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+}
+
+/**
+ * How a person names an invoice: its number, or — when the ledger gave it none — "Invoice of
+ * 7 December 2026, £480.00" (its issue date and amount), never the ledger's internal id.
+ */
+export function invoiceName(inv: { number: string | null; issueDate: string | null; total: number; currency: string }): string {
+  if (inv.number) return inv.number;
+  const amount = formatMoney(inv.total, inv.currency);
+  return inv.issueDate ? `Invoice of ${longDay(inv.issueDate)}, ${amount}` : `Invoice of ${amount}`;
+}
+
+/** The same as a choice in a list of invoices: "Invoice INV-101", or "Invoice of 7 December 2026, £480.00". */
+export function invoiceChoiceLabel(inv: { number: string | null; issueDate: string | null; total: number; currency: string }): string {
+  return inv.number ? `Invoice ${inv.number}` : invoiceName(inv);
+}

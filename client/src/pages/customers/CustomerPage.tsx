@@ -5,7 +5,7 @@ import { Link, useParams } from 'wouter';
 import { ExportCsvButton, Figure, Header, LoadError, Loading, PeriodControl, ProviderBadge } from '../../components/analytics/bits';
 import { AgingChart, PaymentHistoryChart } from '../../components/analytics/charts';
 import { type Column, DataTable } from '../../components/analytics/DataTable';
-import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct } from '../../components/analytics/format';
+import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct, invoiceChoiceLabel, invoiceName } from '../../components/analytics/format';
 import type { CustomerFigureKey, Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { CustomerRiskLine } from '../../scoring';
@@ -56,7 +56,7 @@ function MetricFact({ d, k, label, hint, format }: { d: CustomerDetail; k: Custo
 }
 
 const baseColumns = (timeZone: string): Column<InvoiceRow>[] => [
-  { key: 'number', label: 'Invoice', sort: (r) => r.number, render: (r) => <Anchor href={r.link} target="_blank" rel="noreferrer" fz="sm">{r.number || r.externalId}</Anchor> },
+  { key: 'number', label: 'Invoice', sort: (r) => r.number, render: (r) => <Anchor href={r.link} target="_blank" rel="noreferrer" fz="sm">{invoiceName(r)}</Anchor> },
   { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatListDate(r.dueDate, timeZone) },
   { key: 'total', label: 'Total', align: 'right', sort: (r) => r.total, render: (r) => formatMoney(r.total, r.currency) },
   { key: 'balance', label: 'Balance', align: 'right', sort: (r) => r.balance, render: (r) => formatMoney(r.balance, r.currency) },
@@ -68,7 +68,7 @@ function invoiceColumns(d: CustomerDetail): Column<InvoiceRow>[] {
     key: 'actions',
     label: '',
     align: 'right',
-    render: (r) => (r.status === 'paid' ? null : <InvoiceActionsMenu target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} icon />),
+    render: (r) => (r.status === 'paid' ? null : <InvoiceActionsMenu target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name, invoice: { id: r.id, number: invoiceName(r), currency: r.currency, amountDue: r.balance, total: r.total } }} icon />),
   };
   return [...baseColumns(d.organisation.timezone), actions];
 }
@@ -110,7 +110,7 @@ export function CustomerPage() {
           <PeriodControl days={days} onChange={setDays} />
           <CustomerActions
             target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
-            openInvoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: i.number || i.externalId, currency: i.currency, amountDue: i.balance, dueDate: i.dueDate }))}
+            openInvoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: invoiceName(i), currency: i.currency, amountDue: i.balance, dueDate: i.dueDate }))}
           />
         </Stack>
       </Header>
@@ -148,10 +148,10 @@ export function CustomerPage() {
           <Stack gap="md">
             <CollectorLogCard
               target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
-              invoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: i.number || i.externalId }))}
+              invoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, label: invoiceChoiceLabel(i) }))}
             />
-            <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
+            <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
               <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />

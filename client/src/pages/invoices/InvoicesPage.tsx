@@ -1,6 +1,7 @@
 /** Invoices of one client organisation with status filters and CSV export. */
 import { Paper, Stack, Text, Title } from '@mantine/core';
 import { Header, Loading } from '../../components/analytics/bits';
+import { invoiceName } from '../../components/analytics/format';
 import { InvoicesTable } from '../../components/analytics/InvoicesTable';
 import { OrganisationSelect, useSelectedOrganisation } from '../../components/analytics/OrganisationSelect';
 import { InvoiceRiskPanel } from '../../scoring';
@@ -37,7 +38,7 @@ export function InvoicesPage() {
             timeZone={selected.timezone}
             actions={(r) =>
               r.status === 'paid' || !r.customerExternalId ? null : (
-                <InvoiceActionsMenu target={{ organisationId: selected.id, contactExternalId: r.customerExternalId, customerName: r.customerName, invoice: { id: r.id, number: r.number || r.externalId, currency: r.currency, amountDue: r.balance, total: r.total } }} />
+                <InvoiceActionsMenu target={{ organisationId: selected.id, contactExternalId: r.customerExternalId, customerName: r.customerName, invoice: { id: r.id, number: invoiceName(r), currency: r.currency, amountDue: r.balance, total: r.total } }} />
               )
             }
           />

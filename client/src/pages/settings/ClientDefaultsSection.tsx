@@ -6,7 +6,7 @@
  * default" or "Overridden for this client" with Reset to default. Managers and administrators
  * change them (`firm_defaults.manage`); everyone else on the staff reads.
  */
-import { Alert, Badge, Button, Checkbox, Group, List, Modal, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, List, Modal, Paper, Select, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, fieldErrors, formError } from '../../api';
@@ -14,6 +14,7 @@ import { useOrganisations } from '../../organisations';
 import { useSession } from '../../session';
 import type { ApplyPreview } from '../../../../server/settings/store';
 import type { SettingGroup } from '../../../../server/settings/groups';
+import { DiscountFields, type EarlyDiscount, type HoursDraft, hoursDraft, hoursForSave, LateFeeFields, type LateFees, lateFeesForSave, type SendingWindow, SendingHoursFields, ThresholdField } from './group-fields';
 
 interface DefaultsView {
   organisations: number;
@@ -22,12 +23,13 @@ interface DefaultsView {
 
 interface OrganisationView {
   organisation: { id: string; name: string };
-  groups: { group: SettingGroup; title: string; overridden: boolean; words: string; defaultWords: string }[];
+  groups: { group: SettingGroup; title: string; overridden: boolean; value: unknown; words: string; defaultWords: string }[];
   reminderSequence: { overridden: boolean; words: string };
 }
 
 const DEFAULTS_KEY = ['settings-defaults'];
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+/** The groups a client's own setting is set here (what waits for the client has its card under Connections). */
+const EDITABLE: ReadonlySet<SettingGroup> = new Set(['lateFees', 'earlyDiscount', 'approvalThreshold', 'sendingWindow']);
 
 function useCanChange(): boolean {
   const session = useSession();
@@ -140,26 +142,14 @@ function ApplyDialog({ group, title, onClose }: { group: SettingGroup; title: st
   );
 }
 
-interface Window {
-  startMinute: number;
-  endMinute: number;
-  businessDays: number[];
-}
-
-const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-const minutesOf = (t: string) => {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(t.trim());
-  return m ? Number(m[1]) * 60 + Number(m[2]) : -1;
-};
+type Window = SendingWindow;
 
 /** The firm default for reminder sending hours. */
 function SendingHoursDialog({ current, onClose }: { current: Window; onClose: () => void }) {
   const qc = useQueryClient();
-  const [start, setStart] = useState(hhmm(current.startMinute));
-  const [end, setEnd] = useState(hhmm(current.endMinute));
-  const [days, setDays] = useState(current.businessDays.map(String));
+  const [draft, setDraft] = useState<HoursDraft>(hoursDraft(current));
   const save = useMutation({
-    mutationFn: () => api('/settings/defaults', { method: 'PUT', body: { group: 'sendingWindow', value: { startMinute: minutesOf(start), endMinute: minutesOf(end), businessDays: days.map(Number) } } }),
+    mutationFn: () => api('/settings/defaults', { method: 'PUT', body: { group: 'sendingWindow', value: hoursForSave(draft) } }),
     onSuccess: async () => {
       await qc.invalidateQueries({ predicate: (k) => String(k.queryKey[0]).startsWith('settings') });
       onClose();
@@ -173,17 +163,7 @@ function SendingHoursDialog({ current, onClose }: { current: Window; onClose: ()
         <Text size="sm" c="dimmed">
           Clients with their own sending hours keep them.
         </Text>
-        <Group grow>
-          <TextInput label="From" placeholder="09:00" value={start} onChange={(e) => setStart(e.currentTarget.value)} error={errors['startMinute']} />
-          <TextInput label="Until" placeholder="17:00" value={end} onChange={(e) => setEnd(e.currentTarget.value)} error={errors['endMinute']} />
-        </Group>
-        <Checkbox.Group label="Days" value={days} onChange={setDays} error={errors['businessDays']}>
-          <Group gap="xs" mt={4}>
-            {DAYS.map((d, i) => (
-              <Checkbox key={d} value={String(i + 1)} label={d} />
-            ))}
-          </Group>
-        </Checkbox.Group>
+        <SendingHoursFields value={draft} onChange={(p) => setDraft({ ...draft, ...p })} error={(k) => errors[k]} />
         {problem && <Alert color="red">{problem}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -198,10 +178,74 @@ function SendingHoursDialog({ current, onClose }: { current: Window; onClose: ()
   );
 }
 
+/** The keys of each group's fields (the rest of a failure is shown above the buttons). */
+const GROUP_FIELDS: Record<string, string[]> = {
+  lateFees: ['enabled', 'kind', 'amount', 'percent', 'annualRatePct', 'graceDays', 'minimum', 'cap', 'minimumInvoiceDue', 'period', 'post', 'accountCode'],
+  earlyDiscount: ['enabled', 'ratePct', 'withinDays', 'minimumAmount'],
+  approvalThreshold: ['amount'],
+  sendingWindow: ['startMinute', 'endMinute', 'businessDays'],
+};
+
+/**
+ * "Set for this client": the firm default's form for one group, filled with what applies to the
+ * client now, saved as the client's own setting (PUT /settings/organisations/:id).
+ */
+function OverrideDialog({ organisation, group, title, current, onSaved, onClose }: { organisation: { id: string; name: string }; group: SettingGroup; title: string; current: unknown; onSaved: (view: OrganisationView) => void; onClose: () => void }) {
+  const [lateFees, setLateFees] = useState<LateFees>(current as LateFees);
+  const [discount, setDiscount] = useState<EarlyDiscount>(current as EarlyDiscount);
+  const [threshold, setThreshold] = useState<string>((current as { amount?: string | null }).amount ?? '');
+  const [hours, setHours] = useState<HoursDraft>(() => (group === 'sendingWindow' ? hoursDraft(current as Window) : { start: '', end: '', days: [] }));
+  const value = () => {
+    switch (group) {
+      case 'lateFees':
+        return lateFeesForSave(lateFees);
+      case 'earlyDiscount':
+        return discount;
+      case 'approvalThreshold':
+        return { amount: threshold.trim() ? threshold.trim() : null };
+      default:
+        return hoursForSave(hours);
+    }
+  };
+  const save = useMutation({
+    mutationFn: () => api<OrganisationView>(`/settings/organisations/${organisation.id}`, { method: 'PUT', body: { group, value: value() } }),
+    onSuccess: (view) => {
+      onSaved(view);
+      onClose();
+    },
+  });
+  const errors = fieldErrors(save.error);
+  const e = (k: string) => errors[k];
+  const problem = formError(save.error, GROUP_FIELDS[group] ?? []);
+  return (
+    <Modal opened onClose={onClose} title={`${title} for ${organisation.name}`} size="lg">
+      <Stack gap="sm" data-testid="override-form">
+        <Text size="sm" c="dimmed">
+          Only {organisation.name} follows this; every other client keeps the firm default.
+        </Text>
+        {group === 'lateFees' && <LateFeeFields value={lateFees} onChange={(p) => setLateFees({ ...lateFees, ...p })} error={e} withSwitch />}
+        {group === 'earlyDiscount' && <DiscountFields value={discount} onChange={(p) => setDiscount({ ...discount, ...p })} error={e} withSwitch />}
+        {group === 'approvalThreshold' && <ThresholdField value={threshold} onChange={setThreshold} error={e('amount')} />}
+        {group === 'sendingWindow' && <SendingHoursFields value={hours} onChange={(p) => setHours({ ...hours, ...p })} error={e} />}
+        {problem && <Alert color="red">{problem}</Alert>}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button onClick={() => save.mutate()} loading={save.isPending}>
+            Save for this client
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 /** One client's settings: each "Firm default" or "Overridden for this client". */
 function ClientSettings({ canChange }: { canChange: boolean }) {
   const orgs = useOrganisations();
   const [chosen, setChosen] = useState<string | null>(null);
+  const [editing, setEditing] = useState<{ group: SettingGroup; title: string; value: unknown } | null>(null);
   const id = chosen ?? orgs.data?.[0]?.id ?? null;
   const qc = useQueryClient();
   const key = ['settings-organisation', id];
@@ -238,11 +282,18 @@ function ClientSettings({ canChange }: { canChange: boolean }) {
                 Firm default: {g.defaultWords}
               </Text>
             )}
-            {g.overridden && canChange && (
-              <Group>
-                <Button size="xs" variant="default" onClick={() => reset.mutate(g.group)} loading={reset.isPending && reset.variables === g.group}>
-                  Reset to default
-                </Button>
+            {canChange && (EDITABLE.has(g.group) || g.overridden) && (
+              <Group gap="sm">
+                {EDITABLE.has(g.group) && (
+                  <Button size="xs" variant={g.overridden ? 'default' : 'light'} onClick={() => setEditing({ group: g.group, title: g.title, value: g.value })}>
+                    {g.overridden ? 'Change for this client' : 'Set for this client'}
+                  </Button>
+                )}
+                {g.overridden && (
+                  <Button size="xs" variant="default" onClick={() => reset.mutate(g.group)} loading={reset.isPending && reset.variables === g.group}>
+                    Reset to default
+                  </Button>
+                )}
               </Group>
             )}
           </Stack>
@@ -261,6 +312,19 @@ function ClientSettings({ canChange }: { canChange: boolean }) {
             </Text>
           </Stack>
         </Paper>
+      )}
+      {editing && q.data && (
+        <OverrideDialog
+          organisation={q.data.organisation}
+          group={editing.group}
+          title={editing.title}
+          current={editing.value}
+          onClose={() => setEditing(null)}
+          onSaved={(view) => {
+            qc.setQueryData(key, view);
+            void qc.invalidateQueries({ predicate: (k) => k.queryKey[0] === 'settings-defaults' });
+          }}
+        />
       )}
     </Stack>
   );

@@ -4,12 +4,13 @@
  * GET/PUT /api/collections/policy. Every problem the server finds is shown on its own field
  * (by the field's key, e.g. `lateFees.cap`), all at once.
  */
-import { Alert, Button, Divider, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Divider, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, fieldErrors, formError } from '../../api';
 import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, useWritebackMutation } from '../../writebacks/api';
 import { notify } from '../../writebacks/notify';
+import { DiscountFields, LateFeeFields, ThresholdField } from './group-fields';
 
 type Errors = Record<string, string>;
 
@@ -68,17 +69,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
       <Paper withBorder p="md" radius="md">
         <Stack gap="xs">
           <Title order={5}>Approvals</Title>
-          <TextInput
-            label="Approval threshold"
-            description="Credits, fees and plan invoices above this amount wait under Approvals. In the firm’s reporting currency: other currencies are converted at the firm’s exchange rates, and wait when no rate is set. Leave empty for none."
-            placeholder="No approvals needed"
-            value={draft.approvalThreshold ?? ''}
-            onChange={(ev) => setDraft({ ...draft, approvalThreshold: ev.currentTarget.value })}
-            error={e('approvalThreshold')}
-            disabled={!admin}
-            w={320}
-            inputMode="decimal"
-          />
+          <ThresholdField value={draft.approvalThreshold ?? ''} onChange={(v) => setDraft({ ...draft, approvalThreshold: v })} error={e('approvalThreshold')} disabled={!admin} />
         </Stack>
       </Paper>
       <Paper withBorder p="md" radius="md">
@@ -90,53 +81,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
           <Text size="xs" c="dimmed">
             While off, collectors can still apply a fee to one invoice by these rules (invoice › Actions › Late fee). A period is never charged twice; disputed invoices and invoices on a plan are never charged.
           </Text>
-          <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            <Select
-              label="Kind"
-              data={[
-                { value: 'flat', label: 'Flat fee' },
-                { value: 'percentage', label: 'Percentage of the overdue amount' },
-                { value: 'annual_rate', label: 'Interest, annual rate accrued daily' },
-              ]}
-              value={lf.kind}
-              onChange={(v) => v && setLf({ kind: v as CollectionsPolicy['lateFees']['kind'] })}
-              allowDeselect={false}
-              disabled={!admin}
-              error={e('lateFees.kind')}
-            />
-            {lf.kind === 'flat' ? <TextInput label="Fee" value={lf.amount} onChange={(ev) => setLf({ amount: ev.currentTarget.value })} error={e('lateFees.amount')} disabled={!admin} inputMode="decimal" /> : null}
-            {lf.kind === 'percentage' ? <TextInput label="Percent" rightSection="%" value={lf.percent} onChange={(ev) => setLf({ percent: ev.currentTarget.value })} error={e('lateFees.percent')} disabled={!admin} inputMode="decimal" /> : null}
-            {lf.kind === 'annual_rate' ? <TextInput label="Annual rate" rightSection="%" value={lf.annualRatePct} onChange={(ev) => setLf({ annualRatePct: ev.currentTarget.value })} error={e('lateFees.annualRatePct')} disabled={!admin} inputMode="decimal" /> : null}
-            <NumberInput label="Grace period" description="Days after the due date" min={0} max={365} value={lf.graceDays} onChange={(v) => setLf({ graceDays: int(v) })} error={e('lateFees.graceDays')} disabled={!admin} allowDecimal={false} />
-            <TextInput label="Minimum fee" value={lf.minimum} onChange={(ev) => setLf({ minimum: ev.currentTarget.value })} error={e('lateFees.minimum')} disabled={!admin} inputMode="decimal" />
-            <TextInput label="Cap per invoice" placeholder="No cap" value={lf.cap ?? ''} onChange={(ev) => setLf({ cap: ev.currentTarget.value })} error={e('lateFees.cap')} disabled={!admin} inputMode="decimal" />
-            <TextInput label="Only when at least this is due" value={lf.minimumInvoiceDue} onChange={(ev) => setLf({ minimumInvoiceDue: ev.currentTarget.value })} error={e('lateFees.minimumInvoiceDue')} disabled={!admin} inputMode="decimal" />
-            <Select
-              label="Charged"
-              data={[
-                { value: 'once', label: 'Once per invoice' },
-                { value: 'monthly', label: 'Every month it stays overdue' },
-              ]}
-              value={lf.period}
-              onChange={(v) => v && setLf({ period: v as 'once' | 'monthly' })}
-              allowDeselect={false}
-              disabled={!admin}
-              error={e('lateFees.period')}
-            />
-            <Select
-              label="Posted as"
-              data={[
-                { value: 'invoice', label: 'A new invoice to the customer' },
-                { value: 'line', label: 'A line on the overdue invoice' },
-              ]}
-              value={lf.post}
-              onChange={(v) => v && setLf({ post: v as 'invoice' | 'line' })}
-              allowDeselect={false}
-              disabled={!admin}
-              error={e('lateFees.post')}
-            />
-            <TextInput label="Ledger account code" placeholder="The ledger’s default" value={lf.accountCode ?? ''} onChange={(ev) => setLf({ accountCode: ev.currentTarget.value })} error={e('lateFees.accountCode')} disabled={!admin} />
-          </SimpleGrid>
+          <LateFeeFields value={lf} onChange={setLf} error={(k) => e(`lateFees.${k}`)} disabled={!admin} />
         </Stack>
       </Paper>
       <Paper withBorder p="md" radius="md">
@@ -148,11 +93,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
           <Text size="xs" c="dimmed">
             Offered in reminders; applied as a credit note when payment arrives in time, withdrawn after it expires.
           </Text>
-          <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            <TextInput label="Discount" rightSection="%" value={ed.ratePct} onChange={(ev) => setEd({ ratePct: ev.currentTarget.value })} error={e('earlyDiscount.ratePct')} disabled={!admin} inputMode="decimal" />
-            <NumberInput label="Paid within" description="Days from the issue date" min={0} max={365} value={ed.withinDays} onChange={(v) => setEd({ withinDays: int(v) })} error={e('earlyDiscount.withinDays')} disabled={!admin} allowDecimal={false} />
-            <TextInput label="On invoices of at least" value={ed.minimumAmount} onChange={(ev) => setEd({ minimumAmount: ev.currentTarget.value })} error={e('earlyDiscount.minimumAmount')} disabled={!admin} inputMode="decimal" />
-          </SimpleGrid>
+          <DiscountFields value={ed} onChange={setEd} error={(k) => e(`earlyDiscount.${k}`)} disabled={!admin} />
         </Stack>
       </Paper>
       <Paper withBorder p="md" radius="md">

@@ -22,9 +22,10 @@ const KINDS = [
 ];
 const FIELDS = ['kind', 'title', 'assigneeUserId', 'dueOn', 'invoiceId'];
 
+/** An invoice a task may be about, named for a person (`invoiceChoiceLabel`: its number, or its date and amount — never the ledger's id). */
 export interface TaskInvoiceChoice {
   id: string;
-  number: string;
+  label: string;
 }
 
 interface TaskBody {
@@ -94,7 +95,7 @@ export function TaskModal({ target, invoices, opened, onClose }: { target: Actio
         <TextInput label="What is to be done" placeholder="e.g. Ask for the remittance advice" value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={errors['title']} withAsterisk />
         <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
           <TextInput type="date" label="Due on" value={dueOn} min={today} max={addDaysTo(today, 365)} onChange={(e) => setDueOn(e.currentTarget.value)} error={errors['dueOn']} withAsterisk />
-          <Select label="About an invoice" placeholder="The customer as a whole" data={invoices.map((i) => ({ value: i.id, label: `Invoice ${i.number}` }))} value={invoiceId} onChange={setInvoiceId} error={errors['invoiceId']} clearable comboboxProps={{ withinPortal: true }} />
+          <Select label="About an invoice" placeholder="The customer as a whole" data={invoices.map((i) => ({ value: i.id, label: i.label }))} value={invoiceId} onChange={setInvoiceId} error={errors['invoiceId']} clearable comboboxProps={{ withinPortal: true }} />
         </SimpleGrid>
         {general ? <Alert color="red">{general}</Alert> : null}
         <Group justify="flex-end">
