@@ -136,6 +136,21 @@ export interface WaitingReply {
   records: 'promise' | 'dispute' | null;
 }
 
+/**
+ * My work's share of the waiting replies: those of customers assigned to this person, and — for a
+ * manager or an administrator — those of customers nobody is assigned to, so no reply waits unseen.
+ */
+export function repliesForPerson<T extends { organisationId: string; contactExternalId: string | null }>(
+  replies: readonly T[],
+  assignees: ReadonlyMap<string, string>,
+  person: { userId: string; takesUnassigned: boolean },
+): T[] {
+  return replies.filter((r) => {
+    const assignee = r.contactExternalId === null ? undefined : assignees.get(`${r.organisationId}|${r.contactExternalId}`);
+    return assignee === undefined ? person.takesUnassigned : assignee === person.userId;
+  });
+}
+
 export async function listWaitingReplies(db: Db, firmId: string, organisationIds: readonly string[] | null): Promise<WaitingReply[]> {
   const rows = await queryRows<{ id: string; organisation_id: string; organisation_name: string; contact_external_id: string | null; contact_id: string | null; customer_name: string | null; received_at: Date; subject: string; body_text: string; triage: StoredTriage | null }>(
     db,

@@ -2,7 +2,7 @@
  * Replies (issue #20; server/replies/README.md), under /api, scoped by the caller's firm:
  *
  *   GET  /conversation?organisationId=&contactExternalId=   firm.read   our reminders and answers, their replies, oldest first
- *   GET  /replies/waiting                                    firm.read   replies whose suggestion waits for a collector (My work)
+ *   GET  /replies/waiting[?mine=1]                           firm.read   replies whose suggestion waits for a collector; mine=1: My work's share
  *   POST /replies/:id/decide   { decision: confirm|dismiss, date? }  collect   confirm records a promise / dispute today
  *   POST /replies/:id/answer   { text }                       collect     answer from the reminders' identity, threaded
  *   GET  /reply-attachments/:id                              firm.read   a kept attachment
@@ -13,19 +13,21 @@ import express, { type Request, Router } from 'express';
 import { simpleParser } from 'mailparser';
 import { z } from 'zod';
 import { notFound } from '../../kernel/errors';
-import { allow, allowOrganisation } from '../auth/permissions';
+import { allow, allowOrganisation, can } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import type { Logger } from '../logger';
 import type { QueuePort } from '../queue';
-import { AnswerSchema, type AnswerDeps, answerReply, DecideSchema, decideReply, getAttachment, getConversation, listWaitingReplies } from '../replies/conversation';
+import { AnswerSchema, type AnswerDeps, answerReply, DecideSchema, decideReply, getAttachment, getConversation, listWaitingReplies, repliesForPerson } from '../replies/conversation';
+import { assignedCustomers } from '../team/assignments';
 import { verifyMailgun } from '../replies/mailgun';
 import { receiveParsed } from '../replies/receive';
 import { requestDeps } from '../writebacks/enqueue';
 
 const Id = z.uuid({ message: 'This reply does not exist. Reload the page and try again.' });
 const ConversationQuery = z.object({ organisationId: z.uuid({ message: 'Choose the organisation again: it does not exist.' }), contactExternalId: z.string().min(1).max(200) });
-const LABELS = { decision: 'decision', date: 'promised date', text: 'answer', organisationId: 'organisation', contactExternalId: 'customer' };
+const WaitingQuery = z.object({ mine: z.enum(['0', '1'], { message: 'Say 1 to see only your own replies, or leave it out.' }).optional() });
+const LABELS = { decision: 'decision', date: 'promised date', text: 'answer', organisationId: 'organisation', contactExternalId: 'customer', mine: 'whose replies' };
 
 export function replyRoutes(deps: { db: Db; queue: QueuePort; now: () => Date; answer: () => AnswerDeps }): Router {
   const r = Router();
@@ -41,7 +43,11 @@ export function replyRoutes(deps: { db: Db; queue: QueuePort; now: () => Date; a
 
   r.get('/replies/waiting', async (req, res) => {
     const auth = allow(req, 'firm.read');
-    res.json({ replies: await listWaitingReplies(deps.db, auth.firmId, auth.organisationIds) });
+    const all = await listWaitingReplies(deps.db, auth.firmId, auth.organisationIds);
+    if (parseInput(WaitingQuery, req.query, LABELS).mine !== '1') return void res.json({ replies: all });
+    // My work: the person's assigned customers (and, for managers, the unassigned ones).
+    const assignees = new Map((await assignedCustomers(deps.db, auth.firmId)).map((a) => [`${a.organisationId}|${a.contactExternalId}`, a.userId]));
+    res.json({ replies: repliesForPerson(all, assignees, { userId: auth.userId, takesUnassigned: can(auth, 'assignments.manage') }) });
   });
 
   r.post('/replies/:id/decide', async (req, res) => {

@@ -13,7 +13,7 @@ export function useConversation(organisationId: string, contactExternalId: strin
 }
 
 export function useWaitingReplies() {
-  return useQuery({ queryKey: ['replies-waiting'], queryFn: () => api<{ replies: WaitingReply[] }>('/replies/waiting') });
+  return useQuery({ queryKey: ['replies-waiting'], queryFn: () => api<{ replies: WaitingReply[] }>('/replies/waiting?mine=1') });
 }
 
 function useInvalidate() {
