@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   backtest: () => import('./commands/backtest'),
   remind: () => import('./commands/remind'),
   sync: () => import('./commands/sync'),
+  commissions: () => import('./commands/commissions'),
   'triage-eval': () => import('./commands/triage-eval'),
 };
 

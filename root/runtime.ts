@@ -35,6 +35,7 @@ import { analyticsRoutes } from '../server/routes/analytics';
 import { billingRoutes } from '../server/routes/billing';
 import { clientApprovalRoutes } from '../server/routes/client-approvals';
 import { clientDashboardRoutes } from '../server/routes/client-dashboard';
+import { commissionRoutes } from '../server/routes/commissions';
 import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
@@ -201,6 +202,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
       reportRoutes({ db: database.db, clock }),
       clientDashboardRoutes({ db: database.db, clock }),
+      commissionRoutes({ db: database.db, clock }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

@@ -22,6 +22,8 @@ import { PayPage } from './pay/PayPage';
 import { InvitePage } from './pages/InvitePage';
 import { MagicLinkPage } from './client-approvals/MagicLinkPage';
 import { ClientApp } from './client-approvals/ClientApprovalsPage';
+import { CommissionsPage } from './commissions/CommissionsPage';
+import { SalespersonApp } from './commissions/SalespersonApp';
 import { legacyRole } from './roles';
 import { ApprovalsPage } from './writebacks/ApprovalsPage';
 import { Toasts } from './writebacks/notify';
@@ -49,6 +51,8 @@ function StaffApp() {
     );
   }
   if (!session.data?.user) return <SignInPage demo={session.data?.demo ?? false} signIn={session.data?.signIn} error={session.error?.message} />;
+  // A salesperson sees their own commission statements and nothing else (docs/decisions/036).
+  if (session.data.user.role === 'salesperson') return <SalespersonApp user={session.data.user} firm={session.data.firm!} />;
   // A client contact has their own small app: what waits for their approval (docs/decisions/024).
   if (session.data.user.role === 'client_contact') return <ClientApp user={session.data.user} firm={session.data.firm!} />;
   return (
@@ -78,6 +82,7 @@ function StaffApp() {
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/my-work" component={MyWorkPage} />
+        <Route path="/organisations/:id/commissions">{(params) => <CommissionsPage organisationId={params.id} />}</Route>
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
         <Route path="/portfolio" component={PortfolioPage} />

@@ -79,6 +79,6 @@ export interface SessionInfo {
   /** Which "Sign in with …" buttons to offer. */
   signIn?: { xero: boolean; quickbooks: boolean };
   /** `roleName`: the role in words; `permissions`: what the server will accept from this member (server/auth/permissions.ts). */
-  user: { id: string; name: string; email: string; role: 'admin' | 'manager' | 'collector' | 'viewer' | 'client_contact'; roleName: string; permissions: string[] } | null;
+  user: { id: string; name: string; email: string; role: 'admin' | 'manager' | 'collector' | 'viewer' | 'client_contact' | 'salesperson'; roleName: string; permissions: string[] } | null;
   firm: { id: string; name: string } | null;
 }

@@ -17,7 +17,7 @@ export interface Auth {
   userId: string;
   firmId: string;
   role: Role;
-  /** A client contact's organisations (their membership's links); null for the firm's staff: every organisation. */
+  /** A client contact's (or salesperson's) organisations (their membership's links); null for the firm's staff: every organisation. */
   organisationIds: string[] | null;
   userName: string;
   userEmail: string;
@@ -44,8 +44,9 @@ export async function loadAuth(db: Db, userId: string, firmId: string): Promise<
   const row = rows[0];
   if (!row) return null;
   // A client contact sees only the organisations their membership is linked to (docs/decisions/017).
+  // A salesperson sees no organisation's figures, only their own statements (docs/decisions/036): never null.
   const organisationIds =
-    row.role === 'client_contact'
+    row.role === 'client_contact' || row.role === 'salesperson'
       ? (await asSystem(() => db.select({ id: membershipOrganisations.organisationId }).from(membershipOrganisations).where(and(eq(membershipOrganisations.firmId, firmId), eq(membershipOrganisations.userId, userId))))).map((r) => r.id)
       : null;
   return { userId, firmId, ...row, organisationIds };

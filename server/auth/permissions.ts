@@ -11,7 +11,7 @@
 import type { Request } from 'express';
 import { forbidden, notFound, unauthorized } from '../../kernel/errors';
 
-export const ROLES = ['admin', 'manager', 'collector', 'viewer', 'client_contact'] as const;
+export const ROLES = ['admin', 'manager', 'collector', 'viewer', 'client_contact', 'salesperson'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A role in words (its key is never shown to a person). */
@@ -21,6 +21,7 @@ export const ROLE_WORDS: Record<Role, { name: string; withArticle: string }> = {
   collector: { name: 'Collector', withArticle: 'a collector' },
   viewer: { name: 'Viewer', withArticle: 'a viewer' },
   client_contact: { name: 'Client contact', withArticle: 'a client contact' },
+  salesperson: { name: 'Salesperson', withArticle: 'a salesperson' },
 };
 
 const STAFF = ['admin', 'manager', 'collector', 'viewer'] as const satisfies readonly Role[];
@@ -68,6 +69,12 @@ export const PERMISSIONS = {
   'client.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve or decline this.' },
   /** The client contact's own dashboard (their organisations' figures, the firm's work this month): client contacts only (docs/decisions/029). */
   'client.view': { roles: ['client_contact'], refusal: 'This page is for the client’s own contact.' },
+  /** Sales commissions (docs/decisions/036): the source of who sold, salespeople, plans, assignments, computing and exporting statements. */
+  'commissions.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can change or export commissions.' },
+  /** Approving a salesperson's monthly commission statement, as the client: client contacts only. */
+  'commissions.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve a commission statement.' },
+  /** A salesperson's own commission statements, and nothing else. */
+  'commissions.own': { roles: ['salesperson'], refusal: 'This page is for a salesperson’s own statements.' },
 } as const satisfies Record<string, Permission>;
 
 export type PermissionName = keyof typeof PERMISSIONS;
@@ -79,6 +86,7 @@ export const INVITABLE: Record<Role, readonly Role[]> = {
   collector: [],
   viewer: [],
   client_contact: [],
+  salesperson: [],
 };
 
 /** Routes reached without a signed-in member (a credential in the path, a signature, or nothing), and browser redirects. */
@@ -100,6 +108,18 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   // the client in the loop (docs/decisions/024)
   'GET /api/organisations/:id/client-approvals': 'firm.read',
   'GET /api/client/dashboard': 'client.view',
+  // sales commissions (docs/decisions/036)
+  'GET /api/organisations/:id/commissions': 'firm.read',
+  'PUT /api/organisations/:id/commissions/settings': 'commissions.manage',
+  'POST /api/organisations/:id/commissions/people': 'commissions.manage',
+  'PUT /api/commissions/people/:id': 'commissions.manage',
+  'POST /api/organisations/:id/commissions/assignments': 'commissions.manage',
+  'POST /api/organisations/:id/commissions/compute': 'commissions.manage',
+  'GET /api/commission-statements/:id': 'firm.read',
+  'GET /api/organisations/:id/commissions/export': 'commissions.manage',
+  'GET /api/client/commissions': 'commissions.approve',
+  'POST /api/client/commissions/:id/approve': 'commissions.approve',
+  'GET /api/my/commissions': 'commissions.own',
   'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
   'GET /api/client/approvals': 'client.approve',
   // settings that carry across clients (docs/decisions/028)

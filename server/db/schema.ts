@@ -27,8 +27,8 @@ const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-/** Roles in words and who may do what: server/auth/permissions.ts (manager and client_contact: migration 0022). */
-export const roleEnum = pgEnum('role', ['admin', 'manager', 'collector', 'viewer', 'client_contact']);
+/** Roles in words and who may do what: server/auth/permissions.ts (manager and client_contact: migration 0022; salesperson: 0038). */
+export const roleEnum = pgEnum('role', ['admin', 'manager', 'collector', 'viewer', 'client_contact', 'salesperson']);
 export const providerEnum = pgEnum('provider', ['xero', 'quickbooks']);
 export const organisationStatusEnum = pgEnum('organisation_status', ['active', 'needs_reauth', 'disconnected']);
 export const connectionStatusEnum = pgEnum('connection_status', ['active', 'needs_reauth', 'revoked']);
@@ -1677,5 +1677,134 @@ export const bouncedAddresses = pgTable(
     bouncedAt: timestamp('bounced_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.address] })],
+);
+
+/** Sales commissions (migration 0038; server/commissions/README.md): per organisation, where "who sold" comes from and the payroll codes. */
+export const commissionSettings = pgTable(
+  'commission_settings',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** 'tracking' | 'arcus' */
+    source: text('source').notNull().default('arcus'),
+    trackingCategory: text('tracking_category'),
+    adpCompanyCode: text('adp_company_code'),
+    adpBatchId: text('adp_batch_id'),
+    adpEarningsCode: text('adp_earnings_code'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
+/** A salesperson of a client organisation (migration 0038), optionally a user of the salesperson role. */
+export const salespeople = pgTable(
+  'salespeople',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    /** The option of the tracking category (or the QuickBooks class) that names them in the ledger. */
+    ledgerName: text('ledger_name'),
+    /** Their id in the payroll tool (Gusto employee ID, ADP file number). */
+    payrollId: text('payroll_id'),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), index('salespeople_user_idx').on(t.firmId, t.userId)],
+);
+
+/** A salesperson's plan (migration 0038): server/commissions/core.ts `Plan`. */
+export const commissionPlans = pgTable(
+  'commission_plans',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    salespersonId: uuid('salesperson_id').notNull(),
+    organisationId: uuid('organisation_id').notNull(),
+    plan: jsonb('plan').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.salespersonId, t.firmId] })],
+);
+
+/** Who sold, assigned in Arcus (migration 0038): a customer's invoices, or one invoice. */
+export const commissionAssignments = pgTable(
+  'commission_assignments',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    salespersonId: uuid('salesperson_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    invoiceExternalId: text('invoice_external_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] })],
+);
+
+/** A salesperson's monthly statement (migration 0038): draft → approved (client contact) → exported. */
+export const commissionStatements = pgTable(
+  'commission_statements',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    salespersonId: uuid('salesperson_id').notNull(),
+    /** 'YYYY-MM' */
+    month: text('month').notNull(),
+    currency: text('currency').notNull(),
+    /** 'draft' | 'approved' | 'exported' */
+    status: text('status').notNull().default('draft'),
+    plan: jsonb('plan').notNull(),
+    collected: money('collected').notNull().default('0'),
+    earned: money('earned').notNull().default('0'),
+    held: money('held').notNull().default('0'),
+    released: money('released').notNull().default('0'),
+    forfeited: money('forfeited').notNull().default('0'),
+    clawedBack: money('clawed_back').notNull().default('0'),
+    total: money('total').notNull().default('0'),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    approvedByUserId: uuid('approved_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    exportedAt: timestamp('exported_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('commission_statements_month_key').on(t.firmId, t.organisationId, t.salespersonId, t.month)],
+);
+
+/** A statement's lines (migration 0038); a source key is on one line only, across statements. */
+export const commissionStatementLines = pgTable(
+  'commission_statement_lines',
+  {
+    id: uuid('id').notNull().default(sql`gen_random_uuid()`),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    statementId: uuid('statement_id').notNull(),
+    lineNo: integer('line_no').notNull(),
+    /** 'commission' | 'clawback' | 'release' | 'forfeit' */
+    kind: text('kind').notNull(),
+    sourceKey: text('source_key').notNull(),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    invoiceNumber: text('invoice_number').notNull().default(''),
+    date: date('date', { mode: 'string' }).notNull(),
+    base: money('base').notNull().default('0'),
+    commission: money('commission').notNull().default('0'),
+    held: money('held').notNull().default('0'),
+    payable: money('payable').notNull().default('0'),
+    releaseMonth: text('release_month'),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('commission_statement_lines_source_key').on(t.firmId, t.organisationId, t.sourceKey), index('commission_statement_lines_statement_idx').on(t.firmId, t.statementId, t.lineNo)],
 );
 

@@ -154,6 +154,6 @@ describeWith('pg', 'the role matrix', () => {
     // The session tells the client what the contact may do, in words.
     const session = JSON.parse((await call(arcus.url, contact, 'GET', '/api/session')).text.slice(1)) as { user: { roleName: string; permissions: string[] } };
     expect(session.user.roleName).toBe('Client contact');
-    expect(session.user.permissions).toEqual(['organisation.read', 'client.approve', 'client.view']);
+    expect(session.user.permissions).toEqual(['organisation.read', 'client.approve', 'client.view', 'commissions.approve']);
   }, 120_000);
 });

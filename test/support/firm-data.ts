@@ -8,12 +8,18 @@ import type { Db } from '../../server/db/client';
 import {
   activities,
   checkouts,
+  commissionPlans,
+  commissionStatementLines,
+  commissionStatements,
   collectorTasks,
   contacts,
   exchangeRates,
   invitations,
   invoices,
   mailboxMessages,
+  replies,
+  replyAttachments,
+  salespeople,
   memberships,
   organisations,
   payLinks,
@@ -51,6 +57,12 @@ export interface FirmData {
   checkoutId: string;
   checkoutSession: string;
   mailId: string;
+  /** A customer's reply waiting for a collector, and its attachment (server/replies/). */
+  replyId: string;
+  replyAttachmentId: string;
+  /** A salesperson and their draft commission statement (server/commissions/). */
+  salespersonId: string;
+  statementId: string;
   /** A viewer of the firm (the team routes' `:id`) and a pending invitation. */
   memberUserId: string;
   invitationId: string;
@@ -131,6 +143,16 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     .values({ firmId, organisationId, payLinkId: link!.id, provider: 'sandbox', providerSessionId: checkoutSession, amount: '1200.00', currency: 'USD' })
     .returning();
   const [mail] = await db.insert(mailboxMessages).values({ firmId, messageId: `${tag}@arcus.example`, subject: `Mail ${tag}`, fromText: 'a@b.example', toText: email, text: `Mail body ${tag}` }).returning();
+  const [reply] = await db
+    .insert(replies)
+    .values({ firmId, organisationId, contactExternalId, contactId: contact!.id, sendId: send!.id, direction: 'in', kind: 'human', matchedBy: 'token', messageId: `reply-${tag}@debtor.example`, fromAddress: email, subject: `Re: ${tag}`, bodyText: `We will pay on the 15th ${tag}`, triage: { label: 'promise', why: ['We will pay'], promiseDate: '2026-12-15', promiseDateWords: 'on the 15th', remittance: null }, status: 'suggested' })
+    .returning();
+  const [replyFile] = await db.insert(replyAttachments).values({ firmId, replyId: reply!.id, filename: 'remittance.txt', contentType: 'text/plain', size: 4, contentBase64: Buffer.from(tag).toString('base64') }).returning();
+  const commissionPlan = { baseRate: '0.05', tiers: [], accelerator: null, cap: null, holdback: null };
+  const [salesperson] = await db.insert(salespeople).values({ firmId, organisationId, name: `Seller ${tag}`, email: `seller-${tag.toLowerCase()}@client.example` }).returning();
+  await db.insert(commissionPlans).values({ firmId, salespersonId: salesperson!.id, organisationId, plan: commissionPlan });
+  const [statement] = await db.insert(commissionStatements).values({ firmId, organisationId, salespersonId: salesperson!.id, month: '2026-01', currency: 'USD', plan: commissionPlan, total: '60.00' }).returning();
+  await db.insert(commissionStatementLines).values({ firmId, organisationId, statementId: statement!.id, lineNo: 1, kind: 'commission', sourceKey: `pay:${tag}`, invoiceExternalId, invoiceNumber: `INV-${tag}`, date: '2026-01-20', base: '1200.00', commission: '60.00', payable: '60.00' });
   return {
     firmId,
     orgId: organisationId,
@@ -154,6 +176,10 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     checkoutId: checkout!.id,
     checkoutSession,
     mailId: mail!.id,
+    replyId: reply!.id,
+    replyAttachmentId: replyFile!.id,
+    salespersonId: salesperson!.id,
+    statementId: statement!.id,
     memberUserId: member!.id,
     invitationId: invitation!.id,
     email,
@@ -187,6 +213,12 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     approvals: b.writebackId,
     // Tasks are the follow-ups' table (collector_tasks).
     tasks: b.followUpId,
+    replies: b.replyId,
+    'reply-attachments': b.replyAttachmentId,
+    // Sales commissions: a salesperson, a statement (staff read; the client contact approves).
+    people: b.salespersonId,
+    'commission-statements': b.statementId,
+    commissions: b.statementId,
   };
   return map[collection];
 }

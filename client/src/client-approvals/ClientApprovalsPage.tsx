@@ -15,6 +15,7 @@ import { money } from '../writebacks/labels';
 import { CLIENT_NAV } from './client-nav';
 import { ClientDashboardPage } from './ClientDashboardPage';
 import { ReportPage } from '../pages/report/ReportPage';
+import { ClientCommissionsPage } from '../commissions/ClientCommissionsPage';
 
 export function ClientApp({ user, firm }: { user: { name: string }; firm: { name: string } }) {
   const refresh = useRefreshSession();
@@ -51,6 +52,9 @@ export function ClientApp({ user, firm }: { user: { name: string }; firm: { name
           </Route>
           <Route path="/report">
             <ReportPage />
+          </Route>
+          <Route path="/commissions">
+            <ClientCommissionsPage />
           </Route>
           <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
           <Route path="/">

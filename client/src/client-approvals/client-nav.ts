@@ -13,4 +13,5 @@ export const CLIENT_NAV: ClientNavItem[] = [
   { path: '/', label: 'Overview' },
   { path: '/approvals', label: 'Approvals', badge: 'approvals' },
   { path: '/report', label: 'Monthly report' },
+  { path: '/commissions', label: 'Commissions' },
 ];

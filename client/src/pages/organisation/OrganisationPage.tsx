@@ -46,7 +46,21 @@ export function OrganisationPage() {
           </div>
         }
       >
-        <PeriodControl days={days} onChange={setDays} />
+        <Group gap="sm" wrap="wrap">
+          <Anchor component={Link} href={`/organisations/${d.organisation.id}/report`} fz="sm">
+            Monthly report
+          </Anchor>
+          <Anchor component={Link} href={`/organisations/${d.organisation.id}/fees`} fz="sm">
+            Service & fees
+          </Anchor>
+          <Anchor component={Link} href={`/organisations/${d.organisation.id}/commissions`} fz="sm">
+            Commissions
+          </Anchor>
+          <Anchor component={Link} href={`/exceptions?organisation=${d.organisation.id}`} fz="sm">
+            Exceptions
+          </Anchor>
+          <PeriodControl days={days} onChange={setDays} />
+        </Group>
       </Header>
       {d.needsHelp.flag && (
         <Alert color="red" variant="light" title="Needs help">
