@@ -36,7 +36,8 @@ export async function recheckFigures(db: Db, mailer: Mailer, scale: number): Pro
     const requested: string[] = [];
     const out: { calls: number; sent: number }[] = [];
     for (const [i, check] of [true, false].entries()) {
-      const [firm] = await db.insert(firms).values({ name: `Bench recheck firm ${i}` }).returning();
+      // The whole day, every day, as the firm default too (firms.settings.defaults, docs/decisions/028).
+      const [firm] = await db.insert(firms).values({ name: `Bench recheck firm ${i}`, settings: { defaults: { sendingWindow: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } } } }).returning();
       await updateReminderFirmSettings(db, firm!.id, { recheckLedger: check });
       const c = await connectSandboxCompany({ db, factory, tokenKey }, { firmId: firm!.id, provider: 'xero', companyId: server.sandbox.companyIds[i]!, timezone: 'Europe/London' });
       const { runId } = await createOrReuseRun(db, { organisationId: c.organisationId, kind: 'full' });

@@ -96,7 +96,8 @@ export const remindersBench: Bench = {
       const timezone = 'Europe/London';
       const now = new Date();
       const today = localClock(timezone, now).date;
-      const [firm] = await db.insert(firms).values({ name: 'Bench firm' }).returning();
+      // The whole day, every day: as the firm default (firms.settings.defaults, docs/decisions/028) and as the organisation's settings below.
+      const [firm] = await db.insert(firms).values({ name: 'Bench firm', settings: { defaults: { sendingWindow: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } } } }).returning();
       const [org] = await db.insert(organisations).values({ firmId: firm!.id, provider: 'xero', externalId: randomUUID(), name: 'Bench Joinery Ltd', baseCurrency: 'GBP', timezone, countryCode: 'GB' }).returning();
       // Confirmed before (issue #15's first-run preview is not what this measures), one email per invoice (10k emails).
       await db.insert(reminderSettings).values({ organisationId: org!.id, firmId: firm!.id, enabled: true, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], dailyLimit: 1_000_000, customerDailyLimit: 10, confirmedAt: new Date('2026-01-01T00:00:00Z') });

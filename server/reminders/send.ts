@@ -61,12 +61,19 @@ const HOLD_LOOKBACK_MS = 5 * 60_000;
 
 async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: CalendarDate): Promise<Evaluated | { reason: SkipReason }> {
   const { db } = deps;
-  const customer = await loadCustomerState(db, org, row.contactExternalId);
+  let customer: CustomerState;
   let invoices: PlanInvoice[];
   if (row.subjectType === 'invoice') {
+    // Three independent reads, issued together (each one statement, under the same firm scope):
+    // a send waits for one round trip instead of three.
     // Holds older than the claim kept the planner from claiming; only newer ones can stop it now.
-    const holds = indexHolds(await loadActivityHoldsSince(db, org, new Date(row.claimedAt.getTime() - HOLD_LOOKBACK_MS), today), today);
-    const { invoices: found, holds: invoiceHolds } = await loadInvoicesWithHolds(db, org, { externalIds: [row.subjectId] });
+    const [state, holdRows, { invoices: found, holds: invoiceHolds }] = await Promise.all([
+      loadCustomerState(db, org, row.contactExternalId),
+      loadActivityHoldsSince(db, org, new Date(row.claimedAt.getTime() - HOLD_LOOKBACK_MS), today),
+      loadInvoicesWithHolds(db, org, { externalIds: [row.subjectId] }),
+    ]);
+    customer = state;
+    const holds = indexHolds(holdRows, today);
     const inv = found[0];
     if (!inv) return { reason: 'voided' };
     if (!isOpen(inv)) return { reason: closedReason(inv) };
@@ -75,7 +82,9 @@ async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: C
     invoices = [inv];
   } else {
     // A grouped email lists every overdue invoice, so every hold matters, not only new ones.
-    const holds = indexHolds(await loadActivityHolds(db, org, today), today);
+    const [state, holdRows] = await Promise.all([loadCustomerState(db, org, row.contactExternalId), loadActivityHolds(db, org, today)]);
+    customer = state;
+    const holds = indexHolds(holdRows, today);
     const children = await db
       .select({ id: reminderSends.subjectId })
       .from(reminderSends)
@@ -269,16 +278,23 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   }
 
   const grouped = row.subjectType === 'customer';
-  const template = await templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped);
-  // From the client's own address only when its domain is verified; else the firm's, under the client's name (server/sender/).
-  const identity = await loadSendingIdentity(db, org.id, deps.senderKey);
+  const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
+  // The template, the sender identity and the pay extras are independent: read together. The
+  // listed invoices' live pay links are read after the extras, which may have just made one.
+  const [template, identity, { pay, listed }] = await Promise.all([
+    templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped),
+    // From the client's own address only when its domain is verified; else the firm's, under the client's name (server/sender/).
+    loadSendingIdentity(db, org.id, deps.senderKey),
+    (async () => {
+      const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx);
+      const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
+      return { pay, listed };
+    })(),
+  ]);
   if (identity?.keyProblem) deps.log.warn({ organisationId: org.id, sendId: row.id }, 'the sender domain key could not be opened: sending from the firm address');
   const sender = chooseSender({ mailFromAddress: mailAddress(deps.mailFrom), name: settings.senderName?.trim() || org.name, replyTo: settings.replyTo, identity: identity?.identity ?? null });
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
-  const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx);
-  const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
   const email = renderEmail(template, {
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,

@@ -98,6 +98,8 @@ END $$`);
 class PgConn implements SqlConn {
   readonly kind = 'postgres' as const;
   private inTx = false;
+  /** The firm tables whose temporary COPY target this session already has (created once, reused every page). */
+  private readonly copyTargets = new Set<string>();
   constructor(private readonly client: pg.PoolClient) {}
 
   async query<T extends Row = Row>(text: string, params: unknown[] = []): Promise<T[]> {
@@ -110,10 +112,15 @@ class PgConn implements SqlConn {
     if (table.startsWith('sync_stage_')) return copyRows(this.client, table, columns, rows);
     // Row-level security refuses COPY into a firm table (docs/decisions/007): COPY into this
     // session's temporary copy of it, then INSERT … SELECT, which the policy checks row by row.
+    // The temporary table is made (and shared) once per session, not on every page: a page costs
+    // the COPY and the INSERT only.
     const stage = `sync_copy_${table}`;
     const cols = columns.join(', ');
-    await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-    await shareTempTables(this);
+    if (!this.copyTargets.has(table)) {
+      await this.client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+      await shareTempTables(this);
+      this.copyTargets.add(table);
+    }
     await copyRows(this.client, stage, columns, rows);
     await this.client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage}; TRUNCATE ${stage}`);
   }
@@ -128,6 +135,8 @@ class PgConn implements SqlConn {
       return out;
     } catch (err) {
       await this.client.query('ROLLBACK').catch(() => undefined);
+      // A COPY target made in the rolled-back transaction is gone with it: made again when next needed.
+      this.copyTargets.clear();
       throw err;
     } finally {
       this.inTx = false;

@@ -16,6 +16,7 @@ import type { Auth } from '../auth/current-user';
 import { allowOrganisation } from '../auth/permissions';
 import { type Db, queryRows } from '../db/client';
 import { activities, clientApprovalPolicies, organisations, writebacks } from '../db/schema';
+import type { Effective } from '../settings/groups';
 import { effectiveSettings, effectiveSettingsOf } from '../settings/store';
 import type { WritebackInput, WritebackKind } from './types';
 
@@ -77,10 +78,16 @@ export function needsClientApproval(input: Pick<WritebackInput, 'kind' | 'purpos
  * covered — each organisation's own (a row here) or else the firm default (docs/decisions/028);
  * no query when no request could be covered.
  */
-export async function clientPoliciesFor(db: Db, firmId: string, inputs: readonly Pick<WritebackInput, 'kind' | 'organisationId' | 'requestedBy'>[]): Promise<Map<string, ClientPolicy>> {
+export async function clientPoliciesFor(
+  db: Db,
+  firmId: string,
+  inputs: readonly Pick<WritebackInput, 'kind' | 'organisationId' | 'requestedBy'>[],
+  /** Effective settings the caller already read for (at least) these organisations: no second read. */
+  loaded?: Map<string, Effective>,
+): Promise<Map<string, ClientPolicy>> {
   const ids = [...new Set(inputs.filter((i) => COVERABLE.includes(i.kind) && i.requestedBy !== 'debtor').map((i) => i.organisationId))];
   if (!ids.length) return new Map();
-  const effective = await effectiveSettingsOf(db, firmId, ids);
+  const effective = loaded && ids.every((id) => loaded.has(id)) ? new Map(ids.map((id) => [id, loaded.get(id)!])) : await effectiveSettingsOf(db, firmId, ids);
   return new Map([...effective].map(([id, e]) => [id, e.clientApproval.value]));
 }
 

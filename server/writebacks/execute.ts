@@ -21,7 +21,7 @@ import { queryRows } from '../db/client';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
 import { maskPayTokensIn } from '../pay/url-at-rest';
-import { activities, organisations, reminderInvoiceHolds, writebacks } from '../db/schema';
+import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
@@ -56,24 +56,29 @@ export const noteKeyOf = (writebackId: string) => `n-${writebackId}`;
 export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
   const now = deps.now();
   const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
-  const leased = await queryRows<LeasedRow>(
+  // The lease and the organisation's provider, name and time zone in one statement (one round trip).
+  const leased = await queryRows<LeasedRow & { org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null }>(
     deps.db,
-    sql`UPDATE writebacks SET
-          status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
-          lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = now()
-        WHERE id = ${writebackId}::uuid AND (
-          status = 'pending'
-          OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
-              AND (lease_until IS NULL OR lease_until < ${now.toISOString()}::timestamptz)))
-          AND (note_batch_id IS NULL OR note_batch_id = id)
-        RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
-                  note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at`,
+    sql`WITH leased AS (
+          UPDATE writebacks SET
+            status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
+            lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = now()
+          WHERE id = ${writebackId}::uuid AND (
+            status = 'pending'
+            OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
+                AND (lease_until IS NULL OR lease_until < ${now.toISOString()}::timestamptz)))
+            AND (note_batch_id IS NULL OR note_batch_id = id)
+          RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
+                    note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at)
+        SELECT leased.*, o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone
+        FROM leased LEFT JOIN organisations o ON o.id = leased.organisation_id`,
   );
-  const row = leased[0];
-  if (!row) return { outcome: 'not_claimable' };
+  const leasedRow = leased[0];
+  if (!leasedRow) return { outcome: 'not_claimable' };
+  const { org_provider, org_name, org_timezone, ...row } = leasedRow;
   deps.crash?.('wb.after-lease');
 
-  const [org] = await deps.db.select({ provider: organisations.provider, name: organisations.name, timezone: organisations.timezone }).from(organisations).where(eq(organisations.id, row.organisation_id));
+  const org = org_provider && org_name !== null && org_timezone !== null ? { provider: org_provider, name: org_name, timezone: org_timezone } : null;
   if (!org || !deps.ledger) return release(deps, row, deps.ledger ? 'The organisation is gone.' : 'No ledger is configured on this server.', 3_600_000);
 
   try {
@@ -101,13 +106,18 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       deps.crash?.('wb.after-send');
       externalId = sent?.externalId ?? row.invoice_external_id;
       const noted = row.kind === 'note' ? ({ noteStatus: 'written' } as const) : {};
-      await deps.db.transaction(async (tx) => {
-        await tx
+      const markSent = (db: WritebackDeps['db']) =>
+        db
           .update(writebacks)
           .set({ status: 'sent', externalId, result: maskPayTokensIn({ sent }), sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
           .where(eq(writebacks.id, row.id));
-        if (row.kind === 'note') await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
-      });
+      // A note confirms its batch's followers with it (one transaction); any other kind is one statement.
+      if (row.kind === 'note')
+        await deps.db.transaction(async (tx) => {
+          await markSent(tx as unknown as WritebackDeps['db']);
+          await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
+        });
+      else await markSent(deps.db);
       deps.crash?.('wb.after-sent');
       row.status = 'sent';
       if (row.kind === 'note') row.note_status = 'written';
@@ -124,20 +134,20 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
         await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
         return { outcome: 'failed' };
       }
-      // The lease stays held through the note step; it is released at the end.
-      await deps.db.update(writebacks).set({ status: 'confirmed', confirmedAt: deps.now(), result: maskPayTokensIn({ sent, readBack }), error: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
+      // The lease stays held through the note step; it is released at the end. Confirmed and its
+      // timeline entry in one statement (one round trip, and never one without the other).
+      await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
       if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
       if (row.kind === 'plan_invoice' && externalId) await holdInstalmentInvoice(deps, row, externalId);
-      await activity(deps, row, 'writeback.confirmed', confirmedSummary(row.kind, sent, org.provider));
       deps.crash?.('wb.after-confirm');
       row.status = 'confirmed';
     }
 
     if (row.note_status === 'pending' && row.note_text && row.invoice_external_id) {
       await notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id, text: row.note_text, key: noteKeyOf(row.id) });
-      await deps.db.update(writebacks).set({ noteStatus: 'written', updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
-    }
-    await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
+      // The note recorded and the lease released in one statement.
+      await deps.db.update(writebacks).set({ noteStatus: 'written', leaseUntil: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
+    } else await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
     return { outcome: 'confirmed' };
   } catch (err) {
     if (err instanceof Error && err.name === 'SimulatedCrash') throw err;
@@ -292,6 +302,18 @@ async function fail(deps: WritebackDeps, row: LeasedRow, error: string): Promise
   if (row.kind === 'note') await dissolveBatch(deps.db, row.id);
   await activity(deps, row, 'writeback.failed', `Write-back failed: ${error}`);
   return { outcome: 'failed' };
+}
+
+/** Marks the row confirmed and records its `writeback.confirmed` activity, in one statement. */
+async function confirmWithActivity(deps: WritebackDeps, row: LeasedRow, result: unknown, summary: string): Promise<void> {
+  const at = deps.now().toISOString();
+  await deps.db.execute(sql`WITH confirmed AS (
+      UPDATE writebacks SET status = 'confirmed', confirmed_at = ${at}::timestamptz, result = ${JSON.stringify(result)}::jsonb, error = NULL, updated_at = ${at}::timestamptz
+      WHERE id = ${row.id}::uuid RETURNING id)
+    INSERT INTO activities (firm_id, organisation_id, actor_type, kind, invoice_id, contact_id, summary, details)
+    SELECT ${row.firm_id}::uuid, ${row.organisation_id}::uuid, 'system', 'writeback.confirmed', ${row.invoice_id}::uuid, ${row.contact_id}::uuid, ${summary},
+           ${JSON.stringify({ writebackId: row.id, kind: row.kind })}::jsonb
+    FROM confirmed`);
 }
 
 async function activity(deps: WritebackDeps, row: LeasedRow, kind: string, summary: string): Promise<void> {

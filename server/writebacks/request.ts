@@ -9,6 +9,7 @@ import { toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
 import type { Db } from '../db/client';
 import { activities, firms, writebacks } from '../db/schema';
+import type { Effective } from '../settings/groups';
 import { effectiveSettingsOf } from '../settings/store';
 import { clientPoliciesFor, needsClientApproval } from './client-approval';
 import { needsApproval, parseRequest, type Threshold } from './rules';
@@ -34,9 +35,9 @@ export interface RequestResult {
  * currency: the organisation's override when it has one, else the firm default
  * (docs/decisions/028); null = none.
  */
-export async function approvalThresholds(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Map<string, Threshold | null>> {
+export async function approvalThresholds(db: Db, firmId: string, organisationIds: readonly string[], loaded?: Map<string, Effective>): Promise<Map<string, Threshold | null>> {
   const [f] = await db.select({ currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
-  const effective = await effectiveSettingsOf(db, firmId, [...new Set(organisationIds)]);
+  const effective = loaded ?? (await effectiveSettingsOf(db, firmId, [...new Set(organisationIds)]));
   return new Map([...effective].map(([id, e]) => [id, e.approvalThreshold.value.amount && f ? { amount: e.approvalThreshold.value.amount, currency: f.currency } : null]));
 }
 
@@ -76,9 +77,11 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
     return { input, request, id: randomUUID() };
   });
   const mayNeedApproval = prepared.some(({ input }) => !input.preApproved && needsApproval(input, { amount: '0', currency: input.currency ?? '' }, null).needed);
-  const thresholds = mayNeedApproval ? await approvalThresholds(tx, inputs[0]!.firmId, inputs.map((i) => i.organisationId)) : new Map<string, Threshold | null>();
+  // One read of the organisations' effective settings serves the thresholds and the client policies (docs/decisions/026).
+  const effective = mayNeedApproval ? await effectiveSettingsOf(tx, inputs[0]!.firmId, [...new Set(inputs.map((i) => i.organisationId))]) : undefined;
+  const thresholds = mayNeedApproval ? await approvalThresholds(tx, inputs[0]!.firmId, inputs.map((i) => i.organisationId), effective) : new Map<string, Threshold | null>();
   // The organisations' client-approval policies (client-approval.ts): read only when a request could be covered.
-  const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved));
+  const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved), effective);
   const rows = [];
   const held = new Map<string, string>();
   for (const { input, request, id } of prepared) {

@@ -7,7 +7,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Database, openPostgres, queryRows } from '../../server/db/client';
 import { asSystem, withFirm, withoutFirm } from '../../server/db/firm-scope';
-import { firms, memberships, organisations, sessions, users } from '../../server/db/schema';
+import { firms, invoices, memberships, organisations, sessions, users } from '../../server/db/schema';
+import { openSqlConn } from '../../server/sync/sql';
 import { createFirm, memoryDatabase, testDatabase, workerUrl } from '../support/db';
 import { describeWith } from '../support/services';
 
@@ -207,6 +208,57 @@ function isolationSuite(name: string, open: () => Promise<Database>, strictHandl
         }
       });
     }
+
+    it('a sync page loaded as firm A on a pooled session leaves nothing for the next user of that session', async () => {
+      // A pool of one on PostgreSQL (every checkout is the same session, its temporary COPY target
+      // included); PGlite's one connection is shared anyway.
+      const single = strictHandle ? openPostgres(workerUrl(), { max: 1 }) : null;
+      const handle = single ?? database;
+      const lines = () => queryRows<{ n: number }>(handle.db, rawSql('SELECT count(*)::int AS n FROM invoice_lines')).then((r) => r[0]!.n);
+      const [inv] = await asSystem(() =>
+        handle.db
+          .insert(invoices)
+          .values({ firmId: s.a.firmId, organisationId: s.a.orgId, externalId: `pooled-${s.a.orgId}`, contactExternalId: 'c1', number: 'INV-POOL', issueDate: '2026-11-01', dueDate: '2026-12-01', currency: 'GBP', total: '10.00', amountDue: '10.00', status: 'authorised' })
+          .returning(),
+      );
+      const cols = ['firm_id', 'invoice_id', 'line_no', 'description', 'line_amount'];
+      const row = (n: number) => [s.a.firmId, inv!.id, n, `Line ${n}`, '5.00'];
+      try {
+        // Firm A's unit of work: one session, one transaction per page, lines through the COPY target.
+        const conn = await withFirm(s.a.firmId, () => openSqlConn(handle.db));
+        try {
+          // A first page that fails is rolled back with whatever it made (its COPY target too); the next pages still load.
+          await expect(
+            withFirm(s.a.firmId, () =>
+              conn.transaction(async (c) => {
+                await c.load('invoice_lines', cols, [row(9)]);
+                throw new Error('page failed');
+              }),
+            ),
+          ).rejects.toThrow('page failed');
+          await withFirm(s.a.firmId, () => conn.transaction((c) => c.load('invoice_lines', cols, [row(1)])));
+          await withFirm(s.a.firmId, () => conn.transaction((c) => c.load('invoice_lines', cols, [row(2)])));
+          const [seen] = await withFirm(s.a.firmId, () => conn.query<{ n: number }>('SELECT count(*)::int AS n FROM invoice_lines'));
+          expect(seen!.n).toBe(2);
+        } finally {
+          conn.release();
+        }
+        // The next users of the same session see nothing of it: firm B, no firm.
+        expect(await withFirm(s.b.firmId, lines)).toBe(0);
+        expect(await withoutFirm(lines)).toBe(0);
+        if (single) {
+          const copyTarget = () => queryRows<{ n: number }>(single.db, rawSql('SELECT count(*)::int AS n FROM sync_copy_invoice_lines')).then((r) => r[0]!.n);
+          // The session's COPY target outlives the unit of work, empty (ON COMMIT DELETE ROWS).
+          expect(await withFirm(s.b.firmId, copyTarget)).toBe(0);
+          const [firm] = await withFirm(s.b.firmId, () => queryRows<{ f: string }>(single.db, rawSql(`SELECT current_setting('app.firm_id') AS f`)));
+          expect(firm!.f).toBe(s.b.firmId);
+        }
+        expect(await asSystem(lines)).toBeGreaterThanOrEqual(2);
+      } finally {
+        await asSystem(() => handle.db.delete(invoices).where(eq(invoices.id, inv!.id)));
+        await single?.close();
+      }
+    });
 
     afterAll(async () => {
       if (name !== 'PostgreSQL') await database?.close();
