@@ -36,6 +36,7 @@ import { billingRoutes } from '../server/routes/billing';
 import { clientApprovalRoutes } from '../server/routes/client-approvals';
 import { clientDashboardRoutes } from '../server/routes/client-dashboard';
 import { commissionRoutes } from '../server/routes/commissions';
+import { opportunityRoutes } from '../server/routes/opportunities';
 import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
@@ -203,6 +204,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       reportRoutes({ db: database.db, clock }),
       clientDashboardRoutes({ db: database.db, clock }),
       commissionRoutes({ db: database.db, clock }),
+      opportunityRoutes({ db: database.db, clock }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

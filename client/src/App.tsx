@@ -7,6 +7,7 @@ import { CustomersPage } from './pages/customers/CustomersPage';
 import { InvoicesPage } from './pages/invoices/InvoicesPage';
 import { OrganisationPage } from './pages/organisation/OrganisationPage';
 import { PortfolioPage } from './pages/portfolio/PortfolioPage';
+import { OpportunitiesPage } from './pages/opportunities/OpportunitiesPage';
 import { ReportPage } from './pages/report/ReportPage';
 import { SectionPage } from './pages/SectionPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
@@ -85,6 +86,7 @@ function StaffApp() {
         <Route path="/organisations/:id/commissions">{(params) => <CommissionsPage organisationId={params.id} />}</Route>
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
+        <Route path="/opportunities" component={OpportunitiesPage} />
         <Route path="/portfolio" component={PortfolioPage} />
         <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
         <Route path="/organisations/:id" component={OrganisationPage} />

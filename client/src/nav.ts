@@ -13,6 +13,7 @@ export const NAV: NavItem[] = [
   { path: '/worklist', label: 'Worklist', description: 'Your prioritised list of customers and invoices to act on now.' },
   { path: '/customers', label: 'Customers', description: 'Customers across your clients’ ledgers, with balances, risk and history.' },
   { path: '/invoices', label: 'Invoices', description: 'Open and settled invoices synced from Xero and QuickBooks.' },
+  { path: '/opportunities', label: 'Opportunities', description: 'Clients who need help, ranked by the cash a benchmark DSO would release, with a pitch for each; and how the firm’s clients compare.' },
   { path: '/forecast', label: 'Forecast', description: 'Expected collections for the next 13 weeks, with a band, and how last quarter’s forecast did.' },
   { path: '/approvals', label: 'Approvals', description: 'Write-backs waiting for approval, and the log of every change Arcus made in the ledgers.', badge: 'approvals' },
   { path: '/reminders', label: 'Reminders', description: 'Reminder policies, templates and what was sent.' },

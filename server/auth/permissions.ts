@@ -75,6 +75,8 @@ export const PERMISSIONS = {
   'commissions.approve': { roles: ['client_contact'], refusal: 'Only the client’s own contact can approve a commission statement.' },
   /** A salesperson's own commission statements, and nothing else. */
   'commissions.own': { roles: ['salesperson'], refusal: 'This page is for a salesperson’s own statements.' },
+  /** Marking a client as pitched, won or declined on Opportunities; won starts the client's service (docs/decisions/037). */
+  'opportunities.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can record a pitch.' },
 } as const satisfies Record<string, Permission>;
 
 export type PermissionName = keyof typeof PERMISSIONS;
@@ -120,6 +122,12 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'GET /api/client/commissions': 'commissions.approve',
   'POST /api/client/commissions/:id/approve': 'commissions.approve',
   'GET /api/my/commissions': 'commissions.own',
+  // opportunities and benchmarks (server/opportunities/, docs/decisions/037)
+  'GET /api/opportunities': 'firm.read',
+  'GET /api/opportunities/benchmarks': 'firm.read',
+  'PUT /api/opportunities/settings': 'settings.manage',
+  'GET /api/organisations/:id/pitch/pdf': 'firm.read',
+  'POST /api/organisations/:id/pitch': 'opportunities.manage',
   'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
   'GET /api/client/approvals': 'client.approve',
   // settings that carry across clients (docs/decisions/028)

@@ -1599,6 +1599,23 @@ export const clientReportSends = pgTable(
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.period] })],
 );
 
+/** Where pitching the managed service to a client stands (migration 0039, server/opportunities/): no row = not pitched. */
+export const opportunityPitches = pgTable(
+  'opportunity_pitches',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** 'pitched' | 'won' | 'declined' */
+    status: text('status').notNull(),
+    note: text('note').notNull().default(''),
+    setByUserId: uuid('set_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    setAt: timestamp('set_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
 /**
  * A customer's conversation (migration 0037; server/replies/README.md): what a debtor wrote back
  * ('in': a person, an auto-reply or a bounce, with its triage) and what a collector answered from

@@ -14,7 +14,7 @@ const GOOD = '#2b8a3e';
 const BAD = '#c92a2a';
 
 /** WinAnsi cannot draw every character: map the few we write ourselves, replace the rest. */
-function winAnsi(text: string): string {
+export function winAnsi(text: string): string {
   return text
     .replace(/[\u2212]/g, '-')
     .replace(/[\u202f\u00a0]/g, ' ')
