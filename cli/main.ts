@@ -12,6 +12,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   backtest: () => import('./commands/backtest'),
   remind: () => import('./commands/remind'),
   sync: () => import('./commands/sync'),
+  fees: () => import('./commands/fees'),
+  report: () => import('./commands/report'),
   commissions: () => import('./commands/commissions'),
   'triage-eval': () => import('./commands/triage-eval'),
 };

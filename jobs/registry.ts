@@ -6,6 +6,7 @@ import { pruneSessions } from './maintenance';
 import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
 import { REMINDER_TICK_MS, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
 import { REPORTS_TICK_MS, reportsTickJob } from './reports/tick';
+import { STATEMENTS_TICK_MS, statementsTickJob } from './statements/tick';
 import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
 import { scheduleTick, TICK_EVERY_MS } from './schedule/tick';
 import { scoreOrganisationJob } from './scoring/job';
@@ -31,6 +32,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   retentionFirmJob as JobDefinition<unknown>,
   billingUsageJob as JobDefinition<unknown>,
   reportsTickJob as JobDefinition<unknown>,
+  statementsTickJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -45,4 +47,5 @@ export const schedules = [
   { id: 'privacy.retention-tick', def: retentionTickJob as JobDefinition<unknown>, payload: {}, everyMs: RETENTION_TICK_MS },
   { id: 'billing.usage', def: billingUsageJob as JobDefinition<unknown>, payload: {}, everyMs: BILLING_USAGE_EVERY_MS },
   { id: 'reports.tick', def: reportsTickJob as JobDefinition<unknown>, payload: {}, everyMs: REPORTS_TICK_MS },
+  { id: 'statements.tick', def: statementsTickJob as JobDefinition<unknown>, payload: {}, everyMs: STATEMENTS_TICK_MS },
 ];

@@ -37,6 +37,8 @@ import { clientApprovalRoutes } from '../server/routes/client-approvals';
 import { clientDashboardRoutes } from '../server/routes/client-dashboard';
 import { commissionRoutes } from '../server/routes/commissions';
 import { opportunityRoutes } from '../server/routes/opportunities';
+import { statementRoutes } from '../server/routes/statements';
+import { feeRoutes } from '../server/routes/fees';
 import { type BillingDeps, handleSubscriptionEvents } from '../server/billing/subscriptions';
 import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
@@ -205,6 +207,8 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       clientDashboardRoutes({ db: database.db, clock }),
       commissionRoutes({ db: database.db, clock }),
       opportunityRoutes({ db: database.db, clock }),
+      statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey }),
+      feeRoutes({ db: database.db, clock, queue }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

@@ -4,11 +4,15 @@ import { Shell } from './Shell';
 import { ForecastPage } from './pages/forecast/ForecastPage';
 import { CustomerPage } from './pages/customers/CustomerPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
+import { StatementPage } from './pages/customers/StatementPage';
+import { ExceptionsPage } from './pages/exceptions/ExceptionsPage';
 import { InvoicesPage } from './pages/invoices/InvoicesPage';
 import { OrganisationPage } from './pages/organisation/OrganisationPage';
 import { PortfolioPage } from './pages/portfolio/PortfolioPage';
 import { OpportunitiesPage } from './pages/opportunities/OpportunitiesPage';
 import { ReportPage } from './pages/report/ReportPage';
+import { FeesPage } from './pages/fees/FeesPage';
+import { ServiceFeesPage } from './pages/fees/ServiceFeesPage';
 import { SectionPage } from './pages/SectionPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { SyncLogPage } from './pages/settings/SyncLogPage';
@@ -52,10 +56,10 @@ function StaffApp() {
     );
   }
   if (!session.data?.user) return <SignInPage demo={session.data?.demo ?? false} signIn={session.data?.signIn} error={session.error?.message} />;
-  // A salesperson sees their own commission statements and nothing else (docs/decisions/036).
-  if (session.data.user.role === 'salesperson') return <SalespersonApp user={session.data.user} firm={session.data.firm!} />;
   // A client contact has their own small app: what waits for their approval (docs/decisions/024).
   if (session.data.user.role === 'client_contact') return <ClientApp user={session.data.user} firm={session.data.firm!} />;
+  // A salesperson sees their own commission statements and nothing else (docs/decisions/036).
+  if (session.data.user.role === 'salesperson') return <SalespersonApp user={session.data.user} firm={session.data.firm!} />;
   return (
     <Shell user={session.data.user} firm={session.data.firm!}>
       <Switch>
@@ -83,14 +87,18 @@ function StaffApp() {
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
         <Route path="/my-work" component={MyWorkPage} />
-        <Route path="/organisations/:id/commissions">{(params) => <CommissionsPage organisationId={params.id} />}</Route>
         <Route path="/worklist" component={WorklistPage} />
         <Route path="/forecast" component={ForecastPage} />
-        <Route path="/opportunities" component={OpportunitiesPage} />
         <Route path="/portfolio" component={PortfolioPage} />
+        <Route path="/opportunities" component={OpportunitiesPage} />
         <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
+        <Route path="/organisations/:id/commissions">{(params) => <CommissionsPage organisationId={params.id} />}</Route>
+        <Route path="/organisations/:id/fees">{(params) => <ServiceFeesPage organisationId={params.id} />}</Route>
+        <Route path="/fees" component={FeesPage} />
         <Route path="/organisations/:id" component={OrganisationPage} />
+        <Route path="/customers/:id/statement" component={StatementPage} />
         <Route path="/customers/:id" component={CustomerPage} />
+        <Route path="/exceptions" component={ExceptionsPage} />
         <Route path="/customers" component={CustomersPage} />
         <Route path="/invoices" component={InvoicesPage} />
         <Route path="/reminders/*?">

@@ -39,6 +39,8 @@ export interface LedgerDocument {
   url?: string | null;
   /** Invoice: the ledger's own online view (Xero OnlineInvoice, QuickBooks InvoiceLink), when it has one. */
   onlineUrl?: string | null;
+  /** Invoice, QuickBooks: EmailStatus is NeedToSend or EmailSent (what "approved" means there; see authoriseInvoice). */
+  approvedForSending?: boolean;
 }
 
 export interface CreatePaymentParams {
@@ -60,6 +62,15 @@ export interface CreateCreditNoteParams {
   lines: WriteLine[];
   /** Allocate (part of) the credit to this invoice: Xero allocation; QuickBooks zero-amount payment linking both. */
   allocateTo: { invoiceExternalId: string; amount: Decimal } | null;
+}
+
+export interface AllocateCreditParams {
+  key: string;
+  source: 'creditNote' | 'overpayment' | 'prepayment';
+  sourceExternalId: string;
+  invoiceExternalId: string;
+  amount: Decimal;
+  date: CalendarDate;
 }
 
 export interface CreateInvoiceParams {
@@ -91,6 +102,20 @@ export interface LedgerWrites {
   addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument>;
   /** Void an invoice or credit note, delete a payment (credit allocations are removed first). */
   voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument>;
+  /**
+   * Apply credit the customer already has to an open invoice: Xero `PUT Overpayments|Prepayments|CreditNotes/{id}/Allocations`.
+   * Answers the credit read back (its allocations). QuickBooks refuses (see server/exceptions/README.md).
+   */
+  allocateCredit(p: AllocateCreditParams): Promise<LedgerDocument>;
+  /** Read a credit back (its allocations); null when the ledger has no such document. */
+  readCredit(source: AllocateCreditParams['source'], externalId: string): Promise<LedgerDocument | null>;
+  /**
+   * Approve a reviewed invoice (billing review, docs/decisions/044): Xero POST Invoices/{id} with
+   * Status AUTHORISED (from DRAFT or SUBMITTED); QuickBooks has no approval step, so a sparse update
+   * sets EmailStatus NeedToSend (queued in "Send later"; QuickBooks or staff send it). Already
+   * approved (or sent, or paid) is answered as it is, so a replay changes nothing; voided is refused.
+   */
+  authoriseInvoice(p: { key: string; invoiceExternalId: string }): Promise<LedgerDocument>;
   /** Read one document back; null when the ledger has no such document. */
   read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null>;
 }

@@ -19,7 +19,7 @@ import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { QboClient, type QboClientParams } from './client';
 import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
 import type { Json, QboMethod } from './sdk';
@@ -147,6 +147,7 @@ export class QboWrites implements LedgerWrites {
       remaining: n.amountDue,
       allocations: [],
       url: payLinkOf(str(obj(inv['CustomerMemo'])['value'])),
+      approvedForSending: str(inv['EmailStatus']) === 'NeedToSend' || str(inv['EmailStatus']) === 'EmailSent',
     };
   }
 
@@ -166,6 +167,19 @@ export class QboWrites implements LedgerWrites {
 
   private paymentDoc(p: Json): LedgerDocument {
     return paymentDocument(mapQboPayment(p));
+  }
+
+  /**
+   * Not built for QuickBooks: its unapplied payments are applied by changing the payment itself
+   * (a sparse update the sandbox does not imitate), and it has no overpayment documents. Refused
+   * in words, so a request never half-writes (server/exceptions/README.md).
+   */
+  async allocateCredit(_p: AllocateCreditParams): Promise<LedgerDocument> {
+    throw new LedgerError('validation', 'Applying existing credit to an invoice is not available for QuickBooks yet; apply it in QuickBooks.');
+  }
+
+  async readCredit(source: AllocateCreditParams['source'], externalId: string): Promise<LedgerDocument | null> {
+    return source === 'creditNote' ? this.read('creditNote', externalId) : null;
   }
 
   async read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null> {
@@ -324,6 +338,23 @@ export class QboWrites implements LedgerWrites {
       await this.call('Deleting the QuickBooks payment', 'deletePayment', { Id: str(payment['Id']), SyncToken: str(payment['SyncToken']), requestId: key });
     });
     return deletedDoc('payment', id, before);
+  }
+
+  /**
+   * A reviewed invoice approved: QuickBooks has no draft or approval state, so approval marks it to
+   * be emailed (sparse update, EmailStatus NeedToSend). Already NeedToSend or EmailSent is answered
+   * as it is (a replay, or sent meanwhile); a voided invoice is refused.
+   */
+  async authoriseInvoice(p: { key: string; invoiceExternalId: string }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    return this.withFreshSyncToken(async () => {
+      const inv = await this.mustRaw('invoice', p.invoiceExternalId);
+      const doc = this.invoiceDoc(inv);
+      if (doc.status === 'voided') throw new LedgerError('validation', 'The QuickBooks invoice is voided and cannot be approved');
+      if (doc.approvedForSending) return doc;
+      const updated = await this.call('Marking the QuickBooks invoice to be sent', 'updateInvoice', { Id: str(inv['Id']), SyncToken: str(inv['SyncToken']), sparse: true, EmailStatus: 'NeedToSend', requestId: p.key });
+      return this.invoiceDoc(updated);
+    });
   }
 
   async voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument> {

@@ -17,9 +17,9 @@ import { decimalOf } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { XeroClient, type XeroClientParams } from './client';
-import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, type XeroCreditNoteIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
+import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, mapXeroPrepayment, type XeroCreditNoteIn, type XeroPrepaymentIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
 
 /** Xero's demo-company bank account, used when the organisation lists no BANK account. */
 export const XERO_FALLBACK_BANK_CODE = '090';
@@ -140,6 +140,36 @@ export class XeroWrites implements LedgerWrites {
         const never: never = type;
         throw new Error(`unknown document type ${String(never)}`);
       }
+    }
+  }
+
+  /** Overpayment / prepayment / credit note allocation to an invoice (the write-back's key as the Idempotency-Key). */
+  async allocateCredit(p: AllocateCreditParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const allocation: Allocations = { allocations: [{ invoice: { invoiceID: p.invoiceExternalId }, amount: amountOf(p.amount), date: p.date }] };
+    const id = p.sourceExternalId;
+    if (p.source === 'creditNote') await this.call('Allocating the Xero credit note to the invoice', () => this.sdk.createCreditNoteAllocation(this.tenant, id, allocation, true, p.key));
+    else if (p.source === 'overpayment') await this.call('Allocating the Xero overpayment to the invoice', () => this.sdk.createOverpaymentAllocations(this.tenant, id, allocation, true, p.key));
+    else await this.call('Allocating the Xero prepayment to the invoice', () => this.sdk.createPrepaymentAllocations(this.tenant, id, allocation, true, p.key));
+    const doc = await this.readCredit(p.source, id);
+    if (!doc) throw new LedgerError('not_found', `Xero has no ${p.source} ${id}`);
+    return doc;
+  }
+
+  async readCredit(source: AllocateCreditParams['source'], externalId: string): Promise<LedgerDocument | null> {
+    if (source === 'creditNote') return this.read('creditNote', externalId);
+    try {
+      const body =
+        source === 'overpayment'
+          ? await this.call('Reading the Xero overpayment', () => this.sdk.getOverpayment(this.tenant, externalId))
+          : await this.call('Reading the Xero prepayment', () => this.sdk.getPrepayment(this.tenant, externalId));
+      const raw = ('overpayments' in body ? body.overpayments?.[0] : (body as { prepayments?: unknown[] }).prepayments?.[0]) as unknown as XeroPrepaymentIn | undefined;
+      const n = raw ? mapXeroPrepayment(raw) : null;
+      if (!n) return null;
+      return { type: 'creditNote', externalId: n.externalId, number: null, reference: n.reference, status: n.status, total: n.total, remaining: n.remainingCredit, allocations: n.allocations.map((a) => ({ invoiceExternalId: a.invoiceExternalId, amount: a.amount })) };
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
     }
   }
 
@@ -296,6 +326,20 @@ export class XeroWrites implements LedgerWrites {
     const res = await this.call('Voiding the Xero credit note', () => this.sdk.updateCreditNote(this.tenant, id, body, undefined, key));
     const voided = res.creditNotes?.[0];
     return voided ? this.creditNoteDoc(voided) : this.mustRead('creditNote', id);
+  }
+
+  /** A reviewed draft approved: POST Invoices/{id} with Status AUTHORISED; already approved is answered as it is. */
+  async authoriseInvoice(p: { key: string; invoiceExternalId: string }): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    const inv = await this.invoiceRaw(p.invoiceExternalId);
+    if (!inv) throw new LedgerError('not_found', `Xero has no invoice ${p.invoiceExternalId}`);
+    const status = String(inv.status ?? '');
+    if (status === 'AUTHORISED' || status === 'PAID') return this.invoiceDoc(inv);
+    if (status !== 'DRAFT' && status !== 'SUBMITTED') throw new LedgerError('validation', `The Xero invoice is ${status.toLowerCase()} and cannot be approved`);
+    const body: Invoices = { invoices: [{ invoiceID: p.invoiceExternalId, status: Invoice.StatusEnum.AUTHORISED }] };
+    const res = await this.call('Approving the Xero invoice', () => this.sdk.updateInvoice(this.tenant, p.invoiceExternalId, body, undefined, p.key));
+    const updated = res.invoices?.[0];
+    return updated ? this.invoiceDoc(updated) : this.mustRead('invoice', p.invoiceExternalId);
   }
 
   async voidDocument(p: { key: string; type: WriteDocType; externalId: string }): Promise<LedgerDocument> {

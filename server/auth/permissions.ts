@@ -77,6 +77,8 @@ export const PERMISSIONS = {
   'commissions.own': { roles: ['salesperson'], refusal: 'This page is for a salesperson’s own statements.' },
   /** Marking a client as pitched, won or declined on Opportunities; won starts the client's service (docs/decisions/037). */
   'opportunities.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can record a pitch.' },
+  /** The firm's fees for its service: clients' fee plans, monthly statements and approving them (docs/decisions/035). */
+  'fees.manage': { roles: ['admin', 'manager'], refusal: 'Only a manager or an administrator can see or change the firm’s fees.' },
 } as const satisfies Record<string, Permission>;
 
 export type PermissionName = keyof typeof PERMISSIONS;
@@ -128,6 +130,23 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'PUT /api/opportunities/settings': 'settings.manage',
   'GET /api/organisations/:id/pitch/pdf': 'firm.read',
   'POST /api/organisations/:id/pitch': 'opportunities.manage',
+  // statements, the billing ledger and the Exceptions queue (issue #19; server/statements/, server/exceptions/)
+  'GET /api/customers/:id/statement': 'firm.read',
+  'GET /api/customers/:id/statement/pdf': 'firm.read',
+  'GET /api/customers/:id/billing-ledger.csv': 'firm.read',
+  'POST /api/customers/:id/statement/email': 'collect',
+  'GET /api/organisations/:id/statement-schedule': 'firm.read',
+  'PUT /api/organisations/:id/statement-schedule': 'settings.manage',
+  'GET /api/exceptions': 'firm.read',
+  'POST /api/exceptions/decide': 'collect',
+  // the firm's fees for its service (server/fees/, docs/decisions/035)
+  'GET /api/fees': 'fees.manage',
+  'POST /api/fees/compute': 'fees.manage',
+  'PUT /api/fees/practice-ledger': 'settings.manage',
+  'GET /api/organisations/:id/fees': 'fees.manage',
+  'PUT /api/organisations/:id/fees/plan': 'fees.manage',
+  'POST /api/organisations/:id/fees/compute': 'fees.manage',
+  'POST /api/organisations/:id/fees/approve': 'fees.manage',
   'PUT /api/organisations/:id/client-approvals': 'client_approvals.manage',
   'GET /api/client/approvals': 'client.approve',
   // settings that carry across clients (docs/decisions/028)

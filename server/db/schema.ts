@@ -1616,6 +1616,61 @@ export const opportunityPitches = pgTable(
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
 );
 
+/** The firm's own ledger, where its fee invoices are written (migration 0036; server/fees/): one of its organisations. */
+export const practiceLedgers = pgTable('practice_ledgers', {
+  firmId: uuid('firm_id')
+    .primaryKey()
+    .references(() => firms.id, { onDelete: 'cascade' }),
+  organisationId: uuid('organisation_id').notNull(),
+  setByUserId: uuid('set_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: updatedAt(),
+});
+
+/** A client's fee plan (migration 0036): server/fees/core.ts `FeePlan` in its currency, and who the client is in the practice ledger. */
+export const feePlans = pgTable(
+  'fee_plans',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    plan: jsonb('plan').notNull(),
+    currency: text('currency').notNull(),
+    ledgerContactExternalId: text('ledger_contact_external_id'),
+    ledgerContactName: text('ledger_contact_name'),
+    setByUserId: uuid('set_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
+/** A month's fee for one client (migration 0036): unique per organisation and month; draft → approved → invoiced (or no_fee). */
+export const feeStatements = pgTable(
+  'fee_statements',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** 'YYYY-MM'. */
+    period: text('period').notNull(),
+    currency: text('currency').notNull(),
+    /** Minor units of `currency`. */
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    /** server/fees/core.ts WorkingLine[]. */
+    working: jsonb('working').notNull(),
+    facts: jsonb('facts').notNull(),
+    /** 'draft' | 'approved' | 'invoiced' | 'no_fee' */
+    status: text('status').notNull().default('draft'),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    approvedByUserId: uuid('approved_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    writebackId: uuid('writeback_id'),
+    invoicedAt: timestamp('invoiced_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.period] }), index('fee_statements_period_idx').on(t.firmId, t.period)],
+);
+
 /**
  * A customer's conversation (migration 0037; server/replies/README.md): what a debtor wrote back
  * ('in': a person, an auto-reply or a bounce, with its triage) and what a collector answered from
@@ -1823,5 +1878,66 @@ export const commissionStatementLines = pgTable(
     releaseMonth: text('release_month'),
   },
   (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('commission_statement_lines_source_key').on(t.firmId, t.organisationId, t.sourceKey), index('commission_statement_lines_statement_idx').on(t.firmId, t.statementId, t.lineNo)],
+);
+
+/** Customer statements by email (migration 0042, server/statements/): opt-in per organisation, monthly on the first business day. */
+export const statementSettings = pgTable(
+  'statement_settings',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    monthlyEmail: boolean('monthly_email').notNull().default(false),
+    /** 'open_items' | 'activity' */
+    kind: text('kind').notNull().default('open_items'),
+    setByUserId: uuid('set_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId] })],
+);
+
+/** A statement email's claim (migration 0042): one row per (organisation, customer, period), so each is sent once. */
+export const statementSends = pgTable(
+  'statement_sends',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** 'YYYY-MM' (monthly) or 'now:<request id>' (on demand). */
+    period: text('period').notNull(),
+    /** 'sending' | 'sent' | 'no_recipients' | 'failed' */
+    status: text('status').notNull().default('sending'),
+    attempts: integer('attempts').notNull().default(1),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    messageId: text('message_id'),
+    requestedByUserId: uuid('requested_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.contactExternalId, t.period] })],
+);
+
+/** What a person decided about a payment exception (migration 0042, server/exceptions/): once per exception. */
+export const exceptionDecisions = pgTable(
+  'exception_decisions',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** server/exceptions/rules.ts `exceptionKey`: '<kind>:<document id>'. */
+    exceptionKey: text('exception_key').notNull(),
+    /** 'apply' | 'keep_credit' | 'refund' */
+    action: text('action').notNull(),
+    reason: text('reason').notNull(),
+    writebackId: uuid('writeback_id'),
+    decidedByUserId: uuid('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.exceptionKey, t.firmId] }), index('exception_decisions_org_idx').on(t.organisationId, t.firmId)],
 );
 

@@ -15,11 +15,14 @@ export function documentTypeOf(kind: WritebackKind, request: unknown): WriteDocT
       return 'creditNote';
     case 'late_fee':
     case 'plan_invoice':
+    case 'fee_invoice':
     case 'pay_link':
+    case 'authorise_invoice':
       return 'invoice';
     case 'void':
       return (request as RequestOf<'void'>).type;
     case 'note':
+    case 'allocation':
       return null;
   }
 }
@@ -50,6 +53,7 @@ export function confirmationProblem(kind: WritebackKind, request: unknown, doc: 
       return null;
     }
     case 'plan_invoice':
+    case 'fee_invoice':
     case 'late_fee': {
       const r = request as RequestOf<'plan_invoice'> | RequestOf<'late_fee'>;
       if ('mode' in r && r.mode === 'line') {
@@ -68,6 +72,14 @@ export function confirmationProblem(kind: WritebackKind, request: unknown, doc: 
     }
     case 'void':
       return doc.status === 'voided' || doc.status === 'deleted' ? null : `the document is still ${doc.status}`;
+    case 'authorise_invoice':
+      // Xero: AUTHORISED (or paid since); QuickBooks: marked to be sent, or sent (integrations/ledger/writes.ts).
+      return (doc.approvedForSending ?? (doc.status === 'authorised' || doc.status === 'paid')) ? null : `the invoice is still ${doc.status === 'draft' ? 'a draft' : doc.status}`;
+    case 'allocation': {
+      const r = request as RequestOf<'allocation'>;
+      const applied = doc.allocations.filter((a) => a.invoiceExternalId === r.invoiceExternalId).reduce((s, a) => s + cents(a.amount), 0);
+      return applied >= cents(r.amount) ? null : `the credit is not applied to the invoice for ${r.amount}`;
+    }
   }
 }
 

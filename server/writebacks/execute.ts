@@ -127,7 +127,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       deps.crash?.('wb.before-confirm');
       const type = documentTypeOf(row.kind, request);
       const readId = row.kind === 'void' ? (request as RequestOf<'void'>).externalId : externalId;
-      const readBack = type && readId ? await writes.read(type, readId) : null;
+      const allocation = row.kind === 'allocation' ? (request as RequestOf<'allocation'>) : null;
+      const readBack = allocation ? await writes.readCredit(allocation.source, allocation.sourceExternalId) : type && readId ? await writes.read(type, readId) : null;
       const problem = confirmationProblem(row.kind, request, readBack, sent);
       if (problem) {
         await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: maskPayTokensIn({ sent, readBack }) });
@@ -248,11 +249,17 @@ async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): 
     }
     case 'plan_invoice':
       return writes.createInvoice({ key, ...(request as RequestOf<'plan_invoice'>) });
+    case 'fee_invoice':
+      return writes.createInvoice({ key, ...(request as RequestOf<'fee_invoice'>) });
     case 'void':
       return writes.voidDocument({ key, ...(request as RequestOf<'void'>) });
     case 'note':
       // Written by the caller through the ledger's notes (no document to create).
       return null;
+    case 'allocation':
+      return writes.allocateCredit({ key, ...(request as RequestOf<'allocation'>) });
+    case 'authorise_invoice':
+      return writes.authoriseInvoice({ key, invoiceExternalId: (request as RequestOf<'authorise_invoice'>).invoiceExternalId });
   }
 }
 
@@ -345,9 +352,15 @@ function confirmedSummary(kind: WritebackKind, doc: LedgerDocument | null, provi
       return `Late fee${what} posted in ${where}`;
     case 'plan_invoice':
       return `Instalment invoice${what} for ${doc?.total ?? ''} created in ${where}`;
+    case 'fee_invoice':
+      return `Fee invoice${what} for ${doc?.total ?? ''} created in ${where}`;
     case 'void':
       return `Reversed in ${where}`;
     case 'note':
       return `Note added to the invoice in ${where}`;
+    case 'allocation':
+      return `Credit applied to the invoice in ${where}`;
+    case 'authorise_invoice':
+      return `Invoice${what} approved in ${where} after review`;
   }
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { GatePriority } from '../../integrations/ledger/gate';
 import type { LedgerGateway } from '../ledger/gateway';
 
-export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note'] as const;
+export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note', 'fee_invoice', 'allocation', 'authorise_invoice'] as const;
 export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
 
 /**
@@ -22,7 +22,10 @@ export const WRITEBACK_PRIORITY: Record<WritebackKind, GatePriority> = {
   credit_note: 'normal',
   late_fee: 'normal',
   plan_invoice: 'normal',
+  fee_invoice: 'normal',
   void: 'normal',
+  allocation: 'normal',
+  authorise_invoice: 'normal',
   pay_link: 'link',
   note: 'note',
 };
@@ -73,6 +76,10 @@ export const LateFeeRequest = z.discriminatedUnion('mode', [
 ]);
 /** A note on an invoice inside the ledger (a plan agreed, a promise), with no money moved. */
 export const NoteRequest = z.object({ invoiceExternalId: z.string().min(1), text: z.string().trim().min(1).max(1000) });
+/** Apply credit the customer already has (a Xero overpayment or prepayment, a credit note) to an open invoice (issue #19). */
+export const AllocationRequest = z.object({ source: z.enum(['creditNote', 'overpayment', 'prepayment']), sourceExternalId: z.string().min(1), invoiceExternalId: z.string().min(1), amount: AmountSchema, date: Day });
+/** Approve a reviewed draft (billing review, issue #21): Xero DRAFT/SUBMITTED → AUTHORISED; QuickBooks EmailStatus → NeedToSend. */
+export const AuthoriseInvoiceRequest = z.object({ invoiceExternalId: z.string().min(1), reviewId: z.uuid() });
 export const VoidRequest = z.object({ type: z.enum(['invoice', 'creditNote', 'payment']), externalId: z.string().min(1) });
 
 export const REQUEST_SCHEMAS = {
@@ -81,8 +88,12 @@ export const REQUEST_SCHEMAS = {
   credit_note: CreditNoteRequest,
   late_fee: LateFeeRequest,
   plan_invoice: InvoiceRequest,
+  /** The firm's fee for a month of its service, invoiced in its own practice ledger (server/fees/). */
+  fee_invoice: InvoiceRequest,
   void: VoidRequest,
   note: NoteRequest,
+  allocation: AllocationRequest,
+  authorise_invoice: AuthoriseInvoiceRequest,
 } as const;
 
 export type RequestOf<K extends WritebackKind> = z.infer<(typeof REQUEST_SCHEMAS)[K]>;

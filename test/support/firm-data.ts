@@ -14,6 +14,8 @@ import {
   collectorTasks,
   contacts,
   exchangeRates,
+  feePlans,
+  feeStatements,
   invitations,
   invoices,
   mailboxMessages,
@@ -24,6 +26,7 @@ import {
   organisations,
   payLinks,
   paymentPlans,
+  practiceLedgers,
   reminderPolicies,
   reminderSends,
   reminderTemplates,
@@ -153,6 +156,10 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
   await db.insert(commissionPlans).values({ firmId, salespersonId: salesperson!.id, organisationId, plan: commissionPlan });
   const [statement] = await db.insert(commissionStatements).values({ firmId, organisationId, salespersonId: salesperson!.id, month: '2026-01', currency: 'USD', plan: commissionPlan, total: '60.00' }).returning();
   await db.insert(commissionStatementLines).values({ firmId, organisationId, statementId: statement!.id, lineNo: 1, kind: 'commission', sourceKey: `pay:${tag}`, invoiceExternalId, invoiceNumber: `INV-${tag}`, date: '2026-01-20', base: '1200.00', commission: '60.00', payable: '60.00' });
+  // Service fees (server/fees/): the organisation is also the firm's practice ledger; a plan and a draft January fee.
+  await db.insert(practiceLedgers).values({ firmId, organisationId }).onConflictDoNothing();
+  await db.insert(feePlans).values({ firmId, organisationId, plan: { components: [{ type: 'fixed', amount: '100.00' }] }, currency: 'USD', ledgerContactExternalId: contactExternalId, ledgerContactName: `Customer ${tag}` });
+  await db.insert(feeStatements).values({ firmId, organisationId, period: '2026-01', currency: 'USD', amount: 10000, working: [{ label: 'Monthly fee', detail: 'A fixed 100.00 USD a month.', amount: 10000 }], facts: {}, status: 'draft' });
   return {
     firmId,
     orgId: organisationId,

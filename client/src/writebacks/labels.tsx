@@ -33,8 +33,10 @@ const KIND: Record<string, string> = {
   credit_note: 'Credit note',
   late_fee: 'Late fee',
   plan_invoice: 'Instalment invoice',
+  fee_invoice: 'Fee invoice',
   void: 'Reversal',
   note: 'Ledger note',
+  authorise_invoice: 'Invoice approval',
 };
 
 const PURPOSE: Record<string, string> = {

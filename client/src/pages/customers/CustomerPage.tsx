@@ -100,7 +100,8 @@ export function CustomerPage() {
             </Group>
             <Text c="dimmed" fz="sm">
               {d.customer.emails[0]?.address ?? 'no email'} · {d.customer.phones[0]?.number ?? 'no phone'} ·{' '}
-              <Anchor href={d.customer.link} target="_blank" rel="noreferrer" fz="sm">Open in ledger ↗</Anchor>
+              <Anchor href={d.customer.link} target="_blank" rel="noreferrer" fz="sm">Open in ledger ↗</Anchor> ·{' '}
+              <Anchor component={Link} href={`/customers/${id}/statement`} fz="sm">Statement</Anchor>
             </Text>
             <CustomerRiskLine organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
           </div>

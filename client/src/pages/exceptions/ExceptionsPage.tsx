@@ -1,0 +1,141 @@
+/**
+ * The Exceptions queue (issue #19, server/exceptions/): payment exceptions across the firm, or one
+ * organisation's (`?organisation=`), each in words with its one-click actions and a reason. Xero
+ * overpayments and prepayments can be applied to another open invoice (one `allocation` write-back);
+ * anything can be kept as credit; QuickBooks money only kept, with the server's sentence why.
+ */
+import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useSearch } from 'wouter';
+import { api, fieldErrors, formError } from '../../api';
+import { Header, LoadError, Loading } from '../../components/analytics/bits';
+import { useApiQuery } from '../../components/analytics/use-api';
+import { useCanAct } from '../../writebacks/actions/Actions';
+import { notify } from '../../writebacks/notify';
+import type { ExceptionView } from '../../../../server/exceptions/service';
+
+const ACTION_LABELS: Record<ExceptionView['actions'][number], string> = { apply: 'Apply to another open invoice', keep_credit: 'Keep as credit' };
+
+function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean }) {
+  const client = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [invoiceId, setInvoiceId] = useState<string | null>(item.openInvoices[0]?.id ?? null);
+  const decide = useMutation({
+    mutationFn: (action: ExceptionView['actions'][number]) =>
+      api<{ message: string }>('/exceptions/decide', { method: 'POST', body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}) } }),
+    onSuccess: (r) => {
+      notify({ title: `${item.kindText}: ${item.customerName}`, message: r.message });
+      void client.invalidateQueries({ queryKey: ['analytics'] });
+    },
+  });
+  const errors = fieldErrors(decide.error);
+  const general = formError(decide.error, ['reason', 'invoiceId']);
+  return (
+    <Paper withBorder p="md" radius="md" data-testid="exception" data-exception={item.kindText}>
+      <Stack gap="xs">
+        <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
+          <div style={{ minWidth: 0, flex: '1 1 16rem' }}>
+            <Group gap="xs" wrap="wrap">
+              <Badge variant="light" color={item.kindText === 'Disputed' ? 'orange' : 'grape'} styles={{ root: { maxWidth: '100%' }, label: { overflow: 'visible' } }}>
+                {item.kindText}
+              </Badge>
+              {item.amountText && (
+                <Text fw={700} fz="sm">
+                  {item.amountText}
+                </Text>
+              )}
+            </Group>
+            <Text fw={600} mt={4} style={{ overflowWrap: 'anywhere' }}>
+              {item.customerId ? (
+                <Anchor component={Link} href={`/customers/${item.customerId}`}>
+                  {item.customerName}
+                </Anchor>
+              ) : (
+                item.customerName
+              )}
+            </Text>
+            <Text fz="xs" c="dimmed">
+              {item.organisationName} · {item.ledgerName} · {item.dateText} ({item.ageText})
+            </Text>
+          </div>
+        </Group>
+        <Text fz="sm" style={{ overflowWrap: 'anywhere' }}>
+          {item.detail}
+        </Text>
+        {item.actionNote && (
+          <Text fz="xs" c="dimmed" data-testid="action-note">
+            {item.actionNote}
+          </Text>
+        )}
+        {canAct && item.actions.length > 0 && (
+          <Stack gap="xs">
+            {item.actions.includes('apply') && (
+              <div>
+                <Select label="Invoice to apply it to" data={item.openInvoices.map((i) => ({ value: i.id, label: i.label }))} value={invoiceId} onChange={setInvoiceId} allowDeselect={false} error={errors.invoiceId} comboboxProps={{ withinPortal: true }} />
+                {/* On a phone the field cuts a long label off: the whole choice under it. */}
+                <Text hiddenFrom="sm" fz="xs" c="dimmed" mt={4} style={{ overflowWrap: 'anywhere' }}>
+                  {item.openInvoices.find((i) => i.id === invoiceId)?.label}
+                </Text>
+              </div>
+            )}
+            <Textarea label="Reason" description="Kept with the decision and on the customer’s timeline." value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={1} maxLength={500} error={errors.reason} />
+            {general && (
+              <Alert color="red" p="xs">
+                {general}
+              </Alert>
+            )}
+            <Group gap="xs" wrap="wrap">
+              {item.actions.map((a) => (
+                <Button key={a} size="xs" variant={a === 'apply' ? 'filled' : 'default'} loading={decide.isPending && decide.variables === a} disabled={decide.isPending} onClick={() => decide.mutate(a)}>
+                  {ACTION_LABELS[a]}
+                </Button>
+              ))}
+            </Group>
+          </Stack>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
+
+export function ExceptionsPage() {
+  const search = new URLSearchParams(useSearch());
+  const organisationId = search.get('organisation');
+  const { canAct } = useCanAct();
+  const list = useApiQuery<{ exceptions: ExceptionView[] }>(`/exceptions${organisationId ? `?organisationId=${encodeURIComponent(organisationId)}` : ''}`);
+  if (list.isPending) return <Loading />;
+  if (list.error) return <LoadError error={list.error} />;
+  const items = list.data.exceptions;
+  const orgName = organisationId ? items[0]?.organisationName : null;
+  return (
+    <Stack gap="md">
+      <Header
+        title={
+          <div>
+            <Title order={2}>Exceptions</Title>
+            <Text c="dimmed" fz="sm">
+              {organisationId ? `Payments that need a decision at ${orgName ?? 'this organisation'}.` : 'Payments that need a decision, across every client.'}{' '}
+              {organisationId && (
+                <Anchor component={Link} href="/exceptions" fz="sm">
+                  Show every client
+                </Anchor>
+              )}
+            </Text>
+          </div>
+        }
+      />
+      {items.length === 0 ? (
+        <Paper withBorder p="lg" radius="md">
+          <Text c="dimmed">Nothing needs a decision.</Text>
+        </Paper>
+      ) : (
+        <Stack gap="sm">
+          {items.map((e) => (
+            <ExceptionCard key={e.key} item={e} canAct={canAct} />
+          ))}
+        </Stack>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,250 @@
+/**
+ * The Exceptions queue (issue #19): payment exceptions per organisation and across the firm, and
+ * the one-click decisions on them. Reads the synced tables, asks rules.ts, hides what a person
+ * already decided (exception_decisions). Deciding records the reason once (the decision's primary
+ * key is the exception), the timeline entry with it, and for "Apply to another open invoice" an
+ * `allocation` write-back through the outbox, keyed `exception:<exception key>` so it is one
+ * ledger write however often it is asked. Runs in the caller's firm scope.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { type CalendarDate, longDate, todayIn } from '../../kernel/dates';
+import { invalidField, notFound, unprocessable } from '../../kernel/errors';
+import { formatAmount, type Minor, parseAmount } from '../../kernel/money';
+import { type Db, queryRows } from '../db/client';
+import { exceptionDecisions, invoices, organisations } from '../db/schema';
+import { INVOICE_DISPUTED, DISPUTE_RESOLVED } from '../scoring/in-motion';
+import { type RequestDeps, requestWritebacksIn } from '../writebacks/request';
+import { allocationAmount, type CreditFact, type DisputeFact, EXCEPTION_WORDS, type ExceptionFact, findExceptions, type PaymentFact } from './rules';
+
+export interface ExceptionView {
+  key: string;
+  organisationId: string;
+  organisationName: string;
+  customerId: string | null;
+  customerName: string;
+  kind: string;
+  kindText: string;
+  dateText: string;
+  ageText: string;
+  amountText: string | null;
+  detail: string;
+  actions: ('apply' | 'keep_credit')[];
+  /** For "Apply to another open invoice": the customer's open invoices, in words. */
+  openInvoices: { id: string; label: string }[];
+  /** The ledger, in words ("Xero", "QuickBooks"). */
+  ledgerName: string;
+  /** Why an action is not offered, in a sentence (QuickBooks money, a dispute); null when nothing needs saying. */
+  actionNote: string | null;
+}
+
+const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
+const DISPUTE_NOTE = 'Settle the dispute from the customer’s page; there is nothing to apply or keep here.';
+
+const money = (m: Minor, c: string) => `${c} ${formatAmount(m, c).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
+
+interface OrgRow {
+  id: string;
+  name: string;
+  timezone: string;
+  provider: string;
+}
+
+async function orgsOf(db: Db, firmId: string, organisationId: string | null): Promise<OrgRow[]> {
+  const rows = await db
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone, provider: organisations.provider })
+    .from(organisations)
+    .where(and(eq(organisations.firmId, firmId), organisationId ? eq(organisations.id, organisationId) : undefined));
+  if (organisationId && rows.length === 0) throw notFound('No such organisation.');
+  return rows;
+}
+
+/** One organisation's exceptions before decisions are taken out. */
+async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate): Promise<ExceptionFact[]> {
+  const [payRows, allocRows, creditRows, disputeRows] = await Promise.all([
+    queryRows<{ id: string; external_id: string; contact: string | null; date: CalendarDate; currency: string; amount: string; reference: string; unapplied: string | null }>(
+      db,
+      sql`SELECT p.id::text, p.external_id, coalesce(p.contact_external_id, (SELECT i.contact_external_id FROM payment_allocations pa JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id WHERE pa.payment_id = p.id LIMIT 1)) AS contact,
+                 p.date::text AS date, p.currency, p.amount::text AS amount, p.reference, p.raw->>'UnappliedAmt' AS unapplied
+          FROM payments p WHERE p.firm_id = ${firmId} AND p.organisation_id = ${org.id} AND p.status <> 'deleted'`,
+    ),
+    queryRows<{ payment_id: string; invoice_external_id: string; number: string | null; status: string | null; amount: string }>(
+      db,
+      sql`SELECT pa.payment_id::text, pa.invoice_external_id, i.number, i.status, pa.amount::text AS amount
+          FROM payment_allocations pa LEFT JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id
+          WHERE pa.firm_id = ${firmId} AND pa.organisation_id = ${org.id}`,
+    ),
+    queryRows<{ id: string; external_id: string; kind: 'overpayment' | 'prepayment'; contact: string; date: CalendarDate; currency: string; total: string; remaining: string; reference: string }>(
+      db,
+      sql`SELECT x.id::text, x.external_id, x.kind, x.contact_external_id AS contact, x.date::text AS date, x.currency, x.total::text AS total, x.remaining_credit::text AS remaining, x.reference
+          FROM prepayments x WHERE x.firm_id = ${firmId} AND x.organisation_id = ${org.id} AND x.status NOT IN ('voided', 'deleted') AND x.remaining_credit > 0`,
+    ),
+    // A dispute is open until a later resolution for the same customer (and invoice, or the whole account).
+    queryRows<{ id: string; contact: string; number: string | null; created_at: string; reason: string | null }>(
+      db,
+      sql`SELECT a.id::text, c.external_id AS contact, i.number, a.created_at::text AS created_at, a.details->>'reason' AS reason
+          FROM activities a JOIN contacts c ON c.id = a.contact_id LEFT JOIN invoices i ON i.id = a.invoice_id
+          WHERE a.firm_id = ${firmId} AND a.organisation_id = ${org.id} AND a.kind = ${INVOICE_DISPUTED}
+            AND NOT EXISTS (SELECT 1 FROM activities r WHERE r.firm_id = a.firm_id AND r.organisation_id = a.organisation_id AND r.kind = ${DISPUTE_RESOLVED}
+                            AND r.contact_id = a.contact_id AND (r.invoice_id IS NULL OR r.invoice_id IS NOT DISTINCT FROM a.invoice_id) AND r.created_at >= a.created_at)`,
+    ),
+  ]);
+  const allocs = new Map<string, PaymentFact['allocations']>();
+  const cur = new Map(payRows.map((p) => [p.id, p.currency]));
+  for (const a of allocRows) {
+    const c = cur.get(a.payment_id);
+    if (!c) continue;
+    allocs.set(a.payment_id, [...(allocs.get(a.payment_id) ?? []), { invoiceExternalId: a.invoice_external_id, invoiceNumber: a.number ?? '', invoiceStatus: a.status ?? 'deleted', amount: parseAmount(a.amount, c, true) }]);
+  }
+  const payments: PaymentFact[] = payRows
+    .filter((p) => p.contact)
+    .map((p) => ({
+      id: p.id,
+      externalId: p.external_id,
+      contactExternalId: p.contact!,
+      date: p.date,
+      currency: p.currency,
+      amount: parseAmount(p.amount, p.currency, true),
+      reference: p.reference,
+      allocations: allocs.get(p.id) ?? [],
+      unapplied: p.unapplied ? parseAmount(String(p.unapplied), p.currency, true) : 0,
+    }));
+  const credits: CreditFact[] = creditRows.map((x) => ({ id: x.id, externalId: x.external_id, kind: x.kind, contactExternalId: x.contact, date: x.date, currency: x.currency, total: parseAmount(x.total, x.currency, true), remaining: parseAmount(x.remaining, x.currency, true), reference: x.reference }));
+  const disputes: DisputeFact[] = disputeRows.map((d) => ({ id: d.id, contactExternalId: d.contact, invoiceNumber: d.number, date: todayIn(org.timezone, new Date(d.created_at)), reason: d.reason ?? 'no reason given' }));
+  return findExceptions({ payments, credits, disputes, today, words: money, dayWords: longDate });
+}
+
+/** The queue: one organisation's, or every organisation's in the firm; decided ones left out. */
+export async function listExceptions(db: Db, firmId: string, organisationId: string | null, now: Date): Promise<ExceptionView[]> {
+  const orgs = await orgsOf(db, firmId, organisationId);
+  const decided = new Set((await db.select({ key: exceptionDecisions.exceptionKey }).from(exceptionDecisions).where(eq(exceptionDecisions.firmId, firmId))).map((r) => r.key));
+  const out: ExceptionView[] = [];
+  for (const org of orgs) {
+    const today = todayIn(org.timezone, now);
+    const facts = (await factsOf(db, firmId, org, today)).filter((f) => !decided.has(f.key));
+    if (facts.length === 0) continue;
+    const customers = new Map(
+      (await queryRows<{ id: string; external_id: string; name: string }>(db, sql`SELECT id::text, external_id, name FROM contacts WHERE firm_id = ${firmId} AND organisation_id = ${org.id}`)).map((c) => [c.external_id, c]),
+    );
+    const needInvoices = [...new Set(facts.filter((f) => f.actions.includes('apply')).map((f) => `${f.contactExternalId}\u0000${f.currency}`))];
+    const open = new Map<string, { id: string; label: string }[]>();
+    for (const k of needInvoices) {
+      const [contact, currency] = k.split('\u0000') as [string, string];
+      const rows = await queryRows<{ id: string; number: string; amount_due: string; due_date: string | null }>(
+        db,
+        sql`SELECT id::text, number, amount_due::text AS amount_due, due_date::text AS due_date FROM invoices
+            WHERE firm_id = ${firmId} AND organisation_id = ${org.id} AND contact_external_id = ${contact} AND currency = ${currency} AND status = 'authorised' AND amount_due > 0
+            ORDER BY due_date NULLS LAST, issue_date, id LIMIT 50`,
+      );
+      open.set(k, rows.map((r) => ({ id: r.id, label: `${r.number || 'Invoice'} — ${money(parseAmount(r.amount_due, currency, true), currency)} due${r.due_date ? ` ${longDate(r.due_date)}` : ''}` })));
+    }
+    for (const f of facts) {
+      const c = customers.get(f.contactExternalId);
+      const invoicesOpen = open.get(`${f.contactExternalId}\u0000${f.currency}`) ?? [];
+      out.push({
+        key: f.key,
+        organisationId: org.id,
+        organisationName: org.name,
+        customerId: c?.id ?? null,
+        customerName: c?.name ?? 'Unknown customer',
+        kind: f.kind,
+        kindText: EXCEPTION_WORDS[f.kind],
+        dateText: longDate(f.date),
+        ageText: f.ageDays === 0 ? 'today' : `${f.ageDays} day${f.ageDays === 1 ? '' : 's'} ago`,
+        amountText: f.amount !== null && f.currency ? money(f.amount, f.currency) : null,
+        detail: f.detail,
+        // "Apply" only where there is an open invoice to apply to.
+        actions: f.actions.filter((a): a is 'apply' | 'keep_credit' => a === 'keep_credit' || (a === 'apply' && invoicesOpen.length > 0)),
+        openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
+        ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
+        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? QUICKBOOKS_NOTE : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
+      });
+    }
+  }
+  return out;
+}
+
+export const DecideSchema = z
+  .object({
+    organisationId: z.uuid({ message: 'Reload the page and try again.' }),
+    key: z.string().min(3).max(200),
+    action: z.enum(['apply', 'keep_credit'], { message: 'Choose what to do.' }),
+    reason: z.string().trim().min(1, { message: 'Say why.' }).max(500, { message: 'Keep the reason under 500 characters.' }),
+    invoiceId: z.uuid({ message: 'Choose the invoice to apply it to.' }).optional(),
+  })
+  .strict();
+export type DecideInput = z.infer<typeof DecideSchema>;
+
+const ACTION_WORDS = { apply: 'applied to another invoice', keep_credit: 'kept as credit' } as const;
+/** What the timeline entry calls the money: "Overpayment of GBP 150.00 from … kept as credit". */
+const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Possible duplicate payment', overpaid: 'Overpayment', voided_invoice: 'Payment on a voided invoice', unapplied: 'Unapplied payment', disputed: 'Dispute' };
+
+/**
+ * Decides an exception once: the decision (its key is the exception's), the timeline entry and,
+ * for "apply", the allocation write-back — one transaction. Asking again answers the first decision.
+ */
+export async function decideException(deps: RequestDeps, auth: { firmId: string; userId: string }, input: DecideInput, now: Date): Promise<{ created: boolean; action: string; writebackId: string | null }> {
+  const db = deps.db;
+  const [org] = await orgsOf(db, auth.firmId, input.organisationId);
+  const [existing] = await db.select().from(exceptionDecisions).where(and(eq(exceptionDecisions.firmId, auth.firmId), eq(exceptionDecisions.exceptionKey, input.key)));
+  if (existing) return { created: false, action: existing.action, writebackId: existing.writebackId };
+  const fact = (await factsOf(db, auth.firmId, org!, todayIn(org!.timezone, now))).find((f) => f.key === input.key);
+  if (!fact) throw notFound('This exception is no longer open. Reload the page.');
+  if (!fact.actions.includes(input.action)) throw unprocessable('That action is not available for this exception.', 'action_unavailable');
+  const [contact] = await queryRows<{ id: string; name: string }>(db, sql`SELECT id::text, name FROM contacts WHERE firm_id = ${auth.firmId} AND organisation_id = ${org!.id} AND external_id = ${fact.contactExternalId}`);
+  const what = `${TIMELINE_NOUNS[fact.kind]}${fact.amount !== null && fact.currency ? ` of ${money(fact.amount, fact.currency)}` : ''} from ${contact?.name ?? 'a customer'}`;
+  let result: { created: boolean; action: string; writebackId: string | null } = { created: false, action: input.action, writebackId: null };
+  await db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    let writebackId: string | null = null;
+    if (input.action === 'apply') {
+      if (!input.invoiceId) throw invalidField('invoiceId', 'Choose the invoice to apply it to.');
+      const [inv] = await tx.select().from(invoices).where(and(eq(invoices.firmId, auth.firmId), eq(invoices.organisationId, org!.id), eq(invoices.id, input.invoiceId)));
+      if (!inv || inv.contactExternalId !== fact.contactExternalId || inv.status !== 'authorised') throw invalidField('invoiceId', 'Choose one of this customer’s open invoices.');
+      if (inv.currency !== fact.currency) throw invalidField('invoiceId', `Choose an invoice in ${fact.currency}.`);
+      const amount = allocationAmount(fact.amount ?? 0, parseAmount(inv.amountDue, inv.currency, true), null);
+      if (amount <= 0) throw invalidField('invoiceId', 'That invoice owes nothing now.');
+      const decimal = formatAmount(amount, inv.currency);
+      const [wb] = await requestWritebacksIn(
+        tx,
+        [
+          {
+            firmId: auth.firmId,
+            organisationId: org!.id,
+            kind: 'allocation',
+            purpose: 'payment',
+            sourceKey: `exception:${input.key}`,
+            invoiceId: inv.id,
+            invoiceExternalId: inv.externalId,
+            contactId: contact?.id ?? null,
+            contactExternalId: fact.contactExternalId,
+            amount: decimal,
+            currency: inv.currency,
+            request: { source: fact.source!.type, sourceExternalId: fact.source!.externalId, invoiceExternalId: inv.externalId, amount: decimal, date: todayIn(org!.timezone, now) },
+            noteText: `Arcus: ${money(amount, inv.currency)} of ${fact.source!.type === 'overpayment' ? 'an overpayment' : 'a prepayment'} applied to this invoice (${input.reason})`,
+            requestedBy: 'user',
+            userId: auth.userId,
+            preApproved: true,
+            summary: `Apply ${money(amount, inv.currency)} from ${fact.source!.type === 'overpayment' ? 'an overpayment' : 'a prepayment'} to invoice ${inv.number || 'without a number'}`,
+          },
+        ],
+        now,
+      );
+      writebackId = wb!.id;
+    }
+    const inserted = await tx
+      .insert(exceptionDecisions)
+      .values({ firmId: auth.firmId, organisationId: org!.id, exceptionKey: input.key, action: input.action, reason: input.reason, writebackId, decidedByUserId: auth.userId, decidedAt: now })
+      .onConflictDoNothing()
+      .returning({ key: exceptionDecisions.exceptionKey });
+    if (inserted.length === 0) return;
+    await tx.execute(
+      sql`INSERT INTO activities (firm_id, organisation_id, actor_user_id, actor_type, kind, contact_id, summary, details, created_at)
+          VALUES (${auth.firmId}::uuid, ${org!.id}::uuid, ${auth.userId}::uuid, 'user', 'exception.decided', ${contact?.id ?? null}::uuid,
+                  ${`${what} ${ACTION_WORDS[input.action]}: ${input.reason}`}, ${JSON.stringify({ key: input.key, action: input.action, writebackId })}::jsonb, ${now.toISOString()}::timestamptz)`,
+    );
+    result = { created: true, action: input.action, writebackId };
+  });
+  if (result.created && result.writebackId) await deps.enqueueExecute(result.writebackId, 0, 'allocation');
+  return result;
+}
