@@ -176,7 +176,7 @@ function suite(name: 'PostgreSQL' | 'PGlite', open: () => Promise<Database>) {
       const acc = await browser(`/api/invitations/${token}/accept`, { method: 'POST', body: { name: 'Claire Client' }, csrf: s.body.csrfToken });
       expect(acc.status).toBe(200);
       const me = await browser('/api/session');
-      expect(me.body.user).toMatchObject({ role: 'client_contact', roleName: 'Client contact', permissions: ['organisation.read', 'client.approve'] });
+      expect(me.body.user).toMatchObject({ role: 'client_contact', roleName: 'Client contact', permissions: ['organisation.read', 'client.approve', 'client.view', 'commissions.approve'] });
       const orgs = await browser('/api/organisations');
       expect(orgs.body.organisations.map((o: { id: string }) => o.id)).toEqual([orgId]);
       expect((await browser('/api/team')).status).toBe(403);
