@@ -7,16 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { addDays } from '../../kernel/dates';
 import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { collectorTasks, memberships, targets, users } from '../../server/db/schema';
-import { addDays } from '../../kernel/dates';
+import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
-import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 
 describeWith(['pg', 'chromium'], 'the action plan in Chromium', () => {
   let database: Database;
@@ -46,11 +45,7 @@ describeWith(['pg', 'chromium'], 'the action plan in Chromium', () => {
   }, 120_000);
 
   it('adds a step to a target, assigns it and marks it done (desktop)', { timeout: 90_000 }, async () => {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId: fx.userId, firmId: fx.firmId });
-    const [name, value] = cookie.split('=') as [string, string];
-    await browser.addCookies([{ name, value, url: arcus.url }]);
-    const page = await browser.newPage();
-    await page.setViewportSize({ width: 1280, height: 800 });
+    const { page } = await signInAs(browser, arcus, database, { userId: fx.userId, firmId: fx.firmId });
     await page.goto(`${arcus.url}/organisations/${fx.orgA.id}`);
     await page.getByRole('tab', { name: 'Targets' }).click();
     const plan = page.getByTestId('action-plan-target');

@@ -8,13 +8,12 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
+import { type ClientDashboardFixture, seedClientDashboard } from '../client-dashboard/seed';
+import { NOW } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
-import { NOW } from '../scoring/fixture';
-import { type ClientDashboardFixture, seedClientDashboard } from '../client-dashboard/seed';
 
 describeWith(['pg', 'chromium'], 'The client contact’s dashboard in Chromium', () => {
   let database: Database;
@@ -39,13 +38,7 @@ describeWith(['pg', 'chromium'], 'The client contact’s dashboard in Chromium',
     ['phone', { width: 390, height: 844 }],
   ] as const) {
     it(`a client contact sees their own organisation’s figures, this month’s work and what waits (${tag})`, { timeout: 60_000 }, async () => {
-      const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId: seed.clientId, firmId: seed.fx.firmId });
-      const [name, value] = cookie.split('=') as [string, string];
-      await browser.clearCookies();
-      await browser.addCookies([{ name, value, url: arcus.url }]);
-      const page = await browser.newPage();
-      page.setDefaultTimeout(20_000);
-      await page.setViewportSize(viewport);
+      const { page } = await signInAs(browser, arcus, database, { userId: seed.clientId, firmId: seed.fx.firmId }, viewport, 20_000);
       await page.goto(`${arcus.url}/`);
       await page.getByRole('heading', { name: 'Your receivables' }).waitFor();
       const cards = page.getByTestId('client-organisation');

@@ -13,12 +13,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { memberships, settingOverrides, users } from '../../server/db/schema';
+import { buildFixture, NOW, type ScoringFixture } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { signedIn, writeSession } from '../support/session';
-import { buildFixture, NOW, type ScoringFixture } from '../scoring/fixture';
+import { signedIn } from '../support/session';
 
 const IDENTIFIERS = /[0-9a-f]{8}-[0-9a-f]{4}-|\b(lateFees|earlyDiscount|approvalThreshold|clientApproval|sendingWindow|annual_rate|late_fee)\b/;
 const VIEWPORTS = [
@@ -49,14 +49,8 @@ describeWith(['pg', 'chromium'], 'Client defaults and overrides in Chromium', ()
   }, 120_000);
 
   async function pageAs(userId: string, viewport: { width: number; height: number }): Promise<{ page: Page; api: ReturnType<typeof signedIn> }> {
-    const who = await writeSession(database, arcus.config.sessionSecret, { userId, firmId: fx.firmId });
-    const [name, value] = who.cookie.split('=') as [string, string];
-    await browser.clearCookies();
-    await browser.addCookies([{ name, value, url: arcus.url }]);
-    const page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.setViewportSize(viewport);
-    return { page, api: signedIn(`${arcus.url}/api`, who) };
+    const { page, session } = await signInAs(browser, arcus, database, { userId, firmId: fx.firmId }, viewport, 20_000);
+    return { page, api: signedIn(`${arcus.url}/api`, session) };
   }
 
   const noSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);

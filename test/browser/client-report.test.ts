@@ -3,20 +3,17 @@
  * client contact (from their navigation), at desktop width and at 390 px. Figures hand-computed in
  * test/reports/seed.ts; no id, key or ISO date on the page.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Arcus, startArcus } from '../../root/runtime';
+import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { memberships, users } from '../../server/db/schema';
-import { createLogger } from '../../server/logger';
-import { screenshot } from '../support/browser';
-import { realClockEnv } from '../support/child-env';
+import { seedReportClient } from '../reports/seed';
+import { startTestApp } from '../support/app';
+import { launchChromium, screenshot, signedInPage } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { scratchDir } from '../support/scratch';
-import { describeWith, services } from '../support/services';
-import { writeSession } from '../support/session';
-import { seedReportClient } from '../reports/seed';
+import { describeWith } from '../support/services';
 
 describeWith(['pg', 'chromium'], 'The monthly client report in Chromium', () => {
   let arcus: Arcus;
@@ -28,18 +25,14 @@ describeWith(['pg', 'chromium'], 'The monthly client report in Chromium', () => 
 
   beforeAll(async () => {
     database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('client-report-ui'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: '2026-08-10T12:00:00Z' },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('client-report-ui', database, { ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: '2026-08-10T12:00:00Z' });
     const made = await createFirm(database, 'admin');
     firmId = made.firm.id;
     client = await seedReportClient(database, firmId);
     const [m] = await database.db.insert(users).values({ email: `manager-${firmId.slice(0, 8)}@firm.example`, name: 'Maya Manager', authProvider: 'test', authSubject: `manager-${firmId}` }).returning();
     await database.db.insert(memberships).values({ firmId, userId: m!.id, role: 'manager' });
     managerId = m!.id;
-    browser = await chromium.launch({ executablePath: services.chromiumPath, env: realClockEnv(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -47,15 +40,7 @@ describeWith(['pg', 'chromium'], 'The monthly client report in Chromium', () => 
     await arcus?.close();
   });
 
-  async function pageAs(userId: string, width: number): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId, firmId });
-    const [name, ...value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    await context.addCookies([{ name: name!, value: value.join('='), url: arcus.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
+  const pageAs = (userId: string, width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId, firmId }, { viewport: { width, height: 900 } });
 
   async function checkReport(page: Page) {
     await page.getByText('Key figures against baseline and target').waitFor();

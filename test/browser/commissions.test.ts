@@ -4,21 +4,18 @@
  * tab; a manager sees the organisation's Commissions page. March 2026 (hand-computed):
  * Ana Lopez 5% of 2,000.00 = 100.00; Ben Okafor 10% of 3,000.00 = 300.00. No id or key on a page.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Arcus, startArcus } from '../../root/runtime';
+import type { Arcus } from '../../root/runtime';
 import { saveSalesperson, saveSettings } from '../../server/commissions/config';
 import { computeMonth } from '../../server/commissions/statements';
 import type { Database } from '../../server/db/client';
 import { invoiceLines, invoices, membershipOrganisations, memberships, organisations, paymentAllocations, payments, salespeople, users } from '../../server/db/schema';
-import { createLogger } from '../../server/logger';
-import { screenshot } from '../support/browser';
-import { realClockEnv } from '../support/child-env';
+import { startTestApp } from '../support/app';
+import { launchChromium, screenshot, signedInPage } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { scratchDir } from '../support/scratch';
-import { describeWith, services } from '../support/services';
-import { writeSession } from '../support/session';
+import { describeWith } from '../support/services';
 
 describeWith(['pg', 'chromium'], 'Sales commissions in Chromium', () => {
   let arcus: Arcus;
@@ -30,11 +27,7 @@ describeWith(['pg', 'chromium'], 'Sales commissions in Chromium', () => {
 
   beforeAll(async () => {
     database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('commissions-ui'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: '2026-04-10T12:00:00Z' },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('commissions-ui', database, { ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: '2026-04-10T12:00:00Z' });
     const made = await createFirm(database, 'admin');
     firmId = made.firm.id;
     const db = database.db;
@@ -64,7 +57,7 @@ describeWith(['pg', 'chromium'], 'Sales commissions in Chromium', () => {
     const [m] = await db.insert(users).values({ email: `manager-${tag}@firm.example`, name: 'Maya Manager', authProvider: 'test', authSubject: `manager-${tag}` }).returning();
     await db.insert(memberships).values({ firmId, userId: m!.id, role: 'manager' });
     who.manager = m!.id;
-    browser = await chromium.launch({ executablePath: services.chromiumPath, env: realClockEnv(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -72,15 +65,7 @@ describeWith(['pg', 'chromium'], 'Sales commissions in Chromium', () => {
     await arcus?.close();
   });
 
-  async function pageAs(userId: string, width: number): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId, firmId });
-    const [name, ...value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    await context.addCookies([{ name: name!, value: value.join('='), url: arcus.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
+  const pageAs = (userId: string, width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId, firmId }, { viewport: { width, height: 900 } });
 
   for (const [label, width] of [
     ['desktop', 1280],

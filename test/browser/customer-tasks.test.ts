@@ -12,12 +12,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { collectorTasks, contacts, memberships, users } from '../../server/db/schema';
+import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
-import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 
 describeWith(['pg', 'chromium'], 'Tasks on the customer page in Chromium', () => {
   let database: Database;
@@ -46,14 +45,7 @@ describeWith(['pg', 'chromium'], 'Tasks on the customer page in Chromium', () =>
   }, 120_000);
 
   async function pageAsCal(viewport: { width: number; height: number }): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId: calId, firmId: fx.firmId });
-    const [name, value] = cookie.split('=') as [string, string];
-    await browser.clearCookies();
-    await browser.addCookies([{ name, value, url: arcus.url }]);
-    const page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.setViewportSize(viewport);
-    return page;
+    return (await signInAs(browser, arcus, database, { userId: calId, firmId: fx.firmId }, viewport, 20_000)).page;
   }
 
   it('the add-task form fits a phone and says what is missing in words (phone)', { timeout: 60_000 }, async () => {

@@ -10,12 +10,11 @@ import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { collectorTasks, customerAssignments, memberships, users } from '../../server/db/schema';
 import { getWorklist } from '../../server/scoring/worklist';
+import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
-import { buildFixture, NOW, type ScoringFixture, TODAY } from '../scoring/fixture';
 
 describeWith(['pg', 'chromium'], 'My work in Chromium', () => {
   let database: Database;
@@ -57,12 +56,7 @@ describeWith(['pg', 'chromium'], 'My work in Chromium', () => {
     ['phone', { width: 390, height: 844 }],
   ] as const) {
     it(`a collector's My work lists their customers from two organisations in rank order (${tag})`, async () => {
-      const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId: calId, firmId: fx.firmId });
-      const [name, value] = cookie.split('=') as [string, string];
-      await browser.clearCookies();
-      await browser.addCookies([{ name, value, url: arcus.url }]);
-      const page = await browser.newPage();
-      await page.setViewportSize(viewport);
+      const { page } = await signInAs(browser, arcus, database, { userId: calId, firmId: fx.firmId }, viewport);
       await page.goto(`${arcus.url}/my-work`);
       await page.getByRole('heading', { name: 'My work' }).waitFor();
       const names = page.getByTestId('worklist-customer-name');

@@ -8,21 +8,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Arcus, startArcus } from '../../root/runtime';
+import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { memberships, users } from '../../server/db/schema';
-import { createLogger } from '../../server/logger';
 import { seedDemoLedger } from '../analytics/demo-ledger';
 import { pdfText } from '../reports/seed';
-import { SCREENSHOTS, screenshot } from '../support/browser';
-import { realClockEnv } from '../support/child-env';
+import { startTestApp } from '../support/app';
+import { launchChromium, SCREENSHOTS, screenshot, signedInPage } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { scratchDir } from '../support/scratch';
-import { describeWith, services } from '../support/services';
-import { writeSession } from '../support/session';
+import { describeWith } from '../support/services';
 
 const NOW = '2026-03-12T15:00:00Z';
 const TODAY = '2026-03-12';
@@ -47,18 +44,14 @@ describeWith(['pg', 'chromium'], 'Opportunities in Chromium', () => {
 
   beforeAll(async () => {
     database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('opportunities-ui'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: NOW },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('opportunities-ui', database, { ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: NOW });
     const made = await createFirm(database, 'admin');
     firmId = made.firm.id;
     for (const c of CLIENTS) await seedDemoLedger(database.db, firmId, { ...c, baseCurrency: 'USD', today: TODAY });
     const [m] = await database.db.insert(users).values({ email: `manager-${firmId.slice(0, 8)}@firm.example`, name: 'Maya Manager', authProvider: 'test', authSubject: `manager-${firmId}` }).returning();
     await database.db.insert(memberships).values({ firmId, userId: m!.id, role: 'manager' });
     managerId = m!.id;
-    browser = await chromium.launch({ executablePath: services.chromiumPath, env: realClockEnv(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
@@ -66,15 +59,7 @@ describeWith(['pg', 'chromium'], 'Opportunities in Chromium', () => {
     await arcus?.close();
   });
 
-  async function pageAs(userId: string, width: number): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId, firmId });
-    const [name, ...value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
-    await context.addCookies([{ name: name!, value: value.join('='), url: arcus.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    return page;
-  }
+  const pageAs = (userId: string, width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId, firmId }, { viewport: { width, height: 900 }, downloads: true, timeoutMs: 30_000 });
 
   async function ranked(page: Page): Promise<string[]> {
     await page.getByRole('heading', { name: 'Opportunities', level: 2 }).waitFor();

@@ -12,12 +12,11 @@ import type { Arcus } from '../../root/runtime';
 import { activities, contacts, reminderSends } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { receiveParsed } from '../../server/replies/receive';
-import { startSmall, type Small } from '../reminders/seed';
+import { type Small, startSmall } from '../reminders/seed';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot } from '../support/browser';
+import { launchBrowser, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { writeSession } from '../support/session';
 
 describeWith(['pg', 'chromium'], 'Replies in Chromium', () => {
   let arcus: Arcus;
@@ -64,12 +63,7 @@ describeWith(['pg', 'chromium'], 'Replies in Chromium', () => {
   ] as const) {
     it(`the conversation on the customer page, and Confirm in My work (${tag})`, async () => {
       await replyOnce(n);
-      const { cookie } = await writeSession(await testDatabase(), arcus.config.sessionSecret, { userId: s.userId, firmId: s.firmId });
-      const [name, value] = cookie.split('=') as [string, string];
-      await browser.clearCookies();
-      await browser.addCookies([{ name, value, url: arcus.url }]);
-      const page = await browser.newPage();
-      await page.setViewportSize(viewport);
+      const { page } = await signInAs(browser, arcus, await testDatabase(), { userId: s.userId, firmId: s.firmId }, viewport);
 
       await page.goto(`${arcus.url}/customers/${contactId}`);
       const conversation = page.getByTestId('customer-conversation');

@@ -4,23 +4,20 @@
  * suggested by name, July's fee is worked out (10% of 500.00 = 50.00, floor 75.00) and approved;
  * the firm's Fees list shows it. No id, key or ISO date on the pages.
  */
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Arcus, startArcus } from '../../root/runtime';
+import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { contacts, memberships, organisations, users } from '../../server/db/schema';
 import { FeePlanSchema } from '../../server/fees/core';
 import { setFeePlan, setPracticeLedger } from '../../server/fees/plans';
 import { computeStatements } from '../../server/fees/statements';
-import { createLogger } from '../../server/logger';
-import { screenshot } from '../support/browser';
-import { realClockEnv } from '../support/child-env';
+import { seedReportClient } from '../reports/seed';
+import { startTestApp } from '../support/app';
+import { launchChromium, screenshot, signedInPage } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { scratchDir } from '../support/scratch';
-import { describeWith, services } from '../support/services';
-import { writeSession } from '../support/session';
-import { seedReportClient } from '../reports/seed';
+import { describeWith } from '../support/services';
 
 describeWith(['pg', 'chromium'], 'Service & fees in Chromium', () => {
   let arcus: Arcus;
@@ -34,11 +31,7 @@ describeWith(['pg', 'chromium'], 'Service & fees in Chromium', () => {
 
   beforeAll(async () => {
     database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('service-fees-ui'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: now.toISOString() },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('service-fees-ui', database, { ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: now.toISOString() });
     const made = await createFirm(database, 'admin');
     firmId = made.firm.id;
     client = await seedReportClient(database, firmId);
@@ -62,7 +55,7 @@ describeWith(['pg', 'chromium'], 'Service & fees in Chromium', () => {
     const [m] = await database.db.insert(users).values({ email: `fees-manager-${firmId.slice(0, 8)}@firm.example`, name: 'Maya Manager', authProvider: 'test', authSubject: `fees-manager-${firmId}` }).returning();
     await database.db.insert(memberships).values({ firmId, userId: m!.id, role: 'manager' });
     managerId = m!.id;
-    browser = await chromium.launch({ executablePath: services.chromiumPath, env: realClockEnv(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -70,15 +63,7 @@ describeWith(['pg', 'chromium'], 'Service & fees in Chromium', () => {
     await arcus?.close();
   });
 
-  async function pageAs(userId: string, width: number): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId, firmId });
-    const [name, ...value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    await context.addCookies([{ name: name!, value: value.join('='), url: arcus.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
+  const pageAs = (userId: string, width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId, firmId }, { viewport: { width, height: 900 } });
 
   it('sets a plan, works out July’s fee and approves it (desktop)', async () => {
     const page = await pageAs(managerId, 1280);

@@ -8,21 +8,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toMinor } from '../../kernel/money';
-import { type Arcus, startArcus } from '../../root/runtime';
+import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { exceptionDecisions, writebacks } from '../../server/db/schema';
-import { createLogger } from '../../server/logger';
-import { screenshot as fullPage } from '../support/browser';
-import { realClockEnv } from '../support/child-env';
+import { STATEMENTS_NOW, seedStatementsFirm } from '../statements/seed';
+import { startTestApp } from '../support/app';
+import { screenshot as fullPage, launchChromium, signedInPage } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { describeIdentifiers } from '../support/identifier-shapes';
-import { scratchDir } from '../support/scratch';
-import { describeWith, services } from '../support/services';
-import { writeSession } from '../support/session';
-import { STATEMENTS_NOW, seedStatementsFirm } from '../statements/seed';
+import { describeWith } from '../support/services';
 
 /** The whole page from the top (the shell's header is fixed: a scrolled page would show it mid-way). */
 async function screenshot(page: Page, name: string) {
@@ -40,16 +37,12 @@ describeWith(['pg', 'chromium'], 'Statements and exceptions in Chromium', () => 
 
   beforeAll(async () => {
     database = await testDatabase();
-    arcus = await startArcus({
-      env: { PORT: '0', HOST: '127.0.0.1', ARCUS_DATA_DIR: scratchDir('statements-ui'), ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: STATEMENTS_NOW },
-      database,
-      log: createLogger('silent'),
-    });
+    arcus = await startTestApp('statements-ui', database, { ARCUS_DEMO: 'off', LEDGER_SANDBOX: 'off', ARCUS_NOW: STATEMENTS_NOW });
     const made = await createFirm(database, 'admin');
     firmId = made.firm.id;
     adminId = made.user.id;
     seeded = await seedStatementsFirm(database, firmId);
-    browser = await chromium.launch({ executablePath: services.chromiumPath, env: realClockEnv(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -57,15 +50,7 @@ describeWith(['pg', 'chromium'], 'Statements and exceptions in Chromium', () => 
     await arcus?.close();
   });
 
-  async function pageAs(width: number): Promise<Page> {
-    const { cookie } = await writeSession(database, arcus.config.sessionSecret, { userId: adminId, firmId });
-    const [name, ...value] = cookie.split('=');
-    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
-    await context.addCookies([{ name: name!, value: value.join('='), url: arcus.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
+  const pageAs = (width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId: adminId, firmId }, { viewport: { width, height: 900 }, downloads: true });
 
   /** Nothing wider than the window: the page scrolls only down (tables scroll inside their own box). */
   async function noSidewaysScroll(page: Page) {
