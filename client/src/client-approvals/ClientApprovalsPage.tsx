@@ -3,69 +3,43 @@
  * the changes the firm asks to make in their ledger, each in words (what, for whom, how much, why)
  * with Approve and Decline — a decline needs a comment, which the firm sees on its timeline.
  */
-import { Alert, AppShell, Badge, Button, Card, Center, Container, Group, Loader, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Center, Container, Group, Loader, Stack, Table, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Redirect, Route, Switch, useLocation } from 'wouter';
-import { api, fieldErrors, formError } from '../api';
-import { useRefreshSession } from '../session';
 import type { ClientReminderItem } from '../../../server/reminders/client-approval';
 import type { ClientApprovalItem } from '../../../server/writebacks/client-approval';
-import { money } from '../writebacks/labels';
-import { CLIENT_NAV } from './client-nav';
-import { ClientDashboardPage } from './ClientDashboardPage';
-import { ReportPage } from '../pages/report/ReportPage';
+import { api, fieldErrors, formError } from '../api';
 import { ClientCommissionsPage } from '../commissions/ClientCommissionsPage';
+import { GuestShell } from '../components/GuestShell';
+import { ReportPage } from '../pages/report/ReportPage';
+import { money } from '../writebacks/labels';
+import { ClientDashboardPage } from './ClientDashboardPage';
+import { CLIENT_NAV } from './client-nav';
 
 export function ClientApp({ user, firm }: { user: { name: string }; firm: { name: string } }) {
-  const refresh = useRefreshSession();
-  const signOut = async () => {
-    await api('/auth/sign-out', { method: 'POST' });
-    await refresh();
-  };
   return (
-    <AppShell header={{ height: 56 }} padding="md">
-      <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
-            <img src="/favicon.svg" alt="" width={26} height={26} />
-            <Text fw={700}>Arcus</Text>
-            <Text c="dimmed" size="sm" visibleFrom="xs">
-              with {firm.name}
-            </Text>
-          </Group>
-          <Group gap="sm" wrap="nowrap">
-            <Text size="sm" visibleFrom="xs">
-              {user.name}
-            </Text>
-            <Button variant="subtle" size="compact-sm" onClick={signOut}>
-              Sign out
-            </Button>
-          </Group>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Main>
-        <ClientNav />
-        <Switch>
-          <Route path="/approvals">
-            <ClientApprovalsPage firmName={firm.name} />
-          </Route>
-          <Route path="/report">
-            <ReportPage />
-          </Route>
-          <Route path="/commissions">
-            <ClientCommissionsPage />
-          </Route>
-          <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
-          <Route path="/">
-            <ClientDashboardPage firmName={firm.name} />
-          </Route>
-          <Route>
-            <Redirect to="/" />
-          </Route>
-        </Switch>
-      </AppShell.Main>
-    </AppShell>
+    <GuestShell user={user} firm={firm}>
+      <ClientNav />
+      <Switch>
+        <Route path="/approvals">
+          <ClientApprovalsPage firmName={firm.name} />
+        </Route>
+        <Route path="/report">
+          <ReportPage />
+        </Route>
+        <Route path="/commissions">
+          <ClientCommissionsPage />
+        </Route>
+        <Route path="/organisations/:id/report">{(params) => <ReportPage organisationId={params.id} />}</Route>
+        <Route path="/">
+          <ClientDashboardPage firmName={firm.name} />
+        </Route>
+        <Route>
+          <Redirect to="/" />
+        </Route>
+      </Switch>
+    </GuestShell>
   );
 }
 
