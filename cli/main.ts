@@ -16,6 +16,8 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   report: () => import('./commands/report'),
   commissions: () => import('./commands/commissions'),
   'triage-eval': () => import('./commands/triage-eval'),
+  'change-eval': () => import('./commands/change-eval'),
+  'forecast-eval': () => import('./commands/forecast-eval'),
 };
 
 async function help(): Promise<void> {

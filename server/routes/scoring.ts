@@ -19,6 +19,7 @@ import type { Minor } from '../../kernel/money';
 import { notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 import { organisationBacktest } from '../scoring/backtest';
+import { portfolioChronic } from '../scoring/chronic-load';
 import type { WeeklyForecast } from '../scoring/forecast';
 import { findOrganisation, type LastQuarterWeek, organisationForecast, portfolioForecast } from '../scoring/forecast-load';
 import { ensureScored, runScoring } from '../scoring/run';
@@ -66,6 +67,7 @@ function forecastJson(f: WeeklyForecast) {
     weeks: f.weeks.map((w) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, expected: n(w.expected), low: n(w.low), high: n(w.high) })),
     expected13Weeks: n(f.weeks.reduce((s, w) => s + w.expected, 0)),
     later: n(f.later),
+    neverPaid: n(f.neverPaid),
     open: n(f.open),
     invoices: f.invoices,
   };
@@ -117,7 +119,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
       organisation: f.organisation,
       currency: f.currency,
       forecast: forecastJson(f.forecast),
-      lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), open: n(f.lastQuarter.open), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual) },
+      lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), open: n(f.lastQuarter.open), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual), neverPaid: n(f.lastQuarter.neverPaid ?? 0) },
     });
   });
 
@@ -132,6 +134,11 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
       excluded: f.excluded,
       lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual) },
     });
+  });
+
+  r.get('/portfolio/chronic-late', async (req, res) => {
+    const auth = allow(req, 'firm.read');
+    res.json(await portfolioChronic(db, auth.firmId, deps.clock.now()));
   });
 
   r.get('/organisations/:id/backtest', async (req, res) => {

@@ -42,6 +42,7 @@ import {
   toFeatureObject,
   toFeatureRow,
 } from '../domain/scoring';
+import { chronicLate } from '../domain/scoring/chronic';
 import type { FeatureOptions } from '../domain/scoring/features';
 import { NOFIT_FEATURE_OPTIONS, noFitResidualPercentiles, noFitScore } from '../domain/scoring/nofit';
 import { type TrainedOn, TrainingRows } from './data-use';
@@ -372,6 +373,13 @@ export function scoreOrganisation(params: {
     const key = customerKey(inv.organisationId, inv.contactExternalId);
     openCount.set(key, (openCount.get(key) ?? 0) + 1);
   }
+  const ownInvoices = new Map<string, HistoryInvoice[]>();
+  for (const inv of orgHistory) {
+    const key = customerKey(inv.organisationId, inv.contactExternalId);
+    const list = ownInvoices.get(key);
+    if (list) list.push(inv);
+    else ownInvoices.set(key, [inv]);
+  }
   const customers: CustomerScore[] = [];
   for (const [key, last] of lastOf) {
     const snap = orgView.snapshots.get(key);
@@ -379,7 +387,8 @@ export function scoreOrganisation(params: {
     const firmSnap = firmView?.snapshots.get(key);
     const row = typicalRow(snap, last, day);
     const b = nofit ? noFitBlend(row) : blend(org, row, firm, firmSnap ? typicalRow(firmSnap, last, day) : undefined);
-    const risk: CustomerRisk = customerRisk(snap, b.pLate);
+    // Chronic late payer: the explicit definition on the customer's own last paid invoices (chronic.ts, decision 039).
+    const risk: CustomerRisk = customerRisk(snap, b.pLate, chronicLate(ownInvoices.get(key) ?? [], day).chronic);
     const h = contactOf.get(key)!;
     customers.push({
       organisationId,

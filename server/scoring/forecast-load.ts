@@ -8,7 +8,13 @@
  * then, settlements and disputes dated by then — nothing later), both models refitted on that
  * history alone (only on rows that may train a model — data-use.ts; a Xero organisation is
  * re-run with the no-fit method); its 13-week forecast is compared with what was actually settled on those same
- * invoices in each week.
+ * invoices in each week, with its bias and weekly MAPE.
+ *
+ * Never paid and timing (decision 039): every open invoice's P(never paid) (the fixed rule of
+ * server/domain/scoring/never-paid.ts, from the history as known on the forecast's day) is taken
+ * off before timing; today's forecast also mixes in live promises and payment-plan instalments
+ * (timing-load.ts, never-paid-of.ts). The last-quarter re-run uses the never-paid rule but not
+ * promises or plans (what was promised as of then is not kept).
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { resolveRates } from '../analytics/exchange-rates';
@@ -25,6 +31,8 @@ import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, settledBy, 
 import { loadHistory } from './history-load';
 import { fromQuantiles } from './pay-distribution';
 import { trainingRowsOf } from './models';
+import { neverPaidMap, staleSet, staleTiming, withPromise } from './never-paid-of';
+import { loadPlannedDates } from './timing-load';
 import { ensureScored, historiesAt, type OrganisationRef } from './run';
 
 export interface LastQuarterWeek {
@@ -46,6 +54,25 @@ export interface LastQuarter {
   invoices: number;
   /** Σ|expected − actual| / Σ actual over the weeks (null without collections). */
   weeklyError: number | null;
+  /** (Σ expected − Σ actual) / Σ actual: positive = forecast too high (null without collections). */
+  bias: number | null;
+  /** Mean over the weeks with collections of |expected − actual| / actual (null without any). */
+  mape: number | null;
+  /** Expected never to be paid, as forecast then. */
+  neverPaid: Minor;
+}
+
+/** Bias and weekly MAPE of forecast weeks against actuals. */
+export function forecastErrors(weeks: readonly { expected: Minor; actual: Minor }[]): { bias: number | null; mape: number | null; weeklyError: number | null } {
+  const expected = weeks.reduce((s, w) => s + w.expected, 0);
+  const actual = weeks.reduce((s, w) => s + w.actual, 0);
+  const absErr = weeks.reduce((s, w) => s + Math.abs(w.expected - w.actual), 0);
+  const withActual = weeks.filter((w) => w.actual > 0);
+  return {
+    bias: actual > 0 ? (expected - actual) / actual : null,
+    mape: withActual.length > 0 ? withActual.reduce((s, w) => s + Math.abs(w.expected - w.actual) / w.actual, 0) / withActual.length : null,
+    weeklyError: actual > 0 ? absErr / actual : null,
+  };
 }
 
 /** The day a last-quarter forecast is made as of: the Sunday before the 13 weeks ending before this week. */
@@ -65,6 +92,8 @@ export function lastQuarterOf(params: {
   day: CalendarDate;
   /** The firm model as of `lastQuarterAsOf(day)`, when already fitted (the portfolio shares one). */
   firmModel?: () => ScoringModel | null;
+  /** Apply the never-paid rule (default); false only to measure what it changes (`arcus forecast-eval`). */
+  neverPaid?: boolean;
 }): LastQuarter {
   const asOf = lastQuarterAsOf(params.day);
   const orgKnown = asKnownAt(params.orgHistory, asOf);
@@ -76,8 +105,16 @@ export function lastQuarterOf(params: {
     models = { organisation: settledCount(own.history, asOf) >= ORG_MIN_SETTLED ? fitModel(own, asOf) : null, firm: params.firmModel() };
   } else models = fitModels(known, params.organisationId, asOf);
   const scores = scoreOrganisation({ organisationId: params.organisationId, orgHistory: orgKnown, firmHistory: known.history, models, day: asOf });
+  const never = params.neverPaid === false ? new Map<string, number>() : neverPaidMap(orgKnown, asOf);
+  const stale = params.neverPaid === false ? new Set<string>() : staleSet(orgKnown, asOf);
   const forecast = weeklyForecast(
-    scores.invoices.map((s) => ({ customerKey: customerKey(s.invoice.organisationId, s.invoice.contactExternalId), issueDate: s.invoice.issueDate, amount: s.balanceBase, distribution: s.distribution })),
+    scores.invoices.map((s) => ({
+      customerKey: customerKey(s.invoice.organisationId, s.invoice.contactExternalId),
+      issueDate: s.invoice.issueDate,
+      amount: s.balanceBase,
+      distribution: stale.has(s.invoice.id) ? staleTiming(s.invoice.issueDate, asOf) : s.distribution,
+      pNeverPaid: never.get(s.invoice.id) ?? 0,
+    })),
     asOf,
   );
   // Actuals: what those invoices really settled in each week (from the full, current history).
@@ -101,11 +138,11 @@ export function lastQuarterOf(params: {
   const weeks = forecast.weeks.map((w, k) => ({ ...w, actual: actual[k]! }));
   const expected = weeks.reduce((s, w) => s + w.expected, 0);
   const collected = weeks.reduce((s, w) => s + w.actual, 0);
-  const absErr = weeks.reduce((s, w) => s + Math.abs(w.expected - w.actual), 0);
-  return { asOf, weeks, open: forecast.open, expected, actual: collected, invoices: forecast.invoices, weeklyError: collected > 0 ? absErr / collected : null };
+  return { asOf, weeks, open: forecast.open, expected, actual: collected, invoices: forecast.invoices, ...forecastErrors(weeks), neverPaid: forecast.neverPaid };
 }
 
 interface ScoreRow {
+  invoice_id: string;
   organisation_id: string;
   contact_external_id: string;
   issue_date: string;
@@ -117,12 +154,21 @@ function parseQuantiles(v: number[] | string): number[] {
   return Array.isArray(v) ? v.map(Number) : v.replace(/[{}]/g, '').split(',').map(Number);
 }
 
-/** Forecast items from the stored scores of some organisations, amounts converted by `convert`. */
-async function storedItems(db: Db, firmId: string, organisationIds: readonly string[], convert: (organisationId: string, amount: Minor) => Minor): Promise<ForecastItem[]> {
+/**
+ * Forecast items from the stored scores of some organisations, amounts converted by `convert`;
+ * `never` (P(never paid) by invoice id) and `planned` (promised or planned pay dates) when known.
+ */
+async function storedItems(
+  db: Db,
+  firmId: string,
+  organisationIds: readonly string[],
+  convert: (organisationId: string, amount: Minor) => Minor,
+  timing: { never?: ReadonlyMap<string, number>; stale?: ReadonlySet<string>; planned?: ReadonlyMap<string, CalendarDate>; day?: CalendarDate } = {},
+): Promise<ForecastItem[]> {
   if (organisationIds.length === 0) return [];
   const rows = await queryRows<ScoreRow>(
     db,
-    sql`SELECT s.organisation_id, s.contact_external_id, i.issue_date::text AS issue_date, s.amount_due_base::text AS amount_due_base, s.pay_quantiles
+    sql`SELECT s.invoice_id, s.organisation_id, s.contact_external_id, i.issue_date::text AS issue_date, s.amount_due_base::text AS amount_due_base, s.pay_quantiles
         FROM invoice_scores s JOIN invoices i ON i.id = s.invoice_id
         WHERE s.firm_id = ${firmId} AND s.organisation_id IN (${sql.join(
           organisationIds.map((id) => sql`${id}::uuid`),
@@ -130,12 +176,17 @@ async function storedItems(db: Db, firmId: string, organisationIds: readonly str
         )})
         ORDER BY s.organisation_id, i.issue_date, s.invoice_id`,
   );
-  return rows.map((r) => ({
-    customerKey: customerKey(r.organisation_id, r.contact_external_id),
-    issueDate: r.issue_date,
-    amount: convert(r.organisation_id, toMinor(r.amount_due_base, 2, true)),
-    distribution: fromQuantiles(parseQuantiles(r.pay_quantiles)),
-  }));
+  return rows.map((r) => {
+    const dist = timing.day && timing.stale?.has(r.invoice_id) ? staleTiming(r.issue_date, timing.day) : fromQuantiles(parseQuantiles(r.pay_quantiles));
+    const planned = timing.planned?.get(r.invoice_id);
+    return {
+      customerKey: customerKey(r.organisation_id, r.contact_external_id),
+      issueDate: r.issue_date,
+      amount: convert(r.organisation_id, toMinor(r.amount_due_base, 2, true)),
+      distribution: planned ? withPromise(dist, r.issue_date, planned) : dist,
+      pNeverPaid: timing.never?.get(r.invoice_id) ?? 0,
+    };
+  });
 }
 
 export interface OrganisationInfoLite {
@@ -168,7 +219,8 @@ export async function organisationLastQuarter(
   const firmHistory = shared ? asKnownAt(shared.firmHistory, day) : (await historiesAt(db, org, day)).firmHistory;
   const rows = shared ? shared.rows.narrow((h) => asKnownAt(h, day)) : await trainingRowsOf(db, org.firmId, firmHistory);
   const orgHistory = firmHistory.filter((inv) => inv.organisationId === org.id);
-  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: fingerprintOf(orgHistory, day) }, () =>
+  // 'np1:' — the never-paid rule and the error figures (decision 039): earlier cached results are recomputed.
+  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: `np1:${fingerprintOf(orgHistory, day)}` }, () =>
     lastQuarterOf({ organisationId: org.id, orgHistory, rows, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
   );
 }
@@ -183,7 +235,9 @@ export interface OrganisationForecast {
 export async function organisationForecast(db: Db, org: OrganisationInfoLite, now = new Date()): Promise<OrganisationForecast> {
   const day = todayIn(org.timezone, now);
   await ensureScored(db, org.firmId, [org.id], now);
-  const items = await storedItems(db, org.firmId, [org.id], (_, amount) => amount);
+  const orgHistory = asKnownAt(await loadHistory(db, { firmId: org.firmId, organisationId: org.id }), day);
+  const timing = { day, never: neverPaidMap(orgHistory, day), stale: staleSet(orgHistory, day), planned: await loadPlannedDates(db, org.firmId, [org.id], day) };
+  const items = await storedItems(db, org.firmId, [org.id], (_, amount) => amount, timing);
   return {
     organisation: { id: org.id, name: org.name },
     currency: org.baseCurrency,
@@ -199,7 +253,7 @@ export interface PortfolioForecast {
   organisations: { id: string; name: string; currency: string; expected13Weeks: Minor; open: Minor; included: boolean; rate: string | null }[];
   /** Organisations left out of the totals: no exchange rate to the reporting currency. */
   excluded: { id: string; name: string; currency: string }[];
-  lastQuarter: { asOf: CalendarDate; weeks: LastQuarterWeek[]; expected: Minor; actual: Minor; weeklyError: number | null };
+  lastQuarter: { asOf: CalendarDate; weeks: LastQuarterWeek[]; expected: Minor; actual: Minor; weeklyError: number | null; bias: number | null; mape: number | null };
 }
 
 /**
@@ -226,11 +280,24 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
     const rate = rateOf.get(organisationId)!;
     return rate === '1' ? amount : mulRate(amount, rate);
   };
+  const firmHistory = orgs.length > 0 ? asKnownAt(await loadHistory(db, { firmId }), day) : [];
+  const timing = {
+    day,
+    never: neverPaidMap(firmHistory, day),
+    stale: staleSet(firmHistory, day),
+    planned: await loadPlannedDates(
+      db,
+      firmId,
+      orgs.map((o) => o.id),
+      day,
+    ),
+  };
   const items = await storedItems(
     db,
     firmId,
     included.map((o) => o.id),
     convert,
+    timing,
   );
   const forecast = weeklyForecast(items, day);
 
@@ -238,7 +305,6 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
   const frame = forecastWeeks(day);
   const lq = frame.map(() => ({ expected: 0, low: 0, high: 0, actual: 0 }));
   let lqWeeks: LastQuarterWeek[] = [];
-  const firmHistory = included.length > 0 ? asKnownAt(await loadHistory(db, { firmId }), day) : [];
   const rows = await trainingRowsOf(db, firmId, firmHistory);
   // One firm model as of last quarter for every organisation, fitted only if some cache misses.
   let firmModelThen: ScoringModel | null | undefined;
@@ -254,7 +320,7 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
     return firmModelThen;
   };
   for (const org of orgs) {
-    const own = weeklyForecast(await storedItems(db, firmId, [org.id], (_, a) => a), day, { draws: 0 });
+    const own = weeklyForecast(await storedItems(db, firmId, [org.id], (_, a) => a, timing), day, { draws: 0 });
     const rate = rateOf.get(org.id) ?? null;
     perOrg.push({ id: org.id, name: org.name, currency: org.baseCurrency, expected13Weeks: own.weeks.reduce((s, w) => s + w.expected, 0), open: own.open, included: rate !== null, rate });
     if (rate === null) continue;
@@ -272,12 +338,11 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
   const weeks = (lqWeeks.length ? lqWeeks : forecastWeeks(asOf).map((w) => ({ ...w, expected: 0, low: 0, high: 0, actual: 0 }))).map((w, k) => ({ weekStart: w.weekStart, weekEnd: w.weekEnd, ...lq[k]! }));
   const expected = weeks.reduce((s, w) => s + w.expected, 0);
   const actual = weeks.reduce((s, w) => s + w.actual, 0);
-  const absErr = weeks.reduce((s, w) => s + Math.abs(w.expected - w.actual), 0);
   return {
     currency,
     forecast,
     organisations: perOrg,
     excluded: orgs.filter((o) => rateOf.get(o.id) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
-    lastQuarter: { asOf, weeks, expected, actual, weeklyError: actual > 0 ? absErr / actual : null },
+    lastQuarter: { asOf, weeks, expected, actual, ...forecastErrors(weeks) },
   };
 }

@@ -7,7 +7,9 @@
  * - Point forecast: each invoice's balance is spread over the 13 weeks and "later" by the
  *   probability that it settles in each (its distribution conditioned on still being open on
  *   `day`), in whole cents by largest remainder, so per invoice — and therefore in total —
- *   weeks + later = the open balance exactly.
+ *   weeks + later + never paid = the open balance exactly.
+ * - Never paid: each item's `pNeverPaid` (server/domain/scoring/never-paid.ts, decision 039) is
+ *   taken off the top; the rest is timed by its distribution.
  * - Band: 10th–90th percentile of weekly totals over seeded simulations (mulberry32): each
  *   draw picks one uniform per customer and settles all that customer's invoices at that
  *   quantile of their own distributions (a customer pays early or late across the board, so
@@ -31,6 +33,8 @@ export interface ForecastItem {
   amount: Minor;
   /** Days from issue to settlement (conditioned again on `day` here). */
   distribution: PayDistribution;
+  /** Chance it is never paid (default 0). */
+  pNeverPaid?: number;
 }
 
 export interface ForecastWeek {
@@ -47,7 +51,9 @@ export interface WeeklyForecast {
   weeks: ForecastWeek[];
   /** Expected after the 13 weeks. */
   later: Minor;
-  /** Open balance forecast (= Σ expected + later). */
+  /** Expected never to be paid (Σ balance × P(never paid)). */
+  neverPaid: Minor;
+  /** Open balance forecast (= Σ expected + later + neverPaid). */
   open: Minor;
   invoices: number;
 }
@@ -80,8 +86,9 @@ export function apportion(amount: Minor, probabilities: readonly number[]): Mino
 function weekCdf(item: ForecastItem, day: CalendarDate, firstWeekStart: number, weeks: number): Float64Array {
   const issue = toDayNumber(item.issueDate);
   const dist = conditionFrom(item.distribution, toDayNumber(day) - issue + 0.5);
+  const paid = 1 - Math.min(1, Math.max(0, item.pNeverPaid ?? 0));
   const out = new Float64Array(weeks);
-  for (let k = 0; k < weeks; k++) out[k] = cdf(dist, firstWeekStart + 7 * k + 6 - issue + 0.5);
+  for (let k = 0; k < weeks; k++) out[k] = paid * cdf(dist, firstWeekStart + 7 * k + 6 - issue + 0.5);
   return out;
 }
 
@@ -92,15 +99,18 @@ export function weeklyForecast(items: readonly ForecastItem[], day: CalendarDate
   const first = toDayNumber(frame[0]!.weekStart);
   const expected = new Array<Minor>(weeks).fill(0);
   let later = 0;
+  let neverPaid = 0;
   let open = 0;
   const cdfs: Float64Array[] = [];
   for (const item of items) {
     const c = weekCdf(item, day, first, weeks);
     cdfs.push(c);
-    const probs = Array.from({ length: weeks + 1 }, (_, k) => (k === weeks ? 1 - c[weeks - 1]! : c[k]! - (k > 0 ? c[k - 1]! : 0)));
+    const never = Math.min(1, Math.max(0, item.pNeverPaid ?? 0));
+    const probs = Array.from({ length: weeks + 2 }, (_, k) => (k === weeks + 1 ? never : k === weeks ? Math.max(0, 1 - never - c[weeks - 1]!) : c[k]! - (k > 0 ? c[k - 1]! : 0)));
     const cents = apportion(item.amount, probs);
     for (let k = 0; k < weeks; k++) expected[k]! += cents[k]!;
     later += cents[weeks]!;
+    neverPaid += cents[weeks + 1]!;
     open += item.amount;
   }
 
@@ -135,6 +145,7 @@ export function weeklyForecast(items: readonly ForecastItem[], day: CalendarDate
       return { ...w, expected: e, low: draws > 0 ? Math.min(e, at(sorted, 0.1)) : e, high: draws > 0 ? Math.max(e, at(sorted, 0.9)) : e };
     }),
     later,
+    neverPaid,
     open,
     invoices: items.length,
   };

@@ -10,6 +10,7 @@ import type { Db } from '../db/client';
 import { customerScoreHistory, customerScores, invoiceScores, organisations, scoringCache } from '../db/schema';
 import { addDays, type CalendarDate, startOfMonth, todayIn } from '../../kernel/dates';
 import { fromMinor } from '../../kernel/money';
+import { organisationChanges, storeChanges } from './changes';
 import { type CustomerScore, type OrganisationScores, scoreOrganisation } from './engine';
 import { asKnownAt, type HistoryInvoice } from './history';
 import { loadHistory } from './history-load';
@@ -68,6 +69,8 @@ export async function runScoring(db: Db, params: { organisationId: string; firmI
   const firmHistory = rows.history;
   const models = await modelsFor(db, { firmId: org.firmId, organisationId: org.id, day, rows });
   const scores = scoreOrganisation({ organisationId: org.id, orgHistory, firmHistory, models, day });
+  // Changing-risk alerts from each customer's own history (decision 039; nothing fitted).
+  const changes = await organisationChanges(db, org, orgHistory, day);
 
   const month = startOfMonth(day);
   const previousDay = addDays(month, -1);
@@ -175,6 +178,7 @@ export async function runScoring(db: Db, params: { organisationId: string; firmI
       }
     }
 
+    await storeChanges(tx as unknown as Db, org, changes, scoredAt);
     summary.ms = Date.now() - started;
     await tx
       .insert(scoringCache)

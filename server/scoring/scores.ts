@@ -8,6 +8,8 @@ import { memberships, organisationAssignments, users } from '../db/schema';
 import { amountNumber } from '../domain/metrics';
 import { toMinor } from '../../kernel/money';
 import { invalidField } from '../../kernel/errors';
+import type { ChangeAlert } from '../domain/scoring/change';
+import { loadChanges } from './changes';
 import type { ScoreReason } from './engine';
 import { RUN_KIND } from './run';
 
@@ -24,6 +26,8 @@ export interface CustomerScoreJson {
   reasons: ScoreReason[];
   change: number | null;
   previousSegment: string | null;
+  /** Changing-risk alerts of the last run, with their explanations (decision 039). */
+  changes: ChangeAlert[];
 }
 
 export interface InvoiceScoreJson {
@@ -44,7 +48,7 @@ export interface InvoiceScoreJson {
 }
 
 export async function organisationScores(db: Db, firmId: string, organisationId: string) {
-  const [customers, invoices, runs] = await Promise.all([
+  const [customers, invoices, runs, changes] = await Promise.all([
     queryRows<{
       contact_id: string | null;
       contact_external_id: string;
@@ -100,6 +104,7 @@ export async function organisationScores(db: Db, firmId: string, organisationId:
           ORDER BY s.p_late DESC, s.invoice_id`,
     ),
     queryRows<{ payload: unknown }>(db, sql`SELECT payload FROM scoring_cache WHERE firm_id = ${firmId} AND organisation_id = ${organisationId} AND kind = ${RUN_KIND}`),
+    loadChanges(db, firmId, [organisationId]),
   ]);
   return {
     run: runs[0]?.payload ?? null,
@@ -117,6 +122,7 @@ export async function organisationScores(db: Db, firmId: string, organisationId:
         reasons: c.reasons,
         change: c.prev_score === null ? null : c.score - c.prev_score,
         previousSegment: c.prev_segment,
+        changes: changes.get(`${organisationId}|${c.contact_external_id}`) ?? [],
       }),
     ),
     invoices: invoices.map(

@@ -6,7 +6,8 @@
  *   organisation without a rate ranks in its own base currency and says so);
  * - risk: the invoice's P(late) from the last scoring run;
  * - in motion (in-motion.ts): a live promise or payment plan ×0.2, a dispute ×0.3, a reminder
- *   in the last 7 days ×0.7, a contact in the last 7 days ×0.5.
+ *   in the last 7 days ×0.7, a contact in the last 7 days ×0.5;
+ * - changed behaviour (changes.ts, decision 039): ×1.5 (CHANGE_BOOST) for a customer with an alert.
  * A customer's value is the sum of its invoices'; customers are ranked by it, invoices within a
  * customer too. Every item carries the figures of its value ("why here").
  *
@@ -26,6 +27,8 @@ import { mulRate, toMinor } from '../../kernel/money';
 import { notFound } from '../../kernel/errors';
 import type { CustomerSegment } from '../domain/scoring/explain';
 import type { ScoreReason } from './engine';
+import type { ChangeAlert } from '../domain/scoring/change';
+import { loadChanges } from './changes';
 import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
 import { loadMotionIndex } from './in-motion-load';
 import { rankValue, round2, type Why } from './rank';
@@ -151,6 +154,8 @@ export interface WorklistCustomer {
   previousSegment: CustomerSegment | null;
   settledCount: number | null;
   reasons: ScoreReason[];
+  /** Changing-risk alerts of the last scoring run (decision 039), with their explanations. */
+  changes: ChangeAlert[];
   value: number;
   /** Open balance per currency. */
   open: { currency: string; amount: number }[];
@@ -214,6 +219,11 @@ export async function getWorklist(
   ).filter((r) => only === null || only.has(`${r.organisation_id}|${r.contact_external_id}`));
   const motionsByOrg = new Map<string, MotionIndex>();
   for (const o of orgs) motionsByOrg.set(o.id, await loadMotionIndex(db, { firmId: auth.firmId, organisationIds: [o.id], now, today: todayOf.get(o.id)! }));
+  const changes = await loadChanges(
+    db,
+    auth.firmId,
+    orgs.map((o) => o.id),
+  );
 
   const groups = new Map<string, WorklistCustomer>();
   for (const r of rows) {
@@ -224,8 +234,10 @@ export async function getWorklist(
     const amount = rate === null || rate === '1' ? base : mulRate(base, rate);
     const daysOverdue = diffDays(r.due_date ?? r.issue_date, today);
     const motions = motionsByOrg.get(org.id)!.motionsOf({ organisationId: org.id, contactId: r.contact_id, contactExternalId: r.contact_external_id, invoiceId: r.invoice_id });
-    const why = rankValue({ invoiceId: r.invoice_id, organisationId: org.id, contactId: r.contact_id, contactExternalId: r.contact_external_id, amount, pLate: r.p_late, daysOverdue }, motions);
     const key = `${org.id}|${r.contact_external_id}`;
+    const alerts = changes.get(key) ?? [];
+    const change = alerts.length > 0 ? { label: `changed behaviour: ${alerts.map((a) => a.title.toLowerCase()).join(', ')}` } : undefined;
+    const why = rankValue({ invoiceId: r.invoice_id, organisationId: org.id, contactId: r.contact_id, contactExternalId: r.contact_external_id, amount, pLate: r.p_late, daysOverdue }, motions, change);
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -242,6 +254,7 @@ export async function getWorklist(
         previousSegment: r.prev_segment,
         settledCount: r.settled_count,
         reasons: r.customer_reasons ?? [],
+        changes: alerts,
         value: 0,
         open: [],
         invoices: [],

@@ -16,6 +16,7 @@ import type { LedgerEndpointsOf } from '../analytics/ledger-links';
 import { can, ROLE_WORDS, type Role } from '../auth/permissions';
 import { type Db, queryRows } from '../db/client';
 import { organisations, writebacks } from '../db/schema';
+import { type ChangedBehaviourItem, changedBehaviourOf } from '../scoring/changes';
 import { PROMISE_RECORDED } from '../scoring/in-motion';
 import { round2 } from '../scoring/rank';
 import { getWorklist, type Worklist } from '../scoring/worklist';
@@ -57,6 +58,8 @@ export interface MyWork {
   followUps: FollowUpDue[];
   promisesDueToday: PromiseItem[];
   brokenPromises: PromiseItem[];
+  /** Assigned customers whose paying behaviour changed (changing-risk alerts, decision 039), with the explanation. */
+  changedBehaviour: ChangedBehaviourItem[];
   /** Write-backs waiting for approval, for someone who may approve them (null: the caller may not). */
   approvalsWaiting: number | null;
 }
@@ -196,6 +199,7 @@ export async function getMyWork(db: Db, auth: Auth, options: { limit: number; of
     followUps: (await dueTasks(db, auth.firmId, options.now, auth.userId)).map(({ userId: _, ...t }) => t),
     promisesDueToday: dueToday,
     brokenPromises: broken,
+    changedBehaviour: await changedBehaviourOf(db, auth.firmId, mine),
     approvalsWaiting,
   };
 }

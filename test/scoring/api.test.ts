@@ -72,7 +72,7 @@ describeWith('pg', 'the scoring API', () => {
     expect(f.status).toBe(200);
     expect(f.body.forecast.weeks).toHaveLength(13);
     const sum = f.body.forecast.weeks.reduce((s: number, w: { expected: number }) => s + cents(w.expected), 0);
-    expect(sum + cents(f.body.forecast.later)).toBe(cents(f.body.forecast.open));
+    expect(sum + cents(f.body.forecast.later) + cents(f.body.forecast.neverPaid)).toBe(cents(f.body.forecast.open));
     expect(f.body.lastQuarter.weeks).toHaveLength(13);
     const p = await call('/portfolio/forecast');
     expect(p.status).toBe(200);

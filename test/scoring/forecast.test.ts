@@ -60,6 +60,16 @@ describe('the weekly forecast (pure)', () => {
     expect(far.weeks.every((w) => w.expected === 0)).toBe(true);
   });
 
+  it('takes each invoice’s chance of never being paid off the top, keeping every cent accounted for', () => {
+    const one = { customerKey: 'x', issueDate: '2026-06-01', amount: 10_000, distribution: fromPercentiles(30, pct) };
+    const sure = weeklyForecast([one], '2026-06-17', { draws: 0 });
+    const doubtful = weeklyForecast([{ ...one, pNeverPaid: 0.8 }], '2026-06-17', { draws: 0 });
+    expect(sure.neverPaid).toBe(0);
+    expect(doubtful.neverPaid).toBe(8000);
+    expect(doubtful.weeks.reduce((s, w) => s + w.expected, 0) + doubtful.later).toBe(2000);
+    expect(doubtful.weeks.reduce((s, w) => s + w.expected, 0) + doubtful.later + doubtful.neverPaid).toBe(doubtful.open);
+  });
+
   it('conditions a pay-date distribution on the invoice still being open', () => {
     const d = mixture([
       { dist: fromPercentiles(30, pct), weight: 0.5 },
@@ -92,7 +102,7 @@ describeWith('pg', 'cash forecasts from the database', () => {
     expect(f.currency).toBe('USD');
     expect(f.forecast.weeks[0]!.weekStart).toBe('2026-06-15');
     const expected = f.forecast.weeks.reduce((s, w) => s + w.expected, 0);
-    expect(expected + f.forecast.later).toBe(openCents(fx.invoicesA));
+    expect(expected + f.forecast.later + f.forecast.neverPaid).toBe(openCents(fx.invoicesA));
     // Organisation A's customers pay within ~2 months: nearly everything lands inside 13 weeks.
     expect(f.forecast.later).toBeLessThan(openCents(fx.invoicesA) / 20);
     for (const w of f.forecast.weeks) expect(w.low <= w.expected && w.expected <= w.high).toBe(true);
@@ -105,7 +115,7 @@ describeWith('pg', 'cash forecasts from the database', () => {
     expect(p.currency).toBe('USD');
     expect(p.excluded).toEqual([{ id: gbp.id, name: 'Pounds Only', currency: 'GBP' }]);
     expect(p.forecast.open).toBe(openCents(fx.invoicesA) + openCents(fx.invoicesB));
-    expect(p.forecast.weeks.reduce((s, w) => s + w.expected, 0) + p.forecast.later).toBe(p.forecast.open);
+    expect(p.forecast.weeks.reduce((s, w) => s + w.expected, 0) + p.forecast.later + p.forecast.neverPaid).toBe(p.forecast.open);
     const pounds = p.organisations.find((o) => o.id === gbp.id)!;
     expect(pounds).toMatchObject({ currency: 'GBP', included: false, rate: null });
     expect(pounds.open).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ export type { Worklist, WorklistCustomer, WorklistInvoice } from '../../../serve
 import type { ScoreReason as Reason } from '../../../server/scoring/engine';
 import type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
 import type { Worklist } from '../../../server/scoring/worklist';
+import type { ChangeAlert } from '../../../server/domain/scoring/change';
 
 /** Customers per worklist page. */
 export const WORKLIST_PAGE_SIZE = 50;
@@ -47,6 +48,8 @@ export interface CustomerScore {
   reasons: Reason[];
   change: number | null;
   previousSegment: Segment | null;
+  /** Changing-risk alerts of the last scoring run (decision 039). */
+  changes: ChangeAlert[];
 }
 
 export interface InvoiceScore {
@@ -102,6 +105,8 @@ export interface Forecast {
   weeks: ForecastWeek[];
   expected13Weeks: number;
   later: number;
+  /** Expected never to be paid (decision 039). */
+  neverPaid: number;
   open: number;
   invoices: number;
 }
@@ -112,6 +117,10 @@ export interface LastQuarter {
   expected: number;
   actual: number;
   weeklyError: number | null;
+  /** (forecast − collected) / collected. */
+  bias: number | null;
+  /** Mean weekly |forecast − collected| / collected. */
+  mape: number | null;
 }
 
 export interface PortfolioForecast {

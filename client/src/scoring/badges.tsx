@@ -27,7 +27,7 @@ const SEGMENT_COLOR: Record<Segment, string> = {
 const SEGMENT_MEANING: Record<Segment, string> = {
   reliable: 'Pays on time.',
   slow: 'At least 30% of invoices paid late, or 5+ days late on average.',
-  chronic_late: 'At least 60% of invoices paid late.',
+  chronic_late: 'Late on at least 60% of the last 10 paid invoices, by a median of 10 days or more.',
   deteriorating: 'Paying later each quarter, recent invoices later than usual.',
   bad_debt_risk: 'An invoice 90+ days past due, or 60+ days late on average.',
   new: 'Fewer than 3 paid invoices: firm-wide history fills in.',

@@ -8,6 +8,7 @@ import { Anchor, Button, Group, Paper, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { useOrganisationScores } from './api';
+import { CustomerChanges } from './ChangedBehaviour';
 import { CustomerRiskBadges, InvoiceRiskBadge, RiskBadge, SegmentBadge, ScoreChange } from './badges';
 import { formatMoney, percent, shortDate } from './format';
 
@@ -141,11 +142,14 @@ export function CustomerRiskLine({ organisationId, contactExternalId }: { organi
   const score = q.data?.byContact.get(contactExternalId);
   if (!score) return null;
   return (
-    <Group gap="sm" data-testid="customer-risk-line">
-      <CustomerRiskBadges score={score} />
-      <Text size="xs" c="dimmed">
-        {percent(score.pLate)} likely to pay the next invoice late · {score.reasons.map((r) => r.text).join(' · ')}
-      </Text>
-    </Group>
+    <>
+      <Group gap="sm" data-testid="customer-risk-line">
+        <CustomerRiskBadges score={score} />
+        <Text size="xs" c="dimmed">
+          {percent(score.pLate)} likely to pay the next invoice late · {score.reasons.map((r) => r.text).join(' · ')}
+        </Text>
+      </Group>
+      <CustomerChanges alerts={score.changes} />
+    </>
   );
 }

@@ -130,13 +130,15 @@ export interface CustomerRisk {
  *   bad_debt_risk  an open invoice ≥ 90 days past due, or ≥ 3 settled invoices averaging
  *                  ≥ 60 days late;
  *   new            fewer than 3 settled invoices;
- *   chronic_late   ≥ 60% of settled invoices paid late;
+ *   chronic_late   with `chronic` given (the app: chronic.ts, decision 039): that verdict — late on
+ *                  ≥ 60% of the last 10 paid invoices by a median ≥ 10 days; without it, ≥ 60%
+ *                  of settled invoices paid late;
  *   deteriorating  paying later each quarter (trend ≥ 3 days/quarter) and recent invoices
  *                  ≥ 3 days later than their median;
  *   slow           ≥ 30% paid late, or ≥ 5 days late on average;
  *   reliable       otherwise.
  */
-export function customerRisk(f: InvoiceFeatures, pLate?: number): CustomerRisk {
+export function customerRisk(f: InvoiceFeatures, pLate?: number, chronic?: boolean): CustomerRisk {
   const n = f.histCount;
   const p = pLate ?? f.histLateShare;
   const severity = Math.min(1, f.maxDaysOverdue / 90);
@@ -147,7 +149,7 @@ export function customerRisk(f: InvoiceFeatures, pLate?: number): CustomerRisk {
   let segment: CustomerSegment;
   if (f.maxDaysOverdue >= 90 || (n >= 3 && f.histMeanDaysLate >= 60)) segment = 'bad_debt_risk';
   else if (n < 3) segment = 'new';
-  else if (lateShare >= 0.6) segment = 'chronic_late';
+  else if (chronic ?? lateShare >= 0.6) segment = 'chronic_late';
   else if (f.histTrendPerQuarter >= 3 && f.histRecentPastDue >= f.histMedianPastDue + 3) segment = 'deteriorating';
   else if (lateShare >= 0.3 || f.histMeanDaysLate >= 5) segment = 'slow';
   else segment = 'reliable';

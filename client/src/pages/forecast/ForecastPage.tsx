@@ -31,10 +31,11 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
 function ForecastBlock({ forecast, currency, title }: { forecast: Forecast; currency: string; title: string }) {
   return (
     <Stack gap="md">
-      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+      <SimpleGrid cols={{ base: 1, sm: 4 }}>
         <Stat label="Expected in 13 weeks" value={formatMoney(forecast.expected13Weeks, currency, 0)} hint={`from ${forecast.invoices} open invoices`} />
         <Stat label="Open balance" value={formatMoney(forecast.open, currency, 0)} />
         <Stat label="Expected later" value={formatMoney(forecast.later, currency, 0)} hint="after the 13 weeks" />
+        <Stat label="Expected never paid" value={formatMoney(forecast.neverPaid, currency, 0)} hint="grows with how far past due, the customer’s history and disputes" />
       </SimpleGrid>
       <Paper withBorder p="md" radius="md">
         <Text fw={600}>{title}</Text>
@@ -61,9 +62,39 @@ function LastQuarterBlock({ q, currency }: { q: LastQuarter; currency: string })
         <Text size="sm">
           Collected <b>{formatMoney(q.actual, currency, 0)}</b>
         </Text>
+        {q.bias !== null ? (
+          <Text size="sm" data-testid="last-quarter-bias">
+            Bias <b>{q.bias >= 0 ? '+' : '−'}{percent(Math.abs(q.bias))}</b> of collected
+          </Text>
+        ) : null}
+        {q.mape !== null ? (
+          <Text size="sm" data-testid="last-quarter-mape">
+            Weekly MAPE <b>{percent(q.mape)}</b>
+          </Text>
+        ) : null}
         {q.weeklyError !== null ? <Text size="sm">Weekly error {percent(q.weeklyError)} of collections</Text> : null}
       </Group>
       <ForecastChart weeks={q.weeks} currency={currency} actual label="Last quarter: forecast vs actual" height={240} />
+      <Table fz="xs" mt="xs" verticalSpacing={2} aria-label="Last quarter per week">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Week from</Table.Th>
+            <Table.Th ta="right">Forecast</Table.Th>
+            <Table.Th ta="right">Collected</Table.Th>
+            <Table.Th ta="right">Error</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {q.weeks.map((w) => (
+            <Table.Tr key={w.weekStart}>
+              <Table.Td>{longDate(w.weekStart)}</Table.Td>
+              <Table.Td ta="right">{formatMoney(w.expected, currency, 0)}</Table.Td>
+              <Table.Td ta="right">{formatMoney(w.actual, currency, 0)}</Table.Td>
+              <Table.Td ta="right">{w.actual > 0 ? `${w.expected >= w.actual ? '+' : '−'}${percent(Math.abs(w.expected - w.actual) / w.actual)}` : '—'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
     </Paper>
   );
 }

@@ -10,6 +10,7 @@ import { formatMoney, shortDate } from '../../scoring/format';
 import { useSession } from '../../session';
 import { CustomerCard } from '../worklist/WorklistPage';
 import { WaitingRepliesCard } from '../../replies/WaitingRepliesCard';
+import { ChangedBehaviourCard } from '../../scoring/ChangedBehaviour';
 import { type FollowUpDue, MY_WORK_PAGE_SIZE, type PromiseItem, useMyWork, useTeamQueues } from './api';
 
 function CustomerName({ item }: { item: { contactId: string | null; customerName: string; organisationName: string } }) {
@@ -169,8 +170,9 @@ export function MyWorkPage() {
                 </Anchor>
               </Section>
             ) : null}
-          <WaitingRepliesCard />
           </SimpleGrid>
+          <WaitingRepliesCard />
+          <ChangedBehaviourCard items={q.data.changedBehaviour} />
           <Group justify="space-between" align="center">
             <Text size="sm" c="dimmed" data-testid="my-work-summary">
               {q.data.worklist.totalCustomers} {q.data.worklist.totalCustomers === 1 ? 'customer' : 'customers'} with {q.data.worklist.totalInvoices} open invoices · values in {q.data.worklist.reportingCurrency}

@@ -8,6 +8,7 @@ import type { Portfolio, PortfolioRate, PortfolioRow } from '../../components/an
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
 import { useSession } from '../../session';
 import { PortfolioSettingsButtons, ReportingCurrencyControl } from './PortfolioSettings';
+import { ChronicLateCard } from '../../scoring/ChronicLateCard';
 
 function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
@@ -113,6 +114,7 @@ export function PortfolioPage() {
       ) : (
         <PortfolioBody data={portfolio.data} columns={columns} isAdmin={isAdmin} onOpen={(r) => navigate(`/organisations/${r.organisationId}`)} />
       )}
+      {portfolio.data && portfolio.data.rows.length > 0 ? <ChronicLateCard /> : null}
     </Stack>
   );
 }

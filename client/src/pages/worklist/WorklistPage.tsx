@@ -9,6 +9,7 @@ import { Link } from 'wouter';
 import { useSession } from '../../session';
 import { type Motion, useMarkContacted, useWorklist, WORKLIST_PAGE_SIZE, type Why, type Worklist, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
 import { InvoiceRiskBadge, RiskBadge, ScoreChange, SegmentBadge } from '../../scoring/badges';
+import { ChangeAlerts } from '../../scoring/ChangedBehaviour';
 import { formatMoney, percent, shortDate } from '../../scoring/format';
 import { CustomerActions, InvoiceActionsMenu } from '../../writebacks/actions/Actions';
 
@@ -154,10 +155,15 @@ export function CustomerCard({ c, currency, canAct }: { c: WorklistCustomer; cur
                 .join(' · ')}
             </Text>
             <MotionList motions={customerMotions} />
+            {c.changes.length > 0 ? (
+              <div data-testid="worklist-changes">
+                <ChangeAlerts alerts={c.changes} />
+              </div>
+            ) : null}
           </Stack>
         </Group>
         <Stack gap={4} align="flex-end">
-          <Tooltip label={`Priority is the sum of its invoices’ value of acting now, in ${currency}: amount × risk × how overdue (up to ×7), less what is in motion. It ranks the list; it is not an amount owed.`} multiline w={280} withArrow>
+          <Tooltip label={`Priority is the sum of its invoices’ value of acting now, in ${currency}: amount × risk × how overdue (up to ×7), less what is in motion, ×1.5 when the customer’s paying behaviour changed. It ranks the list; it is not an amount owed.`} multiline w={280} withArrow>
             <Text size="sm" fw={600} style={{ cursor: 'help', whiteSpace: 'nowrap' }}>
               Priority {Math.round(c.value).toLocaleString('en')}
             </Text>
