@@ -4,46 +4,21 @@
  * the client's numbers against its benchmark, what reaching the benchmark would release, why it
  * was flagged, and the proposed tier and fee.
  */
-import PDFDocument from 'pdfkit';
-import { winAnsi } from '../reports/pdf';
+import { ACCENT, a4Pdf, BAD, type Cell, GOOD, INK, MUTED, winAnsi } from '../pdf/kit';
 import type { OpportunitiesView, OpportunityRow } from './opportunities';
 
-const INK = '#1f2933';
-const MUTED = '#616e7c';
-const ACCENT = '#1c7ed6';
-const GOOD = '#2b8a3e';
-const BAD = '#c92a2a';
 
 const fmt = (v: number | null, unit: 'days' | '%') => (v === null ? '—' : `${v.toFixed(2)}${unit === '%' ? '%' : ' days'}`);
 
 export function renderPitchPdf(view: OpportunitiesView, row: OpportunityRow): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${row.name}: what better credit control would release`, Author: view.firmName, Subject: 'Credit control proposal' } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const W = doc.page.width - 96;
-  const text = (s: string, o: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(s), o);
+  const pdf = a4Pdf({ Title: `${row.name}: what better credit control would release`, Author: view.firmName, Subject: 'Credit control proposal' });
+  const { doc, text, width: W } = pdf;
   const heading = (s: string) => {
     doc.moveDown(0.9).font('Helvetica-Bold').fontSize(12).fillColor(INK);
     text(s);
     doc.moveDown(0.3).font('Helvetica').fontSize(10).fillColor(INK);
   };
-  const cells = (cs: { s: string; w: number; color?: string; bold?: boolean; align?: 'left' | 'right' }[]) => {
-    const y = doc.y;
-    let x = 48;
-    let h = 0;
-    for (const c of cs) {
-      doc.font(c.bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(c.color ?? INK);
-      doc.text(winAnsi(c.s), x, y, { width: c.w * W - 6, align: c.align ?? 'left' });
-      h = Math.max(h, doc.y - y);
-      x += c.w * W;
-    }
-    doc.x = 48;
-    doc.y = y + h + 4;
-  };
+  const cells = (cs: Cell[]) => pdf.row(cs, { gap: 4 });
 
   doc.font('Helvetica-Bold').fontSize(10).fillColor(ACCENT);
   text(view.firmName || 'Credit control proposal');
@@ -108,6 +83,5 @@ export function renderPitchPdf(view: OpportunitiesView, row: OpportunityRow): Pr
     { width: W },
   );
 
-  doc.end();
-  return done;
+  return pdf.finish();
 }

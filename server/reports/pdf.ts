@@ -4,56 +4,23 @@
  * docs/decisions/030-report-pdf.md. Text uses the standard Helvetica fonts (WinAnsi), so it stays
  * searchable and copyable; characters outside WinAnsi are replaced rather than dropped silently.
  */
-import PDFDocument from 'pdfkit';
+import { ACCENT, a4Pdf, BAD, type Cell, GOOD, INK, MUTED } from '../pdf/kit';
 import type { ClientReport } from './report';
 
-const INK = '#1f2933';
-const MUTED = '#616e7c';
-const ACCENT = '#1c7ed6';
-const GOOD = '#2b8a3e';
-const BAD = '#c92a2a';
-
-/** WinAnsi cannot draw every character: map the few we write ourselves, replace the rest. */
-export function winAnsi(text: string): string {
-  return text
-    .replace(/[\u2212]/g, '-')
-    .replace(/[\u202f\u00a0]/g, ' ')
-    .replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
-}
 
 const fmt = (v: number | null, unit: 'days' | '%') => (v === null ? '—' : `${v.toFixed(2)}${unit === '%' ? '%' : ' days'}`);
 const signed = (v: number | null, unit: 'days' | '%') => (v === null ? '—' : `${v > 0 ? '+' : v < 0 ? '-' : ''}${Math.abs(v).toFixed(2)}${unit === '%' ? ' points' : ' days'}`);
 
 export function renderReportPdf(r: ClientReport): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `${r.organisationName} — ${r.monthName}`, Author: r.firmName, Subject: 'Monthly credit control report' } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const W = doc.page.width - 96;
-  const text = (s: string, o: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(s), o);
+  const pdf = a4Pdf({ Title: `${r.organisationName} — ${r.monthName}`, Author: r.firmName, Subject: 'Monthly credit control report' });
+  const { doc, text } = pdf;
   const heading = (s: string) => {
     if (doc.y > doc.page.height - 140) doc.addPage();
     doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).fillColor(INK);
     text(s);
     doc.moveDown(0.3).font('Helvetica').fontSize(9.5).fillColor(INK);
   };
-  const row = (cells: { s: string; w: number; color?: string; bold?: boolean; align?: 'left' | 'right' }[]) => {
-    if (doc.y > doc.page.height - 70) doc.addPage();
-    const y = doc.y;
-    let x = 48;
-    let h = 0;
-    for (const c of cells) {
-      doc.font(c.bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(c.color ?? INK);
-      doc.text(winAnsi(c.s), x, y, { width: c.w * W - 6, align: c.align ?? 'left' });
-      h = Math.max(h, doc.y - y);
-      x += c.w * W;
-    }
-    doc.x = 48;
-    doc.y = y + h + 3;
-  };
+  const row = (cells: Cell[]) => pdf.row(cells, { pageBreakAt: 70 });
 
   // Firm branding: the firm's name (no firm logo is stored).
   doc.font('Helvetica-Bold').fontSize(10).fillColor(ACCENT);
@@ -113,6 +80,5 @@ export function renderReportPdf(r: ClientReport): Promise<Buffer> {
   if (r.nextMonth.length === 0) text('No steps are planned yet.');
   for (const s of r.nextMonth) row([{ s: s.title, w: 0.4 }, { s: s.goal, w: 0.15 }, { s: s.dueText, w: 0.25 }, { s: s.who ?? 'Unassigned', w: 0.2, color: MUTED }]);
 
-  doc.end();
-  return done;
+  return pdf.finish();
 }

@@ -2,44 +2,14 @@
  * The statement as a PDF, drawn with pdfkit from the same model the page shows (service.ts), as the
  * monthly report is (docs/decisions/030): Helvetica (WinAnsi), characters outside it shown as "?".
  */
-import PDFDocument from 'pdfkit';
+import { ACCENT, a4Pdf, type Cell, INK, MUTED } from '../pdf/kit';
 import type { StatementView } from './service';
 
-const INK = '#1f2933';
-const MUTED = '#616e7c';
-const ACCENT = '#1c7ed6';
-
-function winAnsi(text: string): string {
-  return text
-    .replace(/[\u2212]/g, '-')
-    .replace(/[\u202f\u00a0]/g, ' ')
-    .replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
-}
 
 export function renderStatementPdf(s: StatementView, payUrl: string | null): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: `Statement — ${s.customerName}`, Author: s.organisationName, Subject: `${s.kindText} statement` } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const W = doc.page.width - 96;
-  const text = (t: string, o: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(t), o);
-  const row = (cells: { s: string; w: number; bold?: boolean; align?: 'left' | 'right'; color?: string }[]) => {
-    if (doc.y > doc.page.height - 70) doc.addPage();
-    const y = doc.y;
-    let x = 48;
-    let h = 0;
-    for (const c of cells) {
-      doc.font(c.bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(c.color ?? INK);
-      doc.text(winAnsi(c.s), x, y, { width: c.w * W - 6, align: c.align ?? 'left' });
-      h = Math.max(h, doc.y - y);
-      x += c.w * W;
-    }
-    doc.x = 48;
-    doc.y = y + h + 3;
-  };
+  const pdf = a4Pdf({ Title: `Statement — ${s.customerName}`, Author: s.organisationName, Subject: `${s.kindText} statement` });
+  const { doc, text } = pdf;
+  const row = (cells: Cell[]) => pdf.row(cells, { pageBreakAt: 70 });
 
   doc.font('Helvetica-Bold').fontSize(10).fillColor(ACCENT);
   text(s.organisationName);
@@ -86,6 +56,5 @@ export function renderStatementPdf(s: StatementView, payUrl: string | null): Pro
     doc.font('Helvetica').fontSize(8.5).fillColor(MUTED);
     text(payUrl, { link: payUrl });
   }
-  doc.end();
-  return done;
+  return pdf.finish();
 }
