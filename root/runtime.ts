@@ -54,6 +54,7 @@ import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
 import { assignmentRoutes } from '../server/routes/assignments';
 import { reportRoutes } from '../server/routes/reports';
+import { returnRoutes } from '../server/routes/returns';
 import { taskRoutes } from '../server/routes/tasks';
 import { settingsRoutes } from '../server/routes/settings';
 import { writebackRoutes } from '../server/routes/writebacks';
@@ -164,6 +165,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     },
     enqueueExecute: writebackEnqueuer(queue),
     linkKey: config.payLinkKey,
+    mail: { mailer: app.mail.mailer, mailFrom: app.mail.from, embedded: app.mail.embedded },
     now: () => clock.now(),
     log,
   };
@@ -209,6 +211,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       opportunityRoutes({ db: database.db, clock }),
       statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey }),
       feeRoutes({ db: database.db, clock, queue }),
+      returnRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

@@ -42,6 +42,8 @@ export interface PaymentEvent {
   id: string;
   type: string;
   sessionId: string | null;
+  /** The event's `data.object` as sent (a charge, a dispute…), for handlers that read it (server/returns/). */
+  object?: unknown;
 }
 
 export type WebhookHeaders = Record<string, string | string[] | undefined>;

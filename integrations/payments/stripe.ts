@@ -143,7 +143,7 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
       }
       if (typeof event.id !== 'string' || typeof event.type !== 'string') throw new WebhookSignatureError('the event has no id or type');
       const obj = event.data?.object;
-      return { id: event.id, type: event.type, sessionId: obj?.object === 'checkout.session' && typeof obj.id === 'string' ? obj.id : null };
+      return { id: event.id, type: event.type, sessionId: obj?.object === 'checkout.session' && typeof obj.id === 'string' ? obj.id : null, object: obj ?? null };
     },
   };
 }

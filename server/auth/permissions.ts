@@ -139,6 +139,11 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'PUT /api/organisations/:id/statement-schedule': 'settings.manage',
   'GET /api/exceptions': 'firm.read',
   'POST /api/exceptions/decide': 'collect',
+  // returned payments and chargebacks (issue #19; server/returns/, docs/decisions/046)
+  'GET /api/returned-payments': 'firm.read',
+  'POST /api/returned-payments': 'collect',
+  'GET /api/returned-payments/policy': 'firm.read',
+  'PUT /api/returned-payments/policy': 'settings.manage',
   // the firm's fees for its service (server/fees/, docs/decisions/035)
   'GET /api/fees': 'fees.manage',
   'POST /api/fees/compute': 'fees.manage',

@@ -1941,3 +1941,50 @@ export const exceptionDecisions = pgTable(
   (t) => [primaryKey({ columns: [t.exceptionKey, t.firmId] }), index('exception_decisions_org_idx').on(t.organisationId, t.firmId)],
 );
 
+/**
+ * A ledger payment that came back (migration 0049; server/returns/README.md): marked returned by a
+ * collector, a bank debit failed after success, or a chargeback with its lifecycle. One per
+ * (organisation, ledger payment); the write-backs it asked for and the debtor's notice, once.
+ */
+export const returnedPayments = pgTable(
+  'returned_payments',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** collector | bank_debit_failed | chargeback */
+    origin: text('origin').notNull(),
+    paymentExternalId: text('payment_external_id').notNull(),
+    invoiceId: uuid('invoice_id'),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    checkoutId: uuid('checkout_id'),
+    amount: numeric('amount', { precision: 19, scale: 4 }).notNull(),
+    currency: text('currency').notNull(),
+    paymentDate: date('payment_date', { mode: 'string' }).notNull(),
+    reason: text('reason').notNull(),
+    providerChargeId: text('provider_charge_id'),
+    disputeId: text('dispute_id'),
+    /** opened | evidence_due | under_review | won | lost (a chargeback only) */
+    disputeStatus: text('dispute_status'),
+    evidenceDueBy: timestamp('evidence_due_by', { withTimezone: true }),
+    taskId: uuid('task_id'),
+    reverseWritebackId: uuid('reverse_writeback_id'),
+    feeWritebackId: uuid('fee_writeback_id'),
+    restoreWritebackId: uuid('restore_writeback_id'),
+    debtorNotifiedAt: timestamp('debtor_notified_at', { withTimezone: true }),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('returned_payments_payment_key').on(t.organisationId, t.firmId, t.paymentExternalId),
+    uniqueIndex('returned_payments_dispute_key')
+      .on(t.firmId, t.disputeId)
+      .where(sql`dispute_id IS NOT NULL`),
+    index('returned_payments_firm_idx').on(t.firmId, t.organisationId, t.createdAt),
+  ],
+);

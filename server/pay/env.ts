@@ -4,6 +4,7 @@
  */
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import type { Logger } from '../logger';
+import type { OneOffMail } from '../reminders/one-off';
 
 export interface PayEnv {
   /** APP_URL without a trailing slash; null when it cannot be built (no links then). */
@@ -14,6 +15,8 @@ export interface PayEnv {
   linkKey: Buffer;
   now(): Date;
   log?: Logger;
+  /** For the debtor's notice of a returned payment (server/returns/); absent: not told. */
+  mail?: OneOffMail | null;
 }
 
 /** A usable absolute http(s) base URL, or null. */

@@ -34,6 +34,8 @@ import { type HitLimiters, memoryLimiters } from '../pay/rate-limit';
 import { sandboxPay } from '../pay/sandbox-provider';
 import { summaryOf } from '../pay/summary';
 import { logoPathOf } from '../sender/store';
+import { stripeReturnOf } from '../returns/core';
+import { recordStripeReturn, stripeReturnFirm } from '../returns/service';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
 
 export interface PayRouteDeps {
@@ -255,6 +257,18 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
         () => checkoutFirm(deps.db, 'stripe', sessionId),
         () => expireCheckout(deps.db, 'stripe', sessionId, env.now()),
       );
+    } else {
+      // A booked payment that came back: a bank debit failed, or a chargeback opened or moved on (server/returns/).
+      const ret = stripeReturnOf(event.type, event.object);
+      if (ret) {
+        const outcome = await asFirmOf(
+          () => stripeReturnFirm(deps.db, ret),
+          () => recordStripeReturn({ db: deps.db, enqueueExecute: env.enqueueExecute, now: env.now, mail: env.mail ?? null, log: deps.log }, ret),
+        );
+        deps.log.info({ eventId: event.id, outcome }, 'stripe webhook');
+        // Not booked in the ledger yet: Stripe delivers the event again later.
+        if (outcome === 'not_ready') return void res.status(503).json({ error: { code: 'not_ready', message: 'The payment is not in the ledger yet. Deliver this event again later.' } });
+      }
     }
     res.status(200).json({ received: true });
   });

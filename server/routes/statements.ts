@@ -19,6 +19,7 @@ import type { Db } from '../db/client';
 import { organisations } from '../db/schema';
 import { DecideSchema, decideException, listExceptions } from '../exceptions/service';
 import { parseInput } from '../http/validate';
+import { listReturns } from '../returns/service';
 import { ensureStatementLink } from '../pay/links';
 import type { QueuePort } from '../queue';
 import type { Services } from '../services';
@@ -102,7 +103,9 @@ export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; 
   r.get('/exceptions', async (req, res) => {
     const auth = allow(req, 'firm.read');
     const { organisationId } = parseInput(QueueQuery, req.query, { organisationId: 'organisation' });
-    res.json({ exceptions: await listExceptions(deps.db, auth.firmId, organisationId ?? null, deps.clock.now()), refundsAvailable: false });
+    // Returned payments and chargebacks are listed with the queue (server/returns/).
+    const [exceptions, returned] = await Promise.all([listExceptions(deps.db, auth.firmId, organisationId ?? null, deps.clock.now()), listReturns(deps.db, auth.firmId, organisationId ?? null)]);
+    res.json({ exceptions, returned, refundsAvailable: false });
   });
 
   r.post('/exceptions/decide', async (req, res) => {

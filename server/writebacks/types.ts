@@ -37,7 +37,7 @@ export const WRITEBACK_STATUSES = ['awaiting_approval', 'awaiting_client', 'pend
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** Why a credit note, fee or invoice is written. */
-export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder'] as const;
+export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder', 'returned_payment_fee'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
