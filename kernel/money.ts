@@ -197,3 +197,28 @@ export function parseAmount(value: string, currency: string, round = false): Min
 export function formatAmount(units: Minor, currency: string): string {
   return fromMinor(units, currencyExponent(currency));
 }
+
+const moneyFormats = new Map<string, Intl.NumberFormat | null>();
+
+/**
+ * Minor units of `currency` for people in `locale` ("£1,234.56" en-GB, "1 234,56 €" fr-FR,
+ * "1.234,56 €" de-DE): Intl is handed the exact decimal string (`formatAmount`), never a float
+ * from arithmetic, with exactly the currency's ISO 4217 places. An unknown currency code:
+ * "XYZ 12.30".
+ */
+export function formatMoneyIn(units: Minor, currency: string, locale: string): string {
+  const decimal = formatAmount(units, currency);
+  const key = `${locale}|${currency}`;
+  let f = moneyFormats.get(key);
+  if (f === undefined) {
+    const places = currencyExponent(currency);
+    try {
+      f = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places });
+    } catch {
+      f = null;
+    }
+    moneyFormats.set(key, f);
+  }
+  // Intl.NumberFormat.format takes a decimal string and keeps it exact (ECMA-402 "Intl.NumberFormat v3").
+  return f ? f.format(decimal as unknown as number) : `${currency} ${decimal}`;
+}

@@ -15,7 +15,10 @@ import { createLedgerFactory, SANDBOX_CLIENT } from '../integrations/ledger/fact
 import { appStoreEndpoints, createAppStoreClient } from '../integrations/xero/app-store';
 import { createRateLimiter } from '../integrations/ledger/rate-limit';
 import type { CreateLedgerWrites } from '../integrations/ledger/writes';
+import { createHash } from 'node:crypto';
 import { createPaymentProvider } from '../integrations/payments/factory';
+import { createSmsProvider } from '../integrations/sms/factory';
+import type { SmsProvider } from '../integrations/sms/provider';
 import type { PaymentProvider } from '../integrations/payments/provider';
 import { createQueue } from '../jobs/create-queue';
 import type { JobDefinition, JobQueue } from '../jobs/define';
@@ -53,6 +56,8 @@ export interface ComposeOptions {
   mail?: 'embedded' | 'smtp' | Mailer;
   /** Payment provider: from config (default), or given (tests), or none. */
   payments?: PaymentProvider | null;
+  /** SMS provider for text steps: from config (default), or given (tests: the sandbox they drive), or none. */
+  sms?: SmsProvider | null;
   /** How write-backs reach a ledger (default: the real writers over HTTP). */
   writes?: CreateLedgerWrites;
   /** Job definitions the queue runs (default: all). */
@@ -121,6 +126,9 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
   const payments =
     options.payments !== undefined ? options.payments : createPaymentProvider(config.payments, { sandbox: () => sandboxProvider({ db: database.db, appUrl: () => appUrl ?? config.appUrl }) });
 
+  // The sandbox signs its webhooks under a key derived from SESSION_SECRET (nothing leaves the process).
+  const sms = options.sms !== undefined ? options.sms : createSmsProvider({ ...config.sms, sandboxSecret: createHash('sha256').update(`sms-sandbox:${config.sessionSecret}`).digest('base64url') });
+
   services = {
     config,
     clock,
@@ -139,6 +147,7 @@ export async function compose(options: ComposeOptions = {}): Promise<Composed> {
     appUrl,
     secret: config.sessionSecret,
     payments,
+    sms,
     appStore,
     hooks: options.hooks ?? {},
     embeddedMail,

@@ -54,6 +54,9 @@ import { webhookRoutes } from '../server/routes/webhooks';
 import { teamRoutes } from '../server/routes/team';
 import { assignmentRoutes } from '../server/routes/assignments';
 import { reportRoutes } from '../server/routes/reports';
+import { smsRoutes, smsWebhookRoutes } from '../server/routes/sms';
+import { SMS_WEBHOOK_MOUNT } from '../server/sms/webhook-urls';
+import { letterRoutes } from '../server/routes/letters';
 import { returnRoutes } from '../server/routes/returns';
 import { taskRoutes } from '../server/routes/tasks';
 import { settingsRoutes } from '../server/routes/settings';
@@ -178,6 +181,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     { path: '/webhooks/stripe', router: stripeWebhookRoutes(payDeps) },
     { path: '/pay-api', router: payApiRoutes(payDeps) },
     { path: '/webhooks/mailgun', router: mailgunRoutes({ db: database.db, log, now: () => clock.now(), signingKey: () => config.inbound.mailgunSigningKey }) },
+    { path: SMS_WEBHOOK_MOUNT, router: smsWebhookRoutes({ db: database.db, log, now: () => clock.now(), provider: () => app.sms ?? null, publicBase: () => app.appUrl ?? url }) },
     { path: '/pay/sandbox-checkout', router: sandboxCheckoutRoutes(payDeps) },
     { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => app.ledgers.requestSync(id, 'webhook'), subscriptions: (events) => handleSubscriptionEvents(billingDeps, events) }) },
     { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
@@ -197,6 +201,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       analyticsRoutes({ db: database.db, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
       scoringRoutes({ db: database.db, queue, demo: config.demo, clock, ledgerEndpoints: app.ledgers.factory.endpoints }),
       reminderRoutes({ db: database.db, log, queue, env: () => reminderEnv }),
+      smsRoutes({ db: database.db }),
       senderRoutes({ db: database.db, env: () => senderEnv, now: () => clock.now() }),
       mailboxRoutes({ db: database.db, enabled: () => app.embeddedMail !== null }),
       writebackRoutes({ db: database.db, queue, appUrl: app.appUrl ?? url, linkKey: config.payLinkKey, mail: app.mail, now: () => clock.now() }),
@@ -211,6 +216,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       opportunityRoutes({ db: database.db, clock }),
       statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey }),
       feeRoutes({ db: database.db, clock, queue }),
+      letterRoutes({ db: database.db, clock }),
       returnRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),

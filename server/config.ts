@@ -114,6 +114,14 @@ export const EnvSchema = z
     STRIPE_SECRET_KEY: z.string().optional(),
     STRIPE_WEBHOOK_SECRET: z.string().optional(),
     STRIPE_API_BASE: optionalUrl(['http', 'https']),
+    /** Who sends text-message steps (docs/decisions/043). Defaults to Twilio when its credentials are set, the sandbox in embedded/demo mode, else none. */
+    SMS_PROVIDER: z.enum(['sandbox', 'twilio']).optional(),
+    TWILIO_ACCOUNT_SID: z.string().optional(),
+    TWILIO_AUTH_TOKEN: z.string().optional(),
+    /** Our sending number, E.164 (or TWILIO_MESSAGING_SERVICE_SID). */
+    TWILIO_FROM: z.string().optional(),
+    TWILIO_MESSAGING_SERVICE_SID: z.string().optional(),
+    TWILIO_API_BASE: optionalUrl(['http', 'https']),
     /** Run as of this instant (ISO 8601, or a date read as midday UTC); time then flows from there. Unset: the machine's clock. */
     ARCUS_NOW: z
       .string()
@@ -131,6 +139,10 @@ export const EnvSchema = z
     }
     if (Boolean(env.XERO_CLIENT_ID) !== Boolean(env.XERO_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: [env.XERO_CLIENT_ID ? 'XERO_CLIENT_SECRET' : 'XERO_CLIENT_ID'], message: `is required when ${env.XERO_CLIENT_ID ? 'XERO_CLIENT_ID' : 'XERO_CLIENT_SECRET'} is set` });
+    }
+    if (env.SMS_PROVIDER === 'twilio') {
+      for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const) if (!env[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'is required when SMS_PROVIDER is twilio' });
+      if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID) ctx.addIssue({ code: 'custom', path: ['TWILIO_FROM'], message: 'is required when SMS_PROVIDER is twilio (or set TWILIO_MESSAGING_SERVICE_SID)' });
     }
     if (env.PAYMENTS_PROVIDER === 'stripe') {
       if (!env.STRIPE_SECRET_KEY) ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: 'is required when PAYMENTS_PROVIDER is stripe' });
@@ -178,6 +190,8 @@ export interface Config {
   clockStart: number | null;
   /** The pay links' payment provider; null: no card payments (promises and disputes still work). */
   payments: { provider: 'sandbox' | 'stripe' | null; stripe: { secretKey: string; webhookSecret: string; apiBase: string } | null };
+  /** Text-message steps' provider (docs/decisions/043); null: text steps are skipped as unavailable. */
+  sms: { provider: 'sandbox' | 'twilio' | null; twilio: { accountSid: string; authToken: string; from: string | null; messagingServiceSid: string | null; apiBase: string } | null };
 }
 
 export class ConfigError extends Error {
@@ -278,6 +292,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     payments: {
       provider: env.PAYMENTS_PROVIDER ?? (env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? 'stripe' : embedded || env.ARCUS_DEMO === 'on' ? 'sandbox' : null),
       stripe: env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET ? { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: (env.STRIPE_API_BASE ?? 'https://api.stripe.com').replace(/\/+$/, '') } : null,
+    },
+    sms: {
+      provider: env.SMS_PROVIDER ?? (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? 'twilio' : embedded || env.ARCUS_DEMO === 'on' ? 'sandbox' : null),
+      twilio:
+        env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+          ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM || null, messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID || null, apiBase: (env.TWILIO_API_BASE ?? 'https://api.twilio.com').replace(/\/+$/, '') }
+          : null,
     },
   };
 }

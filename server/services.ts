@@ -8,6 +8,7 @@ import type { Mailer } from '../integrations/email/transport';
 import type { AppStoreClient } from '../integrations/xero/app-store';
 import type { LedgerFactory } from '../integrations/ledger/provider';
 import type { PaymentProvider } from '../integrations/payments/provider';
+import type { SmsProvider } from '../integrations/sms/provider';
 import type { Config } from './config';
 import type { RequestSync } from './connections/deps';
 import type { Database, Db } from './db/client';
@@ -68,6 +69,8 @@ export interface Services {
   secret: string;
   /** Who takes debtors' card payments on pay links; null: none on this process. */
   payments: PaymentProvider | null;
+  /** Who sends text-message steps (SMS_PROVIDER, docs/decisions/043); null or absent: none on this process. */
+  sms?: SmsProvider | null;
   /** The Xero App Store API (subscriptions, metered usage); null or absent: no Xero app credentials. */
   appStore?: AppStoreClient | null;
   hooks: TestHooks;

@@ -4,7 +4,9 @@
  *
  * - email: none, or one that does not look like local@domain.tld;
  * - phone: none, or one with fewer than 7 or more than 15 digits, or letters;
- * - address: none with a street line or a city;
+ * - address: none with a street line or a city; and, for an organisation that sends letters, none
+ *   complete enough to post one to (a street or PO box line, a town or city, and a postcode where
+ *   the country has them: `postalAddress`, also what blocks a letter in server/letters/);
  * - likely duplicates: the same normalised name (lower case, accents and punctuation
  *   stripped, "&" read as "and", legal suffixes such as Ltd / Limited / LLC / Inc dropped,
  *   spaces collapsed) or the same email address;
@@ -12,7 +14,7 @@
  */
 import { contactLink, invoiceLink, type LedgerLinkTarget } from './ledger-links';
 
-export type FindingKind = 'missing_email' | 'invalid_email' | 'bounced_email' | 'missing_phone' | 'invalid_phone' | 'missing_address' | 'duplicate_name' | 'duplicate_email' | 'missing_due_date';
+export type FindingKind = 'missing_email' | 'invalid_email' | 'bounced_email' | 'missing_phone' | 'invalid_phone' | 'missing_address' | 'invalid_address' | 'duplicate_name' | 'duplicate_email' | 'missing_due_date';
 
 export interface Finding {
   kind: FindingKind;
@@ -73,8 +75,42 @@ function hasAddress(list: unknown): boolean {
   return list.some((a) => a && typeof a === 'object' && ['line1', 'city'].some((k) => typeof (a as Record<string, unknown>)[k] === 'string' && ((a as Record<string, string>)[k] ?? '').trim() !== ''));
 }
 
+/** Countries (ISO codes or names as ledgers write them) whose addresses have no postcode. */
+const NO_POSTCODE = new Set(['hk', 'hong kong', 'ae', 'united arab emirates', 'qa', 'qatar', 'fj', 'fiji', 'bs', 'bahamas', 'jm', 'jamaica']);
+
+export type PostalAddress = { ok: true; lines: string[]; address: { line1: string; city: string; region: string; postalCode: string; country: string } } | { ok: false; reason: string };
+
+/**
+ * The address a letter can be posted to: the ledger's postal (PO box) address when complete, else
+ * any complete one. Complete: a street or PO box line, a town or city, and a postcode (unless the
+ * country has none). Otherwise the reason, in words, about the most complete address there is.
+ */
+export function postalAddress(list: unknown): PostalAddress {
+  const all = (Array.isArray(list) ? list : [])
+    .filter((a): a is Record<string, unknown> => !!a && typeof a === 'object')
+    .map((a) => {
+      const f = (k: string) => (typeof a[k] === 'string' ? (a[k] as string).trim() : '');
+      return { type: f('type').toUpperCase(), line1: f('line1'), city: f('city'), region: f('region'), postalCode: f('postalCode'), country: f('country') };
+    })
+    .filter((a) => a.line1 || a.city || a.postalCode);
+  if (all.length === 0) return { ok: false, reason: 'The customer has no postal address' };
+  const problem = (a: (typeof all)[number]): string | null =>
+    !a.line1 ? 'The postal address has no street or PO box line' : !a.city ? 'The postal address has no town or city' : !a.postalCode && !NO_POSTCODE.has(a.country.toLowerCase()) ? 'The postal address has no postcode' : null;
+  const ordered = [...all.filter((a) => a.type === 'POBOX'), ...all.filter((a) => a.type !== 'POBOX')];
+  const good = ordered.find((a) => problem(a) === null);
+  if (!good) return { ok: false, reason: problem(ordered.sort((a, b) => score(b) - score(a))[0]!)! };
+  const { type: _type, ...address } = good;
+  const lines = [good.line1, good.city, [good.region, good.postalCode].filter(Boolean).join(' '), good.country].filter(Boolean);
+  return { ok: true, lines, address };
+}
+
+function score(a: { line1: string; city: string; postalCode: string }): number {
+  return (a.line1 ? 4 : 0) + (a.city ? 2 : 0) + (a.postalCode ? 1 : 0);
+}
+
 /** `bounced`: addresses a delivery status notification said are bad (server/replies/), lower case. */
-export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerLinkTarget, bounced: ReadonlySet<string> = new Set()): Finding[] {
+/** `postal`: the organisation sends letters (a reminder step of channel letter): also check each address can be posted to. */
+export function checkContacts(contacts: readonly CheckedContact[], provider: LedgerLinkTarget, bounced: ReadonlySet<string> = new Set(), opts: { postal?: boolean } = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (c: CheckedContact, kind: FindingKind, detail: string) => findings.push({ kind, subject: 'contact', id: c.id, externalId: c.externalId, name: c.name, detail, link: contactLink(provider, c.externalId) });
   const byName = new Map<string, CheckedContact[]>();
@@ -88,6 +124,10 @@ export function checkContacts(contacts: readonly CheckedContact[], provider: Led
     if (phones.length === 0) add(c, 'missing_phone', 'No phone number');
     for (const p of phones) if (!isValidPhone(p)) add(c, 'invalid_phone', `Invalid phone number “${p}”`);
     if (!hasAddress(c.addresses)) add(c, 'missing_address', 'No postal address');
+    else if (opts.postal) {
+      const postal = postalAddress(c.addresses);
+      if (!postal.ok) add(c, 'invalid_address', `${postal.reason}: a letter cannot be posted`);
+    }
     const key = normaliseName(c.name);
     if (key) byName.set(key, [...(byName.get(key) ?? []), c]);
     for (const e of new Set(emails.filter(isValidEmail).map((x) => x.trim().toLowerCase()))) byEmail.set(e, [...(byEmail.get(e) ?? []), c]);
@@ -130,6 +170,7 @@ export const FINDING_LABELS: Record<FindingKind, string> = {
   missing_phone: 'Missing phone',
   invalid_phone: 'Invalid phone',
   missing_address: 'Missing address',
+  invalid_address: 'Incomplete postal address',
   duplicate_name: 'Likely duplicate (name)',
   duplicate_email: 'Likely duplicate (email)',
   missing_due_date: 'Invoice without due date',

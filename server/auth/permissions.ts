@@ -132,6 +132,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/organisations/:id/pitch': 'opportunities.manage',
   // statements, the billing ledger and the Exceptions queue (issue #19; server/statements/, server/exceptions/)
   'GET /api/customers/:id/statement': 'firm.read',
+  'GET /api/customers/:id/sms': 'firm.read',
   'GET /api/customers/:id/statement/pdf': 'firm.read',
   'GET /api/customers/:id/billing-ledger.csv': 'firm.read',
   'POST /api/customers/:id/statement/email': 'collect',
@@ -139,6 +140,13 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'PUT /api/organisations/:id/statement-schedule': 'settings.manage',
   'GET /api/exceptions': 'firm.read',
   'POST /api/exceptions/decide': 'collect',
+  // letters (issue #20; server/letters/, docs/decisions/042)
+  'POST /api/letters/collect': 'collect',
+  'GET /api/letters/batches': 'firm.read',
+  'GET /api/letters/batches/:id': 'firm.read',
+  'GET /api/letters/batches/:id/pdf': 'firm.read',
+  'GET /api/letters/batches/:id/addresses.csv': 'firm.read',
+  'POST /api/letters/batches/:id/confirm': 'collect',
   // returned payments and chargebacks (issue #19; server/returns/, docs/decisions/046)
   'GET /api/returned-payments': 'firm.read',
   'POST /api/returned-payments': 'collect',
@@ -297,6 +305,9 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   // collections
   'GET /api/collections/policy': 'firm.read',
   'PUT /api/collections/policy': 'settings.manage',
+  'GET /api/collections/statutory-rates': 'firm.read',
+  'PUT /api/collections/statutory-rates': 'settings.manage',
+  'DELETE /api/collections/statutory-rates': 'settings.manage',
   'GET /api/collections/late-fees/preview': 'firm.read',
   'POST /api/collections/late-fees/apply': 'collect',
   'POST /api/collections/late-fees/forgive': 'collect',
@@ -332,6 +343,8 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'GET /pay-api/:token/checkouts/:checkoutId': 'public',
   'POST /pay-api/:token/promise': 'public',
   'POST /webhooks/mailgun/mime': 'public',
+  'POST /webhooks/sms/status': 'public',
+  'POST /webhooks/sms/inbound': 'public',
   'POST /pay-api/:token/dispute': 'public',
   'GET /pay/sandbox-checkout/:sessionId': 'public',
   'POST /pay/sandbox-checkout/:sessionId': 'public',

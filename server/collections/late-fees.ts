@@ -20,6 +20,27 @@ import { arcusCreatedInvoices, type CollectionsDeps, heldInvoices, loadInvoice, 
 import { effectiveCollectionsPolicy } from '../settings/store';
 import type { CollectionsPolicy } from './policy';
 import { decimal, feeSourceKey, forgiveSourceKey, invoiceName, minor, money, rulesOf } from './rules';
+import type { LateFeeRules } from '../domain/collections/lateFees';
+import { compensation, type Jurisdiction, type RateRow, STATUTORY, statutoryRate } from './statutory';
+import { loadRateTable } from './statutory-rates';
+
+const JURISDICTION_OF = { uk_statutory: 'uk', eu_directive: 'eu' } as const;
+
+/**
+ * The rules for one invoice: the policy's, with the statutory terms of this invoice when the policy
+ * is a statutory preset (the rate by its due date — EU: by each month's half-year — and the
+ * compensation by its amount); an invoice in another currency than the law's is not charged.
+ */
+export function invoiceRules(p: LateFeePolicy, inv: Pick<OpenInvoice, 'currency' | 'amountDue' | 'dueDate'>, table: readonly RateRow[]): LateFeeRules {
+  const base = rulesOf(p);
+  if (p.kind !== 'uk_statutory' && p.kind !== 'eu_directive') return base;
+  const j: Jurisdiction = JURISDICTION_OF[p.kind];
+  if (inv.currency !== STATUTORY[j].currency || !inv.dueDate) return { ...base, statutory: null, statutorySkip: 'other_currency' };
+  const due = inv.dueDate;
+  return { ...base, statutory: { ratePctFor: (from) => statutoryRate(table, j, due, from)?.ratePct ?? null, compensation: compensation(j, inv.amountDue) } };
+}
+
+const isStatutory = (p: LateFeePolicy) => p.kind === 'uk_statutory' || p.kind === 'eu_directive';
 
 type LateFeePolicy = CollectionsPolicy['lateFees'];
 
@@ -72,10 +93,15 @@ async function chargedByInvoice(db: Db, org: Pick<OrgRow, 'id' | 'firmId'>, invo
 }
 
 function feeWords(fee: FeeDue, inv: OpenInvoice, p: LateFeePolicy): { description: string; reference: string; what: string } {
-  const what = fee.purpose === 'interest' ? 'Interest' : 'Late fee';
+  const statutory = isStatutory(p);
+  const what = fee.purpose === 'interest' ? (statutory ? 'Statutory interest' : 'Interest') : statutory ? 'Compensation' : 'Late fee';
   const basis = money(fee.basis, inv.currency);
-  const description =
-    fee.purpose === 'interest'
+  const law = p.kind === 'uk_statutory' ? 'Late Payment of Commercial Debts (Interest) Act 1998' : 'Late Payment Directive 2011/7/EU';
+  const description = statutory
+    ? fee.purpose === 'interest'
+      ? `Statutory interest at ${fee.ratePct}% a year (${law}) on ${basis} overdue on ${invoiceName(inv)}, ${fee.days} days (${fee.label})`
+      : `Fixed compensation for late payment (${law}) on ${invoiceName(inv)}`
+    : fee.purpose === 'interest'
       ? `Interest at ${p.annualRatePct}% a year on ${basis} overdue on ${invoiceName(inv)}, ${fee.days} days (${fee.label})`
       : p.kind === 'percentage'
         ? `Late fee: ${p.percent}% of ${basis} overdue on ${invoiceName(inv)} (${fee.label})`
@@ -144,7 +170,8 @@ async function assessOne(db: Db, org: OrgRow, inv: OpenInvoice, p: LateFeePolicy
   const held = (await heldInvoices(db, org, [inv], now, today)).get(inv.id);
   const arcus = (await arcusCreatedInvoices(db, org)).has(inv.externalId);
   const blocked: FeePreview['blocked'] = inv.status !== 'authorised' || inv.amountDue <= 0 ? 'closed' : !inv.dueDate ? 'no_due_date' : arcus ? 'arcus_invoice' : held === 'disputed' ? 'disputed' : held === 'on_plan' ? 'on_plan' : null;
-  const a = inv.dueDate && !blocked ? assessLateFees({ amountDue: inv.amountDue, dueDate: inv.dueDate }, rulesOf(p), today, charged.charged) : null;
+  const table = isStatutory(p) ? await loadRateTable(db, org.firmId) : [];
+  const a = inv.dueDate && !blocked ? assessLateFees({ amountDue: inv.amountDue, dueDate: inv.dueDate }, invoiceRules(p, inv, table), today, charged.charged) : null;
   const due = a?.fees ?? [];
   return {
     due,
@@ -190,6 +217,8 @@ export const FEE_SKIP_WORDS: Record<FeeSkip, string> = {
   below_minimum_due: 'the amount due is below the minimum for fees',
   cap_reached: 'the fees charged have reached the cap',
   nothing_due: 'nothing more is due',
+  no_reference_rate: 'the rate table has no reference rate for its due date (add it under Settings › Collections)',
+  other_currency: 'statutory interest applies to invoices in the law’s own currency (pounds for the UK Act, euros for the EU directive)',
 };
 
 function skippedWords(skipped: FeeSkip | null | undefined): string {
@@ -230,14 +259,14 @@ export async function assessLateFeesForOrganisation(deps: CollectionsDeps, firmI
   const overdue = (await loadOpenInvoices(deps.db, org, { overdueBefore: addDays(today, -policy.lateFees.graceDays) })).filter((i) => !arcus.has(i.externalId));
   const held = await heldInvoices(deps.db, org, overdue, now, today);
   const charged = await chargedByInvoice(deps.db, org, overdue.map((i) => i.id));
-  const rules = rulesOf(policy.lateFees);
+  const table = isStatutory(policy.lateFees) ? await loadRateTable(deps.db, firmId) : [];
   for (const inv of overdue) {
     result.considered += 1;
     if (held.has(inv.id)) {
       result.held += 1;
       continue;
     }
-    const a = assessLateFees({ amountDue: inv.amountDue, dueDate: inv.dueDate! }, rules, today, charged.get(inv.id)?.charged ?? []);
+    const a = assessLateFees({ amountDue: inv.amountDue, dueDate: inv.dueDate! }, invoiceRules(policy.lateFees, inv, table), today, charged.get(inv.id)?.charged ?? []);
     if (a.fees.length) result.requested.push(...(await requestFees(deps, org, inv, policy.lateFees, today, a.fees, { requestedBy: 'system' })));
   }
   return result;

@@ -23,7 +23,8 @@ const DiscountPercent = decimalText(2, 'a percentage such as 2 or 2.5').refine((
 
 export const LateFeePolicySchema = z.object({
   enabled: z.boolean().default(false),
-  kind: z.enum(['flat', 'percentage', 'annual_rate']).default('percentage'),
+  /** uk_statutory / eu_directive: the interest and compensation the law allows, from the rate table (server/collections/statutory.ts). */
+  kind: z.enum(['flat', 'percentage', 'annual_rate', 'uk_statutory', 'eu_directive']).default('percentage'),
   /** Flat fee. */
   amount: Amount.default('0'),
   /** Percentage of the overdue amount. */

@@ -89,6 +89,8 @@ export const organisations = pgTable(
     baseCurrency: text('base_currency').notNull(),
     timezone: text('timezone').notNull(),
     countryCode: text('country_code'),
+    /** The default language of its customers' reminders and pay page (migration 0044; null = from the country, kernel/locale.ts). */
+    language: text('language'),
     status: organisationStatusEnum('status').notNull().default('active'),
     /** Incremental-sync checkpoints per entity type, advanced only after a complete run. */
     syncState: jsonb('sync_state').notNull().default({}),
@@ -787,6 +789,10 @@ export const reminderTemplates = pgTable(
     subject: text('subject').notNull(),
     bodyHtml: text('body_html').notNull(),
     bodyText: text('body_text').notNull(),
+    /** 'en' | 'fr' | 'de' | 'es' | 'nl' (migration 0044). */
+    language: text('language').notNull().default('en'),
+    /** The template this one translates (the one steps name); null for a root template. */
+    translationOf: uuid('translation_of'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -842,6 +848,8 @@ export const reminderCustomers = pgTable(
     segment: text('segment'),
     /** Recipients set in Arcus, replacing the ledger contact's (null = from the ledger). */
     recipients: jsonb('recipients'),
+    /** The customer's language (migration 0044; null = the organisation's). Neither ledger has one. */
+    language: text('language'),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('reminder_customers_org_contact_key').on(t.organisationId, t.contactExternalId), index('reminder_customers_firm_idx').on(t.firmId)],
@@ -1304,6 +1312,10 @@ export const collectorTasks = pgTable(
     outcome: text('outcome'),
     /** The target this is a step of (an action plan); (target_id, firm_id) → targets. */
     targetId: uuid('target_id'),
+    /** A call step's reminder send (migration 0046): at most one task per send. */
+    sendId: uuid('send_id'),
+    /** A call step's script, rendered with the customer's merge fields (migration 0046). */
+    script: text('script'),
     title: text('title').notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
     assignedUserId: uuid('assigned_user_id').references(() => users.id, { onDelete: 'set null' }),
@@ -1939,6 +1951,119 @@ export const exceptionDecisions = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.exceptionKey, t.firmId] }), index('exception_decisions_org_idx').on(t.organisationId, t.firmId)],
+);
+
+/**
+ * Texts (migration 0046; docs/decisions/043-texts-and-calls.md): a reminder step's SMS (direction
+ * 'out', one per send, its status from delivery receipts) and what a debtor texted back ('in').
+ * status: sending | queued | sent | delivered | undelivered | failed | received. Numbers are E.164.
+ */
+export const smsMessages = pgTable(
+  'sms_messages',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id'),
+    sendId: uuid('send_id'),
+    direction: text('direction').notNull(),
+    number: text('number').notNull(),
+    ourNumber: text('our_number'),
+    body: text('body').notNull().default(''),
+    segments: integer('segments'),
+    provider: text('provider').notNull(),
+    providerMessageId: text('provider_message_id'),
+    status: text('status').notNull(),
+    errorCode: text('error_code'),
+    error: text('error'),
+    /** stop | start, for an inbound keyword. */
+    keyword: text('keyword'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), index('sms_messages_customer_idx').on(t.firmId, t.organisationId, t.contactExternalId, t.createdAt)],
+);
+
+/** Numbers that replied STOP, per organisation (migration 0046): no text goes to them until START. */
+export const smsOptOuts = pgTable(
+  'sms_opt_outs',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    number: text('number').notNull(),
+    keyword: text('keyword').notNull(),
+    messageId: uuid('message_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.organisationId, t.number] })],
+);
+
+/** A firm's own rows of the statutory reference-rate table over the built-in ones (migration 0045, server/collections/statutory-rates.ts). */
+export const statutoryRates = pgTable(
+  'statutory_rates',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    /** 'uk' | 'eu' */
+    jurisdiction: text('jurisdiction').notNull(),
+    effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
+    /** Percent a year, decimal string. */
+    rate: text('rate').notNull(),
+    updatedByUserId: uuid('updated_by_user_id'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.jurisdiction, t.effectiveFrom] })],
+);
+
+/** Letters collected on one local day for printing (migration 0045, server/letters/). */
+export const letterBatches = pgTable(
+  'letter_batches',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    localDay: date('local_day', { mode: 'string' }).notNull(),
+    /** 'open' | 'posted' */
+    status: text('status').notNull().default('open'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    postedAt: timestamp('posted_at', { withTimezone: true }),
+    postedByUserId: uuid('posted_by_user_id'),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('letter_batches_day_key').on(t.firmId, t.organisationId, t.localDay)],
+);
+
+/** One letter to one customer (migration 0045): queued in a batch, blocked with a reason, sent once. */
+export const letters = pgTable(
+  'letters',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    batchId: uuid('batch_id'),
+    localDay: date('local_day', { mode: 'string' }).notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    customerName: text('customer_name').notNull(),
+    /** [{ invoiceExternalId, stepKey }] */
+    steps: jsonb('steps').notNull().default([]),
+    templateId: text('template_id'),
+    content: jsonb('content').notNull().default({}),
+    /** 'queued' | 'blocked' | 'sent' | 'replaced' */
+    status: text('status').notNull(),
+    blockedReason: text('blocked_reason'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('letters_day_key').on(t.firmId, t.organisationId, t.contactExternalId, t.localDay), index('letters_batch_idx').on(t.batchId)],
 );
 
 /**

@@ -5,6 +5,7 @@
  * imports these types (client/src/pay/api.ts).
  */
 import { addDays, type CalendarDate } from '../../kernel/dates';
+import type { Language } from '../../kernel/locale';
 import { fromMinor } from '../../kernel/money';
 import { invoiceDue, m } from './amounts';
 import type { PayEnv } from './env';
@@ -34,6 +35,8 @@ export interface PaySummary {
   /** `logoUrl`: the organisation's uploaded logo on this server (server/sender/), added by the route. */
   organisation: { name: string; countryCode: string | null; logoUrl?: string | null };
   customer: { name: string };
+  /** The customer's language (decision 041); the page offers the others too. */
+  language: Language;
   scope: 'invoice' | 'statement';
   today: CalendarDate;
   promiseLatest: CalendarDate;
@@ -67,6 +70,7 @@ export function summaryOf(view: LinkView, env: Pick<PayEnv, 'provider'>): PaySum
   return {
     organisation: { name: view.org.name, countryCode: view.org.countryCode },
     customer: { name: view.customer.name },
+    language: view.language ?? 'en',
     scope: view.link.scope,
     today: view.today,
     promiseLatest: addDays(view.today, PROMISE_MAX_DAYS),

@@ -4,6 +4,8 @@
  * invoices for a statement) with what is processing and any early-payment discount. Every query
  * is scoped by the link's firm and organisation.
  */
+import type { Language } from '../../kernel/locale';
+import { loadCustomerLanguage } from '../reminders/language';
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { type CalendarDate, todayIn } from '../../kernel/dates';
 import { invoiceColumns } from '../collections/common';
@@ -49,6 +51,8 @@ export interface LinkView {
   link: LinkRow;
   org: { id: string; name: string; timezone: string; countryCode: string | null; provider: 'xero' | 'quickbooks' };
   customer: { name: string; contactId: string | null; email: string | null };
+  /** The customer's language (decision 041): the pay page is shown in it first (absent: English). */
+  language?: Language;
   today: CalendarDate;
   invoices: (PayableInvoice & { contactId: string | null; onlineUrl: string | null })[];
 }
@@ -60,6 +64,7 @@ export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<Li
     .where(and(eq(organisations.id, link.organisationId), eq(organisations.firmId, link.firmId)));
   if (!org) return null;
   const today = todayIn(org.timezone, now);
+  const { language } = await loadCustomerLanguage(db, { id: org.id, firmId: link.firmId }, link.contactExternalId);
   const [contact] = await db
     .select({ id: contacts.id, name: contacts.name, emails: contacts.emails })
     .from(contacts)
@@ -124,6 +129,7 @@ export async function loadLinkView(db: Db, link: LinkRow, now: Date): Promise<Li
     link,
     org,
     customer: { name: contact?.name ?? 'Customer', contactId: contact?.id ?? null, email: typeof email === 'string' ? email : null },
+    language,
     today,
     invoices: rows.map((r) => {
       const o = offerBy.get(r.id);

@@ -9,7 +9,8 @@
  *   payments and credit notes dropped; the documents themselves, amounts and dates, are kept: the
  *   firm's clients must keep accounting records (Art. 17(3)(b)), and analytics stay to the cent;
  * - reminder emails sent to them lose recipients, subject and body; planned ones are skipped;
- * - timeline entries about them (notes, promises, disputes, replies) lose their text;
+ * - timeline entries about them (notes, promises, disputes, replies) lose their text; letters lose
+ *   their printed content (name, address), and one not yet posted is held back;
  * - pay links revoked; unsubscribes, customer-specific policies, scores and demo mailbox copies deleted;
  * - the reason and what was kept go into the erasure row and the audit log, without the name.
  *
@@ -90,6 +91,9 @@ export async function eraseDebtor(db: Db, p: { firmId: string; contactId: string
     );
     // A collector's follow-ups say what to do with the customer in free text.
     await t.execute(sql`UPDATE collector_tasks SET title = ${ERASED_NOTE}, updated_at = ${now} WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext}`);
+    // Letters (server/letters/): the printed snapshot holds the name and address; a letter not yet posted is not printed.
+    await t.execute(sql`UPDATE letters SET customer_name = ${name}, content = '{}'::jsonb, blocked_reason = CASE WHEN status = 'queued' THEN ${ERASED_NOTE} ELSE blocked_reason END,
+      status = CASE WHEN status = 'queued' THEN 'blocked' ELSE status END, updated_at = ${now} WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext}`);
     const payLinks = await count(
       t,
       sql`WITH u AS (UPDATE pay_links SET revoked_at = coalesce(revoked_at, ${now}) WHERE firm_id = ${firmId} AND organisation_id = ${org} AND contact_external_id = ${ext} RETURNING 1) SELECT count(*) AS n FROM u`,

@@ -21,6 +21,8 @@ import { localClock } from './local-time';
 import type { PlannedSend } from './plan';
 import { maskList } from './recipients';
 import { formatMoney, formatTotals, minorOf, renderEmail } from './render';
+import { isLanguage } from '../../kernel/locale';
+import { loadCustomerLanguage } from './language';
 import { templateFor } from './templates';
 import { DEFAULT_SETTINGS } from './types';
 
@@ -147,10 +149,13 @@ export async function listClientReminders(db: Db, auth: Auth, now: Date): Promis
         )
       : [];
     const money = (amount: string, currency: string) => formatMoney(minorOf(amount, currency), currency, r.countryCode);
-    const template = await templateFor(db, auth.firmId, r.templateId, r.stepOffset, r.subjectType === 'customer');
+    // What the customer will receive: in its language (decision 041).
+    const language = await loadCustomerLanguage(db, { id: r.organisationId, firmId: auth.firmId }, r.contactExternalId);
+    const template = await templateFor(db, auth.firmId, r.templateId, r.stepOffset, r.subjectType === 'customer', language);
     const customerName = r.customer ?? 'Your customer';
     const email = renderEmail(template, {
       organisation: { name: r.organisationName, countryCode: r.countryCode },
+      language: isLanguage(template.language) ? template.language : 'en',
       settings: { ...DEFAULT_SETTINGS, senderName: r.senderName ?? '' },
       customer: { name: customerName, firstName: r.firstName, contactName: null },
       invoices: invs.map((i) => ({ number: i.number, issueDate: i.issueDate, dueDate: i.dueDate, currency: i.currency, total: i.total, amountDue: i.amountDue, url: null })),

@@ -10,6 +10,8 @@ import { organisations, reminderPolicies, reminderSettings, reminderTemplates, s
 import { sameValue } from '../settings/groups';
 import { conflict, DomainError, invalidField, notFound } from '../../kernel/errors';
 import { sanitiseTemplateHtml } from '../../kernel/rich-text';
+import { isLanguage, type Language, LANGUAGES, languageForCountry, organisationLanguage } from '../../kernel/locale';
+import { builtinLanguage } from './builtin-templates';
 import { builtinTemplate } from './defaults';
 import { loadSettings, toPolicy } from './load';
 import { normaliseSteps, PolicyError, scopeKeys } from './policy';
@@ -43,6 +45,8 @@ export const SettingsInputSchema = z
     signature: z.string().max(2000),
     customerDailyLimit: z.number().int().min(1).max(10),
     confirmAbove: z.number().int().min(0).max(100_000),
+    /** The organisation's default language for its customers (decision 041); null: from its country. */
+    language: z.enum(LANGUAGES, { error: 'Choose one of the languages offered.' }).nullable(),
   })
   .partial()
   .strict()
@@ -58,20 +62,22 @@ export const SettingsInputSchema = z
 
 async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   const [o] = await db
-    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone })
+    .select({ id: organisations.id, name: organisations.name, timezone: organisations.timezone, language: organisations.language, countryCode: organisations.countryCode })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
   if (!o) throw notFound('No such organisation.');
   return o;
 }
 
-export async function getSettings(db: Db, firmId: string, organisationId: string): Promise<OrgSettings & { organisationId: string; timezone: string }> {
+export async function getSettings(db: Db, firmId: string, organisationId: string): Promise<OrgSettings & { organisationId: string; timezone: string; language: Language | null; defaultLanguage: Language; countryLanguage: Language }> {
   const o = await ownOrganisation(db, firmId, organisationId);
-  return { organisationId: o.id, timezone: o.timezone, ...(await loadSettings(db, o.id)) };
+  // `language`: set for the organisation (null: from its country); `defaultLanguage`: what its customers get unless set otherwise.
+  return { organisationId: o.id, timezone: o.timezone, ...(await loadSettings(db, o.id)), language: isLanguage(o.language) ? o.language : null, defaultLanguage: organisationLanguage(o.language, o.countryCode), countryLanguage: languageForCountry(o.countryCode) };
 }
 
-export async function saveSettings(db: Db, firmId: string, organisationId: string, input: z.infer<typeof SettingsInputSchema>, now: Date) {
+export async function saveSettings(db: Db, firmId: string, organisationId: string, { language, ...input }: z.infer<typeof SettingsInputSchema>, now: Date) {
   await ownOrganisation(db, firmId, organisationId);
+  if (language !== undefined) await db.update(organisations).set({ language, updatedAt: now }).where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
   const current = await loadSettings(db, organisationId);
   const next: OrgSettings = { ...current, ...input, replyTo: input.replyTo === '' ? null : (input.replyTo ?? current.replyTo), logoUrl: input.logoUrl === '' ? null : (input.logoUrl ?? current.logoUrl) };
   if (next.windowStartMinute >= next.windowEndMinute) throw invalidField('windowEndMinute', 'The sending window must end after it starts.');
@@ -227,6 +233,10 @@ export const TemplateInputSchema = z
     subject: z.string().min(1, 'Write a subject.').max(500),
     bodyHtml: z.string().min(1, 'Write the email’s HTML body.').max(100_000),
     bodyText: z.string().min(1, 'Write the email’s plain-text body.').max(100_000),
+    /** The language it is written in (decision 041); left out on update: unchanged; on create: English. */
+    language: z.enum(LANGUAGES, { error: 'Choose one of the languages offered.' }).optional(),
+    /** The template this one translates (the one a policy's step names); null: a template of its own. */
+    translationOf: z.uuid('Choose the template this one translates.').nullable().optional(),
   })
   .strict();
 export type TemplateInput = z.infer<typeof TemplateInputSchema>;
@@ -252,12 +262,26 @@ function checkTemplate(input: TemplateInput): TemplateInput {
   return clean;
 }
 
+/** A translation names the firm's root template (a translation of a translation names its root). */
+async function translationRoot(db: Db, firmId: string, id: string | null | undefined, self?: string): Promise<string | null | undefined> {
+  if (!id) return id;
+  const [row] = await db
+    .select({ id: reminderTemplates.id, translationOf: reminderTemplates.translationOf })
+    .from(reminderTemplates)
+    .where(and(eq(reminderTemplates.firmId, firmId), eq(reminderTemplates.id, id)));
+  if (!row) throw invalidField('translationOf', 'The template this one translates no longer exists: choose another.');
+  const root = row.translationOf ?? row.id;
+  if (root === self) throw invalidField('translationOf', 'A template cannot be a translation of itself.');
+  return root;
+}
+
 export async function createTemplate(db: Db, firmId: string, raw: TemplateInput, now: Date) {
   const input = checkTemplate(raw);
   if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
+  const translationOf = await translationRoot(db, firmId, input.translationOf);
   const [row] = await db
     .insert(reminderTemplates)
-    .values({ firmId, ...input, createdAt: now, updatedAt: now })
+    .values({ firmId, ...input, language: input.language ?? 'en', translationOf: translationOf ?? null, createdAt: now, updatedAt: now })
     .returning();
   return row!;
 }
@@ -265,9 +289,10 @@ export async function createTemplate(db: Db, firmId: string, raw: TemplateInput,
 export async function updateTemplate(db: Db, firmId: string, id: string, raw: TemplateInput, now: Date) {
   const input = checkTemplate(raw);
   if (input.organisationId) await ownOrganisation(db, firmId, input.organisationId);
+  const translationOf = await translationRoot(db, firmId, input.translationOf, id);
   const [row] = await db
     .update(reminderTemplates)
-    .set({ ...input, updatedAt: now })
+    .set({ ...input, translationOf, updatedAt: now })
     .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
     .returning();
   if (!row) throw notFound('No such template.');
@@ -283,6 +308,8 @@ export async function deleteTemplate(db: Db, firmId: string, id: string): Promis
     .where(and(eq(reminderTemplates.id, id), eq(reminderTemplates.firmId, firmId)))
     .returning({ id: reminderTemplates.id });
   if (rows.length === 0) throw notFound('No such template.');
+  // Its translations go with it (translation_of has no foreign key: migration 0044).
+  await db.delete(reminderTemplates).where(and(eq(reminderTemplates.firmId, firmId), eq(reminderTemplates.translationOf, id)));
 }
 
 /** "Copy of <name>", then "Copy of <name> (2)", (3)… — the first not in `taken` (compared case-insensitively). Pure. */
@@ -299,7 +326,7 @@ export function copyName(name: string, taken: Iterable<string>): string {
 /** A copy of one of the firm's templates or of a built-in, saved as "Copy of …" for the same organisation (a built-in's: firm-wide). */
 export async function duplicateTemplate(db: Db, firmId: string, sourceId: string, now: Date): Promise<TemplateView> {
   const builtin = builtinTemplate(sourceId);
-  let source: { name: string; organisationId: string | null; subject: string; bodyHtml: string; bodyText: string } | null = builtin ? { ...builtin, organisationId: null } : null;
+  let source: { name: string; organisationId: string | null; subject: string; bodyHtml: string; bodyText: string; language: string } | null = builtin ? { ...builtin, organisationId: null, language: builtinLanguage(builtin.id).language } : null;
   if (!source && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sourceId)) {
     const [row] = await db
       .select()
@@ -315,9 +342,9 @@ export async function duplicateTemplate(db: Db, firmId: string, sourceId: string
     const names = await tx.select({ name: reminderTemplates.name }).from(reminderTemplates).where(eq(reminderTemplates.firmId, firmId));
     const [created] = await tx
       .insert(reminderTemplates)
-      .values({ firmId, organisationId: target, name: copyName(source.name, names.map((n) => n.name)), subject: source.subject, bodyHtml: source.bodyHtml, bodyText: source.bodyText, createdAt: now, updatedAt: now })
+      .values({ firmId, organisationId: target, name: copyName(source.name, names.map((n) => n.name)), subject: source.subject, bodyHtml: source.bodyHtml, bodyText: source.bodyText, language: source.language, createdAt: now, updatedAt: now })
       .returning();
     return created!;
   });
-  return { id: row.id, name: row.name, organisationId: row.organisationId, subject: row.subject, bodyHtml: row.bodyHtml, bodyText: row.bodyText, builtin: false, updatedAt: row.updatedAt.toISOString() };
+  return { id: row.id, name: row.name, organisationId: row.organisationId, subject: row.subject, bodyHtml: row.bodyHtml, bodyText: row.bodyText, builtin: false, updatedAt: row.updatedAt.toISOString(), language: row.language, translationOf: row.translationOf };
 }

@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, ilike, inArray, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isCalendarDate } from '../../kernel/dates';
+import { effectiveLanguage, LANGUAGES, organisationLanguage } from '../../kernel/locale';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderCustomers, reminderInvoiceHolds, reminderSends, reminderUnsubscribes } from '../db/schema';
 import { notFound } from '../../kernel/errors';
@@ -25,6 +26,8 @@ export const CustomerInputSchema = z
     pauseReason: z.string().trim().max(300).nullable(),
     segment: z.string().trim().max(60).nullable(),
     recipients: z.array(z.string().trim().refine(isEmailAddress, 'Each recipient must be an email address.')).max(20).nullable(),
+    /** The customer's language for reminders and the pay page; null = the organisation's (decision 041). */
+    language: z.enum(LANGUAGES, { error: 'Choose one of the languages offered.' }).nullable(),
   })
   .partial()
   .strict();
@@ -40,7 +43,7 @@ export const InvoiceHoldInputSchema = z
 
 async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   const [o] = await db
-    .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, countryCode: organisations.countryCode, provider: organisations.provider })
+    .select({ id: organisations.id, firmId: organisations.firmId, name: organisations.name, timezone: organisations.timezone, countryCode: organisations.countryCode, provider: organisations.provider, language: organisations.language })
     .from(organisations)
     .where(and(eq(organisations.id, organisationId), eq(organisations.firmId, firmId)));
   if (!o) throw notFound('No such organisation.');
@@ -111,7 +114,9 @@ export async function customerDetail(db: Db, params: { firmId: string; organisat
     customer: { externalId: params.contactExternalId, name: contact.name, contactId: contact.id },
     ledgerRecipients: ledgerRecipients(ledgerEmails(contact.emails)),
     ledgerEmails: ledgerEmails(contact.emails).map((e) => e.address),
-    settings: { excluded: s?.excluded ?? false, pausedUntil: s?.pausedUntil ?? null, pauseReason: s?.pauseReason ?? null, segment: s?.segment ?? null, recipients: (s?.recipients as string[] | null) ?? null },
+    settings: { excluded: s?.excluded ?? false, pausedUntil: s?.pausedUntil ?? null, pauseReason: s?.pauseReason ?? null, segment: s?.segment ?? null, recipients: (s?.recipients as string[] | null) ?? null, language: effectiveLanguage(s?.language, null, null) === s?.language ? s.language : null },
+    /** What the customer's reminders are written in: its own, else the organisation's (decision 041). */
+    language: { organisation: organisationLanguage(org.language, org.countryCode), effective: effectiveLanguage(s?.language, org.language, org.countryCode) },
     segment: customer.segment,
     recipients: choice.to,
     recipientSource: choice.source,

@@ -7,6 +7,7 @@
  * lets the kill test stop a worker at the boundaries the engine controls.
  */
 import type { Mailer } from '../../integrations/email/transport';
+import type { SmsProvider } from '../../integrations/sms/provider';
 import type { RequestSync } from '../connections/deps';
 import type { Db } from '../db/client';
 import type { LedgerGateway } from '../ledger/gateway';
@@ -36,6 +37,8 @@ export interface ReminderEnv {
   now: () => Date;
   /** Where the Arcus pay links put into emails point, and how their ledger write-back is queued; none: no links. */
   payLinks?: LinkContext;
+  /** Text steps (docs/decisions/043): the SMS provider and the public URL its delivery receipts are posted to. Absent or null: text steps are skipped as unavailable. */
+  sms?: { provider: SmsProvider; statusCallbackUrl: string | null } | null;
   crash?: (point: CrashPoint) => void;
   leaseMs?: number;
   /**

@@ -23,6 +23,7 @@ import { addDays, type CalendarDate } from '../../kernel/dates';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED } from '../scoring/in-motion';
 import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
 import { sendKey } from './plan';
+import { type ContactRules, contactRulesFor } from './guardrails';
 import { localClock, zonedInstant } from './local-time';
 import { effectiveSettings } from '../settings/store';
 import { ledgerEmails } from './recipients';
@@ -311,12 +312,41 @@ export interface PlanData {
   activityHolds: ActivityHold[];
   existing: Map<string, ExistingSend>;
   customerToday: Map<string, number>;
+  /** A jurisdiction's contact limits for the organisation's country, and the customers' recent contacts (guardrails.ts). */
+  contactRules: ContactRules | null;
+  contactHistory: Map<string, Date[]>;
+}
+
+/**
+ * When each customer was contacted in about the last month, for the contact guardrails: rows that
+ * went out (sent) or are on their way (claimed, awaiting approval, sending, failed for now); a
+ * grouped email counts once (its invoice rows do not), a letter's rows (one per invoice, one moment) once.
+ */
+export async function loadContactHistory(db: Db, org: Pick<OrgInfo, 'id' | 'firmId' | 'timezone'>, today: CalendarDate): Promise<Map<string, Date[]>> {
+  const since = zonedInstant(addDays(today, -31), 0, org.timezone);
+  const at = sql`coalesce(${reminderSends.sentAt}, ${reminderSends.claimedAt})`;
+  const rows = await db
+    .selectDistinct({ contact: reminderSends.contactExternalId, channel: reminderSends.channel, ms: sql<number>`(extract(epoch from ${at}) * 1000)::float8` })
+    .from(reminderSends)
+    .where(
+      and(
+        eq(reminderSends.firmId, org.firmId),
+        eq(reminderSends.organisationId, org.id),
+        isNull(reminderSends.parentId),
+        inArray(reminderSends.status, ['sent', 'pending_approval', 'awaiting_client', 'claimed', 'sending', 'failed_temporary']),
+        gte(at, since),
+      ),
+    );
+  const out = new Map<string, Date[]>();
+  for (const r of rows) out.set(r.contact, [...(out.get(r.contact) ?? []), new Date(Number(r.ms))]);
+  return out;
 }
 
 export async function loadPlanData(db: Db, org: OrgInfo, today: CalendarDate): Promise<PlanData> {
   const open = await loadOpenInvoices(db, org);
   const withDue = open.filter((i) => i.dueDate);
-  const [policies, customers, invoiceHolds, activityHolds, existing, customerToday] = await Promise.all([
+  const contactRules = contactRulesFor(org.countryCode);
+  const [policies, customers, invoiceHolds, activityHolds, existing, customerToday, contactHistory] = await Promise.all([
     loadPolicies(db, org.firmId, org.id),
     loadCustomers(
       db,
@@ -332,8 +362,9 @@ export async function loadPlanData(db: Db, org: OrgInfo, today: CalendarDate): P
       today,
     ),
     loadCustomerToday(db, org, today),
+    contactRules ? loadContactHistory(db, org, today) : Promise.resolve(new Map<string, Date[]>()),
   ]);
-  return { policies, invoices: withDue, customers, invoiceHolds, activityHolds, existing, customerToday };
+  return { policies, invoices: withDue, customers, invoiceHolds, activityHolds, existing, customerToday, contactRules, contactHistory };
 }
 
 // ---- send time: the few rows one send needs, in as few round trips as possible ---------------------

@@ -20,10 +20,11 @@
  *   their own rows, so each (invoice, step) is still claimed exactly once.
  */
 import type { CalendarDate } from '../../kernel/dates';
+import { type ContactRules, contactsLeft, inContactHours } from './guardrails';
 import { localClock } from './local-time';
 import { dueOccurrence, indexPolicies, type Occurrence, occurrences, resolvePolicy, type StepHistory } from './policy';
 import { chooseRecipients, type LedgerEmail, type RecipientChoice } from './recipients';
-import { type Policy, REVIVABLE, type SendStatus, type SkipReason } from './types';
+import { type Policy, REVIVABLE, type SendStatus, type SkipReason, type Step } from './types';
 
 export interface PlanInvoice {
   id: string;
@@ -99,6 +100,10 @@ export interface PlanInput {
   customerDailyLimit?: number;
   /** Reminders each customer already has today (sent today, or claimed and waiting). */
   customerToday?: ReadonlyMap<string, number>;
+  /** A jurisdiction's contact limits (guardrails.ts): caps per customer and contact hours; absent: none. */
+  contactRules?: ContactRules | null;
+  /** When each customer was contacted recently (for the caps). */
+  contactHistory?: ReadonlyMap<string, readonly Date[]>;
 }
 
 export interface PlannedTrigger {
@@ -136,9 +141,21 @@ export interface PlannedSkip {
   reason: SkipReason;
 }
 
+/** A letter due to a customer today (server/letters/ prints it; the email run leaves it alone). */
+export interface PlannedLetter {
+  contactExternalId: string;
+  customerName: string;
+  policyId: string | null;
+  /** The furthest-along letter step due (its template). */
+  occurrence: Occurrence;
+  triggers: PlannedTrigger[];
+}
+
 export interface PlanResult {
   today: CalendarDate;
   sends: PlannedSend[];
+  /** Letter steps due today, one per customer (docs/decisions/042). */
+  letters: PlannedLetter[];
   skips: PlannedSkip[];
   /** Rows awaiting approval for an occurrence a later one replaced: to be marked skipped (superseded). */
   supersede: { subjectType: 'invoice'; subjectId: string; stepKey: string }[];
@@ -199,6 +216,17 @@ export function recipientBlock(choice: RecipientChoice): SkipReason | null {
   return choice.allUnsubscribed ? 'unsubscribed' : 'no_recipients';
 }
 
+/**
+ * What stops a step of this channel before it is claimed: email needs a usable address; a text or
+ * a call step is claimed and checks its number when it is sent (server/reminders/phone-steps.ts:
+ * no number, an invalid one, or STOP → skipped with that reason); other channels are not built yet.
+ */
+export function channelBlock(channel: Step['channel'], recipients: RecipientChoice): SkipReason | null {
+  if (channel === 'email') return recipientBlock(recipients);
+  if (channel === 'sms' || channel === 'call') return null;
+  return 'channel_unavailable';
+}
+
 export function recipientsOf(customer: PlanCustomer): RecipientChoice {
   return chooseRecipients({ emails: customer.emails, override: customer.recipientsOverride, unsubscribed: customer.unsubscribed });
 }
@@ -211,7 +239,7 @@ export function plan(input: PlanInput): PlanResult {
   const today = localClock(input.timezone, input.now).date;
   const index = indexPolicies(input.policies);
   const holds = indexHolds(input.activityHolds, today);
-  const result: PlanResult = { today, sends: [], skips: [], supersede: [] };
+  const result: PlanResult = { today, sends: [], letters: [], skips: [], supersede: [] };
 
   const byCustomer = new Map<string, PlanInvoice[]>();
   for (const inv of input.invoices) {
@@ -230,6 +258,7 @@ export function plan(input: PlanInput): PlanResult {
     const custBlock = customerBlock(customer, holds, today);
     const recipients = recipientsOf(customer);
     const triggers: PlannedTrigger[] = [];
+    const letterTriggers: PlannedTrigger[] = [];
     const blocked = new Set<string>();
 
     for (const inv of invs) {
@@ -245,16 +274,26 @@ export function plan(input: PlanInput): PlanResult {
       const ex = input.existing.get(sendKey('invoice', inv.externalId, current.key));
       const revive = ex?.status === 'skipped' && REVIVABLE.has(ex.skipReason as SkipReason);
       if (ex && !revive) continue;
-      const reason = own ?? custBlock ?? (current.step.channel !== 'email' ? 'channel_unavailable' : null) ?? recipientBlock(recipients);
+      // A letter needs a postal address, checked when the letter is collected for printing (server/letters/).
+      const reason = own ?? custBlock ?? (current.step.channel === 'letter' ? null : channelBlock(current.step.channel, recipients));
       if (reason) {
         if (!ex || ex.skipReason !== reason) result.skips.push({ subjectType: 'invoice', subjectId: inv.externalId, stepKey: current.key, contactExternalId, customerName: customer.name, policyId, occurrence: current, reason });
         continue;
       }
-      triggers.push({ invoiceExternalId: inv.externalId, occurrence: current, revive });
+      if (current.step.channel === 'letter') letterTriggers.push({ invoiceExternalId: inv.externalId, occurrence: current, revive });
+      else triggers.push({ invoiceExternalId: inv.externalId, occurrence: current, revive });
+    }
+    // Contact guardrails: what the jurisdiction still allows this customer (letters first), and its hours for the rest.
+    let capLeft = input.contactRules ? contactsLeft(input.contactRules, input.contactHistory?.get(contactExternalId) ?? [], input.now) : Number.POSITIVE_INFINITY;
+    if (letterTriggers.length && capLeft > 0) {
+      capLeft -= 1;
+      const lead = letterTriggers.reduce((a, b) => (b.occurrence.number > a.occurrence.number ? b : a));
+      result.letters.push({ contactExternalId, customerName: customer.name, policyId, occurrence: lead.occurrence, triggers: letterTriggers });
     }
     if (triggers.length === 0) continue;
-    // At most `customerDailyLimit` a day for the customer, the most advanced steps first; the rest wait.
-    const room = (input.customerDailyLimit ?? 1) - (input.customerToday?.get(contactExternalId) ?? 0);
+    if (input.contactRules && !inContactHours(input.contactRules, input.timezone, input.now)) continue;
+    // At most `customerDailyLimit` a day for the customer (and what the guardrails leave), the most advanced steps first; the rest wait.
+    const room = Math.min((input.customerDailyLimit ?? 1) - (input.customerToday?.get(contactExternalId) ?? 0), capLeft);
     if (room <= 0) continue;
 
     if (policy.grouping === 'invoice') {

@@ -44,7 +44,7 @@ export function normaliseSteps(input: StepInput[]): Step[] {
       for (let i = 2; used.has(key); i++) key = `${base}-${i}`;
       used.add(key);
     }
-    out.push({ key, offsetDays: s.offsetDays, channel: s.channel, templateId: s.templateId, approval: s.approval, repeatEveryDays: s.repeatEveryDays, repeatMax: s.repeatEveryDays ? s.repeatMax : 0 });
+    out.push({ key, offsetDays: s.offsetDays, channel: s.channel, templateId: s.templateId, approval: s.approval, repeatEveryDays: s.repeatEveryDays, repeatMax: s.repeatEveryDays ? s.repeatMax : 0, ...(s.message ? { message: s.message } : {}) });
   }
   const keys = out.map((s) => s.key);
   if (new Set(keys).size !== keys.length) throw new PolicyError('Two steps share a key.');

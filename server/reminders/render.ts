@@ -1,12 +1,15 @@
 /**
  * A reminder email from a template and real data: merge values (amounts in the invoice's
- * currency, dates in the organisation's locale), the invoice table in HTML and text, and the
+ * currency, dates and amounts in the customer's language and the organisation's country —
+ * kernel/locale.ts; English as it always was), the invoice table in HTML and text, and the
  * organisation's branding around the HTML body (colour bar, logo or name, signature, and the
  * unsubscribe footer). Pure.
  */
 import { type CalendarDate, diffDays } from '../../kernel/dates';
-import { currencyExponent, formatAmount, type Minor, parseAmount } from '../../kernel/money';
+import { formatDateIn, type Language, localeFor } from '../../kernel/locale';
+import { formatMoneyIn, type Minor, parseAmount } from '../../kernel/money';
 import type { TemplateBody } from './defaults';
+import { emailWords } from './email-words';
 import { escapeHtml, type MergeValues, renderTemplate } from './merge';
 import type { OrgSettings } from './types';
 import { isMaskedPayUrl } from '../pay/url-at-rest';
@@ -25,6 +28,8 @@ export interface EmailContext {
   organisation: { name: string; countryCode: string | null };
   settings: Pick<OrgSettings, 'brandColour' | 'logoUrl' | 'signature' | 'senderName'>;
   customer: { name: string; firstName: string | null; contactName: string | null };
+  /** The customer's language (server/reminders/language.ts): formats, table headings, footer. Absent: English. */
+  language?: Language;
   /** Listed invoices, oldest due first; the first is `invoice.*`. */
   invoices: RenderInvoice[];
   stepNumber: number;
@@ -48,34 +53,9 @@ export interface RenderedEmail {
   text: string;
 }
 
-const locales = new Map<string, string>();
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-const moneyFormats = new Map<string, Intl.NumberFormat | null>();
-
-function locale(countryCode: string | null): string {
-  const key = countryCode ?? '';
-  let tag = locales.get(key);
-  if (tag === undefined) {
-    const wanted = countryCode && /^[A-Z]{2}$/i.test(countryCode) ? `en-${countryCode.toUpperCase()}` : 'en-GB';
-    try {
-      tag = Intl.DateTimeFormat.supportedLocalesOf([wanted]).length ? wanted : 'en-GB';
-    } catch {
-      tag = 'en-GB';
-    }
-    locales.set(key, tag);
-  }
-  return tag;
-}
-
-export function formatDate(date: CalendarDate | null, countryCode: string | null): string {
-  if (!date) return '';
-  const tag = locale(countryCode);
-  let f = dateFormats.get(tag);
-  if (!f) {
-    f = new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-    dateFormats.set(tag, f);
-  }
-  return f.format(new Date(`${date}T00:00:00Z`));
+/** A calendar date for people in `language` (English by default: "15 Dec 2026"; "15 décembre 2026"). */
+export function formatDate(date: CalendarDate | null, countryCode: string | null, language: Language = 'en'): string {
+  return formatDateIn(date, localeFor(language, countryCode));
 }
 
 /**
@@ -86,41 +66,26 @@ export function minorOf(amount: string, currency: string): Minor {
   return parseAmount(amount, currency, true);
 }
 
-/** Minor units of `currency` (as `minorOf` gives them) for people: exactly the currency's places. */
-export function formatMoney(minor: Minor, currency: string, countryCode: string | null): string {
-  const decimal = formatAmount(minor, currency);
-  const key = `${locale(countryCode)}|${currency}`;
-  let f = moneyFormats.get(key);
-  if (f === undefined) {
-    const places = currencyExponent(currency);
-    try {
-      f = new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places });
-    } catch {
-      f = null;
-    }
-    moneyFormats.set(key, f);
-  }
-  return f ? f.format(decimal as unknown as number) : `${currency} ${decimal}`;
+/** Minor units of `currency` (as `minorOf` gives them) for people: exactly the currency's places, in `language`'s format. */
+export function formatMoney(minor: Minor, currency: string, countryCode: string | null, language: Language = 'en'): string {
+  return formatMoneyIn(minor, currency, localeFor(language, countryCode));
 }
 
 /** Sums per currency, formatted and joined ("£1,200.00 + €300.00"). */
-export function formatTotals(items: { currency: string; minor: Minor }[], countryCode: string | null): string {
+export function formatTotals(items: { currency: string; minor: Minor }[], countryCode: string | null, language: Language = 'en'): string {
   const by = new Map<string, Minor>();
   for (const i of items) by.set(i.currency, (by.get(i.currency) ?? 0) + i.minor);
   if (by.size === 0) return '';
-  return [...by.entries()].map(([c, m]) => formatMoney(m, c, countryCode)).join(' + ');
+  return [...by.entries()].map(([c, m]) => formatMoney(m, c, countryCode, language)).join(' + ');
 }
 
 function daysOverdue(inv: RenderInvoice, today: CalendarDate): number {
   return inv.dueDate ? Math.max(0, diffDays(inv.dueDate, today)) : 0;
 }
 
-function statusText(inv: RenderInvoice, today: CalendarDate): string {
+function statusText(inv: RenderInvoice, today: CalendarDate, language: Language = 'en'): string {
   if (!inv.dueDate) return '';
-  const d = diffDays(inv.dueDate, today);
-  if (d > 0) return `${d} day${d === 1 ? '' : 's'} overdue`;
-  if (d === 0) return 'due today';
-  return `due in ${-d} day${d === -1 ? '' : 's'}`;
+  return emailWords(language).status(diffDays(inv.dueDate, today));
 }
 
 /** An http(s) URL that leads somewhere: not a pay link whose token was hidden at rest (server/pay/url-at-rest.ts). */
@@ -130,23 +95,27 @@ function safeUrl(url: string | null): string | null {
 
 function invoiceTableHtml(ctx: EmailContext): string {
   const c = ctx.organisation.countryCode;
+  const lang = ctx.language ?? 'en';
+  const w = emailWords(lang).table;
   const th = 'style="text-align:left;padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:13px;color:#4b5563"';
   const td = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb"';
   const tdKeep = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;white-space:nowrap"';
   const rows = ctx.invoices.map((inv) => {
     const url = safeUrl(inv.url);
     const overdue = inv.dueDate !== null && inv.dueDate < ctx.today;
-    return `<tr><td ${td}>${escapeHtml(inv.number)}</td><td ${td}>${escapeHtml(formatDate(inv.issueDate, c))}</td><td ${td}>${escapeHtml(formatDate(inv.dueDate, c))}<br><span style="font-size:12px;color:${overdue ? '#c92a2a' : '#6b7280'}">${escapeHtml(statusText(inv, ctx.today))}</span></td><td ${tdKeep.replace('"padding', '"text-align:right;padding')}>${escapeHtml(formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c))}</td><td ${tdKeep}>${url ? `<a href="${escapeHtml(url)}">View &amp; pay</a>` : ''}</td></tr>`;
+    return `<tr><td ${td}>${escapeHtml(inv.number)}</td><td ${td}>${escapeHtml(formatDate(inv.issueDate, c, lang))}</td><td ${td}>${escapeHtml(formatDate(inv.dueDate, c, lang))}<br><span style="font-size:12px;color:${overdue ? '#c92a2a' : '#6b7280'}">${escapeHtml(statusText(inv, ctx.today, lang))}</span></td><td ${tdKeep.replace('"padding', '"text-align:right;padding')}>${escapeHtml(formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c, lang))}</td><td ${tdKeep}>${url ? `<a href="${escapeHtml(url)}">${w.viewAndPay}</a>` : ''}</td></tr>`;
   });
-  return `<table role="presentation" style="border-collapse:collapse;width:100%;margin:12px 0;font-size:14px"><thead><tr><th ${th}>Invoice</th><th ${th}>Date</th><th ${th}>Due</th><th ${th.replace('text-align:left', 'text-align:right;white-space:nowrap')}>Amount due</th><th ${th}></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table role="presentation" style="border-collapse:collapse;width:100%;margin:12px 0;font-size:14px"><thead><tr><th ${th}>${w.invoice}</th><th ${th}>${w.date}</th><th ${th}>${w.due}</th><th ${th.replace('text-align:left', 'text-align:right;white-space:nowrap')}>${w.amountDue}</th><th ${th}></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function invoiceTableText(ctx: EmailContext): string {
   const c = ctx.organisation.countryCode;
+  const lang = ctx.language ?? 'en';
+  const words = emailWords(lang);
   return ctx.invoices
     .map((inv) => {
       const url = safeUrl(inv.url);
-      const line = `- ${inv.number}: ${formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c)} due ${formatDate(inv.dueDate, c)} (${statusText(inv, ctx.today)})`;
+      const line = words.textLine(inv.number, formatMoney(minorOf(inv.amountDue, inv.currency), inv.currency, c, lang), formatDate(inv.dueDate, c, lang), statusText(inv, ctx.today, lang));
       return url ? `${line}\n  ${url}` : line;
     })
     .join('\n');
@@ -154,6 +123,9 @@ function invoiceTableText(ctx: EmailContext): string {
 
 export function mergeValues(ctx: EmailContext): MergeValues {
   const c = ctx.organisation.countryCode;
+  const lang = ctx.language ?? 'en';
+  const date = (d: CalendarDate | null) => formatDate(d, c, lang);
+  const money = (amount: string, currency: string) => formatMoney(minorOf(amount, currency), currency, c, lang);
   const lead = ctx.invoices[0] ?? null;
   const v = (text: string | number | null | undefined, html?: string) => (text === null || text === undefined || text === '' ? null : { text: String(text), html });
   const overdue = ctx.invoices.filter((i) => i.dueDate !== null && i.dueDate < ctx.today);
@@ -165,33 +137,34 @@ export function mergeValues(ctx: EmailContext): MergeValues {
     'contact.first_name': v(firstName),
     'contact.name': v(ctx.customer.contactName?.trim() || ctx.customer.name),
     'invoice.number': v(lead?.number),
-    'invoice.issue_date': v(lead ? formatDate(lead.issueDate, c) : null),
-    'invoice.due_date': v(lead ? formatDate(lead.dueDate, c) : null),
-    'invoice.amount_due': v(lead ? formatMoney(minorOf(lead.amountDue, lead.currency), lead.currency, c) : null),
-    'invoice.total': v(lead ? formatMoney(minorOf(lead.total, lead.currency), lead.currency, c) : null),
-    'invoice.status': v(lead ? statusText(lead, ctx.today) : null),
+    'invoice.issue_date': v(lead ? date(lead.issueDate) : null),
+    'invoice.due_date': v(lead ? date(lead.dueDate) : null),
+    'invoice.amount_due': v(lead ? money(lead.amountDue, lead.currency) : null),
+    'invoice.total': v(lead ? money(lead.total, lead.currency) : null),
+    'invoice.status': v(lead ? statusText(lead, ctx.today, lang) : null),
     'invoice.days_overdue': lead ? { text: String(daysOverdue(lead, ctx.today)) } : null,
     'invoice.days_until_due': lead?.dueDate ? { text: String(Math.max(0, diffDays(ctx.today, lead.dueDate))) } : null,
     'invoices.table': ctx.invoices.length ? { text: invoiceTableText(ctx), html: invoiceTableHtml(ctx) } : null,
     'invoices.count': { text: String(ctx.invoices.length) },
-    total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c) },
-    total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c)),
+    total_overdue: v(formatTotals(overdue.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c, lang)) ?? { text: formatTotals([{ currency: lead?.currency ?? 'USD', minor: 0 }], c, lang) },
+    total_due: v(formatTotals(ctx.invoices.map((i) => ({ currency: i.currency, minor: minorOf(i.amountDue, i.currency) })), c, lang)),
     payment_link: v(payment),
-    discount_offer: v(ctx.discountOffer ? discountText(ctx.discountOffer, c) : null),
+    discount_offer: v(ctx.discountOffer ? discountText(ctx.discountOffer, c, lang) : null),
     'organisation.name': v(ctx.organisation.name),
     'organisation.signature': { text: signature, html: escapeHtml(signature).replace(/\r?\n/g, '<br>') },
     'step.number': { text: String(ctx.stepNumber) },
-    today: v(formatDate(ctx.today, c)),
+    today: v(date(ctx.today)),
     unsubscribe_link: v(ctx.unsubscribeUrl),
   };
 }
 
 /** "Pay by 12 Dec 2026 and save 2% (£12.40)"; basis points shown with up to two decimals. */
-export function discountText(offer: NonNullable<EmailContext['discountOffer']>, countryCode: string | null): string {
+export function discountText(offer: NonNullable<EmailContext['discountOffer']>, countryCode: string | null, language: Language = 'en'): string {
   const whole = Math.trunc(offer.rateBp / 100);
   const frac = String(offer.rateBp % 100).padStart(2, '0').replace(/0+$/, '');
-  const rate = frac ? `${whole}.${frac}` : String(whole);
-  return `Pay by ${formatDate(offer.expiresOn, countryCode)} and save ${rate}% (${formatMoney(minorOf(offer.amount, offer.currency), offer.currency, countryCode)})`;
+  // fr, de, es and nl write a decimal comma.
+  const rate = frac ? `${whole}${language === 'en' ? '.' : ','}${frac}` : String(whole);
+  return emailWords(language).discount(formatDate(offer.expiresOn, countryCode, language), rate, formatMoney(minorOf(offer.amount, offer.currency), offer.currency, countryCode, language));
 }
 
 const HEX = /^#[0-9a-f]{6}$/i;
@@ -201,17 +174,19 @@ function brandedHtml(content: string, ctx: EmailContext, subject: string): strin
   const logo = safeUrl(ctx.settings.logoUrl);
   const name = escapeHtml(ctx.organisation.name);
   const header = logo ? `<img src="${escapeHtml(logo)}" alt="${name}" style="max-height:40px;max-width:240px;display:block">` : name;
-  const unsubscribe = ctx.unsubscribeUrl ? ` <a href="${escapeHtml(ctx.unsubscribeUrl)}" style="color:#6b7280">Unsubscribe from payment reminders</a>` : '';
+  const lang = ctx.language ?? 'en';
+  const words = emailWords(lang);
+  const unsubscribe = ctx.unsubscribeUrl ? ` <a href="${escapeHtml(ctx.unsubscribeUrl)}" style="color:#6b7280">${escapeHtml(words.unsubscribeLink)}</a>` : '';
   const footer = ctx.footer?.trim() ? `${escapeHtml(ctx.footer.trim()).replace(/\r?\n/g, '<br>')}<br><br>` : '';
   return [
-    '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">',
+    `<!doctype html><html${lang === 'en' ? '' : ` lang="${lang}"`}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
     `<title>${escapeHtml(subject)}</title></head>`,
     '<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1f2933">',
     '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7"><tr><td align="center" style="padding:24px 12px">',
     '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;overflow:hidden">',
     `<tr><td style="background:${colour};padding:16px 24px;color:#ffffff;font-size:18px;font-weight:bold">${header}</td></tr>`,
     `<tr><td style="padding:24px;font-size:15px;line-height:1.5">${content}</td></tr>`,
-    `<tr><td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${footer}Sent on behalf of ${name}.${unsubscribe}</td></tr>`,
+    `<tr><td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${footer}${escapeHtml(words.sentOnBehalf(ctx.organisation.name))}${unsubscribe}</td></tr>`,
     '</table></td></tr></table></body></html>',
   ].join('');
 }
@@ -222,6 +197,7 @@ export function renderEmail(template: TemplateBody, ctx: EmailContext): Rendered
   const content = renderTemplate(template.bodyHtml, values, 'html');
   let text = renderTemplate(template.bodyText, values, 'text').replace(/\n{3,}/g, '\n\n').trim();
   if (ctx.footer?.trim()) text += `\n\n${ctx.footer.trim()}`;
-  if (ctx.unsubscribeUrl) text += `\n\n--\nSent on behalf of ${ctx.organisation.name}. To stop payment reminders: ${ctx.unsubscribeUrl}`;
+  const words = emailWords(ctx.language ?? 'en');
+  if (ctx.unsubscribeUrl) text += `\n\n--\n${words.sentOnBehalf(ctx.organisation.name)} ${words.unsubscribeText(ctx.unsubscribeUrl)}`;
   return { subject, html: brandedHtml(content, ctx, subject), text: `${text}\n` };
 }

@@ -34,9 +34,12 @@ import { loadReminderFirmSettings } from './firm-settings';
 import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
 import { inSendingWindow, localClock, nextDayWindowOpen, nextWindowOpen } from './local-time';
 import { noteSummary, noteText, reminderNoteKey } from './note-text';
+import { createCallStepTask, recoverSmsStep, sendSmsStep } from './phone-steps';
 import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type PlanInvoice, recipientBlock, recipientsOf } from './plan';
 import { maskList } from './recipients';
 import { renderEmail } from './render';
+import { isLanguage } from '../../kernel/locale';
+import { loadCustomerLanguage } from './language';
 import { templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
@@ -106,6 +109,8 @@ async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: C
     const leftOff = (i: PlanInvoice) => claimedList !== null && !claimedList.has(i.externalId) && i.dueDate !== null && i.dueDate < row.plannedFor;
     invoices = open.filter((i) => liveIds.has(i.externalId) || (i.dueDate !== null && i.dueDate < today && !leftOff(i) && !invoiceBlock(i.externalId, openHolds, holds, today)));
   }
+  // A text or call step checks the customer's number instead (phone-steps.ts).
+  if (row.channel === 'sms' || row.channel === 'call') return { invoices, customer, recipients: [] };
   const choice = recipientsOf(customer);
   const rb = recipientBlock(choice);
   if (rb) return { reason: rb };
@@ -238,6 +243,11 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   if (!org) return { outcome: 'not_claimable' };
   const { settings } = org;
 
+  // A text a dead worker handed to the provider and recorded: only finish the record (phone-steps.ts).
+  if (row.channel === 'sms' && lease.previous === 'sending') {
+    const recovered = await recoverSmsStep(deps, org, row);
+    if (recovered) return recovered;
+  }
   // A worker died after the mail server accepted the message and it recorded so: only finish the record.
   const handoff = lease.previous === 'sending' ? HandoffSchema.safeParse(row.handoff) : null;
   if (handoff?.success) {
@@ -268,6 +278,8 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     await skipSend(db, row.id, checked.reason, now);
     return { outcome: 'skipped', reason: checked.reason };
   }
+  if (row.channel === 'sms') return sendSmsStep(deps, org, row, checked);
+  if (row.channel === 'call') return createCallStepTask(deps, org, row, checked);
   if (!inSendingWindow(settings, org.timezone, now)) {
     await releaseSend(db, row.id, now);
     return { outcome: 'deferred', until: nextWindowOpen(settings, org.timezone, now), why: 'window' };
@@ -281,8 +293,9 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
   const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
   // The template, the sender identity and the pay extras are independent: read together. The
   // listed invoices' live pay links are read after the extras, which may have just made one.
+  // The step's template in the customer's language, else the organisation's, else English (decision 041).
   const [template, identity, { pay, listed }] = await Promise.all([
-    templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped),
+    loadCustomerLanguage(db, org, row.contactExternalId).then((language) => templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped, language)),
     // From the client's own address only when its domain is verified; else the firm's, under the client's name (server/sender/).
     loadSendingIdentity(db, org.id, deps.senderKey),
     (async () => {
@@ -299,6 +312,8 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
     organisation: { name: org.name, countryCode: org.countryCode },
+    // Dates, amounts, the table and the footer in the language the template is written in.
+    language: isLanguage(template.language) ? template.language : 'en',
     settings: identity?.logoPath ? { ...settings, logoUrl: `${deps.appUrl.replace(/\/+$/, '')}${identity.logoPath}` } : settings,
     footer: identity?.footer,
     customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },

@@ -24,6 +24,8 @@ export const StepSchema = z.object({
     .default(null),
   /** 'auto' sends by itself; 'manual' waits for a collector's approval in the outbox. */
   approval: z.enum(['auto', 'manual']).default('auto'),
+  /** A text step's message, or a call step's script (merge fields as in templates); null: the built-in one (docs/decisions/043). */
+  message: z.string().trim().max(1000, 'Keep the text under 1,000 characters.').nullable().optional(),
   /** Repeat this step every N days after it … */
   repeatEveryDays: z.number().int().min(1).max(365).nullable().default(null),
   /** … at most this many more times. */
@@ -38,6 +40,8 @@ export interface Step {
   approval: 'auto' | 'manual';
   repeatEveryDays: number | null;
   repeatMax: number;
+  /** SMS and call steps: the text or the script; absent or null: the built-in one. */
+  message?: string | null;
 }
 
 export const GROUPINGS = ['invoice', 'customer'] as const;
@@ -110,6 +114,10 @@ export const SKIP_REASONS = {
   payment_plan: 'The invoice is on a payment plan',
   unsubscribed: 'Every recipient unsubscribed',
   no_recipients: 'The customer has no email address for invoices',
+  // Text steps (docs/decisions/043): the number comes from the ledger, made E.164 with the organisation's country.
+  no_phone: 'The customer has no phone number that can take texts',
+  invalid_phone: 'The customer’s phone number is not valid',
+  opted_out: 'The number replied STOP: no more texts until it replies START',
   channel_unavailable: 'This channel is not available yet',
   paid: 'The invoice was paid',
   credited: 'The invoice was credited in full',
@@ -149,6 +157,9 @@ export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'payment_plan',
   'unsubscribed',
   'no_recipients',
+  'no_phone',
+  'invalid_phone',
+  'opted_out',
   'disabled',
   'ledger_disconnected',
   // The ledger was ahead of Arcus: once the sync has caught up, the planner decides again with the ledger's figures.

@@ -3,6 +3,9 @@
  *
  *   GET    /collections/policy                                    viewer+    the firm's policy with defaults
  *   PUT    /collections/policy                                    admin      { approvalThreshold?, lateFees?, earlyDiscount?, plans? } merged over the current
+ *   GET    /collections/statutory-rates                           viewer+    the reference-rate table (built-in rows with the firm's over them)
+ *   PUT    /collections/statutory-rates                           admin      { jurisdiction, effectiveFrom, rate } sets the rate in force from a day
+ *   DELETE /collections/statutory-rates?jurisdiction&effectiveFrom admin      removes the firm's row for a day
  *   GET    /collections/late-fees/preview?organisationId&invoiceId viewer+   fees due now on one invoice, fees already charged
  *   POST   /collections/late-fees/apply                           collector+ { organisationId, invoiceId } → late_fee write-backs
  *   POST   /collections/late-fees/forgive                         collector+ { writebackId } → a fee_reversal credit note write-back
@@ -24,6 +27,7 @@ import { allow } from '../auth/permissions';
 import { listOffers } from '../collections/discounts';
 import { applyLateFees, forgiveFee, previewLateFees } from '../collections/late-fees';
 import { cancelPlan, createPlan, getPlan, listPlans, PlanInputSchema, previewPlan } from '../collections/plans';
+import { deleteRate, listRates, setRate } from '../collections/statutory-rates';
 import { CollectionsPolicyPatchSchema, getCollectionsPolicy, updateCollectionsPolicy } from '../collections/policy';
 import type { Db } from '../db/client';
 import { notFound } from '../../kernel/errors';
@@ -60,6 +64,21 @@ export function collectionsRoutes(deps: CollectionsRouteDeps): Router {
   r.put('/collections/policy', async (req, res) => {
     const auth = allow(req, 'settings.manage');
     res.json({ policy: await updateCollectionsPolicy(db, auth.firmId, parseInput(CollectionsPolicyPatchSchema, req.body ?? {})) });
+  });
+
+  r.get('/collections/statutory-rates', async (req, res) => {
+    const auth = allow(req, 'firm.read');
+    res.json({ rates: await listRates(db, auth.firmId) });
+  });
+
+  r.put('/collections/statutory-rates', async (req, res) => {
+    const auth = allow(req, 'settings.manage');
+    res.json({ rates: await setRate(db, auth.firmId, req.body ?? {}, auth.userId, now()) });
+  });
+
+  r.delete('/collections/statutory-rates', async (req, res) => {
+    const auth = allow(req, 'settings.manage');
+    res.json({ rates: await deleteRate(db, auth.firmId, req.query) });
   });
 
   r.get('/collections/late-fees/preview', async (req, res) => {

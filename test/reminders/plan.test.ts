@@ -144,8 +144,9 @@ describe('plan', () => {
       }),
     );
     const reasons = Object.fromEntries(r.skips.filter((s) => s.reason !== 'superseded').map((s) => [s.subjectId, s.reason]));
-    expect(reasons).toEqual({ P: 'customer_paused', U: 'unsubscribed', N: 'no_recipients', X: 'customer_excluded', PR: 'promise_to_pay', D: 'disputed', PL: 'payment_plan', CH: 'channel_unavailable', OLD: 'invoice_paused' });
-    expect(r.sends).toEqual([]);
+    // A call step (issue #20) needs no email address: it is planned, and checks the customer's numbers when it is sent.
+    expect(reasons).toEqual({ P: 'customer_paused', U: 'unsubscribed', N: 'no_recipients', X: 'customer_excluded', PR: 'promise_to_pay', D: 'disputed', PL: 'payment_plan', OLD: 'invoice_paused' });
+    expect(r.sends.map((s) => [s.subjectId, s.occurrence.step.channel])).toEqual([['CH', 'call']]);
   });
 
   it('leaves out paid, voided and draft invoices and those without a due date', () => {

@@ -34,6 +34,9 @@ import {
   targets,
   users,
   writebacks,
+  letterBatches,
+  letters,
+  statutoryRates,
 } from '../../server/db/schema';
 import { hashToken } from '../../server/pay/link-tokens';
 
@@ -63,6 +66,8 @@ export interface FirmData {
   /** A customer's reply waiting for a collector, and its attachment (server/replies/). */
   replyId: string;
   replyAttachmentId: string;
+  /** A letter batch with one queued letter (server/letters/, migration 0045). */
+  letterBatchId: string;
   /** A salesperson and their draft commission statement (server/commissions/). */
   salespersonId: string;
   statementId: string;
@@ -151,6 +156,10 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     .values({ firmId, organisationId, contactExternalId, contactId: contact!.id, sendId: send!.id, direction: 'in', kind: 'human', matchedBy: 'token', messageId: `reply-${tag}@debtor.example`, fromAddress: email, subject: `Re: ${tag}`, bodyText: `We will pay on the 15th ${tag}`, triage: { label: 'promise', why: ['We will pay'], promiseDate: '2026-12-15', promiseDateWords: 'on the 15th', remittance: null }, status: 'suggested' })
     .returning();
   const [replyFile] = await db.insert(replyAttachments).values({ firmId, replyId: reply!.id, filename: 'remittance.txt', contentType: 'text/plain', size: 4, contentBase64: Buffer.from(tag).toString('base64') }).returning();
+  // Letters (server/letters/): a batch for a day with one queued letter, and a corrected statutory rate.
+  const [letterBatch] = await db.insert(letterBatches).values({ firmId, organisationId, localDay: '2026-01-20' }).returning();
+  await db.insert(letters).values({ firmId, organisationId, batchId: letterBatch!.id, localDay: '2026-01-20', contactExternalId, customerName: `Customer ${tag}`, steps: [{ invoiceExternalId, stepKey: 'lba', stepNumber: 1, stepOffset: 30 }], status: 'queued', content: { from: { name: `Org ${tag}`, addressLines: [] }, to: { name: `Customer ${tag}`, addressLines: ['1 Road', 'Town'], address: { line1: '1 Road', city: 'Town', region: '', postalCode: 'AB1 2CD', country: '' } }, date: '20 January 2026', heading: 'Final notice', paragraphs: [tag], invoices: [], total: '', signOff: '', statement: null } });
+  await db.insert(statutoryRates).values({ firmId, jurisdiction: 'uk', effectiveFrom: '2026-02-05', rate: '3.5' }).onConflictDoNothing();
   const commissionPlan = { baseRate: '0.05', tiers: [], accelerator: null, cap: null, holdback: null };
   const [salesperson] = await db.insert(salespeople).values({ firmId, organisationId, name: `Seller ${tag}`, email: `seller-${tag.toLowerCase()}@client.example` }).returning();
   await db.insert(commissionPlans).values({ firmId, salespersonId: salesperson!.id, organisationId, plan: commissionPlan });
@@ -178,6 +187,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     syncRunId: run!.id,
     sendId: send!.id,
     planId: plan!.id,
+    letterBatchId: letterBatch!.id,
     targetId: target!.id,
     rateId: rate!.id,
     checkoutId: checkout!.id,
@@ -216,6 +226,7 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     members: b.memberUserId,
     invitations: b.invitationId,
     invoices: b.invoiceId,
+    batches: b.letterBatchId,
     // A client contact's decision on a write-back (or a reminder) waiting for the client.
     approvals: b.writebackId,
     // Tasks are the follow-ups' table (collector_tasks).

@@ -3,36 +3,62 @@
  * organisation's name, the invoices and what is due, an early-payment discount with its
  * deadline, "Pay now" (to the provider's hosted checkout), "I'll pay on…" (a promise) and
  * "Something's wrong" (a dispute). Returns from the provider land here with ?checkout=<id>.
+ * In the customer's language (decision 041), with a switcher to the others: every word from
+ * messages/<language>.ts, amounts and dates with Intl for that language (kernel/locale.ts).
  */
-import { Alert, Anchor, Box, Button, Checkbox, Container, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Box, Button, Checkbox, Container, Group, Loader, NativeSelect, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { fieldErrors, formError } from '../api';
+import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, localeFor } from '../../../kernel/locale';
 import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
+import { PAY_MESSAGES, type PayMessages } from './messages';
 
-const REASONS = [
-  { value: 'incorrect_amount', label: 'The amount is wrong' },
-  { value: 'not_received', label: 'Goods or services not received' },
-  { value: 'quality', label: 'A problem with the goods or service' },
-  { value: 'already_paid', label: 'I have already paid' },
-  { value: 'duplicate', label: 'I was invoiced twice' },
-  { value: 'other', label: 'Something else' },
-];
+const REASON_KEYS = ['incorrect_amount', 'not_received', 'quality', 'already_paid', 'duplicate', 'other'] as const;
+
+/** Before the summary says the customer's language: the one asked for in the link (?lang=), else the browser's, else English. */
+function requestedLanguage(): Language | null {
+  const asked = new URLSearchParams(window.location.search).get('lang');
+  return isLanguage(asked) ? asked : null;
+}
+
+function browserLanguage(): Language {
+  const l = (navigator.language || 'en').slice(0, 2).toLowerCase();
+  return isLanguage(l) ? l : 'en';
+}
+
+/** The language picker: each language by its own name. */
+function LanguageSwitch({ value, onChange, label }: { value: Language; onChange: (l: Language) => void; label: string }) {
+  return (
+    <NativeSelect
+      aria-label={label}
+      size="xs"
+      w={130}
+      data={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
+      value={value}
+      onChange={(e) => {
+        const v = e.currentTarget.value;
+        if (isLanguage(v)) onChange(v);
+      }}
+      data-testid="pay-language"
+    />
+  );
+}
 
 type Mode = 'idle' | 'promise' | 'dispute';
 type Done = { kind: 'promise'; date: string } | { kind: 'dispute' } | null;
 
-function statusBadge(inv: PayInvoice) {
+function statusBadge(inv: PayInvoice, t: PayMessages) {
   const label = (text: string, c: string) => (
     <Text size="sm" fw={600} c={c}>
       {text}
     </Text>
   );
-  if (inv.processing) return label('Processing', 'teal.8');
-  if (inv.ledgerStatus === 'paid' || (inv.ledgerStatus === 'authorised' && inv.amountDue === '0.00')) return label('Paid', 'green.8');
-  if (inv.ledgerStatus === 'voided' || inv.ledgerStatus === 'deleted') return label('Cancelled', 'gray.7');
-  if (inv.overdue) return label('Overdue', 'red.7');
-  return label('Due', 'blue.7');
+  if (inv.processing) return label(t.status.processing, 'teal.8');
+  if (inv.ledgerStatus === 'paid' || (inv.ledgerStatus === 'authorised' && inv.amountDue === '0.00')) return label(t.status.paid, 'green.8');
+  if (inv.ledgerStatus === 'voided' || inv.ledgerStatus === 'deleted') return label(t.status.cancelled, 'gray.7');
+  if (inv.overdue) return label(t.status.overdue, 'red.7');
+  return label(t.status.due, 'blue.7');
 }
 
 function useReturn(token: string) {
@@ -55,11 +81,17 @@ function useReturn(token: string) {
 export function PayPage({ token }: { token: string }) {
   const summary = useQuery({ queryKey: ['pay', token], queryFn: () => payApi<PaySummary>(encodeURIComponent(token)), retry: false });
   const { checkoutId, cancelled, ret } = useReturn(token);
+  const [chosen, setChosen] = useState<Language | null>(requestedLanguage);
+  const language: Language = chosen ?? summary.data?.language ?? browserLanguage();
+  const t = PAY_MESSAGES[language];
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
 
   if (summary.isPending) {
     return (
       <Box mih="100vh" bg="gray.0" py={80} ta="center">
-        <Loader aria-label="Loading" />
+        <Loader aria-label={t.loading} />
       </Box>
     );
   }
@@ -70,20 +102,23 @@ export function PayPage({ token }: { token: string }) {
         <Container size={520}>
           <Paper p="xl" radius="md" withBorder>
             <Title order={2} mb="sm">
-              {missing ? 'This payment link is not valid' : 'Something went wrong'}
+              {missing ? t.invalidLinkTitle : t.somethingWrongTitle}
             </Title>
-            <Text c="dimmed">{missing ? 'The link may be incomplete or may have been replaced. Please use the most recent email you received, or reply to it.' : summary.error.message}</Text>
+            <Text c="dimmed">{missing ? t.invalidLinkBody : summary.error.message}</Text>
           </Paper>
         </Container>
       </Box>
     );
   }
-  return <PayView token={token} s={summary.data} checkoutId={checkoutId} cancelled={cancelled} returned={ret.data ?? null} returnPending={ret.isFetching} />;
+  return <PayView token={token} s={summary.data} checkoutId={checkoutId} cancelled={cancelled} returned={ret.data ?? null} returnPending={ret.isFetching} language={language} onLanguage={setChosen} />;
 }
 
-function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: { token: string; s: PaySummary; checkoutId: string | null; cancelled: boolean; returned: { status: string; amount: string; currency: string } | null; returnPending: boolean }) {
+function PayView({ token, s, checkoutId, cancelled, returned, returnPending, language, onLanguage }: { token: string; s: PaySummary; checkoutId: string | null; cancelled: boolean; returned: { status: string; amount: string; currency: string } | null; returnPending: boolean; language: Language; onLanguage: (l: Language) => void }) {
   const qc = useQueryClient();
-  const cc = s.organisation.countryCode;
+  const t = PAY_MESSAGES[language];
+  // Amounts and dates in the language, with the organisation's country where it speaks it.
+  const cc = localeFor(language, s.organisation.countryCode);
+  const reasons = REASON_KEYS.map((value) => ({ value, label: t.reasons[value] }));
   const payable = useMemo(() => s.invoices.filter((i) => i.payNow !== '0.00'), [s.invoices]);
   const open = useMemo(() => s.invoices.filter((i) => i.ledgerStatus === 'authorised' && i.amountDue !== '0.00'), [s.invoices]);
   const [selected, setSelected] = useState<string[]>(() => payable.map((i) => i.id));
@@ -159,9 +194,12 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
               <img src={s.organisation.logoUrl} alt={s.organisation.name} style={{ display: 'block', maxHeight: 48, maxWidth: 220 }} />
             </Box>
           )}
-          <Text size="sm" opacity={0.85}>
-            Payment to
-          </Text>
+          <Group justify="space-between" align="center" wrap="nowrap">
+            <Text size="sm" opacity={0.85}>
+              {t.paymentTo}
+            </Text>
+            <LanguageSwitch value={language} onChange={onLanguage} label={t.languageLabel} />
+          </Group>
           <Title order={1} fz={{ base: 24, sm: 30 }}>
             {s.organisation.name}
           </Title>
@@ -170,33 +208,33 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
       <Container size={720}>
         <Stack gap="md">
           {checkoutId && returned?.status === 'completed' && (
-            <Alert color="green" title="Thank you — payment received" variant="light">
-              We received your payment of {money(returned.amount, returned.currency, cc)}. {s.organisation.name} will see it in their accounts shortly; there is nothing else you need to do.
+            <Alert color="green" title={t.received.title} variant="light">
+              {t.received.body(money(returned.amount, returned.currency, cc), s.organisation.name)}
             </Alert>
           )}
           {checkoutId && returned && returned.status === 'open' && (
-            <Alert color="blue" title="Checking your payment…" variant="light">
-              {returnPending ? <Loader size="xs" /> : 'Your payment has not been confirmed yet. If you completed it, this page will update shortly.'}
+            <Alert color="blue" title={t.checking.title} variant="light">
+              {returnPending ? <Loader size="xs" /> : t.checking.body}
             </Alert>
           )}
           {checkoutId && returned && (returned.status === 'expired' || returned.status === 'failed') && (
-            <Alert color="orange" title="The payment did not go through" variant="light">
-              No money was taken. You can try again below.
+            <Alert color="orange" title={t.failed.title} variant="light">
+              {t.failed.body}
             </Alert>
           )}
           {cancelled && !checkoutId && (
-            <Alert color="gray" title="Payment cancelled" variant="light">
-              No money was taken. You can pay whenever you are ready.
+            <Alert color="gray" title={t.cancelled.title} variant="light">
+              {t.cancelled.body}
             </Alert>
           )}
           {done?.kind === 'promise' && (
-            <Alert color="green" title="Thank you — we have noted your payment date" variant="light">
-              {s.organisation.name} knows you plan to pay by {day(done.date, cc)}. We will not send reminders before then.
+            <Alert color="green" title={t.promised.title} variant="light">
+              {t.promised.body(s.organisation.name, day(done.date, cc))}
             </Alert>
           )}
           {done?.kind === 'dispute' && (
-            <Alert color="green" title="Thank you — we have let them know" variant="light">
-              {s.organisation.name} will look into it and get back to you. Reminders are paused meanwhile.
+            <Alert color="green" title={t.disputed.title} variant="light">
+              {t.disputed.body(s.organisation.name)}
             </Alert>
           )}
 
@@ -204,40 +242,40 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
             <Group justify="space-between" align="flex-start" mb="md" wrap="wrap">
               <div>
                 <Text size="sm" c="dimmed">
-                  {s.scope === 'statement' ? 'Statement for' : 'Invoice for'}
+                  {s.scope === 'statement' ? t.statementFor : t.invoiceFor}
                 </Text>
                 <Title order={2} fz={20}>
                   {s.customer.name}
                 </Title>
               </div>
-              {s.totals.map((t) => (
-                <div key={t.currency} style={{ textAlign: 'right' }}>
+              {s.totals.map((total) => (
+                <div key={total.currency} style={{ textAlign: 'right' }}>
                   <Text size="sm" c="dimmed">
-                    To pay today
+                    {t.toPayToday}
                   </Text>
                   <Text fz={26} fw={700} data-testid="pay-total">
-                    {money(t.payNow, t.currency, cc)}
+                    {money(total.payNow, total.currency, cc)}
                   </Text>
                 </div>
               ))}
             </Group>
 
             {discounts.map((i) => (
-              <Alert key={i.id} color="teal" variant="light" mb="md" title={`Save ${rate(i.discount!.rateBp)}% by paying by ${day(i.discount!.expiresOn, cc)}`}>
-                Pay {i.number} in full by {day(i.discount!.expiresOn, cc)} and {money(i.discount!.amount, i.currency, cc)} comes off: you pay {money(i.payNow, i.currency, cc)} instead of {money(i.amountDue, i.currency, cc)}.
+              <Alert key={i.id} color="teal" variant="light" mb="md" title={t.discountTitle(rate(i.discount!.rateBp, language), day(i.discount!.expiresOn, cc))}>
+                {t.discountBody(i.number, day(i.discount!.expiresOn, cc), money(i.discount!.amount, i.currency, cc), money(i.payNow, i.currency, cc), money(i.amountDue, i.currency, cc))}
               </Alert>
             ))}
 
             <Table.ScrollContainer minWidth={300}>
-              <Table verticalSpacing="sm" aria-label="Invoices">
+              <Table verticalSpacing="sm" aria-label={t.table.label}>
                 <Table.Thead>
                   <Table.Tr>
                     {s.scope === 'statement' && <Table.Th w={36} />}
-                    <Table.Th>Invoice</Table.Th>
-                    <Table.Th visibleFrom="sm">Issued</Table.Th>
-                    <Table.Th>Due</Table.Th>
-                    <Table.Th ta="right">Amount due</Table.Th>
-                    <Table.Th visibleFrom="sm">Status</Table.Th>
+                    <Table.Th>{t.table.invoice}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t.table.issued}</Table.Th>
+                    <Table.Th>{t.table.due}</Table.Th>
+                    <Table.Th ta="right">{t.table.amountDue}</Table.Th>
+                    <Table.Th visibleFrom="sm">{t.table.status}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -245,7 +283,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                     <Table.Tr key={i.id}>
                       {s.scope === 'statement' && (
                         <Table.Td>
-                          <Checkbox aria-label={`Select ${i.number}`} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => {
+                          <Checkbox aria-label={t.table.select(i.number)} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => {
                               const on = e.currentTarget.checked;
                               setSelected((prev) => (on ? [...prev, i.id] : prev.filter((x) => x !== i.id)));
                             }} />
@@ -253,8 +291,8 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                       )}
                       <Table.Td fw={600} style={{ whiteSpace: 'nowrap' }}>
                         {i.onlineUrl ? (
-                          <Anchor href={i.onlineUrl} target="_blank" rel="noreferrer" title="View the invoice">
-                            {i.number || 'View'} ↗
+                          <Anchor href={i.onlineUrl} target="_blank" rel="noreferrer" title={t.table.viewTitle}>
+                            {i.number || t.table.view} ↗
                           </Anchor>
                         ) : (
                           i.number || '—'
@@ -263,18 +301,19 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                       <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
                         {day(i.issueDate, cc)}
                       </Table.Td>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{day(i.dueDate, cc)}</Table.Td>
+                      {/* Long month names ("30 novembre 2026") may wrap on a phone. */}
+                      <Table.Td>{day(i.dueDate, cc)}</Table.Td>
                       <Table.Td ta="right">
                         <span style={{ whiteSpace: 'nowrap' }}>{money(i.amountDue, i.currency, cc)}</span>
-                        <Box hiddenFrom="sm">{statusBadge(i)}</Box>
+                        <Box hiddenFrom="sm">{statusBadge(i, t)}</Box>
                         {i.discount && (
                           <Text size="xs" c="teal.8">
-                            {money(i.payNow, i.currency, cc)} if paid by {day(i.discount.expiresOn, cc)}
+                            {t.ifPaidBy(money(i.payNow, i.currency, cc), day(i.discount.expiresOn, cc))}
                           </Text>
                         )}
                       </Table.Td>
                       <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
-                        {statusBadge(i)}
+                        {statusBadge(i, t)}
                       </Table.Td>
                     </Table.Tr>
                   ))}
@@ -284,36 +323,36 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
 
             {allPaid ? (
               <Text mt="lg" fw={600} c="green.8">
-                Nothing is left to pay. Thank you!
+                {t.nothingLeft}
               </Text>
             ) : (
               <Stack mt="lg" gap="sm">
                 {error && (
-                  <Alert color="red" variant="light" title="That did not work">
+                  <Alert color="red" variant="light" title={t.didNotWork}>
                     {error}
                   </Alert>
                 )}
                 {s.canPay && (
-                  <Button size="lg" fullWidth onClick={pay} loading={busy && mode === 'idle'} disabled={!payTotal || payTotal === '0.00'}>
-                    {payTotal && currencies[0] ? `Pay now ${money(payTotal, currencies[0], cc)}` : currencies.length > 1 ? 'Choose invoices in one currency' : 'Pay now'}
+                  <Button size="lg" fullWidth h="auto" mih={50} py={8} styles={{ label: { whiteSpace: 'normal', textAlign: 'center' } }} onClick={pay} loading={busy && mode === 'idle'} disabled={!payTotal || payTotal === '0.00'}>
+                    {payTotal && currencies[0] ? t.payNow(money(payTotal, currencies[0], cc)) : currencies.length > 1 ? t.oneCurrency : t.payNowPlain}
                   </Button>
                 )}
                 <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
                   <Button variant="light" onClick={() => { setFailure(null); setMode(mode === 'promise' ? 'idle' : 'promise'); }}>
-                    I’ll pay on…
+                    {t.promiseButton}
                   </Button>
                   <Button variant="subtle" color="gray" onClick={() => { setFailure(null); setMode(mode === 'dispute' ? 'idle' : 'dispute'); }}>
-                    Something’s wrong
+                    {t.disputeButton}
                   </Button>
                 </SimpleGrid>
 
                 {mode === 'promise' && (
                   <Paper p="md" withBorder radius="md" bg="gray.0">
                     <Stack gap="sm">
-                      <Text size="sm">Tell {s.organisation.name} when you will pay{s.scope === 'statement' ? ' the selected invoices' : ''}. Reminders stop until then.</Text>
-                      <TextInput type="date" label="I will pay on" value={date} min={s.today} max={s.promiseLatest} onChange={(e) => setDate(e.currentTarget.value)} error={problems['date']} required />
+                      <Text size="sm">{t.promisePrompt(s.organisation.name, s.scope === 'statement')}</Text>
+                      <TextInput type="date" label={t.promiseDate} value={date} min={s.today} max={s.promiseLatest} onChange={(e) => setDate(e.currentTarget.value)} error={problems['date']} required />
                       <Button onClick={promise} loading={busy}>
-                        Confirm payment date
+                        {t.promiseConfirm}
                       </Button>
                     </Stack>
                   </Paper>
@@ -321,10 +360,10 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
                 {mode === 'dispute' && (
                   <Paper p="md" withBorder radius="md" bg="gray.0">
                     <Stack gap="sm">
-                      <Select label="What is wrong?" placeholder="Choose a reason" data={REASONS} value={reason} onChange={setReason} error={problems['reason']} required comboboxProps={{ withinPortal: false }} />
-                      <Textarea label="Anything else they should know?" maxLength={1000} autosize minRows={3} value={details} onChange={(e) => setDetails(e.currentTarget.value)} error={problems['details']} />
+                      <Select label={t.disputeReason} placeholder={t.disputeReasonPlaceholder} data={reasons} value={reason} onChange={setReason} error={problems['reason']} required comboboxProps={{ withinPortal: false }} />
+                      <Textarea label={t.disputeDetails} maxLength={1000} autosize minRows={3} value={details} onChange={(e) => setDetails(e.currentTarget.value)} error={problems['details']} />
                       <Button color="orange" onClick={dispute} loading={busy}>
-                        Send to {s.organisation.name}
+                        {t.disputeSend(s.organisation.name)}
                       </Button>
                     </Stack>
                   </Paper>
@@ -333,7 +372,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
             )}
           </Paper>
           <Text size="xs" c="dimmed" ta="center">
-            {s.provider === 'sandbox' ? 'Demo payments: no real money moves. ' : ''}Payments are processed securely by {s.provider === 'stripe' ? 'Stripe' : 'our payment provider'}; card details never reach {s.organisation.name}.
+            {t.footer(s.provider === 'sandbox', s.provider === 'stripe', s.organisation.name)}
           </Text>
         </Stack>
       </Container>
@@ -341,10 +380,11 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending }: {
   );
 }
 
-function rate(bp: number): string {
+/** Basis points as a percentage with up to two decimals, the decimal mark the language's ("2.5", "2,5"). */
+function rate(bp: number, language: Language): string {
   const whole = Math.trunc(bp / 100);
   const frac = String(bp % 100).padStart(2, '0').replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : String(whole);
+  return frac ? `${whole}${language === 'en' ? '.' : ','}${frac}` : String(whole);
 }
 
 /** Exact sum of decimal strings with two places (no float arithmetic). */

@@ -1,5 +1,6 @@
 /** The debtor's pay-page API (/pay-api, no session): summary, checkout, promise, dispute. */
-import { currencyExponent } from '../../../kernel/money';
+import { formatDateIn } from '../../../kernel/locale';
+import { formatMoneyIn, parseAmount } from '../../../kernel/money';
 // The pay page's wire shapes are the server's own (type-only imports: nothing of the server is bundled).
 import type { PayInvoice, PaySummary } from '../../../server/pay/summary';
 
@@ -37,22 +38,20 @@ export async function payApi<T>(path: string, body?: unknown): Promise<T> {
   return data as T;
 }
 
-function locale(countryCode: string | null): string {
-  return countryCode && /^[A-Z]{2}$/i.test(countryCode) ? `en-${countryCode.toUpperCase()}` : 'en-GB';
-}
-
-export function money(amount: string, currency: string, countryCode: string | null): string {
+/**
+ * An exact decimal amount for people in `locale` ("1 234,56 €" fr-FR): parsed to the currency's
+ * minor units and formatted by kernel/money (Intl, with exactly the currency's ISO 4217 places:
+ * ¥1,200, BHD 12.345, £125.50). Display only: amounts themselves are the server's decimal strings.
+ */
+export function money(amount: string, currency: string, locale: string): string {
   try {
-    // Display only: the amounts themselves are exact decimal strings from the server, shown
-    // with exactly the currency's ISO 4217 places (¥1,200, BHD 12.345, £125.50).
-    const places = currencyExponent(currency);
-    return new Intl.NumberFormat(locale(countryCode), { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places }).format(amount as unknown as number);
+    return formatMoneyIn(parseAmount(amount, currency, true), currency, locale);
   } catch {
     return `${currency} ${amount}`;
   }
 }
 
-export function day(date: string | null, countryCode: string | null): string {
-  if (!date) return '—';
-  return new Intl.DateTimeFormat(locale(countryCode), { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+/** A calendar date in `locale` ("7 Dec 2026" in English, "7 décembre 2026" in French). */
+export function day(date: string | null, locale: string): string {
+  return date ? formatDateIn(date, locale) : '—';
 }

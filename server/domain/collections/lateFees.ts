@@ -21,9 +21,21 @@
  */
 import { addDays, type CalendarDate, diffDays, endOfMonth, maxDate, startOfMonth } from '../../../kernel/dates';
 import type { Minor } from '../../../kernel/money';
-import { percentOf, simpleInterest } from './rates';
+import { percentOf, simpleInterest, simpleInterestHalfEven } from './rates';
 
-export type LateFeeKind = 'flat' | 'percentage' | 'annual_rate';
+export type LateFeeKind = 'flat' | 'percentage' | 'annual_rate' | 'uk_statutory' | 'eu_directive';
+
+/**
+ * Statutory interest and compensation for one invoice (server/collections/statutory.ts): interest
+ * per completed calendar month as `annual_rate`, at the rate the law sets for that month (UK:
+ * fixed by the due date; EU: the half-year's), rounded half to even; the fixed compensation once
+ * (period key `compensation`).
+ */
+export interface StatutoryTerms {
+  /** The statutory rate for interest accruing from `from` (null: no reference rate in the table). */
+  ratePctFor: (from: CalendarDate) => string | null;
+  compensation: Minor;
+}
 
 export interface LateFeeRules {
   kind: LateFeeKind;
@@ -41,6 +53,10 @@ export interface LateFeeRules {
   period: 'once' | 'monthly';
   /** Invoices owing less than this are not charged. */
   minimumInvoiceDue: Minor;
+  /** uk_statutory / eu_directive: the invoice's statutory terms (null: the invoice cannot be charged, see `statutorySkip`). */
+  statutory?: StatutoryTerms | null;
+  /** Why statutory terms are missing for this invoice. */
+  statutorySkip?: 'other_currency' | null;
 }
 
 export interface FeeInvoice {
@@ -66,9 +82,11 @@ export interface FeeDue {
   days?: number;
   /** The fee before the cap cut it. */
   uncapped?: Minor;
+  /** Statutory interest: the rate applied, percent a year. */
+  ratePct?: string;
 }
 
-export type FeeSkip = 'not_overdue' | 'in_grace' | 'below_minimum_due' | 'cap_reached' | 'nothing_due';
+export type FeeSkip = 'not_overdue' | 'in_grace' | 'below_minimum_due' | 'cap_reached' | 'nothing_due' | 'no_reference_rate' | 'other_currency';
 
 export interface FeeAssessment {
   overdueDays: number;
@@ -136,7 +154,21 @@ export function assessLateFees(invoice: FeeInvoice, rules: LateFeeRules, today: 
   const seen = new Set(charged.map((c) => c.periodKey));
   const raw: Omit<FeeDue, 'uncapped'>[] = [];
   const basis = invoice.amountDue;
-  if (rules.kind === 'annual_rate') {
+  let missingRate = false;
+  if (rules.kind === 'uk_statutory' || rules.kind === 'eu_directive') {
+    const terms = rules.statutory;
+    if (!terms) return done([], rules.statutorySkip ?? 'no_reference_rate');
+    if (!seen.has('compensation') && terms.compensation > 0) raw.push({ periodKey: 'compensation', amount: terms.compensation, purpose: 'late_fee', label: 'fixed compensation', basis });
+    for (const m of interestMonths(invoice.dueDate, today)) {
+      if (seen.has(m.key)) continue;
+      const ratePct = terms.ratePctFor(m.from);
+      if (ratePct === null) {
+        missingRate = true;
+        continue;
+      }
+      raw.push({ periodKey: m.key, amount: simpleInterestHalfEven(basis, ratePct, m.days), purpose: 'interest', label: monthLabel(m.key), basis, days: m.days, ratePct });
+    }
+  } else if (rules.kind === 'annual_rate') {
     for (const m of interestMonths(invoice.dueDate, today)) {
       if (seen.has(m.key)) continue;
       raw.push({ periodKey: m.key, amount: simpleInterest(basis, rules.annualRatePct, m.days), purpose: 'interest', label: monthLabel(m.key), basis, days: m.days });
@@ -157,5 +189,5 @@ export function assessLateFees(invoice: FeeInvoice, rules: LateFeeRules, today: 
     if (room !== null) room -= amount;
     fees.push(amount === wanted ? { ...f, amount } : { ...f, amount, uncapped: wanted });
   }
-  return done(fees, raw.length === 0 ? 'nothing_due' : room === 0 ? 'cap_reached' : 'nothing_due');
+  return done(fees, raw.length === 0 ? (missingRate ? 'no_reference_rate' : 'nothing_due') : room === 0 ? 'cap_reached' : 'nothing_due');
 }

@@ -53,3 +53,33 @@ export function toBasisPoints(pct: string): number {
   if (bp % r.den !== 0n) throw new MoneyError(`rate ${pct} is finer than a basis point`);
   return safe(bp / r.den);
 }
+
+/** num / den rounded half to even (banker's rounding): 2.5 → 2, 3.5 → 4. */
+export function divHalfEven(num: bigint, den: bigint): bigint {
+  if (den <= 0n) throw new MoneyError('division by a non-positive number');
+  const neg = num < 0n;
+  const a = neg ? -num : num;
+  let q = a / den;
+  const twice = (a % den) * 2n;
+  if (twice > den || (twice === den && q % 2n === 1n)) q += 1n;
+  return neg ? -q : q;
+}
+
+/** Simple interest as `simpleInterest`, rounded half to even (statutory interest, server/collections/statutory.ts). */
+export function simpleInterestHalfEven(units: Minor, annualPct: string, days: number): Minor {
+  if (!Number.isInteger(days) || days < 0) throw new MoneyError('days must be a non-negative integer');
+  const r = parseRate(annualPct);
+  return safe(divHalfEven(BigInt(units) * r.num * BigInt(days), r.den * 100n * 365n));
+}
+
+/** Adds two non-negative decimal rate strings exactly ("4.75" + "8" = "12.75"). */
+export function addRates(a: string, b: string): string {
+  const x = parseRate(a);
+  const y = parseRate(b);
+  const den = x.den > y.den ? x.den : y.den;
+  const num = x.num * (den / x.den) + y.num * (den / y.den);
+  const places = den.toString().length - 1;
+  const whole = num / den;
+  const frac = (num % den).toString().padStart(places, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}

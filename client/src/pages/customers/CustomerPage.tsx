@@ -14,6 +14,8 @@ import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks
 import { PlansCard } from '../../writebacks/PlansCard';
 import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
 import { ConversationCard } from '../../replies/ConversationCard';
+import { CustomerLanguage } from './CustomerLanguage';
+import { SmsHistoryCard } from './SmsHistoryCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -104,6 +106,7 @@ export function CustomerPage() {
               <Anchor component={Link} href={`/customers/${id}/statement`} fz="sm">Statement</Anchor>
             </Text>
             <CustomerRiskLine organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
+            <CustomerLanguage organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
           </div>
         }
       >
@@ -153,6 +156,7 @@ export function CustomerPage() {
             />
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
+            <SmsHistoryCard customerId={id} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
               <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />

@@ -7,6 +7,9 @@ import { type Policy, type ReminderOrg, offsetText, usePolicies, useTemplates } 
 import { PolicyEditor } from './PolicyEditor';
 import type { Role } from './RemindersPage';
 
+/** A step's channel in words. */
+const CHANNEL_WORDS: Record<string, string> = { email: 'Email', sms: 'Text message', letter: 'Letter', call: 'Call task' };
+
 const SCOPE_ORDER = { customer: 0, segment: 1, organisation: 2, firm: 3 } as const;
 
 export function scopeText(p: Policy, orgs: ReminderOrg[]): string {
@@ -53,10 +56,10 @@ export function PoliciesTab({ org, orgs, role }: { org: ReminderOrg; orgs: Remin
               </Text>
               <Group gap={6} mt={4}>
                 {p.steps.map((s) => (
-                  <Badge key={s.key ?? s.offsetDays} variant="outline" tt="none" color={s.approval === 'manual' ? 'yellow' : s.channel === 'email' ? 'blue' : 'gray'} title={`${s.channel} · ${templateName(s.templateId)}${s.approval === 'manual' ? ' · needs approval' : ''}`}>
+                  <Badge key={s.key ?? s.offsetDays} variant="outline" tt="none" color={s.approval === 'manual' ? 'yellow' : s.channel === 'email' ? 'blue' : 'gray'} title={`${CHANNEL_WORDS[s.channel] ?? 'Email'} · ${s.channel === 'sms' || s.channel === 'call' ? (s.message ? 'own message' : 'built-in message') : templateName(s.templateId)}${s.approval === 'manual' ? ' · needs approval' : ''}`}>
                     {offsetText(s.offsetDays)}
                     {s.repeatEveryDays ? `, then every ${s.repeatEveryDays} d ×${s.repeatMax}` : ''}
-                    {s.channel !== 'email' ? ` (${s.channel})` : ''}
+                    {s.channel !== 'email' ? ` (${(CHANNEL_WORDS[s.channel] ?? '').toLowerCase()})` : ''}
                   </Badge>
                 ))}
               </Group>

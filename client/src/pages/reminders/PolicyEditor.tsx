@@ -1,7 +1,8 @@
 /** Create or edit a dunning policy: its scope, grouping and steps (offset, channel, template, approval, repeats). */
-import { ActionIcon, Alert, Autocomplete, Button, Group, Modal, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Autocomplete, Button, Group, Modal, NumberInput, Radio, SegmentedControl, Select, Stack, Switch, Table, Text, Textarea, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { countSegments, SMS_SEGMENT_WARNING } from '../../../../kernel/sms-segments';
 import { api, fieldErrors, formError } from '../../api';
 import type { Segment } from '../../scoring/api';
 import { SEGMENT_LABEL } from '../../scoring/badges';
@@ -19,6 +20,47 @@ const DEFAULT_NEW_STEPS: Step[] = [
   { offsetDays: 14, channel: 'email', templateId: null, approval: 'auto', repeatEveryDays: null, repeatMax: 0 },
   { offsetDays: 30, channel: 'email', templateId: null, approval: 'manual', repeatEveryDays: 14, repeatMax: 6 },
 ];
+
+/** The built-in text and script a step without its own message uses (server/reminders/phone-steps.ts). */
+const BUILT_IN = {
+  sms: 'Built-in: “{{organisation.name}}: invoice {{invoice.number}} ({{invoice.amount_due}}) is {{invoice.status}}. Pay: {{payment_link}}”',
+  call: 'Built-in script: ask when the invoice will be paid and note any promise or dispute',
+};
+
+/** A text step's message (with its length in text messages: more than 2 is warned about) or a call step's script. */
+function StepMessage({ step, index, onChange, error }: { step: Step; index: number; onChange(message: string | null): void; error?: string | undefined }) {
+  const text = step.message ?? '';
+  const sms = step.channel === 'sms';
+  // Estimated with typical merge values (a pay link is long); the text as sent ends with the opt-out line unless it mentions STOP (phone-steps.ts, smsText).
+  const typical = text.replace(/\{\{[#^/][^}]*\}\}/g, '').replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (_, f: string) => (f === 'payment_link' ? 'x'.repeat(45) : 'x'.repeat(12)));
+  const count = countSegments(/\bSTOP\b/.test(text) || !text ? typical : `${typical} Reply STOP to opt out.`);
+  return (
+    <Stack gap={2} w={280}>
+      <Textarea
+        aria-label={`Step ${index + 1} ${sms ? 'text message' : 'call script'}`}
+        autosize
+        minRows={2}
+        maxRows={6}
+        value={text}
+        onChange={(e) => onChange(e.currentTarget.value || null)}
+        placeholder={sms ? BUILT_IN.sms : BUILT_IN.call}
+        error={error}
+      />
+      {sms && text && (
+        <Text size="xs" c={count.segments > SMS_SEGMENT_WARNING ? 'orange' : 'dimmed'}>
+          {count.segments > SMS_SEGMENT_WARNING
+            ? `About ${count.segments} text messages with typical merge values: keep it to ${SMS_SEGMENT_WARNING} or fewer.`
+            : `About ${count.segments === 1 ? 'one text message' : `${count.segments} text messages`} with typical merge values. “Reply STOP to opt out.” is added when missing.`}
+        </Text>
+      )}
+      {!sms && (
+        <Text size="xs" c="dimmed">
+          Makes a call task for the customer’s collector, with this script and their phone numbers.
+        </Text>
+      )}
+    </Stack>
+  );
+}
 
 interface Props {
   org: ReminderOrg;
@@ -121,7 +163,7 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
             <Table.Tr>
               <Table.Th>Days from due date</Table.Th>
               <Table.Th>Channel</Table.Th>
-              <Table.Th>Template</Table.Th>
+              <Table.Th>Template or message</Table.Th>
               <Table.Th>Sends</Table.Th>
               <Table.Th>Then every … days</Table.Th>
               <Table.Th>… times</Table.Th>
@@ -147,15 +189,19 @@ export function PolicyEditor({ org, orgs, policy, templates, onClose }: Props) {
                     onChange={(v) => setStep(i, { channel: (v ?? 'email') as Step['channel'] })}
                     data={[
                       { value: 'email', label: 'Email' },
-                      { value: 'sms', label: 'SMS (later)' },
-                      { value: 'letter', label: 'Letter (later)' },
-                      { value: 'call', label: 'Call task (later)' },
+                      { value: 'sms', label: 'Text message' },
+                      { value: 'letter', label: 'Letter' },
+                      { value: 'call', label: 'Call task' },
                     ]}
                     allowDeselect={false}
                   />
                 </Table.Td>
                 <Table.Td>
-                  <Select aria-label={`Step ${i + 1} template`} w={240} value={s.templateId ?? ''} onChange={(v) => setStep(i, { templateId: v || null })} data={templateData} allowDeselect={false} />
+                  {s.channel === 'sms' || s.channel === 'call' ? (
+                    <StepMessage step={s} index={i} onChange={(message) => setStep(i, { message })} error={problems[`steps.${i}.message`]} />
+                  ) : (
+                    <Select aria-label={`Step ${i + 1} template`} w={240} value={s.templateId ?? ''} onChange={(v) => setStep(i, { templateId: v || null })} data={templateData} allowDeselect={false} />
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <Select

@@ -10,6 +10,7 @@ import { Alert, Anchor, Badge, Group, Loader, Select, Stack, Tabs, Text, Title }
 import { Link, useLocation, useRoute, useSearch } from 'wouter';
 import { type ReminderOrg, useReminderOrgs } from './api';
 import { CustomerReminders } from './CustomerReminders';
+import { LettersTab } from './LettersTab';
 import { OutboxTab } from './OutboxTab';
 import { PoliciesTab } from './PoliciesTab';
 import { PreviewTab } from './PreviewTab';
@@ -22,6 +23,7 @@ export type Role = 'admin' | 'collector' | 'viewer';
 const TABS = [
   { value: 'outbox', label: 'Outbox & sent' },
   { value: 'tomorrow', label: 'Tomorrow' },
+  { value: 'letters', label: 'Letters' },
   { value: 'policies', label: 'Policies' },
   { value: 'templates', label: 'Templates' },
   { value: 'settings', label: 'Settings' },
@@ -97,6 +99,9 @@ export function RemindersSection({ role }: { role: Role }) {
           </Tabs.Panel>
           <Tabs.Panel value="tomorrow" pt="md">
             <PreviewTab org={org} />
+          </Tabs.Panel>
+          <Tabs.Panel value="letters" pt="md">
+            <LettersTab org={org} role={role} />
           </Tabs.Panel>
           <Tabs.Panel value="policies" pt="md">
             <PoliciesTab org={org} orgs={list} role={role} />

@@ -1,12 +1,13 @@
 /** An organisation's reminder settings: on/off, sending window and business days, daily limit, branding. */
-import { Alert, Button, Chip, ColorInput, Group, NumberInput, Paper, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Chip, ColorInput, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES } from '../../../../kernel/locale';
 import { useEffect, useState } from 'react';
 import { api, fieldErrors, formError } from '../../api';
 import { minuteText, type ReminderOrg, type Settings, textMinute, useReminderMutation, useSettings, WEEKDAYS } from './api';
 import type { Role } from './RemindersPage';
 import { SenderIdentityCard } from './SenderIdentityCard';
 
-const FIELDS = ['windowStartMinute', 'windowEndMinute', 'dailyLimit', 'customerDailyLimit', 'confirmAbove', 'businessDays', 'senderName', 'replyTo', 'brandColour', 'logoUrl', 'signature'];
+const FIELDS = ['windowStartMinute', 'windowEndMinute', 'dailyLimit', 'customerDailyLimit', 'confirmAbove', 'businessDays', 'senderName', 'replyTo', 'brandColour', 'logoUrl', 'signature', 'language'];
 
 export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const settings = useSettings(org.id);
@@ -17,7 +18,7 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
   const save = useReminderMutation((s: Settings) =>
     api(`/reminders/settings/${org.id}`, {
       method: 'PUT',
-      body: { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, customerDailyLimit: s.customerDailyLimit, confirmAbove: s.confirmAbove, senderName: s.senderName || null, replyTo: s.replyTo || null, brandColour: s.brandColour, logoUrl: s.logoUrl || null, signature: s.signature },
+      body: { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, customerDailyLimit: s.customerDailyLimit, confirmAbove: s.confirmAbove, senderName: s.senderName || null, replyTo: s.replyTo || null, brandColour: s.brandColour, logoUrl: s.logoUrl || null, signature: s.signature, language: s.language },
     }),
   );
   if (!draft) return null;
@@ -32,6 +33,22 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
       <Paper withBorder p="md">
         <Stack gap="sm">
           <Switch size="md" label="Send reminders for this organisation" description="While off, nothing is claimed or sent; the outbox and tomorrow’s preview still show what would go out." checked={draft.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} disabled={!admin} />
+        </Stack>
+      </Paper>
+      <Paper withBorder p="md">
+        <Stack gap="sm">
+          <Title order={5}>Language</Title>
+          <Select
+            label="Customers’ language"
+            description="Reminders and the pay page are written in it, unless a customer has a language of its own (set on the customer’s page). Neither Xero nor QuickBooks records one."
+            allowDeselect={false}
+            data={[{ value: 'country', label: `From the organisation’s country (${LANGUAGE_NAMES[draft.countryLanguage]})` }, ...LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))]}
+            value={draft.language ?? 'country'}
+            onChange={(v) => set({ language: v && isLanguage(v) ? v : null })}
+            disabled={!admin}
+            error={problems['language']}
+            w={360}
+          />
         </Stack>
       </Paper>
       <Paper withBorder p="md">

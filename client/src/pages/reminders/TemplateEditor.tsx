@@ -3,13 +3,14 @@
  * part generated from it unless written by hand, problems listed (unknown fields refuse to save),
  * and a live preview rendered on a sample that fits the template's timing, with a test send.
  */
-import { Alert, Badge, Button, Grid, Group, Paper, SegmentedControl, Stack, Switch, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Paper, SegmentedControl, Select, Stack, Switch, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
+import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES } from '../../../../kernel/locale';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { htmlToDoc, htmlToText } from '../../../../kernel/rich-text';
 import { api, fieldErrors, formError } from '../../api';
-import { type ReminderOrg, type Template, type TemplateIssue, type TemplatePreview, useMergeFields, useReminderMutation } from './api';
+import { type ReminderOrg, type Template, type TemplateIssue, type TemplatePreview, useMergeFields, useReminderMutation, useTemplates } from './api';
 import { insertMergeField, mergeFieldLabel } from './merge-nodes';
 import type { Role } from './RemindersPage';
 import { TemplateBodyEditor, useTemplateBodyEditor } from './TemplateBodyEditor';
@@ -33,6 +34,12 @@ interface Props {
 
 export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Props) {
   const [name, setName] = useState(template.name);
+  // Languages (decision 041): what this one is written in, and which template it is a version of
+  // (a step names that one; a customer gets the version in its language, else the organisation's, else English).
+  const [language, setLanguage] = useState<Language>(template.language ?? 'en');
+  const [translationOf, setTranslationOf] = useState<string | null>(template.translationOf ?? null);
+  const templates = useTemplates(org.id);
+  const roots = (templates.data ?? []).filter((t) => !t.builtin && !t.translationOf && t.id !== template.id);
   const [body, setBody] = useState({ subject: template.subject, bodyHtml: template.bodyHtml, bodyText: template.bodyText });
   const [focused, setFocused] = useState<Part>('bodyHtml');
   const [view, setView] = useState<'html' | 'text'>('html');
@@ -53,7 +60,7 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
     placeholderData: (prev) => prev,
   });
   const duplicate = useReminderMutation(() => api<{ template: Template }>(`/reminders/templates/${encodeURIComponent(template.id)}/duplicate`, { method: 'POST' }));
-  const save = useReminderMutation(() => (template.id ? api(`/reminders/templates/${template.id}`, { method: 'PUT', body: { name, organisationId: template.organisationId, ...body } }) : api('/reminders/templates', { method: 'POST', body: { name, organisationId: null, ...body } })));
+  const save = useReminderMutation(() => (template.id ? api(`/reminders/templates/${template.id}`, { method: 'PUT', body: { name, organisationId: template.organisationId, language, translationOf, ...body } }) : api('/reminders/templates', { method: 'POST', body: { name, organisationId: null, language, translationOf, ...body } })));
   const remove = useReminderMutation(() => api(`/reminders/templates/${template.id}`, { method: 'DELETE' }));
   // Every problem of the last save at once, each beside its field; the rest above the editor.
   const problems = fieldErrors(save.error);
@@ -125,6 +132,21 @@ export function TemplateEditor({ org, template, role, onClose, onDuplicate }: Pr
         <Grid.Col span={{ base: 12, lg: 6 }}>
           <Stack gap="sm">
             <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} readOnly={readOnly} error={problems['name']} />
+            {!template.builtin && (
+              <Group grow align="flex-start">
+                <Select label="Written in" allowDeselect={false} data={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))} value={language} onChange={(v) => v && isLanguage(v) && setLanguage(v)} readOnly={readOnly} error={problems['language']} />
+                <Select
+                  label="A version of"
+                  description="Customers get the version in their language"
+                  allowDeselect={false}
+                  data={[{ value: '', label: 'None: a template of its own' }, ...roots.map((t) => ({ value: t.id, label: t.name }))]}
+                  value={translationOf ?? ''}
+                  onChange={(v) => setTranslationOf(v || null)}
+                  readOnly={readOnly}
+                  error={problems['translationOf']}
+                />
+              </Group>
+            )}
             <TextInput ref={refs.subject} label="Subject" value={body.subject} onFocus={() => setFocused('subject')} onChange={(e) => setBody({ ...body, subject: e.currentTarget.value })} readOnly={readOnly} styles={{ input: { fontFamily: 'monospace', fontSize: 13 } }} error={issues?.subject.length ? issues.subject[0]!.message : problems['subject']} />
             {dropped.length > 0 && !readOnly && (
               <Alert color="yellow" title="Some formatting will not be kept">

@@ -7,6 +7,7 @@ export type { SendStatus } from '../../../../server/reminders/types';
 export type { OutboxItem } from '../../../../server/reminders/outbox';
 import type { OutboxItem, SendNote } from '../../../../server/reminders/outbox';
 import type { SendStatus } from '../../../../server/reminders/types';
+import type { Language } from '../../../../kernel/locale';
 
 export interface ReminderOrg {
   id: string;
@@ -40,6 +41,10 @@ export interface Settings {
   signature: string;
   customerDailyLimit: number;
   confirmAbove: number;
+  /** The organisation's own default language (null: from its country) and the one in force (decision 041). */
+  language: Language | null;
+  defaultLanguage: Language;
+  countryLanguage: Language;
 }
 
 /** POST /reminders/run/:id/plan — what "Run now" would send (server/reminders/run-confirm.ts). */
@@ -67,6 +72,8 @@ export interface Step {
   approval: 'auto' | 'manual';
   repeatEveryDays: number | null;
   repeatMax: number;
+  /** A text step's message or a call step's script (merge fields); null / absent: the built-in one. */
+  message?: string | null;
 }
 
 export interface Policy {
@@ -90,6 +97,9 @@ export interface Template {
   bodyText: string;
   builtin: boolean;
   updatedAt: string | null;
+  /** The language it is written in (decision 041; shown by name) and the template it translates. */
+  language?: Language;
+  translationOf?: string | null;
 }
 
 export interface TemplateIssue {
@@ -149,7 +159,9 @@ export interface CustomerDetail {
   customer: { externalId: string; name: string; contactId: string };
   ledgerRecipients: string[];
   ledgerEmails: string[];
-  settings: { excluded: boolean; pausedUntil: string | null; pauseReason: string | null; segment: string | null; recipients: string[] | null };
+  settings: { excluded: boolean; pausedUntil: string | null; pauseReason: string | null; segment: string | null; recipients: string[] | null; language: Language | null };
+  /** The organisation's default language and the one this customer's reminders use (decision 041). */
+  language: { organisation: Language; effective: Language };
   segment: string | null;
   recipients: string[];
   recipientSource: 'ledger' | 'arcus';

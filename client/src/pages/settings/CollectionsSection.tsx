@@ -11,6 +11,7 @@ import { api, fieldErrors, formError } from '../../api';
 import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, useWritebackMutation } from '../../writebacks/api';
 import { notify } from '../../writebacks/notify';
 import { DiscountFields, LateFeeFields, ThresholdField } from './group-fields';
+import { StatutoryRates } from './StatutoryRates';
 
 type Errors = Record<string, string>;
 
@@ -84,6 +85,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
           <LateFeeFields value={lf} onChange={setLf} error={(k) => e(`lateFees.${k}`)} disabled={!admin} />
         </Stack>
       </Paper>
+      <StatutoryRates admin={admin} />
       <Paper withBorder p="md" radius="md">
         <Stack gap="sm">
           <Group justify="space-between">

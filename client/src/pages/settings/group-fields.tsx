@@ -24,6 +24,8 @@ export function LateFeeFields({ value: lf, onChange, error: e, disabled = false,
             { value: 'flat', label: 'Flat fee' },
             { value: 'percentage', label: 'Percentage of the overdue amount' },
             { value: 'annual_rate', label: 'Interest, annual rate accrued daily' },
+            { value: 'uk_statutory', label: 'UK statutory interest (base rate + 8% and £40 / £70 / £100)' },
+            { value: 'eu_directive', label: 'EU directive (reference rate + 8 points and €40)' },
           ]}
           value={lf.kind}
           onChange={(v) => v && onChange({ kind: v as LateFees['kind'] })}
