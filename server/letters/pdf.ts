@@ -5,30 +5,15 @@
  * letter, the invoices it is about — followed by the customer's statement on its own page.
  * Helvetica (WinAnsi): characters outside it are shown as "?".
  */
-import PDFDocument from 'pdfkit';
+import { a4Pdf, type Cell, INK, MUTED, winAnsi } from '../pdf/kit';
 import type { LetterContent } from './core';
 
-const INK = '#1f2933';
-const MUTED = '#616e7c';
 const RULE = '#cbd2d9';
 const M = 56;
 
-function winAnsi(text: string): string {
-  return text
-    .replace(/[\u2212]/g, '-')
-    .replace(/[\u202f\u00a0]/g, ' ')
-    .replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]/g, '?');
-}
-
 export function renderLetterBatchPdf(contents: readonly LetterContent[], logo: Buffer | null, title: string): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: M, autoFirstPage: false, info: { Title: title, Author: contents[0]?.from.name ?? 'Arcus' } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const text = (t: string, o: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(t), o);
+  const pdf = a4Pdf({ Title: title, Author: contents[0]?.from.name ?? 'Arcus' }, { margin: M, autoFirstPage: false });
+  const { doc, text } = pdf;
   if (contents.length === 0) {
     doc.addPage();
     doc.font('Helvetica').fontSize(11).fillColor(MUTED);
@@ -37,20 +22,7 @@ export function renderLetterBatchPdf(contents: readonly LetterContent[], logo: B
   for (const l of contents) {
     doc.addPage();
     const W = doc.page.width - 2 * M;
-    const row = (cells: { s: string; w: number; bold?: boolean; align?: 'left' | 'right'; color?: string }[]) => {
-      if (doc.y > doc.page.height - 90) doc.addPage();
-      const y = doc.y;
-      let x = M;
-      let h = 0;
-      for (const c of cells) {
-        doc.font(c.bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(c.color ?? INK);
-        doc.text(winAnsi(c.s), x, y, { width: c.w * W - 6, align: c.align ?? 'left' });
-        h = Math.max(h, doc.y - y);
-        x += c.w * W;
-      }
-      doc.x = M;
-      doc.y = y + h + 3;
-    };
+    const row = (cells: Cell[]) => pdf.row(cells, { pageBreakAt: 90 });
 
     // Letterhead: logo on the left (when there is one), the client's name and address on the right.
     const top = M - 16;
@@ -129,6 +101,5 @@ export function renderLetterBatchPdf(contents: readonly LetterContent[], logo: B
       for (const a of l.statement.aging) row([{ s: a.name, w: 0.5 }, { s: a.amount, w: 0.3, align: 'right' }]);
     }
   }
-  doc.end();
-  return done;
+  return pdf.finish();
 }

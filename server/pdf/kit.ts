@@ -1,6 +1,6 @@
 /**
- * What every PDF Arcus draws with pdfkit shares (the monthly report, statements, pitches;
- * docs/decisions/030): A4 with 48 pt margins, the standard Helvetica fonts (WinAnsi, so text stays
+ * What every PDF Arcus draws with pdfkit shares (the monthly report, statements, pitches, letters;
+ * docs/decisions/030): A4 (48 pt margins unless asked otherwise), the standard Helvetica fonts (WinAnsi, so text stays
  * searchable and copyable), one palette, a table row whose cells wrap and keep their line, and
  * the finished document as one Buffer.
  */
@@ -31,8 +31,8 @@ export interface Cell {
 
 export interface A4Pdf {
   doc: PDFKit.PDFDocument;
-  /** The text width between the margins. */
-  width: number;
+  /** The text width between the margins (of the current page). */
+  readonly width: number;
   /** Text through winAnsi. */
   text(s: string, options?: PDFKit.Mixins.TextOptions): void;
   /** One table row at the current line: a new page first when fewer than `pageBreakAt` points are left. */
@@ -41,25 +41,29 @@ export interface A4Pdf {
   finish(): Promise<Buffer>;
 }
 
-export function a4Pdf(info: { Title: string; Author: string; Subject: string }): A4Pdf {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info });
+export function a4Pdf(info: { Title: string; Author: string; Subject?: string }, options: { margin?: number; autoFirstPage?: boolean } = {}): A4Pdf {
+  const margin = options.margin ?? 48;
+  const doc = new PDFDocument({ size: 'A4', margin, autoFirstPage: options.autoFirstPage ?? true, info });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  const width = doc.page.width - 96;
+  const textWidth = () => doc.page.width - 2 * margin;
   return {
     doc,
-    width,
+    get width() {
+      return textWidth();
+    },
     text: (s, options = {}) => {
       doc.text(winAnsi(s), options);
     },
     row: (cells, options = {}) => {
       if (options.pageBreakAt !== undefined && doc.y > doc.page.height - options.pageBreakAt) doc.addPage();
       const y = doc.y;
-      let x = 48;
+      const width = textWidth();
+      let x = margin;
       let h = 0;
       for (const c of cells) {
         doc.font(c.bold ? 'Helvetica-Bold' : 'Helvetica').fillColor(c.color ?? INK);
@@ -67,7 +71,7 @@ export function a4Pdf(info: { Title: string; Author: string; Subject: string }):
         h = Math.max(h, doc.y - y);
         x += c.w * width;
       }
-      doc.x = 48;
+      doc.x = margin;
       doc.y = y + h + (options.gap ?? 3);
     },
     finish: () => {
