@@ -8,17 +8,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { memberships, settingOverrides, users } from '../../server/db/schema';
 import { buildFixture, NOW, type ScoringFixture } from '../scoring/fixture';
 import { startTestApp } from '../support/app';
-import { launchBrowser, screenshot, signInAs } from '../support/browser';
+import { launchBrowser, noSideways, screenshot, signInAs } from '../support/browser';
 import { testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
-import { signedIn } from '../support/session';
 
 const IDENTIFIERS = /[0-9a-f]{8}-[0-9a-f]{4}-|\b(lateFees|earlyDiscount|approvalThreshold|clientApproval|sendingWindow|annual_rate|late_fee)\b/;
 const VIEWPORTS = [
@@ -48,12 +47,7 @@ describeWith(['pg', 'chromium'], 'Client defaults and overrides in Chromium', ()
     await arcus?.close();
   }, 120_000);
 
-  async function pageAs(userId: string, viewport: { width: number; height: number }): Promise<{ page: Page; api: ReturnType<typeof signedIn> }> {
-    const { page, session } = await signInAs(browser, arcus, database, { userId, firmId: fx.firmId }, viewport, 20_000);
-    return { page, api: signedIn(`${arcus.url}/api`, session) };
-  }
-
-  const noSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const pageAs = (userId: string, viewport: { width: number; height: number }) => signInAs(browser, arcus, database, { userId, firmId: fx.firmId }, viewport, 20_000);
 
   for (const [tag, viewport] of VIEWPORTS) {
     it(`an administrator sees defaults and overrides, applies late fees to all clients after the preview, and resets sending hours (${tag})`, { timeout: 90_000 }, async () => {

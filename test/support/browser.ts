@@ -6,7 +6,7 @@ import type { Database } from '../../server/db/client';
 import { realClockEnv } from './child-env';
 import { scratchDir } from './scratch';
 import { services } from './services';
-import { writeSession } from './session';
+import { signedIn, writeSession } from './session';
 
 export const SCREENSHOTS = path.resolve('test/artifacts/screenshots');
 
@@ -54,15 +54,15 @@ export async function signedInPage(browser: Browser, app: RunningApp, database: 
   return page;
 }
 
-/** The persistent context signed in as this person instead of whoever was before; a new page at `viewport`, and the session for API calls. */
-export async function signInAs(context: BrowserContext, app: RunningApp, database: Database, who: { userId: string; firmId: string }, viewport: Viewport = { width: 1280, height: 800 }, timeoutMs?: number): Promise<{ page: Page; session: { cookie: string; csrf: string } }> {
+/** The persistent context signed in as this person instead of whoever was before; a new page at `viewport`, their session, and an API client as them. */
+export async function signInAs(context: BrowserContext, app: RunningApp, database: Database, who: { userId: string; firmId: string }, viewport: Viewport = { width: 1280, height: 800 }, timeoutMs?: number): Promise<{ page: Page; session: { cookie: string; csrf: string }; api: ReturnType<typeof signedIn> }> {
   const session = await writeSession(database, app.config.sessionSecret, who);
   await context.clearCookies();
   await context.addCookies([sessionCookie(session.cookie, app.url)]);
   const page = await context.newPage();
   if (timeoutMs !== undefined) page.setDefaultTimeout(timeoutMs);
   await page.setViewportSize(viewport);
-  return { page, session };
+  return { page, session, api: signedIn(`${app.url}/api`, session) };
 }
 
 /** Nothing wider than the window: the page scrolls only down. */
