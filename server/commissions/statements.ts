@@ -135,16 +135,18 @@ export async function computeMonth(db: Db, p: ComputeParams): Promise<string[]> 
       frozenMonths.add(`${s.sp}|${s.month}`);
 
     // Cash (payment allocations of payments not deleted) and reversals (credit-note allocations), in the base currency.
+    // Source keys are the ledger's ids (payment and invoice; credit note and allocation), never our row ids: a sync
+    // replaces allocation rows (new ids), and a key that moved would commission the same cash twice.
     const cash = await queryRows<SourceRow>(
       t,
-      sql`SELECT 'pay:' || pa.id AS key, i.external_id AS invoice_external_id, i.number AS invoice_number, i.contact_external_id, pa.date::text AS date, i.due_date::text AS due_date, pa.amount::text AS amount
+      sql`SELECT 'pay:' || p.external_id || ':' || pa.invoice_external_id AS key, i.external_id AS invoice_external_id, i.number AS invoice_number, i.contact_external_id, pa.date::text AS date, i.due_date::text AS due_date, pa.amount::text AS amount
           FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id AND p.firm_id = pa.firm_id
             JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id AND i.firm_id = pa.firm_id
           WHERE pa.firm_id = ${p.firmId} AND pa.organisation_id = ${org.id} AND pa.date < ${to} AND p.status <> 'deleted' AND i.currency = ${org.baseCurrency} AND pa.amount > 0`,
     );
     const credits = await queryRows<SourceRow>(
       t,
-      sql`SELECT 'cn:' || a.id AS key, i.external_id AS invoice_external_id, i.number AS invoice_number, i.contact_external_id, a.date::text AS date, i.due_date::text AS due_date, a.amount::text AS amount
+      sql`SELECT 'cn:' || c.external_id || ':' || a.external_id AS key, i.external_id AS invoice_external_id, i.number AS invoice_number, i.contact_external_id, a.date::text AS date, i.due_date::text AS due_date, a.amount::text AS amount
           FROM credit_note_allocations a JOIN credit_notes c ON c.id = a.credit_note_id AND c.firm_id = a.firm_id
             JOIN invoices i ON i.organisation_id = a.organisation_id AND i.external_id = a.invoice_external_id AND i.firm_id = a.firm_id
           WHERE a.firm_id = ${p.firmId} AND a.organisation_id = ${org.id} AND a.date < ${to} AND c.status NOT IN ('voided', 'deleted') AND i.currency = ${org.baseCurrency} AND a.amount > 0`,
