@@ -13,7 +13,7 @@ import { loadLedgerInvoices, toBaseMetricInvoices } from '../analytics/ledger-in
 import { periodDays } from '../analytics/period';
 import { getPortfolio, type Portfolio } from '../analytics/portfolio';
 import type { Db } from '../db/client';
-import { clientServices, firms, opportunityPitches, users } from '../db/schema';
+import { clientServices, firms, opportunityPitches, practiceLedgers, users } from '../db/schema';
 import type { HelpThresholds, Period } from '../domain/metrics';
 import { monthsEnding, windowKpis } from '../reports/kpis';
 import type { ClientFigures } from './core';
@@ -32,15 +32,19 @@ export interface FirmFigures {
 export async function loadFirmFigures(db: Db, p: { firmId: string; period: Period; today: CalendarDate }): Promise<FirmFigures> {
   const analytics = await getAnalyticsSettings(db, p.firmId);
   const common = { firmId: p.firmId, reportingCurrency: analytics.reportingCurrency, thresholds: analytics.needsHelp, today: p.today };
-  const [portfolio, trailing, settings, [firm]] = await Promise.all([
+  const [portfolio, trailing, settings, [firm], practice] = await Promise.all([
     getPortfolio(db, { ...common, period: p.period }),
     getPortfolio(db, { ...common, period: monthsEnding(p.period.to, 12) }),
     getOpportunitySettings(db, p.firmId),
     db.select({ name: firms.name }).from(firms).where(eq(firms.id, p.firmId)),
+    // The firm's own books (its practice ledger, server/fees/) are not a client to pitch to.
+    db.select({ organisationId: practiceLedgers.organisationId }).from(practiceLedgers).where(eq(practiceLedgers.firmId, p.firmId)),
   ]);
+  const own = new Set(practice.map((r) => r.organisationId));
   const trailingBy = new Map(trailing.rows.map((r) => [r.organisationId, r]));
   const clients: ClientFigures[] = [];
   for (const row of portfolio.rows) {
+    if (own.has(row.organisationId)) continue;
     // DBT: the engine over the organisation's invoices, in its base currency (a ratio: no conversion needed).
     const base = toBaseMetricInvoices(await loadLedgerInvoices(db, { firmId: p.firmId, organisationId: row.organisationId }), row.baseCurrency);
     const [k] = windowKpis(base, [p.period]);

@@ -409,7 +409,9 @@ describeWith('pg', 'the service’s value over a quarter (issue #18)', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const rows = res.body.rows as { organisationId: string; name: string; rank: number; reasons: string[]; cashReleased: { text: string } | null }[];
     const ids = rows.map((r) => r.organisationId);
-    for (const id of [clientOrg, prospectOrg, practiceOrg]) expect(ids).toContain(id);
+    for (const id of [clientOrg, prospectOrg]) expect(ids).toContain(id);
+    // The firm's own practice ledger is not a client to pitch to.
+    expect(ids).not.toContain(practiceOrg);
     // Ranked (decision 037): flagged clients first, then by the cash a benchmark DSO would release, then by name.
     const amount = (r: (typeof rows)[number]) => (r.cashReleased ? Number(r.cashReleased.text.replace(/[^\d.-]/g, '')) : -1);
     const expected = [...rows].sort((a, b) => Number(b.reasons.length > 0) - Number(a.reasons.length > 0) || amount(b) - amount(a) || a.name.localeCompare(b.name));
