@@ -1,6 +1,7 @@
 /** Every job definition, for the worker to look handlers up by name. */
 import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
 import { BILLING_USAGE_EVERY_MS, billingUsageJob } from './billing/usage';
+import { billingReviewRefreshJob } from './billing-review/job';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
 import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
@@ -33,6 +34,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   billingUsageJob as JobDefinition<unknown>,
   reportsTickJob as JobDefinition<unknown>,
   statementsTickJob as JobDefinition<unknown>,
+  billingReviewRefreshJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */

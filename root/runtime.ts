@@ -57,6 +57,7 @@ import { reportRoutes } from '../server/routes/reports';
 import { smsRoutes, smsWebhookRoutes } from '../server/routes/sms';
 import { SMS_WEBHOOK_MOUNT } from '../server/sms/webhook-urls';
 import { letterRoutes } from '../server/routes/letters';
+import { billingReviewRoutes } from '../server/routes/billing-review';
 import { returnRoutes } from '../server/routes/returns';
 import { taskRoutes } from '../server/routes/tasks';
 import { settingsRoutes } from '../server/routes/settings';
@@ -217,6 +218,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey }),
       feeRoutes({ db: database.db, clock, queue }),
       letterRoutes({ db: database.db, clock }),
+      billingReviewRoutes({ db: database.db, clock, queue }),
       returnRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),

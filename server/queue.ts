@@ -24,6 +24,7 @@ export interface JobPayloads {
   'reminders.send': { sendId: string };
   'collections.assess': { organisationId: string };
   'writebacks.execute': { writebackId: string };
+  'billing-review.refresh': { organisationId: string };
 }
 
 export type JobName = keyof JobPayloads;

@@ -6,6 +6,7 @@ import { CustomerPage } from './pages/customers/CustomerPage';
 import { CustomersPage } from './pages/customers/CustomersPage';
 import { StatementPage } from './pages/customers/StatementPage';
 import { ExceptionsPage } from './pages/exceptions/ExceptionsPage';
+import { BillingReviewPage } from './pages/billing-review/BillingReviewPage';
 import { InvoicesPage } from './pages/invoices/InvoicesPage';
 import { OrganisationPage } from './pages/organisation/OrganisationPage';
 import { PortfolioPage } from './pages/portfolio/PortfolioPage';
@@ -82,6 +83,9 @@ function StaffApp() {
         <Route path="/settings/billing">
           <SettingsPage role={legacyRole(session.data.user.role)} />
         </Route>
+        <Route path="/settings/policies">
+          <SettingsPage role={legacyRole(session.data.user.role)} />
+        </Route>
         <Route path="/approvals" component={ApprovalsPage} />
         <Route path="/settings">
           <SettingsPage role={legacyRole(session.data.user.role)} />
@@ -99,6 +103,7 @@ function StaffApp() {
         <Route path="/customers/:id/statement" component={StatementPage} />
         <Route path="/customers/:id" component={CustomerPage} />
         <Route path="/exceptions" component={ExceptionsPage} />
+        <Route path="/billing-review" component={BillingReviewPage} />
         <Route path="/customers" component={CustomersPage} />
         <Route path="/invoices" component={InvoicesPage} />
         <Route path="/reminders/*?">

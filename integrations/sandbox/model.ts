@@ -124,6 +124,8 @@ export interface SbInvoice {
   privateNote: string;
   customerMemo: string;
   sentToContact: boolean;
+  /** QuickBooks EmailStatus NeedToSend: approved, waiting in "Send later" (billing review). Absent: not set. */
+  needToSend?: boolean;
   history: SbHistoryEntry[];
   updatedAt: number;
   createdAt: number;

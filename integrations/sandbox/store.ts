@@ -316,7 +316,7 @@ export class SandboxStore {
   updateInvoice(
     companyId: string,
     id: string,
-    patch: Partial<Pick<SbInvoice, 'issueDate' | 'dueDate' | 'reference' | 'url' | 'privateNote' | 'customerMemo' | 'sentToContact'>> & {
+    patch: Partial<Pick<SbInvoice, 'issueDate' | 'dueDate' | 'reference' | 'url' | 'privateNote' | 'customerMemo' | 'sentToContact' | 'needToSend'>> & {
       lines?: NewLine[];
       status?: SbInvoice['status'];
     },

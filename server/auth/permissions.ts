@@ -152,6 +152,16 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/returned-payments': 'collect',
   'GET /api/returned-payments/policy': 'firm.read',
   'PUT /api/returned-payments/policy': 'settings.manage',
+  // billing review, billing policies and billing accuracy (issue #21; server/billing-review/, docs/decisions/044)
+  'GET /api/billing-review': 'firm.read',
+  'POST /api/billing-review/refresh': 'collect',
+  'POST /api/billing-review/:id/request': 'collect',
+  'POST /api/billing-review/:id/approve': 'ledger.approve',
+  'POST /api/billing-review/:id/send-back': 'collect',
+  'GET /api/billing-policies': 'firm.read',
+  'PUT /api/billing-policies': 'settings.manage',
+  'POST /api/billing-policies/remove': 'settings.manage',
+  'GET /api/organisations/:id/billing-accuracy': 'organisation.read',
   // the firm's fees for its service (server/fees/, docs/decisions/035)
   'GET /api/fees': 'fees.manage',
   'POST /api/fees/compute': 'fees.manage',

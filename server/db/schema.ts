@@ -2066,6 +2066,72 @@ export const letters = pgTable(
   (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('letters_day_key').on(t.firmId, t.organisationId, t.contactExternalId, t.localDay), index('letters_batch_idx').on(t.batchId)],
 );
 
+/** The firm's payment terms and invoicing frequency per customer type (migration 0047; server/billing-review/). '' = customers without a type. */
+export const billingPolicies = pgTable(
+  'billing_policies',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    customerType: text('customer_type').notNull(),
+    termsDays: integer('terms_days').notNull(),
+    /** 'per_job' | 'weekly' | 'monthly' | 'quarterly' | 'annually' */
+    frequency: text('frequency').notNull(),
+    requiresPurchaseOrder: boolean('requires_purchase_order').notNull().default(false),
+    updatedByUserId: uuid('updated_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.customerType] })],
+);
+
+/** An invoice awaiting dispatch, its findings and review state (migration 0047; server/billing-review/README.md). */
+export const billingReviewItems = pgTable(
+  'billing_review_items',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    invoiceId: uuid('invoice_id').notNull(),
+    invoiceExternalId: text('invoice_external_id').notNull(),
+    /** 'to_review' | 'awaiting_approval' | 'approved' | 'sent_back' | 'closed' */
+    status: text('status').notNull().default('to_review'),
+    /** [{ check, text }] */
+    findings: jsonb('findings').notNull().default([]),
+    invoiceVersion: text('invoice_version'),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+    requestedByUserId: uuid('requested_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    requestedAt: timestamp('requested_at', { withTimezone: true }),
+    decidedByUserId: uuid('decided_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    comment: text('comment'),
+    writebackId: uuid('writeback_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('billing_review_items_invoice_key').on(t.organisationId, t.firmId, t.invoiceExternalId), index('billing_review_items_firm_status_idx').on(t.firmId, t.status)],
+);
+
+/** Who asked for approval, approved or sent back a review item, with their comment (migration 0047). */
+export const billingReviewDecisions = pgTable(
+  'billing_review_decisions',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    itemId: uuid('item_id').notNull(),
+    /** 'requested' | 'approved' | 'sent_back' */
+    action: text('action').notNull(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    comment: text('comment'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), index('billing_review_decisions_item_idx').on(t.itemId, t.firmId)],
+);
+
 /**
  * A ledger payment that came back (migration 0049; server/returns/README.md): marked returned by a
  * collector, a bank debit failed after success, or a chargeback with its lifecycle. One per

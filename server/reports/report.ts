@@ -25,6 +25,7 @@ import { countActions, loadPromises, loadTouches, paymentsIn } from './load';
 import { promiseOutcomes } from './promises';
 import { monthRange, type ReportMonth } from './schedule';
 import { getClientService } from './service';
+import { billingAccuracy } from '../billing-review/accuracy-load';
 
 const KPI_WORDS: Record<KpiKey, { name: string; unit: 'days' | '%' }> = {
   dso: { name: 'Days sales outstanding (DSO)', unit: 'days' },
@@ -65,6 +66,8 @@ export interface ClientReport {
   risks: { customer: string; openInvoices: number; lateChancePct: number; reason: string | null }[];
   nextMonth: { title: string; kindName: string; dueText: string; who: string | null; goal: string }[];
   nextMonthName: string;
+  /** Invoices issued in the month not voided or credited within 30 days (server/billing-review/accuracy.ts). */
+  billingAccuracy?: { rateText: string; periodText: string; reasons: { name: string; count: number }[]; pending: number };
 }
 
 const monthName = (month: ReportMonth) => longDate(`${month}-01`).replace(/^1 /, '');
@@ -116,8 +119,10 @@ export async function buildClientReport(db: Db, p: { firmId: string; organisatio
   const nextTo = endOfMonth(nextFrom);
   const today = todayIn(org.timezone, p.now);
   const agingRows = (ag: Aging) => AGING_ROWS.map((r) => ({ name: r.name, amount: money(ag[r.key]) }));
+  const accuracy = await billingAccuracy(db, { firmId: p.firmId, organisationId: org.id }, p.now, { from, to });
 
   return {
+    billingAccuracy: { rateText: accuracy.figure.rateText, periodText: accuracy.periodText, reasons: accuracy.figure.reasons.map((r) => ({ name: r.reasonText, count: r.count })), pending: accuracy.figure.pending },
     firmName: firm?.name ?? '',
     organisationName: org.name,
     monthName: monthName(p.month),

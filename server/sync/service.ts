@@ -7,6 +7,7 @@ import { requestCollectionsAssessment } from '../collections/request';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { QueuePort } from '../queue';
+import { requestReviewRefresh } from '../billing-review/request';
 import { requestScoring } from '../scoring/request';
 import type { Services } from '../services';
 import type { SyncKind } from '../connections/deps';
@@ -49,6 +50,8 @@ export async function syncOrganisation(
     await requestScoring(deps.queue, payload.organisationId, { key: runId });
     // Payments just synced may earn an early-payment discount or pay a plan's instalment.
     await requestCollectionsAssessment(deps.queue, payload.organisationId, deps.services.clock.now());
+    // Drafts and invoices not yet sent are checked before they reach the customer (billing review).
+    await requestReviewRefresh(deps.queue, payload.organisationId, runId);
   }
   return { merged: false, ...result };
 }

@@ -36,6 +36,7 @@ import {
   writebacks,
   letterBatches,
   letters,
+  billingReviewItems,
   statutoryRates,
 } from '../../server/db/schema';
 import { hashToken } from '../../server/pay/link-tokens';
@@ -70,6 +71,8 @@ export interface FirmData {
   letterBatchId: string;
   /** A salesperson and their draft commission statement (server/commissions/). */
   salespersonId: string;
+  /** A billing review item to review (server/billing-review/, migration 0047): approving needs another person to ask first. */
+  reviewItemId: string;
   statementId: string;
   /** A viewer of the firm (the team routes' `:id`) and a pending invitation. */
   memberUserId: string;
@@ -162,6 +165,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
   await db.insert(statutoryRates).values({ firmId, jurisdiction: 'uk', effectiveFrom: '2026-02-05', rate: '3.5' }).onConflictDoNothing();
   const commissionPlan = { baseRate: '0.05', tiers: [], accelerator: null, cap: null, holdback: null };
   const [salesperson] = await db.insert(salespeople).values({ firmId, organisationId, name: `Seller ${tag}`, email: `seller-${tag.toLowerCase()}@client.example` }).returning();
+  const [reviewItem] = await db.insert(billingReviewItems).values({ firmId, organisationId, invoiceId: invoice!.id, invoiceExternalId, status: 'to_review', findings: [{ check: 'no_email', text: `Finding ${tag}` }] }).returning();
   await db.insert(commissionPlans).values({ firmId, salespersonId: salesperson!.id, organisationId, plan: commissionPlan });
   const [statement] = await db.insert(commissionStatements).values({ firmId, organisationId, salespersonId: salesperson!.id, month: '2026-01', currency: 'USD', plan: commissionPlan, total: '60.00' }).returning();
   await db.insert(commissionStatementLines).values({ firmId, organisationId, statementId: statement!.id, lineNo: 1, kind: 'commission', sourceKey: `pay:${tag}`, invoiceExternalId, invoiceNumber: `INV-${tag}`, date: '2026-01-20', base: '1200.00', commission: '60.00', payable: '60.00' });
@@ -193,6 +197,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     checkoutId: checkout!.id,
     checkoutSession,
     mailId: mail!.id,
+    reviewItemId: reviewItem!.id,
     replyId: reply!.id,
     replyAttachmentId: replyFile!.id,
     salespersonId: salesperson!.id,
@@ -232,6 +237,7 @@ export function idFor(collection: string, b: FirmData): string | undefined {
     // Tasks are the follow-ups' table (collector_tasks).
     tasks: b.followUpId,
     replies: b.replyId,
+    'billing-review': b.reviewItemId,
     'reply-attachments': b.replyAttachmentId,
     // Sales commissions: a salesperson, a statement (staff read; the client contact approves).
     people: b.salespersonId,

@@ -128,7 +128,8 @@ function updateInvoice(view: QboView, b: Json) {
   if (txnDate !== undefined) patch.issueDate = txnDate;
   const emailStatus = optString(b, 'EmailStatus');
   if (emailStatus === 'EmailSent') patch.sentToContact = true;
-  else if (emailStatus === 'NotSet') patch.sentToContact = false;
+  else if (emailStatus === 'NotSet') Object.assign(patch, { sentToContact: false, needToSend: false });
+  else if (emailStatus === 'NeedToSend') patch.needToSend = true;
   const docNumber = optString(b, 'DocNumber');
   if (docNumber !== undefined && docNumber !== inv.number) throw faults.unsupported('changing DocNumber on an existing invoice (sandbox limitation)');
   const customerId = optRef(b, 'CustomerRef');

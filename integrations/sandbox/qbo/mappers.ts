@@ -169,7 +169,7 @@ export function toQboInvoice(view: QboView, inv: SbInvoice, opts: { invoiceLink?
   if (multi) out['HomeTotalAmt'] = amount(mulRate(total, inv.currencyRate));
   out['ApplyTaxAfterDiscount'] = false;
   out['PrintStatus'] = 'NotSet';
-  out['EmailStatus'] = inv.sentToContact ? 'EmailSent' : 'NotSet';
+  out['EmailStatus'] = inv.sentToContact ? 'EmailSent' : inv.needToSend ? 'NeedToSend' : 'NotSet';
   const email = contactEmail(contact);
   if (email) out['BillEmail'] = { Address: email };
   out['Balance'] = amount(balance);

@@ -14,6 +14,7 @@ import { OverviewTab } from './OverviewTab';
 import { SegmentsTab } from './SegmentsTab';
 import { ActionPlanCard } from './ActionPlanCard';
 import { TargetsCard } from './TargetsCard';
+import { BillingAccuracyCard } from './BillingAccuracyCard';
 
 export function OrganisationPage() {
   const { id } = useParams<{ id: string }>();
@@ -59,6 +60,9 @@ export function OrganisationPage() {
           <Anchor component={Link} href={`/exceptions?organisation=${d.organisation.id}`} fz="sm">
             Exceptions
           </Anchor>
+          <Anchor component={Link} href={`/billing-review?organisation=${d.organisation.id}`} fz="sm">
+            Billing review
+          </Anchor>
           <PeriodControl days={days} onChange={setDays} />
         </Group>
       </Header>
@@ -79,6 +83,7 @@ export function OrganisationPage() {
         <Tabs.Panel value="overview" pt="md">
           <OverviewTab dashboard={d} isAdmin={isAdmin} />
           <BacktestCard organisationId={d.organisation.id} mt="md" />
+          <BillingAccuracyCard organisationId={d.organisation.id} />
         </Tabs.Panel>
         <Tabs.Panel value="customers" pt="md">
           <CustomersTab organisationId={d.organisation.id} timeZone={d.organisation.timezone} query={query} />

@@ -120,6 +120,21 @@ export function ReportPage({ organisationId }: { organisationId?: string }) {
                   {r.promises.kept} kept, {r.promises.broken} broken
                 </Text>
               </Card>
+              {r.billingAccuracy && (
+                <Card withBorder data-testid="report-billing-accuracy">
+                  <Text size="sm" c="dimmed">
+                    Billing accuracy (invoices not voided or credited within 30 days)
+                  </Text>
+                  <Text fz="md" fw={700}>
+                    {r.billingAccuracy.rateText}
+                  </Text>
+                  {r.billingAccuracy.reasons.length > 0 && (
+                    <Text size="xs" c="dimmed">
+                      {r.billingAccuracy.reasons.map((x) => `${x.name}: ${x.count}`).join(' · ')}
+                    </Text>
+                  )}
+                </Card>
+              )}
             </SimpleGrid>
 
             <Card withBorder>
