@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { analyticsBench } from '../../server/bench/analytics';
+import { largeOrganisationBench } from '../../server/bench/large-organisation';
 import { metricsEngineBench } from '../../server/bench/metrics-engine';
 import { remindersBench } from '../../server/bench/reminders';
 import { writebacksBench } from '../../server/bench/writebacks';
@@ -10,7 +11,7 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 
 /** Every benchmark; each measures its own baseline in the same run. */
-const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, syncBench, remindersBench, writebacksBench];
+const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, largeOrganisationBench, syncBench, remindersBench, writebacksBench];
 
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);

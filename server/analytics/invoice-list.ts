@@ -16,6 +16,8 @@ export const InvoiceListQuerySchema = z.object({
   asOf: z.string().refine(isCalendarDate, { message: 'Enter a date that exists on the calendar.' }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** The `nextCursor` of the previous page (opaque): the page after it, instead of `offset`. */
+  cursor: z.string().min(1).max(2000).optional(),
 });
 export type InvoiceListQuery = z.infer<typeof InvoiceListQuerySchema>;
 
@@ -79,14 +81,22 @@ export function invoiceRows(list: readonly LedgerInvoice[], names: Map<string, {
     });
 }
 
-/** Filter (open includes overdue) and order: most days past due first, then newest. */
+/**
+ * Filter (open includes overdue) and order: most days past due first, then newest, then the
+ * number and the ledger id in code-point order (a total order, the one invoice-list-sql.ts pages
+ * through with a keyset cursor). The reference for the SQL path, in memory.
+ */
 export function filterInvoiceRows(rows: InvoiceRow[], q: Pick<InvoiceListQuery, 'status' | 'customer' | 'q'>): InvoiceRow[] {
   const needle = q.q?.trim().toLowerCase();
   return rows
     .filter((r) => q.status === 'all' || (q.status === 'paid' ? r.status === 'paid' : q.status === 'open' ? r.status !== 'paid' : r.status === 'overdue'))
     .filter((r) => !q.customer || r.customerExternalId === q.customer || r.customerId === q.customer)
     .filter((r) => !needle || `${r.number} ${r.reference} ${r.customerName}`.toLowerCase().includes(needle))
-    .sort((a, b) => (b.daysPastDue ?? -1) - (a.daysPastDue ?? -1) || (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : 0) || a.number.localeCompare(b.number));
+    .sort((a, b) => (b.daysPastDue ?? -1) - (a.daysPastDue ?? -1) || (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : 0) || codePoints(a.number, b.number) || codePoints(a.externalId, b.externalId));
+}
+
+function codePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function invoiceJson(r: InvoiceRow) {

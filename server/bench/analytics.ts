@@ -33,12 +33,12 @@ import type { Bench, BenchFigure } from './types';
 import { withFirm } from '../db/firm-scope';
 
 const DB_NAME = 'arcus_bench_analytics';
-const AS_OF = '2026-06-30';
+export const AS_OF = '2026-06-30';
 const HISTORY_DAYS = 730;
 const INVOICES_PER_ORG = 2000;
 const CUSTOMERS_PER_ORG = 100;
 
-function adminUrl(): string {
+export function adminUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
@@ -48,7 +48,7 @@ function benchUrl(): string {
   return u.toString();
 }
 
-async function admin(sql: string): Promise<void> {
+export async function admin(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl() });
   await c.connect();
   try {
@@ -59,7 +59,7 @@ async function admin(sql: string): Promise<void> {
 }
 
 /** COPY text rows through one client, in ~1 MB writes with backpressure. */
-async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>): Promise<void> {
+export async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('error', reject);
@@ -79,14 +79,18 @@ async function copyInto(client: pg.PoolClient, table: string, columns: string[],
 
 const cents = (n: number) => `${Math.trunc(n / 100)}.${String(n % 100).padStart(2, '0')}`;
 
-interface Generated {
+export interface Generated {
   orgIds: string[];
   invoices: number;
   allocations: number;
 }
 
-/** Writes the firm's ledger data; the invoices' settlement summary is computed here, as the triggers would. */
-async function generate(pool: pg.Pool, firmId: string, orgCount: number): Promise<Generated> {
+/**
+ * Writes the firm's ledger data; the invoices' settlement summary is computed here, as the triggers would.
+ * `shape`: invoices and customers per organisation (the large-organisation bench makes one big one).
+ */
+export async function generate(pool: pg.Pool, firmId: string, orgCount: number, shape = { invoicesPerOrg: INVOICES_PER_ORG, customersPerOrg: CUSTOMERS_PER_ORG }): Promise<Generated> {
+  const { invoicesPerOrg, customersPerOrg } = shape;
   const rand = mulberry32(20260630);
   const asOfDay = toDayNumber(AS_OF);
   const start = asOfDay - HISTORY_DAYS + 1;
@@ -107,7 +111,7 @@ async function generate(pool: pg.Pool, firmId: string, orgCount: number): Promis
       'contacts',
       ['firm_id', 'organisation_id', 'external_id', 'name', 'emails'],
       (function* () {
-        for (const o of orgs) for (let c = 0; c < CUSTOMERS_PER_ORG; c++) yield `${firmId}\t${o.id}\tc-${c}\tCustomer ${c}\t[{"address": "ap${c}@customer.example", "primary": true}]\n`;
+        for (const o of orgs) for (let c = 0; c < customersPerOrg; c++) yield `${firmId}\t${o.id}\tc-${c}\tCustomer ${c}\t[{"address": "ap${c}@customer.example", "primary": true}]\n`;
       })(),
     );
     const invoiceRows: string[] = [];
@@ -130,9 +134,9 @@ async function generate(pool: pg.Pool, firmId: string, orgCount: number): Promis
     };
     for (const o of orgs) {
       // Each customer has a habit: days late on average (some pay early, some very late).
-      const habits = Array.from({ length: CUSTOMERS_PER_ORG }, () => Math.floor(rand() * rand() * 90) - 5);
-      for (let n = 0; n < INVOICES_PER_ORG; n++) {
-        const customer = Math.floor(rand() * CUSTOMERS_PER_ORG);
+      const habits = Array.from({ length: customersPerOrg }, () => Math.floor(rand() * rand() * 90) - 5);
+      for (let n = 0; n < invoicesPerOrg; n++) {
+        const customer = Math.floor(rand() * customersPerOrg);
         const issueDay = start + Math.floor(rand() * HISTORY_DAYS);
         const terms = rand() < 0.7 ? 30 : rand() < 0.5 ? 14 : 45;
         const noDue = rand() < 0.02;
@@ -193,8 +197,8 @@ async function generate(pool: pg.Pool, firmId: string, orgCount: number): Promis
           }
           allocationCount += 1;
         });
+        if (invoiceRows.length >= 100_000) await flush();
       }
-      if (invoiceRows.length >= 100_000) await flush();
     }
     await flush();
   } finally {
@@ -203,19 +207,19 @@ async function generate(pool: pg.Pool, firmId: string, orgCount: number): Promis
   return { orgIds: orgs.map((o) => o.id), invoices: invoiceCount, allocations: allocationCount };
 }
 
-function stats(ms: number[]): { median: number; p95: number; n: number } {
+export function stats(ms: number[]): { median: number; p95: number; n: number } {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
   return { n: s.length, median: s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2, p95: at(0.95) };
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+export async function time(fn: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-const TRIGGERS: [string, string][] = [
+export const TRIGGERS: [string, string][] = [
   ['invoices', 'invoices_settlement'],
   ['payment_allocations', 'payment_allocations_settlement_insert'],
   ['credit_note_allocations', 'credit_note_allocations_settlement_insert'],

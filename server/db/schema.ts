@@ -226,6 +226,9 @@ export const invoices = pgTable(
     // Rates from the ledgers: the latest invoice in a currency (migration 0018).
     index('invoices_firm_currency_issue_idx').on(t.firmId, t.currency, t.issueDate),
     index('invoices_org_currency_issue_idx').on(t.organisationId, t.currency, t.issueDate),
+    // The Invoices list (migration 0048, decision 045): invoices not settled by a day; the list's order (issue date newest first, number, ledger id).
+    index('invoices_firm_org_settled_idx').on(t.firmId, t.organisationId, t.settledOn),
+    index('invoices_firm_org_list_idx').on(t.firmId, t.organisationId, t.issueDate.desc(), sql`${t.number} COLLATE "C"`, sql`${t.externalId} COLLATE "C"`),
   ],
 );
 
@@ -402,7 +405,12 @@ export const activities = pgTable(
     details: jsonb('details').notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index('activities_firm_created_idx').on(t.firmId, t.createdAt), index('activities_org_contact_idx').on(t.organisationId, t.contactId)],
+  (t) => [
+    index('activities_firm_created_idx').on(t.firmId, t.createdAt),
+    index('activities_org_contact_idx').on(t.organisationId, t.contactId),
+    // One organisation's timeline, newest first (migration 0048).
+    index('activities_firm_org_created_idx').on(t.firmId, t.organisationId, t.createdAt.desc(), t.id.desc()),
+  ],
 );
 
 export const syncRuns = pgTable(
@@ -965,6 +973,8 @@ export const reminderSends = pgTable(
     index('reminder_sends_parent_idx').on(t.parentId),
     index('reminder_sends_org_contact_idx').on(t.organisationId, t.contactExternalId),
     index('reminder_sends_reply_token_idx').on(t.replyToken),
+    // The outbox, most recent first (migration 0048).
+    index('reminder_sends_firm_org_recent_idx').on(t.firmId, t.organisationId, sql`(coalesce(${t.sentAt}, ${t.updatedAt})) DESC`, t.id.desc()),
   ],
 );
 

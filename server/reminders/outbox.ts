@@ -8,7 +8,9 @@ import { and, count, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { contacts, invoices, organisations, reminderSends, users, writebacks } from '../db/schema';
+import { z } from 'zod';
 import { conflict, notFound } from '../../kernel/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { reminderNoteKey } from './note-text';
 import { type SendStatus, skipReasonText } from './types';
 
@@ -135,7 +137,15 @@ async function ownOrganisation(db: Db, firmId: string, organisationId: string) {
   return o;
 }
 
-export async function listOutbox(db: Db, params: { firmId: string; organisationId: string; filter: OutboxFilter; contactExternalId?: string; limit: number; offset: number }) {
+/** The outbox's keyset: coalesce(sent_at, updated_at) as PostgreSQL prints it in UTC (microseconds), then the id. */
+const OutboxCursorSchema = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/), z.uuid()]);
+const recentKey = sql<string>`to_char(coalesce(${reminderSends.sentAt}, ${reminderSends.updatedAt}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+
+/**
+ * One page of the outbox, most recent first: after `cursor` (the previous page's `nextCursor`,
+ * keyset on the index of migration 0048) when given, else from `offset` (the numbered pages).
+ */
+export async function listOutbox(db: Db, params: { firmId: string; organisationId: string; filter: OutboxFilter; contactExternalId?: string; limit: number; offset: number; cursor?: string }) {
   const org = await ownOrganisation(db, params.firmId, params.organisationId);
   const statuses = FILTER_STATUSES[params.filter];
   const conds = [eq(reminderSends.firmId, params.firmId), eq(reminderSends.organisationId, params.organisationId), ne(reminderSends.status, 'grouped')];
@@ -144,14 +154,15 @@ export async function listOutbox(db: Db, params: { firmId: string; organisationI
   // Superseded steps are bookkeeping, not news: shown only when asking for skips.
   if (params.filter !== 'skipped') conds.push(sql`${reminderSends.skipReason} IS DISTINCT FROM 'superseded'`);
   const where = and(...conds);
-  const [rows, [total], counts] = await Promise.all([
+  const after = params.cursor ? decodeCursor(OutboxCursorSchema, params.cursor) : null;
+  const [page, [total], counts] = await Promise.all([
     db
-      .select()
+      .select({ send: reminderSends, key: recentKey })
       .from(reminderSends)
-      .where(where)
+      .where(after ? and(where, sql`(coalesce(${reminderSends.sentAt}, ${reminderSends.updatedAt}), ${reminderSends.id}) < ((${after[0]}::timestamp AT TIME ZONE 'UTC'), ${after[1]}::uuid)`) : where)
       .orderBy(desc(sql`coalesce(${reminderSends.sentAt}, ${reminderSends.updatedAt})`), desc(reminderSends.id))
-      .limit(params.limit)
-      .offset(params.offset),
+      .limit(params.limit + 1)
+      .offset(after ? 0 : params.offset),
     db.select({ n: count() }).from(reminderSends).where(where),
     db
       .select({ status: reminderSends.status, n: count() })
@@ -159,10 +170,19 @@ export async function listOutbox(db: Db, params: { firmId: string; organisationI
       .where(and(eq(reminderSends.firmId, params.firmId), eq(reminderSends.organisationId, params.organisationId), ne(reminderSends.status, 'grouped'), sql`${reminderSends.skipReason} IS DISTINCT FROM 'superseded'`))
       .groupBy(reminderSends.status),
   ]);
+  const rows = page.slice(0, params.limit);
+  const last = page.length > params.limit ? rows[rows.length - 1] : undefined;
   return {
     total: Number(total?.n ?? 0),
     counts: Object.fromEntries(counts.map((c) => [c.status, Number(c.n)])) as Partial<Record<SendStatus, number>>,
-    items: await enrich(db, params.organisationId, rows, org.provider),
+    items: await enrich(
+      db,
+      params.organisationId,
+      rows.map((r) => r.send),
+      org.provider,
+    ),
+    /** Pass back as `cursor` for the next page; null on the last page. */
+    nextCursor: last ? encodeCursor([last.key, last.send.id]) : null,
   };
 }
 

@@ -10,12 +10,13 @@ import { getCustomerDetail } from '../analytics/customer-detail';
 import { summariseCustomers } from '../analytics/customers';
 import { CustomerListQuerySchema, listCustomers, loadCustomerRisk } from '../analytics/customer-list';
 import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
-import { type CsvColumn, sendCsv } from '../analytics/csv';
+import { type CsvColumn, sendCsv, streamCsv } from '../analytics/csv';
 import { customerJson, getDashboard } from '../analytics/dashboard';
 import { getDataQuality } from '../analytics/data-quality-load';
 import { deleteExchangeRate, ExchangeRateInputSchema, listExchangeRates, seedDemoExchangeRates, upsertExchangeRate } from '../analytics/exchange-rates';
 import { currencyChoices, FirmSettingsPatchSchema, getAnalyticsSettings, updateAnalyticsSettings } from '../analytics/firm-settings';
-import { filterInvoiceRows, InvoiceListQuerySchema, invoiceJson, invoiceRows, totalsByCurrency } from '../analytics/invoice-list';
+import { InvoiceListQuerySchema, invoiceJson } from '../analytics/invoice-list';
+import { invoiceTotals, pageInvoices, streamInvoices } from '../analytics/invoice-list-sql';
 import { loadLedgerInvoices, toBaseMetricInvoices } from '../analytics/ledger-invoices';
 import { type LedgerEndpointsOf, ledgerSite } from '../analytics/ledger-links';
 import { getContact, getOrganisation, listContacts, listOrganisations, type OrganisationInfo } from '../analytics/organisations';
@@ -117,16 +118,21 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
     const { firmId, org } = await organisationFor(db, req);
     const q = query(req, InvoiceListQuerySchema);
     const asOf = q.asOf ?? todayIn(org.timezone, deps.clock.now());
-    const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
-    const names = new Map(contacts.map((c) => [c.externalId, { id: c.id, name: c.name }]));
-    const rows = filterInvoiceRows(invoiceRows(ledger, names, asOf, siteOf(org)), q);
-    table(res, q.format, `invoices-${slug(org.name)}-${q.status}-${asOf}`, INVOICES_CSV, rows, () => ({
+    // Filtered, ordered and paged by PostgreSQL (invoice-list-sql.ts, decision 045); the CSV streams from a cursor.
+    const scope = { firmId, organisationId: org.id, asOf, provider: siteOf(org) };
+    if (q.format === 'csv') {
+      await streamCsv(res, `invoices-${slug(org.name)}-${q.status}-${asOf}`, INVOICES_CSV, (write) => streamInvoices(db, scope, q, write));
+      return;
+    }
+    const [page, totals] = await Promise.all([pageInvoices(db, scope, q), invoiceTotals(db, scope, q)]);
+    res.json({
       organisation: org,
       asOf,
-      total: rows.length,
-      totalsByCurrency: totalsByCurrency(rows),
-      invoices: rows.slice(q.offset, q.offset + q.limit).map(invoiceJson),
-    }));
+      total: totals.reduce((n, t) => n + t.invoices, 0),
+      totalsByCurrency: totals.map((t) => ({ ...t, total: amountNumber(t.total), balance: amountNumber(t.balance) })),
+      invoices: page.rows.map(invoiceJson),
+      nextCursor: page.nextCursor,
+    });
   });
 
   r.get('/organisations/:id/segments', async (req, res) => {

@@ -81,6 +81,8 @@ const OutboxQuery = z.object({
   contactExternalId: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  /** The previous page's `nextCursor` (opaque): the page after it, instead of `offset`. */
+  cursor: z.string().min(1).max(500).optional(),
 });
 
 function param(req: Request, name: string): string {

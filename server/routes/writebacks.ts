@@ -33,7 +33,7 @@ import type { MailServices } from '../services';
 import { addNote, CallSchema, completeFollowUp, FollowUpQuery, listFollowUps, logCall, NoteSchema } from '../writebacks/collector-log';
 import { DisputeSchema, markDisputed, PromiseSchema, recordPromise, ResolveSchema, resolveDispute } from '../writebacks/collector-actions';
 import { CreditInputSchema, issueCredit } from '../writebacks/credit';
-import { activityTimeline, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
+import { activityTimelinePage, approveWritebacks, getWriteback, listWritebacks, rejectWritebacks, retryWriteback, reverseWriteback, writebackCounts } from '../writebacks/manage';
 import { WRITEBACK_STATUSES } from '../writebacks/types';
 
 const Id = z.uuid({ message: 'This item does not exist. Reload the page and try again.' });
@@ -53,6 +53,8 @@ const TimelineQuery = z.object({
   contactExternalId: z.string().min(1).max(200).optional(),
   invoiceId: Id.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** The previous page's `nextCursor` (opaque): the page after it. */
+  cursor: z.string().min(1).max(500).optional(),
 });
 
 export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string | null; linkKey: Buffer; mail: MailServices; now: () => Date }): Router {
@@ -110,7 +112,7 @@ export function writebackRoutes(deps: { db: Db; queue: QueuePort; appUrl: string
   router.get('/activities', async (req, res) => {
     const auth = allow(req, 'firm.read');
     const q = parseInput(TimelineQuery, req.query);
-    res.json({ activities: await activityTimeline(deps.db, auth.firmId, q) });
+    res.json(await activityTimelinePage(deps.db, auth.firmId, q));
   });
 
   router.post('/collector/promise', async (req, res) => {

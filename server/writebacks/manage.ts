@@ -8,7 +8,9 @@ import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { activities, writebacks } from '../db/schema';
 import { fromMinor, toMinor } from '../../kernel/money';
+import { z } from 'zod';
 import { conflict, notFound } from '../../kernel/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { type RequestDeps, releaseWriteback, requestWriteback } from './request';
 import type { WritebackStatus } from './types';
 
@@ -190,15 +192,36 @@ export interface TimelineEntry {
 
 /** The activity timeline of an organisation, a customer or an invoice, newest first. */
 export async function activityTimeline(db: Db, firmId: string, f: { organisationId: string; contactExternalId?: string; invoiceId?: string; limit?: number }): Promise<TimelineEntry[]> {
+  return (await activityTimelinePage(db, firmId, f)).activities;
+}
+
+/** The timeline's keyset: created_at as PostgreSQL prints it in UTC (microseconds), then the id. */
+const TimelineCursorSchema = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/), z.uuid()]);
+
+/**
+ * One page of the timeline, newest first; after `cursor` (the previous page's `nextCursor`, keyset
+ * on (created_at, id), the index of migration 0048) when given.
+ */
+export async function activityTimelinePage(
+  db: Db,
+  firmId: string,
+  f: { organisationId: string; contactExternalId?: string; invoiceId?: string; limit?: number; cursor?: string },
+): Promise<{ activities: TimelineEntry[]; nextCursor: string | null }> {
+  const limit = Math.min(f.limit ?? 200, 1000);
   const where = [sql`a.firm_id = ${firmId}::uuid`, sql`a.organisation_id = ${f.organisationId}::uuid`];
+  if (f.cursor) {
+    const [at, id] = decodeCursor(TimelineCursorSchema, f.cursor);
+    where.push(sql`(a.created_at, a.id) < ((${at}::timestamp AT TIME ZONE 'UTC'), ${id}::uuid)`);
+  }
   if (f.invoiceId) where.push(sql`a.invoice_id = ${f.invoiceId}::uuid`);
   if (f.contactExternalId)
     where.push(sql`(a.details->>'contactExternalId' = ${f.contactExternalId}
       OR a.contact_id IN (SELECT id FROM contacts WHERE organisation_id = ${f.organisationId}::uuid AND external_id = ${f.contactExternalId})
       OR a.invoice_id IN (SELECT id FROM invoices WHERE organisation_id = ${f.organisationId}::uuid AND contact_external_id = ${f.contactExternalId}))`);
-  return queryRows<TimelineEntry>(
+  const rows = await queryRows<TimelineEntry & { key: string }>(
     db,
     sql`SELECT a.id, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at, a.kind, a.actor_type AS "actorType",
+          to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS key,
           u.name AS "actorName", a.summary, a.invoice_id AS "invoiceId", i.number AS "invoiceNumber",
           a.details->>'writebackId' AS "writebackId", w.status AS "writebackStatus"
         FROM activities a
@@ -207,8 +230,11 @@ export async function activityTimeline(db: Db, firmId: string, f: { organisation
         LEFT JOIN writebacks w ON w.firm_id = a.firm_id AND a.details ? 'writebackId' AND w.id::text = a.details->>'writebackId'
         WHERE ${sql.join(where, sql` AND `)}
         ORDER BY a.created_at DESC, a.id DESC
-        LIMIT ${Math.min(f.limit ?? 200, 1000)}`,
+        LIMIT ${limit + 1}`,
   );
+  const page = rows.slice(0, limit);
+  const last = rows.length > limit ? page[page.length - 1] : undefined;
+  return { activities: page.map(({ key: _key, ...entry }) => entry), nextCursor: last ? encodeCursor([last.key, last.id]) : null };
 }
 
 /** Rows of writebacks by status for a firm (counts for the approvals badge). */
