@@ -6,8 +6,8 @@
 import { Alert, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, fieldErrors, formError } from '../../api';
 import type { RateView } from '../../../../server/collections/statutory-rates';
+import { api, fieldErrors, formError } from '../../api';
 import { notify } from '../../writebacks/notify';
 
 const JURISDICTION_WORDS = { uk: 'UK', eu: 'EU' } as const;
@@ -45,41 +45,43 @@ export function StatutoryRates({ admin }: { admin: boolean }) {
           Used by “UK statutory interest” (Bank of England base rate on 30 June or 31 December before the invoice fell due, plus 8%) and “EU directive” (ECB main refinancing rate on the first day of each half-year, plus 8 points). Check new rates against the Bank of England and the ECB.
         </Text>
         {rates.error ? <Alert color="red">{rates.error.message}</Alert> : null}
-        <Table striped withTableBorder fz="sm" maw={640}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Where</Table.Th>
-              <Table.Th>Rate</Table.Th>
-              <Table.Th>From</Table.Th>
-              <Table.Th ta="right">Percent a year</Table.Th>
-              <Table.Th>Source</Table.Th>
-              {admin ? <Table.Th /> : null}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(rates.data ?? [])
-              .slice()
-              .sort((a, b) => a.jurisdiction.localeCompare(b.jurisdiction) || b.effectiveFrom.localeCompare(a.effectiveFrom))
-              .map((r) => (
-                <Table.Tr key={`${r.jurisdiction}-${r.effectiveFrom}`}>
-                  <Table.Td>{JURISDICTION_WORDS[r.jurisdiction]}</Table.Td>
-                  <Table.Td>{r.rateName}</Table.Td>
-                  <Table.Td>{dayText(r.effectiveFrom)}</Table.Td>
-                  <Table.Td ta="right">{r.rate}%</Table.Td>
-                  <Table.Td>{r.originText}</Table.Td>
-                  {admin ? (
-                    <Table.Td>
-                      {r.origin !== 'built_in' ? (
-                        <Button size="compact-xs" variant="subtle" color="red" onClick={() => remove.mutate(r)} loading={remove.isPending}>
-                          Remove
-                        </Button>
-                      ) : null}
-                    </Table.Td>
-                  ) : null}
-                </Table.Tr>
-              ))}
-          </Table.Tbody>
-        </Table>
+        <Table.ScrollContainer minWidth={560} maw={640}>
+          <Table striped withTableBorder fz="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Where</Table.Th>
+                <Table.Th>Rate</Table.Th>
+                <Table.Th>From</Table.Th>
+                <Table.Th ta="right">Percent a year</Table.Th>
+                <Table.Th>Source</Table.Th>
+                {admin ? <Table.Th /> : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {(rates.data ?? [])
+                .slice()
+                .sort((a, b) => a.jurisdiction.localeCompare(b.jurisdiction) || b.effectiveFrom.localeCompare(a.effectiveFrom))
+                .map((r) => (
+                  <Table.Tr key={`${r.jurisdiction}-${r.effectiveFrom}`}>
+                    <Table.Td>{JURISDICTION_WORDS[r.jurisdiction]}</Table.Td>
+                    <Table.Td>{r.rateName}</Table.Td>
+                    <Table.Td>{dayText(r.effectiveFrom)}</Table.Td>
+                    <Table.Td ta="right">{r.rate}%</Table.Td>
+                    <Table.Td>{r.originText}</Table.Td>
+                    {admin ? (
+                      <Table.Td>
+                        {r.origin !== 'built_in' ? (
+                          <Button size="compact-xs" variant="subtle" color="red" onClick={() => remove.mutate(r)} loading={remove.isPending}>
+                            Remove
+                          </Button>
+                        ) : null}
+                      </Table.Td>
+                    ) : null}
+                  </Table.Tr>
+                ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
         {admin ? (
           <Group align="flex-end">
             <Select label="Where" data={[{ value: 'uk', label: 'UK — Bank of England base rate' }, { value: 'eu', label: 'EU — ECB main refinancing rate' }]} value={form.jurisdiction} onChange={(v) => v && setForm({ ...form, jurisdiction: v as 'uk' | 'eu' })} allowDeselect={false} error={errs['jurisdiction']} comboboxProps={{ withinPortal: true }} />
