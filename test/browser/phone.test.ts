@@ -19,7 +19,7 @@ import { and, eq } from 'drizzle-orm';
 const WIDTH = 390;
 
 /** What sticks out of a 390 px page: the page's own overflow, and visible controls past the right edge. */
-async function overflow(page: Page): Promise<{ scrollWidth: number; cut: string[] }> {
+async function overflow(page: Page): Promise<{ scrollWidth: number; cut: string[]; wide: string[] }> {
   return page.evaluate((width) => {
     const cut: string[] = [];
     for (const el of document.querySelectorAll<HTMLElement>('button, a, [class*="Badge"], input, [role="tab"]')) {
@@ -39,7 +39,15 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; cut: string[
     for (const el of document.querySelectorAll<HTMLElement>('[class*="Badge-label"]')) {
       if (el.getBoundingClientRect().width > 0 && el.scrollWidth > el.clientWidth + 1) cut.push(`badge “${(el.textContent ?? '').trim()}” squeezed to ${el.clientWidth} px`);
     }
-    return { scrollWidth: document.documentElement.scrollWidth, cut };
+    // When the page is wider than the screen, name the widest things that stick out (so a failure says where).
+    const wide: string[] = [];
+    if (document.documentElement.scrollWidth > width) {
+      for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > width + 1 && r.width > 0 && ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1)) wide.push(`${el.tagName.toLowerCase()}.${(el.className || '').toString().split(' ')[0]} “${(el.textContent ?? '').trim().slice(0, 30)}” to ${Math.round(r.right)}`);
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, cut, wide: wide.slice(0, 5) };
   }, WIDTH);
 }
 
@@ -103,7 +111,7 @@ describeWith(['pg', 'chromium'], 'at a phone’s width (390 px)', () => {
       await page.screenshot({ path: full.replace(/\.png$/, '-top.png') });
       const seen = await overflow(page);
       expect(seen.cut).toEqual([]);
-      expect(seen.scrollWidth).toBeLessThanOrEqual(WIDTH);
+      expect(seen.scrollWidth, seen.wide.join('; ')).toBeLessThanOrEqual(WIDTH);
       // And nothing on it reads like an internal identifier, code or ISO date.
       expect(describeIdentifiers(target.name, await page.locator('body').innerText())).toEqual([]);
     });

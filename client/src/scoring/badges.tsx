@@ -102,7 +102,7 @@ export function SegmentBadge({ segment }: { segment: Segment }) {
 export function CustomerRiskBadges({ score }: { score: Pick<CustomerScore, 'score' | 'segment' | 'reasons' | 'change'> | null | undefined }) {
   if (!score) return null;
   return (
-    <Group gap={6} wrap="nowrap" style={{ flexShrink: 0 }}>
+    <Group gap={6} wrap="wrap" style={{ flexShrink: 0, maxWidth: '100%' }}>
       <RiskBadge score={score.score} reasons={score.reasons} change={score.change} />
       <SegmentBadge segment={score.segment} />
       <ScoreChange change={score.change} />

@@ -47,7 +47,7 @@ export function SettingsTab({ org, role }: { org: ReminderOrg; role: Role }) {
             onChange={(v) => set({ language: v && isLanguage(v) ? v : null })}
             disabled={!admin}
             error={problems['language']}
-            w={360}
+            maw={360}
           />
         </Stack>
       </Paper>
