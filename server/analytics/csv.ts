@@ -25,6 +25,11 @@ function field(value: CsvValue, type: CsvColumn<unknown>['type']): string {
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** One text cell as every CSV Arcus writes it: formula-guarded, quoted when it must be (the CLI's and the payroll exports too). */
+export function csvText(value: string): string {
+  return field(value, 'text');
+}
+
 export function toCsv<T>(columns: readonly CsvColumn<T>[], rows: readonly T[]): string {
   const lines = [columns.map((c) => field(c.header, 'number')).join(',')];
   for (const row of rows) lines.push(columns.map((c) => field(c.value(row), c.type)).join(','));

@@ -11,6 +11,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { invalidFields } from '../../kernel/errors';
+import { csvText } from '../analytics/csv';
 import type { Db } from '../db/client';
 import { commissionStatements, salespeople } from '../db/schema';
 import { getSettings } from './config';
@@ -23,14 +24,8 @@ export const GENERIC_HEADER = ['Organisation', 'Salesperson', 'Email', 'Payroll 
 export const GUSTO_HEADER = ['first_name', 'last_name', 'gusto_employee_id', 'commission'];
 export const ADP_HEADER = ['Co Code', 'Batch ID', 'File #', 'Earnings 3 Code', 'Earnings 3 Amount'];
 
-/** One text cell, safe to open in a spreadsheet. */
-export function textCell(value: string): string {
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 function row(cells: (string | { amount: string })[]): string {
-  return cells.map((c) => (typeof c === 'string' ? textCell(c) : c.amount)).join(',');
+  return cells.map((c) => (typeof c === 'string' ? csvText(c) : c.amount)).join(',');
 }
 
 /** "Ana María de la Cruz" → first "Ana", last "María de la Cruz" (Gusto matches on both, not case-sensitive). */
