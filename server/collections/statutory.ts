@@ -61,7 +61,7 @@ export interface RateRow {
  * The built-in table: each change of the rate with the day it took effect. Written from the
  * Bank of England's "Bank Rate history" (https://www.bankofengland.co.uk/boeapps/database/Bank-Rate.asp)
  * and the ECB's key interest rates page (https://www.ecb.europa.eu/stats/policy_and_exchange_rates/key_ecb_interest_rates/html/index.en.html)
- * as known when written; docs/decisions/042 says these must be checked against those sources, and an
+ * and checked on 7 December 2026 against public reports of each decision (docs/decisions/042); an
  * administrator can correct or add rows (Settings › Collections).
  */
 export const BUILT_IN_RATES: readonly RateRow[] = [
@@ -95,6 +95,13 @@ export const BUILT_IN_RATES: readonly RateRow[] = [
   { jurisdiction: 'eu', effectiveFrom: '2025-04-23', rate: '2.4' },
   { jurisdiction: 'eu', effectiveFrom: '2025-06-11', rate: '2.15' },
 ];
+
+/**
+ * The last central-bank decision the built-in rows were checked against (BoE and ECB both held on
+ * 5 February 2026). A reference day after it takes the last row, which a later decision may have
+ * changed: the settings page says so, and an administrator adds the rate.
+ */
+export const RATES_CONFIRMED_THROUGH: CalendarDate = '2026-02-05';
 
 /**
  * The day whose reference rate applies. UK: the reference date before the due date (31 December

@@ -3,7 +3,7 @@
  *
  *   GET    /collections/policy                                    viewer+    the firm's policy with defaults
  *   PUT    /collections/policy                                    admin      { approvalThreshold?, lateFees?, earlyDiscount?, plans? } merged over the current
- *   GET    /collections/statutory-rates                           viewer+    the reference-rate table (built-in rows with the firm's over them)
+ *   GET    /collections/statutory-rates                           viewer+    the reference-rate table (built-in rows with the firm's over them) and the day the built-in rows were last checked
  *   PUT    /collections/statutory-rates                           admin      { jurisdiction, effectiveFrom, rate } sets the rate in force from a day
  *   DELETE /collections/statutory-rates?jurisdiction&effectiveFrom admin      removes the firm's row for a day
  *   GET    /collections/late-fees/preview?organisationId&invoiceId viewer+   fees due now on one invoice, fees already charged
@@ -28,6 +28,7 @@ import { listOffers } from '../collections/discounts';
 import { applyLateFees, forgiveFee, previewLateFees } from '../collections/late-fees';
 import { cancelPlan, createPlan, getPlan, listPlans, PlanInputSchema, previewPlan } from '../collections/plans';
 import { deleteRate, listRates, setRate } from '../collections/statutory-rates';
+import { RATES_CONFIRMED_THROUGH } from '../collections/statutory';
 import { CollectionsPolicyPatchSchema, getCollectionsPolicy, updateCollectionsPolicy } from '../collections/policy';
 import type { Db } from '../db/client';
 import { notFound } from '../../kernel/errors';
@@ -68,7 +69,7 @@ export function collectionsRoutes(deps: CollectionsRouteDeps): Router {
 
   r.get('/collections/statutory-rates', async (req, res) => {
     const auth = allow(req, 'firm.read');
-    res.json({ rates: await listRates(db, auth.firmId) });
+    res.json({ rates: await listRates(db, auth.firmId), confirmedThrough: RATES_CONFIRMED_THROUGH });
   });
 
   r.put('/collections/statutory-rates', async (req, res) => {

@@ -80,6 +80,9 @@ describeWith('pg', 'Statutory rate table API', () => {
     const list = await call('/api/collections/statutory-rates');
     expect(list.status).toBe(200);
     expect(list.body.rates).toContainEqual(expect.objectContaining({ jurisdiction: 'uk', effectiveFrom: '2024-11-07', rate: '4.75', originText: 'Built in', rateName: 'Bank of England base rate' }));
+    // The day the built-in rows were last checked, so the settings page can say what may be missing.
+    expect(list.body.confirmedThrough).toBe('2026-02-05');
+    expect(list.body.rates.filter((r: { jurisdiction: string; effectiveFrom: string; origin: string }) => r.origin === 'built_in' && r.effectiveFrom > list.body.confirmedThrough)).toEqual([]);
     const put = await call('/api/collections/statutory-rates', { method: 'PUT', body: { jurisdiction: 'uk', effectiveFrom: '2026-02-05', rate: '3.50' } });
     expect(put.status).toBe(200);
     expect(put.body.rates).toContainEqual(expect.objectContaining({ effectiveFrom: '2026-02-05', rate: '3.5', originText: 'Added by your firm' }));

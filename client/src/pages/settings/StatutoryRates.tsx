@@ -18,10 +18,10 @@ function dayText(day: string): string {
 
 export function StatutoryRates({ admin }: { admin: boolean }) {
   const qc = useQueryClient();
-  const rates = useQuery({ queryKey: ['statutory-rates'], queryFn: async () => (await api<{ rates: RateView[] }>('/collections/statutory-rates')).rates });
+  const table = useQuery({ queryKey: ['statutory-rates'], queryFn: () => api<{ rates: RateView[]; confirmedThrough: string }>('/collections/statutory-rates') });
   const [form, setForm] = useState<{ jurisdiction: 'uk' | 'eu'; effectiveFrom: string; rate: string }>({ jurisdiction: 'uk', effectiveFrom: '', rate: '' });
   const done = (r: RateView[], title: string) => {
-    qc.setQueryData(['statutory-rates'], r);
+    qc.setQueryData(['statutory-rates'], (old: { confirmedThrough: string } | undefined) => ({ confirmedThrough: old?.confirmedThrough ?? '', rates: r }));
     notify({ title, message: 'Statutory interest from now on uses the table as it stands.' });
   };
   const save = useMutation({
@@ -44,7 +44,12 @@ export function StatutoryRates({ admin }: { admin: boolean }) {
         <Text size="xs" c="dimmed">
           Used by “UK statutory interest” (Bank of England base rate on 30 June or 31 December before the invoice fell due, plus 8%) and “EU directive” (ECB main refinancing rate on the first day of each half-year, plus 8 points). Check new rates against the Bank of England and the ECB.
         </Text>
-        {rates.error ? <Alert color="red">{rates.error.message}</Alert> : null}
+        {table.data?.confirmedThrough ? (
+          <Text size="xs" data-testid="rates-checked">
+            The built-in rates were checked against the Bank of England’s and the ECB’s decisions up to {dayText(table.data.confirmedThrough)}. If either bank has changed its rate since, add the new rate below before relying on statutory interest for debts it affects.
+          </Text>
+        ) : null}
+        {table.error ? <Alert color="red">{table.error.message}</Alert> : null}
         <Table.ScrollContainer minWidth={560} maw={640}>
           <Table striped withTableBorder fz="sm">
             <Table.Thead>
@@ -58,7 +63,7 @@ export function StatutoryRates({ admin }: { admin: boolean }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {(rates.data ?? [])
+              {(table.data?.rates ?? [])
                 .slice()
                 .sort((a, b) => a.jurisdiction.localeCompare(b.jurisdiction) || b.effectiveFrom.localeCompare(a.effectiveFrom))
                 .map((r) => (
