@@ -63,10 +63,17 @@ const ENGLISH: readonly BuiltinTemplate[] = [
     bodyHtml: `<p>Hello {{contact.first_name}},</p><p>Here are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.</p>{{invoices.table}}${payHtml}<p>If you have already paid, thank you. If anything looks wrong, just reply to this email.</p>${signoff.html}`,
     bodyText: `Hello {{contact.first_name}},\n\nHere are the invoices from {{organisation.name}} that are due or overdue — {{total_overdue}} overdue in total.\n\n{{invoices.table}}\n\n${payText}If you have already paid, thank you. If anything looks wrong, just reply to this email.\n\n${signoff.text}`,
   },
+  {
+    id: 'builtin:statement-upcoming',
+    name: 'Statement of invoices falling due (built-in)',
+    subject: '{{customer.name}}: {{total_due}} falling due with {{organisation.name}}',
+    bodyHtml: `<p>Hello {{contact.first_name}},</p><p>Here are the invoices from {{organisation.name}} that fall due soon — {{total_due}} in total.</p>{{invoices.table}}${payHtml}<p>If you have already paid, thank you — please ignore this email.</p>${signoff.html}`,
+    bodyText: `Hello {{contact.first_name}},\n\nHere are the invoices from {{organisation.name}} that fall due soon — {{total_due}} in total.\n\n{{invoices.table}}\n\n${payText}If you have already paid, thank you — please ignore this email.\n\n${signoff.text}`,
+  },
 ];
 
 
-export type BuiltinId = 'builtin:before-due' | 'builtin:due' | 'builtin:overdue' | 'builtin:final' | 'builtin:statement';
+export type BuiltinId = 'builtin:before-due' | 'builtin:due' | 'builtin:overdue' | 'builtin:final' | 'builtin:statement' | 'builtin:statement-upcoming';
 
 interface Words {
   greeting: string;
@@ -127,6 +134,12 @@ const FRENCH = written('fr', {
       lead: 'Veuillez trouver ci-dessous les factures de {{organisation.name}} échues ou arrivant à échéance, dont {{total_overdue}} en retard au total.',
       close: 'Si vous avez déjà réglé, nous vous en remercions. Si quelque chose vous semble inexact, il vous suffit de répondre à ce message.',
     },
+    'builtin:statement-upcoming': {
+      name: 'Relevé des échéances à venir (intégré)',
+      subject: '{{customer.name}}\u00a0: échéances à venir ({{total_due}}) – {{organisation.name}}',
+      lead: 'Veuillez trouver ci-dessous les factures de {{organisation.name}} arrivant prochainement à échéance, pour un total de {{total_due}}.',
+      close: 'Si vous avez déjà effectué le règlement, nous vous en remercions et vous prions de ne pas tenir compte de ce message.',
+    },
   },
 });
 
@@ -163,6 +176,12 @@ const GERMAN = written('de', {
       subject: '{{customer.name}}: {{total_overdue}} überfällig bei {{organisation.name}}',
       lead: 'anbei finden Sie die fälligen und überfälligen Rechnungen von {{organisation.name}} – insgesamt sind {{total_overdue}} überfällig.',
       close: 'Falls Sie bereits bezahlt haben, vielen Dank. Sollte Ihnen etwas nicht korrekt erscheinen, antworten Sie einfach auf diese E-Mail.',
+    },
+    'builtin:statement-upcoming': {
+      name: 'Übersicht bald fälliger Rechnungen (integriert)',
+      subject: '{{customer.name}}: {{total_due}} bald fällig bei {{organisation.name}}',
+      lead: 'anbei finden Sie die Rechnungen von {{organisation.name}}, die demnächst fällig werden – insgesamt {{total_due}}.',
+      close: 'Falls Sie bereits bezahlt haben, vielen Dank – dann betrachten Sie diese E-Mail bitte als gegenstandslos.',
     },
   },
 });
@@ -201,6 +220,12 @@ const SPANISH = written('es', {
       lead: 'A continuación le indicamos las facturas de {{organisation.name}} vencidas o próximas a vencer, con un total vencido de {{total_overdue}}.',
       close: 'Si ya ha realizado el pago, se lo agradecemos. Si algo no le parece correcto, basta con que responda a este correo.',
     },
+    'builtin:statement-upcoming': {
+      name: 'Extracto de próximos vencimientos (integrada)',
+      subject: '{{customer.name}}: {{total_due}} próximos a vencer con {{organisation.name}}',
+      lead: 'A continuación le indicamos las facturas de {{organisation.name}} que vencen próximamente, por un total de {{total_due}}.',
+      close: 'Si ya ha realizado el pago, le damos las gracias y le rogamos que no tenga en cuenta este mensaje.',
+    },
   },
 });
 
@@ -237,6 +262,12 @@ const DUTCH = written('nl', {
       subject: '{{customer.name}}: {{total_overdue}} achterstallig bij {{organisation.name}}',
       lead: 'Hieronder vindt u de facturen van {{organisation.name}} die vervallen zijn of binnenkort vervallen, met in totaal {{total_overdue}} achterstallig.',
       close: 'Heeft u al betaald, dan danken wij u daarvoor. Klopt er iets niet, beantwoordt u dan gewoon deze e-mail.',
+    },
+    'builtin:statement-upcoming': {
+      name: 'Overzicht binnenkort vervallende facturen (ingebouwd)',
+      subject: '{{customer.name}}: {{total_due}} vervalt binnenkort bij {{organisation.name}}',
+      lead: 'Hieronder vindt u de facturen van {{organisation.name}} die binnenkort vervallen, in totaal {{total_due}}.',
+      close: 'Heeft u al betaald? Dan danken wij u hartelijk en kunt u deze e-mail als niet verzonden beschouwen.',
     },
   },
 });

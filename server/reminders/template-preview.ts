@@ -44,6 +44,7 @@ const BUILTIN_TIMING: Record<string, { offsetDays: number; grouped: boolean }> =
   'builtin:overdue': { offsetDays: 7, grouped: false },
   'builtin:final': { offsetDays: 30, grouped: false },
   'builtin:statement': { offsetDays: 7, grouped: true },
+  'builtin:statement-upcoming': { offsetDays: -3, grouped: true },
 };
 
 /** "as sent 3 days before the due date"; "a statement, as sent on the due date". */

@@ -86,7 +86,7 @@ describeWith('pg', 'Reminders API, demo mailbox and unsubscribe page', () => {
     expect(good.status).toBe(201);
     const list = await api.call(`/api/reminders/templates?organisationId=${orgId}`);
     expect(list.body.templates.map((t: { name: string }) => t.name)).toContain('Friendly');
-    expect(list.body.templates.filter((t: { builtin: boolean }) => t.builtin)).toHaveLength(5);
+    expect(list.body.templates.filter((t: { builtin: boolean }) => t.builtin)).toHaveLength(6);
   });
 
   it('creates, refuses and updates policies', async () => {

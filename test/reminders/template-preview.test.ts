@@ -13,6 +13,7 @@ import { previewTemplate, sampleKind } from '../../server/reminders/template-pre
 import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { MONDAY, seedOrg } from './seed';
+import { builtinFor } from '../../server/reminders/defaults';
 
 const now = zonedInstant(MONDAY, 600, 'Europe/London');
 
@@ -81,6 +82,18 @@ describeWith('pg', 'template preview samples and duplicates', () => {
     expect(statement.sample).toMatchObject({ customer: 'Many Invoices Ltd', invoices: 3 });
     for (const n of ['M-8', 'M-20', 'M-35']) expect(statement.html).toContain(n);
     expect(statement.html).not.toContain('OLD-661');
+  });
+
+  it('a grouped step before the due date gets the falling-due statement: the total due, never “£0.00 overdue”', async () => {
+    expect(builtinFor(-3, true).id).toBe('builtin:statement-upcoming');
+    expect(builtinFor(0, true).id).toBe('builtin:statement-upcoming');
+    expect(builtinFor(7, true).id).toBe('builtin:statement');
+    // Soon Due Ltd has one invoice falling due (a statement needs two), so the made-up three, £2,430.50 in all.
+    const p = await preview(orgId, 'builtin:statement-upcoming');
+    expect(p.subject).toMatch(/^Sample Customer Ltd: £2,430\.50 falling due with /);
+    expect(p.text).toContain('fall due soon — £2,430.50 in total');
+    expect(`${p.subject} ${p.text}`).not.toMatch(/overdue|£0\.00/i);
+    expect(p.sample.basis).toContain('a statement');
   });
 
   it('a firm template takes the timing of the step that uses it', async () => {
