@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
-import { CancelError, creditShare, lineCredit, linesOf, monthOfTerm, planCancellation, type CancelInvoice, type ServiceTerms } from './core';
+import { CancelError, creditShare, lineCredit, linesOf, monthOfTerm, noticeLines, periodFromText, planCancellation, type CancelInvoice, type ServiceTerms } from './core';
 
 const day = (n: number) => fromDayNumber(toDayNumber('2026-01-01') + n);
 const lineArb = fc.record({ lineNo: fc.integer({ min: 1, max: 50 }), description: fc.constant('Service'), net: fc.integer({ min: 0, max: 10_000_000_00 }), tax: fc.integer({ min: 0, max: 2_000_000_00 }) });
@@ -131,5 +131,19 @@ describe('cancellation core: examples', () => {
     expect(() => planCancellation({ invoices: [inv(0), { ...inv(0), currency: 'EUR' }], terms: { ...year, effective: '2027-02-01', method: 'by_days' } })).toThrow('Choose invoices in one currency');
     expect(() => planCancellation({ invoices: [inv(0)], terms: { start: '2027-01-01', end: '2027-01-01', effective: '2027-02-01', method: 'by_days' } })).toThrow('The service must end after the day it starts.');
     expect(linesOf({ number: 'INV-8', total: 9_000, totalTax: 0 }, [{ lineNo: 1, description: 'A', net: 10_000, tax: 0 }, { lineNo: 2, description: 'Discount', net: -1_000, tax: 0 }])).toEqual([{ lineNo: 0, description: 'All of invoice INV-8', net: 9_000, tax: 0 }]);
+  });
+
+  it('periodFromText: two dates in a description, the second the last day of service', () => {
+    expect(periodFromText('Support 1 January 2027 – 31 December 2027')).toEqual({ start: '2027-01-01', end: '2028-01-01' });
+    expect(periodFromText('Hosting 2027-03-01 to 2027-05-31')).toEqual({ start: '2027-03-01', end: '2027-06-01' });
+    expect(periodFromText('Hosting 1 Mar 2027 to 31 May 2027')).toEqual({ start: '2027-03-01', end: '2027-06-01' });
+    expect(periodFromText('Consulting')).toBeNull();
+    expect(periodFromText('31 May 2027 – 1 March 2027')).toBeNull();
+  });
+
+  it('the debtor’s notice says what was credited and where it went', () => {
+    const lines = noticeLines({ greeting: 'Dear Ann,', effectiveText: '1 July 2027', invoices: [{ number: 'INV-7', creditText: '£725.92', allocatedText: '£300.00', leftText: '£425.92', stillOwedText: null }], totalText: '£725.92', leftText: '£425.92', planEnded: true, signature: 'Acme' });
+    expect(lines.join('\n')).toContain('Invoice INV-7: a credit of £725.92 (£300.00 taken off what you owe and £425.92 kept as credit on your account). Nothing more is owed on it.');
+    expect(lines.join('\n')).toContain('payment plan are cancelled');
   });
 });

@@ -15,7 +15,7 @@
  * units rounds to at most that number, so a line's credit never exceeds its net, its tax or its
  * total; the credit of an invoice is the exact sum of its lines' credits.
  */
-import { addMonths, type CalendarDate, diffDays } from '../../kernel/dates';
+import { addDays, addMonths, type CalendarDate, diffDays, isCalendarDate } from '../../kernel/dates';
 import type { Minor } from '../../kernel/money';
 import { reconcileInstalments } from '../domain/collections/plans';
 
@@ -270,4 +270,58 @@ export function linesOf(invoice: { number: string; total: Minor; totalTax: Minor
     left -= 1;
   }
   return ledgerLines.map((l, i) => ({ ...l, tax: l.tax + shares[i]!.base + (extra.get(i) ?? 0) }));
+}
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/**
+ * The service period a line's description names, when it names one: the first two dates in it,
+ * written `2027-01-01` or `1 January 2027` (month names in English, in full or their first three
+ * letters). People write a period with its last day ("1 January 2027 – 31 December 2027"), so the
+ * period's end is the day after the second date. Null when there are not two dates in order.
+ */
+export function periodFromText(text: string): { start: CalendarDate; end: CalendarDate } | null {
+  const found: CalendarDate[] = [];
+  const re = /(\d{4})-(\d{2})-(\d{2})|(\d{1,2})(?:st|nd|rd|th)? ([A-Za-z]{3,9})\.? (\d{4})/g;
+  for (const m of text.matchAll(re)) {
+    let d: string | null = null;
+    if (m[1]) d = `${m[1]}-${m[2]}-${m[3]}`;
+    else {
+      const name = m[5]!.toLowerCase();
+      const month = MONTHS.findIndex((x) => x === name || (name.length === 3 && x.startsWith(name)));
+      if (month >= 0) d = `${m[6]}-${String(month + 1).padStart(2, '0')}-${m[4]!.padStart(2, '0')}`;
+    }
+    if (d && isCalendarDate(d)) found.push(d);
+    if (found.length === 2) break;
+  }
+  if (found.length < 2 || found[1]! < found[0]!) return null;
+  return { start: found[0]!, end: addDays(found[1]!, 1) };
+}
+
+/** The debtor's email, in lines: what was cancelled from when, each invoice's credit and where it went. */
+export function noticeLines(p: {
+  greeting: string;
+  effectiveText: string;
+  invoices: { number: string; creditText: string; allocatedText: string | null; leftText: string | null; stillOwedText: string | null }[];
+  totalText: string;
+  leftText: string | null;
+  planEnded: boolean;
+  signature: string;
+}): string[] {
+  return [
+    p.greeting,
+    '',
+    `As you asked, we have cancelled your service from ${p.effectiveText} and credited ${p.totalText} for the part you will not use.`,
+    '',
+    ...p.invoices.map((i) => {
+      const parts = [i.allocatedText ? `${i.allocatedText} taken off what you owe` : null, i.leftText ? `${i.leftText} kept as credit on your account` : null].filter(Boolean).join(' and ');
+      return `Invoice ${i.number}: a credit of ${i.creditText} (${parts}).${i.stillOwedText ? ` ${i.stillOwedText} is still to pay on it.` : ' Nothing more is owed on it.'}`;
+    }),
+    ...(p.leftText ? ['', `The ${p.leftText} left as credit is yours: we will be in touch about refunding it, or reply to tell us how you would like it used.`] : []),
+    ...(p.planEnded ? ['', 'The remaining instalments of your payment plan are cancelled: nothing more will be taken or asked for under it.'] : []),
+    '',
+    'If anything here is not what you expected, reply to this email.',
+    '',
+    p.signature,
+  ];
 }
