@@ -275,7 +275,7 @@ export interface CancelPreview {
   methodText: string;
   periodText: string;
   /** One row per cancelled line. */
-  lines: { invoiceNumber: string; description: string; lineTotalText: string; creditText: string }[];
+  lines: { key: string; invoiceNumber: string; description: string; lineTotalText: string; creditText: string }[];
   invoices: { invoiceNumber: string; openText: string; creditText: string; allocatedText: string; leftAsCreditText: string }[];
   creditText: string;
   allocatedText: string;
@@ -308,7 +308,7 @@ function previewOf(w: Working, input: CancelInput): CancelPreview {
     currency,
     methodText: input.method === 'by_days' ? METHOD_WORDS.by_days : `${METHOD_WORDS.fixed_schedule}: ${scheduleWords(w.schedule ?? [])}`,
     periodText: `Service from ${longDate(input.serviceStart)} until ${longDate(input.serviceEnd)}, cancelled from ${longDate(input.effectiveDate)}`,
-    lines: result.invoices.flatMap((i) => i.lines.map((l) => ({ invoiceNumber: num(i.invoiceId), description: l.description, lineTotalText: m(l.lineTotal), creditText: m(l.credit) }))),
+    lines: result.invoices.flatMap((i) => i.lines.map((l) => ({ key: `${i.invoiceId}:${l.lineNo}`, invoiceNumber: num(i.invoiceId), description: l.description, lineTotalText: m(l.lineTotal), creditText: m(l.credit) }))),
     invoices: result.invoices.map((i) => ({ invoiceNumber: num(i.invoiceId), openText: m(i.open), creditText: m(i.credit), allocatedText: m(i.allocated), leftAsCreditText: m(i.leftAsCredit) })),
     creditText: m(result.credit),
     allocatedText: m(result.allocated),

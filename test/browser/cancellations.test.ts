@@ -62,6 +62,15 @@ describeWith(['pg', 'chromium'], 'Cancel service in Chromium', () => {
   const pageAs = (width: number): Promise<Page> => signedInPage(browser, arcus, database, { userId: adminId, firmId }, { viewport: { width, height: 900 } });
 
   async function previewFor(page: Page) {
+    try {
+      return await previewSteps(page);
+    } catch (err) {
+      await screenshot(page, 'cancel-service-failed');
+      throw err;
+    }
+  }
+
+  async function previewSteps(page: Page) {
     await page.goto(`${arcus.url}/customers/${customerId}`);
     await page.getByRole('button', { name: 'Cancel service' }).click();
     const dialog = page.getByRole('dialog');
@@ -100,7 +109,7 @@ describeWith(['pg', 'chromium'], 'Cancel service in Chromium', () => {
     const rows = await database.db.select().from(writebacks).where(eq(writebacks.organisationId, orgId));
     expect(rows.map((r) => [r.kind, r.purpose, r.amount])).toEqual([['credit_note', 'cancellation', '141.0400']]);
     await page.context().close();
-  });
+  }, 120_000);
 
   it('fits a phone (390 px)', async () => {
     const page = await pageAs(390);
@@ -112,5 +121,5 @@ describeWith(['pg', 'chromium'], 'Cancel service in Chromium', () => {
     await dialog.getByTestId('cancel-choose').waitFor();
     await screenshot(page, 'cancel-service-choose-phone');
     await page.context().close();
-  });
+  }, 120_000);
 });

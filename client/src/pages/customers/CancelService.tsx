@@ -170,8 +170,8 @@ function CancelServiceModal({ organisationId, customerId, onClose }: { organisat
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {p.lines.map((l, i) => (
-                  <Table.Tr key={i}>
+                {p.lines.map((l) => (
+                  <Table.Tr key={l.key}>
                     <Table.Td>
                       <Text size="sm">{l.description}</Text>
                       <Text size="xs" c="dimmed">{l.invoiceNumber}</Text>
