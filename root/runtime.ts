@@ -59,6 +59,7 @@ import { SMS_WEBHOOK_MOUNT } from '../server/sms/webhook-urls';
 import { letterRoutes } from '../server/routes/letters';
 import { billingReviewRoutes } from '../server/routes/billing-review';
 import { returnRoutes } from '../server/routes/returns';
+import { cancellationRoutes } from '../server/routes/cancellations';
 import { taskRoutes } from '../server/routes/tasks';
 import { settingsRoutes } from '../server/routes/settings';
 import { writebackRoutes } from '../server/routes/writebacks';
@@ -220,6 +221,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       letterRoutes({ db: database.db, clock }),
       billingReviewRoutes({ db: database.db, clock, queue }),
       returnRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
+      cancellationRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

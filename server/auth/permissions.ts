@@ -152,6 +152,13 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/returned-payments': 'collect',
   'GET /api/returned-payments/policy': 'firm.read',
   'PUT /api/returned-payments/policy': 'settings.manage',
+  // cancellations (issue #19; server/cancellations/, docs/decisions/048)
+  'GET /api/cancellations/invoices': 'firm.read',
+  'GET /api/cancellations': 'firm.read',
+  'POST /api/cancellations/preview': 'collect',
+  'POST /api/cancellations': 'collect',
+  'GET /api/cancellations/schedule': 'firm.read',
+  'PUT /api/cancellations/schedule': 'settings.manage',
   // billing review, billing policies and billing accuracy (issue #21; server/billing-review/, docs/decisions/044)
   'GET /api/billing-review': 'firm.read',
   'POST /api/billing-review/refresh': 'collect',

@@ -2189,3 +2189,37 @@ export const returnedPayments = pgTable(
     index('returned_payments_firm_idx').on(t.firmId, t.organisationId, t.createdAt),
   ],
 );
+
+/**
+ * A confirmed cancellation of part or all of a customer's service (migration 0051; server/cancellations/,
+ * docs/decisions/048): one row per request id, holding the working it confirmed, so a repeat re-runs
+ * the remaining steps with the same amounts.
+ */
+export const cancellations = pgTable(
+  'cancellations',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    requestId: uuid('request_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** by_days | fixed_schedule */
+    method: text('method').notNull(),
+    serviceStart: date('service_start', { mode: 'string' }).notNull(),
+    serviceEnd: date('service_end', { mode: 'string' }).notNull(),
+    effectiveDate: date('effective_date', { mode: 'string' }).notNull(),
+    reason: text('reason').notNull(),
+    currency: text('currency').notNull(),
+    credit: numeric('credit', { precision: 19, scale: 4 }).notNull(),
+    allocated: numeric('allocated', { precision: 19, scale: 4 }).notNull(),
+    leftAsCredit: numeric('left_as_credit', { precision: 19, scale: 4 }).notNull(),
+    result: jsonb('result').notNull(),
+    debtorNotifiedAt: timestamp('debtor_notified_at', { withTimezone: true }),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('cancellations_request_key').on(t.firmId, t.requestId), index('cancellations_firm_org_idx').on(t.firmId, t.organisationId, t.contactExternalId, t.createdAt)],
+);

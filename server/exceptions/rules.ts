@@ -11,11 +11,13 @@
  * - Unapplied: money received and not applied to any invoice — a Xero prepayment, or a QuickBooks
  *   payment applied to nothing — older than N days (an overpayment too, once it is that old).
  * - Disputed: an invoice or customer with a dispute not yet resolved (the collector's in-motion activity).
+ * - Credit to refund or apply: a credit note with credit not allocated to any invoice (the paid part of
+ *   a cancellation, server/cancellations/, or one written in the ledger) — listed at once.
  */
 import { type CalendarDate, diffDays } from '../../kernel/dates';
 import type { Minor } from '../../kernel/money';
 
-export const EXCEPTION_KINDS = ['duplicate', 'overpaid', 'voided_invoice', 'unapplied', 'disputed'] as const;
+export const EXCEPTION_KINDS = ['duplicate', 'overpaid', 'voided_invoice', 'unapplied', 'disputed', 'unallocated_credit'] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 export const EXCEPTION_WORDS: Record<ExceptionKind, string> = {
   duplicate: 'Possible duplicate payment',
@@ -23,6 +25,7 @@ export const EXCEPTION_WORDS: Record<ExceptionKind, string> = {
   voided_invoice: 'Payment on a voided invoice',
   unapplied: 'Unapplied payment',
   disputed: 'Disputed',
+  unallocated_credit: 'Credit to refund or apply',
 };
 
 export const EXCEPTION_ACTIONS = ['apply', 'keep_credit'] as const;
@@ -51,11 +54,11 @@ export interface PaymentFact {
   unapplied: Minor;
 }
 
-/** A Xero overpayment or prepayment with credit left. */
+/** A Xero overpayment or prepayment, or a credit note (either ledger), with credit left. */
 export interface CreditFact {
   id: string;
   externalId: string;
-  kind: 'overpayment' | 'prepayment';
+  kind: 'overpayment' | 'prepayment' | 'creditNote';
   contactExternalId: string;
   date: CalendarDate;
   currency: string;
@@ -87,7 +90,7 @@ export interface ExceptionFact {
   /** The one-click actions this exception offers. */
   actions: ExceptionAction[];
   /** Where "Apply to another open invoice" takes the money from. */
-  source: { type: 'overpayment' | 'prepayment'; externalId: string } | null;
+  source: { type: 'overpayment' | 'prepayment' | 'creditNote'; externalId: string } | null;
 }
 
 export const exceptionKey = (kind: ExceptionKind, documentId: string) => `${kind}:${documentId}`;
@@ -169,6 +172,21 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
 
   for (const c of input.credits) {
     if (c.remaining <= 0) continue;
+    if (c.kind === 'creditNote') {
+      out.push({
+        key: exceptionKey('unallocated_credit', c.id),
+        kind: 'unallocated_credit',
+        contactExternalId: c.contactExternalId,
+        date: c.date,
+        ageDays: age(c.date),
+        currency: c.currency,
+        amount: c.remaining,
+        detail: `Credit note${c.reference ? ` ${c.reference}` : ''} of ${words(c.total, c.currency)} dated ${dayWords(c.date)}: ${words(c.remaining, c.currency)} is the customer’s credit, not applied to any invoice — refund it, apply it to an open invoice, or keep it as credit.`,
+        actions: ['apply', 'keep_credit'],
+        source: { type: 'creditNote', externalId: c.externalId },
+      });
+      continue;
+    }
     const overpaid = c.kind === 'overpayment';
     if (!overpaid && age(c.date) <= rules.unappliedDays) continue;
     out.push({

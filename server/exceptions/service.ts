@@ -39,6 +39,7 @@ export interface ExceptionView {
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
+const QUICKBOOKS_CREDIT_NOTE = 'Arcus does not apply a QuickBooks credit memo to an invoice yet: keep it as credit here, or apply it in QuickBooks.';
 const DISPUTE_NOTE = 'Settle the dispute from the customer’s page; there is nothing to apply or keep here.';
 
 const money = (m: Minor, c: string) => `${c} ${formatAmount(m, c).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
@@ -61,7 +62,7 @@ async function orgsOf(db: Db, firmId: string, organisationId: string | null): Pr
 
 /** One organisation's exceptions before decisions are taken out. */
 async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate): Promise<ExceptionFact[]> {
-  const [payRows, allocRows, creditRows, disputeRows] = await Promise.all([
+  const [payRows, allocRows, creditRows, noteRows, disputeRows] = await Promise.all([
     queryRows<{ id: string; external_id: string; contact: string | null; date: CalendarDate; currency: string; amount: string; reference: string; unapplied: string | null }>(
       db,
       sql`SELECT p.id::text, p.external_id, coalesce(p.contact_external_id, (SELECT i.contact_external_id FROM payment_allocations pa JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id WHERE pa.payment_id = p.id LIMIT 1)) AS contact,
@@ -78,6 +79,11 @@ async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate)
       db,
       sql`SELECT x.id::text, x.external_id, x.kind, x.contact_external_id AS contact, x.date::text AS date, x.currency, x.total::text AS total, x.remaining_credit::text AS remaining, x.reference
           FROM prepayments x WHERE x.firm_id = ${firmId} AND x.organisation_id = ${org.id} AND x.status NOT IN ('voided', 'deleted') AND x.remaining_credit > 0`,
+    ),
+    queryRows<{ id: string; external_id: string; contact: string; date: CalendarDate; currency: string; total: string; remaining: string; number: string }>(
+      db,
+      sql`SELECT x.id::text, x.external_id, x.contact_external_id AS contact, x.date::text AS date, x.currency, x.total::text AS total, x.remaining_credit::text AS remaining, x.number
+          FROM credit_notes x WHERE x.firm_id = ${firmId} AND x.organisation_id = ${org.id} AND x.status NOT IN ('voided', 'deleted', 'draft') AND x.remaining_credit > 0`,
     ),
     // A dispute is open until a later resolution for the same customer (and invoice, or the whole account).
     queryRows<{ id: string; contact: string; number: string | null; created_at: string; reason: string | null }>(
@@ -110,8 +116,11 @@ async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate)
       unapplied: p.unapplied ? parseAmount(String(p.unapplied), p.currency, true) : 0,
     }));
   const credits: CreditFact[] = creditRows.map((x) => ({ id: x.id, externalId: x.external_id, kind: x.kind, contactExternalId: x.contact, date: x.date, currency: x.currency, total: parseAmount(x.total, x.currency, true), remaining: parseAmount(x.remaining, x.currency, true), reference: x.reference }));
+  for (const x of noteRows) credits.push({ id: x.id, externalId: x.external_id, kind: 'creditNote', contactExternalId: x.contact, date: x.date, currency: x.currency, total: parseAmount(x.total, x.currency, true), remaining: parseAmount(x.remaining, x.currency, true), reference: x.number });
   const disputes: DisputeFact[] = disputeRows.map((d) => ({ id: d.id, contactExternalId: d.contact, invoiceNumber: d.number, date: todayIn(org.timezone, new Date(d.created_at)), reason: d.reason ?? 'no reason given' }));
-  return findExceptions({ payments, credits, disputes, today, words: money, dayWords: longDate });
+  const facts = findExceptions({ payments, credits, disputes, today, words: money, dayWords: longDate });
+  // QuickBooks: applying credit to an invoice is not written by Arcus yet (QboWrites.allocateCredit refuses).
+  return org.provider === 'quickbooks' ? facts.map((f) => ({ ...f, actions: f.actions.filter((a) => a !== 'apply') })) : facts;
 }
 
 /** The queue: one organisation's, or every organisation's in the firm; decided ones left out. */
@@ -157,7 +166,7 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
         actions: f.actions.filter((a): a is 'apply' | 'keep_credit' => a === 'keep_credit' || (a === 'apply' && invoicesOpen.length > 0)),
         openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
         ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
-        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? QUICKBOOKS_NOTE : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
+        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (f.kind === 'unallocated_credit' ? QUICKBOOKS_CREDIT_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
       });
     }
   }
@@ -175,9 +184,10 @@ export const DecideSchema = z
   .strict();
 export type DecideInput = z.infer<typeof DecideSchema>;
 
+const SOURCE_WORDS = { overpayment: 'an overpayment', prepayment: 'a prepayment', creditNote: 'a credit note' } as const;
 const ACTION_WORDS = { apply: 'applied to another invoice', keep_credit: 'kept as credit' } as const;
 /** What the timeline entry calls the money: "Overpayment of GBP 150.00 from … kept as credit". */
-const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Possible duplicate payment', overpaid: 'Overpayment', voided_invoice: 'Payment on a voided invoice', unapplied: 'Unapplied payment', disputed: 'Dispute' };
+const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Possible duplicate payment', overpaid: 'Overpayment', voided_invoice: 'Payment on a voided invoice', unapplied: 'Unapplied payment', disputed: 'Dispute', unallocated_credit: 'Unapplied credit' };
 
 /**
  * Decides an exception once: the decision (its key is the exception's), the timeline entry and,
@@ -221,11 +231,11 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
             amount: decimal,
             currency: inv.currency,
             request: { source: fact.source!.type, sourceExternalId: fact.source!.externalId, invoiceExternalId: inv.externalId, amount: decimal, date: todayIn(org!.timezone, now) },
-            noteText: `Arcus: ${money(amount, inv.currency)} of ${fact.source!.type === 'overpayment' ? 'an overpayment' : 'a prepayment'} applied to this invoice (${input.reason})`,
+            noteText: `Arcus: ${money(amount, inv.currency)} of ${SOURCE_WORDS[fact.source!.type]} applied to this invoice (${input.reason})`,
             requestedBy: 'user',
             userId: auth.userId,
             preApproved: true,
-            summary: `Apply ${money(amount, inv.currency)} from ${fact.source!.type === 'overpayment' ? 'an overpayment' : 'a prepayment'} to invoice ${inv.number || 'without a number'}`,
+            summary: `Apply ${money(amount, inv.currency)} from ${SOURCE_WORDS[fact.source!.type]} to invoice ${inv.number || 'without a number'}`,
           },
         ],
         now,

@@ -38,6 +38,7 @@ import {
   letters,
   billingReviewItems,
   statutoryRates,
+  cancellations,
 } from '../../server/db/schema';
 import { hashToken } from '../../server/pay/link-tokens';
 
@@ -163,6 +164,8 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
   const [letterBatch] = await db.insert(letterBatches).values({ firmId, organisationId, localDay: '2026-01-20' }).returning();
   await db.insert(letters).values({ firmId, organisationId, batchId: letterBatch!.id, localDay: '2026-01-20', contactExternalId, customerName: `Customer ${tag}`, steps: [{ invoiceExternalId, stepKey: 'lba', stepNumber: 1, stepOffset: 30 }], status: 'queued', content: { from: { name: `Org ${tag}`, addressLines: [] }, to: { name: `Customer ${tag}`, addressLines: ['1 Road', 'Town'], address: { line1: '1 Road', city: 'Town', region: '', postalCode: 'AB1 2CD', country: '' } }, date: '20 January 2026', heading: 'Final notice', paragraphs: [tag], invoices: [], total: '', signOff: '', statement: null } });
   await db.insert(statutoryRates).values({ firmId, jurisdiction: 'uk', effectiveFrom: '2026-02-05', rate: '3.5' }).onConflictDoNothing();
+  // Cancellations (server/cancellations/): one confirmed, with its working.
+  await db.insert(cancellations).values({ firmId, organisationId, requestId: randomUUID(), contactExternalId, method: 'by_days', serviceStart: '2026-01-01', serviceEnd: '2027-01-01', effectiveDate: '2026-07-01', reason: `Moved away ${tag}`, currency: 'USD', credit: '100.00', allocated: '100.00', leftAsCredit: '0', result: { preview: { creditText: `$100.00 ${tag}` } } });
   const commissionPlan = { baseRate: '0.05', tiers: [], accelerator: null, cap: null, holdback: null };
   const [salesperson] = await db.insert(salespeople).values({ firmId, organisationId, name: `Seller ${tag}`, email: `seller-${tag.toLowerCase()}@client.example` }).returning();
   const [reviewItem] = await db.insert(billingReviewItems).values({ firmId, organisationId, invoiceId: invoice!.id, invoiceExternalId, status: 'to_review', findings: [{ check: 'no_email', text: `Finding ${tag}` }] }).returning();

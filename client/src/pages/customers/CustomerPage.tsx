@@ -16,6 +16,7 @@ import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
 import { ConversationCard } from '../../replies/ConversationCard';
 import { CustomerLanguage } from './CustomerLanguage';
 import { SmsHistoryCard } from './SmsHistoryCard';
+import { CancelServiceButton } from './CancelService';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -116,6 +117,7 @@ export function CustomerPage() {
             target={{ organisationId: d.organisation.id, contactExternalId: d.customer.externalId, customerName: d.customer.name }}
             openInvoices={d.invoices.filter((i) => i.status !== 'paid' && i.balance > 0).map((i) => ({ id: i.id, number: invoiceName(i), currency: i.currency, amountDue: i.balance, dueDate: i.dueDate }))}
           />
+          {canAct ? <CancelServiceButton organisationId={d.organisation.id} customerId={id} /> : null}
         </Stack>
       </Header>
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="sm">
