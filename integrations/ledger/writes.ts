@@ -73,6 +73,20 @@ export interface AllocateCreditParams {
   date: CalendarDate;
 }
 
+/** Money paid back to a customer (issue #19). */
+export interface CreateRefundParams {
+  key: string;
+  contactExternalId: string;
+  amount: Decimal;
+  currency: string;
+  date: CalendarDate;
+  reference: string;
+  /** The line on the credit note (Xero) or refund receipt (QuickBooks). */
+  description: string;
+  /** Xero: the bank account's code; QuickBooks: the account the refund is paid from. */
+  accountCode?: string | null;
+}
+
 export interface CreateInvoiceParams {
   key: string;
   contactExternalId: string;
@@ -116,6 +130,15 @@ export interface LedgerWrites {
    * approved (or sent, or paid) is answered as it is, so a replay changes nothing; voided is refused.
    */
   authoriseInvoice(p: { key: string; invoiceExternalId: string }): Promise<LedgerDocument>;
+  /**
+   * Pay money back to the customer: Xero PUT CreditNotes (key) for the amount, then PUT Payments
+   * with CreditNote + Account (a key derived from it) — a retry replays the credit note, so a
+   * crash between the two never makes a second one; QuickBooks POST refundreceipt (requestid).
+   * Answers the refund (Xero: the refund payment; QuickBooks: the receipt) as a `payment` document.
+   */
+  createRefund(p: CreateRefundParams): Promise<LedgerDocument>;
+  /** Read a refund back by the id createRefund answered; null when the ledger has none. */
+  readRefund(externalId: string): Promise<LedgerDocument | null>;
   /** Read one document back; null when the ledger has no such document. */
   read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null>;
 }

@@ -31,6 +31,8 @@ interface QuickBooksInstance {
   voidInvoice(invoice: Json, cb: Callback): void;
   deletePayment(payment: Json, cb: Callback): void;
   deleteCreditMemo(creditMemo: Json, cb: Callback): void;
+  createRefundReceipt(refundReceipt: Json, cb: Callback): void;
+  getRefundReceipt(id: string, cb: Callback): void;
 }
 
 type QuickBooksCtor = new (
@@ -85,7 +87,9 @@ export type QboMethod =
   | 'createCreditMemo'
   | 'voidInvoice'
   | 'deletePayment'
-  | 'deleteCreditMemo';
+  | 'deleteCreditMemo'
+  | 'createRefundReceipt'
+  | 'getRefundReceipt';
 
 export class QboSdk {
   private readonly qbo: QuickBooksInstance;

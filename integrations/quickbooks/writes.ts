@@ -19,7 +19,7 @@ import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { QboClient, type QboClientParams } from './client';
 import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
 import type { Json, QboMethod } from './sdk';
@@ -269,6 +269,35 @@ export class QboWrites implements LedgerWrites {
     return this.creditMemoDoc(await this.mustRaw('creditNote', memoId));
   }
 
+  /**
+   * A refund: one RefundReceipt (customer, one line for the amount, the account the money is paid
+   * from) under the write-back's key as requestid, so a retry is replayed by QuickBooks.
+   */
+  async createRefund(p: CreateRefundParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a refund amount must be more than zero');
+    const receipt = await this.call('Recording the refund receipt in QuickBooks', 'createRefundReceipt', {
+      CustomerRef: { value: p.contactExternalId },
+      TxnDate: p.date,
+      CurrencyRef: { value: p.currency },
+      PrivateNote: p.reference,
+      DepositToAccountRef: { value: p.accountCode || QBO_REFUND_ACCOUNT },
+      Line: [salesLine({ description: p.description, amount: p.amount })],
+      requestId: p.key,
+    });
+    return refundReceiptDoc(obj(receipt['RefundReceipt'] ?? receipt));
+  }
+
+  async readRefund(externalId: string): Promise<LedgerDocument | null> {
+    try {
+      const receipt = await this.call('Reading the QuickBooks refund receipt', 'getRefundReceipt', encodeURIComponent(externalId));
+      return refundReceiptDoc(obj(receipt['RefundReceipt'] ?? receipt));
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
   async createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument> {
     checkWriteKey(p.key);
     const inv = await this.call('Creating the QuickBooks invoice', 'createInvoice', {
@@ -379,6 +408,15 @@ export class QboWrites implements LedgerWrites {
       }
     }
   }
+}
+
+/** The account a refund is paid from when none is given (the sandbox company's Checking, as in QuickBooks' sample company). */
+export const QBO_REFUND_ACCOUNT = '35';
+
+function refundReceiptDoc(r: Json): LedgerDocument {
+  const id = str(r['Id']);
+  if (!id) throw new LedgerError('server', 'QuickBooks answered the refund receipt without an Id');
+  return { type: 'payment', externalId: id, number: str(r['DocNumber']) || null, reference: referenceOf(r['PrivateNote']), status: 'authorised', total: decimalOf(r['TotalAmt'] as number | string | null), remaining: '0.00', allocations: [] };
 }
 
 function endsWithLines(existing: Json[], lines: WriteLine[]): boolean {

@@ -15,6 +15,7 @@ import { errorHandler, gate, locals, queryString, reply } from './http';
 import { invoiceRoutes } from './invoices';
 import { paymentRoutes } from './payments';
 import { runQuery } from './query-exec';
+import { refundReceiptRoutes } from './refund-receipts';
 
 export function qboApiRouter(ctx: SandboxContext): Router {
   const router = express.Router();
@@ -39,6 +40,7 @@ export function qboApiRouter(ctx: SandboxContext): Router {
   invoiceRoutes(company, ctx);
   paymentRoutes(company, ctx);
   creditMemoRoutes(company, ctx);
+  refundReceiptRoutes(company, ctx);
   companyRoutes(company);
 
   company.use((req) => {

@@ -9,6 +9,8 @@ import { invoiceRef } from './invoice';
 
 export function paymentOut(view: LedgerView, p: SbPayment): Record<string, unknown> {
   const allocation = p.allocations[0];
+  const refundLink = allocation ? undefined : p.creditNoteLinks[0];
+  const refundOf = refundLink ? view.store.creditNotes.get(refundLink.creditNoteId) : undefined;
   const amount = allocation ? allocation.amount : p.amount;
   // As recorded from Xero: base-currency batch children and deleted payments carry CurrencyRate 0.
   const zeroRate = p.currency === view.company.baseCurrency && (p.batch || p.status === 'DELETED');
@@ -34,7 +36,8 @@ export function paymentOut(view: LedgerView, p: SbPayment): Record<string, unkno
     Amount: amountOut(amount),
     Reference: p.reference,
     CurrencyRate: zeroRate ? 0 : decimalOut(p.currencyRate),
-    PaymentType: 'ACCRECPAYMENT',
+    // A refund out of a credit note (no invoice): ARCREDITPAYMENT with the CreditNote.
+    PaymentType: refundOf ? 'ARCREDITPAYMENT' : 'ACCRECPAYMENT',
     Status: p.status,
     UpdatedDateUTC: msDateTime(p.updatedAt),
     UpdatedDateUTCString: `${utcSeconds(p.updatedAt)}Z`,
@@ -42,6 +45,7 @@ export function paymentOut(view: LedgerView, p: SbPayment): Record<string, unkno
     IsReconciled: false,
     Account: paymentAccount(p),
     Invoice: allocation ? invoiceRef(view, view.invoice(allocation.invoiceId), allocation.invoiceId) : undefined,
+    CreditNote: refundOf ? { CreditNoteID: refundOf.id, CreditNoteNumber: refundOf.number } : undefined,
     HasValidationErrors: false,
   });
 }
