@@ -33,6 +33,9 @@ interface QuickBooksInstance {
   deleteCreditMemo(creditMemo: Json, cb: Callback): void;
   createRefundReceipt(refundReceipt: Json, cb: Callback): void;
   getRefundReceipt(id: string, cb: Callback): void;
+  createPurchase(purchase: Json, cb: Callback): void;
+  getPurchase(id: string, cb: Callback): void;
+  updatePayment(payment: Json, cb: Callback): void;
 }
 
 type QuickBooksCtor = new (
@@ -89,7 +92,10 @@ export type QboMethod =
   | 'deletePayment'
   | 'deleteCreditMemo'
   | 'createRefundReceipt'
-  | 'getRefundReceipt';
+  | 'getRefundReceipt'
+  | 'createPurchase'
+  | 'getPurchase'
+  | 'updatePayment';
 
 export class QboSdk {
   private readonly qbo: QuickBooksInstance;

@@ -264,6 +264,7 @@ export class XeroWrites implements LedgerWrites {
   async createRefund(p: CreateRefundParams): Promise<LedgerDocument> {
     checkWriteKey(p.key);
     if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a refund amount must be more than zero');
+    if (p.source) return this.refundCredit(p, p.source);
     const body: CreditNotes = {
       creditNotes: [
         {
@@ -291,6 +292,23 @@ export class XeroWrites implements LedgerWrites {
       if (err instanceof LedgerError && err.code === 'validation') await this.voidCreditNote(derivedKey(p.key, 'undo'), creditNoteID).catch(() => undefined);
       throw err;
     }
+    if (!payment?.paymentID) throw new LedgerError('server', 'Xero answered the refund without a payment');
+    return this.refundDoc(payment);
+  }
+
+  /**
+   * Refund a credit the customer already has (decision 047): one PUT Payments naming the
+   * Overpayment, Prepayment or CreditNote with the bank Account — Xero's own refund of a credit
+   * (PaymentType AROVERPAYMENTPAYMENT / ARPREPAYMENTPAYMENT / ARCREDITPAYMENT); its RemainingCredit
+   * falls by the amount, so the customer is not credited twice. The write-back's key replays it.
+   */
+  private async refundCredit(p: CreateRefundParams, source: NonNullable<CreateRefundParams['source']>): Promise<LedgerDocument> {
+    if (source.type === 'payment') throw new LedgerError('validation', 'a Xero payment is not a credit: refund its overpayment, prepayment or credit note');
+    const code = p.accountCode || (await this.defaultBankCode());
+    const of = source.type === 'overpayment' ? { overpayment: { overpaymentID: source.externalId } } : source.type === 'prepayment' ? { prepayment: { prepaymentID: source.externalId } } : { creditNote: { creditNoteID: source.externalId } };
+    const body: Payments = { payments: [{ ...of, account: { code }, date: p.date, amount: amountOf(p.amount), reference: p.reference }] };
+    const paid = await this.call(`Refunding the Xero ${source.type === 'creditNote' ? 'credit note' : source.type}`, () => this.sdk.createPayments(this.tenant, body, true, p.key));
+    const payment = paid.payments?.[0];
     if (!payment?.paymentID) throw new LedgerError('server', 'Xero answered the refund without a payment');
     return this.refundDoc(payment);
   }

@@ -87,7 +87,12 @@ export interface ExceptionFact {
   /** The one-click actions this exception offers. */
   actions: ExceptionAction[];
   /** Where "Apply to another open invoice" takes the money from. */
-  source: { type: 'overpayment' | 'prepayment'; externalId: string } | null;
+  source: { type: 'overpayment' | 'prepayment'; externalId: string } | null;  /**
+   * The credit a refund pays out (docs/decisions/047): the Xero overpayment or prepayment, or the
+   * QuickBooks payment whose unapplied money it is. Null: the money paid an invoice (a refund is
+   * then a credit note and its refund, or a QuickBooks refund receipt).
+   */
+  refundFrom: { type: 'overpayment' | 'prepayment' | 'payment'; externalId: string } | null;
 }
 
 export const exceptionKey = (kind: ExceptionKind, documentId: string) => `${kind}:${documentId}`;
@@ -124,6 +129,8 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         detail: `${words(p.amount, p.currency)} received on ${dayWords(p.date)}${ref(p)}, the same amount as a payment on ${dayWords(earlier.date)}${ref(earlier)}.`,
         actions: ['keep_credit'],
         source: null,
+        // Money on account (QuickBooks, all of it unapplied) is refunded out of the payment itself.
+        refundFrom: p.unapplied >= p.amount ? { type: 'payment', externalId: p.externalId } : null,
       });
     }
   }
@@ -142,6 +149,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         detail: `${words(p.amount, p.currency)} received on ${dayWords(p.date)}${ref(p)} is applied to ${voided.map((a) => `invoice ${a.invoiceNumber || 'without a number'}`).join(', ')}, which is ${voided[0]!.invoiceStatus === 'deleted' ? 'deleted' : 'voided'}.`,
         actions: ['keep_credit'],
         source: null,
+        refundFrom: null,
       });
     }
     if (p.unapplied > 0) {
@@ -162,6 +170,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
           // Applying a QuickBooks payment to another invoice changes the payment itself: not offered (README).
           actions: ['keep_credit'],
           source: null,
+          refundFrom: { type: 'payment', externalId: p.externalId },
         });
       }
     }
@@ -182,6 +191,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
       detail: `${overpaid ? 'An overpayment' : 'A prepayment'} of ${words(c.total, c.currency)} received on ${dayWords(c.date)}${ref(c)}: ${words(c.remaining, c.currency)} is not applied to any invoice.`,
       actions: ['apply', 'keep_credit'],
       source: { type: c.kind, externalId: c.externalId },
+      refundFrom: { type: c.kind, externalId: c.externalId },
     });
   }
 
@@ -197,6 +207,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
       detail: `${d.invoiceNumber ? `Invoice ${d.invoiceNumber}` : 'The account'} disputed on ${dayWords(d.date)}: ${d.reason}`,
       actions: [],
       source: null,
+      refundFrom: null,
     });
   }
   return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));

@@ -170,10 +170,10 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
   return out;
 }
 
-/** Ledgers Arcus can write a refund into (the `refund` write-back: Xero credit note + refund payment, QuickBooks refund receipt). */
+/** Ledgers Arcus can write a refund into (the `refund` write-back, docs/decisions/047). */
 export const REFUND_LEDGERS: readonly string[] = ['xero', 'quickbooks'];
-/** Kinds of exception a person may refund: money received twice or more than was owed. */
-const REFUNDABLE_KINDS: readonly ExceptionFact['kind'][] = ['overpaid', 'duplicate'];
+/** Kinds of exception a person may refund: money received twice, more than was owed, or left on account. */
+const REFUNDABLE_KINDS: readonly ExceptionFact['kind'][] = ['overpaid', 'duplicate', 'unapplied'];
 
 function refundable(f: ExceptionFact, provider: string): boolean {
   return REFUNDABLE_KINDS.includes(f.kind) && REFUND_LEDGERS.includes(provider) && f.amount !== null && f.amount > 0 && !!f.currency;
@@ -284,6 +284,8 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
               reference: `Refund: ${TIMELINE_NOUNS[fact.kind].toLowerCase()}`.slice(0, 255),
               description: `Refund of ${TIMELINE_NOUNS[fact.kind].toLowerCase()} received on ${longDate(fact.date)}: ${input.reason}`.slice(0, 400),
               accountCode: null,
+              // The credit it pays out, so the customer is not credited twice (decision 047).
+              source: fact.refundFrom,
             },
             noteText: null,
             requestedBy: 'user',

@@ -131,7 +131,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       const readBack = allocation
         ? await writes.readCredit(allocation.source, allocation.sourceExternalId)
         : row.kind === 'refund' && externalId
-          ? await writes.readRefund(externalId)
+          ? await writes.readRefund(externalId, (request as RequestOf<'refund'>).source ?? null)
           : type && readId
             ? await writes.read(type, readId)
             : null;

@@ -95,6 +95,11 @@ export const RefundRequest = z.object({
   description: z.string().trim().min(1).max(400),
   /** Xero: the bank account's code (the first BANK account when absent); QuickBooks: the account id the refund is paid from. */
   accountCode: z.string().max(40).nullish(),
+  /**
+   * The credit the refund pays out (decision 047): a Xero overpayment / prepayment / credit note, or
+   * a QuickBooks payment's unapplied money. Absent: a refund of money that paid an invoice.
+   */
+  source: z.object({ type: z.enum(['overpayment', 'prepayment', 'creditNote', 'payment']), externalId: z.string().min(1) }).nullish(),
 });
 export const VoidRequest = z.object({ type: z.enum(['invoice', 'creditNote', 'payment']), externalId: z.string().min(1) });
 

@@ -1,9 +1,11 @@
 /**
- * Issue #19: `createRefund` against the sandbox ledger over HTTP, through the real SDKs. Xero: a
- * credit note for the amount and a refund Payment against it (CreditNote + Account); QuickBooks: a
- * RefundReceipt. One refund per key: a replay changes nothing, and a crash between Xero's credit
- * note and its refund payment resumes with the same credit note (the key replays it). Partial and
- * full refunds.
+ * Issue #19: `createRefund` against the sandbox ledger over HTTP, through the real SDKs
+ * (docs/decisions/047). Out of an existing credit — Xero: one PUT Payments naming the Overpayment /
+ * Prepayment (its RemainingCredit falls, its Payments list the refund, PAID when all is refunded);
+ * QuickBooks: a Check to the customer against Accounts Receivable linked to the unapplied Payment
+ * (its UnappliedAmt and the customer's Balance fall). Of money that paid an invoice — Xero: a credit
+ * note for the amount and a refund Payment against it; QuickBooks: a RefundReceipt. One refund per
+ * key: a replay changes nothing, and a crash between two calls resumes without a second document.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +72,58 @@ describe('Xero refund against the sandbox', () => {
 
   it('a refund the ledger does not have reads back as nothing', async () => {
     expect(await fx.xero.writes().readRefund(randomUUID())).toBeNull();
+  });
+});
+
+describe('Xero refund of an overpayment or prepayment (the credit itself, no new credit note)', () => {
+  it('a partial then a full refund of an overpayment: RemainingCredit falls, Payments lists both, PAID at zero; a replay is one refund', async () => {
+    const base = params('xero', '30.00');
+    const over = fx.store.createPrepayment(fx.xero.companyId, { kind: 'overpayment', contactId: base.contactExternalId, date: base.date, amount: 10_000, reference: 'Paid twice' });
+    const cnBefore = fx.store.list('creditNotes', fx.xero.companyId).length;
+    const p = { ...base, source: { type: 'overpayment' as const, externalId: over.id } };
+    const doc = await fx.xero.writes().createRefund(p);
+    expect(doc).toMatchObject({ type: 'payment', total: '30.00', status: 'authorised' });
+    expect((await fx.xero.writes().createRefund(p)).externalId).toBe(doc.externalId);
+    expect(fx.store.prepayment(fx.xero.companyId, over.id)).toMatchObject({ remainingCredit: 7_000, status: 'AUTHORISED' });
+    expect(fx.store.list('creditNotes', fx.xero.companyId)).toHaveLength(cnBefore);
+
+    // What Xero answers for the overpayment and the refund payment (the connector's reads).
+    const read = await fx.xero.writes().readCredit('overpayment', over.id);
+    expect(read).toMatchObject({ remaining: '70.00', status: 'authorised' });
+    expect(fx.store.prepaymentRefunds(over.id).map((x) => [x.id, x.amount])).toEqual([[doc.externalId, 3_000]]);
+    expect(await fx.xero.writes().readRefund(doc.externalId, p.source)).toMatchObject({ externalId: doc.externalId, total: '30.00' });
+
+    const rest = await fx.xero.writes().createRefund({ ...p, key: randomUUID(), amount: '70.00' });
+    expect(rest.total).toBe('70.00');
+    expect(fx.store.prepayment(fx.xero.companyId, over.id)).toMatchObject({ remainingCredit: 0, status: 'PAID' });
+    const more = await rejection(fx.xero.writes().createRefund({ ...p, key: randomUUID(), amount: '0.01' }));
+    expect(more.code).toBe('validation');
+  });
+
+  it('a prepayment refund reads back as ARPREPAYMENTPAYMENT of the amount', async () => {
+    const base = params('xero', '12.34');
+    const pre = fx.store.createPrepayment(fx.xero.companyId, { kind: 'prepayment', contactId: base.contactExternalId, date: base.date, amount: 5_000 });
+    const doc = await fx.xero.writes().createRefund({ ...base, source: { type: 'prepayment', externalId: pre.id } });
+    expect(await fx.xero.writes().readRefund(doc.externalId, { type: 'prepayment', externalId: pre.id })).toMatchObject({ total: '12.34', status: 'authorised' });
+    expect(fx.store.prepayment(fx.xero.companyId, pre.id).remainingCredit).toBe(3_766);
+  });
+});
+
+describe('QuickBooks refund of money on account (a check against Accounts Receivable linked to the payment)', () => {
+  it('a check for the amount, the payment linked to it: UnappliedAmt falls; a replay is one check and one link', async () => {
+    const base = params('qbo', '40.00');
+    const onAccount = fx.store.createPayment(fx.qbo.companyId, { contactId: base.contactExternalId, date: base.date, allocations: [], amount: 10_000, reference: 'On account' });
+    const p = { ...base, source: { type: 'payment' as const, externalId: onAccount.id } };
+    const doc = await fx.qbo.writes().createRefund(p);
+    expect(doc).toMatchObject({ type: 'payment', total: '40.00', status: 'authorised' });
+    expect((await fx.qbo.writes().createRefund(p)).externalId).toBe(doc.externalId);
+    expect(fx.store.payment(fx.qbo.companyId, onAccount.id).refundChecks).toEqual([{ checkId: doc.externalId, amount: 4_000 }]);
+    // Read back over HTTP as the sync reads it: UnappliedAmt 60 of 100, a line linking the check.
+    const [check] = fx.store.list('payments', fx.qbo.companyId).filter((x) => x.id === onAccount.id);
+    expect(check!.refundChecks).toHaveLength(1);
+    expect(await fx.qbo.writes().readRefund(doc.externalId, p.source)).toMatchObject({ externalId: doc.externalId, total: '40.00', reference: p.reference });
+    const tooMuch = await rejection(fx.qbo.writes().createRefund({ ...p, key: randomUUID(), amount: '60.01' }));
+    expect(tooMuch.code).toBe('validation');
   });
 });
 

@@ -39,7 +39,19 @@ function createRefund(call: XeroCall, input: PaymentInput & { creditNoteId: stri
   return p;
 }
 
+/** A refund of an overpayment or prepayment (AROVERPAYMENTPAYMENT / ARPREPAYMENTPAYMENT): its RemainingCredit falls by the amount. */
+function refundPrepayment(call: XeroCall, input: PaymentInput & { prepayment: NonNullable<PaymentInput['prepayment']> }): SbPayment {
+  const x = isGuid(input.prepayment.id) ? call.ctx.store.prepayments.get(input.prepayment.id.toLowerCase()) : undefined;
+  if (!x || x.companyId !== call.company.id || x.kind !== input.prepayment.kind) throw new XeroValidationError([`The ${input.prepayment.kind} ${input.prepayment.id} could not be found`], {});
+  if (x.status !== 'AUTHORISED') throw new XeroValidationError([`Payment not allowed: the ${x.kind} is ${x.status}`], {});
+  if (input.amount > x.remainingCredit) throw new XeroValidationError([`Payment amount exceeds the credit remaining on the ${x.kind}`], {});
+  const p = call.ctx.store.refundPrepayment(call.company.id, x.id, { date: input.date ?? call.view.today(), amount: input.amount, reference: input.reference });
+  rememberPaymentAccount(p, input.accountCode);
+  return p;
+}
+
 function createPayment(call: XeroCall, input: PaymentInput): SbPayment {
+  if (input.prepayment) return refundPrepayment(call, { ...input, prepayment: input.prepayment });
   if (input.creditNoteId) return createRefund(call, { ...input, creditNoteId: input.creditNoteId });
   const inv = resolveInvoice(call.view, input.invoice);
   const p = call.ctx.store.createPayment(call.company.id, {
@@ -66,6 +78,7 @@ function describeCreated(call: XeroCall) {
   return (ps: SbPayment[]) => {
     if (ps.length !== 1) return `Created ${ps.length} payments`;
     const p = ps[0]!;
+    if (p.prepaymentLink) return `Created refund ${p.currency} ${fromMinor(p.amount)} of an ${call.ctx.store.prepayments.get(p.prepaymentLink.prepaymentId)?.kind ?? 'overpayment'}`;
     if (p.allocations.length === 0 && p.creditNoteLinks[0]) return `Created refund ${p.currency} ${fromMinor(p.amount)} on credit note ${call.ctx.store.creditNotes.get(p.creditNoteLinks[0].creditNoteId)?.number ?? '?'}`;
     const inv = p.allocations[0] ? call.view.invoice(p.allocations[0].invoiceId) : undefined;
     return `Created payment ${p.currency} ${fromMinor(p.amount)} on invoice ${inv?.number ?? '?'}`;
