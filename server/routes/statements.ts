@@ -117,7 +117,12 @@ export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; 
     const auth = allow(req, 'collect');
     const input = parseInput(DecideSchema, req.body, { organisationId: 'organisation', key: 'exception', action: 'action', reason: 'reason', invoiceId: 'invoice', amount: 'amount' });
     const result = await decideException({ ...requestDeps({ db: deps.db, queue: deps.queue, now: () => deps.clock.now() }) }, auth, input, deps.clock.now());
-    const waiting = result.status === 'awaiting_approval' ? 'The refund is above the firm’s approval limit: it waits for an admin to approve it.' : null;
+    const waiting =
+      result.status === 'awaiting_approval'
+        ? 'The refund is above the firm’s approval limit: it waits for an admin to approve it.'
+        : result.status === 'awaiting_client'
+          ? 'The refund waits for the client to approve it.'
+          : null;
     res.json({ created: result.created, message: result.created ? (waiting ?? 'Done.') : 'This exception was already decided.' });
   });
 

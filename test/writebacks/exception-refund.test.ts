@@ -14,7 +14,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addDays, todayIn } from '../../kernel/dates';
 import { queryRows } from '../../server/db/client';
-import { activities, firms, payments, prepayments, writebacks } from '../../server/db/schema';
+import { activities, clientApprovalPolicies, firms, payments, prepayments, writebacks } from '../../server/db/schema';
 import { decideException, listExceptions } from '../../server/exceptions/service';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
@@ -187,5 +187,20 @@ describeWith('pg', 'Exceptions: "Refund" and "Keep as credit" through the write-
     expect(store().payment(qbo.companyId, paymentId).refundChecks).toEqual([{ checkId: expect.any(String), amount: 2_000 }]);
     await sync(qbo.organisationId);
     expect(Number(await syncedUnapplied(paymentId))).toBe(30);
+  });
+
+  it('QuickBooks: above the client’s "credits above" amount the refund waits for the client (the existing client-approval path), nothing written', async () => {
+    const { key, paymentId } = await onAccount(3_000);
+    await fx.db.insert(clientApprovalPolicies).values({ firmId: fx.firmId, organisationId: qbo.organisationId, lateFees: false, creditsAbove: '10.00', paymentPlans: false });
+    try {
+      const queue: string[] = [];
+      const r = await decideException({ db: fx.db, enqueueExecute: async (id) => void queue.push(id), now }, { firmId: fx.firmId, userId }, { organisationId: qbo.organisationId, key, action: 'refund', reason: 'Customer moved away' }, now());
+      expect(r).toMatchObject({ created: true, status: 'awaiting_client' });
+      expect(queue).toHaveLength(0);
+      expect(await executeWriteback(engine(fx, queue), r.writebackId!)).toEqual({ outcome: 'not_claimable' });
+      expect(store().payment(qbo.companyId, paymentId).refundChecks ?? []).toHaveLength(0);
+    } finally {
+      await fx.db.delete(clientApprovalPolicies).where(and(eq(clientApprovalPolicies.firmId, fx.firmId), eq(clientApprovalPolicies.organisationId, qbo.organisationId)));
+    }
   });
 });
