@@ -92,8 +92,10 @@ describeWith(['pg', 'chromium'], 'Refunds and returned payments in Chromium', ()
     expect(rows).toHaveLength(1);
     expect(rows[0]!.kind).toBe('refund');
     expect(toMinor(rows[0]!.amount!)).toBe(9_000);
+    // Paid out of the overpayment itself, not a new credit note (decision 047).
+    expect((rows[0]!.request as { source?: { type: string } }).source?.type).toBe('overpayment');
     await page.context().close();
-  });
+  }, 120_000);
 
   for (const [label, width] of [
     ['desktop', 1280],
@@ -152,6 +154,6 @@ describeWith(['pg', 'chromium'], 'Refunds and returned payments in Chromium', ()
       await fee.scrollIntoViewIfNeeded();
       await fee.screenshot({ path: path.join(SCREENSHOTS, `settings-returned-fee-${label}.png`) });
       await page.context().close();
-    });
+    }, 120_000);
   }
 });
