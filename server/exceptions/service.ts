@@ -41,6 +41,7 @@ export interface ExceptionView {
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
+const QUICKBOOKS_REFUND_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit or refund it here, or apply it in QuickBooks.';
 const DISPUTE_NOTE = 'Settle the dispute from the customer’s page; there is nothing to apply or keep here.';
 
 const money = (m: Minor, c: string) => `${c} ${formatAmount(m, c).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
@@ -163,7 +164,7 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
         refundMax: refundable(f, org.provider) ? formatAmount(f.amount!, f.currency!) : null,
         openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
         ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
-        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? QUICKBOOKS_NOTE : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
+        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (refundable(f, org.provider) ? QUICKBOOKS_REFUND_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
       });
     }
   }
