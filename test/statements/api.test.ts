@@ -75,7 +75,7 @@ describeWith('pg', 'Statements and exceptions API', () => {
     await smtp?.close();
   });
 
-  it('the queue per organisation and across the firm, in words; QuickBooks offers only "Keep as credit"', async () => {
+  it('the queue per organisation and across the firm, in words; QuickBooks money on account offers "Keep as credit" and "Refund", not "Apply"', async () => {
     const one = await as.collector!(`/exceptions?organisationId=${xeroOrg}`);
     expect(one.status).toBe(200);
     expect(one.body.exceptions).toHaveLength(1);
@@ -89,8 +89,8 @@ describeWith('pg', 'Statements and exceptions API', () => {
     expect(firm.status).toBe(200);
     expect(firm.body.exceptions.map((x: { customerName: string }) => x.customerName).sort()).toEqual(['Bayside Cafe Ltd', 'Lakeside Dental']);
     const qbo = firm.body.exceptions.find((x: { customerName: string }) => x.customerName === 'Lakeside Dental');
-    expect(qbo).toMatchObject({ kindText: 'Unapplied payment', amountText: 'GBP 75.00', actions: ['keep_credit'], openInvoices: [], ledgerName: 'QuickBooks' });
-    expect(qbo.actionNote).toMatch(/^In QuickBooks, applying this money to an invoice means changing the payment itself/);
+    expect(qbo).toMatchObject({ kindText: 'Unapplied payment', amountText: 'GBP 75.00', actions: ['keep_credit', 'refund'], refundMax: '75.00', openInvoices: [], ledgerName: 'QuickBooks' });
+    expect(qbo.actionNote).toMatch(/^In QuickBooks, applying this money to an invoice means changing the payment itself, .*keep it as credit or refund it here/);
     for (const x of firm.body.exceptions) for (const f of ['organisationName', 'customerName', 'kindText', 'dateText', 'ageText', 'detail', 'ledgerName', 'actionNote']) inWords(x[f] ?? '');
     // Another firm's organisation is not there, and asking for it is "not found".
     expect(firm.body.exceptions.some((x: { organisationId: string }) => x.organisationId === otherOrg)).toBe(false);
