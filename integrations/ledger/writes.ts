@@ -73,6 +73,33 @@ export interface AllocateCreditParams {
   date: CalendarDate;
 }
 
+/** Money paid back to a customer (issue #19). */
+export interface CreateRefundParams {
+  key: string;
+  contactExternalId: string;
+  amount: Decimal;
+  currency: string;
+  date: CalendarDate;
+  reference: string;
+  /** The line on the credit note (Xero) or refund receipt (QuickBooks). */
+  description: string;
+  /** Xero: the bank account's code; QuickBooks: the account the refund is paid from. */
+  accountCode?: string | null;
+  /**
+   * The customer's existing credit the refund pays out (docs/decisions/047): Xero an Overpayment,
+   * Prepayment or CreditNote (one PUT Payments naming it, so its RemainingCredit falls); QuickBooks a
+   * Payment with unapplied money (a Check to the customer against Accounts Receivable, linked to
+   * the payment). Absent: a refund of money that paid an invoice (Xero credit note + refund;
+   * QuickBooks RefundReceipt).
+   */
+  source?: RefundSource | null;
+}
+
+export interface RefundSource {
+  type: 'overpayment' | 'prepayment' | 'creditNote' | 'payment';
+  externalId: string;
+}
+
 export interface CreateInvoiceParams {
   key: string;
   contactExternalId: string;
@@ -116,6 +143,17 @@ export interface LedgerWrites {
    * approved (or sent, or paid) is answered as it is, so a replay changes nothing; voided is refused.
    */
   authoriseInvoice(p: { key: string; invoiceExternalId: string }): Promise<LedgerDocument>;
+  /**
+   * Pay money back to the customer (docs/decisions/047). Out of an existing credit (`source`):
+   * Xero one PUT Payments naming the Overpayment / Prepayment / CreditNote; QuickBooks a Check to
+   * the customer against Accounts Receivable linked to the unapplied Payment. Of money that paid
+   * an invoice: Xero PUT CreditNotes (key) then PUT Payments with CreditNote + Account (a derived
+   * key) — a retry replays the credit note, never a second one; QuickBooks POST refundreceipt.
+   * Answers the refund (Xero: the refund payment; QuickBooks: the check or the receipt).
+   */
+  createRefund(p: CreateRefundParams): Promise<LedgerDocument>;
+  /** Read a refund back by the id createRefund answered (and the credit it paid out); null when the ledger has none. */
+  readRefund(externalId: string, source?: RefundSource | null): Promise<LedgerDocument | null>;
   /** Read one document back; null when the ledger has no such document. */
   read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null>;
 }

@@ -31,6 +31,11 @@ interface QuickBooksInstance {
   voidInvoice(invoice: Json, cb: Callback): void;
   deletePayment(payment: Json, cb: Callback): void;
   deleteCreditMemo(creditMemo: Json, cb: Callback): void;
+  createRefundReceipt(refundReceipt: Json, cb: Callback): void;
+  getRefundReceipt(id: string, cb: Callback): void;
+  createPurchase(purchase: Json, cb: Callback): void;
+  getPurchase(id: string, cb: Callback): void;
+  updatePayment(payment: Json, cb: Callback): void;
 }
 
 type QuickBooksCtor = new (
@@ -85,7 +90,12 @@ export type QboMethod =
   | 'createCreditMemo'
   | 'voidInvoice'
   | 'deletePayment'
-  | 'deleteCreditMemo';
+  | 'deleteCreditMemo'
+  | 'createRefundReceipt'
+  | 'getRefundReceipt'
+  | 'createPurchase'
+  | 'getPurchase'
+  | 'updatePayment';
 
 export class QboSdk {
   private readonly qbo: QuickBooksInstance;

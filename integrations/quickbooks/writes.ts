@@ -19,7 +19,7 @@ import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { QboClient, type QboClientParams } from './client';
 import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
 import type { Json, QboMethod } from './sdk';
@@ -269,6 +269,87 @@ export class QboWrites implements LedgerWrites {
     return this.creditMemoDoc(await this.mustRaw('creditNote', memoId));
   }
 
+  /**
+   * A refund: one RefundReceipt (customer, one line for the amount, the account the money is paid
+   * from) under the write-back's key as requestid, so a retry is replayed by QuickBooks.
+   */
+  async createRefund(p: CreateRefundParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a refund amount must be more than zero');
+    if (p.source) return this.refundOnAccount(p, p.source);
+    const receipt = await this.call('Recording the refund receipt in QuickBooks', 'createRefundReceipt', {
+      CustomerRef: { value: p.contactExternalId },
+      TxnDate: p.date,
+      CurrencyRef: { value: p.currency },
+      PrivateNote: p.reference,
+      DepositToAccountRef: { value: p.accountCode || QBO_REFUND_ACCOUNT },
+      Line: [salesLine({ description: p.description, amount: p.amount })],
+      requestId: p.key,
+    });
+    return refundReceiptDoc(obj(receipt['RefundReceipt'] ?? receipt));
+  }
+
+  /**
+   * Refund money the customer has on account — a payment's unapplied amount (decision 047) — the
+   * way QuickBooks has an accountant do it: a Check to the customer whose one line is Accounts
+   * Receivable (`requestid` = the key), then the payment linked to the check by a sparse update
+   * adding a Line `{LinkedTxn: Check}` (`requestid` derived from the key), so its UnappliedAmt and
+   * the customer's balance fall by the amount. A retry replays the check; a payment already linked
+   * to it is not linked twice. Answers the check.
+   */
+  private async refundOnAccount(p: CreateRefundParams, source: NonNullable<CreateRefundParams['source']>): Promise<LedgerDocument> {
+    if (source.type !== 'payment') throw new LedgerError('validation', 'a QuickBooks refund on account pays out a payment’s unapplied money');
+    const amount = amountOf(p.amount);
+    const check = obj(
+      await this.call('Writing the refund check in QuickBooks', 'createPurchase', {
+        PaymentType: 'Check',
+        AccountRef: { value: p.accountCode || QBO_REFUND_ACCOUNT },
+        EntityRef: { value: p.contactExternalId, type: 'Customer' },
+        TxnDate: p.date,
+        CurrencyRef: { value: p.currency },
+        PrivateNote: p.reference,
+        Line: [{ Amount: amount, DetailType: 'AccountBasedExpenseLineDetail', Description: p.description, AccountBasedExpenseLineDetail: { AccountRef: { value: QBO_AR_ACCOUNT } } }],
+        requestId: p.key,
+      }),
+    );
+    const purchase = obj(check['Purchase'] ?? check);
+    const checkId = str(purchase['Id']);
+    if (!checkId) throw new LedgerError('server', 'QuickBooks answered the refund check without an Id');
+    await this.withFreshSyncToken(async () => {
+      const payment = await this.mustRaw('payment', source.externalId);
+      const lines = arr(payment['Line']);
+      if (lines.some((l) => arr(l['LinkedTxn']).some((t) => str(t['TxnType']) === 'Check' && str(t['TxnId']) === checkId))) return;
+      if (toMinor(decimalOf(payment['UnappliedAmt'] as number | string | null)) < toMinor(p.amount)) throw new LedgerError('validation', 'the payment has less unapplied money than the refund');
+      await this.call('Linking the refund check to the QuickBooks payment', 'updatePayment', {
+        Id: str(payment['Id']),
+        SyncToken: str(payment['SyncToken']),
+        sparse: true,
+        Line: [...lines.map((l) => ({ Amount: l['Amount'], LinkedTxn: arr(l['LinkedTxn']).map((t) => ({ TxnId: str(t['TxnId']), TxnType: str(t['TxnType']) })) })), { Amount: amount, LinkedTxn: [{ TxnId: checkId, TxnType: 'Check' }] }],
+        requestId: derivedKey(p.key, 'l'),
+      });
+    });
+    return checkDoc(purchase);
+  }
+
+  async readRefund(externalId: string, source?: CreateRefundParams['source']): Promise<LedgerDocument | null> {
+    if (source?.type === 'payment') {
+      try {
+        const c = await this.call('Reading the QuickBooks refund check', 'getPurchase', encodeURIComponent(externalId));
+        return checkDoc(obj(c['Purchase'] ?? c));
+      } catch (err) {
+        if (err instanceof LedgerError && err.code === 'not_found') return null;
+        throw err;
+      }
+    }
+    try {
+      const receipt = await this.call('Reading the QuickBooks refund receipt', 'getRefundReceipt', encodeURIComponent(externalId));
+      return refundReceiptDoc(obj(receipt['RefundReceipt'] ?? receipt));
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'not_found') return null;
+      throw err;
+    }
+  }
+
   async createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument> {
     checkWriteKey(p.key);
     const inv = await this.call('Creating the QuickBooks invoice', 'createInvoice', {
@@ -379,6 +460,24 @@ export class QboWrites implements LedgerWrites {
       }
     }
   }
+}
+
+/** The account a refund is paid from when none is given (the sandbox company's Checking, as in QuickBooks' sample company). */
+export const QBO_REFUND_ACCOUNT = '35';
+
+/** The sample company's Accounts Receivable (A/R): the line of a refund check (decision 047). */
+export const QBO_AR_ACCOUNT = '84';
+
+function checkDoc(c: Json): LedgerDocument {
+  const id = str(c['Id']);
+  if (!id) throw new LedgerError('server', 'QuickBooks answered the refund check without an Id');
+  return { type: 'payment', externalId: id, number: str(c['DocNumber']) || null, reference: referenceOf(c['PrivateNote']), status: 'authorised', total: decimalOf(c['TotalAmt'] as number | string | null), remaining: '0.00', allocations: [] };
+}
+
+function refundReceiptDoc(r: Json): LedgerDocument {
+  const id = str(r['Id']);
+  if (!id) throw new LedgerError('server', 'QuickBooks answered the refund receipt without an Id');
+  return { type: 'payment', externalId: id, number: str(r['DocNumber']) || null, reference: referenceOf(r['PrivateNote']), status: 'authorised', total: decimalOf(r['TotalAmt'] as number | string | null), remaining: '0.00', allocations: [] };
 }
 
 function endsWithLines(existing: Json[], lines: WriteLine[]): boolean {

@@ -157,6 +157,16 @@ export interface SbPayment {
   allocations: SbAllocation[];
   /** QuickBooks: credit memos linked by this payment (a zero-amount payment links both). */
   creditNoteLinks: { creditNoteId: string; amount: Minor }[];
+  /**
+   * Xero: a refund of an overpayment or prepayment (AROVERPAYMENTPAYMENT / ARPREPAYMENTPAYMENT):
+   * money paid back out of its remaining credit; no invoice.
+   */
+  prepaymentLink?: { prepaymentId: string; amount: Minor } | null;
+  /**
+   * QuickBooks: refund checks linked to this payment (a Check to the customer against Accounts
+   * Receivable, linked by a Line with TxnType Check): they use its unapplied money.
+   */
+  refundChecks?: { checkId: string; amount: Minor }[];
   /** Xero: the batch payment (one deposit, several invoices) this payment is a child of. */
   batch?: { id: string; reference: string; date: CalendarDate; totalAmount: Minor } | null;
   updatedAt: number;

@@ -457,6 +457,8 @@ export class SandboxStore {
       this.recomputeCredit(cn);
       this.touch(cn, 'creditNote', 'Update');
     }
+    // A deleted refund gives the overpayment / prepayment its credit back.
+    if (p.prepaymentLink) this.recomputePrepayment(this.prepayment(companyId, p.prepaymentLink.prepaymentId));
     return p;
   }
 
@@ -619,6 +621,62 @@ export class SandboxStore {
     this.settle(inv);
     this.touch(inv, 'invoice', 'Update');
     return allocation;
+  }
+
+  /**
+   * Refund part or all of an overpayment / prepayment (Xero `PUT Payments` with Overpayment or
+   * Prepayment and the bank Account): a payment of PaymentType AROVERPAYMENTPAYMENT /
+   * ARPREPAYMENTPAYMENT, listed in the document's Payments; its RemainingCredit falls, PAID at zero.
+   */
+  refundPrepayment(companyId: string, id: string, fields: { date: CalendarDate; amount: Minor; reference?: string }): SbPayment {
+    const x = this.prepayment(companyId, id);
+    if (x.status !== 'AUTHORISED') throw new SandboxError('validation', `Payment not allowed: the ${x.kind} is ${x.status}`);
+    if (!Number.isSafeInteger(fields.amount) || fields.amount <= 0) throw new SandboxError('validation', 'Payment amount must be greater than zero');
+    if (fields.amount > x.remainingCredit) throw new SandboxError('validation', `Payment amount exceeds the credit remaining on the ${x.kind}`);
+    if (fields.date < x.date) throw new SandboxError('validation', `A refund cannot be dated before the ${x.kind}`);
+    const at = this.clock.now();
+    const payment: SbPayment = {
+      id: this.newId(companyId),
+      companyId,
+      contactId: x.contactId,
+      date: fields.date,
+      currency: x.currency,
+      currencyRate: x.currencyRate,
+      amount: fields.amount,
+      reference: fields.reference ?? '',
+      status: 'AUTHORISED',
+      allocations: [],
+      creditNoteLinks: [],
+      prepaymentLink: { prepaymentId: x.id, amount: fields.amount },
+      updatedAt: at,
+      createdAt: at,
+      syncToken: 0,
+    };
+    this.payments.set(payment.id, payment);
+    this.recomputePrepayment(x);
+    this.emit(companyId, 'payment', payment.id, 'Create', at);
+    return payment;
+  }
+
+  /** QuickBooks: link refund checks to a payment (they use its unapplied money); the payment changes (CDC Update). */
+  linkRefundChecks(companyId: string, paymentId: string, links: { checkId: string; amount: Minor }[]): SbPayment {
+    const p = this.payment(companyId, paymentId);
+    p.refundChecks = [...(p.refundChecks ?? []), ...links];
+    this.touch(p, 'payment', 'Update');
+    return p;
+  }
+
+  /** The refunds paid out of an overpayment / prepayment (not deleted), oldest first. */
+  prepaymentRefunds(id: string): SbPayment[] {
+    return [...this.payments.values()].filter((p) => p.prepaymentLink?.prepaymentId === id && p.status !== 'DELETED').sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  private recomputePrepayment(x: SbPrepayment): void {
+    if (x.status === 'VOIDED') return;
+    const used = sumMinor(x.allocations.map((a) => a.amount)) + sumMinor(this.prepaymentRefunds(x.id).map((p) => p.prepaymentLink!.amount));
+    x.remainingCredit = x.total - used;
+    x.status = x.remainingCredit === 0 ? 'PAID' : 'AUTHORISED';
+    this.bump(x);
   }
 
   /** Void an overpayment / prepayment: its allocations stop counting and its invoices reopen. */

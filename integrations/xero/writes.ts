@@ -17,7 +17,7 @@ import { decimalOf } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { XeroClient, type XeroClientParams } from './client';
 import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, mapXeroPrepayment, type XeroCreditNoteIn, type XeroPrepaymentIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
 
@@ -253,6 +253,84 @@ export class XeroWrites implements LedgerWrites {
       throw err;
     }
     return this.mustRead('creditNote', id);
+  }
+
+  /**
+   * A refund: PUT CreditNotes for the amount (the write-back's key — a retry after a crash is
+   * replayed by Xero, so there is never a second credit note), then PUT Payments with CreditNote
+   * and the bank Account under a key derived from it. A refund payment Xero refuses voids the new
+   * credit note again, so no stray credit is left behind.
+   */
+  async createRefund(p: CreateRefundParams): Promise<LedgerDocument> {
+    checkWriteKey(p.key);
+    if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a refund amount must be more than zero');
+    if (p.source) return this.refundCredit(p, p.source);
+    const body: CreditNotes = {
+      creditNotes: [
+        {
+          type: CreditNote.TypeEnum.ACCRECCREDIT,
+          contact: { contactID: p.contactExternalId },
+          date: p.date,
+          reference: p.reference,
+          status: CreditNote.StatusEnum.AUTHORISED,
+          lineAmountTypes: LineAmountTypes.NoTax,
+          currencyCode: p.currency as unknown as CurrencyCode,
+          lineItems: [lineOut({ description: p.description, amount: p.amount })],
+        },
+      ],
+    };
+    const res = await this.call('Creating the Xero credit note for the refund', () => this.sdk.createCreditNotes(this.tenant, body, true, undefined, p.key));
+    const creditNoteID = res.creditNotes?.[0]?.creditNoteID;
+    if (!creditNoteID) throw new LedgerError('server', 'Xero answered the credit note without an id');
+    const code = p.accountCode || (await this.defaultBankCode());
+    const refund: Payments = { payments: [{ creditNote: { creditNoteID }, account: { code }, date: p.date, amount: amountOf(p.amount), reference: p.reference }] };
+    let payment: Payment | undefined;
+    try {
+      const paid = await this.call('Recording the refund in Xero', () => this.sdk.createPayments(this.tenant, refund, true, derivedKey(p.key, 'r')));
+      payment = paid.payments?.[0];
+    } catch (err) {
+      if (err instanceof LedgerError && err.code === 'validation') await this.voidCreditNote(derivedKey(p.key, 'undo'), creditNoteID).catch(() => undefined);
+      throw err;
+    }
+    if (!payment?.paymentID) throw new LedgerError('server', 'Xero answered the refund without a payment');
+    return this.refundDoc(payment);
+  }
+
+  /**
+   * Refund a credit the customer already has (decision 047): one PUT Payments naming the
+   * Overpayment, Prepayment or CreditNote with the bank Account — Xero's own refund of a credit
+   * (PaymentType AROVERPAYMENTPAYMENT / ARPREPAYMENTPAYMENT / ARCREDITPAYMENT); its RemainingCredit
+   * falls by the amount, so the customer is not credited twice. The write-back's key replays it.
+   */
+  private async refundCredit(p: CreateRefundParams, source: NonNullable<CreateRefundParams['source']>): Promise<LedgerDocument> {
+    if (source.type === 'payment') throw new LedgerError('validation', 'a Xero payment is not a credit: refund its overpayment, prepayment or credit note');
+    const code = p.accountCode || (await this.defaultBankCode());
+    const of = source.type === 'overpayment' ? { overpayment: { overpaymentID: source.externalId } } : source.type === 'prepayment' ? { prepayment: { prepaymentID: source.externalId } } : { creditNote: { creditNoteID: source.externalId } };
+    const body: Payments = { payments: [{ ...of, account: { code }, date: p.date, amount: amountOf(p.amount), reference: p.reference }] };
+    const paid = await this.call(`Refunding the Xero ${source.type === 'creditNote' ? 'credit note' : source.type}`, () => this.sdk.createPayments(this.tenant, body, true, p.key));
+    const payment = paid.payments?.[0];
+    if (!payment?.paymentID) throw new LedgerError('server', 'Xero answered the refund without a payment');
+    return this.refundDoc(payment);
+  }
+
+  async readRefund(externalId: string): Promise<LedgerDocument | null> {
+    const p = await this.paymentRaw(externalId);
+    return p ? this.refundDoc(p) : null;
+  }
+
+  /** A refund payment (ARCREDITPAYMENT on a credit note) as a document: its amount, status and credit note. */
+  private refundDoc(p: Payment): LedgerDocument {
+    const status = String(p.status ?? '').toUpperCase() === 'DELETED' ? 'deleted' : 'authorised';
+    return {
+      type: 'payment',
+      externalId: p.paymentID ?? '',
+      number: p.creditNote?.creditNoteNumber ?? null,
+      reference: p.reference ?? '',
+      status,
+      total: fromMinor(toMinor(p.amount ?? 0, 2, true)),
+      remaining: '0.00',
+      allocations: [],
+    };
   }
 
   async createInvoice(p: CreateInvoiceParams): Promise<LedgerDocument> {

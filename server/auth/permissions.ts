@@ -150,6 +150,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   // returned payments and chargebacks (issue #19; server/returns/, docs/decisions/046)
   'GET /api/returned-payments': 'firm.read',
   'POST /api/returned-payments': 'collect',
+  'GET /api/returned-payments/customer/:customerId': 'firm.read',
   'GET /api/returned-payments/policy': 'firm.read',
   'PUT /api/returned-payments/policy': 'settings.manage',
   // cancellations (issue #19; server/cancellations/, docs/decisions/048)

@@ -280,7 +280,7 @@ export interface CancelPreview {
   creditText: string;
   allocatedText: string;
   leftAsCreditText: string;
-  /** "£X will be left as credit for the customer — refund it from Exceptions"; null when nothing is. */
+  /** "£X will be left as credit for the customer — apply it to another invoice or keep it as credit from Exceptions"; null when nothing is. */
   leftAsCreditSentence: string | null;
   /** What stops, in sentences: plans and instalments, discount offers, reminders. */
   stops: string[];
@@ -313,7 +313,7 @@ function previewOf(w: Working, input: CancelInput): CancelPreview {
     creditText: m(result.credit),
     allocatedText: m(result.allocated),
     leftAsCreditText: m(result.leftAsCredit),
-    leftAsCreditSentence: result.leftAsCredit > 0 ? `${m(result.leftAsCredit)} will be left as credit for the customer — refund it from Exceptions.` : null,
+    leftAsCreditSentence: result.leftAsCredit > 0 ? `${m(result.leftAsCredit)} will be left as credit for the customer — apply it to another invoice or keep it as credit from Exceptions.` : null,
     stops,
     nothingToCredit: result.credit === 0,
   };

@@ -41,12 +41,12 @@ describe('overpaid, unapplied, voided', () => {
   });
 });
 
-describe('credit to refund or apply', () => {
+describe('credit to apply or keep', () => {
   it('a credit note with unallocated credit is listed at once, to apply or keep; one fully allocated is not', () => {
     const note: CreditFact = { id: 'n', externalId: 'CN1', kind: 'creditNote', contactExternalId: 'c1', date: '2026-12-01', currency: 'GBP', total: 95_83, remaining: 63_83, reference: 'CN-0042' };
     const [e] = run([], [note], '2026-12-01');
     expect(e).toMatchObject({ key: 'unallocated_credit:n', kind: 'unallocated_credit', amount: 63_83, actions: ['apply', 'keep_credit'], source: { type: 'creditNote', externalId: 'CN1' } });
-    expect(e!.detail).toBe('Credit note CN-0042 of GBP 95.83 dated 2026-12-01: GBP 63.83 is the customer’s credit, not applied to any invoice — refund it, apply it to an open invoice, or keep it as credit.');
+    expect(e!.detail).toBe('Credit note CN-0042 of GBP 95.83 dated 2026-12-01: GBP 63.83 is the customer’s credit, not applied to any invoice — apply it to an open invoice or keep it as credit.');
     expect(run([], [{ ...note, remaining: 0 }])).toEqual([]);
   });
 });

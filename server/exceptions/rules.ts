@@ -11,7 +11,7 @@
  * - Unapplied: money received and not applied to any invoice — a Xero prepayment, or a QuickBooks
  *   payment applied to nothing — older than N days (an overpayment too, once it is that old).
  * - Disputed: an invoice or customer with a dispute not yet resolved (the collector's in-motion activity).
- * - Credit to refund or apply: a credit note with credit not allocated to any invoice (the paid part of
+ * - Credit to apply or keep: a credit note with credit not allocated to any invoice (the paid part of
  *   a cancellation, server/cancellations/, or one written in the ledger) — listed at once.
  */
 import { type CalendarDate, diffDays } from '../../kernel/dates';
@@ -25,7 +25,7 @@ export const EXCEPTION_WORDS: Record<ExceptionKind, string> = {
   voided_invoice: 'Payment on a voided invoice',
   unapplied: 'Unapplied payment',
   disputed: 'Disputed',
-  unallocated_credit: 'Credit to refund or apply',
+  unallocated_credit: 'Credit to apply or keep',
 };
 
 export const EXCEPTION_ACTIONS = ['apply', 'keep_credit'] as const;
@@ -91,6 +91,12 @@ export interface ExceptionFact {
   actions: ExceptionAction[];
   /** Where "Apply to another open invoice" takes the money from. */
   source: { type: 'overpayment' | 'prepayment' | 'creditNote'; externalId: string } | null;
+  /**
+   * The credit a refund pays out (docs/decisions/047): the Xero overpayment or prepayment, or the
+   * QuickBooks payment whose unapplied money it is. Null: the money paid an invoice (a refund is
+   * then a credit note and its refund, or a QuickBooks refund receipt).
+   */
+  refundFrom: { type: 'overpayment' | 'prepayment' | 'payment'; externalId: string } | null;
 }
 
 export const exceptionKey = (kind: ExceptionKind, documentId: string) => `${kind}:${documentId}`;
@@ -127,6 +133,8 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         detail: `${words(p.amount, p.currency)} received on ${dayWords(p.date)}${ref(p)}, the same amount as a payment on ${dayWords(earlier.date)}${ref(earlier)}.`,
         actions: ['keep_credit'],
         source: null,
+        // Money on account (QuickBooks, all of it unapplied) is refunded out of the payment itself.
+        refundFrom: p.unapplied >= p.amount ? { type: 'payment', externalId: p.externalId } : null,
       });
     }
   }
@@ -145,6 +153,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         detail: `${words(p.amount, p.currency)} received on ${dayWords(p.date)}${ref(p)} is applied to ${voided.map((a) => `invoice ${a.invoiceNumber || 'without a number'}`).join(', ')}, which is ${voided[0]!.invoiceStatus === 'deleted' ? 'deleted' : 'voided'}.`,
         actions: ['keep_credit'],
         source: null,
+        refundFrom: null,
       });
     }
     if (p.unapplied > 0) {
@@ -165,6 +174,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
           // Applying a QuickBooks payment to another invoice changes the payment itself: not offered (README).
           actions: ['keep_credit'],
           source: null,
+          refundFrom: { type: 'payment', externalId: p.externalId },
         });
       }
     }
@@ -181,9 +191,11 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         ageDays: age(c.date),
         currency: c.currency,
         amount: c.remaining,
-        detail: `Credit note${c.reference ? ` ${c.reference}` : ''} of ${words(c.total, c.currency)} dated ${dayWords(c.date)}: ${words(c.remaining, c.currency)} is the customer’s credit, not applied to any invoice — refund it, apply it to an open invoice, or keep it as credit.`,
+        detail: `Credit note${c.reference ? ` ${c.reference}` : ''} of ${words(c.total, c.currency)} dated ${dayWords(c.date)}: ${words(c.remaining, c.currency)} is the customer’s credit, not applied to any invoice — apply it to an open invoice or keep it as credit.`,
         actions: ['apply', 'keep_credit'],
         source: { type: 'creditNote', externalId: c.externalId },
+        // Paying out a credit note's credit is not built (decision 047 covers overpayments, prepayments and unapplied payments).
+        refundFrom: null,
       });
       continue;
     }
@@ -200,6 +212,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
       detail: `${overpaid ? 'An overpayment' : 'A prepayment'} of ${words(c.total, c.currency)} received on ${dayWords(c.date)}${ref(c)}: ${words(c.remaining, c.currency)} is not applied to any invoice.`,
       actions: ['apply', 'keep_credit'],
       source: { type: c.kind, externalId: c.externalId },
+      refundFrom: { type: c.kind, externalId: c.externalId },
     });
   }
 
@@ -215,6 +228,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
       detail: `${d.invoiceNumber ? `Invoice ${d.invoiceNumber}` : 'The account'} disputed on ${dayWords(d.date)}: ${d.reason}`,
       actions: [],
       source: null,
+      refundFrom: null,
     });
   }
   return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));

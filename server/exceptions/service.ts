@@ -29,7 +29,9 @@ export interface ExceptionView {
   ageText: string;
   amountText: string | null;
   detail: string;
-  actions: ('apply' | 'keep_credit')[];
+  actions: ('apply' | 'keep_credit' | 'refund')[];
+  /** For "Refund": the most that can be paid back (the overpaid or duplicate amount), as a decimal; null when no refund is offered. */
+  refundMax: string | null;
   /** For "Apply to another open invoice": the customer's open invoices, in words. */
   openInvoices: { id: string; label: string }[];
   /** The ledger, in words ("Xero", "QuickBooks"). */
@@ -40,6 +42,7 @@ export interface ExceptionView {
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
 const QUICKBOOKS_CREDIT_NOTE = 'Arcus does not apply a QuickBooks credit memo to an invoice yet: keep it as credit here, or apply it in QuickBooks.';
+const QUICKBOOKS_REFUND_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit or refund it here, or apply it in QuickBooks.';
 const DISPUTE_NOTE = 'Settle the dispute from the customer’s page; there is nothing to apply or keep here.';
 
 const money = (m: Minor, c: string) => `${c} ${formatAmount(m, c).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
@@ -163,29 +166,48 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
         amountText: f.amount !== null && f.currency ? money(f.amount, f.currency) : null,
         detail: f.detail,
         // "Apply" only where there is an open invoice to apply to.
-        actions: f.actions.filter((a): a is 'apply' | 'keep_credit' => a === 'keep_credit' || (a === 'apply' && invoicesOpen.length > 0)),
+        actions: [
+          ...f.actions.filter((a): a is 'apply' | 'keep_credit' => a === 'keep_credit' || (a === 'apply' && invoicesOpen.length > 0)),
+          ...(refundable(f, org.provider) ? (['refund'] as const) : []),
+        ],
+        refundMax: refundable(f, org.provider) ? formatAmount(f.amount!, f.currency!) : null,
         openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
         ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
-        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (f.kind === 'unallocated_credit' ? QUICKBOOKS_CREDIT_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
+        actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (f.kind === 'unallocated_credit' ? QUICKBOOKS_CREDIT_NOTE : refundable(f, org.provider) ? QUICKBOOKS_REFUND_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
       });
     }
   }
   return out;
 }
 
+/** Ledgers Arcus can write a refund into (the `refund` write-back, docs/decisions/047). */
+export const REFUND_LEDGERS: readonly string[] = ['xero', 'quickbooks'];
+/** Kinds of exception a person may refund: money received twice, more than was owed, or left on account. */
+const REFUNDABLE_KINDS: readonly ExceptionFact['kind'][] = ['overpaid', 'duplicate', 'unapplied'];
+
+function refundable(f: ExceptionFact, provider: string): boolean {
+  return REFUNDABLE_KINDS.includes(f.kind) && REFUND_LEDGERS.includes(provider) && f.amount !== null && f.amount > 0 && !!f.currency;
+}
+
 export const DecideSchema = z
   .object({
     organisationId: z.uuid({ message: 'Reload the page and try again.' }),
     key: z.string().min(3).max(200),
-    action: z.enum(['apply', 'keep_credit'], { message: 'Choose what to do.' }),
+    action: z.enum(['apply', 'keep_credit', 'refund'], { message: 'Choose what to do.' }),
     reason: z.string().trim().min(1, { message: 'Say why.' }).max(500, { message: 'Keep the reason under 500 characters.' }),
     invoiceId: z.uuid({ message: 'Choose the invoice to apply it to.' }).optional(),
+    /** For "Refund": how much to pay back (default: all of it). */
+    amount: z
+      .string()
+      .trim()
+      .regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'Enter an amount such as 125.50.' })
+      .optional(),
   })
   .strict();
 export type DecideInput = z.infer<typeof DecideSchema>;
 
 const SOURCE_WORDS = { overpayment: 'an overpayment', prepayment: 'a prepayment', creditNote: 'a credit note' } as const;
-const ACTION_WORDS = { apply: 'applied to another invoice', keep_credit: 'kept as credit' } as const;
+const ACTION_WORDS = { apply: 'applied to another invoice', keep_credit: 'kept as credit', refund: 'refunded' } as const;
 /** What the timeline entry calls the money: "Overpayment of GBP 150.00 from … kept as credit". */
 const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Possible duplicate payment', overpaid: 'Overpayment', voided_invoice: 'Payment on a voided invoice', unapplied: 'Unapplied payment', disputed: 'Dispute', unallocated_credit: 'Unapplied credit' };
 
@@ -193,17 +215,19 @@ const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Poss
  * Decides an exception once: the decision (its key is the exception's), the timeline entry and,
  * for "apply", the allocation write-back — one transaction. Asking again answers the first decision.
  */
-export async function decideException(deps: RequestDeps, auth: { firmId: string; userId: string }, input: DecideInput, now: Date): Promise<{ created: boolean; action: string; writebackId: string | null }> {
+export async function decideException(deps: RequestDeps, auth: { firmId: string; userId: string }, input: DecideInput, now: Date): Promise<{ created: boolean; action: string; writebackId: string | null; status?: string }> {
   const db = deps.db;
   const [org] = await orgsOf(db, auth.firmId, input.organisationId);
   const [existing] = await db.select().from(exceptionDecisions).where(and(eq(exceptionDecisions.firmId, auth.firmId), eq(exceptionDecisions.exceptionKey, input.key)));
   if (existing) return { created: false, action: existing.action, writebackId: existing.writebackId };
   const fact = (await factsOf(db, auth.firmId, org!, todayIn(org!.timezone, now))).find((f) => f.key === input.key);
   if (!fact) throw notFound('This exception is no longer open. Reload the page.');
-  if (!fact.actions.includes(input.action)) throw unprocessable('That action is not available for this exception.', 'action_unavailable');
+  const offered = input.action === 'refund' ? refundable(fact, org!.provider) : fact.actions.includes(input.action);
+  if (!offered) throw unprocessable('That action is not available for this exception.', 'action_unavailable');
   const [contact] = await queryRows<{ id: string; name: string }>(db, sql`SELECT id::text, name FROM contacts WHERE firm_id = ${auth.firmId} AND organisation_id = ${org!.id} AND external_id = ${fact.contactExternalId}`);
   const what = `${TIMELINE_NOUNS[fact.kind]}${fact.amount !== null && fact.currency ? ` of ${money(fact.amount, fact.currency)}` : ''} from ${contact?.name ?? 'a customer'}`;
-  let result: { created: boolean; action: string; writebackId: string | null } = { created: false, action: input.action, writebackId: null };
+  let result: { created: boolean; action: string; writebackId: string | null; status?: string } = { created: false, action: input.action, writebackId: null };
+  let refunded: Minor | null = null;
   await db.transaction(async (t) => {
     const tx = t as unknown as Db;
     let writebackId: string | null = null;
@@ -242,6 +266,50 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
       );
       writebackId = wb!.id;
     }
+    if (input.action === 'refund') {
+      const currency = fact.currency!;
+      const most = fact.amount ?? 0;
+      const asked = input.amount ? parseAmount(input.amount, currency, true) : most;
+      if (asked <= 0) throw invalidField('amount', 'Enter an amount more than zero.');
+      if (asked > most) throw invalidField('amount', `Refund at most ${money(most, currency)}.`);
+      refunded = asked;
+      const decimal = formatAmount(asked, currency);
+      const [wb] = await requestWritebacksIn(
+        tx,
+        [
+          {
+            firmId: auth.firmId,
+            organisationId: org!.id,
+            kind: 'refund',
+            purpose: 'refund',
+            sourceKey: `exception:${input.key}`,
+            contactId: contact?.id ?? null,
+            contactExternalId: fact.contactExternalId,
+            amount: decimal,
+            currency,
+            request: {
+              contactExternalId: fact.contactExternalId,
+              amount: decimal,
+              currency,
+              date: todayIn(org!.timezone, now),
+              reference: `Refund: ${TIMELINE_NOUNS[fact.kind].toLowerCase()}`.slice(0, 255),
+              description: `Refund of ${TIMELINE_NOUNS[fact.kind].toLowerCase()} received on ${longDate(fact.date)}: ${input.reason}`.slice(0, 400),
+              accountCode: null,
+              // The credit it pays out, so the customer is not credited twice (decision 047).
+              source: fact.refundFrom,
+            },
+            noteText: null,
+            requestedBy: 'user',
+            userId: auth.userId,
+            // Above the firm's threshold it waits for an admin (request.ts).
+            summary: `Refund ${money(asked, currency)} to ${contact?.name ?? 'the customer'} (${TIMELINE_NOUNS[fact.kind].toLowerCase()})`,
+          },
+        ],
+        now,
+      );
+      writebackId = wb!.id;
+      result.status = wb!.status;
+    }
     const inserted = await tx
       .insert(exceptionDecisions)
       .values({ firmId: auth.firmId, organisationId: org!.id, exceptionKey: input.key, action: input.action, reason: input.reason, writebackId, decidedByUserId: auth.userId, decidedAt: now })
@@ -251,10 +319,10 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
     await tx.execute(
       sql`INSERT INTO activities (firm_id, organisation_id, actor_user_id, actor_type, kind, contact_id, summary, details, created_at)
           VALUES (${auth.firmId}::uuid, ${org!.id}::uuid, ${auth.userId}::uuid, 'user', 'exception.decided', ${contact?.id ?? null}::uuid,
-                  ${`${what} ${ACTION_WORDS[input.action]}: ${input.reason}`}, ${JSON.stringify({ key: input.key, action: input.action, writebackId })}::jsonb, ${now.toISOString()}::timestamptz)`,
+                  ${`${what} ${input.action === 'refund' && refunded !== null ? `refunded (${money(refunded, fact.currency!)})` : ACTION_WORDS[input.action]}: ${input.reason}`}, ${JSON.stringify({ key: input.key, action: input.action, writebackId })}::jsonb, ${now.toISOString()}::timestamptz)`,
     );
-    result = { created: true, action: input.action, writebackId };
+    result = { created: true, action: input.action, writebackId, ...(result.status ? { status: result.status } : {}) };
   });
-  if (result.created && result.writebackId) await deps.enqueueExecute(result.writebackId, 0, 'allocation');
+  if (result.created && result.writebackId && (result.status ?? 'pending') === 'pending') await deps.enqueueExecute(result.writebackId, 0, input.action === 'refund' ? 'refund' : 'allocation');
   return result;
 }

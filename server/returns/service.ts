@@ -59,6 +59,10 @@ export const MarkReturnedSchema = z
 export interface ReturnView {
   id: string;
   organisationId: string;
+  organisationName: string;
+  /** The customer whose payment came back (null when the invoice is no longer synced). */
+  customerId: string | null;
+  customerName: string | null;
   originText: string;
   invoiceNumber: string;
   amountText: string;
@@ -384,6 +388,55 @@ async function restorePayment(deps: ReturnsDeps, row: Row): Promise<void> {
   if (results[0]!.created && results[0]!.status === 'pending') await deps.enqueueExecute(results[0]!.id, 0, 'payment');
 }
 
+/** A synced payment from one customer, in words, for "Mark as returned" on the customer page. */
+export interface CustomerPaymentView {
+  id: string;
+  organisationId: string;
+  dateText: string;
+  amountText: string;
+  reference: string;
+  invoiceNumbers: string[];
+  /** Already marked returned (or reported by Stripe): its status in words; null otherwise. */
+  returnedText: string | null;
+  /** Why it cannot be marked returned (applied to no invoice); null when it can. */
+  blockedText: string | null;
+}
+
+/** The customer's synced payments, newest first (at most 50), with whether each can be marked returned. */
+export async function customerPayments(db: Db, firmId: string, contactId: string): Promise<{ organisationId: string; ledgerName: string; payments: CustomerPaymentView[] }> {
+  const [c] = await queryRows<{ organisation_id: string; external_id: string; provider: string; country: string | null }>(
+    db,
+    sql`SELECT c.organisation_id::text, c.external_id, o.provider, o.country_code AS country FROM contacts c JOIN organisations o ON o.id = c.organisation_id WHERE c.id = ${contactId}::uuid AND c.firm_id = ${firmId}::uuid`,
+  );
+  if (!c) throw notFound('No such customer.');
+  const rows = await queryRows<{ id: string; external_id: string; date: string; currency: string; amount: string; reference: string; numbers: string[] | null; returned_id: string | null }>(
+    db,
+    sql`SELECT p.id::text, p.external_id, p.date::text AS date, p.currency, p.amount::text AS amount, p.reference,
+               (SELECT array_agg(coalesce(i.number, '') ORDER BY i.number) FROM payment_allocations pa LEFT JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id WHERE pa.payment_id = p.id) AS numbers,
+               (SELECT rp.id::text FROM returned_payments rp WHERE rp.organisation_id = p.organisation_id AND rp.payment_external_id = p.external_id LIMIT 1) AS returned_id
+        FROM payments p
+        WHERE p.firm_id = ${firmId}::uuid AND p.organisation_id = ${c.organisation_id}::uuid AND p.status <> 'deleted' AND p.amount > 0
+          AND (p.contact_external_id = ${c.external_id} OR EXISTS (SELECT 1 FROM payment_allocations pa JOIN invoices i ON i.organisation_id = pa.organisation_id AND i.external_id = pa.invoice_external_id WHERE pa.payment_id = p.id AND i.contact_external_id = ${c.external_id}))
+        ORDER BY p.date DESC, p.id LIMIT 50`,
+  );
+  const payments: CustomerPaymentView[] = [];
+  for (const r of rows) {
+    const returned = r.returned_id ? await viewOf(db, firmId, r.returned_id) : null;
+    const numbers = (r.numbers ?? []).filter((n) => n !== '');
+    payments.push({
+      id: r.id,
+      organisationId: c.organisation_id,
+      dateText: longDate(r.date.slice(0, 10)),
+      amountText: formatMoney(minorOf(r.amount, r.currency), r.currency, c.country),
+      reference: r.reference,
+      invoiceNumbers: numbers,
+      returnedText: returned ? `${returned.originText}: ${returned.statusText}` : null,
+      blockedText: (r.numbers ?? []).length === 0 ? 'Not applied to an invoice: handle it in the Exceptions queue.' : null,
+    });
+  }
+  return { organisationId: c.organisation_id, ledgerName: c.provider === 'quickbooks' ? 'QuickBooks' : 'Xero', payments };
+}
+
 /** The returned payments of one organisation, or the firm's, newest first, in words. */
 export async function listReturns(db: Db, firmId: string, organisationId: string | null): Promise<ReturnView[]> {
   const ids = await db
@@ -396,11 +449,12 @@ export async function listReturns(db: Db, firmId: string, organisationId: string
 }
 
 async function viewOf(db: Db, firmId: string, id: string): Promise<ReturnView> {
-  const [r] = await queryRows<Row & { number: string | null; country: string | null; reverse_status: string | null; restore_status: string | null }>(
+  const [r] = await queryRows<Row & { number: string | null; country: string | null; org_name: string; customer_id: string | null; customer_name: string | null; reverse_status: string | null; restore_status: string | null }>(
     db,
-    sql`SELECT rp.*, i.number, o.country_code AS country, rv.status AS reverse_status, rs.status AS restore_status
+    sql`SELECT rp.*, i.number, o.country_code AS country, o.name AS org_name, c.id::text AS customer_id, c.name AS customer_name, rv.status AS reverse_status, rs.status AS restore_status
         FROM returned_payments rp JOIN organisations o ON o.id = rp.organisation_id
         LEFT JOIN invoices i ON i.id = rp.invoice_id
+        LEFT JOIN contacts c ON c.organisation_id = i.organisation_id AND c.external_id = i.contact_external_id
         LEFT JOIN writebacks rv ON rv.id = rp.reverse_writeback_id LEFT JOIN writebacks rs ON rs.id = rp.restore_writeback_id
         WHERE rp.id = ${id}::uuid AND rp.firm_id = ${firmId}::uuid`,
   );
@@ -414,6 +468,9 @@ async function viewOf(db: Db, firmId: string, id: string): Promise<ReturnView> {
   return {
     id,
     organisationId: String(row['organisation_id']),
+    organisationName: r.org_name,
+    customerId: r.customer_id,
+    customerName: r.customer_name,
     originText: ORIGIN_WORDS[row['origin'] as ReturnOrigin],
     invoiceNumber: r.number ?? '',
     amountText: formatMoney(minorOf(String(row['amount']), currency), currency, r.country),

@@ -3,6 +3,7 @@
  *
  *   GET  /returned-payments?organisationId=            firm.read         returned payments and chargebacks, in words
  *   POST /returned-payments { organisationId, paymentId, reason, chargeFee? }   collect   mark a synced payment returned (once)
+ *   GET  /returned-payments/customer/:customerId        firm.read         the customer's synced payments, in words, and whether each can be marked returned
  *   GET  /returned-payments/policy                      firm.read         the returned-payment (NSF) fee policy
  *   PUT  /returned-payments/policy { enabled?, amount?, percent?, cap?, countries?, post?, accountCode? }   settings.manage
  *
@@ -15,10 +16,11 @@ import type { Db } from '../db/client';
 import { parseInput } from '../http/validate';
 import type { QueuePort } from '../queue';
 import { ReturnedFeePolicyPatchSchema, getReturnedFeePolicy, updateReturnedFeePolicy } from '../returns/policy';
-import { MarkReturnedSchema, listReturns, markReturned } from '../returns/service';
+import { customerPayments, MarkReturnedSchema, listReturns, markReturned } from '../returns/service';
 import type { MailServices } from '../services';
 import { requestDeps } from '../writebacks/enqueue';
 
+const CustomerParams = z.object({ customerId: z.uuid({ message: 'Choose the customer again: this one does not exist.' }) });
 const ListQuery = z.object({ organisationId: z.uuid({ message: 'Choose an organisation.' }).optional() }).strict();
 
 export function returnRoutes(deps: { db: Db; queue: QueuePort; mail: MailServices | null; now: () => Date }): Router {
@@ -34,6 +36,12 @@ export function returnRoutes(deps: { db: Db; queue: QueuePort; mail: MailService
     const auth = allow(req, 'settings.manage');
     const patch = parseInput(ReturnedFeePolicyPatchSchema, req.body, { enabled: 'fee', amount: 'amount', percent: 'percentage', cap: 'cap', countries: 'countries', post: 'how to post', accountCode: 'account' });
     res.json({ policy: await updateReturnedFeePolicy(deps.db, auth.firmId, patch) });
+  });
+
+  r.get('/returned-payments/customer/:customerId', async (req, res) => {
+    const auth = allow(req, 'firm.read');
+    const { customerId } = parseInput(CustomerParams, req.params, { customerId: 'customer' });
+    res.json(await customerPayments(deps.db, auth.firmId, customerId));
   });
 
   r.get('/returned-payments', async (req, res) => {

@@ -8,7 +8,7 @@
  *   GET  /organisations/:id/statement-schedule            firm.read         the monthly email setting
  *   PUT  /organisations/:id/statement-schedule { monthlyEmail, kind }  settings.manage
  *   GET  /exceptions?organisationId=                      firm.read         the queue (one organisation or the firm)
- *   POST /exceptions/decide { organisationId, key, action, reason, invoiceId? }  collect
+ *   POST /exceptions/decide { organisationId, key, action, reason, invoiceId?, amount? }  collect (action refund: amount ≤ the overpaid/duplicate amount)
  */
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
@@ -17,7 +17,7 @@ import type { Clock } from '../../kernel/clock';
 import { allow } from '../auth/permissions';
 import type { Db } from '../db/client';
 import { organisations } from '../db/schema';
-import { DecideSchema, decideException, listExceptions } from '../exceptions/service';
+import { DecideSchema, decideException, listExceptions, REFUND_LEDGERS } from '../exceptions/service';
 import { parseInput } from '../http/validate';
 import { listReturns } from '../returns/service';
 import { ensureStatementLink } from '../pay/links';
@@ -105,14 +105,25 @@ export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; 
     const { organisationId } = parseInput(QueueQuery, req.query, { organisationId: 'organisation' });
     // Returned payments and chargebacks are listed with the queue (server/returns/).
     const [exceptions, returned] = await Promise.all([listExceptions(deps.db, auth.firmId, organisationId ?? null, deps.clock.now()), listReturns(deps.db, auth.firmId, organisationId ?? null)]);
-    res.json({ exceptions, returned, refundsAvailable: false });
+    // Refunds are offered where the organisation's ledger takes them (any organisation, for the firm-wide queue).
+    const providers = await deps.db
+      .select({ provider: organisations.provider })
+      .from(organisations)
+      .where(and(eq(organisations.firmId, auth.firmId), organisationId ? eq(organisations.id, organisationId) : undefined));
+    res.json({ exceptions, returned, refundsAvailable: providers.some((o) => REFUND_LEDGERS.includes(o.provider ?? '')) });
   });
 
   r.post('/exceptions/decide', async (req, res) => {
     const auth = allow(req, 'collect');
-    const input = parseInput(DecideSchema, req.body, { organisationId: 'organisation', key: 'exception', action: 'action', reason: 'reason', invoiceId: 'invoice' });
+    const input = parseInput(DecideSchema, req.body, { organisationId: 'organisation', key: 'exception', action: 'action', reason: 'reason', invoiceId: 'invoice', amount: 'amount' });
     const result = await decideException({ ...requestDeps({ db: deps.db, queue: deps.queue, now: () => deps.clock.now() }) }, auth, input, deps.clock.now());
-    res.json({ created: result.created, message: result.created ? 'Done.' : 'This exception was already decided.' });
+    const waiting =
+      result.status === 'awaiting_approval'
+        ? 'The refund is above the firm’s approval limit: it waits for an admin to approve it.'
+        : result.status === 'awaiting_client'
+          ? 'The refund waits for the client to approve it.'
+          : null;
+    res.json({ created: result.created, message: result.created ? (waiting ?? 'Done.') : 'This exception was already decided.' });
   });
 
   return r;

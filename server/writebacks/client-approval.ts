@@ -50,7 +50,7 @@ export const ClientPolicySchema = z
   .strict();
 
 /** The kinds a policy can cover: only these are looked up. */
-const COVERABLE: readonly WritebackKind[] = ['late_fee', 'credit_note', 'plan_invoice'];
+const COVERABLE: readonly WritebackKind[] = ['late_fee', 'credit_note', 'plan_invoice', 'refund'];
 
 /**
  * Whether the organisation's policy makes this write-back wait for its client (pure). A debtor's
@@ -65,6 +65,8 @@ export function needsClientApproval(input: Pick<WritebackInput, 'kind' | 'purpos
     case 'plan_invoice':
       return policy.paymentPlans;
     case 'credit_note':
+    // A refund is the client's money going back to a customer: "credits above" covers it (decision 047).
+    case 'refund':
       if (input.purpose === 'plan_transfer') return policy.paymentPlans;
       if (policy.creditsAbove === null || !input.amount) return false;
       return toMinor(input.amount, 4, true) > toMinor(policy.creditsAbove, 4, true);

@@ -23,6 +23,8 @@ export function documentTypeOf(kind: WritebackKind, request: unknown): WriteDocT
       return (request as RequestOf<'void'>).type;
     case 'note':
     case 'allocation':
+    // Read back by its own call (LedgerWrites.readRefund: Xero's refund payment, QuickBooks' receipt).
+    case 'refund':
       return null;
   }
 }
@@ -75,6 +77,11 @@ export function confirmationProblem(kind: WritebackKind, request: unknown, doc: 
     case 'authorise_invoice':
       // Xero: AUTHORISED (or paid since); QuickBooks: marked to be sent, or sent (integrations/ledger/writes.ts).
       return (doc.approvedForSending ?? (doc.status === 'authorised' || doc.status === 'paid')) ? null : `the invoice is still ${doc.status === 'draft' ? 'a draft' : doc.status}`;
+    case 'refund': {
+      const r = request as RequestOf<'refund'>;
+      if (doc.status === 'deleted' || doc.status === 'voided') return `the refund is ${doc.status}`;
+      return cents(doc.total) === cents(r.amount) ? null : `the refund reads back as ${doc.total}, not ${r.amount}`;
+    }
     case 'allocation': {
       const r = request as RequestOf<'allocation'>;
       const applied = doc.allocations.filter((a) => a.invoiceExternalId === r.invoiceExternalId).reduce((s, a) => s + cents(a.amount), 0);

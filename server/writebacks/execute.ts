@@ -128,7 +128,13 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       const type = documentTypeOf(row.kind, request);
       const readId = row.kind === 'void' ? (request as RequestOf<'void'>).externalId : externalId;
       const allocation = row.kind === 'allocation' ? (request as RequestOf<'allocation'>) : null;
-      const readBack = allocation ? await writes.readCredit(allocation.source, allocation.sourceExternalId) : type && readId ? await writes.read(type, readId) : null;
+      const readBack = allocation
+        ? await writes.readCredit(allocation.source, allocation.sourceExternalId)
+        : row.kind === 'refund' && externalId
+          ? await writes.readRefund(externalId, (request as RequestOf<'refund'>).source ?? null)
+          : type && readId
+            ? await writes.read(type, readId)
+            : null;
       const problem = confirmationProblem(row.kind, request, readBack, sent);
       if (problem) {
         await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: maskPayTokensIn({ sent, readBack }) });
@@ -260,6 +266,8 @@ async function perform(writes: LedgerWrites, row: LeasedRow, request: unknown): 
       return writes.allocateCredit({ key, ...(request as RequestOf<'allocation'>) });
     case 'authorise_invoice':
       return writes.authoriseInvoice({ key, invoiceExternalId: (request as RequestOf<'authorise_invoice'>).invoiceExternalId });
+    case 'refund':
+      return writes.createRefund({ key, ...(request as RequestOf<'refund'>) });
   }
 }
 
@@ -362,5 +370,7 @@ function confirmedSummary(kind: WritebackKind, doc: LedgerDocument | null, provi
       return `Credit applied to the invoice in ${where}`;
     case 'authorise_invoice':
       return `Invoice${what} approved in ${where} after review`;
+    case 'refund':
+      return `Refund of ${doc?.total ?? ''} paid to the customer in ${where}`;
   }
 }

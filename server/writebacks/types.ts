@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { GatePriority } from '../../integrations/ledger/gate';
 import type { LedgerGateway } from '../ledger/gateway';
 
-export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note', 'fee_invoice', 'allocation', 'authorise_invoice'] as const;
+export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note', 'fee_invoice', 'allocation', 'authorise_invoice', 'refund'] as const;
 export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
 
 /**
@@ -26,6 +26,7 @@ export const WRITEBACK_PRIORITY: Record<WritebackKind, GatePriority> = {
   void: 'normal',
   allocation: 'normal',
   authorise_invoice: 'normal',
+  refund: 'normal',
   pay_link: 'link',
   note: 'note',
 };
@@ -37,7 +38,7 @@ export const WRITEBACK_STATUSES = ['awaiting_approval', 'awaiting_client', 'pend
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** Why a credit note, fee or invoice is written. */
-export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder', 'returned_payment_fee'] as const;
+export const PURPOSES = ['early_payment_discount', 'goodwill', 'fee_reversal', 'cancellation', 'plan_transfer', 'late_fee', 'interest', 'instalment', 'pay_link', 'payment', 'reversal', 'reminder', 'returned_payment_fee', 'refund'] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
 const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
@@ -80,6 +81,26 @@ export const NoteRequest = z.object({ invoiceExternalId: z.string().min(1), text
 export const AllocationRequest = z.object({ source: z.enum(['creditNote', 'overpayment', 'prepayment']), sourceExternalId: z.string().min(1), invoiceExternalId: z.string().min(1), amount: AmountSchema, date: Day });
 /** Approve a reviewed draft (billing review, issue #21): Xero DRAFT/SUBMITTED → AUTHORISED; QuickBooks EmailStatus → NeedToSend. */
 export const AuthoriseInvoiceRequest = z.object({ invoiceExternalId: z.string().min(1), reviewId: z.uuid() });
+/**
+ * Money paid back to the customer (issue #19): Xero a credit note for the amount and a refund
+ * Payment against it (CreditNote + bank Account); QuickBooks a RefundReceipt (customer, amount,
+ * the account the money leaves from). Full or partial: the amount is what is paid back.
+ */
+export const RefundRequest = z.object({
+  contactExternalId: z.string().min(1),
+  amount: AmountSchema,
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  date: Day,
+  reference: z.string().max(255),
+  description: z.string().trim().min(1).max(400),
+  /** Xero: the bank account's code (the first BANK account when absent); QuickBooks: the account id the refund is paid from. */
+  accountCode: z.string().max(40).nullish(),
+  /**
+   * The credit the refund pays out (decision 047): a Xero overpayment / prepayment / credit note, or
+   * a QuickBooks payment's unapplied money. Absent: a refund of money that paid an invoice.
+   */
+  source: z.object({ type: z.enum(['overpayment', 'prepayment', 'creditNote', 'payment']), externalId: z.string().min(1) }).nullish(),
+});
 export const VoidRequest = z.object({ type: z.enum(['invoice', 'creditNote', 'payment']), externalId: z.string().min(1) });
 
 export const REQUEST_SCHEMAS = {
@@ -94,6 +115,7 @@ export const REQUEST_SCHEMAS = {
   note: NoteRequest,
   allocation: AllocationRequest,
   authorise_invoice: AuthoriseInvoiceRequest,
+  refund: RefundRequest,
 } as const;
 
 export type RequestOf<K extends WritebackKind> = z.infer<(typeof REQUEST_SCHEMAS)[K]>;

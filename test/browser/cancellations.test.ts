@@ -97,7 +97,7 @@ describeWith(['pg', 'chromium'], 'Cancel service in Chromium', () => {
     expect(text).toContain('£141.04');
     expect(text).toContain('£128.22');
     expect(text).toContain('£12.82');
-    expect(text).toContain('£41.04 will be left as credit for the customer — refund it from Exceptions.');
+    expect(text).toContain('£41.04 will be left as credit for the customer — apply it to another invoice or keep it as credit from Exceptions.');
     expect(text).toContain('Reminders stop for invoice INV-100: nothing more is owed on it.');
     expect(text).toContain('Service from 1 January 2026 until 1 January 2027, cancelled from 23 November 2026');
     expect(describeIdentifiers('the cancellation preview', text)).toEqual([]);
@@ -114,7 +114,7 @@ describeWith(['pg', 'chromium'], 'Cancel service in Chromium', () => {
   it('fits a phone (390 px)', async () => {
     const page = await pageAs(390);
     const dialog = await previewFor(page);
-    expect(await dialog.innerText()).toContain('£41.04 will be left as credit for the customer — refund it from Exceptions.');
+    expect(await dialog.innerText()).toContain('£41.04 will be left as credit for the customer — apply it to another invoice or keep it as credit from Exceptions.');
     expect(await noSideways(page)).toBe(true);
     await screenshot(page, 'cancel-service-preview-phone');
     await dialog.getByRole('button', { name: 'Back' }).click();

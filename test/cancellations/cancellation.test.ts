@@ -109,7 +109,7 @@ describeWith('pg', 'Cancellations through the write-back engine (both ledgers)',
       const credit = provider === 'xero' ? 95_836 : 79_863;
       expect(preview.creditText).toContain(provider === 'xero' ? '958.36' : '798.63');
       expect(preview.allocatedText).toContain(((owed / 100).toFixed(2)));
-      expect(preview.leftAsCreditSentence).toMatch(/ will be left as credit for the customer — refund it from Exceptions\.$/);
+      expect(preview.leftAsCreditSentence).toMatch(/ will be left as credit for the customer — apply it to another invoice or keep it as credit from Exceptions\.$/);
       expect(preview.stops.join(' ')).toMatch(/payment plan ends now: 2 unpaid instalments/);
       expect(preview.stops.join(' ')).toMatch(/discount .* is withdrawn/);
       expect(preview.stops.join(' ')).toMatch(/Reminders stop for invoice .*: nothing more is owed on it\./);
@@ -160,9 +160,9 @@ describeWith('pg', 'Cancellations through the write-back engine (both ledgers)',
       expect(toMinor(cn!.remainingCredit)).toBe(credit - owed);
       const queueItems = (await listExceptions(fx.db, fx.firmId, s.organisationId, now())).filter((e) => e.kind === 'unallocated_credit' && e.customerId === s.customerId);
       expect(queueItems).toHaveLength(1);
-      expect(queueItems[0]!.kindText).toBe('Credit to refund or apply');
+      expect(queueItems[0]!.kindText).toBe('Credit to apply or keep');
       expect(queueItems[0]!.amountText).toContain(((credit - owed) / 100).toFixed(2));
-      // Nothing open to apply it to: keep it (or, once refunds exist, refund it).
+      // Nothing open to apply it to: keep it (paying out a credit note is not built).
       expect(queueItems[0]!.actions).toEqual(['keep_credit']);
 
       // One timeline entry per step.

@@ -23,7 +23,7 @@ import { describeWith } from '../support/services';
 
 /** Every id of B's: none may appear in an answer to A. */
 function idsOf(d: FirmData): string[] {
-  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.followUpId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId, d.memberUserId, d.invitationId];
+  return [d.firmId, d.orgId, d.contactId, d.invoiceId, d.writebackId, d.templateId, d.policyId, d.payLinkId, d.payToken, d.activityId, d.followUpId, d.syncRunId, d.sendId, d.planId, d.targetId, d.rateId, d.checkoutId, d.checkoutSession, d.mailId, d.memberUserId, d.invitationId, d.paymentId];
 }
 
 // ---- substitution rules -----------------------------------------------------------------------------
@@ -41,6 +41,9 @@ function substitute(route: RouteEntry, a: FirmData, b: FirmData, aUnsubscribe: s
         break;
       case 'organisationId':
         value = b.orgId;
+        break;
+      case 'customerId':
+        value = b.contactId;
         break;
       case 'contactExternalId':
         value = b.contactExternalId;

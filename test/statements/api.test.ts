@@ -75,12 +75,12 @@ describeWith('pg', 'Statements and exceptions API', () => {
     await smtp?.close();
   });
 
-  it('the queue per organisation and across the firm, in words; QuickBooks offers only "Keep as credit"', async () => {
+  it('the queue per organisation and across the firm, in words; QuickBooks money on account offers "Keep as credit" and "Refund", not "Apply"', async () => {
     const one = await as.collector!(`/exceptions?organisationId=${xeroOrg}`);
     expect(one.status).toBe(200);
     expect(one.body.exceptions).toHaveLength(1);
     const e = one.body.exceptions[0];
-    expect(e).toMatchObject({ organisationName: 'Harbour Test Ltd', customerName: 'Bayside Cafe Ltd', kindText: 'Overpaid', dateText: '1 October 2026', ageText: '53 days ago', amountText: 'GBP 150.00', actions: ['apply', 'keep_credit'] });
+    expect(e).toMatchObject({ organisationName: 'Harbour Test Ltd', customerName: 'Bayside Cafe Ltd', kindText: 'Overpaid', dateText: '1 October 2026', ageText: '53 days ago', amountText: 'GBP 150.00', actions: ['apply', 'keep_credit', 'refund'], refundMax: '150.00' });
     expect(e.detail).toBe('An overpayment of GBP 150.00 received on 1 October 2026 (reference BACS 1041): GBP 150.00 is not applied to any invoice.');
     // Apply to one of Bayside's open invoices, in words (the formula-looking number as it is: the page escapes it).
     expect(e.openInvoices.map((i: { label: string }) => i.label)).toEqual(['=HYPERLINK("http://evil.example") — GBP 300.00 due 14 October 2026', 'INV-2 — GBP 200.00 due 28 November 2026']);
@@ -89,8 +89,8 @@ describeWith('pg', 'Statements and exceptions API', () => {
     expect(firm.status).toBe(200);
     expect(firm.body.exceptions.map((x: { customerName: string }) => x.customerName).sort()).toEqual(['Bayside Cafe Ltd', 'Lakeside Dental']);
     const qbo = firm.body.exceptions.find((x: { customerName: string }) => x.customerName === 'Lakeside Dental');
-    expect(qbo).toMatchObject({ kindText: 'Unapplied payment', amountText: 'GBP 75.00', actions: ['keep_credit'], openInvoices: [], ledgerName: 'QuickBooks' });
-    expect(qbo.actionNote).toMatch(/^In QuickBooks, applying this money to an invoice means changing the payment itself/);
+    expect(qbo).toMatchObject({ kindText: 'Unapplied payment', amountText: 'GBP 75.00', actions: ['keep_credit', 'refund'], refundMax: '75.00', openInvoices: [], ledgerName: 'QuickBooks' });
+    expect(qbo.actionNote).toMatch(/^In QuickBooks, applying this money to an invoice means changing the payment itself, .*keep it as credit or refund it here/);
     for (const x of firm.body.exceptions) for (const f of ['organisationName', 'customerName', 'kindText', 'dateText', 'ageText', 'detail', 'ledgerName', 'actionNote']) inWords(x[f] ?? '');
     // Another firm's organisation is not there, and asking for it is "not found".
     expect(firm.body.exceptions.some((x: { organisationId: string }) => x.organisationId === otherOrg)).toBe(false);
@@ -98,7 +98,7 @@ describeWith('pg', 'Statements and exceptions API', () => {
   });
 
   it('refuses bad decisions in words, a viewer with 403 and another firm with 404; writes nothing', async () => {
-    const bad = await as.collector!('/exceptions/decide', { method: 'POST', body: { organisationId: 'nope', key: 'overpaid:x', action: 'refund', reason: ' ' } });
+    const bad = await as.collector!('/exceptions/decide', { method: 'POST', body: { organisationId: 'nope', key: 'overpaid:x', action: 'write_off', reason: ' ' } });
     expect(bad.status).toBe(400);
     const fields = bad.body.error.fields as { field: string; message: string }[];
     expect(fields.map((f) => f.field).sort()).toEqual(['action', 'organisationId', 'reason']);
@@ -114,6 +114,11 @@ describeWith('pg', 'Statements and exceptions API', () => {
     const qboApply = await as.collector!('/exceptions/decide', { method: 'POST', body: { organisationId: qboOrg, key: qboItem.key, action: 'apply', reason: 'x', invoiceId: randomUUID() } });
     expect(qboApply.status).toBe(422);
     expect(qboApply.body.error.message).toBe('That action is not available for this exception.');
+    // A refund of more than the overpaid amount is refused on the field, in words (issue #19 refunds).
+    const tooMuch = await as.collector!('/exceptions/decide', { method: 'POST', body: { organisationId: xeroOrg, key, action: 'refund', reason: 'Paid twice', amount: '150.01' } });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error.fields).toEqual([{ field: 'amount', message: 'Refund at most GBP 150.00.' }]);
+    expect((await as.admin!(`/exceptions?organisationId=${xeroOrg}`)).body.refundsAvailable).toBe(true);
 
     const viewer = await as.viewer!('/exceptions/decide', { method: 'POST', body: { organisationId: xeroOrg, key, action: 'keep_credit', reason: 'Customer wants it kept' } });
     expect(viewer.status).toBe(403);

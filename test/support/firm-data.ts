@@ -26,6 +26,7 @@ import {
   organisations,
   payLinks,
   paymentPlans,
+  payments,
   practiceLedgers,
   reminderPolicies,
   reminderSends,
@@ -75,6 +76,8 @@ export interface FirmData {
   /** A billing review item to review (server/billing-review/, migration 0047): approving needs another person to ask first. */
   reviewItemId: string;
   statementId: string;
+  /** A synced payment from the customer, on account (the customer page's Payments card, server/returns/). */
+  paymentId: string;
   /** A viewer of the firm (the team routes' `:id`) and a pending invitation. */
   memberUserId: string;
   invitationId: string;
@@ -154,6 +157,8 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     .insert(checkouts)
     .values({ firmId, organisationId, payLinkId: link!.id, provider: 'sandbox', providerSessionId: checkoutSession, amount: '1200.00', currency: 'USD' })
     .returning();
+  // A synced payment on account from the customer (GET /api/returned-payments/customer/:customerId lists it).
+  const [payment] = await db.insert(payments).values({ firmId, organisationId, externalId: `payment-${tag}`, contactExternalId, date: '2026-01-20', currency: 'USD', amount: '75.00', reference: `Payment ${tag}`, status: 'authorised' }).returning();
   const [mail] = await db.insert(mailboxMessages).values({ firmId, messageId: `${tag}@arcus.example`, subject: `Mail ${tag}`, fromText: 'a@b.example', toText: email, text: `Mail body ${tag}` }).returning();
   const [reply] = await db
     .insert(replies)
@@ -205,6 +210,7 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     replyAttachmentId: replyFile!.id,
     salespersonId: salesperson!.id,
     statementId: statement!.id,
+    paymentId: payment!.id,
     memberUserId: member!.id,
     invitationId: invitation!.id,
     email,

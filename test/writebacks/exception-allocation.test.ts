@@ -61,7 +61,7 @@ describeWith('pg', 'Exceptions: "Apply to another open invoice" through the writ
 
     const queue0 = await listExceptions(fx.db, fx.firmId, organisationId, now());
     const item = queue0.find((e) => e.key === key);
-    expect(item).toMatchObject({ kindText: 'Overpaid', ageText: '20 days ago', actions: ['apply', 'keep_credit'] });
+    expect(item).toMatchObject({ kindText: 'Overpaid', ageText: '20 days ago', actions: ['apply', 'keep_credit', 'refund'], refundMax: '150.00' });
     expect(item!.detail).toMatch(/^An overpayment of [A-Z]{3} 150\.00 received on \d{1,2} [A-Z][a-z]+ \d{4} \(reference Bank transfer\): [A-Z]{3} 150\.00 is not applied to any invoice\.$/);
     const option = item!.openInvoices.find((o) => o.id === invoice.id);
     expect(option?.label).toMatch(new RegExp(`^${invoice.number} — [A-Z]{3} 200\\.00 due \\d{1,2} [A-Z][a-z]+ \\d{4}$`));

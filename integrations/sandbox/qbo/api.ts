@@ -15,6 +15,8 @@ import { errorHandler, gate, locals, queryString, reply } from './http';
 import { invoiceRoutes } from './invoices';
 import { paymentRoutes } from './payments';
 import { runQuery } from './query-exec';
+import { refundCheckRoutes } from './refund-checks';
+import { refundReceiptRoutes } from './refund-receipts';
 
 export function qboApiRouter(ctx: SandboxContext): Router {
   const router = express.Router();
@@ -39,6 +41,8 @@ export function qboApiRouter(ctx: SandboxContext): Router {
   invoiceRoutes(company, ctx);
   paymentRoutes(company, ctx);
   creditMemoRoutes(company, ctx);
+  refundReceiptRoutes(company, ctx);
+  refundCheckRoutes(company, ctx);
   companyRoutes(company);
 
   company.use((req) => {

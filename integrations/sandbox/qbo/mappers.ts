@@ -222,11 +222,12 @@ export function toQboCreditMemo(view: QboView, cn: SbCreditNote): Json {
   return out;
 }
 
-/** A Payment: one Line per invoice paid and per credit memo applied. */
+/** A Payment: one Line per invoice paid, per credit memo applied and per refund check linked. */
 export function toQboPayment(view: QboView, p: SbPayment): Json {
   const lines: Json[] = [];
   for (const a of p.allocations) lines.push({ Amount: amount(a.amount), LinkedTxn: [{ TxnId: a.invoiceId, TxnType: 'Invoice' } satisfies QboLinkedTxn] });
   for (const l of p.creditNoteLinks) lines.push({ Amount: amount(l.amount), LinkedTxn: [{ TxnId: l.creditNoteId, TxnType: 'CreditMemo' } satisfies QboLinkedTxn] });
+  for (const c of p.refundChecks ?? []) lines.push({ Amount: amount(c.amount), LinkedTxn: [{ TxnId: c.checkId, TxnType: 'Check' } satisfies QboLinkedTxn] });
   const out: Json = {
     CustomerRef: { value: p.contactId, name: view.contactName(p.contactId) },
     DepositToAccountRef: { value: '4', name: 'Undeposited Funds' },

@@ -5,8 +5,8 @@
  * linked to an Invoice pay it; lines linked to a CreditMemo use its credit. A TotalAmt 0
  * payment with one invoice line and one credit-memo line of equal amounts is how QBO applies
  * a credit memo to an invoice. TotalAmt − (invoice lines − credit lines) is UnappliedAmt.
- * DepositToAccountRef is always Undeposited Funds. Updates are not supported (delete and
- * re-create).
+ * DepositToAccountRef is always Undeposited Funds. The one update taken is a sparse update that
+ * keeps the lines and adds lines linking refund Checks (refund-checks.ts); others are refused.
  */
 import type { Router } from 'express';
 import { fromMinor, type Minor } from '../../../kernel/money';
@@ -15,6 +15,7 @@ import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';
 import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optString, reqMoney, reqRef } from './input';
 import { activeCustomer } from './invoices';
+import { linkRefundChecks } from './refund-checks';
 import { type Json, toQboPayment } from './mappers';
 import type { QboView } from './view';
 
@@ -94,8 +95,11 @@ export function paymentRoutes(router: Router, ctx: SandboxContext): void {
       const b = body(req.body);
       const operation = queryString(req, 'operation');
       if (operation === 'delete') return deletePayment(view, b);
+      // node-quickbooks' updatePayment posts ?operation=update (sparse): the sandbox takes refund check links only.
+      if (operation === 'update') return linkRefundChecks(view, b);
       if (operation === undefined || operation === 'create') {
-        if (b['Id'] !== undefined) throw faults.unsupported('update on Payment (sandbox limitation: delete it and create a new one)');
+        // The one update the sandbox takes: a sparse update linking refund checks (refund-checks.ts).
+        if (b['Id'] !== undefined) return linkRefundChecks(view, b);
         return createPayment(view, b);
       }
       throw faults.unsupported(`${operation} on Payment`);

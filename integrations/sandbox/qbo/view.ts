@@ -11,7 +11,7 @@ import { formatQboDateTime, todayInZone } from './time';
 
 export interface QboLinkedTxn {
   TxnId: string;
-  TxnType: 'Payment' | 'CreditMemo' | 'Invoice';
+  TxnType: 'Payment' | 'CreditMemo' | 'Invoice' | 'Check';
 }
 
 const CURRENCY_NAMES: Record<string, string> = {
@@ -169,11 +169,13 @@ export class QboView {
     return this.creditLinkIndex!.get(creditMemoId) ?? [];
   }
 
-  /** Unapplied part of a payment: TotalAmt − (invoice lines − credit memo lines). */
+  /** Unapplied part of a payment: TotalAmt − (invoice lines − credit memo lines + refund check lines). */
   static unapplied(p: SbPayment): Minor {
     let applied = 0;
     for (const a of p.allocations) applied += a.amount;
     for (const l of p.creditNoteLinks) applied -= l.amount;
+    // A refund check linked to the payment pays its unapplied money back (refund-checks.ts).
+    for (const c of p.refundChecks ?? []) applied += c.amount;
     return p.amount - applied;
   }
 

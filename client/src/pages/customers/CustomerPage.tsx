@@ -17,6 +17,7 @@ import { ConversationCard } from '../../replies/ConversationCard';
 import { CustomerLanguage } from './CustomerLanguage';
 import { SmsHistoryCard } from './SmsHistoryCard';
 import { CancelServiceButton } from './CancelService';
+import { PaymentsCard } from './PaymentsCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -159,6 +160,7 @@ export function CustomerPage() {
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <SmsHistoryCard customerId={id} />
+            <PaymentsCard customerId={id} customerName={d.customer.name} canAct={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
               <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />

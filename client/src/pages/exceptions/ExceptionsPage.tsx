@@ -3,8 +3,10 @@
  * organisation's (`?organisation=`), each in words with its one-click actions and a reason. Xero
  * overpayments and prepayments can be applied to another open invoice (one `allocation` write-back);
  * anything can be kept as credit; QuickBooks money only kept, with the server's sentence why.
+ * Overpaid and duplicate money can be refunded (amount up to the money in question, a `refund`
+ * write-back). Returned payments and chargebacks (server/returns/) are listed above the queue.
  */
-import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearch } from 'wouter';
@@ -14,23 +16,25 @@ import { useApiQuery } from '../../components/analytics/use-api';
 import { useCanAct } from '../../writebacks/actions/Actions';
 import { notify } from '../../writebacks/notify';
 import type { ExceptionView } from '../../../../server/exceptions/service';
+import type { ReturnView } from '../../../../server/returns/service';
 
-const ACTION_LABELS: Record<ExceptionView['actions'][number], string> = { apply: 'Apply to another open invoice', keep_credit: 'Keep as credit' };
+const ACTION_LABELS: Record<ExceptionView['actions'][number], string> = { apply: 'Apply to another open invoice', keep_credit: 'Keep as credit', refund: 'Refund' };
 
 function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean }) {
   const client = useQueryClient();
   const [reason, setReason] = useState('');
   const [invoiceId, setInvoiceId] = useState<string | null>(item.openInvoices[0]?.id ?? null);
+  const [refundAmount, setRefundAmount] = useState(item.refundMax ?? '');
   const decide = useMutation({
     mutationFn: (action: ExceptionView['actions'][number]) =>
-      api<{ message: string }>('/exceptions/decide', { method: 'POST', body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}) } }),
+      api<{ message: string }>('/exceptions/decide', { method: 'POST', body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}), ...(action === 'refund' ? { amount: refundAmount } : {}) } }),
     onSuccess: (r) => {
       notify({ title: `${item.kindText}: ${item.customerName}`, message: r.message });
       void client.invalidateQueries({ queryKey: ['analytics'] });
     },
   });
   const errors = fieldErrors(decide.error);
-  const general = formError(decide.error, ['reason', 'invoiceId']);
+  const general = formError(decide.error, ['reason', 'invoiceId', 'amount']);
   return (
     <Paper withBorder p="md" radius="md" data-testid="exception" data-exception={item.kindText}>
       <Stack gap="xs">
@@ -79,6 +83,17 @@ function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean 
                 </Text>
               </div>
             )}
+            {item.actions.includes('refund') && item.refundMax && (
+              <TextInput
+                label="Amount to refund"
+                description={`For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back to the customer through ${item.ledgerName}. Above the firm’s approval limit an admin approves it first.`}
+                value={refundAmount}
+                onChange={(e) => setRefundAmount(e.currentTarget.value)}
+                inputMode="decimal"
+                styles={{ input: { maxWidth: 220 } }}
+                error={errors.amount}
+              />
+            )}
             <Textarea label="Reason" description="Kept with the decision and on the customer’s timeline." value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={1} maxLength={500} error={errors.reason} />
             {general && (
               <Alert color="red" p="xs">
@@ -99,15 +114,62 @@ function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean 
   );
 }
 
+/** A returned payment or chargeback (server/returns/): listed with the queue, handled by the returns service. */
+function ReturnedCard({ item, showOrganisation }: { item: ReturnView; showOrganisation: boolean }) {
+  return (
+    <Paper withBorder p="md" radius="md" data-testid="returned" data-returned={item.originText}>
+      <Stack gap={4}>
+        <Group gap="xs" wrap="wrap">
+          <Badge variant="light" color="red" styles={{ root: { maxWidth: '100%' }, label: { overflow: 'visible' } }}>
+            {item.originText}
+          </Badge>
+          <Text fw={700} fz="sm">
+            {item.amountText}
+          </Text>
+        </Group>
+        {item.customerName && (
+          <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
+            {item.customerId ? (
+              <Anchor component={Link} href={`/customers/${item.customerId}`}>
+                {item.customerName}
+              </Anchor>
+            ) : (
+              item.customerName
+            )}
+          </Text>
+        )}
+        <Text fz="sm" style={{ overflowWrap: 'anywhere' }}>
+          Paid on {item.paidOnText} against invoice {item.invoiceNumber || 'without a number'}
+          {item.reason ? ` — ${item.reason}` : ''}
+        </Text>
+        <Text fz="sm" fw={600} data-testid="returned-status">
+          {item.statusText}
+        </Text>
+        {item.disputeText && <Text fz="sm">{item.disputeText}</Text>}
+        {item.evidenceDueText && (
+          <Text fz="sm" c="orange.8" fw={600}>
+            {item.evidenceDueText}
+          </Text>
+        )}
+        <Text fz="xs" c="dimmed">
+          {showOrganisation ? `${item.organisationName} · ` : ''}
+          {item.debtorTold ? 'The customer has been told.' : 'The customer has not been told yet.'}
+        </Text>
+      </Stack>
+    </Paper>
+  );
+}
+
 export function ExceptionsPage() {
   const search = new URLSearchParams(useSearch());
   const organisationId = search.get('organisation');
   const { canAct } = useCanAct();
-  const list = useApiQuery<{ exceptions: ExceptionView[] }>(`/exceptions${organisationId ? `?organisationId=${encodeURIComponent(organisationId)}` : ''}`);
+  const list = useApiQuery<{ exceptions: ExceptionView[]; returned: ReturnView[] }>(`/exceptions${organisationId ? `?organisationId=${encodeURIComponent(organisationId)}` : ''}`);
   if (list.isPending) return <Loading />;
   if (list.error) return <LoadError error={list.error} />;
   const items = list.data.exceptions;
-  const orgName = organisationId ? items[0]?.organisationName : null;
+  const returned = list.data.returned ?? [];
+  const orgName = organisationId ? (items[0]?.organisationName ?? returned[0]?.organisationName) : null;
   return (
     <Stack gap="md">
       <Header
@@ -125,6 +187,21 @@ export function ExceptionsPage() {
           </div>
         }
       />
+      {returned.length > 0 && (
+        <Stack gap="sm" data-testid="returned-list">
+          <Title order={3} fz="h4">
+            Returned payments and chargebacks
+          </Title>
+          {returned.map((r) => (
+            <ReturnedCard key={r.id} item={r} showOrganisation={!organisationId} />
+          ))}
+        </Stack>
+      )}
+      {returned.length > 0 && (
+        <Title order={3} fz="h4">
+          Needs a decision
+        </Title>
+      )}
       {items.length === 0 ? (
         <Paper withBorder p="lg" radius="md">
           <Text c="dimmed">Nothing needs a decision.</Text>

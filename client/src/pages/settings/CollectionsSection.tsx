@@ -12,6 +12,7 @@ import { type CollectionsPolicy, saveCollectionsPolicy, useCollectionsPolicy, us
 import { notify } from '../../writebacks/notify';
 import { DiscountFields, LateFeeFields, ThresholdField } from './group-fields';
 import { StatutoryRates } from './StatutoryRates';
+import { ReturnedFeeCard } from './ReturnedFeeCard';
 
 type Errors = Record<string, string>;
 
@@ -86,6 +87,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
         </Stack>
       </Paper>
       <StatutoryRates admin={admin} />
+      <ReturnedFeeCard admin={admin} />
       <Paper withBorder p="md" radius="md">
         <Stack gap="sm">
           <Group justify="space-between">

@@ -18,7 +18,8 @@ export function prepaymentOut(view: LedgerView, x: SbPrepayment): Record<string,
     RemainingCredit: amountOut(x.remainingCredit),
     // Recorded overpayment / prepayment allocations carry no AllocationID.
     Allocations: x.allocations.map((a) => ({ Amount: amountOut(a.amount), Date: msDate(a.date), Invoice: invoiceRef(view, view.invoice(a.invoiceId), a.invoiceId) })),
-    Payments: [],
+    // Refunds paid out of it (Xero lists them as the credit note example does: id, date, amount, reference).
+    Payments: view.store.prepaymentRefunds(x.id).map((p) => ({ PaymentID: p.id, Date: msDate(p.date), Amount: amountOut(p.amount), Reference: p.reference, CurrencyRate: decimalOut(p.currencyRate), HasAccount: false, HasValidationErrors: false })),
     HasAttachments: false,
     Contact: contactRef(x.contactId, view.contact(x.contactId)),
     DateString: dateString(x.date),

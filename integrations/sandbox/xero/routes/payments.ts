@@ -18,7 +18,41 @@ function paymentOr404(call: XeroCall, id: string): SbPayment {
   return p;
 }
 
+/**
+ * A refund (Xero: PUT Payments with CreditNote and Account, PaymentType ARCREDITPAYMENT): money
+ * paid back out of an AUTHORISED credit note's remaining credit, which falls by the amount.
+ */
+function createRefund(call: XeroCall, input: PaymentInput & { creditNoteId: string }): SbPayment {
+  const cn = isGuid(input.creditNoteId) ? call.ctx.store.creditNotes.get(input.creditNoteId.toLowerCase()) : undefined;
+  if (!cn || cn.companyId !== call.company.id) throw new XeroValidationError([`Credit note ${input.creditNoteId} could not be found`], {});
+  if (cn.status !== 'AUTHORISED') throw new XeroValidationError([`Payment not allowed: credit note ${cn.number} is ${cn.status}`], {});
+  if (input.amount > cn.remainingCredit) throw new XeroValidationError([`Payment amount exceeds the credit remaining on ${cn.number}`], {});
+  const p = call.ctx.store.createPayment(call.company.id, {
+    contactId: cn.contactId,
+    date: input.date ?? call.view.today(),
+    allocations: [],
+    creditNoteLinks: [{ creditNoteId: cn.id, amount: input.amount }],
+    amount: input.amount,
+    reference: input.reference,
+  });
+  rememberPaymentAccount(p, input.accountCode);
+  return p;
+}
+
+/** A refund of an overpayment or prepayment (AROVERPAYMENTPAYMENT / ARPREPAYMENTPAYMENT): its RemainingCredit falls by the amount. */
+function refundPrepayment(call: XeroCall, input: PaymentInput & { prepayment: NonNullable<PaymentInput['prepayment']> }): SbPayment {
+  const x = isGuid(input.prepayment.id) ? call.ctx.store.prepayments.get(input.prepayment.id.toLowerCase()) : undefined;
+  if (!x || x.companyId !== call.company.id || x.kind !== input.prepayment.kind) throw new XeroValidationError([`The ${input.prepayment.kind} ${input.prepayment.id} could not be found`], {});
+  if (x.status !== 'AUTHORISED') throw new XeroValidationError([`Payment not allowed: the ${x.kind} is ${x.status}`], {});
+  if (input.amount > x.remainingCredit) throw new XeroValidationError([`Payment amount exceeds the credit remaining on the ${x.kind}`], {});
+  const p = call.ctx.store.refundPrepayment(call.company.id, x.id, { date: input.date ?? call.view.today(), amount: input.amount, reference: input.reference });
+  rememberPaymentAccount(p, input.accountCode);
+  return p;
+}
+
 function createPayment(call: XeroCall, input: PaymentInput): SbPayment {
+  if (input.prepayment) return refundPrepayment(call, { ...input, prepayment: input.prepayment });
+  if (input.creditNoteId) return createRefund(call, { ...input, creditNoteId: input.creditNoteId });
   const inv = resolveInvoice(call.view, input.invoice);
   const p = call.ctx.store.createPayment(call.company.id, {
     date: input.date ?? call.view.today(),
@@ -44,6 +78,8 @@ function describeCreated(call: XeroCall) {
   return (ps: SbPayment[]) => {
     if (ps.length !== 1) return `Created ${ps.length} payments`;
     const p = ps[0]!;
+    if (p.prepaymentLink) return `Created refund ${p.currency} ${fromMinor(p.amount)} of an ${call.ctx.store.prepayments.get(p.prepaymentLink.prepaymentId)?.kind ?? 'overpayment'}`;
+    if (p.allocations.length === 0 && p.creditNoteLinks[0]) return `Created refund ${p.currency} ${fromMinor(p.amount)} on credit note ${call.ctx.store.creditNotes.get(p.creditNoteLinks[0].creditNoteId)?.number ?? '?'}`;
     const inv = p.allocations[0] ? call.view.invoice(p.allocations[0].invoiceId) : undefined;
     return `Created payment ${p.currency} ${fromMinor(p.amount)} on invoice ${inv?.number ?? '?'}`;
   };
