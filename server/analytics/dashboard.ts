@@ -6,7 +6,7 @@
 import { endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { amountNumber, computeMetrics, type HelpThresholds, type MetricsResult, monthlySeries, needsHelp, type Period } from '../domain/metrics';
-import { type CustomerSummary, summariseCustomers } from './customers';
+import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
 import type { LedgerLinkTarget } from './ledger-links';
 import { buildKpis } from './kpis';
 import { loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
@@ -85,7 +85,7 @@ export async function getDashboard(db: Db, params: { firmId: string; organisatio
   const customers = summariseCustomers(base, contacts, period, params.site ?? org.provider);
   const topOverdue = customers
     .filter((c) => c.overdue > 0)
-    .sort((a, b) => b.overdue - a.overdue || a.name.localeCompare(b.name))
+    .sort((a, b) => b.overdue - a.overdue || compareNames(a, b))
     .slice(0, 10);
   return {
     organisation: org,

@@ -50,10 +50,19 @@ export interface LoadScope {
   organisationId: string;
   /** Only this customer's invoices (the ledger's contact id). */
   contactExternalId?: string;
+  /** Only these customers' invoices (a page of the Customers list); empty loads nothing. */
+  contactExternalIds?: readonly string[];
 }
 
 export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<LedgerInvoice[]> {
-  const byContact = scope.contactExternalId === undefined ? sql`` : sql` AND i.contact_external_id = ${scope.contactExternalId}`;
+  if (scope.contactExternalIds && scope.contactExternalIds.length === 0) return [];
+  const contactIn = (column: string) =>
+    scope.contactExternalIds
+      ? sql.join([sql.raw(` AND ${column} IN (`), sql.join(scope.contactExternalIds.map((id) => sql`${id}`), sql`, `), sql`)`])
+      : scope.contactExternalId === undefined
+        ? sql``
+        : sql.join([sql.raw(` AND ${column} = `), sql`${scope.contactExternalId}`]);
+  const byContact = contactIn('i.contact_external_id');
   // Minor units computed in SQL: round(x, 2) rounds half away from zero, as toMinor(x, 2, true).
   const rows = await queryRows<InvoiceRow>(
     db,
@@ -69,9 +78,9 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
   // a scan of one table (the few deleted payments / voided credit notes are an array computed
   // once), so the plan stays good even without statistics (PGlite has no autovacuum).
   const allocFilter = (alias: string) =>
-    scope.contactExternalId === undefined
+    scope.contactExternalId === undefined && scope.contactExternalIds === undefined
       ? sql``
-      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, sql` AND contact_external_id = ${scope.contactExternalId})`]);
+      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, contactIn('contact_external_id'), sql`)`]);
   const [allocations, notes] = await Promise.all([
     queryRows<AllocationRow>(
       db,
@@ -92,7 +101,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
         UNION ALL
         SELECT d.external_id, d.issue_date, (round(d.deposit, 2) * 100)::bigint::text, 'deposit', NULL
           FROM invoices d
-          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${scope.contactExternalId === undefined ? sql`` : sql` AND d.contact_external_id = ${scope.contactExternalId}`}`,
+          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${contactIn('d.contact_external_id')}`,
     ),
     queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
   ]);
