@@ -190,3 +190,41 @@ export function balanceAt(inv: LedgerInvoice, day: CalendarDate): Minor {
   for (const s of inv.settlements) if (s.date <= day) balance -= s.amount;
   return balance;
 }
+
+/**
+ * The organisation's counted invoices as the engine sees them in the base currency, read from the
+ * settlement summary the triggers keep on `invoices` (migrations 0002, 0005, 0013) instead of every
+ * allocation: one row per invoice, its settlements one per day — the day's amount the difference of
+ * the converted cumulative settlements (`base_settled_cum`), which is what `toBaseMetricInvoices`
+ * gives summed by day (conversion is cumulative, so differences telescope). Every metric the engine
+ * computes depends on settlements only through their sums by day, so the figures are the same
+ * (test/scale/dashboard-sql.test.ts). Also the invoices' currencies. No JavaScript object per
+ * allocation, no join: the dashboard's one bounded read of the ledger (decision 050).
+ */
+export async function loadBaseMetricInvoices(db: Db, scope: { firmId: string; organisationId: string; baseCurrency: string }): Promise<{ invoices: MetricInvoice[]; currencies: Set<string> }> {
+  const rows = await queryRows<{ id: string; c: string; cur: string; i: CalendarDate; d: CalendarDate | null; t: string; sd: string; sc: string }>(
+    db,
+    sql`SELECT i.id, i.contact_external_id AS c, i.currency AS cur, i.issue_date AS i, i.due_date AS d, i.base_total::text AS t,
+          array_to_string(i.settlement_days, ',') AS sd, array_to_string(i.base_settled_cum, ',') AS sc
+        FROM invoices i
+        WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
+          AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0`,
+  );
+  const currencies = new Set<string>();
+  const invoices = rows.map((r): MetricInvoice => {
+    currencies.add(r.cur);
+    const settlements: { date: CalendarDate; amount: Minor }[] = [];
+    if (r.sd) {
+      const days = r.sd.split(',');
+      const cums = r.sc.split(',');
+      let prev = 0;
+      for (let k = 0; k < days.length; k++) {
+        const cum = minor(cums[k]!);
+        if (cum !== prev) settlements.push({ date: days[k]!, amount: cum - prev });
+        prev = cum;
+      }
+    }
+    return { id: r.id, customerId: r.c, currency: scope.baseCurrency, issueDate: r.i, dueDate: r.d, total: minor(r.t), settlements };
+  });
+  return { invoices, currencies };
+}
