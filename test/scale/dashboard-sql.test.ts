@@ -53,7 +53,7 @@ describeWith('pg', 'the organisation dashboard from SQL equals the in-memory das
   it.each(periods)('from $from to $to: every figure, the series, the top overdue and the counts are equal', async (period) => {
     let withOverdue = 0;
     for (const organisation of orgs) {
-      const params = { firmId, organisation, period, thresholds: { dsoIncrease: 5 }, site: 'xero' as const };
+      const params = { firmId, organisation, period, thresholds: { dsoIncreasePct: 5, ceiBelow: 80 }, site: 'xero' as const };
       const expected = await getDashboardInMemory(database.db, params);
       const actual = await getDashboard(database.db, params);
       expect(actual, `${organisation.name} ${period.to}`).toEqual(expected);
