@@ -5,7 +5,7 @@
  */
 import { endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
-import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, monthlySeries, needsHelp, type Period } from '../domain/metrics';
+import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, monthlySeries, needsHelp, type Period } from '../domain/metrics';
 import { pageCustomers } from './customer-list-sql';
 import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
 import type { LedgerLinkTarget } from './ledger-links';
@@ -107,9 +107,11 @@ interface DashboardParams {
 
 function dashboardOf(params: DashboardParams, base: readonly MetricInvoice[], parts: { topOverdue: CustomerSummary[]; counts: { invoices: number; customers: number; openInvoices: number }; currencies: Iterable<string> }) {
   const { organisation: org, period } = params;
-  const current = computeMetrics(base, period);
-  const compare = computeMetrics(base, comparePeriod(period));
-  const series = monthlySeries(base, period.to, SERIES_MONTHS);
+  // Converted to columns once for the three passes (decision 022's MetricLedger).
+  const ledger = metricLedger(base);
+  const current = computeMetrics(ledger, period);
+  const compare = computeMetrics(ledger, comparePeriod(period));
+  const series = monthlySeries(ledger, period.to, SERIES_MONTHS);
   return {
     organisation: org,
     currency: org.baseCurrency,
