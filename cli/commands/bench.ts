@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { analyticsBench } from '../../server/bench/analytics';
 import { largeOrganisationBench } from '../../server/bench/large-organisation';
+import { loadBench } from '../../server/bench/load';
 import { metricsEngineBench } from '../../server/bench/metrics-engine';
 import { remindersBench } from '../../server/bench/reminders';
 import { writebacksBench } from '../../server/bench/writebacks';
@@ -11,7 +12,7 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 
 /** Every benchmark; each measures its own baseline in the same run. */
-const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, largeOrganisationBench, syncBench, remindersBench, writebacksBench];
+const BENCHES: Bench[] = [metricsEngineBench, scoringBench, analyticsBench, largeOrganisationBench, loadBench, syncBench, remindersBench, writebacksBench];
 
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);

@@ -8,8 +8,9 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { customerScores } from '../db/schema';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import type { CustomerSegment } from '../domain/scoring/explain';
-import type { CustomerSummary } from './customers';
+import { type CustomerSummary, compareNames } from './customers';
 
 export interface CustomerRisk {
   /** 0–100, from the organisation's last scoring run. */
@@ -42,6 +43,10 @@ export const CustomerListQuerySchema = z.object({
   q: z.string().trim().max(200, 'Search for at most 200 characters.').optional(),
   sort: z.enum(CUSTOMER_SORT_KEYS, { message: `Sort by one of: ${CUSTOMER_SORT_KEYS.join(', ')}.` }).optional(),
   dir: z.enum(['asc', 'desc'], { message: 'Sort direction is asc or desc.' }).optional(),
+  /** A page of this many (absent: every customer, as the CSV). */
+  limit: z.coerce.number({ message: 'Show between 1 and 500 customers a page.' }).int('Show between 1 and 500 customers a page.').min(1, 'Show between 1 and 500 customers a page.').max(500, 'Show between 1 and 500 customers a page.').optional(),
+  /** The `nextCursor` of the page before (opaque). */
+  cursor: z.string().min(1).max(2000, 'This list has changed since the page was loaded. Reload the list and try again.').optional(),
 });
 export type CustomerListQuery = z.infer<typeof CustomerListQuerySchema>;
 
@@ -54,7 +59,7 @@ export async function loadCustomerRisk(db: Db, firmId: string, organisationId: s
   return new Map(rows.map((r) => [r.contact, { score: r.score, segment: r.segment as CustomerSegment }]));
 }
 
-const byName = (a: ListedCustomer, b: ListedCustomer) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0);
+const byName = compareNames;
 
 /**
  * Search, then sort. Without `sort` the rows keep the order they came in (largest balance
@@ -76,4 +81,16 @@ export function listCustomers(rows: readonly CustomerSummary[], risk: ReadonlyMa
     const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
     return (desc ? -c : c) || byName(a, b);
   });
+}
+
+const OffsetCursorSchema = z.tuple([z.literal('offset'), z.string().regex(/^\d{1,9}$/)]);
+
+/**
+ * A page of the in-memory list (the sorts PostgreSQL cannot order, customer-list-sql.ts): the
+ * cursor is the position in the list, opaque like the keyset cursors.
+ */
+export function pageListed(rows: readonly ListedCustomer[], limit: number, cursor: string | undefined): { rows: ListedCustomer[]; nextCursor: string | null } {
+  const start = cursor ? Number(decodeCursor(OffsetCursorSchema, cursor)[1]) : 0;
+  const end = start + limit;
+  return { rows: rows.slice(start, end), nextCursor: end < rows.length ? encodeCursor(['offset', String(end)]) : null };
 }

@@ -42,6 +42,23 @@ export interface CustomerSummary {
   link: string;
 }
 
+/** ASCII letters folded to lower case, nothing else: what PostgreSQL's lower() does under the "C" collation. */
+export function foldAscii(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function codePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The customers' name order, a total order PostgreSQL reproduces (customer-list-sql.ts, decision
+ * 050): the name with ASCII letters folded, then the name, then the ledger id, in code-point order.
+ */
+export function compareNames(a: { name: string; externalId: string }, b: { name: string; externalId: string }): number {
+  return codePoints(foldAscii(a.name), foldAscii(b.name)) || codePoints(a.name, b.name) || codePoints(a.externalId, b.externalId);
+}
+
 /** Balance after the settlements dated on or before `day`. */
 export function metricBalanceAt(inv: MetricInvoice, day: CalendarDate): Minor {
   let b = inv.total;
@@ -116,5 +133,5 @@ export function summariseCustomers(base: readonly MetricInvoice[], contacts: rea
       link: contactLink(provider, externalId),
     });
   }
-  return rows.sort((x, y) => y.arEnd - x.arEnd || x.name.localeCompare(y.name));
+  return rows.sort((x, y) => y.arEnd - x.arEnd || compareNames(x, y));
 }

@@ -5,11 +5,12 @@
  */
 import { endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
-import { amountNumber, computeMetrics, type HelpThresholds, type MetricsResult, monthlySeries, needsHelp, type Period } from '../domain/metrics';
-import { type CustomerSummary, summariseCustomers } from './customers';
+import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, monthlySeries, needsHelp, type Period } from '../domain/metrics';
+import { pageCustomers } from './customer-list-sql';
+import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
 import type { LedgerLinkTarget } from './ledger-links';
 import { buildKpis } from './kpis';
-import { loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
+import { loadBaseMetricInvoices, loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
 import { listContacts, type OrganisationInfo } from './organisations';
 import { comparePeriod } from './period';
 
@@ -75,18 +76,42 @@ export function customerJson(c: CustomerSummary) {
   };
 }
 
-export async function getDashboard(db: Db, params: { firmId: string; organisation: OrganisationInfo; period: Period; thresholds: Partial<HelpThresholds>; site?: LedgerLinkTarget }) {
+/**
+ * The organisation dashboard (decision 050): the engine over the invoices read from the settlement
+ * summary (one row per invoice, no allocations), and the customers' part — top overdue, how many
+ * customers and open invoices — from the Customers list's SQL (one page of ten), never every
+ * customer computed in memory. Equal to `getDashboardInMemory`, the path it replaced and the
+ * reference of test/scale/dashboard-sql.test.ts.
+ */
+export async function getDashboard(db: Db, params: DashboardParams) {
   const { firmId, organisation: org, period } = params;
-  const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
-  const base = toBaseMetricInvoices(ledger, org.baseCurrency);
-  const current = computeMetrics(base, period);
-  const compare = computeMetrics(base, comparePeriod(period));
-  const series = monthlySeries(base, period.to, SERIES_MONTHS);
-  const customers = summariseCustomers(base, contacts, period, params.site ?? org.provider);
-  const topOverdue = customers
-    .filter((c) => c.overdue > 0)
-    .sort((a, b) => b.overdue - a.overdue || a.name.localeCompare(b.name))
-    .slice(0, 10);
+  const site = params.site ?? org.provider;
+  const [{ invoices: base, currencies }, top] = await Promise.all([
+    loadBaseMetricInvoices(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency }),
+    pageCustomers(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site }, { sort: 'overdue', limit: 10, onlyOverdue: true }),
+  ]);
+  return dashboardOf(params, base, {
+    topOverdue: top.rows.map(({ risk: _risk, ...c }) => c),
+    counts: { invoices: base.length, customers: top.total, openInvoices: top.openInvoices },
+    currencies,
+  });
+}
+
+interface DashboardParams {
+  firmId: string;
+  organisation: OrganisationInfo;
+  period: Period;
+  thresholds: Partial<HelpThresholds>;
+  site?: LedgerLinkTarget;
+}
+
+function dashboardOf(params: DashboardParams, base: readonly MetricInvoice[], parts: { topOverdue: CustomerSummary[]; counts: { invoices: number; customers: number; openInvoices: number }; currencies: Iterable<string> }) {
+  const { organisation: org, period } = params;
+  // Converted to columns once for the three passes (decision 022's MetricLedger).
+  const ledger = metricLedger(base);
+  const current = computeMetrics(ledger, period);
+  const compare = computeMetrics(ledger, comparePeriod(period));
+  const series = monthlySeries(ledger, period.to, SERIES_MONTHS);
   return {
     organisation: org,
     currency: org.baseCurrency,
@@ -96,8 +121,25 @@ export async function getDashboard(db: Db, params: { firmId: string; organisatio
     aging: agingBars(current.aging),
     series: seriesPoints(series),
     needsHelp: needsHelp(current, compare, params.thresholds),
-    topOverdue: topOverdue.map(customerJson),
-    counts: { invoices: ledger.length, customers: customers.length, openInvoices: customers.reduce((s, c) => s + c.openInvoices, 0) },
-    foreignCurrencies: [...new Set(ledger.map((i) => i.currency).filter((c) => c !== org.baseCurrency))].sort(),
+    topOverdue: parts.topOverdue.map(customerJson),
+    counts: parts.counts,
+    foreignCurrencies: [...new Set(parts.currencies)].filter((c) => c !== org.baseCurrency).sort(),
   };
+}
+
+/** The dashboard as it was computed before decision 050: the whole ledger and every customer in memory. The reference for the tests and the bench. */
+export async function getDashboardInMemory(db: Db, params: DashboardParams) {
+  const { firmId, organisation: org, period } = params;
+  const [ledger, contacts] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id)]);
+  const base = toBaseMetricInvoices(ledger, org.baseCurrency);
+  const customers = summariseCustomers(base, contacts, period, params.site ?? org.provider);
+  const topOverdue = customers
+    .filter((c) => c.overdue > 0)
+    .sort((a, b) => b.overdue - a.overdue || compareNames(a, b))
+    .slice(0, 10);
+  return dashboardOf(params, base, {
+    topOverdue,
+    counts: { invoices: ledger.length, customers: customers.length, openInvoices: customers.reduce((s, c) => s + c.openInvoices, 0) },
+    currencies: ledger.map((i) => i.currency),
+  });
 }

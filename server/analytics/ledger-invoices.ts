@@ -50,10 +50,19 @@ export interface LoadScope {
   organisationId: string;
   /** Only this customer's invoices (the ledger's contact id). */
   contactExternalId?: string;
+  /** Only these customers' invoices (a page of the Customers list); empty loads nothing. */
+  contactExternalIds?: readonly string[];
 }
 
 export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<LedgerInvoice[]> {
-  const byContact = scope.contactExternalId === undefined ? sql`` : sql` AND i.contact_external_id = ${scope.contactExternalId}`;
+  if (scope.contactExternalIds && scope.contactExternalIds.length === 0) return [];
+  const contactIn = (column: string) =>
+    scope.contactExternalIds
+      ? sql.join([sql.raw(` AND ${column} IN (`), sql.join(scope.contactExternalIds.map((id) => sql`${id}`), sql`, `), sql`)`])
+      : scope.contactExternalId === undefined
+        ? sql``
+        : sql.join([sql.raw(` AND ${column} = `), sql`${scope.contactExternalId}`]);
+  const byContact = contactIn('i.contact_external_id');
   // Minor units computed in SQL: round(x, 2) rounds half away from zero, as toMinor(x, 2, true).
   const rows = await queryRows<InvoiceRow>(
     db,
@@ -69,9 +78,9 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
   // a scan of one table (the few deleted payments / voided credit notes are an array computed
   // once), so the plan stays good even without statistics (PGlite has no autovacuum).
   const allocFilter = (alias: string) =>
-    scope.contactExternalId === undefined
+    scope.contactExternalId === undefined && scope.contactExternalIds === undefined
       ? sql``
-      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, sql` AND contact_external_id = ${scope.contactExternalId})`]);
+      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, contactIn('contact_external_id'), sql`)`]);
   const [allocations, notes] = await Promise.all([
     queryRows<AllocationRow>(
       db,
@@ -92,7 +101,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
         UNION ALL
         SELECT d.external_id, d.issue_date, (round(d.deposit, 2) * 100)::bigint::text, 'deposit', NULL
           FROM invoices d
-          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${scope.contactExternalId === undefined ? sql`` : sql` AND d.contact_external_id = ${scope.contactExternalId}`}`,
+          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${contactIn('d.contact_external_id')}`,
     ),
     queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
   ]);
@@ -180,4 +189,42 @@ export function balanceAt(inv: LedgerInvoice, day: CalendarDate): Minor {
   let balance = inv.total;
   for (const s of inv.settlements) if (s.date <= day) balance -= s.amount;
   return balance;
+}
+
+/**
+ * The organisation's counted invoices as the engine sees them in the base currency, read from the
+ * settlement summary the triggers keep on `invoices` (migrations 0002, 0005, 0013) instead of every
+ * allocation: one row per invoice, its settlements one per day — the day's amount the difference of
+ * the converted cumulative settlements (`base_settled_cum`), which is what `toBaseMetricInvoices`
+ * gives summed by day (conversion is cumulative, so differences telescope). Every metric the engine
+ * computes depends on settlements only through their sums by day, so the figures are the same
+ * (test/scale/dashboard-sql.test.ts). Also the invoices' currencies. No JavaScript object per
+ * allocation, no join: the dashboard's one bounded read of the ledger (decision 050).
+ */
+export async function loadBaseMetricInvoices(db: Db, scope: { firmId: string; organisationId: string; baseCurrency: string }): Promise<{ invoices: MetricInvoice[]; currencies: Set<string> }> {
+  const rows = await queryRows<{ id: string; c: string; cur: string; i: CalendarDate; d: CalendarDate | null; t: string; sd: string; sc: string }>(
+    db,
+    sql`SELECT i.id, i.contact_external_id AS c, i.currency AS cur, i.issue_date AS i, i.due_date AS d, i.base_total::text AS t,
+          array_to_string(i.settlement_days, ',') AS sd, array_to_string(i.base_settled_cum, ',') AS sc
+        FROM invoices i
+        WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
+          AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0`,
+  );
+  const currencies = new Set<string>();
+  const invoices = rows.map((r): MetricInvoice => {
+    currencies.add(r.cur);
+    const settlements: { date: CalendarDate; amount: Minor }[] = [];
+    if (r.sd) {
+      const days = r.sd.split(',');
+      const cums = r.sc.split(',');
+      let prev = 0;
+      for (let k = 0; k < days.length; k++) {
+        const cum = minor(cums[k]!);
+        if (cum !== prev) settlements.push({ date: days[k]!, amount: cum - prev });
+        prev = cum;
+      }
+    }
+    return { id: r.id, customerId: r.c, currency: scope.baseCurrency, issueDate: r.i, dueDate: r.d, total: minor(r.t), settlements };
+  });
+  return { invoices, currencies };
 }

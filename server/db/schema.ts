@@ -229,6 +229,7 @@ export const invoices = pgTable(
     // The Invoices list (migration 0048, decision 045): invoices not settled by a day; the list's order (issue date newest first, number, ledger id).
     index('invoices_firm_org_settled_idx').on(t.firmId, t.organisationId, t.settledOn),
     index('invoices_firm_org_list_idx').on(t.firmId, t.organisationId, t.issueDate.desc(), sql`${t.number} COLLATE "C"`, sql`${t.externalId} COLLATE "C"`),
+    index('invoices_firm_org_unlinked_contact_idx').on(t.firmId, t.organisationId, t.contactExternalId).where(sql`${t.contactId} IS NULL`),
   ],
 );
 

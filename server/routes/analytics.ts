@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { allow, allowOrganisation, seesOrganisation } from '../auth/permissions';
 import { getCustomerDetail } from '../analytics/customer-detail';
 import { summariseCustomers } from '../analytics/customers';
-import { CustomerListQuerySchema, listCustomers, loadCustomerRisk } from '../analytics/customer-list';
+import { CustomerListQuerySchema, type ListedCustomer, listCustomers, loadCustomerRisk, pageListed } from '../analytics/customer-list';
+import { pageCustomers, servedBySql } from '../analytics/customer-list-sql';
 import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
 import { type CsvColumn, sendCsv, streamCsv } from '../analytics/csv';
 import { customerJson, getDashboard } from '../analytics/dashboard';
@@ -98,10 +99,19 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
     const { firmId, org } = await organisationFor(db, req);
     const { format, ...list } = query(req, CustomerListQuerySchema);
     const period = periodOf(req, org.timezone);
+    const answer = (total: number, rows: ListedCustomer[], nextCursor: string | null) => ({ organisation: org, currency: org.baseCurrency, period, total, customers: rows.map((c) => ({ ...customerJson(c), risk: c.risk })), nextCursor });
+    // A page in an order PostgreSQL can produce: searched, ordered and paged in SQL, only the page computed by the engine (decision 050).
+    if (format === 'json' && list.limit !== undefined && servedBySql(list.sort)) {
+      const page = await pageCustomers(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site: siteOf(org) }, { ...list, limit: list.limit });
+      res.json(answer(page.total, page.rows, page.nextCursor));
+      return;
+    }
+    // The engine-only orders (CEI, countback, days late or to pay, last payment) and the CSV: every customer, computed in memory.
     const [ledger, contacts, risk] = await Promise.all([loadLedgerInvoices(db, { firmId, organisationId: org.id }), listContacts(db, firmId, org.id), loadCustomerRisk(db, firmId, org.id)]);
     const all = summariseCustomers(toBaseMetricInvoices(ledger, org.baseCurrency), contacts, period, siteOf(org));
     const rows = listCustomers(all, risk, list);
-    table(res, format, `customers-${slug(org.name)}-${period.to}`, CUSTOMERS_CSV, rows, () => ({ organisation: org, currency: org.baseCurrency, period, total: all.length, customers: rows.map((c) => ({ ...customerJson(c), risk: c.risk })) }));
+    const page = list.limit === undefined ? { rows, nextCursor: null } : pageListed(rows, list.limit, list.cursor);
+    table(res, format, `customers-${slug(org.name)}-${period.to}`, CUSTOMERS_CSV, rows, () => answer(all.length, page.rows, page.nextCursor));
   });
 
   r.get('/customers/:id', async (req, res) => {

@@ -1,10 +1,11 @@
 /**
  * Customers of one client organisation (chosen above the table) with balances, risk and payment
- * behaviour. Search (name or email) and sorting are done by the server (server/analytics/customer-list.ts).
+ * behaviour. Search (name or email), sorting and paging are done by the server
+ * (server/analytics/customer-list-sql.ts): a page of PAGE_SIZE, then "Show more" asks for the next by its cursor.
  */
-import { Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api';
 import { ExportCsvButton, Header, LoadError, Loading, PeriodControl } from '../../components/analytics/bits';
@@ -18,6 +19,9 @@ import type { Segment } from '../../scoring/api';
 import { riskColor, SEGMENT_LABEL } from '../../scoring/badges';
 
 type CustomerRow = CustomerSummary & { risk: { score: number; segment: Segment } | null };
+type CustomerPage = { currency: string; total: number; customers: CustomerRow[]; nextCursor: string | null };
+
+const PAGE_SIZE = 100;
 
 /** The table's column keys → the server's sort keys (a column missing here is not sortable). */
 const SERVER_SORT: Record<string, string> = {
@@ -61,19 +65,23 @@ export function CustomersPage() {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 300);
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: 'ar', desc: true });
-  const listQuery = new URLSearchParams({ sort: SERVER_SORT[sort.key] ?? 'balance', dir: sort.desc ? 'desc' : 'asc' });
+  const listQuery = new URLSearchParams({ sort: SERVER_SORT[sort.key] ?? 'balance', dir: sort.desc ? 'desc' : 'asc', limit: String(PAGE_SIZE) });
   if (q) listQuery.set('q', q);
   const path = selected ? withQuery(`/organisations/${selected.id}/customers`, query, listQuery.toString()) : null;
   // The organisation is scored on demand by the scores request (the risk panel's too): the list waits for it, so its risk column is filled.
   const scores = useOrganisationScores(selected?.id);
-  const customers = useQuery({
+  const pages = useInfiniteQuery({
     queryKey: ['analytics', path],
-    queryFn: () => api<{ currency: string; total: number; customers: CustomerRow[] }>(path!),
+    queryFn: ({ pageParam }) => api<CustomerPage>(pageParam ? `${path!}&cursor=${encodeURIComponent(pageParam)}` : path!),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: path !== null && !scores.isPending,
     staleTime: 30_000,
     // The table stays while the next search or order loads.
     placeholderData: keepPreviousData,
   });
+  const first = pages.data?.pages[0];
+  const customers = { isPending: pages.isPending, error: pages.error, data: first ? { currency: first.currency, total: first.total, customers: pages.data!.pages.flatMap((p) => p.customers) } : undefined };
   return (
     <Stack gap="md">
       <Header
@@ -100,8 +108,8 @@ export function CustomersPage() {
         </Paper>
       ) : customers.isPending ? (
         <Loading />
-      ) : customers.error ? (
-        <LoadError error={customers.error} />
+      ) : customers.error || !customers.data ? (
+        <LoadError error={customers.error ?? new Error("The customers could not be loaded.")} />
       ) : (
         <Paper withBorder radius="md" p="xs">
           {q && customers.data.customers.length === 0 ? (
@@ -125,6 +133,13 @@ export function CustomersPage() {
                   if (SERVER_SORT[next.key]) setSort(next);
                 }}
               />
+              {pages.hasNextPage ? (
+                <Group justify="center" p="xs">
+                  <Button variant="light" size="xs" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="customers-more">
+                    Show more customers ({customers.data.customers.length} of {q ? 'those found' : customers.data.total} shown)
+                  </Button>
+                </Group>
+              ) : null}
             </>
           )}
         </Paper>
