@@ -1,0 +1,66 @@
+/**
+ * A customer's recent predictions against what happened: for each of its latest invoices in the
+ * organisation's backtest (predicted as of its issue date), the chance of paying late, the
+ * predicted pay date and range, and the day it was paid. Hidden while there are none.
+ */
+import { Badge, Paper, Table, Text } from '@mantine/core';
+import { useCustomerBacktest } from './api';
+import { longDate, percent } from './format';
+
+export function CustomerPredictionsCard({ customerId, mt }: { customerId: string; mt?: string }) {
+  const q = useCustomerBacktest(customerId);
+  if (!q.data || q.data.predictions.length === 0) return null;
+  const rows = q.data.predictions;
+  const inside = rows.filter((r) => r.inRange).length;
+  return (
+    <Paper withBorder p="md" radius="md" mt={mt} data-testid="customer-predictions">
+      <Text fw={600}>Predicted against what happened</Text>
+      <Text size="xs" c="dimmed" mb="sm">
+        {q.data.method === 'nofit' ? 'Fixed rules from this customer’s own history, nothing trained' : 'The organisation’s model'}, as each invoice was issued since {longDate(q.data.split)}. {inside} of{' '}
+        {rows.length} paid inside the predicted range.
+      </Text>
+      <Table.ScrollContainer minWidth={460}>
+        <Table verticalSpacing={4} fz="sm" striped withTableBorder>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Invoice</Table.Th>
+              <Table.Th ta="right">Chance late</Table.Th>
+              <Table.Th>Predicted pay date</Table.Th>
+              <Table.Th>Paid</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((r) => (
+              <Table.Tr key={r.invoiceId}>
+                <Table.Td>
+                  {r.number}
+                  <Text size="xs" c="dimmed">
+                    due {longDate(r.dueDate)}
+                  </Text>
+                </Table.Td>
+                <Table.Td ta="right">{percent(r.pLate)}</Table.Td>
+                <Table.Td>
+                  {longDate(r.predictedDate)}
+                  <Text size="xs" c="dimmed">
+                    {longDate(r.lowDate)} to {longDate(r.highDate)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {longDate(r.paidDate)}
+                  <div>
+                    <Badge size="xs" variant="light" color={r.inRange ? 'teal' : 'orange'}>
+                      {r.inRange ? 'in range' : 'outside range'}
+                    </Badge>{' '}
+                    <Badge size="xs" variant="light" color={r.late ? 'red' : 'gray'}>
+                      {r.late ? 'late' : 'on time'}
+                    </Badge>
+                  </div>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Paper>
+  );
+}
