@@ -81,11 +81,15 @@ export function backtestHistory(input: TrainingRows | readonly HistoryInvoice[],
 export type CustomerPredictions = Record<string, PredictionJson[]>;
 
 function predictionsOf(history: readonly HistoryInvoice[], rows: readonly BacktestPrediction[]): CustomerPredictions {
-  const out: CustomerPredictions = {};
+  const out = new Map<string, PredictionJson[]>();
   for (let t = rows.length - 1; t >= 0; t--) {
     const p = rows[t]!;
     const inv = history[p.index]!;
-    const list = (out[inv.contactExternalId] ??= []);
+    let list = out.get(inv.contactExternalId);
+    if (!list) {
+      list = [];
+      out.set(inv.contactExternalId, list);
+    }
     if (list.length >= PREDICTIONS_PER_CUSTOMER) continue;
     const low = addDays(inv.issueDate, p.daysLow);
     const high = addDays(inv.issueDate, p.daysHigh);
@@ -103,8 +107,8 @@ function predictionsOf(history: readonly HistoryInvoice[], rows: readonly Backte
       inRange: p.actualDays >= p.daysLow && p.actualDays <= p.daysHigh,
     });
   }
-  for (const list of Object.values(out)) list.sort((a, b) => (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : 0));
-  return out;
+  for (const list of out.values()) list.sort((a, b) => (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : 0));
+  return Object.fromEntries(out);
 }
 
 /** The backtest and its per-customer test predictions (what the cache stores). */
@@ -186,5 +190,5 @@ export async function customerBacktest(
   now = new Date(),
 ): Promise<{ method: 'fitted' | 'nofit' | null; split: CalendarDate; predictions: PredictionJson[] }> {
   const s = await storedBacktest(db, org, now);
-  return { method: s.backtest.available ? s.backtest.method : null, split: s.backtest.split, predictions: s.predictions[contactExternalId] ?? [] };
+  return { method: s.backtest.available ? s.backtest.method : null, split: s.backtest.split, predictions: Object.hasOwn(s.predictions, contactExternalId) ? s.predictions[contactExternalId]! : [] };
 }

@@ -129,7 +129,7 @@ export function BacktestCard({ organisationId, organisationName, mt }: { organis
                 <Table.Th>Measure</Table.Th>
                 <Table.Th ta="right">Arcus</Table.Th>
                 <Table.Th ta="right">Baseline</Table.Th>
-                <Table.Th />
+                <Table.Th visibleFrom="sm" />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -146,7 +146,7 @@ export function BacktestCard({ organisationId, organisationName, mt }: { organis
                       {cell(row.m, row.d, row.unit)}
                     </Table.Td>
                     <Table.Td ta="right">{cell(row.b, row.d, row.unit)}</Table.Td>
-                    <Table.Td>
+                    <Table.Td visibleFrom="sm">
                       {win === null ? null : (
                         <Badge size="xs" color={win ? 'teal' : 'gray'} variant="light">
                           {win ? 'better' : 'not better'}

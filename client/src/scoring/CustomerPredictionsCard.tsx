@@ -3,9 +3,16 @@
  * organisation's backtest (predicted as of its issue date), the chance of paying late, the
  * predicted pay date and range, and the day it was paid. Hidden while there are none.
  */
-import { Badge, Paper, Table, Text } from '@mantine/core';
+import { Badge, Group, Paper, Table, Text } from '@mantine/core';
 import { useCustomerBacktest } from './api';
 import { longDate, percent } from './format';
+
+/** '4 Nov to 15 Nov 2026' (the year once when both ends share it). */
+function rangeWords(low: string, high: string): string {
+  const a = longDate(low);
+  const b = longDate(high);
+  return low.slice(0, 4) === high.slice(0, 4) ? `${a.replace(/ \d{4}$/, '')} to ${b}` : `${a} to ${b}`;
+}
 
 export function CustomerPredictionsCard({ customerId, mt }: { customerId: string; mt?: string }) {
   const q = useCustomerBacktest(customerId);
@@ -19,48 +26,45 @@ export function CustomerPredictionsCard({ customerId, mt }: { customerId: string
         {q.data.method === 'nofit' ? 'Fixed rules from this customer’s own history, nothing trained' : 'The organisation’s model'}, as each invoice was issued since {longDate(q.data.split)}. {inside} of{' '}
         {rows.length} paid inside the predicted range.
       </Text>
-      <Table.ScrollContainer minWidth={460}>
-        <Table verticalSpacing={4} fz="sm" striped withTableBorder>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Invoice</Table.Th>
-              <Table.Th ta="right">Chance late</Table.Th>
-              <Table.Th>Predicted pay date</Table.Th>
-              <Table.Th>Paid</Table.Th>
+      <Table verticalSpacing={4} fz="sm" striped withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Invoice</Table.Th>
+            <Table.Th>Predicted</Table.Th>
+            <Table.Th>Paid</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((r) => (
+            <Table.Tr key={r.invoiceId}>
+              <Table.Td>
+                {r.number}
+                <Text size="xs" c="dimmed">
+                  due {longDate(r.dueDate)}
+                </Text>
+                <Text size="xs">{percent(r.pLate)} chance late</Text>
+              </Table.Td>
+              <Table.Td>
+                {longDate(r.predictedDate)}
+                <Text size="xs" c="dimmed">
+                  range {rangeWords(r.lowDate, r.highDate)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                {longDate(r.paidDate)}
+                <Group gap={4} mt={2}>
+                  <Badge size="xs" variant="light" color={r.inRange ? 'teal' : 'orange'}>
+                    {r.inRange ? 'in range' : 'outside range'}
+                  </Badge>
+                  <Badge size="xs" variant="light" color={r.late ? 'red' : 'gray'}>
+                    {r.late ? 'late' : 'on time'}
+                  </Badge>
+                </Group>
+              </Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((r) => (
-              <Table.Tr key={r.invoiceId}>
-                <Table.Td>
-                  {r.number}
-                  <Text size="xs" c="dimmed">
-                    due {longDate(r.dueDate)}
-                  </Text>
-                </Table.Td>
-                <Table.Td ta="right">{percent(r.pLate)}</Table.Td>
-                <Table.Td>
-                  {longDate(r.predictedDate)}
-                  <Text size="xs" c="dimmed">
-                    {longDate(r.lowDate)} to {longDate(r.highDate)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  {longDate(r.paidDate)}
-                  <div>
-                    <Badge size="xs" variant="light" color={r.inRange ? 'teal' : 'orange'}>
-                      {r.inRange ? 'in range' : 'outside range'}
-                    </Badge>{' '}
-                    <Badge size="xs" variant="light" color={r.late ? 'red' : 'gray'}>
-                      {r.late ? 'late' : 'on time'}
-                    </Badge>
-                  </div>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+          ))}
+        </Table.Tbody>
+      </Table>
     </Paper>
   );
 }
