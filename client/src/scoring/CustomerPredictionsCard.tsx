@@ -3,7 +3,7 @@
  * organisation's backtest (predicted as of its issue date), the chance of paying late, the
  * predicted pay date and range, and the day it was paid. Hidden while there are none.
  */
-import { Badge, Group, Paper, Table, Text } from '@mantine/core';
+import { Paper, Table, Text } from '@mantine/core';
 import { useCustomerBacktest } from './api';
 import { longDate, percent } from './format';
 
@@ -52,14 +52,12 @@ export function CustomerPredictionsCard({ customerId, mt }: { customerId: string
               </Table.Td>
               <Table.Td>
                 {longDate(r.paidDate)}
-                <Group gap={4} mt={2}>
-                  <Badge size="xs" variant="light" color={r.inRange ? 'teal' : 'orange'}>
-                    {r.inRange ? 'in range' : 'outside range'}
-                  </Badge>
-                  <Badge size="xs" variant="light" color={r.late ? 'red' : 'gray'}>
-                    {r.late ? 'late' : 'on time'}
-                  </Badge>
-                </Group>
+                <Text size="xs" fw={600} c={r.inRange ? 'teal.8' : 'orange.8'}>
+                  {r.inRange ? 'in range' : 'outside range'}
+                </Text>
+                <Text size="xs" c={r.late ? 'red.8' : 'dimmed'}>
+                  {r.late ? 'late' : 'on time'}
+                </Text>
               </Table.Td>
             </Table.Tr>
           ))}
