@@ -255,6 +255,7 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'GET /api/portfolio/forecast': 'firm.read',
   'GET /api/portfolio/chronic-late': 'firm.read',
   'GET /api/organisations/:id/backtest': 'firm.read',
+  'GET /api/customers/:id/backtest': 'firm.read',
   'GET /api/organisation-assignments': 'firm.read',
   'PUT /api/organisations/:id/assignments': 'organisations.manage',
   // reminders

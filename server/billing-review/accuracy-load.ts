@@ -1,7 +1,8 @@
 /**
  * Billing accuracy from the synced ledger: invoices issued (drafts and invoices awaiting approval
  * are not issued), the credit notes applied to them by day, and the day each voided or deleted one
- * was last changed in the ledger (its void day; the ledgers keep no separate void date).
+ * was last changed in the ledger (its void day; the ledgers keep no separate void date), and the
+ * day the sync first saw an issued invoice's total, lines or due date changed (migration 0057).
  */
 import { sql } from 'drizzle-orm';
 import { addDays, addMonths, type CalendarDate, startOfMonth, todayIn } from '../../kernel/dates';
@@ -21,9 +22,9 @@ export interface BillingAccuracy {
 }
 
 export async function loadIssuedInvoices(db: Db, scope: { firmId: string; organisationId: string }, timezone: string, from: CalendarDate): Promise<IssuedInvoice[]> {
-  const rows = await queryRows<{ external_id: string; issue_date: string; total: string; currency: string; status: string; changed_at: Date | string | null }>(
+  const rows = await queryRows<{ external_id: string; issue_date: string; total: string; currency: string; status: string; changed_at: Date | string | null; amended_at: Date | string | null }>(
     db,
-    sql`SELECT external_id, issue_date::text, total::text, currency, status, coalesce(ledger_updated_at, synced_at) AS changed_at FROM invoices
+    sql`SELECT external_id, issue_date::text, total::text, currency, status, coalesce(ledger_updated_at, synced_at) AS changed_at, amended_at FROM invoices
         WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId} AND status NOT IN ('draft', 'submitted') AND issue_date >= ${from}::date`,
   );
   const credits = await queryRows<{ invoice_external_id: string; date: string; amount: string; currency: string }>(
@@ -43,6 +44,7 @@ export async function loadIssuedInvoices(db: Db, scope: { firmId: string; organi
     total: parseAmount(r.total, r.currency, true),
     voidedOn: (r.status === 'voided' || r.status === 'deleted') && r.changed_at ? todayIn(timezone, new Date(r.changed_at)) : null,
     credits: byInvoice.get(r.external_id) ?? [],
+    amendedOn: r.amended_at ? todayIn(timezone, new Date(r.amended_at)) : null,
   }));
 }
 
@@ -65,6 +67,6 @@ export async function billingAccuracy(db: Db, scope: { firmId: string; organisat
     periodText: periodText(from, to),
     figure: accuracyOf(invoices, from, to, today, windowDays),
     trend: accuracyTrend(invoices, today, 12, windowDays),
-    explanation: `The share of invoices not voided or credited within ${windowDays} days of their issue date. Invoices younger than ${windowDays} days are not counted yet.`,
+    explanation: `The share of invoices not voided, credited or amended within ${windowDays} days of their issue date. Invoices younger than ${windowDays} days are not counted yet.`,
   };
 }

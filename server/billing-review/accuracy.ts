@@ -4,17 +4,17 @@
  * and the monthly trend. An invoice counts once its N days have passed (younger ones can still
  * change; they are reported as "still within the window"). A credit within the window that covers
  * the whole invoice is "Credited in full", less is "Credited in part"; voided (or deleted) within
- * the window is "Voided". Amendments are not counted yet (the sync keeps no earlier versions;
- * README.md). Money in minor units; dates are calendar days in the organisation's time zone.
+ * the window is "Voided"; an issued invoice whose total, lines or due date the ledger changed within
+ * the window is "Amended" (the sync records the first such change, migration 0057). Money in minor units; dates are calendar days in the organisation's time zone.
  */
 import { addDays, addMonths, type CalendarDate, longDate, startOfMonth } from '../../kernel/dates';
 import type { Minor } from '../../kernel/money';
 
 export const ACCURACY_WINDOW_DAYS = 30;
 
-export const REASONS = ['voided', 'credited_in_full', 'credited_in_part'] as const;
+export const REASONS = ['voided', 'credited_in_full', 'credited_in_part', 'amended'] as const;
 export type Reason = (typeof REASONS)[number];
-export const REASON_WORDS: Record<Reason, string> = { voided: 'Voided', credited_in_full: 'Credited in full', credited_in_part: 'Credited in part' };
+export const REASON_WORDS: Record<Reason, string> = { voided: 'Voided', credited_in_full: 'Credited in full', credited_in_part: 'Credited in part', amended: 'Amended' };
 
 export interface IssuedInvoice {
   issueDate: CalendarDate;
@@ -23,6 +23,8 @@ export interface IssuedInvoice {
   voidedOn: CalendarDate | null;
   /** Credit notes applied to it, by day. */
   credits: readonly { date: CalendarDate; amount: Minor }[];
+  /** The day the ledger first changed its total, lines or due date after it was issued; null when never (or not known). */
+  amendedOn?: CalendarDate | null;
 }
 
 /** Why an invoice was not right first time, or null when it stood for its first `windowDays`. */
@@ -30,8 +32,9 @@ export function reasonOf(inv: IssuedInvoice, windowDays: number): Reason | null 
   const end = addDays(inv.issueDate, windowDays);
   if (inv.voidedOn !== null && inv.voidedOn <= end) return 'voided';
   const credited = inv.credits.filter((c) => c.date <= end).reduce((s, c) => s + c.amount, 0);
-  if (credited <= 0) return null;
-  return credited >= inv.total ? 'credited_in_full' : 'credited_in_part';
+  if (credited > 0) return credited >= inv.total ? 'credited_in_full' : 'credited_in_part';
+  if (inv.amendedOn != null && inv.amendedOn <= end) return 'amended';
+  return null;
 }
 
 export interface AccuracyFigure {

@@ -199,6 +199,10 @@ export const invoices = pgTable(
     ledgerUpdatedAt: timestamp('ledger_updated_at', { withTimezone: true }),
     raw: jsonb('raw'),
     syncedAt: timestamp('synced_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Hash of the lines as last synced (migration 0057); null until synced since. */
+    linesSignature: text('lines_signature'),
+    /** First time the ledger changed this issued invoice's total, lines or due date (migration 0057; billing accuracy's "Amended"). */
+    amendedAt: timestamp('amended_at', { withTimezone: true }),
     /*
      * Settlement summary, maintained by database triggers from payment_allocations and
      * credit_note_allocations (migrations 0002 and 0005; see server/analytics/README.md).

@@ -66,7 +66,7 @@ export interface ClientReport {
   risks: { customer: string; openInvoices: number; lateChancePct: number; reason: string | null }[];
   nextMonth: { title: string; kindName: string; dueText: string; who: string | null; goal: string }[];
   nextMonthName: string;
-  /** Invoices issued in the month not voided or credited within 30 days (server/billing-review/accuracy.ts). */
+  /** Invoices issued in the month not voided, credited or amended within 30 days (server/billing-review/accuracy.ts). */
   billingAccuracy?: { rateText: string; periodText: string; reasons: { name: string; count: number }[]; pending: number };
 }
 

@@ -18,7 +18,8 @@ import { amountNumber } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
 import { notFound } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
-import { organisationBacktest } from '../scoring/backtest';
+import { getContact } from '../analytics/organisations';
+import { customerBacktest, organisationBacktest } from '../scoring/backtest';
 import { portfolioChronic } from '../scoring/chronic-load';
 import type { WeeklyForecast } from '../scoring/forecast';
 import { findOrganisation, type LastQuarterWeek, organisationForecast, portfolioForecast } from '../scoring/forecast-load';
@@ -144,6 +145,15 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
   r.get('/organisations/:id/backtest', async (req, res) => {
     const { org } = await organisationOf(db, req);
     res.json({ organisation: { id: org.id, name: org.name }, backtest: await organisationBacktest(db, org, deps.clock.now()) });
+  });
+
+  // One customer's recent predictions from the organisation's backtest (as of each issue date) next to what happened.
+  r.get('/customers/:id/backtest', async (req, res) => {
+    const auth = allow(req, 'firm.read');
+    const contact = await getContact(db, auth.firmId, idParam(req));
+    const org = contact ? await findOrganisation(db, auth.firmId, contact.organisationId) : null;
+    if (!contact || !org) throw notFound('No such customer.');
+    res.json({ customer: { id: contact.id, name: contact.name }, ...(await customerBacktest(db, org, contact.externalId, deps.clock.now())) });
   });
 
   r.get('/organisation-assignments', async (req, res) => {

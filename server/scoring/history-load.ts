@@ -35,13 +35,24 @@ interface AllocationRow {
   amount: string;
 }
 
-/** Every counted invoice of a firm (or of one organisation), ordered by organisation and issue date. */
-export async function loadHistory(db: Db, scope: { firmId: string; organisationId?: string }): Promise<HistoryInvoice[]> {
+/**
+ * Every counted invoice of a firm (or of one organisation), ordered by organisation and issue date.
+ * `issuedFrom` keeps invoices issued on or after that day (and allocations dated from it);
+ * `limit` keeps at most that many of them, the most recently issued — bounded reads for the
+ * in-app backtest.
+ */
+export async function loadHistory(
+  db: Db,
+  scope: { firmId: string; organisationId?: string; issuedFrom?: CalendarDate; limit?: number },
+): Promise<HistoryInvoice[]> {
   const orgFilter = (column: string) => (scope.organisationId ? sql`AND ${sql.raw(column)} = ${scope.organisationId}` : sql``);
+  const fromFilter = (column: string) => (scope.issuedFrom ? sql`AND ${sql.raw(column)} >= ${scope.issuedFrom}` : sql``);
+  const limit = scope.limit !== undefined ? sql`ORDER BY i.issue_date DESC, i.id DESC LIMIT ${scope.limit}` : sql``;
   const [rows, allocations] = await Promise.all([
     queryRows<Row>(
       db,
       sql`
+      SELECT * FROM (
       SELECT i.id, i.organisation_id, i.external_id, i.number, i.contact_external_id, coalesce(i.contact_id, c.id) AS contact_id,
         i.issue_date::text AS issue_date, i.due_date::text AS due_date, i.currency, i.currency_rate::text AS rate,
         o.base_currency, i.total::text AS total, i.status, i.settled_on::text AS settled_on, i.fully_paid_on::text AS fully_paid_on,
@@ -55,9 +66,11 @@ export async function loadHistory(db: Db, scope: { firmId: string; organisationI
         WHERE a.firm_id = ${scope.firmId} AND a.kind = ${INVOICE_DISPUTED} AND a.invoice_id IS NOT NULL
         GROUP BY a.invoice_id
       ) d ON d.invoice_id = i.id
-      WHERE i.firm_id = ${scope.firmId} ${orgFilter('i.organisation_id')}
+      WHERE i.firm_id = ${scope.firmId} ${orgFilter('i.organisation_id')} ${fromFilter('i.issue_date')}
         AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total > 0
-      ORDER BY i.organisation_id, i.issue_date, i.id`,
+      ${limit}
+      ) h
+      ORDER BY h.organisation_id, h.issue_date, h.id`,
     ),
     // Counted allocations per invoice and day (the rules of the settlement triggers, migrations
     // 0002 and 0012): payments not deleted, credit notes not draft/voided/deleted, overpayments
@@ -71,19 +84,19 @@ export async function loadHistory(db: Db, scope: { firmId: string; organisationI
       FROM (
         SELECT pa.organisation_id, pa.invoice_external_id, pa.date, pa.amount
         FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id
-        WHERE pa.firm_id = ${scope.firmId} ${orgFilter('pa.organisation_id')} AND p.status <> 'deleted'
+        WHERE pa.firm_id = ${scope.firmId} ${orgFilter('pa.organisation_id')} ${fromFilter('pa.date')} AND p.status <> 'deleted'
         UNION ALL
         SELECT ca.organisation_id, ca.invoice_external_id, ca.date, ca.amount
         FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
-        WHERE ca.firm_id = ${scope.firmId} ${orgFilter('ca.organisation_id')} AND cn.status NOT IN ('draft', 'voided', 'deleted')
+        WHERE ca.firm_id = ${scope.firmId} ${orgFilter('ca.organisation_id')} ${fromFilter('ca.date')} AND cn.status NOT IN ('draft', 'voided', 'deleted')
         UNION ALL
         SELECT xa.organisation_id, xa.invoice_external_id, xa.date, xa.amount
         FROM prepayment_allocations xa JOIN prepayments x ON x.id = xa.prepayment_id
-        WHERE xa.firm_id = ${scope.firmId} ${orgFilter('xa.organisation_id')} AND x.status NOT IN ('voided', 'deleted')
+        WHERE xa.firm_id = ${scope.firmId} ${orgFilter('xa.organisation_id')} ${fromFilter('xa.date')} AND x.status NOT IN ('voided', 'deleted')
         UNION ALL
         SELECT d.organisation_id, d.external_id, d.issue_date, d.deposit
         FROM invoices d
-        WHERE d.firm_id = ${scope.firmId} ${orgFilter('d.organisation_id')} AND d.deposit <> 0
+        WHERE d.firm_id = ${scope.firmId} ${orgFilter('d.organisation_id')} ${fromFilter('d.issue_date')} AND d.deposit <> 0
       ) a
       GROUP BY a.organisation_id, a.invoice_external_id, a.date
       ORDER BY a.organisation_id, a.invoice_external_id, a.date`,

@@ -9,7 +9,8 @@
  * The upsert never lets an older version of a document overwrite a newer one
  * (ledger_updated_at guard), so a late page cannot undo a later edit.
  */
-import type { NormContact, NormCreditNote, NormInvoice, NormPayment, NormPrepayment } from '../../integrations/ledger/types';
+import { createHash } from 'node:crypto';
+import type { NormContact, NormCreditNote, NormInvoice, NormLine, NormPayment, NormPrepayment } from '../../integrations/ledger/types';
 import { fromMinor, toMinor } from '../../kernel/money';
 import { maskPayTokens, maskPayTokensIn } from '../pay/url-at-rest';
 import { type SqlConn, shareTempTables } from './sql';
@@ -31,7 +32,7 @@ CREATE TEMP TABLE IF NOT EXISTS sync_stage_contacts (
 CREATE TEMP TABLE IF NOT EXISTS sync_stage_invoices (
   external_id text, contact_external_id text, number text, reference text, issue_date date, due_date date, currency text,
   currency_rate numeric, sub_total numeric, total_tax numeric, total numeric, amount_due numeric, amount_paid numeric,
-  amount_credited numeric, status text, fully_paid_on date, url text, ledger_updated_at timestamptz, raw jsonb, deposit numeric) ON COMMIT DELETE ROWS;
+  amount_credited numeric, status text, fully_paid_on date, url text, ledger_updated_at timestamptz, raw jsonb, deposit numeric, lines_signature text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS sync_stage_payments (
   external_id text, contact_external_id text, date date, currency text, currency_rate numeric, amount numeric, reference text,
   status text, ledger_updated_at timestamptz, raw jsonb) ON COMMIT DELETE ROWS;
@@ -97,6 +98,37 @@ export async function upsertContacts(conn: SqlConn, scope: WriteScope, items: No
 
 // ---- invoices ------------------------------------------------------------------------------------
 
+/** A decimal without trailing zeros ('100.50' → '100.5', '7.00' → '7'), so a re-serialised amount is not a change. */
+const plainDecimal = (d: string) => (d.includes('.') ? d.replace(/0+$/, '').replace(/\.$/, '') : d);
+
+/**
+ * What an invoice's lines say (description, quantity, unit amount, line amount, account), hashed:
+ * a changed signature between two syncs is a changed line. Null without lines (a version fetched
+ * without them says nothing about them).
+ */
+export function linesSignature(lines: readonly NormLine[]): string | null {
+  if (lines.length === 0) return null;
+  const canonical = [...lines]
+    .sort((a, b) => a.lineNo - b.lineNo)
+    .map((l) => [l.description.trim(), plainDecimal(String(l.quantity)), plainDecimal(String(l.unitAmount)), plainDecimal(String(l.lineAmount)), l.accountCode ?? '']);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Billing accuracy's "Amended" (migration 0057): the first sync that sees an issued invoice (still
+ * issued) with another total, due date or lines than the stored version records when — the
+ * ledger's last-updated time of the new version, else now. Edits while it was a draft, and voids
+ * (their own reason), are not amendments; an invoice stored before 0057 has no line signature yet,
+ * so only its total and due date are compared until it is next synced.
+ */
+const AMENDED = `amended_at = CASE
+         WHEN t.amended_at IS NOT NULL THEN t.amended_at
+         WHEN t.status IN ('authorised', 'paid') AND excluded.status IN ('authorised', 'paid')
+           AND (t.total <> excluded.total OR t.due_date IS DISTINCT FROM excluded.due_date
+             OR (t.lines_signature IS NOT NULL AND excluded.lines_signature IS NOT NULL AND t.lines_signature <> excluded.lines_signature))
+         THEN coalesce(excluded.ledger_updated_at, now())
+       END`;
+
 export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: NormInvoice[]): Promise<number> {
   const list = newestById(items);
   if (list.length === 0) return 0;
@@ -104,7 +136,7 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
     'sync_stage_invoices',
     [
       'external_id', 'contact_external_id', 'number', 'reference', 'issue_date', 'due_date', 'currency', 'currency_rate', 'sub_total', 'total_tax', 'total',
-      'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw', 'deposit',
+      'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw', 'deposit', 'lines_signature',
     ],
     list.map((i) => {
       // The pay link Arcus wrote into the ledger comes back (Xero's Url, QuickBooks' customer memo): kept without its token.
@@ -112,15 +144,15 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
       const raw = maskPayTokensIn(i.raw ?? null);
       return [
         i.externalId, i.contactExternalId, i.number, i.reference, i.issueDate, i.dueDate, i.currency || scope.baseCurrency, i.currencyRate, i.subTotal, i.totalTax, i.total,
-        i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, url, i.ledgerUpdatedAt, raw, i.deposit ?? '0',
+        i.amountDue, i.amountPaid, i.amountCredited, i.status, i.fullyPaidOn, url, i.ledgerUpdatedAt, raw, i.deposit ?? '0', linesSignature(i.lines),
       ];
     }),
   );
   const upserted = await conn.query<{ id: string; external_id: string; inserted: boolean }>(
     `INSERT INTO invoices AS t (firm_id, organisation_id, external_id, contact_external_id, contact_id, number, reference, issue_date, due_date, currency,
-       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, deposit, synced_at)
+       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, deposit, synced_at, lines_signature)
      SELECT $1, $2, s.external_id, s.contact_external_id, c.id, s.number, s.reference, s.issue_date, s.due_date, s.currency,
-       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, s.deposit, now()
+       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, s.deposit, now(), s.lines_signature
      FROM sync_stage_invoices s
      LEFT JOIN contacts c ON c.organisation_id = $2 AND c.external_id = s.contact_external_id
      ON CONFLICT (organisation_id, external_id) DO UPDATE SET
@@ -128,7 +160,9 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
        issue_date = excluded.issue_date, due_date = excluded.due_date, currency = excluded.currency, currency_rate = excluded.currency_rate,
        sub_total = excluded.sub_total, total_tax = excluded.total_tax, total = excluded.total, amount_due = excluded.amount_due,
        amount_paid = excluded.amount_paid, amount_credited = excluded.amount_credited, status = excluded.status, fully_paid_on = excluded.fully_paid_on,
-       url = excluded.url, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, deposit = excluded.deposit, synced_at = excluded.synced_at
+       url = excluded.url, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, deposit = excluded.deposit, synced_at = excluded.synced_at,
+       ${AMENDED},
+       lines_signature = coalesce(excluded.lines_signature, t.lines_signature)
      ${GUARD}
      RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted`,
     [scope.firmId, scope.organisationId],

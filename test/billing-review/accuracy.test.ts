@@ -12,6 +12,14 @@ describe('reasons', () => {
     expect(reasonOf(inv('2026-01-10', { credits: [{ date: '2026-01-20', amount: 4_000 }, { date: '2026-03-01', amount: 6_000 }] }), 30)).toBe('credited_in_part');
     expect(reasonOf(inv('2026-01-10', { credits: [{ date: '2026-02-10', amount: 10_000 }] }), 30)).toBeNull();
   });
+  it('amended within the window counts as amended; a credit or void takes precedence; later amendments do not count', () => {
+    expect(reasonOf(inv('2026-01-10', { amendedOn: '2026-02-09' }), 30)).toBe('amended');
+    expect(reasonOf(inv('2026-01-10', { amendedOn: '2026-02-10' }), 30)).toBeNull();
+    expect(reasonOf(inv('2026-01-10', { amendedOn: '2026-01-12', credits: [{ date: '2026-01-20', amount: 10_000 }] }), 30)).toBe('credited_in_full');
+    expect(reasonOf(inv('2026-01-10', { amendedOn: '2026-01-12', voidedOn: '2026-01-20' }), 30)).toBe('voided');
+    const f = accuracyOf([inv('2026-01-10', { amendedOn: '2026-01-11' }), inv('2026-01-11')], '2026-01-01', '2026-01-31', '2026-03-01');
+    expect(f).toMatchObject({ counted: 2, accurate: 1, reasons: [{ reason: 'amended', reasonText: 'Amended', count: 1 }] });
+  });
 });
 
 describe('the rate', () => {

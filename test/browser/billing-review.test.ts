@@ -120,7 +120,7 @@ describeWith(['pg', 'chromium'], 'Billing review in Chromium', () => {
     await card.waitFor();
     const text = await card.innerText();
     expect(text).toContain('Invoices issued 1 October 2026 to 31 October 2026.');
-    expect(text).toContain('The share of invoices not voided or credited within 30 days of their issue date.');
+    expect(text).toContain('The share of invoices not voided, credited or amended within 30 days of their issue date.');
     expect(describeIdentifiers('the billing accuracy card', text)).toEqual([]);
     await noSidewaysScroll(page);
     await card.scrollIntoViewIfNeeded();

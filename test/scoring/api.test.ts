@@ -88,6 +88,16 @@ describeWith('pg', 'the scoring API', () => {
     const b = await call(`/organisations/${orgId}/backtest`);
     expect(b.body.backtest).toMatchObject({ available: true, nTest: expect.any(Number) });
     expect((await call(`/organisations/${otherOrgId}/backtest`)).status).toBe(404);
+    expect(b.body.backtest.calibration.reduce((n: number, bin: { n: number }) => n + bin.n, 0)).toBe(b.body.backtest.nTest);
+    expect(b.body.backtest).not.toHaveProperty('predictions');
+    const late = s.body.customers.find((c: { contactExternalId: string }) => c.contactExternalId === 'late');
+    const cb = await call(`/customers/${late.contactId}/backtest`);
+    expect(cb.status).toBe(200);
+    expect(cb.body).toMatchObject({ customer: { id: late.contactId, name: 'Late Ltd' }, method: 'fitted' });
+    expect(cb.body.predictions.length).toBeGreaterThan(0);
+    // Late Ltd pays about 20 days late: what happened says so.
+    expect(cb.body.predictions.every((p: { late: boolean }) => p.late)).toBe(true);
+    expect((await call('/customers/not-an-id/backtest')).body.error.code).toBe('validation_failed');
     const session = await call('/session');
     const put = await call(`/organisations/${orgId}/assignments`, { method: 'PUT', csrf, body: { userIds: [session.body.user.id] } });
     expect(put.body).toEqual({ organisationId: orgId, userIds: [session.body.user.id] });

@@ -7,7 +7,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { type Database, queryRows } from '../../server/db/client';
 import { addMonths } from '../../kernel/dates';
 import { runBacktest } from '../../server/domain/scoring';
-import { organisationBacktest } from '../../server/scoring/backtest';
+import { customerBacktest, organisationBacktest, PREDICTIONS_PER_CUSTOMER } from '../../server/scoring/backtest';
+import { ece } from '../../server/domain/scoring/metrics';
 import { toScoringInvoice } from '../../server/scoring/history';
 import { loadHistory } from '../../server/scoring/history-load';
 import { createFirm, testDatabase } from '../support/db';
@@ -39,12 +40,40 @@ describeWith('pg', 'the in-app backtest', () => {
       model: { auc: direct.auc_late, brier: direct.brier_late, mae: direct.mae_days_to_settle },
       baseline: { auc: direct.baseline.auc_late, brier: direct.baseline.brier_late, mae: direct.baseline.mae_days_to_settle },
       intervalCoverage: direct.interval_coverage,
+      ece: direct.ece_late,
+      calibration: direct.calibration_bins,
     });
+    // The chart's bins hold every test invoice, and the ECE is their count-weighted gap.
+    const bins = inApp.available ? inApp.calibration : [];
+    expect(bins.reduce((s, b) => s + b.n, 0)).toBe(direct.n_test);
+    expect(bins.reduce((s, b) => s + (b.n / direct.n_test) * Math.abs(b.predicted - b.observed), 0)).toBeCloseTo(ece(direct.predictions.map((p) => p.pLate), direct.predictions.map((p) => p.late)), 10);
     expect(inApp.available && inApp.nTest).toBeGreaterThan(20);
     // Cached for the day: the stored copy answers the second call.
     expect(await organisationBacktest(database.db, org, NOW)).toEqual(inApp);
     const cached = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from scoring_cache where organisation_id = ${fx.orgA.id} and kind = 'backtest'`);
     expect(cached[0]!.n).toBe(1);
+  });
+
+  it("keeps each customer's latest test predictions next to what happened", async () => {
+    const org = { id: fx.orgA.id, firmId: fx.firmId, timezone: 'UTC' };
+    const history = await loadHistory(database.db, { firmId: fx.firmId, organisationId: fx.orgA.id });
+    const split = addMonths(TODAY, -6);
+    const tested = history.filter((inv) => inv.issueDate >= split && inv.settledDate !== null);
+    const contact = tested[0]!.contactExternalId;
+    const own = tested.filter((inv) => inv.contactExternalId === contact).sort((a, b) => (a.issueDate < b.issueDate ? 1 : -1));
+    const r = await customerBacktest(database.db, org, contact, NOW);
+    expect(r.method).toBe('fitted');
+    expect(r.predictions.length).toBe(Math.min(PREDICTIONS_PER_CUSTOMER, own.length));
+    for (const p of r.predictions) {
+      const inv = own.find((i) => i.id === p.invoiceId)!;
+      expect(inv).toBeDefined();
+      expect(p.paidDate).toBe(inv.settledDate);
+      expect(p.late).toBe(inv.settledDate! > inv.dueDate);
+      expect(p.lowDate <= p.predictedDate && p.predictedDate <= p.highDate).toBe(true);
+      expect(p.inRange).toBe(p.lowDate <= p.paidDate && p.paidDate <= p.highDate);
+    }
+    expect(r.predictions.map((p) => p.issueDate)).toEqual([...r.predictions.map((p) => p.issueDate)].sort().reverse());
+    expect((await customerBacktest(database.db, org, 'no-such-customer', NOW)).predictions).toEqual([]);
   });
 
   it('says why when there is not enough history', async () => {

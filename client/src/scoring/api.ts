@@ -152,9 +152,59 @@ export interface MetricsTriple {
   mae: number | null;
 }
 
+export interface CalibrationBin {
+  from: number;
+  to: number;
+  n: number;
+  predicted: number;
+  observed: number;
+}
+
 export type Backtest =
-  | { available: true; split: string; asOf: string; nTrain: number; nTest: number; nUnsettled: number; model: MetricsTriple; baseline: MetricsTriple; intervalCoverage: number | null }
+  | {
+      available: true;
+      method: 'fitted' | 'nofit';
+      split: string;
+      asOf: string;
+      nTrain: number;
+      nTest: number;
+      nUnsettled: number;
+      model: MetricsTriple;
+      baseline: MetricsTriple;
+      intervalCoverage: number | null;
+      ece: number | null;
+      calibration: CalibrationBin[];
+    }
   | { available: false; split: string; asOf: string; reason: string };
+
+export interface CustomerPrediction {
+  invoiceId: string;
+  number: string;
+  issueDate: string;
+  dueDate: string;
+  pLate: number;
+  predictedDate: string;
+  lowDate: string;
+  highDate: string;
+  paidDate: string;
+  late: boolean;
+  inRange: boolean;
+}
+
+export interface CustomerBacktest {
+  method: 'fitted' | 'nofit' | null;
+  split: string;
+  predictions: CustomerPrediction[];
+}
+
+export function useCustomerBacktest(customerId: string | null | undefined) {
+  return useQuery({
+    queryKey: ['customer-backtest', customerId],
+    enabled: Boolean(customerId),
+    queryFn: () => api<CustomerBacktest>(`/customers/${customerId}/backtest`),
+    staleTime: 5 * 60_000,
+  });
+}
 
 export function useBacktest(organisationId: string | null | undefined) {
   return useQuery({

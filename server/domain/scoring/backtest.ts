@@ -1,7 +1,7 @@
 import type { CalendarDate } from '../../../kernel/dates';
 import { extractFeatures, F, type FeatureMatrix, type FeatureOptions } from './features';
 import type { ScoringInvoice } from './invoice';
-import { auc, brier, ece, mae } from './metrics';
+import { auc, brier, type CalibrationBin, calibrationBins, ece, mae } from './metrics';
 import { compileModel, labelsOf, type ModelSpec, RECOMMENDED_SPEC, type RowScore, type ScoringModel, trainModel } from './model';
 import { NOFIT_FEATURE_OPTIONS, noFitScore } from './nofit';
 
@@ -22,6 +22,19 @@ export interface BacktestMetrics {
   mae_days_to_settle: number;
 }
 
+/** One test invoice's prediction (made as of its issue date) next to what happened. */
+export interface BacktestPrediction {
+  /** Input index of the invoice. */
+  index: number;
+  pLate: number;
+  late: boolean;
+  /** Predicted days from issue to settlement and its 10–90% band (whole days). */
+  daysToSettle: number;
+  daysLow: number;
+  daysHigh: number;
+  actualDays: number;
+}
+
 export interface BacktestResult extends BacktestMetrics {
   split: CalendarDate;
   n_train: number;
@@ -32,6 +45,10 @@ export interface BacktestResult extends BacktestMetrics {
   interval_coverage: number;
   /** Expected calibration error of P(late), 10 equal-width bins. */
   ece_late: number;
+  /** The reliability table behind `ece_late` (non-empty bins). */
+  calibration_bins: CalibrationBin[];
+  /** Every scored test invoice, in test order (issue order of the input). */
+  predictions: BacktestPrediction[];
   model: ScoringModel;
 }
 
@@ -42,6 +59,8 @@ export interface NoFitBacktestResult extends BacktestMetrics {
   n_unsettled: number;
   ece_late: number;
   interval_coverage: number;
+  calibration_bins: CalibrationBin[];
+  predictions: BacktestPrediction[];
   /**
    * The protocol's baseline without a training set: the customer's late share shrunk (k = 5)
    * toward the organisation's share so far (itself shrunk to the fixed prior), and the
@@ -84,9 +103,11 @@ function evaluate(matrix: FeatureMatrix, labels: ReturnType<typeof labelsOf>, te
   const pb = new Float64Array(n);
   const db = new Float64Array(n);
   let covered = 0;
+  const predictions: BacktestPrediction[] = new Array(n);
   for (let t = 0; t < n; t++) {
     const i = test[t]!;
     const s = score(matrix.data.subarray(i * matrix.cols, (i + 1) * matrix.cols));
+    predictions[t] = { index: i, pLate: s.pLate, late: labels.late[i] === 1, daysToSettle: s.daysToSettle, daysLow: s.daysLow, daysHigh: s.daysHigh, actualDays: labels.daysToSettle[i]! };
     y[t] = labels.late[i]!;
     days[t] = labels.daysToSettle[i]!;
     pm[t] = s.pLate;
@@ -100,6 +121,8 @@ function evaluate(matrix: FeatureMatrix, labels: ReturnType<typeof labelsOf>, te
     brier_late: brier(pm, y),
     mae_days_to_settle: mae(dm, days),
     ece_late: ece(pm, y),
+    calibration_bins: calibrationBins(pm, y),
+    predictions,
     interval_coverage: covered / n,
     baseline: { auc_late: auc(pb, y), brier_late: brier(pb, y), mae_days_to_settle: mae(db, days) },
   };

@@ -108,3 +108,37 @@ export function ece(probabilities: Numbers, labels: ArrayLike<boolean | number>,
   for (let b = 0; b < bins; b++) if (count[b]! > 0) e += Math.abs(sumP[b]! - sumY[b]!) / n;
   return e;
 }
+
+/** One bin of a calibration chart: predicted P(late) in [from, to), how many, mean predicted, share observed late. */
+export interface CalibrationBin {
+  from: number;
+  to: number;
+  n: number;
+  predicted: number;
+  observed: number;
+}
+
+/**
+ * The reliability table behind `ece`: the same `bins` equal-width bins (empty ones left out),
+ * each with its count, mean predicted probability and observed share of positives.
+ */
+export function calibrationBins(probabilities: Numbers, labels: ArrayLike<boolean | number>, bins = 10): CalibrationBin[] {
+  const n = probabilities.length;
+  if (labels.length !== n) throw new RangeError('probabilities and labels differ in length');
+  const count = new Float64Array(bins);
+  const sumP = new Float64Array(bins);
+  const sumY = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    count[b]!++;
+    sumP[b]! += p;
+    sumY[b]! += labels[i] ? 1 : 0;
+  }
+  const out: CalibrationBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    if (count[b]! === 0) continue;
+    out.push({ from: b / bins, to: (b + 1) / bins, n: count[b]!, predicted: sumP[b]! / count[b]!, observed: sumY[b]! / count[b]! });
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { type Column, DataTable } from '../../components/analytics/DataTable';
 import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct, invoiceChoiceLabel, invoiceName } from '../../components/analytics/format';
 import type { CustomerFigureKey, Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
-import { CustomerRiskLine } from '../../scoring';
+import { CustomerPredictionsCard, CustomerRiskLine } from '../../scoring';
 import { ActivityTimeline } from '../../writebacks/ActivityTimeline';
 import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks/actions/Actions';
 import { PlansCard } from '../../writebacks/PlansCard';
@@ -150,6 +150,7 @@ export function CustomerPage() {
             </Group>
             <DataTable label="Customer invoices" minWidth={480} columns={invoiceColumns(d)} rows={d.invoices} rowKey={(r) => r.id} empty={<Text c="dimmed">No invoices.</Text>} />
           </Paper>
+          <CustomerPredictionsCard customerId={d.customer.id} mt="md" />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Stack gap="md">

@@ -1,6 +1,6 @@
 /**
  * Billing accuracy on the organisation dashboard (issue #21, server/billing-review/accuracy.ts): the
- * share of last month's invoices not voided or credited within 30 days, the reasons by category and
+ * share of last month's invoices not voided, credited or amended within 30 days, the reasons by category and
  * the 12-month trend, all in the server's words.
  */
 import { Badge, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';

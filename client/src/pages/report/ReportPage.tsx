@@ -123,7 +123,7 @@ export function ReportPage({ organisationId }: { organisationId?: string }) {
               {r.billingAccuracy && (
                 <Card withBorder data-testid="report-billing-accuracy">
                   <Text size="sm" c="dimmed">
-                    Billing accuracy (invoices not voided or credited within 30 days)
+                    Billing accuracy (invoices not voided, credited or amended within 30 days)
                   </Text>
                   <Text fz="md" fw={700}>
                     {r.billingAccuracy.rateText}
