@@ -56,7 +56,7 @@ export const writebacksBench: Bench = {
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
     const scratch = await scratchDatabase(BENCH_DB);
     const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
-    const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(20, Math.round(n / 10)), invoices: n * 20 }] }, log: () => undefined });
+    const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(20, Math.round(n / 10)), invoices: n * 30 }] }, log: () => undefined });
     try {
       await database.migrate();
       const db = database.db;
