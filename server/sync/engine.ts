@@ -124,10 +124,9 @@ function startCursor(cursor: RunCursor, entity: SyncEntityType): EntityCursor {
 
 async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, entity: SyncEntityType, page: AnyPage, hooks: SyncHooks | undefined, pageNo: number): Promise<void> {
   const cursor = structuredClone(state.cursor);
+  // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
+  // read again: no need to wait for the flush on every page.
   await conn.transaction(async (c) => {
-    // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
-    // read again: no need to wait for the flush on every page.
-    if (c.kind === 'postgres') await c.query('SET LOCAL synchronous_commit = off');
     let n = 0;
     switch (entity) {
       case 'contacts':
@@ -174,11 +173,30 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
     ]);
     // Only a committed page moves the in-memory state.
     state.commit(cursor, counts, progress);
-  });
+  }, { asyncCommit: true });
 }
 
 function isEntity(e: SyncEntityType): e is EntityType {
   return (ENTITY_TYPES as SyncEntityType[]).includes(e);
+}
+
+/**
+ * The pages of `source`, each next one already being read (HTTP, the SDK, mapping) while the
+ * caller commits the one it has: the ledger and the database work at the same time. Only the
+ * read is ahead — a page is still committed in order, with its cursor, before the next one is
+ * handed over, so a crash or a rate limit still resumes from the last committed page. A failed
+ * read ahead surfaces when its page is asked for (never as an unhandled rejection).
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  for (;;) {
+    const r = await next;
+    if (r.done) return;
+    next = it.next();
+    next.catch(() => undefined);
+    yield r.value;
+  }
 }
 
 /** Overpayments / prepayments: none from a provider that has no such documents (QuickBooks). */
@@ -249,7 +267,7 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
       for (;;) {
         try {
           const pages = isEntity(entity) ? ledger.reads.changes(entity, startCursor(run.cursor, entity)) : creditPages(ledger, entity, startCursor(run.cursor, entity));
-          for await (const page of pages) {
+          for await (const page of readAhead<AnyPage>(pages)) {
             pageNo++;
             const t0 = performance.now();
             await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);
