@@ -210,7 +210,7 @@ export const syncBench: Bench = {
         },
         {
           bench: this.name,
-          figure: 'end-to-end invoice rate (sandbox HTTP + xero-node + mapping + writes; the next page read while one is written)',
+          figure: 'end-to-end invoice rate (sandbox HTTP + xero-node + mapping + writes)',
           value: endToEnd,
           unit: 'invoices/s',
           baseline: { label: 'issue #22 as written (155 s for 100k)', value: ISSUE_22_RATE },
@@ -218,7 +218,7 @@ export const syncBench: Bench = {
           target: `≥ 2× (${(2 * ISSUE_22_RATE).toLocaleString('en')} invoices/s)`,
         },
         // Where the wall time goes: each entity type's commits (database) and the rest of its phase
-        // (the sandbox answering, xero-node, mapping — overlapped with the commits since the read ahead).
+        // (the sandbox answering, xero-node, mapping).
         ...(['invoices', 'payments'] as const).map((e) => ({
           bench: this.name,
           figure: `${e}: ${write[e].pages} pages committed in ${(write[e].ms / 1000).toFixed(1)} s of a ${((((phaseEnd[e] ?? t0) - (phaseStart[e] ?? t0)) / 1000)).toFixed(1)} s phase`,

@@ -180,25 +180,6 @@ function isEntity(e: SyncEntityType): e is EntityType {
   return (ENTITY_TYPES as SyncEntityType[]).includes(e);
 }
 
-/**
- * The pages of `source`, each next one already being read (HTTP, the SDK, mapping) while the
- * caller commits the one it has: the ledger and the database work at the same time. Only the
- * read is ahead — a page is still committed in order, with its cursor, before the next one is
- * handed over, so a crash or a rate limit still resumes from the last committed page. A failed
- * read ahead surfaces when its page is asked for (never as an unhandled rejection).
- */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  const it = source[Symbol.asyncIterator]();
-  let next = it.next();
-  for (;;) {
-    const r = await next;
-    if (r.done) return;
-    next = it.next();
-    next.catch(() => undefined);
-    yield r.value;
-  }
-}
-
 /** Overpayments / prepayments: none from a provider that has no such documents (QuickBooks). */
 async function* creditPages(ledger: OpenLedger, entity: CreditEntityType, cursor: EntityCursor): AsyncIterable<SyncPage<NormPrepayment>> {
   if (ledger.reads.credits) yield* ledger.reads.credits(entity, cursor);
@@ -267,7 +248,7 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
       for (;;) {
         try {
           const pages = isEntity(entity) ? ledger.reads.changes(entity, startCursor(run.cursor, entity)) : creditPages(ledger, entity, startCursor(run.cursor, entity));
-          for await (const page of readAhead<AnyPage>(pages)) {
+          for await (const page of pages) {
             pageNo++;
             const t0 = performance.now();
             await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);
