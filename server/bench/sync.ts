@@ -33,6 +33,8 @@ import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench';
 const PAGE = 1000;
+/** Issue #22's "today": 1,009 invoices/s (155 s for a 100k organisation). */
+const ISSUE_22_RATE = 1009;
 
 const INVOICE_COLS = ['firm_id', 'external_id', 'contact_external_id', 'number', 'reference', 'issue_date', 'due_date', 'currency', 'currency_rate', 'sub_total', 'total_tax', 'total', 'amount_due', 'amount_paid', 'amount_credited', 'status', 'fully_paid_on', 'url', 'ledger_updated_at', 'raw'];
 const LINE_COLS = ['firm_id', 'line_no', 'external_id', 'description', 'quantity', 'unit_amount', 'line_amount', 'tax_amount', 'account_code', 'tracking'];
@@ -193,7 +195,8 @@ export const syncBench: Bench = {
           unit: 'invoices/s',
           baseline: { label: 'raw COPY of the same invoice and line rows into invoices / invoice_lines (same indexes, constraints, triggers)', value: copyRate },
           ratio: ingestRate / copyRate,
-          target: '≥ 0.5×',
+          // Issue #12: no worse than before it (0.81×).
+          target: '≥ 0.81×',
         },
         {
           bench: this.name,
@@ -202,8 +205,26 @@ export const syncBench: Bench = {
           unit: 'invoices/s',
           baseline: { label: 'raw COPY into scratch tables without indexes or triggers', value: scratchRate },
           ratio: ingestRate / scratchRate,
+          // Issue #22.
+          target: '≥ 0.5×',
         },
-        { bench: this.name, figure: 'end-to-end invoice rate (sandbox HTTP + xero-node + mapping + writes)', value: endToEnd, unit: 'invoices/s' },
+        {
+          bench: this.name,
+          figure: 'end-to-end invoice rate (sandbox HTTP + xero-node + mapping + writes)',
+          value: endToEnd,
+          unit: 'invoices/s',
+          baseline: { label: 'issue #22 as written (155 s for 100k)', value: ISSUE_22_RATE },
+          ratio: endToEnd / ISSUE_22_RATE,
+          target: `≥ 2× (${(2 * ISSUE_22_RATE).toLocaleString('en')} invoices/s)`,
+        },
+        // Where the wall time goes: each entity type's commits (database) and the rest of its phase
+        // (the sandbox answering, xero-node, mapping).
+        ...(['invoices', 'payments'] as const).map((e) => ({
+          bench: this.name,
+          figure: `${e}: ${write[e].pages} pages committed in ${(write[e].ms / 1000).toFixed(1)} s of a ${((((phaseEnd[e] ?? t0) - (phaseStart[e] ?? t0)) / 1000)).toFixed(1)} s phase`,
+          value: write[e].ms / Math.max(1, (phaseEnd[e] ?? t0) - (phaseStart[e] ?? t0)),
+          unit: 'of the phase spent committing',
+        })),
         { bench: this.name, figure: 'full sync wall time', value: fullMs / 1000, unit: 's' },
         { bench: this.name, figure: 'sandbox seeding (not part of the sync)', value: seedMs / 1000, unit: 's' },
         { bench: this.name, figure: 'incremental sync with nothing changed', value: inc.apiCalls, unit: 'calls', baseline: { label: `one per entity type (${entityTypes})`, value: entityTypes }, ratio: inc.apiCalls / entityTypes, target: `= ${entityTypes}` },

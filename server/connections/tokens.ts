@@ -50,18 +50,38 @@ export function openTokens(key: Buffer, row: { id: string; accessTokenEnc: strin
 const inFlight = new Map<string, Promise<string>>();
 
 /**
+ * An organisation's connection as a caller read it in the same statement as its own work (the
+ * write-back lease does): `accessTokenFor` then needs no read of its own. Only what it uses; a
+ * token close to expiry is still refreshed under the grant's lock, which re-reads the row.
+ */
+export interface LoadedConnection {
+  id: string;
+  status: 'active' | 'needs_reauth' | 'revoked';
+  provider: Provider;
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  accessTokenExpiresAt: Date;
+  grantId: string | null;
+  /** The organisation's tenant (its external id). */
+  tenantId: string;
+}
+
+/**
  * A usable access token for an organisation's connection, refreshing it first if it is close
  * to expiry. Throws ReauthRequiredError when a person must reconnect.
  */
-export async function accessTokenFor(deps: TokenDeps, organisationId: string): Promise<{ accessToken: string; connectionId: string; tenantId: string; provider: Provider }> {
+export async function accessTokenFor(deps: TokenDeps, organisationId: string, loaded?: LoadedConnection): Promise<{ accessToken: string; connectionId: string; tenantId: string; provider: Provider }> {
   const now = deps.now ?? Date.now;
-  const rows = await deps.db
-    .select({ c: connections, tenantId: organisations.externalId })
-    .from(connections)
-    .innerJoin(organisations, eq(organisations.id, connections.organisationId))
-    .where(eq(connections.organisationId, organisationId))
-    .limit(1);
-  const row = rows[0];
+  const row = loaded
+    ? { c: loaded, tenantId: loaded.tenantId }
+    : (
+        await deps.db
+          .select({ c: connections, tenantId: organisations.externalId })
+          .from(connections)
+          .innerJoin(organisations, eq(organisations.id, connections.organisationId))
+          .where(eq(connections.organisationId, organisationId))
+          .limit(1)
+      )[0];
   if (!row) throw new ReauthRequiredError('This organisation has no ledger connection.');
   if (row.c.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
   if (row.c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) {

@@ -26,7 +26,7 @@ import type { LedgerApi, LedgerFactory } from '../../integrations/ledger/provide
 import type { RateLimiter } from '../../integrations/ledger/rate-limit';
 import type { Provider } from '../../integrations/ledger/types';
 import type { CreateLedgerWrites, LedgerWrites } from '../../integrations/ledger/writes';
-import { accessTokenFor, type TokenDeps } from '../connections/tokens';
+import { accessTokenFor, type LoadedConnection, type TokenDeps } from '../connections/tokens';
 import type { Db } from '../db/client';
 import { connections } from '../db/schema';
 import type { Logger } from '../logger';
@@ -68,6 +68,8 @@ export interface OpenOptions {
   priority?: GatePriority;
   /** Overrides the purpose's longest inline wait for the limiter. */
   maxInlineWaitMs?: number;
+  /** The connection row, when the caller read it with its own statement (saves the gateway's read). */
+  connection?: LoadedConnection;
 }
 
 /** One organisation's ledger, opened: everything on it goes through one runner and one gate. */
@@ -112,7 +114,7 @@ export function createLedgerGateway(deps: LedgerGatewayDeps): LedgerGateway {
     tokenDeps,
     async open(organisationId, options = {}) {
       const purpose = PURPOSE[options.purpose ?? 'read'];
-      let token = await accessTokenFor(tokenDeps(), organisationId);
+      let token = await accessTokenFor(tokenDeps(), organisationId, options.connection);
       const { provider, tenantId, connectionId } = token;
       const gate = limiterGate(limiter, { provider, tenantId }, { priority: options.priority ?? purpose.priority, maxWaitMs: options.maxInlineWaitMs ?? purpose.maxWaitMs, now, sleep: deps.sleep });
       const log = deps.log.child({ organisationId, provider });

@@ -17,7 +17,7 @@ import { invalidField, notFound } from '../../kernel/errors';
 import { fromMinor, toMinor } from '../../kernel/money';
 import type { Auth } from '../auth/current-user';
 import { type CollectionsPolicy, policyFrom, updateCollectionsPolicy } from '../collections/policy';
-import type { Db } from '../db/client';
+import { type Db, queryRows } from '../db/client';
 import { clientApprovalPolicies, firms, organisations, reminderPolicies, settingOverrides } from '../db/schema';
 import { parseInput } from '../http/validate';
 import { scopeKeys } from '../reminders/policy';
@@ -103,32 +103,73 @@ function plainAmount(amount: string | null): string | null {
 export async function loadOverrides(db: Db, firmId: string, organisationIds?: readonly string[]): Promise<Map<string, Overrides>> {
   const out = new Map<string, Overrides>();
   if (organisationIds && organisationIds.length === 0) return out;
-  const of = (id: string) => out.get(id) ?? out.set(id, {}).get(id)!;
   const rows = await db
     .select({ organisationId: settingOverrides.organisationId, group: settingOverrides.settingGroup, value: settingOverrides.value })
     .from(settingOverrides)
     .where(and(eq(settingOverrides.firmId, firmId), organisationIds ? inArray(settingOverrides.organisationId, [...organisationIds]) : undefined));
+  const clients = await db
+    .select()
+    .from(clientApprovalPolicies)
+    .where(and(eq(clientApprovalPolicies.firmId, firmId), organisationIds ? inArray(clientApprovalPolicies.organisationId, [...organisationIds]) : undefined));
+  foldOverrides(out, rows, clients);
+  return out;
+}
+
+/** The effective settings of several organisations of one firm: one round trip (defaults and both kinds of override). */
+export async function effectiveSettingsOf(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Map<string, Effective>> {
+  return (await effectiveSettingsWithCurrency(db, firmId, organisationIds)).effective;
+}
+
+/**
+ * The same, with the firm's reporting currency (the approval threshold's), from the same single
+ * statement: the firm row, its overrides of these organisations and their client-approval
+ * policies, each list folded into JSON — what `loadFirmDefaults` and `loadOverrides` read in three.
+ */
+export async function effectiveSettingsWithCurrency(db: Db, firmId: string, organisationIds: readonly string[]): Promise<{ effective: Map<string, Effective>; currency: string }> {
+  const ids = [...new Set(organisationIds)].join(',');
+  const [row] = await queryRows<{ settings: unknown; currency: string; overrides: { organisationId: string; group: string; value: unknown }[]; clients: ClientPolicyRow[] }>(
+    db,
+    sql`SELECT f.settings, f.reporting_currency AS currency,
+          (SELECT coalesce(json_agg(json_build_object('organisationId', s.organisation_id, 'group', s.setting_group, 'value', s.value)), '[]'::json)
+             FROM setting_overrides s WHERE s.firm_id = f.id AND s.organisation_id = ANY(string_to_array(${ids}, ',')::uuid[])) AS overrides,
+          (SELECT coalesce(json_agg(json_build_object('organisationId', c.organisation_id, 'lateFees', c.late_fees, 'creditsAbove', c.credits_above::text,
+                    'paymentPlans', c.payment_plans, 'firstReminders', c.first_reminders, 'reminderEscalations', c.reminder_escalations)), '[]'::json)
+             FROM client_approval_policies c WHERE c.firm_id = f.id AND c.organisation_id = ANY(string_to_array(${ids}, ',')::uuid[])) AS clients
+        FROM firms f WHERE f.id = ${firmId}::uuid LIMIT 1`,
+  );
+  if (!row) throw notFound('No such firm.');
+  const values = defaultsFrom(typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings);
+  const overrides = new Map<string, Overrides>();
+  foldOverrides(overrides, parsedJson(row.overrides), parsedJson(row.clients));
+  return { effective: new Map(organisationIds.map((id) => [id, resolveEffective(values, overrides.get(id) ?? {})])), currency: row.currency };
+}
+
+interface ClientPolicyRow {
+  organisationId: string;
+  lateFees: boolean;
+  creditsAbove: string | null;
+  paymentPlans: boolean;
+  firstReminders: boolean;
+  reminderEscalations: boolean;
+}
+
+/** A json column as node-postgres (parsed) or a driver that hands over text gives it. */
+function parsedJson<T>(v: T[] | string | null): T[] {
+  return typeof v === 'string' ? (JSON.parse(v) as T[]) : (v ?? []);
+}
+
+/** Setting-override rows and client-approval policy rows → each organisation's overrides (invalid stored values left out: the default applies). */
+function foldOverrides(out: Map<string, Overrides>, rows: readonly { organisationId: string; group: string; value: unknown }[], clients: readonly ClientPolicyRow[]): void {
+  const of = (id: string) => out.get(id) ?? out.set(id, {}).get(id)!;
   for (const r of rows) {
     const g = GroupSchema.safeParse(r.group);
     if (!g.success) continue;
     const v = (GROUP_SCHEMAS[g.data] as z.ZodType).safeParse(r.value);
     if (v.success) (of(r.organisationId) as Record<string, unknown>)[g.data] = v.data;
   }
-  const clients = await db
-    .select()
-    .from(clientApprovalPolicies)
-    .where(and(eq(clientApprovalPolicies.firmId, firmId), organisationIds ? inArray(clientApprovalPolicies.organisationId, [...organisationIds]) : undefined));
   for (const r of clients) {
     of(r.organisationId).clientApproval = { lateFees: r.lateFees, creditsAbove: plainAmount(r.creditsAbove), paymentPlans: r.paymentPlans, firstReminders: r.firstReminders, reminderEscalations: r.reminderEscalations };
   }
-  return out;
-}
-
-/** The effective settings of several organisations of one firm (one read of the defaults, two of the overrides). */
-export async function effectiveSettingsOf(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Map<string, Effective>> {
-  const { values } = await loadFirmDefaults(db, firmId);
-  const overrides = await loadOverrides(db, firmId, organisationIds);
-  return new Map(organisationIds.map((id) => [id, resolveEffective(values, overrides.get(id) ?? {})]));
 }
 
 /** The effective settings of one organisation: what every consumer reads. */

@@ -124,10 +124,9 @@ function startCursor(cursor: RunCursor, entity: SyncEntityType): EntityCursor {
 
 async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, entity: SyncEntityType, page: AnyPage, hooks: SyncHooks | undefined, pageNo: number): Promise<void> {
   const cursor = structuredClone(state.cursor);
+  // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
+  // read again: no need to wait for the flush on every page.
   await conn.transaction(async (c) => {
-    // A page lost in a crash just before its WAL reached disk is lost with its cursor, so it is
-    // read again: no need to wait for the flush on every page.
-    if (c.kind === 'postgres') await c.query('SET LOCAL synchronous_commit = off');
     let n = 0;
     switch (entity) {
       case 'contacts':
@@ -174,7 +173,7 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
     ]);
     // Only a committed page moves the in-memory state.
     state.commit(cursor, counts, progress);
-  });
+  }, { asyncCommit: true });
 }
 
 function isEntity(e: SyncEntityType): e is EntityType {

@@ -16,7 +16,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
-import { ReauthRequiredError } from '../connections/tokens';
+import { type LoadedConnection, ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
@@ -50,14 +50,26 @@ interface LeasedRow {
   created_at: string | Date;
 }
 
+/** The connection's columns the lease statement brings along (null without a connection). */
+interface ConnectionColumns {
+  conn_id: string | null;
+  conn_status: LoadedConnection['status'] | null;
+  conn_provider: LoadedConnection['provider'] | null;
+  conn_access: string | null;
+  conn_refresh: string | null;
+  conn_expires_at: string | Date | null;
+  conn_grant_id: string | null;
+}
+
 /** The note's own idempotency key: distinct from the write's (Xero refuses one key for two bodies). */
 export const noteKeyOf = (writebackId: string) => `n-${writebackId}`;
 
 export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
   const now = deps.now();
   const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
-  // The lease and the organisation's provider, name and time zone in one statement (one round trip).
-  const leased = await queryRows<LeasedRow & { org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null }>(
+  // The lease, the organisation's provider, name and time zone, and its connection (the ledger
+  // gateway's token) in one statement: one round trip.
+  const leased = await queryRows<LeasedRow & { org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null; org_tenant: string | null } & ConnectionColumns>(
     deps.db,
     sql`WITH leased AS (
           UPDATE writebacks SET
@@ -70,12 +82,18 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
             AND (note_batch_id IS NULL OR note_batch_id = id)
           RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
                     note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at)
-        SELECT leased.*, o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone
-        FROM leased LEFT JOIN organisations o ON o.id = leased.organisation_id`,
+        SELECT leased.*, o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone, o.external_id AS org_tenant,
+               c.id AS conn_id, c.status AS conn_status, c.provider AS conn_provider, c.access_token_enc AS conn_access, c.refresh_token_enc AS conn_refresh,
+               c.access_token_expires_at AS conn_expires_at, c.grant_id AS conn_grant_id
+        FROM leased LEFT JOIN organisations o ON o.id = leased.organisation_id LEFT JOIN connections c ON c.organisation_id = leased.organisation_id`,
   );
   const leasedRow = leased[0];
   if (!leasedRow) return { outcome: 'not_claimable' };
-  const { org_provider, org_name, org_timezone, ...row } = leasedRow;
+  const { org_provider, org_name, org_timezone, org_tenant, conn_id, conn_status, conn_provider, conn_access, conn_refresh, conn_expires_at, conn_grant_id, ...row } = leasedRow;
+  const connection: LoadedConnection | undefined =
+    conn_id && conn_status && conn_provider && conn_access && conn_refresh && conn_expires_at && org_tenant
+      ? { id: conn_id, status: conn_status, provider: conn_provider, accessTokenEnc: conn_access, refreshTokenEnc: conn_refresh, accessTokenExpiresAt: new Date(conn_expires_at), grantId: conn_grant_id, tenantId: org_tenant }
+      : undefined;
   deps.crash?.('wb.after-lease');
 
   const org = org_provider && org_name !== null && org_timezone !== null ? { provider: org_provider, name: org_name, timezone: org_timezone } : null;
@@ -86,7 +104,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     // Served by kind when calls are scarce: payments first, then credits and fees, pay links, notes.
     // Pay links and notes wait only briefly in the line: deferred, they free the worker for what matters more.
     const priority = WRITEBACK_PRIORITY[row.kind];
-    const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback', priority, ...(priority === 'link' || priority === 'note' ? { maxInlineWaitMs: LOW_PRIORITY_INLINE_WAIT_MS } : {}) });
+    const ledger = await deps.ledger.open(row.organisation_id, { purpose: 'writeback', priority, connection, ...(priority === 'link' || priority === 'note' ? { maxInlineWaitMs: LOW_PRIORITY_INLINE_WAIT_MS } : {}) });
     const writes = ledger.writes;
     const notes = () => ledger.notes;
     const parsed = parseRequest(row.kind, row.request);

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
-import type { Db } from '../db/client';
-import { activities, firms, writebacks } from '../db/schema';
+import { type Db, queryRows } from '../db/client';
+import { activities, writebacks } from '../db/schema';
 import type { Effective } from '../settings/groups';
-import { effectiveSettingsOf } from '../settings/store';
+import { effectiveSettingsWithCurrency } from '../settings/store';
 import { clientPoliciesFor, needsClientApproval } from './client-approval';
 import { needsApproval, parseRequest, type Threshold } from './rules';
 import type { WritebackInput, WritebackKind, WritebackStatus } from './types';
@@ -35,10 +35,9 @@ export interface RequestResult {
  * currency: the organisation's override when it has one, else the firm default
  * (docs/decisions/028); null = none.
  */
-export async function approvalThresholds(db: Db, firmId: string, organisationIds: readonly string[], loaded?: Map<string, Effective>): Promise<Map<string, Threshold | null>> {
-  const [f] = await db.select({ currency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId));
-  const effective = loaded ?? (await effectiveSettingsOf(db, firmId, [...new Set(organisationIds)]));
-  return new Map([...effective].map(([id, e]) => [id, e.approvalThreshold.value.amount && f ? { amount: e.approvalThreshold.value.amount, currency: f.currency } : null]));
+export async function approvalThresholds(db: Db, firmId: string, organisationIds: readonly string[], loaded?: { effective: Map<string, Effective>; currency: string }): Promise<Map<string, Threshold | null>> {
+  const { effective, currency } = loaded ?? (await effectiveSettingsWithCurrency(db, firmId, [...new Set(organisationIds)]));
+  return new Map([...effective].map(([id, e]) => [id, e.approvalThreshold.value.amount ? { amount: e.approvalThreshold.value.amount, currency } : null]));
 }
 
 /** The firm's latest rate from `currency` to the threshold's currency (null when none is set). */
@@ -52,11 +51,12 @@ export type RequestInput = WritebackInput & { preApproved?: boolean };
 type ActivityRow = typeof activities.$inferInsert;
 
 /**
- * Requests one write-back in its own transaction and queues it when it is ready to run. Several
+ * Requests one write-back (one statement writes it) and queues it when it is ready to run. Several
  * requested together, or as part of a larger transaction, go through `requestWritebacksIn`.
  */
 export async function requestWriteback(deps: RequestDeps, input: RequestInput): Promise<RequestResult> {
-  const [result] = await deps.db.transaction((tx) => requestWritebacksIn(tx as unknown as Db, [input], deps.now?.() ?? new Date()));
+  // Its one write (the row with its timeline entry) is a single statement: no transaction needed.
+  const [result] = await requestWritebacksIn(deps.db, [input], deps.now?.() ?? new Date());
   if (result!.created && result!.status === 'pending') await deps.enqueueExecute(result!.id, 0, input.kind);
   return result!;
 }
@@ -78,11 +78,12 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
   });
   const mayNeedApproval = prepared.some(({ input }) => !input.preApproved && needsApproval(input, { amount: '0', currency: input.currency ?? '' }, null).needed);
   // One read of the organisations' effective settings serves the thresholds and the client policies (docs/decisions/026).
-  const effective = mayNeedApproval ? await effectiveSettingsOf(tx, inputs[0]!.firmId, [...new Set(inputs.map((i) => i.organisationId))]) : undefined;
-  const thresholds = mayNeedApproval ? await approvalThresholds(tx, inputs[0]!.firmId, inputs.map((i) => i.organisationId), effective) : new Map<string, Threshold | null>();
+  // The firm's reporting currency comes with them: one round trip for all three.
+  const loaded = mayNeedApproval ? await effectiveSettingsWithCurrency(tx, inputs[0]!.firmId, [...new Set(inputs.map((i) => i.organisationId))]) : undefined;
+  const thresholds = loaded ? await approvalThresholds(tx, inputs[0]!.firmId, inputs.map((i) => i.organisationId), loaded) : new Map<string, Threshold | null>();
   // The organisations' client-approval policies (client-approval.ts): read only when a request could be covered.
-  const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved), effective);
-  const rows = [];
+  const clientPolicies = await clientPoliciesFor(tx, inputs[0]!.firmId, inputs.filter((i) => !i.preApproved), loaded?.effective);
+  const rows: (typeof writebacks.$inferInsert & { status: WritebackStatus })[] = [];
   const held = new Map<string, string>();
   for (const { input, request, id } of prepared) {
     // A note write-back is its note: written onto the invoice in the note step.
@@ -120,13 +121,30 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
       needsClientApproval: forClient,
     });
   }
-  const inserted = rows.length
-    ? await tx
-        .insert(writebacks)
-        .values(rows)
-        .onConflictDoNothing({ target: [writebacks.firmId, writebacks.sourceKey] })
-        .returning({ id: writebacks.id, status: writebacks.status })
-    : [];
+  // Each new row's timeline entry, known before the insert (its status is decided above); only
+  // the rows the insert creates get theirs (a repeated source key keeps its first row's).
+  const activityOf = new Map<string, ActivityRow>(
+    prepared.map(({ input, id }, i) => {
+      const status = rows[i]!.status;
+      return [
+        id,
+        {
+          firmId: input.firmId,
+          organisationId: input.organisationId,
+          actorUserId: input.userId ?? null,
+          actorType: input.requestedBy,
+          kind: status === 'awaiting_approval' || status === 'awaiting_client' ? 'writeback.awaiting_approval' : 'writeback.requested',
+          contactId: input.contactId ?? null,
+          invoiceId: input.invoiceId ?? null,
+          summary: `${input.summary}${held.get(id) ?? ''}`,
+          details: { writebackId: id, kind: input.kind, purpose: input.purpose ?? null, amount: input.amount ?? null, currency: input.currency ?? null, contactExternalId: input.contactExternalId ?? null },
+          createdAt: now,
+        },
+      ];
+    }),
+  );
+  // The rows and their timeline entries in one statement: one round trip, and never one without the other.
+  const inserted = rows.length ? await insertWithActivities(tx, rows, activityOf, alsoRecord) : [];
   const created = new Map(inserted.map((r) => [r.id, r.status as WritebackStatus]));
   const repeatedKeys = prepared.filter((p) => !created.has(p.id)).map((p) => p.input.sourceKey ?? '');
   const existing = repeatedKeys.length
@@ -139,7 +157,6 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
         ).map((r) => [r.sourceKey, r]),
       )
     : new Map<string | null, { id: string; status: string }>();
-  const recorded: ActivityRow[] = [];
   const results = prepared.map(({ input, id }): RequestResult => {
     const status = created.get(id);
     if (!status) {
@@ -147,23 +164,44 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
       if (!first) throw new Error('write-back conflict without a row');
       return { id: first.id, status: first.status as WritebackStatus, created: false };
     }
-    recorded.push({
-      firmId: input.firmId,
-      organisationId: input.organisationId,
-      actorUserId: input.userId ?? null,
-      actorType: input.requestedBy,
-      kind: status === 'awaiting_approval' || status === 'awaiting_client' ? 'writeback.awaiting_approval' : 'writeback.requested',
-      contactId: input.contactId ?? null,
-      invoiceId: input.invoiceId ?? null,
-      summary: `${input.summary}${held.get(id) ?? ''}`,
-      details: { writebackId: id, kind: input.kind, purpose: input.purpose ?? null, amount: input.amount ?? null, currency: input.currency ?? null, contactExternalId: input.contactExternalId ?? null },
-      createdAt: now,
-    });
     return { id, status, created: true };
   });
-  recorded.push(...alsoRecord);
-  if (recorded.length) await tx.insert(activities).values(recorded);
+  if (!rows.length && alsoRecord.length) await tx.insert(activities).values([...alsoRecord]);
   return results;
+}
+
+/**
+ * INSERT the write-back rows (a repeated source key does nothing) and, in the same statement, the
+ * timeline entries of those it created plus `alsoRecord`'s (always). Returns the created rows.
+ */
+async function insertWithActivities(tx: Db, rows: (typeof writebacks.$inferInsert)[], activityOf: ReadonlyMap<string, ActivityRow>, alsoRecord: readonly ActivityRow[]): Promise<{ id: string; status: string }[]> {
+  const entries = [...[...activityOf].map(([wb, a]) => ({ wb, a })), ...alsoRecord.map((a) => ({ wb: null, a }))].map(({ wb, a }) => ({
+    wb,
+    id: a.id ?? null,
+    firm_id: a.firmId,
+    organisation_id: a.organisationId ?? null,
+    actor_user_id: a.actorUserId ?? null,
+    actor_type: a.actorType,
+    kind: a.kind,
+    contact_id: a.contactId ?? null,
+    invoice_id: a.invoiceId ?? null,
+    summary: a.summary,
+    details: a.details ?? null,
+    created_at: a.createdAt instanceof Date ? a.createdAt.toISOString() : (a.createdAt ?? null),
+  }));
+  const insert = tx.insert(writebacks).values(rows).onConflictDoNothing({ target: [writebacks.firmId, writebacks.sourceKey] }).returning({ id: writebacks.id, status: writebacks.status });
+  return queryRows<{ id: string; status: string }>(
+    tx,
+    sql`WITH ins AS ${insert},
+        act AS (
+          INSERT INTO activities (id, firm_id, organisation_id, actor_user_id, actor_type, kind, contact_id, invoice_id, summary, details, created_at)
+          SELECT coalesce(a.id, gen_random_uuid()), a.firm_id, a.organisation_id, a.actor_user_id, a.actor_type, a.kind, a.contact_id, a.invoice_id, a.summary,
+                 coalesce(a.details, '{}'::jsonb), coalesce(a.created_at, now())
+          FROM json_to_recordset(${JSON.stringify(entries)}::json) AS a(wb uuid, id uuid, firm_id uuid, organisation_id uuid, actor_user_id uuid, actor_type text, kind text,
+               contact_id uuid, invoice_id uuid, summary text, details jsonb, created_at timestamptz)
+          WHERE a.wb IS NULL OR a.wb IN (SELECT ins.id FROM ins))
+        SELECT id, status FROM ins`,
+  );
 }
 
 /** Marks an approved or retried write-back pending again and queues it (used by approvals and retry). */
