@@ -25,7 +25,7 @@ import type { ReminderDeps } from '../reminders/deps';
 import { localClock } from '../reminders/local-time';
 import { DEFAULT_STEPS, scopeKeys } from '../reminders/policy';
 import { runOrganisation } from '../reminders/run';
-import { sendReminder } from '../reminders/send';
+import { sendDue } from '../reminders/send-batch';
 import { recheckFigures } from './reminders-recheck';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
@@ -33,6 +33,7 @@ import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_reminders';
 const CONCURRENCY = 8;
+const BATCH = 200;
 
 /** An SMTP server that accepts everything and keeps nothing. */
 async function sink(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
@@ -150,12 +151,9 @@ export const remindersBench: Bench = {
         const run = await runOrganisation(deps, org!.id);
         planMs = performance.now() - t0;
         planTrips = roundTrips - tripsBefore;
-        let sent = 0;
-        await pool(run.claimed, CONCURRENCY, async (id) => {
-          const r = await sendReminder(deps, id);
-          if (r.outcome === 'sent') sent++;
-        });
-        return { claimed: run.claimed.length, sent };
+        // As the `reminders.send-batch` job does: batches of claims, each sent CONCURRENCY at a time.
+        const r = await sendDue(deps, org!.id, { size: BATCH, concurrency: CONCURRENCY });
+        return { claimed: run.claimed.length, sent: r.sent };
       }));
       const sendTrips = roundTrips - tripsBefore - planTrips;
       if (engine.result.sent !== total) throw new Error(`the engine sent ${engine.result.sent} of ${total}`);

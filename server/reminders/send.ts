@@ -16,14 +16,14 @@
  * Temporary SMTP failures are retried with backoff (failed_temporary), up to MAX_SEND_ATTEMPTS;
  * permanent ones (5xx, refused recipients) are recorded as failed_permanent and shown.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { classifySmtpError, type OutgoingMessage, type SendReceipt } from '../../integrations/email/transport';
 import type { CalendarDate } from '../../kernel/dates';
-import type { Db } from '../db/client';
+import { type Db, queryRows } from '../db/client';
 import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
-import { reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
+import { type ReminderDiscount, reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
 import { maskPayTokens } from '../pay/url-at-rest';
 import { type ChosenSender, chooseSender } from '../sender/choose';
 import { loadSendingIdentity } from '../sender/store';
@@ -127,41 +127,58 @@ async function timelineRefs(db: Db, org: OrgInfo, row: SendRow): Promise<{ conta
   return { contactId: contact?.id ?? null, invoiceId: inv?.id ?? null };
 }
 
+export interface SentItem {
+  row: SendRow;
+  receipt: Pick<SendReceipt, 'rejected' | 'response'>;
+  /** What the caller already knows (contact and invoice rows); null: read in the transaction. */
+  refs: { contactId: string | null; invoiceId: string | null; invoices: readonly PlanInvoice[] } | null;
+}
+
 /**
  * Mark a leased send sent; request its ledger notes — one `note` write-back per invoice it
  * covers, keyed by (send, invoice) so a send recorded twice asks once — and record the timeline
  * activity, in one transaction. Returns the write-backs to queue once it has committed (a crash
  * before they are queued leaves them pending for the write-back sweep).
  */
-export async function completeSent(
-  deps: ReminderDeps,
-  org: OrgInfo,
-  row: SendRow,
-  receipt: Pick<SendReceipt, 'rejected' | 'response'>,
-  refs: { contactId: string | null; invoiceId: string | null; invoices: readonly PlanInvoice[] } | null,
-): Promise<string[] | null> {
+export async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, receipt: SentItem['receipt'], refs: SentItem['refs']): Promise<string[] | null> {
+  const done = await completeSentMany(deps, org, [{ row, receipt, refs }]);
+  return done.marked.length ? done.writebackIds : null;
+}
+
+/**
+ * `completeSent` for many sends of one organisation at once (a batch, send-batch.ts): one
+ * transaction — one UPDATE marks every row still `sending` sent, one multi-row request asks for
+ * all their notes and writes all their timeline activities (`requestWritebacksIn`: three
+ * statements however many). A row another worker finished meanwhile is left alone.
+ */
+export async function completeSentMany(deps: ReminderDeps, org: OrgInfo, items: readonly SentItem[]): Promise<{ marked: string[]; writebackIds: string[] }> {
+  if (items.length === 0) return { marked: [], writebackIds: [] };
   const now = deps.now();
-  const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
-  const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
-  const grouped = row.subjectType === 'customer';
   const sentOn = localClock(org.timezone, now).date;
   return deps.db.transaction(async (tx) => {
-    const done = await tx
-      .update(reminderSends)
-      .set({ status: 'sent', sentAt: now, leaseUntil: null, rejected: receipt.rejected, error: null, updatedAt: now })
-      .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
-      .returning({ id: reminderSends.id });
-    if (done.length === 0) return null;
-    const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
-    const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
-    const known = refs?.invoices ?? (await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds));
-    const covered = new Map(known.map((i) => [i.externalId, i]));
-    // The notes are requested in this transaction, beside the timeline entry, and queued after it commits.
-    const requested = await requestWritebacksIn(
+    const done = await queryRows<{ id: string }>(
       tx as unknown as Db,
-      row.invoiceExternalIds.map((invoiceExternalId) => {
+      sql`UPDATE reminder_sends r SET status = 'sent', sent_at = ${now.toISOString()}::timestamptz, lease_until = NULL, rejected = v.rejected, error = NULL, updated_at = ${now.toISOString()}::timestamptz
+            FROM jsonb_to_recordset(${JSON.stringify(items.map((it) => ({ id: it.row.id, rejected: it.receipt.rejected })))}::jsonb) AS v(id uuid, rejected jsonb)
+           WHERE r.id = v.id AND r.status = 'sending'
+       RETURNING r.id`,
+    );
+    const marked = new Set(done.map((d) => d.id));
+    const notes: Parameters<typeof requestWritebacksIn>[1][number][] = [];
+    const timeline: (typeof activities.$inferInsert)[] = [];
+    for (const { row, receipt, refs } of items) {
+      if (!marked.has(row.id)) continue;
+      const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
+      const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
+      const grouped = row.subjectType === 'customer';
+      const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
+      const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
+      const known = refs?.invoices ?? (await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds));
+      const covered = new Map(known.map((i) => [i.externalId, i]));
+      // The notes are requested in this transaction, beside the timeline entry, and queued after it commits.
+      for (const invoiceExternalId of row.invoiceExternalIds) {
         const inv = covered.get(invoiceExternalId);
-        return {
+        notes.push({
           firmId: row.firmId,
           organisationId: row.organisationId,
           kind: 'note' as const,
@@ -173,24 +190,23 @@ export async function completeSent(
           request: { invoiceExternalId, text },
           requestedBy: 'system' as const,
           summary: noteSummary({ invoiceNumber: inv?.number ?? null, stepNumber: row.stepNumber, grouped }),
-        };
-      }),
-      now,
-      [
-        {
-          firmId: row.firmId,
-          organisationId: row.organisationId,
-          actorType: 'system',
-          kind: 'reminder.sent',
-          contactId: ids.contactId,
-          invoiceId: grouped ? null : ids.invoiceId,
-          summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
-          details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
-          createdAt: now,
-        },
-      ],
-    );
-    return requested.filter((r) => r.created && r.status === 'pending').map((r) => r.id);
+        });
+      }
+      timeline.push({
+        firmId: row.firmId,
+        organisationId: row.organisationId,
+        actorType: 'system',
+        kind: 'reminder.sent',
+        contactId: ids.contactId,
+        invoiceId: grouped ? null : ids.invoiceId,
+        summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
+        details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
+        createdAt: now,
+      });
+    }
+    if (marked.size === 0) return { marked: [], writebackIds: [] };
+    const requested = await requestWritebacksIn(tx as unknown as Db, notes, now, timeline);
+    return { marked: [...marked], writebackIds: requested.filter((r) => r.created && r.status === 'pending').map((r) => r.id) };
   });
 }
 
@@ -238,6 +254,8 @@ export interface RenderCache {
   identity?: Promise<Awaited<ReturnType<typeof loadSendingIdentity>>>;
   /** Customers' languages, read set-based for the batch (absent: one read per message). */
   languages?: Map<string, CustomerLanguage>;
+  /** Early-payment discounts on offer for the batch's invoices (absent: one read per message). */
+  discounts?: ReadonlyMap<string, ReminderDiscount>;
 }
 
 export interface PreparedEmail {
@@ -278,7 +296,7 @@ export async function prepareEmail(deps: ReminderDeps, org: OrgWithSettings, row
     template(),
     identityOf(),
     (async () => {
-      const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx);
+      const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx, cache?.discounts);
       const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
       return { pay, listed };
     })(),
