@@ -318,6 +318,8 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
 
   const handoffs = new HandoffWriter(db);
   const accepted: SentItem[] = [];
+  const recorded: Promise<void>[] = [];
+  let stopped: unknown = null;
   await bounded(go, concurrency, async (leasedRow, alive) => {
     const row = rows.get(leasedRow.id);
     if (!row) return;
@@ -343,13 +345,25 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
       }
       return;
     }
-    // Before anything else after the 250: the hand-off (see the README), then the rest waits for the batch.
+    // Before anything else after the 250: the hand-off (see the README). The sender goes on to its
+    // next message meanwhile; the batch is recorded sent only once every hand-off has committed.
     deps.crash?.('send.before-handoff');
-    await handoffs.record(row.id, receipt, deps.now());
-    alive();
-    deps.crash?.('send.after-smtp');
-    accepted.push({ row, receipt, refs: { contactId: c.customer.contactId, invoiceId: c.invoices[0]?.id ?? null, invoices: c.invoices } });
+    recorded.push(
+      handoffs.record(row.id, receipt, deps.now()).then(() => {
+        alive();
+        deps.crash?.('send.after-smtp');
+        accepted.push({ row, receipt, refs: { contactId: c.customer.contactId, invoiceId: c.invoices[0]?.id ?? null, invoices: c.invoices } });
+      }),
+    );
+  }).catch((err: unknown) => {
+    stopped = err;
   });
+  // A hand-off that failed (or a simulated crash after one) stops the batch here: its rows are
+  // `sending`, with or without their hand-off, and the single path finishes them after the lease.
+  const settled = await Promise.allSettled(recorded);
+  if (stopped) throw stopped;
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
 
   const { marked, writebackIds } = await completeSentMany(deps, org, accepted);
   result.sent += marked.length;
@@ -358,18 +372,29 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   return result;
 }
 
-/** Batches until the organisation has no claimed reminder left, or the window or the daily limit stops it. */
-export async function sendDue(deps: ReminderDeps, organisationId: string, options: BatchOptions = {}): Promise<BatchResult> {
+/**
+ * Batches until the organisation has no claimed reminder left, or the window or the daily limit
+ * stops it. `workers` loops run side by side (SKIP LOCKED gives each its own batch), so one
+ * batch's database steps overlap another's sending.
+ */
+export async function sendDue(deps: ReminderDeps, organisationId: string, options: BatchOptions & { workers?: number } = {}): Promise<BatchResult> {
   const total = empty();
-  for (;;) {
-    const r = await sendBatch(deps, organisationId, options);
-    total.leased += r.leased;
-    total.sent += r.sent;
-    total.skipped += r.skipped;
-    total.failed += r.failed;
-    total.retry += r.retry;
-    total.skips.push(...r.skips);
-    if (r.deferred) total.deferred = r.deferred;
-    if (r.leased === 0 || r.deferred) return total;
-  }
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const r = await sendBatch(deps, organisationId, options);
+      total.leased += r.leased;
+      total.sent += r.sent;
+      total.skipped += r.skipped;
+      total.failed += r.failed;
+      total.retry += r.retry;
+      total.skips.push(...r.skips);
+      if (r.deferred) total.deferred = r.deferred;
+      if (r.leased === 0 || r.deferred) stop = true;
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, options.workers ?? 2) }, loop));
+  const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return total;
 }
