@@ -25,7 +25,7 @@
  * A worker that dies anywhere in here leaves rows a single `reminders.send` finishes when their
  * lease runs out (run.ts re-queues them): sent rows with a hand-off are only recorded, never sent again.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, lt, or, sql } from 'drizzle-orm';
 import { classifySmtpError, type SendReceipt } from '../../integrations/email/transport';
 import type { CalendarDate } from '../../kernel/dates';
 import { type Db, queryRows } from '../db/client';
@@ -57,7 +57,7 @@ export interface BatchResult {
   retry: number;
   /** Given back: outside the window or over the daily limit; when to come back. */
   deferred: { until: Date | null; why: 'window' | 'daily_limit' } | null;
-  /** Database statements this batch ran in its set-based steps (for the bench; the single path's are not counted). */
+  /** The claims the set-based re-check skipped, with their reasons. */
   skips: { id: string; reason: SkipReason }[];
 }
 
@@ -66,18 +66,24 @@ export const BATCH_CONCURRENCY = 8;
 
 const empty = (): BatchResult => ({ leased: 0, sent: 0, skipped: 0, failed: 0, retry: 0, deferred: null, skips: [] });
 
-/** Lease up to `n` of the organisation's claimed rows, oldest claim first, skipping rows another worker holds. */
-export async function leaseBatch(db: Db, scope: { firmId: string; organisationId: string }, n: number, now: Date, leaseMs: number): Promise<SendRow[]> {
-  return db
+/**
+ * Lease up to `n` of the organisation's claimed rows — and `sending` rows whose lease ran out (a
+ * worker died) — oldest claim first, skipping rows another worker holds. `previous` is the status
+ * before this statement (the RETURNING subquery reads the statement's snapshot, as in `leaseSend`).
+ */
+export async function leaseBatch(db: Db, scope: { firmId: string; organisationId: string }, n: number, now: Date, leaseMs: number): Promise<{ row: SendRow; previous: string }[]> {
+  const due = sql`(s.status = 'claimed' OR (s.status = 'sending' AND s.lease_until < ${now.toISOString()}::timestamptz))`;
+  const rows = await db
     .update(reminderSends)
     .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now })
     .where(
       and(
-        eq(reminderSends.status, 'claimed'),
-        sql`${reminderSends.id} IN (SELECT s.id FROM reminder_sends s WHERE s.firm_id = ${scope.firmId}::uuid AND s.organisation_id = ${scope.organisationId}::uuid AND s.status = 'claimed' ORDER BY s.claimed_at, s.id LIMIT ${n} FOR UPDATE SKIP LOCKED)`,
+        or(eq(reminderSends.status, 'claimed'), and(eq(reminderSends.status, 'sending'), lt(reminderSends.leaseUntil, now))),
+        sql`${reminderSends.id} IN (SELECT s.id FROM reminder_sends s WHERE s.firm_id = ${scope.firmId}::uuid AND s.organisation_id = ${scope.organisationId}::uuid AND ${due} ORDER BY s.claimed_at, s.id LIMIT ${n} FOR UPDATE SKIP LOCKED)`,
       ),
     )
-    .returning();
+    .returning({ ...getTableColumns(reminderSends), previous: sql<string>`(SELECT s0.status FROM reminder_sends s0 WHERE s0.id = ${reminderSends.id})` });
+  return rows.map(({ previous, ...row }) => ({ row, previous }));
 }
 
 /** Skip many leased sends at once, each with its reason (per-invoice rows: no grouped children). */
@@ -235,14 +241,17 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   const org = await loadOrgWithSettings(db, organisationId);
   if (!org) return result;
   const { settings } = org;
-  const leased = await leaseBatch(db, { firmId: org.firmId, organisationId: org.id }, size, deps.now(), deps.leaseMs ?? LEASE_MS);
-  result.leased = leased.length;
-  if (leased.length === 0) return result;
+  const leases = await leaseBatch(db, { firmId: org.firmId, organisationId: org.id }, size, deps.now(), deps.leaseMs ?? LEASE_MS);
+  result.leased = leases.length;
+  if (leases.length === 0) return result;
   deps.crash?.('send.after-lease');
+  // A dead worker's send (its lease ran out): the single path finishes it (hand-off recorded, or the server has it) or sends it.
+  const takenOver = new Set(leases.filter((l) => l.previous === 'sending').map((l) => l.row.id));
+  const leased = leases.map((l) => l.row);
 
-  // Statements, texts, calls: one by one, as `reminders.send` does (their checks need more than a row each).
-  const single = leased.filter((r) => r.channel !== 'email' || r.subjectType !== 'invoice');
-  const fast = settings.enabled && org.status === 'active' ? leased.filter((r) => r.channel === 'email' && r.subjectType === 'invoice') : [];
+  // Statements, texts, calls, taken-over sends: one by one, as `reminders.send` does (their checks need more than a row each).
+  const single = leased.filter((r) => r.channel !== 'email' || r.subjectType !== 'invoice' || takenOver.has(r.id));
+  const fast = settings.enabled && org.status === 'active' ? leased.filter((r) => !single.includes(r)) : [];
   const tally = (r: SendResult) => {
     if (r.outcome === 'sent') result.sent++;
     else if (r.outcome === 'skipped') result.skipped++;
@@ -252,7 +261,7 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   };
   const singles = (rows: readonly SendRow[]) =>
     bounded(rows, concurrency, async (row) => {
-      const r = await sendLeased(deps, { row, previous: 'claimed' }, { org });
+      const r = await sendLeased(deps, { row, previous: takenOver.has(row.id) ? 'sending' : 'claimed' }, { org });
       tally(r);
     });
   // Reminders off, or the ledger connection broken: each row is skipped by the single path's first checks.
@@ -309,12 +318,12 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
      RETURNING r.id, r.attempts`,
   );
   const byId = new Map(go.map((r) => [r.id, r]));
-  const valueOf = new Map(values.map((v) => [v.id, v]));
-  const stored2 = stored.map(({ id, attempts }): SendRow => {
-    const v = valueOf.get(id)!;
+  const storedValues = new Map(values.map((v) => [v.id, v]));
+  const storedRows = stored.map(({ id, attempts }): SendRow => {
+    const v = storedValues.get(id)!;
     return { ...byId.get(id)!, attempts: Number(attempts), recipients: v.recipients, invoiceExternalIds: v.invoices, subjectLine: v.subject, bodyText: v.body_text, bodyHtml: v.body_html, updatedAt: now };
   });
-  const rows = new Map(stored2.map((r) => [r.id, r]));
+  const rows = new Map(storedRows.map((r) => [r.id, r]));
 
   const handoffs = new HandoffWriter(db);
   const accepted: SentItem[] = [];
