@@ -82,7 +82,7 @@ export async function leaseBatch(db: Db, scope: { firmId: string; organisationId
         sql`${reminderSends.id} IN (SELECT s.id FROM reminder_sends s WHERE s.firm_id = ${scope.firmId}::uuid AND s.organisation_id = ${scope.organisationId}::uuid AND ${due} ORDER BY s.claimed_at, s.id LIMIT ${n} FOR UPDATE SKIP LOCKED)`,
       ),
     )
-    .returning({ ...getTableColumns(reminderSends), previous: sql<string>`(SELECT s0.status FROM reminder_sends s0 WHERE s0.id = ${reminderSends.id})` });
+    .returning({ ...getTableColumns(reminderSends), previous: sql<string>`(SELECT s0.status FROM reminder_sends s0 WHERE s0.id = reminder_sends.id)` });
   return rows.map(({ previous, ...row }) => ({ row, previous }));
 }
 
