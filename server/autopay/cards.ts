@@ -259,3 +259,10 @@ export async function setAutopay(deps: { db: Db; provider: PaymentProvider | nul
   await deps.db.insert(activities).values({ firmId, organisationId: view.org.id, actorType: actor === 'debtor' ? 'debtor' : 'user', kind: 'autopay.on', summary: `${actor === 'debtor' ? 'The customer' : 'A collector'} turned autopay on for ${what} (${cardText(cards[0]!)})`, details: { contactExternalId: view.link.contactExternalId, scope: input.scope, planId }, createdAt: now });
   return { on: true };
 }
+
+/** Whose card setup a provider event names (a system lookup: the webhook is signed; the id came from us). */
+export async function savedMethodFirm(db: Db, id: string): Promise<string | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db.select({ firmId: savedPaymentMethods.firmId }).from(savedPaymentMethods).where(eq(savedPaymentMethods.id, id)).limit(1);
+  return row?.firmId ?? null;
+}
