@@ -63,7 +63,7 @@ async function saveCard(contactExternalId: string, suffix: string) {
     })
     .reply(200, session);
   const started = await startCardSetup({ db: fx.db, provider: stripe(), appUrl: APP_URL }, view, token);
-  expect(started.url).toBe(session.url);
+  expect(started.url).toBe(fixture('setup-session-created')['url']);
   const form = new URLSearchParams(setupBody);
   expect(form.get('mode')).toBe('setup');
   expect(form.get('customer')).toBe(`cus_${suffix}`);
