@@ -18,33 +18,9 @@ import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts, paymentPlans, savedPaymentMethods } from '../db/schema';
 import { payUrl } from '../pay/links';
 import type { LinkView } from '../pay/view';
-import { cardExpired, cardText } from './core';
+import { type AutopayChoice, type AutopaySummary, cardExpired, cardText } from './core';
 
-export interface CardView {
-  id: string;
-  /** "Visa •••• 4242, expires 04/2028" */
-  text: string;
-  brand: string;
-  last4: string;
-  expiry: string;
-  expired: boolean;
-}
-
-export interface AutopayChoice {
-  scope: 'invoices' | 'plan';
-  planId: string | null;
-  /** "Invoices as they fall due" / "Payment plan: 4 monthly instalments". */
-  label: string;
-  on: boolean;
-  /** In words: "On", "Paused after failed payments", … */
-  statusText: string;
-}
-
-export interface AutopaySummary {
-  available: boolean;
-  cards: CardView[];
-  choices: AutopayChoice[];
-}
+export type { AutopayChoice, AutopaySummary, CardView } from './core';
 
 const customerOf = (view: LinkView) => and(eq(savedPaymentMethods.firmId, view.link.firmId), eq(savedPaymentMethods.organisationId, view.org.id), eq(savedPaymentMethods.contactExternalId, view.link.contactExternalId));
 

@@ -138,3 +138,30 @@ export function attemptText(a: { attemptNo: number; scheduledOn: CalendarDate; s
       return head;
   }
 }
+
+/** What the pay page shows (the client imports these types). */
+export interface CardView {
+  id: string;
+  /** "Visa •••• 4242, expires 04/2028" */
+  text: string;
+  brand: string;
+  last4: string;
+  expiry: string;
+  expired: boolean;
+}
+
+export interface AutopayChoice {
+  scope: 'invoices' | 'plan';
+  planId: string | null;
+  /** "Invoices as they fall due" / "Payment plan: 4 monthly instalments". */
+  label: string;
+  on: boolean;
+  /** In words: "On", "Paused after failed payments", … */
+  statusText: string;
+}
+
+export interface AutopaySummary {
+  available: boolean;
+  cards: CardView[];
+  choices: AutopayChoice[];
+}
