@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, eq, sql } from 'drizzle-orm';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { PaymentEvent } from '../../integrations/payments/provider';
 import { signStripePayload, stripeProvider } from '../../integrations/payments/stripe';
 import { addDays, longDate, todayIn } from '../../kernel/dates';

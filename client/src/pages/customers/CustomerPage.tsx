@@ -16,6 +16,7 @@ import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
 import { ConversationCard } from '../../replies/ConversationCard';
 import { CustomerLanguage } from './CustomerLanguage';
 import { SmsHistoryCard } from './SmsHistoryCard';
+import { AutopayCard } from './AutopayCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -157,6 +158,7 @@ export function CustomerPage() {
             <PlansCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} canAct={canAct} />
             <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <SmsHistoryCard customerId={id} />
+            <AutopayCard customerId={id} canCollect={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
               <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
