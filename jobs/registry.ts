@@ -1,4 +1,5 @@
 /** Every job definition, for the worker to look handlers up by name. */
+import { AUTOPAY_TICK_MS, autopayRunJob, autopayTickJob } from './autopay/jobs';
 import { COLLECTIONS_TICK_MS, collectionsAssessJob, collectionsTickJob } from './collections/jobs';
 import { BILLING_USAGE_EVERY_MS, billingUsageJob } from './billing/usage';
 import { billingReviewRefreshJob } from './billing-review/job';
@@ -36,6 +37,8 @@ export const allJobs: JobDefinition<unknown>[] = [
   reportsTickJob as JobDefinition<unknown>,
   statementsTickJob as JobDefinition<unknown>,
   billingReviewRefreshJob as JobDefinition<unknown>,
+  autopayTickJob as JobDefinition<unknown>,
+  autopayRunJob as JobDefinition<unknown>,
 ];
 
 /** Repeating jobs registered at start (stable ids, so restarts replace rather than add). */
@@ -51,4 +54,5 @@ export const schedules = [
   { id: 'billing.usage', def: billingUsageJob as JobDefinition<unknown>, payload: {}, everyMs: BILLING_USAGE_EVERY_MS },
   { id: 'reports.tick', def: reportsTickJob as JobDefinition<unknown>, payload: {}, everyMs: REPORTS_TICK_MS },
   { id: 'statements.tick', def: statementsTickJob as JobDefinition<unknown>, payload: {}, everyMs: STATEMENTS_TICK_MS },
+  { id: 'autopay.tick', def: autopayTickJob as JobDefinition<unknown>, payload: {}, everyMs: AUTOPAY_TICK_MS },
 ];

@@ -44,7 +44,8 @@ import { collectionsRoutes } from '../server/routes/collections';
 import { connectionRoutes } from '../server/routes/connections';
 import { mailboxRoutes } from '../server/routes/mailbox';
 import { oauthRoutes } from '../server/routes/oauth';
-import { payApiRoutes, sandboxCheckoutRoutes, stripeWebhookRoutes } from '../server/routes/pay';
+import { payApiRoutes, sandboxCheckoutRoutes, sandboxSetupRoutes, stripeWebhookRoutes } from '../server/routes/pay';
+import { autopayRoutes } from '../server/routes/autopay';
 import { privacyRoutes } from '../server/routes/privacy';
 import { reminderRoutes, unsubscribeRoutes } from '../server/routes/reminders';
 import { mailgunRoutes, replyRoutes } from '../server/routes/replies';
@@ -185,6 +186,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
     { path: '/webhooks/mailgun', router: mailgunRoutes({ db: database.db, log, now: () => clock.now(), signingKey: () => config.inbound.mailgunSigningKey }) },
     { path: SMS_WEBHOOK_MOUNT, router: smsWebhookRoutes({ db: database.db, log, now: () => clock.now(), provider: () => app.sms ?? null, publicBase: () => app.appUrl ?? url }) },
     { path: '/pay/sandbox-checkout', router: sandboxCheckoutRoutes(payDeps) },
+    { path: '/pay/sandbox-setup', router: sandboxSetupRoutes(payDeps) },
     { path: '/webhooks', router: webhookRoutes({ db: database.db, log, keys: webhookKeys, requestSync: (id) => app.ledgers.requestSync(id, 'webhook'), subscriptions: (events) => handleSubscriptionEvents(billingDeps, events) }) },
     { path: '/u', router: unsubscribeRoutes({ db: database.db, env: () => reminderEnv, log }) },
     { path: '/brand', router: brandRoutes({ db: database.db }) },
@@ -222,6 +224,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       billingReviewRoutes({ db: database.db, clock, queue }),
       returnRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
       cancellationRoutes({ db: database.db, queue, mail: app.mail, now: () => clock.now() }),
+      autopayRoutes({ db: database.db, now: () => clock.now() }),
       settingsRoutes({ db: database.db, now: () => clock.now() }),
       replyRoutes({ db: database.db, queue, now: () => clock.now(), answer: () => ({ db: database.db, mailer: app.mail.mailer, mailFrom: app.mail.from, senderKey: config.tokenEncryptionKey, replyDomain: config.replyDomain, now: () => clock.now() }) }),
       taskRoutes({ db: database.db, clock }),

@@ -48,12 +48,78 @@ export interface PaymentEvent {
 
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
+/** A card saved with the provider: what Arcus may keep (never the number). */
+export interface SavedCard {
+  methodId: string;
+  /** The provider's brand word: visa, mastercard, amex, … */
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+
+export interface CardSetupParams {
+  /** Stable per setup (our saved_payment_methods row id): a retried create returns the same session. */
+  idempotencyKey: string;
+  /** The provider's customer for this debtor, when one exists already. */
+  customerId: string | null;
+  customerName: string;
+  customerEmail?: string | null;
+  successUrl: string;
+  cancelUrl: string;
+  metadata: Record<string, string>;
+}
+
+export interface CardSetupSession {
+  /** The provider's hosted setup session (Stripe Checkout in setup mode). */
+  setupRef: string;
+  url: string;
+  customerId: string;
+}
+
+export interface CardSetupState {
+  status: 'open' | 'complete' | 'expired';
+  customerId: string | null;
+  /** Set once the card is saved. */
+  card: SavedCard | null;
+}
+
+export interface OffSessionChargeParams {
+  /** Our charge attempt's id: the same attempt asked twice is one charge. */
+  idempotencyKey: string;
+  customerId: string;
+  methodId: string;
+  /** Decimal string, > 0, in `currency`'s major unit. */
+  amount: string;
+  currency: string;
+  description: string;
+  metadata: Record<string, string>;
+}
+
+/** Why a card charge failed, as far as Arcus acts on it: a decline, or the bank wants the card holder present. */
+export type ChargeFailureCode = 'card_declined' | 'authentication_required' | 'expired_card' | 'insufficient_funds' | 'other';
+
+export type OffSessionResult =
+  | { outcome: 'succeeded'; paymentId: string; amount: string; currency: string }
+  | { outcome: 'processing'; paymentId: string }
+  | { outcome: 'failed'; paymentId: string | null; code: ChargeFailureCode };
+
+/** Saving cards and charging them without the debtor present (autopay, server/autopay/). */
+export interface CardPayments {
+  setupCard(params: CardSetupParams): Promise<CardSetupSession>;
+  retrieveCardSetup(setupRef: string): Promise<CardSetupState>;
+  /** A card refusal is a `failed` result; an outage or a refused request throws PaymentProviderError. */
+  chargeOffSession(params: OffSessionChargeParams): Promise<OffSessionResult>;
+}
+
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
   createCheckout(params: CreateCheckoutParams): Promise<CheckoutSession>;
   retrieveCheckout(sessionId: string): Promise<CheckoutState>;
   /** Verifies the signature over the raw bytes; throws WebhookSignatureError otherwise. */
   parseWebhook(rawBody: Buffer, headers: WebhookHeaders): PaymentEvent;
+  /** Saved cards and off-session charges; absent: this provider offers no autopay. */
+  readonly cards?: CardPayments;
 }
 
 /** The provider refused or failed a call (Stripe's `error` object: type, code, message). */
@@ -64,6 +130,8 @@ export class PaymentProviderError extends Error {
     readonly status: number,
     readonly type: string | null = null,
     readonly code: string | null = null,
+    /** The provider's error object as sent (Stripe's `error`, with its `payment_intent` on a card error). */
+    readonly detail: unknown = null,
   ) {
     super(message);
   }

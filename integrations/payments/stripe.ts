@@ -8,7 +8,21 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fromMinor, toMinor } from '../../kernel/money';
-import { type CheckoutSession, type CheckoutState, type CreateCheckoutParams, headerValue, type PaymentEvent, type PaymentProvider, PaymentProviderError, type WebhookHeaders, WebhookSignatureError } from './provider';
+import {
+  type CardPayments,
+  type CardSetupState,
+  type ChargeFailureCode,
+  type CheckoutSession,
+  type CheckoutState,
+  type CreateCheckoutParams,
+  headerValue,
+  type OffSessionResult,
+  type PaymentEvent,
+  type PaymentProvider,
+  PaymentProviderError,
+  type WebhookHeaders,
+  WebhookSignatureError,
+} from './provider';
 
 /** https://docs.stripe.com/currencies#zero-decimal */
 export const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
@@ -94,7 +108,7 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
     }
     if (!res.ok) {
       const e = (json as { error?: { type?: string; code?: string; message?: string } } | null)?.error;
-      throw new PaymentProviderError(e?.message ?? `Stripe answered ${res.status}`, res.status, e?.type ?? null, e?.code ?? null);
+      throw new PaymentProviderError(e?.message ?? `Stripe answered ${res.status}`, res.status, e?.type ?? null, e?.code ?? null, e ?? null);
     }
     if (json === null || typeof json !== 'object') throw new PaymentProviderError('Stripe answered with something that is not JSON', 502, 'api_error');
     return json as T;
@@ -112,8 +126,67 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
     };
   }
 
+  const cards: CardPayments = {
+    async setupCard(p) {
+      // The debtor's Stripe customer, once (the key is our row's: a retry finds the same customer).
+      const customerId =
+        p.customerId ??
+        (await call<{ id: string }>('POST', '/v1/customers', formEncode({ name: p.customerName.slice(0, 250), email: p.customerEmail ?? undefined, metadata: p.metadata }).join('&'), `${p.idempotencyKey}:customer`)).id;
+      // Stripe's hosted page in setup mode: it creates and confirms the SetupIntent with the card holder present.
+      const body = formEncode({
+        mode: 'setup',
+        customer: customerId,
+        payment_method_types: ['card'],
+        success_url: p.successUrl,
+        cancel_url: p.cancelUrl,
+        metadata: p.metadata,
+        setup_intent_data: { metadata: p.metadata },
+      }).join('&');
+      const s = await call<StripeSession>('POST', '/v1/checkout/sessions', body, p.idempotencyKey);
+      if (!s.id || !s.url) throw new PaymentProviderError('Stripe returned a setup session without an id or URL', 502, 'api_error');
+      return { setupRef: s.id, url: s.url, customerId };
+    },
+    async retrieveCardSetup(setupRef): Promise<CardSetupState> {
+      const s = await call<StripeSession & { customer: string | null; setup_intent: string | { id: string } | null }>('GET', `/v1/checkout/sessions/${encodeURIComponent(setupRef)}`);
+      const status = s.status ?? 'open';
+      const siId = typeof s.setup_intent === 'string' ? s.setup_intent : (s.setup_intent?.id ?? null);
+      if (status !== 'complete' || !siId) return { status, customerId: s.customer ?? null, card: null };
+      const si = await call<StripeSetupIntent>('GET', `/v1/setup_intents/${encodeURIComponent(siId)}`);
+      const pmId = typeof si.payment_method === 'string' ? si.payment_method : (si.payment_method?.id ?? null);
+      if (si.status !== 'succeeded' || !pmId) return { status: 'open', customerId: s.customer ?? null, card: null };
+      const pm = await call<StripePaymentMethod>('GET', `/v1/payment_methods/${encodeURIComponent(pmId)}`);
+      if (!pm.card) throw new PaymentProviderError('Stripe saved a payment method that is not a card', 502, 'api_error');
+      return { status: 'complete', customerId: s.customer ?? si.customer ?? null, card: { methodId: pm.id, brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year } };
+    },
+    async chargeOffSession(p): Promise<OffSessionResult> {
+      const body = formEncode({
+        amount: toStripeAmount(p.amount, p.currency),
+        currency: p.currency.toLowerCase(),
+        customer: p.customerId,
+        payment_method: p.methodId,
+        off_session: 'true',
+        confirm: 'true',
+        description: p.description.slice(0, 250),
+        metadata: p.metadata,
+      }).join('&');
+      let pi: StripePaymentIntent;
+      try {
+        pi = await call<StripePaymentIntent>('POST', '/v1/payment_intents', body, p.idempotencyKey);
+      } catch (err) {
+        // A card error is the card's answer (402), not an outage: the attempt failed.
+        if (err instanceof PaymentProviderError && err.type === 'card_error') {
+          const detail = err.detail as { decline_code?: string; payment_intent?: { id?: string } } | null;
+          return { outcome: 'failed', paymentId: detail?.payment_intent?.id ?? null, code: failureCode(err.code, detail?.decline_code ?? null) };
+        }
+        throw err;
+      }
+      return paymentIntentResult(pi);
+    },
+  };
+
   return {
     name: 'stripe',
+    cards,
     async createCheckout(p: CreateCheckoutParams): Promise<CheckoutSession> {
       const currency = p.currency.toLowerCase();
       const body = formEncode({
@@ -146,6 +219,50 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
       return { id: event.id, type: event.type, sessionId: obj?.object === 'checkout.session' && typeof obj.id === 'string' ? obj.id : null, object: obj ?? null };
     },
   };
+}
+
+interface StripeSetupIntent {
+  id: string;
+  object: 'setup_intent';
+  status: string;
+  customer: string | null;
+  payment_method: string | { id: string } | null;
+}
+
+interface StripePaymentMethod {
+  id: string;
+  object: 'payment_method';
+  type: string;
+  card?: { brand: string; last4: string; exp_month: number; exp_year: number };
+}
+
+export interface StripePaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  status: string;
+  amount: number;
+  amount_received?: number;
+  currency: string;
+  metadata?: Record<string, string>;
+  last_payment_error?: { code?: string; decline_code?: string; type?: string } | null;
+}
+
+/** Stripe's code (and a decline's own code) → what Arcus does about it. */
+export function failureCode(code: string | null | undefined, declineCode: string | null | undefined): ChargeFailureCode {
+  if (code === 'authentication_required' || declineCode === 'authentication_required') return 'authentication_required';
+  if (code === 'expired_card') return 'expired_card';
+  if (declineCode === 'insufficient_funds') return 'insufficient_funds';
+  if (code === 'card_declined') return 'card_declined';
+  return 'other';
+}
+
+/** A PaymentIntent (a response or a webhook's object) → the attempt's result. */
+export function paymentIntentResult(pi: StripePaymentIntent): OffSessionResult {
+  if (pi.status === 'succeeded') return { outcome: 'succeeded', paymentId: pi.id, amount: fromStripeAmount(pi.amount_received ?? pi.amount, pi.currency), currency: pi.currency.toUpperCase() };
+  if (pi.status === 'processing') return { outcome: 'processing', paymentId: pi.id };
+  const e = pi.last_payment_error;
+  // requires_action off-session: the bank wants the card holder there.
+  return { outcome: 'failed', paymentId: pi.id, code: pi.status === 'requires_action' ? 'authentication_required' : failureCode(e?.code, e?.decline_code) };
 }
 
 /** Throws WebhookSignatureError unless one v1 signature matches and `t` is within the tolerance. */

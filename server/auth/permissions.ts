@@ -160,6 +160,9 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /api/cancellations': 'collect',
   'GET /api/cancellations/schedule': 'firm.read',
   'PUT /api/cancellations/schedule': 'settings.manage',
+  // autopay on the customer page (issue #19; server/autopay/, docs/decisions/049)
+  'GET /api/customers/:id/autopay': 'firm.read',
+  'POST /api/customers/:id/autopay/cancel': 'collect',
   // billing review, billing policies and billing accuracy (issue #21; server/billing-review/, docs/decisions/044)
   'GET /api/billing-review': 'firm.read',
   'POST /api/billing-review/refresh': 'collect',
@@ -365,6 +368,11 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   'POST /webhooks/sms/status': 'public',
   'POST /webhooks/sms/inbound': 'public',
   'POST /pay-api/:token/dispute': 'public',
+  'POST /pay-api/:token/card-setup': 'public',
+  'GET /pay-api/:token/card-setups/:setupId': 'public',
+  'POST /pay-api/:token/autopay': 'public',
+  'GET /pay/sandbox-setup/:setupRef': 'public',
+  'POST /pay/sandbox-setup/:setupRef': 'public',
   'GET /pay/sandbox-checkout/:sessionId': 'public',
   'POST /pay/sandbox-checkout/:sessionId': 'public',
   'POST /webhooks/stripe/': 'public',

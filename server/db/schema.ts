@@ -2228,3 +2228,116 @@ export const cancellations = pgTable(
   },
   (t) => [primaryKey({ columns: [t.id, t.firmId] }), uniqueIndex('cancellations_request_key').on(t.firmId, t.requestId), index('cancellations_firm_org_idx').on(t.firmId, t.organisationId, t.contactExternalId, t.createdAt)],
 );
+
+// ---- Autopay (issue #19, migration 0052; server/autopay/README.md, docs/decisions/049) ------------
+
+/** A debtor's card saved with the payment provider: provider ids, brand, last four and expiry only. */
+export const savedPaymentMethods = pgTable(
+  'saved_payment_methods',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    payLinkId: uuid('pay_link_id'),
+    /** stripe | sandbox */
+    provider: text('provider').notNull(),
+    providerCustomerId: text('provider_customer_id'),
+    /** The provider's hosted card-setup session. */
+    setupRef: text('setup_ref').notNull(),
+    providerMethodId: text('provider_method_id'),
+    brand: text('brand'),
+    last4: text('last4'),
+    expMonth: integer('exp_month'),
+    expYear: integer('exp_year'),
+    /** pending | active | replaced | removed | expired */
+    status: text('status').notNull().default('pending'),
+    savedAt: timestamp('saved_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('saved_payment_methods_setup_key').on(t.firmId, t.provider, t.setupRef),
+    index('saved_payment_methods_setup_idx').on(t.provider, t.setupRef),
+    index('saved_payment_methods_customer_idx').on(t.organisationId, t.firmId, t.contactExternalId, t.status),
+  ],
+);
+
+/** The debtor's agreement to be charged off-session: a plan's instalments, or invoices as they fall due. */
+export const autopayMandates = pgTable(
+  'autopay_mandates',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** plan | invoices */
+    scope: text('scope').notNull(),
+    planId: uuid('plan_id'),
+    /** active | paused | cancelled */
+    status: text('status').notNull().default('active'),
+    startsOn: date('starts_on', { mode: 'string' }).notNull(),
+    /** A charge failed and none has succeeded since: reminders resume for the customer. */
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    pausedReason: text('paused_reason'),
+    /** debtor | collector */
+    createdBy: text('created_by').notNull().default('debtor'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('autopay_mandates_live_key')
+      .on(t.organisationId, t.firmId, t.contactExternalId, t.scope, sql`(coalesce(plan_id, '00000000-0000-0000-0000-000000000000'::uuid))`)
+      .where(sql`status <> 'cancelled'`),
+    index('autopay_mandates_firm_idx').on(t.firmId, t.organisationId, t.status),
+  ],
+);
+
+/** One off-session charge of one invoice or instalment; its id is the provider's Idempotency-Key. */
+export const chargeAttempts = pgTable(
+  'charge_attempts',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    mandateId: uuid('mandate_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** invoice | instalment */
+    targetKind: text('target_kind').notNull(),
+    invoiceId: uuid('invoice_id'),
+    instalmentId: uuid('instalment_id'),
+    attemptKey: text('attempt_key').notNull(),
+    attemptNo: integer('attempt_no').notNull(),
+    scheduledOn: date('scheduled_on', { mode: 'string' }).notNull(),
+    /** scheduled | charging | succeeded | failed | skipped | abandoned */
+    status: text('status').notNull().default('scheduled'),
+    amount: numeric('amount', { precision: 19, scale: 4 }),
+    currency: text('currency'),
+    savedMethodId: uuid('saved_method_id'),
+    provider: text('provider'),
+    providerPaymentId: text('provider_payment_id'),
+    failureCode: text('failure_code'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    chargedAt: timestamp('charged_at', { withTimezone: true }),
+    debtorNotifiedAt: timestamp('debtor_notified_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('charge_attempts_key').on(t.firmId, t.attemptKey),
+    index('charge_attempts_due_idx').on(t.firmId, t.organisationId, t.status, t.scheduledOn),
+    index('charge_attempts_payment_idx')
+      .on(t.provider, t.providerPaymentId)
+      .where(sql`provider_payment_id IS NOT NULL`),
+  ],
+);

@@ -10,11 +10,65 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { fromMinor, toMinor } from '../../kernel/money';
-import { type CheckoutSession, type CheckoutState, type CreateCheckoutParams, type PaymentEvent, type PaymentProvider, PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
+import { type CardPayments, type CheckoutSession, type CheckoutState, type CreateCheckoutParams, type PaymentEvent, type PaymentProvider, PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
 import type { Db } from '../db/client';
-import { checkouts } from '../db/schema';
+import { checkouts, savedPaymentMethods } from '../db/schema';
 
 export const SANDBOX_CHECKOUT_PATH = '/pay/sandbox-checkout';
+export const SANDBOX_SETUP_PATH = '/pay/sandbox-setup';
+
+/**
+ * The sandbox's test cards (Stripe's test numbers' last four): what an off-session charge of each does.
+ * 4242 is charged; 0341 is declined; 3155 needs the card holder present (authentication_required).
+ */
+export const SANDBOX_CARDS = {
+  '4242': { brand: 'visa', outcome: 'succeeded' },
+  '0341': { brand: 'visa', outcome: 'card_declined' },
+  '3155': { brand: 'visa', outcome: 'authentication_required' },
+} as const;
+export type SandboxCard = keyof typeof SANDBOX_CARDS;
+
+const alnum = (s: string) => s.replace(/[^A-Za-z0-9]/g, '');
+
+/** The sandbox's saved cards are our own saved_payment_methods rows: the setup is complete once the method is set. */
+function sandboxCards(opts: { db: Db; appUrl: () => string }): CardPayments {
+  return {
+    async setupCard(p) {
+      const setupRef = `seti_sandbox_${alnum(p.idempotencyKey)}`;
+      return { setupRef, url: `${opts.appUrl().replace(/\/+$/, '')}${SANDBOX_SETUP_PATH}/${setupRef}`, customerId: p.customerId ?? `cus_sandbox_${alnum(p.idempotencyKey).slice(0, 24)}` };
+    },
+    async retrieveCardSetup(setupRef) {
+      const [row] = await opts.db
+        .select({ status: savedPaymentMethods.status, customerId: savedPaymentMethods.providerCustomerId, methodId: savedPaymentMethods.providerMethodId, brand: savedPaymentMethods.brand, last4: savedPaymentMethods.last4, expMonth: savedPaymentMethods.expMonth, expYear: savedPaymentMethods.expYear })
+        .from(savedPaymentMethods)
+        .where(and(eq(savedPaymentMethods.provider, 'sandbox'), eq(savedPaymentMethods.setupRef, setupRef)));
+      if (!row) throw new PaymentProviderError('No such setup session.', 404, 'invalid_request_error', 'resource_missing');
+      const card = row.methodId && row.brand && row.last4 && row.expMonth && row.expYear ? { methodId: row.methodId, brand: row.brand, last4: row.last4, expMonth: row.expMonth, expYear: row.expYear } : null;
+      return { status: card ? 'complete' : row.status === 'expired' ? 'expired' : 'open', customerId: row.customerId, card };
+    },
+    async chargeOffSession(p) {
+      if (!(toMinor(p.amount, 2) > 0)) throw new PaymentProviderError('The amount must be more than zero.', 400, 'invalid_request_error', 'amount_too_small');
+      // Deterministic by the idempotency key and the card: the same attempt asked twice is the same charge.
+      const paymentId = `pi_sandbox_${alnum(p.idempotencyKey)}`;
+      const last4 = /^pm_sandbox_(\d{4})_/.exec(p.methodId)?.[1] as SandboxCard | undefined;
+      const outcome = last4 ? SANDBOX_CARDS[last4]?.outcome : undefined;
+      if (!outcome) throw new PaymentProviderError('No such payment method.', 400, 'invalid_request_error', 'resource_missing');
+      if (outcome === 'succeeded') return { outcome: 'succeeded', paymentId, amount: fromMinor(toMinor(p.amount, 2), 2), currency: p.currency.toUpperCase() };
+      return { outcome: 'failed', paymentId, code: outcome };
+    },
+  };
+}
+
+/** The sandbox's card page "Save card": the pending setup gets its method (once). False for an unknown or finished setup. */
+export async function sandboxSaveCard(db: Db, setupRef: string, last4: SandboxCard, expiry: { month: number; year: number }): Promise<{ id: string; firmId: string } | null> {
+  const card = SANDBOX_CARDS[last4];
+  const [row] = await db
+    .update(savedPaymentMethods)
+    .set({ providerMethodId: `pm_sandbox_${last4}_${randomBytes(8).toString('hex')}`, brand: card.brand, last4, expMonth: expiry.month, expYear: expiry.year, updatedAt: new Date() })
+    .where(and(eq(savedPaymentMethods.provider, 'sandbox'), eq(savedPaymentMethods.setupRef, setupRef), eq(savedPaymentMethods.status, 'pending'), isNull(savedPaymentMethods.providerMethodId)))
+    .returning({ id: savedPaymentMethods.id, firmId: savedPaymentMethods.firmId });
+  return row ?? null;
+}
 
 /** Deterministic per idempotency key, so a retried create answers the same session. */
 export function sandboxSessionId(idempotencyKey: string): string {
@@ -24,6 +78,7 @@ export function sandboxSessionId(idempotencyKey: string): string {
 export function sandboxProvider(opts: { db: Db; appUrl: () => string }): PaymentProvider {
   return {
     name: 'sandbox',
+    cards: sandboxCards(opts),
     async createCheckout(p: CreateCheckoutParams): Promise<CheckoutSession> {
       if (!(toMinor(p.amount, 2) > 0)) throw new PaymentProviderError('The amount must be more than zero.', 400, 'invalid_request_error', 'amount_too_small');
       const sessionId = sandboxSessionId(p.idempotencyKey);

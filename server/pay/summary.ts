@@ -10,6 +10,7 @@ import { fromMinor } from '../../kernel/money';
 import { invoiceDue, m } from './amounts';
 import type { PayEnv } from './env';
 import type { LinkView } from './view';
+import type { AutopaySummary } from '../autopay/core';
 
 /** The latest date a debtor may promise to pay by: this many days from today. */
 export const PROMISE_MAX_DAYS = 60;
@@ -44,6 +45,8 @@ export interface PaySummary {
   provider: 'sandbox' | 'stripe' | null;
   invoices: PayInvoice[];
   totals: { currency: string; payNow: string }[];
+  /** Saved cards and autopay (server/autopay/cards.ts), added by the route. */
+  autopay?: AutopaySummary;
 }
 
 export function summaryOf(view: LinkView, env: Pick<PayEnv, 'provider'>): PaySummary {

@@ -7,6 +7,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { type Db, queryRows } from '../db/client';
 import {
+  autopayMandates,
   activities,
   contacts,
   customerScores,
@@ -23,6 +24,7 @@ import { addDays, type CalendarDate } from '../../kernel/dates';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED } from '../scoring/in-motion';
 import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
 import { sendKey } from './plan';
+import { onAutopay } from '../autopay/core';
 import { type ContactRules, contactRulesFor } from './guardrails';
 import { localClock, zonedInstant } from './local-time';
 import { effectiveSettings } from '../settings/store';
@@ -142,7 +144,7 @@ export async function loadCustomers(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>,
   const out = new Map<string, PlanCustomer>();
   if (contactExternalIds.length === 0) return out;
   const ids = [...new Set(contactExternalIds)];
-  const [rows, settings, unsubs, scores] = await Promise.all([
+  const [rows, settings, unsubs, scores, mandates] = await Promise.all([
     db
       .select({ externalId: contacts.externalId, name: contacts.name, firstName: contacts.firstName, emails: contacts.emails })
       .from(contacts)
@@ -159,7 +161,12 @@ export async function loadCustomers(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>,
       .select({ contact: customerScores.contactExternalId, segment: customerScores.segment })
       .from(customerScores)
       .where(and(eq(customerScores.firmId, org.firmId), eq(customerScores.organisationId, org.id), inArray(customerScores.contactExternalId, ids))),
+    db
+      .select({ contact: autopayMandates.contactExternalId, status: autopayMandates.status, failingSince: autopayMandates.failingSince })
+      .from(autopayMandates)
+      .where(and(eq(autopayMandates.firmId, org.firmId), eq(autopayMandates.organisationId, org.id), eq(autopayMandates.status, 'active'), inArray(autopayMandates.contactExternalId, ids))),
   ]);
+  const onAutopayIds = new Set(mandates.filter((m) => onAutopay([m])).map((m) => m.contact));
   const bySettings = new Map(settings.map((s) => [s.contactExternalId, s]));
   const segments = new Map(scores.map((s) => [s.contact, s.segment]));
   const unsubscribed = new Map<string, Set<string>>();
@@ -183,6 +190,7 @@ export async function loadCustomers(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>,
       unsubscribed: unsubscribed.get(id) ?? new Set(),
       // A collector's group wins over the scoring segment.
       segment: s?.segment ?? segments.get(id) ?? null,
+      autopay: onAutopayIds.has(id),
     });
   }
   return out;

@@ -54,6 +54,8 @@ export interface PlanCustomer {
   /** Lower-cased unsubscribed addresses. */
   unsubscribed: Set<string>;
   segment: string | null;
+  /** On autopay with no charge failing (server/autopay/): reminders wait. Absent: not on autopay. */
+  autopay?: boolean;
 }
 
 export interface InvoiceHold {
@@ -199,7 +201,8 @@ export function customerBlock(customer: PlanCustomer, holds: HoldLookup, today: 
   if (customer.excluded) return 'customer_excluded';
   if (customer.pausedUntil && customer.pausedUntil >= today) return 'customer_paused';
   const h = holds.byCustomer.get(customer.externalId)?.[0];
-  return h ? HOLD_REASON[h.kind] : null;
+  if (h) return HOLD_REASON[h.kind];
+  return customer.autopay ? 'autopay' : null;
 }
 
 /** What stops reminders for one invoice today (its own holds only). */

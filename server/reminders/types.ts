@@ -112,6 +112,8 @@ export const SKIP_REASONS = {
   disputed: 'The invoice is disputed',
   promise_to_pay: 'The customer promised to pay',
   payment_plan: 'The invoice is on a payment plan',
+  // Autopay (docs/decisions/049): the card is charged on the due date; a failed charge lifts this.
+  autopay: 'The customer pays by autopay: reminders wait unless a charge fails',
   unsubscribed: 'Every recipient unsubscribed',
   no_recipients: 'The customer has no email address for invoices',
   // Text steps (docs/decisions/043): the number comes from the ledger, made E.164 with the organisation's country.
@@ -155,6 +157,7 @@ export const REVIVABLE: ReadonlySet<SkipReason> = new Set<SkipReason>([
   'disputed',
   'promise_to_pay',
   'payment_plan',
+  'autopay',
   'unsubscribed',
   'no_recipients',
   'no_phone',

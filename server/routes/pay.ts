@@ -7,7 +7,11 @@
  *   GET  /pay-api/:token/checkouts/:checkoutId  the return from the provider: check and complete
  *   POST /pay-api/:token/promise                { date, invoiceIds? }
  *   POST /pay-api/:token/dispute                { reason, details?, invoiceId? }
+ *   POST /pay-api/:token/card-setup             open the provider's hosted card page → { url } (autopay)
+ *   GET  /pay-api/:token/card-setups/:setupId   the return from it: check and save the card
+ *   POST /pay-api/:token/autopay                { scope, planId?, on } — autopay on or off
  *   GET|POST /pay/sandbox-checkout/:sessionId   the sandbox provider's hosted checkout
+ *   GET|POST /pay/sandbox-setup/:setupRef       the sandbox provider's hosted card page
  *   POST /webhooks/stripe                       Stripe's signed events (raw body)
  *
  * Unknown and revoked tokens are a plain 404 that says nothing else. Lightly rate-limited.
@@ -37,6 +41,11 @@ import { logoPathOf } from '../sender/store';
 import { stripeReturnOf } from '../returns/core';
 import { recordStripeReturn, stripeReturnFirm } from '../returns/service';
 import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
+import { AutopayInput, autopaySummary, completeCardSetup, savedMethodFirm, setAutopay, startCardSetup } from '../autopay/cards';
+import { attemptFirm, settleFromEvent } from '../autopay/charge';
+import { autopayEventOf } from '../autopay/events';
+import { SANDBOX_CARDS, type SandboxCard, sandboxSaveCard } from '../pay/sandbox-provider';
+import { savedPaymentMethods } from '../db/schema';
 
 export interface PayRouteDeps {
   db: Db;
@@ -103,7 +112,49 @@ export function payApiRoutes(deps: PayRouteDeps): Router {
   r.get('/:token', reads, async (req, res) => {
     const v = await view(req);
     const summary = summaryOf(v, deps.env());
-    res.json({ ...summary, organisation: { ...summary.organisation, logoUrl: await logoPathOf(deps.db, v.org.id) } });
+    const autopay = await autopaySummary(deps.db, v, deps.env().provider);
+    res.json({ ...summary, autopay, organisation: { ...summary.organisation, logoUrl: await logoPathOf(deps.db, v.org.id) } });
+  });
+
+  r.post('/:token/card-setup', writes, jsonOnly, async (req, res) => {
+    const v = await view(req);
+    const env = deps.env();
+    const base = publicBase(env.appUrl);
+    if (!base) throw new DomainError('conflict', 'Saving a card is not available right now.', { code: 'cards_unavailable' });
+    const out = await startCardSetup({ db: deps.db, provider: env.provider, appUrl: base }, v, param(req, 'token'));
+    deps.log.info({ setupId: out.setupId, organisationId: v.org.id, provider: env.provider?.name }, 'pay link card setup opened');
+    res.status(201).json(out);
+  });
+
+  r.get('/:token/card-setups/:setupId', reads, async (req, res) => {
+    const v = await view(req);
+    const setupId = param(req, 'setupId');
+    if (!/^[0-9a-f-]{36}$/i.test(setupId)) throw notFound();
+    const [row] = await deps.db
+      .select({ id: savedPaymentMethods.id, status: savedPaymentMethods.status, provider: savedPaymentMethods.provider })
+      .from(savedPaymentMethods)
+      .where(and(eq(savedPaymentMethods.id, setupId), eq(savedPaymentMethods.firmId, v.link.firmId), eq(savedPaymentMethods.organisationId, v.org.id), eq(savedPaymentMethods.contactExternalId, v.link.contactExternalId)));
+    if (!row) throw notFound();
+    const env = deps.env();
+    let status: string = row.status === 'pending' ? 'open' : row.status === 'expired' ? 'expired' : 'saved';
+    if (row.status === 'pending' && env.provider?.name === row.provider) {
+      try {
+        const done = await completeCardSetup({ db: deps.db, provider: env.provider, now: env.now }, { id: row.id });
+        status = done.outcome === 'saved' || done.outcome === 'already_saved' ? 'saved' : done.outcome === 'expired' ? 'expired' : 'open';
+      } catch (err) {
+        if (!(err instanceof PaymentProviderError)) throw err;
+        deps.log.warn({ setupId: row.id, status: err.status, type: err.type }, 'card setup state could not be read on return');
+      }
+    }
+    res.json({ setupId: row.id, status });
+  });
+
+  r.post('/:token/autopay', writes, jsonOnly, async (req, res) => {
+    const input = parseInput(AutopayInput, req.body ?? {}, { scope: 'what to pay', planId: 'payment plan', on: 'autopay' });
+    const v = await view(req);
+    const out = await setAutopay({ db: deps.db, provider: deps.env().provider, now: deps.env().now }, v, input);
+    deps.log.info({ organisationId: v.org.id, payLinkId: v.link.id, scope: input.scope, on: out.on }, 'pay link autopay changed');
+    res.json(out);
   });
 
   r.post('/:token/checkout', writes, jsonOnly, async (req, res) => {
@@ -218,6 +269,62 @@ export function sandboxCheckoutRoutes(deps: PayRouteDeps): Router {
   return r;
 }
 
+/** The sandbox provider's hosted card page (no card network): choose a test card, Save completes the setup. */
+export function sandboxSetupRoutes(deps: PayRouteDeps): Router {
+  const r = Router();
+  r.use(limiter(deps, 'checkout', 60));
+  r.use(express.urlencoded({ extended: false, limit: '4kb' }));
+  r.param('setupRef', scopeByParam((ref) => setupFirm(deps.db, ref)));
+  const load = async (ref: string) => {
+    if (!/^seti_sandbox_[A-Za-z0-9]{1,64}$/.test(ref)) return null;
+    const [row] = await deps.db
+      .select({ id: savedPaymentMethods.id, status: savedPaymentMethods.status, methodId: savedPaymentMethods.providerMethodId, link: linkTokenColumns, orgName: organisations.name })
+      .from(savedPaymentMethods)
+      .innerJoin(payLinks, and(eq(payLinks.id, savedPaymentMethods.payLinkId), eq(payLinks.firmId, savedPaymentMethods.firmId)))
+      .innerJoin(organisations, and(eq(organisations.id, savedPaymentMethods.organisationId), eq(organisations.firmId, savedPaymentMethods.firmId)))
+      .where(and(eq(savedPaymentMethods.provider, 'sandbox'), eq(savedPaymentMethods.setupRef, ref)));
+    if (!row) return null;
+    const token = await linkToken(deps.db, deps.env().linkKey, row.link, { revive: false });
+    return { ...row, token };
+  };
+  const invalid = sandboxPage('Card page not found', '<h1>Card page not found</h1><p>This page does not exist or has closed.</p>');
+  const CARD_WORDS: Record<SandboxCard, string> = { '4242': 'Visa ending 4242 — payments go through', '0341': 'Visa ending 0341 — payments are declined', '3155': 'Visa ending 3155 — the bank asks to confirm each payment' };
+
+  r.get('/:setupRef', async (req, res) => {
+    const row = await load(param(req, 'setupRef'));
+    res.set('cache-control', 'no-store');
+    if (!row) return void res.status(404).type('html').send(invalid);
+    const back = payUrl(publicBase(deps.env().appUrl) ?? '', row.token);
+    if (row.methodId || row.status !== 'pending') return void res.redirect(303, `${back}?card=${row.id}`);
+    const options = (Object.keys(SANDBOX_CARDS) as SandboxCard[]).map((k, i) => `<label style="display:block;margin:10px 0"><input type="radio" name="card" value="${k}"${i === 0 ? ' checked' : ''}> ${esc(CARD_WORDS[k])}</label>`).join('');
+    res
+      .type('html')
+      .send(sandboxPage('Sandbox card', `<span class="tag">Sandbox card page — no real card is saved</span><h1>Save a card for ${esc(row.orgName)}</h1><form method="post">${options}<button type="submit">Save card</button></form><p><a href="${esc(back)}?card=cancelled">Cancel and go back</a></p>`));
+  });
+
+  r.post('/:setupRef', async (req, res) => {
+    const ref = param(req, 'setupRef');
+    const row = await load(ref);
+    res.set('cache-control', 'no-store');
+    if (!row) return void res.status(404).type('html').send(invalid);
+    const chosen = typeof (req.body as Record<string, unknown> | undefined)?.['card'] === 'string' ? String((req.body as Record<string, unknown>)['card']) : '4242';
+    const card = (chosen in SANDBOX_CARDS ? chosen : '4242') as SandboxCard;
+    const env = deps.env();
+    const today = new Date(env.now());
+    const saved = await sandboxSaveCard(deps.db, ref, card, { month: 12, year: today.getUTCFullYear() + 3 });
+    // What the provider's webhook would do: finish the setup now, before the debtor is back.
+    if (saved && env.provider?.name === 'sandbox') await completeCardSetup({ db: deps.db, provider: env.provider, now: env.now }, { id: saved.id });
+    res.redirect(303, `${payUrl(publicBase(env.appUrl) ?? '', row.token)}?card=${row.id}`);
+  });
+  return r;
+}
+
+async function setupFirm(db: Db, ref: string): Promise<string | null> {
+  if (!ref) return null;
+  const [row] = await db.select({ firmId: savedPaymentMethods.firmId }).from(savedPaymentMethods).where(and(eq(savedPaymentMethods.provider, 'sandbox'), eq(savedPaymentMethods.setupRef, ref))).limit(1);
+  return row?.firmId ?? null;
+}
+
 /** Whose checkout a provider's session is (a system lookup: the session id is the credential). */
 async function checkoutFirm(db: Db, provider: string, sessionId: string): Promise<string | null> {
   if (!sessionId) return null;
@@ -257,6 +364,22 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
         () => checkoutFirm(deps.db, 'stripe', sessionId),
         () => expireCheckout(deps.db, 'stripe', sessionId, env.now()),
       );
+    } else if (autopayEventOf(event.type, event.object)) {
+      // A saved card (setup_intent.succeeded) or an off-session charge (payment_intent.*): server/autopay/.
+      const ap = autopayEventOf(event.type, event.object)!;
+      if (ap.kind === 'setup') {
+        const done = await asFirmOf(
+          () => savedMethodFirm(deps.db, ap.savedMethodId),
+          () => completeCardSetup({ db: deps.db, provider, now: env.now }, { id: ap.savedMethodId }),
+        );
+        deps.log.info({ eventId: event.id, outcome: done.outcome }, 'stripe webhook');
+      } else {
+        const outcome = await asFirmOf(
+          () => attemptFirm(deps.db, ap.attemptId),
+          () => settleFromEvent({ db: deps.db, provider, enqueueExecute: env.enqueueExecute, now: env.now, mail: env.mail ?? null, appUrl: publicBase(env.appUrl), linkKey: env.linkKey, log: deps.log }, ap.attemptId, ap.result),
+        );
+        deps.log.info({ eventId: event.id, outcome }, 'stripe webhook');
+      }
     } else {
       // A booked payment that came back: a bank debit failed, or a chargeback opened or moved on (server/returns/).
       const ret = stripeReturnOf(event.type, event.object);

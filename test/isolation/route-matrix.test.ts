@@ -67,6 +67,13 @@ function substitute(route: RouteEntry, a: FirmData, b: FirmData, aUnsubscribe: s
       case 'sessionId':
         value = a.checkoutSession;
         break;
+      case 'setupRef':
+        value = a.setupRef;
+        break;
+      case 'setupId':
+        // Firm B's card setup on firm A's pay link: must be a plain 404.
+        value = b.savedMethodId;
+        break;
       case 'key':
         value = 'no-such-logo';
         break;

@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../server/db/client';
 import {
   activities,
+  autopayMandates,
+  chargeAttempts,
+  savedPaymentMethods,
   checkouts,
   commissionPlans,
   commissionStatementLines,
@@ -65,6 +68,10 @@ export interface FirmData {
   rateId: string;
   checkoutId: string;
   checkoutSession: string;
+  /** A saved card's setup (sandbox, pending) and its hosted page's reference; a mandate and one charge attempt. */
+  savedMethodId: string;
+  setupRef: string;
+  mandateId: string;
   mailId: string;
   /** A customer's reply waiting for a collector, and its attachment (server/replies/). */
   replyId: string;
@@ -159,6 +166,10 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     .returning();
   // A synced payment on account from the customer (GET /api/returned-payments/customer/:customerId lists it).
   const [payment] = await db.insert(payments).values({ firmId, organisationId, externalId: `payment-${tag}`, contactExternalId, date: '2026-01-20', currency: 'USD', amount: '75.00', reference: `Payment ${tag}`, status: 'authorised' }).returning();
+  const setupRef = `seti_sandbox_${tag.replace(/[^A-Za-z0-9]/g, '')}`;
+  const [savedMethod] = await db.insert(savedPaymentMethods).values({ firmId, organisationId, contactExternalId, payLinkId: link!.id, provider: 'sandbox', providerCustomerId: `cus_sandbox_${tag.replace(/[^A-Za-z0-9]/g, '')}`, setupRef, status: 'pending' }).returning();
+  const [mandate] = await db.insert(autopayMandates).values({ firmId, organisationId, contactExternalId, scope: 'invoices', status: 'active', startsOn: '2026-01-01' }).returning();
+  await db.insert(chargeAttempts).values({ firmId, organisationId, mandateId: mandate!.id, contactExternalId, targetKind: 'invoice', invoiceId: invoice!.id, attemptKey: `invoice:${invoice!.id}:1`, attemptNo: 1, scheduledOn: '2026-02-04', status: 'failed', amount: '1200.00', currency: 'USD', failureCode: 'card_declined' });
   const [mail] = await db.insert(mailboxMessages).values({ firmId, messageId: `${tag}@arcus.example`, subject: `Mail ${tag}`, fromText: 'a@b.example', toText: email, text: `Mail body ${tag}` }).returning();
   const [reply] = await db
     .insert(replies)
@@ -204,6 +215,9 @@ export async function seedFirm(db: Db, firmId: string, label: string): Promise<F
     rateId: rate!.id,
     checkoutId: checkout!.id,
     checkoutSession,
+    savedMethodId: savedMethod!.id,
+    setupRef,
+    mandateId: mandate!.id,
     mailId: mail!.id,
     reviewItemId: reviewItem!.id,
     replyId: reply!.id,

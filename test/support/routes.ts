@@ -79,6 +79,10 @@ export function validSegment(name: string, route: RouteEntry, parts: string[], i
       return route.path.startsWith('/u/') ? unsubscribe : a.payToken;
     case 'sessionId':
       return a.checkoutSession;
+    case 'setupId':
+      return a.savedMethodId;
+    case 'setupRef':
+      return a.setupRef;
     default:
       return 'x';
   }

@@ -13,6 +13,7 @@ import { fieldErrors, formError } from '../api';
 import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, localeFor } from '../../../kernel/locale';
 import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
 import { PAY_MESSAGES, type PayMessages } from './messages';
+import { AutopaySection } from './AutopaySection';
 
 const REASON_KEYS = ['incorrect_amount', 'not_received', 'quality', 'already_paid', 'duplicate', 'other'] as const;
 
@@ -371,6 +372,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending, lan
               </Stack>
             )}
           </Paper>
+          {s.autopay && <AutopaySection token={token} autopay={s.autopay} />}
           <Text size="xs" c="dimmed" ta="center">
             {t.footer(s.provider === 'sandbox', s.provider === 'stripe', s.organisation.name)}
           </Text>

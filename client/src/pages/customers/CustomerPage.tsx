@@ -18,6 +18,7 @@ import { CustomerLanguage } from './CustomerLanguage';
 import { SmsHistoryCard } from './SmsHistoryCard';
 import { CancelServiceButton } from './CancelService';
 import { PaymentsCard } from './PaymentsCard';
+import { AutopayCard } from './AutopayCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -162,6 +163,7 @@ export function CustomerPage() {
             <ConversationCard organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
             <SmsHistoryCard customerId={id} />
             <PaymentsCard customerId={id} customerName={d.customer.name} canAct={canAct} />
+            <AutopayCard customerId={id} canCollect={canAct} />
             <Paper withBorder p="md" radius="md" data-testid="customer-activity">
               <Text fw={600} mb="sm">Activity</Text>
               <ActivityTimeline organisationId={d.organisation.id} contactExternalId={d.customer.externalId} />
