@@ -213,7 +213,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       privacyRoutes({ db: database.db, clock, log, disconnect: (p) => disconnectOrganisation(connectionDeps, p) }),
       billingRoutes(billingDeps),
       teamRoutes({ db: database.db, mail: app.mail, appUrl: app.appUrl ?? url, now: () => clock.now() }),
-      assignmentRoutes({ db: database.db, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
+      assignmentRoutes({ db: database.db, queue, clock, demo: config.demo, ledgerEndpoints: app.ledgers.factory.endpoints }),
       reportRoutes({ db: database.db, clock }),
       clientDashboardRoutes({ db: database.db, clock }),
       commissionRoutes({ db: database.db, clock }),

@@ -1,8 +1,9 @@
 /**
  * `scoring.organisation` {organisationId}: re-score one organisation's open invoices and
  * customers (server/scoring/run.ts). The sync job asks for it after every successful run with
- * `requestScoring` (server/scoring/request.ts); the API also scores on demand when an
- * organisation has no scores yet. Then it refreshes the stored in-app backtest.
+ * `requestScoring` (server/scoring/request.ts); the API also scores on demand an organisation
+ * with no scores yet — small ones inline, bigger ones by requesting this job (run.ts ensureScored).
+ * Then it refreshes the stored in-app backtest.
  */
 import { z } from 'zod';
 import { organisationBacktest } from '../../server/scoring/backtest';

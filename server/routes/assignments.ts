@@ -9,6 +9,7 @@
  *   GET  /my-work                      firm.read            the caller's customers ranked (paged), follow-ups, promises, approvals
  *   GET  /team-queues                  team.read            each collector's customers, open balance, value and follow-ups due
  */
+import type { QueuePort } from '../queue';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
@@ -28,7 +29,7 @@ const PageSchema = z.object({
 
 const LABELS = { userId: 'person', userIds: 'collectors', toUserId: 'person taking over', fromUserId: 'person whose customers move', minAmount: 'minimum balance', segment: 'risk segment', rule: 'rule' };
 
-export function assignmentRoutes(deps: { db: Db; clock: Clock; demo?: boolean; ledgerEndpoints?: LedgerEndpointsOf }): Router {
+export function assignmentRoutes(deps: { db: Db; queue?: QueuePort; clock: Clock; demo?: boolean; ledgerEndpoints?: LedgerEndpointsOf }): Router {
   const { db } = deps;
   const r = Router();
 
@@ -62,7 +63,7 @@ export function assignmentRoutes(deps: { db: Db; clock: Clock; demo?: boolean; l
     const auth = allow(req, 'firm.read');
     const q = parseInput(PageSchema, req.query);
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    res.json(await getMyWork(db, auth, { limit: q.limit, offset: q.offset, now: deps.clock.now(), ledgerEndpoints: deps.ledgerEndpoints }));
+    res.json(await getMyWork(db, auth, { limit: q.limit, offset: q.offset, now: deps.clock.now(), ledgerEndpoints: deps.ledgerEndpoints, queue: deps.queue }));
   });
 
   r.get('/team-queues', async (req, res) => {

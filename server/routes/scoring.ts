@@ -88,7 +88,7 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
     const q = parseInput(WorklistQuerySchema, req.query);
     // The demo firm's exchange rates, as the analytics portfolio seeds them.
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit, offset: q.offset, now: deps.clock.now(), ledgerEndpoints: deps.ledgerEndpoints }));
+    res.json(await getWorklist(db, auth, { ...(q.organisationId ? { organisationId: q.organisationId } : {}), limit: q.limit, offset: q.offset, now: deps.clock.now(), ledgerEndpoints: deps.ledgerEndpoints, scoring: { queue: deps.queue } }));
   });
 
   r.post('/worklist/contacted', async (req, res) => {
@@ -100,8 +100,8 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
 
   r.get('/organisations/:id/scores', async (req, res) => {
     const { auth, org } = await organisationOf(db, req);
-    await ensureScored(db, auth.firmId, [org.id], deps.clock.now());
-    res.json({ organisation: { id: org.id, name: org.name }, ...(await organisationScores(db, auth.firmId, org.id)) });
+    const pending = await ensureScored(db, auth.firmId, [org.id], deps.clock.now(), { queue: deps.queue });
+    res.json({ organisation: { id: org.id, name: org.name }, ...(await organisationScores(db, auth.firmId, org.id)), scoringPending: pending.length > 0 ? [{ organisationName: org.name }] : [] });
   });
 
   r.post('/organisations/:id/score', async (req, res) => {
@@ -115,25 +115,27 @@ export function scoringRoutes(deps: { db: Db; queue: QueuePort; demo?: boolean; 
 
   r.get('/organisations/:id/forecast', async (req, res) => {
     const { org } = await organisationOf(db, req);
-    const f = await organisationForecast(db, org, deps.clock.now());
+    const f = await organisationForecast(db, org, deps.clock.now(), { queue: deps.queue });
     res.json({
       organisation: f.organisation,
       currency: f.currency,
       forecast: forecastJson(f.forecast),
       lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), open: n(f.lastQuarter.open), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual), neverPaid: n(f.lastQuarter.neverPaid ?? 0) },
+      scoringPending: f.scoringPending,
     });
   });
 
   r.get('/portfolio/forecast', async (req, res) => {
     const auth = allow(req, 'firm.read');
     if (deps.demo) await seedDemoExchangeRates(db, auth.firmId);
-    const f = await portfolioForecast(db, auth.firmId, deps.clock.now());
+    const f = await portfolioForecast(db, auth.firmId, deps.clock.now(), { queue: deps.queue });
     res.json({
       currency: f.currency,
       forecast: forecastJson(f.forecast),
       organisations: f.organisations.map((o) => ({ ...o, expected13Weeks: n(o.expected13Weeks), open: n(o.open) })),
       excluded: f.excluded,
       lastQuarter: { ...f.lastQuarter, weeks: lastQuarterWeeksJson(f.lastQuarter.weeks), expected: n(f.lastQuarter.expected), actual: n(f.lastQuarter.actual) },
+      scoringPending: f.scoringPending,
     });
   });
 

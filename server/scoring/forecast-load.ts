@@ -33,7 +33,7 @@ import { fromQuantiles } from './pay-distribution';
 import { trainingRowsOf } from './models';
 import { neverPaidMap, staleSet, staleTiming, withPromise } from './never-paid-of';
 import { loadPlannedDates } from './timing-load';
-import { ensureScored, historiesAt, type OrganisationRef } from './run';
+import { ensureScored, historiesAt, type OnDemandScoring, type OrganisationRef } from './run';
 
 export interface LastQuarterWeek {
   weekStart: CalendarDate;
@@ -230,11 +230,13 @@ export interface OrganisationForecast {
   currency: string;
   forecast: WeeklyForecast;
   lastQuarter: LastQuarter;
+  /** Never scored and too big to score in this request: its run is requested, its open invoices are not forecast yet. */
+  scoringPending: { organisationName: string }[];
 }
 
-export async function organisationForecast(db: Db, org: OrganisationInfoLite, now = new Date()): Promise<OrganisationForecast> {
+export async function organisationForecast(db: Db, org: OrganisationInfoLite, now = new Date(), onDemand: OnDemandScoring = {}): Promise<OrganisationForecast> {
   const day = todayIn(org.timezone, now);
-  await ensureScored(db, org.firmId, [org.id], now);
+  const pending = await ensureScored(db, org.firmId, [org.id], now, onDemand);
   const orgHistory = asKnownAt(await loadHistory(db, { firmId: org.firmId, organisationId: org.id }), day);
   const timing = { day, never: neverPaidMap(orgHistory, day), stale: staleSet(orgHistory, day), planned: await loadPlannedDates(db, org.firmId, [org.id], day) };
   const items = await storedItems(db, org.firmId, [org.id], (_, amount) => amount, timing);
@@ -243,6 +245,7 @@ export async function organisationForecast(db: Db, org: OrganisationInfoLite, no
     currency: org.baseCurrency,
     forecast: weeklyForecast(items, day),
     lastQuarter: await organisationLastQuarter(db, org, day),
+    scoringPending: pending.length > 0 ? [{ organisationName: org.name }] : [],
   };
 }
 
@@ -254,6 +257,8 @@ export interface PortfolioForecast {
   /** Organisations left out of the totals: no exchange rate to the reporting currency. */
   excluded: { id: string; name: string; currency: string }[];
   lastQuarter: { asOf: CalendarDate; weeks: LastQuarterWeek[]; expected: Minor; actual: Minor; weeklyError: number | null; bias: number | null; mape: number | null };
+  /** Organisations never scored and too big to score in this request (their runs are requested). */
+  scoringPending: { organisationName: string }[];
 }
 
 /**
@@ -262,16 +267,19 @@ export interface PortfolioForecast {
  * invoices. The last-quarter band is the sum of the organisations' bands (wider than a joint
  * band: an upper bound on the spread).
  */
-export async function portfolioForecast(db: Db, firmId: string, now = new Date()): Promise<PortfolioForecast> {
+export async function portfolioForecast(db: Db, firmId: string, now = new Date(), onDemand: OnDemandScoring = {}): Promise<PortfolioForecast> {
   const day = todayIn('UTC', now);
   const [firm] = await db.select({ reportingCurrency: firms.reportingCurrency }).from(firms).where(eq(firms.id, firmId)).limit(1);
   const currency = firm?.reportingCurrency ?? 'USD';
   const orgs = await organisationsOf(db, firmId);
-  await ensureScored(
-    db,
-    firmId,
-    orgs.map((o) => o.id),
-    now,
+  const pending = new Set(
+    await ensureScored(
+      db,
+      firmId,
+      orgs.map((o) => o.id),
+      now,
+      onDemand,
+    ),
   );
   const rates = await resolveRates(db, firmId, currency, day);
   const rateOf = new Map<string, string | null>(orgs.map((o) => [o.id, o.baseCurrency === currency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null)]));
@@ -344,5 +352,6 @@ export async function portfolioForecast(db: Db, firmId: string, now = new Date()
     organisations: perOrg,
     excluded: orgs.filter((o) => rateOf.get(o.id) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
     lastQuarter: { asOf, weeks, expected, actual, ...forecastErrors(weeks) },
+    scoringPending: orgs.filter((o) => pending.has(o.id)).map((o) => ({ organisationName: o.name })),
   };
 }

@@ -5,9 +5,11 @@
  * rows this run did not write — inside one transaction holding a per-organisation advisory
  * lock, so re-running is idempotent and concurrent runs never interleave.
  */
-import { and, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { customerScoreHistory, customerScores, invoiceScores, organisations, scoringCache } from '../db/schema';
+import { customerScoreHistory, customerScores, invoiceScores, invoices, organisations, scoringCache } from '../db/schema';
+import type { QueuePort } from '../queue';
+import { requestScoring } from './request';
 import { addDays, type CalendarDate, startOfMonth, todayIn } from '../../kernel/dates';
 import { fromMinor } from '../../kernel/money';
 import { organisationChanges, storeChanges } from './changes';
@@ -216,7 +218,43 @@ export async function unscored(db: Db, firmId: string, organisationIds: readonly
   return organisationIds.filter((id) => !done.has(id));
 }
 
-/** Score on demand: every given organisation without scores yet, one after another. */
-export async function ensureScored(db: Db, firmId: string, organisationIds: readonly string[], now?: Date): Promise<void> {
-  for (const id of await unscored(db, firmId, organisationIds)) await runScoring(db, { organisationId: id, firmId, ...(now ? { now } : {}) });
+/**
+ * Web requests score inline only organisations with at most this many open invoices (issue #22:
+ * no request computes over a whole ledger on the event loop). Bigger ones are left to the worker.
+ */
+export const INLINE_SCORING_BOUND = 2000;
+
+export interface OnDemandScoring {
+  /** Where a bigger organisation's run is requested (the worker's queue; inline in demo mode). */
+  queue?: QueuePort;
+  /** Open-invoice count up to which an organisation is scored inline (default INLINE_SCORING_BOUND). */
+  inlineBound?: number;
+}
+
+async function openInvoiceCount(db: Db, firmId: string, organisationId: string): Promise<number> {
+  const rows = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(invoices)
+    .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, organisationId), isNull(invoices.settledOn), notInArray(invoices.status, ['draft', 'voided', 'deleted'])));
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Score on demand: every given organisation without scores yet, one after another — but only
+ * small ones (one COUNT each decides). A bigger one gets a background run requested (one per
+ * organisation and day: the job id dedupes repeated requests) and is returned as still pending;
+ * the caller goes on without its scores and says so.
+ */
+export async function ensureScored(db: Db, firmId: string, organisationIds: readonly string[], now?: Date, onDemand: OnDemandScoring = {}): Promise<string[]> {
+  const bound = onDemand.inlineBound ?? INLINE_SCORING_BOUND;
+  const pending: string[] = [];
+  for (const id of await unscored(db, firmId, organisationIds)) {
+    if ((await openInvoiceCount(db, firmId, id)) <= bound) {
+      await runScoring(db, { organisationId: id, firmId, ...(now ? { now } : {}) });
+      continue;
+    }
+    pending.push(id);
+    if (onDemand.queue) await requestScoring(onDemand.queue, id, { key: `unscored-${todayIn('UTC', now ?? new Date())}` });
+  }
+  return pending;
 }

@@ -32,7 +32,7 @@ import { loadChanges } from './changes';
 import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
 import { loadMotionIndex } from './in-motion-load';
 import { rankValue, round2, type Why } from './rank';
-import { ensureScored } from './run';
+import { ensureScored, type OnDemandScoring } from './run';
 
 export interface VisibleOrganisation {
   id: string;
@@ -174,6 +174,8 @@ export interface Worklist {
   limit: number;
   totalCustomers: number;
   totalInvoices: number;
+  /** Organisations never scored and too big to score in this request: their run is requested, their invoices are not here yet. */
+  scoringPending: { organisationName: string }[];
 }
 
 export async function getWorklist(
@@ -188,6 +190,8 @@ export async function getWorklist(
     ledgerEndpoints?: LedgerEndpointsOf;
     /** Only these customers, in whichever of the firm's organisations they are (My work: the caller's assigned customers). Ranked as ever. */
     only?: readonly { organisationId: string; contactExternalId: string }[];
+    /** How an organisation never scored is scored (small ones inline, bigger ones requested on this queue). */
+    scoring?: OnDemandScoring;
   } = {},
 ): Promise<Worklist> {
   const now = options.now ?? new Date();
@@ -197,11 +201,14 @@ export async function getWorklist(
     : await visibleOrganisations(db, auth);
   if (options.organisationId && !visible.some((o) => o.id === options.organisationId)) throw notFound('No such organisation on your worklist.');
   const orgs = options.organisationId ? visible.filter((o) => o.id === options.organisationId) : visible;
-  await ensureScored(
-    db,
-    auth.firmId,
-    orgs.map((o) => o.id),
-    now,
+  const pending = new Set(
+    await ensureScored(
+      db,
+      auth.firmId,
+      orgs.map((o) => o.id),
+      now,
+      options.scoring,
+    ),
   );
   const [firm] = await db.select({ reportingCurrency: firms.reportingCurrency }).from(firms).where(eq(firms.id, auth.firmId)).limit(1);
   const reportingCurrency = firm?.reportingCurrency ?? 'USD';
@@ -304,6 +311,7 @@ export async function getWorklist(
     limit,
     totalCustomers: customers.length,
     totalInvoices: rows.length,
+    scoringPending: orgs.filter((o) => pending.has(o.id)).map((o) => ({ organisationName: o.name })),
   };
 }
 

@@ -19,6 +19,7 @@ import { organisations, writebacks } from '../db/schema';
 import { type ChangedBehaviourItem, changedBehaviourOf } from '../scoring/changes';
 import { PROMISE_RECORDED } from '../scoring/in-motion';
 import { round2 } from '../scoring/rank';
+import type { QueuePort } from '../queue';
 import { getWorklist, type Worklist } from '../scoring/worklist';
 import { assignedCustomers, listAssignableMembers } from './assignments';
 import { TASK_KIND_WORDS, type TaskKind } from './tasks';
@@ -181,9 +182,9 @@ async function promises(db: Db, firmId: string, customers: ReadonlySet<string>, 
   return { dueToday: dueToday.sort(order), broken: broken.sort(order) };
 }
 
-export async function getMyWork(db: Db, auth: Auth, options: { limit: number; offset: number; now: Date; ledgerEndpoints?: LedgerEndpointsOf | undefined }): Promise<MyWork> {
+export async function getMyWork(db: Db, auth: Auth, options: { limit: number; offset: number; now: Date; ledgerEndpoints?: LedgerEndpointsOf | undefined; queue?: QueuePort | undefined }): Promise<MyWork> {
   const mine = await assignedCustomers(db, auth.firmId, auth.userId);
-  const worklist = await getWorklist(db, auth, { only: mine, limit: options.limit, offset: options.offset, now: options.now, ...(options.ledgerEndpoints ? { ledgerEndpoints: options.ledgerEndpoints } : {}) });
+  const worklist = await getWorklist(db, auth, { only: mine, limit: options.limit, offset: options.offset, now: options.now, ...(options.ledgerEndpoints ? { ledgerEndpoints: options.ledgerEndpoints } : {}), ...(options.queue ? { scoring: { queue: options.queue } } : {}) });
   const keys = new Set(mine.map((c) => `${c.organisationId}|${c.contactExternalId}`));
   const { dueToday, broken } = await promises(db, auth.firmId, keys, [...new Set(mine.map((c) => c.organisationId))], options.now);
   let approvalsWaiting: number | null = null;

@@ -129,6 +129,7 @@ export interface PortfolioForecast {
   organisations: { id: string; name: string; currency: string; expected13Weeks: number; open: number; included: boolean; rate: string | null }[];
   excluded: { id: string; name: string; currency: string }[];
   lastQuarter: LastQuarter;
+  scoringPending: { organisationName: string }[];
 }
 
 export interface OrganisationForecast {
@@ -136,6 +137,7 @@ export interface OrganisationForecast {
   currency: string;
   forecast: Forecast;
   lastQuarter: LastQuarter;
+  scoringPending: { organisationName: string }[];
 }
 
 export function usePortfolioForecast() {

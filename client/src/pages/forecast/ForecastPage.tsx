@@ -3,6 +3,7 @@
  * portfolio (reporting currency) or one organisation, last quarter's forecast against what
  * actually came in, and — for an organisation — the in-app backtest.
  */
+import { ScoringPending } from '../../scoring/ScoringPending';
 import { Alert, Center, Group, Loader, Paper, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { type Forecast, type LastQuarter, useOrganisationForecast, usePortfolioForecast } from '../../scoring/api';
@@ -133,6 +134,7 @@ export function ForecastPage() {
           {portfolio.error ? <Alert color="red">{portfolio.error.message}</Alert> : null}
           {portfolio.data ? (
             <>
+              <ScoringPending items={portfolio.data.scoringPending} what="the forecast totals" />
               {portfolio.data.excluded.length > 0 ? (
                 <Alert color="yellow" variant="light">
                   Not in the portfolio totals (no exchange rate to {portfolio.data.currency}): {portfolio.data.excluded.map((o) => `${o.name} (${o.currency})`).join(', ')}. Choose them above to see their own forecast.
@@ -178,6 +180,7 @@ export function ForecastPage() {
           {org.error ? <Alert color="red">{org.error.message}</Alert> : null}
           {org.data ? (
             <>
+              <ScoringPending items={org.data.scoringPending} what="the forecast figures" />
               <ForecastBlock forecast={org.data.forecast} currency={org.data.currency} title={`${org.data.organisation.name}: expected collections per week (${org.data.currency})`} />
               <LastQuarterBlock q={org.data.lastQuarter} currency={org.data.currency} />
             </>

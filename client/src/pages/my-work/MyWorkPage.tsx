@@ -3,6 +3,7 @@
  * customers ranked as the worklist ranks them, follow-ups due, promises due today, broken promises
  * and approvals waiting — and, for managers, each collector's queue and load.
  */
+import { ScoringPending } from '../../scoring/ScoringPending';
 import { Alert, Anchor, Badge, Center, Group, Loader, Pagination, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
@@ -173,6 +174,7 @@ export function MyWorkPage() {
           </SimpleGrid>
           <WaitingRepliesCard />
           <ChangedBehaviourCard items={q.data.changedBehaviour} />
+          <ScoringPending items={q.data.worklist.scoringPending} what="your customers below" />
           <Group justify="space-between" align="center">
             <Text size="sm" c="dimmed" data-testid="my-work-summary">
               {q.data.worklist.totalCustomers} {q.data.worklist.totalCustomers === 1 ? 'customer' : 'customers'} with {q.data.worklist.totalInvoices} open invoices · values in {q.data.worklist.reportingCurrency}

@@ -7,6 +7,7 @@ import { Alert, Anchor, Button, Center, Group, Loader, Pagination, Paper, Popove
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { useSession } from '../../session';
+import { ScoringPending } from '../../scoring/ScoringPending';
 import { type Motion, useMarkContacted, useWorklist, WORKLIST_PAGE_SIZE, type Why, type Worklist, type WorklistCustomer, type WorklistInvoice } from '../../scoring/api';
 import { InvoiceRiskBadge, RiskBadge, ScoreChange, SegmentBadge } from '../../scoring/badges';
 import { ChangeAlerts } from '../../scoring/ChangedBehaviour';
@@ -279,6 +280,7 @@ export function WorklistPage() {
             </Text>
             <WorklistPager data={q.data} page={page} onChange={goTo} label="Worklist pages" />
           </Group>
+          <ScoringPending items={q.data.scoringPending} what="the worklist and its ranking" />
           {q.data.unconverted.length > 0 ? (
             <Alert color="yellow" variant="light">
               No exchange rate to {q.data.reportingCurrency} for {q.data.unconverted.map((o) => `${o.name} (${o.currency})`).join(', ')}: their customers are ranked by amounts in their own currency.
