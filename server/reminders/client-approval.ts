@@ -23,7 +23,7 @@ import { maskList } from './recipients';
 import { formatMoney, formatTotals, minorOf, renderEmail } from './render';
 import { isLanguage } from '../../kernel/locale';
 import { loadCustomerLanguage } from './language';
-import { templateFor } from './templates';
+import { statementForListed, templateFor } from './templates';
 import { DEFAULT_SETTINGS } from './types';
 
 export interface ReminderClientPolicy {
@@ -151,7 +151,7 @@ export async function listClientReminders(db: Db, auth: Auth, now: Date): Promis
     const money = (amount: string, currency: string) => formatMoney(minorOf(amount, currency), currency, r.countryCode);
     // What the customer will receive: in its language (decision 041).
     const language = await loadCustomerLanguage(db, { id: r.organisationId, firmId: auth.firmId }, r.contactExternalId);
-    const template = await templateFor(db, auth.firmId, r.templateId, r.stepOffset, r.subjectType === 'customer', language);
+    const template = statementForListed(await templateFor(db, auth.firmId, r.templateId, r.stepOffset, r.subjectType === 'customer', language), invs, localClock(r.timezone, now).date);
     const customerName = r.customer ?? 'Your customer';
     const email = renderEmail(template, {
       organisation: { name: r.organisationName, countryCode: r.countryCode },

@@ -22,8 +22,8 @@ export function builtinTemplate(id: string): BuiltinTemplate | null {
   return BUILTIN_TEMPLATES.find((t) => t.id === id) ?? null;
 }
 
-/** The built-in template for a step without one (a grouped step on or before the due date lists what falls due, not a £0.00 "overdue" total). */
+/** The built-in template for a step without one (a statement listing nothing overdue yet is sent as the falling-due one: templates.ts statementForListed). */
 export function builtinFor(offsetDays: number, grouped: boolean): BuiltinTemplate {
-  const id = grouped ? (offsetDays <= 0 ? 'builtin:statement-upcoming' : 'builtin:statement') : offsetDays < 0 ? 'builtin:before-due' : offsetDays === 0 ? 'builtin:due' : offsetDays < 30 ? 'builtin:overdue' : 'builtin:final';
+  const id = grouped ? 'builtin:statement' : offsetDays < 0 ? 'builtin:before-due' : offsetDays === 0 ? 'builtin:due' : offsetDays < 30 ? 'builtin:overdue' : 'builtin:final';
   return builtinTemplate(id)!;
 }

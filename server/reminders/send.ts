@@ -40,7 +40,7 @@ import { maskList } from './recipients';
 import { type RenderedEmail, renderEmail } from './render';
 import { isLanguage } from '../../kernel/locale';
 import { type CustomerLanguage, loadCustomerLanguage } from './language';
-import { templateFor } from './templates';
+import { statementForListed, templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
 import { replyAddressFor } from '../replies/address';
@@ -305,7 +305,7 @@ export async function prepareEmail(deps: ReminderDeps, org: OrgWithSettings, row
   const sender = chooseSender({ mailFromAddress: mailAddress(deps.mailFrom), name: settings.senderName?.trim() || org.name, replyTo: settings.replyTo, identity: identity?.identity ?? null });
   const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
   const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const email = renderEmail(tpl, {
+  const email = renderEmail(statementForListed(tpl, checked.invoices, today), {
     payLink: pay.payLink,
     discountOffer: pay.discountOffer,
     organisation: { name: org.name, countryCode: org.countryCode },

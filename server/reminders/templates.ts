@@ -66,6 +66,17 @@ export async function templateFor(db: Db, firmId: string, templateId: string | n
   return { id: chosen.id, subject: chosen.subject, bodyHtml: chosen.bodyHtml, bodyText: chosen.bodyText, language: builtinLanguage(chosen.id).language };
 }
 
+/**
+ * The built-in overdue statement, when none of the invoices it lists is overdue yet, reads as the
+ * "falling due" statement in the same language — never "£0.00 overdue". Other templates unchanged.
+ */
+export function statementForListed<T extends TemplateBody & { id: string; language: string }>(tpl: T, invoices: readonly { dueDate: string | null }[], today: string): T {
+  const { root, language } = builtinLanguage(tpl.id);
+  if (root !== 'builtin:statement' || invoices.some((i) => i.dueDate !== null && i.dueDate < today)) return tpl;
+  const upcoming = builtinTemplate(builtinIdIn('builtin:statement-upcoming', language));
+  return upcoming ? { ...tpl, id: upcoming.id, subject: upcoming.subject, bodyHtml: upcoming.bodyHtml, bodyText: upcoming.bodyText } : tpl;
+}
+
 export interface TemplateIssues {
   subject: TemplateIssue[];
   bodyHtml: TemplateIssue[];

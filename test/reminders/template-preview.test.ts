@@ -14,6 +14,7 @@ import { createFirm, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { MONDAY, seedOrg } from './seed';
 import { builtinFor } from '../../server/reminders/defaults';
+import { statementForListed } from '../../server/reminders/templates';
 
 const now = zonedInstant(MONDAY, 600, 'Europe/London');
 
@@ -84,10 +85,18 @@ describeWith('pg', 'template preview samples and duplicates', () => {
     expect(statement.html).not.toContain('OLD-661');
   });
 
-  it('a grouped step before the due date gets the falling-due statement: the total due, never “£0.00 overdue”', async () => {
-    expect(builtinFor(-3, true).id).toBe('builtin:statement-upcoming');
-    expect(builtinFor(0, true).id).toBe('builtin:statement-upcoming');
-    expect(builtinFor(7, true).id).toBe('builtin:statement');
+  it('a statement listing nothing overdue yet is sent as the falling-due one: the total due, never “£0.00 overdue”', async () => {
+    expect(builtinFor(-3, true).id).toBe('builtin:statement');
+    const statement = { ...builtinFor(-3, true), language: 'en' };
+    const today = '2026-11-23';
+    expect(statementForListed(statement, [{ dueDate: '2026-11-26' }, { dueDate: '2026-12-10' }], today).id).toBe('builtin:statement-upcoming');
+    // One overdue invoice among them: the overdue statement, as before.
+    expect(statementForListed(statement, [{ dueDate: '2026-11-22' }, { dueDate: '2026-11-26' }], today).id).toBe('builtin:statement');
+    // In the customer's language, and never for a firm's own or another built-in template.
+    const french = { ...builtinTemplate('builtin:statement:fr')!, language: 'fr' };
+    expect(statementForListed(french, [{ dueDate: '2026-11-26' }], today)).toMatchObject({ id: 'builtin:statement-upcoming:fr', language: 'fr' });
+    const overdue = { ...builtinTemplate('builtin:overdue')!, language: 'en' };
+    expect(statementForListed(overdue, [{ dueDate: '2026-11-26' }], today)).toBe(overdue);
     // Soon Due Ltd has one invoice falling due (a statement needs two), so the made-up three, £2,430.50 in all.
     const p = await preview(orgId, 'builtin:statement-upcoming');
     expect(p.subject).toMatch(/^Sample Customer Ltd: £2,430\.50 falling due with /);
