@@ -6,6 +6,7 @@
  * No identifier, enum value or provider reference on any of these pages; nothing wider than a phone.
  * The app's own sandbox payment provider (ARCUS_DEMO on); no ledger sandbox, so no `seed:`.
  */
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import type { Arcus } from '../../root/runtime';
 import type { Database } from '../../server/db/client';
 import { autopayMandates, chargeAttempts, invoices, savedPaymentMethods } from '../../server/db/schema';
 import { startTestApp } from '../support/app';
-import { launchChromium, noSideways, screenshot as take, signedInPage, VIEWPORTS } from '../support/browser';
+import { launchChromium, noSideways, SCREENSHOTS, screenshot as take, signedInPage, VIEWPORTS } from '../support/browser';
 import { createFirm, testDatabase } from '../support/db';
 import { type FirmData, seedFirm } from '../support/firm-data';
 import { describeIdentifiers } from '../support/identifier-shapes';
@@ -110,6 +111,15 @@ describeWith(['pg', 'chromium'], 'Autopay on the pay page and the customer page,
       await expectPlainWords(debtor, `${name} pay page, autopay on`);
       expect(await noSideways(debtor)).toBe(true);
       await screenshot(debtor, `autopay-${name}-4-pay-autopay-on`);
+      // The section speaks the page's language like the rest of it (messages/fr.ts).
+      await debtor.goto(`${debtor.url().split('?')[0]}?lang=fr`);
+      await expect.poll(() => section.innerText(), { timeout: 20_000 }).toContain('Payer automatiquement');
+      const fr = await section.innerText();
+      expect(fr).toContain('Visa •••• 4242, expire fin 12/2029');
+      expect(fr).toMatch(/Les prochaines factures, à leur échéance\s+Activé/);
+      expect(fr).not.toMatch(/Future invoices|Saved card|Update your card|\bOn\b|\bOff\b/);
+      expect(await noSideways(debtor)).toBe(true);
+      await screenshot(debtor, `autopay-${name}-4b-pay-autopay-on-french`);
       await debtor.context().close();
 
       // A collector: the customer page's Autopay card, in words.
@@ -124,6 +134,7 @@ describeWith(['pg', 'chromium'], 'Autopay on the pay page and the customer page,
       expect(await noSideways(staff)).toBe(true);
       await card.scrollIntoViewIfNeeded();
       await screenshot(staff, `autopay-${name}-5-customer-autopay-on`);
+      await card.screenshot({ path: path.join(SCREENSHOTS, `autopay-${name}-5b-customer-autopay-card.png`) });
 
       await card.getByRole('button', { name: 'Turn autopay off' }).click();
       await expect.poll(() => card.innerText(), { timeout: 20_000 }).toContain('Not on autopay');
@@ -131,6 +142,7 @@ describeWith(['pg', 'chromium'], 'Autopay on the pay page and the customer page,
       await expectPlainWords(staff, `${name} customer page, autopay off`);
       expect(await noSideways(staff)).toBe(true);
       await screenshot(staff, `autopay-${name}-6-customer-autopay-off`);
+      await card.screenshot({ path: path.join(SCREENSHOTS, `autopay-${name}-6b-customer-autopay-card-off.png`) });
       const [m] = await database.db.select({ status: autopayMandates.status }).from(autopayMandates).where(eq(autopayMandates.organisationId, a.orgId));
       expect(m?.status).toBe('cancelled');
       await staff.context().close();
