@@ -87,7 +87,8 @@ describeWith(['pg', 'chromium'], 'Autopay on the pay page and the customer page,
       await debtor.waitForURL(/\/pay\/sandbox-setup\//);
       expect(await noSideways(debtor)).toBe(true);
       await screenshot(debtor, `autopay-${name}-2-sandbox-card-page`);
-      await debtor.getByLabel('Visa ending 4242 — payments go through').check();
+      // The card that goes through is the one picked unless the debtor chooses another.
+      expect(await debtor.getByLabel('Visa ending 4242 — payments go through').isChecked()).toBe(true);
       await debtor.getByRole('button', { name: 'Save card' }).click();
 
       // Back on the pay page: the card in words, and the choices.

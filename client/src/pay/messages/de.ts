@@ -58,7 +58,7 @@ export const de: PayMessages = {
     noCardBody: 'Sie können jederzeit eine Karte speichern.',
     failedTitle: 'Das hat nicht funktioniert',
     tryAgain: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es in einer Minute erneut.',
-    choicesLabel: 'Automatisch bezahlen für',
+    choicesLabel: 'Diese Karte belasten für',
     futureInvoices: 'Künftige Rechnungen, am Fälligkeitstag',
     plan: (f) => `Die ${f === 'weekly' ? 'wöchentlichen ' : f === 'fortnightly' ? 'vierzehntäglichen ' : f === 'monthly' ? 'monatlichen ' : ''}Raten Ihres Zahlungsplans`,
     state: { off: 'Aus', on: 'An', retrying: 'An – eine Zahlung ist fehlgeschlagen und wird erneut versucht', paused: 'Nach abgelehnten Zahlungen pausiert' },

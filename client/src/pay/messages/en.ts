@@ -58,7 +58,7 @@ export const en: PayMessages = {
     noCardBody: 'You can save a card at any time.',
     failedTitle: 'That did not work',
     tryAgain: 'Something went wrong. Please try again in a minute.',
-    choicesLabel: 'Pay automatically for',
+    choicesLabel: 'Take payments from this card for',
     futureInvoices: 'Future invoices, on their due date',
     plan: (f) => `Your ${f === 'weekly' ? 'weekly ' : f === 'fortnightly' ? 'fortnightly ' : f === 'monthly' ? 'monthly ' : ''}payment plan instalments`,
     state: { off: 'Off', on: 'On', retrying: 'On — a payment failed and will be tried again', paused: 'Paused after failed payments' },

@@ -58,7 +58,7 @@ export const es: PayMessages = {
     noCardBody: 'Puede guardar una tarjeta en cualquier momento.',
     failedTitle: 'No ha funcionado',
     tryAgain: 'Algo salió mal. Vuelva a intentarlo en un minuto.',
-    choicesLabel: 'Pagar automáticamente',
+    choicesLabel: 'Cobrar con esta tarjeta',
     futureInvoices: 'Las próximas facturas, en su fecha de vencimiento',
     plan: (f) => `Las cuotas${f === 'weekly' ? ' semanales' : f === 'fortnightly' ? ' quincenales' : f === 'monthly' ? ' mensuales' : ''} de su plan de pagos`,
     state: { off: 'Desactivado', on: 'Activado', retrying: 'Activado: un pago falló y se volverá a intentar', paused: 'En pausa tras pagos rechazados' },

@@ -60,7 +60,7 @@ export const fr: PayMessages = {
     noCardBody: 'Vous pouvez enregistrer une carte à tout moment.',
     failedTitle: 'Cela n’a pas fonctionné',
     tryAgain: 'Une erreur s’est produite. Veuillez réessayer dans une minute.',
-    choicesLabel: 'Payer automatiquement',
+    choicesLabel: 'Prélever sur cette carte',
     futureInvoices: 'Les prochaines factures, à leur échéance',
     plan: (f) => `Les échéances de votre plan de paiement${f === 'weekly' ? ' hebdomadaire' : f === 'fortnightly' ? ' bimensuel' : f === 'monthly' ? ' mensuel' : ''}`,
     state: { off: 'Désactivé', on: 'Activé', retrying: 'Activé — un paiement a échoué et sera tenté à nouveau', paused: 'Suspendu après des paiements refusés' },

@@ -58,7 +58,7 @@ export const nl: PayMessages = {
     noCardBody: 'U kunt op elk moment een kaart opslaan.',
     failedTitle: 'Dat is niet gelukt',
     tryAgain: 'Er ging iets mis. Probeer het over een minuut opnieuw.',
-    choicesLabel: 'Automatisch betalen voor',
+    choicesLabel: 'Deze kaart gebruiken voor',
     futureInvoices: 'Toekomstige facturen, op hun vervaldatum',
     plan: (f) => `De${f === 'weekly' ? ' wekelijkse' : f === 'fortnightly' ? ' tweewekelijkse' : f === 'monthly' ? ' maandelijkse' : ''} termijnen van uw betalingsregeling`,
     state: { off: 'Uit', on: 'Aan', retrying: 'Aan – een betaling is mislukt en wordt opnieuw geprobeerd', paused: 'Gepauzeerd na geweigerde betalingen' },
