@@ -18,7 +18,7 @@ import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts, paymentPlans, savedPaymentMethods } from '../db/schema';
 import { payUrl } from '../pay/links';
 import type { LinkView } from '../pay/view';
-import { type AutopayChoice, type AutopaySummary, cardExpired, cardText } from './core';
+import { type AutopayChoice, type AutopaySummary, brandName, cardExpired, cardText } from './core';
 
 export type { AutopayChoice, AutopaySummary, CardView } from './core';
 
@@ -54,17 +54,18 @@ export async function autopaySummary(db: Db, view: LinkView, provider: PaymentPr
     .where(and(eq(paymentPlans.firmId, view.link.firmId), eq(paymentPlans.organisationId, view.org.id), eq(paymentPlans.contactExternalId, view.link.contactExternalId), eq(paymentPlans.status, 'active')))
     .orderBy(asc(paymentPlans.createdAt));
   const status = (m: (typeof mandates)[number] | undefined) => (!m ? 'Off' : m.status === 'paused' ? 'Paused after failed payments' : m.failingSince ? 'On — a payment failed and will be tried again' : 'On');
+  const state = (m: (typeof mandates)[number] | undefined): AutopayChoice['state'] => (!m ? 'off' : m.status === 'paused' ? 'paused' : m.failingSince ? 'retrying' : 'on');
   const inv = mandates.find((m) => m.scope === 'invoices');
   const choices: AutopayChoice[] = [
     ...plans.map((p) => {
       const m = mandates.find((x) => x.scope === 'plan' && x.planId === p.id);
-      return { scope: 'plan' as const, planId: p.id, label: `Your ${p.frequency} payment plan instalments`, on: m?.status === 'active', statusText: status(m) };
+      return { scope: 'plan' as const, planId: p.id, label: `Your ${p.frequency} payment plan instalments`, on: m?.status === 'active', statusText: status(m), state: state(m), frequency: p.frequency };
     }),
-    { scope: 'invoices', planId: null, label: 'Future invoices, on their due date', on: inv?.status === 'active', statusText: status(inv) },
+    { scope: 'invoices', planId: null, label: 'Future invoices, on their due date', on: inv?.status === 'active', statusText: status(inv), state: state(inv), frequency: null },
   ];
   return {
     available: Boolean(provider?.cards),
-    cards: cards.map((c) => ({ id: c.id, text: cardText(c), brand: c.brand ?? 'card', last4: c.last4 ?? '', expiry: c.expMonth && c.expYear ? `${String(c.expMonth).padStart(2, '0')}/${c.expYear}` : '', expired: cardExpired(c, view.today) })),
+    cards: cards.map((c) => ({ id: c.id, text: cardText(c), brand: c.brand ?? 'card', brandText: c.brand && brandName(c.brand) !== 'Card' ? brandName(c.brand) : null, last4: c.last4 ?? '', expiry: c.expMonth && c.expYear ? `${String(c.expMonth).padStart(2, '0')}/${c.expYear}` : '', expired: cardExpired(c, view.today) })),
     choices,
   };
 }

@@ -145,6 +145,8 @@ export interface CardView {
   /** "Visa •••• 4242, expires 04/2028" */
   text: string;
   brand: string;
+  /** The brand's own name ("Visa"), null for a brand we do not know (the pay page says "Card" in its language). */
+  brandText: string | null;
   last4: string;
   expiry: string;
   expired: boolean;
@@ -158,6 +160,10 @@ export interface AutopayChoice {
   on: boolean;
   /** In words: "On", "Paused after failed payments", … */
   statusText: string;
+  /** The same for the pay page's words in the debtor's language (client/src/pay/messages). */
+  state: 'off' | 'on' | 'retrying' | 'paused';
+  /** A plan's instalment frequency (weekly, fortnightly, monthly); null for invoices. */
+  frequency: string | null;
 }
 
 export interface AutopaySummary {

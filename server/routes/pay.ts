@@ -296,7 +296,7 @@ export function sandboxSetupRoutes(deps: PayRouteDeps): Router {
     if (!row) return void res.status(404).type('html').send(invalid);
     const back = payUrl(publicBase(deps.env().appUrl) ?? '', row.token);
     if (row.methodId || row.status !== 'pending') return void res.redirect(303, `${back}?card=${row.id}`);
-    const options = (Object.keys(SANDBOX_CARDS) as SandboxCard[]).map((k, i) => `<label style="display:block;margin:10px 0"><input type="radio" name="card" value="${k}"${i === 0 ? ' checked' : ''}> ${esc(CARD_WORDS[k])}</label>`).join('');
+    const options = (Object.keys(SANDBOX_CARDS) as SandboxCard[]).map((k) => `<label style="display:block;margin:10px 0"><input type="radio" name="card" value="${k}"${k === '4242' ? ' checked' : ''}> ${esc(CARD_WORDS[k])}</label>`).join('');
     res
       .type('html')
       .send(sandboxPage('Sandbox card', `<span class="tag">Sandbox card page — no real card is saved</span><h1>Save a card for ${esc(row.orgName)}</h1><form method="post">${options}<button type="submit">Save card</button></form><p><a href="${esc(back)}?card=cancelled">Cancel and go back</a></p>`));

@@ -127,7 +127,7 @@ describeWith('pg', 'autopay through Stripe (nock) on the sandbox ledger', () => 
     const c = await customerWithInvoice(fx, org, 'Card Payer Ltd', email, 2);
     const { view } = await saveCard(c.contactExternalId, 'ok1');
     const summary = await autopaySummary(fx.db, view, stripe());
-    expect(summary.cards).toEqual([{ id: expect.any(String), text: 'Visa •••• 4242, expires 08/2030', brand: 'visa', last4: '4242', expiry: '08/2030', expired: false }]);
+    expect(summary.cards).toEqual([{ id: expect.any(String), text: 'Visa •••• 4242, expires 08/2030', brand: 'visa', brandText: 'Visa', last4: '4242', expiry: '08/2030', expired: false }]);
     const [stored] = await fx.db.select().from(savedPaymentMethods).where(eq(savedPaymentMethods.contactExternalId, c.contactExternalId));
     expect(stored).toMatchObject({ status: 'active', providerCustomerId: 'cus_ok1', providerMethodId: 'pm_ok1', brand: 'visa', last4: '4242', expMonth: 8, expYear: 2030 });
 

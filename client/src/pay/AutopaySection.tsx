@@ -3,15 +3,16 @@
  * (brand •••• last four, expiry), "Save a card" / "Update your card" (the provider's hosted card
  * page; the return lands here with ?card=<id>) and autopay on or off for future invoices and for
  * each active payment plan. `?card=update` (autopay's failure email) opens with the card button first.
- * Words are English only for now (the page's other words come from messages/).
+ * Every word in the debtor's language (messages/<language>.ts `autopay`), like the rest of the page.
  */
 import { Alert, Badge, Button, Group, Paper, Stack, Switch, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { AutopaySummary } from '../../../server/autopay/core';
 import { PayApiError, payApi } from './api';
+import type { PayMessages } from './messages';
 
-export function AutopaySection({ token, autopay }: { token: string; autopay: AutopaySummary }) {
+export function AutopaySection({ token, autopay, t }: { token: string; autopay: AutopaySummary; t: PayMessages['autopay'] }) {
   const qc = useQueryClient();
   const params = new URLSearchParams(window.location.search);
   const card = params.get('card');
@@ -37,7 +38,7 @@ export function AutopaySection({ token, autopay }: { token: string; autopay: Aut
       const out = await payApi<{ url: string }>(`${encodeURIComponent(token)}/card-setup`, {});
       window.location.assign(out.url);
     } catch (err) {
-      setError(err instanceof PayApiError ? err.message : 'Something went wrong. Please try again in a minute.');
+      setError(err instanceof PayApiError ? err.message : t.tryAgain);
       setBusy(false);
     }
   }
@@ -49,7 +50,7 @@ export function AutopaySection({ token, autopay }: { token: string; autopay: Aut
       await payApi(`${encodeURIComponent(token)}/autopay`, { scope, planId, on });
       await qc.invalidateQueries({ queryKey: ['pay', token] });
     } catch (err) {
-      setError(err instanceof PayApiError ? err.message : 'Something went wrong. Please try again in a minute.');
+      setError(err instanceof PayApiError ? err.message : t.tryAgain);
     } finally {
       setBusy(false);
     }
@@ -60,53 +61,60 @@ export function AutopaySection({ token, autopay }: { token: string; autopay: Aut
     <Paper p={{ base: 'md', sm: 'xl' }} radius="md" withBorder mt="lg" data-testid="autopay-section">
       <Stack gap="sm">
         <Title order={3} size="h4">
-          Pay automatically
+          {t.title}
         </Title>
         {ret.data?.status === 'saved' && (
-          <Alert color="green" variant="light" title="Your card is saved">
-            Future automatic payments will use it.
+          <Alert color="green" variant="light" title={t.savedTitle}>
+            {t.savedBody}
           </Alert>
         )}
         {card === 'cancelled' && (
-          <Alert color="gray" variant="light" title="No card was saved">
-            You can save a card at any time.
+          <Alert color="gray" variant="light" title={t.noCardTitle}>
+            {t.noCardBody}
           </Alert>
         )}
         {error && (
-          <Alert color="red" variant="light" title="That did not work">
+          <Alert color="red" variant="light" title={t.failedTitle}>
             {error}
           </Alert>
         )}
         {hasCard ? (
           <Stack gap={4}>
             <Text size="sm" c="dimmed">
-              Saved card
+              {t.savedCard}
             </Text>
             {autopay.cards.map((c) => (
               <Group key={c.id} gap="xs" wrap="wrap">
-                <Text fw={600}>{c.text}</Text>
-                {c.expired && <Badge color="red" variant="light">Expired</Badge>}
+                <Text fw={600}>{t.card(c.brandText, c.last4, c.expiry)}</Text>
+                {c.expired && (
+                  <Badge color="red" variant="light">
+                    {t.expired}
+                  </Badge>
+                )}
               </Group>
             ))}
           </Stack>
         ) : (
-          <Text size="sm">Save a card and we can take each payment on its due date, so you never have to remember.</Text>
+          <Text size="sm">{t.intro}</Text>
         )}
         <Group>
           <Button variant={card === 'update' || !hasCard ? 'filled' : 'light'} onClick={() => void saveCard()} loading={busy} data-testid="save-card">
-            {hasCard ? 'Update your card' : 'Save a card'}
+            {hasCard ? t.updateCard : t.saveCard}
           </Button>
         </Group>
         {hasCard && (
           <Stack gap="xs" mt="xs">
+            <Text size="sm" c="dimmed">
+              {t.choicesLabel}
+            </Text>
             {autopay.choices.map((c) => (
               <Switch
                 key={`${c.scope}:${c.planId ?? ''}`}
                 checked={c.on}
                 disabled={busy}
                 onChange={(e) => void toggle(c.scope, c.planId, e.currentTarget.checked)}
-                label={c.label}
-                description={c.statusText}
+                label={c.scope === 'plan' ? t.plan(c.frequency) : t.futureInvoices}
+                description={t.state[c.state]}
               />
             ))}
           </Stack>

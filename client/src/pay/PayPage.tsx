@@ -372,7 +372,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending, lan
               </Stack>
             )}
           </Paper>
-          {s.autopay && <AutopaySection token={token} autopay={s.autopay} />}
+          {s.autopay && <AutopaySection token={token} autopay={s.autopay} t={t.autopay} />}
           <Text size="xs" c="dimmed" ta="center">
             {t.footer(s.provider === 'sandbox', s.provider === 'stripe', s.organisation.name)}
           </Text>

@@ -40,4 +40,25 @@ export interface PayMessages {
   disputeDetails: string;
   disputeSend: (organisation: string) => string;
   footer: (demo: boolean, stripe: boolean, organisation: string) => string;
+  /** Saved cards and autopay (issue #19, AutopaySection.tsx). */
+  autopay: {
+    title: string;
+    intro: string;
+    savedCard: string;
+    /** "Visa •••• 4242, expires 12/2029"; brand null: a card of a brand we do not name. */
+    card: (brand: string | null, last4: string, expiry: string) => string;
+    expired: string;
+    saveCard: string;
+    updateCard: string;
+    savedTitle: string;
+    savedBody: string;
+    noCardTitle: string;
+    noCardBody: string;
+    failedTitle: string;
+    tryAgain: string;
+    choicesLabel: string;
+    futureInvoices: string;
+    plan: (frequency: string | null) => string;
+    state: Record<'off' | 'on' | 'retrying' | 'paused', string>;
+  };
 }
