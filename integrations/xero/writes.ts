@@ -32,6 +32,24 @@ function norm(status: string): string {
 
 const amountOf = (d: Decimal): number => Number(fromMinor(toMinor(d)));
 
+/** An authorised sales credit note for the customer, tax-inclusive lines (credit notes and refunds). */
+function creditNoteBody(p: { contactExternalId: string; date: string; reference: string; currency: string }, lines: Parameters<typeof lineOut>[0][]): CreditNotes {
+  return {
+    creditNotes: [
+      {
+        type: CreditNote.TypeEnum.ACCRECCREDIT,
+        contact: { contactID: p.contactExternalId },
+        date: p.date,
+        reference: p.reference,
+        status: CreditNote.StatusEnum.AUTHORISED,
+        lineAmountTypes: LineAmountTypes.NoTax,
+        currencyCode: p.currency as unknown as CurrencyCode,
+        lineItems: lines.map(lineOut),
+      },
+    ],
+  };
+}
+
 function lineOut(l: WriteLine): LineItem {
   if (toMinor(l.amount) <= 0) throw new LedgerError('validation', 'a line amount must be more than zero');
   return { description: l.description, quantity: 1, unitAmount: amountOf(l.amount), accountCode: l.accountCode || XERO_DEFAULT_SALES_CODE };
@@ -223,20 +241,7 @@ export class XeroWrites implements LedgerWrites {
 
   async createCreditNote(p: CreateCreditNoteParams): Promise<LedgerDocument> {
     checkWriteKey(p.key);
-    const body: CreditNotes = {
-      creditNotes: [
-        {
-          type: CreditNote.TypeEnum.ACCRECCREDIT,
-          contact: { contactID: p.contactExternalId },
-          date: p.date,
-          reference: p.reference,
-          status: CreditNote.StatusEnum.AUTHORISED,
-          lineAmountTypes: LineAmountTypes.NoTax,
-          currencyCode: p.currency as unknown as CurrencyCode,
-          lineItems: p.lines.map(lineOut),
-        },
-      ],
-    };
+    const body = creditNoteBody(p, p.lines);
     const res = await this.call('Creating the Xero credit note', () => this.sdk.createCreditNotes(this.tenant, body, true, undefined, p.key));
     const created = res.creditNotes?.[0];
     if (!created?.creditNoteID) throw new LedgerError('server', 'Xero answered the credit note without an id');
@@ -265,20 +270,7 @@ export class XeroWrites implements LedgerWrites {
     checkWriteKey(p.key);
     if (toMinor(p.amount) <= 0) throw new LedgerError('validation', 'a refund amount must be more than zero');
     if (p.source) return this.refundCredit(p, p.source);
-    const body: CreditNotes = {
-      creditNotes: [
-        {
-          type: CreditNote.TypeEnum.ACCRECCREDIT,
-          contact: { contactID: p.contactExternalId },
-          date: p.date,
-          reference: p.reference,
-          status: CreditNote.StatusEnum.AUTHORISED,
-          lineAmountTypes: LineAmountTypes.NoTax,
-          currencyCode: p.currency as unknown as CurrencyCode,
-          lineItems: [lineOut({ description: p.description, amount: p.amount })],
-        },
-      ],
-    };
+    const body = creditNoteBody(p, [{ description: p.description, amount: p.amount }]);
     const res = await this.call('Creating the Xero credit note for the refund', () => this.sdk.createCreditNotes(this.tenant, body, true, undefined, p.key));
     const creditNoteID = res.creditNotes?.[0]?.creditNoteID;
     if (!creditNoteID) throw new LedgerError('server', 'Xero answered the credit note without an id');

@@ -22,8 +22,7 @@ import type { Logger } from '../logger';
 import { ensureStatementLink } from '../pay/links';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
-import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
-import { recipientBlock, recipientsOf } from '../reminders/plan';
+import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
 import { formatMoney } from '../reminders/render';
 import { derivedId } from '../returns/service';
@@ -425,10 +424,9 @@ async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt,
       .onConflictDoNothing();
   };
   if (!deps.mail) return note('The customer was not told about the failed autopay charge: email is not set up on this server.', false);
-  const customer = await loadCustomerState(deps.db, org, a.contactExternalId);
-  const choice = recipientsOf(customer);
-  const block = recipientBlock(choice);
-  if (block) return note(`The customer was not told about the failed autopay charge: ${block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders.`}`, false);
+  const who = await customerRecipients(deps.db, org, a.contactExternalId);
+  if (who.to === null) return note(`The customer was not told about the failed autopay charge: ${who.why}`, false);
+  const { customer } = who;
   const claimed = await deps.db
     .update(chargeAttempts)
     .set({ debtorNotifiedAt: now, updatedAt: now })
@@ -449,7 +447,7 @@ async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt,
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: a.firmId,
     org,
-    to: choice.to,
+    to: who.to,
     messageId: `<autopay.${a.id}@${mailDomain(deps.mail.mailFrom)}>`,
     subject: w.next.kind === 'retry' ? `Your automatic payment did not go through — ${org.name}` : `Automatic payments paused — ${org.name}`,
     lines,
@@ -459,7 +457,7 @@ async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt,
     deps.log?.warn({ attemptId: a.id, kind: outcome.kind }, 'autopay failure notice not sent');
     return;
   }
-  await note(`Told ${maskList(choice.to)} the autopay charge for ${w.label.replace('your ', 'the ')} failed`, true);
+  await note(`Told ${maskList(who.to)} the autopay charge for ${w.label.replace('your ', 'the ')} failed`, true);
 }
 
 /**

@@ -27,9 +27,8 @@ import { type Db, queryRows } from '../db/client';
 import { activities, cancellations, contacts, discountOffers, firms, invoiceLines, invoices, paymentPlanInstalments, paymentPlans, reminderInvoiceHolds } from '../db/schema';
 import type { Logger } from '../logger';
 import { mailDomain } from '../reminders/deps';
-import { loadCustomerState, loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
-import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
-import { recipientBlock, recipientsOf } from '../reminders/plan';
+import { loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
+import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
 import { formatMoney, minorOf } from '../reminders/render';
 import { derivedId } from '../returns/service';
@@ -516,10 +515,9 @@ async function notifyDebtor(deps: CancelDeps, row: Row): Promise<boolean> {
   if (!deps.mail) return skipped('email is not set up on this server.');
   const org = await loadOrgWithSettings(deps.db, row.organisationId);
   if (!org) return false;
-  const customer = await loadCustomerState(deps.db, org, row.contactExternalId);
-  const choice = recipientsOf(customer);
-  const block = recipientBlock(choice);
-  if (block) return skipped(block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders.`);
+  const who = await customerRecipients(deps.db, org, row.contactExternalId);
+  if (who.to === null) return skipped(who.why);
+  const { customer } = who;
   const now = deps.now();
   const claimed = await deps.db
     .update(cancellations)
@@ -532,7 +530,7 @@ async function notifyDebtor(deps: CancelDeps, row: Row): Promise<boolean> {
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: row.firmId,
     org,
-    to: choice.to,
+    to: who.to,
     messageId: `<cancellation.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
     subject: `Your cancellation: ${m(s.result.credit)} credited — ${org.name}`,
     lines: noticeLines({
@@ -552,7 +550,7 @@ async function notifyDebtor(deps: CancelDeps, row: Row): Promise<boolean> {
   }
   await deps.db
     .insert(activities)
-    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'cancellation.notice', contactId: s.contactId, summary: `Told ${maskList(choice.to)} what the cancellation credited`, details: { cancellationId: row.id, sent: true }, createdAt: now })
+    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'cancellation.notice', contactId: s.contactId, summary: `Told ${maskList(who.to)} what the cancellation credited`, details: { cancellationId: row.id, sent: true }, createdAt: now })
     .onConflictDoNothing();
   return true;
 }

@@ -7,7 +7,9 @@
 import { classifySmtpError, type Mailer } from '../../integrations/email/transport';
 import { FIRM_HEADER } from '../email/embedded';
 import { mailAddress } from './deps';
-import type { OrgWithSettings } from './load';
+import type { Db } from '../db/client';
+import { type CustomerState, loadCustomerState, type OrgWithSettings } from './load';
+import { recipientBlock, recipientsOf } from './plan';
 import { escapeHtml } from './merge';
 
 export interface OneOffMail {
@@ -36,4 +38,16 @@ export async function sendCustomerEmail(mail: OneOffMail, p: { firmId: string; o
     const e = classifySmtpError(err);
     return { sent: false, kind: e.kind === 'temporary' ? 'temporary' : 'permanent', message: e.message };
   }
+}
+
+/**
+ * Who a one-off email to a customer goes to (the reminder recipients), or why it cannot go, in
+ * words for the timeline: "Harbour Ltd has unsubscribed from emails."
+ */
+export async function customerRecipients(db: Db, org: Pick<OrgWithSettings, 'id' | 'firmId'>, contactExternalId: string): Promise<{ customer: CustomerState; to: string[]; why: null } | { customer: CustomerState; to: null; why: string }> {
+  const customer = await loadCustomerState(db, org, contactExternalId);
+  const choice = recipientsOf(customer);
+  const block = recipientBlock(choice);
+  if (!block) return { customer, to: choice.to, why: null };
+  return { customer, to: null, why: block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders.` };
 }

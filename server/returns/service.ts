@@ -27,9 +27,8 @@ import { type Db, queryRows } from '../db/client';
 import { activities, collectorTasks, contacts, invoices, returnedPayments } from '../db/schema';
 import type { Logger } from '../logger';
 import { mailDomain } from '../reminders/deps';
-import { loadCustomerState, loadOrgWithSettings } from '../reminders/load';
-import { type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
-import { recipientBlock, recipientsOf } from '../reminders/plan';
+import { loadOrgWithSettings } from '../reminders/load';
+import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
 import { formatMoney, minorOf } from '../reminders/render';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
@@ -224,10 +223,9 @@ async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string
   if (!deps.mail) return skipped('email is not set up on this server.');
   const org = await loadOrgWithSettings(deps.db, row.organisationId);
   if (!org) return;
-  const customer = await loadCustomerState(deps.db, org, row.contactExternalId);
-  const choice = recipientsOf(customer);
-  const block = recipientBlock(choice);
-  if (block) return skipped(block === 'unsubscribed' ? `${customer.name} has unsubscribed from emails.` : `${customer.name} has no email address for reminders.`);
+  const who = await customerRecipients(deps.db, org, row.contactExternalId);
+  if (who.to === null) return skipped(who.why);
+  const { customer } = who;
   const now = deps.now();
   const claimed = await deps.db
     .update(returnedPayments)
@@ -238,7 +236,7 @@ async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: row.firmId,
     org,
-    to: choice.to,
+    to: who.to,
     messageId: `<returned.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
     subject: `Your payment for invoice ${w.number} was returned — ${org.name}`,
     lines: noticeLines({ greeting: `Dear ${customer.firstName || customer.name},`, amountText: w.amountText, paidOnText: w.paidOn, invoiceNumber: w.number, origin: row.origin as ReturnOrigin, feeText: w.feeText, payUrl: null, signature: org.settings.signature || org.name }),
@@ -251,7 +249,7 @@ async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string
   }
   await deps.db
     .insert(activities)
-    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `Told ${maskList(choice.to)} the payment for ${w.number} was returned`, details: { returnedPaymentId: row.id, sent: true }, createdAt: now })
+    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `Told ${maskList(who.to)} the payment for ${w.number} was returned`, details: { returnedPaymentId: row.id, sent: true }, createdAt: now })
     .onConflictDoNothing();
 }
 

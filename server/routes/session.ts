@@ -2,7 +2,7 @@
  * Session endpoints: who am I (+ CSRF token), demo sign-in (embedded mode only), sign-out.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { notFound } from '../../kernel/errors';

@@ -10,7 +10,7 @@
 import type { Router } from 'express';
 import { fromMinor, type Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
-import type { SandboxStore } from '../store';
+import { perStore, qboAmount, txnHeader } from './side-docs';
 import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';
 import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optRef, optString, reqMoney, reqRef } from './input';
@@ -35,30 +35,13 @@ interface SbCheck {
   createdAt: number;
 }
 
-const checksByStore = new WeakMap<SandboxStore, Map<string, SbCheck>>();
-function checks(store: SandboxStore): Map<string, SbCheck> {
-  let m = checksByStore.get(store);
-  if (!m) {
-    m = new Map();
-    checksByStore.set(store, m);
-  }
-  return m;
-}
+const checks = perStore<SbCheck>();
 
-const amount = (m: Minor) => Number(fromMinor(m));
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '-00:00');
+const amount = qboAmount;
 
 function out(view: QboView, c: SbCheck): Json {
   return {
-    domain: 'QBO',
-    sparse: false,
-    Id: c.id,
-    SyncToken: '0',
-    MetaData: { CreateTime: iso(c.createdAt), LastUpdatedTime: iso(c.createdAt) },
-    DocNumber: c.number,
-    TxnDate: c.date,
-    CurrencyRef: { value: c.currency },
-    ...(c.privateNote ? { PrivateNote: c.privateNote } : {}),
+    ...txnHeader(c),
     PaymentType: 'Check',
     AccountRef: { value: c.bankAccountId },
     EntityRef: { value: c.customerId, name: view.contactName(c.customerId), type: 'Customer' },

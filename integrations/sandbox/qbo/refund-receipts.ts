@@ -10,7 +10,7 @@
 import type { Request, Router } from 'express';
 import { fromMinor, type Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
-import type { SandboxStore } from '../store';
+import { perStore, qboAmount, txnHeader } from './side-docs';
 import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';
 import { body, optDate, optRef, optString, reqRef, salesLines } from './input';
@@ -32,33 +32,14 @@ interface SbRefundReceipt {
   createdAt: number;
 }
 
-/** Receipts per sandbox store (a fresh store starts with none). */
-const receiptsByStore = new WeakMap<SandboxStore, Map<string, SbRefundReceipt>>();
-
-function receipts(store: SandboxStore): Map<string, SbRefundReceipt> {
-  let m = receiptsByStore.get(store);
-  if (!m) {
-    m = new Map();
-    receiptsByStore.set(store, m);
-  }
-  return m;
-}
+const receipts = perStore<SbRefundReceipt>();
 
 const UNDEPOSITED_FUNDS = '4';
-const amount = (m: Minor) => Number(fromMinor(m));
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '-00:00');
+const amount = qboAmount;
 
 function out(view: QboView, r: SbRefundReceipt): Json {
   return {
-    domain: 'QBO',
-    sparse: false,
-    Id: r.id,
-    SyncToken: '0',
-    MetaData: { CreateTime: iso(r.createdAt), LastUpdatedTime: iso(r.createdAt) },
-    DocNumber: r.number,
-    TxnDate: r.date,
-    CurrencyRef: { value: r.currency },
-    ...(r.privateNote ? { PrivateNote: r.privateNote } : {}),
+    ...txnHeader(r),
     Line: r.lines.map((l, i) => ({
       Id: String(i + 1),
       LineNum: i + 1,
