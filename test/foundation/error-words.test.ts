@@ -29,6 +29,7 @@ const ACCEPTS_ANYTHING: Record<string, string> = {
   'POST /api/billing/refresh': 'reads the firm’s App Store subscription again; no input',
   'POST /u/:token': 'the one-click unsubscribe: any token answers the same page (no JSON, no oracle)',
   'POST /pay/sandbox-checkout/:sessionId': 'the sandbox provider’s hosted checkout: an HTML page, no input',
+  'POST /pay/sandbox-setup/:setupRef': 'the sandbox provider’s hosted card page: an HTML form whose only choice is a test card (anything else saves the 4242 card)',
 };
 
 /** Every key the API's inputs use, for bodies with every field wrong. */
