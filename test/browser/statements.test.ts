@@ -111,8 +111,9 @@ describeWith(['pg', 'chromium'], 'Statements and exceptions in Chromium', () => 
     expect(body).toContain('An overpayment of GBP 150.00 received on 1 October 2026 (reference BACS 1041): GBP 150.00 is not applied to any invoice.');
     expect(body).toContain('GBP 75.00 received on 2 October 2026 (reference CHK 88) is not applied to any invoice.');
     expect(describeIdentifiers('the exceptions page', body)).toEqual([]);
+    // A QuickBooks payment on account can be kept or refunded (decision 047), not applied.
     const qbo = page.getByTestId('exception').filter({ hasText: 'Lakeside Dental' });
-    expect(await qbo.getByRole('button').allInnerTexts()).toEqual(['Keep as credit']);
+    expect(await qbo.getByRole('button').allInnerTexts()).toEqual(['Keep as credit', 'Refund']);
     expect(await qbo.getByTestId('action-note').innerText()).toMatch(/^In QuickBooks, applying this money to an invoice means changing the payment itself/);
     await screenshot(page, 'exceptions-desktop');
 
