@@ -82,7 +82,7 @@ describeWith(['pg', 'chromium'], 'Settings › Connections in Chromium', () => {
     await expect(card('Kiwi Plumbing Co').count()).resolves.toBe(0);
   });
 
-  it('connects a QuickBooks company the same way; both show as synced', async () => {
+  it('connects a QuickBooks company the same way; both show as synced', { timeout: 150_000 }, async () => {
     const redwood = arcus.sandbox!.sandbox.companyIds.map((id) => arcus.sandbox!.sandbox.ctx.store.company(id)).find((c) => c.name === 'Redwood Dental Group')!;
     await slowDown(redwood.id);
     await page.getByRole('link', { name: 'Connect to QuickBooks' }).click();
