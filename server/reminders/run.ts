@@ -163,10 +163,7 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
   }
   for (const c of claims) if (c.status !== 'awaiting_client') (c.status === 'pending_approval' ? result.awaitingApproval : result.claimed).push(c.id);
   deps.crash?.('run.after-claim');
-  // One batch job sends them all (send-batch.ts); without one, a job per claim.
-  if (deps.enqueueBatch) {
-    if (result.claimed.length) await deps.enqueueBatch(org.id, now.getTime());
-  } else for (const id of result.claimed) await deps.enqueueSend(id, 0);
+  for (const id of result.claimed) await deps.enqueueSend(id, 0);
   return { ...result, acted: true };
 }
 
