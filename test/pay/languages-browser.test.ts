@@ -57,7 +57,7 @@ describeWith(['pg', 'chromium'], 'The pay page in French', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(link.url);
     await page.getByRole('heading', { name: 'Harbour Joinery Ltd' }).waitFor();
-    await page.getByText('Paiement à').waitFor();
+    await page.getByText('Paiement à', { exact: true }).waitFor();
     await expect(page.getByTestId('pay-total').textContent()).resolves.toBe(`2${NNBSP}160,50${NBSP}€`);
     const table = page.getByRole('table', { name: 'Factures' });
     await table.getByRole('columnheader', { name: 'Échéance' }).waitFor();
@@ -77,7 +77,7 @@ describeWith(['pg', 'chromium'], 'The pay page in French', () => {
   it('fits a 390 px phone, in French', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(link.url);
-    await page.getByText('Paiement à').waitFor();
+    await page.getByText('Paiement à', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Il y a un problème' }).click();
     await page.getByLabel('Quel est le problème').first().waitFor();
     await screenshot(page, 'pay-fr-mobile');
@@ -91,7 +91,7 @@ describeWith(['pg', 'chromium'], 'The pay page in French', () => {
   it('switches language: German words and formats at once', async () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(link.url);
-    await page.getByText('Paiement à').waitFor();
+    await page.getByText('Paiement à', { exact: true }).waitFor();
     await page.getByTestId('pay-language').selectOption({ label: 'Deutsch' });
     await page.getByText('Zahlung an').waitFor();
     await expect(page.getByTestId('pay-total').textContent()).resolves.toBe(`2.160,50${NBSP}€`);
