@@ -86,6 +86,21 @@ export function roundOrNull(x: number, digits: number): number | null {
   return r === 0 ? 0 : r;
 }
 
+/** Per equal-width bin of predicted probability: how many, the sum of predictions, the positives. */
+function binSums(probabilities: Numbers, labels: ArrayLike<boolean | number>, bins: number): { count: Float64Array; sumP: Float64Array; sumY: Float64Array } {
+  const count = new Float64Array(bins);
+  const sumP = new Float64Array(bins);
+  const sumY = new Float64Array(bins);
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    count[b]!++;
+    sumP[b]! += p;
+    sumY[b]! += labels[i] ? 1 : 0;
+  }
+  return { count, sumP, sumY };
+}
+
 /**
  * Expected calibration error over `bins` equal-width probability bins: Σ (n_b / n) ·
  * |mean predicted − observed share| (a probability of exactly 1 falls in the last bin).
@@ -94,16 +109,7 @@ export function ece(probabilities: Numbers, labels: ArrayLike<boolean | number>,
   const n = probabilities.length;
   if (labels.length !== n) throw new RangeError('probabilities and labels differ in length');
   if (n === 0) return Number.NaN;
-  const count = new Float64Array(bins);
-  const sumP = new Float64Array(bins);
-  const sumY = new Float64Array(bins);
-  for (let i = 0; i < n; i++) {
-    const p = probabilities[i]!;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
-    count[b]!++;
-    sumP[b]! += p;
-    sumY[b]! += labels[i] ? 1 : 0;
-  }
+  const { count, sumP, sumY } = binSums(probabilities, labels, bins);
   let e = 0;
   for (let b = 0; b < bins; b++) if (count[b]! > 0) e += Math.abs(sumP[b]! - sumY[b]!) / n;
   return e;
@@ -125,16 +131,7 @@ export interface CalibrationBin {
 export function calibrationBins(probabilities: Numbers, labels: ArrayLike<boolean | number>, bins = 10): CalibrationBin[] {
   const n = probabilities.length;
   if (labels.length !== n) throw new RangeError('probabilities and labels differ in length');
-  const count = new Float64Array(bins);
-  const sumP = new Float64Array(bins);
-  const sumY = new Float64Array(bins);
-  for (let i = 0; i < n; i++) {
-    const p = probabilities[i]!;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
-    count[b]!++;
-    sumP[b]! += p;
-    sumY[b]! += labels[i] ? 1 : 0;
-  }
+  const { count, sumP, sumY } = binSums(probabilities, labels, bins);
   const out: CalibrationBin[] = [];
   for (let b = 0; b < bins; b++) {
     if (count[b]! === 0) continue;
