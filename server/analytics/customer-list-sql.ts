@@ -66,7 +66,7 @@ function literal(day: CalendarDate): string {
   return `'${day}'::date`;
 }
 
-const COUNTED = `i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0`;
+const COUNTED = `i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0`;
 
 /** Base balance at t (portfolio-sql.ts's balanceAt). */
 function balanceAt(t: string): string {

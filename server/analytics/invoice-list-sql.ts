@@ -49,7 +49,7 @@ function allocationsOf(asOf: CalendarDate, alias: 'i' | 'l'): SQL {
       UNION ALL
       SELECT ca.date, (round(ca.amount, 2) * 100)::bigint, 'c'
         FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
-       WHERE ca.firm_id = ${i}.firm_id AND ca.organisation_id = ${i}.organisation_id AND ca.invoice_external_id = ${i}.external_id AND ca.date <= ${asOf}::date AND cn.status NOT IN ('draft', 'voided', 'deleted')
+       WHERE ca.firm_id = ${i}.firm_id AND ca.organisation_id = ${i}.organisation_id AND ca.invoice_external_id = ${i}.external_id AND ca.date <= ${asOf}::date AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
       UNION ALL
       SELECT xa.date, (round(xa.amount, 2) * 100)::bigint, 'c'
         FROM prepayment_allocations xa JOIN prepayments x ON x.id = xa.prepayment_id
@@ -110,7 +110,7 @@ function invoicesAsOf(scope: InvoiceListScope, names: boolean, unsettled = false
               OFFSET 0
             ) b
            WHERE i.firm_id = ${f} AND i.organisation_id = ${o}
-             AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0 AND i.issue_date <= ${asOf}::date${unsettled ? sql` AND (i.settled_on IS NULL OR i.settled_on > ${asOf}::date)` : sql``}
+             AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0 AND i.issue_date <= ${asOf}::date${unsettled ? sql` AND (i.settled_on IS NULL OR i.settled_on > ${asOf}::date)` : sql``}
         ) k
     )`;
 }

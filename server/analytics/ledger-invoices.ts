@@ -3,9 +3,9 @@
  * set-based queries: the invoices, then every counted allocation against them.
  *
  * What counts (identical to the settlement triggers of migration 0002 and portfolio-sql.ts):
- * - invoices that are not draft, voided or deleted, with a total of zero or more;
+ * - invoices that are not draft, awaiting approval, voided or deleted, with a total of zero or more;
  * - payment allocations of payments that are not deleted;
- * - credit-note allocations of credit notes that are not draft, voided or deleted.
+ * - credit-note allocations of credit notes that are not draft, awaiting approval, voided or deleted.
  * Amounts are numeric(19,4) in the database; each one is rounded to cents half away from
  * zero (PostgreSQL's round(x, 2), which is what toMinor(x, 2, true) does in code) — ledgers
  * keep 2 decimals, so this only touches stray sub-cent values, the same way everywhere.
@@ -16,8 +16,8 @@ import type { CalendarDate } from '../../kernel/dates';
 import { convertInvoices, type MetricInvoice } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
 
-export const EXCLUDED_INVOICE_STATUSES = ['draft', 'voided', 'deleted'];
-export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'voided', 'deleted'];
+export const EXCLUDED_INVOICE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];
+export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];
 
 export interface LedgerSettlement {
   date: CalendarDate;
@@ -70,7 +70,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
           (round(i.total, 2) * 100)::bigint::text AS total
         FROM invoices i
         WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
-          AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0${byContact}
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0${byContact}
         ORDER BY i.issue_date, i.external_id`,
   );
   if (rows.length === 0) return [];
@@ -92,7 +92,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
         SELECT ca.invoice_external_id, ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', ca.credit_note_id::text
           FROM credit_note_allocations ca
           WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}${allocFilter('ca')}
-            AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'voided', 'deleted')))
+            AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'submitted', 'voided', 'deleted')))
         UNION ALL
         SELECT xa.invoice_external_id, xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', NULL
           FROM prepayment_allocations xa
@@ -208,7 +208,7 @@ export async function loadBaseMetricInvoices(db: Db, scope: { firmId: string; or
           array_to_string(i.settlement_days, ',') AS sd, array_to_string(i.base_settled_cum, ',') AS sc
         FROM invoices i
         WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
-          AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total >= 0`,
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0`,
   );
   const currencies = new Set<string>();
   const invoices = rows.map((r): MetricInvoice => {

@@ -5,7 +5,7 @@
  * invoice in the reporting currency at an organisation whose base is that currency (inverse).
  * The rate itself is worked out by `rateFromDocument` (server/domain/reporting-rates.ts).
  *
- * Counted: invoices not draft, voided or deleted, with a positive `currency_rate` other than
+ * Counted: invoices not draft, awaiting approval, voided or deleted, with a positive `currency_rate` other than
  * exactly 1 — the column's default, which a ledger that gave no rate leaves behind, so a 1
  * between two different currencies cannot be told from "no rate". Ties on the issue date go to
  * the direct rate (no rounding), then to the invoice the ledger changed last.
@@ -59,7 +59,7 @@ export async function latestLedgerRates(db: Db, params: { firmId: string; report
           FROM invoices i
           WHERE i.firm_id = p.firm_id AND i.organisation_id = p.id AND i.currency = p.invoice_currency
             AND i.issue_date <= ${asOf}
-            AND i.status NOT IN ('draft', 'voided', 'deleted')
+            AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
             AND i.currency_rate > 0 AND i.currency_rate <> 1
           ORDER BY i.issue_date DESC, i.ledger_updated_at DESC NULLS LAST, i.external_id
           LIMIT 1

@@ -91,7 +91,7 @@ export async function queryPortfolioFigures(db: Db, params: { firmId: string; pe
       count(*) FILTER (WHERE i.settled_on IS NULL OR i.settled_on > ${tTo})::text AS open_invoices
     FROM invoices i
     WHERE i.firm_id = $1
-      AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.base_total >= 0
+      AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.base_total >= 0
       AND i.issue_date <= ${tTo}
       AND (i.settled_on IS NULL OR i.settled_on > ${minT} OR i.issue_date >= ${salesFrom})
     GROUP BY 1`;

@@ -30,7 +30,7 @@ export async function loadIssuedInvoices(db: Db, scope: { firmId: string; organi
   const credits = await queryRows<{ invoice_external_id: string; date: string; amount: string; currency: string }>(
     db,
     sql`SELECT ca.invoice_external_id, ca.date::text, ca.amount::text, cn.currency FROM credit_note_allocations ca
-        JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.status NOT IN ('draft', 'voided', 'deleted')
+        JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
         WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId} AND ca.date >= ${from}::date`,
   );
   const byInvoice = new Map<string, { date: CalendarDate; amount: number }[]>();

@@ -86,7 +86,7 @@ async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate)
     queryRows<{ id: string; external_id: string; contact: string; date: CalendarDate; currency: string; total: string; remaining: string; number: string }>(
       db,
       sql`SELECT x.id::text, x.external_id, x.contact_external_id AS contact, x.date::text AS date, x.currency, x.total::text AS total, x.remaining_credit::text AS remaining, x.number
-          FROM credit_notes x WHERE x.firm_id = ${firmId} AND x.organisation_id = ${org.id} AND x.status NOT IN ('voided', 'deleted', 'draft') AND x.remaining_credit > 0`,
+          FROM credit_notes x WHERE x.firm_id = ${firmId} AND x.organisation_id = ${org.id} AND x.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND x.remaining_credit > 0`,
     ),
     // A dispute is open until a later resolution for the same customer (and invoice, or the whole account).
     queryRows<{ id: string; contact: string; number: string | null; created_at: string; reason: string | null }>(

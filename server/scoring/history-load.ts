@@ -67,7 +67,7 @@ export async function loadHistory(
         GROUP BY a.invoice_id
       ) d ON d.invoice_id = i.id
       WHERE i.firm_id = ${scope.firmId} ${orgFilter('i.organisation_id')} ${fromFilter('i.issue_date')}
-        AND i.status NOT IN ('draft', 'voided', 'deleted') AND i.total > 0
+        AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total > 0
       ${limit}
       ) h
       ORDER BY h.organisation_id, h.issue_date, h.id`,
@@ -88,7 +88,7 @@ export async function loadHistory(
         UNION ALL
         SELECT ca.organisation_id, ca.invoice_external_id, ca.date, ca.amount
         FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
-        WHERE ca.firm_id = ${scope.firmId} ${orgFilter('ca.organisation_id')} ${fromFilter('ca.date')} AND cn.status NOT IN ('draft', 'voided', 'deleted')
+        WHERE ca.firm_id = ${scope.firmId} ${orgFilter('ca.organisation_id')} ${fromFilter('ca.date')} AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
         UNION ALL
         SELECT xa.organisation_id, xa.invoice_external_id, xa.date, xa.amount
         FROM prepayment_allocations xa JOIN prepayments x ON x.id = xa.prepayment_id

@@ -2,7 +2,7 @@
  * The invoice history scoring learns from, as loaded by history-load.ts, and what of it was known
  * on a given day. Pure: no I/O.
  *
- * An invoice counts when it is not draft, voided or deleted and its total is above zero (the
+ * An invoice counts when it is not draft, awaiting approval, voided or deleted and its total is above zero (the
  * analytics rules, server/analytics/ledger-invoices.ts, minus zero totals, which say nothing
  * about paying habits). Its settled date is `invoices.settled_on` — the day the balance reached
  * zero through payment and credit-note allocations, kept by the triggers of migration 0002 —

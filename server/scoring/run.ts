@@ -235,7 +235,7 @@ async function openInvoiceCount(db: Db, firmId: string, organisationId: string):
   const rows = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(invoices)
-    .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, organisationId), isNull(invoices.settledOn), notInArray(invoices.status, ['draft', 'voided', 'deleted'])));
+    .where(and(eq(invoices.firmId, firmId), eq(invoices.organisationId, organisationId), isNull(invoices.settledOn), notInArray(invoices.status, ['draft', 'submitted', 'voided', 'deleted'])));
   return rows[0]?.n ?? 0;
 }
 

@@ -28,7 +28,7 @@ export async function loadPlannedDates(db: Db, firmId: string, organisationIds: 
                AND i.issue_date <= a.created_at::date))
         WHERE a.firm_id = ${firmId} AND a.organisation_id IN (${orgs}) AND a.kind = ${PROMISE_RECORDED}
           AND a.details->>'promisedDate' ~ '^\\d{4}-\\d{2}-\\d{2}$'
-          AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'voided', 'deleted')
+          AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
         ORDER BY i.id, a.created_at DESC`,
   );
   for (const r of promised) if (r.promised > day) out.set(r.invoice_id, r.promised);

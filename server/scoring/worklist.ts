@@ -116,7 +116,7 @@ async function loadOpenScores(db: Db, firmId: string, organisationIds: readonly 
       organisationIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     )})
-      AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'voided', 'deleted')`,
+      AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')`,
   );
 }
 

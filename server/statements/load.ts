@@ -49,8 +49,8 @@ export async function customerCurrencies(db: Db, c: CustomerRef): Promise<string
   const rows = await queryRows<{ currency: string; n: string }>(
     db,
     sql`SELECT currency, count(*)::text AS n FROM (
-          SELECT currency FROM invoices WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status NOT IN ('draft', 'voided', 'deleted')
-          UNION ALL SELECT currency FROM credit_notes WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status NOT IN ('draft', 'voided', 'deleted')
+          SELECT currency FROM invoices WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status NOT IN ('draft', 'submitted', 'voided', 'deleted')
+          UNION ALL SELECT currency FROM credit_notes WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status NOT IN ('draft', 'submitted', 'voided', 'deleted')
           UNION ALL SELECT currency FROM prepayments WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status NOT IN ('voided', 'deleted')
           UNION ALL SELECT currency FROM payments WHERE firm_id = ${c.firmId} AND organisation_id = ${c.organisationId} AND contact_external_id = ${c.contactExternalId} AND status <> 'deleted'
         ) d GROUP BY currency ORDER BY count(*) DESC, currency`,
@@ -68,7 +68,7 @@ export async function loadStatementInput(db: Db, c: CustomerRef, currency: strin
             EXISTS (SELECT 1 FROM writebacks w WHERE w.firm_id = i.firm_id AND w.organisation_id = i.organisation_id AND w.kind = 'late_fee' AND w.external_id = i.external_id) AS is_fee
           FROM invoices i
           WHERE i.firm_id = ${firmId} AND i.organisation_id = ${organisationId} AND i.contact_external_id = ${contact} AND i.currency = ${currency}
-            AND i.status NOT IN ('draft', 'voided', 'deleted')`,
+            AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')`,
     ),
     // Every counted settlement of this customer's invoices, and every allocation of its credits (whatever invoice).
     queryRows<AllocRow>(
@@ -80,7 +80,7 @@ export async function loadStatementInput(db: Db, c: CustomerRef, currency: strin
           UNION ALL
           SELECT 'credit', cn.id::text, ca.invoice_external_id, ca.date::text, ca.amount::text
             FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
-            WHERE ca.firm_id = ${firmId} AND ca.organisation_id = ${organisationId} AND cn.status NOT IN ('draft', 'voided', 'deleted') AND cn.currency = ${currency}
+            WHERE ca.firm_id = ${firmId} AND ca.organisation_id = ${organisationId} AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND cn.currency = ${currency}
               AND (cn.contact_external_id = ${contact} OR ca.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = ${organisationId} AND contact_external_id = ${contact}))
           UNION ALL
           SELECT 'prepayment', x.id::text, xa.invoice_external_id, xa.date::text, xa.amount::text
@@ -99,7 +99,7 @@ export async function loadStatementInput(db: Db, c: CustomerRef, currency: strin
           UNION ALL
           SELECT 'credit', cn.id::text, cn.external_id, cn.number, '', cn.date::text, cn.total::text
             FROM credit_notes cn
-            WHERE cn.firm_id = ${firmId} AND cn.organisation_id = ${organisationId} AND cn.contact_external_id = ${contact} AND cn.currency = ${currency} AND cn.status NOT IN ('draft', 'voided', 'deleted')
+            WHERE cn.firm_id = ${firmId} AND cn.organisation_id = ${organisationId} AND cn.contact_external_id = ${contact} AND cn.currency = ${currency} AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
           UNION ALL
           SELECT x.kind, x.id::text, x.external_id, '', x.reference, x.date::text, x.total::text
             FROM prepayments x

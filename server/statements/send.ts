@@ -174,7 +174,7 @@ export async function runStatementTick(s: StatementSendServices): Promise<Record
         s.db,
         sql`SELECT c.id::text FROM contacts c
             WHERE c.firm_id = ${d.firmId} AND c.organisation_id = ${d.organisationId} AND c.deleted_at IS NULL
-              AND EXISTS (SELECT 1 FROM invoices i WHERE i.organisation_id = c.organisation_id AND i.contact_external_id = c.external_id AND i.status NOT IN ('draft', 'voided', 'deleted')
+              AND EXISTS (SELECT 1 FROM invoices i WHERE i.organisation_id = c.organisation_id AND i.contact_external_id = c.external_id AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
                           AND (i.amount_due <> 0 OR i.issue_date BETWEEN ${range.from}::date AND ${range.to}::date))
             ORDER BY c.name, c.id`,
       );

@@ -50,7 +50,7 @@ export async function checkOrganisationBalances(db: Db, scope: { firmId: string;
       sql`SELECT i.id::text, i.external_id, i.number, i.status, i.issue_date::text AS issue_date, (round(i.total, 2) * 100)::bigint::text AS total,
             (round(i.amount_due, 2) * 100)::bigint::text AS amount_due, i.fully_paid_on::text AS fully_paid_on, i.settled_on::text AS settled_on
           FROM invoices i
-          WHERE i.firm_id = ${firmId} AND i.organisation_id = ${organisationId} AND i.status NOT IN ('draft', 'voided', 'deleted')`,
+          WHERE i.firm_id = ${firmId} AND i.organisation_id = ${organisationId} AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')`,
     ),
     queryRows<SettlementRow>(
       db,
@@ -60,7 +60,7 @@ export async function checkOrganisationBalances(db: Db, scope: { firmId: string;
         UNION ALL
         SELECT ca.invoice_external_id, ca.date::text, (round(ca.amount, 2) * 100)::bigint::text
           FROM credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id
-          WHERE ca.firm_id = ${firmId} AND ca.organisation_id = ${organisationId} AND cn.status NOT IN ('draft', 'voided', 'deleted')
+          WHERE ca.firm_id = ${firmId} AND ca.organisation_id = ${organisationId} AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
         UNION ALL
         SELECT xa.invoice_external_id, xa.date::text, (round(xa.amount, 2) * 100)::bigint::text
           FROM prepayment_allocations xa JOIN prepayments x ON x.id = xa.prepayment_id

@@ -56,7 +56,7 @@ export interface Violation {
 }
 
 /** Invoices the analytics leave out (as loadLedgerInvoices and the portfolio SQL do). */
-const NOT_COUNTED = new Set(['draft', 'voided', 'deleted']);
+const NOT_COUNTED = new Set(['draft', 'submitted', 'voided', 'deleted']);
 
 /**
  * The settlement date the triggers derive: the first day of the final run of days on which the

@@ -60,7 +60,7 @@ export async function deriveQboCredited(conn: SqlConn, organisationId: string): 
      FROM (
        SELECT inv.id, coalesce(sum(ca.amount), 0) AS credited
        FROM invoices inv
-       LEFT JOIN (credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.status NOT IN ('draft', 'voided', 'deleted'))
+       LEFT JOIN (credit_note_allocations ca JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted'))
          ON ca.organisation_id = inv.organisation_id AND ca.invoice_external_id = inv.external_id
        WHERE inv.organisation_id = $1 AND inv.status NOT IN ('voided', 'deleted')
        GROUP BY inv.id

@@ -114,7 +114,7 @@ export async function organisationCustomers(db: Db, firmId: string, organisation
     LEFT JOIN invoice_scores s ON s.invoice_id = i.id AND s.firm_id = i.firm_id
     LEFT JOIN contacts c ON c.organisation_id = i.organisation_id AND c.external_id = i.contact_external_id
     LEFT JOIN customer_scores cs ON cs.organisation_id = i.organisation_id AND cs.contact_external_id = i.contact_external_id
-    WHERE i.firm_id = ${firmId} AND i.organisation_id = ${organisationId} AND i.status NOT IN ('draft', 'voided', 'deleted')
+    WHERE i.firm_id = ${firmId} AND i.organisation_id = ${organisationId} AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')
     GROUP BY i.contact_external_id`,
   );
   return rows.map((r) => ({ contactExternalId: r.contact_external_id, name: r.name, balanceMinor: toMinor(r.balance, 2, true), segment: r.segment }));
@@ -215,7 +215,7 @@ export async function assignmentOverview(db: Db, firmId: string): Promise<Assign
   );
   const customers = await queryRows<{ organisation_id: string; n: number }>(
     db,
-    sql`SELECT organisation_id, count(DISTINCT contact_external_id)::int AS n FROM invoices WHERE firm_id = ${firmId} AND status NOT IN ('draft', 'voided', 'deleted') GROUP BY organisation_id`,
+    sql`SELECT organisation_id, count(DISTINCT contact_external_id)::int AS n FROM invoices WHERE firm_id = ${firmId} AND status NOT IN ('draft', 'submitted', 'voided', 'deleted') GROUP BY organisation_id`,
   );
   const customersOf = new Map(customers.map((c) => [c.organisation_id, c.n]));
   return {

@@ -143,12 +143,12 @@ async function promises(db: Db, firmId: string, customers: ReadonlySet<string>, 
     SELECT DISTINCT ON (p.organisation_id, coalesce(p.invoice_id::text, p.ext)) p.organisation_id, p.contact_id, p.ext AS contact_external_id, p.name, p.invoice_id, p.invoice_number, p.promised,
       CASE WHEN p.invoice_id IS NOT NULL THEN p.invoice_open
         ELSE EXISTS (SELECT 1 FROM invoices j WHERE j.firm_id = ${firmId} AND j.organisation_id = p.organisation_id AND j.contact_external_id = p.ext
-          AND j.settled_on IS NULL AND j.status NOT IN ('draft', 'voided', 'deleted')) END AS still_open
+          AND j.settled_on IS NULL AND j.status NOT IN ('draft', 'submitted', 'voided', 'deleted')) END AS still_open
     FROM (
       SELECT a.organisation_id, a.created_at, a.invoice_id, coalesce(c.id, ci.id) AS contact_id,
         coalesce(c.external_id, a.details->>'contactExternalId', i.contact_external_id) AS ext,
         coalesce(c.name, ci.name) AS name, i.number AS invoice_number, a.details->>'promisedDate' AS promised,
-        (i.settled_on IS NULL AND i.status NOT IN ('draft', 'voided', 'deleted')) AS invoice_open
+        (i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')) AS invoice_open
       FROM activities a
       LEFT JOIN contacts c ON c.id = a.contact_id
       LEFT JOIN invoices i ON i.id = a.invoice_id

@@ -2,7 +2,7 @@
  * The portfolio from rollups equals the one-pass SQL (test/analytics/portfolio-sql.test.ts checks
  * that one against the engine), to the cent, over random ledgers and through rounds of later
  * changes as syncs bring them: new invoices, payments (some before the issue date), edits of
- * totals, rates, issue and due dates, voids, deletions (marked and removed), deleted payments,
+ * totals, rates, issue and due dates, voids, deletions (marked and removed), invoices sent back to awaiting approval, deleted payments,
  * removed allocations, voided credit notes, a base-currency change. After each round the marked
  * organisations are brought up to date the way the sync's finish step does, and
  * - every figure of every organisation equals the one-pass SQL for several periods;
@@ -108,7 +108,7 @@ describeWith('pg', 'portfolio rollups equal the one-pass SQL through later syncs
       for (const org of orgs.slice(0, 4)) {
         for (let k = 0; k < 6; k++) {
           const inv = pick(org.invoices);
-          const kind = pick(['pay', 'part', 'void', 'delete', 'remove', 'total', 'due', 'issue', 'rate', 'new', 'unpay', 'unallocate', 'uncredit', 'unvoid'] as const);
+          const kind = pick(['pay', 'part', 'void', 'delete', 'remove', 'total', 'due', 'issue', 'rate', 'new', 'unpay', 'unallocate', 'uncredit', 'unvoid', 'submit'] as const);
           serial += 1;
           if (kind === 'pay' || kind === 'part') {
             const cents = Math.round(Number(inv.total) * 100);
@@ -116,6 +116,9 @@ describeWith('pg', 'portfolio rollups equal the one-pass SQL through later syncs
             await seedPayment(db, firmId, org.id, { externalId: `later-${serial}`, date: addDays(inv.issue, Math.floor(rand() * 200) - 5), allocations: [{ invoice: inv.externalId, amount: (amount / 100).toFixed(2) }] });
           } else if (kind === 'void' || kind === 'delete') {
             await db.execute(sql`UPDATE invoices SET status = ${kind === 'void' ? 'voided' : 'deleted'}, amount_due = 0 WHERE organisation_id = ${org.id} AND external_id = ${inv.externalId}`);
+          } else if (kind === 'submit') {
+            // Back to awaiting approval (Xero's SUBMITTED): no longer a receivable.
+            await db.execute(sql`UPDATE invoices SET status = 'submitted' WHERE organisation_id = ${org.id} AND external_id = ${inv.externalId}`);
           } else if (kind === 'unvoid') {
             await db.execute(sql`UPDATE invoices SET status = 'authorised' WHERE organisation_id = ${org.id} AND external_id = ${inv.externalId}`);
           } else if (kind === 'remove') {

@@ -1,7 +1,8 @@
 /**
  * A deterministic random ledger for one organisation, with the awkward cases the metrics must
  * survive: part payments, overpayments, reversals, credit notes on other dates, deleted
- * payments, voided credit notes, voided and draft invoices, invoices in another currency at
+ * payments, voided and awaiting-approval credit notes, voided, draft and awaiting-approval (Xero's
+ * SUBMITTED) invoices, invoices in another currency at
  * odd rates, sub-cent amounts, missing due dates, allocations dated before the issue date.
  */
 import type { Db } from '../../server/db/client';
@@ -9,6 +10,10 @@ import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
 import { prng } from '../../server/bench/types';
 import { type InvoiceSeed, seedContacts, seedCreditNote, seedInvoices, seedPayment } from './seed';
 
+/** Not approved yet (about 3%): half drafts, half awaiting approval. One draw either way. */
+const notYetApproved = (r: number): 'draft' | 'submitted' | undefined => (r < 0.015 ? 'draft' : r < 0.03 ? 'submitted' : undefined);
+/** A credit note voided (10%), awaiting approval (5%) or authorised, from one draw. */
+const creditStatus = (r: number) => (r < 0.1 ? 'voided' : r < 0.15 ? 'submitted' : 'authorised');
 const money = (cents: number, subCent = 0) => `${(cents / 100).toFixed(2)}${subCent ? String(subCent).padStart(2, '0') : '00'}`;
 
 export async function seedRandomLedger(db: Db, firmId: string, organisationId: string, opts: { seed: number; invoices: number; baseCurrency: string; start: string; days: number }) {
@@ -31,7 +36,7 @@ export async function seedRandomLedger(db: Db, firmId: string, organisationId: s
       total: money(cents, rand() < 0.1 ? pick([5, 49, 50, 51, 99]) : 0),
       currency: isForeign ? pick(foreign) : opts.baseCurrency,
       rate: isForeign ? pick(['0.5', '1.2345678901', '0.0071234567', '3.3333333333', '1.005']) : '1',
-      status: rand() < 0.05 ? 'voided' : rand() < 0.03 ? 'draft' : rand() < 0.5 ? 'authorised' : 'paid',
+      status: rand() < 0.05 ? 'voided' : notYetApproved(rand()) ?? (rand() < 0.5 ? 'authorised' : 'paid'),
     });
   }
   await seedInvoices(db, firmId, organisationId, list, opts.baseCurrency);
@@ -67,7 +72,7 @@ export async function seedRandomLedger(db: Db, firmId: string, organisationId: s
         externalId: `cn-${opts.seed}-${p}`,
         contact: inv.contact,
         date: day(Math.floor(rand() * 50)),
-        status: rand() < 0.15 ? 'voided' : 'authorised',
+        status: creditStatus(rand()),
         allocations: [{ invoice: inv.externalId, amount: money(credit), date: day(Math.floor(rand() * 80)) }],
       });
     }

@@ -57,7 +57,7 @@ describeWith('pg', 'the settlement summary on PostgreSQL', () => {
 });
 
 describe('on PGlite (embedded mode)', () => {
-  it('follows the same changes, and the portfolio SQL equals the engine', async () => {
+  it('follows the same changes, and the portfolio SQL equals the engine', { timeout: 120_000 }, async () => {
     const database = await memoryDatabase();
     try {
       await followsChanges(database);
