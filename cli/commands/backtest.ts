@@ -142,7 +142,9 @@ function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, unti
       (r.n_unsettled > 0 ? ` (${r.n_unsettled} still unsettled, not scored)` : ''),
     `  model: P(late) ${s.late}, days ${s.days}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
     `  calibration: ${r.model.calibration ? `${r.model.calibration.kind} on ${r.model.nCalibration} cross-fitted training rows` : 'none'}` +
-      (r.model.bandScale !== undefined ? `; pay-date band × ${r.model.bandScale.toFixed(2)} (conformal, 80%)` : ''),
+      (r.model.bandScale !== undefined
+        ? `; pay-date band × ${(r.model.bandScales ?? [r.model.bandScale]).map((c) => c.toFixed(2)).join('/')} (conformal, 80%${r.model.bandScales ? ', per history bucket' : ''})`
+        : ''),
     '',
     '  no-fit: fixed priors, rule weights and calibration points, nothing trained (the method for Xero organisations)',
     '',

@@ -31,6 +31,11 @@ export async function trainingRowsOf(db: Db, firmId: string, firmHistory: readon
 }
 
 export const LARGE_FIRM_TRAIN = 20_000;
+/**
+ * Part of a stored model's fingerprint: a change to the method (features, columns, calibration,
+ * band) bumps it, so models stored by the earlier method are refitted once (decision 057).
+ */
+export const MODEL_REVISION = 'm057';
 export const FIRM_SCOPE = 'firm';
 
 async function cachedModel(
@@ -38,7 +43,7 @@ async function cachedModel(
   params: { firmId: string; scopeKey: string; day: CalendarDate; rows: TrainingRows; maxTrainRows?: number; refitDaily?: boolean },
 ): Promise<ScoringModel | null> {
   const { firmId, scopeKey, day, rows: training } = params;
-  const fingerprint = fingerprintOf(training.history, day);
+  const fingerprint = `${MODEL_REVISION}:${fingerprintOf(training.history, day)}`;
   const rows = await db
     .select({ fingerprint: scoringModels.fingerprint, fittedOn: scoringModels.fittedOn, nTrain: scoringModels.nTrain, model: scoringModels.model })
     .from(scoringModels)

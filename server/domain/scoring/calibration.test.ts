@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyCalibration, conformalScale, fitIsotonic, fitPlatt, TIE_BREAK } from './calibration';
 import { extractFeatures } from './features';
 import { ece } from './metrics';
-import { calibrationFolds, calibrationSample, compileModel, labelsOf, RECOMMENDED_SPEC, trainModel } from './model';
+import { calibrationFolds, calibrationSample, compileModel, conformalFactors, labelsOf, RECOMMENDED_SPEC, type ResidualBucket, trainModel } from './model';
 import { normal, seededRandom, syntheticInvoices } from './synthetic';
 
 describe('isotonic calibration (PAV)', () => {
@@ -106,8 +106,9 @@ describe('conformal band', () => {
     });
     expect(calibrationFolds(train)).toHaveLength(4);
     const model = trainModel({ matrix, rows: train, ...labels }, RECOMMENDED_SPEC);
-    expect(model.calibration?.kind).toBe('isotonic');
+    expect(model.calibration?.kind).toBe('platt');
     expect(model.bandScale).toBeGreaterThan(0);
+    expect(model.bandScales).toHaveLength(model.residuals.length);
     expect(model.nCalibration).toBe(train.length);
     const score = compileModel(model);
     let covered = 0;
@@ -133,5 +134,57 @@ describe('calibrationSample', () => {
     const rows = Array.from({ length: 100 }, (_, i) => i * 2);
     const s = Array.from(calibrationSample(rows, 10));
     expect(s).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
+  });
+});
+
+describe('conformalFactors (decision 057: one band factor per history bucket)', () => {
+  const buckets: ResidualBucket[] = [0, 1, 3, 6, 12].map((minHistory) => ({ minHistory, n: 0, percentiles: [] }));
+  // Bucket 0 (no history): 50 rows with wide residuals; bucket 12+: 50 rows with narrow ones;
+  // bucket 1–2: 10 rows only (too few for its own factor). Every row's band is ±5 days.
+  const hist: number[] = [];
+  const r: number[] = [];
+  for (let j = 1; j <= 50; j++) {
+    hist.push(0);
+    r.push(j % 2 ? j / 5 : -j / 5);
+  }
+  for (let j = 1; j <= 50; j++) {
+    hist.push(12 + (j % 5));
+    r.push(j % 2 ? j / 25 : -j / 25);
+  }
+  for (let j = 1; j <= 10; j++) {
+    hist.push(1 + (j % 2));
+    r.push(30);
+  }
+  const lo = r.map(() => -5);
+  const hi = r.map(() => 5);
+  const pooled = conformalScale(r, lo, hi, 0.8, 0.5);
+  const f = conformalFactors(buckets, hist, r, lo, hi, pooled);
+  const own = (from: number, to: number) => {
+    const idx = hist.flatMap((h, j) => (h >= from && h < to ? [j] : []));
+    return conformalScale(idx.map((j) => r[j]!), idx.map((j) => lo[j]!), idx.map((j) => hi[j]!), 0.8, 0.5);
+  };
+
+  it("reads each bucket's factor on that bucket's rows only", () => {
+    expect(f).toHaveLength(buckets.length);
+    expect(f[0]).toBe(own(0, 1));
+    expect(f[4]).toBe(own(12, Number.POSITIVE_INFINITY));
+    expect(f[0]).toBeGreaterThan(f[4]! * 4); // wide residuals without history, narrow with it
+  });
+
+  it('gives a bucket with too few rows (or none) the pooled factor', () => {
+    expect(f[1]).toBe(pooled); // 10 rows
+    expect(f[2]).toBe(pooled); // none
+    expect(f[3]).toBe(pooled);
+  });
+
+  it('covers at least 80% of each large bucket once its band is scaled', () => {
+    for (const [k, from, to] of [
+      [0, 0, 1],
+      [4, 12, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const idx = hist.flatMap((h, j) => (h >= from && h < to ? [j] : []));
+      const inside = idx.filter((j) => Math.abs(r[j]!) - 0.5 <= 5 * f[k]! + 1e-9).length;
+      expect(inside / idx.length).toBeGreaterThanOrEqual(0.8);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, diffDays, maxDate } from '../../../kernel/dates';
-import { customerSnapshots, extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, featuresOf, forEachFeatureRow } from './features';
+import { customerSnapshots, DEFAULT_EFFECTS, extractFeatures, F, FEATURE_COUNT, FEATURE_NAMES, featuresOf, forEachFeatureRow } from './features';
 import type { ScoringInvoice } from './invoice';
 import { median } from './metrics';
 
@@ -65,6 +65,9 @@ describe('no leakage: features see only what was known on the issue date', () =>
   });
 });
 
+const adjustedPastDue = (x: ScoringInvoice) =>
+  diffDays(x.dueDate, maxDate(x.settledDate!, x.issueDate)) - (x.disputed ? DEFAULT_EFFECTS.disputed : 0) - (x.paperless ? DEFAULT_EFFECTS.paperless : 0);
+
 /** Brute force, O(n²): the definitions the sweep must reproduce. */
 function reference(invoices: ScoringInvoice[], q: ScoringInvoice) {
   const D = q.issueDate;
@@ -86,6 +89,10 @@ function reference(invoices: ScoringInvoice[], q: ScoringInvoice) {
     maxDaysOverdue: oldestDue !== null ? Math.max(0, diffDays(oldestDue, D)) : 0,
     tenureDays: mine.some((x) => x.issueDate < D) ? diffDays(mine.filter((x) => x.issueDate < D).map((x) => x.issueDate).sort()[0]!, D) : 0,
     firmLateShare: firm.length ? firm.filter((x) => settled(x)! > x.dueDate).length / firm.length : undefined,
+    // Decision 057: days past due less the fixed effects of the invoice's own flags.
+    histMedianPastDueAdjusted: hist.length ? median(hist.map(adjustedPastDue)) : firm.length ? median(firm.map(adjustedPastDue)) : undefined,
+    histMedianPastDueAdjustedShrunk:
+      hist.length && firm.length ? (hist.length * median(hist.map(adjustedPastDue)) + median(firm.map(adjustedPastDue))) / (hist.length + 1) : undefined,
   };
 }
 
@@ -97,6 +104,7 @@ const arbInvoices = fc
       terms: fc.constantFrom(0, 14, 30),
       pay: fc.option(fc.integer({ min: 0, max: 90 }), { freq: 5 }),
       disputed: fc.boolean(),
+      paperless: fc.boolean(),
       amount: fc.integer({ min: 1, max: 1_000_000 }),
     }),
     { minLength: 1, maxLength: 40 },
@@ -111,6 +119,7 @@ const arbInvoices = fc
         amount: r.amount,
         settledDate: r.pay === null ? null : addDays('2023-01-01', r.issue + r.pay),
         disputed: r.disputed,
+        paperless: r.paperless,
         countryCode: r.c % 2 ? 'A' : 'B',
       }),
     ),
@@ -166,6 +175,44 @@ describe('the sweep equals the brute-force definitions', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('no leakage, on random histories (decision 057)', () => {
+  it("an invoice's row is unchanged when its own outcome or any outcome not yet known on its issue date changes", () => {
+    fc.assert(
+      fc.property(arbInvoices, fc.nat(), fc.array(fc.option(fc.integer({ min: 0, max: 200 }), { freq: 3 }), { minLength: 40, maxLength: 40 }), (invoices, pick, shifts) => {
+        const q = invoices[pick % invoices.length]!;
+        // Every outcome unknown on q's issue date (open then, or settled on or after it — q's own
+        // included) is moved to another day on or after that date, or made open.
+        const changed = invoices.map((x, k): ScoringInvoice => {
+          const unknown = x === q || x.settledDate === null || maxDate(x.settledDate, x.issueDate) >= q.issueDate;
+          if (!unknown) return x;
+          const shift = shifts[k % shifts.length]!;
+          return { ...x, settledDate: shift === null ? null : addDays(maxDate(x.issueDate, q.issueDate), shift) };
+        });
+        const i = invoices.indexOf(q);
+        expect(featuresOf(extractFeatures(changed), i)).toEqual(featuresOf(extractFeatures(invoices), i));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads the adjusted habit net of disputes and electronic billing', () => {
+    // A customer paying 10 days late on paper moves to electronic billing and pays 5 days late
+    // (the fixed paperless effect is −5): the adjusted habit stays at 10.
+    const invoices: ScoringInvoice[] = [];
+    for (let k = 0; k < 6; k++) {
+      const issue = addDays('2024-01-01', k * 20);
+      invoices.push(inv({ id: `p${k}`, issueDate: issue, settledDate: addDays(issue, 30 + (k < 3 ? 10 : 5)), paperless: k >= 3 }));
+    }
+    invoices.push(inv({ id: 'now', issueDate: '2024-06-01', paperless: true }));
+    const f = row(invoices, 'now');
+    expect(f.histMedianPastDueAdjusted).toBe(10);
+    expect(f.histMedianPastDue).toBe(7.5);
+    // Shrunk with one pseudo-invoice toward the firm's (here the same customer's) adjusted median.
+    expect(f.histMedianPastDueAdjustedShrunk).toBe(10);
+    expect(f.expectedDaysAdjusted).toBe(30 + 10 + DEFAULT_EFFECTS.paperless);
   });
 });
 

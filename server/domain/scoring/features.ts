@@ -58,6 +58,15 @@ export const FEATURE_NAMES = [
   'firmMeanDaysLate',
   'firmMedianDaysToSettle',
   'groupLateShare', // country late share shrunk toward the firm share with 20 pseudo-invoices
+  // Decision 057: the customer's habit with the invoice's own circumstances taken out. Each settled
+  // invoice's days past due less `effects` (a disputed invoice's and an electronically billed one's
+  // usual days, fixed constants); the median of those over the history (the firm's median of the
+  // same without history) …
+  'histMedianPastDueAdjusted',
+  // … and (n·that + KA·firm's) / (n + KA), KA = 1 pseudo-invoice.
+  'histMedianPastDueAdjustedShrunk',
+  // termsDays + histMedianPastDueAdjustedShrunk + the effects of this invoice's own flags, at least 0.
+  'expectedDaysAdjusted',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -86,7 +95,22 @@ export interface FeatureOptions {
    * organisation's running rates toward fixed constants this way.
    */
   priorStrength?: number;
+  /** Days past due a disputed / an electronically billed invoice usually adds (default DEFAULT_EFFECTS). */
+  effects?: Effects;
 }
+
+/** Usual days past due added by an invoice's own circumstances (histMedianPastDueAdjusted). */
+export interface Effects {
+  disputed: number;
+  paperless: number;
+}
+
+/**
+ * The fixed effects (decision 057): the no-fit method's `disputedDays` and `paperlessDays`
+ * (decision 034, chosen on the public IBM sample's validation split). Whole days, so the
+ * adjusted days stay whole numbers. A fitted model learns its own weights on top of them.
+ */
+export const DEFAULT_EFFECTS: Readonly<Effects> = { disputed: 10, paperless: -5 };
 
 /** A point-in-time look at one customer, for customer-level risk (no own invoice fields). */
 export interface CustomerProbe {
@@ -113,6 +137,7 @@ export const DEFAULT_PRIOR: Readonly<FirmPrior> = {
   paperlessShare: 0.5,
 };
 const DAYS_SHRINK = 1;
+const ADJUSTED_SHRINK = 1;
 const GROUP_SHRINK = 20;
 const RECENCY_HALF_LIFE = 120;
 const TREND_HALF_LIFE = 180;
@@ -290,6 +315,9 @@ function sweepFeatures(
 ): void {
   const K = options.shrink ?? 5;
   const prior = options.prior ?? DEFAULT_PRIOR;
+  const effects = options.effects ?? DEFAULT_EFFECTS;
+  /** Days past due of a settled invoice less its own circumstances' usual effect. */
+  const adjusted = (pd: number, flag: number) => pd - (flag & 1 ? effects.disputed : 0) - (flag & 2 ? effects.paperless : 0);
   const n = invoices.length;
   const P = probes.length;
   if (n + P === 0) return;
@@ -353,7 +381,7 @@ function sweepFeatures(
   const settledIdx: number[] = [];
   for (let i = 0; i < n; i++) if (!Number.isNaN(settle0[i]!)) settledIdx.push(i);
   const bySettle = countingOrder(settledIdx.length, span, (j) => settle0[settledIdx[j]!]! - minDay);
-  const FIRM = 9; // fields per day
+  const FIRM = 10; // fields per day
   const firm = new Float64Array(span * FIRM);
   const G = groupIndex.size;
   const gDays: number[][] = Array.from({ length: G }, () => []);
@@ -370,6 +398,7 @@ function sweepFeatures(
     const fMedDTS = new IntegerMedian();
     const fMedPD = new IntegerMedian();
     const fMedPDU = new IntegerMedian();
+    const fMedPDA = new IntegerMedian();
     let j = 0;
     // (sum + S·prior) / (n + S): with S = 0 the raw firm rate, the prior before any settlement.
     const S = options.priorStrength ?? 0;
@@ -387,6 +416,7 @@ function sweepFeatures(
       firm[o + 6] = mix(fDisp, fN, prior.disputeShare);
       firm[o + 7] = mix(fPaperless, fN, prior.paperlessShare);
       firm[o + 8] = fNU > 0 ? mix(fLateU, fNU, prior.lateShare) : firmShare;
+      firm[o + 9] = fN > 0 ? mix(fN * fMedPDA.median(), fN, prior.pastDue) : prior.pastDue;
       for (; j < bySettle.length; j++) {
         const i = settledIdx[bySettle[j]!]!;
         const s = settle0[i]!;
@@ -399,6 +429,7 @@ function sweepFeatures(
         fSumDTS += s - issue0[i]!;
         fMedDTS.push(s - issue0[i]!);
         fMedPD.push(pd);
+        fMedPDA.push(adjusted(pd, flags0[i]!));
         if (flags0[i]! & 2) fPaperless++;
         if (flags0[i]! & 1) fDisp++;
         else {
@@ -454,6 +485,7 @@ function sweepFeatures(
   const medDTS = new RunningMedian();
   const medPD = new RunningMedian();
   const medPDU = new RunningMedian();
+  const medPDA = new RunningMedian();
   const disputeDays: number[] = [];
   const openHeap: number[] = [];
   const rLn2 = Math.LN2 / RECENCY_HALF_LIFE;
@@ -511,6 +543,7 @@ function sweepFeatures(
     medDTS.clear();
     medPD.clear();
     medPDU.clear();
+    medPDA.clear();
     disputeDays.length = 0;
     openHeap.length = 0;
 
@@ -534,6 +567,7 @@ function sweepFeatures(
         const firmDisp = firm[f + 6]!;
         const firmPaperless = firm[f + 7]!;
         const firmShareU = firm[f + 8]!;
+        const firmMedPDA = firm[f + 9]!;
         const terms = isProbe ? 0 : due[k]! - D;
         if (!isProbe) {
           const own = amountLog[k]!;
@@ -604,6 +638,11 @@ function sweepFeatures(
           const gl = gn > 0 ? gLateCum[g]![gn - 1]! : 0;
           row[F.groupLateShare] = (gl + GROUP_SHRINK * firmShare) / (gn + GROUP_SHRINK);
         } else row[F.groupLateShare] = firmShare;
+        const mPDA = nc > 0 ? medPDA.median() : firmMedPDA;
+        const adj = (nc * mPDA + ADJUSTED_SHRINK * firmMedPDA) / (nc + ADJUSTED_SHRINK);
+        row[F.histMedianPastDueAdjusted] = mPDA;
+        row[F.histMedianPastDueAdjustedShrunk] = adj;
+        row[F.expectedDaysAdjusted] = isProbe ? Math.max(0, adj) : Math.max(0, terms + adj + (flags[k]! & 1 ? effects.disputed : 0) + (flags[k]! & 2 ? effects.paperless : 0));
         visit(isProbe ? n + probeOrder[p0 + ref - nInv]! : order[k]!, row);
       } else if (kind === ISSUE) {
         if (issuedCount === 0) firstIssue = day;
@@ -632,6 +671,7 @@ function sweepFeatures(
         if (flags[k]! & 2) cPaperless++;
         medDTS.push(dts);
         medPD.push(pd);
+        medPDA.push(adjusted(pd, flags[k]!));
         if (disputed) {
           cDisp++;
           disputeDays.push(s);

@@ -31,8 +31,8 @@ describe('the no-fit method', () => {
     const prompt = noFitScore(row('prompt'));
     expect(late.pLate).toBeGreaterThan(0.7);
     expect(prompt.pLate).toBeLessThan(0.2);
-    // Habits of +20 and −3 days past due on 30-day terms; the rule adds a little for customers
-    // who dispute less than the fixed centre share (decision 034), so within 2 days.
+    // Habits of +20 and −3 days past due on 30-day terms, each shrunk with one pseudo-invoice
+    // toward the organisation's median (decision 057), so within 2 days.
     expect(Math.abs(late.daysToSettle - 50)).toBeLessThan(2);
     expect(Math.abs(prompt.daysToSettle - 27)).toBeLessThan(2);
     for (const s of [late, prompt]) expect(s.daysLow <= Math.round(s.daysToSettle) && Math.round(s.daysToSettle) <= s.daysHigh).toBe(true);
