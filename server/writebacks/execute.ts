@@ -20,12 +20,16 @@ import { type LoadedConnection, ReauthRequiredError } from '../connections/token
 import { queryRows } from '../db/client';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
+import { advanceCardRefund } from '../refunds/card';
 import { maskPayTokensIn } from '../pay/url-at-rest';
 import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
 import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, type ResolvedPayLinkRequest, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
+
+/** How long a refund waits for the payment provider to confirm a pending card refund before asking again (its webhook usually comes first). */
+export const CARD_REFUND_WAIT_MS = 10 * 60_000;
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
 
@@ -110,6 +114,22 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     const parsed = parseRequest(row.kind, row.request);
     const request = row.kind === 'pay_link' ? await payLinkRequest(deps, row, parsed as RequestOf<'pay_link'>) : parsed;
     if (request === null) return release(deps, row, 'This server cannot build pay links (APP_URL or the pay-link key is missing).', 3_600_000);
+
+    // A refund to the card: the provider refunds first (once, keyed by the card refund's id); the
+    // ledger is written only once the card refund succeeded (decision 055).
+    const cardRefundId = row.kind === 'refund' ? (request as RequestOf<'refund'>).cardRefundId : null;
+    if (cardRefundId && row.status === 'sending') {
+      const card = await advanceCardRefund(
+        { db: deps.db, now: deps.now, log: deps.log, provider: deps.cards?.provider ?? null, mail: deps.cards?.mail ?? null, crash: deps.crash ? () => deps.crash!('wb.card-after-provider') : undefined },
+        row.firm_id,
+        row.id,
+      );
+      if (card.state === 'pending') return release(deps, row, card.why ?? 'Waiting for the card refund.', CARD_REFUND_WAIT_MS, { refund: true, deferred: true });
+      if (card.state === 'failed') {
+        await finish(deps, row.id, { status: 'cancelled', error: card.why ?? 'The card refund did not go through.' });
+        return { outcome: 'failed' };
+      }
+    }
 
     let sent: LedgerDocument | null = row.result?.sent ?? null;
     let externalId = row.external_id;
