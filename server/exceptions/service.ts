@@ -46,7 +46,7 @@ export interface ExceptionView {
    * charge, and this server's payment provider can refund it. `max` is the most that can go back to
    * the card (the refund's most, and no more than was charged less what is already refunded).
    */
-  cardRefund: { max: string; cardText: string; providerText: string } | null;
+  cardRefund: { max: string; maxText: string; cardText: string; providerText: string } | null;
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
@@ -198,7 +198,7 @@ async function cardRefundOffer(db: Db, firmId: string, organisationId: string, f
   if (!card || !canRefundTo(payments, card.provider) || card.currency !== f.currency) return null;
   const max = Math.min(f.amount, card.charged - card.refunded);
   if (max <= 0) return null;
-  return { max: formatAmount(max, f.currency), cardText: card.last4 ? `${card.brand ? card.brand.charAt(0).toUpperCase() + card.brand.slice(1) : 'Card'} ending ${card.last4}` : 'the card used on the pay link', providerText: card.provider === 'stripe' ? 'Stripe' : 'the sandbox payment provider' };
+  return { max: formatAmount(max, f.currency), maxText: money(max, f.currency), cardText: card.last4 ? `${card.brand ? card.brand.charAt(0).toUpperCase() + card.brand.slice(1) : 'Card'} ending ${card.last4}` : 'the card used on the pay link', providerText: card.provider === 'stripe' ? 'Stripe' : 'the sandbox payment provider' };
 }
 
 /** Ledgers Arcus can write a refund into (the `refund` write-back, docs/decisions/047). */
