@@ -102,7 +102,9 @@ export async function cardPaymentOf(db: Db, firmId: string, organisationId: stri
   if (!found) return null;
   const [r] = await queryRows<{ total: string | null }>(
     db,
-    sql`SELECT sum(amount)::text AS total FROM card_refunds WHERE firm_id = ${firmId}::uuid AND provider = ${found.provider} AND provider_payment_id = ${found.paymentId} AND status <> 'failed'`,
+    // Not counted: a refund that failed, or one whose write-back an approver rejected (or a person cancelled) before the card was refunded.
+    sql`SELECT sum(r.amount)::text AS total FROM card_refunds r WHERE r.firm_id = ${firmId}::uuid AND r.provider = ${found.provider} AND r.provider_payment_id = ${found.paymentId} AND r.status <> 'failed'
+          AND (r.status = 'succeeded' OR NOT EXISTS (SELECT 1 FROM writebacks w WHERE w.firm_id = r.firm_id AND w.id = r.writeback_id AND w.status IN ('rejected', 'cancelled')))`,
   );
   return { ...found, refunded: r?.total ? cents(r.total, found.currency) : 0 };
 }

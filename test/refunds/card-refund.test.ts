@@ -8,8 +8,9 @@
  * the card refund's id), the ledger refund written once through the outbox only after the provider
  * confirmed, the debtor's refund email in the test SMTP server once, one timeline entry per step —
  * including a worker killed between Stripe's answer and the bookkeeping, a pending refund settled by
- * Stripe's signed webhook, a refund Stripe refuses, and the limit of what was charged less what is
- * already refunded, in words.
+ * Stripe's signed webhook, a refund Stripe refuses, an autopay charge refunded to the saved card, and
+ * the limit of what was charged less what is already refunded, in words. Also: a Xero credit note's
+ * credit refunded from the queue (PUT Payments naming the credit note).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,17 +23,19 @@ import type { PaymentProvider } from '../../integrations/payments/provider';
 import { signStripePayload, stripeProvider } from '../../integrations/payments/stripe';
 import { addDays } from '../../kernel/dates';
 import { queryRows } from '../../server/db/client';
-import { activities, cardRefunds, checkouts, contacts, invoices, payments, reminderCustomers, writebacks } from '../../server/db/schema';
+import { activities, cardRefunds, chargeAttempts, checkouts, contacts, invoices, payments, reminderCustomers, writebacks } from '../../server/db/schema';
 import { decideException, listExceptions } from '../../server/exceptions/service';
 import { openCheckout } from '../../server/pay/checkout';
 import { completeCheckout } from '../../server/pay/complete';
-import { sandboxPay, sandboxProvider } from '../../server/pay/sandbox-provider';
+import { sandboxPay, sandboxProvider, sandboxSaveCard } from '../../server/pay/sandbox-provider';
 import { cardRefundEvent, cardRefundOfEvent } from '../../server/refunds/card';
 import { cardRefundEventOf } from '../../server/refunds/events';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
-import { APP_URL, sync, viewFor } from '../autopay/helpers';
+import { APP_URL, autopayDeps, customerWithInvoice, sync, viewFor } from '../autopay/helpers';
+import { completeCardSetup, setAutopay, startCardSetup } from '../../server/autopay/cards';
+import { runAutopay } from '../../server/autopay/charge';
 import { companyToday } from '../ledger-writes/helpers';
 import { type Capture, startCapture } from '../reminders/harness';
 import { describeWith } from '../support/services';
@@ -309,8 +312,10 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
 
   it('never more to the card than was charged less what is already refunded, in words', async () => {
     const d = await cardPaidDuplicate('quickbooks', sandbox(), 'qs2');
-    // An earlier refund of 150.00 of this card payment (another decision on the same payment).
+    // An earlier refund of 150.00 of this card payment (another decision on the same payment), and one of 30.00 an approver rejected (not counted).
     await fx.db.insert(cardRefunds).values({ firmId: fx.firmId, organisationId: d.org.organisationId, writebackId: randomUUID(), contactExternalId: d.contactExternalId, provider: 'sandbox', providerPaymentId: d.paymentIntent, amount: '150.00', currency: d.currency, status: 'succeeded' });
+    const [rejected] = await fx.db.insert(writebacks).values({ firmId: fx.firmId, organisationId: d.org.organisationId, kind: 'refund', request: {}, status: 'rejected', requestedBy: 'user', amount: '30.00', currency: d.currency }).returning();
+    await fx.db.insert(cardRefunds).values({ firmId: fx.firmId, organisationId: d.org.organisationId, writebackId: rejected!.id, contactExternalId: d.contactExternalId, provider: 'sandbox', providerPaymentId: d.paymentIntent, amount: '30.00', currency: d.currency, status: 'requested' });
     const item = (await listExceptions(fx.db, fx.firmId, d.org.organisationId, now(), { payments: sandbox() })).find((e) => e.key === d.key);
     expect(item).toMatchObject({ refundMax: '200.00', cardRefund: { max: '50.00' } });
     const queue: string[] = [];
@@ -318,7 +323,42 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     expect(queue).toEqual([]);
     // Recorded in the ledger only, the whole 200.00 may still go back by bank.
     expect(await decide(d.org.organisationId, d.key, { amount: '200.00', to: 'ledger' }, sandbox(), queue)).toMatchObject({ created: true });
-    expect(await fx.db.select().from(cardRefunds).where(eq(cardRefunds.providerPaymentId, d.paymentIntent))).toHaveLength(1);
+    expect(await fx.db.select().from(cardRefunds).where(eq(cardRefunds.providerPaymentId, d.paymentIntent))).toHaveLength(2);
+  });
+
+  it('Xero + sandbox provider: an autopay charge refunded to the saved card; the email names the card; the ledger refund once', async () => {
+    const org = orgs.get('xero')!;
+    const s = store();
+    const email = 'autopay.refund@customer.example';
+    const c = await customerWithInvoice(fx, org, 'Autopay Refund Ltd', email, 0);
+    const today = companyToday(s, org.companyId);
+    const other = s.createInvoice(org.companyId, { contactId: c.contactExternalId, issueDate: addDays(today, -10), dueDate: addDays(today, -3), lines: [{ description: 'Monthly bookkeeping', unitAmount: 20_000, taxAmount: 0 }], status: 'AUTHORISED', lineAmountTypes: 'NoTax' });
+    s.createPayment(org.companyId, { date: addDays(today, -2), allocations: [{ invoiceId: other.id, amount: 20_000 }], reference: 'Bank transfer' });
+    await sync(fx, org.organisationId);
+    const { view, token } = await viewFor(fx, org.organisationId, c.contactExternalId);
+    const started = await startCardSetup({ db: fx.db, provider: sandbox(), appUrl: APP_URL }, view, token);
+    expect(await sandboxSaveCard(fx.db, started.url.split('/').pop()!, '4242', { month: 12, year: 2029 })).not.toBeNull();
+    expect((await completeCardSetup({ db: fx.db, provider: sandbox(), now }, { id: started.setupId })).outcome).toBe('saved');
+    expect(await setAutopay({ db: fx.db, provider: sandbox(), now }, view, { scope: 'invoices', on: true })).toEqual({ on: true });
+    const charged: string[] = [];
+    expect(await runAutopay(autopayDeps(fx, capture, sandbox(), charged), org.organisationId)).toMatchObject({ charged: 1 });
+    await drain(fx, charged);
+    await sync(fx, org.organisationId);
+    const [attempt] = await fx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, c.invoiceId));
+    const item = (await listExceptions(fx.db, fx.firmId, org.organisationId, now(), { payments: sandbox() })).find((e) => e.kind === 'duplicate' && e.customerName === 'Autopay Refund Ltd');
+    expect(item?.cardRefund).toMatchObject({ max: '200.00', cardText: 'Visa ending 4242' });
+
+    const queue: string[] = [];
+    const r = await decide(org.organisationId, item!.key, { amount: '50.00', to: 'card' }, sandbox(), queue);
+    await drainCards(queue, sandbox());
+    const [card] = await fx.db.select().from(cardRefunds).where(eq(cardRefunds.writebackId, r.writebackId!));
+    expect(card).toMatchObject({ status: 'succeeded', chargeAttemptId: attempt!.id, providerPaymentId: attempt!.providerPaymentId, amount: '50.0000' });
+    const [wb] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.writebackId!));
+    expect(wb).toMatchObject({ status: 'confirmed' });
+    expect(xeroRefundOf(org.companyId, wb!.externalId!).refundsOnIt.map((p) => p.amount)).toEqual([5_000]);
+    const mails = emailsTo(email).filter((m) => /refund/i.test(m.subject));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text).toContain('to the Visa card ending 4242');
   });
 
   it('Xero: a credit note’s credit is refunded by PUT Payments naming the credit note (its RemainingCredit falls), not a second credit note', async () => {
