@@ -30,7 +30,7 @@ import { loadOrgWithSettings } from '../reminders/load';
 import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
 import { derivedId } from '../returns/service';
-import { cardWords, refundNotice } from './words';
+import { cardWords, ledgerRefundNotice, refundNotice } from './words';
 
 export type CardRefundCrashPoint = 'card.after-provider';
 
@@ -327,4 +327,45 @@ export async function cardRefundEvent(deps: CardRefundDeps & { enqueueExecute(wr
   const { state } = await settle(deps, row, answer);
   if (state === 'succeeded') await deps.enqueueExecute(row.writebackId);
   return state;
+}
+
+/**
+ * The debtor's email for a refund recorded in the ledger only (paid back by bank or cheque, not to a
+ * card), sent once when the ledger refund is read back (server/writebacks/execute.ts, before the
+ * confirmation is stored). The claim is the notice's timeline entry (its id derived from the
+ * write-back's), inserted before the send: a process killed between the claim and the SMTP answer
+ * leaves it unsent rather than risk two (at most once, as the returned-payment notice, decision 046).
+ * A deferral is said on the timeline; the confirmed write-back does not run again to retry it.
+ */
+export async function notifyLedgerRefund(deps: { db: Db; now(): Date; mail: OneOffMail | null; log?: Logger }, w: { id: string; firmId: string; organisationId: string; contactId: string | null; contactExternalId: string; amount: string; currency: string }): Promise<void> {
+  const id = derivedId(w.id, 'notice');
+  const now = deps.now();
+  const record = async (summary: string, sent: boolean) => {
+    const rows = await deps.db
+      .insert(activities)
+      .values({ id, firmId: w.firmId, organisationId: w.organisationId, actorType: 'system', kind: 'refund.notice', contactId: w.contactId, summary, details: { writebackId: w.id, sent }, createdAt: now })
+      .onConflictDoNothing()
+      .returning({ id: activities.id });
+    return rows.length > 0;
+  };
+  if (!deps.mail) return void (await record('The customer was not emailed about the refund: email is not set up on this server.', false));
+  const org = await loadOrgWithSettings(deps.db, w.organisationId);
+  if (!org) return;
+  const who = await customerRecipients(deps.db, org, w.contactExternalId);
+  if (who.to === null) return void (await record(`The customer was not emailed about the refund: ${who.why}`, false));
+  // The claim.
+  if (!(await record('Refund email being sent', false))) return;
+  const { language } = await loadCustomerLanguage(deps.db, org, w.contactExternalId);
+  const { subject, lines } = ledgerRefundNotice(language, {
+    customerName: who.customer.firstName || who.customer.name,
+    organisation: org.name,
+    amountText: formatMoney(cents(w.amount, w.currency), w.currency, org.countryCode, language),
+    signature: org.settings.signature || org.name,
+  });
+  const outcome = await sendCustomerEmail(deps.mail, { firmId: w.firmId, org, to: who.to, messageId: `<refund.${w.id}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines });
+  const summary = outcome.sent ? `Refund email sent to ${maskList(who.to)}` : outcome.kind === 'temporary' ? `The refund email was not sent: the mail server asked to try later (${outcome.message})` : `The refund email could not be delivered: ${outcome.message}`;
+  await deps.db
+    .update(activities)
+    .set({ summary, details: { writebackId: w.id, sent: outcome.sent } })
+    .where(and(eq(activities.id, id), eq(activities.firmId, w.firmId)));
 }

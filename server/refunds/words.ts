@@ -92,6 +92,22 @@ export function refundNotice(language: Language, input: RefundNoticeInput): { su
   return { subject: w.subject(input), lines: w.lines(input) };
 }
 
+/** A refund paid back outside the card (a bank transfer or cheque recorded in the ledger): the second paragraph differs. */
+const LEDGER_LINE: Readonly<Record<Language, (amount: string) => string[]>> = {
+  en: (a) => [`We have refunded ${a} to you.`, 'It is recorded in our accounts and should reach you within a few working days.'],
+  fr: (a) => [`Nous vous avons remboursé ${a}.`, 'Le remboursement est enregistré dans notre comptabilité et devrait vous parvenir sous quelques jours ouvrés.'],
+  de: (a) => [`wir haben Ihnen ${a} erstattet.`, 'Die Erstattung ist in unserer Buchhaltung erfasst und sollte Sie in wenigen Werktagen erreichen.'],
+  es: (a) => [`Le hemos reembolsado ${a}.`, 'El reembolso consta en nuestra contabilidad y debería llegarle en unos días hábiles.'],
+  nl: (a) => [`Wij hebben u ${a} terugbetaald.`, 'De terugbetaling is in onze boekhouding verwerkt en zou u binnen enkele werkdagen moeten bereiken.'],
+};
+
+export function ledgerRefundNotice(language: Language, input: Omit<RefundNoticeInput, 'cardText' | 'paidOnText'>): { subject: string; lines: string[] } {
+  const w = WORDS[language] ?? WORDS.en;
+  const full = w.lines({ ...input, cardText: null, paidOnText: '' });
+  // Greeting, blank, the ledger sentences, then the card email's closing (questions, signature).
+  return { subject: w.subject({ ...input, cardText: null, paidOnText: '' }), lines: [full[0]!, '', ...(LEDGER_LINE[language] ?? LEDGER_LINE.en)(input.amountText), ...full.slice(4)] };
+}
+
 /** "Visa ending 4242" in the language (brand as the provider names it). */
 export function cardWords(language: Language, brand: string | null, last4: string | null): string | null {
   if (!last4) return null;

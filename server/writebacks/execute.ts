@@ -20,7 +20,7 @@ import { type LoadedConnection, ReauthRequiredError } from '../connections/token
 import { queryRows } from '../db/client';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
-import { advanceCardRefund } from '../refunds/card';
+import { advanceCardRefund, notifyLedgerRefund } from '../refunds/card';
 import { maskPayTokensIn } from '../pay/url-at-rest';
 import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
@@ -179,6 +179,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
         await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
         return { outcome: 'failed' };
       }
+      // A refund recorded in the ledger only (not to a card): the debtor is told once, now that it is read back (decision 055).
+      if (row.kind === 'refund' && !cardRefundId) await tellDebtorOfRefund(deps, row, request as RequestOf<'refund'>);
       // The lease stays held through the note step; it is released at the end. Confirmed and its
       // timeline entry in one statement (one round trip, and never one without the other).
       await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
@@ -208,6 +210,15 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') return fail(deps, row, message);
     if (giveUp) return fail(deps, row, message);
     return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
+  }
+}
+
+/** The refund email; a mail problem never holds up the ledger's confirmation (it is said on the timeline or in the log). */
+async function tellDebtorOfRefund(deps: WritebackDeps, row: LeasedRow, r: RequestOf<'refund'>): Promise<void> {
+  try {
+    await notifyLedgerRefund({ db: deps.db, now: deps.now, mail: deps.cards?.mail ?? null, log: deps.log }, { id: row.id, firmId: row.firm_id, organisationId: row.organisation_id, contactId: row.contact_id, contactExternalId: r.contactExternalId, amount: r.amount, currency: r.currency });
+  } catch (err) {
+    deps.log.warn({ writebackId: row.id, err: describeError(err) }, 'refund email not sent');
   }
 }
 

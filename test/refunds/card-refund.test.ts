@@ -310,7 +310,7 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     expect(await timeline(d.contactId)).toEqual(STEPS);
   });
 
-  it('never more to the card than was charged less what is already refunded, in words', async () => {
+  it('never more to the card than was charged less what is already refunded, in words; a refund by bank instead is recorded once and the debtor emailed once', async () => {
     const d = await cardPaidDuplicate('quickbooks', sandbox(), 'qs2');
     // An earlier refund of 150.00 of this card payment (another decision on the same payment), and one of 30.00 an approver rejected (not counted).
     await fx.db.insert(cardRefunds).values({ firmId: fx.firmId, organisationId: d.org.organisationId, writebackId: randomUUID(), contactExternalId: d.contactExternalId, provider: 'sandbox', providerPaymentId: d.paymentIntent, amount: '150.00', currency: d.currency, status: 'succeeded' });
@@ -321,9 +321,19 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     const queue: string[] = [];
     await expect(decide(d.org.organisationId, d.key, { amount: '60.00', to: 'card' }, sandbox(), queue)).rejects.toThrow(/^Refund at most [A-Z]{3} 50\.00 to the card: [A-Z]{3} 200\.00 was charged and [A-Z]{3} 150\.00 of it is already refunded\.$/);
     expect(queue).toEqual([]);
-    // Recorded in the ledger only, the whole 200.00 may still go back by bank.
-    expect(await decide(d.org.organisationId, d.key, { amount: '200.00', to: 'ledger' }, sandbox(), queue)).toMatchObject({ created: true });
+    // Recorded in the ledger only, the whole 200.00 may still go back by bank: one refund receipt, and the debtor told once.
+    const r = await decide(d.org.organisationId, d.key, { amount: '200.00', to: 'ledger' }, sandbox(), queue);
+    expect(r).toMatchObject({ created: true });
+    await drainCards(queue, sandbox());
+    expect((await fx.db.select().from(writebacks).where(eq(writebacks.id, r.writebackId!)))[0]).toMatchObject({ status: 'confirmed' });
+    expect(await executeWriteback(cardEngine([], sandbox()), r.writebackId!)).toEqual({ outcome: 'not_claimable' });
     expect(await fx.db.select().from(cardRefunds).where(eq(cardRefunds.providerPaymentId, d.paymentIntent))).toHaveLength(2);
+    const mails = emailsTo(d.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toMatch(/^Your refund of .*200\.00 — /);
+    expect(mails[0]!.text).toContain('We have refunded');
+    expect(mails[0]!.text).not.toContain('card');
+    expect((await fx.db.select().from(activities).where(and(eq(activities.contactId, d.contactId), eq(activities.kind, 'refund.notice')))).map((a) => a.summary)).toEqual([expect.stringMatching(/^Refund email sent to /)]);
   });
 
   it('Xero + sandbox provider: an autopay charge refunded to the saved card; the email names the card; the ledger refund once', async () => {
