@@ -287,6 +287,34 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     expect(failed!.summary).toMatch(/^The card refund did not go through: Stripe refused the card refund: .+ Nothing was written to the ledger\.$/);
   });
 
+  it('QuickBooks + Stripe: killed after the POST; Stripe lists no refund with our id, so the same request goes again with the same Idempotency-Key; one refund receipt, one email', async () => {
+    const d = await cardPaidDuplicate('quickbooks', stripe(), 'qs3');
+    const queue: string[] = [];
+    const r = await decide(d.org.organisationId, d.key, { amount: '120.00', to: 'card' }, stripe(), queue);
+    const [card] = await fx.db.select().from(cardRefunds).where(eq(cardRefunds.writebackId, r.writebackId!));
+    const keys: string[] = [];
+    const answer = { ...fixture('refund-succeeded'), id: 're_qs3', amount: 12_000, currency: d.currency.toLowerCase(), payment_intent: d.paymentIntent, metadata: { arcusRefundId: card!.id } };
+    nock(BASE)
+      .post('/v1/refunds')
+      .times(2)
+      .reply(function (this: nock.ReplyFnContext) {
+        keys.push(String(this.req.headers['idempotency-key']));
+        return [200, answer];
+      });
+    await expect(executeWriteback(cardEngine([], stripe(), 'wb.card-after-provider'), r.writebackId!)).rejects.toThrow(SimulatedCrash);
+    fx.advance(6 * MIN);
+    nock(BASE).get('/v1/refunds').query({ payment_intent: d.paymentIntent, limit: '100' }).reply(200, fixture('refund-list'));
+    expect(await executeWriteback(cardEngine([], stripe()), r.writebackId!)).toEqual({ outcome: 'confirmed' });
+    // Both POSTs carried the card refund's id: Stripe answers the second with the first refund.
+    expect(keys).toEqual([card!.id, card!.id]);
+    expect((await fx.db.select().from(cardRefunds).where(eq(cardRefunds.id, card!.id)))[0]).toMatchObject({ status: 'succeeded', providerRefundId: 're_qs3', calls: 2 });
+    const [wb] = await fx.db.select().from(writebacks).where(eq(writebacks.id, r.writebackId!));
+    const ledger = await fx.gateway.open(d.org.organisationId, { purpose: 'writeback' });
+    expect(await ledger.writes.readRefund(wb!.externalId!)).toMatchObject({ total: '120.00', status: 'authorised' });
+    expect(emailsTo(d.email)).toHaveLength(1);
+    expect(await timeline(d.contactId)).toEqual(STEPS);
+  });
+
   it('QuickBooks + sandbox provider: all of it back to the card; one refund receipt; the email in the customer’s language (French), once; more than is left is refused by the provider', async () => {
     const d = await cardPaidDuplicate('quickbooks', sandbox(), 'qs1', 'fr');
     const item = (await listExceptions(fx.db, fx.firmId, d.org.organisationId, now(), { payments: sandbox() })).find((e) => e.key === d.key);
