@@ -218,7 +218,7 @@ export async function startArcus(options: StartOptions = {}): Promise<Arcus> {
       clientDashboardRoutes({ db: database.db, clock }),
       commissionRoutes({ db: database.db, clock }),
       opportunityRoutes({ db: database.db, clock }),
-      statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey }),
+      statementRoutes({ db: database.db, clock, queue, mail: app.mail, appUrl: app.appUrl ?? url, log, payLinkKey: config.payLinkKey, payments: () => app.payments }),
       feeRoutes({ db: database.db, clock, queue }),
       letterRoutes({ db: database.db, clock }),
       billingReviewRoutes({ db: database.db, clock, queue }),

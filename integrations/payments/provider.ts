@@ -112,8 +112,46 @@ export interface CardPayments {
   chargeOffSession(params: OffSessionChargeParams): Promise<OffSessionResult>;
 }
 
+export interface CardRefundParams {
+  /** Our card refund's id (card_refunds row): the same refund asked twice is one refund. Also sent as metadata `arcusRefundId`. */
+  idempotencyKey: string;
+  /** The card payment to refund (Stripe PaymentIntent). */
+  paymentId: string;
+  /** Decimal string, > 0, in `currency`'s major unit. */
+  amount: string;
+  currency: string;
+  reason: 'duplicate' | 'requested_by_customer';
+  metadata: Record<string, string>;
+}
+
+/** A refund as the provider reports it (a response or a webhook's object). */
+export interface CardRefund {
+  refundId: string;
+  paymentId: string | null;
+  /** pending and requires_action are still on their way; canceled is failed. */
+  status: 'pending' | 'succeeded' | 'failed';
+  /** Decimal string in the major unit. */
+  amount: string;
+  currency: string;
+  /** Our card refund's id, from the metadata; null when the refund was not made by Arcus. */
+  arcusRefundId: string | null;
+  /** The provider's word for a failed refund (lost_or_stolen_card, expired_or_canceled_card, unknown). */
+  failureReason: string | null;
+}
+
+/** Money back to the card a debtor paid with (decision 055). */
+export interface CardRefunds {
+  /** Refusals (more than remains, a payment not found) throw PaymentProviderError with status 4xx. */
+  refund(params: CardRefundParams): Promise<CardRefund>;
+  retrieveRefund(refundId: string): Promise<CardRefund>;
+  /** The refund Arcus made with this id on this payment, if any (a retry after the idempotency key expired). */
+  findRefund(paymentId: string, arcusRefundId: string): Promise<CardRefund | null>;
+}
+
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
+  /** Refunds to the card; absent: this provider cannot refund (the refund is recorded in the ledger only). */
+  readonly refunds?: CardRefunds;
   createCheckout(params: CreateCheckoutParams): Promise<CheckoutSession>;
   retrieveCheckout(sessionId: string): Promise<CheckoutState>;
   /** Verifies the signature over the raw bytes; throws WebhookSignatureError otherwise. */

@@ -1,6 +1,7 @@
 /**
  * Stripe Checkout over plain HTTP (no SDK): form-encoded POST /v1/checkout/sessions with an
- * `Idempotency-Key`, GET /v1/checkout/sessions/:id, and `Stripe-Signature` webhook verification
+ * `Idempotency-Key`, GET /v1/checkout/sessions/:id, POST /v1/refunds keyed by our card refund's
+ * id (decision 055), and `Stripe-Signature` webhook verification
  * (HMAC-SHA256 of `${t}.${rawBody}` with the endpoint secret, constant-time, 5-minute tolerance).
  * Amounts go to Stripe in its minor units: zero-decimal currencies (JPY, KRW, …) as whole units,
  * three-decimal ones (BHD, KWD, …) in thousandths. The base URL comes from config so tests can
@@ -10,6 +11,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fromMinor, toMinor } from '../../kernel/money';
 import {
   type CardPayments,
+  type CardRefund,
+  type CardRefunds,
   type CardSetupState,
   type ChargeFailureCode,
   type CheckoutSession,
@@ -184,9 +187,25 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
     },
   };
 
+  const refunds: CardRefunds = {
+    async refund(p) {
+      const body = formEncode({ payment_intent: p.paymentId, amount: toStripeAmount(p.amount, p.currency), reason: p.reason, metadata: { ...p.metadata, arcusRefundId: p.idempotencyKey } }).join('&');
+      return refundOf(await call<StripeRefund>('POST', '/v1/refunds', body, p.idempotencyKey));
+    },
+    async retrieveRefund(refundId) {
+      return refundOf(await call<StripeRefund>('GET', `/v1/refunds/${encodeURIComponent(refundId)}`));
+    },
+    async findRefund(paymentId, arcusRefundId) {
+      const list = await call<{ data?: StripeRefund[] }>('GET', `/v1/refunds?payment_intent=${encodeURIComponent(paymentId)}&limit=100`);
+      const hit = (list.data ?? []).find((r) => r.metadata?.['arcusRefundId'] === arcusRefundId);
+      return hit ? refundOf(hit) : null;
+    },
+  };
+
   return {
     name: 'stripe',
     cards,
+    refunds,
     async createCheckout(p: CreateCheckoutParams): Promise<CheckoutSession> {
       const currency = p.currency.toLowerCase();
       const body = formEncode({
@@ -218,6 +237,32 @@ export function stripeProvider(opts: StripeOptions): PaymentProvider {
       const obj = event.data?.object;
       return { id: event.id, type: event.type, sessionId: obj?.object === 'checkout.session' && typeof obj.id === 'string' ? obj.id : null, object: obj ?? null };
     },
+  };
+}
+
+/** https://docs.stripe.com/api/refunds/object */
+export interface StripeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string | { id: string } | null;
+  status: string | null;
+  metadata?: Record<string, string> | null;
+  failure_reason?: string | null;
+}
+
+/** A Refund (a response or a webhook's object) → the provider-neutral refund. */
+export function refundOf(r: StripeRefund): CardRefund {
+  const status = r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' || r.status === 'canceled' ? 'failed' : 'pending';
+  return {
+    refundId: r.id,
+    paymentId: typeof r.payment_intent === 'string' ? r.payment_intent : (r.payment_intent?.id ?? null),
+    status,
+    amount: fromStripeAmount(r.amount, r.currency),
+    currency: r.currency.toUpperCase(),
+    arcusRefundId: r.metadata?.['arcusRefundId'] ?? null,
+    failureReason: r.failure_reason ?? null,
   };
 }
 

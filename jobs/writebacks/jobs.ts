@@ -23,6 +23,8 @@ export function writebackDeps(ctx: Pick<JobContext, 'db' | 'log' | 'queue' | 'se
     leaseMs: s.hooks.writebackLeaseMs,
     enqueueExecute: writebackEnqueuer(ctx.queue),
     payLinks: { appUrl: s.appUrl, linkKey: s.config.payLinkKey },
+    // A refund to the card asks the payment provider first and emails the debtor (decision 055).
+    cards: { provider: s.payments, mail: { mailer: s.mail.mailer, mailFrom: s.mail.from, embedded: s.mail.embedded } },
   };
 }
 

@@ -2341,3 +2341,47 @@ export const chargeAttempts = pgTable(
       .where(sql`provider_payment_id IS NOT NULL`),
   ],
 );
+
+/** Money paid back to the card a debtor paid with (decision 055): one row per refund, its id the provider's Idempotency-Key. */
+export const cardRefunds = pgTable(
+  'card_refunds',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    /** The ledger `refund` write-back that records it (written once the provider confirms). */
+    writebackId: uuid('writeback_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    /** stripe | sandbox */
+    provider: text('provider').notNull(),
+    /** The card payment refunded (Stripe PaymentIntent). */
+    providerPaymentId: text('provider_payment_id').notNull(),
+    checkoutId: uuid('checkout_id'),
+    chargeAttemptId: uuid('charge_attempt_id'),
+    amount: numeric('amount', { precision: 19, scale: 4 }).notNull(),
+    currency: text('currency').notNull(),
+    /** requested | refunding | pending | succeeded | failed */
+    status: text('status').notNull().default('requested'),
+    providerRefundId: text('provider_refund_id'),
+    /** Why the provider refused, in words. */
+    failure: text('failure'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** How many times the provider was asked (a retry after a crash is a second call with the same key). */
+    calls: integer('calls').notNull().default(0),
+    succeededAt: timestamp('succeeded_at', { withTimezone: true }),
+    debtorNotifiedAt: timestamp('debtor_notified_at', { withTimezone: true }),
+    createdByUserId: uuid('created_by_user_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.firmId] }),
+    uniqueIndex('card_refunds_writeback').on(t.firmId, t.writebackId),
+    index('card_refunds_payment_idx').on(t.provider, t.providerPaymentId),
+    uniqueIndex('card_refunds_provider_refund')
+      .on(t.provider, t.providerRefundId)
+      .where(sql`provider_refund_id IS NOT NULL`),
+  ],
+);

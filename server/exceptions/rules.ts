@@ -96,7 +96,9 @@ export interface ExceptionFact {
    * QuickBooks payment whose unapplied money it is. Null: the money paid an invoice (a refund is
    * then a credit note and its refund, or a QuickBooks refund receipt).
    */
-  refundFrom: { type: 'overpayment' | 'prepayment' | 'payment'; externalId: string } | null;
+  refundFrom: { type: 'overpayment' | 'prepayment' | 'payment' | 'creditNote'; externalId: string } | null;
+  /** The ledger payment the money came in as (duplicates, overpaid and unapplied payments): a card refund is of this payment's card (decision 055). */
+  paymentExternalId?: string | null;
 }
 
 export const exceptionKey = (kind: ExceptionKind, documentId: string) => `${kind}:${documentId}`;
@@ -135,6 +137,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         source: null,
         // Money on account (QuickBooks, all of it unapplied) is refunded out of the payment itself.
         refundFrom: p.unapplied >= p.amount ? { type: 'payment', externalId: p.externalId } : null,
+        paymentExternalId: p.externalId,
       });
     }
   }
@@ -175,6 +178,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
           actions: ['keep_credit'],
           source: null,
           refundFrom: { type: 'payment', externalId: p.externalId },
+          paymentExternalId: p.externalId,
         });
       }
     }
@@ -194,8 +198,8 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         detail: `Credit note${c.reference ? ` ${c.reference}` : ''} of ${words(c.total, c.currency)} dated ${dayWords(c.date)}: ${words(c.remaining, c.currency)} is the customer’s credit, not applied to any invoice — apply it to an open invoice or keep it as credit.`,
         actions: ['apply', 'keep_credit'],
         source: { type: 'creditNote', externalId: c.externalId },
-        // Paying out a credit note's credit is not built (decision 047 covers overpayments, prepayments and unapplied payments).
-        refundFrom: null,
+        // Refunding it pays out the credit note itself (Xero PUT Payments with CreditNote, decision 047).
+        refundFrom: { type: 'creditNote', externalId: c.externalId },
       });
       continue;
     }

@@ -12,7 +12,10 @@ import { type CalendarDate, longDate, todayIn } from '../../kernel/dates';
 import { invalidField, notFound, unprocessable } from '../../kernel/errors';
 import { formatAmount, type Minor, parseAmount } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
-import { exceptionDecisions, invoices, organisations } from '../db/schema';
+import { randomUUID } from 'node:crypto';
+import type { PaymentProvider } from '../../integrations/payments/provider';
+import { cardRefunds, exceptionDecisions, invoices, organisations } from '../db/schema';
+import { canRefundTo, cardPaymentOf } from '../refunds/card';
 import { INVOICE_DISPUTED, DISPUTE_RESOLVED } from '../scoring/in-motion';
 import { type RequestDeps, requestWritebacksIn } from '../writebacks/request';
 import { allocationAmount, type CreditFact, type DisputeFact, EXCEPTION_WORDS, type ExceptionFact, findExceptions, type PaymentFact } from './rules';
@@ -38,6 +41,12 @@ export interface ExceptionView {
   ledgerName: string;
   /** Why an action is not offered, in a sentence (QuickBooks money, a dispute); null when nothing needs saying. */
   actionNote: string | null;
+  /**
+   * "Refund to card" (decision 055): the money came in by card through an Arcus pay link or autopay
+   * charge, and this server's payment provider can refund it. `max` is the most that can go back to
+   * the card (the refund's most, and no more than was charged less what is already refunded).
+   */
+  cardRefund: { max: string; maxText: string; cardText: string; providerText: string } | null;
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
@@ -127,7 +136,7 @@ async function factsOf(db: Db, firmId: string, org: OrgRow, today: CalendarDate)
 }
 
 /** The queue: one organisation's, or every organisation's in the firm; decided ones left out. */
-export async function listExceptions(db: Db, firmId: string, organisationId: string | null, now: Date): Promise<ExceptionView[]> {
+export async function listExceptions(db: Db, firmId: string, organisationId: string | null, now: Date, opts: { payments?: PaymentProvider | null } = {}): Promise<ExceptionView[]> {
   const orgs = await orgsOf(db, firmId, organisationId);
   const decided = new Set((await db.select({ key: exceptionDecisions.exceptionKey }).from(exceptionDecisions).where(eq(exceptionDecisions.firmId, firmId))).map((r) => r.key));
   const out: ExceptionView[] = [];
@@ -153,6 +162,7 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
     for (const f of facts) {
       const c = customers.get(f.contactExternalId);
       const invoicesOpen = open.get(`${f.contactExternalId}\u0000${f.currency}`) ?? [];
+      const card = refundable(f, org.provider) ? await cardRefundOffer(db, firmId, org.id, f, opts.payments ?? null) : null;
       out.push({
         key: f.key,
         organisationId: org.id,
@@ -173,11 +183,22 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
         refundMax: refundable(f, org.provider) ? formatAmount(f.amount!, f.currency!) : null,
         openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
         ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
+        cardRefund: card,
         actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (f.kind === 'unallocated_credit' ? QUICKBOOKS_CREDIT_NOTE : refundable(f, org.provider) ? QUICKBOOKS_REFUND_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
       });
     }
   }
   return out;
+}
+
+/** "Refund to card" for this exception, when its payment came in by card through Arcus and the provider can refund it. */
+async function cardRefundOffer(db: Db, firmId: string, organisationId: string, f: ExceptionFact, payments: PaymentProvider | null): Promise<ExceptionView['cardRefund']> {
+  if (!f.paymentExternalId || !f.currency || f.amount === null) return null;
+  const card = await cardPaymentOf(db, firmId, organisationId, f.paymentExternalId);
+  if (!card || !canRefundTo(payments, card.provider) || card.currency !== f.currency) return null;
+  const max = Math.min(f.amount, card.charged - card.refunded);
+  if (max <= 0) return null;
+  return { max: formatAmount(max, f.currency), maxText: money(max, f.currency), cardText: card.last4 ? `${card.brand ? card.brand.charAt(0).toUpperCase() + card.brand.slice(1) : 'Card'} ending ${card.last4}` : 'the card used on the pay link', providerText: card.provider === 'stripe' ? 'Stripe' : 'the sandbox payment provider' };
 }
 
 /** Ledgers Arcus can write a refund into (the `refund` write-back, docs/decisions/047). */
@@ -186,7 +207,9 @@ export const REFUND_LEDGERS: readonly string[] = ['xero', 'quickbooks'];
 const REFUNDABLE_KINDS: readonly ExceptionFact['kind'][] = ['overpaid', 'duplicate', 'unapplied'];
 
 function refundable(f: ExceptionFact, provider: string): boolean {
-  return REFUNDABLE_KINDS.includes(f.kind) && REFUND_LEDGERS.includes(provider) && f.amount !== null && f.amount > 0 && !!f.currency;
+  // A credit note's credit is refunded in Xero (PUT Payments with CreditNote); a QuickBooks credit memo is not yet (decision 055).
+  const kindOk = REFUNDABLE_KINDS.includes(f.kind) || (f.kind === 'unallocated_credit' && provider === 'xero');
+  return kindOk && REFUND_LEDGERS.includes(provider) && f.amount !== null && f.amount > 0 && !!f.currency;
 }
 
 export const DecideSchema = z
@@ -202,6 +225,8 @@ export const DecideSchema = z
       .trim()
       .regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'Enter an amount such as 125.50.' })
       .optional(),
+    /** For "Refund": back to the card it was paid with (decision 055), or recorded in the ledger only (paid back by bank). Default: the ledger. */
+    to: z.enum(['ledger', 'card'], { message: 'Choose how the money goes back.' }).optional(),
   })
   .strict();
 export type DecideInput = z.infer<typeof DecideSchema>;
@@ -215,7 +240,7 @@ const TIMELINE_NOUNS: Record<ExceptionFact['kind'], string> = { duplicate: 'Poss
  * Decides an exception once: the decision (its key is the exception's), the timeline entry and,
  * for "apply", the allocation write-back — one transaction. Asking again answers the first decision.
  */
-export async function decideException(deps: RequestDeps, auth: { firmId: string; userId: string }, input: DecideInput, now: Date): Promise<{ created: boolean; action: string; writebackId: string | null; status?: string }> {
+export async function decideException(deps: RequestDeps, auth: { firmId: string; userId: string }, input: DecideInput, now: Date, cards?: { payments: PaymentProvider | null }): Promise<{ created: boolean; action: string; writebackId: string | null; status?: string }> {
   const db = deps.db;
   const [org] = await orgsOf(db, auth.firmId, input.organisationId);
   const [existing] = await db.select().from(exceptionDecisions).where(and(eq(exceptionDecisions.firmId, auth.firmId), eq(exceptionDecisions.exceptionKey, input.key)));
@@ -228,6 +253,7 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
   const what = `${TIMELINE_NOUNS[fact.kind]}${fact.amount !== null && fact.currency ? ` of ${money(fact.amount, fact.currency)}` : ''} from ${contact?.name ?? 'a customer'}`;
   let result: { created: boolean; action: string; writebackId: string | null; status?: string } = { created: false, action: input.action, writebackId: null };
   let refunded: Minor | null = null;
+  let toCard = false;
   await db.transaction(async (t) => {
     const tx = t as unknown as Db;
     let writebackId: string | null = null;
@@ -268,11 +294,26 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
     }
     if (input.action === 'refund') {
       const currency = fact.currency!;
-      const most = fact.amount ?? 0;
+      let most = fact.amount ?? 0;
+      // To the card: the card payment behind it, locked so two refunds of one payment are counted in turn.
+      const card = input.to === 'card' && fact.paymentExternalId ? await cardPaymentOf(tx, auth.firmId, org!.id, fact.paymentExternalId, true) : null;
+      if (input.to === 'card') {
+        if (!card || card.currency !== currency) throw unprocessable('This money did not come in by card through Arcus, so it cannot be refunded to a card. Refund it in the ledger instead.', 'card_refund_unavailable');
+        if (!canRefundTo(cards?.payments, card.provider)) throw unprocessable('Refunds to the card are not available on this server: the payment provider that took the payment is not set up. Refund it in the ledger instead.', 'card_refund_unavailable');
+        const left = card.charged - card.refunded;
+        if (left <= 0) throw invalidField('amount', `Nothing is left to refund to the card: ${money(card.charged, currency)} was charged and all of it is already refunded.`);
+        if (left < most) {
+          const asked0 = input.amount ? parseAmount(input.amount, currency, true) : most;
+          if (asked0 > left) throw invalidField('amount', `Refund at most ${money(left, currency)} to the card: ${money(card.charged, currency)} was charged and ${money(card.refunded, currency)} of it is already refunded.`);
+          most = left;
+        }
+      }
       const asked = input.amount ? parseAmount(input.amount, currency, true) : most;
       if (asked <= 0) throw invalidField('amount', 'Enter an amount more than zero.');
       if (asked > most) throw invalidField('amount', `Refund at most ${money(most, currency)}.`);
       refunded = asked;
+      toCard = card !== null;
+      const cardRefundId = card ? randomUUID() : null;
       const decimal = formatAmount(asked, currency);
       const [wb] = await requestWritebacksIn(
         tx,
@@ -297,18 +338,37 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
               accountCode: null,
               // The credit it pays out, so the customer is not credited twice (decision 047).
               source: fact.refundFrom,
+              // The card refund that must succeed first (decision 055).
+              cardRefundId,
             },
             noteText: null,
             requestedBy: 'user',
             userId: auth.userId,
             // Above the firm's threshold it waits for an admin (request.ts).
-            summary: `Refund ${money(asked, currency)} to ${contact?.name ?? 'the customer'} (${TIMELINE_NOUNS[fact.kind].toLowerCase()})`,
+            summary: `Refund ${money(asked, currency)} to ${contact?.name ?? 'the customer'}${card ? '’s card' : ''} (${TIMELINE_NOUNS[fact.kind].toLowerCase()})`,
           },
         ],
         now,
       );
       writebackId = wb!.id;
       result.status = wb!.status;
+      if (card && cardRefundId && wb!.created)
+        await tx.insert(cardRefunds).values({
+          id: cardRefundId,
+          firmId: auth.firmId,
+          organisationId: org!.id,
+          writebackId: wb!.id,
+          contactExternalId: fact.contactExternalId,
+          provider: card.provider,
+          providerPaymentId: card.paymentId,
+          checkoutId: card.checkoutId,
+          chargeAttemptId: card.chargeAttemptId,
+          amount: decimal,
+          currency,
+          createdByUserId: auth.userId,
+          createdAt: now,
+          updatedAt: now,
+        });
     }
     const inserted = await tx
       .insert(exceptionDecisions)
@@ -319,7 +379,7 @@ export async function decideException(deps: RequestDeps, auth: { firmId: string;
     await tx.execute(
       sql`INSERT INTO activities (firm_id, organisation_id, actor_user_id, actor_type, kind, contact_id, summary, details, created_at)
           VALUES (${auth.firmId}::uuid, ${org!.id}::uuid, ${auth.userId}::uuid, 'user', 'exception.decided', ${contact?.id ?? null}::uuid,
-                  ${`${what} ${input.action === 'refund' && refunded !== null ? `refunded (${money(refunded, fact.currency!)})` : ACTION_WORDS[input.action]}: ${input.reason}`}, ${JSON.stringify({ key: input.key, action: input.action, writebackId })}::jsonb, ${now.toISOString()}::timestamptz)`,
+                  ${`${what} ${input.action === 'refund' && refunded !== null ? `refunded${toCard ? ' to the card' : ''} (${money(refunded, fact.currency!)})` : ACTION_WORDS[input.action]}: ${input.reason}`}, ${JSON.stringify({ key: input.key, action: input.action, writebackId })}::jsonb, ${now.toISOString()}::timestamptz)`,
     );
     result = { created: true, action: input.action, writebackId, ...(result.status ? { status: result.status } : {}) };
   });

@@ -8,10 +8,10 @@
  * PaymentProvider interface as Stripe, and the factory there is handed it where the app is wired.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { fromMinor, toMinor } from '../../kernel/money';
-import { type CardPayments, type CheckoutSession, type CheckoutState, type CreateCheckoutParams, type PaymentEvent, type PaymentProvider, PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
-import type { Db } from '../db/client';
+import { type CardPayments, type CardRefund, type CardRefunds, type CheckoutSession, type CheckoutState, type CreateCheckoutParams, type PaymentEvent, type PaymentProvider, PaymentProviderError, WebhookSignatureError } from '../../integrations/payments/provider';
+import { type Db, queryRows } from '../db/client';
 import { checkouts, savedPaymentMethods } from '../db/schema';
 
 export const SANDBOX_CHECKOUT_PATH = '/pay/sandbox-checkout';
@@ -75,10 +75,51 @@ export function sandboxSessionId(idempotencyKey: string): string {
   return `cs_sandbox_${idempotencyKey.replace(/[^A-Za-z0-9]/g, '')}`;
 }
 
+/**
+ * The sandbox's refunds to the card (decision 055): no card network, so a refund succeeds at once,
+ * its id derived from the idempotency key (the same refund asked twice is one refund), and — like
+ * Stripe — never more than the payment was charged less what is already refunded (the charge is
+ * our checkout or autopay attempt; earlier refunds are our card_refunds rows).
+ */
+function sandboxRefunds(opts: { db: Db }): CardRefunds {
+  const of = (id: string, r: { paymentId: string; amount: string; currency: string; arcusRefundId: string }): CardRefund => ({ refundId: id, paymentId: r.paymentId, status: 'succeeded', amount: fromMinor(toMinor(r.amount, 2, true), 2), currency: r.currency.toUpperCase(), arcusRefundId: r.arcusRefundId, failureReason: null });
+  const refunded = async (refundId: string) =>
+    (await queryRows<{ id: string; payment_id: string; amount: string; currency: string }>(opts.db, sql`SELECT id::text, provider_payment_id AS payment_id, amount::text AS amount, currency FROM card_refunds WHERE provider = 'sandbox' AND provider_refund_id = ${refundId}`))[0];
+  return {
+    async refund(p) {
+      const asked = toMinor(p.amount, 2);
+      if (!(asked > 0)) throw new PaymentProviderError('The amount must be more than zero.', 400, 'invalid_request_error', 'amount_too_small');
+      const [charge] = await queryRows<{ amount: string }>(
+        opts.db,
+        sql`SELECT amount::text AS amount FROM checkouts WHERE provider = 'sandbox' AND provider_payment_id = ${p.paymentId} AND status = 'completed'
+            UNION ALL SELECT amount::text FROM charge_attempts WHERE provider = 'sandbox' AND provider_payment_id = ${p.paymentId} AND status = 'succeeded' LIMIT 1`,
+      );
+      if (!charge) throw new PaymentProviderError(`No such payment: '${p.paymentId}'`, 404, 'invalid_request_error', 'resource_missing');
+      const [done] = await queryRows<{ total: string | null }>(
+        opts.db,
+        sql`SELECT sum(amount)::text AS total FROM card_refunds WHERE provider = 'sandbox' AND provider_payment_id = ${p.paymentId} AND status = 'succeeded' AND id::text <> ${p.idempotencyKey}`,
+      );
+      const left = toMinor(charge.amount, 2, true) - (done?.total ? toMinor(done.total, 2, true) : 0);
+      if (asked > left) throw new PaymentProviderError(`Refund amount (${fromMinor(asked, 2)}) is greater than unrefunded amount on charge (${fromMinor(Math.max(left, 0), 2)})`, 400, 'invalid_request_error', left <= 0 ? 'charge_already_refunded' : null);
+      return of(`re_sandbox_${alnum(p.idempotencyKey)}`, { paymentId: p.paymentId, amount: p.amount, currency: p.currency, arcusRefundId: p.idempotencyKey });
+    },
+    async retrieveRefund(refundId) {
+      const r = await refunded(refundId);
+      if (!r) throw new PaymentProviderError(`No such refund: '${refundId}'`, 404, 'invalid_request_error', 'resource_missing');
+      return of(refundId, { paymentId: r.payment_id, amount: r.amount, currency: r.currency, arcusRefundId: r.id });
+    },
+    async findRefund(paymentId, arcusRefundId) {
+      const r = await refunded(`re_sandbox_${alnum(arcusRefundId)}`);
+      return r && r.payment_id === paymentId ? of(`re_sandbox_${alnum(arcusRefundId)}`, { paymentId, amount: r.amount, currency: r.currency, arcusRefundId }) : null;
+    },
+  };
+}
+
 export function sandboxProvider(opts: { db: Db; appUrl: () => string }): PaymentProvider {
   return {
     name: 'sandbox',
     cards: sandboxCards(opts),
+    refunds: sandboxRefunds(opts),
     async createCheckout(p: CreateCheckoutParams): Promise<CheckoutSession> {
       if (!(toMinor(p.amount, 2) > 0)) throw new PaymentProviderError('The amount must be more than zero.', 400, 'invalid_request_error', 'amount_too_small');
       const sessionId = sandboxSessionId(p.idempotencyKey);

@@ -24,6 +24,7 @@ import { DomainError } from '../../kernel/errors';
 import { fromMinor } from '../../kernel/money';
 import type { Db } from '../db/client';
 import { checkouts, organisations, payLinks } from '../db/schema';
+import { asSystem } from '../db/firm-scope';
 import { asFirmOf, scopeByParam } from '../http/firm-param';
 import { refuseBadText } from '../http/text';
 import { parseInput } from '../http/validate';
@@ -44,6 +45,8 @@ import { findLink, isToken, type LinkView, loadLinkView } from '../pay/view';
 import { AutopayInput, autopaySummary, completeCardSetup, savedMethodFirm, setAutopay, startCardSetup } from '../autopay/cards';
 import { attemptFirm, settleFromEvent } from '../autopay/charge';
 import { autopayEventOf } from '../autopay/events';
+import { cardRefundEvent, cardRefundOfEvent } from '../refunds/card';
+import { cardRefundEventOf } from '../refunds/events';
 import { SANDBOX_CARDS, type SandboxCard, sandboxSaveCard } from '../pay/sandbox-provider';
 import { savedPaymentMethods } from '../db/schema';
 
@@ -377,6 +380,17 @@ export function stripeWebhookRoutes(deps: PayRouteDeps): Router {
         const outcome = await asFirmOf(
           () => attemptFirm(deps.db, ap.attemptId),
           () => settleFromEvent({ db: deps.db, provider, enqueueExecute: env.enqueueExecute, now: env.now, mail: env.mail ?? null, appUrl: publicBase(env.appUrl), linkKey: env.linkKey, log: deps.log }, ap.attemptId, ap.result),
+        );
+        deps.log.info({ eventId: event.id, outcome }, 'stripe webhook');
+      }
+    } else if (cardRefundEventOf(event.type, event.object)) {
+      // A refund to the card moved on (decision 055): read back from Stripe, recorded once; the ledger write follows.
+      const ref = cardRefundEventOf(event.type, event.object)!;
+      const targets = await asSystem(() => cardRefundOfEvent(deps.db, 'stripe', ref));
+      for (const t of targets) {
+        const outcome = await asFirmOf(
+          async () => t.firmId,
+          () => cardRefundEvent({ db: deps.db, provider, now: env.now, mail: env.mail ?? null, log: deps.log, enqueueExecute: (id) => env.enqueueExecute(id) }, t.id),
         );
         deps.log.info({ eventId: event.id, outcome }, 'stripe webhook');
       }

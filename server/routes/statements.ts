@@ -39,7 +39,7 @@ const SEND_WORDS = {
   failed: 'The statement could not be sent; try again later.',
 } as const;
 
-export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; mail: Services['mail']; appUrl: string | null; log: Services['log']; payLinkKey: Buffer }): Router {
+export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; mail: Services['mail']; appUrl: string | null; log: Services['log']; payLinkKey: Buffer; payments?: () => Services['payments'] }): Router {
   const r = Router();
 
   async function customerFor(req: Parameters<typeof allow>[0], permission: 'firm.read' | 'collect') {
@@ -104,7 +104,7 @@ export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; 
     const auth = allow(req, 'firm.read');
     const { organisationId } = parseInput(QueueQuery, req.query, { organisationId: 'organisation' });
     // Returned payments and chargebacks are listed with the queue (server/returns/).
-    const [exceptions, returned] = await Promise.all([listExceptions(deps.db, auth.firmId, organisationId ?? null, deps.clock.now()), listReturns(deps.db, auth.firmId, organisationId ?? null)]);
+    const [exceptions, returned] = await Promise.all([listExceptions(deps.db, auth.firmId, organisationId ?? null, deps.clock.now(), { payments: deps.payments?.() ?? null }), listReturns(deps.db, auth.firmId, organisationId ?? null)]);
     // Refunds are offered where the organisation's ledger takes them (any organisation, for the firm-wide queue).
     const providers = await deps.db
       .select({ provider: organisations.provider })
@@ -115,15 +115,16 @@ export function statementRoutes(deps: { db: Db; clock: Clock; queue: QueuePort; 
 
   r.post('/exceptions/decide', async (req, res) => {
     const auth = allow(req, 'collect');
-    const input = parseInput(DecideSchema, req.body, { organisationId: 'organisation', key: 'exception', action: 'action', reason: 'reason', invoiceId: 'invoice', amount: 'amount' });
-    const result = await decideException({ ...requestDeps({ db: deps.db, queue: deps.queue, now: () => deps.clock.now() }) }, auth, input, deps.clock.now());
+    const input = parseInput(DecideSchema, req.body, { organisationId: 'organisation', key: 'exception', action: 'action', reason: 'reason', invoiceId: 'invoice', amount: 'amount', to: 'how the money goes back' });
+    const result = await decideException({ ...requestDeps({ db: deps.db, queue: deps.queue, now: () => deps.clock.now() }) }, auth, input, deps.clock.now(), { payments: deps.payments?.() ?? null });
     const waiting =
       result.status === 'awaiting_approval'
         ? 'The refund is above the firm’s approval limit: it waits for an admin to approve it.'
         : result.status === 'awaiting_client'
           ? 'The refund waits for the client to approve it.'
           : null;
-    res.json({ created: result.created, message: result.created ? (waiting ?? 'Done.') : 'This exception was already decided.' });
+    const toCard = input.action === 'refund' && input.to === 'card' ? 'The refund to the card is on its way: the ledger is updated and the customer emailed once the payment provider confirms it.' : null;
+    res.json({ created: result.created, message: result.created ? (waiting ?? toCard ?? 'Done.') : 'This exception was already decided.' });
   });
 
   return r;

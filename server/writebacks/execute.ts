@@ -20,12 +20,16 @@ import { type LoadedConnection, ReauthRequiredError } from '../connections/token
 import { queryRows } from '../db/client';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
+import { advanceCardRefund, notifyLedgerRefund } from '../refunds/card';
 import { maskPayTokensIn } from '../pay/url-at-rest';
 import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
 import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, type ResolvedPayLinkRequest, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
+
+/** How long a refund waits for the payment provider to confirm a pending card refund before asking again (its webhook usually comes first). */
+export const CARD_REFUND_WAIT_MS = 10 * 60_000;
 
 export type ExecuteResult = { outcome: 'confirmed' | 'not_claimable' | 'failed' } | { outcome: 'retry'; delayMs: number | null; error: string };
 
@@ -111,6 +115,22 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     const request = row.kind === 'pay_link' ? await payLinkRequest(deps, row, parsed as RequestOf<'pay_link'>) : parsed;
     if (request === null) return release(deps, row, 'This server cannot build pay links (APP_URL or the pay-link key is missing).', 3_600_000);
 
+    // A refund to the card: the provider refunds first (once, keyed by the card refund's id); the
+    // ledger is written only once the card refund succeeded (decision 055).
+    const cardRefundId = row.kind === 'refund' ? (request as RequestOf<'refund'>).cardRefundId : null;
+    if (cardRefundId && row.status === 'sending') {
+      const card = await advanceCardRefund(
+        { db: deps.db, now: deps.now, log: deps.log, provider: deps.cards?.provider ?? null, mail: deps.cards?.mail ?? null, crash: deps.crash ? () => deps.crash!('wb.card-after-provider') : undefined },
+        row.firm_id,
+        row.id,
+      );
+      if (card.state === 'pending') return release(deps, row, card.why ?? 'Waiting for the card refund.', CARD_REFUND_WAIT_MS, { refund: true, deferred: true });
+      if (card.state === 'failed') {
+        await finish(deps, row.id, { status: 'cancelled', error: card.why ?? 'The card refund did not go through.' });
+        return { outcome: 'failed' };
+      }
+    }
+
     let sent: LedgerDocument | null = row.result?.sent ?? null;
     let externalId = row.external_id;
     if (row.status === 'sending') {
@@ -159,6 +179,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
         await activity(deps, row, 'writeback.failed', `Could not confirm in ${providerName(org.provider)}: ${problem}`);
         return { outcome: 'failed' };
       }
+      // A refund recorded in the ledger only (not to a card): the debtor is told once, now that it is read back (decision 055).
+      if (row.kind === 'refund' && !cardRefundId) await tellDebtorOfRefund(deps, row, request as RequestOf<'refund'>);
       // The lease stays held through the note step; it is released at the end. Confirmed and its
       // timeline entry in one statement (one round trip, and never one without the other).
       await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
@@ -188,6 +210,15 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') return fail(deps, row, message);
     if (giveUp) return fail(deps, row, message);
     return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
+  }
+}
+
+/** The refund email; a mail problem never holds up the ledger's confirmation (it is said on the timeline or in the log). */
+async function tellDebtorOfRefund(deps: WritebackDeps, row: LeasedRow, r: RequestOf<'refund'>): Promise<void> {
+  try {
+    await notifyLedgerRefund({ db: deps.db, now: deps.now, mail: deps.cards?.mail ?? null, log: deps.log }, { id: row.id, firmId: row.firm_id, organisationId: row.organisation_id, contactId: row.contact_id, contactExternalId: r.contactExternalId, amount: r.amount, currency: r.currency });
+  } catch (err) {
+    deps.log.warn({ writebackId: row.id, err: describeError(err) }, 'refund email not sent');
   }
 }
 

@@ -8,6 +8,8 @@ import { isCalendarDate } from '../../kernel/dates';
 import type { Logger } from '../logger';
 import type { GatePriority } from '../../integrations/ledger/gate';
 import type { LedgerGateway } from '../ledger/gateway';
+import type { PaymentProvider } from '../../integrations/payments/provider';
+import type { OneOffMail } from '../reminders/one-off';
 
 export const WRITEBACK_KINDS = ['pay_link', 'payment', 'credit_note', 'late_fee', 'plan_invoice', 'void', 'note', 'fee_invoice', 'allocation', 'authorise_invoice', 'refund'] as const;
 export type WritebackKind = (typeof WRITEBACK_KINDS)[number];
@@ -100,6 +102,8 @@ export const RefundRequest = z.object({
    * a QuickBooks payment's unapplied money. Absent: a refund of money that paid an invoice.
    */
   source: z.object({ type: z.enum(['overpayment', 'prepayment', 'creditNote', 'payment']), externalId: z.string().min(1) }).nullish(),
+  /** The money goes back to the card it was paid with (decision 055): this card refund must succeed before the ledger is written. */
+  cardRefundId: z.uuid().nullish(),
 });
 export const VoidRequest = z.object({ type: z.enum(['invoice', 'creditNote', 'payment']), externalId: z.string().min(1) });
 
@@ -145,7 +149,7 @@ export interface WritebackInput<K extends WritebackKind = WritebackKind> {
   summary: string;
 }
 
-export type WritebackCrashPoint = 'wb.after-lease' | 'wb.after-send' | 'wb.after-sent' | 'wb.before-confirm' | 'wb.after-confirm';
+export type WritebackCrashPoint = 'wb.after-lease' | 'wb.after-send' | 'wb.after-sent' | 'wb.before-confirm' | 'wb.after-confirm' | 'wb.card-after-provider';
 
 export interface WritebackDeps {
   db: Db;
@@ -158,6 +162,8 @@ export interface WritebackDeps {
   leaseMs?: number;
   /** To derive a pay link's URL when its write-back runs (APP_URL and the pay-link key); without it pay links wait. */
   payLinks?: { appUrl: string | null; linkKey: Buffer };
+  /** A refund to the card (decision 055): the payment provider, and the mail for the debtor's refund email. Without it card refunds wait. */
+  cards?: { provider: PaymentProvider | null; mail: OneOffMail | null };
 }
 
 /** The reminder hold on a plan's posted instalment invoice (set on confirmation, lifted when the plan ends early). */

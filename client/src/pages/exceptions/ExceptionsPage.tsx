@@ -4,7 +4,9 @@
  * overpayments and prepayments can be applied to another open invoice (one `allocation` write-back);
  * anything can be kept as credit; QuickBooks money only kept, with the server's sentence why.
  * Overpaid and duplicate money can be refunded (amount up to the money in question, a `refund`
- * write-back). Returned payments and chargebacks (server/returns/) are listed above the queue.
+ * write-back); money that came in by card through a pay link or autopay can instead go back to
+ * the card ("Refund to card", decision 055). Returned payments and chargebacks (server/returns/)
+ * are listed above the queue.
  */
 import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -26,15 +28,20 @@ function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean 
   const [invoiceId, setInvoiceId] = useState<string | null>(item.openInvoices[0]?.id ?? null);
   const [refundAmount, setRefundAmount] = useState(item.refundMax ?? '');
   const decide = useMutation({
-    mutationFn: (action: ExceptionView['actions'][number]) =>
-      api<{ message: string }>('/exceptions/decide', { method: 'POST', body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}), ...(action === 'refund' ? { amount: refundAmount } : {}) } }),
+    mutationFn: (choice: ExceptionView['actions'][number] | 'refund_card') => {
+      const action = choice === 'refund_card' ? 'refund' : choice;
+      return api<{ message: string }>('/exceptions/decide', {
+        method: 'POST',
+        body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}), ...(action === 'refund' ? { amount: refundAmount, to: choice === 'refund_card' ? 'card' : 'ledger' } : {}) },
+      });
+    },
     onSuccess: (r) => {
       notify({ title: `${item.kindText}: ${item.customerName}`, message: r.message });
       void client.invalidateQueries({ queryKey: ['analytics'] });
     },
   });
   const errors = fieldErrors(decide.error);
-  const general = formError(decide.error, ['reason', 'invoiceId', 'amount']);
+  const general = formError(decide.error, ['reason', 'invoiceId', 'amount', 'to']);
   return (
     <Paper withBorder p="md" radius="md" data-testid="exception" data-exception={item.kindText}>
       <Stack gap="xs">
@@ -86,7 +93,11 @@ function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean 
             {item.actions.includes('refund') && item.refundMax && (
               <TextInput
                 label="Amount to refund"
-                description={`For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back to the customer through ${item.ledgerName}. Above the firm’s approval limit an admin approves it first.`}
+                description={
+                  item.cardRefund
+                    ? `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back by bank and recorded in ${item.ledgerName}. For “Refund to card”: up to ${item.cardRefund.maxText}, back to ${item.cardRefund.cardText} through ${item.cardRefund.providerText}, then recorded in ${item.ledgerName} and the customer emailed. Above the firm’s approval limit an admin approves it first.`
+                    : `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back to the customer through ${item.ledgerName}. Above the firm’s approval limit an admin approves it first.`
+                }
                 value={refundAmount}
                 onChange={(e) => setRefundAmount(e.currentTarget.value)}
                 inputMode="decimal"
@@ -106,6 +117,11 @@ function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean 
                   {ACTION_LABELS[a]}
                 </Button>
               ))}
+              {item.actions.includes('refund') && item.cardRefund && (
+                <Button size="xs" variant="default" loading={decide.isPending && decide.variables === 'refund_card'} disabled={decide.isPending} onClick={() => decide.mutate('refund_card')}>
+                  Refund to card
+                </Button>
+              )}
             </Group>
           </Stack>
         )}
