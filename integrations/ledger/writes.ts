@@ -93,6 +93,18 @@ export interface CreateRefundParams {
    * QuickBooks RefundReceipt).
    */
   source?: RefundSource | null;
+  /**
+   * QuickBooks: the company's Accounts Receivable accounts as Arcus last read them (cached per
+   * organisation, docs/decisions/056) — a refund on account credits the one the payment used, else
+   * the company's default. Xero ignores it.
+   */
+  receivableAccounts?: LedgerAccount[] | null;
+}
+
+/** An account in the ledger's chart of accounts. */
+export interface LedgerAccount {
+  id: string;
+  name: string;
 }
 
 export interface RefundSource {
@@ -156,6 +168,11 @@ export interface LedgerWrites {
   readRefund(externalId: string, source?: RefundSource | null): Promise<LedgerDocument | null>;
   /** Read one document back; null when the ledger has no such document. */
   read(type: WriteDocType, externalId: string): Promise<LedgerDocument | null>;
+  /**
+   * QuickBooks: the company's active Accounts Receivable accounts from its chart of accounts
+   * (`select * from Account where AccountType = 'Accounts Receivable'`). Absent for Xero.
+   */
+  receivableAccounts?(): Promise<LedgerAccount[]>;
 }
 
 export interface LedgerWritesParams {

@@ -19,6 +19,7 @@ interface QuickBooksInstance {
   findInvoices(criteria: string, cb: Callback): void;
   findPayments(criteria: string, cb: Callback): void;
   findCreditMemos(criteria: string, cb: Callback): void;
+  findAccounts(criteria: string, cb: Callback): void;
   getCompanyInfo(id: string, cb: Callback): void;
   getPreferences(cb: Callback): void;
   getInvoice(id: string, cb: Callback): void;
@@ -78,6 +79,7 @@ export type QboMethod =
   | 'findInvoices'
   | 'findPayments'
   | 'findCreditMemos'
+  | 'findAccounts'
   | 'getCompanyInfo'
   | 'getPreferences'
   | 'getInvoice'

@@ -19,7 +19,8 @@ import { decimalOf, str } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerAccount, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { chooseReceivableAccount, receivableAccountsOf } from './accounts';
 import { QboClient, type QboClientParams } from './client';
 import { mapQboCreditMemo, mapQboInvoice, mapQboPayment } from './mappers';
 import type { Json, QboMethod } from './sdk';
@@ -300,6 +301,7 @@ export class QboWrites implements LedgerWrites {
   private async refundOnAccount(p: CreateRefundParams, source: NonNullable<CreateRefundParams['source']>): Promise<LedgerDocument> {
     if (source.type !== 'payment') throw new LedgerError('validation', 'a QuickBooks refund on account pays out a payment’s unapplied money');
     const amount = amountOf(p.amount);
+    const receivable = await this.receivableAccountFor(p, await this.mustRaw('payment', source.externalId));
     const check = obj(
       await this.call('Writing the refund check in QuickBooks', 'createPurchase', {
         PaymentType: 'Check',
@@ -308,7 +310,7 @@ export class QboWrites implements LedgerWrites {
         TxnDate: p.date,
         CurrencyRef: { value: p.currency },
         PrivateNote: p.reference,
-        Line: [{ Amount: amount, DetailType: 'AccountBasedExpenseLineDetail', Description: p.description, AccountBasedExpenseLineDetail: { AccountRef: { value: QBO_AR_ACCOUNT } } }],
+        Line: [{ Amount: amount, DetailType: 'AccountBasedExpenseLineDetail', Description: p.description, AccountBasedExpenseLineDetail: { AccountRef: { value: receivable } } }],
         requestId: p.key,
       }),
     );
@@ -329,6 +331,27 @@ export class QboWrites implements LedgerWrites {
       });
     });
     return checkDoc(purchase);
+  }
+
+  /**
+   * The Accounts Receivable account a refund check credits (docs/decisions/056): the payment's own
+   * `ARAccountRef`, else that of the first invoice it paid, else the company's default among the
+   * A/R accounts Arcus has cached (read here when none were handed in). None: refused in words.
+   */
+  private async receivableAccountFor(p: CreateRefundParams, payment: Json): Promise<string> {
+    const refOf = (doc: Json | null) => (doc ? str(obj(doc['ARAccountRef'])['value']) || null : null);
+    const own = refOf(payment);
+    if (own) return own;
+    const invoiceId = arr(payment['Line']).flatMap((l) => arr(l['LinkedTxn'])).find((t) => str(t['TxnType']) === 'Invoice');
+    const viaInvoice = invoiceId ? refOf(await this.raw('invoice', str(invoiceId['TxnId']))) : null;
+    if (viaInvoice) return viaInvoice;
+    const accounts = p.receivableAccounts?.length ? p.receivableAccounts : await this.receivableAccounts();
+    return chooseReceivableAccount(accounts, []);
+  }
+
+  async receivableAccounts(): Promise<LedgerAccount[]> {
+    const body = await this.call('Reading the QuickBooks Accounts Receivable accounts', 'findAccounts', "WHERE AccountType = 'Accounts Receivable'");
+    return receivableAccountsOf(body);
   }
 
   async readRefund(externalId: string, source?: CreateRefundParams['source']): Promise<LedgerDocument | null> {
@@ -464,9 +487,6 @@ export class QboWrites implements LedgerWrites {
 
 /** The account a refund is paid from when none is given (the sandbox company's Checking, as in QuickBooks' sample company). */
 export const QBO_REFUND_ACCOUNT = '35';
-
-/** The sample company's Accounts Receivable (A/R): the line of a refund check (decision 047). */
-export const QBO_AR_ACCOUNT = '84';
 
 function checkDoc(c: Json): LedgerDocument {
   const id = str(c['Id']);

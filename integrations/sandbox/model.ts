@@ -32,6 +32,18 @@ export interface SbCompany {
   /** Next document numbers. */
   nextInvoiceNumber: number;
   nextCreditNoteNumber: number;
+  /**
+   * QuickBooks: the Accounts Receivable accounts in the chart of accounts, the company's default
+   * first (absent: the sample company's one, `84` "Accounts Receivable (A/R)"). A real company's
+   * ids are its own, so a test company can be given others (docs/decisions/056).
+   */
+  receivableAccounts?: SbAccount[];
+}
+
+/** An account in a QuickBooks company's chart of accounts. */
+export interface SbAccount {
+  id: string;
+  name: string;
 }
 
 export interface SbAddress {
@@ -167,6 +179,8 @@ export interface SbPayment {
    * Receivable, linked by a Line with TxnType Check): they use its unapplied money.
    */
   refundChecks?: { checkId: string; amount: Minor }[];
+  /** QuickBooks: the Accounts Receivable account the payment was posted to (ARAccountRef; absent: the company's default). */
+  arAccountId?: string | null;
   /** Xero: the batch payment (one deposit, several invoices) this payment is a child of. */
   batch?: { id: string; reference: string; date: CalendarDate; totalAmount: Minor } | null;
   updatedAt: number;

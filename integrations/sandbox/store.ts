@@ -378,7 +378,7 @@ export class SandboxStore {
 
   createPayment(
     companyId: string,
-    fields: { contactId?: string; date: CalendarDate; allocations: { invoiceId: string; amount: Minor }[]; creditNoteLinks?: { creditNoteId: string; amount: Minor }[]; amount?: Minor; reference?: string },
+    fields: { contactId?: string; date: CalendarDate; allocations: { invoiceId: string; amount: Minor }[]; creditNoteLinks?: { creditNoteId: string; amount: Minor }[]; amount?: Minor; reference?: string; arAccountId?: string | null },
     id?: string,
   ): SbPayment {
     // QuickBooks takes a payment applied to nothing (money on account): TotalAmt, no lines.
@@ -414,6 +414,7 @@ export class SandboxStore {
       status: 'AUTHORISED',
       allocations: [],
       creditNoteLinks: creditLinks,
+      ...(fields.arAccountId ? { arAccountId: fields.arAccountId } : {}),
       updatedAt: at,
       createdAt: at,
       syncToken: 0,

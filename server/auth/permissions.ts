@@ -163,6 +163,11 @@ export const ROUTE_PERMISSIONS: Record<string, RouteAccess> = {
   // autopay on the customer page (issue #19; server/autopay/, docs/decisions/049)
   'GET /api/customers/:id/autopay': 'firm.read',
   'POST /api/customers/:id/autopay/cancel': 'collect',
+  'POST /api/customers/:id/autopay/pause': 'collect',
+  'POST /api/customers/:id/autopay/resume': 'collect',
+  // the firm's declined-card retry schedule (decision 056)
+  'GET /api/autopay/retry-schedule': 'firm.read',
+  'PUT /api/autopay/retry-schedule': 'settings.manage',
   // billing review, billing policies and billing accuracy (issue #21; server/billing-review/, docs/decisions/044)
   'GET /api/billing-review': 'firm.read',
   'POST /api/billing-review/refresh': 'collect',

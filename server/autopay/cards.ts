@@ -19,6 +19,7 @@ import { activities, autopayMandates, chargeAttempts, paymentPlans, savedPayment
 import { payUrl } from '../pay/links';
 import type { LinkView } from '../pay/view';
 import { type AutopayChoice, type AutopaySummary, brandName, cardExpired, cardText } from './core';
+import { pauseMandate, resumeMandate } from './pause';
 
 export type { AutopayChoice, AutopaySummary, CardView } from './core';
 
@@ -182,11 +183,13 @@ export const AutopayInput = z
     scope: z.enum(['invoices', 'plan'], { message: 'Choose what autopay should pay.' }),
     planId: z.uuid({ message: 'Choose the payment plan again.' }).nullable().optional(),
     on: z.boolean({ message: 'Choose on or off.' }),
+    /** With on: pause (true) the live mandate, or turn a paused one back on (false / absent) — decision 056. */
+    paused: z.boolean({ message: 'Choose paused or not.' }).optional(),
   })
   .strict();
 
 /** The debtor turns autopay on or off for future invoices or a payment plan. On needs a saved card. */
-export async function setAutopay(deps: { db: Db; provider: PaymentProvider | null; now(): Date }, view: LinkView, input: z.infer<typeof AutopayInput>, actor: 'debtor' | 'collector' = 'debtor'): Promise<{ on: boolean }> {
+export async function setAutopay(deps: { db: Db; provider: PaymentProvider | null; now(): Date }, view: LinkView, input: z.infer<typeof AutopayInput>, actor: 'debtor' | 'collector' = 'debtor'): Promise<{ on: boolean; paused?: boolean }> {
   const firmId = view.link.firmId;
   const now = deps.now();
   const planId = input.scope === 'plan' ? (input.planId ?? null) : null;
@@ -223,16 +226,26 @@ export async function setAutopay(deps: { db: Db; provider: PaymentProvider | nul
   if (!deps.provider?.cards) throw conflict('Autopay is not available for this organisation.', 'cards_unavailable');
   if (cards.length === 0) throw conflict('Save a card first, then turn autopay on.', 'no_saved_card');
   const [existing] = await deps.db.select().from(autopayMandates).where(live);
+  const scope = { firmId, organisationId: view.org.id, contactExternalId: view.link.contactExternalId };
+  const pauser = actor === 'debtor' ? ({ kind: 'debtor' } as const) : null;
+  if (input.paused === true) {
+    // Paused by the debtor (decision 056): no charge until turned back on.
+    if (!existing) throw conflict('Autopay is not on, so there is nothing to pause.', 'autopay_off');
+    if (existing.status === 'active' && pauser) await pauseMandate(deps.db, scope, existing.id, pauser, now);
+    return { on: true, paused: true };
+  }
   if (existing?.status === 'active') return { on: true };
   if (existing) {
-    // Paused after failed payments: on again with the card on file.
-    await deps.db.update(autopayMandates).set({ status: 'active', failingSince: null, pausedReason: null, updatedAt: now }).where(and(eq(autopayMandates.id, existing.id), eq(autopayMandates.firmId, firmId)));
+    // Paused (by the debtor, or after failed payments): on again with the card on file, the waiting
+    // retries carried on or given up cleanly (server/autopay/pause.ts).
+    await resumeMandate(deps.db, { ...scope, timezone: view.org.timezone }, existing.id, pauser ?? { kind: 'debtor' }, now);
   } else {
     await deps.db
       .insert(autopayMandates)
       .values({ firmId, organisationId: view.org.id, contactExternalId: view.link.contactExternalId, scope: input.scope, planId, status: 'active', startsOn: view.today, createdBy: actor, createdAt: now, updatedAt: now })
       .onConflictDoNothing();
   }
+  if (existing) return { on: true };
   await deps.db.insert(activities).values({ firmId, organisationId: view.org.id, actorType: actor === 'debtor' ? 'debtor' : 'user', kind: 'autopay.on', summary: `${actor === 'debtor' ? 'The customer' : 'A collector'} turned autopay on for ${what} (${cardText(cards[0]!)})`, details: { contactExternalId: view.link.contactExternalId, scope: input.scope, planId }, createdAt: now });
   return { on: true };
 }

@@ -29,7 +29,8 @@ import { derivedId } from '../returns/service';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
 import { activeCards } from './cards';
-import { afterFailure, attemptKey, cardText, chargeAmount, DEFAULT_RETRY_DAYS, failureWords, type OwedInvoice, splitCharge, type Target } from './core';
+import { afterFailure, attemptKey, cardText, chargeAmount, failureWords, type OwedInvoice, splitCharge, type Target } from './core';
+import { getRetryDays } from './settings';
 
 export type AutopayCrashPoint = 'after_charge';
 
@@ -43,7 +44,7 @@ export interface AutopayDeps {
   appUrl: string | null;
   linkKey: Buffer;
   log?: Logger;
-  /** Days after the first failure to try again (default 1, 3, 7). */
+  /** Days after the first failure to try again (default: the firm's setting, else 1, 3, 7 — server/autopay/settings.ts). */
   retryDays?: readonly number[];
   /** How long a claimed attempt is held before a re-run may take it over (default 10 minutes). */
   leaseMs?: number;
@@ -330,7 +331,7 @@ async function failed(deps: AutopayDeps, org: OrgWithSettings, a: Attempt, r: { 
     const [first] = await queryRows<{ charged_at: Date | string | null }>(deps.db, sql`SELECT charged_at FROM charge_attempts WHERE firm_id = ${a.firmId}::uuid AND attempt_key = ${attemptKey(targetOf(a), 1)}`);
     if (first?.charged_at) firstFailedOn = todayIn(org.timezone, new Date(first.charged_at));
   }
-  const next = afterFailure(a.attemptNo, firstFailedOn, deps.retryDays ?? DEFAULT_RETRY_DAYS);
+  const next = afterFailure(a.attemptNo, firstFailedOn, deps.retryDays ?? (await getRetryDays(deps.db, a.firmId)), a.scheduledOn);
   const owed = await owedFor(deps.db, org, a);
   const label = owed?.label ?? 'your payment';
   const amountText = a.amount && a.currency ? formatMoney(toMinor(a.amount, 2, true), a.currency, org.countryCode) : null;

@@ -8,7 +8,8 @@
  * zone; after the last retry fails the sequence gives up (the mandate pauses, the collector is
  * told). A target that is settled by the time its attempt comes round is never charged.
  */
-import { addDays, type CalendarDate, longDate } from '../../kernel/dates';
+import { z } from 'zod';
+import { addDays, type CalendarDate, longDate, toDayNumber } from '../../kernel/dates';
 import type { Minor } from '../../kernel/money';
 import type { ChargeFailureCode } from '../../integrations/payments/provider';
 
@@ -17,6 +18,25 @@ export const DEFAULT_RETRY_DAYS: readonly number[] = [1, 3, 7];
 /** A retry schedule is 1 to 10 strictly increasing day offsets between 1 and 60. */
 export function validRetryDays(days: readonly number[]): boolean {
   return days.length >= 1 && days.length <= 10 && days.every((d, i) => Number.isInteger(d) && d >= 1 && d <= 60 && (i === 0 || d > days[i - 1]!));
+}
+
+/**
+ * The firm's retry schedule (decision 056): 1 to 5 retries, each a whole number of days after the
+ * first failure, increasing, the last within 30 days — card networks count retries of one
+ * declined payment over 30 days, and a month is as long as a debtor should wait to hear the end.
+ */
+export const MAX_RETRIES = 5;
+export const RETRY_WINDOW_DAYS = 30;
+export const RetryScheduleSchema = z
+  .array(z.number({ message: 'Enter each retry as a number of days.' }).int({ message: 'Enter each retry as a whole number of days.' }).min(1, { message: 'A retry is at least 1 day after the first failure.' }).max(RETRY_WINDOW_DAYS, { message: `A retry is at most ${RETRY_WINDOW_DAYS} days after the first failure.` }), { message: 'Enter the retry days as a list of numbers.' })
+  .min(1, { message: 'Keep at least one retry.' })
+  .max(MAX_RETRIES, { message: `At most ${MAX_RETRIES} retries.` })
+  .refine((d) => d.every((x, i) => i === 0 || x > d[i - 1]!), { message: 'Each retry must come later than the one before.' });
+
+/** The schedule in words: "1, 3 and 7 days after the first failure". */
+export function retryScheduleWords(days: readonly number[]): string {
+  const list = days.length <= 1 ? String(days[0] ?? '') : `${days.slice(0, -1).join(', ')} and ${days[days.length - 1]}`;
+  return `${list} day${days.length === 1 && days[0] === 1 ? '' : 's'} after the first failure`;
 }
 
 export type Target = { kind: 'invoice'; id: string } | { kind: 'instalment'; id: string };
@@ -33,11 +53,30 @@ export type NextStep = { kind: 'retry'; attemptNo: number; on: CalendarDate } | 
  * After attempt `attemptNo` failed: the next attempt and its day, or give up. `firstFailedOn` is the
  * day (organisation's zone) attempt 1 failed; every retry counts from it.
  */
-export function afterFailure(attemptNo: number, firstFailedOn: CalendarDate, retryDays: readonly number[] = DEFAULT_RETRY_DAYS): NextStep {
+export function afterFailure(attemptNo: number, firstFailedOn: CalendarDate, retryDays: readonly number[] = DEFAULT_RETRY_DAYS, failedAttemptOn?: CalendarDate): NextStep {
   if (!validRetryDays(retryDays)) throw new RangeError('invalid retry schedule');
   const offset = retryDays[attemptNo - 1];
   if (offset === undefined) return { kind: 'give_up' };
-  return { kind: 'retry', attemptNo: attemptNo + 1, on: addDays(firstFailedOn, offset) };
+  let on = addDays(firstFailedOn, offset);
+  // A retry that was moved later (its mandate paused, then resumed — decision 056) keeps the
+  // schedule's spacing from the day it was moved to: the pause stops the clock.
+  if (attemptNo >= 2 && failedAttemptOn) {
+    const spaced = addDays(failedAttemptOn, offset - retryDays[attemptNo - 2]!);
+    if (spaced > on) on = spaced;
+  }
+  // Never beyond the window after the first failure (a long pause used it up): give up cleanly.
+  if (toDayNumber(on) - toDayNumber(firstFailedOn) > RETRY_WINDOW_DAYS && Math.max(...retryDays) <= RETRY_WINDOW_DAYS) return { kind: 'give_up' };
+  return { kind: 'retry', attemptNo: attemptNo + 1, on };
+}
+
+/**
+ * A paused mandate turned back on (decision 056): each retry still waiting keeps its day if that is
+ * still ahead, else it is made today; but once the first failure is more than the window behind,
+ * the sequence gives up instead of charging a debtor about a month-old failure.
+ */
+export function onResume(waiting: { scheduledOn: CalendarDate; firstFailedOn: CalendarDate | null }, today: CalendarDate): { kind: 'keep' } | { kind: 'move'; on: CalendarDate } | { kind: 'give_up' } {
+  if (waiting.firstFailedOn && toDayNumber(today) - toDayNumber(waiting.firstFailedOn) > RETRY_WINDOW_DAYS) return { kind: 'give_up' };
+  return waiting.scheduledOn >= today ? { kind: 'keep' } : { kind: 'move', on: today };
 }
 
 /** What to charge for a target today: its amount, capped by what is still owed (never a settled invoice). */

@@ -101,6 +101,8 @@ export const organisations = pgTable(
     syncSlotMinute: integer('sync_slot_minute').notNull().default(0),
     /** Why the organisation is not active, in words for the UI (e.g. disconnected in Xero). */
     statusReason: text('status_reason'),
+    /** What Arcus read of the ledger's chart of accounts (migration 0062): QuickBooks' Accounts Receivable accounts, cached (server/ledger/receivable-accounts.ts). */
+    ledgerAccounts: jsonb('ledger_accounts'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -9,6 +9,7 @@ import { notFound } from '../../kernel/errors';
 import type { Db } from '../db/client';
 import { firms } from '../db/schema';
 import { parseInput } from '../http/validate';
+import { loadOverrides } from '../settings/store';
 import { DEFAULT_FEE_POLICY, type ReturnedFeePolicy, ReturnedFeePolicySchema } from './core';
 
 export const ReturnedFeePolicyPatchSchema = ReturnedFeePolicySchema.partial().strict();
@@ -18,6 +19,18 @@ export async function getReturnedFeePolicy(db: Db, firmId: string): Promise<Retu
   if (!row) throw notFound('No such firm.');
   const parsed = ReturnedFeePolicySchema.safeParse((row.settings as { returnedPayments?: unknown } | null)?.returnedPayments ?? {});
   return parsed.success ? parsed.data : DEFAULT_FEE_POLICY;
+}
+
+/**
+ * The policy in force for one organisation (docs/decisions/056): the firm's, with the
+ * organisation's own fee — on or "no fee", amount, percentage, cap — where it overrides it
+ * (a decision-028 settings group, `returnedPaymentFee`). Where it may be charged, how it is posted
+ * and the account stay the firm's.
+ */
+export async function effectiveReturnedFeePolicy(db: Db, firmId: string, organisationId: string): Promise<ReturnedFeePolicy> {
+  const firm = await getReturnedFeePolicy(db, firmId);
+  const own = (await loadOverrides(db, firmId, [organisationId])).get(organisationId)?.returnedPaymentFee;
+  return own ? { ...firm, ...own } : firm;
 }
 
 export async function updateReturnedFeePolicy(db: Db, firmId: string, patch: z.infer<typeof ReturnedFeePolicyPatchSchema>): Promise<ReturnedFeePolicy> {

@@ -34,7 +34,7 @@ import { formatMoney, minorOf } from '../reminders/render';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
 import { DISPUTE_WORDS, type DisputeStatus, nextDisputeStatus, noticeLines, ORIGIN_WORDS, type ReturnOrigin, returnedPaymentFee, type StripeReturn } from './core';
-import { getReturnedFeePolicy } from './policy';
+import { effectiveReturnedFeePolicy } from './policy';
 
 export interface ReturnsDeps {
   db: Db;
@@ -179,9 +179,10 @@ async function proceed(deps: ReturnsDeps, row: Row, opts: { userId: string | nul
       summary: `Reverse the payment of ${amountText} on ${paidOn} for ${number}: ${ORIGIN_WORDS[row.origin as ReturnOrigin].toLowerCase()}`,
     },
   ];
-  const fee = returnedPaymentFee(await getReturnedFeePolicy(deps.db, row.firmId), { paymentMinor: toMinor(row.amount, 2, true), countryCode: org.countryCode, asked: opts.chargeFee });
-  const policy = fee.charge ? await getReturnedFeePolicy(deps.db, row.firmId) : null;
-  if (fee.charge && policy && row.contactExternalId && !row.feeWritebackId) {
+  // The firm's policy with the organisation's own fee where it has one (decision 056).
+  const policy = await effectiveReturnedFeePolicy(deps.db, row.firmId, row.organisationId);
+  const fee = returnedPaymentFee(policy, { paymentMinor: toMinor(row.amount, 2, true), countryCode: org.countryCode, asked: opts.chargeFee });
+  if (fee.charge && row.contactExternalId && !row.feeWritebackId) {
     const amount = fromMinor(fee.minor, 2);
     const line = { description: `Returned payment fee: payment of ${amountText} on ${paidOn} for ${number}`.slice(0, 400), amount, accountCode: policy.accountCode };
     inputs.push({

@@ -153,7 +153,7 @@ export function payApiRoutes(deps: PayRouteDeps): Router {
   });
 
   r.post('/:token/autopay', writes, jsonOnly, async (req, res) => {
-    const input = parseInput(AutopayInput, req.body ?? {}, { scope: 'what to pay', planId: 'payment plan', on: 'autopay' });
+    const input = parseInput(AutopayInput, req.body ?? {}, { scope: 'what to pay', planId: 'payment plan', on: 'autopay', paused: 'pause' });
     const v = await view(req);
     const out = await setAutopay({ db: deps.db, provider: deps.env().provider, now: deps.env().now }, v, input);
     deps.log.info({ organisationId: v.org.id, payLinkId: v.link.id, scope: input.scope, on: out.on }, 'pay link autopay changed');

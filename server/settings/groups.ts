@@ -6,11 +6,12 @@
  */
 import { z } from 'zod';
 import { EarlyDiscountPolicySchema, LateFeePolicySchema } from '../collections/policy';
+import { ReturnedFeePolicySchema } from '../returns/core';
 
-export const SETTING_GROUPS = ['lateFees', 'earlyDiscount', 'approvalThreshold', 'clientApproval', 'sendingWindow'] as const;
+export const SETTING_GROUPS = ['lateFees', 'earlyDiscount', 'approvalThreshold', 'clientApproval', 'sendingWindow', 'returnedPaymentFee'] as const;
 export type SettingGroup = (typeof SETTING_GROUPS)[number];
 /** The groups whose overrides live in setting_overrides (the client-approval policy keeps its own table). */
-export const OVERRIDE_TABLE_GROUPS = ['lateFees', 'earlyDiscount', 'approvalThreshold', 'sendingWindow'] as const satisfies readonly SettingGroup[];
+export const OVERRIDE_TABLE_GROUPS = ['lateFees', 'earlyDiscount', 'approvalThreshold', 'sendingWindow', 'returnedPaymentFee'] as const satisfies readonly SettingGroup[];
 
 const Amount = z
   .string()
@@ -45,12 +46,22 @@ export const SendingWindowSchema = z
   .strict()
   .refine((w) => w.startMinute < w.endMinute, { message: 'The sending window must end after it starts.', path: ['endMinute'] });
 
+/**
+ * The returned-payment (NSF) fee (docs/decisions/046, 056): whether one is charged and how much — a
+ * flat amount plus a share of the payment, at most the cap. The firm default is the fee part of
+ * the firm's policy (Settings › Collections › Returned payments); an organisation's own setting
+ * overrides that part only — where the fee may be charged (the countries), how it is posted and
+ * the account stay the firm's. "No fee" is `enabled: false`.
+ */
+export const ReturnedFeeSettingSchema = ReturnedFeePolicySchema.pick({ enabled: true, amount: true, percent: true, cap: true }).strict();
+
 export const GROUP_SCHEMAS = {
   lateFees: LateFeePolicySchema.strict(),
   earlyDiscount: EarlyDiscountPolicySchema.strict(),
   approvalThreshold: ThresholdSettingSchema,
   clientApproval: ClientApprovalSettingSchema,
   sendingWindow: SendingWindowSchema,
+  returnedPaymentFee: ReturnedFeeSettingSchema,
 } satisfies Record<SettingGroup, z.ZodType>;
 
 export interface SettingValues {
@@ -59,6 +70,7 @@ export interface SettingValues {
   approvalThreshold: z.infer<typeof ThresholdSettingSchema>;
   clientApproval: z.infer<typeof ClientApprovalSettingSchema>;
   sendingWindow: z.infer<typeof SendingWindowSchema>;
+  returnedPaymentFee: z.infer<typeof ReturnedFeeSettingSchema>;
 }
 export type Overrides = Partial<SettingValues>;
 
@@ -80,6 +92,7 @@ export function resolveEffective(defaults: SettingValues, overrides: Overrides):
     approvalThreshold: pick('approvalThreshold'),
     clientApproval: pick('clientApproval'),
     sendingWindow: pick('sendingWindow'),
+    returnedPaymentFee: pick('returnedPaymentFee'),
   };
 }
 
@@ -106,6 +119,7 @@ export const GROUP_TITLES: Record<SettingGroup, string> = {
   approvalThreshold: 'Approval of ledger changes',
   clientApproval: 'What waits for the client',
   sendingWindow: 'Reminder sending hours',
+  returnedPaymentFee: 'Returned-payment fee',
 };
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -172,6 +186,13 @@ export function describeValue<G extends SettingGroup>(group: G, value: SettingVa
     case 'sendingWindow': {
       const v = value as SettingValues['sendingWindow'];
       return `${timeWords(v.startMinute)} to ${timeWords(v.endMinute)}, ${daysWords(v.businessDays)}`;
+    }
+    case 'returnedPaymentFee': {
+      const v = value as SettingValues['returnedPaymentFee'];
+      if (!v.enabled) return 'No fee: nothing is charged when a payment comes back';
+      const parts = [Number(v.amount) > 0 ? amountWords(v.amount) : null, Number(v.percent) > 0 ? `${percentWords(v.percent)} of the payment` : null].filter((x): x is string => x !== null);
+      const cap = v.cap === null ? '' : `, at most ${amountWords(v.cap)}`;
+      return `A fee of ${parts.join(' plus ') || 'nothing'}${cap} when a payment comes back, where the firm’s countries allow it`;
     }
   }
   return '';

@@ -20,6 +20,7 @@ import { type CollectionsPolicy, policyFrom, updateCollectionsPolicy } from '../
 import { type Db, queryRows } from '../db/client';
 import { clientApprovalPolicies, firms, organisations, reminderPolicies, settingOverrides } from '../db/schema';
 import { parseInput } from '../http/validate';
+import { DEFAULT_FEE_POLICY, ReturnedFeePolicySchema } from '../returns/core';
 import { scopeKeys } from '../reminders/policy';
 import {
   BUILTIN_CLIENT_APPROVAL,
@@ -46,10 +47,14 @@ export const ApplyInputSchema = z.object({ group: GroupSchema, value: z.unknown(
 
 /** A group's value from a request: validated whole with the group's schema (defaults fill what is left out). */
 export function parseGroupValue<G extends SettingGroup>(group: G, raw: unknown): SettingValues[G] {
-  const value = parseInput(GROUP_SCHEMAS[group] as z.ZodType, raw ?? {}, undefined) as SettingValues[G];
+  const value = parseInput(GROUP_SCHEMAS[group] as z.ZodType, raw ?? {}, group === 'returnedPaymentFee' ? { enabled: 'fee', amount: 'amount', percent: 'percentage', cap: 'cap' } : undefined) as SettingValues[G];
   if (group === 'lateFees') {
     const v = value as SettingValues['lateFees'];
     if (v.enabled && v.kind === 'flat' && Number(v.amount) === 0) throw invalidField('amount', 'A flat fee must be more than zero.');
+  }
+  if (group === 'returnedPaymentFee') {
+    const v = value as SettingValues['returnedPaymentFee'];
+    if (v.enabled && Number(v.amount) === 0 && Number(v.percent) === 0) throw invalidField('amount', 'Enter a fee amount or a percentage of the payment, or choose no fee.');
   }
   if (group === 'sendingWindow') {
     const v = value as SettingValues['sendingWindow'];
@@ -72,14 +77,16 @@ function stored<T>(schema: z.ZodType<T>, v: unknown, fallback: T): T {
 }
 
 export function defaultsFrom(settings: unknown): SettingValues {
-  const s = (settings ?? {}) as { collections?: unknown; defaults?: { sendingWindow?: unknown; clientApproval?: unknown } };
+  const s = (settings ?? {}) as { collections?: unknown; returnedPayments?: unknown; defaults?: { sendingWindow?: unknown; clientApproval?: unknown } };
   const collections = policyFrom(s.collections);
+  const fee = stored(ReturnedFeePolicySchema, s.returnedPayments ?? {}, DEFAULT_FEE_POLICY);
   return {
     lateFees: collections.lateFees,
     earlyDiscount: collections.earlyDiscount,
     approvalThreshold: { amount: collections.approvalThreshold },
     sendingWindow: stored(SendingWindowSchema, s.defaults?.sendingWindow, BUILTIN_WINDOW),
     clientApproval: stored(ClientApprovalSettingSchema, s.defaults?.clientApproval, BUILTIN_CLIENT_APPROVAL),
+    returnedPaymentFee: { enabled: fee.enabled, amount: fee.amount, percent: fee.percent, cap: fee.cap },
   };
 }
 
@@ -271,6 +278,16 @@ async function writeDefault<G extends SettingGroup>(db: Db, firmId: string, grou
         .set({ settings: sql`jsonb_set(coalesce(${firms.settings}, '{}'::jsonb), '{defaults}', coalesce(${firms.settings}->'defaults', '{}'::jsonb) || jsonb_build_object(${group}::text, ${JSON.stringify(value)}::jsonb))` })
         .where(eq(firms.id, firmId));
       return;
+    case 'returnedPaymentFee': {
+      // The fee part of the firm's returned-payment policy (countries, posting and account kept).
+      const current = stored(ReturnedFeePolicySchema, ((await db.select({ settings: firms.settings }).from(firms).where(eq(firms.id, firmId)).limit(1))[0]?.settings as { returnedPayments?: unknown } | null)?.returnedPayments ?? {}, DEFAULT_FEE_POLICY);
+      const merged = { ...current, ...(value as SettingValues['returnedPaymentFee']) };
+      await db
+        .update(firms)
+        .set({ settings: sql`coalesce(${firms.settings}, '{}'::jsonb) || jsonb_build_object('returnedPayments', ${JSON.stringify(merged)}::jsonb)` })
+        .where(eq(firms.id, firmId));
+      return;
+    }
   }
 }
 

@@ -15,9 +15,10 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
-import type { LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
+import type { LedgerAccount, LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
 import { type LoadedConnection, ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
+import { forgetReceivableAccounts, receivableAccountsFor } from '../ledger/receivable-accounts';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
 import { advanceCardRefund, notifyLedgerRefund } from '../refunds/card';
@@ -112,7 +113,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     const writes = ledger.writes;
     const notes = () => ledger.notes;
     const parsed = parseRequest(row.kind, row.request);
-    const request = row.kind === 'pay_link' ? await payLinkRequest(deps, row, parsed as RequestOf<'pay_link'>) : parsed;
+    const request = row.kind === 'pay_link' ? await payLinkRequest(deps, row, parsed as RequestOf<'pay_link'>) : row.kind === 'refund' && row.status === 'sending' ? await refundRequest(deps, row, writes, parsed as RequestOf<'refund'>) : parsed;
     if (request === null) return release(deps, row, 'This server cannot build pay links (APP_URL or the pay-link key is missing).', 3_600_000);
 
     // A refund to the card: the provider refunds first (once, keyed by the card refund's id); the
@@ -206,8 +207,12 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     if (err instanceof LedgerError && err.retryable) return release(deps, row, message, err.options.retryAfterMs ?? deferralBackoffMs(row.deferrals), { refund: true, deferred: true });
     const giveUp = row.attempts >= MAX_WRITEBACK_ATTEMPTS;
     if (err instanceof ReauthRequiredError) return giveUp ? fail(deps, row, message) : release(deps, row, message, 3_600_000);
-    // The ledger refused the write itself: a person has to look.
-    if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') return fail(deps, row, message);
+    // The ledger refused the write itself: a person has to look. A refused refund drops the cached
+    // chart of accounts, so a retry after the chart was fixed reads it again (decision 056).
+    if (err instanceof LedgerError && !err.retryable && err.code !== 'stale_object' && err.code !== 'unauthorized') {
+      if (row.kind === 'refund') await forgetReceivableAccounts(deps.db, row.organisation_id).catch(() => undefined);
+      return fail(deps, row, message);
+    }
     if (giveUp) return fail(deps, row, message);
     return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
   }
@@ -277,6 +282,16 @@ async function payLinkRequest(deps: WritebackDeps, row: LeasedRow, r: RequestOf<
   const url = await payLinkUrl(deps.db, { firmId: row.firm_id, linkId: r.payLinkId }, deps.payLinks);
   if (url === undefined) throw new LedgerError('validation', 'The pay link no longer exists.');
   return url === null ? null : { url };
+}
+
+/**
+ * A refund's request with the organisation's Accounts Receivable accounts (QuickBooks: a refund on
+ * account credits A/R, whose id is the company's own — decision 056), from the cache or read once
+ * through this same opened ledger. Nothing added for a ledger without them or a refund of a paid invoice.
+ */
+async function refundRequest(deps: WritebackDeps, row: LeasedRow, writes: LedgerWrites, r: RequestOf<'refund'>): Promise<RequestOf<'refund'> & { receivableAccounts?: LedgerAccount[] | null }> {
+  if (!r.source || !writes.receivableAccounts) return r;
+  return { ...r, receivableAccounts: await receivableAccountsFor(deps.db, row.organisation_id, writes, deps.now()) };
 }
 
 /** The ledger call for one kind; the row id is the idempotency key. */

@@ -1,6 +1,6 @@
 /** The autopay core (pure): the retry schedule, attempt keys, splitting a charge, the words. */
 import { describe, expect, it } from 'vitest';
-import { afterFailure, attemptKey, attemptText, cardExpired, cardText, chargeAmount, DEFAULT_RETRY_DAYS, onAutopay, splitCharge, validRetryDays } from '../../server/autopay/core';
+import { afterFailure, attemptKey, attemptText, cardExpired, cardText, chargeAmount, DEFAULT_RETRY_DAYS, onAutopay, splitCharge, validRetryDays, onResume, RetryScheduleSchema, retryScheduleWords } from '../../server/autopay/core';
 
 describe('autopay core', () => {
   it('retries 1, 3 and 7 days after the first failure, then gives up', () => {
@@ -54,5 +54,29 @@ describe('autopay core', () => {
     expect(cardExpired({ expMonth: 12, expYear: 2026 }, '2026-12-07')).toBe(false);
     expect(attemptText({ attemptNo: 2, scheduledOn: '2026-12-08', status: 'failed', failureCode: 'card_declined', amountText: '£200.00' })).toBe('Retry 1 on 8 December 2026 for £200.00: failed — the card was declined');
     expect(attemptText({ attemptNo: 1, scheduledOn: '2026-12-07', status: 'succeeded', failureCode: null, amountText: null })).toBe('Charge on 7 December 2026: paid');
+  });
+});
+
+describe('retries after a pause (decision 056)', () => {
+  it('on time, the schedule counts from the first failure as before; a retry moved later keeps its spacing from the day it ran', () => {
+    expect(afterFailure(2, '2026-12-01', [1, 3, 7], '2026-12-02')).toEqual({ kind: 'retry', attemptNo: 3, on: '2026-12-04' });
+    expect(afterFailure(2, '2026-12-01', [1, 3, 7], '2026-12-10')).toEqual({ kind: 'retry', attemptNo: 3, on: '2026-12-12' });
+    expect(afterFailure(3, '2026-12-01', [1, 3, 7], '2026-12-12')).toEqual({ kind: 'retry', attemptNo: 4, on: '2026-12-16' });
+  });
+  it('never beyond 30 days after the first failure: give up', () => {
+    expect(afterFailure(2, '2026-12-01', [1, 3, 7], '2026-12-30')).toEqual({ kind: 'give_up' });
+  });
+  it('on resume: a retry ahead keeps its day, one passed is made today, a first failure over 30 days behind gives up', () => {
+    expect(onResume({ scheduledOn: '2026-12-20', firstFailedOn: '2026-12-01' }, '2026-12-10')).toEqual({ kind: 'keep' });
+    expect(onResume({ scheduledOn: '2026-12-02', firstFailedOn: '2026-12-01' }, '2026-12-10')).toEqual({ kind: 'move', on: '2026-12-10' });
+    expect(onResume({ scheduledOn: '2026-12-02', firstFailedOn: '2026-12-01' }, '2027-01-01')).toEqual({ kind: 'give_up' });
+  });
+  it('the firm’s schedule: 1 to 5 increasing days within 30, in words', () => {
+    expect(RetryScheduleSchema.safeParse([1, 3, 7]).success).toBe(true);
+    expect(RetryScheduleSchema.safeParse([1, 2, 3, 4, 5, 6]).success).toBe(false);
+    expect(RetryScheduleSchema.safeParse([5, 5]).success).toBe(false);
+    expect(RetryScheduleSchema.safeParse([31]).success).toBe(false);
+    expect(retryScheduleWords([1, 3, 7])).toBe('1, 3 and 7 days after the first failure');
+    expect(retryScheduleWords([1])).toBe('1 day after the first failure');
   });
 });

@@ -110,8 +110,8 @@ describe('QBO JSON shapes', () => {
       expect(res.status, path).toBe(200);
       expect(undeclared(res.body[type], type, type), path).toEqual([]);
     }
-    // Every customer, payment and credit memo, via query.
-    for (const entity of ['Customer', 'Payment', 'CreditMemo', 'Invoice']) {
+    // Every customer, payment, credit memo, invoice and account, via query.
+    for (const entity of ['Customer', 'Payment', 'CreditMemo', 'Invoice', 'Account']) {
       const res = await query(served.baseUrl, fx.realm, fx.grant.accessToken, `select * from ${entity} where Id != '0'`);
       expect(undeclared(res.body['QueryResponse'], 'QueryResponse', 'QueryResponse').filter((p) => !p.includes(`.${entity} (`))).toEqual([]);
       expect(undeclared((res.body['QueryResponse'] as Json)[entity], entity, entity)).toEqual([]);

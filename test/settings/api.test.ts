@@ -101,6 +101,7 @@ describeWith('pg', 'Firm defaults and client overrides over HTTP', () => {
       'Approval of ledger changes: No ledger change waits for approval',
       'What waits for the client: Nothing waits for the client',
       'Reminder sending hours: 09:00 to 17:00, Monday to Friday',
+      'Returned-payment fee: No fee: nothing is charged when a payment comes back',
     ]);
     expect((await as.client('/api/settings/defaults')).status).toBe(403);
     expect((await as.client(`/api/settings/organisations/${alder}`)).status).toBe(403);

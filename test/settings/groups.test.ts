@@ -12,7 +12,20 @@ const defaults: SettingValues = {
   approvalThreshold: { amount: '1000.00' },
   clientApproval: BUILTIN_CLIENT_APPROVAL,
   sendingWindow: BUILTIN_WINDOW,
+  returnedPaymentFee: { enabled: true, amount: '25', percent: '0', cap: null },
 };
+
+describe('the returned-payment fee in words (decision 056)', () => {
+  it('no fee, a flat fee, a share with a cap', () => {
+    expect(describeValue('returnedPaymentFee', { enabled: false, amount: '25', percent: '0', cap: null })).toBe('No fee: nothing is charged when a payment comes back');
+    expect(describeValue('returnedPaymentFee', { enabled: true, amount: '25', percent: '0', cap: null })).toBe('A fee of 25.00 when a payment comes back, where the firm’s countries allow it');
+    expect(describeValue('returnedPaymentFee', { enabled: true, amount: '10', percent: '1.5', cap: '40' })).toBe('A fee of 10.00 plus 1.5% of the payment, at most 40.00 when a payment comes back, where the firm’s countries allow it');
+  });
+  it('an organisation’s own fee wins over the firm’s', () => {
+    const eff = resolveEffective(defaults, { returnedPaymentFee: { enabled: false, amount: '0', percent: '0', cap: null } });
+    expect(eff.returnedPaymentFee).toEqual({ value: { enabled: false, amount: '0', percent: '0', cap: null }, overridden: true });
+  });
+});
 
 describe('resolveEffective', () => {
   it('takes each group from the override when there is one and from the firm default otherwise', () => {

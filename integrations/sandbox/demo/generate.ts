@@ -51,6 +51,8 @@ export interface DemoCompanySpec {
   industry?: 'joinery' | 'plumbing' | 'dental' | 'bakery';
   /** Sales tax / VAT / GST on lines, in whole percent (0 = NoTax). */
   taxRatePercent?: number;
+  /** QuickBooks: the Accounts Receivable accounts of the chart of accounts, the default first (absent: the sample company's `84`). */
+  receivableAccounts?: { id: string; name: string }[];
 }
 
 export interface SeedDemoOptions {
@@ -210,6 +212,7 @@ function seedCompany(store: SandboxStore, spec: DemoCompanySpec, index: number, 
     tracking: (TRACKING[industryKey] ?? []).map((t) => ({ name: t.name, options: [...t.options] })),
     nextInvoiceNumber: 1,
     nextCreditNoteNumber: 1,
+    ...(spec.receivableAccounts && !isXero ? { receivableAccounts: spec.receivableAccounts.map((a) => ({ ...a })) } : {}),
   };
   store.addCompany(company);
   const newId = () => (isXero ? ids.uuid() : undefined);

@@ -3,7 +3,7 @@
  * filtered and sorted on. Values are read from the rendered QBO JSON (so a filter sees
  * exactly what a read returns, MetaData times at QBO's one-second precision).
  */
-import { type Json, toQboCompanyInfo, toQboCreditMemo, toQboCustomer, toQboInvoice, toQboPayment, toQboPreferences } from './mappers';
+import { type Json, toQboAccounts, toQboCompanyInfo, toQboCreditMemo, toQboCustomer, toQboInvoice, toQboPayment, toQboPreferences } from './mappers';
 import type { QboView } from './view';
 
 export type FieldType = 'id' | 'string' | 'number' | 'date' | 'datetime' | 'boolean';
@@ -16,7 +16,7 @@ export interface FieldDef {
   path?: string;
 }
 
-export type EntityName = 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo' | 'CompanyInfo' | 'Preferences';
+export type EntityName = 'Customer' | 'Invoice' | 'Payment' | 'CreditMemo' | 'CompanyInfo' | 'Preferences' | 'Account';
 
 export interface QueryEntity {
   name: EntityName;
@@ -106,6 +106,22 @@ export const QUERY_ENTITIES: Record<EntityName, QueryEntity> = {
     ],
     selectable: [...SALES_TXN_SELECTABLE, 'RemainingCredit'],
     rows: (view) => view.creditMemos().map((c) => toQboCreditMemo(view, c)),
+  },
+  Account: {
+    name: 'Account',
+    activeByDefault: true,
+    fields: [
+      { name: 'Id', type: 'id' },
+      { name: 'Name', type: 'string' },
+      { name: 'FullyQualifiedName', type: 'string' },
+      { name: 'AccountType', type: 'string' },
+      { name: 'AccountSubType', type: 'string' },
+      { name: 'Classification', type: 'string' },
+      { name: 'Active', type: 'boolean' },
+      ...meta,
+    ],
+    selectable: ['Id', 'SyncToken', 'MetaData', 'domain', 'sparse', 'Name', 'SubAccount', 'FullyQualifiedName', 'Active', 'Classification', 'AccountType', 'AccountSubType', 'CurrentBalance', 'CurrentBalanceWithSubAccounts', 'CurrencyRef'],
+    rows: (view) => toQboAccounts(view),
   },
   CompanyInfo: {
     name: 'CompanyInfo',

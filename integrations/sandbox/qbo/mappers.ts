@@ -11,7 +11,7 @@
 import { fromMinor, type Minor, mulRate } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import type { SbAddress, SbContact, SbCreditNote, SbInvoice, SbLine, SbPayment } from '../model';
-import { currencyName, type QboLinkedTxn, QboView } from './view';
+import { currencyName, type QboLinkedTxn, QboView, SAMPLE_CHECKING_ACCOUNT, SAMPLE_UNDEPOSITED_FUNDS } from './view';
 
 export type Json = Record<string, unknown>;
 
@@ -244,6 +244,7 @@ export function toQboPayment(view: QboView, p: SbPayment): Json {
   if (withCurrencyRef(view, p.id)) out['CurrencyRef'] = currencyRef(p.currency);
   if (multiCurrency(view)) out['ExchangeRate'] = Number(p.currencyRate);
   if (p.reference) out['PaymentRefNum'] = p.reference;
+  if (p.arAccountId) out['ARAccountRef'] = { value: p.arAccountId, name: view.receivableAccounts().find((a) => a.id === p.arAccountId)?.name ?? 'Accounts Receivable' };
   out['Line'] = lines;
   return out;
 }
@@ -374,4 +375,37 @@ export function toQboPreferences(view: QboView): Json {
     SyncToken: '0',
     MetaData: metaData(view, c.createdAt, c.createdAt),
   };
+}
+
+/**
+ * The company's chart of accounts as far as the sandbox keeps one (docs/decisions/056): its
+ * Accounts Receivable accounts (the default carries the customers' balances), Checking and
+ * Undeposited Funds — in the shape of the recorded `Account` query answer.
+ */
+export function toQboAccounts(view: QboView): Json[] {
+  const created = view.company.createdAt;
+  let receivable = 0;
+  for (const c of view.customers()) receivable += view.customerBalance(c.id);
+  const account = (id: string, name: string, type: string, subType: string, classification: string, balance: number): Json => ({
+    Name: name,
+    SubAccount: false,
+    FullyQualifiedName: name,
+    Active: true,
+    Classification: classification,
+    AccountType: type,
+    AccountSubType: subType,
+    CurrentBalance: amount(balance),
+    CurrentBalanceWithSubAccounts: amount(balance),
+    CurrencyRef: currencyRef(view.company.baseCurrency),
+    domain: 'QBO',
+    sparse: false,
+    Id: id,
+    SyncToken: '0',
+    MetaData: metaData(view, created, created),
+  });
+  return [
+    ...view.receivableAccounts().map((a, i) => account(a.id, a.name, 'Accounts Receivable', 'AccountsReceivable', 'Asset', i === 0 ? receivable : 0)),
+    account(SAMPLE_CHECKING_ACCOUNT.id, SAMPLE_CHECKING_ACCOUNT.name, 'Bank', 'Checking', 'Asset', 0),
+    account(SAMPLE_UNDEPOSITED_FUNDS.id, SAMPLE_UNDEPOSITED_FUNDS.name, 'Other Current Asset', 'UndepositedFunds', 'Asset', 0),
+  ].sort((a, b) => Number(a['Id']) - Number(b['Id']));
 }

@@ -13,7 +13,7 @@ import { fromMinor, type Minor } from '../../../kernel/money';
 import type { SandboxContext } from '../context';
 import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';
-import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optString, reqMoney, reqRef } from './input';
+import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optRef, optString, reqMoney, reqRef } from './input';
 import { activeCustomer } from './invoices';
 import { linkRefundChecks } from './refund-checks';
 import { type Json, toQboPayment } from './mappers';
@@ -60,7 +60,10 @@ function createPayment(view: QboView, b: Json) {
   if (credited > invoiced) throw faults.business('The credit applied exceeds the invoice amounts on this payment');
   if (total < invoiced - credited) throw faults.business(`TotalAmt ${fromMinor(total)} is less than the amount applied to invoices (${fromMinor(invoiced - credited)})`);
   if (allocations.length === 0) throw faults.unsupported('an unapplied payment (the sandbox needs at least one Invoice line)');
+  const arAccountId = optRef(b, 'ARAccountRef') ?? null;
+  if (arAccountId && !view.receivableAccounts().some((a) => a.id === arAccountId)) throw faults.invalidReference('ARAccountRef', `Account ${arAccountId} is not an Accounts Receivable account`);
   const p = view.store.createPayment(view.realmId, {
+    arAccountId,
     contactId: customer.id,
     date: optDate(b, 'TxnDate') ?? view.today(),
     allocations,

@@ -149,7 +149,7 @@ export function runQuery(view: QboView, text: string): QueryResult {
     throw e;
   }
   const entity = queryEntity(q.entity);
-  if (!entity) throw faults.queryValidation(`Entity '${q.entity}' is not supported (the sandbox serves Customer, Invoice, Payment, CreditMemo, CompanyInfo, Preferences)`);
+  if (!entity) throw faults.queryValidation(`Entity '${q.entity}' is not supported (the sandbox serves Customer, Invoice, Payment, CreditMemo, CompanyInfo, Preferences, Account)`);
   let selected: string[] = [];
   if (q.select.kind === 'fields') {
     selected = q.select.fields.map((name) => {

@@ -16,11 +16,9 @@ import { locals, queryString, reply, write } from './http';
 import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optRef, optString, reqMoney, reqRef } from './input';
 import { activeCustomer } from './invoices';
 import { type Json, toQboPayment } from './mappers';
-import type { QboView } from './view';
+import { type QboView, SAMPLE_UNDEPOSITED_FUNDS } from './view';
 
-/** The sample company's Accounts Receivable (A/R) and Undeposited Funds accounts. */
-export const QBO_AR_ACCOUNT = '84';
-const UNDEPOSITED_FUNDS = '4';
+const UNDEPOSITED_FUNDS = SAMPLE_UNDEPOSITED_FUNDS.id;
 
 interface SbCheck {
   id: string;
@@ -30,6 +28,8 @@ interface SbCheck {
   date: string;
   currency: string;
   bankAccountId: string;
+  /** The Accounts Receivable account of its one line (one of the company's, decision 056). */
+  arAccountId: string;
   privateNote: string;
   total: Minor;
   createdAt: number;
@@ -46,14 +46,15 @@ function out(view: QboView, c: SbCheck): Json {
     AccountRef: { value: c.bankAccountId },
     EntityRef: { value: c.customerId, name: view.contactName(c.customerId), type: 'Customer' },
     TotalAmt: amount(c.total),
-    Line: [{ Id: '1', Amount: amount(c.total), DetailType: 'AccountBasedExpenseLineDetail', AccountBasedExpenseLineDetail: { AccountRef: { value: QBO_AR_ACCOUNT, name: 'Accounts Receivable (A/R)' }, BillableStatus: 'NotBillable', TaxCodeRef: { value: 'NON' } } }],
+    Line: [{ Id: '1', Amount: amount(c.total), DetailType: 'AccountBasedExpenseLineDetail', AccountBasedExpenseLineDetail: { AccountRef: { value: c.arAccountId, name: view.receivableAccounts().find((a) => a.id === c.arAccountId)?.name ?? 'Accounts Receivable' }, BillableStatus: 'NotBillable', TaxCodeRef: { value: 'NON' } } }],
   };
 }
 
 function createCheck(view: QboView, b: Json) {
   if (optString(b, 'PaymentType') !== 'Check') throw faults.unsupported('a Purchase other than a Check (the sandbox takes refund checks only)');
   const bank = reqRef(b, 'AccountRef');
-  if (bank === UNDEPOSITED_FUNDS || bank === QBO_AR_ACCOUNT) throw faults.business('A check must be paid from a bank account');
+  const receivable = new Set(view.receivableAccounts().map((a) => a.id));
+  if (bank === UNDEPOSITED_FUNDS || receivable.has(bank)) throw faults.business('A check must be paid from a bank account');
   const entity = b['EntityRef'];
   if (!isObject(entity)) throw faults.requiredParam('EntityRef');
   if (optString(entity, 'type') !== 'Customer') throw faults.unsupported('a check to anyone but a customer (the sandbox takes refund checks only)');
@@ -62,7 +63,8 @@ function createCheck(view: QboView, b: Json) {
   if (!Array.isArray(lines) || lines.length !== 1 || !isObject(lines[0])) throw faults.unsupported('a refund check with other than one line');
   const line = lines[0];
   const detail = line['AccountBasedExpenseLineDetail'];
-  if (!isObject(detail) || optRef(detail, 'AccountRef') !== QBO_AR_ACCOUNT) throw faults.unsupported('a check whose line is not Accounts Receivable (the sandbox takes refund checks only)');
+  const lineAccount = isObject(detail) ? optRef(detail, 'AccountRef') : undefined;
+  if (!lineAccount || !receivable.has(lineAccount)) throw faults.unsupported('a check whose line is not one of the company’s Accounts Receivable accounts (the sandbox takes refund checks only)');
   const total = reqMoney(line, 'Amount', 'Line[0].Amount');
   if (total <= 0) throw faults.invalidProperty('Line[0].Amount', 'a check amount must be positive');
   const currency = optRef(b, 'CurrencyRef') ?? customer.currency;
@@ -76,6 +78,7 @@ function createCheck(view: QboView, b: Json) {
     date: optDate(b, 'TxnDate') ?? view.today(),
     currency,
     bankAccountId: bank,
+    arAccountId: lineAccount,
     privateNote: optString(b, 'PrivateNote') ?? '',
     total,
     createdAt: view.store.clock.now(),
@@ -126,6 +129,8 @@ export function linkRefundChecks(view: QboView, b: Json) {
     const c = checks(view.store).get(checkId);
     if (!c || c.realmId !== view.realmId) throw faults.invalidReference('Line.LinkedTxn.TxnId', `Check ${checkId} does not exist`);
     if (c.customerId !== p.contactId) throw faults.business(`Check ${c.number} is to another customer`);
+    // A check credits the A/R account of its line; the payment's credit sits in its own one.
+    if (c.arAccountId !== view.paymentReceivableAccount(p)) throw faults.business(`Check ${c.number} is against another Accounts Receivable account than the payment`);
     if (v <= 0 || v > c.total - linkedOf(view, c.id)) throw faults.business(`The amount linked exceeds what is left on check ${c.number}`);
     added.push({ checkId, amount: v });
   }
@@ -159,4 +164,9 @@ export function refundCheckRoutes(router: Router, ctx: SandboxContext): void {
       throw faults.unsupported(`${operation ?? 'update'} on Purchase (the sandbox creates and reads refund checks)`);
     }),
   );
+}
+
+/** A refund check as the sandbox keeps it (tests and the admin view): its A/R account and amount. */
+export function refundCheckOf(store: QboView['store'], id: string): Readonly<SbCheck> | null {
+  return checks(store).get(id) ?? null;
 }

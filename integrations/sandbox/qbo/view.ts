@@ -45,6 +45,12 @@ function push<V>(map: Map<string, V[]>, key: string, value: V): void {
   else map.set(key, [value]);
 }
 
+/** The sample company's Accounts Receivable account (QuickBooks' sample company ids). */
+export const SAMPLE_RECEIVABLE_ACCOUNT = { id: '84', name: 'Accounts Receivable (A/R)' } as const;
+/** The sample company's Checking and Undeposited Funds accounts (refunds are paid from a bank account). */
+export const SAMPLE_CHECKING_ACCOUNT = { id: '35', name: 'Checking' } as const;
+export const SAMPLE_UNDEPOSITED_FUNDS = { id: '4', name: 'Undeposited Funds' } as const;
+
 export class QboView {
   readonly company: SbCompany;
   private invoiceLinkIndex: Map<string, QboLinkedTxn[]> | null = null;
@@ -62,6 +68,16 @@ export class QboView {
 
   get store() {
     return this.ctx.store;
+  }
+
+  /** The company's Accounts Receivable accounts, its default first (the sample company's `84` unless the company has its own). */
+  receivableAccounts(): { id: string; name: string }[] {
+    return this.company.receivableAccounts?.length ? this.company.receivableAccounts : [SAMPLE_RECEIVABLE_ACCOUNT];
+  }
+
+  /** The A/R account a payment was posted to: its own, else the company's default. */
+  paymentReceivableAccount(p: { arAccountId?: string | null }): string {
+    return p.arAccountId ?? this.receivableAccounts()[0]!.id;
   }
 
   get timeZone(): string {

@@ -14,7 +14,7 @@ import { useOrganisations } from '../../organisations';
 import { useSession } from '../../session';
 import type { ApplyPreview } from '../../../../server/settings/store';
 import type { SettingGroup } from '../../../../server/settings/groups';
-import { DiscountFields, type EarlyDiscount, type HoursDraft, hoursDraft, hoursForSave, LateFeeFields, type LateFees, lateFeesForSave, type SendingWindow, SendingHoursFields, ThresholdField } from './group-fields';
+import { DiscountFields, type EarlyDiscount, type HoursDraft, hoursDraft, hoursForSave, LateFeeFields, type LateFees, lateFeesForSave, ReturnedFeeFields, type ReturnedFeeDraft, returnedFeeDraft, returnedFeeForSave, type SendingWindow, SendingHoursFields, ThresholdField } from './group-fields';
 
 interface DefaultsView {
   organisations: number;
@@ -29,7 +29,7 @@ interface OrganisationView {
 
 const DEFAULTS_KEY = ['settings-defaults'];
 /** The groups a client's own setting is set here (what waits for the client has its card under Connections). */
-const EDITABLE: ReadonlySet<SettingGroup> = new Set(['lateFees', 'earlyDiscount', 'approvalThreshold', 'sendingWindow']);
+const EDITABLE: ReadonlySet<SettingGroup> = new Set(['lateFees', 'earlyDiscount', 'approvalThreshold', 'sendingWindow', 'returnedPaymentFee']);
 
 function useCanChange(): boolean {
   const session = useSession();
@@ -49,7 +49,7 @@ export function ClientDefaultsSection() {
         <div>
           <Title order={3}>Firm defaults</Title>
           <Text size="sm" c="dimmed">
-            Every client follows these unless it has its own setting. Late fees, discounts and the approval amount are changed under Collections.{' '}
+            Every client follows these unless it has its own setting. Late fees, discounts, the approval amount and the returned-payment fee are changed under Collections.{' '}
             {canChange ? '' : 'Only a manager or an administrator can change them.'}
           </Text>
         </div>
@@ -184,6 +184,7 @@ const GROUP_FIELDS: Record<string, string[]> = {
   earlyDiscount: ['enabled', 'ratePct', 'withinDays', 'minimumAmount'],
   approvalThreshold: ['amount'],
   sendingWindow: ['startMinute', 'endMinute', 'businessDays'],
+  returnedPaymentFee: ['enabled', 'amount', 'percent', 'cap'],
 };
 
 /**
@@ -195,6 +196,7 @@ function OverrideDialog({ organisation, group, title, current, onSaved, onClose 
   const [discount, setDiscount] = useState<EarlyDiscount>(current as EarlyDiscount);
   const [threshold, setThreshold] = useState<string>((current as { amount?: string | null }).amount ?? '');
   const [hours, setHours] = useState<HoursDraft>(() => (group === 'sendingWindow' ? hoursDraft(current as Window) : { start: '', end: '', days: [] }));
+  const [fee, setFee] = useState<ReturnedFeeDraft>(() => (group === 'returnedPaymentFee' ? returnedFeeDraft(current as Parameters<typeof returnedFeeDraft>[0]) : { enabled: false, amount: '', percent: '', cap: '' }));
   const value = () => {
     switch (group) {
       case 'lateFees':
@@ -203,6 +205,8 @@ function OverrideDialog({ organisation, group, title, current, onSaved, onClose 
         return discount;
       case 'approvalThreshold':
         return { amount: threshold.trim() ? threshold.trim() : null };
+      case 'returnedPaymentFee':
+        return returnedFeeForSave(fee);
       default:
         return hoursForSave(hours);
     }
@@ -227,6 +231,7 @@ function OverrideDialog({ organisation, group, title, current, onSaved, onClose 
         {group === 'earlyDiscount' && <DiscountFields value={discount} onChange={(p) => setDiscount({ ...discount, ...p })} error={e} withSwitch />}
         {group === 'approvalThreshold' && <ThresholdField value={threshold} onChange={setThreshold} error={e('amount')} />}
         {group === 'sendingWindow' && <SendingHoursFields value={hours} onChange={(p) => setHours({ ...hours, ...p })} error={e} />}
+        {group === 'returnedPaymentFee' && <ReturnedFeeFields value={fee} onChange={(p) => setFee({ ...fee, ...p })} error={e} />}
         {problem && <Alert color="red">{problem}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>

@@ -4,7 +4,7 @@
  * whichever is being changed. `error(key)` gives the server's sentence for a field by its key
  * within the group (`amount`, `graceDays`, … — the firm form prefixes them itself).
  */
-import { Checkbox, Group, NumberInput, Select, SimpleGrid, Switch, TextInput } from '@mantine/core';
+import { Checkbox, Group, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core';
 import type { CollectionsPolicy } from '../../writebacks/api';
 
 type ErrorOf = (key: string) => string | undefined;
@@ -147,5 +147,48 @@ export function SendingHoursFields({ value, onChange, error: e }: { value: Hours
         </Group>
       </Checkbox.Group>
     </>
+  );
+}
+
+/** A client's own returned-payment fee (decision 056): no fee, or an amount plus a share of the payment, at most a cap. */
+export interface ReturnedFeeDraft {
+  enabled: boolean;
+  amount: string;
+  percent: string;
+  cap: string;
+}
+
+export const returnedFeeDraft = (v: { enabled: boolean; amount: string; percent: string; cap: string | null }): ReturnedFeeDraft => ({ enabled: v.enabled, amount: v.amount, percent: v.percent, cap: v.cap ?? '' });
+/** "No fee" saves just that (whatever was typed in the hidden fields is not sent). */
+export const returnedFeeForSave = (d: ReturnedFeeDraft) => (d.enabled ? { enabled: true, amount: d.amount.trim() || '0', percent: d.percent.trim() || '0', cap: d.cap.trim() ? d.cap.trim() : null } : { enabled: false });
+
+export function ReturnedFeeFields({ value: d, onChange, error: e }: { value: ReturnedFeeDraft; onChange: (patch: Partial<ReturnedFeeDraft>) => void; error: ErrorOf }) {
+  return (
+    <Stack gap="sm">
+      <SegmentedControl
+        value={d.enabled ? 'fee' : 'none'}
+        onChange={(v) => onChange({ enabled: v === 'fee' })}
+        data={[
+          { value: 'fee', label: 'Charge a fee' },
+          { value: 'none', label: 'No fee' },
+        ]}
+        aria-label="Returned-payment fee"
+        maw={320}
+      />
+      {d.enabled ? (
+        <SimpleGrid cols={{ base: 1, sm: 3 }}>
+          <TextInput label="Fee amount" description="Per returned payment." value={d.amount} onChange={(ev) => onChange({ amount: ev.currentTarget.value })} error={e('amount')} inputMode="decimal" />
+          <TextInput label="Plus a percentage" description="Of the returned payment." value={d.percent} onChange={(ev) => onChange({ percent: ev.currentTarget.value })} error={e('percent')} inputMode="decimal" rightSection="%" />
+          <TextInput label="At most" description="Leave empty for no cap." value={d.cap} onChange={(ev) => onChange({ cap: ev.currentTarget.value })} error={e('cap')} inputMode="decimal" placeholder="No cap" />
+        </SimpleGrid>
+      ) : (
+        <Text size="sm">Nothing is charged when one of this client’s customers’ payments comes back.</Text>
+      )}
+      {d.enabled && (
+        <Text size="sm" c="dimmed">
+          Where the fee may be charged, how it is posted and its account stay the firm’s (Settings › Collections › Returned payments).
+        </Text>
+      )}
+    </Stack>
   );
 }
