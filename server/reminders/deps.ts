@@ -54,6 +54,12 @@ export interface ReminderDeps extends ReminderEnv {
   log: Logger;
   /** `requeueMark`: set when re-queuing work a dead worker left (see job-ids.ts). */
   enqueueSend(sendId: string, attempt: number, requeueMark?: number): Promise<void>;
+  /**
+   * Queue the sending of an organisation's claimed reminders in batches (send-batch.ts, the
+   * `reminders.send-batch` job); `mark` makes the job's id. Absent: the run queues one
+   * `reminders.send` per claim, as before.
+   */
+  enqueueBatch?(organisationId: string, mark: number): Promise<void>;
   /** Queue the execution of a write-back (a sent reminder's ledger notes are `note` write-backs). */
   enqueueWriteback(writebackId: string): Promise<void>;
 }
