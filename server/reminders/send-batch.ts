@@ -244,7 +244,7 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   const leases = await leaseBatch(db, { firmId: org.firmId, organisationId: org.id }, size, deps.now(), deps.leaseMs ?? LEASE_MS);
   result.leased = leases.length;
   if (leases.length === 0) return result;
-  deps.crash?.('send.after-lease');
+  deps.crash?.('batch.after-lease');
   // A dead worker's send (its lease ran out): the single path finishes it (hand-off recorded, or the server has it) or sends it.
   const takenOver = new Set(leases.filter((l) => l.previous === 'sending').map((l) => l.row.id));
   const leased = leases.map((l) => l.row);
@@ -263,6 +263,8 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
     bounded(rows, concurrency, async (row) => {
       const r = await sendLeased(deps, { row, previous: takenOver.has(row.id) ? 'sending' : 'claimed' }, { org });
       tally(r);
+      // A temporary failure is retried on its own with the job's backoff, as the fast path's are (not left for the stale sweep).
+      if (r.outcome === 'retry') await deps.enqueueSend(row.id, row.attempts + 1);
     });
   // Reminders off, or the ledger connection broken: each row is skipped by the single path's first checks.
   await singles(fast.length === 0 ? leased.filter((r) => !single.includes(r)).concat(single) : single);
@@ -274,6 +276,7 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   await skipMany(db, skips, now);
   result.skipped += skips.length;
   result.skips = skips;
+  if (skips.length) deps.crash?.('batch.after-skip');
   let go = fast.filter((r) => checked.has(r.id));
   if (go.length === 0) return result;
   if (!inSendingWindow(settings, org.timezone, now)) {
@@ -286,6 +289,7 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
     return result;
   }
   const allowed = await reserveQuotaMany(db, org.id, go, today, settings.dailyLimit);
+  deps.crash?.('batch.after-reserve');
   const over = go.filter((r) => !allowed.has(r.id));
   if (over.length) {
     await releaseMany(
@@ -324,6 +328,8 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
     return { ...byId.get(id)!, attempts: Number(attempts), recipients: v.recipients, invoiceExternalIds: v.invoices, subjectLine: v.subject, bodyText: v.body_text, bodyHtml: v.body_html, updatedAt: now };
   });
   const rows = new Map(storedRows.map((r) => [r.id, r]));
+  // The renderings and attempts are stored: a worker dying from here on leaves rows the single path asks the server about.
+  deps.crash?.('batch.before-smtp');
 
   const handoffs = new HandoffWriter(db);
   const accepted: SentItem[] = [];
@@ -335,7 +341,6 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
     const c = checked.get(row.id)!;
     const p = prepared.get(row.id)!;
     alive();
-    deps.crash?.('send.before-smtp');
     let receipt: SendReceipt;
     try {
       receipt = await deps.mailer.send(mailOf(deps, org, row, { ...p, recipients: c.recipients }));
@@ -356,14 +361,15 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
     }
     // Before anything else after the 250: the hand-off (see the README). The sender goes on to its
     // next message meanwhile; the batch is recorded sent only once every hand-off has committed.
-    deps.crash?.('send.before-handoff');
-    recorded.push(
-      handoffs.record(row.id, receipt, deps.now()).then(() => {
-        alive();
-        deps.crash?.('send.after-smtp');
-        accepted.push({ row, receipt, refs: { contactId: c.customer.contactId, invoiceId: c.invoices[0]?.id ?? null, invoices: c.invoices } });
-      }),
-    );
+    deps.crash?.('batch.before-handoff');
+    const done = handoffs.record(row.id, receipt, deps.now()).then(() => {
+      alive();
+      deps.crash?.('batch.after-handoff');
+      accepted.push({ row, receipt, refs: { contactId: c.customer.contactId, invoiceId: c.invoices[0]?.id ?? null, invoices: c.invoices } });
+    });
+    // Settled below (allSettled), after the senders: a rejection meanwhile is not an unhandled one.
+    done.catch(() => undefined);
+    recorded.push(done);
   }).catch((err: unknown) => {
     stopped = err;
   });
@@ -376,9 +382,32 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
 
   const { marked, writebackIds } = await completeSentMany(deps, org, accepted);
   result.sent += marked.length;
-  deps.crash?.('send.after-mark');
+  deps.crash?.('batch.after-mark');
   for (const id of writebackIds) await deps.enqueueWriteback(id);
   return result;
+}
+
+/**
+ * A simulated crash (the kill test) kills the whole job, as a dead process would: once one crash
+ * point fired, every other sender and batch loop of the job stops at its next crash point (the
+ * same crash, not counted again), instead of going on with the work of a worker that is dead.
+ */
+function killable(deps: ReminderDeps): ReminderDeps {
+  const crash = deps.crash;
+  if (!crash) return deps;
+  let dead: unknown = null;
+  return {
+    ...deps,
+    crash: (point) => {
+      if (dead) throw dead;
+      try {
+        crash(point);
+      } catch (err) {
+        if (err instanceof SimulatedCrash) dead = err;
+        throw err;
+      }
+    },
+  };
 }
 
 /**
@@ -389,9 +418,16 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
 export async function sendDue(deps: ReminderDeps, organisationId: string, options: BatchOptions & { workers?: number } = {}): Promise<BatchResult> {
   const total = empty();
   let stop = false;
+  const job = killable(deps);
   const loop = async () => {
     while (!stop) {
-      const r = await sendBatch(deps, organisationId, options);
+      let r: BatchResult;
+      try {
+        r = await sendBatch(job, organisationId, options);
+      } catch (err) {
+        stop = true;
+        throw err;
+      }
       total.leased += r.leased;
       total.sent += r.sent;
       total.skipped += r.skipped;

@@ -179,7 +179,8 @@ export class Driver {
     this.queue = [];
   }
 
-  async tick(organisationIds: string[]): Promise<void> {
+  /** `between`: something that happens after the runs claimed and before their sends go (e.g. a payment arrives). */
+  async tick(organisationIds: string[], between?: () => Promise<void>): Promise<void> {
     this.stats.ticks++;
     for (const id of organisationIds) {
       try {
@@ -189,6 +190,7 @@ export class Driver {
         this.kill();
       }
     }
+    await between?.();
     await this.sweep(organisationIds);
     await this.drain();
   }
