@@ -6,7 +6,7 @@ import { billingReviewRefreshJob } from './billing-review/job';
 import type { JobDefinition } from './define';
 import { pruneSessions } from './maintenance';
 import { RETENTION_TICK_MS, retentionFirmJob, retentionTickJob } from './privacy/jobs';
-import { REMINDER_TICK_MS, reminderRunJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
+import { REMINDER_TICK_MS, reminderRunJob, reminderSendBatchJob, reminderSendJob, reminderTickJob } from './reminders/jobs';
 import { REPORTS_TICK_MS, reportsTickJob } from './reports/tick';
 import { STATEMENTS_TICK_MS, statementsTickJob } from './statements/tick';
 import { CHECK_EVERY_MS, checkProviderConnections } from './schedule/check-connections';
@@ -26,6 +26,7 @@ export const allJobs: JobDefinition<unknown>[] = [
   reminderTickJob as JobDefinition<unknown>,
   reminderRunJob as JobDefinition<unknown>,
   reminderSendJob as JobDefinition<unknown>,
+  reminderSendBatchJob as JobDefinition<unknown>,
   collectionsTickJob as JobDefinition<unknown>,
   collectionsAssessJob as JobDefinition<unknown>,
   writebackExecuteJob as JobDefinition<unknown>,

@@ -3,7 +3,9 @@
  *   reminders.tick  every 15 min: one `reminders.run` per active organisation with reminders on;
  *   reminders.run   plan and claim for one organisation (acts only inside its sending window;
  *                   deferred when the ledger cannot be asked about the invoices, server/reminders/presend.ts);
- *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit).
+ *   reminders.send-batch  send an organisation's claimed reminders in batches (server/reminders/send-batch.ts);
+ *   reminders.send  send one claimed reminder (RetryLaterError outside the window / over the limit):
+ *                   re-queued work a dead worker left, approved sends, temporary SMTP failures.
  * A sent reminder's ledger notes are `note` write-backs, run by `writebacks.execute`.
  * Job ids come from our rows (BullMQ keeps finished ids for a day, and refuses a single ':').
  */
@@ -14,6 +16,7 @@ import { organisationsWithReminders } from '../../server/reminders/organisations
 import { maskEmails } from '../../server/reminders/recipients';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
+import { sendDue } from '../../server/reminders/send-batch';
 import { writebackEnqueuer } from '../../server/writebacks/enqueue';
 import { QUEUE_PRIORITY } from '../../server/writebacks/types';
 import { defineJob, type JobContext, type JobQueue, RetryLaterError } from '../define';
@@ -21,8 +24,11 @@ import { depsFor } from './deps';
 
 export const REMINDER_TICK_MS = 15 * 60_000;
 
-function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueWriteback'> {
+function enqueuers(queue: JobQueue): Pick<ReminderDeps, 'enqueueSend' | 'enqueueBatch' | 'enqueueWriteback'> {
   return {
+    enqueueBatch: async (organisationId, mark) => {
+      await queue.enqueue(reminderSendBatchJob, { organisationId }, { jobId: `rbatch-${organisationId}-${mark}`, priority: QUEUE_PRIORITY.normal });
+    },
     // After a debtor's payment, ahead of pay links and notes (server/writebacks/types.ts, QUEUE_PRIORITY).
     enqueueSend: async (sendId, attempt, requeueMark) => {
       await queue.enqueue(reminderSendJob, { sendId }, { jobId: sendJobId(sendId, attempt, requeueMark), priority: QUEUE_PRIORITY.normal });
@@ -50,6 +56,28 @@ export const reminderSendJob = defineJob({
     }
     // The runner logs this message: an SMTP reply may echo the debtor's address.
     if (r.outcome === 'retry') throw new Error(maskEmails(r.error));
+  },
+});
+
+/**
+ * Send an organisation's claimed reminders in batches (server/reminders/send-batch.ts): claims
+ * leased N at a time, re-checked, limited, rendered and recorded per batch. Outside the window
+ * or over the daily limit it comes back later; a temporary SMTP failure is queued as a single
+ * `reminders.send` with its own backoff.
+ */
+export const reminderSendBatchJob = defineJob({
+  name: 'reminders.send-batch',
+  schema: z.object({ organisationId: z.uuid() }),
+  attempts: 8,
+  backoffMs: 30_000,
+  async handler(payload, ctx) {
+    const deps = reminderDeps(ctx);
+    const r = await sendDue(deps, payload.organisationId);
+    if (r.deferred) {
+      const delay = r.deferred.until ? Math.max(1_000, r.deferred.until.getTime() - deps.now().getTime()) : 3_600_000;
+      throw new RetryLaterError(delay, r.deferred.why === 'window' ? 'outside the sending window' : 'the daily limit is reached');
+    }
+    if (r.leased) ctx.log.info({ organisationId: payload.organisationId, leased: r.leased, sent: r.sent, skipped: r.skipped, failed: r.failed, retry: r.retry }, 'reminder batch');
   },
 });
 

@@ -25,7 +25,7 @@ import type { ReminderDeps } from '../reminders/deps';
 import { localClock } from '../reminders/local-time';
 import { DEFAULT_STEPS, scopeKeys } from '../reminders/policy';
 import { runOrganisation } from '../reminders/run';
-import { sendReminder } from '../reminders/send';
+import { sendDue } from '../reminders/send-batch';
 import { recheckFigures } from './reminders-recheck';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
@@ -33,6 +33,7 @@ import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_reminders';
 const CONCURRENCY = 8;
+const BATCH = 200;
 
 /** An SMTP server that accepts everything and keeps nothing. */
 async function sink(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
@@ -89,6 +90,15 @@ export const remindersBench: Bench = {
     const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
     // An idle connection closed by the server (the scratch database dropped) must not crash the bench.
     database.pool?.on('error', () => undefined);
+    // Database round trips (every statement a pooled connection runs), counted here only.
+    let roundTrips = 0;
+    database.pool?.on('connect', (client) => {
+      const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+      (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+        roundTrips++;
+        return query(...a);
+      };
+    });
     const smtp = await sink();
     try {
       await database.migrate();
@@ -133,18 +143,19 @@ export const remindersBench: Bench = {
 
       // Engine: plan + claim, then send every claim.
       let planMs = 0;
+      let planTrips = 0;
+      const tripsBefore = roundTrips;
       // As the reminder jobs run: as the firm, every statement under row-level security.
       const engine = await peakRss(() => withFirm(org!.firmId, async () => {
         const t0 = performance.now();
         const run = await runOrganisation(deps, org!.id);
         planMs = performance.now() - t0;
-        let sent = 0;
-        await pool(run.claimed, CONCURRENCY, async (id) => {
-          const r = await sendReminder(deps, id);
-          if (r.outcome === 'sent') sent++;
-        });
-        return { claimed: run.claimed.length, sent };
+        planTrips = roundTrips - tripsBefore;
+        // As the `reminders.send-batch` job does: batches of claims, each sent CONCURRENCY at a time.
+        const r = await sendDue(deps, org!.id, { size: BATCH, concurrency: CONCURRENCY });
+        return { claimed: run.claimed.length, sent: r.sent };
       }));
+      const sendTrips = roundTrips - tripsBefore - planTrips;
       if (engine.result.sent !== total) throw new Error(`the engine sent ${engine.result.sent} of ${total}`);
 
       // Baseline: the same rendered messages, straight through nodemailer.
@@ -176,6 +187,8 @@ export const remindersBench: Bench = {
         },
         { bench: 'reminders', figure: `planning + claiming ${total.toLocaleString('en')} reminders (one run)`, value: planMs / 1000, unit: 's' },
         { bench: 'reminders', figure: 'engine wall time', value: engine.ms / 1000, unit: 's' },
+        { bench: 'reminders', figure: 'database round trips per message: planning + claiming', value: planTrips / total, unit: 'statements' },
+        { bench: 'reminders', figure: 'database round trips per message: sending and recording', value: sendTrips / total, unit: 'statements' },
         { bench: 'reminders', figure: 'peak memory (RSS) while planning and sending', value: engine.peakMb, unit: 'MB', baseline: { label: 'raw nodemailer sends', value: baseline.peakMb }, ratio: engine.peakMb / baseline.peakMb },
         { bench: 'reminders', figure: 'messages the SMTP server accepted (engine + baseline + ledger check)', value: smtp.received(), unit: 'messages' },
         ...recheck,

@@ -29,10 +29,28 @@ export async function withLivePayLinks<T extends { id: string; url: string | nul
   return list.map((i) => (isMaskedPayUrl(i.url) ? { ...i, url: live.get(i.id) ?? null } : i));
 }
 
+/** The early-payment discounts still on offer for these invoices (by invoice id), in one query: a batch of sends reads them once. */
+export async function loadDiscountOffers(db: Db, p: { firmId: string; organisationId: string; today: CalendarDate }, invoiceIds: readonly string[]): Promise<Map<string, ReminderDiscount>> {
+  const ids = [...new Set(invoiceIds)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (ids.length === 0) return new Map();
+  try {
+    const offers = await db
+      .select({ invoiceId: discountOffers.invoiceId, rateBp: discountOffers.rateBp, discount: discountOffers.discount, currency: discountOffers.currency, expiresOn: discountOffers.expiresOn })
+      .from(discountOffers)
+      .where(and(eq(discountOffers.firmId, p.firmId), eq(discountOffers.organisationId, p.organisationId), eq(discountOffers.status, 'offered'), gte(discountOffers.expiresOn, p.today), inArray(discountOffers.invoiceId, ids)));
+    const out = new Map<string, ReminderDiscount>();
+    for (const o of offers) if (!out.has(o.invoiceId)) out.set(o.invoiceId, { expiresOn: o.expiresOn, rateBp: o.rateBp, amount: o.discount, currency: o.currency });
+    return out;
+  } catch {
+    return new Map();
+  }
+}
+
 export async function reminderPayExtras(
   db: Db,
   p: { firmId: string; organisationId: string; grouped: boolean; contactExternalId: string; invoices: readonly { id: string; currency: string }[]; today: CalendarDate },
   ctx?: Partial<LinkContext>,
+  offers?: ReadonlyMap<string, ReminderDiscount>,
 ): Promise<{ payLink: string | null; discountOffer: ReminderDiscount | null }> {
   const first = p.invoices[0];
   const linkKey = ctx?.linkKey;
@@ -44,7 +62,11 @@ export async function reminderPayExtras(
       : await tryEnsureLink(() => ensureStatementLink(db, { firmId: p.firmId, organisationId: p.organisationId, contactExternalId: p.contactExternalId }, { ...ctx, linkKey }));
   let discountOffer: ReminderDiscount | null = null;
   const ids = p.invoices.map((i) => i.id).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-  if (ids.length) {
+  if (ids.length && offers) {
+    // Read for a whole batch of sends beforehand (loadDiscountOffers).
+    const o = p.invoices.map((i) => offers.get(i.id)).find((x) => x !== undefined);
+    if (o) discountOffer = o;
+  } else if (ids.length) {
     try {
       const offers = await db
         .select({ invoiceId: discountOffers.invoiceId, rateBp: discountOffers.rateBp, discount: discountOffers.discount, currency: discountOffers.currency, expiresOn: discountOffers.expiresOn })

@@ -14,8 +14,20 @@ import type { LedgerGateway } from '../ledger/gateway';
 import type { LinkContext } from '../pay/links';
 import type { Logger } from '../logger';
 
-/** `send.before-handoff`: after the mail server's 250, before it is recorded; `send.after-smtp`: after it is recorded. */
-export type CrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.before-handoff' | 'send.after-smtp' | 'send.after-mark';
+/**
+ * Where the kill test can stop a worker: after each durable step of the engine, before the next.
+ * One message (`reminders.send`, and a batch's statements, texts, calls and taken-over sends):
+ * `send.before-handoff` is after the mail server's 250, before it is recorded; `send.after-smtp`
+ * after it is recorded. A batch (`reminders.send-batch`, send-batch.ts) has its own steps: the
+ * batch lease, the set-based skips, the daily-limit reservation, the stored renderings (before any
+ * SMTP transaction), each message's 250 before its hand-off, each hand-off after its commit, the
+ * batch marked sent.
+ */
+export type SendCrashPoint = 'run.after-claim' | 'send.after-lease' | 'send.before-smtp' | 'send.before-handoff' | 'send.after-smtp' | 'send.after-mark';
+export type BatchCrashPoint = 'batch.after-lease' | 'batch.after-skip' | 'batch.after-reserve' | 'batch.before-smtp' | 'batch.before-handoff' | 'batch.after-handoff' | 'batch.after-mark';
+export type CrashPoint = SendCrashPoint | BatchCrashPoint;
+/** Every crash point of the batch path, in order (the kill test reaches each one). */
+export const BATCH_CRASH_POINTS: readonly BatchCrashPoint[] = ['batch.after-lease', 'batch.after-skip', 'batch.after-reserve', 'batch.before-smtp', 'batch.before-handoff', 'batch.after-handoff', 'batch.after-mark'];
 
 export interface ReminderEnv {
   mailer: Mailer;
@@ -54,6 +66,12 @@ export interface ReminderDeps extends ReminderEnv {
   log: Logger;
   /** `requeueMark`: set when re-queuing work a dead worker left (see job-ids.ts). */
   enqueueSend(sendId: string, attempt: number, requeueMark?: number): Promise<void>;
+  /**
+   * Queue the sending of an organisation's claimed reminders in batches (send-batch.ts, the
+   * `reminders.send-batch` job); `mark` makes the job's id. Absent: the run queues one
+   * `reminders.send` per claim, as before.
+   */
+  enqueueBatch?(organisationId: string, mark: number): Promise<void>;
   /** Queue the execution of a write-back (a sent reminder's ledger notes are `note` write-backs). */
   enqueueWriteback(writebackId: string): Promise<void>;
 }

@@ -26,6 +26,21 @@ export async function loadCustomerLanguage(db: Db, org: { id: string; firmId: st
   return { language: effectiveLanguage(r?.customer, r?.organisation, r?.country), organisation: organisationLanguage(r?.organisation, r?.country) };
 }
 
+/** Several customers' languages in one query (a batch of sends). */
+export async function loadCustomerLanguages(db: Db, org: { id: string; firmId: string }, contactExternalIds: readonly string[]): Promise<Map<string, CustomerLanguage>> {
+  const ids = [...new Set(contactExternalIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await queryRows<{ ext: string; customer: string | null; organisation: string | null; country: string | null }>(
+    db,
+    sql`SELECT x.ext, rc.language AS customer, o.language AS organisation, o.country_code AS country
+          FROM organisations o
+          CROSS JOIN jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS x(ext)
+          LEFT JOIN reminder_customers rc ON rc.organisation_id = o.id AND rc.firm_id = o.firm_id AND rc.contact_external_id = x.ext
+         WHERE o.id = ${org.id}::uuid AND o.firm_id = ${org.firmId}::uuid`,
+  );
+  return new Map(rows.map((r) => [r.ext, { language: effectiveLanguage(r.customer, r.organisation, r.country), organisation: organisationLanguage(r.organisation, r.country) }]));
+}
+
 /** Which version of a template to use: the customer's language, the organisation's, English, else what there is. Pure. */
 export function pickVersion<T extends { language: string }>(versions: readonly T[], want: CustomerLanguage): T | null {
   for (const l of [want.language, want.organisation, 'en']) {

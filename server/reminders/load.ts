@@ -425,6 +425,36 @@ export async function loadCustomerState(db: Db, org: Pick<OrgInfo, 'id' | 'firmI
   };
 }
 
+/** Several customers' reminder states in one query (a batch of sends, send-batch.ts); the same fields as `loadCustomerState`. */
+export async function loadCustomerStates(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>, contactExternalIds: readonly string[]): Promise<Map<string, CustomerState>> {
+  const ids = [...new Set(contactExternalIds)];
+  const out = new Map<string, CustomerState>();
+  if (ids.length === 0) return out;
+  const rows = await queryRows<{ ext: string; id: string | null; name: string | null; first_name: string | null; emails: unknown; excluded: boolean | null; paused_until: string | null; recipients: unknown; segment: string | null; unsubscribed: string[] | null }>(
+    db,
+    sql`SELECT x.ext, c.id, c.name, c.first_name, c.emails, rc.excluded, rc.paused_until::text AS paused_until, rc.recipients, rc.segment,
+          (SELECT array_agg(u.address) FROM reminder_unsubscribes u WHERE u.organisation_id = ${org.id}::uuid AND u.contact_external_id = x.ext) AS unsubscribed
+        FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS x(ext)
+        LEFT JOIN contacts c ON c.organisation_id = ${org.id}::uuid AND c.firm_id = ${org.firmId}::uuid AND c.external_id = x.ext
+        LEFT JOIN reminder_customers rc ON rc.organisation_id = ${org.id}::uuid AND rc.contact_external_id = x.ext`,
+  );
+  for (const r of rows) {
+    out.set(r.ext, {
+      externalId: r.ext,
+      contactId: r.id ?? null,
+      name: r.name ?? 'Unknown customer',
+      firstName: r.first_name ?? null,
+      emails: ledgerEmails(r.emails),
+      excluded: r.excluded ?? false,
+      pausedUntil: r.paused_until ?? null,
+      recipientsOverride: Array.isArray(r.recipients) ? (r.recipients as unknown[]).filter((a): a is string => typeof a === 'string') : null,
+      unsubscribed: new Set(r.unsubscribed ?? []),
+      segment: r.segment ?? null,
+    });
+  }
+  return out;
+}
+
 /** Invoices by ledger id with their Arcus holds, in one query. */
 export async function loadInvoicesWithHolds(db: Db, org: Pick<OrgInfo, 'id' | 'firmId'>, where: { externalIds: readonly string[] } | { openForContact: string }): Promise<{ invoices: PlanInvoice[]; holds: Map<string, InvoiceHold> }> {
   const conds = [eq(invoices.firmId, org.firmId), eq(invoices.organisationId, org.id)];

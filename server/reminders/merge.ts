@@ -152,8 +152,22 @@ function renderNodes(nodes: readonly Node[], values: MergeValues, mode: 'html' |
   }
 }
 
+/** Parsed templates by source: a run renders the same few templates thousands of times (bounded; parsing is pure). */
+const PARSED = new Map<string, ParsedTemplate>();
+const PARSED_MAX = 500;
+
+function parsedOf(src: string): ParsedTemplate {
+  let hit = PARSED.get(src);
+  if (!hit) {
+    hit = parseTemplate(src);
+    if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
+    PARSED.set(src, hit);
+  }
+  return hit;
+}
+
 export function renderTemplate(src: string | ParsedTemplate, values: MergeValues, mode: 'html' | 'text'): string {
-  const parsed = typeof src === 'string' ? parseTemplate(src) : src;
+  const parsed = typeof src === 'string' ? parsedOf(src) : src;
   const out: string[] = [];
   renderNodes(parsed.nodes, values, mode, out);
   return out.join('');

@@ -163,7 +163,10 @@ export async function runOrganisation(deps: ReminderDeps, organisationId: string
   }
   for (const c of claims) if (c.status !== 'awaiting_client') (c.status === 'pending_approval' ? result.awaitingApproval : result.claimed).push(c.id);
   deps.crash?.('run.after-claim');
-  for (const id of result.claimed) await deps.enqueueSend(id, 0);
+  // One batch job sends them all (send-batch.ts); without one, a job per claim.
+  if (deps.enqueueBatch) {
+    if (result.claimed.length) await deps.enqueueBatch(org.id, now.getTime());
+  } else for (const id of result.claimed) await deps.enqueueSend(id, 0);
   return { ...result, acted: true };
 }
 

@@ -16,30 +16,30 @@
  * Temporary SMTP failures are retried with backoff (failed_temporary), up to MAX_SEND_ATTEMPTS;
  * permanent ones (5xx, refused recipients) are recorded as failed_permanent and shown.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { classifySmtpError, type SendReceipt } from '../../integrations/email/transport';
+import { classifySmtpError, type OutgoingMessage, type SendReceipt } from '../../integrations/email/transport';
 import type { CalendarDate } from '../../kernel/dates';
-import type { Db } from '../db/client';
+import { type Db, queryRows } from '../db/client';
 import { activities, contacts, reminderSends } from '../db/schema';
 import { FIRM_HEADER } from '../email/embedded';
-import { reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
+import { type ReminderDiscount, reminderPayExtras, withLivePayLinks } from '../pay/reminder-extras';
 import { maskPayTokens } from '../pay/url-at-rest';
-import { chooseSender } from '../sender/choose';
+import { type ChosenSender, chooseSender } from '../sender/choose';
 import { loadSendingIdentity } from '../sender/store';
 import { requestWritebacksIn } from '../writebacks/request';
 import { leaseSend, releaseSend, reserveQuota, type SendRow, skipSend } from './claims';
 import { mailAddress, type ReminderDeps } from './deps';
 import { loadReminderFirmSettings } from './firm-settings';
-import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo } from './load';
+import { type CustomerState, loadActivityHolds, loadActivityHoldsSince, loadCustomerState, loadInvoicesByExternalId, loadInvoicesWithHolds, loadOrgWithSettings, type OrgInfo, type OrgWithSettings } from './load';
 import { inSendingWindow, localClock, nextDayWindowOpen, nextWindowOpen } from './local-time';
 import { noteSummary, noteText, reminderNoteKey } from './note-text';
 import { createCallStepTask, recoverSmsStep, sendSmsStep } from './phone-steps';
 import { closedReason, customerBlock, indexHolds, invoiceBlock, isOpen, type PlanInvoice, recipientBlock, recipientsOf } from './plan';
 import { maskList } from './recipients';
-import { renderEmail } from './render';
+import { type RenderedEmail, renderEmail } from './render';
 import { isLanguage } from '../../kernel/locale';
-import { loadCustomerLanguage } from './language';
+import { type CustomerLanguage, loadCustomerLanguage } from './language';
 import { statementForListed, templateFor } from './templates';
 import { LEASE_MS, MAX_SEND_ATTEMPTS, type SkipReason } from './types';
 import { unsubscribeUrl } from './unsubscribe';
@@ -53,14 +53,14 @@ export type SendResult =
   | { outcome: 'deferred'; until: Date | null; why: 'window' | 'daily_limit' }
   | { outcome: 'retry'; error: string };
 
-interface Evaluated {
+export interface Evaluated {
   invoices: PlanInvoice[];
   customer: CustomerState;
   recipients: string[];
 }
 
 /** Margin for clocks and for activities written while the claim was being made. */
-const HOLD_LOOKBACK_MS = 5 * 60_000;
+export const HOLD_LOOKBACK_MS = 5 * 60_000;
 
 async function evaluate(deps: ReminderDeps, org: OrgInfo, row: SendRow, today: CalendarDate): Promise<Evaluated | { reason: SkipReason }> {
   const { db } = deps;
@@ -127,41 +127,58 @@ async function timelineRefs(db: Db, org: OrgInfo, row: SendRow): Promise<{ conta
   return { contactId: contact?.id ?? null, invoiceId: inv?.id ?? null };
 }
 
+export interface SentItem {
+  row: SendRow;
+  receipt: Pick<SendReceipt, 'rejected' | 'response'>;
+  /** What the caller already knows (contact and invoice rows); null: read in the transaction. */
+  refs: { contactId: string | null; invoiceId: string | null; invoices: readonly PlanInvoice[] } | null;
+}
+
 /**
  * Mark a leased send sent; request its ledger notes — one `note` write-back per invoice it
  * covers, keyed by (send, invoice) so a send recorded twice asks once — and record the timeline
  * activity, in one transaction. Returns the write-backs to queue once it has committed (a crash
  * before they are queued leaves them pending for the write-back sweep).
  */
-async function completeSent(
-  deps: ReminderDeps,
-  org: OrgInfo,
-  row: SendRow,
-  receipt: Pick<SendReceipt, 'rejected' | 'response'>,
-  refs: { contactId: string | null; invoiceId: string | null; invoices: readonly PlanInvoice[] } | null,
-): Promise<string[] | null> {
+export async function completeSent(deps: ReminderDeps, org: OrgInfo, row: SendRow, receipt: SentItem['receipt'], refs: SentItem['refs']): Promise<string[] | null> {
+  const done = await completeSentMany(deps, org, [{ row, receipt, refs }]);
+  return done.marked.length ? done.writebackIds : null;
+}
+
+/**
+ * `completeSent` for many sends of one organisation at once (a batch, send-batch.ts): one
+ * transaction — one UPDATE marks every row still `sending` sent, one multi-row request asks for
+ * all their notes and writes all their timeline activities (`requestWritebacksIn`: three
+ * statements however many). A row another worker finished meanwhile is left alone.
+ */
+export async function completeSentMany(deps: ReminderDeps, org: OrgInfo, items: readonly SentItem[]): Promise<{ marked: string[]; writebackIds: string[] }> {
+  if (items.length === 0) return { marked: [], writebackIds: [] };
   const now = deps.now();
-  const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
-  const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
-  const grouped = row.subjectType === 'customer';
   const sentOn = localClock(org.timezone, now).date;
   return deps.db.transaction(async (tx) => {
-    const done = await tx
-      .update(reminderSends)
-      .set({ status: 'sent', sentAt: now, leaseUntil: null, rejected: receipt.rejected, error: null, updatedAt: now })
-      .where(and(eq(reminderSends.id, row.id), eq(reminderSends.status, 'sending')))
-      .returning({ id: reminderSends.id });
-    if (done.length === 0) return null;
-    const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
-    const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
-    const known = refs?.invoices ?? (await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds));
-    const covered = new Map(known.map((i) => [i.externalId, i]));
-    // The notes are requested in this transaction, beside the timeline entry, and queued after it commits.
-    const requested = await requestWritebacksIn(
+    const done = await queryRows<{ id: string }>(
       tx as unknown as Db,
-      row.invoiceExternalIds.map((invoiceExternalId) => {
+      sql`UPDATE reminder_sends r SET status = 'sent', sent_at = ${now.toISOString()}::timestamptz, lease_until = NULL, rejected = v.rejected, error = NULL, updated_at = ${now.toISOString()}::timestamptz
+            FROM jsonb_to_recordset(${JSON.stringify(items.map((it) => ({ id: it.row.id, rejected: it.receipt.rejected })))}::jsonb) AS v(id uuid, rejected jsonb)
+           WHERE r.id = v.id AND r.status = 'sending'
+       RETURNING r.id`,
+    );
+    const marked = new Set(done.map((d) => d.id));
+    const notes: Parameters<typeof requestWritebacksIn>[1][number][] = [];
+    const timeline: (typeof activities.$inferInsert)[] = [];
+    for (const { row, receipt, refs } of items) {
+      if (!marked.has(row.id)) continue;
+      const recipients = (Array.isArray(row.recipients) ? row.recipients : []) as string[];
+      const delivered = recipients.filter((a) => !receipt.rejected.some((r) => r.toLowerCase() === a.toLowerCase()));
+      const grouped = row.subjectType === 'customer';
+      const text = noteText({ appUrl: deps.appUrl, sendId: row.id, stepNumber: row.stepNumber, recipients: delivered, grouped, invoiceCount: row.invoiceExternalIds.length, sentOn });
+      const ids = refs ?? (await timelineRefs(tx as unknown as Db, org, row));
+      const known = refs?.invoices ?? (await loadInvoicesByExternalId(tx as unknown as Db, org, row.invoiceExternalIds));
+      const covered = new Map(known.map((i) => [i.externalId, i]));
+      // The notes are requested in this transaction, beside the timeline entry, and queued after it commits.
+      for (const invoiceExternalId of row.invoiceExternalIds) {
         const inv = covered.get(invoiceExternalId);
-        return {
+        notes.push({
           firmId: row.firmId,
           organisationId: row.organisationId,
           kind: 'note' as const,
@@ -173,28 +190,27 @@ async function completeSent(
           request: { invoiceExternalId, text },
           requestedBy: 'system' as const,
           summary: noteSummary({ invoiceNumber: inv?.number ?? null, stepNumber: row.stepNumber, grouped }),
-        };
-      }),
-      now,
-      [
-        {
-          firmId: row.firmId,
-          organisationId: row.organisationId,
-          actorType: 'system',
-          kind: 'reminder.sent',
-          contactId: ids.contactId,
-          invoiceId: grouped ? null : ids.invoiceId,
-          summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
-          details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
-          createdAt: now,
-        },
-      ],
-    );
-    return requested.filter((r) => r.created && r.status === 'pending').map((r) => r.id);
+        });
+      }
+      timeline.push({
+        firmId: row.firmId,
+        organisationId: row.organisationId,
+        actorType: 'system',
+        kind: 'reminder.sent',
+        contactId: ids.contactId,
+        invoiceId: grouped ? null : ids.invoiceId,
+        summary: `${grouped ? `Overdue statement (${row.invoiceExternalIds.length} invoices)` : `Reminder ${row.stepNumber}`} sent to ${maskList(delivered)}`,
+        details: { sendId: row.id, stepNumber: row.stepNumber, contactExternalId: row.contactExternalId, invoiceExternalIds: row.invoiceExternalIds, subject: row.subjectLine, rejected: receipt.rejected.length },
+        createdAt: now,
+      });
+    }
+    if (marked.size === 0) return { marked: [], writebackIds: [] };
+    const requested = await requestWritebacksIn(tx as unknown as Db, notes, now, timeline);
+    return { marked: [...marked], writebackIds: requested.filter((r) => r.created && r.status === 'pending').map((r) => r.id) };
   });
 }
 
-async function markFailed(deps: ReminderDeps, org: OrgInfo, row: SendRow, kind: 'temporary' | 'permanent', error: string): Promise<void> {
+export async function markFailed(deps: ReminderDeps, org: OrgInfo, row: SendRow, kind: 'temporary' | 'permanent', error: string): Promise<void> {
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
     const rows = await tx
@@ -221,10 +237,10 @@ async function markFailed(deps: ReminderDeps, org: OrgInfo, row: SendRow, kind: 
 }
 
 /** reminder_sends.handoff */
-const HandoffSchema = z.object({ at: z.string(), response: z.string(), rejected: z.array(z.string()) });
+export const HandoffSchema = z.object({ at: z.string(), response: z.string(), rejected: z.array(z.string()) });
 
 /** The mail server accepted the message: recorded at once, by itself, so a dead worker's successor does not send it again. */
-async function recordHandoff(db: Db, sendId: string, receipt: SendReceipt, now: Date): Promise<void> {
+export async function recordHandoff(db: Db, sendId: string, receipt: SendReceipt, now: Date): Promise<void> {
   const handoff: z.infer<typeof HandoffSchema> = { at: now.toISOString(), response: receipt.response.slice(0, 500), rejected: receipt.rejected };
   await db
     .update(reminderSends)
@@ -232,14 +248,117 @@ async function recordHandoff(db: Db, sendId: string, receipt: SendReceipt, now: 
     .where(and(eq(reminderSends.id, sendId), eq(reminderSends.status, 'sending')));
 }
 
-export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<SendResult> {
+/** What a batch reads once for all its messages (send-batch.ts): templates by step and language, the sender identity. */
+export interface RenderCache {
+  templates: Map<string, Promise<Awaited<ReturnType<typeof templateFor>>>>;
+  identity?: Promise<Awaited<ReturnType<typeof loadSendingIdentity>>>;
+  /** Customers' languages, read set-based for the batch (absent: one read per message). */
+  languages?: Map<string, CustomerLanguage>;
+  /** Early-payment discounts on offer for the batch's invoices (absent: one read per message). */
+  discounts?: ReadonlyMap<string, ReminderDiscount>;
+}
+
+export interface PreparedEmail {
+  email: RenderedEmail;
+  sender: ChosenSender;
+  unsubscribe: string;
+}
+
+/**
+ * Everything a message needs, rendered: the step's template in the customer's language (else the
+ * organisation's, else English, decision 041), the sender identity (the client's own address only
+ * when its domain is verified, server/sender/), the pay extras and the listed invoices' live pay
+ * links. The template, the identity and the pay extras are independent: read together.
+ */
+export async function prepareEmail(deps: ReminderDeps, org: OrgWithSettings, row: SendRow, checked: Evaluated, today: CalendarDate, cache?: RenderCache): Promise<PreparedEmail> {
   const { db } = deps;
+  const { settings } = org;
+  const grouped = row.subjectType === 'customer';
+  const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
+  const language = async (): Promise<CustomerLanguage> => cache?.languages?.get(row.contactExternalId) ?? (await loadCustomerLanguage(db, org, row.contactExternalId));
+  const template = async () => {
+    const lang = await language();
+    if (!cache) return templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped, lang);
+    const key = `${row.templateId ?? ''}|${row.stepOffset}|${grouped}|${lang.language}|${lang.organisation}`;
+    let hit = cache.templates.get(key);
+    if (!hit) {
+      hit = templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped, lang);
+      cache.templates.set(key, hit);
+    }
+    return hit;
+  };
+  const identityOf = () => {
+    if (!cache) return loadSendingIdentity(db, org.id, deps.senderKey);
+    cache.identity ??= loadSendingIdentity(db, org.id, deps.senderKey);
+    return cache.identity;
+  };
+  const [tpl, identity, { pay, listed }] = await Promise.all([
+    template(),
+    identityOf(),
+    (async () => {
+      const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx, cache?.discounts);
+      const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
+      return { pay, listed };
+    })(),
+  ]);
+  if (identity?.keyProblem) deps.log.warn({ organisationId: org.id, sendId: row.id }, 'the sender domain key could not be opened: sending from the firm address');
+  const sender = chooseSender({ mailFromAddress: mailAddress(deps.mailFrom), name: settings.senderName?.trim() || org.name, replyTo: settings.replyTo, identity: identity?.identity ?? null });
+  const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
+  const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
+  const email = renderEmail(statementForListed(tpl, checked.invoices, today), {
+    payLink: pay.payLink,
+    discountOffer: pay.discountOffer,
+    organisation: { name: org.name, countryCode: org.countryCode },
+    // Dates, amounts, the table and the footer in the language the template is written in.
+    language: isLanguage(tpl.language) ? tpl.language : 'en',
+    settings: identity?.logoPath ? { ...settings, logoUrl: `${deps.appUrl.replace(/\/+$/, '')}${identity.logoPath}` } : settings,
+    footer: identity?.footer,
+    customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },
+    invoices: listed,
+    stepNumber: row.stepNumber,
+    today,
+    unsubscribeUrl: unsubscribe,
+  });
+  return { email, sender, unsubscribe };
+}
+
+/** The message handed to the mail server: the same Message-ID on every attempt, Reply-To with the send's reply token. */
+export function mailOf(deps: ReminderDeps, org: OrgInfo, row: SendRow, p: PreparedEmail & { recipients: string[] }): OutgoingMessage {
+  return {
+    messageId: row.messageId,
+    from: p.sender.from,
+    replyTo: replyAddressFor(row.replyToken, p.sender, deps.replyDomain) ?? p.sender.replyTo,
+    dkim: p.sender.dkim,
+    to: p.recipients,
+    subject: p.email.subject,
+    text: p.email.text,
+    html: p.email.html,
+    headers: {
+      'List-Unsubscribe': `<${p.unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'X-Arcus-Send': row.id,
+      ...(deps.embedded ? { [FIRM_HEADER]: org.firmId } : {}),
+    },
+  };
+}
+
+export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<SendResult> {
   const leaseMs = deps.leaseMs ?? LEASE_MS;
-  const lease = await leaseSend(db, sendId, deps.now(), leaseMs);
+  const lease = await leaseSend(deps.db, sendId, deps.now(), leaseMs);
   if (!lease) return { outcome: 'not_claimable' };
-  let { row } = lease;
   deps.crash?.('send.after-lease');
-  const org = await loadOrgWithSettings(db, row.organisationId);
+  return sendLeased(deps, lease);
+}
+
+/**
+ * The rest of `sendReminder` for a claim this worker has leased (also the batch's path for the
+ * claims it does not send set-based: statements, texts, calls and taken-over sends; send-batch.ts).
+ * `org` and `cache` let a batch share what it read once.
+ */
+export async function sendLeased(deps: ReminderDeps, lease: { row: SendRow; previous: string }, loaded?: { org: OrgWithSettings; cache?: RenderCache }): Promise<SendResult> {
+  const { db } = deps;
+  let { row } = lease;
+  const org = loaded?.org ?? (await loadOrgWithSettings(db, row.organisationId));
   if (!org) return { outcome: 'not_claimable' };
   const { settings } = org;
 
@@ -289,39 +408,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
     return { outcome: 'deferred', until: nextDayWindowOpen(settings, org.timezone, now), why: 'daily_limit' };
   }
 
-  const grouped = row.subjectType === 'customer';
-  const linkCtx = { appUrl: deps.payLinks?.appUrl ?? deps.appUrl, enqueueExecute: deps.payLinks?.enqueueExecute, linkKey: deps.payLinks?.linkKey };
-  // The template, the sender identity and the pay extras are independent: read together. The
-  // listed invoices' live pay links are read after the extras, which may have just made one.
-  // The step's template in the customer's language, else the organisation's, else English (decision 041).
-  const [template, identity, { pay, listed }] = await Promise.all([
-    loadCustomerLanguage(db, org, row.contactExternalId).then((language) => templateFor(db, org.firmId, row.templateId, row.stepOffset, grouped, language)),
-    // From the client's own address only when its domain is verified; else the firm's, under the client's name (server/sender/).
-    loadSendingIdentity(db, org.id, deps.senderKey),
-    (async () => {
-      const pay = await reminderPayExtras(db, { firmId: org.firmId, organisationId: org.id, grouped, contactExternalId: row.contactExternalId, invoices: checked.invoices, today }, linkCtx);
-      const listed = await withLivePayLinks(db, { firmId: org.firmId, organisationId: org.id }, checked.invoices, linkCtx);
-      return { pay, listed };
-    })(),
-  ]);
-  if (identity?.keyProblem) deps.log.warn({ organisationId: org.id, sendId: row.id }, 'the sender domain key could not be opened: sending from the firm address');
-  const sender = chooseSender({ mailFromAddress: mailAddress(deps.mailFrom), name: settings.senderName?.trim() || org.name, replyTo: settings.replyTo, identity: identity?.identity ?? null });
-  const unsubscribe = unsubscribeUrl(deps.appUrl, deps.secret, row.id);
-  const primary = checked.customer.emails.find((e) => e.primary && e.name)?.name ?? null;
-  const email = renderEmail(statementForListed(template, checked.invoices, today), {
-    payLink: pay.payLink,
-    discountOffer: pay.discountOffer,
-    organisation: { name: org.name, countryCode: org.countryCode },
-    // Dates, amounts, the table and the footer in the language the template is written in.
-    language: isLanguage(template.language) ? template.language : 'en',
-    settings: identity?.logoPath ? { ...settings, logoUrl: `${deps.appUrl.replace(/\/+$/, '')}${identity.logoPath}` } : settings,
-    footer: identity?.footer,
-    customer: { name: checked.customer.name, firstName: checked.customer.firstName, contactName: primary },
-    invoices: listed,
-    stepNumber: row.stepNumber,
-    today,
-    unsubscribeUrl: unsubscribe,
-  });
+  const { email, sender, unsubscribe } = await prepareEmail(deps, org, row, checked, today, loaded?.cache);
   const attempts = row.attempts + 1;
   const [stored] = await db
     .update(reminderSends)
@@ -334,22 +421,7 @@ export async function sendReminder(deps: ReminderDeps, sendId: string): Promise<
 
   let receipt: SendReceipt;
   try {
-    receipt = await deps.mailer.send({
-      messageId: row.messageId,
-      from: sender.from,
-      replyTo: replyAddressFor(row.replyToken, sender, deps.replyDomain) ?? sender.replyTo,
-      dkim: sender.dkim,
-      to: checked.recipients,
-      subject: email.subject,
-      text: email.text,
-      html: email.html,
-      headers: {
-        'List-Unsubscribe': `<${unsubscribe}>`,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        'X-Arcus-Send': row.id,
-        ...(deps.embedded ? { [FIRM_HEADER]: org.firmId } : {}),
-      },
-    });
+    receipt = await deps.mailer.send(mailOf(deps, org, row, { email, sender, unsubscribe, recipients: checked.recipients }));
   } catch (err) {
     const e = classifySmtpError(err);
     const giveUp = e.kind === 'permanent' || attempts >= MAX_SEND_ATTEMPTS;

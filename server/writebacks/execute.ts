@@ -79,7 +79,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     sql`WITH leased AS (
           UPDATE writebacks SET
             status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
-            lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = now()
+            lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = ${now.toISOString()}::timestamptz
           WHERE id = ${writebackId}::uuid AND (
             status = 'pending'
             OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))

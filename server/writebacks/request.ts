@@ -119,6 +119,9 @@ export async function requestWritebacksIn(tx: Db, inputs: readonly RequestInput[
       decidedByUserId: input.preApproved ? (input.userId ?? null) : null,
       decidedAt: input.preApproved ? now : null,
       needsClientApproval: forClient,
+      // The injected clock, not the database's: the sweep's quiet time and a note's day (note-batch.ts) are read against it.
+      createdAt: now,
+      updatedAt: now,
     });
   }
   // Each new row's timeline entry, known before the insert (its status is decided above); only

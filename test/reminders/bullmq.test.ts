@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import type { JobDefinition } from '../../jobs/define';
-import { reminderRunJob, reminderSendJob } from '../../jobs/reminders/jobs';
+import { reminderRunJob, reminderSendBatchJob, reminderSendJob } from '../../jobs/reminders/jobs';
 import { writebackExecuteJob } from '../../jobs/writebacks/jobs';
 import { clockFrom } from '../../kernel/clock';
 import { reminderSends, writebacks } from '../../server/db/schema';
@@ -31,7 +31,7 @@ describeWith(['pg', 'redis'], 'Reminders on BullMQ (real Redis)', () => {
   it('two workers, duplicate runs and duplicate send jobs: each reminder goes out once', async () => {
     const s = await startSmall({ invoices: [1, 2, 3, 4].map((n) => ({ number: `Q-${n}`, due: -n, contact: 'c-north' })) });
     const name = `reminders-${randomUUID().slice(0, 8)}`;
-    const defs = [reminderRunJob, reminderSendJob, writebackExecuteJob] as JobDefinition<unknown>[];
+    const defs = [reminderRunJob, reminderSendJob, reminderSendBatchJob, writebackExecuteJob] as JobDefinition<unknown>[];
     const log = createLogger('silent');
     // No ledger here: the note write-backs are requested and wait (their execution retries later).
     let svc: Services | null = null;

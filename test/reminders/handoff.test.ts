@@ -41,7 +41,7 @@ describeWith('pg', 'Reminders: the relay’s 250 is recorded first', () => {
         env: { ...s.env, mailer: relay },
         crash: {
           shouldCrash: (p) => {
-            if (p !== 'send.after-smtp') return false;
+            if (p !== 'batch.after-handoff') return false;
             windows.push(performance.now() - accepted);
             return killed++ === 0;
           },

@@ -17,6 +17,7 @@ import type { Logger } from '../../server/logger';
 import { type CrashPoint, type ReminderDeps, type ReminderEnv, SimulatedCrash } from '../../server/reminders/deps';
 import { runOrganisation } from '../../server/reminders/run';
 import { sendReminder } from '../../server/reminders/send';
+import { sendDue } from '../../server/reminders/send-batch';
 import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
 
@@ -80,7 +81,8 @@ export interface CrashPlan {
 }
 
 interface Pending {
-  kind: 'send' | 'writeback';
+  /** `batch`: an organisation's claimed reminders, in batches (send-batch.ts); `id` is the organisation. */
+  kind: 'send' | 'batch' | 'writeback';
   id: string;
   notBefore: number;
   attempt: number;
@@ -107,7 +109,8 @@ export class Driver {
   readonly stats: DriverStats = { ticks: 0, crashes: {}, sendResults: {}, writebackResults: {} };
 
   constructor(
-    private readonly base: { db: Db; log: Logger; env: ReminderEnv; crash?: CrashPlan; ledger?: LedgerGateway | null },
+    /** `batches: false`: one `reminders.send` per claim (the path before batches); default: batch jobs, as the jobs run. */
+    private readonly base: { db: Db; log: Logger; env: ReminderEnv; crash?: CrashPlan; ledger?: LedgerGateway | null; batches?: boolean },
   ) {}
 
   now(): Date {
@@ -136,6 +139,7 @@ export class Driver {
       log: this.base.log,
       crash: this.crashHook<CrashPoint>(),
       enqueueSend: async (id, attempt) => this.push({ kind: 'send', id, notBefore: 0, attempt }),
+      enqueueBatch: this.base.batches === false ? undefined : async (organisationId) => this.push({ kind: 'batch', id: organisationId, notBefore: 0, attempt: 0 }),
       enqueueWriteback: async (id) => {
         if (this.base.ledger) this.push({ kind: 'writeback', id, notBefore: 0, attempt: 0 });
       },
@@ -175,7 +179,8 @@ export class Driver {
     this.queue = [];
   }
 
-  async tick(organisationIds: string[]): Promise<void> {
+  /** `between`: something that happens after the runs claimed and before their sends go (e.g. a payment arrives). */
+  async tick(organisationIds: string[], between?: () => Promise<void>): Promise<void> {
     this.stats.ticks++;
     for (const id of organisationIds) {
       try {
@@ -185,6 +190,7 @@ export class Driver {
         this.kill();
       }
     }
+    await between?.();
     await this.sweep(organisationIds);
     await this.drain();
   }
@@ -196,7 +202,12 @@ export class Driver {
       if (i < 0) return;
       const job = this.queue.splice(i, 1)[0]!;
       try {
-        if (job.kind === 'send') {
+        if (job.kind === 'batch') {
+          const r = await sendDue(this.deps(), job.id);
+          this.stats.sendResults['batch'] = (this.stats.sendResults['batch'] ?? 0) + 1;
+          this.stats.sendResults['sent'] = (this.stats.sendResults['sent'] ?? 0) + r.sent;
+          if (r.deferred) this.queue.push({ ...job, notBefore: r.deferred.until?.getTime() ?? t + 3_600_000 });
+        } else if (job.kind === 'send') {
           const r = await sendReminder(this.deps(), job.id);
           this.stats.sendResults[r.outcome] = (this.stats.sendResults[r.outcome] ?? 0) + 1;
           if (r.outcome === 'deferred') this.queue.push({ ...job, notBefore: r.until?.getTime() ?? t + 3_600_000 });

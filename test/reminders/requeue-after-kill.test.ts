@@ -15,12 +15,11 @@ import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import type { JobDefinition } from '../../jobs/define';
-import { reminderDeps, reminderRunJob, reminderSendJob } from '../../jobs/reminders/jobs';
+import { reminderDeps, reminderRunJob, reminderSendBatchJob, reminderSendJob } from '../../jobs/reminders/jobs';
 import { clockFrom } from '../../kernel/clock';
 import { reminderSends } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { leaseSend } from '../../server/reminders/claims';
-import { sendJobId } from '../../server/reminders/job-ids';
 import { runOrganisation } from '../../server/reminders/run';
 import { LEASE_MS } from '../../server/reminders/types';
 import type { Services } from '../../server/services';
@@ -33,23 +32,23 @@ describeWith(['pg', 'redis'], 'Reminders: a worker killed between lease and atte
   it('the send is re-queued under a job id that can run, and goes out a lease later', async () => {
     const s = await startSmall({ invoices: [{ number: 'K-1', due: -2 }] });
     const name = `rkill-${randomUUID().slice(0, 8)}`;
-    const defs = [reminderRunJob, reminderSendJob] as JobDefinition<unknown>[];
+    const defs = [reminderRunJob, reminderSendJob, reminderSendBatchJob] as JobDefinition<unknown>[];
     let svc: Services | null = null;
     const q = new BullQueue({ db: s.db, log: createLogger('silent'), redisUrl: services.redisUrl, definitions: defs, services: () => svc! }, name);
     svc = testServices({ db: s.db, queue: q, mailer: s.capture.mailer, mailFrom: s.env.mailFrom, appUrl: s.env.appUrl, secret: s.env.secret, clock: clockFrom(() => s.env.now().getTime()) });
     const rows = () => s.db.select().from(reminderSends).where(eq(reminderSends.organisationId, s.org.id));
     try {
-      // The run claims the reminder and queues rsend-<id>-0 (no worker yet).
+      // The run claims the reminder and queues the organisation's batch job (no worker yet).
       const run = await runOrganisation(reminderDeps({ db: s.db, log: createLogger('silent'), queue: q, services: svc }), s.org.id);
       expect(run.claimed).toHaveLength(1);
       const sendId = run.claimed[0]!;
-      const first = sendJobId(sendId, 0);
+      const first = `rbatch-${s.org.id}-${s.env.now().getTime()}`;
       // Waiting with its priority (reminder sends are queued after a debtor's payment): BullMQ says 'prioritized'.
       expect(await q.queue.getJobState(first)).toBe('prioritized');
       // The worker that takes it is killed right after its lease: the lease stays held.
       expect(await leaseSend(s.db, sendId, s.env.now(), LEASE_MS)).not.toBeNull();
       q.startWorker(2);
-      // A live worker gets the job, finds the lease held, and completes it: the id is now taken.
+      // A live worker gets the job, finds the lease held (nothing to send), and completes it: the id is now taken.
       await until(async () => (await q.queue.getJobState(first)) === 'completed', 20_000, `${first} to complete`);
       expect((await rows()).find((r) => r.id === sendId)).toMatchObject({ status: 'sending', attempts: 0 });
       expect(s.capture.messages).toHaveLength(0);
