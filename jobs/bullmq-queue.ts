@@ -4,7 +4,7 @@
  * job to delayed (e.g. honouring a ledger's Retry-After) without spending an attempt;
  * PermanentJobError becomes UnrecoverableError.
  */
-import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Db } from '../server/db/client';
@@ -92,11 +92,28 @@ export class BullQueue implements JobQueue {
    * none; `'full'` when the firm's slots are all held. Leases last a few lock periods and are
    * renewed while the job runs, so a killed worker's slots come back about when its jobs do.
    */
-  private async firmSlot(def: JobDefinition<unknown>, data: unknown): Promise<Slot | null | 'full'> {
+  private async firmSlot(def: JobDefinition<unknown>, job: Job): Promise<{ slot: Slot; key: string } | null | 'full'> {
     if (!def.perFirm || !this.slots) return null;
-    const firmId = await firmOfPayload(this.deps.db, data);
+    const firmId = await firmOfPayload(this.deps.db, job.data);
     if (!firmId) return null;
-    return (await this.slots.acquire(`${def.name}:${firmId}`)) ?? 'full';
+    const key = `${def.name}:${firmId}`;
+    const slot = await this.slots.acquire(key, job.id!);
+    return slot ? { slot, key } : 'full';
+  }
+
+  /**
+   * After a slot is given back: the firm's oldest waiting jobs, as many as there are free slots,
+   * leave their retry delay now and join the wait list (a free slot is theirs, not a later job's;
+   * jobs/firm-slots.ts) instead of the slot idling until their delay runs out.
+   */
+  private async wakeWaiters(key: string): Promise<void> {
+    const slots = this.slots;
+    if (!slots) return;
+    const free = (this.settings.firmConcurrency ?? 10) - (await slots.holders(key));
+    for (const id of await slots.waiting(key, free)) {
+      const waiting = await Job.fromId(this.queue, id);
+      if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);
+    }
   }
 
   private slots: RedisSlots | null = null;
@@ -106,16 +123,19 @@ export class BullQueue implements JobQueue {
   startWorker(concurrency = this.settings.concurrency ?? 5): Worker {
     const byName = new Map(this.deps.definitions.map((d) => [d.name, d]));
     this.slotConnection = redisConnection(this.deps.redisUrl);
-    this.slots = new RedisSlots(this.slotConnection, { prefix: `${this.settings.prefix}:${this.name}`, limit: this.settings.firmConcurrency ?? 10, leaseMs: Math.max(1_000, this.settings.lockDurationMs * 2) });
     const retryMs = this.settings.firmRetryMs ?? 2_000;
+    const leaseMs = Math.max(1_000, this.settings.lockDurationMs);
+    // A waiting job's ticket outlives many of its retries (and a long wait list) before it lapses.
+    this.slots = new RedisSlots(this.slotConnection, { prefix: `${this.settings.prefix}:${this.name}`, limit: this.settings.firmConcurrency ?? 10, leaseMs, ticketMs: Math.max(leaseMs, retryMs * 20) });
     this.worker = new Worker(
       this.name,
       async (job: Job, token?: string) => {
         const def = byName.get(job.name);
         if (!def) throw new UnrecoverableError(`no job definition named ${job.name}`);
-        const slot = await this.firmSlot(def, job.data);
-        if (slot === 'full') {
-          // Other firms' jobs go first; this one asks again from the back of the queue (no attempt spent).
+        const held = await this.firmSlot(def, job);
+        if (held === 'full') {
+          // Other firms' jobs go first; this one keeps its place in its firm's line and asks again
+          // from the back of the queue (no attempt spent), or sooner when a slot is given back.
           await job.moveToDelayed(Date.now() + retryMs + Math.floor(Math.random() * (retryMs / 2)), token);
           throw new DelayedError();
         }
@@ -129,7 +149,10 @@ export class BullQueue implements JobQueue {
           if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
           throw err;
         } finally {
-          await slot?.release();
+          if (held) {
+            await held.slot.release();
+            await this.wakeWaiters(held.key).catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'could not wake the jobs waiting for a firm slot'));
+          }
         }
       },
       {
