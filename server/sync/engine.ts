@@ -293,6 +293,8 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
       throw new YieldJobError();
     }
     const finished = await finishRun(conn, run, { counts: state.counts, apiCalls: state.apiCalls, progress: state.progress, full: run.cursor.reconcile });
+    // Another copy of this job (its worker was found stalled but lived on) finished the run first.
+    if (!finished) return { runId: run.runId, organisationId: run.organisationId, status: 'already-finished', counts: state.counts, apiCalls: state.apiCalls, attemptCalls: state.attemptCalls, durationMs: 0 };
     const [named] = await deps.db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, run.organisationId));
     log.info({ counts: state.counts, apiCalls: state.apiCalls, ms: finished.durationMs }, syncSentence(named?.name ?? 'an organisation', run.cursor.reconcile, state.counts, finished.durationMs));
     return { runId: run.runId, organisationId: run.organisationId, status: 'succeeded', counts: state.counts, apiCalls: state.apiCalls, attemptCalls: state.attemptCalls, durationMs: finished.durationMs };
