@@ -68,8 +68,12 @@ const FIRM_CAP = 2;
 const SETTINGS = { prefix: PREFIX, lockDurationMs: 8_000, stalledIntervalMs: 1_000, maxStalledCount: 10 };
 const SYNC_PATH = /\/(Contacts|Invoices|CreditNotes|Overpayments|Prepayments|Payments)(?:\?|$)/;
 
-/** Pages a sync job commits before it yields: a small organisation's six entities fit in one slice; the large one needs several. */
-const SLICE_PAGES = 6;
+/**
+ * Pages a sync job commits before it yields: a small organisation's six entities fit in one slice;
+ * the large one needs several. MW_SLICE_PAGES=1 brings back the first version's setting, and the
+ * fairness check fails as it did (firm A has no sync among the first 8 finished).
+ */
+const SLICE_PAGES = Number(process.env.MW_SLICE_PAGES ?? 6);
 /** Xero pages of 1,000: 6 pages of invoices and about as many of payments, so three slices. */
 const LARGE: DemoCompanySpec = { provider: 'xero', name: 'Large Wholesale Ltd', baseCurrency: 'GBP', timezone: 'Europe/London', countryCode: 'GB', customers: 300, invoices: 6_000 };
 const small = (i: number): DemoCompanySpec => ({ provider: 'xero', name: `Small Client ${i}`, baseCurrency: 'GBP', timezone: 'Europe/London', countryCode: 'GB', customers: 3, invoices: 8 });
