@@ -29,6 +29,12 @@ export interface JobDefinition<P = unknown> {
   /** Attempts before the job is given up (ordinary failures), with exponential backoff. */
   attempts: number;
   backoffMs: number;
+  /**
+   * At most WORKER_FIRM_CONCURRENCY of this job run at once for one firm, across every worker
+   * process (BullMQ; docs/decisions/051). A job that finds its firm's slots full goes to the back
+   * of the queue for a moment, so other firms' work goes ahead of it.
+   */
+  perFirm?: boolean;
   handler(payload: P, ctx: JobContext): Promise<void>;
 }
 
@@ -37,12 +43,13 @@ export function defineJob<S extends z.ZodType>(def: {
   schema: S;
   attempts?: number;
   backoffMs?: number;
+  perFirm?: boolean;
   handler(payload: z.infer<S>, ctx: JobContext): Promise<void>;
 }): JobDefinition<z.infer<S>> {
   return { attempts: 5, backoffMs: 2000, ...def, schema: def.schema as unknown as z.ZodType<z.infer<S>> };
 }
 
-export { type EnqueueOptions, PermanentJobError, RetryLaterError } from '../server/queue';
+export { type EnqueueOptions, PermanentJobError, RetryLaterError, YieldJobError } from '../server/queue';
 
 /** A runner: the queue port features use (request by name), plus what the runners and the root need. */
 export interface JobQueue extends QueuePort {

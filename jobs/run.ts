@@ -7,7 +7,7 @@ import { jobEvents, organisations, reminderSends, writebacks } from '../server/d
 import { describeError, type Logger } from '../server/logger';
 import type { Services } from '../server/services';
 import { DomainError, isRetryableKind } from '../kernel/errors';
-import { type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError } from './define';
+import { type JobDefinition, type JobQueue, PermanentJobError, RetryLaterError, YieldJobError } from './define';
 
 export interface RunDeps {
   db: Db;
@@ -46,6 +46,11 @@ export async function runJob(def: JobDefinition<unknown>, rawPayload: unknown, d
   } catch (err) {
     // Codes and ids, never a database error's SQL and parameters (server/logger.ts).
     const message = describeError(err);
+    if (err instanceof YieldJobError) {
+      log.debug({ ms: Date.now() - started }, `${def.name}: ${message}`);
+      await record(deps.db, def.name, jobId, 'yielded', attempt, null).catch(() => undefined);
+      throw err;
+    }
     // "Later" is not a failure: the job comes back after the delay it named.
     if (err instanceof RetryLaterError) log.info({ ms: Date.now() - started, delayMs: err.delayMs }, `${def.name}: ${message}`);
     else log.warn({ ms: Date.now() - started, err: message }, 'job failed');
@@ -91,6 +96,17 @@ async function jobScope(db: Db, payload: unknown): Promise<Scope> {
   if (firmId) return (fn) => withFirm(firmId, fn);
   if (named) return (fn) => withoutFirm(fn);
   return (fn) => asSystem(fn);
+}
+
+/** The firm a job's payload acts for (see jobScope), or null for a system-wide job or a row that is gone. */
+export async function firmOfPayload(db: Db, payload: unknown): Promise<string | null> {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : null);
+  if (str('firmId')) return str('firmId');
+  if (str('organisationId')) return firmOf(db, organisations, str('organisationId')!);
+  if (str('writebackId')) return firmOf(db, writebacks, str('writebackId')!);
+  if (str('sendId')) return firmOf(db, reminderSends, str('sendId')!);
+  return null;
 }
 
 async function firmOf(db: Db, table: typeof organisations | typeof writebacks | typeof reminderSends, id: string): Promise<string | null> {

@@ -72,6 +72,14 @@ export const EnvSchema = z
     WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(200, { message: 'must be at least 200' }).default(30_000),
     /** How many worker deaths one job survives before it is failed (a sync run then waits for the sync sweep). */
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1, { message: 'must be at least 1' }).default(10),
+    /** Jobs one worker process runs at once (they mostly wait on ledgers and the database). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1, { message: 'must be at least 1' }).max(200, { message: 'must be at most 200' }).default(5),
+    /** Sync jobs of one firm running at once across every worker (docs/decisions/051): one firm cannot take the whole fleet. */
+    WORKER_FIRM_CONCURRENCY: z.coerce.number().int().min(1, { message: 'must be at least 1' }).default(10),
+    /** How long a job that found its firm's slots full waits before it asks again (ms); it goes to the back of the queue. */
+    WORKER_FIRM_RETRY_MS: z.coerce.number().int().min(10, { message: 'must be at least 10' }).default(2_000),
+    /** Pages one sync job commits before it yields its worker slot and queues its continuation (0: never). */
+    SYNC_SLICE_PAGES: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).default(20),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
     MAIL_FROM: z.string().default('Arcus <reminders@arcus.localhost>'),
     /** Replies (server/replies/): reminders' Reply-To is reply+<token>@ this domain (the client's own when verified). Default in embedded mode: MAIL_FROM's domain. */
@@ -164,7 +172,9 @@ export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
   /** BullMQ: key prefix and the worker's stall detection (docs/decisions/011). */
-  queue: { prefix: string; lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
+  queue: { prefix: string; lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number; concurrency: number; firmConcurrency: number; firmRetryMs: number };
+  /** Pages a sync job commits before yielding its worker slot (0: never; docs/decisions/051). */
+  syncSlicePages: number;
   smtpUrl: string | null;
   mailFrom: string;
   /** Replies: the reply domain (null: reminders carry no reply address), the inbound SMTP listener (null: none), Mailgun's signing key. */
@@ -269,7 +279,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     embedded,
     databaseUrl: env.DATABASE_URL ?? null,
     redisUrl: env.REDIS_URL ?? null,
-    queue: { prefix: env.QUEUE_PREFIX, lockDurationMs: env.WORKER_LOCK_DURATION_MS, stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS, maxStalledCount: env.WORKER_MAX_STALLED_COUNT },
+    queue: {
+      prefix: env.QUEUE_PREFIX,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
+      concurrency: env.WORKER_CONCURRENCY,
+      firmConcurrency: env.WORKER_FIRM_CONCURRENCY,
+      firmRetryMs: env.WORKER_FIRM_RETRY_MS,
+    },
+    syncSlicePages: env.SYNC_SLICE_PAGES,
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     replyDomain: env.REPLY_DOMAIN?.toLowerCase() ?? (embedded ? (/@([^>\s]+)>?\s*$/.exec(env.MAIL_FROM)?.[1]?.toLowerCase() ?? null) : null),

@@ -49,3 +49,16 @@ export class RetryLaterError extends Error {
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
 }
+
+/**
+ * The job did a bounded slice of its work and saved where it stopped: it gives its worker slot
+ * back and comes back at the back of the queue (not a failure, no attempt spent;
+ * docs/decisions/051). A large organisation's sync yields every few pages this way, so it never
+ * holds a worker while small organisations wait.
+ */
+export class YieldJobError extends RetryLaterError {
+  override name = 'YieldJobError';
+  constructor(message = 'yielded its worker slot; continues at the back of the queue') {
+    super(1, message);
+  }
+}

@@ -179,10 +179,44 @@ interface Window {
   inFlight: number;
 }
 
+/**
+ * What a tenant's callers did to its limits, for tests and benches that check a client keeps to
+ * them across processes: calls admitted, the most in any 60-second window and the most at once
+ * (both as the sandbox saw them), and calls refused with a 429, by the limit they hit.
+ */
+export interface TenantUsage {
+  provider: Provider;
+  tenantId: string;
+  calls: number;
+  peakMinute: number;
+  peakInFlight: number;
+  refused: Partial<Record<'concurrent' | 'minute' | 'day' | 'appminute', number>>;
+}
+
 /** Sliding-window counters per tenant (and per app), on sandbox time. */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
+  private readonly usageBy = new Map<string, TenantUsage>();
   constructor(private readonly now: () => number) {}
+
+  /** Every tenant's usage since the sandbox started (or since `resetUsage`). */
+  usage(): TenantUsage[] {
+    return [...this.usageBy.values()].map((u) => ({ ...u, refused: { ...u.refused } }));
+  }
+
+  resetUsage(): void {
+    this.usageBy.clear();
+  }
+
+  private usageOf(provider: Provider, tenantId: string): TenantUsage {
+    const k = `${provider}:${tenantId}`;
+    let u = this.usageBy.get(k);
+    if (!u) {
+      u = { provider, tenantId, calls: 0, peakMinute: 0, peakInFlight: 0, refused: {} };
+      this.usageBy.set(k, u);
+    }
+    return u;
+  }
 
   private window(key: string): Window {
     let w = this.windows.get(key);
@@ -206,12 +240,11 @@ export class RateLimiter {
       day: Number.isFinite(limits.perDay) ? Math.max(0, limits.perDay - w.day.length) : 1_000_000,
       appMinute: Math.max(0, (limits.appPerMinute ?? 1_000_000) - app.minute.length),
     };
-    const deny = (problem: 'concurrent' | 'minute' | 'day' | 'appminute', oldest: number | undefined, span: number): Admission => ({
-      ok: false,
-      problem,
-      retryAfterSeconds: oldest === undefined ? 1 : Math.max(1, Math.ceil((oldest + span - t) / 1000)),
-      remaining,
-    });
+    const usage = this.usageOf(provider, tenantKey);
+    const deny = (problem: 'concurrent' | 'minute' | 'day' | 'appminute', oldest: number | undefined, span: number): Admission => {
+      usage.refused[problem] = (usage.refused[problem] ?? 0) + 1;
+      return { ok: false, problem, retryAfterSeconds: oldest === undefined ? 1 : Math.max(1, Math.ceil((oldest + span - t) / 1000)), remaining };
+    };
     if (w.day.length >= limits.perDay) return deny('day', w.day[0], 86_400_000);
     if (limits.appPerMinute !== undefined && app.minute.length >= limits.appPerMinute) return deny('appminute', app.minute[0], 60_000);
     if (w.minute.length >= limits.perMinute) return deny('minute', w.minute[0], 60_000);
@@ -220,6 +253,9 @@ export class RateLimiter {
     w.day.push(t);
     app.minute.push(t);
     w.inFlight++;
+    usage.calls++;
+    usage.peakMinute = Math.max(usage.peakMinute, w.minute.length);
+    usage.peakInFlight = Math.max(usage.peakInFlight, w.inFlight);
     remaining.minute -= 1;
     remaining.day -= 1;
     remaining.appMinute -= 1;

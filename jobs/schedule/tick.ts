@@ -1,9 +1,10 @@
 /**
  * `schedule.tick`, every 5 minutes: ask the nightly scheduler (server/sync/schedule.ts) for the
- * syncs that are due, each requested as an incremental sync.
+ * syncs that are due — each claimed with its incremental run in the database, then requested in
+ * round-robin order by firm under the run's job id (docs/decisions/051).
  */
 import { z } from 'zod';
-import { requestSync } from '../../server/sync/request';
+import { syncJobId } from '../../server/sync/request';
 import { runScheduleTick } from '../../server/sync/schedule';
 import { defineJob } from '../define';
 
@@ -15,7 +16,9 @@ export const scheduleTick = defineJob({
   attempts: 2,
   backoffMs: 10_000,
   async handler(_payload, ctx) {
-    const result = await runScheduleTick(ctx.db, (organisationId) => requestSync(ctx.queue, ctx.db, { organisationId, kind: 'incremental' }), { now: ctx.services.clock.now() });
+    const result = await runScheduleTick(ctx.db, (organisationId, runId) => ctx.queue.request('sync.organisation', { organisationId, kind: 'incremental', runId }, { jobId: syncJobId(runId) }), {
+      now: ctx.services.clock.now(),
+    });
     if (result.enqueued.length || result.scheduled) ctx.log.info({ enqueued: result.enqueued.length, scheduled: result.scheduled }, 'nightly syncs enqueued');
   },
 });

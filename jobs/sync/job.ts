@@ -1,7 +1,9 @@
 /**
  * `sync.organisation`: run (or resume) one organisation's sync run (server/sync/service.ts).
  * Everything else asks for one with `requestSync` (server/sync/request.ts), which makes or merges
- * the run and enqueues this job with an id derived from the run.
+ * the run and enqueues this job with an id derived from the run. A run longer than
+ * SYNC_SLICE_PAGES pages yields its worker slot and continues from the back of the queue, and one
+ * firm's syncs hold at most WORKER_FIRM_CONCURRENCY workers at once (docs/decisions/051).
  */
 import { z } from 'zod';
 import { syncOrganisation } from '../../server/sync/service';
@@ -19,6 +21,8 @@ export const syncOrganisationJob = defineJob({
   schema: SyncPayloadSchema,
   attempts: 6,
   backoffMs: 5_000,
+  // One firm's syncs share WORKER_FIRM_CONCURRENCY slots across every worker (docs/decisions/051).
+  perFirm: true,
   async handler(payload, ctx) {
     const r = await syncOrganisation({ services: ctx.services, db: ctx.db, log: ctx.log, queue: ctx.queue }, payload, {
       attempt: ctx.attempt,

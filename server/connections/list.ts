@@ -127,8 +127,11 @@ export function plainError(provider: Provider, e: unknown, timeZone = 'UTC'): st
 }
 
 /** Why a deferred run waits and when it tries again: the error that deferred it, or another sync of the organisation. */
-export function waitingText(provider: Provider, run: { status: string; deferredUntil: Date | null; errors: unknown; createdAt: Date }, timeZone: string): string | null {
+export function waitingText(provider: Provider, run: { status: string; deferredUntil: Date | null; errors: unknown; createdAt: Date; cursor?: unknown }, timeZone: string): string | null {
   if (run.status !== 'deferred' || !run.deferredUntil) return null;
+  // A long sync gives its worker to other organisations every few pages (server/sync/runs.ts, yieldRun).
+  const yieldedAt = (run.cursor as { yieldedAt?: unknown } | null | undefined)?.yieldedAt;
+  if (typeof yieldedAt === 'string' && Date.parse(yieldedAt) === run.deferredUntil.getTime()) return 'Taking turns with other organisations’ syncs; continues in a moment';
   const errors = Array.isArray(run.errors) ? run.errors : [];
   const last = errors.at(-1) as { retryAt?: unknown } | undefined;
   const cause = dateOf(last?.retryAt)?.getTime() === run.deferredUntil.getTime() ? last : null;

@@ -212,8 +212,15 @@ export async function openPglite(dataDir: string | null, options: Pick<OpenOptio
   };
 }
 
-export async function openDatabase(config: { databaseUrl: string | null; dataDir: string }): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+/**
+ * The process's database. A sync job holds a connection of its own for its whole run and takes
+ * pool connections beside it, so the pool has room for two per job a worker runs at once
+ * (WORKER_CONCURRENCY; docs/decisions/051): at 10 jobs and the default 10 connections, ten syncs
+ * each holding one waited for ever on an eleventh.
+ */
+export async function openDatabase(config: { databaseUrl: string | null; dataDir: string; queue?: { concurrency: number } }): Promise<Database> {
+  const max = Math.max(10, 2 * (config.queue?.concurrency ?? 0) + 2);
+  return config.databaseUrl ? openPostgres(config.databaseUrl, { max }) : openPglite(config.dataDir);
 }
 
 /** Rows of a raw SQL query; both drivers answer `{ rows }`. */

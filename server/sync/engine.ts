@@ -20,14 +20,14 @@ import { LedgerError } from '../../integrations/ledger/errors';
 import type { EntityCursor, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
 import type { RateLimiter } from '../../integrations/ledger/rate-limit';
 import { type CreditEntityType, type EntityType, ENTITY_TYPES, type NormContact, type NormCreditNote, type NormInvoice, type NormPayment, type NormPrepayment, type SyncEntityType } from '../../integrations/ledger/types';
-import { PermanentJobError, RetryLaterError } from '../queue';
+import { PermanentJobError, RetryLaterError, YieldJobError } from '../queue';
 import { ReauthRequiredError } from '../connections/tokens';
 import type { Db } from '../db/client';
 import { connections, organisations } from '../db/schema';
 import type { Logger } from '../logger';
 import { createLedgerGateway, type LedgerGateway, type OpenLedger } from '../ledger/gateway';
 import { finishRun } from './finish';
-import { type ClaimedRun, claimRun, deferRun, emptyCounts, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts } from './runs';
+import { type ClaimedRun, claimRun, deferRun, emptyCounts, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts, yieldRun } from './runs';
 import { openSqlConn, type SqlConn } from './sql';
 import { markDeleted, prepareStaging, upsertContacts, upsertCreditNotes, upsertInvoices, upsertPayments, upsertPrepayments, type WriteScope } from './writers';
 
@@ -55,6 +55,12 @@ export interface SyncEngineDeps {
    * factory, tokenKey and limiter above — which must then be the process's one limiter.
    */
   gateway?: LedgerGateway;
+  /**
+   * Pages one attempt commits before it yields (YieldJobError): the run is left waiting with its
+   * cursor and its job goes to the back of the queue, so a large organisation's sync shares the
+   * workers with everyone else's (docs/decisions/051). 0 or unset: never.
+   */
+  slicePages?: number;
 }
 
 export interface SyncResult {
@@ -243,6 +249,9 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
     const scope: WriteScope = { firmId: run.firmId, organisationId: run.organisationId, baseCurrency: run.baseCurrency };
     let refreshed = false;
     let pageNo = 0;
+    const slice = deps.slicePages ?? 0;
+    /** This attempt used its slice and work is left: it yields after the page it committed last. */
+    let sliced = false;
     for (const entity of SYNC_ORDER) {
       if (run.cursor.done.includes(entity)) continue;
       for (;;) {
@@ -253,6 +262,10 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
             const t0 = performance.now();
             await commitPage(conn, scope, state, entity, page, deps.hooks, pageNo);
             await deps.hooks?.afterPage?.({ runId: run.runId, organisationId: run.organisationId, entity, page: pageNo, attempt, items: page.items.length, commitMs: performance.now() - t0 });
+            if (slice > 0 && pageNo >= slice && page.resume) {
+              sliced = true;
+              break;
+            }
           }
           break;
         } catch (err) {
@@ -266,13 +279,27 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
           throw err;
         }
       }
+      if (sliced) break;
       if (!run.cursor.done.includes(entity)) run.cursor.done.push(entity);
+      if (slice > 0 && pageNo >= slice && SYNC_ORDER.some((e) => !run.cursor.done.includes(e))) {
+        sliced = true;
+        break;
+      }
+    }
+    if (sliced) {
+      // Every page so far is committed with the cursor: give the worker back, continue later.
+      await yieldRun(deps.db, run.runId, { apiCalls: state.apiCalls });
+      log.debug({ pages: pageNo, apiCalls: state.apiCalls }, 'sync yielded its worker slot');
+      throw new YieldJobError();
     }
     const finished = await finishRun(conn, run, { counts: state.counts, apiCalls: state.apiCalls, progress: state.progress, full: run.cursor.reconcile });
+    // Another copy of this job (its worker was found stalled but lived on) finished the run first.
+    if (!finished) return { runId: run.runId, organisationId: run.organisationId, status: 'already-finished', counts: state.counts, apiCalls: state.apiCalls, attemptCalls: state.attemptCalls, durationMs: 0 };
     const [named] = await deps.db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, run.organisationId));
     log.info({ counts: state.counts, apiCalls: state.apiCalls, ms: finished.durationMs }, syncSentence(named?.name ?? 'an organisation', run.cursor.reconcile, state.counts, finished.durationMs));
     return { runId: run.runId, organisationId: run.organisationId, status: 'succeeded', counts: state.counts, apiCalls: state.apiCalls, attemptCalls: state.attemptCalls, durationMs: finished.durationMs };
   } catch (err) {
+    if (err instanceof YieldJobError) throw err;
     const error = runError(err, attempt);
     if (err instanceof ReauthRequiredError) {
       await failRun(deps.db, run, { error, apiCalls: state.apiCalls });

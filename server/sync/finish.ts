@@ -141,9 +141,17 @@ export interface FinishResult {
   checkpoints: Record<SyncEntityType, string | null>;
 }
 
-/** Derive, reconcile, advance the checkpoints, close the run and log the activity — atomically. */
-export async function finishRun(conn: SqlConn, run: ClaimedRun, params: { counts: SyncCounts; apiCalls: number; progress: number; full: boolean }): Promise<FinishResult> {
+/**
+ * Derive, reconcile, advance the checkpoints, close the run and log the activity — atomically.
+ * Null when the run was already closed: a worker that was only slow, not dead, can be found
+ * stalled and its job run again elsewhere (docs/decisions/011, 051), and both copies reach the
+ * end; the run row is locked first, so the second one finishes nothing and the organisation has
+ * one sync.completed for the run.
+ */
+export async function finishRun(conn: SqlConn, run: ClaimedRun, params: { counts: SyncCounts; apiCalls: number; progress: number; full: boolean }): Promise<FinishResult | null> {
   return conn.transaction(async (c) => {
+    const [row] = (await c.query<{ status: string }>('SELECT status FROM sync_runs WHERE id = $1 FOR UPDATE', [run.runId])) as { status: string }[];
+    if (!row || row.status === 'succeeded' || row.status === 'failed') return null;
     await linkContacts(c, run.organisationId);
     if (params.full) params.counts.deleted += await reconcileFullSync(c, run.organisationId, run.startedAt);
     if (run.provider === 'quickbooks') {

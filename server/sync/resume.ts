@@ -6,10 +6,11 @@
  * the run resumes from its cursor, however many times its workers died, and two sweeps that see
  * the same dead heartbeat make one job (docs/decisions/011).
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { syncRuns } from '../db/schema';
 import type { QueuePort } from '../queue';
+import { syncJobId } from './request';
 import type { SyncKind } from './runs';
 import { STALE_RUN_MS } from './runs';
 
@@ -45,4 +46,27 @@ export async function resumeAbandonedRuns(db: Db, queue: QueuePort, now: Date, s
   const runs = await abandonedRuns(db, now, staleMs);
   for (const r of runs) await queue.request('sync.organisation', { organisationId: r.organisationId, kind: r.kind, runId: r.runId }, { jobId: resumeJobId(r.runId, r.lastSeenMs) });
   return runs;
+}
+
+/** A queued run older than this may have lost its job (its requester died between commit and enqueue). */
+export const ORPHAN_AFTER_MS = 2 * 60_000;
+/** Queued runs requested again per sweep. */
+export const ORPHAN_BATCH = 500;
+
+/**
+ * The nightly tick creates each run in its claim transaction and requests its job after the commit
+ * (schedule.ts): a worker killed in between leaves queued runs without a job. Requesting a queued
+ * run's job again under its own id is a no-op while the job exists (waiting, delayed, running or
+ * kept after it finished), so the sweep asks again for the oldest queued runs, and only a run
+ * whose job was never made gets one.
+ */
+export async function requestQueuedRuns(db: Db, queue: QueuePort, now: Date, olderThanMs = ORPHAN_AFTER_MS): Promise<number> {
+  const rows = await db
+    .select({ id: syncRuns.id, organisationId: syncRuns.organisationId, kind: syncRuns.kind })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.status, 'queued'), lte(syncRuns.createdAt, new Date(now.getTime() - olderThanMs))))
+    .orderBy(asc(syncRuns.createdAt))
+    .limit(ORPHAN_BATCH);
+  for (const r of rows) await queue.request('sync.organisation', { organisationId: r.organisationId, kind: r.kind as SyncKind, runId: r.id }, { jobId: syncJobId(r.id) });
+  return rows.length;
 }

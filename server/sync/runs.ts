@@ -230,6 +230,19 @@ export async function failRun(db: Db, run: Pick<ClaimedRun, 'runId' | 'firmId' |
   });
 }
 
+/**
+ * The run used its slice of pages and yields its worker (docs/decisions/051): it waits, with its
+ * cursor, for its job to come round again — a request meanwhile merges into it, and the sweep
+ * does not take it for abandoned.
+ */
+export async function yieldRun(db: Db, runId: string, params: { apiCalls: number }): Promise<void> {
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+  await db
+    .update(syncRuns)
+    .set({ status: 'deferred', deferredUntil: at, apiCalls: params.apiCalls, cursor: sql`${syncRuns.cursor} || ${JSON.stringify({ yieldedAt: at.toISOString() })}::jsonb` })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'running')));
+}
+
 /** A run that cannot start because another one is running. */
 export async function markWaiting(db: Db, runId: string, until: Date): Promise<void> {
   await db.update(syncRuns).set({ status: 'deferred', deferredUntil: until }).where(and(eq(syncRuns.id, runId), inArray(syncRuns.status, ['queued', 'deferred', 'running'])));

@@ -17,7 +17,7 @@ import { createOrReuseRun } from './runs';
 
 /** The sync engine's dependencies from the process's services. */
 export function syncEngineDeps(s: Services, db: Db, log: Logger): SyncEngineDeps {
-  return { db, log, factory: s.ledgers.factory, tokenKey: s.ledgers.tokenKey, limiter: s.ledgers.limiter, gateway: s.ledgers.gateway, now: () => s.clock.ms(), hooks: s.hooks.sync, maxInlineWaitMs: s.hooks.syncMaxInlineWaitMs };
+  return { db, log, factory: s.ledgers.factory, tokenKey: s.ledgers.tokenKey, limiter: s.ledgers.limiter, gateway: s.ledgers.gateway, now: () => s.clock.ms(), hooks: s.hooks.sync, maxInlineWaitMs: s.hooks.syncMaxInlineWaitMs, slicePages: s.config.syncSlicePages };
 }
 
 export interface SyncAttempt {

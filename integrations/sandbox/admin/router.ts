@@ -238,6 +238,12 @@ export function adminRouter(ctx: SandboxContext, deps: AdminDeps): express.Route
     res.json({ invoice: invoiceView(store.deleteInvoice(company.id, req.params.invoiceId)) });
   });
 
+  // ---- rate limits -------------------------------------------------------------------------
+  /** Calls per tenant against its limits (the most in a minute and at once; 429s by limit). */
+  router.get('/limits/usage', (_req, res) => {
+    res.json({ tenants: ctx.limiter.usage() });
+  });
+
   // ---- faults ------------------------------------------------------------------------------
   router.get('/faults', (_req, res) => {
     res.json({ faults: ctx.faults.list() });
