@@ -64,7 +64,7 @@ export async function loadDashboardStates(db: Db, params: { firmId: string; orga
         d AS (
           SELECT unnest(${`{${days.join(',')}}`}::date[]) AS day
           UNION
-          SELECT m::date - 1 FROM f, generate_series(date_trunc('month', f.first_issue), ${lastTo}::date, interval '1 month') AS m
+          SELECT m::date - 1 FROM f, generate_series(date_trunc('month', f.first_issue::timestamp), ${lastTo}::timestamp, interval '1 month') AS m
         )
         SELECT d.day::text AS day, f.first_issue::text AS first_issue, f.invoices,
           s.ar_current::text, s.ar_d1_30::text, s.ar_d31_60::text, s.ar_d61_90::text, s.ar_d91_plus::text, s.sales_cum::text,
