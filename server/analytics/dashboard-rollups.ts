@@ -107,7 +107,9 @@ export async function loadDashboardStates(db: Db, params: { firmId: string; orga
 
 /**
  * The currencies of the organisation's counted invoices, one index probe per currency
- * (invoices_org_currency_issue_idx, skipping from one currency to the next) instead of a scan.
+ * (invoices_org_currency_issue_idx, skipping from one currency to the next) instead of a scan, and
+ * one probe for a counted invoice in each (LATERAL … LIMIT 1: as EXISTS, the planner made it a hash
+ * semi-join over every invoice of the organisation).
  */
 export async function invoiceCurrencies(db: Db, params: { firmId: string; organisationId: string }): Promise<string[]> {
   const { firmId, organisationId } = params;
@@ -120,11 +122,13 @@ export async function invoiceCurrencies(db: Db, params: { firmId: string; organi
           FROM c WHERE c.currency IS NOT NULL
         )
         SELECT c.currency FROM c
-        WHERE c.currency IS NOT NULL AND EXISTS (
+        CROSS JOIN LATERAL (
           SELECT 1 FROM invoices i
           WHERE i.organisation_id = ${organisationId} AND i.firm_id = ${firmId} AND i.currency = c.currency
             AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0
-        )`,
+          LIMIT 1
+        ) counted
+        WHERE c.currency IS NOT NULL`,
   );
   return rows.map((r) => r.currency);
 }
