@@ -158,4 +158,46 @@ describeWith('pg', 'the organisation dashboard from the rollups equals the in-me
       }
     }
   });
+
+  it('marks early enough: a payment before the issue date, and a base settled day that a later change moves', { timeout: 120_000 }, async () => {
+    const db = database.db;
+    const org = await seedOrganisation(db, firmId, { name: 'Dashboard org marks', baseCurrency: 'USD' });
+    const info = (await getOrganisation(db, firmId, org.id))!;
+    const check = async (label: string) => {
+      await db.execute(sql`SELECT arcus_refresh_pending_rollup(${firmId}, ${org.id})`); // the finish step
+      for (const period of [{ from: '2024-02-01', to: '2024-02-29' }, { from: '2024-05-01', to: '2024-05-31' }, { from: '2024-03-01', to: '2024-08-31' }]) {
+        const params = { firmId, organisation: info, period, thresholds: {}, site: 'xero' as const };
+        expect(await getDashboard(db, params), `${label}: ${period.from}..${period.to}`).toEqual(await getDashboardInMemory(db, params));
+      }
+      const incremental = await rows(org.id);
+      await rebuildRollups(db, { firmId, organisationId: org.id });
+      expect(await rows(org.id), label).toEqual(incremental);
+    };
+    await seedInvoices(db, firmId, org.id, [{ externalId: 'base', contact: 'm-1', issue: '2024-01-05', due: '2024-02-04', total: '500.00' }]);
+    await check('a first invoice');
+    // The payment arrives before its invoice (a sync's payments page first), dated before the issue date.
+    await seedPayment(db, firmId, org.id, { externalId: 'pre', date: '2024-02-10', allocations: [{ invoice: 'early', amount: '40.00' }] });
+    await seedInvoices(db, firmId, org.id, [{ externalId: 'early', contact: 'm-1', issue: '2024-03-15', due: '2024-04-14', total: '100.00' }]);
+    const collectedFeb = async () =>
+      (await getDashboard(db, { firmId, organisation: info, period: { from: '2024-02-01', to: '2024-02-29' }, thresholds: {} })).kpis.find((k) => k.key === 'collected')!.value;
+    expect(await collectedFeb()).toBe(40);
+    await check('an invoice inserted after its early payment');
+    await db.execute(sql`UPDATE invoices SET status = 'voided' WHERE organisation_id = ${org.id} AND external_id = 'early'`);
+    await check('voided');
+    expect(await collectedFeb()).toBe(0);
+    await db.execute(sql`UPDATE invoices SET status = 'authorised' WHERE organisation_id = ${org.id} AND external_id = 'early'`);
+    await check('authorised again');
+    await db.execute(sql`DELETE FROM invoices WHERE organisation_id = ${org.id} AND external_id = 'early'`);
+    await check('deleted');
+    // In base units (rate 0.0068) 99.99 of 100.00 settles it (68 of 68) on 10 May; the document stays open.
+    await seedInvoices(db, firmId, org.id, [{ externalId: 'fx', contact: 'm-2', issue: '2024-05-01', due: '2024-05-05', total: '100.00', currency: 'EUR', rate: '0.0068' }]);
+    await seedPayment(db, firmId, org.id, { externalId: 'fx-1', date: '2024-05-10', currency: 'EUR', allocations: [{ invoice: 'fx', amount: '99.99' }] });
+    await check('settled in base units only');
+    const dbtMay = async () => (await getDashboard(db, { firmId, organisation: info, period: { from: '2024-05-01', to: '2024-05-31' }, thresholds: {} })).kpis.find((k) => k.key === 'dbt')!.value;
+    expect(await dbtMay()).toBe(5);
+    // A refund in June un-settles it in base units: May's DBT loses it, though the first change is in June.
+    await seedPayment(db, firmId, org.id, { externalId: 'fx-2', date: '2024-06-20', currency: 'EUR', allocations: [{ invoice: 'fx', amount: '-50.00' }] });
+    await check('refunded later');
+    expect(await dbtMay()).toBeNull();
+  });
 });
