@@ -1,11 +1,12 @@
 /**
- * One organisation's dashboard, computed by the pure engine over its invoices in its base
- * currency: KPIs with formulas, aging, a 24-month DSO / CEI series, the needs-help verdict
- * against the period 90 days earlier, and the customers with the most overdue.
+ * One organisation's dashboard in its base currency, from its rollups (decision 059): KPIs with
+ * formulas, aging, a 24-month DSO / CEI series, the needs-help verdict against the period 90 days
+ * earlier, and the customers with the most overdue.
  */
 import { endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
-import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, monthlySeries, needsHelp, type Period } from '../domain/metrics';
+import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, metricsFromStates, monthlySeries, monthPeriods, needsHelp, type Period } from '../domain/metrics';
+import { invoiceCurrencies, loadDashboardStates } from './dashboard-rollups';
 import { pageCustomers } from './customer-list-sql';
 import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
 import type { LedgerLinkTarget } from './ledger-links';
@@ -77,24 +78,62 @@ export function customerJson(c: CustomerSummary) {
 }
 
 /**
- * The organisation dashboard (decision 050): the engine over the invoices read from the settlement
- * summary (one row per invoice, no allocations), and the customers' part — top overdue, how many
- * customers and open invoices — from the Customers list's SQL (one page of ten), never every
- * customer computed in memory. Equal to `getDashboardInMemory`, the path it replaced and the
- * reference of test/scale/dashboard-sql.test.ts.
+ * The organisation dashboard (decisions 050, 059): the figures from the rollups — the
+ * organisation's cumulative state at the days the period, the comparison period, the 24 months and
+ * countback need, one bounded statement (`loadDashboardStates`), turned into the engine's figures by
+ * `metricsFromStates` — and the customers' part — top overdue, how many customers and open
+ * invoices — from the Customers list's SQL (one page of ten), plus the invoice currencies (one probe
+ * per currency). Nothing here reads every invoice. Equal to `getDashboardInMemory`, the path of
+ * before decision 050 and the reference of test/scale/dashboard-sql.test.ts.
  */
 export async function getDashboard(db: Db, params: DashboardParams) {
+  const { firmId, organisation: org, period } = params;
+  const site = params.site ?? org.provider;
+  const compare = comparePeriod(period);
+  const months = monthPeriods(period.to, SERIES_MONTHS);
+  const periods = [period, compare, ...months];
+  const [states, top, currencies] = await Promise.all([
+    loadDashboardStates(db, { firmId, organisationId: org.id, periods }),
+    pageCustomers(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site }, { sort: 'overdue', limit: 10, onlyOverdue: true }),
+    invoiceCurrencies(db, { firmId, organisationId: org.id }),
+  ]);
+  const [current, previous, ...series] = metricsFromStates(periods, states.at, states.firstIssue, states.invoices > 0 ? org.baseCurrency : null);
+  return dashboardOf(params, { current: current!, compare: previous!, series }, {
+    topOverdue: top.rows.map(({ risk: _risk, ...c }) => c),
+    counts: { invoices: states.invoices, customers: top.total, openInvoices: top.openInvoices },
+    currencies,
+  });
+}
+
+/**
+ * The dashboard as decision 050 computed it: the engine over one row per invoice read from the
+ * settlement summary (linear in invoices). Kept as a second reference for the tests and the bench.
+ */
+export async function getDashboardFromSummary(db: Db, params: DashboardParams) {
   const { firmId, organisation: org, period } = params;
   const site = params.site ?? org.provider;
   const [{ invoices: base, currencies }, top] = await Promise.all([
     loadBaseMetricInvoices(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency }),
     pageCustomers(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site }, { sort: 'overdue', limit: 10, onlyOverdue: true }),
   ]);
-  return dashboardOf(params, base, {
+  return dashboardOf(params, engineFigures(base, period), {
     topOverdue: top.rows.map(({ risk: _risk, ...c }) => c),
     counts: { invoices: base.length, customers: top.total, openInvoices: top.openInvoices },
     currencies,
   });
+}
+
+interface DashboardFigures {
+  current: MetricsResult;
+  compare: MetricsResult;
+  series: MetricsResult[];
+}
+
+/** The engine's figures over the invoices: the period, the comparison period, 24 months. */
+function engineFigures(base: readonly MetricInvoice[], period: Period): DashboardFigures {
+  // Converted to columns once for the three passes (decision 022's MetricLedger).
+  const ledger = metricLedger(base);
+  return { current: computeMetrics(ledger, period), compare: computeMetrics(ledger, comparePeriod(period)), series: monthlySeries(ledger, period.to, SERIES_MONTHS) };
 }
 
 interface DashboardParams {
@@ -105,13 +144,9 @@ interface DashboardParams {
   site?: LedgerLinkTarget;
 }
 
-function dashboardOf(params: DashboardParams, base: readonly MetricInvoice[], parts: { topOverdue: CustomerSummary[]; counts: { invoices: number; customers: number; openInvoices: number }; currencies: Iterable<string> }) {
+function dashboardOf(params: DashboardParams, figures: DashboardFigures, parts: { topOverdue: CustomerSummary[]; counts: { invoices: number; customers: number; openInvoices: number }; currencies: Iterable<string> }) {
   const { organisation: org, period } = params;
-  // Converted to columns once for the three passes (decision 022's MetricLedger).
-  const ledger = metricLedger(base);
-  const current = computeMetrics(ledger, period);
-  const compare = computeMetrics(ledger, comparePeriod(period));
-  const series = monthlySeries(ledger, period.to, SERIES_MONTHS);
+  const { current, compare, series } = figures;
   return {
     organisation: org,
     currency: org.baseCurrency,
@@ -137,7 +172,7 @@ export async function getDashboardInMemory(db: Db, params: DashboardParams) {
     .filter((c) => c.overdue > 0)
     .sort((a, b) => b.overdue - a.overdue || compareNames(a, b))
     .slice(0, 10);
-  return dashboardOf(params, base, {
+  return dashboardOf(params, engineFigures(base, period), {
     topOverdue,
     counts: { invoices: ledger.length, customers: customers.length, openInvoices: customers.reduce((s, c) => s + c.openInvoices, 0) },
     currencies: ledger.map((i) => i.currency),

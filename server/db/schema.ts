@@ -234,6 +234,7 @@ export const invoices = pgTable(
     index('invoices_org_currency_issue_idx').on(t.organisationId, t.currency, t.issueDate),
     // The Invoices list (migration 0048, decision 045): invoices not settled by a day; the list's order (issue date newest first, number, ledger id).
     index('invoices_firm_org_settled_idx').on(t.firmId, t.organisationId, t.settledOn),
+    index('invoices_firm_org_last_settlement_idx').on(t.firmId, t.organisationId, sql`(settlement_days[cardinality(settlement_days)])`),
     index('invoices_firm_org_list_idx').on(t.firmId, t.organisationId, t.issueDate.desc(), sql`${t.number} COLLATE "C"`, sql`${t.externalId} COLLATE "C"`),
     index('invoices_firm_org_unlinked_contact_idx').on(t.firmId, t.organisationId, t.contactExternalId).where(sql`${t.contactId} IS NULL`),
   ],
@@ -1569,6 +1570,12 @@ export const portfolioRollups = pgTable(
     arD91Plus: bigint('ar_d91_plus', { mode: 'number' }).notNull(),
     salesCum: bigint('sales_cum', { mode: 'number' }).notNull(),
     openInvoices: integer('open_invoices').notNull(),
+    /** Migration 0065 (decision 059): base settled by the day; over invoices settled for good by the day Σ base total, Σ total × days late, Σ total × days to pay; invoices issued by the day. */
+    collectedCum: bigint('collected_cum', { mode: 'number' }).notNull().default(0),
+    settledWeightCum: bigint('settled_weight_cum', { mode: 'number' }).notNull().default(0),
+    lateDaysCum: numeric('late_days_cum').notNull().default('0'),
+    payDaysCum: numeric('pay_days_cum').notNull().default('0'),
+    issuedCum: integer('issued_cum').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId, t.day] })],
 );

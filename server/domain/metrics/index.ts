@@ -25,3 +25,4 @@ export { MetricLedger, metricLedger } from './ledger';
 export { monthlySeries, monthPeriods } from './monthly-series';
 export { DEFAULT_HELP_THRESHOLDS, type HelpInput, type HelpThresholds, type HelpVerdict, needsHelp } from './needs-help';
 export { type Aging, type MetricInvoice, MetricsError, type MetricsResult, type Period } from './types';
+export { type CumulativeState, EMPTY_STATE, metricsFromStates, statesNeeded } from './from-states';
