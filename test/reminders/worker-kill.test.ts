@@ -34,7 +34,7 @@ import { until } from '../support/until';
 import { startSmall } from './seed';
 
 /** A Redis database of its own, so these workers take no other test's jobs. */
-const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`;
+const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`; // its own database (worker-process uses 13, write-backs 11): each flushes it
 
 const workers = workerProcesses();
 afterAll(() => workers.killAll());

@@ -23,7 +23,7 @@ import { until } from '../support/until';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
 
 /** A Redis database of its own, so this worker takes no other test's jobs. */
-const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/12`;
+const redisUrl = () => `${services.redisUrl.replace(/\/\d*$/, '')}/13`; // its own database: worker-kill.test.ts flushes 12
 
 describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (production environment)', () => {
   let fx: SyncFixture;
