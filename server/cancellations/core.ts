@@ -298,30 +298,5 @@ export function periodFromText(text: string): { start: CalendarDate; end: Calend
   return { start: found[0]!, end: addDays(found[1]!, 1) };
 }
 
-/** The debtor's email, in lines: what was cancelled from when, each invoice's credit and where it went. */
-export function noticeLines(p: {
-  greeting: string;
-  effectiveText: string;
-  invoices: { number: string; creditText: string; allocatedText: string | null; leftText: string | null; stillOwedText: string | null }[];
-  totalText: string;
-  leftText: string | null;
-  planEnded: boolean;
-  signature: string;
-}): string[] {
-  return [
-    p.greeting,
-    '',
-    `As you asked, we have cancelled your service from ${p.effectiveText} and credited ${p.totalText} for the part you will not use.`,
-    '',
-    ...p.invoices.map((i) => {
-      const parts = [i.allocatedText ? `${i.allocatedText} taken off what you owe` : null, i.leftText ? `${i.leftText} kept as credit on your account` : null].filter(Boolean).join(' and ');
-      return `Invoice ${i.number}: a credit of ${i.creditText} (${parts}).${i.stillOwedText ? ` ${i.stillOwedText} is still to pay on it.` : ' Nothing more is owed on it.'}`;
-    }),
-    ...(p.leftText ? ['', `The ${p.leftText} left as credit is yours: we will be in touch about refunding it, or reply to tell us how you would like it used.`] : []),
-    ...(p.planEnded ? ['', 'The remaining instalments of your payment plan are cancelled: nothing more will be taken or asked for under it.'] : []),
-    '',
-    'If anything here is not what you expected, reply to this email.',
-    '',
-    p.signature,
-  ];
-}
+/** The debtor's email, in lines (English unless told): server/cancellations/words.ts, per language. */
+export { noticeLines } from './words';

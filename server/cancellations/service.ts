@@ -30,11 +30,13 @@ import { mailDomain } from '../reminders/deps';
 import { loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
 import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { formatMoney, minorOf } from '../reminders/render';
+import { loadCustomerLanguage } from '../reminders/language';
+import { formatMoney, minorOf, sentenceDate } from '../reminders/render';
 import { derivedId } from '../returns/service';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
-import { CANCEL_METHODS, type CancelInvoice, CancelError, type CancellationResult, DEFAULT_SCHEDULE, type OfferFact, type PlanFact, type ScheduleRow, checkSchedule, linesOf, noticeLines, periodFromText, planCancellation } from './core';
+import { CANCEL_METHODS, type CancelInvoice, CancelError, type CancellationResult, DEFAULT_SCHEDULE, type OfferFact, type PlanFact, type ScheduleRow, checkSchedule, linesOf, periodFromText, planCancellation } from './core';
+import { cancellationNotice } from './words';
 
 export interface CancelDeps {
   db: Db;
@@ -525,23 +527,27 @@ async function notifyDebtor(deps: CancelDeps, row: Row): Promise<boolean> {
     .where(and(eq(cancellations.id, row.id), eq(cancellations.firmId, row.firmId), sql`${cancellations.debtorNotifiedAt} IS NULL`))
     .returning({ id: cancellations.id });
   if (claimed.length === 0) return true;
-  const m = (x: Minor) => money(x, row.currency, org);
-  const numbers = new Map(s.invoices.map((i) => [i.invoiceId, i.number || 'without a number']));
+  // In the customer's language (decision 041), amounts and dates in its locale; English as always.
+  const { language } = await loadCustomerLanguage(deps.db, org, row.contactExternalId);
+  const m = (x: Minor) => formatMoney(x, row.currency, org.countryCode, language);
+  const numbers = new Map(s.invoices.map((i) => [i.invoiceId, i.number || null]));
+  const { subject, lines } = cancellationNotice(language, {
+    customerName: customer.firstName || customer.name,
+    organisation: org.name,
+    effectiveText: sentenceDate(row.effectiveDate, org.countryCode, language),
+    invoices: s.result.invoices.filter((i) => i.credit > 0).map((i) => ({ number: numbers.get(i.invoiceId) ?? null, creditText: m(i.credit), allocatedText: i.allocated > 0 ? m(i.allocated) : null, leftText: i.leftAsCredit > 0 ? m(i.leftAsCredit) : null, stillOwedText: i.open - i.allocated > 0 ? m(i.open - i.allocated) : null })),
+    totalText: m(s.result.credit),
+    leftText: s.result.leftAsCredit > 0 ? m(s.result.leftAsCredit) : null,
+    planEnded: s.result.plans.some((p) => p.kind === 'ends'),
+    signature: org.settings.signature || org.name,
+  });
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: row.firmId,
     org,
     to: who.to,
     messageId: `<cancellation.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject: `Your cancellation: ${m(s.result.credit)} credited — ${org.name}`,
-    lines: noticeLines({
-      greeting: `Dear ${customer.firstName || customer.name},`,
-      effectiveText: longDate(row.effectiveDate),
-      invoices: s.result.invoices.filter((i) => i.credit > 0).map((i) => ({ number: numbers.get(i.invoiceId)!, creditText: m(i.credit), allocatedText: i.allocated > 0 ? m(i.allocated) : null, leftText: i.leftAsCredit > 0 ? m(i.leftAsCredit) : null, stillOwedText: i.open - i.allocated > 0 ? m(i.open - i.allocated) : null })),
-      totalText: m(s.result.credit),
-      leftText: s.result.leftAsCredit > 0 ? m(s.result.leftAsCredit) : null,
-      planEnded: s.result.plans.some((p) => p.kind === 'ends'),
-      signature: org.settings.signature || org.name,
-    }),
+    subject,
+    lines,
   });
   if (!outcome.sent) {
     await deps.db.update(cancellations).set({ debtorNotifiedAt: null }).where(and(eq(cancellations.id, row.id), eq(cancellations.firmId, row.firmId)));

@@ -18,8 +18,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { type CardRefund, type PaymentProvider, PaymentProviderError } from '../../integrations/payments/provider';
-import { longDate } from '../../kernel/dates';
-import { formatMoney } from '../reminders/render';
+import { formatMoney, sentenceDate } from '../reminders/render';
 import { formatAmount, type Minor, parseAmount, toMinor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, cardRefunds } from '../db/schema';
@@ -268,7 +267,7 @@ async function notifyDebtor(deps: CardRefundDeps, row: Row): Promise<void> {
     organisation: org.name,
     amountText: formatMoney(cents(row.amount, row.currency), row.currency, org.countryCode, language),
     cardText: cardWords(language, c?.brand ?? null, c?.last4 ?? null),
-    paidOnText: c?.paid_on ? longDate(c.paid_on.slice(0, 10)) : '',
+    paidOnText: c?.paid_on ? sentenceDate(c.paid_on.slice(0, 10), org.countryCode, language) : '',
     signature: org.settings.signature || org.name,
   });
   const outcome = await sendCustomerEmail(deps.mail, { firmId: row.firmId, org, to: who.to, messageId: `<card-refund.${row.id}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines });

@@ -5,7 +5,7 @@
  * organisation's branding around the HTML body (colour bar, logo or name, signature, and the
  * unsubscribe footer). Pure.
  */
-import { type CalendarDate, diffDays } from '../../kernel/dates';
+import { type CalendarDate, diffDays, longDate } from '../../kernel/dates';
 import { formatDateIn, type Language, localeFor } from '../../kernel/locale';
 import { formatMoneyIn, type Minor, parseAmount } from '../../kernel/money';
 import type { TemplateBody } from './defaults';
@@ -56,6 +56,15 @@ export interface RenderedEmail {
 /** A calendar date for people in `language` (English by default: "15 Dec 2026"; "15 décembre 2026"). */
 export function formatDate(date: CalendarDate | null, countryCode: string | null, language: Language = 'en'): string {
   return formatDateIn(date, localeFor(language, countryCode));
+}
+
+/**
+ * A day inside a sentence of a debtor's email, in `language`: English as such sentences always read
+ * ("7 December 2026", kernel/dates `longDate`), elsewhere the locale's long date ("7 décembre 2026",
+ * "7. Dezember 2026"). Used by the refund and cancellation emails.
+ */
+export function sentenceDate(date: CalendarDate, countryCode: string | null, language: Language = 'en'): string {
+  return language === 'en' ? longDate(date) : formatDate(date, countryCode, language);
 }
 
 /**

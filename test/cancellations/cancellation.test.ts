@@ -6,7 +6,8 @@
  * ended, reminders stopped with a reason, one timeline entry per step, the debtor told once in the
  * test SMTP server; after a real sync the invoice owes nothing and the balances match. A second
  * confirm is a no-op; a worker killed at each write point, or the process killed before the queue,
- * leaves one document.
+ * leaves one document. A customer set to French (Xero) or German (QuickBooks) is told once, in that
+ * language, amounts and dates in its locale.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { addDays, todayIn } from '../../kernel/dates';
 import { toMinor } from '../../kernel/money';
 import { type CancelDeps, confirmCancellation, previewCancellation } from '../../server/cancellations/service';
 import { queryRows } from '../../server/db/client';
-import { activities, contacts, creditNotes, discountOffers, invoices, paymentPlanInstalments, paymentPlans, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
+import { activities, contacts, creditNotes, discountOffers, invoices, organisations, paymentPlanInstalments, paymentPlans, reminderCustomers, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
 import { listExceptions } from '../../server/exceptions/service';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
@@ -234,5 +235,38 @@ describeWith('pg', 'Cancellations through the write-back engine (both ledgers)',
       expect(creditNotesFor(s.companyId, s.contactExternalId)).toHaveLength(1);
       expect(capture.messages.filter((m) => m.to.includes(`q.${provider}@customer.example`))).toHaveLength(1);
     });
+  });
+
+  // The customer's language (decision 041): the email in it, amounts and dates as Intl writes them there.
+  it.each([
+    ['xero', 'fr', 'fr-FR', /^Votre résiliation\u00a0: un avoir de /, ['Bonjour ', 'à compter du ', 'Facture ', 'Vous ne devez plus rien sur cette facture.', 'vous appartient']],
+    ['quickbooks', 'de', 'de-DE', /^Ihre Kündigung: Gutschrift über /, ['Guten Tag ', 'gekündigt', 'Rechnung ', 'Darauf ist nichts mehr zu zahlen.', 'als Guthaben auf Ihrem Konto']],
+  ] as const)('%s: a customer whose language is %s is told once, in it', async (provider, language, locale, subject, phrases) => {
+    const email = `lang.${language}.${provider}@customer.example`;
+    const s = await serviceInvoice(provider, email);
+    await fx.db.insert(reminderCustomers).values({ firmId: fx.firmId, organisationId: s.organisationId, contactExternalId: s.contactExternalId, language });
+    // The organisation's country is not one where the language is spoken, so its home locale applies.
+    const [org] = await fx.db.select({ countryCode: organisations.countryCode }).from(organisations).where(eq(organisations.id, s.organisationId));
+    expect(['FR', 'BE', 'CH', 'LU', 'MC', 'CA', 'DE', 'AT', 'LI']).not.toContain(org!.countryCode);
+    const input = { organisationId: s.organisationId, customerId: s.customerId, invoices: [{ invoiceId: s.invoiceId, lines: 'all' as const }], serviceStart: s.start, serviceEnd: s.end, effectiveDate: s.today, method: 'by_days' as const, reason: 'Closed', requestId: crypto.randomUUID() };
+    const queue: string[] = [];
+    const r = await confirmCancellation(deps(queue), { firmId: fx.firmId, userId }, input);
+    expect(r.debtorTold).toBe(true);
+    await drain(fx, queue);
+    expect((await confirmCancellation(deps(queue), { firmId: fx.firmId, userId }, input)).created).toBe(false);
+
+    const mails = capture.messages.filter((m) => m.to.includes(email));
+    expect(mails).toHaveLength(1);
+    const money = (minor: number) => new Intl.NumberFormat(locale, { style: 'currency', currency: s.currency }).format(minor / 100);
+    const day = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${s.today}T00:00:00Z`));
+    // Xero: 958.36 credited, 320.00 of it against what was owed, 638.36 left; QuickBooks (no tax): 798.63, 100.00, 698.63.
+    const [credit, owed] = provider === 'xero' ? [95_836, 32_000] : [79_863, 10_000];
+    expect(mails[0]!.subject).toMatch(subject);
+    expect(mails[0]!.subject).toContain(money(credit));
+    const text = mails[0]!.text;
+    for (const p of phrases) expect(text).toContain(p);
+    for (const x of [credit, owed, credit - owed]) expect(text).toContain(money(x));
+    expect(text).toContain(day);
+    expect(text).not.toMatch(/Dear |Invoice |credited|as credit|reply to this email|January|February|March|April|May |June|July|August|September|October|November|December/);
   });
 });

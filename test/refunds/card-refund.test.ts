@@ -333,6 +333,8 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toMatch(/^Votre remboursement de /);
     expect(mails[0]!.text).toContain('la carte utilisée pour le paiement');
+    // The day paid in French too (it was written the English way before).
+    expect(mails[0]!.text).toMatch(/\(votre paiement du \d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) \d{4}\)\./);
     // Nothing is left on the card payment.
     await expect(sandbox().refunds!.refund({ idempotencyKey: randomUUID(), paymentId: d.paymentIntent, amount: '1.00', currency: d.currency, reason: 'requested_by_customer', metadata: {} })).rejects.toThrow(/greater than unrefunded amount on charge \(0\.00\)/);
     expect(await timeline(d.contactId)).toEqual(STEPS);
