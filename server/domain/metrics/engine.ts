@@ -1,7 +1,7 @@
 import { type CalendarDate, isCalendarDate } from '../../../kernel/dates';
 import { DateReader, lowerBound, monthIndexOf, monthLength, monthOfDay, monthStartDay } from './calendar';
 import { type CountbackSegment, countbackDays } from './countback';
-import { addExact, roundRatio, WideSum } from './exact';
+import { addExact, resultFromSums, WideSum } from './exact';
 import { ledgerBlocks, MetricLedger, NOT_SETTLED } from './ledger';
 import { type MetricInvoice, MetricsError, type MetricsResult, type Period } from './types';
 
@@ -208,41 +208,23 @@ export function computePeriods(invoices: Iterable<MetricInvoice> | MetricLedger,
     const toDay = toDays[i]!;
     const kOpen = lowerBound(evalDays, fromDay - 1);
     const kEnd = lowerBound(evalDays, toDay);
-    const D = BigInt(toDay - fromDay + 1);
     const sales = salesIn(fromDay, toDay);
-    const S = BigInt(sales);
-    const arOpen = ar[kOpen]!;
     const arEnd = ar[kEnd]!;
-    const currentArEnd = aging[kEnd]!;
-    const A = BigInt(arOpen);
-    const B = BigInt(arEnd);
-    const C = BigInt(currentArEnd);
-    const weight = BigInt(settledWeight[i]!);
-    return {
+    return resultFromSums({
       from: period.from,
       to: period.to,
-      days: Number(D),
+      days: toDay - fromDay + 1,
       currency,
-      creditSales: sales,
-      arOpen,
+      sales,
+      arOpen: ar[kOpen]!,
       arEnd,
-      currentArEnd,
-      aging: {
-        current: currentArEnd,
-        d1_30: aging[E + kEnd]!,
-        d31_60: aging[2 * E + kEnd]!,
-        d61_90: aging[3 * E + kEnd]!,
-        d91_plus: aging[4 * E + kEnd]!,
-      },
+      aging: [aging[kEnd]!, aging[E + kEnd]!, aging[2 * E + kEnd]!, aging[3 * E + kEnd]!, aging[4 * E + kEnd]!],
       collected: collected[i]!,
-      dso: roundRatio(B * D, S),
-      bestPossibleDso: roundRatio(C * D, S),
-      add: roundRatio((B - C) * D, S),
       dsoCountback: countbackDays(arEnd, segmentsBack(toDay, period.to, salesIn, salesByMonth, earliestMonth)),
-      cei: roundRatio((A + S - B) * 100n, A + S - C),
-      dbt: roundRatio(lateDays[i]!.value(), weight),
-      avgDaysToPay: roundRatio(payDays[i]!.value(), weight),
-    };
+      lateDays: lateDays[i]!.value(),
+      payDays: payDays[i]!.value(),
+      settledWeight: BigInt(settledWeight[i]!),
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import { addDays, type CalendarDate, fromDayNumber, isCalendarDate, toDayNumber } from '../../../kernel/dates';
 import { monthIndexOf, monthLength, monthStartDay } from './calendar';
 import { type CountbackSegment, countbackDays } from './countback';
-import { roundRatio } from './exact';
+import { resultFromSums } from './exact';
 import { MetricsError, type MetricsResult, type Period } from './types';
 
 /**
@@ -75,36 +75,23 @@ export function metricsFromStates(periods: readonly Period[], at: (day: Calendar
     if (fromDay > toDay) throw new MetricsError(`period ${period.from}..${period.to} ends before it starts`);
     const open = at(addDays(period.from, -1));
     const end = at(period.to);
-    const D = BigInt(toDay - fromDay + 1);
-    const sales = safe(end.salesCum - open.salesCum);
     const arOf = (s: CumulativeState) => safe(s.aging[0] + s.aging[1] + s.aging[2] + s.aging[3] + s.aging[4]);
-    const arOpen = arOf(open);
     const arEnd = arOf(end);
-    const currentArEnd = end.aging[0];
-    const S = BigInt(sales);
-    const A = BigInt(arOpen);
-    const B = BigInt(arEnd);
-    const C = BigInt(currentArEnd);
-    const weight = BigInt(safe(end.settledWeightCum - open.settledWeightCum));
-    return {
+    return resultFromSums({
       from: period.from,
       to: period.to,
-      days: Number(D),
+      days: toDay - fromDay + 1,
       currency,
-      creditSales: sales,
-      arOpen,
+      sales: safe(end.salesCum - open.salesCum),
+      arOpen: arOf(open),
       arEnd,
-      currentArEnd,
-      aging: { current: currentArEnd, d1_30: end.aging[1], d31_60: end.aging[2], d61_90: end.aging[3], d91_plus: end.aging[4] },
+      aging: end.aging,
       collected: safe(end.collectedCum - open.collectedCum),
-      dso: roundRatio(B * D, S),
-      bestPossibleDso: roundRatio(C * D, S),
-      add: roundRatio((B - C) * D, S),
       dsoCountback: countbackDays(arEnd, segmentsBack(period.to, toDay, end, at, firstIssue)),
-      cei: roundRatio((A + S - B) * 100n, A + S - C),
-      dbt: roundRatio(end.lateDaysCum - open.lateDaysCum, weight),
-      avgDaysToPay: roundRatio(end.payDaysCum - open.payDaysCum, weight),
-    };
+      lateDays: end.lateDaysCum - open.lateDaysCum,
+      payDays: end.payDaysCum - open.payDaysCum,
+      settledWeight: BigInt(safe(end.settledWeightCum - open.settledWeightCum)),
+    });
   });
 }
 
