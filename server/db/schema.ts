@@ -2390,7 +2390,7 @@ export const cardRefunds = pgTable(
     uniqueIndex('card_refunds_writeback').on(t.firmId, t.writebackId),
     index('card_refunds_payment_idx').on(t.provider, t.providerPaymentId),
     uniqueIndex('card_refunds_provider_refund')
-      .on(t.provider, t.providerRefundId)
+      .on(t.firmId, t.provider, t.providerRefundId)
       .where(sql`provider_refund_id IS NOT NULL`),
   ],
 );

@@ -35,7 +35,7 @@ CREATE UNIQUE INDEX card_refunds_writeback ON card_refunds (firm_id, writeback_i
 --> statement-breakpoint
 CREATE INDEX card_refunds_payment_idx ON card_refunds (provider, provider_payment_id);
 --> statement-breakpoint
-CREATE UNIQUE INDEX card_refunds_provider_refund ON card_refunds (provider, provider_refund_id) WHERE provider_refund_id IS NOT NULL;
+CREATE UNIQUE INDEX card_refunds_provider_refund ON card_refunds (firm_id, provider, provider_refund_id) WHERE provider_refund_id IS NOT NULL;
 --> statement-breakpoint
 ALTER TABLE card_refunds ENABLE ROW LEVEL SECURITY;
 --> statement-breakpoint
