@@ -111,3 +111,11 @@ export function formatDateIn(date: string | null, locale: string): string {
   }
   return f.format(new Date(`${date}T00:00:00Z`));
 }
+
+/**
+ * A debtor email's words in `language`, else English: every email with words per language
+ * (refunds, cancellations, returned payments, autopay) falls back the same way.
+ */
+export function wordsIn<W>(table: Readonly<Record<Language, W>>, language: Language): W {
+  return table[language] ?? table.en;
+}

@@ -24,13 +24,15 @@ import { mailDomain } from '../reminders/deps';
 import { loadCustomerState, loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
 import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { formatMoney } from '../reminders/render';
+import { loadCustomerLanguage } from '../reminders/language';
+import { formatMoney, sentenceDate } from '../reminders/render';
 import { derivedId } from '../returns/service';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
 import { activeCards } from './cards';
-import { afterFailure, attemptKey, cardText, chargeAmount, failureWords, type OwedInvoice, splitCharge, type Target } from './core';
+import { afterFailure, attemptKey, chargeAmount, failureWords, type OwedInvoice, splitCharge, type Target } from './core';
 import { getRetryDays } from './settings';
+import { type ChargeWhat, failureNotice } from './words';
 
 export type AutopayCrashPoint = 'after_charge';
 
@@ -160,6 +162,8 @@ interface Owed {
   wanted: number;
   currency: string;
   label: string;
+  /** The same for the debtor's email, in their language (words.ts). */
+  what: ChargeWhat;
   invoices: (OwedInvoice & { contactId: string | null; contactExternalId: string })[];
 }
 
@@ -168,6 +172,7 @@ async function owedFor(db: Db, org: OrgWithSettings, a: Attempt): Promise<Owed |
   let ids: string[] = [];
   let wanted: number | null = null;
   let label = '';
+  let what: ChargeWhat = null;
   if (a.targetKind === 'invoice') ids = [a.invoiceId!];
   else {
     const [inst] = await db
@@ -177,6 +182,7 @@ async function owedFor(db: Db, org: OrgWithSettings, a: Attempt): Promise<Owed |
       .where(and(eq(paymentPlanInstalments.firmId, org.firmId), eq(paymentPlanInstalments.id, a.instalmentId!)));
     if (inst?.status !== 'due' || inst.planStatus !== 'active') return null;
     label = `instalment ${inst.seq} of ${inst.count} of your payment plan`;
+    what = { kind: 'instalment', seq: inst.seq, count: inst.count };
     // A posted plan's instalment is its own invoice in the ledger; otherwise it pays the plan's invoices oldest first.
     const posted = inst.writebackId ? await queryRows<{ id: string }>(db, sql`SELECT i.id::text FROM writebacks w JOIN invoices i ON i.organisation_id = w.organisation_id AND i.external_id = w.external_id WHERE w.id = ${inst.writebackId}::uuid AND w.firm_id = ${org.firmId}::uuid`) : [];
     ids = posted.length ? posted.map((p) => p.id) : inst.invoiceIds;
@@ -195,8 +201,11 @@ async function owedFor(db: Db, org: OrgWithSettings, a: Attempt): Promise<Owed |
   );
   if (rows.length === 0) return null;
   const list = rows.map((r) => ({ id: r.id, externalId: r.external_id, number: r.number, dueDate: r.due_date, owed: r.status === 'authorised' ? Math.max(0, toMinor(r.amount_due, 2, true) - toMinor(r.processing, 2, true)) : 0, contactId: r.contact_id, contactExternalId: r.contact_external_id }));
-  if (a.targetKind === 'invoice') label = `invoice ${rows[0]!.number || rows[0]!.external_id}`;
-  return { wanted: wanted ?? list.reduce((s, i) => s + i.owed, 0), currency: rows[0]!.currency, label, invoices: list };
+  if (a.targetKind === 'invoice') {
+    label = `invoice ${rows[0]!.number || rows[0]!.external_id}`;
+    what = { kind: 'invoice', number: rows[0]!.number || rows[0]!.external_id };
+  }
+  return { wanted: wanted ?? list.reduce((s, i) => s + i.owed, 0), currency: rows[0]!.currency, label, what, invoices: list };
 }
 
 async function processAttempt(deps: AutopayDeps, org: OrgWithSettings, a: Attempt, today: CalendarDate): Promise<keyof RunCounts | null> {
@@ -371,7 +380,7 @@ async function failed(deps: AutopayDeps, org: OrgWithSettings, a: Attempt, r: { 
   });
   if (!ok) return false;
   if (next.kind === 'give_up') await collectorTask(deps, org, a, label, amountText);
-  await notifyDebtor(deps, org, a, { label, amountText, reason, next });
+  await notifyDebtor(deps, org, a, { label, what: owed?.what ?? null, code: r.code, next });
   return true;
 }
 
@@ -416,7 +425,7 @@ async function updateCardUrl(deps: AutopayDeps, a: Attempt): Promise<string | nu
   }
 }
 
-async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt, w: { label: string; amountText: string | null; reason: string; next: ReturnType<typeof afterFailure> }): Promise<void> {
+async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt, w: { label: string; what: ChargeWhat; code: string; next: ReturnType<typeof afterFailure> }): Promise<void> {
   const now = deps.now();
   const note = async (summary: string, sent: boolean) => {
     await deps.db
@@ -436,21 +445,25 @@ async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt,
   if (claimed.length === 0) return;
   const url = await updateCardUrl(deps, a);
   const [card] = a.savedMethodId ? await deps.db.select().from(savedPaymentMethods).where(and(eq(savedPaymentMethods.id, a.savedMethodId), eq(savedPaymentMethods.firmId, a.firmId))) : [];
-  const lines = [
-    `Dear ${customer.firstName || customer.name},`,
-    '',
-    `We tried to take ${w.amountText ?? 'your payment'} for ${w.label} from ${card ? `your ${cardText(card)}` : 'your saved card'} today, but ${w.reason}.`,
-    w.next.kind === 'retry' ? `We will try again on ${longDate(w.next.on)}.` : 'We have stopped trying, and automatic payments are paused.',
-    url ? `To use another card, update it here: ${url}` : 'To use another card, reply to this email.',
-    '',
-    org.settings.signature || org.name,
-  ];
+  // In the customer's language (decision 041), the amount and the retry's day in its locale; English as always.
+  const { language } = await loadCustomerLanguage(deps.db, org, a.contactExternalId);
+  const { subject, lines } = failureNotice(language, {
+    customerName: customer.firstName || customer.name,
+    organisation: org.name,
+    amountText: a.amount && a.currency ? formatMoney(toMinor(a.amount, 2, true), a.currency, org.countryCode, language) : null,
+    what: w.what,
+    card: card ?? null,
+    code: w.code,
+    next: w.next.kind === 'retry' ? { kind: 'retry', onText: sentenceDate(w.next.on, org.countryCode, language) } : { kind: 'give_up' },
+    updateUrl: url,
+    signature: org.settings.signature || org.name,
+  });
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: a.firmId,
     org,
     to: who.to,
     messageId: `<autopay.${a.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject: w.next.kind === 'retry' ? `Your automatic payment did not go through — ${org.name}` : `Automatic payments paused — ${org.name}`,
+    subject,
     lines,
   });
   if (!outcome.sent) {

@@ -151,9 +151,12 @@ export function failureWords(code: string | null): string {
 
 export const MANDATE_STATUS_WORDS: Record<string, string> = { active: 'On', paused: 'Paused after failed payments', cancelled: 'Turned off' };
 
-export function mandateText(m: { scope: string; status: string; failingSince: Date | null; planText?: string | null }): string {
+/** Paused by a person (the customer or a collector, decision 056) rather than by failed payments: its reason says who. */
+export const pausedByPerson = (m: { status: string; pausedReason?: string | null }): boolean => m.status === 'paused' && (m.pausedReason ?? '').startsWith('Paused by ');
+
+export function mandateText(m: { scope: string; status: string; failingSince: Date | null; planText?: string | null; pausedReason?: string | null }): string {
   const what = m.scope === 'plan' ? `Payment plan instalments${m.planText ? ` (${m.planText})` : ''}` : 'Invoices as they fall due';
-  const state = m.status === 'active' && m.failingSince ? 'On — a payment failed and is being retried' : (MANDATE_STATUS_WORDS[m.status] ?? 'Unknown');
+  const state = m.status === 'active' && m.failingSince ? 'On — a payment failed and is being retried' : pausedByPerson(m) ? m.pausedReason!.replace(/\.$/, '') : (MANDATE_STATUS_WORDS[m.status] ?? 'Unknown');
   return `${what}: ${state}`;
 }
 

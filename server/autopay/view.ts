@@ -9,12 +9,13 @@ import { toMinor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts, organisations, savedPaymentMethods } from '../db/schema';
 import { formatMoney } from '../reminders/render';
-import { attemptText, cardExpired, cardText, mandateText } from './core';
+import { attemptText, cardExpired, cardText, mandateText, pausedByPerson } from './core';
 import { todayIn } from '../../kernel/dates';
 
 export interface CustomerAutopayView {
   cards: { id: string; text: string; expired: boolean }[];
-  mandates: { id: string; text: string; live: boolean }[];
+  /** `paused`: may be resumed; `active`: may be paused (a collector's buttons). */
+  mandates: { id: string; text: string; live: boolean; active: boolean; paused: boolean }[];
   attempts: { id: string; what: string; text: string }[];
   /** One sentence for the section's head: "On for invoices as they fall due" / "Not on autopay". */
   summary: string;
@@ -45,13 +46,13 @@ export async function customerAutopay(db: Db, firmId: string, organisationId: st
   const on = live.filter((m) => m.status === 'active');
   return {
     cards: cards.map((c) => ({ id: c.id, text: cardText(c), expired: cardExpired(c, today) })),
-    mandates: mandates.map((m) => ({ id: m.id, text: mandateText({ scope: m.scope, status: m.status, failingSince: m.failingSince }), live: m.status !== 'cancelled' })),
+    mandates: mandates.map((m) => ({ id: m.id, text: mandateText({ scope: m.scope, status: m.status, failingSince: m.failingSince, pausedReason: m.pausedReason }), live: m.status !== 'cancelled', active: m.status === 'active', paused: m.status === 'paused' })),
     attempts: attempts.map((a) => ({
       id: a.id,
       what: a.number ? `Invoice ${a.number}` : a.seq ? `Plan instalment ${a.seq}` : 'Payment',
       text: attemptText({ attemptNo: a.attempt_no, scheduledOn: a.scheduled_on, status: a.status, failureCode: a.failure_code, amountText: a.amount && a.currency ? formatMoney(toMinor(a.amount, 2, true), a.currency, org.countryCode) : null }),
     })),
-    summary: on.length ? `On for ${on.map((m) => (m.scope === 'plan' ? 'payment plan instalments' : 'invoices as they fall due')).join(' and ')}${on.some((m) => m.failingSince) ? ' — a charge failed and is being retried' : ''}` : live.length ? 'Paused after failed payments' : 'Not on autopay',
+    summary: on.length ? `On for ${on.map((m) => (m.scope === 'plan' ? 'payment plan instalments' : 'invoices as they fall due')).join(' and ')}${on.some((m) => m.failingSince) ? ' — a charge failed and is being retried' : ''}` : live.length ? (live.find(pausedByPerson)?.pausedReason?.replace(/\.$/, '') ?? 'Paused after failed payments') : 'Not on autopay',
   };
 }
 

@@ -5,7 +5,7 @@
  * `sentenceDate`, server/reminders/render.ts). English is exactly what the email always said; a
  * language without words here falls back to English.
  */
-import type { Language } from '../../kernel/locale';
+import { type Language, wordsIn } from '../../kernel/locale';
 
 export interface NoticeInvoice {
   /** The invoice's number; null when the ledger gave it none (said in the language). */
@@ -121,7 +121,7 @@ export const CANCELLATION_WORDS: Readonly<Record<Language, CancellationWords>> =
   },
 };
 
-const wordsFor = (language: Language): CancellationWords => CANCELLATION_WORDS[language] ?? CANCELLATION_WORDS.en;
+const wordsFor = (language: Language): CancellationWords => wordsIn(CANCELLATION_WORDS, language);
 
 /** The email's body, in lines: what was cancelled from when, each invoice's credit and where it went (English unless told). */
 export function noticeLines(p: NoticeLinesInput, language: Language = 'en'): string[] {

@@ -2,7 +2,7 @@
  * The debtor's refund email (decision 055), per language (decision 041): English, French, German,
  * Spanish and Dutch. Pure. Amounts and dates come in already formatted for the customer's locale.
  */
-import type { Language } from '../../kernel/locale';
+import { type Language, wordsIn } from '../../kernel/locale';
 
 export interface RefundNoticeInput {
   customerName: string;
@@ -88,7 +88,7 @@ const WORDS: Readonly<Record<Language, RefundWords>> = {
 };
 
 export function refundNotice(language: Language, input: RefundNoticeInput): { subject: string; lines: string[] } {
-  const w = WORDS[language] ?? WORDS.en;
+  const w = wordsIn(WORDS, language);
   return { subject: w.subject(input), lines: w.lines(input) };
 }
 
@@ -102,10 +102,10 @@ const LEDGER_LINE: Readonly<Record<Language, (amount: string) => string[]>> = {
 };
 
 export function ledgerRefundNotice(language: Language, input: Omit<RefundNoticeInput, 'cardText' | 'paidOnText'>): { subject: string; lines: string[] } {
-  const w = WORDS[language] ?? WORDS.en;
+  const w = wordsIn(WORDS, language);
   const full = w.lines({ ...input, cardText: null, paidOnText: '' });
   // Greeting, blank, the ledger sentences, then the card email's closing (questions, signature).
-  return { subject: w.subject({ ...input, cardText: null, paidOnText: '' }), lines: [full[0]!, '', ...(LEDGER_LINE[language] ?? LEDGER_LINE.en)(input.amountText), ...full.slice(4)] };
+  return { subject: w.subject({ ...input, cardText: null, paidOnText: '' }), lines: [full[0]!, '', ...wordsIn(LEDGER_LINE, language)(input.amountText), ...full.slice(4)] };
 }
 
 /** "Visa ending 4242" in the language (brand as the provider names it). */

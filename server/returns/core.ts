@@ -8,10 +8,12 @@
  * - `disputeStatusOf` / `nextDisputeStatus`: a Stripe dispute's status as our lifecycle
  *   (opened → evidence_due → under_review → won | lost), moving forward only.
  * - `stripeReturnOf`: what a verified Stripe event says about a returned payment, if anything.
- * - `noticeLines`: the debtor's email, in sentences.
+ * - `noticeLines`: the debtor's email, in sentences (the words per language: words.ts).
  */
 import { z } from 'zod';
+import type { Language } from '../../kernel/locale';
 import { mulRate, type Minor, numberToDecimalString, toMinor } from '../../kernel/money';
+import { returnNoticeLines } from './words';
 
 export const RETURN_ORIGINS = ['collector', 'bank_debit_failed', 'chargeback'] as const;
 export type ReturnOrigin = (typeof RETURN_ORIGINS)[number];
@@ -135,17 +137,7 @@ export function stripeReturnOf(type: string, object: unknown): StripeReturn | nu
   return null;
 }
 
-/** The debtor's email about a returned payment, in sentences. */
-export function noticeLines(p: { greeting: string; amountText: string; paidOnText: string; invoiceNumber: string; origin: ReturnOrigin; feeText: string | null; payUrl: string | null; signature: string }): string[] {
-  const what = p.origin === 'chargeback' ? 'was disputed with your card issuer and has been taken back' : 'was returned unpaid by your bank';
-  return [
-    p.greeting,
-    '',
-    `Your payment of ${p.amountText} made on ${p.paidOnText} for invoice ${p.invoiceNumber} ${what}, so the invoice is open again.`,
-    ...(p.feeText ? ['', `A returned-payment fee of ${p.feeText} has been added, as our terms allow.`] : []),
-    '',
-    p.payUrl ? `You can pay again online here: ${p.payUrl}` : 'Please arrange payment again, or reply to this email if you believe this is a mistake.',
-    '',
-    p.signature,
-  ];
+/** The debtor's email about a returned payment, in sentences (English unless told; per language in words.ts). */
+export function noticeLines(p: { greeting: string; amountText: string; paidOnText: string; invoiceNumber: string; origin: ReturnOrigin; feeText: string | null; payUrl: string | null; signature: string }, language: Language = 'en'): string[] {
+  return returnNoticeLines(p, language);
 }

@@ -22,7 +22,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { addDays, longDate, todayIn } from '../../kernel/dates';
 import { notFound, unprocessable } from '../../kernel/errors';
-import { fromMinor, toMinor } from '../../kernel/money';
+import { fromMinor, type Minor, toMinor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, collectorTasks, contacts, invoices, returnedPayments } from '../db/schema';
 import type { Logger } from '../logger';
@@ -30,11 +30,13 @@ import { mailDomain } from '../reminders/deps';
 import { loadOrgWithSettings } from '../reminders/load';
 import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { formatMoney, minorOf } from '../reminders/render';
+import { loadCustomerLanguage } from '../reminders/language';
+import { formatMoney, minorOf, sentenceDate } from '../reminders/render';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
-import { DISPUTE_WORDS, type DisputeStatus, nextDisputeStatus, noticeLines, ORIGIN_WORDS, type ReturnOrigin, returnedPaymentFee, type StripeReturn } from './core';
+import { DISPUTE_WORDS, type DisputeStatus, nextDisputeStatus, ORIGIN_WORDS, type ReturnOrigin, returnedPaymentFee, type StripeReturn } from './core';
 import { effectiveReturnedFeePolicy } from './policy';
+import { returnNotice } from './words';
 
 export interface ReturnsDeps {
   db: Db;
@@ -208,12 +210,12 @@ async function proceed(deps: ReturnsDeps, row: Row, opts: { userId: string | nul
     return r;
   });
   for (const [i, r] of results.entries()) if (r.created && r.status === 'pending') await deps.enqueueExecute(r.id, 0, inputs[i]!.kind);
-  await notifyDebtor(deps, row, { amountText, paidOn, number, feeText: fee.charge ? formatMoney(fee.minor, row.currency, org.countryCode) : null, contactId: base.contactId });
+  await notifyDebtor(deps, row, { number: inv?.number || null, feeMinor: fee.charge ? fee.minor : null, contactId: base.contactId });
   if (row.origin === 'chargeback') await evidenceTask(deps, row, { number, amountText, contactId: base.contactId, timezone: org.timezone });
 }
 
 /** The debtor's email, once: the claim (a timestamp set only where none is) before the send, given back if the server only deferred. */
-async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string; paidOn: string; number: string; feeText: string | null; contactId: string | null }): Promise<void> {
+async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { number: string | null; feeMinor: Minor | null; contactId: string | null }): Promise<void> {
   if (!row.contactExternalId) return;
   const skipped = async (why: string) => {
     await deps.db
@@ -234,13 +236,27 @@ async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string
     .where(and(eq(returnedPayments.id, row.id), eq(returnedPayments.firmId, row.firmId), sql`${returnedPayments.debtorNotifiedAt} IS NULL`))
     .returning({ id: returnedPayments.id });
   if (claimed.length === 0) return;
+  // In the customer's language (decision 041), amounts and dates in its locale; English as always.
+  const { language } = await loadCustomerLanguage(deps.db, org, row.contactExternalId);
+  const money = (m: Minor) => formatMoney(m, row.currency, org.countryCode, language);
+  const { subject, lines } = returnNotice(language, {
+    customerName: customer.firstName || customer.name,
+    organisation: org.name,
+    amountText: money(minorOf(row.amount, row.currency)),
+    paidOnText: sentenceDate(row.paymentDate, org.countryCode, language),
+    invoiceNumber: w.number,
+    origin: row.origin as ReturnOrigin,
+    feeText: w.feeMinor === null ? null : money(w.feeMinor),
+    payUrl: null,
+    signature: org.settings.signature || org.name,
+  });
   const outcome = await sendCustomerEmail(deps.mail, {
     firmId: row.firmId,
     org,
     to: who.to,
     messageId: `<returned.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject: `Your payment for invoice ${w.number} was returned — ${org.name}`,
-    lines: noticeLines({ greeting: `Dear ${customer.firstName || customer.name},`, amountText: w.amountText, paidOnText: w.paidOn, invoiceNumber: w.number, origin: row.origin as ReturnOrigin, feeText: w.feeText, payUrl: null, signature: org.settings.signature || org.name }),
+    subject,
+    lines,
   });
   if (!outcome.sent) {
     // Nothing went out: the claim is given back, so the next report (or the collector again) sends it.
@@ -250,7 +266,7 @@ async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { amountText: string
   }
   await deps.db
     .insert(activities)
-    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `Told ${maskList(who.to)} the payment for ${w.number} was returned`, details: { returnedPaymentId: row.id, sent: true }, createdAt: now })
+    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `Told ${maskList(who.to)} the payment for ${w.number ?? 'the invoice'} was returned`, details: { returnedPaymentId: row.id, sent: true }, createdAt: now })
     .onConflictDoNothing();
 }
 

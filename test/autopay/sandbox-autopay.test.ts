@@ -4,7 +4,8 @@
  * on — reminders skip the customer — the charge on the due date fails: one email with the "update
  * your card" link, reminders resume; the debtor saves a working card, the waiting retry runs that
  * day and the payment reaches the ledger once through the outbox; the balance is right after sync;
- * runs after that change nothing.
+ * runs after that change nothing. A customer set to French (Xero) or German (QuickBooks) gets the
+ * declined-card email once, in that language, the amount and the retry's day in its locale.
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { toMinor } from '../../kernel/money';
 import { autopaySummary, completeCardSetup, setAutopay, startCardSetup } from '../../server/autopay/cards';
 import { runAutopay } from '../../server/autopay/charge';
 import { customerAutopay } from '../../server/autopay/view';
-import { autopayMandates, chargeAttempts, invoices, savedPaymentMethods } from '../../server/db/schema';
+import { autopayMandates, chargeAttempts, invoices, organisations, reminderCustomers, savedPaymentMethods } from '../../server/db/schema';
 import { sandboxProvider, sandboxSaveCard } from '../../server/pay/sandbox-provider';
 import { loadCustomers } from '../../server/reminders/load';
 import { customerBlock, indexHolds } from '../../server/reminders/plan';
@@ -119,5 +120,37 @@ describeWith('pg', 'autopay with the sandbox provider on the sandbox ledgers', (
       expect(page.cards.map((x) => x.text)).toEqual(['Visa •••• 4242, expires 12/2029']);
       expect(page.attempts.map((a) => a.text)).toEqual([expect.stringMatching(/^Retry 1 on \d{1,2} [A-Z][a-z]+ \d{4} for .*200\.00: paid$/), expect.stringMatching(/^Charge on \d{1,2} [A-Z][a-z]+ \d{4} for .*200\.00: failed — the card was declined$/)]);
     });
+  });
+
+  // The customer's language (decision 041): the declined-card email in it, the amount and the retry's day as Intl writes them there.
+  it.each([
+    ['xero', 'fr', 'fr-FR', 'Votre paiement automatique n’a pas abouti — ', ['Bonjour ', 'sur votre carte Visa •••• 0341, expire fin 12/2029, mais la carte a été refusée.', 'Nous réessaierons le ', 'Pour utiliser une autre carte, mettez-la à jour ici\u00a0: http://arcus.test/pay/']],
+    ['quickbooks', 'de', 'de-DE', 'Ihre automatische Zahlung ist fehlgeschlagen — ', ['Guten Tag ', 'von Ihrer Visa-Karte •••• 0341, gültig bis 12/2029 einzuziehen, aber die Karte wurde abgelehnt.', 'Wir versuchen es am ', 'Um eine andere Karte zu verwenden, aktualisieren Sie sie hier: http://arcus.test/pay/']],
+  ] as const)('%s: a customer whose language is %s gets the declined-card email once, in it', async (ledger, language, locale, subject, phrases) => {
+    const org = orgs.get(ledger)!;
+    const email = `autopay.${language}.${ledger}@customer.example`;
+    const c = await customerWithInvoice(fx, org, `Autopay ${language} ${ledger}`, email, 1);
+    await fx.db.insert(reminderCustomers).values({ firmId: fx.firmId, organisationId: org.organisationId, contactExternalId: c.contactExternalId, language });
+    // The organisation's country is not one where the language is spoken, so its home locale applies.
+    const [o] = await fx.db.select({ countryCode: organisations.countryCode }).from(organisations).where(eq(organisations.id, org.organisationId));
+    expect(['FR', 'BE', 'CH', 'LU', 'MC', 'CA', 'DE', 'AT', 'LI']).not.toContain(o!.countryCode);
+    const view = await saveSandboxCard(org.organisationId, c.contactExternalId, '0341');
+    expect(await setAutopay({ db: fx.db, provider: provider(), now }, view, { scope: 'invoices', on: true })).toEqual({ on: true });
+    const deps = autopayDeps(fx, capture, provider(), []);
+    fx.advance(1 * DAY);
+    expect(await runAutopay(deps, org.organisationId)).toMatchObject({ failed: 1 });
+    expect(await runAutopay(deps, org.organisationId)).toMatchObject({ failed: 0 });
+
+    const mails = capture.messages.filter((m) => m.to.includes(email));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject.startsWith(subject)).toBe(true);
+    const [inv] = await fx.db.select({ number: invoices.number, currency: invoices.currency }).from(invoices).where(eq(invoices.id, c.invoiceId));
+    const [retry] = await fx.db.select({ on: chargeAttempts.scheduledOn }).from(chargeAttempts).where(and(eq(chargeAttempts.invoiceId, c.invoiceId), eq(chargeAttempts.attemptNo, 2)));
+    const text = mails[0]!.text;
+    for (const x of phrases) expect(text).toContain(x);
+    expect(text).toContain(new Intl.NumberFormat(locale, { style: 'currency', currency: inv!.currency }).format(200));
+    expect(text).toContain(inv!.number);
+    expect(text).toContain(new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${retry!.on}T00:00:00Z`)));
+    expect(`${mails[0]!.subject}\n${text}`).not.toMatch(/Dear |We tried|declined|expires|try again|another card|January|February|March|April|May |June|July|August|September|October|November|December/);
   });
 });

@@ -4,6 +4,8 @@
  * HTTP), one returned-payment fee invoice when the policy allows it, the debtor told once in the
  * test SMTP server, the invoice open again after the next sync with nothing holding its reminders,
  * one timeline entry; asked twice is once; a worker killed at each write point leaves one of each.
+ * A customer set to French (Xero) or German (QuickBooks) is told once, in that language, amounts and
+ * dates in its locale.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import type { Provider } from '../../integrations/ledger/types';
 import { todayIn } from '../../kernel/dates';
 import { toMinor } from '../../kernel/money';
 import { queryRows } from '../../server/db/client';
-import { activities, invoices, organisations, payments, reminderInvoiceHolds, returnedPayments, writebacks } from '../../server/db/schema';
+import { activities, invoices, organisations, payments, reminderCustomers, reminderInvoiceHolds, returnedPayments, writebacks } from '../../server/db/schema';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { updateReturnedFeePolicy } from '../../server/returns/policy';
 import { markReturned, type ReturnsDeps } from '../../server/returns/service';
@@ -151,5 +153,38 @@ describeWith('pg', 'Returned payments through the write-back engine (both ledger
       expect(confirmed[0]!.n).toBe(2);
       expect(capture.messages.filter((m) => m.to.includes(`k.${provider}.${point}@customer.example`))).toHaveLength(1);
     });
+  });
+
+  // The customer's language (decision 041): the email in it, amounts and dates as Intl writes them there.
+  it.each([
+    ['xero', 'fr', 'fr-FR', /^Votre paiement de la facture .+ a été rejeté — /, ['Bonjour ', 'a été rejeté par votre banque', 'Des frais d’impayé de ', 'Merci de procéder à un nouveau règlement']],
+    ['quickbooks', 'de', 'de-DE', /^Ihre Zahlung für Rechnung .+ wurde zurückgebucht — /, ['Guten Tag ', 'wurde von Ihrer Bank zurückgebucht', 'Rücklastschriftgebühr von ', 'Bitte veranlassen Sie die Zahlung erneut']],
+  ] as const)('%s: a customer whose language is %s is told once, in it', async (provider, language, locale, subject, phrases) => {
+    const email = `lang.${language}.${provider}@customer.example`;
+    const { organisationId, inv, paymentId } = await paidInvoice(provider, email);
+    const [p] = await fx.db.select().from(payments).where(eq(payments.id, paymentId));
+    await fx.db.insert(reminderCustomers).values({ firmId: fx.firmId, organisationId, contactExternalId: inv.contactId, language });
+    // The organisation's country is not one where the language is spoken, so its home locale applies.
+    const [org] = await fx.db.select({ countryCode: organisations.countryCode }).from(organisations).where(eq(organisations.id, organisationId));
+    expect(['FR', 'BE', 'CH', 'LU', 'MC', 'CA', 'DE', 'AT', 'LI']).not.toContain(org!.countryCode);
+    const queue: string[] = [];
+    const input = { organisationId, paymentId, reason: 'Returned by the bank', chargeFee: true };
+    expect((await markReturned(deps(queue), { firmId: fx.firmId, userId }, input)).view.debtorTold).toBe(true);
+    await drain(fx, queue);
+    expect((await markReturned(deps(queue), { firmId: fx.firmId, userId }, input)).created).toBe(false);
+
+    const mails = capture.messages.filter((m) => m.to.includes(email));
+    expect(mails).toHaveLength(1);
+    const money = (minor: number) => new Intl.NumberFormat(locale, { style: 'currency', currency: p!.currency }).format(minor / 100);
+    const day = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${p!.date.slice(0, 10)}T00:00:00Z`));
+    expect(mails[0]!.subject).toMatch(subject);
+    expect(mails[0]!.subject).toContain(inv.number);
+    const text = mails[0]!.text;
+    for (const x of phrases) expect(text).toContain(x);
+    // The 200.00 payment and the 20.00 fee (25.00 capped at 20.00), and the day it was paid.
+    expect(text).toContain(money(20_000));
+    expect(text).toContain(money(2_000));
+    expect(text).toContain(day);
+    expect(text).not.toMatch(/Dear |Your payment|returned|unpaid|reply to this email|January|February|March|April|May |June|July|August|September|October|November|December/);
   });
 });

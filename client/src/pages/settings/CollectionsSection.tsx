@@ -13,6 +13,7 @@ import { notify } from '../../writebacks/notify';
 import { DiscountFields, LateFeeFields, ThresholdField } from './group-fields';
 import { StatutoryRates } from './StatutoryRates';
 import { ReturnedFeeCard } from './ReturnedFeeCard';
+import { RetryScheduleCard } from './RetryScheduleCard';
 
 type Errors = Record<string, string>;
 
@@ -88,6 +89,7 @@ export function CollectionsSection({ role }: { role: 'admin' | 'collector' | 'vi
       </Paper>
       <StatutoryRates admin={admin} />
       <ReturnedFeeCard admin={admin} />
+      <RetryScheduleCard admin={admin} />
       <Paper withBorder p="md" radius="md">
         <Stack gap="sm">
           <Group justify="space-between">
