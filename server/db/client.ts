@@ -33,6 +33,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** An embedded database, which can also dump its data directory (a tarball PGlite loads again). */
+export interface PgliteDatabase extends Database {
+  dumpDataDir(): Promise<Blob>;
+}
+
 export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 // numeric and date columns stay strings: exact money, calendar dates (no JS Date shifting).
@@ -193,14 +198,15 @@ function scopedPglite(client: PGlite, unscoped: UnscopedPolicy): PGlite {
 }
 
 /** PGlite in `dataDir/pglite`, or in memory when dataDir is null (tests). */
-export async function openPglite(dataDir: string | null, options: Pick<OpenOptions, 'unscoped'> = {}): Promise<Database> {
+export async function openPglite(dataDir: string | null, options: Pick<OpenOptions, 'unscoped'> & { loadDataDir?: Blob } = {}): Promise<PgliteDatabase> {
   let client: PGlite;
   if (dataDir) {
     const folder = path.join(dataDir, 'pglite');
     mkdirSync(folder, { recursive: true });
     client = await PGlite.create(folder);
   } else {
-    client = await PGlite.create();
+    // In memory; `loadDataDir` starts it from a dumped data directory (tests: one migrated image per run).
+    client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : undefined);
   }
   const db = drizzlePglite(scopedPglite(client, options.unscoped ?? 'none'), { schema }) as unknown as Db;
   return {
@@ -209,6 +215,7 @@ export async function openPglite(dataDir: string | null, options: Pick<OpenOptio
     pool: null,
     migrate: () => asSystem(() => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER })),
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir('none'),
   };
 }
 

@@ -55,7 +55,8 @@ async function checkSchema(database: Database) {
 
 describe('migrations on PGlite', () => {
   it('apply and give the full core model', async () => {
-    const database = await memoryDatabase();
+    // Every migration, not the run's migrated image.
+    const database = await memoryDatabase({ fresh: true });
     try {
       await checkSchema(database);
     } finally {

@@ -3,6 +3,9 @@
  * migrated exactly as in production. Test files isolate their data by creating their own
  * firm, so nothing is truncated between files.
  */
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll } from 'vitest';
 import { type Database, openPglite, openPostgres } from '../../server/db/client';
 import { firms, memberships, users } from '../../server/db/schema';
@@ -29,10 +32,30 @@ export async function testDatabase(): Promise<Database> {
   return db;
 }
 
-/** A fresh in-memory PGlite, migrated. */
-export async function memoryDatabase(): Promise<Database> {
-  const db = await openPglite(null, { unscoped: 'system' });
+/**
+ * The run's migrated PGlite image: the first memoryDatabase() of a run migrates and dumps its data
+ * directory into the scratch root (written whole, then renamed, so a reader never sees half);
+ * later ones load it. Running every migration on PGlite takes 20 s or more on a busy machine.
+ */
+const PGLITE_IMAGE = 'pglite-migrated.tar';
+
+async function migratedImage(): Promise<Blob | null> {
+  const file = path.join(services.scratchRoot, PGLITE_IMAGE);
+  return existsSync(file) ? new Blob([await readFile(file)]) : null;
+}
+
+/** A fresh in-memory PGlite, migrated (from the run's migrated image when there is one; `fresh` runs every migration). */
+export async function memoryDatabase(options: { fresh?: boolean } = {}): Promise<Database> {
+  const image = options.fresh ? null : await migratedImage();
+  const db = await openPglite(null, { unscoped: 'system', loadDataDir: image ?? undefined });
+  // With the image every migration is already recorded, so this only checks.
   await db.migrate();
+  if (!image) {
+    const file = path.join(services.scratchRoot, PGLITE_IMAGE);
+    const partial = `${file}.${process.pid}.${Date.now()}`;
+    await writeFile(partial, Buffer.from(await (await db.dumpDataDir()).arrayBuffer()));
+    await rename(partial, file);
+  }
   return db;
 }
 
