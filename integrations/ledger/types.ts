@@ -50,6 +50,8 @@ export interface NormLine {
   unitAmount: Decimal;
   lineAmount: Decimal;
   taxAmount: Decimal;
+  /** The line's tax code: Xero TaxType, QuickBooks SalesItemLineDetail.TaxCodeRef value; null when none. */
+  taxCode: string | null;
   accountCode: string | null;
   tracking: { name: string; option: string }[];
 }

@@ -4,7 +4,9 @@
  * write-back row's id, as the idempotency key (Xero `Idempotency-Key`, QuickBooks `requestid`),
  * so a retry after a crash between the ledger's answer and our bookkeeping is replayed by the
  * ledger and creates nothing twice. Amounts are exact decimal strings, tax-inclusive with no tax
- * (Xero LineAmountTypes NoTax; QuickBooks lines without a tax code). Errors are LedgerError;
+ * (Xero LineAmountTypes NoTax; QuickBooks lines without a tax code) — except a credit note's lines
+ * that carry a tax code (decision 061): net + tax, Xero Exclusive with TaxType and TaxAmount,
+ * QuickBooks TaxCodeRef and the memo's TxnTaxDetail.TotalTax. Errors are LedgerError;
  * a stale QuickBooks SyncToken (5010) is re-read and retried once inside the call.
  */
 import type { CalendarDate } from '../../kernel/dates';
@@ -16,8 +18,15 @@ export type WriteDocType = 'invoice' | 'creditNote' | 'payment';
 
 export interface WriteLine {
   description: string;
-  /** Tax-inclusive line amount, > 0. */
+  /**
+   * > 0. Without a tax code: the whole (tax-inclusive) line amount, written with no tax. With one:
+   * the net, its tax in `tax` (decision 061; credit notes only).
+   */
   amount: Decimal;
+  /** The ledger's tax code (Xero TaxType, QuickBooks TaxCodeRef), as the sync kept it from the invoice line. */
+  taxCode?: string | null;
+  /** With a tax code: the line's tax, ≥ 0, an exact decimal; the line credits `amount` + `tax`. */
+  tax?: Decimal | null;
   /** Xero account code / QuickBooks item id; the provider's default sales account when absent. */
   accountCode?: string | null;
 }

@@ -110,7 +110,7 @@ export function mapQboLine(l: Json, index: number): NormLine {
   if (kind === 'discount') {
     // QBO sends the discount as a positive Amount that the invoice subtracts.
     const off = fromMinor(-minor(l['Amount']));
-    return { lineNo: index + 1, externalId: strOrNull(l['Id']), description: discountDescription(l), quantity: '1.0000', unitAmount: decimalOf(off, 4), lineAmount: off, taxAmount: '0.00', accountCode: null, tracking: [] };
+    return { lineNo: index + 1, externalId: strOrNull(l['Id']), description: discountDescription(l), quantity: '1.0000', unitAmount: decimalOf(off, 4), lineAmount: off, taxAmount: '0.00', taxCode: null, accountCode: null, tracking: [] };
   }
   const detail = obj(l['SalesItemLineDetail']);
   const cls = ref(detail['ClassRef']);
@@ -123,6 +123,7 @@ export function mapQboLine(l: Json, index: number): NormLine {
     unitAmount: decimalOf(num(detail['UnitPrice']), 4),
     lineAmount: decimalOf(num(l['Amount'])),
     taxAmount: '0.00',
+    taxCode: strOrNull(ref(detail['TaxCodeRef']).value),
     accountCode: null,
     tracking: cls.name ? [{ name: 'Class', option: cls.name }] : [],
   };

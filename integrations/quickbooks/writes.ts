@@ -63,10 +63,22 @@ export function payLinkOf(memo: string): string | null {
 
 const amountOf = (d: Decimal): number => Number(fromMinor(toMinor(d)));
 
-function salesLine(l: WriteLine): Json {
+/** A sales line; `taxed` only on a credit memo, whose lines may carry a tax code (decision 061). */
+function salesLine(l: WriteLine, taxed = false): Json {
   if (toMinor(l.amount) <= 0) throw new LedgerError('validation', 'a line amount must be more than zero');
+  if (l.taxCode && !taxed) throw new LedgerError('validation', 'a tax code is written on credit note lines only');
+  if (l.taxCode && toMinor(l.tax ?? '0') < 0) throw new LedgerError('validation', 'a line’s tax cannot be negative');
   const amount = amountOf(l.amount);
-  return { DetailType: 'SalesItemLineDetail', Amount: amount, Description: l.description, SalesItemLineDetail: { ItemRef: { value: l.accountCode || QBO_DEFAULT_ITEM }, Qty: 1, UnitPrice: amount } };
+  const detail: Json = { ItemRef: { value: l.accountCode || QBO_DEFAULT_ITEM }, Qty: 1, UnitPrice: amount };
+  if (l.taxCode) detail['TaxCodeRef'] = { value: l.taxCode };
+  return { DetailType: 'SalesItemLineDetail', Amount: amount, Description: l.description, SalesItemLineDetail: detail };
+}
+
+/** A credit memo's tax: the sum of its coded lines' tax, exact (QuickBooks keeps tax on the transaction). */
+function memoTax(lines: WriteLine[]): Json {
+  if (!lines.some((l) => !!l.taxCode)) return {};
+  const total = lines.reduce((s, l) => s + (l.taxCode ? toMinor(l.tax ?? '0') : 0), 0);
+  return { TxnTaxDetail: { TotalTax: amountOf(fromMinor(total)) } };
 }
 
 function obj(v: unknown): Json {
@@ -243,7 +255,8 @@ export class QboWrites implements LedgerWrites {
       TxnDate: p.date,
       CurrencyRef: { value: p.currency },
       PrivateNote: p.reference,
-      Line: p.lines.map(salesLine),
+      Line: p.lines.map((l) => salesLine(l, true)),
+      ...memoTax(p.lines),
       requestId: p.key,
     });
     const memoId = str(memo['Id']);
@@ -381,7 +394,7 @@ export class QboWrites implements LedgerWrites {
       DueDate: p.dueDate,
       CurrencyRef: { value: p.currency },
       PrivateNote: p.reference,
-      Line: p.lines.map(salesLine),
+      Line: p.lines.map((l) => salesLine(l)),
       requestId: p.key,
     });
     return this.invoiceDoc(inv);
@@ -389,7 +402,7 @@ export class QboWrites implements LedgerWrites {
 
   async addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument> {
     checkWriteKey(p.key);
-    const added = p.lines.map(salesLine);
+    const added = p.lines.map((l) => salesLine(l));
     return this.withFreshSyncToken(async () => {
       const inv = await this.mustRaw('invoice', p.invoiceExternalId);
       // Lines as read (QBO recomputes the subtotal line), then the new ones; Line replaces all lines.

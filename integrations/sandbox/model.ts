@@ -91,6 +91,8 @@ export interface SbLine {
   unitAmount: Minor;
   lineAmount: Minor;
   taxAmount: Minor;
+  /** The line's tax code as the client sent it (Xero TaxType, QuickBooks TaxCodeRef); absent when none. */
+  taxType?: string | null;
   accountCode: string;
   itemCode: string | null;
   tracking: { name: string; option: string }[];

@@ -59,6 +59,7 @@ export interface NewLine {
   quantity?: string;
   unitAmount: Minor;
   taxAmount?: Minor;
+  taxType?: string | null;
   accountCode?: string;
   itemCode?: string | null;
   tracking?: { name: string; option: string }[];
@@ -237,6 +238,7 @@ export class SandboxStore {
         unitAmount: l.unitAmount,
         lineAmount: lineTotal(l.unitAmount, quantity),
         taxAmount: l.taxAmount ?? 0,
+        ...(l.taxType ? { taxType: l.taxType } : {}),
         accountCode: l.accountCode ?? '200',
         itemCode: l.itemCode ?? null,
         tracking: l.tracking ?? [],

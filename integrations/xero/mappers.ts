@@ -23,6 +23,7 @@ export interface XeroLineIn {
   unitAmount?: XNum;
   lineAmount?: XNum;
   taxAmount?: XNum;
+  taxType?: string;
   accountCode?: string;
   tracking?: { name?: string; option?: string }[];
 }
@@ -183,6 +184,7 @@ export function mapXeroLine(l: XeroLineIn, index: number): NormLine {
     unitAmount: decimalOf(l.unitAmount, 4),
     lineAmount: decimalOf(l.lineAmount),
     taxAmount: decimalOf(l.taxAmount),
+    taxCode: strOrNull(l.taxType),
     accountCode: strOrNull(l.accountCode),
     tracking: (l.tracking ?? []).map((t) => ({ name: str(t.name), option: str(t.option) })),
   };

@@ -6,7 +6,8 @@
  * - pay link: POST Invoices/{id} with only InvoiceID + Url ("Go to Arcus" in Xero);
  * - payment: PUT Payments on the invoice, into the bank account given or the organisation's
  *   first BANK account (GET Accounts where Type=="BANK"; '090' when the ledger lists none);
- * - credit note: PUT CreditNotes (ACCRECCREDIT, AUTHORISED, NoTax), then PUT
+ * - credit note: PUT CreditNotes (ACCRECCREDIT, AUTHORISED; NoTax, or Exclusive with each line's
+ *   TaxType and TaxAmount when a line carries a tax code — decision 061), then PUT
  *   CreditNotes/{id}/Allocations under a second key derived from the first. An allocation the
  *   ledger refuses voids the new credit note again, so no stray credit is left behind;
  * - invoice / extra lines / void or delete, and reading a document back, normalised.
@@ -32,8 +33,13 @@ function norm(status: string): string {
 
 const amountOf = (d: Decimal): number => Number(fromMinor(toMinor(d)));
 
-/** An authorised sales credit note for the customer, tax-inclusive lines (credit notes and refunds). */
-function creditNoteBody(p: { contactExternalId: string; date: string; reference: string; currency: string }, lines: Parameters<typeof lineOut>[0][]): CreditNotes {
+/**
+ * An authorised sales credit note for the customer. Lines without a tax code are tax-inclusive,
+ * NoTax (refunds, most credit notes); when any line carries a tax code the note is Exclusive: each
+ * taxed line its net, TaxType and TaxAmount, the others their whole amount with TaxType NONE.
+ */
+function creditNoteBody(p: { contactExternalId: string; date: string; reference: string; currency: string }, lines: WriteLine[]): CreditNotes {
+  const taxed = lines.some((l) => !!l.taxCode);
   return {
     creditNotes: [
       {
@@ -42,17 +48,25 @@ function creditNoteBody(p: { contactExternalId: string; date: string; reference:
         date: p.date,
         reference: p.reference,
         status: CreditNote.StatusEnum.AUTHORISED,
-        lineAmountTypes: LineAmountTypes.NoTax,
+        lineAmountTypes: taxed ? LineAmountTypes.Exclusive : LineAmountTypes.NoTax,
         currencyCode: p.currency as unknown as CurrencyCode,
-        lineItems: lines.map(lineOut),
+        lineItems: lines.map((l) => lineOut(l, taxed)),
       },
     ],
   };
 }
 
-function lineOut(l: WriteLine): LineItem {
+/** A line out; `taxed` only on an Exclusive credit note (invoices Arcus writes carry no tax). */
+function lineOut(l: WriteLine, taxed = false): LineItem {
   if (toMinor(l.amount) <= 0) throw new LedgerError('validation', 'a line amount must be more than zero');
-  return { description: l.description, quantity: 1, unitAmount: amountOf(l.amount), accountCode: l.accountCode || XERO_DEFAULT_SALES_CODE };
+  const line: LineItem = { description: l.description, quantity: 1, unitAmount: amountOf(l.amount), accountCode: l.accountCode || XERO_DEFAULT_SALES_CODE };
+  if (!taxed) {
+    if (l.taxCode) throw new LedgerError('validation', 'a tax code is written on credit note lines only');
+    return line;
+  }
+  if (!l.taxCode) return { ...line, taxType: 'NONE', taxAmount: 0 };
+  if (toMinor(l.tax ?? '0') < 0) throw new LedgerError('validation', 'a line’s tax cannot be negative');
+  return { ...line, taxType: l.taxCode, taxAmount: amountOf(l.tax ?? '0') };
 }
 
 export class XeroWrites implements LedgerWrites {
@@ -338,7 +352,7 @@ export class XeroWrites implements LedgerWrites {
           status: Invoice.StatusEnum.AUTHORISED,
           lineAmountTypes: LineAmountTypes.NoTax,
           currencyCode: p.currency as unknown as CurrencyCode,
-          lineItems: p.lines.map(lineOut),
+          lineItems: p.lines.map((l) => lineOut(l)),
         },
       ],
     };
@@ -350,7 +364,7 @@ export class XeroWrites implements LedgerWrites {
 
   async addInvoiceLines(p: { key: string; invoiceExternalId: string; lines: WriteLine[] }): Promise<LedgerDocument> {
     checkWriteKey(p.key);
-    const added = p.lines.map(lineOut);
+    const added = p.lines.map((l) => lineOut(l));
     const inv = await this.invoiceRaw(p.invoiceExternalId);
     if (!inv) throw new LedgerError('not_found', `Xero has no invoice ${p.invoiceExternalId}`);
     const existing: LineItem[] = (inv.lineItems ?? []).map((l) => ({

@@ -69,6 +69,40 @@ describe('cancellation core: properties', () => {
       }),
     );
   });
+
+  it('linesOf with tax codes (decision 061): invoice-level tax only on the taxed lines, codes kept, the total exact; a credit is its net plus its tax', () => {
+    const code = fc.constantFrom<string | null>(null, 'NON', 'TAX', '2');
+    fc.assert(
+      fc.property(fc.array(fc.record({ net: fc.integer({ min: 0, max: 1_000_000 }), code }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 300_000 }), fc.integer({ min: 0, max: 365 }), (ls, tax, unused) => {
+        const total = ls.reduce((s, l) => s + l.net, 0) + tax;
+        const lines = linesOf({ number: 'X', total, totalTax: tax }, ls.map((l, i) => ({ lineNo: i + 1, description: 'L', net: l.net, tax: 0, taxCode: l.code })));
+        expect(lines.reduce((s, l) => s + l.net + l.tax, 0)).toBe(total);
+        if (lines.length === ls.length) {
+          expect(lines.map((l) => l.taxCode)).toEqual(ls.map((l) => l.code));
+          const taxed = ls.some((l) => (l.code === 'TAX' || l.code === '2') && l.net > 0);
+          if (taxed) {
+            lines.forEach((l, i) => {
+              if (ls[i]!.code !== 'TAX' && ls[i]!.code !== '2') expect(l.tax).toBe(0);
+            });
+          }
+        }
+        for (const l of lines) {
+          const c = lineCredit(l, { num: BigInt(unused), den: 365n });
+          expect(c.credit).toBe(c.net + c.tax);
+          expect(c.taxCode).toBe(l.taxCode ?? null);
+          expect(c.tax).toBeLessThanOrEqual(l.tax);
+        }
+      }),
+    );
+  });
+
+  it('linesOf: 20% VAT kept by QuickBooks on the invoice goes to the taxed line only; a whole-invoice line keeps a code all lines share', () => {
+    expect(linesOf({ number: 'Q', total: 130_000, totalTax: 20_000 }, [{ lineNo: 1, description: 'Support', net: 100_000, tax: 0, taxCode: '2' }, { lineNo: 2, description: 'Setup', net: 10_000, tax: 0, taxCode: 'NON' }])).toEqual([
+      { lineNo: 1, description: 'Support', net: 100_000, tax: 20_000, taxCode: '2' },
+      { lineNo: 2, description: 'Setup', net: 10_000, tax: 0, taxCode: 'NON' },
+    ]);
+    expect(linesOf({ number: 'D', total: 10_800, totalTax: 1_800 }, [{ lineNo: 1, description: 'A', net: 10_000, tax: 2_000, taxCode: 'OUTPUT2' }, { lineNo: 2, description: 'Discount', net: -1_000, tax: -200, taxCode: 'OUTPUT2' }])[0]).toMatchObject({ lineNo: 0, net: 9_000, tax: 1_800, taxCode: 'OUTPUT2' });
+  });
 });
 
 describe('cancellation core: examples', () => {
@@ -88,7 +122,7 @@ describe('cancellation core: examples', () => {
   it('by days: 1 July of a 365-day year leaves 184 unused days; rounded half up per part', () => {
     const r = planCancellation({ invoices: [inv(146_000)], terms: { ...year, effective: '2027-07-01', method: 'by_days' } });
     // 120000 × 184 / 365 = 60493.15… → 60493; 24000 × 184 / 365 = 12098.63… → 12099
-    expect(r.invoices[0]!.lines).toEqual([{ lineNo: 1, description: 'Support, 2027', lineTotal: 144_000, net: 60_493, tax: 12_099, credit: 72_592 }]);
+    expect(r.invoices[0]!.lines).toEqual([{ lineNo: 1, description: 'Support, 2027', lineTotal: 144_000, net: 60_493, tax: 12_099, credit: 72_592, taxCode: null }]);
     expect(r).toMatchObject({ credit: 72_592, allocated: 72_592, leftAsCredit: 0 });
   });
 
@@ -130,7 +164,7 @@ describe('cancellation core: examples', () => {
     expect(() => planCancellation({ invoices: [{ ...inv(0), chosen: [9] }], terms: { ...year, effective: '2027-02-01', method: 'by_days' } })).toThrow('Choose at least one line of invoice INV-7.');
     expect(() => planCancellation({ invoices: [inv(0), { ...inv(0), currency: 'EUR' }], terms: { ...year, effective: '2027-02-01', method: 'by_days' } })).toThrow('Choose invoices in one currency');
     expect(() => planCancellation({ invoices: [inv(0)], terms: { start: '2027-01-01', end: '2027-01-01', effective: '2027-02-01', method: 'by_days' } })).toThrow('The service must end after the day it starts.');
-    expect(linesOf({ number: 'INV-8', total: 9_000, totalTax: 0 }, [{ lineNo: 1, description: 'A', net: 10_000, tax: 0 }, { lineNo: 2, description: 'Discount', net: -1_000, tax: 0 }])).toEqual([{ lineNo: 0, description: 'All of invoice INV-8', net: 9_000, tax: 0 }]);
+    expect(linesOf({ number: 'INV-8', total: 9_000, totalTax: 0 }, [{ lineNo: 1, description: 'A', net: 10_000, tax: 0 }, { lineNo: 2, description: 'Discount', net: -1_000, tax: 0 }])).toEqual([{ lineNo: 0, description: 'All of invoice INV-8', net: 9_000, tax: 0, taxCode: null }]);
   });
 
   it('periodFromText: two dates in a description, the second the last day of service', () => {

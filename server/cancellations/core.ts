@@ -44,6 +44,8 @@ export interface CancelLine {
   /** Without tax. Never negative (an invoice with a discount line is cancelled whole, as one line). */
   net: Minor;
   tax: Minor;
+  /** The ledger's tax code on the line (decision 061), carried to the credit note; null/absent when none. */
+  taxCode?: string | null;
 }
 
 export interface CancelInvoice {
@@ -72,6 +74,8 @@ export interface LineCredit {
   net: Minor;
   tax: Minor;
   credit: Minor;
+  /** The line's tax code: the credit note line carries it with `net` and `tax` (decision 061). */
+  taxCode: string | null;
 }
 
 export interface InvoiceCredit {
@@ -190,7 +194,7 @@ export function creditShare(t: ServiceTerms): { num: bigint; den: bigint } {
 export function lineCredit(line: CancelLine, share: { num: bigint; den: bigint }): LineCredit {
   const net = mulDivHalfUp(line.net, share.num, share.den);
   const tax = mulDivHalfUp(line.tax, share.num, share.den);
-  return { lineNo: line.lineNo, description: line.description, lineTotal: line.net + line.tax, net, tax, credit: net + tax };
+  return { lineNo: line.lineNo, description: line.description, lineTotal: line.net + line.tax, net, tax, credit: net + tax, taxCode: line.taxCode ?? null };
 }
 
 /**
@@ -242,34 +246,44 @@ export function planCancellation(input: { invoices: CancelInvoice[]; terms: Serv
   };
 }
 
+/** A code that says the line is taxed: any but none and QuickBooks' US "NON". */
+const taxable = (code: string | null | undefined): boolean => !!code && code.toUpperCase() !== 'NON';
+
 /**
  * Lines as the ledger keeps them → lines the core prorates. `gross` is what the line adds to the
  * invoice; tax the ledger keeps on the invoice only (QuickBooks) or a rounding difference is spread
- * over the lines by net, largest remainder, so the lines add up to the invoice total exactly.
- * An invoice with a negative line (a discount) becomes one line for the whole invoice.
+ * by net, largest remainder, so the lines add up to the invoice total exactly — over the lines whose
+ * tax code says they are taxed when there are such lines (decision 061: an untaxed line stays
+ * untaxed), else over all of them. An invoice with a negative line (a discount) becomes one line for
+ * the whole invoice, with the lines' tax code when they all share one. Each line keeps its tax code.
  */
-export function linesOf(invoice: { number: string; total: Minor; totalTax: Minor }, ledgerLines: { lineNo: number; description: string; net: Minor; tax: Minor }[]): CancelLine[] {
-  const whole = (): CancelLine[] => [{ lineNo: 0, description: `All of invoice ${invoice.number || 'without a number'}`, net: invoice.total - invoice.totalTax, tax: invoice.totalTax }];
+export function linesOf(invoice: { number: string; total: Minor; totalTax: Minor }, ledgerLines: { lineNo: number; description: string; net: Minor; tax: Minor; taxCode?: string | null }[]): CancelLine[] {
+  const codes = new Set(ledgerLines.map((l) => l.taxCode ?? null));
+  const shared = codes.size === 1 ? [...codes][0]! : null;
+  const whole = (): CancelLine[] => [{ lineNo: 0, description: `All of invoice ${invoice.number || 'without a number'}`, net: invoice.total - invoice.totalTax, tax: invoice.totalTax, taxCode: shared }];
   if (ledgerLines.length === 0 || ledgerLines.some((l) => l.net < 0 || l.tax < 0) || invoice.total < 0 || invoice.totalTax < 0) return whole();
-  const sum = ledgerLines.reduce((s, l) => s + l.net + l.tax, 0);
+  const own = ledgerLines.map((l) => ({ ...l, taxCode: l.taxCode ?? null }));
+  const sum = own.reduce((s, l) => s + l.net + l.tax, 0);
   const rest = invoice.total - sum;
-  if (rest === 0) return ledgerLines.map((l) => ({ ...l }));
-  const netSum = ledgerLines.reduce((s, l) => s + l.net, 0);
+  if (rest === 0) return own;
+  const coded = own.filter((l) => taxable(l.taxCode) && l.net > 0);
+  const over = coded.length > 0 ? new Set(coded.map((l) => l.lineNo)) : new Set(own.map((l) => l.lineNo));
+  const netSum = own.reduce((s, l) => s + (over.has(l.lineNo) ? l.net : 0), 0);
   if (rest < 0 || netSum === 0) return whole();
   // Spread the rest (invoice-level tax) by net, largest remainder; ties to the earlier line.
-  const shares = ledgerLines.map((l, i) => {
-    const num = BigInt(rest) * BigInt(l.net);
-    return { i, base: Number(num / BigInt(netSum)), rem: num % BigInt(netSum) };
+  const shares = own.map((l, i) => {
+    const num = over.has(l.lineNo) ? BigInt(rest) * BigInt(l.net) : 0n;
+    return { i, base: Number(num / BigInt(netSum)), rem: num % BigInt(netSum), in: over.has(l.lineNo) };
   });
   let left = rest - shares.reduce((s, x) => s + x.base, 0);
-  const order = [...shares].sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1));
+  const order = shares.filter((x) => x.in).sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1));
   const extra = new Map<number, number>();
   for (const x of order) {
     if (left === 0) break;
     extra.set(x.i, 1);
     left -= 1;
   }
-  return ledgerLines.map((l, i) => ({ ...l, tax: l.tax + shares[i]!.base + (extra.get(i) ?? 0) }));
+  return own.map((l, i) => ({ ...l, tax: l.tax + shares[i]!.base + (extra.get(i) ?? 0) }));
 }
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];

@@ -148,7 +148,7 @@ async function linesByInvoice(db: Db, firmId: string, rows: readonly InvoiceRow[
         const amount = minorOf(l.lineAmount, inv.currency);
         const tax = minorOf(l.taxAmount, inv.currency);
         // Xero "tax inclusive" lines carry their tax inside the line amount.
-        return { lineNo: l.lineNo, description: l.description || 'Line', net: inclusive ? amount - tax : amount, tax };
+        return { lineNo: l.lineNo, description: l.description || 'Line', net: inclusive ? amount - tax : amount, tax, taxCode: l.taxCode };
       });
     out.set(inv.id, linesOf({ number: inv.number, total: minorOf(inv.total, inv.currency), totalTax: minorOf(inv.totalTax, inv.currency) }, own));
   }
@@ -402,6 +402,16 @@ export async function confirmCancellation(deps: CancelDeps, auth: { firmId: stri
 }
 
 /** The steps after the row exists, each once (source keys, derived ids, guarded updates), in one transaction; then the queue. */
+/**
+ * A credit note line for a line's credit (decision 061): with the line's tax code, its net and tax
+ * as the core prorated them (net + tax = the credit, to the cent); without one (or a credit with no
+ * net), the whole credit, untaxed as before.
+ */
+export function creditLine(description: string, l: { credit: Minor; net: Minor; tax: Minor; taxCode?: string | null }, currency: string): { description: string; amount: string; taxCode?: string; tax?: string } {
+  if (!l.taxCode || l.net <= 0) return { description, amount: formatAmount(l.credit, currency) };
+  return { description, amount: formatAmount(l.net, currency), taxCode: l.taxCode, tax: formatAmount(l.tax, currency) };
+}
+
 async function proceed(deps: CancelDeps, row: Row, userId: string): Promise<string[]> {
   const s = row.result as Stored;
   const org = await loadOrgWithSettings(deps.db, row.organisationId);
@@ -432,7 +442,7 @@ async function proceed(deps: CancelDeps, row: Row, userId: string): Promise<stri
         date: s.today,
         reference: `Cancellation of ${number} from ${row.effectiveDate}`.slice(0, 255),
         currency: row.currency,
-        lines: i.lines.filter((l) => l.credit > 0).map((l) => ({ description: `Cancelled from ${effective}: ${l.description}`.slice(0, 400), amount: formatAmount(l.credit, row.currency) })),
+        lines: i.lines.filter((l) => l.credit > 0).map((l) => creditLine(`Cancelled from ${effective}: ${l.description}`.slice(0, 400), l, row.currency)),
         allocateTo: i.allocated > 0 ? { invoiceExternalId: inv.externalId, amount: formatAmount(i.allocated, row.currency) } : null,
       },
       noteText: `Arcus: service cancelled from ${effective}; credit of ${m(i.credit)}${i.leftAsCredit > 0 ? `, ${m(i.leftAsCredit)} left as credit` : ''} (${row.reason})`.slice(0, 240),

@@ -255,6 +255,8 @@ export const invoiceLines = pgTable(
     unitAmount: money('unit_amount').notNull().default('0'),
     lineAmount: money('line_amount').notNull(),
     taxAmount: money('tax_amount').notNull().default('0'),
+    /** The ledger's tax code (Xero TaxType, QuickBooks TaxCodeRef), migration 0066; null when none was sent. */
+    taxCode: text('tax_code'),
     accountCode: text('account_code'),
     /** [{ name, option }] — Xero tracking categories or QuickBooks class/department. */
     tracking: jsonb('tracking').notNull().default([]),

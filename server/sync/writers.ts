@@ -176,9 +176,9 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
   for (const i of list) {
     const invoiceId = byExternal.get(i.externalId);
     if (!invoiceId) continue;
-    for (const l of i.lines) lines.push([scope.firmId, invoiceId, l.lineNo, l.externalId, l.description, l.quantity, l.unitAmount, l.lineAmount, l.taxAmount, l.accountCode, l.tracking]);
+    for (const l of i.lines) lines.push([scope.firmId, invoiceId, l.lineNo, l.externalId, l.description, l.quantity, l.unitAmount, l.lineAmount, l.taxAmount, l.taxCode ?? null, l.accountCode, l.tracking]);
   }
-  await conn.load('invoice_lines', ['firm_id', 'invoice_id', 'line_no', 'external_id', 'description', 'quantity', 'unit_amount', 'line_amount', 'tax_amount', 'account_code', 'tracking'], lines);
+  await conn.load('invoice_lines', ['firm_id', 'invoice_id', 'line_no', 'external_id', 'description', 'quantity', 'unit_amount', 'line_amount', 'tax_amount', 'tax_code', 'account_code', 'tracking'], lines);
   return upserted.length;
 }
 

@@ -30,7 +30,8 @@ export function documentTypeOf(kind: WritebackKind, request: unknown): WriteDocT
 }
 
 const cents = (v: string) => toMinor(v, 4, true);
-const sum = (lines: readonly { amount: string }[]) => lines.reduce((s, l) => s + cents(l.amount), 0);
+/** What lines add up to: a line with a tax code credits its net and its tax (decision 061). */
+const sum = (lines: readonly { amount: string; taxCode?: string | null; tax?: string | null }[]) => lines.reduce((s, l) => s + cents(l.amount) + (l.taxCode && l.tax ? cents(l.tax) : 0), 0);
 
 /** null when the document read back matches the request; otherwise what differs, in words. */
 export function confirmationProblem(kind: WritebackKind, request: unknown, doc: LedgerDocument | null, sent: LedgerDocument | null = null): string | null {

@@ -47,6 +47,11 @@ const Day = z.string().refine(isCalendarDate, { message: 'Enter a date.' });
 /** A positive decimal amount with at most 2 places, as a string. */
 export const AmountSchema = z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'Enter an amount such as 125.50.' }).refine((s) => /[1-9]/.test(s), { message: 'Enter an amount more than zero.' });
 const Line = z.object({ description: z.string().trim().min(1).max(400), amount: AmountSchema, accountCode: z.string().max(40).nullish() });
+/**
+ * A credit note's line may carry the original line's tax code (decision 061): then `amount` is the
+ * net and `tax` its tax (zero or more), the line crediting both; without one, `amount` is the whole line.
+ */
+const CreditLine = Line.extend({ taxCode: z.string().trim().min(1).max(40).nullish(), tax: z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'Enter a tax amount such as 20.00.' }).nullish() });
 
 /**
  * The link by its row (the URL is derived when the write-back runs: a stored request holds no
@@ -61,7 +66,7 @@ export const CreditNoteRequest = z.object({
   date: Day,
   reference: z.string().max(255),
   currency: z.string().regex(/^[A-Z]{3}$/),
-  lines: z.array(Line).min(1).max(50),
+  lines: z.array(CreditLine).min(1).max(50),
   allocateTo: z.object({ invoiceExternalId: z.string().min(1), amount: AmountSchema }).nullable(),
 });
 export const InvoiceRequest = z.object({

@@ -16,7 +16,11 @@ import { addDays, todayIn } from '../../kernel/dates';
 import { toMinor } from '../../kernel/money';
 import { type CancelDeps, confirmCancellation, previewCancellation } from '../../server/cancellations/service';
 import { queryRows } from '../../server/db/client';
-import { activities, contacts, creditNotes, discountOffers, invoices, organisations, paymentPlanInstalments, paymentPlans, reminderCustomers, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
+import { activities, contacts, creditNotes, discountOffers, invoiceLines, invoices, organisations, paymentPlanInstalments, paymentPlans, reminderCustomers, reminderInvoiceHolds, writebacks } from '../../server/db/schema';
+import { toQboCreditMemo } from '../../integrations/sandbox/qbo/mappers';
+import { QboView } from '../../integrations/sandbox/qbo/view';
+import { creditNoteOut } from '../../integrations/sandbox/xero/map/credit-note';
+import { LedgerView } from '../../integrations/sandbox/xero/view';
 import { listExceptions } from '../../server/exceptions/service';
 import { SimulatedCrash } from '../../server/reminders/deps';
 import { runSync } from '../../server/sync/engine';
@@ -268,5 +272,80 @@ describeWith('pg', 'Cancellations through the write-back engine (both ledgers)',
     for (const x of [credit, owed, credit - owed]) expect(text).toContain(money(x));
     expect(text).toContain(day);
     expect(text).not.toMatch(/Dear |Invoice |credited|as credit|reply to this email|January|February|March|April|May |June|July|August|September|October|November|December/);
+  });
+
+  // Decision 061: a taxed line's credit carries its tax code, net and tax; an untaxed line stays untaxed.
+  it.each([
+    ['xero', 'OUTPUT2', null],
+    ['quickbooks', '2', 'NON'],
+  ] as const)('%s: the credit note keeps each line’s tax code, net and tax adding up to the credit, written once', async (provider, code, untaxedCode) => {
+    const { organisationId, companyId } = orgs.get(provider)!;
+    const today = companyToday(store(), companyId);
+    const start = addDays(today, -100);
+    const end = addDays(start, 365);
+    const company = store().company(companyId);
+    const email = `ap.taxcode.${provider}@customer.example`;
+    const contact = store().createContact(companyId, { name: `Customer ${email}`, email, currency: company.baseCurrency });
+    // Support 1,000.00 + 20% VAT 200.00 under the ledger's code; Setup 100.00 untaxed. Total 1,300.00, nothing paid.
+    const inv = store().createInvoice(companyId, {
+      contactId: contact.id,
+      issueDate: start,
+      dueDate: addDays(start, 30),
+      lines: [
+        { description: `Support ${start} to ${addDays(end, -1)}`, unitAmount: 100_000, taxAmount: 20_000, taxType: code },
+        { description: 'Setup', unitAmount: 10_000, taxAmount: 0, taxType: untaxedCode },
+      ],
+      status: 'AUTHORISED',
+      lineAmountTypes: 'Exclusive',
+      ...(provider === 'quickbooks' ? { number: String(96_000 + store().list('invoices', companyId).length) } : {}),
+    });
+    expect(inv.total).toBe(130_000);
+    await sync(organisationId);
+    const [row] = await fx.db.select().from(invoices).where(and(eq(invoices.organisationId, organisationId), eq(invoices.externalId, inv.id)));
+    // The sync kept each line's code as the ledger rendered it.
+    const kept = await fx.db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, row!.id));
+    expect(kept.sort((a, b) => a.lineNo - b.lineNo).map((l) => l.taxCode)).toEqual([code, untaxedCode]);
+    const [c] = await fx.db.select().from(contacts).where(and(eq(contacts.organisationId, organisationId), eq(contacts.externalId, contact.id)));
+
+    // Cancelled from today, 265 of 365 days unused: 1000 → 726.03 net + 145.21 tax; 100 → 72.60 untaxed. 943.84 in all.
+    const queue: string[] = [];
+    const input = { organisationId, customerId: c!.id, invoices: [{ invoiceId: row!.id, lines: 'all' as const }], serviceStart: start, serviceEnd: end, effectiveDate: today, method: 'by_days' as const, reason: 'Customer moved', requestId: crypto.randomUUID() };
+    const first = await confirmCancellation(deps(queue), { firmId: fx.firmId, userId }, input);
+    expect(first.created).toBe(true);
+    await drain(fx, queue);
+    expect((await confirmCancellation(deps(queue), { firmId: fx.firmId, userId }, input)).created).toBe(false);
+    expect(queue).toHaveLength(0);
+
+    const notes = creditNotesFor(companyId, contact.id);
+    expect(notes).toHaveLength(1);
+    const note = notes[0]!;
+    expect(note.total).toBe(94_384);
+    expect(note.totalTax).toBe(14_521);
+    const [taxed, untaxed] = note.lines as [typeof note.lines[0], typeof note.lines[0]];
+    expect([taxed.lineAmount, taxed.taxAmount, taxed.taxType]).toEqual([72_603, 14_521, code]);
+    expect(taxed.lineAmount + taxed.taxAmount).toBe(72_603 + 14_521);
+    expect([untaxed.lineAmount, untaxed.taxAmount]).toEqual([7_260, 0]);
+    expect(note.remainingCredit).toBe(0);
+    // As the ledger renders it over its API.
+    if (provider === 'xero') {
+      const out = creditNoteOut(new LedgerView(store(), company), note, { lineItems: true }) as { LineAmountTypes: string; LineItems: Record<string, unknown>[] };
+      expect(out.LineAmountTypes).toBe('Exclusive');
+      expect(out.LineItems.map((l) => [l['TaxType'], l['LineAmount'], l['TaxAmount']])).toEqual([[code, 726.03, 145.21], ['NONE', 72.6, 0]]);
+    } else {
+      const out = toQboCreditMemo(new QboView(fx.server.sandbox.ctx, companyId), note) as { TxnTaxDetail: { TotalTax: number }; TotalAmt: number; Line: Record<string, unknown>[] };
+      expect(out.TxnTaxDetail.TotalTax).toBe(145.21);
+      expect(out.TotalAmt).toBe(943.84);
+      const sales = out.Line.filter((l) => l['DetailType'] === 'SalesItemLineDetail');
+      expect(sales.map((l) => [(l['SalesItemLineDetail'] as { TaxCodeRef: { value: string } }).TaxCodeRef.value, l['Amount']])).toEqual([[code, 726.03], ['NON', 72.6]]);
+    }
+    const wbs = await fx.db.select().from(writebacks).where(eq(writebacks.invoiceId, row!.id));
+    expect(wbs.map((w) => [w.kind, w.status, toMinor(w.amount ?? '0')])).toEqual([['credit_note', 'confirmed', 94_384]]);
+    const asked = (wbs[0]!.request as { lines: { amount: string; taxCode?: string; tax?: string }[] }).lines;
+    // The untaxed line: its own code (QuickBooks "NON") with no tax, or — with none — its whole credit.
+    expect(asked.map((l) => [l.amount, l.taxCode ?? null, l.tax ?? null])).toEqual([['726.03', code, '145.21'], ['72.60', untaxedCode, untaxedCode ? '0.00' : null]]);
+    // After a real sync the invoice owes what the credit left: 1,300.00 − 943.84.
+    await sync(organisationId);
+    const [synced] = await fx.db.select().from(invoices).where(eq(invoices.id, row!.id));
+    expect(toMinor(synced!.amountDue)).toBe(35_616);
   });
 });

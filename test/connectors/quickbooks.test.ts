@@ -58,7 +58,9 @@ describe('QuickBooks: full read by query', () => {
       ['0.20', '0.2000'],
     ]);
     expect(by.get('1002')).toMatchObject({ total: '1200.00', amountDue: '1050.00', amountPaid: '150.00', status: 'authorised' });
-    expect(by.get('1002')!.lines[0]).toMatchObject({ quantity: '3.0000', unitAmount: '400.0000', lineAmount: '1200.00', tracking: [{ name: 'Class', option: 'Consulting' }] });
+    expect(by.get('1002')!.lines[0]).toMatchObject({ quantity: '3.0000', unitAmount: '400.0000', lineAmount: '1200.00', tracking: [{ name: 'Class', option: 'Consulting' }], taxCode: 'NON' });
+    // Each line keeps its TaxCodeRef as recorded (decision 061).
+    expect(by.get('1001')!.lines.map((l) => l.taxCode)).toEqual(['NON', 'NON']);
     expect(by.get('1003')).toMatchObject({ status: 'voided', total: '0.00', amountDue: '0.00', amountPaid: '0.00' });
     expect(by.get('1005')).toMatchObject({ total: '1000.00', amountDue: '100.00', amountPaid: '900.00', status: 'authorised' });
     // MetaData times carry the company's offset: 15:33 in Los Angeles is 22:33 UTC.

@@ -48,6 +48,9 @@ describe('Xero: mapping recorded answers', () => {
         const b = body<{ Invoices: Record<string, unknown>[] }>('xero-invoices');
         // A bill in the same list must be skipped.
         b.Invoices.push({ ...b.Invoices[0]!, Type: 'ACCPAY', InvoiceID: '00000000-0000-4000-8000-000000000001' });
+        // The taxed line's TaxType as Xero sends it (decision 061; the recording's sandbox sent none).
+        const taxed = b.Invoices.find((i) => i['InvoiceNumber'] === 'INV-00002')!['LineItems'] as Record<string, unknown>[];
+        taxed[0]!['TaxType'] = 'OUTPUT2';
         reply(
           xero()
             .get(`${XERO_API}/Invoices`)
@@ -74,7 +77,9 @@ describe('Xero: mapping recorded answers', () => {
         ]);
         expect(tiny.lines[0]!.tracking).toEqual([{ name: 'Region', option: 'North' }]);
         expect(big).toMatchObject({ issueDate: '2024-05-31', dueDate: null, total: '1276.50', totalTax: '166.50', amountPaid: '500.00', amountCredited: '23.00', amountDue: '753.50', fullyPaidOn: null });
-        expect(big.lines[0]).toMatchObject({ quantity: '12.5000', unitAmount: '88.8000', lineAmount: '1110.00', taxAmount: '166.50' });
+        expect(big.lines[0]).toMatchObject({ quantity: '12.5000', unitAmount: '88.8000', lineAmount: '1110.00', taxAmount: '166.50', taxCode: 'OUTPUT2' });
+        // A line Xero sends without a TaxType keeps none.
+        expect(tiny.lines.map((l) => l.taxCode)).toEqual([null, null]);
         expect(big.ledgerUpdatedAt).toBeInstanceOf(Date);
         expect(invoices.every((i) => i.externalId === i.externalId.toLowerCase())).toBe(true);
       } finally {

@@ -171,6 +171,45 @@ describe.each(['xero', 'quickbooks'] as const)('%s writer against the sandbox', 
     expect(fx.store.invoice(companyId, created.externalId).status).toBe('VOIDED');
   });
 
+  it('createCreditNote with tax codes (decision 061): net and tax per line under the code, the untaxed line untaxed, written once; an invoice refuses a code', async () => {
+    const { companyId, writes } = side(provider);
+    const inv = openInvoice(fx.store, companyId);
+    const before = count('creditNotes', companyId);
+    const key = randomUUID();
+    const code = provider === 'xero' ? 'OUTPUT2' : 'TAX';
+    const params = {
+      key,
+      contactExternalId: inv.contactId,
+      date: today(companyId),
+      reference: arcusReference(key, 'cancellation'),
+      currency: inv.currency,
+      lines: [
+        { description: 'Support, cancelled', amount: '100.01', taxCode: code, tax: '20.00' },
+        { description: 'Setup, cancelled', amount: '7.26' },
+      ],
+      allocateTo: null,
+    };
+    const doc = await writes().createCreditNote(params);
+    expect(doc.total).toBe('127.27');
+    expect((await writes().createCreditNote(params)).externalId).toBe(doc.externalId);
+    expect(count('creditNotes', companyId)).toBe(before + 1);
+    const cn = fx.store.creditNote(companyId, doc.externalId);
+    expect(cn.totalTax).toBe(2_000);
+    expect(cn.lines.map((l) => [l.lineAmount, l.taxAmount, l.taxType ?? null])).toEqual([
+      [10_001, 2_000, code],
+      [726, 0, provider === 'xero' ? 'NONE' : null],
+    ]);
+    if (provider === 'xero') expect(cn.lineAmountTypes).toBe('Exclusive');
+    // Without codes the credit note is as before: whole amounts, no tax.
+    const plainKey = randomUUID();
+    const plain = await writes().createCreditNote({ ...params, key: plainKey, reference: arcusReference(plainKey, 'discount'), lines: [{ description: 'Goodwill', amount: '5.00' }] });
+    const p = fx.store.creditNote(companyId, plain.externalId);
+    expect([p.total, p.totalTax, p.lines[0]!.taxType ?? null]).toEqual([500, 0, null]);
+    // Invoices Arcus writes carry no tax: a code there is refused before any call.
+    const err = await rejection(writes().createInvoice({ key: randomUUID(), contactExternalId: inv.contactId, date: today(companyId), dueDate: today(companyId), reference: 'Arcus test', currency: inv.currency, lines: [{ description: 'Fee', amount: '5.00', taxCode: code, tax: '1.00' }] }));
+    expect(err).toMatchObject({ code: 'validation' });
+  });
+
   it('voidDocument removes a payment and a credit note (allocations first), reopening the invoice', async () => {
     const { companyId, writes } = side(provider);
     const inv = openInvoice(fx.store, companyId);

@@ -135,8 +135,8 @@ function times(unit: Minor, quantity: string): Minor {
  * Sales lines (Invoice, CreditMemo). SubTotalLineDetail lines are ignored (QBO computes
  * them); DescriptionOnly lines become zero-amount lines; other detail types are refused.
  * Amount must equal UnitPrice × Qty when all three are given (QBO's 6070). The transaction's
- * TxnTaxDetail.TotalTax, if sent, is carried on the first taxable line (TaxCodeRef "TAX"),
- * or the first line.
+ * TxnTaxDetail.TotalTax, if sent, is carried on the first taxable line (a TaxCodeRef other than
+ * "NON"), or the first line. A line's TaxCodeRef is kept and rendered back as sent.
  */
 export function salesLines(view: QboView, v: unknown, totalTax: Minor | undefined): NewLine[] {
   if (!Array.isArray(v)) throw faults.invalidProperty('Line', 'expected an array of lines');
@@ -196,7 +196,8 @@ export function salesLines(view: QboView, v: unknown, totalTax: Minor | undefine
       tracking = [{ name: category, option: cls.name }];
     }
     const taxCode = optRef(detail, 'TaxCodeRef');
-    out.push({ description, unitAmount, quantity, itemCode: itemCode === '1' ? null : itemCode, tracking, taxable: taxCode === 'TAX' });
+    // The code is kept as sent ("TAX"/"NON" in the US, a tax code id elsewhere) and rendered back.
+    out.push({ description, unitAmount, quantity, itemCode: itemCode === '1' ? null : itemCode, tracking, ...(taxCode ? { taxType: taxCode } : {}), taxable: taxCode !== undefined && taxCode !== 'NON' });
   });
   if (out.length === 0) throw faults.requiredParam('Line');
   if (totalTax !== undefined && totalTax !== 0) {

@@ -96,7 +96,7 @@ function salesLines(view: QboView, all: SbLine[], _subTotal: Minor, zeroed: bool
       ItemRef: { value: itemValue, name: NAME_REFS[itemValue] ?? itemValue },
       UnitPrice: amount(l.unitAmount),
       Qty: zeroed ? 0 : Number(l.quantity),
-      TaxCodeRef: { value: l.taxAmount > 0 ? 'TAX' : 'NON' },
+      TaxCodeRef: { value: l.taxType ?? (l.taxAmount > 0 ? 'TAX' : 'NON') },
     };
     if (cls) detail.ClassRef = { value: cls.id, name: cls.name };
     const line: QboSalesLine = { Id: String(i + 1), LineNum: i + 1, Amount: zeroed ? 0 : amount(l.lineAmount), DetailType: 'SalesItemLineDetail', SalesItemLineDetail: detail };

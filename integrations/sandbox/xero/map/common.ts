@@ -30,6 +30,7 @@ export function lineItemOut(companyId: string, line: SbLine): Record<string, unk
     UnitAmount: amountOut(line.unitAmount),
     ItemCode: line.itemCode ?? undefined,
     AccountCode: line.accountCode,
+    TaxType: line.taxType ?? undefined,
     TaxAmount: amountOut(line.taxAmount),
     LineAmount: amountOut(line.lineAmount),
     Tracking: line.tracking.map((t) => ({

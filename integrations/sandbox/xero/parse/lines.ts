@@ -17,8 +17,8 @@ export function readLineAmountTypes(r: Reader): LineAmountTypes | undefined {
 }
 
 /**
- * Read `LineItems`. Tax is what the client states (the sandbox has no tax rates); NoTax lines
- * carry none. Inclusive amounts with tax are refused: the ledger adds tax on top of line amounts.
+ * Read `LineItems`. Tax is what the client states (the sandbox has no tax rates), and so is a
+ * line's `TaxType`, kept and rendered back; NoTax lines carry neither. Inclusive amounts with tax are refused: the ledger adds tax on top of line amounts.
  */
 export function readLines(r: Reader, company: SbCompany, lineAmountTypes: LineAmountTypes): NewLine[] | undefined {
   const raw = r.array('LineItems');
@@ -46,9 +46,11 @@ export function readLines(r: Reader, company: SbCompany, lineAmountTypes: LineAm
     if (lineAmountTypes === 'Inclusive' && taxAmount !== 0) r.fail(`${at}: tax-inclusive line amounts with tax are not supported by the sandbox; send Exclusive amounts`);
     if (l.has('DiscountRate') || l.has('DiscountAmount')) r.fail(`${at}: discounts are not supported by the sandbox`);
     const accountCode = l.str('AccountCode', { max: 10, label: `${at}: AccountCode` });
+    // Kept and rendered as sent (the sandbox has no tax rates to check it against); none on NoTax.
+    const taxType = lineAmountTypes === 'NoTax' ? undefined : l.str('TaxType', { max: 50, label: `${at}: TaxType` });
     const tracking = readTracking(l, company, at);
     // A line with errors still counts (the errors are thrown with the element).
-    lines.push({ description, quantity: quantity ?? '1', unitAmount: unitAmount ?? 0, taxAmount, accountCode, itemCode: itemCode ?? null, tracking });
+    lines.push({ description, quantity: quantity ?? '1', unitAmount: unitAmount ?? 0, taxAmount, ...(taxType ? { taxType } : {}), accountCode, itemCode: itemCode ?? null, tracking });
   });
   return lines;
 }
