@@ -53,6 +53,7 @@ export function combineNotes(texts: readonly string[], max: number): string | nu
 interface Candidate {
   id: string;
   text: string;
+  created_at: string | Date;
 }
 
 /**
@@ -86,7 +87,7 @@ export async function noteBatchText(
     if (me?.batch === row.id) return me.text ?? own;
     const waiting = await queryRows<Candidate>(
       t,
-      sql`SELECT id, coalesce(note_text, request->>'text') AS text FROM writebacks
+      sql`SELECT id, coalesce(note_text, request->>'text') AS text, created_at FROM writebacks
           WHERE firm_id = ${row.firm_id}::uuid AND organisation_id = ${row.organisation_id}::uuid AND kind = 'note' AND status IN ('pending', 'sending')
             AND invoice_external_id = ${row.invoice_external_id} AND note_batch_id IS NULL AND id <> ${row.id}::uuid
             AND created_at >= ${from}::timestamptz AND created_at < ${to}::timestamptz
@@ -100,6 +101,11 @@ export async function noteBatchText(
       if (next === null) continue;
       taken.push(w);
       text = next;
+    }
+    // Written in the order the notes were asked for, whichever worker leads the batch.
+    if (taken.length > 0) {
+      const inOrder = [{ id: row.id, text: own, at: createdAt.getTime() }, ...taken.map((x) => ({ id: x.id, text: x.text, at: new Date(x.created_at).getTime() }))].sort((x, y) => x.at - y.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      text = combineNotes(inOrder.map((x) => x.text), max) ?? text;
     }
     const ids = [row.id, ...taken.map((x) => x.id)];
     await tx.execute(sql`UPDATE writebacks SET note_batch_id = ${row.id}::uuid WHERE id IN (${sql.join(
