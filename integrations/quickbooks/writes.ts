@@ -330,6 +330,10 @@ export class QboWrites implements LedgerWrites {
   private async refundCreditMemo(p: CreateRefundParams, memoId: string): Promise<LedgerDocument> {
     const amount = amountOf(p.amount);
     const memo = await this.mustRaw('creditNote', memoId);
+    // Less credit left than the refund: refused before any check is written — unless this is a retry
+    // whose zero payment already used the credit (a payment on the memo links a check with this reference).
+    if (toMinor(decimalOf(memo['Balance'] as number | string | null)) < toMinor(p.amount) && !(await this.creditMemoRefundedAs(memo, p.reference)))
+      throw new LedgerError('validation', 'the credit memo has less credit left than the refund');
     const purchase = await this.refundCheck(p, await this.receivableAccountFor(p, memo));
     await this.call('Using the credit memo’s credit for the refund check in QuickBooks', 'createPayment', {
       CustomerRef: { value: p.contactExternalId },
@@ -380,6 +384,20 @@ export class QboWrites implements LedgerWrites {
     if (viaInvoice) return viaInvoice;
     const accounts = p.receivableAccounts?.length ? p.receivableAccounts : await this.receivableAccounts();
     return chooseReceivableAccount(accounts, []);
+  }
+
+  /** Whether a payment on the credit memo links a refund check written with this reference (a retry of the same refund). */
+  private async creditMemoRefundedAs(memo: Json, reference: string): Promise<boolean> {
+    const payments = arr(memo['LinkedTxn']).filter((t) => str(t['TxnType']) === 'Payment').map((t) => str(t['TxnId']));
+    for (const id of payments) {
+      const payment = await this.raw('payment', id);
+      const checks = arr(payment?.['Line']).flatMap((l) => arr(l['LinkedTxn'])).filter((t) => str(t['TxnType']) === 'Check');
+      for (const t of checks) {
+        const c = await this.call('Reading the QuickBooks refund check', 'getPurchase', encodeURIComponent(str(t['TxnId'])));
+        if (referenceOf(obj(c['Purchase'] ?? c)['PrivateNote']) === referenceOf(reference)) return true;
+      }
+    }
+    return false;
   }
 
   /** Whether one of the payments linked to the credit memo links the check too (the zero payment of a credit memo refund). */

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateRefundParams } from '../../integrations/ledger/writes';
+import { refundChecksTo } from '../../integrations/sandbox/qbo/refund-checks';
 import { QboView } from '../../integrations/sandbox/qbo/view';
 import { authorizeWithSandbox } from '../../server/sync/sandbox-connect';
 import { companyToday, openInvoice, rejection, startWritesFixture, type WritesFixture } from './helpers';
@@ -172,6 +173,18 @@ describe('QuickBooks refund of a credit memo’s credit (a check against A/R and
     expect(zero.map((z) => ({ amount: z.amount, credit: z.creditNoteLinks, checks: z.refundChecks, invoices: z.allocations.length }))).toEqual([{ amount: 0, credit: [{ creditNoteId: memo.id, amount: 3_000 }], checks: [{ checkId: doc.externalId, amount: 3_000 }], invoices: 0 }]);
     expect(fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit).toBe(5_000);
     expect(await fx.qbo.writes().readRefund(doc.externalId, p.source)).toMatchObject({ externalId: doc.externalId, total: '30.00', reference: p.reference });
+    // More than the memo has left: refused in words before any check is written.
+    const checksBefore = refundChecksTo(fx.store, fx.qbo.companyId, base.contactExternalId).length;
+    const short = await rejection(fx.qbo.writes().createRefund({ ...p, key: randomUUID(), reference: 'Arcus short refund', amount: '50.01' }));
+    expect(short.code).toBe('validation');
+    expect(short.message).toMatch(/less credit left than the refund/);
+    expect(refundChecksTo(fx.store, fx.qbo.companyId, base.contactExternalId)).toHaveLength(checksBefore);
+    // All the rest refunded, then the same call again (a retry after the memo is used up): replayed, not refused.
+    const rest = { ...p, key: randomUUID(), reference: 'Arcus rest refund', amount: '50.00' };
+    const restDoc = await fx.qbo.writes().createRefund(rest);
+    expect(fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit).toBe(0);
+    expect((await fx.qbo.writes().createRefund(rest)).externalId).toBe(restDoc.externalId);
+    expect(zeroPaymentsOn(memo.id)).toHaveLength(2);
     // A check whose credit was never used (no payment on the memo links it) does not read back as the refund.
     const other = memoFor(base.contactExternalId, 1_000);
     expect(await fx.qbo.writes().readRefund(doc.externalId, { type: 'creditNote', externalId: other.id })).toBeNull();
