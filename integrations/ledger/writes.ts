@@ -98,7 +98,8 @@ export interface CreateRefundParams {
    * The customer's existing credit the refund pays out (docs/decisions/047): Xero an Overpayment,
    * Prepayment or CreditNote (one PUT Payments naming it, so its RemainingCredit falls); QuickBooks a
    * Payment with unapplied money (a Check to the customer against Accounts Receivable, linked to
-   * the payment). Absent: a refund of money that paid an invoice (Xero credit note + refund;
+   * the payment) or a CreditMemo (the Check, then a zero Payment linking memo and check, decision
+   * 063). Absent: a refund of money that paid an invoice (Xero credit note + refund;
    * QuickBooks RefundReceipt).
    */
   source?: RefundSource | null;

@@ -312,24 +312,11 @@ export class QboWrites implements LedgerWrites {
    * to it is not linked twice. Answers the check.
    */
   private async refundOnAccount(p: CreateRefundParams, source: NonNullable<CreateRefundParams['source']>): Promise<LedgerDocument> {
-    if (source.type !== 'payment') throw new LedgerError('validation', 'a QuickBooks refund on account pays out a payment’s unapplied money');
+    if (source.type === 'creditNote') return this.refundCreditMemo(p, source.externalId);
+    if (source.type !== 'payment') throw new LedgerError('validation', 'a QuickBooks refund on account pays out a payment’s unapplied money or a credit memo’s credit');
     const amount = amountOf(p.amount);
-    const receivable = await this.receivableAccountFor(p, await this.mustRaw('payment', source.externalId));
-    const check = obj(
-      await this.call('Writing the refund check in QuickBooks', 'createPurchase', {
-        PaymentType: 'Check',
-        AccountRef: { value: p.accountCode || QBO_REFUND_ACCOUNT },
-        EntityRef: { value: p.contactExternalId, type: 'Customer' },
-        TxnDate: p.date,
-        CurrencyRef: { value: p.currency },
-        PrivateNote: p.reference,
-        Line: [{ Amount: amount, DetailType: 'AccountBasedExpenseLineDetail', Description: p.description, AccountBasedExpenseLineDetail: { AccountRef: { value: receivable } } }],
-        requestId: p.key,
-      }),
-    );
-    const purchase = obj(check['Purchase'] ?? check);
+    const purchase = await this.refundCheck(p, await this.receivableAccountFor(p, await this.mustRaw('payment', source.externalId)));
     const checkId = str(purchase['Id']);
-    if (!checkId) throw new LedgerError('server', 'QuickBooks answered the refund check without an Id');
     await this.withFreshSyncToken(async () => {
       const payment = await this.mustRaw('payment', source.externalId);
       const lines = arr(payment['Line']);
@@ -344,6 +331,56 @@ export class QboWrites implements LedgerWrites {
       });
     });
     return checkDoc(purchase);
+  }
+
+  /**
+   * Refund a credit memo's credit (decision 063), QuickBooks' way: a Check to the customer against
+   * the Accounts Receivable account (`requestid` = the key), then a zero-amount Payment (ReceivePayment)
+   * whose two lines link the credit memo and the check for the same amount (`requestid` derived from
+   * the key), so the memo's credit is used up by the check and the customer's balance is unchanged
+   * by the pair. A retry replays both. Answers the check.
+   */
+  private async refundCreditMemo(p: CreateRefundParams, memoId: string): Promise<LedgerDocument> {
+    const amount = amountOf(p.amount);
+    const memo = await this.mustRaw('creditNote', memoId);
+    // Less credit left than the refund: refused before any check is written — unless this is a retry
+    // whose zero payment already used the credit (a payment on the memo links a check with this reference).
+    if (toMinor(decimalOf(memo['Balance'] as number | string | null)) < toMinor(p.amount) && !(await this.creditMemoRefundedAs(memo, p.reference)))
+      throw new LedgerError('validation', 'the credit memo has less credit left than the refund');
+    const purchase = await this.refundCheck(p, await this.receivableAccountFor(p, memo));
+    await this.call('Using the credit memo’s credit for the refund check in QuickBooks', 'createPayment', {
+      CustomerRef: { value: p.contactExternalId },
+      TotalAmt: 0,
+      TxnDate: p.date,
+      CurrencyRef: { value: p.currency },
+      PrivateNote: p.reference,
+      Line: [
+        { Amount: amount, LinkedTxn: [{ TxnId: memoId, TxnType: 'CreditMemo' }] },
+        { Amount: amount, LinkedTxn: [{ TxnId: str(purchase['Id']), TxnType: 'Check' }] },
+      ],
+      requestId: derivedKey(p.key, 'l'),
+    });
+    return checkDoc(purchase);
+  }
+
+  /** The refund Check to the customer whose one line credits Accounts Receivable (`requestid` = the key). */
+  private async refundCheck(p: CreateRefundParams, receivable: string): Promise<Json> {
+    const amount = amountOf(p.amount);
+    const check = obj(
+      await this.call('Writing the refund check in QuickBooks', 'createPurchase', {
+        PaymentType: 'Check',
+        AccountRef: { value: p.accountCode || QBO_REFUND_ACCOUNT },
+        EntityRef: { value: p.contactExternalId, type: 'Customer' },
+        TxnDate: p.date,
+        CurrencyRef: { value: p.currency },
+        PrivateNote: p.reference,
+        Line: [{ Amount: amount, DetailType: 'AccountBasedExpenseLineDetail', Description: p.description, AccountBasedExpenseLineDetail: { AccountRef: { value: receivable } } }],
+        requestId: p.key,
+      }),
+    );
+    const purchase = obj(check['Purchase'] ?? check);
+    if (!str(purchase['Id'])) throw new LedgerError('server', 'QuickBooks answered the refund check without an Id');
+    return purchase;
   }
 
   /**
@@ -362,16 +399,44 @@ export class QboWrites implements LedgerWrites {
     return chooseReceivableAccount(accounts, []);
   }
 
+  /** Whether a payment on the credit memo links a refund check written with this reference (a retry of the same refund). */
+  private async creditMemoRefundedAs(memo: Json, reference: string): Promise<boolean> {
+    const payments = arr(memo['LinkedTxn']).filter((t) => str(t['TxnType']) === 'Payment').map((t) => str(t['TxnId']));
+    for (const id of payments) {
+      const payment = await this.raw('payment', id);
+      const checks = arr(payment?.['Line']).flatMap((l) => arr(l['LinkedTxn'])).filter((t) => str(t['TxnType']) === 'Check');
+      for (const t of checks) {
+        const c = await this.call('Reading the QuickBooks refund check', 'getPurchase', encodeURIComponent(str(t['TxnId'])));
+        if (referenceOf(obj(c['Purchase'] ?? c)['PrivateNote']) === referenceOf(reference)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether one of the payments linked to the credit memo links the check too (the zero payment of a credit memo refund). */
+  private async creditMemoPaysCheck(memoId: string, checkId: string): Promise<boolean> {
+    const memo = await this.raw('creditNote', memoId);
+    const payments = arr(memo?.['LinkedTxn']).filter((t) => str(t['TxnType']) === 'Payment').map((t) => str(t['TxnId']));
+    for (const id of payments) {
+      const payment = await this.raw('payment', id);
+      if (arr(payment?.['Line']).some((l) => arr(l['LinkedTxn']).some((t) => str(t['TxnType']) === 'Check' && str(t['TxnId']) === checkId))) return true;
+    }
+    return false;
+  }
+
   async receivableAccounts(): Promise<LedgerAccount[]> {
     const body = await this.call('Reading the QuickBooks Accounts Receivable accounts', 'findAccounts', "WHERE AccountType = 'Accounts Receivable'");
     return receivableAccountsOf(body);
   }
 
   async readRefund(externalId: string, source?: CreateRefundParams['source']): Promise<LedgerDocument | null> {
-    if (source?.type === 'payment') {
+    if (source?.type === 'payment' || source?.type === 'creditNote') {
       try {
         const c = await this.call('Reading the QuickBooks refund check', 'getPurchase', encodeURIComponent(externalId));
-        return checkDoc(obj(c['Purchase'] ?? c));
+        const doc = checkDoc(obj(c['Purchase'] ?? c));
+        // A credit memo's refund is read back only once a payment linked to the memo uses its credit for this check.
+        if (source.type === 'creditNote' && !(await this.creditMemoPaysCheck(source.externalId, externalId))) return null;
+        return doc;
       } catch (err) {
         if (err instanceof LedgerError && err.code === 'not_found') return null;
         throw err;

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CalendarDate } from '../../kernel/dates';
-import { type Minor, sumMinor } from '../../kernel/money';
+import { fromMinor, type Minor, sumMinor } from '../../kernel/money';
 import type {
   Provider,
   SbAllocation,
@@ -380,7 +380,7 @@ export class SandboxStore {
 
   createPayment(
     companyId: string,
-    fields: { contactId?: string; date: CalendarDate; allocations: { invoiceId: string; amount: Minor }[]; creditNoteLinks?: { creditNoteId: string; amount: Minor }[]; amount?: Minor; reference?: string; arAccountId?: string | null },
+    fields: { contactId?: string; date: CalendarDate; allocations: { invoiceId: string; amount: Minor }[]; creditNoteLinks?: { creditNoteId: string; amount: Minor }[]; amount?: Minor; reference?: string; arAccountId?: string | null; refundChecks?: { checkId: string; amount: Minor }[] },
     id?: string,
   ): SbPayment {
     // QuickBooks takes a payment applied to nothing (money on account): TotalAmt, no lines.
@@ -417,13 +417,15 @@ export class SandboxStore {
       allocations: [],
       creditNoteLinks: creditLinks,
       ...(fields.arAccountId ? { arAccountId: fields.arAccountId } : {}),
+      // QuickBooks: a zero payment linking a credit memo to the refund check that pays it out.
+      ...(fields.refundChecks?.length ? { refundChecks: fields.refundChecks } : {}),
       updatedAt: at,
       createdAt: at,
       syncToken: 0,
     };
     for (const link of creditLinks) {
       const cn = this.creditNote(companyId, link.creditNoteId);
-      if (link.amount > cn.remainingCredit) throw new SandboxError('validation', `Credit memo ${cn.number} has only ${cn.remainingCredit} left`);
+      if (link.amount > cn.remainingCredit) throw new SandboxError('validation', `Credit memo ${cn.number} has only ${fromMinor(cn.remainingCredit)} left`);
     }
     this.payments.set(payment.id, payment);
     for (const link of creditLinks) push(this.paymentsByCreditNote, link.creditNoteId, payment);

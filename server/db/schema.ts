@@ -1070,6 +1070,8 @@ export const writebacks = pgTable(
     /** A note written together with others for the same invoice and day: the write-back that wrote them (itself for the writer). */
     noteBatchId: uuid('note_batch_id'),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** The earliest the sweep may pick a released row up again: the delay its last attempt asked for (Retry-After, back-off, a pending card refund). Null: none asked; cleared by the lease (migration 0067). */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     error: text('error'),
     /** A write-back that undoes another (fee reversal, void). */
     reversesId: uuid('reverses_id'),

@@ -50,7 +50,7 @@ export interface ExceptionView {
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
-const QUICKBOOKS_CREDIT_NOTE = 'Arcus does not apply a QuickBooks credit memo to an invoice yet: keep it as credit here, or apply it in QuickBooks.';
+const QUICKBOOKS_CREDIT_NOTE = 'Arcus does not apply a QuickBooks credit memo to an invoice yet: keep it as credit or refund it here, or apply it in QuickBooks.';
 const QUICKBOOKS_REFUND_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit or refund it here, or apply it in QuickBooks.';
 const DISPUTE_NOTE = 'Settle the dispute from the customer’s page; there is nothing to apply or keep here.';
 
@@ -207,8 +207,9 @@ export const REFUND_LEDGERS: readonly string[] = ['xero', 'quickbooks'];
 const REFUNDABLE_KINDS: readonly ExceptionFact['kind'][] = ['overpaid', 'duplicate', 'unapplied'];
 
 function refundable(f: ExceptionFact, provider: string): boolean {
-  // A credit note's credit is refunded in Xero (PUT Payments with CreditNote); a QuickBooks credit memo is not yet (decision 055).
-  const kindOk = REFUNDABLE_KINDS.includes(f.kind) || (f.kind === 'unallocated_credit' && provider === 'xero');
+  // A credit note's credit is refunded in Xero (PUT Payments with CreditNote) and in QuickBooks (a
+  // Check against A/R and a zero payment linking the credit memo and the check, decision 063).
+  const kindOk = REFUNDABLE_KINDS.includes(f.kind) || f.kind === 'unallocated_credit';
   return kindOk && REFUND_LEDGERS.includes(provider) && f.amount !== null && f.amount > 0 && !!f.currency;
 }
 

@@ -79,7 +79,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     sql`WITH leased AS (
           UPDATE writebacks SET
             status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
-            lease_until = ${until}::timestamptz, attempts = attempts + 1, updated_at = ${now.toISOString()}::timestamptz
+            lease_until = ${until}::timestamptz, next_attempt_at = NULL, attempts = attempts + 1, updated_at = ${now.toISOString()}::timestamptz
           WHERE id = ${writebackId}::uuid AND (
             status = 'pending'
             OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
@@ -239,7 +239,10 @@ export function deferralBackoffMs(deferrals: number): number {
 /**
  * Write-backs a worker should pick up again: pending for longer than `quietMs` (their job was
  * lost), sending/sent with an expired lease (their worker died), confirmed with a note still
- * pending and no live lease. Oldest first, at most 500 per sweep.
+ * pending and no live lease — each only once past the retry time its last attempt asked for
+ * (`next_attempt_at`: a Retry-After, the deferral back-off, a card refund pending at the
+ * provider), so the sweep never runs a row earlier than its own delayed job would. Oldest first,
+ * at most 500 per sweep.
  */
 export async function stuckWritebacks(db: WritebackDeps['db'], now: Date, quietMs: number): Promise<string[]> {
   return (await stuckWritebackRows(db, now, quietMs)).map((r) => r.id);
@@ -255,6 +258,8 @@ export async function stuckWritebackRows(db: WritebackDeps['db'], now: Date, qui
         WHERE ((status = 'pending' AND updated_at < ${quiet}::timestamptz)
            OR (status IN ('sending', 'sent') AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz)
            OR (status = 'confirmed' AND note_status = 'pending' AND (lease_until IS NULL OR lease_until < ${at}::timestamptz) AND updated_at < ${quiet}::timestamptz))
+          -- Not before the retry time its last attempt asked for (cleared when it is leased again).
+          AND (next_attempt_at IS NULL OR next_attempt_at <= ${at}::timestamptz)
           -- A note in another's batch is written by that one (note-batch.ts).
           AND (note_batch_id IS NULL OR note_batch_id = id)
         ORDER BY CASE kind WHEN 'payment' THEN 1 WHEN 'pay_link' THEN 3 WHEN 'note' THEN 4 ELSE 2 END, created_at LIMIT 500`,
@@ -350,7 +355,7 @@ async function finish(deps: WritebackDeps, id: string, set: Partial<typeof write
 /**
  * Put the row back where the next attempt picks it up. A `sending` row goes back to `pending`:
  * both make the same call with the same key next time, and the ledger replays it if the earlier
- * call did land.
+ * call did land. The delay asked for is stored as `next_attempt_at`, so the sweep waits for it too.
  */
 async function release(deps: WritebackDeps, row: LeasedRow, error: string, delayMs: number | null, options: { refund?: boolean; deferred?: boolean } = {}): Promise<ExecuteResult> {
   await deps.db
@@ -358,6 +363,7 @@ async function release(deps: WritebackDeps, row: LeasedRow, error: string, delay
     .set({
       error,
       leaseUntil: null,
+      nextAttemptAt: delayMs ? new Date(deps.now().getTime() + delayMs) : null,
       updatedAt: deps.now(),
       ...(row.status === 'sending' ? { status: 'pending' } : {}),
       ...(options.refund ? { attempts: sql`greatest(${writebacks.attempts} - 1, 0)` } : {}),

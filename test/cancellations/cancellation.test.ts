@@ -167,8 +167,8 @@ describeWith('pg', 'Cancellations through the write-back engine (both ledgers)',
       expect(queueItems).toHaveLength(1);
       expect(queueItems[0]!.kindText).toBe('Credit to apply or keep');
       expect(queueItems[0]!.amountText).toContain(((credit - owed) / 100).toFixed(2));
-      // Nothing open to apply it to: keep it, or — in Xero — refund it (PUT Payments naming the credit note, decision 055; a QuickBooks credit memo is not refunded from Arcus yet).
-      expect(queueItems[0]!.actions).toEqual(provider === 'xero' ? ['keep_credit', 'refund'] : ['keep_credit']);
+      // Nothing open to apply it to: keep it, or refund it (Xero PUT Payments naming the credit note, decision 055; QuickBooks a check and a zero payment linking the memo, decision 063).
+      expect(queueItems[0]!.actions).toEqual(['keep_credit', 'refund']);
 
       // One timeline entry per step.
       const kinds = await queryRows<{ kind: string; n: number }>(fx.db, sql`SELECT kind, count(*)::int AS n FROM activities WHERE details->>'cancellationId' = ${first.cancellationId} GROUP BY kind ORDER BY kind`);

@@ -10,6 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateRefundParams } from '../../integrations/ledger/writes';
+import { refundChecksTo } from '../../integrations/sandbox/qbo/refund-checks';
+import { QboView } from '../../integrations/sandbox/qbo/view';
+import { authorizeWithSandbox } from '../../server/sync/sandbox-connect';
 import { companyToday, openInvoice, rejection, startWritesFixture, type WritesFixture } from './helpers';
 
 let fx: WritesFixture;
@@ -144,5 +147,80 @@ describe('QuickBooks refund against the sandbox', () => {
     const err = await rejection(fx.qbo.writes().createRefund({ ...params('qbo', '5.00'), accountCode: '4' }));
     expect(err.code).toBe('validation');
     expect(err.message).toMatch(/Undeposited Funds/);
+  });
+});
+
+describe('QuickBooks refund of a credit memo’s credit (a check against A/R and a zero payment linking the memo, decision 063)', () => {
+  const memoFor = (contactId: string, amount: number) =>
+    fx.store.createCreditNote(fx.qbo.companyId, { contactId, date: companyToday(fx.store, fx.qbo.companyId), lines: [{ description: 'Service cancelled', unitAmount: amount, taxAmount: 0 }], status: 'AUTHORISED', lineAmountTypes: 'NoTax' });
+  const zeroPaymentsOn = (memoId: string) => fx.store.list('payments', fx.qbo.companyId).filter((p) => p.status !== 'DELETED' && p.creditNoteLinks.some((l) => l.creditNoteId === memoId));
+  /** A raw POST to the sandbox QuickBooks API (shapes the connector never sends). */
+  async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const { tokens } = await authorizeWithSandbox(fx.factory.oauth('quickbooks')!, fx.qbo.companyId);
+    const res = await fetch(`${fx.server.url}/qbo/v3/company/${fx.qbo.companyId}/${path}?minorversion=75`, { method: 'POST', headers: { authorization: `Bearer ${tokens.accessToken}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+    const out = { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return out;
+  }
+
+  it('one check and one zero payment linking memo and check; the memo’s credit falls; a replay is one of each; read back', async () => {
+    const base = params('qbo', '30.00');
+    const memo = memoFor(base.contactExternalId, 8_000);
+    const p = { ...base, source: { type: 'creditNote' as const, externalId: memo.id } };
+    const doc = await fx.qbo.writes().createRefund(p);
+    expect(doc).toMatchObject({ type: 'payment', total: '30.00', status: 'authorised' });
+    expect((await fx.qbo.writes().createRefund(p)).externalId).toBe(doc.externalId);
+    const zero = zeroPaymentsOn(memo.id);
+    expect(zero.map((z) => ({ amount: z.amount, credit: z.creditNoteLinks, checks: z.refundChecks, invoices: z.allocations.length }))).toEqual([{ amount: 0, credit: [{ creditNoteId: memo.id, amount: 3_000 }], checks: [{ checkId: doc.externalId, amount: 3_000 }], invoices: 0 }]);
+    expect(fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit).toBe(5_000);
+    expect(await fx.qbo.writes().readRefund(doc.externalId, p.source)).toMatchObject({ externalId: doc.externalId, total: '30.00', reference: p.reference });
+    // More than the memo has left: refused in words before any check is written.
+    const checksBefore = refundChecksTo(fx.store, fx.qbo.companyId, base.contactExternalId).length;
+    const short = await rejection(fx.qbo.writes().createRefund({ ...p, key: randomUUID(), reference: 'Arcus short refund', amount: '50.01' }));
+    expect(short.code).toBe('validation');
+    expect(short.message).toMatch(/less credit left than the refund/);
+    expect(refundChecksTo(fx.store, fx.qbo.companyId, base.contactExternalId)).toHaveLength(checksBefore);
+    // All the rest refunded, then the same call again (a retry after the memo is used up): replayed, not refused.
+    const rest = { ...p, key: randomUUID(), reference: 'Arcus rest refund', amount: '50.00' };
+    const restDoc = await fx.qbo.writes().createRefund(rest);
+    expect(fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit).toBe(0);
+    expect((await fx.qbo.writes().createRefund(rest)).externalId).toBe(restDoc.externalId);
+    expect(zeroPaymentsOn(memo.id)).toHaveLength(2);
+    // A check whose credit was never used (no payment on the memo links it) does not read back as the refund.
+    const other = memoFor(base.contactExternalId, 1_000);
+    expect(await fx.qbo.writes().readRefund(doc.externalId, { type: 'creditNote', externalId: other.id })).toBeNull();
+  });
+
+  it('wrong shapes are refused the way QuickBooks refuses them, and nothing changes', async () => {
+    const base = params('qbo', '10.00');
+    const memo = memoFor(base.contactExternalId, 2_000);
+    // A check already paid out of a memo (written through the connector), and a fresh unlinked check of 10.00 (raw).
+    const used = await fx.qbo.writes().createRefund({ ...base, amount: '5.00', source: { type: 'creditNote', externalId: memoFor(base.contactExternalId, 500).id } });
+    const receivable = new QboView(fx.server.sandbox.ctx, fx.qbo.companyId).receivableAccounts()[0]!.id;
+    const fresh = await post('purchase', { PaymentType: 'Check', AccountRef: { value: '35' }, EntityRef: { value: base.contactExternalId, type: 'Customer' }, Line: [{ Amount: 10, DetailType: 'AccountBasedExpenseLineDetail', AccountBasedExpenseLineDetail: { AccountRef: { value: receivable } } }] });
+    expect(fresh.status).toBe(200);
+    const check = String((fresh.body['Purchase'] as { Id: string }).Id);
+    const before = { remaining: fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit, payments: fx.store.list('payments', fx.qbo.companyId).length };
+    const line = (id: string, type: string, amount: number) => ({ Amount: amount, LinkedTxn: [{ TxnId: id, TxnType: type }] });
+    const zero = (lines: unknown[]) => ({ CustomerRef: { value: base.contactExternalId }, TotalAmt: 0, Line: lines });
+    const refused = async (b: unknown) => {
+      const r = await post('payment', b);
+      expect(r.status).toBe(400);
+      return JSON.stringify(r.body);
+    };
+    // A check line with no credit memo to pay it out of: a zero payment does not cover it; with money, still no credit named.
+    expect(await refused(zero([line(check, 'Check', 5)]))).toMatch(/TotalAmt 0\.00 is less than/);
+    expect(await refused({ ...zero([line(check, 'Check', 5)]), TotalAmt: 5 })).toMatch(/needs the credit it pays out/);
+    // More than is left on a check (that one is linked already).
+    expect(await refused(zero([line(memo.id, 'CreditMemo', 5), line(used.externalId, 'Check', 5)]))).toMatch(/exceeds what is left on check/);
+    // More credit than a memo has left (3.00 of it).
+    const small = memoFor(base.contactExternalId, 300);
+    expect(await refused(zero([line(small.id, 'CreditMemo', 5), line(check, 'Check', 5)]))).toMatch(/has only/);
+    expect(fx.store.creditNote(fx.qbo.companyId, small.id).remainingCredit).toBe(300);
+    // The credit and the check of different amounts: the payment's TotalAmt 0 does not cover it.
+    expect(await refused(zero([line(memo.id, 'CreditMemo', 2), line(check, 'Check', 3)]))).toMatch(/TotalAmt 0\.00 is less than/);
+    // Another customer's payment naming this customer's memo and check.
+    const stranger = fx.store.list('contacts', fx.qbo.companyId).find((c) => c.id !== base.contactExternalId && c.status === 'ACTIVE')!;
+    expect(await refused({ ...zero([line(memo.id, 'CreditMemo', 1), line(check, 'Check', 1)]), CustomerRef: { value: stranger.id } })).toMatch(/another customer/);
+    expect({ remaining: fx.store.creditNote(fx.qbo.companyId, memo.id).remainingCredit, payments: fx.store.list('payments', fx.qbo.companyId).length }).toEqual(before);
   });
 });

@@ -31,7 +31,7 @@ import { sandboxPay, sandboxProvider, sandboxSaveCard } from '../../server/pay/s
 import { cardRefundEvent, cardRefundOfEvent } from '../../server/refunds/card';
 import { cardRefundEventOf } from '../../server/refunds/events';
 import { SimulatedCrash } from '../../server/reminders/deps';
-import { executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
+import { CARD_REFUND_WAIT_MS, executeWriteback, stuckWritebacks } from '../../server/writebacks/execute';
 import type { WritebackCrashPoint, WritebackDeps } from '../../server/writebacks/types';
 import { APP_URL, autopayDeps, customerWithInvoice, sync, viewFor } from '../autopay/helpers';
 import { completeCardSetup, setAutopay, startCardSetup } from '../../server/autopay/cards';
@@ -40,7 +40,7 @@ import { companyToday } from '../ledger-writes/helpers';
 import { type Capture, startCapture } from '../reminders/harness';
 import { describeWith } from '../support/services';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
-import { connectAndSync, drain, engine } from '../writebacks/harness';
+import { connectAndSync, drain, engine, sweepOnce } from '../writebacks/harness';
 
 const DIR = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(DIR, 'fixtures/stripe', `${name}.json`), 'utf8')) as Record<string, unknown>;
@@ -260,6 +260,20 @@ describeWith('pg', 'Refund to card (Stripe under nock, sandbox provider) on both
     expect((await fx.db.select().from(writebacks).where(eq(writebacks.id, r.writebackId!)))[0]).toMatchObject({ status: 'pending', externalId: null });
     expect((await fx.db.select().from(cardRefunds).where(eq(cardRefunds.id, card!.id)))[0]).toMatchObject({ status: 'pending', providerRefundId: 're_xs2' });
     expect(emailsTo(d.email)).toHaveLength(0);
+    // The sweep honours the wait it asked for (decision 063): Stripe is not polled every minute.
+    const asked = (await fx.db.select().from(writebacks).where(eq(writebacks.id, r.writebackId!)))[0]!.nextAttemptAt!.getTime();
+    expect(asked - fx.now()).toBeGreaterThan(CARD_REFUND_WAIT_MS - MIN);
+    for (const minutes of [1, 5, 9]) {
+      fx.advance(Math.max(0, asked - (CARD_REFUND_WAIT_MS - minutes * MIN) - fx.now()));
+      expect(await sweepOnce(fx)).not.toContain(r.writebackId);
+    }
+    // Once the wait is over the sweep takes it again, and Stripe is asked once (still pending: it waits again).
+    fx.advance(Math.max(0, asked + 1 - fx.now()));
+    expect(await sweepOnce(fx)).toContain(r.writebackId);
+    nock(BASE).get('/v1/refunds/re_xs2').reply(200, refund);
+    expect(await executeWriteback(cardEngine([], stripe()), r.writebackId!)).toMatchObject({ outcome: 'retry' });
+    fx.advance(2 * MIN);
+    expect(await sweepOnce(fx)).not.toContain(r.writebackId);
 
     nock(BASE).get('/v1/refunds/re_xs2').reply(200, { ...refund, status: 'succeeded' });
     const woken: string[] = [];

@@ -5,6 +5,8 @@
  * QuickBooks companies (in that order) and runs a full sync of each, with an admin in the firm.
  */
 import { eq } from 'drizzle-orm';
+import type { JobContext } from '../../jobs/define';
+import { writebackSweepJob } from '../../jobs/writebacks/jobs';
 import type { Provider } from '../../integrations/ledger/types';
 import { memberships, organisations, users } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
@@ -57,4 +59,22 @@ export async function connectAndSync(fx: SyncFixture, user: { name: string; emai
     orgs.set(provider, { organisationId: c.organisationId, companyId, timezone: o!.timezone });
   }
   return { userId: u!.id, orgs };
+}
+
+/**
+ * The `writebacks.sweep` job itself, run once at the fixture's clock: the ids it re-queues
+ * (`writebacks.execute` requests), in its order.
+ */
+export async function sweepOnce(fx: SyncFixture): Promise<string[]> {
+  const requested: string[] = [];
+  const queue = {
+    kind: 'inline' as const,
+    async request(name: string, payload: unknown) {
+      if (name === 'writebacks.execute') requested.push((payload as { writebackId: string }).writebackId);
+      return name;
+    },
+  };
+  const ctx = { db: fx.db, log: createLogger('silent'), queue, jobId: 'sweep-test', attempt: 1, services: { clock: { now: () => new Date(fx.now()) } } } as unknown as JobContext;
+  await writebackSweepJob.handler({}, ctx);
+  return requested;
 }

@@ -15,7 +15,7 @@ import { faults } from './faults';
 import { locals, queryString, reply, write } from './http';
 import { body, checkSyncToken, idAndSyncToken, isObject, optDate, optRef, optString, reqMoney, reqRef } from './input';
 import { activeCustomer } from './invoices';
-import { linkRefundChecks } from './refund-checks';
+import { linkRefundChecks, refundCheckLinked, refundCheckOf } from './refund-checks';
 import { type Json, toQboPayment } from './mappers';
 import type { QboView } from './view';
 
@@ -27,6 +27,7 @@ function createPayment(view: QboView, b: Json) {
   if (!Array.isArray(rawLines)) throw faults.invalidProperty('Line', 'expected an array of lines');
   const allocations: { invoiceId: string; amount: Minor }[] = [];
   const creditNoteLinks: { creditNoteId: string; amount: Minor }[] = [];
+  const refundChecks: { checkId: string; amount: Minor }[] = [];
   rawLines.forEach((raw, i) => {
     const el = `Line[${i}]`;
     if (!isObject(raw)) throw faults.invalidProperty(el, 'expected a line object');
@@ -51,15 +52,30 @@ function createPayment(view: QboView, b: Json) {
       if (cn.contactId !== customer.id) throw faults.business(`Credit memo ${cn.number} belongs to another customer`);
       if (cn.status !== 'AUTHORISED') throw faults.business(`Credit memo ${cn.number} has no credit left to apply`);
       creditNoteLinks.push({ creditNoteId: txnId, amount });
+    } else if (txnType === 'Check') {
+      // A refund check (refund-checks.ts) paid out of the credit on this payment: it uses credit like an invoice does.
+      const c = refundCheckOf(view.store, txnId);
+      if (!c || c.realmId !== view.realmId) throw faults.invalidReference(`${el}.LinkedTxn.TxnId`, `Check ${txnId} does not exist`);
+      if (c.customerId !== customer.id) throw faults.business(`Check ${c.number} is to another customer`);
+      if (amount > c.total - refundCheckLinked(view, c.id)) throw faults.business(`The amount linked exceeds what is left on check ${c.number}`);
+      refundChecks.push({ checkId: txnId, amount });
     } else {
-      throw faults.invalidProperty(`${el}.LinkedTxn.TxnType`, `expected Invoice or CreditMemo, got ${txnType ?? 'nothing'}`);
+      throw faults.invalidProperty(`${el}.LinkedTxn.TxnType`, `expected Invoice, CreditMemo or Check, got ${txnType ?? 'nothing'}`);
     }
   });
-  const invoiced = allocations.reduce((s, a) => s + a.amount, 0);
+  const invoiced = allocations.reduce((s, a) => s + a.amount, 0) + refundChecks.reduce((s, c) => s + c.amount, 0);
   const credited = creditNoteLinks.reduce((s, c) => s + c.amount, 0);
   if (credited > invoiced) throw faults.business('The credit applied exceeds the invoice amounts on this payment');
   if (total < invoiced - credited) throw faults.business(`TotalAmt ${fromMinor(total)} is less than the amount applied to invoices (${fromMinor(invoiced - credited)})`);
-  if (allocations.length === 0) throw faults.unsupported('an unapplied payment (the sandbox needs at least one Invoice line)');
+  if (allocations.length === 0 && refundChecks.length === 0) throw faults.unsupported('an unapplied payment (the sandbox needs at least one Invoice or Check line)');
+  if (refundChecks.length > 0) {
+    // A credit memo paid out by check: the zero payment links them, in one A/R account, and uses up no more than the credit.
+    if (creditNoteLinks.length === 0) throw faults.business('A payment linking a refund check needs the credit it pays out (a CreditMemo line)');
+    for (const r of refundChecks) {
+      const c = refundCheckOf(view.store, r.checkId)!;
+      for (const l of creditNoteLinks) if (c.arAccountId !== view.creditMemoReceivableAccount(l.creditNoteId)) throw faults.business(`Check ${c.number} is against another Accounts Receivable account than the credit memo`);
+    }
+  }
   const arAccountId = optRef(b, 'ARAccountRef') ?? null;
   if (arAccountId && !view.receivableAccounts().some((a) => a.id === arAccountId)) throw faults.invalidReference('ARAccountRef', `Account ${arAccountId} is not an Accounts Receivable account`);
   const p = view.store.createPayment(view.realmId, {
@@ -68,6 +84,7 @@ function createPayment(view: QboView, b: Json) {
     date: optDate(b, 'TxnDate') ?? view.today(),
     allocations,
     creditNoteLinks,
+    refundChecks,
     amount: total,
     reference: optString(b, 'PaymentRefNum') ?? '',
   });

@@ -88,7 +88,7 @@ function createCheck(view: QboView, b: Json) {
 }
 
 /** How much of a check is linked to payments already. */
-function linkedOf(view: QboView, checkId: string): Minor {
+export function refundCheckLinked(view: QboView, checkId: string): Minor {
   let n = 0;
   for (const p of view.store.list('payments', view.realmId)) if (p.status !== 'DELETED') for (const c of p.refundChecks ?? []) if (c.checkId === checkId) n += c.amount;
   return n;
@@ -131,7 +131,7 @@ export function linkRefundChecks(view: QboView, b: Json) {
     if (c.customerId !== p.contactId) throw faults.business(`Check ${c.number} is to another customer`);
     // A check credits the A/R account of its line; the payment's credit sits in its own one.
     if (c.arAccountId !== view.paymentReceivableAccount(p)) throw faults.business(`Check ${c.number} is against another Accounts Receivable account than the payment`);
-    if (v <= 0 || v > c.total - linkedOf(view, c.id)) throw faults.business(`The amount linked exceeds what is left on check ${c.number}`);
+    if (v <= 0 || v > c.total - refundCheckLinked(view, c.id)) throw faults.business(`The amount linked exceeds what is left on check ${c.number}`);
     added.push({ checkId, amount: v });
   }
   const unapplied = (() => {
@@ -169,4 +169,9 @@ export function refundCheckRoutes(router: Router, ctx: SandboxContext): void {
 /** A refund check as the sandbox keeps it (tests and the admin view): its A/R account and amount. */
 export function refundCheckOf(store: QboView['store'], id: string): Readonly<SbCheck> | null {
   return checks(store).get(id) ?? null;
+}
+
+/** The refund checks written to one customer of a company (tests: a check is written once). */
+export function refundChecksTo(store: QboView['store'], realmId: string, customerId: string): Readonly<SbCheck>[] {
+  return [...checks(store).values()].filter((c) => c.realmId === realmId && c.customerId === customerId);
 }

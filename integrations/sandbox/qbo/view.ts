@@ -80,6 +80,11 @@ export class QboView {
     return p.arAccountId ?? this.receivableAccounts()[0]!.id;
   }
 
+  /** The A/R account a credit memo credits: the company's default (the sandbox keeps none per memo). */
+  creditMemoReceivableAccount(_id: string): string {
+    return this.receivableAccounts()[0]!.id;
+  }
+
   get timeZone(): string {
     return this.company.timezone;
   }
