@@ -3,15 +3,18 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { api } from '../api';
 
 // The worklist's wire shapes are the server's own (type-only imports: nothing of the server is bundled).
-export type { ScoreReason as Reason } from '../../../server/scoring/engine';
 export type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
+export type { CalibrationBin } from '../../../server/domain/scoring/metrics';
+export type { ScoreReason as Reason } from '../../../server/scoring/engine';
 export type { Motion } from '../../../server/scoring/in-motion';
 export type { Why } from '../../../server/scoring/rank';
 export type { Worklist, WorklistCustomer, WorklistInvoice } from '../../../server/scoring/worklist';
-import type { ScoreReason as Reason } from '../../../server/scoring/engine';
-import type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
-import type { Worklist } from '../../../server/scoring/worklist';
+
 import type { ChangeAlert } from '../../../server/domain/scoring/change';
+import type { CustomerSegment as Segment } from '../../../server/domain/scoring/explain';
+import type { CalibrationBin } from '../../../server/domain/scoring/metrics';
+import type { ScoreReason as Reason } from '../../../server/scoring/engine';
+import type { Worklist } from '../../../server/scoring/worklist';
 
 /** Customers per worklist page. */
 export const WORKLIST_PAGE_SIZE = 50;
@@ -152,14 +155,6 @@ export interface MetricsTriple {
   auc: number | null;
   brier: number | null;
   mae: number | null;
-}
-
-export interface CalibrationBin {
-  from: number;
-  to: number;
-  n: number;
-  predicted: number;
-  observed: number;
 }
 
 export type Backtest =
