@@ -88,6 +88,7 @@ export const reminderRunJob = defineJob({
   backoffMs: 60_000,
   async handler(payload, ctx) {
     const r = await runOrganisation(reminderDeps(ctx), payload.organisationId, { confirmationId: payload.confirmationId });
+    ctx.log.debug({ organisationId: payload.organisationId, reason: r.reason, today: r.today, claimed: r.claimed.length, skipped: r.skipped, overLimit: r.overLimit }, 'reminder run finished');
     // The ledger could not be asked whether the invoices were paid since the last sync: nothing went out; come back.
     if (r.reason === 'ledger_unreachable' && r.deferred) throw new RetryLaterError(r.deferred.retryAfterMs, r.deferred.why);
     if (r.ledger.changed) ctx.log.info({ organisationId: payload.organisationId, checked: r.ledger.checked, changed: r.ledger.changed, ledgerCalls: r.ledger.calls, syncRequested: r.ledger.syncRequested }, 'reminder run: invoices changed in the ledger since the last sync were not chased');

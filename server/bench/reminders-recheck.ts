@@ -6,11 +6,12 @@
  * default), the second with it off (the baseline: 0 calls), measured in the same run.
  */
 import { randomBytes } from 'node:crypto';
+import type { Mailer } from '../../integrations/email/transport';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { startSandbox } from '../../integrations/sandbox/server';
 import type { Db } from '../db/client';
-import { firms, reminderSettings } from '../db/schema';
+import { firms, reminderSettings, settingOverrides } from '../db/schema';
 import { createLedgerGateway } from '../ledger/gateway';
 import { createLogger } from '../logger';
 import type { ReminderDeps } from '../reminders/deps';
@@ -20,7 +21,6 @@ import { sendReminder } from '../reminders/send';
 import { runSync } from '../sync/engine';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
-import type { Mailer } from '../../integrations/email/transport';
 import type { BenchFigure } from './types';
 
 export async function recheckFigures(db: Db, mailer: Mailer, scale: number): Promise<BenchFigure[]> {
@@ -43,7 +43,9 @@ export async function recheckFigures(db: Db, mailer: Mailer, scale: number): Pro
       const { runId } = await createOrReuseRun(db, { organisationId: c.organisationId, kind: 'full' });
       const synced = await runSync({ db, factory, tokenKey, limiter, log, gateway }, { runId });
       if (synced.status !== 'succeeded') throw new Error(`the bench sync ${synced.status}`);
-      await db.insert(reminderSettings).values({ organisationId: c.organisationId, firmId: firm!.id, enabled: true, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], dailyLimit: 1_000_000, confirmedAt: new Date('2026-01-01T00:00:00Z') });
+      await db.insert(reminderSettings).values({ organisationId: c.organisationId, firmId: firm!.id, enabled: true, dailyLimit: 1_000_000, confirmedAt: new Date('2026-01-01T00:00:00Z') });
+      // Open all day, every day (the window in force is the organisation's override): the bench runs at any hour.
+      await db.insert(settingOverrides).values({ firmId: firm!.id, organisationId: c.organisationId, settingGroup: 'sendingWindow', value: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } });
       const deps: ReminderDeps = {
         db,
         log,

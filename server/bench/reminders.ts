@@ -17,9 +17,10 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { smtpMailer } from '../../integrations/email/transport';
-import { openPostgres } from '../db/client';
-import { contacts, firms, invoices, organisations, reminderPolicies, reminderSends, reminderSettings } from '../db/schema';
 import { addDays } from '../../kernel/dates';
+import { openPostgres } from '../db/client';
+import { withFirm } from '../db/firm-scope';
+import { contacts, firms, invoices, organisations, reminderPolicies, reminderSends, reminderSettings, settingOverrides } from '../db/schema';
 import { createLogger } from '../logger';
 import type { ReminderDeps } from '../reminders/deps';
 import { localClock } from '../reminders/local-time';
@@ -29,7 +30,6 @@ import { sendDue } from '../reminders/send-batch';
 import { recheckFigures } from './reminders-recheck';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
-import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_reminders';
 const CONCURRENCY = 8;
@@ -110,7 +110,9 @@ export const remindersBench: Bench = {
       const [firm] = await db.insert(firms).values({ name: 'Bench firm', settings: { defaults: { sendingWindow: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } } } }).returning();
       const [org] = await db.insert(organisations).values({ firmId: firm!.id, provider: 'xero', externalId: randomUUID(), name: 'Bench Joinery Ltd', baseCurrency: 'GBP', timezone, countryCode: 'GB' }).returning();
       // Confirmed before (issue #15's first-run preview is not what this measures), one email per invoice (10k emails).
-      await db.insert(reminderSettings).values({ organisationId: org!.id, firmId: firm!.id, enabled: true, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], dailyLimit: 1_000_000, customerDailyLimit: 10, confirmedAt: new Date('2026-01-01T00:00:00Z') });
+      await db.insert(reminderSettings).values({ organisationId: org!.id, firmId: firm!.id, enabled: true, dailyLimit: 1_000_000, customerDailyLimit: 10, confirmedAt: new Date('2026-01-01T00:00:00Z') });
+      // Open all day, every day (the window in force is the organisation's override): the bench runs at any hour.
+      await db.insert(settingOverrides).values({ firmId: firm!.id, organisationId: org!.id, settingGroup: 'sendingWindow', value: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } });
       await db.insert(reminderPolicies).values({ firmId: firm!.id, scope: 'organisation', scopeKey: scopeKeys.organisation(org!.id), organisationId: org!.id, name: 'One email per invoice', grouping: 'invoice', steps: DEFAULT_STEPS, enabled: true });
       for (let i = 0; i < customers; i += 1000) {
         await db.insert(contacts).values(

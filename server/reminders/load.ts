@@ -5,10 +5,12 @@
  */
 import { and, asc, eq, gt, gte, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { addDays, type CalendarDate } from '../../kernel/dates';
+import { onAutopay } from '../autopay/core';
 import { type Db, queryRows } from '../db/client';
 import {
-  autopayMandates,
   activities,
+  autopayMandates,
   contacts,
   customerScores,
   invoices,
@@ -20,14 +22,12 @@ import {
   reminderSettings,
   reminderUnsubscribes,
 } from '../db/schema';
-import { addDays, type CalendarDate } from '../../kernel/dates';
 import { DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED } from '../scoring/in-motion';
-import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
-import { sendKey } from './plan';
-import { onAutopay } from '../autopay/core';
+import { effectiveSettings } from '../settings/store';
 import { type ContactRules, contactRulesFor } from './guardrails';
 import { localClock, zonedInstant } from './local-time';
-import { effectiveSettings } from '../settings/store';
+import type { ActivityHold, ExistingSend, InvoiceHold, PlanCustomer, PlanInvoice } from './plan';
+import { sendKey } from './plan';
 import { ledgerEmails } from './recipients';
 import { DEFAULT_SETTINGS, type Grouping, type OrgSettings, type Policy, type PolicyScope, type SendStatus, type Step } from './types';
 
@@ -58,7 +58,16 @@ export async function loadOrganisation(db: Db, organisationId: string, firmId?: 
  */
 export async function loadSettings(db: Db, organisationId: string): Promise<OrgSettings> {
   const [s] = await db.select().from(reminderSettings).where(eq(reminderSettings.organisationId, organisationId));
-  const window = await sendingWindowOf(db, organisationId);
+  const [o] = await db.select({ firmId: organisations.firmId }).from(organisations).where(eq(organisations.id, organisationId));
+  return settingsFrom(s ?? null, o ? await sendingWindowOf(db, o.firmId, organisationId) : BUILTIN_SENDING_WINDOW);
+}
+
+type Window = Pick<OrgSettings, 'windowStartMinute' | 'windowEndMinute' | 'businessDays'>;
+
+const BUILTIN_SENDING_WINDOW: Window = { windowStartMinute: DEFAULT_SETTINGS.windowStartMinute, windowEndMinute: DEFAULT_SETTINGS.windowEndMinute, businessDays: DEFAULT_SETTINGS.businessDays };
+
+/** The settings row (or the defaults without one) with the window in force. */
+function settingsFrom(s: typeof reminderSettings.$inferSelect | null, window: Window): OrgSettings {
   if (!s) return { ...DEFAULT_SETTINGS, ...window };
   return {
     enabled: s.enabled,
@@ -75,10 +84,9 @@ export async function loadSettings(db: Db, organisationId: string): Promise<OrgS
   };
 }
 
-/** The effective sending window of an organisation (the built-in one when the organisation is not visible). */
-async function sendingWindowOf(db: Db, organisationId: string): Promise<Pick<OrgSettings, 'windowStartMinute' | 'windowEndMinute' | 'businessDays'>> {
-  const [o] = await db.select({ firmId: organisations.firmId }).from(organisations).where(eq(organisations.id, organisationId));
-  const w = o ? (await effectiveSettings(db, o.firmId, organisationId)).sendingWindow.value : { startMinute: DEFAULT_SETTINGS.windowStartMinute, endMinute: DEFAULT_SETTINGS.windowEndMinute, businessDays: DEFAULT_SETTINGS.businessDays };
+/** The effective sending window of an organisation: its override, else the firm's default. */
+async function sendingWindowOf(db: Db, firmId: string, organisationId: string): Promise<Window> {
+  const w = (await effectiveSettings(db, firmId, organisationId)).sendingWindow.value;
   return { windowStartMinute: w.startMinute, windowEndMinute: w.endMinute, businessDays: [...w.businessDays] };
 }
 
@@ -388,11 +396,8 @@ export async function loadOrgWithSettings(db: Db, organisationId: string): Promi
     .leftJoin(reminderSettings, eq(reminderSettings.organisationId, organisations.id))
     .where(eq(organisations.id, organisationId));
   if (!r) return null;
-  const s = r.s;
-  const settings: OrgSettings = s
-    ? { enabled: s.enabled, windowStartMinute: s.windowStartMinute, windowEndMinute: s.windowEndMinute, businessDays: s.businessDays, dailyLimit: s.dailyLimit, senderName: s.senderName, replyTo: s.replyTo, brandColour: s.brandColour, logoUrl: s.logoUrl, signature: s.signature, customerDailyLimit: s.customerDailyLimit, confirmAbove: s.confirmAbove, confirmedAt: s.confirmedAt }
-    : { ...DEFAULT_SETTINGS };
-  return { ...r.o, settings };
+  // The window in force, as the run that claimed the send saw it (loadSettings): not the row's old columns.
+  return { ...r.o, settings: settingsFrom(r.s, await sendingWindowOf(db, r.o.firmId, r.o.id)) };
 }
 
 export interface CustomerState extends PlanCustomer {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSmtpCapture } from '../../integrations/email/smtp-server';
 import { BullQueue } from '../../jobs/bullmq-queue';
 import { allJobs } from '../../jobs/registry';
-import { organisations, reminderSends, reminderSettings, writebacks } from '../../server/db/schema';
+import { organisations, reminderSends, reminderSettings, settingOverrides, writebacks } from '../../server/db/schema';
 import { createLogger } from '../../server/logger';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
@@ -43,8 +43,10 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
     const { runId } = await createOrReuseRun(fx.db, { organisationId, kind: 'full' });
     expect((await runSync(fx.engineDeps(), { runId })).status).toBe('succeeded');
     await fx.db.update(organisations).set({ timezone: 'Europe/London' }).where(eq(organisations.id, organisationId));
-    // Every minute of every day is inside the sending window, so the test does not depend on the hour it runs.
-    await fx.db.insert(reminderSettings).values({ organisationId, firmId: fx.firmId, enabled: true, dailyLimit: 500, windowStartMinute: 0, windowEndMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7], confirmedAt: new Date('2026-01-01T00:00:00Z') });
+    await fx.db.insert(reminderSettings).values({ organisationId, firmId: fx.firmId, enabled: true, dailyLimit: 500, confirmedAt: new Date('2026-01-01T00:00:00Z') });
+    // Every minute of every day is inside the sending window (the organisation's own, which is what
+    // the run and the send read), so the test does not depend on the hour or the day it runs.
+    await fx.db.insert(settingOverrides).values({ firmId: fx.firmId, organisationId, settingGroup: 'sendingWindow', value: { startMinute: 0, endMinute: 1440, businessDays: [1, 2, 3, 4, 5, 6, 7] } });
     smtp = await startSmtpCapture({ onMessage: async (m) => void received.push({ to: m.envelopeTo, subject: m.parsed.subject ?? '' }) });
     const redis = new Redis(redisUrl(), { maxRetriesPerRequest: null });
     await redis.flushdb();
@@ -79,8 +81,9 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
         APP_URL: 'https://arcus.test',
         LEDGER_SANDBOX_URL: fx.url,
         SANDBOX_IN_PRODUCTION: 'allow',
-        LOG_LEVEL: 'error',
+        LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'error',
       },
+      !!process.env.DEBUG_WORKER,
     );
     worker.stderr?.on('data', (d) => {
       workerErr += String(d);
@@ -96,7 +99,11 @@ describeWith(['pg', 'redis'], 'Reminders on a real `arcus worker` process (produ
         return rows.length > 0 ? rows : null;
       },
       60_000,
-      `a reminder sent by the worker${workerErr ? ` (worker said: ${workerErr.slice(-500)})` : ''}`,
+      async () => {
+        const rows = await fx.db.select().from(reminderSends).where(eq(reminderSends.organisationId, organisationId));
+        const seen = rows.map((r) => `${r.status}${r.skipReason ? ` (${r.skipReason})` : ''}`).join(', ') || 'no reminder rows';
+        return `a reminder sent by the worker; rows: ${seen}${workerErr ? `; worker said: ${workerErr.slice(-500)}` : ''}`;
+      },
     );
     const expectedNotes = sent.flatMap((s) => s.invoiceExternalIds).length;
     const notes = await until(
