@@ -13,14 +13,14 @@ const ENV = { PATH: process.env.PATH ?? '', DATABASE_URL: '', SESSION_SECRET: 's
 
 function arcus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/arcus.mjs', 'remind', ...args], { cwd: root, timeout: 30_000, env: { ...ENV, DATABASE_URL: workerUrl() } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/arcus.mjs', 'remind', ...args], { cwd: root, timeout: 120_000, env: { ...ENV, DATABASE_URL: workerUrl() } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
 }
 
 describeWith('pg', 'arcus remind', () => {
-  it('prints what would be sent on a date, with masked addresses and the skips', async () => {
+  it('prints what would be sent on a date, with masked addresses and the skips', { timeout: 150_000 }, async () => {
     const database = await testDatabase();
     const { firm } = await createFirm(database);
     const org = await seedOrg(database.db, firm.id, { perInvoice: true,
@@ -48,7 +48,7 @@ describeWith('pg', 'arcus remind', () => {
     expect(stdout).toMatch(/North Yard\s+R-3 £1,250.00\s+reminder 1 \(3 days before the due date\)/);
   });
 
-  it('asks for --org and --dry-run', async () => {
+  it('asks for --org and --dry-run', { timeout: 150_000 }, async () => {
     expect((await arcus('--dry-run')).code).toBe(2);
     const r = await arcus('--org', '4a0c2d6e-8f41-4b6e-9d0a-1c2b3d4e5f60');
     expect(r.code).toBe(2);

@@ -22,7 +22,7 @@ describe('Reminders on PGlite', () => {
   beforeAll(async () => {
     database = await memoryDatabase();
     capture = await startCapture({ now: () => new Date(t) });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await capture?.close();
     await database?.close();

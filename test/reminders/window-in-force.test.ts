@@ -25,7 +25,7 @@ describe('Reminders: the window in force at send time', () => {
   beforeAll(async () => {
     database = await memoryDatabase();
     capture = await startCapture({ now: () => new Date(t) });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await capture?.close();
     await database?.close();

@@ -16,7 +16,7 @@ import { seedHabits, seedOrg } from './seed';
 let database: Database;
 beforeAll(async () => {
   database = await memoryDatabase();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await database?.close();
 });
@@ -44,7 +44,7 @@ it('scores, ranks, forecasts and backtests on PGlite', async () => {
   const f = await organisationForecast(db, (await findOrganisation(db, firm.id, org.id))!, NOW);
   expect(f.forecast.weeks.reduce((s, x) => s + x.expected, 0) + f.forecast.later + f.forecast.neverPaid).toBe(f.forecast.open);
   expect(await organisationBacktest(db, { id: org.id, firmId: firm.id, timezone: 'UTC' }, NOW)).toMatchObject({ available: true });
-}, 60_000);
+}, 180_000);
 
 it('falls back to documented default rates when nothing has ever been paid', async () => {
   const db = database.db;
@@ -57,4 +57,4 @@ it('falls back to documented default rates when nothing has ever been paid', asy
   expect(s.invoices.length).toBeGreaterThan(0);
   expect(s.invoices.every((i) => i.predictedDate > TODAY && i.pLate > 0 && i.pLate < 1)).toBe(true);
   expect(s.customers[0]!.reasons.map((r) => r.code)).toContain('default_rates');
-}, 60_000);
+}, 180_000);
