@@ -20,12 +20,11 @@ import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts, collectorTasks, invoices, paymentPlanInstalments, paymentPlans, savedPaymentMethods } from '../db/schema';
 import type { Logger } from '../logger';
 import { ensureStatementLink } from '../pay/links';
-import { mailDomain } from '../reminders/deps';
+import { debtorNotifiedClaim, tellDebtorOnce } from '../reminders/debtor-once';
 import { loadCustomerState, loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
-import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
+import type { OneOffMail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { loadCustomerLanguage } from '../reminders/language';
-import { formatMoney, sentenceDate } from '../reminders/render';
+import { formatMoney } from '../reminders/render';
 import { derivedId } from '../returns/service';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
@@ -433,45 +432,33 @@ async function notifyDebtor(deps: AutopayDeps, org: OrgWithSettings, a: Attempt,
       .values({ id: derivedId(a.id, 'notice'), firmId: a.firmId, organisationId: a.organisationId, actorType: 'system', kind: 'autopay.failure_notice', invoiceId: a.invoiceId, summary, details: { attemptId: a.id, sent }, createdAt: now })
       .onConflictDoNothing();
   };
-  if (!deps.mail) return note('The customer was not told about the failed autopay charge: email is not set up on this server.', false);
-  const who = await customerRecipients(deps.db, org, a.contactExternalId);
-  if (who.to === null) return note(`The customer was not told about the failed autopay charge: ${who.why}`, false);
-  const { customer } = who;
-  const claimed = await deps.db
-    .update(chargeAttempts)
-    .set({ debtorNotifiedAt: now, updatedAt: now })
-    .where(and(eq(chargeAttempts.id, a.id), eq(chargeAttempts.firmId, a.firmId), sql`${chargeAttempts.debtorNotifiedAt} IS NULL`))
-    .returning({ id: chargeAttempts.id });
-  if (claimed.length === 0) return;
-  const url = await updateCardUrl(deps, a);
-  const [card] = a.savedMethodId ? await deps.db.select().from(savedPaymentMethods).where(and(eq(savedPaymentMethods.id, a.savedMethodId), eq(savedPaymentMethods.firmId, a.firmId))) : [];
-  // In the customer's language (decision 041), the amount and the retry's day in its locale; English as always.
-  const { language } = await loadCustomerLanguage(deps.db, org, a.contactExternalId);
-  const { subject, lines } = failureNotice(language, {
-    customerName: customer.firstName || customer.name,
-    organisation: org.name,
-    amountText: a.amount && a.currency ? formatMoney(toMinor(a.amount, 2, true), a.currency, org.countryCode, language) : null,
-    what: w.what,
-    card: card ?? null,
-    code: w.code,
-    next: w.next.kind === 'retry' ? { kind: 'retry', onText: sentenceDate(w.next.on, org.countryCode, language) } : { kind: 'give_up' },
-    updateUrl: url,
-    signature: org.settings.signature || org.name,
-  });
-  const outcome = await sendCustomerEmail(deps.mail, {
-    firmId: a.firmId,
-    org,
-    to: who.to,
-    messageId: `<autopay.${a.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject,
-    lines,
-  });
-  if (!outcome.sent) {
-    await deps.db.update(chargeAttempts).set({ debtorNotifiedAt: null }).where(and(eq(chargeAttempts.id, a.id), eq(chargeAttempts.firmId, a.firmId)));
-    deps.log?.warn({ attemptId: a.id, kind: outcome.kind }, 'autopay failure notice not sent');
-    return;
-  }
-  await note(`Told ${maskList(who.to)} the autopay charge for ${w.label.replace('your ', 'the ')} failed`, true);
+  const told = await tellDebtorOnce(
+    { db: deps.db, mail: deps.mail, now: () => now },
+    {
+      firmId: a.firmId,
+      org,
+      contactExternalId: a.contactExternalId,
+      claim: debtorNotifiedClaim(deps.db, chargeAttempts, a),
+      messageKey: `autopay.${a.id}`,
+      giveBack: 'any',
+      words: async ({ language, names, money, date }) => {
+        const url = await updateCardUrl(deps, a);
+        const [card] = a.savedMethodId ? await deps.db.select().from(savedPaymentMethods).where(and(eq(savedPaymentMethods.id, a.savedMethodId), eq(savedPaymentMethods.firmId, a.firmId))) : [];
+        return failureNotice(language, {
+          ...names,
+          amountText: a.amount && a.currency ? money(toMinor(a.amount, 2, true), a.currency) : null,
+          what: w.what,
+          card: card ?? null,
+          code: w.code,
+          next: w.next.kind === 'retry' ? { kind: 'retry', onText: date(w.next.on) } : { kind: 'give_up' },
+          updateUrl: url,
+        });
+      },
+    },
+  );
+  if (told.kind === 'skipped') return note(`The customer was not told about the failed autopay charge: ${told.why}`, false);
+  if (told.kind === 'not_sent') return void deps.log?.warn({ attemptId: a.id, kind: told.failure }, 'autopay failure notice not sent');
+  if (told.kind === 'sent') return note(`Told ${maskList(told.to)} the autopay charge for ${w.label.replace('your ', 'the ')} failed`, true);
 }
 
 /**

@@ -26,16 +26,15 @@ import { formatAmount, type Minor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, cancellations, contacts, discountOffers, firms, invoiceLines, invoices, paymentPlanInstalments, paymentPlans, reminderInvoiceHolds } from '../db/schema';
 import type { Logger } from '../logger';
-import { mailDomain } from '../reminders/deps';
+import { debtorNotifiedClaim, tellDebtorOnce } from '../reminders/debtor-once';
 import { loadOrgWithSettings, type OrgWithSettings } from '../reminders/load';
-import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
+import type { OneOffMail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { loadCustomerLanguage } from '../reminders/language';
-import { formatMoney, minorOf, sentenceDate } from '../reminders/render';
+import { formatMoney, minorOf } from '../reminders/render';
 import { derivedId } from '../returns/service';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
-import { CANCEL_METHODS, type CancelInvoice, CancelError, type CancellationResult, DEFAULT_SCHEDULE, type OfferFact, type PlanFact, type ScheduleRow, checkSchedule, linesOf, periodFromText, planCancellation } from './core';
+import { CANCEL_METHODS, CancelError, type CancelInvoice, type CancellationResult, checkSchedule, DEFAULT_SCHEDULE, linesOf, type OfferFact, type PlanFact, periodFromText, planCancellation, type ScheduleRow } from './core';
 import { cancellationNotice } from './words';
 
 export interface CancelDeps {
@@ -516,59 +515,48 @@ async function proceed(deps: CancelDeps, row: Row, userId: string): Promise<stri
 /** The debtor's email, once: claimed before the send, the claim given back when nothing went out. */
 async function notifyDebtor(deps: CancelDeps, row: Row): Promise<boolean> {
   const s = row.result as Stored;
-  const skipped = async (why: string) => {
+  const note = async (summary: string, sent: boolean, createdAt: Date) => {
     await deps.db
       .insert(activities)
-      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'cancellation.notice', contactId: s.contactId, summary: `The customer was not told about the cancellation: ${why}`, details: { cancellationId: row.id, sent: false }, createdAt: deps.now() })
+      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'cancellation.notice', contactId: s.contactId, summary, details: { cancellationId: row.id, sent }, createdAt })
       .onConflictDoNothing();
-    return false;
   };
   if (row.debtorNotifiedAt) return true;
-  if (!deps.mail) return skipped('email is not set up on this server.');
-  const org = await loadOrgWithSettings(deps.db, row.organisationId);
-  if (!org) return false;
-  const who = await customerRecipients(deps.db, org, row.contactExternalId);
-  if (who.to === null) return skipped(who.why);
-  const { customer } = who;
-  const now = deps.now();
-  const claimed = await deps.db
-    .update(cancellations)
-    .set({ debtorNotifiedAt: now, updatedAt: now })
-    .where(and(eq(cancellations.id, row.id), eq(cancellations.firmId, row.firmId), sql`${cancellations.debtorNotifiedAt} IS NULL`))
-    .returning({ id: cancellations.id });
-  if (claimed.length === 0) return true;
-  // In the customer's language (decision 041), amounts and dates in its locale; English as always.
-  const { language } = await loadCustomerLanguage(deps.db, org, row.contactExternalId);
-  const m = (x: Minor) => formatMoney(x, row.currency, org.countryCode, language);
-  const numbers = new Map(s.invoices.map((i) => [i.invoiceId, i.number || null]));
-  const { subject, lines } = cancellationNotice(language, {
-    customerName: customer.firstName || customer.name,
-    organisation: org.name,
-    effectiveText: sentenceDate(row.effectiveDate, org.countryCode, language),
-    invoices: s.result.invoices.filter((i) => i.credit > 0).map((i) => ({ number: numbers.get(i.invoiceId) ?? null, creditText: m(i.credit), allocatedText: i.allocated > 0 ? m(i.allocated) : null, leftText: i.leftAsCredit > 0 ? m(i.leftAsCredit) : null, stillOwedText: i.open - i.allocated > 0 ? m(i.open - i.allocated) : null })),
-    totalText: m(s.result.credit),
-    leftText: s.result.leftAsCredit > 0 ? m(s.result.leftAsCredit) : null,
-    planEnded: s.result.plans.some((p) => p.kind === 'ends'),
-    signature: org.settings.signature || org.name,
-  });
-  const outcome = await sendCustomerEmail(deps.mail, {
+  const told = await tellDebtorOnce(deps, {
     firmId: row.firmId,
-    org,
-    to: who.to,
-    messageId: `<cancellation.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject,
-    lines,
+    org: row.organisationId,
+    contactExternalId: row.contactExternalId,
+    claim: debtorNotifiedClaim(deps.db, cancellations, row),
+    messageKey: `cancellation.${row.id}`,
+    giveBack: 'any',
+    words: ({ language, names, money, date }) => {
+      const m = (x: Minor) => money(x, row.currency);
+      const numbers = new Map(s.invoices.map((i) => [i.invoiceId, i.number || null]));
+      return cancellationNotice(language, {
+        ...names,
+        effectiveText: date(row.effectiveDate),
+        invoices: s.result.invoices.filter((i) => i.credit > 0).map((i) => ({ number: numbers.get(i.invoiceId) ?? null, creditText: m(i.credit), allocatedText: i.allocated > 0 ? m(i.allocated) : null, leftText: i.leftAsCredit > 0 ? m(i.leftAsCredit) : null, stillOwedText: i.open - i.allocated > 0 ? m(i.open - i.allocated) : null })),
+        totalText: m(s.result.credit),
+        leftText: s.result.leftAsCredit > 0 ? m(s.result.leftAsCredit) : null,
+        planEnded: s.result.plans.some((p) => p.kind === 'ends'),
+      });
+    },
   });
-  if (!outcome.sent) {
-    await deps.db.update(cancellations).set({ debtorNotifiedAt: null }).where(and(eq(cancellations.id, row.id), eq(cancellations.firmId, row.firmId)));
-    deps.log?.warn({ cancellationId: row.id, kind: outcome.kind }, 'cancellation notice not sent');
-    return false;
+  switch (told.kind) {
+    case 'skipped':
+      await note(`The customer was not told about the cancellation: ${told.why}`, false, deps.now());
+      return false;
+    case 'no_organisation':
+      return false;
+    case 'claimed_elsewhere':
+      return true;
+    case 'sent':
+      await note(`Told ${maskList(told.to)} what the cancellation credited`, true, told.at);
+      return true;
+    case 'not_sent':
+      deps.log?.warn({ cancellationId: row.id, kind: told.failure }, 'cancellation notice not sent');
+      return false;
   }
-  await deps.db
-    .insert(activities)
-    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'cancellation.notice', contactId: s.contactId, summary: `Told ${maskList(who.to)} what the cancellation credited`, details: { cancellationId: row.id, sent: true }, createdAt: now })
-    .onConflictDoNothing();
-  return true;
 }
 
 /** A customer's cancellations, newest first, in words. */

@@ -18,16 +18,17 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { type CardRefund, type PaymentProvider, PaymentProviderError } from '../../integrations/payments/provider';
-import { formatMoney, sentenceDate } from '../reminders/render';
 import { formatAmount, type Minor, parseAmount, toMinor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, cardRefunds } from '../db/schema';
 import type { Logger } from '../logger';
+import { debtorNotifiedClaim, tellDebtorOnce } from '../reminders/debtor-once';
 import { mailDomain } from '../reminders/deps';
 import { loadCustomerLanguage } from '../reminders/language';
 import { loadOrgWithSettings } from '../reminders/load';
 import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
+import { formatMoney } from '../reminders/render';
 import { derivedId } from '../returns/service';
 import { cardWords, ledgerRefundNotice, refundNotice } from './words';
 
@@ -236,61 +237,39 @@ const providerName = (p: string) => (p === 'stripe' ? 'Stripe' : 'the sandbox pa
 async function notifyDebtor(deps: CardRefundDeps, row: Row): Promise<void> {
   if (row.debtorNotifiedAt) return;
   const contactId = await contactIdOf(deps.db, row);
-  const skipped = async (why: string) => {
+  const note = async (summary: string, sent: boolean, createdAt: Date) => {
     await deps.db
       .insert(activities)
-      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'refund.notice', contactId, summary: `The customer was not emailed about the refund: ${why}`, details: { cardRefundId: row.id, sent: false }, createdAt: deps.now() })
+      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'refund.notice', contactId, summary, details: { cardRefundId: row.id, sent }, createdAt })
       .onConflictDoNothing();
   };
-  if (!deps.mail) return skipped('email is not set up on this server.');
-  const org = await loadOrgWithSettings(deps.db, row.organisationId);
-  if (!org) return;
-  const who = await customerRecipients(deps.db, org, row.contactExternalId);
-  if (who.to === null) return skipped(who.why);
-  const now = deps.now();
-  const claimed = await deps.db
-    .update(cardRefunds)
-    .set({ debtorNotifiedAt: now, updatedAt: now })
-    .where(and(eq(cardRefunds.id, row.id), eq(cardRefunds.firmId, row.firmId), sql`${cardRefunds.debtorNotifiedAt} IS NULL`))
-    .returning({ id: cardRefunds.id });
-  if (claimed.length === 0) return;
-  const { language } = await loadCustomerLanguage(deps.db, org, row.contactExternalId);
-  const card = await queryRows<{ brand: string | null; last4: string | null; paid_on: string | null }>(
-    deps.db,
-    row.chargeAttemptId
-      ? sql`SELECT m.brand, m.last4, a.charged_at::text AS paid_on FROM charge_attempts a LEFT JOIN saved_payment_methods m ON m.id = a.saved_method_id AND m.firm_id = a.firm_id WHERE a.firm_id = ${row.firmId}::uuid AND a.id = ${row.chargeAttemptId}::uuid`
-      : sql`SELECT NULL::text AS brand, NULL::text AS last4, completed_at::text AS paid_on FROM checkouts WHERE firm_id = ${row.firmId}::uuid AND id = ${row.checkoutId}::uuid`,
-  );
-  const c = card[0];
-  const { subject, lines } = refundNotice(language, {
-    customerName: who.customer.firstName || who.customer.name,
-    organisation: org.name,
-    amountText: formatMoney(cents(row.amount, row.currency), row.currency, org.countryCode, language),
-    cardText: cardWords(language, c?.brand ?? null, c?.last4 ?? null),
-    paidOnText: c?.paid_on ? sentenceDate(c.paid_on.slice(0, 10), org.countryCode, language) : '',
-    signature: org.settings.signature || org.name,
+  const told = await tellDebtorOnce(deps, {
+    firmId: row.firmId,
+    org: row.organisationId,
+    contactExternalId: row.contactExternalId,
+    claim: debtorNotifiedClaim(deps.db, cardRefunds, row),
+    messageKey: `card-refund.${row.id}`,
+    // Deferred: the claim goes back, the next pass (the write-back, a webhook) sends it; a refusal is said once.
+    giveBack: 'temporary',
+    words: async ({ language, names, money, date }) => {
+      const [c] = await queryRows<{ brand: string | null; last4: string | null; paid_on: string | null }>(
+        deps.db,
+        row.chargeAttemptId
+          ? sql`SELECT m.brand, m.last4, a.charged_at::text AS paid_on FROM charge_attempts a LEFT JOIN saved_payment_methods m ON m.id = a.saved_method_id AND m.firm_id = a.firm_id WHERE a.firm_id = ${row.firmId}::uuid AND a.id = ${row.chargeAttemptId}::uuid`
+          : sql`SELECT NULL::text AS brand, NULL::text AS last4, completed_at::text AS paid_on FROM checkouts WHERE firm_id = ${row.firmId}::uuid AND id = ${row.checkoutId}::uuid`,
+      );
+      return refundNotice(language, {
+        ...names,
+        amountText: money(cents(row.amount, row.currency), row.currency),
+        cardText: cardWords(language, c?.brand ?? null, c?.last4 ?? null),
+        paidOnText: c?.paid_on ? date(c.paid_on.slice(0, 10)) : '',
+      });
+    },
   });
-  const outcome = await sendCustomerEmail(deps.mail, { firmId: row.firmId, org, to: who.to, messageId: `<card-refund.${row.id}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines });
-  if (!outcome.sent && outcome.kind === 'temporary') {
-    // Deferred: the claim goes back, the next pass (the write-back, a webhook) sends it.
-    await deps.db.update(cardRefunds).set({ debtorNotifiedAt: null }).where(and(eq(cardRefunds.id, row.id), eq(cardRefunds.firmId, row.firmId)));
-    deps.log?.warn({ cardRefundId: row.id }, 'refund email deferred');
-    return;
-  }
-  await deps.db
-    .insert(activities)
-    .values({
-      id: derivedId(row.id, 'notice'),
-      firmId: row.firmId,
-      organisationId: row.organisationId,
-      actorType: 'system',
-      kind: 'refund.notice',
-      contactId,
-      summary: outcome.sent ? `Refund email sent to ${maskList(who.to)}` : `The refund email could not be delivered: ${outcome.message}`,
-      details: { cardRefundId: row.id, sent: outcome.sent },
-      createdAt: now,
-    })
-    .onConflictDoNothing();
+  if (told.kind === 'skipped') return note(`The customer was not emailed about the refund: ${told.why}`, false, deps.now());
+  if (told.kind === 'sent') return note(`Refund email sent to ${maskList(told.to)}`, true, told.at);
+  if (told.kind === 'not_sent' && told.failure === 'temporary') return void deps.log?.warn({ cardRefundId: row.id }, 'refund email deferred');
+  if (told.kind === 'not_sent') return note(`The refund email could not be delivered: ${told.message}`, false, told.at);
 }
 
 /** A provider event about a refund: which card refund it is (system lookup: by our id in the metadata, else the provider's refund id). */

@@ -26,12 +26,11 @@ import { fromMinor, type Minor, toMinor } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
 import { activities, collectorTasks, contacts, invoices, returnedPayments } from '../db/schema';
 import type { Logger } from '../logger';
-import { mailDomain } from '../reminders/deps';
+import { debtorNotifiedClaim, tellDebtorOnce } from '../reminders/debtor-once';
 import { loadOrgWithSettings } from '../reminders/load';
-import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
+import type { OneOffMail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
-import { loadCustomerLanguage } from '../reminders/language';
-import { formatMoney, minorOf, sentenceDate } from '../reminders/render';
+import { formatMoney, minorOf } from '../reminders/render';
 import { type RequestInput, requestWritebacksIn } from '../writebacks/request';
 import type { WritebackKind } from '../writebacks/types';
 import { DISPUTE_WORDS, type DisputeStatus, nextDisputeStatus, ORIGIN_WORDS, type ReturnOrigin, returnedPaymentFee, type StripeReturn } from './core';
@@ -217,57 +216,34 @@ async function proceed(deps: ReturnsDeps, row: Row, opts: { userId: string | nul
 /** The debtor's email, once: the claim (a timestamp set only where none is) before the send, given back if the server only deferred. */
 async function notifyDebtor(deps: ReturnsDeps, row: Row, w: { number: string | null; feeMinor: Minor | null; contactId: string | null }): Promise<void> {
   if (!row.contactExternalId) return;
-  const skipped = async (why: string) => {
+  const note = async (summary: string, sent: boolean, createdAt: Date) => {
     await deps.db
       .insert(activities)
-      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `The customer was not told about the returned payment: ${why}`, details: { returnedPaymentId: row.id, sent: false }, createdAt: deps.now() })
+      .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary, details: { returnedPaymentId: row.id, sent }, createdAt })
       .onConflictDoNothing();
   };
-  if (!deps.mail) return skipped('email is not set up on this server.');
-  const org = await loadOrgWithSettings(deps.db, row.organisationId);
-  if (!org) return;
-  const who = await customerRecipients(deps.db, org, row.contactExternalId);
-  if (who.to === null) return skipped(who.why);
-  const { customer } = who;
-  const now = deps.now();
-  const claimed = await deps.db
-    .update(returnedPayments)
-    .set({ debtorNotifiedAt: now, updatedAt: now })
-    .where(and(eq(returnedPayments.id, row.id), eq(returnedPayments.firmId, row.firmId), sql`${returnedPayments.debtorNotifiedAt} IS NULL`))
-    .returning({ id: returnedPayments.id });
-  if (claimed.length === 0) return;
-  // In the customer's language (decision 041), amounts and dates in its locale; English as always.
-  const { language } = await loadCustomerLanguage(deps.db, org, row.contactExternalId);
-  const money = (m: Minor) => formatMoney(m, row.currency, org.countryCode, language);
-  const { subject, lines } = returnNotice(language, {
-    customerName: customer.firstName || customer.name,
-    organisation: org.name,
-    amountText: money(minorOf(row.amount, row.currency)),
-    paidOnText: sentenceDate(row.paymentDate, org.countryCode, language),
-    invoiceNumber: w.number,
-    origin: row.origin as ReturnOrigin,
-    feeText: w.feeMinor === null ? null : money(w.feeMinor),
-    payUrl: null,
-    signature: org.settings.signature || org.name,
-  });
-  const outcome = await sendCustomerEmail(deps.mail, {
+  const told = await tellDebtorOnce(deps, {
     firmId: row.firmId,
-    org,
-    to: who.to,
-    messageId: `<returned.${row.id}@${mailDomain(deps.mail.mailFrom)}>`,
-    subject,
-    lines,
-  });
-  if (!outcome.sent) {
+    org: row.organisationId,
+    contactExternalId: row.contactExternalId,
+    claim: debtorNotifiedClaim(deps.db, returnedPayments, row),
+    messageKey: `returned.${row.id}`,
     // Nothing went out: the claim is given back, so the next report (or the collector again) sends it.
-    await deps.db.update(returnedPayments).set({ debtorNotifiedAt: null }).where(and(eq(returnedPayments.id, row.id), eq(returnedPayments.firmId, row.firmId)));
-    deps.log?.warn({ returnedPaymentId: row.id, kind: outcome.kind }, 'returned-payment notice not sent');
-    return;
-  }
-  await deps.db
-    .insert(activities)
-    .values({ id: derivedId(row.id, 'notice'), firmId: row.firmId, organisationId: row.organisationId, actorType: 'system', kind: 'payment.return_notice', invoiceId: row.invoiceId, contactId: w.contactId, summary: `Told ${maskList(who.to)} the payment for ${w.number ?? 'the invoice'} was returned`, details: { returnedPaymentId: row.id, sent: true }, createdAt: now })
-    .onConflictDoNothing();
+    giveBack: 'any',
+    words: ({ language, names, money, date }) =>
+      returnNotice(language, {
+        ...names,
+        amountText: money(minorOf(row.amount, row.currency), row.currency),
+        paidOnText: date(row.paymentDate),
+        invoiceNumber: w.number,
+        origin: row.origin as ReturnOrigin,
+        feeText: w.feeMinor === null ? null : money(w.feeMinor, row.currency),
+        payUrl: null,
+      }),
+  });
+  if (told.kind === 'skipped') return note(`The customer was not told about the returned payment: ${told.why}`, false, deps.now());
+  if (told.kind === 'not_sent') return void deps.log?.warn({ returnedPaymentId: row.id, kind: told.failure }, 'returned-payment notice not sent');
+  if (told.kind === 'sent') return note(`Told ${maskList(told.to)} the payment for ${w.number ?? 'the invoice'} was returned`, true, told.at);
 }
 
 /** A chargeback's evidence deadline as a task for the customer's collector (else the organisation's owner), once. */
