@@ -126,6 +126,8 @@ describeWith(['pg', 'chromium'], 'The customer page: states in words, and Refund
       expect(await item.getByRole('button').allInnerTexts()).toEqual(['Refund to card']);
       expect(await item.getByLabel('Amount to refund').inputValue()).toBe('80.00');
       expect(await item.innerText()).toContain('For “Refund to card”: up to GBP 80.00, back to the card used on the pay link through the sandbox payment provider, then recorded in Xero and the customer emailed.');
+      // Only the card refund is offered here, so only it is described.
+      expect(await item.innerText()).not.toContain('For “Refund”:');
       expect(describeIdentifiers(`${name} refund dialog`, await dialog.innerText())).toEqual([]);
       await item.getByRole('textbox', { name: 'Reason' }).fill('Paid twice: the card payment goes back');
       await item.getByLabel('Amount to refund').fill('999.00');

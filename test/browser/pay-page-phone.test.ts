@@ -69,7 +69,7 @@ describeWith(['pg', 'chromium'], 'The pay page at phone width: the invoice table
   }
 
   for (const [name, viewport] of VIEWPORTS) {
-    it(`${name}: the invoice table fits the phone, and paused autopay says who paused it`, { timeout: 120_000 }, async () => {
+    it(`${name}: the invoice table fits the window, and paused autopay says who paused it`, { timeout: 120_000 }, async () => {
       const { a, url } = await statementCustomer(`Pay phone ${name}`);
       const page = await (await browser.newContext({ viewport })).newPage();
       page.setDefaultTimeout(20_000);

@@ -89,7 +89,7 @@ export function ExceptionCard({ item, canAct, only, onDone }: { item: ExceptionV
                 label="Amount to refund"
                 description={
                   item.cardRefund
-                    ? `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back by bank and recorded in ${item.ledgerName}. For “Refund to card”: up to ${item.cardRefund.maxText}, back to ${item.cardRefund.cardText} through ${item.cardRefund.providerText}, then recorded in ${item.ledgerName} and the customer emailed. Above the firm’s approval limit an admin approves it first.`
+                    ? `${only ? '' : `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back by bank and recorded in ${item.ledgerName}. `}For “Refund to card”: up to ${item.cardRefund.maxText}, back to ${item.cardRefund.cardText} through ${item.cardRefund.providerText}, then recorded in ${item.ledgerName} and the customer emailed. Above the firm’s approval limit an admin approves it first.`
                     : `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back to the customer through ${item.ledgerName}. Above the firm’s approval limit an admin approves it first.`
                 }
                 value={refundAmount}
