@@ -18,7 +18,7 @@ import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts, paymentPlans, savedPaymentMethods } from '../db/schema';
 import { payUrl } from '../pay/links';
 import type { LinkView } from '../pay/view';
-import { type AutopayChoice, type AutopaySummary, brandName, cardExpired, cardText } from './core';
+import { type AutopayChoice, type AutopaySummary, brandName, cardExpired, cardText, pausedBy } from './core';
 import { pauseMandate, resumeMandate } from './pause';
 
 export type { AutopayChoice, AutopaySummary, CardView } from './core';
@@ -54,8 +54,15 @@ export async function autopaySummary(db: Db, view: LinkView, provider: PaymentPr
     .from(paymentPlans)
     .where(and(eq(paymentPlans.firmId, view.link.firmId), eq(paymentPlans.organisationId, view.org.id), eq(paymentPlans.contactExternalId, view.link.contactExternalId), eq(paymentPlans.status, 'active')))
     .orderBy(asc(paymentPlans.createdAt));
-  const status = (m: (typeof mandates)[number] | undefined) => (!m ? 'Off' : m.status === 'paused' ? 'Paused after failed payments' : m.failingSince ? 'On — a payment failed and will be tried again' : 'On');
-  const state = (m: (typeof mandates)[number] | undefined): AutopayChoice['state'] => (!m ? 'off' : m.status === 'paused' ? 'paused' : m.failingSince ? 'retrying' : 'on');
+  // Paused: say who paused it — the debtor, the organisation (a collector), or failed payments (decision 056).
+  const state = (m: (typeof mandates)[number] | undefined): AutopayChoice['state'] => {
+    if (!m) return 'off';
+    const by = pausedBy(m);
+    if (by) return by === 'customer' ? 'paused_by_you' : by === 'collector' ? 'paused_by_organisation' : 'paused';
+    return m.failingSince ? 'retrying' : 'on';
+  };
+  const STATUS: Record<AutopayChoice['state'], string> = { off: 'Off', on: 'On', retrying: 'On — a payment failed and will be tried again', paused: 'Paused after failed payments', paused_by_you: 'Paused by you', paused_by_organisation: `Paused by ${view.org.name}` };
+  const status = (m: (typeof mandates)[number] | undefined) => STATUS[state(m)];
   const inv = mandates.find((m) => m.scope === 'invoices');
   const choices: AutopayChoice[] = [
     ...plans.map((p) => {

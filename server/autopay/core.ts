@@ -9,9 +9,9 @@
  * told). A target that is settled by the time its attempt comes round is never charged.
  */
 import { z } from 'zod';
+import type { ChargeFailureCode } from '../../integrations/payments/provider';
 import { addDays, type CalendarDate, longDate, toDayNumber } from '../../kernel/dates';
 import type { Minor } from '../../kernel/money';
-import type { ChargeFailureCode } from '../../integrations/payments/provider';
 
 export const DEFAULT_RETRY_DAYS: readonly number[] = [1, 3, 7];
 
@@ -151,8 +151,20 @@ export function failureWords(code: string | null): string {
 
 export const MANDATE_STATUS_WORDS: Record<string, string> = { active: 'On', paused: 'Paused after failed payments', cancelled: 'Turned off' };
 
+/** The reasons pause.ts writes when a person pauses a mandate (decision 056); after failed payments the reason names the failures instead. */
+export const PAUSED_BY_CUSTOMER = 'Paused by the customer.';
+export const PAUSED_BY_COLLECTOR = 'Paused by a collector.';
+
 /** Paused by a person (the customer or a collector, decision 056) rather than by failed payments: its reason says who. */
 export const pausedByPerson = (m: { status: string; pausedReason?: string | null }): boolean => m.status === 'paused' && (m.pausedReason ?? '').startsWith('Paused by ');
+
+/** Who paused a paused mandate: the customer, a collector (for the firm), or Arcus after the last retry failed; null when it is not paused. */
+export function pausedBy(m: { status: string; pausedReason?: string | null }): 'customer' | 'collector' | 'failures' | null {
+  if (m.status !== 'paused') return null;
+  if (m.pausedReason === PAUSED_BY_CUSTOMER) return 'customer';
+  if (pausedByPerson(m)) return 'collector';
+  return 'failures';
+}
 
 export function mandateText(m: { scope: string; status: string; failingSince: Date | null; planText?: string | null; pausedReason?: string | null }): string {
   const what = m.scope === 'plan' ? `Payment plan instalments${m.planText ? ` (${m.planText})` : ''}` : 'Invoices as they fall due';
@@ -200,10 +212,14 @@ export interface AutopayChoice {
   /** "Invoices as they fall due" / "Payment plan: 4 monthly instalments". */
   label: string;
   on: boolean;
-  /** In words: "On", "Paused after failed payments", … */
+  /** In words: "On", "Paused by you", "Paused by Harbour Joinery Ltd", "Paused after failed payments", … */
   statusText: string;
-  /** The same for the pay page's words in the debtor's language (client/src/pay/messages). */
-  state: 'off' | 'on' | 'retrying' | 'paused';
+  /**
+   * The same for the pay page's words in the debtor's language (client/src/pay/messages): `paused`
+   * after failed payments, `paused_by_you` by the debtor, `paused_by_organisation` by a collector
+   * (said as paused by the organisation the debtor pays).
+   */
+  state: 'off' | 'on' | 'retrying' | 'paused' | 'paused_by_you' | 'paused_by_organisation';
   /** A plan's instalment frequency (weekly, fortnightly, monthly); null for invoices. */
   frequency: string | null;
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { type CalendarDate, todayIn } from '../../kernel/dates';
 import { type Db, queryRows } from '../db/client';
 import { activities, autopayMandates, chargeAttempts } from '../db/schema';
-import { onResume } from './core';
+import { onResume, PAUSED_BY_COLLECTOR, PAUSED_BY_CUSTOMER } from './core';
 
 export const MandateActionSchema = z.object({ mandateId: z.uuid({ message: 'Reload the page and try again.' }) }).strict();
 
@@ -29,7 +29,7 @@ interface Scope {
 export async function pauseMandate(db: Db, scope: Scope, mandateId: string, actor: Actor, now: Date): Promise<boolean> {
   const [m] = await db
     .update(autopayMandates)
-    .set({ status: 'paused', pausedReason: `Paused by ${who(actor)}.`, updatedAt: now })
+    .set({ status: 'paused', pausedReason: actor.kind === 'debtor' ? PAUSED_BY_CUSTOMER : PAUSED_BY_COLLECTOR, updatedAt: now })
     .where(and(eq(autopayMandates.id, mandateId), eq(autopayMandates.firmId, scope.firmId), eq(autopayMandates.organisationId, scope.organisationId), eq(autopayMandates.contactExternalId, scope.contactExternalId), eq(autopayMandates.status, 'active')))
     .returning({ id: autopayMandates.id });
   if (!m) return false;

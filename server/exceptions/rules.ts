@@ -99,6 +99,8 @@ export interface ExceptionFact {
   refundFrom: { type: 'overpayment' | 'prepayment' | 'payment' | 'creditNote'; externalId: string } | null;
   /** The ledger payment the money came in as (duplicates, overpaid and unapplied payments): a card refund is of this payment's card (decision 055). */
   paymentExternalId?: string | null;
+  /** The same payment's row in `payments` (the customer page's Payments list offers its card refund). */
+  paymentId?: string | null;
 }
 
 export const exceptionKey = (kind: ExceptionKind, documentId: string) => `${kind}:${documentId}`;
@@ -138,6 +140,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
         // Money on account (QuickBooks, all of it unapplied) is refunded out of the payment itself.
         refundFrom: p.unapplied >= p.amount ? { type: 'payment', externalId: p.externalId } : null,
         paymentExternalId: p.externalId,
+        paymentId: p.id,
       });
     }
   }
@@ -179,6 +182,7 @@ export function findExceptions(input: { payments: PaymentFact[]; credits: Credit
           source: null,
           refundFrom: { type: 'payment', externalId: p.externalId },
           paymentExternalId: p.externalId,
+          paymentId: p.id,
         });
       }
     }

@@ -6,17 +6,18 @@
  * `allocation` write-back through the outbox, keyed `exception:<exception key>` so it is one
  * ledger write however often it is asked. Runs in the caller's firm scope.
  */
+
+import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { PaymentProvider } from '../../integrations/payments/provider';
 import { type CalendarDate, longDate, todayIn } from '../../kernel/dates';
 import { invalidField, notFound, unprocessable } from '../../kernel/errors';
 import { formatAmount, type Minor, parseAmount } from '../../kernel/money';
 import { type Db, queryRows } from '../db/client';
-import { randomUUID } from 'node:crypto';
-import type { PaymentProvider } from '../../integrations/payments/provider';
 import { cardRefunds, exceptionDecisions, invoices, organisations } from '../db/schema';
 import { canRefundTo, cardPaymentOf } from '../refunds/card';
-import { INVOICE_DISPUTED, DISPUTE_RESOLVED } from '../scoring/in-motion';
+import { DISPUTE_RESOLVED, INVOICE_DISPUTED } from '../scoring/in-motion';
 import { type RequestDeps, requestWritebacksIn } from '../writebacks/request';
 import { allocationAmount, type CreditFact, type DisputeFact, EXCEPTION_WORDS, type ExceptionFact, findExceptions, type PaymentFact } from './rules';
 
@@ -47,6 +48,8 @@ export interface ExceptionView {
    * the card (the refund's most, and no more than was charged less what is already refunded).
    */
   cardRefund: { max: string; maxText: string; cardText: string; providerText: string } | null;
+  /** The payment the money came in as (a row of `payments`), when it is one: the customer page's Payments list offers "Refund to card" from this item. */
+  paymentId: string | null;
 }
 
 const QUICKBOOKS_NOTE = 'In QuickBooks, applying this money to an invoice means changing the payment itself, which Arcus does not do yet: keep it as credit here, or apply it in QuickBooks.';
@@ -184,6 +187,7 @@ export async function listExceptions(db: Db, firmId: string, organisationId: str
         openInvoices: f.actions.includes('apply') ? invoicesOpen : [],
         ledgerName: org.provider === 'quickbooks' ? 'QuickBooks' : 'Xero',
         cardRefund: card,
+        paymentId: f.paymentId ?? null,
         actionNote: f.kind === 'disputed' ? DISPUTE_NOTE : org.provider === 'quickbooks' ? (f.kind === 'unallocated_credit' ? QUICKBOOKS_CREDIT_NOTE : refundable(f, org.provider) ? QUICKBOOKS_REFUND_NOTE : QUICKBOOKS_NOTE) : f.actions.includes('apply') && invoicesOpen.length === 0 ? 'The customer has no open invoice to apply it to.' : null,
       });
     }

@@ -1,6 +1,6 @@
 /** The autopay core (pure): the retry schedule, attempt keys, splitting a charge, the words. */
 import { describe, expect, it } from 'vitest';
-import { afterFailure, attemptKey, attemptText, cardExpired, cardText, chargeAmount, DEFAULT_RETRY_DAYS, onAutopay, splitCharge, validRetryDays, onResume, RetryScheduleSchema, retryScheduleWords } from '../../server/autopay/core';
+import { afterFailure, attemptKey, attemptText, cardExpired, cardText, chargeAmount, DEFAULT_RETRY_DAYS, onAutopay, onResume, PAUSED_BY_COLLECTOR, PAUSED_BY_CUSTOMER, pausedBy, RetryScheduleSchema, retryScheduleWords, splitCharge, validRetryDays } from '../../server/autopay/core';
 
 describe('autopay core', () => {
   it('retries 1, 3 and 7 days after the first failure, then gives up', () => {
@@ -78,5 +78,14 @@ describe('retries after a pause (decision 056)', () => {
     expect(RetryScheduleSchema.safeParse([31]).success).toBe(false);
     expect(retryScheduleWords([1, 3, 7])).toBe('1, 3 and 7 days after the first failure');
     expect(retryScheduleWords([1])).toBe('1 day after the first failure');
+  });
+
+  it('says who paused a mandate: the customer, a collector, or failed payments (the reason charge.ts writes)', () => {
+    expect(pausedBy({ status: 'paused', pausedReason: PAUSED_BY_CUSTOMER })).toBe('customer');
+    expect(pausedBy({ status: 'paused', pausedReason: PAUSED_BY_COLLECTOR })).toBe('collector');
+    expect(pausedBy({ status: 'paused', pausedReason: 'The last 4 charges failed: the card was declined.' })).toBe('failures');
+    expect(pausedBy({ status: 'paused', pausedReason: null })).toBe('failures');
+    expect(pausedBy({ status: 'active', pausedReason: null })).toBeNull();
+    expect(pausedBy({ status: 'cancelled', pausedReason: PAUSED_BY_CUSTOMER })).toBeNull();
   });
 });

@@ -3,7 +3,8 @@
  * (brand •••• last four, expiry), "Save a card" / "Update your card" (the provider's hosted card
  * page; the return lands here with ?card=<id>) and autopay on or off for future invoices and for
  * each active payment plan. `?card=update` (autopay's failure email) opens with the card button first.
- * Every word in the debtor's language (messages/<language>.ts `autopay`), like the rest of the page.
+ * Every word in the debtor's language (messages/<language>.ts `autopay`), like the rest of the page;
+ * a paused choice says who paused it (the debtor, the organisation, or failed payments).
  */
 import { Alert, Badge, Button, Group, Paper, Stack, Switch, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -12,7 +13,7 @@ import type { AutopaySummary } from '../../../server/autopay/core';
 import { PayApiError, payApi } from './api';
 import type { PayMessages } from './messages';
 
-export function AutopaySection({ token, autopay, t }: { token: string; autopay: AutopaySummary; t: PayMessages['autopay'] }) {
+export function AutopaySection({ token, autopay, organisation, t }: { token: string; autopay: AutopaySummary; organisation: string; t: PayMessages['autopay'] }) {
   const qc = useQueryClient();
   const params = new URLSearchParams(window.location.search);
   const card = params.get('card');
@@ -114,7 +115,7 @@ export function AutopaySection({ token, autopay, t }: { token: string; autopay: 
                 disabled={busy}
                 onChange={(e) => void toggle(c.scope, c.planId, e.currentTarget.checked)}
                 label={c.scope === 'plan' ? t.plan(c.frequency) : t.futureInvoices}
-                description={t.state[c.state]}
+                description={c.state === 'paused_by_organisation' ? t.pausedBy(organisation) : t.state[c.state]}
               />
             ))}
           </Stack>

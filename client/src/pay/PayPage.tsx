@@ -7,13 +7,14 @@
  * messages/<language>.ts, amounts and dates with Intl for that language (kernel/locale.ts).
  */
 import { Alert, Anchor, Box, Button, Checkbox, Container, Group, Loader, NativeSelect, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language, localeFor } from '../../../kernel/locale';
 import { fieldErrors, formError } from '../api';
-import { isLanguage, type Language, LANGUAGE_NAMES, LANGUAGES, localeFor } from '../../../kernel/locale';
-import { day, money, type PayInvoice, PayApiError, type PaySummary, payApi } from './api';
-import { PAY_MESSAGES, type PayMessages } from './messages';
 import { AutopaySection } from './AutopaySection';
+import { day, money, PayApiError, type PayInvoice, type PaySummary, payApi } from './api';
+import { PAY_MESSAGES, type PayMessages } from './messages';
 
 const REASON_KEYS = ['incorrect_amount', 'not_received', 'quality', 'already_paid', 'duplicate', 'other'] as const;
 
@@ -267,60 +268,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending, lan
               </Alert>
             ))}
 
-            <Table.ScrollContainer minWidth={300}>
-              <Table verticalSpacing="sm" aria-label={t.table.label}>
-                <Table.Thead>
-                  <Table.Tr>
-                    {s.scope === 'statement' && <Table.Th w={36} />}
-                    <Table.Th>{t.table.invoice}</Table.Th>
-                    <Table.Th visibleFrom="sm">{t.table.issued}</Table.Th>
-                    <Table.Th>{t.table.due}</Table.Th>
-                    <Table.Th ta="right">{t.table.amountDue}</Table.Th>
-                    <Table.Th visibleFrom="sm">{t.table.status}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {s.invoices.map((i) => (
-                    <Table.Tr key={i.id}>
-                      {s.scope === 'statement' && (
-                        <Table.Td>
-                          <Checkbox aria-label={t.table.select(i.number)} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => {
-                              const on = e.currentTarget.checked;
-                              setSelected((prev) => (on ? [...prev, i.id] : prev.filter((x) => x !== i.id)));
-                            }} />
-                        </Table.Td>
-                      )}
-                      <Table.Td fw={600} style={{ whiteSpace: 'nowrap' }}>
-                        {i.onlineUrl ? (
-                          <Anchor href={i.onlineUrl} target="_blank" rel="noreferrer" title={t.table.viewTitle}>
-                            {i.number || t.table.view} ↗
-                          </Anchor>
-                        ) : (
-                          i.number || '—'
-                        )}
-                      </Table.Td>
-                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
-                        {day(i.issueDate, cc)}
-                      </Table.Td>
-                      {/* Long month names ("30 novembre 2026") may wrap on a phone. */}
-                      <Table.Td>{day(i.dueDate, cc)}</Table.Td>
-                      <Table.Td ta="right">
-                        <span style={{ whiteSpace: 'nowrap' }}>{money(i.amountDue, i.currency, cc)}</span>
-                        <Box hiddenFrom="sm">{statusBadge(i, t)}</Box>
-                        {i.discount && (
-                          <Text size="xs" c="teal.8">
-                            {t.ifPaidBy(money(i.payNow, i.currency, cc), day(i.discount.expiresOn, cc))}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
-                        {statusBadge(i, t)}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <InvoiceTable s={s} t={t} cc={cc} selected={selected} setSelected={setSelected} />
 
             {allPaid ? (
               <Text mt="lg" fw={600} c="green.8">
@@ -372,7 +320,7 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending, lan
               </Stack>
             )}
           </Paper>
-          {s.autopay && <AutopaySection token={token} autopay={s.autopay} t={t.autopay} />}
+          {s.autopay && <AutopaySection token={token} autopay={s.autopay} organisation={s.organisation.name} t={t.autopay} />}
           <Text size="xs" c="dimmed" ta="center">
             {t.footer(s.provider === 'sandbox', s.provider === 'stripe', s.organisation.name)}
           </Text>
@@ -383,6 +331,108 @@ function PayView({ token, s, checkoutId, cancelled, returned, returnPending, lan
 }
 
 /** Basis points as a percentage with up to two decimals, the decimal mark the language's ("2.5", "2,5"). */
+/**
+ * The invoices. On a wide screen a table with a column each (the number wraps if it must); on a
+ * phone (below Mantine's `sm`) two columns stacked in their cells — the number with its due day
+ * under it, and the amount with its state (and any discount) under it — so every row reads without
+ * scrolling sideways (the card never gets wider than the window).
+ */
+function InvoiceTable({ s, t, cc, selected, setSelected }: { s: PaySummary; t: PayMessages; cc: string; selected: string[]; setSelected: (f: (prev: string[]) => string[]) => void }) {
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
+  const statement = s.scope === 'statement';
+  const select = (i: PayInvoice) =>
+    statement && (
+      <Table.Td w={36} style={{ verticalAlign: phone ? 'top' : undefined }}>
+        <Checkbox aria-label={t.table.select(i.number)} checked={selected.includes(i.id)} disabled={i.ledgerStatus !== 'authorised' || i.amountDue === '0.00'} onChange={(e) => {
+            const on = e.currentTarget.checked;
+            setSelected((prev) => (on ? [...prev, i.id] : prev.filter((x) => x !== i.id)));
+          }} />
+      </Table.Td>
+    );
+  const number = (i: PayInvoice) =>
+    i.onlineUrl ? (
+      <Anchor href={i.onlineUrl} target="_blank" rel="noreferrer" title={t.table.viewTitle} style={{ overflowWrap: 'anywhere' }}>
+        {i.number || t.table.view} ↗
+      </Anchor>
+    ) : (
+      i.number || '—'
+    );
+  const discount = (i: PayInvoice) =>
+    i.discount && (
+      <Text size="xs" c="teal.8">
+        {t.ifPaidBy(money(i.payNow, i.currency, cc), day(i.discount.expiresOn, cc))}
+      </Text>
+    );
+  if (phone)
+    return (
+      <Table verticalSpacing="sm" aria-label={t.table.label}>
+        <Table.Thead>
+          <Table.Tr>
+            {statement && <Table.Th w={36} />}
+            <Table.Th>{t.table.invoice}</Table.Th>
+            <Table.Th ta="right">{t.table.amountDue}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {s.invoices.map((i) => (
+            <Table.Tr key={i.id}>
+              {select(i)}
+              <Table.Td style={{ verticalAlign: 'top', overflowWrap: 'anywhere' }}>
+                <Text fw={600} size="sm" style={{ overflowWrap: 'anywhere' }}>
+                  {number(i)}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {t.table.due} {day(i.dueDate, cc)}
+                </Text>
+              </Table.Td>
+              <Table.Td ta="right" style={{ verticalAlign: 'top' }}>
+                <Text size="sm" fw={600} style={{ whiteSpace: 'nowrap' }}>
+                  {money(i.amountDue, i.currency, cc)}
+                </Text>
+                {statusBadge(i, t)}
+                {discount(i)}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    );
+  return (
+    <Table.ScrollContainer minWidth={300}>
+      <Table verticalSpacing="sm" aria-label={t.table.label}>
+        <Table.Thead>
+          <Table.Tr>
+            {statement && <Table.Th w={36} />}
+            <Table.Th>{t.table.invoice}</Table.Th>
+            <Table.Th>{t.table.issued}</Table.Th>
+            <Table.Th>{t.table.due}</Table.Th>
+            <Table.Th ta="right">{t.table.amountDue}</Table.Th>
+            <Table.Th>{t.table.status}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {s.invoices.map((i) => (
+            <Table.Tr key={i.id}>
+              {select(i)}
+              {/* A long number wraps rather than pushing the state out of the card. */}
+              <Table.Td fw={600} style={{ overflowWrap: 'anywhere' }}>
+                {number(i)}
+              </Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{day(i.issueDate, cc)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{day(i.dueDate, cc)}</Table.Td>
+              <Table.Td ta="right">
+                <span style={{ whiteSpace: 'nowrap' }}>{money(i.amountDue, i.currency, cc)}</span>
+                {discount(i)}
+              </Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{statusBadge(i, t)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
 function rate(bp: number, language: Language): string {
   const whole = Math.trunc(bp / 100);
   const frac = String(bp % 100).padStart(2, '0').replace(/0+$/, '');

@@ -1,4 +1,7 @@
-/** A customer's payment plans: status, schedule with each instalment's state, and cancel. */
+/**
+ * A customer's payment plans: status, schedule with each instalment's state, and cancel. Every state
+ * is a word in sentence case (badges `tt="none"`, like the customer page's other badges), never the stored value.
+ */
 import { Alert, Badge, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { formatDate } from '../components/analytics/format';
@@ -29,7 +32,7 @@ function PlanDetail({ id, canAct }: { id: string; canAct: boolean }) {
               <Table.Td ta="right">{money(i.amount, p.currency)}</Table.Td>
               <Table.Td>
                 <Group gap={4}>
-                  <Badge size="xs" variant="light" color={INST_COLOR[i.status] ?? 'gray'}>
+                  <Badge size="xs" variant="light" tt="none" color={INST_COLOR[i.status] ?? 'gray'}>
                     {INST_WORDS[i.status] ?? 'Other'}
                   </Badge>
                   {i.writebackStatus ? <StatusBadge status={i.writebackStatus} /> : null}
@@ -64,7 +67,7 @@ export function PlansCard({ organisationId, contactExternalId, canAct }: { organ
           <Stack key={p.id} gap={4}>
             <Group justify="space-between" wrap="nowrap" align="flex-start">
               <Group gap="xs" style={{ flex: 1, minWidth: 0 }}>
-                <Badge variant="light" color={PLAN_COLOR[p.status]}>
+                <Badge variant="light" tt="none" color={PLAN_COLOR[p.status]} style={{ flexShrink: 0 }}>
                   {PLAN_WORDS[p.status] ?? 'Other'}
                 </Badge>
                 <Text size="sm">

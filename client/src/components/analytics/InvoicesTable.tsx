@@ -4,7 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { Link } from 'wouter';
 import { ExportCsvButton, LoadError, Loading } from './bits';
 import { type Column, DataTable } from './DataTable';
-import { formatDate, formatListDate, formatMoney, invoiceName } from './format';
+import { formatDate, formatListDate, formatMoney, INVOICE_STATUS_WORDS, invoiceName } from './format';
 import type { InvoiceRow } from './types';
 import { useApiQuery } from './use-api';
 
@@ -58,8 +58,8 @@ export function InvoicesTable({ organisationId, timeZone, actions }: { organisat
       label: 'Status',
       sort: (r) => r.status,
       render: (r) => (
-        <Badge variant="light" color={STATUS_COLORS[r.status]}>
-          {r.status}
+        <Badge variant="light" tt="none" color={STATUS_COLORS[r.status]}>
+          {INVOICE_STATUS_WORDS[r.status] ?? 'Other'}
         </Badge>
       ),
     },

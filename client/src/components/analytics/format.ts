@@ -75,6 +75,9 @@ function longDay(iso: string): string {
  * How a person names an invoice: its number, or — when the ledger gave it none — "Invoice of
  * 7 December 2026, £480.00" (its issue date and amount), never the ledger's internal id.
  */
+/** An invoice's state in words (the list's `open` / `overdue` / `paid` are never shown as they are). */
+export const INVOICE_STATUS_WORDS: Record<'open' | 'overdue' | 'paid', string> = { open: 'Open', overdue: 'Overdue', paid: 'Paid' };
+
 export function invoiceName(inv: { number: string | null; issueDate: string | null; total: number; currency: string }): string {
   if (inv.number) return inv.number;
   const amount = formatMoney(inv.total, inv.currency);

@@ -5,20 +5,20 @@ import { Link, useParams } from 'wouter';
 import { ExportCsvButton, Figure, Header, LoadError, Loading, PeriodControl, ProviderBadge } from '../../components/analytics/bits';
 import { AgingChart, PaymentHistoryChart } from '../../components/analytics/charts';
 import { type Column, DataTable } from '../../components/analytics/DataTable';
-import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct, invoiceChoiceLabel, invoiceName } from '../../components/analytics/format';
+import { figureOrReason, formatDate, formatDays, formatListDate, formatMoney, formatPct, INVOICE_STATUS_WORDS, invoiceChoiceLabel, invoiceName } from '../../components/analytics/format';
 import type { CustomerFigureKey, Finding, InvoiceRow, Provider } from '../../components/analytics/types';
 import { useApiQuery, usePeriodQuery, withQuery } from '../../components/analytics/use-api';
+import { ConversationCard } from '../../replies/ConversationCard';
 import { CustomerPredictionsCard, CustomerRiskLine } from '../../scoring';
 import { ActivityTimeline } from '../../writebacks/ActivityTimeline';
 import { CustomerActions, InvoiceActionsMenu, useCanAct } from '../../writebacks/actions/Actions';
-import { PlansCard } from '../../writebacks/PlansCard';
 import { CollectorLogCard } from '../../writebacks/CollectorLogCard';
-import { ConversationCard } from '../../replies/ConversationCard';
-import { CustomerLanguage } from './CustomerLanguage';
-import { SmsHistoryCard } from './SmsHistoryCard';
-import { CancelServiceButton } from './CancelService';
-import { PaymentsCard } from './PaymentsCard';
+import { PlansCard } from '../../writebacks/PlansCard';
 import { AutopayCard } from './AutopayCard';
+import { CancelServiceButton } from './CancelService';
+import { CustomerLanguage } from './CustomerLanguage';
+import { PaymentsCard } from './PaymentsCard';
+import { SmsHistoryCard } from './SmsHistoryCard';
 
 interface CustomerDetail {
   customer: { id: string; name: string; externalId: string; emails: { address: string }[]; phones: { number: string }[]; link: string };
@@ -65,7 +65,7 @@ const baseColumns = (timeZone: string): Column<InvoiceRow>[] => [
   { key: 'due', label: 'Due', sort: (r) => r.dueDate, render: (r) => formatListDate(r.dueDate, timeZone) },
   { key: 'total', label: 'Total', align: 'right', sort: (r) => r.total, render: (r) => formatMoney(r.total, r.currency) },
   { key: 'balance', label: 'Balance', align: 'right', sort: (r) => r.balance, render: (r) => formatMoney(r.balance, r.currency) },
-  { key: 'status', label: 'Status', sort: (r) => r.status, render: (r) => <Badge variant="light" styles={{ label: { overflow: 'visible' } }} color={r.status === 'paid' ? 'teal' : r.status === 'overdue' ? 'red' : 'blue'}>{r.status}</Badge> },
+  { key: 'status', label: 'Status', sort: (r) => r.status, render: (r) => <Badge variant="light" tt="none" styles={{ label: { overflow: 'visible' } }} color={r.status === 'paid' ? 'teal' : r.status === 'overdue' ? 'red' : 'blue'}>{INVOICE_STATUS_WORDS[r.status] ?? 'Other'}</Badge> },
 ];
 
 function invoiceColumns(d: CustomerDetail): Column<InvoiceRow>[] {

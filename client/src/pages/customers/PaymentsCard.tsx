@@ -2,14 +2,20 @@
  * A customer's synced payments (issue #19, server/returns/): newest first, each with the invoices it
  * paid; a collector marks one that bounced as returned ("Mark as returned" → a confirmation in words
  * → POST /api/returned-payments): Arcus reverses it in the ledger once, charges the returned-payment
- * fee when the firm's policy allows it, and tells the customer. Hidden while there are no payments.
+ * fee when the firm's policy allows it, and tells the customer. A card payment the Exceptions queue
+ * offers to refund to the card (paid twice, more than was owed, on account) has "Refund to card" here
+ * too: the queue's own card and POST /api/exceptions/decide (decision 055), for the same people.
+ * Hidden while there are no payments.
  */
 import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, Stack, Text, Textarea } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, fieldErrors, formError } from '../../api';
-import { notify } from '../../writebacks/notify';
+import type { ExceptionView } from '../../../../server/exceptions/service';
 import type { CustomerPaymentView } from '../../../../server/returns/service';
+import { api, fieldErrors, formError } from '../../api';
+import { useApiQuery } from '../../components/analytics/use-api';
+import { notify } from '../../writebacks/notify';
+import { ExceptionCard } from '../exceptions/ExceptionCard';
 
 interface Payments {
   organisationId: string;
@@ -63,9 +69,15 @@ function MarkReturned({ payment, ledgerName, customerName, customerId, onClose }
 }
 
 export function PaymentsCard({ customerId, customerName, canAct }: { customerId: string; customerName: string; canAct: boolean }) {
+  const client = useQueryClient();
   const q = useQuery({ queryKey: ['customer-payments', customerId], queryFn: () => api<Payments>(`/returned-payments/customer/${customerId}`) });
   const [marking, setMarking] = useState<CustomerPaymentView | null>(null);
+  const [refunding, setRefunding] = useState<ExceptionView | null>(null);
   const [shown, setShown] = useState(5);
+  // A card payment that can go back to the card is one the Exceptions queue offers "Refund to card" for
+  // (money paid twice, more than was owed, or on account; decision 055): the same item, card and route.
+  const queue = useApiQuery<{ exceptions: ExceptionView[] }>(canAct && q.data ? `/exceptions?organisationId=${encodeURIComponent(q.data.organisationId)}` : null);
+  const cardRefunds = new Map((queue.data?.exceptions ?? []).filter((e) => e.customerId === customerId && e.paymentId && e.cardRefund && e.actions.includes('refund')).map((e) => [e.paymentId!, e]));
   if (!q.data || q.data.payments.length === 0) return null;
   const { payments, ledgerName } = q.data;
   return (
@@ -89,10 +101,19 @@ export function PaymentsCard({ customerId, customerName, canAct }: { customerId:
               <Badge color="red" variant="light" tt="none" styles={{ root: { maxWidth: '100%', height: 'auto' }, label: { whiteSpace: 'normal' } }}>
                 {p.returnedText}
               </Badge>
-            ) : canAct && !p.blockedText ? (
-              <Button size="xs" variant="default" onClick={() => setMarking(p)}>
-                Mark as returned
-              </Button>
+            ) : canAct && (!p.blockedText || cardRefunds.has(p.id)) ? (
+              <Group gap="xs" wrap="wrap">
+                {cardRefunds.has(p.id) && (
+                  <Button size="xs" variant="default" onClick={() => setRefunding(cardRefunds.get(p.id)!)}>
+                    Refund to card
+                  </Button>
+                )}
+                {!p.blockedText && (
+                  <Button size="xs" variant="default" onClick={() => setMarking(p)}>
+                    Mark as returned
+                  </Button>
+                )}
+              </Group>
             ) : null}
           </Group>
         ))}
@@ -101,6 +122,19 @@ export function PaymentsCard({ customerId, customerName, canAct }: { customerId:
         <Button variant="subtle" size="xs" mt="xs" onClick={() => setShown((n) => n + 10)}>
           Show more ({payments.length - shown})
         </Button>
+      )}
+      {refunding && (
+        <Modal opened onClose={() => setRefunding(null)} title="Refund to card" size="lg">
+          <ExceptionCard
+            item={refunding}
+            canAct={canAct}
+            only="refund_card"
+            onDone={() => {
+              setRefunding(null);
+              void client.invalidateQueries({ queryKey: ['customer-payments', customerId] });
+            }}
+          />
+        </Modal>
       )}
       {marking && <MarkReturned payment={marking} ledgerName={ledgerName} customerName={customerName} customerId={customerId} onClose={() => setMarking(null)} />}
     </Paper>

@@ -8,127 +8,14 @@
  * the card ("Refund to card", decision 055). Returned payments and chargebacks (server/returns/)
  * are listed above the queue.
  */
-import { Alert, Anchor, Badge, Button, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Anchor, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useSearch } from 'wouter';
-import { api, fieldErrors, formError } from '../../api';
+import type { ExceptionView } from '../../../../server/exceptions/service';
+import type { ReturnView } from '../../../../server/returns/service';
 import { Header, LoadError, Loading } from '../../components/analytics/bits';
 import { useApiQuery } from '../../components/analytics/use-api';
 import { useCanAct } from '../../writebacks/actions/Actions';
-import { notify } from '../../writebacks/notify';
-import type { ExceptionView } from '../../../../server/exceptions/service';
-import type { ReturnView } from '../../../../server/returns/service';
-
-const ACTION_LABELS: Record<ExceptionView['actions'][number], string> = { apply: 'Apply to another open invoice', keep_credit: 'Keep as credit', refund: 'Refund' };
-
-function ExceptionCard({ item, canAct }: { item: ExceptionView; canAct: boolean }) {
-  const client = useQueryClient();
-  const [reason, setReason] = useState('');
-  const [invoiceId, setInvoiceId] = useState<string | null>(item.openInvoices[0]?.id ?? null);
-  const [refundAmount, setRefundAmount] = useState(item.refundMax ?? '');
-  const decide = useMutation({
-    mutationFn: (choice: ExceptionView['actions'][number] | 'refund_card') => {
-      const action = choice === 'refund_card' ? 'refund' : choice;
-      return api<{ message: string }>('/exceptions/decide', {
-        method: 'POST',
-        body: { organisationId: item.organisationId, key: item.key, action, reason, ...(action === 'apply' && invoiceId ? { invoiceId } : {}), ...(action === 'refund' ? { amount: refundAmount, to: choice === 'refund_card' ? 'card' : 'ledger' } : {}) },
-      });
-    },
-    onSuccess: (r) => {
-      notify({ title: `${item.kindText}: ${item.customerName}`, message: r.message });
-      void client.invalidateQueries({ queryKey: ['analytics'] });
-    },
-  });
-  const errors = fieldErrors(decide.error);
-  const general = formError(decide.error, ['reason', 'invoiceId', 'amount', 'to']);
-  return (
-    <Paper withBorder p="md" radius="md" data-testid="exception" data-exception={item.kindText}>
-      <Stack gap="xs">
-        <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
-          <div style={{ minWidth: 0, flex: '1 1 16rem' }}>
-            <Group gap="xs" wrap="wrap">
-              <Badge variant="light" color={item.kindText === 'Disputed' ? 'orange' : 'grape'} styles={{ root: { maxWidth: '100%' }, label: { overflow: 'visible' } }}>
-                {item.kindText}
-              </Badge>
-              {item.amountText && (
-                <Text fw={700} fz="sm">
-                  {item.amountText}
-                </Text>
-              )}
-            </Group>
-            <Text fw={600} mt={4} style={{ overflowWrap: 'anywhere' }}>
-              {item.customerId ? (
-                <Anchor component={Link} href={`/customers/${item.customerId}`}>
-                  {item.customerName}
-                </Anchor>
-              ) : (
-                item.customerName
-              )}
-            </Text>
-            <Text fz="xs" c="dimmed">
-              {item.organisationName} · {item.ledgerName} · {item.dateText} ({item.ageText})
-            </Text>
-          </div>
-        </Group>
-        <Text fz="sm" style={{ overflowWrap: 'anywhere' }}>
-          {item.detail}
-        </Text>
-        {item.actionNote && (
-          <Text fz="xs" c="dimmed" data-testid="action-note">
-            {item.actionNote}
-          </Text>
-        )}
-        {canAct && item.actions.length > 0 && (
-          <Stack gap="xs">
-            {item.actions.includes('apply') && (
-              <div>
-                <Select label="Invoice to apply it to" data={item.openInvoices.map((i) => ({ value: i.id, label: i.label }))} value={invoiceId} onChange={setInvoiceId} allowDeselect={false} error={errors.invoiceId} comboboxProps={{ withinPortal: true }} />
-                {/* On a phone the field cuts a long label off: the whole choice under it. */}
-                <Text hiddenFrom="sm" fz="xs" c="dimmed" mt={4} style={{ overflowWrap: 'anywhere' }}>
-                  {item.openInvoices.find((i) => i.id === invoiceId)?.label}
-                </Text>
-              </div>
-            )}
-            {item.actions.includes('refund') && item.refundMax && (
-              <TextInput
-                label="Amount to refund"
-                description={
-                  item.cardRefund
-                    ? `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back by bank and recorded in ${item.ledgerName}. For “Refund to card”: up to ${item.cardRefund.maxText}, back to ${item.cardRefund.cardText} through ${item.cardRefund.providerText}, then recorded in ${item.ledgerName} and the customer emailed. Above the firm’s approval limit an admin approves it first.`
-                    : `For “Refund”: up to ${item.amountText ?? item.refundMax}, paid back to the customer through ${item.ledgerName}. Above the firm’s approval limit an admin approves it first.`
-                }
-                value={refundAmount}
-                onChange={(e) => setRefundAmount(e.currentTarget.value)}
-                inputMode="decimal"
-                styles={{ input: { maxWidth: 220 } }}
-                error={errors.amount}
-              />
-            )}
-            <Textarea label="Reason" description="Kept with the decision and on the customer’s timeline." value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={1} maxLength={500} error={errors.reason} />
-            {general && (
-              <Alert color="red" p="xs">
-                {general}
-              </Alert>
-            )}
-            <Group gap="xs" wrap="wrap">
-              {item.actions.map((a) => (
-                <Button key={a} size="xs" variant={a === 'apply' ? 'filled' : 'default'} loading={decide.isPending && decide.variables === a} disabled={decide.isPending} onClick={() => decide.mutate(a)}>
-                  {ACTION_LABELS[a]}
-                </Button>
-              ))}
-              {item.actions.includes('refund') && item.cardRefund && (
-                <Button size="xs" variant="default" loading={decide.isPending && decide.variables === 'refund_card'} disabled={decide.isPending} onClick={() => decide.mutate('refund_card')}>
-                  Refund to card
-                </Button>
-              )}
-            </Group>
-          </Stack>
-        )}
-      </Stack>
-    </Paper>
-  );
-}
+import { ExceptionCard } from './ExceptionCard';
 
 /** A returned payment or chargeback (server/returns/): listed with the queue, handled by the returns service. */
 function ReturnedCard({ item, showOrganisation }: { item: ReturnView; showOrganisation: boolean }) {

@@ -61,6 +61,7 @@ export const de: PayMessages = {
     choicesLabel: 'Diese Karte belasten für',
     futureInvoices: 'Künftige Rechnungen, am Fälligkeitstag',
     plan: (f) => `Die ${f === 'weekly' ? 'wöchentlichen ' : f === 'fortnightly' ? 'vierzehntäglichen ' : f === 'monthly' ? 'monatlichen ' : ''}Raten Ihres Zahlungsplans`,
-    state: { off: 'Aus', on: 'An', retrying: 'An – eine Zahlung ist fehlgeschlagen und wird erneut versucht', paused: 'Nach abgelehnten Zahlungen pausiert' },
+    state: { off: 'Aus', on: 'An', retrying: 'An – eine Zahlung ist fehlgeschlagen und wird erneut versucht', paused: 'Nach abgelehnten Zahlungen pausiert', paused_by_you: 'Von Ihnen pausiert' },
+    pausedBy: (o) => `Von ${o} pausiert`,
   },
 };

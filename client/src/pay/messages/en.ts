@@ -61,6 +61,7 @@ export const en: PayMessages = {
     choicesLabel: 'Take payments from this card for',
     futureInvoices: 'Future invoices, on their due date',
     plan: (f) => `Your ${f === 'weekly' ? 'weekly ' : f === 'fortnightly' ? 'fortnightly ' : f === 'monthly' ? 'monthly ' : ''}payment plan instalments`,
-    state: { off: 'Off', on: 'On', retrying: 'On — a payment failed and will be tried again', paused: 'Paused after failed payments' },
+    state: { off: 'Off', on: 'On', retrying: 'On — a payment failed and will be tried again', paused: 'Paused after failed payments', paused_by_you: 'Paused by you' },
+    pausedBy: (o) => `Paused by ${o}`,
   },
 };

@@ -61,6 +61,7 @@ export const es: PayMessages = {
     choicesLabel: 'Cobrar con esta tarjeta',
     futureInvoices: 'Las próximas facturas, en su fecha de vencimiento',
     plan: (f) => `Las cuotas${f === 'weekly' ? ' semanales' : f === 'fortnightly' ? ' quincenales' : f === 'monthly' ? ' mensuales' : ''} de su plan de pagos`,
-    state: { off: 'Desactivado', on: 'Activado', retrying: 'Activado: un pago falló y se volverá a intentar', paused: 'En pausa tras pagos rechazados' },
+    state: { off: 'Desactivado', on: 'Activado', retrying: 'Activado: un pago falló y se volverá a intentar', paused: 'En pausa tras pagos rechazados', paused_by_you: 'En pausa por usted' },
+    pausedBy: (o) => `En pausa por ${o}`,
   },
 };

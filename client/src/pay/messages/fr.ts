@@ -63,6 +63,7 @@ export const fr: PayMessages = {
     choicesLabel: 'Prélever sur cette carte',
     futureInvoices: 'Les prochaines factures, à leur échéance',
     plan: (f) => `Les échéances de votre plan de paiement${f === 'weekly' ? ' hebdomadaire' : f === 'fortnightly' ? ' bimensuel' : f === 'monthly' ? ' mensuel' : ''}`,
-    state: { off: 'Désactivé', on: 'Activé', retrying: 'Activé — un paiement a échoué et sera tenté à nouveau', paused: 'Suspendu après des paiements refusés' },
+    state: { off: 'Désactivé', on: 'Activé', retrying: 'Activé — un paiement a échoué et sera tenté à nouveau', paused: 'Suspendu après des paiements refusés', paused_by_you: 'Suspendu par vous' },
+    pausedBy: (o) => `Suspendu par ${o}`,
   },
 };

@@ -61,6 +61,7 @@ export const nl: PayMessages = {
     choicesLabel: 'Deze kaart gebruiken voor',
     futureInvoices: 'Toekomstige facturen, op hun vervaldatum',
     plan: (f) => `De${f === 'weekly' ? ' wekelijkse' : f === 'fortnightly' ? ' tweewekelijkse' : f === 'monthly' ? ' maandelijkse' : ''} termijnen van uw betalingsregeling`,
-    state: { off: 'Uit', on: 'Aan', retrying: 'Aan – een betaling is mislukt en wordt opnieuw geprobeerd', paused: 'Gepauzeerd na geweigerde betalingen' },
+    state: { off: 'Uit', on: 'Aan', retrying: 'Aan – een betaling is mislukt en wordt opnieuw geprobeerd', paused: 'Gepauzeerd na geweigerde betalingen', paused_by_you: 'Door u gepauzeerd' },
+    pausedBy: (o) => `Gepauzeerd door ${o}`,
   },
 };

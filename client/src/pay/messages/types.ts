@@ -59,6 +59,9 @@ export interface PayMessages {
     choicesLabel: string;
     futureInvoices: string;
     plan: (frequency: string | null) => string;
-    state: Record<'off' | 'on' | 'retrying' | 'paused', string>;
+    /** A choice's state: `paused` is after failed payments, `paused_by_you` by the debtor on this page. */
+    state: Record<'off' | 'on' | 'retrying' | 'paused' | 'paused_by_you', string>;
+    /** Paused by someone at the organisation the debtor pays (a collector): "Paused by Harbour Joinery Ltd". */
+    pausedBy: (organisation: string) => string;
   };
 }
