@@ -63,6 +63,10 @@ function RunProgress({ run }: { run: SyncRun | null }) {
   );
 }
 
+/** A sync run's kind and state in words (never the stored value). */
+const RUN_KIND_WORDS: Record<string, string> = { full: 'full sync', incremental: 'incremental sync', webhook: 'update from the ledger' };
+const RUN_STATUS_WORDS: Record<string, string> = { succeeded: 'finished', failed: 'failed', queued: 'waiting to start', running: 'started', deferred: 'waiting for the ledger' };
+
 export function OrganisationCard({ org, role }: { org: Organisation; role: Role }) {
   const [modal, setModal] = useState<'disconnect' | 'delete' | 'timezone' | null>(null);
   const syncNow = useSyncNow();
@@ -119,7 +123,7 @@ export function OrganisationCard({ org, role }: { org: Organisation; role: Role 
 
         {run && !org.syncing && (
           <Text size="sm" c="dimmed" data-testid="last-run">
-            Last {run.kind} sync {run.status === 'succeeded' ? 'finished' : run.status === 'failed' ? 'failed' : run.status} {relativeTime(run.finishedAt ?? run.createdAt)}: {countsInWords(run.counts)} · {plural(run.apiCalls, 'API call')}
+            Last {RUN_KIND_WORDS[run.kind] ?? 'update'} {RUN_STATUS_WORDS[run.status] ?? 'ended'} {relativeTime(run.finishedAt ?? run.createdAt)}: {countsInWords(run.counts)} · {plural(run.apiCalls, 'API call')}
             {run.durationMs !== null ? ` · took ${duration(run.durationMs)}` : ''}
           </Text>
         )}
