@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CsvFormatError, parseHistoryCsv } from '../../server/domain/ar-history-csv';
 import { isCalendarDate } from '../../kernel/dates';
+import { CsvFormatError, parseHistoryCsv } from '../../server/domain/ar-history-csv';
 import { BacktestError, type BacktestResult, type NoFitBacktestResult, runBacktest, runNoFitBacktest } from '../../server/domain/scoring/backtest';
 import type { ScoringInvoice } from '../../server/domain/scoring/invoice';
 import { fromHistoryInvoice } from '../../server/domain/scoring/invoice';
@@ -9,13 +9,14 @@ import { DAYS_METHODS, type DaysMethod, LATE_METHODS, type LateMethod, type Mode
 import { type Command, UsageError } from '../command';
 
 const USAGE =
-  'arcus backtest --csv FILE --split YYYY-MM-DD [--until YYYY-MM-DD] [--json] [--no-disputed] ' +
+  'arcus backtest --csv FILE --split YYYY-MM-DD [--until YYYY-MM-DD] [--issued-before YYYY-MM-DD] [--json] [--no-disputed] ' +
   `[--late ${LATE_METHODS.join('|')}] [--days ${DAYS_METHODS.join('|')}]`;
 
 interface Args {
   csv: string;
   split: string;
   until: string | null;
+  issuedBefore: string | null;
   json: boolean;
   spec: ModelSpec;
 }
@@ -24,6 +25,7 @@ function parseArgs(args: string[]): Args {
   let csv: string | undefined;
   let split: string | undefined;
   let until: string | null = null;
+  let issuedBefore: string | null = null;
   let json = false;
   const spec: ModelSpec = { ...RECOMMENDED_SPEC };
   for (let i = 0; i < args.length; i++) {
@@ -47,6 +49,10 @@ function parseArgs(args: string[]): Args {
       case '--until':
         until = value();
         if (!isCalendarDate(until)) throw new UsageError(`--until must be a date as YYYY-MM-DD, got ${JSON.stringify(until)}`);
+        break;
+      case '--issued-before':
+        issuedBefore = value();
+        if (!isCalendarDate(issuedBefore)) throw new UsageError(`--issued-before must be a date as YYYY-MM-DD, got ${JSON.stringify(issuedBefore)}`);
         break;
       case '--json':
         json = true;
@@ -74,7 +80,9 @@ function parseArgs(args: string[]): Args {
   if (!split) throw new UsageError('--split YYYY-MM-DD is required');
   if (!isCalendarDate(split)) throw new UsageError(`--split must be a date as YYYY-MM-DD, got ${JSON.stringify(split)}`);
   if (until !== null && until <= split) throw new UsageError('--until must be after --split');
-  return { csv, split, until, json, spec };
+  if (issuedBefore !== null && issuedBefore <= split) throw new UsageError('--issued-before must be after --split');
+  if (issuedBefore !== null && until !== null && issuedBefore > until) throw new UsageError('--issued-before must not be after --until');
+  return { csv, split, until, issuedBefore, json, spec };
 }
 
 /**
@@ -86,6 +94,17 @@ function parseArgs(args: string[]): Args {
  * when settled before it. A validation split inside a training period (`--split` earlier,
  * `--until` = the real split) never sees the test half.
  */
+/**
+ * Decision 066: score only the test invoices issued before `issuedBefore` — with `--until`, a
+ * window whose outcomes were all known by then (e.g. `--split 2012-07-01 --issued-before 2012-09-14
+ * --until 2013-01-01`; the longest days to settle before 2013 is 75). Invoices issued on or after
+ * it are dropped from the history too; that changes nothing for the invoices scored, whose features
+ * read only invoices settled before their own issue date, nor for training (settled before the split).
+ */
+export function issuedBeforeOnly(invoices: readonly ScoringInvoice[], issuedBefore: string): ScoringInvoice[] {
+  return invoices.filter((inv) => inv.issueDate < issuedBefore);
+}
+
 export function knownBefore(invoices: readonly ScoringInvoice[], until: string): ScoringInvoice[] {
   return invoices.filter((inv) => inv.issueDate < until).map((inv) => (inv.settledDate !== null && inv.settledDate >= until ? { ...inv, settledDate: null } : inv));
 }
@@ -125,7 +144,7 @@ function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
 }
 
-function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, until: string | null): string {
+function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, until: string | null, issuedBefore: string | null): string {
   const s = r.model.spec;
   const rows: [string, string, string, string][] = [
     ['AUC, paid late (higher is better)', fmt(r.auc_late, 4), fmt(nofit.auc_late, 4), fmt(r.baseline.auc_late, 4)],
@@ -139,11 +158,12 @@ function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, unti
     `Backtest of ${file}, split ${r.split}` + (until ? `, history known before ${until} only` : ''),
     `  trained on ${r.n_train} invoices settled before the split`,
     `  tested on ${r.n_test} invoices issued on or after it` +
+      (issuedBefore ? ` and before ${issuedBefore}` : '') +
       (r.n_unsettled > 0 ? ` (${r.n_unsettled} still unsettled, not scored)` : ''),
-    `  model: P(late) ${s.late}, days ${s.days}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
+    `  model: P(late) ${s.late}, days ${s.days}${s.ruleBlend ? ` blended ${fmt(100 * (1 - s.ruleBlend), 0)}/${fmt(100 * s.ruleBlend, 0)} with the no-fit rule's days` : ''}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
     `  calibration: ${r.model.calibration ? `${r.model.calibration.kind} on ${r.model.nCalibration} cross-fitted training rows` : 'none'}` +
       (r.model.bandScale !== undefined
-        ? `; pay-date band × ${(r.model.bandScales ?? [r.model.bandScale]).map((c) => c.toFixed(2)).join('/')} (conformal, 80%${r.model.bandScales ? ', per history bucket' : ''})`
+        ? `; pay-date band × ${(r.model.bandScales ?? [r.model.bandScale]).map((c) => c.toFixed(2)).join('/')} (conformal, ${fmt(100 * (s.bandTarget ?? 0.8), 0)}%${s.recent ? ` of the rows issued ${s.recent.lagDays}+ days before the training cut` : ''}${r.model.bandScales ? ', per history bucket' : ''})`
         : ''),
     '',
     '  no-fit: fixed priors, rule weights and calibration points, nothing trained (the method for Xero organisations)',
@@ -169,7 +189,8 @@ export const command: Command = {
     let nofit: NoFitBacktestResult;
     try {
       const all = parseHistoryCsv(text).map(fromHistoryInvoice);
-      const invoices = a.until ? knownBefore(all, a.until) : all;
+      const known = a.until ? knownBefore(all, a.until) : all;
+      const invoices = a.issuedBefore ? issuedBeforeOnly(known, a.issuedBefore) : known;
       result = runBacktest(invoices, a.split, a.spec);
       nofit = runNoFitBacktest(invoices, a.split, a.spec.useDisputed);
     } catch (err) {
@@ -180,7 +201,8 @@ export const command: Command = {
       if (err instanceof BacktestError) throw new UsageError(err.message);
       throw err;
     }
-    console.log(a.json ? JSON.stringify({ ...backtestJson(result, nofit), ...(a.until ? { until: a.until } : {}) }) : table(result, nofit, a.csv, a.until));
+    const window = { ...(a.until ? { until: a.until } : {}), ...(a.issuedBefore ? { issued_before: a.issuedBefore } : {}) };
+    console.log(a.json ? JSON.stringify({ ...backtestJson(result, nofit), ...window }) : table(result, nofit, a.csv, a.until, a.issuedBefore));
     return 0;
   },
 };

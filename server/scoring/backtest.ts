@@ -7,8 +7,9 @@
  * organisation that may not be trained on (Xero) is backtested with the no-fit method it is
  * scored by (runNoFitBacktest; `method: 'nofit'`, no baseline trained either).
  */
-import type { Db } from '../db/client';
+
 import { addDays, addMonths, type CalendarDate, todayIn } from '../../kernel/dates';
+import type { Db } from '../db/client';
 import { BacktestError, type BacktestMetrics, runBacktest } from '../domain/scoring';
 import { type BacktestPrediction, runNoFitBacktest } from '../domain/scoring/backtest';
 import type { CalibrationBin } from '../domain/scoring/metrics';
@@ -173,7 +174,7 @@ async function storedBacktest(db: Db, org: { id: string; firmId: string; timezon
   ).filter((inv) => inv.issueDate <= day);
   const rows = TrainingRows.select(history, await loadProviders(db, org.firmId));
   const input = rows.allows(org.id) ? rows : history;
-  return cached<Stored>(db, { firmId: org.firmId, organisationId: org.id, kind: 'backtest', asOf: day, fingerprint: `v3:${fingerprintOf(history, day)}` }, () =>
+  return cached<Stored>(db, { firmId: org.firmId, organisationId: org.id, kind: 'backtest', asOf: day, fingerprint: `v4:${fingerprintOf(history, day)}` }, () =>
     backtestWithPredictions(input, day),
   );
 }

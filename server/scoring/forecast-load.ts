@@ -17,23 +17,23 @@
  * promises or plans (what was promised as of then is not kept).
  */
 import { and, eq, sql } from 'drizzle-orm';
+import { addDays, type CalendarDate, toDayNumber, todayIn } from '../../kernel/dates';
+import { type Minor, mulRate, toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
 import { type Db, queryRows } from '../db/client';
 import { firms, organisations } from '../db/schema';
-import { addDays, type CalendarDate, toDayNumber, todayIn } from '../../kernel/dates';
 import type { ScoringModel } from '../domain/scoring';
-import { type Minor, mulRate, toMinor } from '../../kernel/money';
 import { cached } from './cache';
 import type { TrainingRows } from './data-use';
 import { FIRM_MAX_TRAIN_ROWS, fitModel, fitModels, NO_FIT, ORG_MIN_SETTLED, type ScoringModels, scoreOrganisation, settledCount } from './engine';
 import { type ForecastItem, forecastWeeks, isoWeekStart, type WeeklyForecast, weeklyForecast } from './forecast';
 import { asKnownAt, customerKey, fingerprintOf, type HistoryInvoice, settledBy, toBase } from './history';
 import { loadHistory } from './history-load';
-import { fromQuantiles } from './pay-distribution';
 import { trainingRowsOf } from './models';
 import { neverPaidMap, staleSet, staleTiming, withPromise } from './never-paid-of';
-import { loadPlannedDates } from './timing-load';
+import { fromQuantiles } from './pay-distribution';
 import { ensureScored, historiesAt, type OnDemandScoring, type OrganisationRef } from './run';
+import { loadPlannedDates } from './timing-load';
 
 export interface LastQuarterWeek {
   weekStart: CalendarDate;
@@ -219,8 +219,9 @@ export async function organisationLastQuarter(
   const firmHistory = shared ? asKnownAt(shared.firmHistory, day) : (await historiesAt(db, org, day)).firmHistory;
   const rows = shared ? shared.rows.narrow((h) => asKnownAt(h, day)) : await trainingRowsOf(db, org.firmId, firmHistory);
   const orgHistory = firmHistory.filter((inv) => inv.organisationId === org.id);
-  // 'np1:' — the never-paid rule and the error figures (decision 039): earlier cached results are recomputed.
-  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: `np1:${fingerprintOf(orgHistory, day)}` }, () =>
+  // 'np2:' — the never-paid rule and the error figures (decision 039), the no-fit band and calibration of
+  // decision 066: earlier cached results are recomputed.
+  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: `np2:${fingerprintOf(orgHistory, day)}` }, () =>
     lastQuarterOf({ organisationId: org.id, orgHistory, rows, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
   );
 }

@@ -11,9 +11,9 @@
  * organisation gets no model (NO_FIT) and any model stored under its id is deleted.
  */
 import { and, eq } from 'drizzle-orm';
+import type { CalendarDate } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { organisations, scoringModels } from '../db/schema';
-import type { CalendarDate } from '../../kernel/dates';
 import type { ScoringModel } from '../domain/scoring';
 import { type LedgerProvider, TrainingRows } from './data-use';
 import { FIRM_MAX_TRAIN_ROWS, type FittedModels, NO_FIT, ORG_MIN_SETTLED, type ScoringModels, settledCount, trainOn } from './engine';
@@ -33,9 +33,9 @@ export async function trainingRowsOf(db: Db, firmId: string, firmHistory: readon
 export const LARGE_FIRM_TRAIN = 20_000;
 /**
  * Part of a stored model's fingerprint: a change to the method (features, columns, calibration,
- * band) bumps it, so models stored by the earlier method are refitted once (decision 057).
+ * band) bumps it, so models stored by the earlier method are refitted once (decisions 057, 066).
  */
-export const MODEL_REVISION = 'm057';
+export const MODEL_REVISION = 'm066';
 export const FIRM_SCOPE = 'firm';
 
 async function cachedModel(

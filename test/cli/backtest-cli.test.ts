@@ -96,6 +96,24 @@ describe('arcus backtest', () => {
     expect(out.nofit.auc_late).toBeGreaterThan(0.5);
   });
 
+  it('--issued-before scores only the invoices issued before it, with the same model (decision 066)', async () => {
+    const until = '2022-06-01';
+    const issuedBefore = '2022-04-01';
+    const run = async (...extra: string[]) => {
+      const { code, stdout } = await arcus('backtest', '--csv', FIXTURE, '--split', SPLIT, '--until', until, '--json', ...extra);
+      expect(code).toBe(0);
+      return JSON.parse(stdout);
+    };
+    const [window, whole] = await Promise.all([run('--issued-before', issuedBefore), run()]);
+    const rows = parseHistoryCsv(readFileSync(join(ROOT, FIXTURE), 'utf8'));
+    const settled = (r: (typeof rows)[number]) => r.settledDate !== null && r.settledDate < until;
+    expect(window.issued_before).toBe(issuedBefore);
+    expect(window.n_test).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.invoiceDate < issuedBefore && settled(r)).length);
+    expect(window.n_test).toBeLessThan(whole.n_test);
+    expect(window.n_unscored).toBe(rows.filter((r) => r.invoiceDate >= SPLIT && r.invoiceDate < issuedBefore && !settled(r)).length);
+    expect(window.n_train).toBe(whole.n_train); // the same training set, so the same model
+  });
+
   it('exits 2 with a usage line on bad arguments', async () => {
     for (const args of [
       ['--split', SPLIT],
@@ -105,6 +123,8 @@ describe('arcus backtest', () => {
       ['--csv', FIXTURE, '--split', '1990-01-01'],
       ['--csv', FIXTURE, '--split', SPLIT, '--until', SPLIT],
       ['--csv', FIXTURE, '--split', SPLIT, '--until', 'soon'],
+      ['--csv', FIXTURE, '--split', SPLIT, '--issued-before', SPLIT],
+      ['--csv', FIXTURE, '--split', SPLIT, '--until', '2022-04-01', '--issued-before', '2022-05-01'],
       ['--csv', join(tmp, 'missing.csv'), '--split', SPLIT],
     ]) {
       const { code, stderr } = await arcus('backtest', ...args);

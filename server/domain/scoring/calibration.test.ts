@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyCalibration, conformalScale, fitIsotonic, fitPlatt, TIE_BREAK } from './calibration';
 import { extractFeatures } from './features';
 import { ece } from './metrics';
-import { calibrationFolds, calibrationSample, compileModel, conformalFactors, labelsOf, RECOMMENDED_SPEC, type ResidualBucket, trainModel } from './model';
+import { calibrationFolds, calibrationSample, compileModel, conformalFactors, labelsOf, RECOMMENDED_SPEC, type ResidualBucket, recentFilter, trainModel } from './model';
 import { normal, seededRandom, syntheticInvoices } from './synthetic';
 
 describe('isotonic calibration (PAV)', () => {
@@ -109,7 +109,12 @@ describe('conformal band', () => {
     expect(model.calibration?.kind).toBe('platt');
     expect(model.bandScale).toBeGreaterThan(0);
     expect(model.bandScales).toHaveLength(model.residuals.length);
-    expect(model.nCalibration).toBe(train.length);
+    // Decision 066: the map and the band read only the rows issued 75 days or more before the day
+    // after the last training settlement (every one of them in this training set).
+    const cut = Math.max(...train.map((i) => labels.settleDay[i]!)) + 1;
+    const known = train.filter((i) => labels.issueDay[i]! < cut - 75).length;
+    expect(known).toBeLessThan(train.length);
+    expect(model.nCalibration).toBe(known);
     const score = compileModel(model);
     let covered = 0;
     const p: number[] = [];
@@ -185,6 +190,51 @@ describe('conformalFactors (decision 057: one band factor per history bucket)', 
       const idx = hist.flatMap((h, j) => (h >= from && h < to ? [j] : []));
       const inside = idx.filter((j) => Math.abs(r[j]!) - 0.5 <= 5 * f[k]! + 1e-9).length;
       expect(inside / idx.length).toBeGreaterThanOrEqual(0.8);
+    }
+  });
+});
+
+describe('recentFilter (decision 066: calibrate on rows whose outcome was sure to be known)', () => {
+  // 100 training rows issued on days 0…99, each settled 10 days later: the cut is day 110.
+  const rows = Array.from({ length: 100 }, (_, i) => i);
+  const issueDay = rows.map((i) => i);
+  const settleDay = rows.map((i) => i + 10);
+  const set = { rows, issueDay, settleDay };
+
+  it('reads every row without a window', () => {
+    const use = recentFilter(set, undefined);
+    expect(rows.every(use)).toBe(true);
+  });
+
+  it('leaves out the rows issued within the lag before the cut, and those before the window', () => {
+    const lagOnly = recentFilter(set, { lagDays: 30, days: null });
+    expect(rows.filter(lagOnly)).toEqual(rows.filter((i) => i < 80)); // issued before day 110 − 30
+    const window = recentFilter(set, { lagDays: 20, days: 70 });
+    expect(rows.filter(window)).toEqual(rows.filter((i) => i >= 20 && i < 90)); // [110 − 20 − 70, 110 − 20)
+  });
+
+  it('falls back to every row when the window holds too few to read a map on', () => {
+    const tiny = recentFilter(set, { lagDays: 80, days: null }); // 30 rows only
+    expect(rows.every(tiny)).toBe(true);
+  });
+});
+
+describe('conformalFactors with a coverage target above 80% (decision 066)', () => {
+  const buckets: ResidualBucket[] = [0, 1].map((minHistory) => ({ minHistory, n: 0, percentiles: [] }));
+  const rand = seededRandom(9);
+  const hist = Array.from({ length: 200 }, (_, j) => (j < 100 ? 0 : 5));
+  const r = hist.map((h) => normal(rand) * (h === 0 ? 8 : 3));
+  const lo = r.map(() => -4);
+  const hi = r.map(() => 4);
+  const at80 = conformalFactors(buckets, hist, r, lo, hi, conformalScale(r, lo, hi, 0.8, 0.5));
+  const at90 = conformalFactors(buckets, hist, r, lo, hi, conformalScale(r, lo, hi, 0.9, 0.5), 0.9);
+
+  it('widens every bucket and covers the target share of its rows', () => {
+    for (const k of [0, 1]) {
+      expect(at90[k]!).toBeGreaterThan(at80[k]!);
+      const idx = hist.flatMap((h, j) => (k === 0 ? h === 0 : h > 0) ? [j] : []);
+      const inside = idx.filter((j) => Math.abs(r[j]!) - 0.5 <= 4 * at90[k]! + 1e-9).length;
+      expect(inside / idx.length).toBeGreaterThanOrEqual(0.9);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractFeatures, featuresOf } from './features';
-import { compileModel, DAYS_METHODS, fitScoringModel, LATE_METHODS, labelsOf, type ModelSpec, predictPayDate, RECOMMENDED_SPEC, scoreInvoices, trainModel } from './model';
+import { DEFAULT_EFFECTS, extractFeatures, F, featuresOf } from './features';
+import { compileModel, DAYS_METHODS, fitScoringModel, LATE_METHODS, labelsOf, type ModelSpec, predictPayDate, RECOMMENDED_SPEC, ruleDays, scoreInvoices, trainModel } from './model';
 import { syntheticInvoices } from './synthetic';
 
 describe('scoring model', () => {
@@ -14,6 +14,33 @@ describe('scoring model', () => {
     const s1 = scoreInvoices(a, invoices);
     const s2 = scoreInvoices(reloaded, invoices);
     expect(s2).toEqual(s1);
+  });
+
+  it('blends the days model with the no-fit rule by spec.ruleBlend (decision 066)', () => {
+    const m = extractFeatures(invoices);
+    const labels = labelsOf(invoices);
+    const rows = invoices.flatMap((inv, i) => (inv.settledDate !== null && inv.settledDate < '2023-01-01' ? [i] : []));
+    const spec: ModelSpec = { ...RECOMMENDED_SPEC, calibration: 'none', band: 'in-sample', ruleBlend: 0 };
+    const model = trainModel({ matrix: m, rows, ...labels }, spec);
+    const alone = compileModel(model);
+    const half = compileModel({ ...model, spec: { ...spec, ruleBlend: 0.5 } });
+    const rule = compileModel({ ...model, spec: { ...spec, ruleBlend: 1 } });
+    let checked = 0;
+    let differ = 0;
+    for (let i = 0; i < invoices.length; i++) {
+      const row = m.data.subarray(i * m.cols, (i + 1) * m.cols);
+      const expected = Math.max(0, row[F.termsDays]! + row[F.histMedianPastDueAdjustedShrunk]! + (row[F.disputed] === 1 ? DEFAULT_EFFECTS.disputed : 0) + (row[F.paperless] === 1 ? DEFAULT_EFFECTS.paperless : 0));
+      expect(ruleDays(row, true)).toBeCloseTo(expected, 10);
+      expect(rule(row).daysToSettle).toBeCloseTo(expected, 10);
+      const a = alone(row).daysToSettle;
+      if (a > 0) {
+        expect(half(row).daysToSettle).toBeCloseTo(Math.max(0, (a + expected) / 2), 10);
+        checked++;
+        if (Math.abs(a - expected) > 1) differ++;
+      }
+    }
+    expect(checked).toBeGreaterThan(invoices.length / 2);
+    expect(differ).toBeGreaterThan(0); // the blend is not the model's own days under another name
   });
 
   it('scores every invoice with a probability, days ≥ 0 and an ordered pay-date band', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { addDays } from '../../../kernel/dates';
 import { runNoFitBacktest } from './backtest';
+import { applyCalibration } from './calibration';
 import { customerSnapshots, extractFeatures, F, FEATURE_COUNT, toFeatureRow } from './features';
 import type { ScoringInvoice } from './invoice';
 import { ece } from './metrics';
-import { NOFIT_FEATURE_OPTIONS, NOFIT_PRIOR, noFitResidualPercentiles, noFitScore } from './nofit';
+import { NOFIT_CALIBRATION, NOFIT_FEATURE_OPTIONS, NOFIT_PRIOR, noFitResidualPercentiles, noFitScore } from './nofit';
 import { syntheticInvoices } from './synthetic';
 
 function history(customerId: string, pastDue: number, count: number): ScoringInvoice[] {
@@ -69,6 +71,43 @@ describe('the no-fit method', () => {
     expect([...p0].sort((a, b) => a - b)).toEqual(p0);
     expect(p0[50]).toBeCloseTo(0, 10);
     expect(p0[90]! - p0[10]!).toBeGreaterThan(p20[90]! - p20[10]!);
+  });
+
+  it('reads P(late) through the fixed calibration points: monotone, and the raw score without them', () => {
+    const c = NOFIT_CALIBRATION;
+    expect(c.kind).toBe('isotonic');
+    if (c.kind !== 'isotonic') return;
+    for (let k = 1; k < c.x.length; k++) {
+      expect(c.x[k]!).toBeGreaterThan(c.x[k - 1]!);
+      expect(c.y[k]!).toBeGreaterThanOrEqual(c.y[k - 1]!);
+    }
+    // A customer with a long on-time history and one with a long late history, the same invoice.
+    const rows = (late: boolean) =>
+      extractFeatures(
+        [
+          ...Array.from({ length: 12 }, (_, k) => ({
+            id: `h${k}`,
+            customerId: 'c',
+            issueDate: addDays('2024-01-01', 20 * k),
+            dueDate: addDays('2024-01-31', 20 * k),
+            settledDate: addDays('2024-01-31', 20 * k + (late ? 12 : -3)),
+            amount: 1000,
+            disputed: false,
+            paperless: false,
+          })),
+          { id: 'x', customerId: 'c', issueDate: '2025-01-01', dueDate: '2025-01-31', settledDate: null, amount: 1000, disputed: false, paperless: false },
+        ],
+        NOFIT_FEATURE_OPTIONS,
+      );
+    for (const late of [false, true]) {
+      const m = rows(late);
+      const row = m.data.subarray(12 * m.cols, 13 * m.cols);
+      const raw = noFitScore(row, true, null).pLate;
+      expect(noFitScore(row).pLate).toBeCloseTo(applyCalibration(c, raw), 12);
+    }
+    const onTime = rows(false);
+    const lateRows = rows(true);
+    expect(noFitScore(lateRows.data.subarray(12 * lateRows.cols)).pLate).toBeGreaterThan(noFitScore(onTime.data.subarray(12 * onTime.cols)).pLate + 0.3);
   });
 
   it('is backtested by the protocol without training, and beats the baseline on structured data', () => {
