@@ -46,12 +46,6 @@ export interface BatchOptions {
   size?: number;
   /** Messages on the wire at once (the pooled transport queues the rest). */
   concurrency?: number;
-  /**
-   * Called once the batch's renderings are stored and its SMTP transactions begin (or when the batch
-   * ends before that): `sendDue` starts the next batch's database work then, so it overlaps this
-   * batch's sending.
-   */
-  onSending?: () => void;
 }
 
 export interface BatchResult {
@@ -273,10 +267,7 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
       if (r.outcome === 'retry') await deps.enqueueSend(row.id, row.attempts + 1);
     });
   // Reminders off, or the ledger connection broken: each row is skipped by the single path's first checks.
-  const oneByOne = fast.length === 0 ? leased.filter((r) => !single.includes(r)).concat(single) : single;
-  // Sending one by one begins here: the next batch may start.
-  if (oneByOne.length) options.onSending?.();
-  await singles(oneByOne);
+  await singles(fast.length === 0 ? leased.filter((r) => !single.includes(r)).concat(single) : single);
   if (fast.length === 0) return result;
 
   const now = deps.now();
@@ -339,7 +330,6 @@ export async function sendBatch(deps: ReminderDeps, organisationId: string, opti
   const rows = new Map(storedRows.map((r) => [r.id, r]));
   // The renderings and attempts are stored: a worker dying from here on leaves rows the single path asks the server about.
   deps.crash?.('batch.before-smtp');
-  options.onSending?.();
 
   const handoffs = new HandoffWriter(db);
   const accepted: SentItem[] = [];
@@ -422,52 +412,34 @@ function killable(deps: ReminderDeps): ReminderDeps {
 
 /**
  * Batches until the organisation has no claimed reminder left, or the window or the daily limit
- * stops it. Batches are pipelined (docs/decisions/067): the next batch starts — lease, re-check,
- * limit, render, store — as soon as the one before begins its SMTP transactions, with at most
- * `workers` batches under way at once (SKIP LOCKED gives each its own rows), so the pooled
- * transport is not left idle while a batch does its database work before and after sending.
- * Each batch keeps its own order of durable steps; only batches overlap.
+ * stops it. `workers` loops run side by side (SKIP LOCKED gives each its own batch), so one
+ * batch's database steps overlap another's sending.
  */
 export async function sendDue(deps: ReminderDeps, organisationId: string, options: BatchOptions & { workers?: number } = {}): Promise<BatchResult> {
   const total = empty();
-  const workers = Math.max(1, options.workers ?? 2);
-  const job = killable(deps);
   let stop = false;
-  let failure: { err: unknown } | null = null;
-  const running = new Set<Promise<void>>();
-  while (!stop) {
-    while (running.size >= workers) await Promise.race(running);
-    if (stop) break;
-    let sending: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => {
-      sending = resolve;
-    });
-    const batch: Promise<void> = sendBatch(job, organisationId, { ...options, onSending: () => sending() })
-      .then(
-        (r) => {
-          total.leased += r.leased;
-          total.sent += r.sent;
-          total.skipped += r.skipped;
-          total.failed += r.failed;
-          total.retry += r.retry;
-          total.skips.push(...r.skips);
-          if (r.deferred) total.deferred = r.deferred;
-          if (r.leased === 0 || r.deferred) stop = true;
-        },
-        (err: unknown) => {
-          stop = true;
-          failure ??= { err };
-        },
-      )
-      .finally(() => {
-        running.delete(batch);
-        sending();
-      });
-    running.add(batch);
-    // The next batch begins once this one is sending (or done).
-    await started;
-  }
-  await Promise.all(running);
-  if (failure) throw (failure as { err: unknown }).err;
+  const job = killable(deps);
+  const loop = async () => {
+    while (!stop) {
+      let r: BatchResult;
+      try {
+        r = await sendBatch(job, organisationId, options);
+      } catch (err) {
+        stop = true;
+        throw err;
+      }
+      total.leased += r.leased;
+      total.sent += r.sent;
+      total.skipped += r.skipped;
+      total.failed += r.failed;
+      total.retry += r.retry;
+      total.skips.push(...r.skips);
+      if (r.deferred) total.deferred = r.deferred;
+      if (r.leased === 0 || r.deferred) stop = true;
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, options.workers ?? 2) }, loop));
+  const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
   return total;
 }
