@@ -13,9 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { CalendarDate } from '../../kernel/dates';
 import { type Db, queryRows } from '../db/client';
 import { reminderDailyCounts, reminderSends } from '../db/schema';
-import type { CalendarDate } from '../../kernel/dates';
 import { messageIdFor } from './deps';
 import type { PlannedSend, PlannedSkip } from './plan';
 import { REVIVABLE, type SkipReason } from './types';
@@ -50,60 +50,59 @@ function stepFields(p: Pick<PlannedSend, 'occurrence' | 'policyId'>) {
 const CLAIM_TARGET = [reminderSends.firmId, reminderSends.organisationId, reminderSends.subjectType, reminderSends.subjectId, reminderSends.stepKey];
 const REVIVE_WHERE = sql`${reminderSends.status} = 'skipped' AND ${reminderSends.skipReason} IN (${revivableSql})`;
 
+/** Rows per claiming statement (the claim's row locks are held until it ends). */
+const CLAIM_CHUNK = 1000;
+
 /**
  * Claim per-invoice sends in batches: INSERT … ON CONFLICT DO UPDATE (only a revivable skip) …
  * RETURNING. What comes back is claimed — by this call and no other; a conflict with any other
  * row returns nothing (someone claimed it before).
+ *
+ * The rows go in as one JSON parameter (jsonb_to_recordset), not as drizzle's multi-row VALUES:
+ * building a 500-row, 35-column VALUES list was most of a run's CPU (docs/decisions/067). The
+ * columns left out take their defaults, as drizzle's `default` did.
  */
 export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly PlannedSend[], params: { now: Date; today: CalendarDate; mailFrom: string; forClient?: (p: PlannedSend) => boolean }): Promise<{ id: string; status: string }[]> {
   const out: { id: string; status: string }[] = [];
-  for (let i = 0; i < planned.length; i += 500) {
-    const chunk = planned.slice(i, i + 500);
-    const rows = await db
-      .insert(reminderSends)
-      .values(
-        chunk.map((p) => {
-          const id = randomUUID();
-          return {
-            id,
-            firmId: scope.firmId,
-            organisationId: scope.organisationId,
-            subjectType: 'invoice',
-            subjectId: p.subjectId,
-            stepKey: p.stepKey,
-            contactExternalId: p.contactExternalId,
-            invoiceExternalIds: p.invoiceExternalIds,
-            ...stepFields(p),
-            status: initialStatus(p, params.forClient?.(p) ?? false),
-            needsClientApproval: params.forClient?.(p) ?? false,
-            plannedFor: params.today,
-            messageId: messageIdFor(id, params.mailFrom),
-            recipients: p.recipients,
-            claimedAt: params.now,
-            updatedAt: params.now,
-          };
-        }),
-      )
-      .onConflictDoUpdate({
-        target: CLAIM_TARGET,
-        set: {
-          status: sql`excluded.status`,
-          skipReason: null,
-          policyId: sql`excluded.policy_id`,
-          templateId: sql`excluded.template_id`,
-          stepNumber: sql`excluded.step_number`,
-          stepOffset: sql`excluded.step_offset`,
-          channel: sql`excluded.channel`,
-          approval: sql`excluded.approval`,
-          needsClientApproval: sql`excluded.needs_client_approval`,
-          recipients: sql`excluded.recipients`,
-          plannedFor: params.today,
-          claimedAt: params.now,
-          updatedAt: params.now,
-        },
-        setWhere: REVIVE_WHERE,
-      })
-      .returning({ id: reminderSends.id, status: reminderSends.status });
+  const now = params.now.toISOString();
+  for (let i = 0; i < planned.length; i += CLAIM_CHUNK) {
+    const chunk = planned.slice(i, i + CLAIM_CHUNK).map((p) => {
+      const id = randomUUID();
+      const forClient = params.forClient?.(p) ?? false;
+      const step = stepFields(p);
+      return {
+        id,
+        subject_id: p.subjectId,
+        step_key: p.stepKey,
+        contact_external_id: p.contactExternalId,
+        invoice_external_ids: p.invoiceExternalIds,
+        policy_id: step.policyId,
+        template_id: step.templateId,
+        step_number: step.stepNumber,
+        step_offset: step.stepOffset,
+        channel: step.channel,
+        approval: step.approval,
+        status: initialStatus(p, forClient),
+        needs_client_approval: forClient,
+        message_id: messageIdFor(id, params.mailFrom),
+        recipients: p.recipients,
+      };
+    });
+    const rows = await queryRows<{ id: string; status: string }>(
+      db,
+      sql`INSERT INTO reminder_sends AS r (id, firm_id, organisation_id, subject_type, subject_id, step_key, contact_external_id, invoice_external_ids, policy_id, template_id,
+                                          step_number, step_offset, channel, approval, status, needs_client_approval, planned_for, message_id, recipients, claimed_at, updated_at)
+          SELECT v.id, ${scope.firmId}::uuid, ${scope.organisationId}::uuid, 'invoice', v.subject_id, v.step_key, v.contact_external_id, ARRAY(SELECT jsonb_array_elements_text(v.invoice_external_ids)), v.policy_id, v.template_id,
+                 v.step_number, v.step_offset, v.channel, v.approval, v.status, v.needs_client_approval, ${params.today}::date, v.message_id, v.recipients, ${now}::timestamptz, ${now}::timestamptz
+            FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS v(id uuid, subject_id text, step_key text, contact_external_id text, invoice_external_ids jsonb, policy_id uuid, template_id uuid,
+                                                                        step_number integer, step_offset integer, channel text, approval text, status text, needs_client_approval boolean, message_id text, recipients jsonb)
+          ON CONFLICT (firm_id, organisation_id, subject_type, subject_id, step_key) DO UPDATE SET
+                 status = excluded.status, skip_reason = NULL, policy_id = excluded.policy_id, template_id = excluded.template_id, step_number = excluded.step_number,
+                 step_offset = excluded.step_offset, channel = excluded.channel, approval = excluded.approval, needs_client_approval = excluded.needs_client_approval,
+                 recipients = excluded.recipients, planned_for = ${params.today}::date, claimed_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
+           WHERE r.status = 'skipped' AND r.skip_reason IN (${revivableSql})
+          RETURNING r.id, r.status`,
+    );
     out.push(...rows);
   }
   return out;
@@ -144,41 +143,41 @@ export async function claimGroupedSend(db: Db, scope: Scope, p: PlannedSend, par
   });
 }
 
-/** Record skips (once each; a revivable skip's reason is kept current). */
+/** Record skips (once each; a revivable skip's reason is kept current). One JSON parameter per chunk, as `claimInvoiceSends`. */
 export async function recordSkips(db: Db, scope: Scope, skips: readonly PlannedSkip[], params: { now: Date; today: CalendarDate; mailFrom: string }): Promise<number> {
   let n = 0;
-  for (let i = 0; i < skips.length; i += 500) {
-    const chunk = skips.slice(i, i + 500);
-    const rows = await db
-      .insert(reminderSends)
-      .values(
-        chunk.map((s) => {
-          const id = randomUUID();
-          return {
-            id,
-            firmId: scope.firmId,
-            organisationId: scope.organisationId,
-            subjectType: 'invoice',
-            subjectId: s.subjectId,
-            stepKey: s.stepKey,
-            contactExternalId: s.contactExternalId,
-            invoiceExternalIds: [s.subjectId],
-            ...stepFields(s),
-            status: 'skipped',
-            skipReason: s.reason,
-            plannedFor: params.today,
-            messageId: messageIdFor(id, params.mailFrom),
-            claimedAt: params.now,
-            updatedAt: params.now,
-          };
-        }),
-      )
-      .onConflictDoUpdate({
-        target: [reminderSends.firmId, reminderSends.organisationId, reminderSends.subjectType, reminderSends.subjectId, reminderSends.stepKey],
-        set: { skipReason: sql`excluded.skip_reason`, updatedAt: params.now },
-        setWhere: sql`${reminderSends.status} = 'skipped' AND ${reminderSends.skipReason} IN (${revivableSql}) AND ${reminderSends.skipReason} IS DISTINCT FROM excluded.skip_reason`,
-      })
-      .returning({ id: reminderSends.id });
+  const now = params.now.toISOString();
+  for (let i = 0; i < skips.length; i += CLAIM_CHUNK) {
+    const chunk = skips.slice(i, i + CLAIM_CHUNK).map((s) => {
+      const id = randomUUID();
+      const step = stepFields(s);
+      return {
+        id,
+        subject_id: s.subjectId,
+        step_key: s.stepKey,
+        contact_external_id: s.contactExternalId,
+        policy_id: step.policyId,
+        template_id: step.templateId,
+        step_number: step.stepNumber,
+        step_offset: step.stepOffset,
+        channel: step.channel,
+        approval: step.approval,
+        skip_reason: s.reason,
+        message_id: messageIdFor(id, params.mailFrom),
+      };
+    });
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`INSERT INTO reminder_sends AS r (id, firm_id, organisation_id, subject_type, subject_id, step_key, contact_external_id, invoice_external_ids, policy_id, template_id,
+                                          step_number, step_offset, channel, approval, status, skip_reason, planned_for, message_id, claimed_at, updated_at)
+          SELECT v.id, ${scope.firmId}::uuid, ${scope.organisationId}::uuid, 'invoice', v.subject_id, v.step_key, v.contact_external_id, ARRAY[v.subject_id], v.policy_id, v.template_id,
+                 v.step_number, v.step_offset, v.channel, v.approval, 'skipped', v.skip_reason, ${params.today}::date, v.message_id, ${now}::timestamptz, ${now}::timestamptz
+            FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS v(id uuid, subject_id text, step_key text, contact_external_id text, policy_id uuid, template_id uuid,
+                                                                        step_number integer, step_offset integer, channel text, approval text, skip_reason text, message_id text)
+          ON CONFLICT (firm_id, organisation_id, subject_type, subject_id, step_key) DO UPDATE SET skip_reason = excluded.skip_reason, updated_at = ${now}::timestamptz
+           WHERE r.status = 'skipped' AND r.skip_reason IN (${revivableSql}) AND r.skip_reason IS DISTINCT FROM excluded.skip_reason
+          RETURNING r.id`,
+    );
     n += rows.length;
   }
   return n;
