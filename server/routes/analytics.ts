@@ -91,7 +91,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
     const { firmId, org } = await organisationFor(db, req);
     query(req, PeriodOnly);
     const settings = await getAnalyticsSettings(db, firmId);
-    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp, site: siteOf(org) }));
+    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp, site: siteOf(org), today: todayIn(org.timezone, deps.clock.now()) }));
   });
 
   // ?q= searches names and emails, ?sort=&dir= orders (server/analytics/customer-list.ts); each row carries its stored risk score (GET /organisations/:id/scores scores on demand).
