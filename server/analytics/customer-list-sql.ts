@@ -23,11 +23,11 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { type Db, queryRows } from '../db/client';
-import type { CustomerSegment } from '../domain/scoring/explain';
-import type { Period } from '../domain/metrics';
 import { type CalendarDate, isCalendarDate } from '../../kernel/dates';
 import { invalidField } from '../../kernel/errors';
+import { type Db, queryRows } from '../db/client';
+import type { Period } from '../domain/metrics';
+import type { CustomerSegment } from '../domain/scoring/explain';
 import { CURSOR_WORDS, decodeCursor, encodeCursor } from '../http/cursor';
 import type { CustomerListQuery, CustomerSortKey, ListedCustomer } from './customer-list';
 import { summariseCustomers } from './customers';

@@ -16,8 +16,8 @@
  * test/analytics/customer-overdue-sync.test.ts checks it equals the Customers list's path.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import { type CalendarDate, isCalendarDate } from '../../kernel/dates';
+import { type Db, queryRows } from '../db/client';
 import type { ListedCustomer } from './customer-list';
 import { type CustomerListScope, summarisePage } from './customer-list-sql';
 

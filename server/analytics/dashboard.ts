@@ -6,13 +6,13 @@
 import { type CalendarDate, endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, metricsFromStates, monthlySeries, monthPeriods, needsHelp, type Period } from '../domain/metrics';
-import { invoiceCurrencies, loadDashboardStates } from './dashboard-rollups';
 import { pageCustomers } from './customer-list-sql';
 import { loadTopOverdue } from './customer-overdue';
 import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
-import type { LedgerLinkTarget } from './ledger-links';
+import { invoiceCurrencies, loadDashboardStates } from './dashboard-rollups';
 import { buildKpis } from './kpis';
 import { loadBaseMetricInvoices, loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
+import type { LedgerLinkTarget } from './ledger-links';
 import { listContacts, type OrganisationInfo } from './organisations';
 import { comparePeriod } from './period';
 

@@ -12,8 +12,8 @@
  * test/analytics/portfolio-rollups.test.ts checks both paths give the same figures to the cent.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import { addDays, type CalendarDate, isCalendarDate } from '../../kernel/dates';
+import { type Db, queryRows } from '../db/client';
 import type { Aging, Period } from '../domain/metrics';
 import { periodDays } from './period';
 import type { OrganisationFigures } from './portfolio-sql';

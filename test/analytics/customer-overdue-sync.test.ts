@@ -13,15 +13,15 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { addDays, type CalendarDate, todayIn } from '../../kernel/dates';
 import { pageCustomers } from '../../server/analytics/customer-list-sql';
 import { loadTopOverdue } from '../../server/analytics/customer-overdue';
 import { getDashboard, getDashboardFromCustomerList } from '../../server/analytics/dashboard';
 import { getOrganisation } from '../../server/analytics/organisations';
+import { prng } from '../../server/bench/types';
 import { queryRows } from '../../server/db/client';
-import { addDays, type CalendarDate, todayIn } from '../../kernel/dates';
 import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
-import { prng } from '../../server/bench/types';
 import { describeWith } from '../support/services';
 import { applyChange, CHANGE_KINDS } from '../sync/changes';
 import { type SyncFixture, startSyncFixture } from '../sync/connect-helper';
