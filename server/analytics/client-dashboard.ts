@@ -88,7 +88,7 @@ export async function getClientDashboard(db: Db, auth: { firmId: string; organis
     if (!org) continue;
     const today = todayIn(org.timezone, now);
     const period = resolvePeriod({}, org.timezone, now);
-    const d = await getDashboard(db, { firmId: auth.firmId, organisation: org, period, thresholds: {} });
+    const d = await getDashboard(db, { firmId: auth.firmId, organisation: org, period, thresholds: {}, today });
     const [y, m] = startOfMonth(today).split('-').map(Number) as [number, number];
     const [activity, waiting] = await Promise.all([monthActivity(db, auth.firmId, org.id, new Date(zonedInstant(org.timezone, y, m, 1, 0, 0)), now), waitingCount(db, auth.firmId, org.id)]);
     const thisMonth = d.series.at(-1);

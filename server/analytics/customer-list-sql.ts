@@ -23,11 +23,11 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { type Db, queryRows } from '../db/client';
-import type { CustomerSegment } from '../domain/scoring/explain';
-import type { Period } from '../domain/metrics';
 import { type CalendarDate, isCalendarDate } from '../../kernel/dates';
 import { invalidField } from '../../kernel/errors';
+import { type Db, queryRows } from '../db/client';
+import type { Period } from '../domain/metrics';
+import type { CustomerSegment } from '../domain/scoring/explain';
 import { CURSOR_WORDS, decodeCursor, encodeCursor } from '../http/cursor';
 import type { CustomerListQuery, CustomerSortKey, ListedCustomer } from './customer-list';
 import { summariseCustomers } from './customers';
@@ -231,8 +231,11 @@ async function countCustomers(db: Db, scope: CustomerListScope): Promise<{ total
   return { total, openInvoices };
 }
 
-/** The page's customers computed by the engine over their own invoices only, in the page's order. */
-async function summarisePage(db: Db, scope: CustomerListScope, page: readonly KeyRow[]): Promise<ListedCustomer[]> {
+/** The row a listed customer is summarised from: its id, and its live contact's row and risk score when it has them. */
+export type PageRow = Pick<KeyRow, 'ext' | 'customer_id' | 'name' | 'emails' | 'score' | 'segment'>;
+
+/** The page's customers computed by the engine over their own invoices only, in the page's order (also the dashboard's top overdue, customer-overdue.ts). */
+export async function summarisePage(db: Db, scope: CustomerListScope, page: readonly PageRow[]): Promise<ListedCustomer[]> {
   if (page.length === 0) return [];
   const ledger = await loadLedgerInvoices(db, { firmId: scope.firmId, organisationId: scope.organisationId, contactExternalIds: page.map((r) => r.ext) });
   const contacts: ContactInfo[] = page

@@ -3,15 +3,16 @@
  * formulas, aging, a 24-month DSO / CEI series, the needs-help verdict against the period 90 days
  * earlier, and the customers with the most overdue.
  */
-import { endOfMonth } from '../../kernel/dates';
+import { type CalendarDate, endOfMonth } from '../../kernel/dates';
 import type { Db } from '../db/client';
 import { amountNumber, computeMetrics, type HelpThresholds, type MetricInvoice, type MetricsResult, metricLedger, metricsFromStates, monthlySeries, monthPeriods, needsHelp, type Period } from '../domain/metrics';
-import { invoiceCurrencies, loadDashboardStates } from './dashboard-rollups';
 import { pageCustomers } from './customer-list-sql';
+import { loadTopOverdue } from './customer-overdue';
 import { type CustomerSummary, compareNames, summariseCustomers } from './customers';
-import type { LedgerLinkTarget } from './ledger-links';
+import { invoiceCurrencies, loadDashboardStates } from './dashboard-rollups';
 import { buildKpis } from './kpis';
 import { loadBaseMetricInvoices, loadLedgerInvoices, toBaseMetricInvoices } from './ledger-invoices';
+import type { LedgerLinkTarget } from './ledger-links';
 import { listContacts, type OrganisationInfo } from './organisations';
 import { comparePeriod } from './period';
 
@@ -78,25 +79,35 @@ export function customerJson(c: CustomerSummary) {
 }
 
 /**
- * The organisation dashboard (decisions 050, 059): the figures from the rollups — the
+ * The organisation dashboard (decisions 050, 059, 064): the figures from the rollups — the
  * organisation's cumulative state at the days the period, the comparison period, the 24 months and
  * countback need, one bounded statement (`loadDashboardStates`), turned into the engine's figures by
  * `metricsFromStates` — and the customers' part — top overdue, how many customers and open
- * invoices — from the Customers list's SQL (one page of ten), plus the invoice currencies (one probe
- * per currency). Nothing here reads every invoice. Equal to `getDashboardInMemory`, the path of
- * before decision 050 and the reference of test/scale/dashboard-sql.test.ts.
+ * invoices — from the per-customer state (`loadTopOverdue`, ten index entries and one totals row)
+ * when the period ends on the organisation's today, else from the Customers list's SQL (one page of
+ * ten over the invoices open at the period's end), plus the invoice currencies (one probe per
+ * currency). Nothing here reads every invoice on the default period. Equal to
+ * `getDashboardInMemory`, the path of before decision 050 and the reference of
+ * test/scale/dashboard-sql.test.ts, and to `getDashboardFromCustomerList`.
  */
 export async function getDashboard(db: Db, params: DashboardParams) {
+  return dashboardFromRollups(db, params, params.today !== undefined && params.today === params.period.to);
+}
+
+/** The dashboard with its customers' part from the Customers list's statement (decisions 050, 059): the reference of decision 064's state, and the bench's baseline. */
+export async function getDashboardFromCustomerList(db: Db, params: DashboardParams) {
+  return dashboardFromRollups(db, params, false);
+}
+
+async function dashboardFromRollups(db: Db, params: DashboardParams, fromState: boolean) {
   const { firmId, organisation: org, period } = params;
   const site = params.site ?? org.provider;
   const compare = comparePeriod(period);
   const months = monthPeriods(period.to, SERIES_MONTHS);
   const periods = [period, compare, ...months];
-  const [states, top, currencies] = await Promise.all([
-    loadDashboardStates(db, { firmId, organisationId: org.id, periods }),
-    pageCustomers(db, { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site }, { sort: 'overdue', limit: 10, onlyOverdue: true }),
-    invoiceCurrencies(db, { firmId, organisationId: org.id }),
-  ]);
+  const scope = { firmId, organisationId: org.id, baseCurrency: org.baseCurrency, period, site };
+  const customersPart = async () => (fromState ? await loadTopOverdue(db, scope) : null) ?? (await pageCustomers(db, scope, { sort: 'overdue', limit: 10, onlyOverdue: true }));
+  const [states, top, currencies] = await Promise.all([loadDashboardStates(db, { firmId, organisationId: org.id, periods }), customersPart(), invoiceCurrencies(db, { firmId, organisationId: org.id })]);
   const [current, previous, ...series] = metricsFromStates(periods, states.at, states.firstIssue, states.invoices > 0 ? org.baseCurrency : null);
   return dashboardOf(params, { current: current!, compare: previous!, series }, {
     topOverdue: top.rows.map(({ risk: _risk, ...c }) => c),
@@ -142,6 +153,8 @@ interface DashboardParams {
   period: Period;
   thresholds: Partial<HelpThresholds>;
   site?: LedgerLinkTarget;
+  /** The organisation's today: when the period ends on it, the customers' part comes from the per-customer state (decision 064). */
+  today?: CalendarDate;
 }
 
 function dashboardOf(params: DashboardParams, figures: DashboardFigures, parts: { topOverdue: CustomerSummary[]; counts: { invoices: number; customers: number; openInvoices: number }; currencies: Iterable<string> }) {

@@ -12,8 +12,8 @@
  * test/analytics/portfolio-rollups.test.ts checks both paths give the same figures to the cent.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import { addDays, type CalendarDate, isCalendarDate } from '../../kernel/dates';
+import { type Db, queryRows } from '../db/client';
 import type { Aging, Period } from '../domain/metrics';
 import { periodDays } from './period';
 import type { OrganisationFigures } from './portfolio-sql';
@@ -53,6 +53,10 @@ export async function refreshPendingRollups(db: Db, firmId: string): Promise<num
 export async function rebuildRollups(db: Db, params: { firmId: string; organisationId: string }): Promise<void> {
   await db.execute(sql`SELECT arcus_refresh_portfolio_rollups(${params.firmId}, ${params.organisationId}, '0001-01-01')`);
   await db.execute(sql`DELETE FROM portfolio_rollup_pending WHERE organisation_id = ${params.organisationId} AND firm_id = ${params.firmId}`);
+  // The dashboard's per-customer state (decision 064) is dropped with them: the next dashboard read rebuilds it at its day.
+  await db.execute(sql`DELETE FROM customer_overdue_orgs WHERE firm_id = ${params.firmId} AND organisation_id = ${params.organisationId}`);
+  await db.execute(sql`DELETE FROM customer_overdue WHERE firm_id = ${params.firmId} AND organisation_id = ${params.organisationId}`);
+  await db.execute(sql`DELETE FROM customer_overdue_pending WHERE firm_id = ${params.firmId} AND organisation_id = ${params.organisationId}`);
 }
 
 export async function queryPortfolioRollups(db: Db, params: { firmId: string; period: Period; compare: Period }): Promise<OrganisationFigures[]> {

@@ -1597,6 +1597,65 @@ export const portfolioRollupPending = pgTable(
   (t) => [primaryKey({ columns: [t.organisationId, t.firmId] }), index('portfolio_rollup_pending_firm_idx').on(t.firmId)],
 );
 
+/**
+ * The dashboard's customers part (migration 0068, docs/decisions/064-customer-overdue-state.md):
+ * per organisation and listed customer, its balance, overdue part, open invoices, oldest overdue
+ * due day at the organisation's state day (`customerOverdueOrgs.asOf`), and `validUntil`, the
+ * first later day on which they can change with no new data. Maintained by
+ * arcus_refresh_customer_overdue / arcus_rebuild_customer_overdue from the marks triggers on
+ * invoices and contacts leave; application code never writes these rows. `contact_external_id`
+ * and `name` are `COLLATE "C"` in the migration (the Customers list's name order).
+ */
+export const customerOverdue = pgTable(
+  'customer_overdue',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+    name: text('name').notNull(),
+    balance: bigint('balance', { mode: 'number' }).notNull(),
+    overdue: bigint('overdue', { mode: 'number' }).notNull(),
+    openInvoices: integer('open_invoices').notNull(),
+    oldestDue: date('oldest_due', { mode: 'string' }),
+    validUntil: date('valid_until', { mode: 'string' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.firmId, t.organisationId, t.contactExternalId] }),
+    index('customer_overdue_top_idx').on(t.firmId, t.organisationId, t.overdue.desc(), sql`lower(${t.name})`, t.name, t.contactExternalId).where(sql`${t.overdue} > 0`),
+    index('customer_overdue_valid_until_idx').on(t.firmId, t.organisationId, t.validUntil).where(sql`${t.validUntil} IS NOT NULL`),
+  ],
+);
+
+/** Per organisation: the day `customerOverdue` holds, and the totals over its rows (customers listed, open invoices). */
+export const customerOverdueOrgs = pgTable(
+  'customer_overdue_orgs',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    customers: integer('customers').notNull(),
+    openInvoices: integer('open_invoices').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.organisationId] })],
+);
+
+/** Customers whose `customerOverdue` row a change has moved (set by triggers on invoices and contacts). */
+export const customerOverduePending = pgTable(
+  'customer_overdue_pending',
+  {
+    firmId: uuid('firm_id')
+      .notNull()
+      .references(() => firms.id, { onDelete: 'cascade' }),
+    organisationId: uuid('organisation_id').notNull(),
+    contactExternalId: text('contact_external_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.firmId, t.organisationId, t.contactExternalId] })],
+);
+
 /** A client's service (migration 0035, server/reports/): its start date, the KPIs frozen then, the attribution window in days. */
 export const clientServices = pgTable(
   'client_services',

@@ -5,13 +5,15 @@
  */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { allow, allowOrganisation, seesOrganisation } from '../auth/permissions';
+import type { Clock } from '../../kernel/clock';
+import { longDate, todayIn } from '../../kernel/dates';
+import { invalidField, notFound, unprocessable } from '../../kernel/errors';
+import { type CsvColumn, sendCsv, streamCsv } from '../analytics/csv';
+import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
 import { getCustomerDetail } from '../analytics/customer-detail';
-import { summariseCustomers } from '../analytics/customers';
 import { CustomerListQuerySchema, type ListedCustomer, listCustomers, loadCustomerRisk, pageListed } from '../analytics/customer-list';
 import { pageCustomers, servedBySql } from '../analytics/customer-list-sql';
-import { CUSTOMERS_CSV, DATA_QUALITY_CSV, INVOICES_CSV, PORTFOLIO_CSV, RATES_CSV, SEGMENTS_CSV, TARGETS_CSV } from '../analytics/csv-columns';
-import { type CsvColumn, sendCsv, streamCsv } from '../analytics/csv';
+import { summariseCustomers } from '../analytics/customers';
 import { customerJson, getDashboard } from '../analytics/dashboard';
 import { getDataQuality } from '../analytics/data-quality-load';
 import { deleteExchangeRate, ExchangeRateInputSchema, listExchangeRates, seedDemoExchangeRates, upsertExchangeRate } from '../analytics/exchange-rates';
@@ -24,13 +26,11 @@ import { getContact, getOrganisation, listContacts, listOrganisations, type Orga
 import { PeriodQuerySchema, resolvePeriod } from '../analytics/period';
 import { getPortfolio } from '../analytics/portfolio';
 import { groupByCustomerKey, loadLineWeights, loadRiskSegments, NOT_SCORED, segmentRows, splitByCategory, trackingCategories } from '../analytics/segments';
-import { createTarget, deleteTarget, getTarget, listTargets, targetWithProgress, updateTarget } from '../analytics/targets-store';
 import { METRIC_LABELS, metricValue, TargetInputSchema, TargetPatchSchema } from '../analytics/targets';
+import { createTarget, deleteTarget, getTarget, listTargets, targetWithProgress, updateTarget } from '../analytics/targets-store';
+import { allow, allowOrganisation, seesOrganisation } from '../auth/permissions';
 import type { Db } from '../db/client';
-import type { Clock } from '../../kernel/clock';
-import { longDate, todayIn } from '../../kernel/dates';
 import { type Aging, amountNumber } from '../domain/metrics';
-import { invalidField, notFound, unprocessable } from '../../kernel/errors';
 import { parseInput } from '../http/validate';
 
 const IdSchema = z.uuid({ message: 'This item does not exist. Reload the page and try again.' });
@@ -91,7 +91,7 @@ export function analyticsRoutes(deps: { db: Db; demo: boolean; clock: Clock; led
     const { firmId, org } = await organisationFor(db, req);
     query(req, PeriodOnly);
     const settings = await getAnalyticsSettings(db, firmId);
-    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp, site: siteOf(org) }));
+    res.json(await getDashboard(db, { firmId, organisation: org, period: periodOf(req, org.timezone), thresholds: settings.needsHelp, site: siteOf(org), today: todayIn(org.timezone, deps.clock.now()) }));
   });
 
   // ?q= searches names and emails, ?sort=&dir= orders (server/analytics/customer-list.ts); each row carries its stored risk score (GET /organisations/:id/scores scores on demand).

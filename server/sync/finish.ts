@@ -3,7 +3,7 @@
  * fully-paid dates), a full sync's reconciliation (documents the ledger no longer lists are
  * marked deleted — QuickBooks' query path cannot see deletions, only CDC can), the checkpoints
  * advanced to the newest change seen per entity, the portfolio's rollups of the organisation
- * brought up to date, the run marked succeeded, and one sync.completed activity. If anything here fails, nothing moves and the run is re-done.
+ * brought up to date (and the dashboard's per-customer state, decision 064), the run marked succeeded, and one sync.completed activity. If anything here fails, nothing moves and the run is re-done.
  */
 import { SYNC_ENTITY_TYPES, type SyncEntityType } from '../../integrations/ledger/types';
 import type { ClaimedRun, SyncCounts, SyncState } from './runs';
@@ -160,6 +160,8 @@ export async function finishRun(conn: SqlConn, run: ClaimedRun, params: { counts
     }
     // The portfolio's rollups of this organisation, from the earliest day this run's changes reached (docs/decisions/027).
     await c.query('SELECT arcus_refresh_pending_rollup($1, $2)', [run.firmId, run.organisationId]);
+    // The dashboard's per-customer state: the customers this run's changes marked, at its state day (decision 064).
+    await c.query('SELECT arcus_refresh_customer_overdue($1, $2, NULL)', [run.firmId, run.organisationId]);
     const checkpoints = nextCheckpoints(run);
     const [{ now }] = (await c.query<{ now: Date }>('SELECT now() AS now')) as [{ now: Date }];
     const patch: SyncState = { checkpoints, lastRunId: run.runId, ...(params.full ? { lastFullSyncAt: new Date(now).toISOString() } : {}) };
