@@ -180,7 +180,7 @@ describeWith('pg', 'the Invoices list in SQL equals the in-memory list', () => {
 });
 
 describe('the Invoices list in SQL on PGlite (the embedded database)', () => {
-  it('equals the in-memory list, paged by cursor and streamed from a cursor', async () => {
+  it('equals the in-memory list, paged by cursor and streamed from a cursor', { timeout: 180_000 }, async () => {
     const database = await memoryDatabase();
     try {
       const created = await createFirm(database, 'admin');

@@ -57,7 +57,7 @@ describe('scoring model', () => {
     });
   });
 
-  it('trains every candidate method', () => {
+  it('trains every candidate method', { timeout: 120_000 }, () => {
     const m = extractFeatures(invoices);
     const labels = labelsOf(invoices);
     const rows = invoices.flatMap((inv, i) => (inv.settledDate !== null && inv.settledDate < '2023-01-01' ? [i] : []));
