@@ -28,7 +28,7 @@ import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { firms, invoices } from '../db/schema';
 import { createLedgerGateway } from '../ledger/gateway';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { runSync } from '../sync/engine';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
@@ -66,6 +66,20 @@ async function countingStatements<T>(counts: Map<string, number>, fn: () => Prom
   } finally {
     proto.query = original;
   }
+}
+
+/** A logger that only adds up the gateway's per-call lines (what, ms): where the engine's ledger time goes. */
+function callTimes(into: Map<string, { n: number; ms: number }>): Logger {
+  const record = (line: unknown) => {
+    const l = line as { call?: string; ms?: number };
+    if (typeof l?.call !== 'string' || typeof l.ms !== 'number') return;
+    const c = into.get(l.call) ?? { n: 0, ms: 0 };
+    c.n++;
+    c.ms += l.ms;
+    into.set(l.call, c);
+  };
+  const self = { info: record, debug: record, warn: record, error: () => undefined, child: () => self };
+  return self as unknown as Logger;
 }
 
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -129,6 +143,9 @@ export const writebacksBench: Bench = {
       // Engine: request, then execute each as the job would.
       // Every writer the engine builds, to count its ledger calls.
       const engineWrites: ReturnType<typeof createLedgerWrites>[] = [];
+      const phases = { request: 0, execute: 0 };
+      const trace = process.env['ARCUS_BENCH_TRACE_SQL'] === '1' ? new Map<string, number>() : undefined;
+      const calls = new Map<string, { n: number; ms: number }>();
       const deps = {
         db,
         log,
@@ -137,7 +154,7 @@ export const writebacksBench: Bench = {
           tokenKey,
           limiter,
           db,
-          log,
+          log: trace ? callTimes(calls) : log,
           createWrites: (...args: Parameters<typeof createLedgerWrites>) => {
             const w = createLedgerWrites(...args);
             engineWrites.push(w);
@@ -149,6 +166,7 @@ export const writebacksBench: Bench = {
       };
       // The engine runs as the firm, as a job does: every statement under row-level security.
       const engineRound = (set: typeof open) => withFirm(firm!.id, () => pool(set, CONCURRENCY, async (i) => {
+        const t0 = performance.now();
         const r = await requestWriteback(deps, {
           firmId: firm!.id,
           organisationId: org.organisationId,
@@ -164,7 +182,10 @@ export const writebacksBench: Bench = {
           requestedBy: 'system',
           summary: `Goodwill credit on ${i.number}`,
         });
+        const t1 = performance.now();
         const out = await executeWriteback(deps, r.id);
+        phases.request += t1 - t0;
+        phases.execute += performance.now() - t1;
         if (out.outcome !== 'confirmed') throw new Error(`write-back ${r.id}: ${out.outcome}`);
       }));
 
@@ -173,7 +194,6 @@ export const writebacksBench: Bench = {
       let baselineMs = 0;
       let engineMs = 0;
       const statements = new Map<string, number>();
-      const trace = process.env['ARCUS_BENCH_TRACE_SQL'] === '1' ? new Map<string, number>() : undefined;
       for (let r = 0; r < ROUNDS; r++) {
         const slice = (set: typeof open) => set.slice(Math.floor((r * n) / ROUNDS), Math.floor(((r + 1) * n) / ROUNDS));
         let t = performance.now();
@@ -189,7 +209,8 @@ export const writebacksBench: Bench = {
       const engineCalls = engineWrites.reduce((s, w) => s + w.calls, 0) / n;
       const roundTrips = [...statements.values()].reduce((s, c) => s + c, 0) / n;
       if (trace) for (const [text, c] of [...statements].sort((a, b) => b[1] - a[1])) console.log(`  ${(c / n).toFixed(2)}× ${((trace.get(text) ?? 0) / c).toFixed(1)} ms ${text}`);
-      if (trace) console.log(`  engine ${(engineMs / n).toFixed(1)} ms per write-back (4 at a time), baseline ${(baselineMs / n).toFixed(1)} ms`);
+      if (trace) for (const [what, c] of calls) console.log(`  ledger ${what}: ${(c.n / n).toFixed(2)}× ${(c.ms / c.n).toFixed(1)} ms`);
+      if (trace) console.log(`  engine ${(engineMs / n).toFixed(1)} ms per write-back (4 at a time), baseline ${(baselineMs / n).toFixed(1)} ms; each write-back's request ${(phases.request / n).toFixed(1)} ms, execution ${(phases.execute / n).toFixed(1)} ms`);
 
       const engineRate = (n / engineMs) * 1000;
       const baselineRate = (n / baselineMs) * 1000;

@@ -15,7 +15,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
-import type { LedgerAccount, LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
+import { isReadAfterWrite, type LedgerAccount, type LedgerDocument, type LedgerWrites } from '../../integrations/ledger/writes';
 import { type LoadedConnection, ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
 import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
@@ -174,7 +174,12 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       // The read-back is a read: it runs while `sent` is stored (one database round trip off the
       // write-back's path). The crash points come after both, so what a crash leaves stored is
       // what it was when the read-back came after `sent`: the row `sent`, nothing else.
-      const reading = allocation
+      // A writer whose answer was itself read from the ledger after its writes (this attempt's,
+      // of this same document) has made the read-back already: not made twice (decision 065).
+      const alreadyRead = storingSent !== null && sent !== null && isReadAfterWrite(sent) && !allocation && row.kind !== 'refund' && sent.type === type && sent.externalId === readId;
+      const reading = alreadyRead
+        ? Promise.resolve(sent)
+        : allocation
         ? writes.readCredit(allocation.source, allocation.sourceExternalId)
         : row.kind === 'refund' && externalId
           ? writes.readRefund(externalId, (request as RequestOf<'refund'>).source ?? null)
