@@ -31,6 +31,23 @@ export interface WriteLine {
   accountCode?: string | null;
 }
 
+/**
+ * Documents a writer answered with by reading them from the ledger after its last write (Xero: a
+ * credit note with its allocation, GET after both PUTs). The write-back engine takes such an answer
+ * as its confirming read-back instead of making the same GET again (decision 065). In memory
+ * only: an answer stored and loaded again (a retry from `sent`) is never one, so it is read back.
+ */
+const readAfterWrite = new WeakSet<object>();
+
+export function markReadAfterWrite<T extends object>(doc: T): T {
+  readAfterWrite.add(doc);
+  return doc;
+}
+
+export function isReadAfterWrite(doc: object | null | undefined): boolean {
+  return !!doc && readAfterWrite.has(doc);
+}
+
 /** A ledger document as read back, for confirming a write-back. */
 export interface LedgerDocument {
   type: WriteDocType;

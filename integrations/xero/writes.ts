@@ -12,15 +12,15 @@
  *   ledger refuses voids the new credit note again, so no stray credit is left behind;
  * - invoice / extra lines / void or delete, and reading a document back, normalised.
  */
-import { type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, type LineItem, LineAmountTypes, type Payment, type Payments } from 'xero-node';
+import { type Allocations, CreditNote, type CreditNotes, type CurrencyCode, Invoice, type Invoices, LineAmountTypes, type LineItem, type Payment, type Payments } from 'xero-node';
 import { fromMinor, toMinor } from '../../kernel/money';
 import { decimalOf } from '../ledger/convert';
 import { LedgerError } from '../ledger/errors';
 import type { Decimal } from '../ledger/types';
 import { checkWriteKey, derivedKey, isKeyReuse } from '../ledger/write-keys';
-import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
+import { type AllocateCreditParams, type CreateCreditNoteParams, type CreateInvoiceParams, type CreatePaymentParams, type CreateRefundParams, type LedgerDocument, type LedgerWrites, markReadAfterWrite, paymentDocument, type WriteDocType, type WriteLine } from '../ledger/writes';
 import { XeroClient, type XeroClientParams } from './client';
-import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, mapXeroPrepayment, type XeroCreditNoteIn, type XeroPrepaymentIn, type XeroInvoiceIn, type XeroPaymentIn } from './mappers';
+import { mapXeroCreditNote, mapXeroInvoice, mapXeroPayment, mapXeroPrepayment, type XeroCreditNoteIn, type XeroInvoiceIn, type XeroPaymentIn, type XeroPrepaymentIn } from './mappers';
 
 /** Xero's demo-company bank account, used when the organisation lists no BANK account. */
 export const XERO_FALLBACK_BANK_CODE = '090';
@@ -271,7 +271,8 @@ export class XeroWrites implements LedgerWrites {
       if (err instanceof LedgerError && err.code === 'validation') await this.voidCreditNote(derivedKey(p.key, 'undo'), id).catch(() => undefined);
       throw err;
     }
-    return this.mustRead('creditNote', id);
+    // Read after the allocation: the engine's confirming read-back (markReadAfterWrite).
+    return markReadAfterWrite(await this.mustRead('creditNote', id));
   }
 
   /**

@@ -9,37 +9,80 @@
  *   allocation, then the note) for as many other invoices, 4 at a time, with no database.
  *   The two alternate in five rounds, so load from elsewhere on the machine falls on both.
  *
- * Figures: writes per second for each and their ratio, and the ledger calls per write of each
- * (the engine's extra call is the read-back that confirms).
+ * Figures: writes per second for each and their ratio, the ledger calls per write of each (a
+ * Xero credit note's own read after its allocation is the engine's read-back: 4 and 4, decision
+ * 065), and the database statements per write-back. ARCUS_BENCH_TRACE_SQL=1 also prints each
+ * statement and ledger call with its mean time, and the request's and execution's share.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import pg from 'pg';
 import { CallRunner } from '../../integrations/ledger/call';
 import { createLedgerWrites } from '../../integrations/ledger/create-writes';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
 import { limiterGate } from '../../integrations/ledger/gate';
 import { createLedgerNotes } from '../../integrations/ledger/notes';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
-import { openPostgres } from '../db/client';
-import { firms, invoices } from '../db/schema';
 import { toMinor } from '../../kernel/money';
+import { openPostgres } from '../db/client';
+import { withFirm } from '../db/firm-scope';
+import { firms, invoices } from '../db/schema';
 import { createLedgerGateway } from '../ledger/gateway';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { runSync } from '../sync/engine';
-import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
 import { executeWriteback } from '../writebacks/execute';
 import { requestWriteback } from '../writebacks/request';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
-import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench_writebacks';
 const CONCURRENCY = 4;
 /** Baseline and engine alternate in this many rounds. */
 const ROUNDS = 5;
+
+/**
+ * Counts the statements sent to PostgreSQL (each `query` on a connection is one round trip: a
+ * scope switch, a BEGIN, a statement, a COMMIT) while `fn` runs. ARCUS_BENCH_TRACE_SQL=1 also
+ * prints how often each statement ran (its first 90 characters), to see where they go.
+ */
+async function countingStatements<T>(counts: Map<string, number>, fn: () => Promise<T>, ms?: Map<string, number>): Promise<T> {
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...a: unknown[]) {
+    const q = a[0] as string | { text?: string } | undefined;
+    const text = (typeof q === 'string' ? q : (q?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+    const out = original.apply(this, a);
+    if (ms && out instanceof Promise) {
+      const t = performance.now();
+      out.then(() => ms.set(text, (ms.get(text) ?? 0) + performance.now() - t), () => undefined);
+    }
+    return out;
+  };
+  try {
+    return await fn();
+  } finally {
+    proto.query = original;
+  }
+}
+
+/** A logger that only adds up the gateway's per-call lines (what, ms): where the engine's ledger time goes. */
+function callTimes(into: Map<string, { n: number; ms: number }>): Logger {
+  const record = (line: unknown) => {
+    const l = line as { call?: string; ms?: number };
+    if (typeof l?.call !== 'string' || typeof l.ms !== 'number') return;
+    const c = into.get(l.call) ?? { n: 0, ms: 0 };
+    c.n++;
+    c.ms += l.ms;
+    into.set(l.call, c);
+  };
+  const self = { info: record, debug: record, warn: record, error: () => undefined, child: () => self };
+  return self as unknown as Logger;
+}
 
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -102,6 +145,9 @@ export const writebacksBench: Bench = {
       // Engine: request, then execute each as the job would.
       // Every writer the engine builds, to count its ledger calls.
       const engineWrites: ReturnType<typeof createLedgerWrites>[] = [];
+      const phases = { request: 0, execute: 0 };
+      const trace = process.env['ARCUS_BENCH_TRACE_SQL'] === '1' ? new Map<string, number>() : undefined;
+      const calls = new Map<string, { n: number; ms: number }>();
       const deps = {
         db,
         log,
@@ -110,7 +156,7 @@ export const writebacksBench: Bench = {
           tokenKey,
           limiter,
           db,
-          log,
+          log: trace ? callTimes(calls) : log,
           createWrites: (...args: Parameters<typeof createLedgerWrites>) => {
             const w = createLedgerWrites(...args);
             engineWrites.push(w);
@@ -122,6 +168,7 @@ export const writebacksBench: Bench = {
       };
       // The engine runs as the firm, as a job does: every statement under row-level security.
       const engineRound = (set: typeof open) => withFirm(firm!.id, () => pool(set, CONCURRENCY, async (i) => {
+        const t0 = performance.now();
         const r = await requestWriteback(deps, {
           firmId: firm!.id,
           organisationId: org.organisationId,
@@ -137,7 +184,10 @@ export const writebacksBench: Bench = {
           requestedBy: 'system',
           summary: `Goodwill credit on ${i.number}`,
         });
+        const t1 = performance.now();
         const out = await executeWriteback(deps, r.id);
+        phases.request += t1 - t0;
+        phases.execute += performance.now() - t1;
         if (out.outcome !== 'confirmed') throw new Error(`write-back ${r.id}: ${out.outcome}`);
       }));
 
@@ -145,19 +195,24 @@ export const writebacksBench: Bench = {
       // falls on both rather than on one of them.
       let baselineMs = 0;
       let engineMs = 0;
+      const statements = new Map<string, number>();
       for (let r = 0; r < ROUNDS; r++) {
         const slice = (set: typeof open) => set.slice(Math.floor((r * n) / ROUNDS), Math.floor(((r + 1) * n) / ROUNDS));
         let t = performance.now();
         await baselineRound(slice(baselineSet));
         baselineMs += performance.now() - t;
         t = performance.now();
-        await engineRound(slice(engineSet));
+        await countingStatements(statements, () => engineRound(slice(engineSet)), trace);
         engineMs += performance.now() - t;
       }
       const baselineCalls = runner.calls / n;
       // Each write-back's writer counts on its ledger's one runner: the write, the read-back and
       // the note (PUT Invoices/{id}/History), as in the baseline.
       const engineCalls = engineWrites.reduce((s, w) => s + w.calls, 0) / n;
+      const roundTrips = [...statements.values()].reduce((s, c) => s + c, 0) / n;
+      if (trace) for (const [text, c] of [...statements].sort((a, b) => b[1] - a[1])) console.log(`  ${(c / n).toFixed(2)}× ${((trace.get(text) ?? 0) / c).toFixed(1)} ms ${text}`);
+      if (trace) for (const [what, c] of calls) console.log(`  ledger ${what}: ${(c.n / n).toFixed(2)}× ${(c.ms / c.n).toFixed(1)} ms`);
+      if (trace) console.log(`  engine ${(engineMs / n).toFixed(1)} ms per write-back (4 at a time), baseline ${(baselineMs / n).toFixed(1)} ms; each write-back's request ${(phases.request / n).toFixed(1)} ms, execution ${(phases.execute / n).toFixed(1)} ms`);
 
       const engineRate = (n / engineMs) * 1000;
       const baselineRate = (n / baselineMs) * 1000;
@@ -171,6 +226,7 @@ export const writebacksBench: Bench = {
           ratio: engineRate / baselineRate,
         },
         { bench: this.name, figure: 'ledger calls per write: engine (incl. the read-back that confirms)', value: engineCalls, unit: 'calls', baseline: { label: 'writer alone', value: baselineCalls }, ratio: engineCalls / baselineCalls },
+        { bench: this.name, figure: 'database round trips per write-back (request + execute, scope switches and BEGIN/COMMIT included)', value: roundTrips, unit: 'statements' },
       ];
       return figures;
     } finally {

@@ -15,19 +15,19 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
-import type { LedgerAccount, LedgerDocument, LedgerWrites } from '../../integrations/ledger/writes';
+import { isReadAfterWrite, type LedgerAccount, type LedgerDocument, type LedgerWrites } from '../../integrations/ledger/writes';
 import { type LoadedConnection, ReauthRequiredError } from '../connections/tokens';
 import { queryRows } from '../db/client';
+import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { forgetReceivableAccounts, receivableAccountsFor } from '../ledger/receivable-accounts';
 import { describeError } from '../logger';
 import { payLinkUrl } from '../pay/links';
-import { advanceCardRefund, notifyLedgerRefund } from '../refunds/card';
 import { maskPayTokensIn } from '../pay/url-at-rest';
-import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
+import { advanceCardRefund, notifyLedgerRefund } from '../refunds/card';
 import { confirmationProblem, documentTypeOf } from './confirm';
 import { confirmBatchFollowers, dissolveBatch, noteBatchText } from './note-batch';
 import { parseRequest } from './rules';
-import { INSTALMENT_HOLD_REASON, MAX_WRITEBACK_ATTEMPTS, type RequestOf, type ResolvedPayLinkRequest, LOW_PRIORITY_INLINE_WAIT_MS, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
+import { INSTALMENT_HOLD_REASON, LOW_PRIORITY_INLINE_WAIT_MS, MAX_WRITEBACK_ATTEMPTS, type RequestOf, type ResolvedPayLinkRequest, WRITEBACK_LEASE_MS, WRITEBACK_PRIORITY, type WritebackDeps, type WritebackKind } from './types';
 
 /** How long a refund waits for the payment provider to confirm a pending card refund before asking again (its webhook usually comes first). */
 export const CARD_REFUND_WAIT_MS = 10 * 60_000;
@@ -134,6 +134,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
 
     let sent: LedgerDocument | null = row.result?.sent ?? null;
     let externalId = row.external_id;
+    // `sent` being stored, when this attempt made the call: the read-back runs beside it (below).
+    let storingSent: Promise<unknown> | null = null;
     if (row.status === 'sending') {
       // A note write-back's write is its note (key: the row id); other kinds are noted after confirmation.
       // A note is written with the other notes for its invoice that day (note-batch.ts).
@@ -151,29 +153,48 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
           .set({ status: 'sent', externalId, result: maskPayTokensIn({ sent }), sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
           .where(eq(writebacks.id, row.id));
       // A note confirms its batch's followers with it (one transaction); any other kind is one statement.
-      if (row.kind === 'note')
-        await deps.db.transaction(async (tx) => {
-          await markSent(tx as unknown as WritebackDeps['db']);
-          await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
-        });
-      else await markSent(deps.db);
-      deps.crash?.('wb.after-sent');
-      row.status = 'sent';
-      if (row.kind === 'note') row.note_status = 'written';
+      storingSent =
+        row.kind === 'note'
+          ? deps.db.transaction(async (tx) => {
+              await markSent(tx as unknown as WritebackDeps['db']);
+              await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
+            })
+          : (async () => {
+              await markSent(deps.db);
+            })();
     }
 
-    if (row.status === 'sent') {
-      deps.crash?.('wb.before-confirm');
+    // The note on the invoice, once the write is read back and confirmed (its own key).
+    const wantsNote = () => row.note_status === 'pending' && !!row.note_text && !!row.invoice_external_id;
+    let noting: Promise<unknown> | null = null;
+    if (row.status === 'sent' || storingSent) {
       const type = documentTypeOf(row.kind, request);
       const readId = row.kind === 'void' ? (request as RequestOf<'void'>).externalId : externalId;
       const allocation = row.kind === 'allocation' ? (request as RequestOf<'allocation'>) : null;
-      const readBack = allocation
-        ? await writes.readCredit(allocation.source, allocation.sourceExternalId)
+      // The read-back is a read: it runs while `sent` is stored (one database round trip off the
+      // write-back's path). The crash points come after both, so what a crash leaves stored is
+      // what it was when the read-back came after `sent`: the row `sent`, nothing else.
+      // A writer whose answer was itself read from the ledger after its writes (this attempt's,
+      // of this same document) has made the read-back already: not made twice (decision 065).
+      const alreadyRead = storingSent !== null && sent !== null && isReadAfterWrite(sent) && !allocation && row.kind !== 'refund' && sent.type === type && sent.externalId === readId;
+      const reading = alreadyRead
+        ? Promise.resolve(sent)
+        : allocation
+        ? writes.readCredit(allocation.source, allocation.sourceExternalId)
         : row.kind === 'refund' && externalId
-          ? await writes.readRefund(externalId, (request as RequestOf<'refund'>).source ?? null)
+          ? writes.readRefund(externalId, (request as RequestOf<'refund'>).source ?? null)
           : type && readId
-            ? await writes.read(type, readId)
-            : null;
+            ? writes.read(type, readId)
+            : Promise.resolve(null);
+      reading.catch(() => undefined); // awaited below; a crash point may come first
+      if (storingSent) {
+        await settleStoredFirst(storingSent, reading);
+        deps.crash?.('wb.after-sent');
+        row.status = 'sent';
+        if (row.kind === 'note') row.note_status = 'written';
+      }
+      deps.crash?.('wb.before-confirm');
+      const readBack = await reading;
       const problem = confirmationProblem(row.kind, request, readBack, sent);
       if (problem) {
         await finish(deps, row.id, { status: 'failed', error: `Written, but reading it back: ${problem}.`, result: maskPayTokensIn({ sent, readBack }) });
@@ -182,17 +203,24 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       }
       // A refund recorded in the ledger only (not to a card): the debtor is told once, now that it is read back (decision 055).
       if (row.kind === 'refund' && !cardRefundId) await tellDebtorOfRefund(deps, row, request as RequestOf<'refund'>);
-      // The lease stays held through the note step; it is released at the end. Confirmed and its
-      // timeline entry in one statement (one round trip, and never one without the other).
-      await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
-      if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
-      if (row.kind === 'plan_invoice' && externalId) await holdInstalmentInvoice(deps, row, externalId);
+      // Confirmed (read back): the note goes to the ledger while the confirmation and its timeline
+      // entry are stored (one statement; never one without the other). A crash or a database
+      // error before the confirmation is stored leaves the row `sent`: the next attempt reads it
+      // back again and writes the note with the same key, which the ledger answers with the first.
+      noting = wantsNote() ? notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id!, text: row.note_text!, key: noteKeyOf(row.id) }) : null;
+      const confirming = (async () => {
+        await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
+        if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
+        if (row.kind === 'plan_invoice' && externalId) await holdInstalmentInvoice(deps, row, externalId);
+      })();
+      // The lease stays held through the note step; it is released at the end.
+      await settleStoredFirst(confirming, noting);
       deps.crash?.('wb.after-confirm');
       row.status = 'confirmed';
     }
 
-    if (row.note_status === 'pending' && row.note_text && row.invoice_external_id) {
-      await notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id, text: row.note_text, key: noteKeyOf(row.id) });
+    if (wantsNote()) {
+      await (noting ?? notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id!, text: row.note_text!, key: noteKeyOf(row.id) }));
       // The note recorded and the lease released in one statement.
       await deps.db.update(writebacks).set({ noteStatus: 'written', leaseUntil: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
     } else await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
@@ -216,6 +244,17 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     if (giveUp) return fail(deps, row, message);
     return release(deps, row, message, err instanceof LedgerError ? (err.options.retryAfterMs ?? null) : null);
   }
+}
+
+/**
+ * Waits for a database write and a ledger call that ran side by side. The write's failure wins (the
+ * row is then still where it was, and the caller's error path treats it so); the ledger call's
+ * outcome is left for the caller to await, after it has recorded that the write is stored.
+ */
+async function settleStoredFirst(stored: Promise<unknown>, ledger: Promise<unknown> | null): Promise<void> {
+  ledger?.catch(() => undefined);
+  const [write] = await Promise.allSettled([stored, ledger]);
+  if (write.status === 'rejected') throw write.reason;
 }
 
 /** The refund email; a mail problem never holds up the ledger's confirmation (it is said on the timeline or in the log). */
