@@ -24,6 +24,8 @@ export interface XeroTraffic {
   maxInFlight: number;
   /** When each call arrived, on the shared clock. */
   at: number[];
+  /** Each call as it arrived: when (shared clock), its method and its path with query. */
+  calls: { at: number; method: string; url: string }[];
   /** The most calls that arrived within any 60 s of the shared clock, from `since` on. */
   peakPerMinute(since: number): number;
 }
@@ -35,6 +37,7 @@ export function watchXeroTraffic(fx: SyncFixture): XeroTraffic {
     inFlight: 0,
     maxInFlight: 0,
     at: [],
+    calls: [],
     peakPerMinute(since) {
       const window = seen.at.filter((t) => t >= since);
       let peak = 0;
@@ -49,6 +52,7 @@ export function watchXeroTraffic(fx: SyncFixture): XeroTraffic {
     if (!req.url?.startsWith(XERO_API_BASE_PATH)) return;
     seen.requests++;
     seen.at.push(fx.now());
+    seen.calls.push({ at: fx.now(), method: req.method ?? 'GET', url: req.url });
     seen.inFlight++;
     seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
     let ended = false;
