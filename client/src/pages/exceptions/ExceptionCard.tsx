@@ -15,6 +15,17 @@ const ACTION_LABELS: Record<ExceptionView['actions'][number], string> = { apply:
  * reason — the customer page's Payments list offers a card payment's refund through this same card and
  * route (decision 055); `onDone` runs once it is decided.
  */
+/** The customer's name, a link to the customer page when the customer is synced. */
+export function CustomerName({ id, name }: { id: string | null | undefined; name: string }) {
+  return id ? (
+    <Anchor component={Link} href={`/customers/${id}`}>
+      {name}
+    </Anchor>
+  ) : (
+    <>{name}</>
+  );
+}
+
 export function ExceptionCard({ item, canAct, only, onDone }: { item: ExceptionView; canAct: boolean; only?: 'refund_card'; onDone?: () => void }) {
   const client = useQueryClient();
   const [reason, setReason] = useState('');
@@ -52,13 +63,7 @@ export function ExceptionCard({ item, canAct, only, onDone }: { item: ExceptionV
               )}
             </Group>
             <Text fw={600} mt={4} style={{ overflowWrap: 'anywhere' }}>
-              {item.customerId ? (
-                <Anchor component={Link} href={`/customers/${item.customerId}`}>
-                  {item.customerName}
-                </Anchor>
-              ) : (
-                item.customerName
-              )}
+              <CustomerName id={item.customerId} name={item.customerName} />
             </Text>
             <Text fz="xs" c="dimmed">
               {item.organisationName} · {item.ledgerName} · {item.dateText} ({item.ageText})

@@ -15,7 +15,7 @@ import type { ReturnView } from '../../../../server/returns/service';
 import { Header, LoadError, Loading } from '../../components/analytics/bits';
 import { useApiQuery } from '../../components/analytics/use-api';
 import { useCanAct } from '../../writebacks/actions/Actions';
-import { ExceptionCard } from './ExceptionCard';
+import { CustomerName, ExceptionCard } from './ExceptionCard';
 
 /** A returned payment or chargeback (server/returns/): listed with the queue, handled by the returns service. */
 function ReturnedCard({ item, showOrganisation }: { item: ReturnView; showOrganisation: boolean }) {
@@ -32,13 +32,7 @@ function ReturnedCard({ item, showOrganisation }: { item: ReturnView; showOrgani
         </Group>
         {item.customerName && (
           <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
-            {item.customerId ? (
-              <Anchor component={Link} href={`/customers/${item.customerId}`}>
-                {item.customerName}
-              </Anchor>
-            ) : (
-              item.customerName
-            )}
+            <CustomerName id={item.customerId} name={item.customerName} />
           </Text>
         )}
         <Text fz="sm" style={{ overflowWrap: 'anywhere' }}>
