@@ -43,7 +43,7 @@ interface TopRow {
   emails: unknown;
 }
 
-/** Bring the organisation's customer state to `day` if anything moved it. Returns false when it is built for a later day. */
+/** Bring the organisation's customer state to `day` if anything moved it. Null when it is built for a later day. */
 async function bringTo(db: Db, firmId: string, organisationId: string, day: CalendarDate): Promise<StateRow | null> {
   const read = () =>
     queryRows<StateRow>(

@@ -53,6 +53,30 @@ const REVIVE_WHERE = sql`${reminderSends.status} = 'skipped' AND ${reminderSends
 /** Rows per claiming statement (the claim's row locks are held until it ends). */
 const CLAIM_CHUNK = 1000;
 
+/** The columns every planned row carries, claim or skip, named as the statements' jsonb_to_recordset reads them. */
+function plannedRow(p: Pick<PlannedSend, 'subjectId' | 'stepKey' | 'contactExternalId' | 'occurrence' | 'policyId'>, mailFrom: string) {
+  const id = randomUUID();
+  const step = stepFields(p);
+  return {
+    id,
+    subject_id: p.subjectId,
+    step_key: p.stepKey,
+    contact_external_id: p.contactExternalId,
+    policy_id: step.policyId,
+    template_id: step.templateId,
+    step_number: step.stepNumber,
+    step_offset: step.stepOffset,
+    channel: step.channel,
+    approval: step.approval,
+    message_id: messageIdFor(id, mailFrom),
+  };
+}
+
+/** `list` in chunks of CLAIM_CHUNK, in order. */
+function* chunksOf<T>(list: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < list.length; i += CLAIM_CHUNK) yield list.slice(i, i + CLAIM_CHUNK);
+}
+
 /**
  * Claim per-invoice sends in batches: INSERT … ON CONFLICT DO UPDATE (only a revivable skip) …
  * RETURNING. What comes back is claimed — by this call and no other; a conflict with any other
@@ -65,28 +89,10 @@ const CLAIM_CHUNK = 1000;
 export async function claimInvoiceSends(db: Db, scope: Scope, planned: readonly PlannedSend[], params: { now: Date; today: CalendarDate; mailFrom: string; forClient?: (p: PlannedSend) => boolean }): Promise<{ id: string; status: string }[]> {
   const out: { id: string; status: string }[] = [];
   const now = params.now.toISOString();
-  for (let i = 0; i < planned.length; i += CLAIM_CHUNK) {
-    const chunk = planned.slice(i, i + CLAIM_CHUNK).map((p) => {
-      const id = randomUUID();
+  for (const part of chunksOf(planned)) {
+    const chunk = part.map((p) => {
       const forClient = params.forClient?.(p) ?? false;
-      const step = stepFields(p);
-      return {
-        id,
-        subject_id: p.subjectId,
-        step_key: p.stepKey,
-        contact_external_id: p.contactExternalId,
-        invoice_external_ids: p.invoiceExternalIds,
-        policy_id: step.policyId,
-        template_id: step.templateId,
-        step_number: step.stepNumber,
-        step_offset: step.stepOffset,
-        channel: step.channel,
-        approval: step.approval,
-        status: initialStatus(p, forClient),
-        needs_client_approval: forClient,
-        message_id: messageIdFor(id, params.mailFrom),
-        recipients: p.recipients,
-      };
+      return { ...plannedRow(p, params.mailFrom), invoice_external_ids: p.invoiceExternalIds, status: initialStatus(p, forClient), needs_client_approval: forClient, recipients: p.recipients };
     });
     const rows = await queryRows<{ id: string; status: string }>(
       db,
@@ -147,25 +153,8 @@ export async function claimGroupedSend(db: Db, scope: Scope, p: PlannedSend, par
 export async function recordSkips(db: Db, scope: Scope, skips: readonly PlannedSkip[], params: { now: Date; today: CalendarDate; mailFrom: string }): Promise<number> {
   let n = 0;
   const now = params.now.toISOString();
-  for (let i = 0; i < skips.length; i += CLAIM_CHUNK) {
-    const chunk = skips.slice(i, i + CLAIM_CHUNK).map((s) => {
-      const id = randomUUID();
-      const step = stepFields(s);
-      return {
-        id,
-        subject_id: s.subjectId,
-        step_key: s.stepKey,
-        contact_external_id: s.contactExternalId,
-        policy_id: step.policyId,
-        template_id: step.templateId,
-        step_number: step.stepNumber,
-        step_offset: step.stepOffset,
-        channel: step.channel,
-        approval: step.approval,
-        skip_reason: s.reason,
-        message_id: messageIdFor(id, params.mailFrom),
-      };
-    });
+  for (const part of chunksOf(skips)) {
+    const chunk = part.map((k) => ({ ...plannedRow(k, params.mailFrom), skip_reason: k.reason }));
     const rows = await queryRows<{ id: string }>(
       db,
       sql`INSERT INTO reminder_sends AS r (id, firm_id, organisation_id, subject_type, subject_id, step_key, contact_external_id, invoice_external_ids, policy_id, template_id,

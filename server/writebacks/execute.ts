@@ -166,6 +166,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
 
     // The note on the invoice, once the write is read back and confirmed (its own key).
     const wantsNote = () => row.note_status === 'pending' && !!row.note_text && !!row.invoice_external_id;
+    const writeNote = () => notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id!, text: row.note_text!, key: noteKeyOf(row.id) });
     let noting: Promise<unknown> | null = null;
     if (row.status === 'sent' || storingSent) {
       const type = documentTypeOf(row.kind, request);
@@ -207,7 +208,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       // entry are stored (one statement; never one without the other). A crash or a database
       // error before the confirmation is stored leaves the row `sent`: the next attempt reads it
       // back again and writes the note with the same key, which the ledger answers with the first.
-      noting = wantsNote() ? notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id!, text: row.note_text!, key: noteKeyOf(row.id) }) : null;
+      noting = wantsNote() ? writeNote() : null;
       const confirming = (async () => {
         await confirmWithActivity(deps, row, maskPayTokensIn({ sent, readBack }), confirmedSummary(row.kind, sent, org.provider));
         if (row.reverses_id) await deps.db.update(writebacks).set({ reversedById: row.id, updatedAt: deps.now() }).where(eq(writebacks.id, row.reverses_id));
@@ -220,7 +221,7 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     }
 
     if (wantsNote()) {
-      await (noting ?? notes().addInvoiceNote({ invoiceExternalId: row.invoice_external_id!, text: row.note_text!, key: noteKeyOf(row.id) }));
+      await (noting ?? writeNote());
       // The note recorded and the lease released in one statement.
       await deps.db.update(writebacks).set({ noteStatus: 'written', leaseUntil: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
     } else await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
