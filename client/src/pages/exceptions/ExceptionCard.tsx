@@ -22,7 +22,7 @@ export function CustomerName({ id, name }: { id: string | null | undefined; name
       {name}
     </Anchor>
   ) : (
-    <>{name}</>
+    name
   );
 }
 
