@@ -57,9 +57,7 @@ export async function loadOrganisation(db: Db, organisationId: string, firmId?: 
  * window columns of reminder_settings are no longer read.
  */
 export async function loadSettings(db: Db, organisationId: string): Promise<OrgSettings> {
-  const [s] = await db.select().from(reminderSettings).where(eq(reminderSettings.organisationId, organisationId));
-  const [o] = await db.select({ firmId: organisations.firmId }).from(organisations).where(eq(organisations.id, organisationId));
-  return settingsFrom(s ?? null, o ? await sendingWindowOf(db, o.firmId, organisationId) : BUILTIN_SENDING_WINDOW);
+  return (await loadOrgWithSettings(db, organisationId))?.settings ?? { ...DEFAULT_SETTINGS, ...BUILTIN_SENDING_WINDOW };
 }
 
 type Window = Pick<OrgSettings, 'windowStartMinute' | 'windowEndMinute' | 'businessDays'>;
