@@ -77,8 +77,10 @@ describeWith('pg', 'webhooks end to end (embedded sandbox)', () => {
     // The dispatcher's batch timer may send before this flush does: read the delivery log, which
     // holds the delivery whichever of the two sent it.
     await admin('/webhooks/flush', {});
-    const delivery = await until(async () => (await eventDeliveries()).find((d) => !seenBefore.has(d.id) && d.attempts.length > 0));
-    expect(delivery.attempts[0]!.status).toBe(200);
+    // Accepted with a 200. A first attempt that timed out on a busy machine (the sandbox gives up
+    // after Xero's 5 s) is retried by the dispatcher, as the providers do: the 200 may be a later attempt.
+    const delivery = await until(async () => (await eventDeliveries()).find((d) => !seenBefore.has(d.id) && d.attempts.some((a) => a.status === 200)));
+    expect(delivery.attempts.filter((a) => a.status === 200)).toHaveLength(1);
     const events = await database.db.select().from(webhookEvents).where(eq(webhookEvents.organisationId, organisationId));
     expect(events.length).toBeGreaterThan(0);
 
