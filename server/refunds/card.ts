@@ -23,10 +23,8 @@ import { type Db, queryRows } from '../db/client';
 import { activities, cardRefunds } from '../db/schema';
 import type { Logger } from '../logger';
 import { debtorNotifiedClaim, tellDebtorOnce } from '../reminders/debtor-once';
-import { mailDomain } from '../reminders/deps';
-import { loadCustomerLanguage } from '../reminders/language';
 import { loadOrgWithSettings } from '../reminders/load';
-import { customerRecipients, type OneOffMail, sendCustomerEmail } from '../reminders/one-off';
+import type { OneOffMail } from '../reminders/one-off';
 import { maskList } from '../reminders/recipients';
 import { formatMoney } from '../reminders/render';
 import { derivedId } from '../returns/service';
@@ -326,24 +324,21 @@ export async function notifyLedgerRefund(deps: { db: Db; now(): Date; mail: OneO
       .returning({ id: activities.id });
     return rows.length > 0;
   };
-  if (!deps.mail) return void (await record('The customer was not emailed about the refund: email is not set up on this server.', false));
-  const org = await loadOrgWithSettings(deps.db, w.organisationId);
-  if (!org) return;
-  const who = await customerRecipients(deps.db, org, w.contactExternalId);
-  if (who.to === null) return void (await record(`The customer was not emailed about the refund: ${who.why}`, false));
-  // The claim.
-  if (!(await record('Refund email being sent', false))) return;
-  const { language } = await loadCustomerLanguage(deps.db, org, w.contactExternalId);
-  const { subject, lines } = ledgerRefundNotice(language, {
-    customerName: who.customer.firstName || who.customer.name,
-    organisation: org.name,
-    amountText: formatMoney(cents(w.amount, w.currency), w.currency, org.countryCode, language),
-    signature: org.settings.signature || org.name,
+  const notice = await tellDebtorOnce(deps, {
+    firmId: w.firmId,
+    org: w.organisationId,
+    contactExternalId: w.contactExternalId,
+    // The claim is the timeline entry itself; it is never given back (see above).
+    claim: { claim: () => record('Refund email being sent', false), release: async () => {} },
+    messageKey: `refund.${w.id}`,
+    giveBack: 'never',
+    words: (c) => ledgerRefundNotice(c.language, { customerName: c.names.customerName, organisation: c.names.organisation, amountText: c.money(cents(w.amount, w.currency), w.currency), signature: c.names.signature }),
   });
-  const outcome = await sendCustomerEmail(deps.mail, { firmId: w.firmId, org, to: who.to, messageId: `<refund.${w.id}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines });
-  const summary = outcome.sent ? `Refund email sent to ${maskList(who.to)}` : outcome.kind === 'temporary' ? `The refund email was not sent: the mail server asked to try later (${outcome.message})` : `The refund email could not be delivered: ${outcome.message}`;
+  if (notice.kind === 'skipped') return void (await record(`The customer was not emailed about the refund: ${notice.why}`, false));
+  if (notice.kind !== 'sent' && notice.kind !== 'not_sent') return;
+  const summary = notice.kind === 'sent' ? `Refund email sent to ${maskList(notice.to)}` : notice.failure === 'temporary' ? `The refund email was not sent: the mail server asked to try later (${notice.message})` : `The refund email could not be delivered: ${notice.message}`;
   await deps.db
     .update(activities)
-    .set({ summary, details: { writebackId: w.id, sent: outcome.sent } })
+    .set({ summary, details: { writebackId: w.id, sent: notice.kind === 'sent' } })
     .where(and(eq(activities.id, id), eq(activities.firmId, w.firmId)));
 }

@@ -1,8 +1,8 @@
 /**
  * "Tell the debtor by email, once" — the sequence a card refund, a returned payment, a
- * cancellation and a failed autopay charge each follow when they email the customer about
- * themselves (server/refunds/card.ts, server/returns/service.ts, server/cancellations/service.ts,
- * server/autopay/charge.ts):
+ * cancellation, a failed autopay charge and a refund recorded in the ledger each follow when they
+ * email the customer about themselves (server/refunds/card.ts, server/returns/service.ts,
+ * server/cancellations/service.ts, server/autopay/charge.ts):
  *
  *   mail set up? → the organisation (with settings) → the customer's recipients →
  *   claim the row (`debtor_notified_at`, set only where none is) → the customer's language (else
@@ -78,7 +78,8 @@ export type DebtorNotice =
   | { kind: 'sent'; to: string[]; at: Date }
   /**
    * Nothing went out (the mail server deferred it, or refused it for good). The claim is given back,
-   * so the next pass sends it — except a refusal under `giveBack: 'temporary'`, which keeps it.
+   * so the next pass sends it — except a refusal under `giveBack: 'temporary'`, and any failure
+   * under `giveBack: 'never'`, which keep it.
    */
   | { kind: 'not_sent'; failure: 'temporary' | 'permanent'; message: string; to: string[]; at: Date };
 
@@ -90,8 +91,11 @@ export interface DebtorNoticeInput {
   claim: NoticeClaim;
   /** The Message-ID's local part, from the row id (the same on every attempt): `card-refund.<id>`. */
   messageKey: string;
-  /** Which failed sends give the claim back: only a deferral, or any. */
-  giveBack: 'temporary' | 'any';
+  /**
+   * Which failed sends give the claim back: only a deferral, any, or none (the caller says the
+   * failure where the claim is and nothing runs again to retry it).
+   */
+  giveBack: 'temporary' | 'any' | 'never';
   /** The email, once claimed. */
   words(c: NoticeContext): Promise<{ subject: string; lines: string[] }> | { subject: string; lines: string[] };
 }
@@ -117,6 +121,6 @@ export async function tellDebtorOnce(deps: { db: Db; mail: OneOffMail | null; no
   });
   const outcome = await sendCustomerEmail(deps.mail, { firmId: n.firmId, org, to: who.to, messageId: `<${n.messageKey}@${mailDomain(deps.mail.mailFrom)}>`, subject, lines });
   if (outcome.sent) return { kind: 'sent', to: who.to, at };
-  if (n.giveBack === 'any' || outcome.kind === 'temporary') await n.claim.release();
+  if (n.giveBack === 'any' || (n.giveBack === 'temporary' && outcome.kind === 'temporary')) await n.claim.release();
   return { kind: 'not_sent', failure: outcome.kind, message: outcome.message, to: who.to, at };
 }

@@ -102,6 +102,20 @@ describeWith('pg', 'telling the debtor once', () => {
     }
   });
 
+  it('under giveBack never even a deferral keeps the claim: the next pass finds it claimed and sends nothing', async () => {
+    const s = await startSmall({ invoices: [], reject });
+    try {
+      const row = await refundRow(s, 'c-north');
+      refusals = 1;
+      expect(await tellDebtorOnce(deps(s), notice(s, row, { giveBack: 'never' }))).toMatchObject({ kind: 'not_sent', failure: 'temporary' });
+      expect(await notifiedAt(s, row.id)).toEqual(s.now());
+      expect(await tellDebtorOnce(deps(s), notice(s, row, { giveBack: 'never' }))).toEqual({ kind: 'claimed_elsewhere' });
+      expect(to(s, 'accounts@northyard.example')).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('no mail on the server, or no address for the customer: skipped in words, no claim taken, nothing sent', async () => {
     const s = await startSmall({ invoices: [], reject });
     try {
