@@ -25,7 +25,7 @@ import type { RowScore } from './model';
  *    P(days to settle > terms) read off that distribution, through the fixed calibration
  *    NOFIT_CALIBRATION (two Platt constants).
  * Constants were chosen on the IBM sample's validation split: docs/decisions/034-calibration-and-bands.md
- * 057-model-targets.md and 066-calibration-on-known-outcomes.md.
+ * 057-model-targets.md, 066-calibration-on-known-outcomes.md and 072-rolling-validation-late-on-known-rows.md.
  */
 export const NOFIT_PRIOR: Readonly<FirmPrior> = {
   lateShare: 0.4,
