@@ -160,13 +160,13 @@ function table(r: BacktestResult, nofit: NoFitBacktestResult, file: string, unti
     `  tested on ${r.n_test} invoices issued on or after it` +
       (issuedBefore ? ` and before ${issuedBefore}` : '') +
       (r.n_unsettled > 0 ? ` (${r.n_unsettled} still unsettled, not scored)` : ''),
-    `  model: P(late) ${s.late}, days ${s.days}${s.ruleBlend ? ` blended ${fmt(100 * (1 - s.ruleBlend), 0)}/${fmt(100 * s.ruleBlend, 0)} with the no-fit rule's days` : ''}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
+    `  model: P(late) ${s.late}${s.lateOnKnown && s.recent ? ` (trained on the rows issued ${s.recent.lagDays}+ days before the training cut)` : ''}, days ${s.days}${s.ruleBlend ? ` blended ${fmt(100 * (1 - s.ruleBlend), 0)}/${fmt(100 * s.ruleBlend, 0)} with the no-fit rule's days` : ''}, Disputed field ${s.useDisputed ? 'used' : 'not used'}`,
     `  calibration: ${r.model.calibration ? `${r.model.calibration.kind} on ${r.model.nCalibration} cross-fitted training rows` : 'none'}` +
       (r.model.bandScale !== undefined
         ? `; pay-date band × ${(r.model.bandScales ?? [r.model.bandScale]).map((c) => c.toFixed(2)).join('/')} (conformal, ${fmt(100 * (s.bandTarget ?? 0.8), 0)}%${s.recent ? ` of the rows issued ${s.recent.lagDays}+ days before the training cut` : ''}${r.model.bandScales ? ', per history bucket' : ''})`
         : ''),
     '',
-    '  no-fit: fixed priors, rule weights and calibration points, nothing trained (the method for Xero organisations)',
+    '  no-fit: fixed priors, rule weights, spreads and calibration constants, nothing trained (the method for Xero organisations)',
     '',
     `  ${''.padEnd(w)}  ${'model'.padStart(8)}  ${'no-fit'.padStart(8)}  ${'baseline'.padStart(8)}`,
     ...rows.map(([name, m, nf, b]) => `  ${name.padEnd(w)}  ${m.padStart(8)}  ${nf.padStart(8)}  ${b.padStart(8)}`),

@@ -174,7 +174,7 @@ async function storedBacktest(db: Db, org: { id: string; firmId: string; timezon
   ).filter((inv) => inv.issueDate <= day);
   const rows = TrainingRows.select(history, await loadProviders(db, org.firmId));
   const input = rows.allows(org.id) ? rows : history;
-  return cached<Stored>(db, { firmId: org.firmId, organisationId: org.id, kind: 'backtest', asOf: day, fingerprint: `v4:${fingerprintOf(history, day)}` }, () =>
+  return cached<Stored>(db, { firmId: org.firmId, organisationId: org.id, kind: 'backtest', asOf: day, fingerprint: `v5:${fingerprintOf(history, day)}` }, () =>
     backtestWithPredictions(input, day),
   );
 }

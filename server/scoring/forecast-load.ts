@@ -219,9 +219,9 @@ export async function organisationLastQuarter(
   const firmHistory = shared ? asKnownAt(shared.firmHistory, day) : (await historiesAt(db, org, day)).firmHistory;
   const rows = shared ? shared.rows.narrow((h) => asKnownAt(h, day)) : await trainingRowsOf(db, org.firmId, firmHistory);
   const orgHistory = firmHistory.filter((inv) => inv.organisationId === org.id);
-  // 'np2:' — the never-paid rule and the error figures (decision 039), the no-fit band and calibration of
-  // decision 066: earlier cached results are recomputed.
-  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: `np2:${fingerprintOf(orgHistory, day)}` }, () =>
+  // 'np3:' — the never-paid rule and the error figures (decision 039), the no-fit band and calibration of
+  // decision 066, the no-fit calibration constants of decision 072: earlier cached results are recomputed.
+  return cached(db, { firmId: org.firmId, organisationId: org.id, kind: 'last_quarter', asOf: lastQuarterAsOf(day), fingerprint: `np3:${fingerprintOf(orgHistory, day)}` }, () =>
     lastQuarterOf({ organisationId: org.id, orgHistory, rows, day, ...(shared ? { firmModel: shared.firmModel } : {}) }),
   );
 }

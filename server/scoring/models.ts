@@ -33,9 +33,9 @@ export async function trainingRowsOf(db: Db, firmId: string, firmHistory: readon
 export const LARGE_FIRM_TRAIN = 20_000;
 /**
  * Part of a stored model's fingerprint: a change to the method (features, columns, calibration,
- * band) bumps it, so models stored by the earlier method are refitted once (decisions 057, 066).
+ * band) bumps it, so models stored by the earlier method are refitted once (decisions 057, 066, 072).
  */
-export const MODEL_REVISION = 'm066';
+export const MODEL_REVISION = 'm072';
 export const FIRM_SCOPE = 'firm';
 
 async function cachedModel(

@@ -43,6 +43,26 @@ describe('scoring model', () => {
     expect(differ).toBeGreaterThan(0); // the blend is not the model's own days under another name
   });
 
+  it('trains P(late) only on the rows whose outcome was sure to be known, by spec.lateOnKnown (decision 072)', () => {
+    const m = extractFeatures(invoices);
+    const labels = labelsOf(invoices);
+    const rows = invoices.flatMap((inv, i) => (inv.settledDate !== null && inv.settledDate < '2023-01-01' ? [i] : []));
+    const spec: ModelSpec = { ...RECOMMENDED_SPEC, calibration: 'none', band: 'in-sample', rounds: 30, lateOnKnown: true };
+    // The rows issued in the last recent.lagDays before the cut (the day after the last settlement).
+    const cut = Math.max(...rows.map((i) => labels.settleDay[i]!)) + 1;
+    const recent = rows.filter((i) => labels.issueDay[i]! >= cut - spec.recent!.lagDays);
+    expect(recent.length).toBeGreaterThan(50);
+    const flipped = Uint8Array.from(labels.late);
+    for (const i of recent) flipped[i] = 1 - flipped[i]!;
+    const train = (late: Uint8Array, s: ModelSpec) => trainModel({ matrix: m, rows, ...labels, late }, s);
+    // Their late labels do not reach the P(late) model …
+    expect(JSON.stringify(train(flipped, spec).late)).toBe(JSON.stringify(train(labels.late, spec).late));
+    // … and do without lateOnKnown; the days model is trained on every row either way.
+    const all: ModelSpec = { ...spec, lateOnKnown: false };
+    expect(JSON.stringify(train(flipped, all).late)).not.toBe(JSON.stringify(train(labels.late, all).late));
+    expect(JSON.stringify(train(labels.late, spec).days)).toBe(JSON.stringify(train(labels.late, all).days));
+  });
+
   it('scores every invoice with a probability, days ≥ 0 and an ordered pay-date band', () => {
     const model = fitScoringModel(invoices, '2023-01-01');
     const scores = scoreInvoices(model, invoices);

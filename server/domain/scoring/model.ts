@@ -76,6 +76,14 @@ export interface ModelSpec {
    * disputed / electronically billed invoice; nofit.ts). Absent: 0, the days model alone.
    */
   ruleBlend?: number;
+  /**
+   * Decision 072: the P(late) model (logistic or boosted) is trained only on the rows `recent`
+   * reads — issued `recent.lagDays` or more before the cut, whose outcome was sure to be known —
+   * so it is not taught by the last weeks' invoices, which are in the training set only when they
+   * were paid quickly. The days model keeps every settled row (its error grew without them).
+   * Absent (or without `recent`, or when that window holds too few rows): every settled row.
+   */
+  lateOnKnown?: boolean;
 }
 
 /** The method the CLI and the app use (chosen by measurement, decision record 003). */
@@ -97,6 +105,9 @@ export const RECOMMENDED_SPEC: Readonly<ModelSpec> = {
   recent: { lagDays: 75, days: null },
   ruleBlend: 0.5,
   bandTarget: 0.78,
+  // Decision 072, chosen on rolling validation windows whose outcomes were all known: the P(late)
+  // model trained on those same known-outcome rows (its level was 0.02–0.04 low on every window).
+  lateOnKnown: true,
 };
 
 export interface ScoringModel {
@@ -307,7 +318,13 @@ function bucketFor(buckets: readonly ResidualBucket[], count: number): ResidualB
  * band factor on those residuals, and both are attached to the model fitted on all rows.
  */
 export function trainModel(set: TrainingSet, spec: ModelSpec = RECOMMENDED_SPEC): ScoringModel {
-  const model = trainUncalibrated(set, spec);
+  // The window is read off the whole training set (its cut is the day after its last settlement).
+  const use = recentFilter(set, spec.recent);
+  const trainOn = (rows: ArrayLike<number>, sp: ModelSpec): ScoringModel => {
+    const known = spec.lateOnKnown && spec.recent ? Array.from(rows).filter(use) : null;
+    return trainUncalibrated({ ...set, rows }, sp, known && known.length >= MIN_CAL_FIT ? known : rows);
+  };
+  const model = trainOn(set.rows, spec);
   const calibrate = spec.calibration === 'isotonic' || spec.calibration === 'platt';
   const conformal = spec.band === 'conformal';
   if (!calibrate && !conformal) return model;
@@ -316,9 +333,8 @@ export function trainModel(set: TrainingSet, spec: ModelSpec = RECOMMENDED_SPEC)
   // The sub-models use the final model's boosting rounds (no second inner search).
   const rounds = boostedRounds(model.late) ?? boostedRounds(model.days) ?? spec.rounds;
   const subSpec: ModelSpec = { ...spec, rounds, calibration: 'none', band: 'in-sample' };
-  const subs = folds.map((f) => ({ check: f.check, model: trainUncalibrated({ ...set, rows: f.fit }, subSpec) }));
+  const subs = folds.map((f) => ({ check: f.check, model: trainOn(f.fit, subSpec) }));
   const row = (i: number) => set.matrix.data.subarray(i * set.matrix.cols, (i + 1) * set.matrix.cols);
-  const use = recentFilter(set, spec.recent);
   for (const sub of subs) sub.check = sub.check.filter(use);
   let c = 1;
   let factors: number[] | null = null;
@@ -382,7 +398,8 @@ export function recentFilter(set: Pick<TrainingSet, 'rows' | 'issueDay' | 'settl
   return n >= MIN_CAL_ROWS ? inWindow : () => true;
 }
 
-function trainUncalibrated(set: TrainingSet, spec: ModelSpec): ScoringModel {
+/** `lateRows`: the rows the P(late) model is trained on (spec.lateOnKnown), by default all of them. */
+function trainUncalibrated(set: TrainingSet, spec: ModelSpec, lateRows: ArrayLike<number> = set.rows): ScoringModel {
   const { matrix, rows } = set;
   const n = rows.length;
   if (n === 0) throw new RangeError('no settled invoices to train on');
@@ -391,15 +408,16 @@ function trainUncalibrated(set: TrainingSet, spec: ModelSpec): ScoringModel {
   const yLate = labels(rows, set.late);
   const yDays = labels(rows, set.daysToSettle);
   const baseline = fitBaseline(yLate, yDays);
-  const inner = spec.rounds === 'auto' ? innerSplit(set) : null;
 
-  /** `y` is indexed by matrix row. */
+  /** `y` is indexed by matrix row; `rs` are the rows to fit on. */
   const boost = (
     cols: Column[],
     y: ArrayLike<number>,
     options: typeof LATE_BOOST | typeof DAYS_BOOST,
     offsetFeature: FeatureName | null,
+    rs: ArrayLike<number>,
   ): BoostedModel => {
+    const inner = spec.rounds === 'auto' ? innerSplit({ ...set, rows: rs }) : null;
     const resolved = resolveColumns(cols);
     let rounds = typeof spec.rounds === 'number' ? spec.rounds : DEFAULT_ROUNDS;
     if (inner) {
@@ -418,11 +436,11 @@ function trainUncalibrated(set: TrainingSet, spec: ModelSpec): ScoringModel {
       rounds = bestRounds(probe.validationLoss);
     }
     const { validationLoss: _, ...model } = fitBoosted(
-      gather(matrix.data, matrix.cols, rows, resolved),
-      labels(rows, y),
+      gather(matrix.data, matrix.cols, rs, resolved),
+      labels(rs, y),
       cols,
       { ...options, rounds },
-      offsetFeature ? { column: { feature: offsetFeature }, values: column(rows, F[offsetFeature]) } : null,
+      offsetFeature ? { column: { feature: offsetFeature }, values: column(rs, F[offsetFeature]) } : null,
     );
     return model;
   };
@@ -432,15 +450,15 @@ function trainUncalibrated(set: TrainingSet, spec: ModelSpec): ScoringModel {
   if (spec.days === 'linear' || spec.days === 'lad') {
     daysModel = fitLinear(spec.days === 'linear' ? 'ridge' : 'lad', gather(matrix.data, matrix.cols, rows, resolveColumns(dCols)), yDays, dCols, 1);
   } else if (spec.days === 'boosted') {
-    daysModel = boost(dCols, set.daysToSettle, DAYS_BOOST, spec.boostFromPrior ? 'expectedDaysToSettle' : null);
+    daysModel = boost(dCols, set.daysToSettle, DAYS_BOOST, spec.boostFromPrior ? 'expectedDaysToSettle' : null, rows);
   }
 
   let lateModel: LinearModel | BoostedModel | null = null;
   const lCols = lateColumns(spec.useDisputed);
   if (spec.late === 'logistic') {
-    lateModel = fitLinear('logistic', gather(matrix.data, matrix.cols, rows, resolveColumns(lCols)), yLate, lCols, 1);
+    lateModel = fitLinear('logistic', gather(matrix.data, matrix.cols, lateRows, resolveColumns(lCols)), labels(lateRows, set.late), lCols, 1);
   } else if (spec.late === 'boosted' || spec.late === 'blend') {
-    lateModel = boost(lCols, set.late, LATE_BOOST, spec.boostFromPrior ? 'histLateShare' : null);
+    lateModel = boost(lCols, set.late, LATE_BOOST, spec.boostFromPrior ? 'histLateShare' : null, lateRows);
   }
 
   const model: ScoringModel = {

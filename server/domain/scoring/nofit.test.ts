@@ -73,14 +73,15 @@ describe('the no-fit method', () => {
     expect(p0[90]! - p0[10]!).toBeGreaterThan(p20[90]! - p20[10]!);
   });
 
-  it('reads P(late) through the fixed calibration points: monotone, and the raw score without them', () => {
+  it('reads P(late) through the fixed calibration: increasing, and the raw score without it', () => {
+    // Decision 072: two Platt constants replaced decision 066's knot map (it was checked for
+    // monotone knots here); a > 0 keeps the map increasing, so the ranking is the raw score's.
     const c = NOFIT_CALIBRATION;
-    expect(c.kind).toBe('isotonic');
-    if (c.kind !== 'isotonic') return;
-    for (let k = 1; k < c.x.length; k++) {
-      expect(c.x[k]!).toBeGreaterThan(c.x[k - 1]!);
-      expect(c.y[k]!).toBeGreaterThanOrEqual(c.y[k - 1]!);
-    }
+    expect(c.kind).toBe('platt');
+    if (c.kind !== 'platt') return;
+    expect(c.a).toBeGreaterThan(0);
+    // (strictly inside the [0.5%, 99.5%] clamp: raw 0.05–0.9 maps to about 0.02–0.97)
+    for (let p = 0.05; p < 0.9; p += 0.01) expect(applyCalibration(c, p + 0.01)).toBeGreaterThan(applyCalibration(c, p));
     // A customer with a long on-time history and one with a long late history, the same invoice.
     const rows = (late: boolean) =>
       extractFeatures(
