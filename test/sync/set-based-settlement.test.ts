@@ -25,7 +25,7 @@ import { runSync } from '../../server/sync/engine';
 import { createOrReuseRun } from '../../server/sync/runs';
 import { connectSandboxCompany } from '../../server/sync/sandbox-connect';
 import { seedRandomLedger } from '../analytics/random-ledger';
-import { seedOrganisation } from '../analytics/seed';
+import { seedInvoices, seedOrganisation, seedPayment } from '../analytics/seed';
 import { createFirm, memoryDatabase, testDatabase } from '../support/db';
 import { describeWith } from '../support/services';
 import { applyChange, CHANGE_KINDS } from './changes';
@@ -45,6 +45,34 @@ async function setVersusStored(database: Database, organisationId: string) {
           AND (i.settlement_days, i.settled_on, i.base_total, i.base_settled_cum) IS DISTINCT FROM (s.settlement_days, s.settled_on, s.base_total, s.base_settled_cum)
         ORDER BY i.external_id`,
   );
+}
+
+/**
+ * Invoices whose stored settlement differs from what the row trigger computes from the committed
+ * state (a no-op update runs it on every invoice of the organisation; rolled back).
+ */
+async function triggerVersusStored(database: Database, organisationId: string) {
+  const rollback = new Error('rollback');
+  let rows: unknown[] = [];
+  await database.db
+    .transaction(async (tx) => {
+      rows = await queryRows(
+        tx as unknown as Database['db'],
+        sql`WITH upd AS (
+              UPDATE invoices i SET settled_on = i.settled_on WHERE i.organisation_id = ${organisationId}
+              RETURNING i.id, i.settlement_days, i.settled_on, i.base_total, i.base_settled_cum)
+            SELECT b.external_id, b.settled_on AS stored_on, u.settled_on AS trigger_on, b.settlement_days::text AS stored_days, u.settlement_days::text AS trigger_days,
+              b.base_total::text AS stored_total, u.base_total::text AS trigger_total, b.base_settled_cum::text AS stored_cum, u.base_settled_cum::text AS trigger_cum
+            FROM invoices b JOIN upd u ON u.id = b.id
+            WHERE (b.settlement_days, b.settled_on, b.base_total, b.base_settled_cum) IS DISTINCT FROM (u.settlement_days, u.settled_on, u.base_total, u.base_settled_cum)
+            ORDER BY b.external_id`,
+      );
+      throw rollback;
+    })
+    .catch((err) => {
+      if (err !== rollback) throw err;
+    });
+  return rows;
 }
 
 /** Every invoice's settlement columns, by external id. */
@@ -117,7 +145,14 @@ async function setEqualsTrigger(database: Database) {
       await tx.execute(sql`UPDATE payment_allocations SET amount = amount + ${(rand() * 50).toFixed(2)}, date = date + 3 WHERE organisation_id = ${org.id} AND (hashtext(invoice_external_id) % 4) = 1`);
       await tx.execute(sql`UPDATE invoices SET total = total + 1.005, currency_rate = currency_rate * 1.1 WHERE organisation_id = ${org.id} AND (hashtext(external_id) % 6) = 2`);
       await tx.execute(sql`DELETE FROM credit_note_allocations WHERE organisation_id = ${org.id} AND (hashtext(invoice_external_id) % 4) = 3`);
-      const stale = await queryRows(tx as unknown as Database["db"], sql`SELECT 1 FROM pg_temp.arcus_settle_touched LIMIT 1`);
+      // An invoice inserted in deferred mode without its settlement (the columns at their defaults)
+      // after its payment arrived: the row trigger computes it, as outside deferred mode.
+      const txDb = tx as unknown as Database['db'];
+      await seedPayment(txDb, firm.id, org.id, { externalId: `late-pay-${seed}`, date: '2024-06-01', allocations: [{ invoice: `late-${seed}`, amount: '75.50' }] });
+      await seedInvoices(txDb, firm.id, org.id, [{ externalId: `late-${seed}`, contact: 'c', issue: '2024-05-01', due: '2024-05-31', total: '75.50', currency: 'CHF', rate: '0.5' }], 'USD');
+      const [late] = await queryRows<{ settled_on: string | null; base_total: string }>(txDb, sql`SELECT settled_on::text, base_total::text FROM invoices WHERE organisation_id = ${org.id} AND external_id = ${`late-${seed}`}`);
+      expect(late).toEqual({ settled_on: '2024-06-01', base_total: '3775' });
+      const stale = await queryRows(txDb, sql`SELECT 1 FROM pg_temp.arcus_settle_touched LIMIT 1`);
       expect(stale.length).toBe(1);
       await tx.execute(sql`SELECT arcus_settle_flush()`);
     });
@@ -169,7 +204,12 @@ describeWith('pg', 'sync: set-based settlement versus the per-row triggers', () 
         fx.advance(61_000);
         for (const o of orgs) {
           const { runId } = await createOrReuseRun(fx.db, { organisationId: o.organisationId, kind });
-          const r = await runSync({ ...fx.engineDeps(), settlement: o.settlement }, { runId });
+          // After every committed set-based page (before the finish step, whose own updates run the
+          // row trigger on some invoices), each invoice holds what the row trigger computes.
+          const afterPage = async (p: { entity: string; page: number }) => {
+            if (o.settlement === 'set') expect(await triggerVersusStored(fx.database, o.organisationId), `${kind} sync, ${p.entity} page ${p.page}`).toEqual([]);
+          };
+          const r = await runSync({ ...fx.engineDeps({ hooks: { afterPage } }), settlement: o.settlement }, { runId });
           expect(r.status).toBe('succeeded');
         }
       };

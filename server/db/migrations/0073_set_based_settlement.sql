@@ -122,8 +122,11 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- The settlement trigger exactly as 0064 leaves it, except that in deferred mode it leaves the
--- columns to the flush (or to the statement that supplies them: the sync's invoice upsert).
+-- The settlement trigger exactly as 0064 leaves it, except in deferred mode: an update leaves the
+-- columns to the flush (the touch triggers and arcus_settle_list_invoices list what needs it); an
+-- insert keeps the values the statement supplies (the sync's invoice upsert computes them with
+-- arcus_settlements_of), and one inserted without them — every column still at its default: no
+-- days, no settled day, a base total of 0 — is computed here, row by row, as before.
 CREATE OR REPLACE FUNCTION arcus_invoice_settlement() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   total_minor bigint := (round(NEW.total, 2) * 100)::bigint;
@@ -133,7 +136,8 @@ DECLARE
   settled date := NULL;
   i integer;
 BEGIN
-  IF arcus_settle_is_deferred() THEN
+  IF arcus_settle_is_deferred()
+     AND (TG_OP = 'UPDATE' OR NEW.settled_on IS NOT NULL OR NEW.base_total <> 0 OR cardinality(NEW.settlement_days) <> 0) THEN
     RETURN NEW;
   END IF;
   SELECT coalesce(o.base_currency = NEW.currency, true) INTO same FROM organisations o WHERE o.id = NEW.organisation_id;
@@ -283,20 +287,9 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- Invoices written in deferred mode are listed too: every inserted one, and every updated one whose
--- inputs to the settlement changed (an update that changes none of them leaves it as it was, as the
--- trigger would recompute the same). The flush's own update changes no input, so lists nothing.
-CREATE OR REPLACE FUNCTION arcus_settle_list_invoices_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-  IF arcus_settle_is_deferred() THEN
-    INSERT INTO pg_temp.arcus_settle_touched (organisation_id, external_id)
-    SELECT n.organisation_id, n.external_id FROM arcus_new_rows n
-    ON CONFLICT DO NOTHING;
-  END IF;
-  RETURN NULL;
-END
-$$;
---> statement-breakpoint
+-- Invoices updated in deferred mode are listed when an input to their settlement changed (an
+-- update that changes none of them leaves it as it was, as the trigger would recompute the same;
+-- the flush's own update changes none, so lists nothing).
 CREATE OR REPLACE FUNCTION arcus_settle_list_invoices_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   IF arcus_settle_is_deferred() THEN
@@ -309,7 +302,5 @@ BEGIN
   RETURN NULL;
 END
 $$;
---> statement-breakpoint
-CREATE TRIGGER invoices_settlement_list_insert AFTER INSERT ON invoices REFERENCING NEW TABLE AS arcus_new_rows FOR EACH STATEMENT EXECUTE FUNCTION arcus_settle_list_invoices_new();
 --> statement-breakpoint
 CREATE TRIGGER invoices_settlement_list_update AFTER UPDATE ON invoices REFERENCING OLD TABLE AS arcus_old_rows NEW TABLE AS arcus_new_rows FOR EACH STATEMENT EXECUTE FUNCTION arcus_settle_list_invoices_update();
