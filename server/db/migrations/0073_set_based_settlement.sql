@@ -104,7 +104,7 @@ CREATE OR REPLACE FUNCTION arcus_settle_flush() RETURNS integer LANGUAGE plpgsql
 DECLARE
   n integer := 0;
 BEGIN
-  IF to_regclass('pg_temp.arcus_settle_touched') IS NULL THEN
+  IF to_regclass('pg_temp.arcus_settle_touched') IS NULL OR NOT EXISTS (SELECT 1 FROM pg_temp.arcus_settle_touched) THEN
     RETURN 0;
   END IF;
   UPDATE invoices i
@@ -113,6 +113,8 @@ BEGIN
     SELECT ROW(i2.organisation_id, i2.external_id, i2.issue_date, i2.total, i2.deposit, i2.currency, i2.currency_rate)::arcus_settlement_input
     FROM pg_temp.arcus_settle_touched t JOIN invoices i2 ON i2.organisation_id = t.organisation_id AND i2.external_id = t.external_id)) s
   WHERE i.organisation_id = s.organisation_id AND i.external_id = s.external_id
+    -- The listed invoices only, by index (else the planner may hash the whole table against the result).
+    AND (i.organisation_id, i.external_id) IN (SELECT t.organisation_id, t.external_id FROM pg_temp.arcus_settle_touched t)
     AND ((i.settlement_days, i.settled_on, i.base_total, i.base_settled_cum) IS DISTINCT FROM (s.settlement_days, s.settled_on, s.base_total, s.base_settled_cum)
       OR (i.raw IS NOT NULL AND i.contact_external_id IS NOT NULL
           AND EXISTS (SELECT 1 FROM privacy_erasures e WHERE e.organisation_id = i.organisation_id AND e.contact_external_id = i.contact_external_id)));
