@@ -152,6 +152,8 @@ async function setEqualsTrigger(database: Database) {
       await seedInvoices(txDb, firm.id, org.id, [{ externalId: `late-${seed}`, contact: 'c', issue: '2024-05-01', due: '2024-05-31', total: '75.50', currency: 'CHF', rate: '0.5' }], 'USD');
       const [late] = await queryRows<{ settled_on: string | null; base_total: string }>(txDb, sql`SELECT settled_on::text, base_total::text FROM invoices WHERE organisation_id = ${org.id} AND external_id = ${`late-${seed}`}`);
       expect(late).toEqual({ settled_on: '2024-06-01', base_total: '3775' });
+      // The organisation's base currency changes: every invoice's base amounts follow.
+      await tx.execute(sql`UPDATE organisations SET base_currency = 'CHF' WHERE id = ${org.id}`);
       const stale = await queryRows(txDb, sql`SELECT 1 FROM pg_temp.arcus_settle_touched LIMIT 1`);
       expect(stale.length).toBe(1);
       await tx.execute(sql`SELECT arcus_settle_flush()`);

@@ -289,6 +289,20 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- An organisation's base currency (0005, 0010): in deferred mode its invoices are listed.
+CREATE OR REPLACE FUNCTION arcus_touch_organisation_invoices() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF arcus_settle_is_deferred() THEN
+    INSERT INTO pg_temp.arcus_settle_touched (organisation_id, external_id)
+    SELECT organisation_id, external_id FROM invoices WHERE organisation_id = NEW.id
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END IF;
+  UPDATE invoices SET settled_on = settled_on WHERE organisation_id = NEW.id;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
 -- Invoices updated in deferred mode are listed when an input to their settlement changed (an
 -- update that changes none of them leaves it as it was, as the trigger would recompute the same;
 -- the flush's own update changes none, so lists nothing).
