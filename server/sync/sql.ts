@@ -140,7 +140,12 @@ class PgConn implements SqlConn {
 
   async transaction<T>(fn: (c: SqlConn) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.inTx) return fn(this);
-    await this.client.query(['BEGIN', options.asyncCommit && 'SET LOCAL synchronous_commit = off', options.deferSettlement && 'SELECT arcus_settle_defer()'].filter(Boolean).join('; '));
+    const begin = ['BEGIN', options.asyncCommit && 'SET LOCAL synchronous_commit = off', options.deferSettlement && 'SELECT arcus_settle_defer()'].filter(Boolean).join('; ');
+    // A statement after the BEGIN that fails leaves the block open (aborted): close it before the session goes back to the pool.
+    await this.client.query(begin).catch(async (err: unknown) => {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    });
     this.inTx = true;
     try {
       const out = await fn(this);
