@@ -19,13 +19,13 @@ import { eq } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
 import type { EntityCursor, LedgerFactory, SyncPage } from '../../integrations/ledger/provider';
 import type { RateLimiter } from '../../integrations/ledger/rate-limit';
-import { type CreditEntityType, type EntityType, ENTITY_TYPES, type NormContact, type NormCreditNote, type NormInvoice, type NormPayment, type NormPrepayment, type SyncEntityType } from '../../integrations/ledger/types';
-import { PermanentJobError, RetryLaterError, YieldJobError } from '../queue';
+import { type CreditEntityType, ENTITY_TYPES, type EntityType, type NormContact, type NormCreditNote, type NormInvoice, type NormPayment, type NormPrepayment, type SyncEntityType } from '../../integrations/ledger/types';
 import { ReauthRequiredError } from '../connections/tokens';
 import type { Db } from '../db/client';
 import { connections, organisations } from '../db/schema';
-import type { Logger } from '../logger';
 import { createLedgerGateway, type LedgerGateway, type OpenLedger } from '../ledger/gateway';
+import type { Logger } from '../logger';
+import { PermanentJobError, RetryLaterError, YieldJobError } from '../queue';
 import { finishRun } from './finish';
 import { type ClaimedRun, claimRun, deferRun, emptyCounts, failRun, markWaiting, type RunCursor, type RunError, recordRunError, SYNC_ORDER, type SyncCounts, yieldRun } from './runs';
 import { openSqlConn, type SqlConn } from './sql';
@@ -61,6 +61,13 @@ export interface SyncEngineDeps {
    * workers with everyone else's (docs/decisions/051). 0 or unset: never.
    */
   slicePages?: number;
+  /**
+   * How a page's invoices get their settlement (docs/decisions/071): 'set' (default) — the page
+   * runs in deferred mode and one set-based statement recomputes the invoices it touched before
+   * it commits; 'row' — the row-level triggers recompute each touched invoice as every other
+   * writer does (the comparison test forces it).
+   */
+  settlement?: 'set' | 'row';
 }
 
 export interface SyncResult {
@@ -153,6 +160,8 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
         break;
     }
     const deleted = entity === 'overpayments' || entity === 'prepayments' ? 0 : await markDeleted(c, scope, entity, page.deletedIds);
+    // Deferred mode: the invoices this page touched get their settlement now, in one statement.
+    if (scope.deferredSettlement) await c.query('SELECT arcus_settle_flush()');
     await hooks?.beforeCommit?.({ runId: state.run.runId, entity, page: pageNo });
     // The newest change this page covered moves the next checkpoint (committed with the data).
     let high = page.highWater ? page.highWater.getTime() : null;
@@ -179,7 +188,7 @@ async function commitPage(conn: SqlConn, scope: WriteScope, state: RunState, ent
     ]);
     // Only a committed page moves the in-memory state.
     state.commit(cursor, counts, progress);
-  }, { asyncCommit: true });
+  }, { asyncCommit: true, deferSettlement: scope.deferredSettlement });
 }
 
 function isEntity(e: SyncEntityType): e is EntityType {
@@ -246,7 +255,7 @@ export async function runSync(deps: SyncEngineDeps, params: { runId: string; att
     prepare(ledger);
     conn = await openSqlConn(deps.db);
     await prepareStaging(conn);
-    const scope: WriteScope = { firmId: run.firmId, organisationId: run.organisationId, baseCurrency: run.baseCurrency };
+    const scope: WriteScope = { firmId: run.firmId, organisationId: run.organisationId, baseCurrency: run.baseCurrency, deferredSettlement: (deps.settlement ?? 'set') === 'set' };
     let refreshed = false;
     let pageNo = 0;
     const slice = deps.slicePages ?? 0;

@@ -10,6 +10,16 @@ import type { Db } from '../db/client';
 
 export type Row = Record<string, unknown>;
 
+export interface TransactionOptions {
+  asyncCommit?: boolean;
+  /**
+   * Deferred settlement for the whole transaction (arcus_settle_defer(), migration 0073): the
+   * settlement triggers list the invoices they would recompute; the caller runs
+   * arcus_settle_flush() before it commits. Set with the BEGIN in the same round trip.
+   */
+  deferSettlement?: boolean;
+}
+
 export interface SqlConn {
   readonly kind: 'postgres' | 'pglite';
   query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
@@ -19,7 +29,7 @@ export interface SqlConn {
    * Run `fn` in one transaction on this session. `asyncCommit`: its COMMIT does not wait for the
    * WAL flush (PostgreSQL's `synchronous_commit = off`, set with the BEGIN in one round trip).
    */
-  transaction<T>(fn: (c: SqlConn) => Promise<T>, options?: { asyncCommit?: boolean }): Promise<T>;
+  transaction<T>(fn: (c: SqlConn) => Promise<T>, options?: TransactionOptions): Promise<T>;
   release(): void;
 }
 
@@ -128,9 +138,14 @@ class PgConn implements SqlConn {
     await this.client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage}; TRUNCATE ${stage}`);
   }
 
-  async transaction<T>(fn: (c: SqlConn) => Promise<T>, options: { asyncCommit?: boolean } = {}): Promise<T> {
+  async transaction<T>(fn: (c: SqlConn) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.inTx) return fn(this);
-    await this.client.query(options.asyncCommit ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
+    const begin = ['BEGIN', options.asyncCommit && 'SET LOCAL synchronous_commit = off', options.deferSettlement && 'SELECT arcus_settle_defer()'].filter(Boolean).join('; ');
+    // A statement after the BEGIN that fails leaves the block open (aborted): close it before the session goes back to the pool.
+    await this.client.query(begin).catch(async (err: unknown) => {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    });
     this.inTx = true;
     try {
       const out = await fn(this);
@@ -185,9 +200,12 @@ class PgliteConn implements SqlConn {
     await this.query(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, $1::json)`, [json]);
   }
 
-  async transaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (c: SqlConn) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.tx) return fn(this);
-    return this.db.transaction((tx) => fn(new PgliteConn(this.db, tx)));
+    return this.db.transaction(async (tx) => {
+      if (options.deferSettlement) await tx.query('SELECT arcus_settle_defer()');
+      return fn(new PgliteConn(this.db, tx));
+    });
   }
 
   release(): void {}

@@ -20,6 +20,12 @@ export interface WriteScope {
   organisationId: string;
   /** Fills a currency the ledger left out (Xero payments on deleted invoices). */
   baseCurrency: string;
+  /**
+   * The page runs in deferred-settlement mode (migration 0073, docs/decisions/071): the invoice
+   * upsert supplies each invoice's settlement columns itself, computed for the whole page in one
+   * statement, because the row trigger leaves them alone in that mode.
+   */
+  deferredSettlement?: boolean;
 }
 
 /** Marker for credit-note allocations derived from QuickBooks payments. */
@@ -129,6 +135,23 @@ const AMENDED = `amended_at = CASE
          THEN coalesce(excluded.ledger_updated_at, now())
        END`;
 
+/**
+ * Deferred-settlement mode: the page's invoices' settlement (arcus_settlements_of, migration 0073:
+ * the trigger's computation for a set) joined into the upsert, from the values as the columns
+ * will hold them (so rounding to the columns' scales happens first, as it does before the trigger).
+ */
+const SUPPLIED_SETTLEMENT = {
+  columns: ', settlement_days, settled_on, base_total, base_settled_cum',
+  values: ', st.settlement_days, st.settled_on, st.base_total, st.base_settled_cum',
+  join: `
+     LEFT JOIN arcus_settlements_of(ARRAY(
+       SELECT ROW($2::uuid, s2.external_id, s2.issue_date, s2.total::numeric(19, 4), s2.deposit::numeric(19, 4), s2.currency, s2.currency_rate::numeric(19, 10))::arcus_settlement_input
+       FROM sync_stage_invoices s2)) st ON st.external_id = s.external_id`,
+  update: `,
+       settlement_days = excluded.settlement_days, settled_on = excluded.settled_on, base_total = excluded.base_total, base_settled_cum = excluded.base_settled_cum`,
+};
+const NO_SETTLEMENT = { columns: '', values: '', join: '', update: '' };
+
 export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: NormInvoice[]): Promise<number> {
   const list = newestById(items);
   if (list.length === 0) return 0;
@@ -148,13 +171,14 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
       ];
     }),
   );
+  const settlement = scope.deferredSettlement ? SUPPLIED_SETTLEMENT : NO_SETTLEMENT;
   const upserted = await conn.query<{ id: string; external_id: string; inserted: boolean }>(
     `INSERT INTO invoices AS t (firm_id, organisation_id, external_id, contact_external_id, contact_id, number, reference, issue_date, due_date, currency,
-       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, deposit, synced_at, lines_signature)
+       currency_rate, sub_total, total_tax, total, amount_due, amount_paid, amount_credited, status, fully_paid_on, url, ledger_updated_at, raw, deposit, synced_at, lines_signature${settlement.columns})
      SELECT $1, $2, s.external_id, s.contact_external_id, c.id, s.number, s.reference, s.issue_date, s.due_date, s.currency,
-       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, s.deposit, now(), s.lines_signature
+       s.currency_rate, s.sub_total, s.total_tax, s.total, s.amount_due, s.amount_paid, s.amount_credited, s.status, s.fully_paid_on, s.url, s.ledger_updated_at, s.raw, s.deposit, now(), s.lines_signature${settlement.values}
      FROM sync_stage_invoices s
-     LEFT JOIN contacts c ON c.organisation_id = $2 AND c.external_id = s.contact_external_id
+     LEFT JOIN contacts c ON c.organisation_id = $2 AND c.external_id = s.contact_external_id${settlement.join}
      ON CONFLICT (organisation_id, external_id) DO UPDATE SET
        contact_external_id = excluded.contact_external_id, contact_id = excluded.contact_id, number = excluded.number, reference = excluded.reference,
        issue_date = excluded.issue_date, due_date = excluded.due_date, currency = excluded.currency, currency_rate = excluded.currency_rate,
@@ -162,7 +186,7 @@ export async function upsertInvoices(conn: SqlConn, scope: WriteScope, items: No
        amount_paid = excluded.amount_paid, amount_credited = excluded.amount_credited, status = excluded.status, fully_paid_on = excluded.fully_paid_on,
        url = excluded.url, ledger_updated_at = excluded.ledger_updated_at, raw = excluded.raw, deposit = excluded.deposit, synced_at = excluded.synced_at,
        ${AMENDED},
-       lines_signature = coalesce(excluded.lines_signature, t.lines_signature)
+       lines_signature = coalesce(excluded.lines_signature, t.lines_signature)${settlement.update}
      ${GUARD}
      RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted`,
     [scope.firmId, scope.organisationId],
