@@ -56,6 +56,8 @@ export interface LoadScope {
 
 export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<LedgerInvoice[]> {
   if (scope.contactExternalIds && scope.contactExternalIds.length === 0) return [];
+  if (scope.contactExternalIds !== undefined) return loadCustomersLedger(db, scope, scope.contactExternalIds);
+  if (scope.contactExternalId !== undefined) return loadCustomersLedger(db, scope, [scope.contactExternalId]);
   const contactIn = (column: string) =>
     scope.contactExternalIds
       ? sql.join([sql.raw(` AND ${column} IN (`), sql.join(scope.contactExternalIds.map((id) => sql`${id}`), sql`, `), sql`)`])
@@ -113,7 +115,80 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
     if (list) list.push(s);
     else byExternal.set(a.invoice_external_id, [s]);
   }
-  return rows.map((r) => ({
+  return rows.map((r) => ledgerInvoice(r, byExternal));
+}
+
+/**
+ * Some customers' receivables (a page of the Customers list, the dashboard's top overdue, one
+ * customer's page): every read is bounded by those customers' invoices (decision 069). Their counted
+ * invoices by `invoices_org_contact_idx`, then the allocations against exactly those invoices by
+ * the `(firm_id, organisation_id, invoice_external_id)` indexes (migration 0070), each checked
+ * against its own payment, credit note or prepayment by primary key — not the organisation's
+ * deleted payments, voided credit notes and every credit note's number, as the organisation-wide
+ * path reads them. The same rows, amounts, references and order of settlements as that path
+ * restricted to these customers (test/scale/customer-list-sql.test.ts, dashboard-sql.test.ts and
+ * customer-overdue-sync.test.ts compare with it).
+ */
+async function loadCustomersLedger(db: Db, scope: LoadScope, contactExternalIds: readonly string[]): Promise<LedgerInvoice[]> {
+  const f = scope.firmId;
+  const o = scope.organisationId;
+  const rows = await queryRows<InvoiceRow & { deposit: string | null }>(
+    db,
+    sql`SELECT i.id, i.external_id, i.contact_id, i.contact_external_id, i.number, i.reference, i.issue_date, i.due_date, i.currency, i.currency_rate::text AS currency_rate, i.status,
+          (round(i.total, 2) * 100)::bigint::text AS total,
+          CASE WHEN i.deposit <> 0 THEN (round(i.deposit, 2) * 100)::bigint::text END AS deposit
+        FROM invoices i
+        WHERE i.firm_id = ${f} AND i.organisation_id = ${o} AND i.contact_external_id = ANY(${textArray(contactExternalIds)}::text[])
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0
+        ORDER BY i.issue_date, i.external_id`,
+  );
+  if (rows.length === 0) return [];
+  const invoices = textArray(rows.map((r) => r.external_id));
+  // Per invoice (LATERAL, OFFSET 0 so it stays a loop: the planner would otherwise hash a whole
+  // table of the organisation when its few credit notes make that look cheap), its allocations by the
+  // firm-first index, each checked against its own payment, credit note or prepayment by primary key.
+  const allocations = await queryRows<AllocationRow & { reference: string | null }>(
+    db,
+    sql`SELECT v.ext AS invoice_external_id, a.date, a.amount, a.kind, a.reference
+        FROM unnest(${invoices}::text[]) AS v(ext)
+        CROSS JOIN LATERAL (
+          SELECT pa.date, (round(pa.amount, 2) * 100)::bigint::text AS amount, 'payment' AS kind, NULL::text AS reference
+          FROM payment_allocations pa
+          WHERE pa.firm_id = ${f} AND pa.organisation_id = ${o} AND pa.invoice_external_id = v.ext
+            AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = pa.payment_id AND p.firm_id = ${f} AND p.organisation_id = ${o} AND p.status = 'deleted')
+          UNION ALL
+          SELECT ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', coalesce(cn.number, '')
+          FROM credit_note_allocations ca
+          LEFT JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.firm_id = ${f} AND cn.organisation_id = ${o}
+          WHERE ca.firm_id = ${f} AND ca.organisation_id = ${o} AND ca.invoice_external_id = v.ext
+            AND (cn.status IS NULL OR cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted'))
+          UNION ALL
+          SELECT xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', ''
+          FROM prepayment_allocations xa
+          WHERE xa.firm_id = ${f} AND xa.organisation_id = ${o} AND xa.invoice_external_id = v.ext
+            AND NOT EXISTS (SELECT 1 FROM prepayments x WHERE x.id = xa.prepayment_id AND x.firm_id = ${f} AND x.organisation_id = ${o} AND x.status IN ('voided', 'deleted'))
+          OFFSET 0
+        ) a`,
+  );
+  const byExternal = new Map<string, LedgerSettlement[]>();
+  const add = (external: string, s: LedgerSettlement) => {
+    const list = byExternal.get(external);
+    if (list) list.push(s);
+    else byExternal.set(external, [s]);
+  };
+  for (const a of allocations) add(a.invoice_external_id, { date: a.date, amount: minor(a.amount), kind: a.kind === 'credit' ? 'credit' : 'payment', reference: a.reference ?? '' });
+  // Deposits last, as the organisation-wide path's last branch.
+  for (const r of rows) if (r.deposit !== null) add(r.external_id, { date: r.issue_date, amount: minor(r.deposit), kind: 'payment', reference: 'Deposit' });
+  return rows.map((r) => ledgerInvoice(r, byExternal));
+}
+
+/** A PostgreSQL text[] literal, one parameter however many values (an IN list would be one each). */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+function ledgerInvoice(r: InvoiceRow, byExternal: ReadonlyMap<string, LedgerSettlement[]>): LedgerInvoice {
+  return {
     id: r.id,
     externalId: r.external_id,
     contactId: r.contact_id,
@@ -127,7 +202,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
     status: r.status,
     total: minor(r.total),
     settlements: (byExternal.get(r.external_id) ?? []).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
-  }));
+  };
 }
 
 interface InvoiceRow {

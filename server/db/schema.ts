@@ -301,7 +301,7 @@ export const paymentAllocations = pgTable(
     amount: money('amount').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
   },
-  (t) => [uniqueIndex('payment_allocations_payment_invoice_key').on(t.paymentId, t.invoiceExternalId), index('payment_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId)],
+  (t) => [uniqueIndex('payment_allocations_payment_invoice_key').on(t.paymentId, t.invoiceExternalId), index('payment_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId), index('payment_allocations_firm_org_invoice_idx').on(t.firmId, t.organisationId, t.invoiceExternalId)],
 );
 
 export const creditNotes = pgTable(
@@ -342,7 +342,7 @@ export const creditNoteAllocations = pgTable(
     amount: money('amount').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
   },
-  (t) => [uniqueIndex('credit_note_allocations_key').on(t.creditNoteId, t.externalId), index('credit_note_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId)],
+  (t) => [uniqueIndex('credit_note_allocations_key').on(t.creditNoteId, t.externalId), index('credit_note_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId), index('credit_note_allocations_firm_org_invoice_idx').on(t.firmId, t.organisationId, t.invoiceExternalId)],
 );
 
 /**
@@ -392,7 +392,7 @@ export const prepaymentAllocations = pgTable(
     amount: money('amount').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
   },
-  (t) => [uniqueIndex('prepayment_allocations_key').on(t.prepaymentId, t.externalId), index('prepayment_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId)],
+  (t) => [uniqueIndex('prepayment_allocations_key').on(t.prepaymentId, t.externalId), index('prepayment_allocations_org_invoice_idx').on(t.organisationId, t.invoiceExternalId), index('prepayment_allocations_firm_org_invoice_idx').on(t.firmId, t.organisationId, t.invoiceExternalId)],
 );
 
 /** One timeline / audit log of everything Arcus or a person did. */
