@@ -11,10 +11,10 @@
  * keep 2 decimals, so this only touches stray sub-cent values, the same way everywhere.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import type { CalendarDate } from '../../kernel/dates';
-import { convertInvoices, type MetricInvoice } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
+import { type Db, queryRows } from '../db/client';
+import { convertInvoices, type MetricInvoice } from '../domain/metrics';
 
 export const EXCLUDED_INVOICE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];
 export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];

@@ -15,9 +15,9 @@ import { pageCustomers, SQL_SORTS, summarisePage } from '../../server/analytics/
 import { summariseCustomers } from '../../server/analytics/customers';
 import { loadLedgerInvoices, toBaseMetricInvoices } from '../../server/analytics/ledger-invoices';
 import { listContacts } from '../../server/analytics/organisations';
-import type { Period } from '../../server/domain/metrics';
 import type { Database } from '../../server/db/client';
 import { customerScores } from '../../server/db/schema';
+import type { Period } from '../../server/domain/metrics';
 import { seedRandomLedger } from '../analytics/random-ledger';
 import { seedContacts, seedCreditNote, seedInvoices, seedOrganisation, seedPayment } from '../analytics/seed';
 import { createFirm, testDatabase } from '../support/db';
