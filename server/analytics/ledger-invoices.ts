@@ -58,13 +58,6 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
   if (scope.contactExternalIds && scope.contactExternalIds.length === 0) return [];
   if (scope.contactExternalIds !== undefined) return loadCustomersLedger(db, scope, scope.contactExternalIds);
   if (scope.contactExternalId !== undefined) return loadCustomersLedger(db, scope, [scope.contactExternalId]);
-  const contactIn = (column: string) =>
-    scope.contactExternalIds
-      ? sql.join([sql.raw(` AND ${column} IN (`), sql.join(scope.contactExternalIds.map((id) => sql`${id}`), sql`, `), sql`)`])
-      : scope.contactExternalId === undefined
-        ? sql``
-        : sql.join([sql.raw(` AND ${column} = `), sql`${scope.contactExternalId}`]);
-  const byContact = contactIn('i.contact_external_id');
   // Minor units computed in SQL: round(x, 2) rounds half away from zero, as toMinor(x, 2, true).
   const rows = await queryRows<InvoiceRow>(
     db,
@@ -72,38 +65,34 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
           (round(i.total, 2) * 100)::bigint::text AS total
         FROM invoices i
         WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
-          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0${byContact}
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0
         ORDER BY i.issue_date, i.external_id`,
   );
   if (rows.length === 0) return [];
-  // Every counted allocation of the organisation (or of this customer's invoices). Each part is
-  // a scan of one table (the few deleted payments / voided credit notes are an array computed
-  // once), so the plan stays good even without statistics (PGlite has no autovacuum).
-  const allocFilter = (alias: string) =>
-    scope.contactExternalId === undefined && scope.contactExternalIds === undefined
-      ? sql``
-      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, contactIn('contact_external_id'), sql`)`]);
+  // Every counted allocation of the organisation. Each part is a scan of one table (the few deleted
+  // payments / voided credit notes are an array computed once), so the plan stays good even without
+  // statistics (PGlite has no autovacuum).
   const [allocations, notes] = await Promise.all([
     queryRows<AllocationRow>(
       db,
       sql`SELECT pa.invoice_external_id, pa.date, (round(pa.amount, 2) * 100)::bigint::text AS amount, 'payment' AS kind, NULL AS credit_note_id
           FROM payment_allocations pa
-          WHERE pa.firm_id = ${scope.firmId} AND pa.organisation_id = ${scope.organisationId}${allocFilter('pa')}
+          WHERE pa.firm_id = ${scope.firmId} AND pa.organisation_id = ${scope.organisationId}
             AND pa.payment_id <> ALL (ARRAY(SELECT p.id FROM payments p WHERE p.firm_id = ${scope.firmId} AND p.organisation_id = ${scope.organisationId} AND p.status = 'deleted'))
         UNION ALL
         SELECT ca.invoice_external_id, ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', ca.credit_note_id::text
           FROM credit_note_allocations ca
-          WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}${allocFilter('ca')}
+          WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}
             AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'submitted', 'voided', 'deleted')))
         UNION ALL
         SELECT xa.invoice_external_id, xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', NULL
           FROM prepayment_allocations xa
-          WHERE xa.firm_id = ${scope.firmId} AND xa.organisation_id = ${scope.organisationId}${allocFilter('xa')}
+          WHERE xa.firm_id = ${scope.firmId} AND xa.organisation_id = ${scope.organisationId}
             AND xa.prepayment_id <> ALL (ARRAY(SELECT x.id FROM prepayments x WHERE x.firm_id = ${scope.firmId} AND x.organisation_id = ${scope.organisationId} AND x.status IN ('voided', 'deleted')))
         UNION ALL
         SELECT d.external_id, d.issue_date, (round(d.deposit, 2) * 100)::bigint::text, 'deposit', NULL
           FROM invoices d
-          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${contactIn('d.contact_external_id')}`,
+          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0`,
     ),
     queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
   ]);

@@ -153,48 +153,51 @@ describeWith('pg', 'the Customers list in SQL equals the in-memory list', () => 
     // Two organisations with the same invoice ids and customer ids; in each, customer x's invoices
     // carry payments and credit notes, and so do customer y's (an authorised, a voided and an
     // awaiting-approval credit note, a deleted payment, a deposit); y's credit note applied to one
-    // of x's invoices counts for x, as in the ledger. Only x is asked for.
+    // of x's invoices counts for x, as in the ledger. Only x is asked for. Ids with the characters an
+    // array literal must escape.
+    const X = 'x, "one" {2}\\';
+    const INV1 = 'inv-1 "a,b"';
     const [a, b] = await Promise.all([seedOrganisation(database.db, firmId, { name: 'Scoped A' }), seedOrganisation(database.db, firmId, { name: 'Scoped B' })]);
     for (const [k, org] of [a, b].entries()) {
       await seedContacts(database.db, firmId, org.id, [
-        { externalId: 'x', name: 'Customer X', isCustomer: true },
+        { externalId: X, name: 'Customer X', isCustomer: true },
         { externalId: 'y', name: 'Customer Y', isCustomer: true },
       ]);
       await seedInvoices(database.db, firmId, org.id, [
-        { externalId: 'inv-1', contact: 'x', issue: '2024-01-05', due: '2024-02-04', total: '1000.00' },
-        { externalId: 'inv-2', contact: 'x', issue: '2024-02-10', due: '2024-03-10', total: '480.00' },
+        { externalId: INV1, contact: X, issue: '2024-01-05', due: '2024-02-04', total: '1000.00' },
+        { externalId: 'inv-2', contact: X, issue: '2024-02-10', due: '2024-03-10', total: '480.00' },
         { externalId: 'inv-3', contact: 'y', issue: '2024-01-20', due: '2024-02-19', total: '700.00' },
         { externalId: 'inv-4', contact: 'y', issue: '2024-03-01', due: '2024-03-31', total: '900.00' },
       ]);
       await database.db.execute(sql`UPDATE invoices SET deposit = 25 WHERE organisation_id = ${org.id} AND external_id = 'inv-4'`);
       // x: a part payment and its own credit note (amounts differ by organisation).
-      await seedPayment(database.db, firmId, org.id, { externalId: `p-x-${k}`, date: '2024-02-20', allocations: [{ invoice: 'inv-1', amount: k === 0 ? '300.00' : '999.00' }] });
-      await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-x-${k}`, contact: 'x', date: '2024-02-25', allocations: [{ invoice: 'inv-1', amount: k === 0 ? '100.00' : '1.00', date: '2024-02-25' }] });
+      await seedPayment(database.db, firmId, org.id, { externalId: `p-x-${k}`, date: '2024-02-20', allocations: [{ invoice: INV1, amount: k === 0 ? '300.00' : '999.00' }] });
+      await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-x-${k}`, contact: X, date: '2024-02-25', allocations: [{ invoice: INV1, amount: k === 0 ? '100.00' : '1.00', date: '2024-02-25' }] });
       // y: credit notes authorised, voided and awaiting approval; a deleted payment; one applied to x's invoice.
       await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-y-${k}`, contact: 'y', date: '2024-02-01', allocations: [{ invoice: 'inv-3', amount: '70.00', date: '2024-02-01' }, { invoice: 'inv-2', amount: k === 0 ? '80.00' : '400.00', date: '2024-03-15' }] });
       await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-yv-${k}`, contact: 'y', date: '2024-02-02', status: 'voided', allocations: [{ invoice: 'inv-2', amount: '200.00', date: '2024-02-28' }, { invoice: 'inv-4', amount: '50.00', date: '2024-03-05' }] });
-      await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-ys-${k}`, contact: 'y', date: '2024-02-03', status: 'submitted', allocations: [{ invoice: 'inv-1', amount: '150.00', date: '2024-03-01' }] });
+      await seedCreditNote(database.db, firmId, org.id, { externalId: `cn-ys-${k}`, contact: 'y', date: '2024-02-03', status: 'submitted', allocations: [{ invoice: INV1, amount: '150.00', date: '2024-03-01' }] });
       await seedPayment(database.db, firmId, org.id, { externalId: `p-y-${k}`, date: '2024-03-10', status: 'deleted', allocations: [{ invoice: 'inv-2', amount: '100.00' }, { invoice: 'inv-3', amount: '630.00' }] });
       await seedPayment(database.db, firmId, org.id, { externalId: `p-y2-${k}`, date: '2024-03-20', allocations: [{ invoice: 'inv-4', amount: '500.00' }] });
     }
     const period = { from: '2024-03-01', to: '2024-05-31' };
     const whole = await loadLedgerInvoices(database.db, { firmId, organisationId: a.id });
-    const expected = whole.filter((i) => i.contactExternalId === 'x');
+    const expected = whole.filter((i) => i.contactExternalId === X);
     // The data is what the case needs: x's invoices carry its own payment and credit note and y's
     // counted credit note (with their numbers), not the voided or unapproved ones, nor organisation B's.
     expect(expected.map((i) => [i.externalId, i.settlements.map((s) => `${s.date} ${s.amount} ${s.kind} ${s.reference}`)])).toEqual([
-      ['inv-1', ['2024-02-20 30000 payment ', '2024-02-25 10000 credit CN-cn-x-0']],
+      [INV1, ['2024-02-20 30000 payment ', '2024-02-25 10000 credit CN-cn-x-0']],
       ['inv-2', ['2024-03-15 8000 credit CN-cn-y-0']],
     ]);
-    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalIds: ['x'] })).toEqual(expected);
-    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalId: 'x' })).toEqual(expected);
+    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalIds: [X] })).toEqual(expected);
+    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalId: X })).toEqual(expected);
     // y's side too (the deposit, the deleted payment and the voided credit note left out), and both at once.
-    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalIds: ['y', 'x'] })).toEqual(whole);
+    expect(await loadLedgerInvoices(database.db, { firmId, organisationId: a.id, contactExternalIds: ['y', X] })).toEqual(whole);
     // The page's summary (the Customers list's rows, the dashboard's top overdue) equals the whole-ledger list's row.
     const contacts = await listContacts(database.db, firmId, a.id);
-    const reference = summariseCustomers(toBaseMetricInvoices(whole, 'USD'), contacts, period, 'xero').find((c) => c.externalId === 'x')!;
-    const x = contacts.find((c) => c.externalId === 'x')!;
-    const [row] = await summarisePage(database.db, { firmId, organisationId: a.id, baseCurrency: 'USD', period, site: 'xero' }, [{ ext: 'x', customer_id: x.id, name: x.name, emails: x.emails, score: null, segment: null }]);
+    const reference = summariseCustomers(toBaseMetricInvoices(whole, 'USD'), contacts, period, 'xero').find((c) => c.externalId === X)!;
+    const x = contacts.find((c) => c.externalId === X)!;
+    const [row] = await summarisePage(database.db, { firmId, organisationId: a.id, baseCurrency: 'USD', period, site: 'xero' }, [{ ext: X, customer_id: x.id, name: x.name, emails: x.emails, score: null, segment: null }]);
     expect(row).toEqual({ ...reference, risk: null });
     expect(row!.arEnd).toBe(100_000 + 48_000 - 30_000 - 10_000 - 8_000);
   });

@@ -15,14 +15,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
+import { addDays } from '../../kernel/dates';
 import { getDashboard, getDashboardFromSummary, getDashboardInMemory } from '../../server/analytics/dashboard';
 import { invoiceCurrencies } from '../../server/analytics/dashboard-rollups';
 import { getOrganisation, type OrganisationInfo } from '../../server/analytics/organisations';
 import { rebuildRollups } from '../../server/analytics/portfolio-rollups';
+import { prng } from '../../server/bench/types';
 import { type Database, queryRows } from '../../server/db/client';
 import type { Period } from '../../server/domain/metrics';
-import { prng } from '../../server/bench/types';
-import { addDays } from '../../kernel/dates';
 import { seedRandomLedger } from '../analytics/random-ledger';
 import { type InvoiceSeed, seedInvoices, seedOrganisation, seedPayment } from '../analytics/seed';
 import { createFirm, testDatabase } from '../support/db';
