@@ -86,7 +86,7 @@ export async function loadTopOverdue(db: Db, scope: CustomerListScope, limit = 1
           ORDER BY c.overdue DESC, lower(c.name), c.name, c.contact_external_id
           LIMIT ${limit}
         ) t
-        LEFT JOIN contacts l ON l.organisation_id = ${organisationId} AND l.external_id = t.contact_external_id AND l.firm_id = ${firmId} AND l.deleted_at IS NULL AND l.status <> 'deleted'
+        LEFT JOIN contacts l ON l.organisation_id = ${organisationId} AND l.external_id = t.contact_external_id COLLATE "default" AND l.firm_id = ${firmId} AND l.deleted_at IS NULL AND l.status <> 'deleted'
         ORDER BY t.overdue DESC, lower(t.name), t.name, t.contact_external_id`,
   );
   const rows = await summarisePage(

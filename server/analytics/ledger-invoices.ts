@@ -11,10 +11,10 @@
  * keep 2 decimals, so this only touches stray sub-cent values, the same way everywhere.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import type { CalendarDate } from '../../kernel/dates';
-import { convertInvoices, type MetricInvoice } from '../domain/metrics';
 import type { Minor } from '../../kernel/money';
+import { type Db, queryRows } from '../db/client';
+import { convertInvoices, type MetricInvoice } from '../domain/metrics';
 
 export const EXCLUDED_INVOICE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];
 export const EXCLUDED_CREDIT_NOTE_STATUSES = ['draft', 'submitted', 'voided', 'deleted'];
@@ -56,13 +56,8 @@ export interface LoadScope {
 
 export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<LedgerInvoice[]> {
   if (scope.contactExternalIds && scope.contactExternalIds.length === 0) return [];
-  const contactIn = (column: string) =>
-    scope.contactExternalIds
-      ? sql.join([sql.raw(` AND ${column} IN (`), sql.join(scope.contactExternalIds.map((id) => sql`${id}`), sql`, `), sql`)`])
-      : scope.contactExternalId === undefined
-        ? sql``
-        : sql.join([sql.raw(` AND ${column} = `), sql`${scope.contactExternalId}`]);
-  const byContact = contactIn('i.contact_external_id');
+  if (scope.contactExternalIds !== undefined) return loadCustomersLedger(db, scope, scope.contactExternalIds);
+  if (scope.contactExternalId !== undefined) return loadCustomersLedger(db, scope, [scope.contactExternalId]);
   // Minor units computed in SQL: round(x, 2) rounds half away from zero, as toMinor(x, 2, true).
   const rows = await queryRows<InvoiceRow>(
     db,
@@ -70,38 +65,34 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
           (round(i.total, 2) * 100)::bigint::text AS total
         FROM invoices i
         WHERE i.firm_id = ${scope.firmId} AND i.organisation_id = ${scope.organisationId}
-          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0${byContact}
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0
         ORDER BY i.issue_date, i.external_id`,
   );
   if (rows.length === 0) return [];
-  // Every counted allocation of the organisation (or of this customer's invoices). Each part is
-  // a scan of one table (the few deleted payments / voided credit notes are an array computed
-  // once), so the plan stays good even without statistics (PGlite has no autovacuum).
-  const allocFilter = (alias: string) =>
-    scope.contactExternalId === undefined && scope.contactExternalIds === undefined
-      ? sql``
-      : sql.join([sql.raw(` AND ${alias}.invoice_external_id IN (SELECT external_id FROM invoices WHERE organisation_id = `), sql`${scope.organisationId}`, contactIn('contact_external_id'), sql`)`]);
+  // Every counted allocation of the organisation. Each part is a scan of one table (the few deleted
+  // payments / voided credit notes are an array computed once), so the plan stays good even without
+  // statistics (PGlite has no autovacuum).
   const [allocations, notes] = await Promise.all([
     queryRows<AllocationRow>(
       db,
       sql`SELECT pa.invoice_external_id, pa.date, (round(pa.amount, 2) * 100)::bigint::text AS amount, 'payment' AS kind, NULL AS credit_note_id
           FROM payment_allocations pa
-          WHERE pa.firm_id = ${scope.firmId} AND pa.organisation_id = ${scope.organisationId}${allocFilter('pa')}
+          WHERE pa.firm_id = ${scope.firmId} AND pa.organisation_id = ${scope.organisationId}
             AND pa.payment_id <> ALL (ARRAY(SELECT p.id FROM payments p WHERE p.firm_id = ${scope.firmId} AND p.organisation_id = ${scope.organisationId} AND p.status = 'deleted'))
         UNION ALL
         SELECT ca.invoice_external_id, ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', ca.credit_note_id::text
           FROM credit_note_allocations ca
-          WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}${allocFilter('ca')}
+          WHERE ca.firm_id = ${scope.firmId} AND ca.organisation_id = ${scope.organisationId}
             AND ca.credit_note_id <> ALL (ARRAY(SELECT cn.id FROM credit_notes cn WHERE cn.firm_id = ${scope.firmId} AND cn.organisation_id = ${scope.organisationId} AND cn.status IN ('draft', 'submitted', 'voided', 'deleted')))
         UNION ALL
         SELECT xa.invoice_external_id, xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', NULL
           FROM prepayment_allocations xa
-          WHERE xa.firm_id = ${scope.firmId} AND xa.organisation_id = ${scope.organisationId}${allocFilter('xa')}
+          WHERE xa.firm_id = ${scope.firmId} AND xa.organisation_id = ${scope.organisationId}
             AND xa.prepayment_id <> ALL (ARRAY(SELECT x.id FROM prepayments x WHERE x.firm_id = ${scope.firmId} AND x.organisation_id = ${scope.organisationId} AND x.status IN ('voided', 'deleted')))
         UNION ALL
         SELECT d.external_id, d.issue_date, (round(d.deposit, 2) * 100)::bigint::text, 'deposit', NULL
           FROM invoices d
-          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0${contactIn('d.contact_external_id')}`,
+          WHERE d.firm_id = ${scope.firmId} AND d.organisation_id = ${scope.organisationId} AND d.deposit <> 0`,
     ),
     queryRows<{ id: string; number: string }>(db, sql`SELECT id::text, number FROM credit_notes WHERE firm_id = ${scope.firmId} AND organisation_id = ${scope.organisationId}`),
   ]);
@@ -113,7 +104,80 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
     if (list) list.push(s);
     else byExternal.set(a.invoice_external_id, [s]);
   }
-  return rows.map((r) => ({
+  return rows.map((r) => ledgerInvoice(r, byExternal));
+}
+
+/**
+ * Some customers' receivables (a page of the Customers list, the dashboard's top overdue, one
+ * customer's page): every read is bounded by those customers' invoices (decision 069). Their counted
+ * invoices by `invoices_org_contact_idx`, then the allocations against exactly those invoices by
+ * the `(firm_id, organisation_id, invoice_external_id)` indexes (migration 0074), each checked
+ * against its own payment, credit note or prepayment by primary key — not the organisation's
+ * deleted payments, voided credit notes and every credit note's number, as the organisation-wide
+ * path reads them. The same rows, amounts, references and order of settlements as that path
+ * restricted to these customers (test/scale/customer-list-sql.test.ts, dashboard-sql.test.ts and
+ * customer-overdue-sync.test.ts compare with it).
+ */
+async function loadCustomersLedger(db: Db, scope: LoadScope, contactExternalIds: readonly string[]): Promise<LedgerInvoice[]> {
+  const f = scope.firmId;
+  const o = scope.organisationId;
+  const rows = await queryRows<InvoiceRow & { deposit: string | null }>(
+    db,
+    sql`SELECT i.id, i.external_id, i.contact_id, i.contact_external_id, i.number, i.reference, i.issue_date, i.due_date, i.currency, i.currency_rate::text AS currency_rate, i.status,
+          (round(i.total, 2) * 100)::bigint::text AS total,
+          CASE WHEN i.deposit <> 0 THEN (round(i.deposit, 2) * 100)::bigint::text END AS deposit
+        FROM invoices i
+        WHERE i.firm_id = ${f} AND i.organisation_id = ${o} AND i.contact_external_id = ANY(${textArray(contactExternalIds)}::text[])
+          AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') AND i.total >= 0
+        ORDER BY i.issue_date, i.external_id`,
+  );
+  if (rows.length === 0) return [];
+  const invoices = textArray(rows.map((r) => r.external_id));
+  // Per invoice (LATERAL, OFFSET 0 so it stays a loop: the planner would otherwise hash a whole
+  // table of the organisation when its few credit notes make that look cheap), its allocations by the
+  // firm-first index, each checked against its own payment, credit note or prepayment by primary key.
+  const allocations = await queryRows<AllocationRow & { reference: string | null }>(
+    db,
+    sql`SELECT v.ext AS invoice_external_id, a.date, a.amount, a.kind, a.reference
+        FROM unnest(${invoices}::text[]) AS v(ext)
+        CROSS JOIN LATERAL (
+          SELECT pa.date, (round(pa.amount, 2) * 100)::bigint::text AS amount, 'payment' AS kind, NULL::text AS reference
+          FROM payment_allocations pa
+          WHERE pa.firm_id = ${f} AND pa.organisation_id = ${o} AND pa.invoice_external_id = v.ext
+            AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = pa.payment_id AND p.firm_id = ${f} AND p.organisation_id = ${o} AND p.status = 'deleted')
+          UNION ALL
+          SELECT ca.date, (round(ca.amount, 2) * 100)::bigint::text, 'credit', coalesce(cn.number, '')
+          FROM credit_note_allocations ca
+          LEFT JOIN credit_notes cn ON cn.id = ca.credit_note_id AND cn.firm_id = ${f} AND cn.organisation_id = ${o}
+          WHERE ca.firm_id = ${f} AND ca.organisation_id = ${o} AND ca.invoice_external_id = v.ext
+            AND (cn.status IS NULL OR cn.status NOT IN ('draft', 'submitted', 'voided', 'deleted'))
+          UNION ALL
+          SELECT xa.date, (round(xa.amount, 2) * 100)::bigint::text, 'credit', ''
+          FROM prepayment_allocations xa
+          WHERE xa.firm_id = ${f} AND xa.organisation_id = ${o} AND xa.invoice_external_id = v.ext
+            AND NOT EXISTS (SELECT 1 FROM prepayments x WHERE x.id = xa.prepayment_id AND x.firm_id = ${f} AND x.organisation_id = ${o} AND x.status IN ('voided', 'deleted'))
+          OFFSET 0
+        ) a`,
+  );
+  const byExternal = new Map<string, LedgerSettlement[]>();
+  const add = (external: string, s: LedgerSettlement) => {
+    const list = byExternal.get(external);
+    if (list) list.push(s);
+    else byExternal.set(external, [s]);
+  };
+  for (const a of allocations) add(a.invoice_external_id, { date: a.date, amount: minor(a.amount), kind: a.kind === 'credit' ? 'credit' : 'payment', reference: a.reference ?? '' });
+  // Deposits last, as the organisation-wide path's last branch.
+  for (const r of rows) if (r.deposit !== null) add(r.external_id, { date: r.issue_date, amount: minor(r.deposit), kind: 'payment', reference: 'Deposit' });
+  return rows.map((r) => ledgerInvoice(r, byExternal));
+}
+
+/** A PostgreSQL text[] literal, one parameter however many values (an IN list would be one each). */
+function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+function ledgerInvoice(r: InvoiceRow, byExternal: ReadonlyMap<string, LedgerSettlement[]>): LedgerInvoice {
+  return {
     id: r.id,
     externalId: r.external_id,
     contactId: r.contact_id,
@@ -127,7 +191,7 @@ export async function loadLedgerInvoices(db: Db, scope: LoadScope): Promise<Ledg
     status: r.status,
     total: minor(r.total),
     settlements: (byExternal.get(r.external_id) ?? []).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)),
-  }));
+  };
 }
 
 interface InvoiceRow {

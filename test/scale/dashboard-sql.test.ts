@@ -15,13 +15,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
+import { addDays } from '../../kernel/dates';
 import { getDashboard, getDashboardFromSummary, getDashboardInMemory } from '../../server/analytics/dashboard';
+import { invoiceCurrencies } from '../../server/analytics/dashboard-rollups';
 import { getOrganisation, type OrganisationInfo } from '../../server/analytics/organisations';
 import { rebuildRollups } from '../../server/analytics/portfolio-rollups';
+import { prng } from '../../server/bench/types';
 import { type Database, queryRows } from '../../server/db/client';
 import type { Period } from '../../server/domain/metrics';
-import { prng } from '../../server/bench/types';
-import { addDays } from '../../kernel/dates';
 import { seedRandomLedger } from '../analytics/random-ledger';
 import { type InvoiceSeed, seedInvoices, seedOrganisation, seedPayment } from '../analytics/seed';
 import { createFirm, testDatabase } from '../support/db';
@@ -199,5 +200,22 @@ describeWith('pg', 'the organisation dashboard from the rollups equals the in-me
     await seedPayment(db, firmId, org.id, { externalId: 'fx-2', date: '2024-06-20', currency: 'EUR', allocations: [{ invoice: 'fx', amount: '-50.00' }] });
     await check('refunded later');
     expect(await dbtMay()).toBeNull();
+  });
+
+  it('lists the currencies of counted invoices only, whatever else is there (decision 069)', async () => {
+    const org = await seedOrganisation(database.db, firmId, { name: 'Currencies', baseCurrency: 'USD' });
+    await seedInvoices(database.db, firmId, org.id, [
+      { externalId: 'usd', contact: 'c', issue: '2024-01-05', due: null, total: '10.00' },
+      { externalId: 'aud-void', contact: 'c', issue: '2024-01-05', due: null, total: '10.00', currency: 'AUD', rate: '0.6', status: 'voided' },
+      { externalId: 'aud-draft', contact: 'c', issue: '2024-01-06', due: null, total: '10.00', currency: 'AUD', rate: '0.6', status: 'draft' },
+      { externalId: 'chf', contact: 'c', issue: '2024-01-07', due: null, total: '10.00', currency: 'CHF', rate: '1.1' },
+      { externalId: 'chf-neg', contact: 'c', issue: '2024-01-07', due: null, total: '-5.00', currency: 'CHF', rate: '1.1' },
+      { externalId: 'eur-neg', contact: 'c', issue: '2024-01-08', due: null, total: '-5.00', currency: 'EUR', rate: '1.1' },
+      { externalId: 'zar-sub', contact: 'c', issue: '2024-01-09', due: null, total: '10.00', currency: 'ZAR', rate: '0.05', status: 'submitted' },
+    ]);
+    expect(await invoiceCurrencies(database.db, { firmId, organisationId: org.id })).toEqual(['CHF', 'USD']);
+    const info = (await getOrganisation(database.db, firmId, org.id))!;
+    const params = { firmId, organisation: info, period: { from: '2024-01-01', to: '2024-03-31' }, thresholds: {} };
+    expect(await getDashboard(database.db, params)).toEqual(await getDashboardInMemory(database.db, params));
   });
 });
