@@ -5,7 +5,17 @@ import { addDays, type CalendarDate } from '../../kernel/dates';
 import { type ActivityRow, CALL_LOGGED, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, MotionIndex, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, RECENT_DAYS, REMINDER_SENT } from './in-motion';
 
 /** The activities that can still be live for the given organisations (a firm's, by the caller). */
-export async function loadMotionIndex(db: Db, params: { firmId: string; organisationIds: readonly string[]; now: Date; today: CalendarDate }): Promise<MotionIndex> {
+export async function loadMotionIndex(
+  db: Db,
+  params: {
+    firmId: string;
+    organisationIds: readonly string[];
+    now: Date;
+    today: CalendarDate;
+    /** Only what can apply to these invoices and customers (a worklist page's): the index then answers for them exactly as for the whole. */
+    targets?: { invoiceIds: readonly string[]; contactIds: readonly string[]; contactExternalIds: readonly string[] };
+  },
+): Promise<MotionIndex> {
   if (params.organisationIds.length === 0) return new MotionIndex([], params.now, params.today);
   const recentFrom = new Date(params.now.getTime() - RECENT_DAYS * 86_400_000).toISOString();
   // A promise made up to a year ago can still be live; its date decides.
@@ -14,6 +24,11 @@ export async function loadMotionIndex(db: Db, params: { firmId: string; organisa
     params.organisationIds.map((id) => sql`${id}::uuid`),
     sql`, `,
   );
+  const t = params.targets;
+  const ofTargets = t
+    ? sql`AND (a.invoice_id = ANY(${sql.param([...t.invoiceIds])}::uuid[])
+        OR (a.invoice_id IS NULL AND (a.contact_id = ANY(${sql.param([...t.contactIds])}::uuid[]) OR a.details->>'contactExternalId' = ANY(${sql.param([...t.contactExternalIds])}::text[]))))`
+    : sql``;
   const rows = await queryRows<ActivityRow>(
     db,
     sql`
@@ -27,7 +42,7 @@ export async function loadMotionIndex(db: Db, params: { firmId: string; organisa
         a.kind IN (${INVOICE_DISPUTED}, ${DISPUTE_RESOLVED}, ${PLAN_CREATED}, ${PLAN_ENDED})
         OR (a.kind IN (${REMINDER_SENT}, ${CONTACT_CONTACTED}, ${CALL_LOGGED}) AND a.created_at >= ${recentFrom}::timestamptz)
         OR (a.kind = ${PROMISE_RECORDED} AND a.created_at >= ${promiseFrom}::date)
-      )
+      ) ${ofTargets}
     ORDER BY a.created_at`,
   );
   return new MotionIndex(rows, params.now, params.today);
