@@ -1,7 +1,7 @@
 /** Loads the activities that can still put an invoice "in motion" (in-motion.ts says which and for how long). */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
 import { addDays, type CalendarDate } from '../../kernel/dates';
+import { type Db, queryRows } from '../db/client';
 import { type ActivityRow, CALL_LOGGED, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, MotionIndex, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, RECENT_DAYS, REMINDER_SENT } from './in-motion';
 
 /** The activities that can still be live for the given organisations (a firm's, by the caller). */

@@ -51,9 +51,7 @@ export async function rankWorklistPage(
     ? sql`AND (s.organisation_id, s.contact_external_id) IN (SELECT * FROM unnest(${sql.param(params.only.map((c) => c.organisationId))}::uuid[], ${sql.param(params.only.map((c) => c.contactExternalId))}::text[]))`
     : sql``;
   const f = (x: number) => sql`${x}::float8`;
-  const rows = await queryRows<{ total_customers: number; total_invoices: number; organisation_id: string | null; ext: string | null; value: number | null }>(
-    db,
-    sql`
+  const stmt = sql`
     WITH o AS (
       SELECT * FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(params.organisations.map((o) => o.today))}::date[], ${sql.param(params.organisations.map((o) => o.rate))}::numeric[])
         AS o(organisation_id, today, rate)
@@ -117,7 +115,7 @@ export async function rankWorklistPage(
       FROM (SELECT st.*, coalesce(max(st.n) FILTER (WHERE st.is_del) OVER (PARTITION BY st.invoice_id, st.grp), 0) AS del_n FROM st) x
       GROUP BY x.invoice_id, x.grp
     ),
-    mot AS (
+    mot AS MATERIALIZED (
       SELECT l.invoice_id,
         array_agg(CASE l.grp WHEN 'promised' THEN ${f(MOTION_FACTOR.promised)} WHEN 'on_plan' THEN ${f(MOTION_FACTOR.on_plan)} WHEN 'disputed' THEN ${f(MOTION_FACTOR.disputed)}
                     WHEN 'reminded' THEN ${f(MOTION_FACTOR.reminded)} ELSE ${f(MOTION_FACTOR.contacted)} END ORDER BY l.pos) AS f
@@ -153,8 +151,8 @@ export async function rankWorklistPage(
       SELECT * FROM cust ORDER BY value DESC, lower(name COLLATE "C"), name COLLATE "C", ext COLLATE "C"
       OFFSET ${params.offset} LIMIT ${params.limit}
     ) p ON true
-    ORDER BY p.value DESC, lower(p.name COLLATE "C"), p.name COLLATE "C", p.ext COLLATE "C"`,
-  );
+    ORDER BY p.value DESC, lower(p.name COLLATE "C"), p.name COLLATE "C", p.ext COLLATE "C"`;
+  const rows = await queryRows<{ total_customers: number; total_invoices: number; organisation_id: string | null; ext: string | null; value: number | null }>(db, stmt);
   const first = rows[0];
   return {
     page: rows.filter((r) => r.organisation_id !== null).map((r) => ({ organisationId: r.organisation_id!, contactExternalId: r.ext!, value: r.value! })),

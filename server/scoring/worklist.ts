@@ -16,25 +16,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
+import { notFound } from '../../kernel/errors';
+import { mulRate, toMinor } from '../../kernel/money';
+import { compareNames } from '../analytics/customers';
 import { resolveRates } from '../analytics/exchange-rates';
 import { contactLink, invoiceLink, type LedgerEndpointsOf, ledgerSite } from '../analytics/ledger-links';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
 import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
-import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
-import { mulRate, toMinor } from '../../kernel/money';
-import { notFound } from '../../kernel/errors';
-import type { CustomerSegment } from '../domain/scoring/explain';
-import type { ScoreReason } from './engine';
 import type { ChangeAlert } from '../domain/scoring/change';
+import type { CustomerSegment } from '../domain/scoring/explain';
 import { loadChanges } from './changes';
+import type { ScoreReason } from './engine';
 import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
 import { loadMotionIndex } from './in-motion-load';
 import { rankValue, round2, type Why } from './rank';
 import { ensureScored, type OnDemandScoring } from './run';
 import { rankWorklistPage } from './worklist-sql';
-import { compareNames } from '../analytics/customers';
 
 export interface VisibleOrganisation {
   id: string;
