@@ -31,7 +31,7 @@ import type { CustomerSegment } from '../domain/scoring/explain';
 import { loadChanges } from './changes';
 import type { ScoreReason } from './engine';
 import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
-import { loadMotionIndex } from './in-motion-load';
+import { loadMotionIndex, loadMotionIndexes } from './in-motion-load';
 import { rankValue, round2, type Why } from './rank';
 import { ensureScored, type OnDemandScoring } from './run';
 import { rankWorklistPage } from './worklist-sql';
@@ -390,20 +390,12 @@ export async function getWorklist(db: Db, auth: Auth, options: WorklistOptions =
   const keys = ranked.page.map((c) => ({ organisationId: c.organisationId, contactExternalId: c.contactExternalId }));
   const pageOrgs = p.orgs.filter((o) => keys.some((k) => k.organisationId === o.id));
   const rows = keys.length === 0 ? [] : await loadOpenScores(db, auth.firmId, pageOrgs.map((o) => o.id), keys);
-  const motionsByOrg = new Map<string, MotionIndex>();
-  for (const o of pageOrgs) {
-    const mine = rows.filter((r) => r.organisation_id === o.id);
-    motionsByOrg.set(
-      o.id,
-      await loadMotionIndex(db, {
-        firmId: auth.firmId,
-        organisationIds: [o.id],
-        now: p.now,
-        today: p.todayOf.get(o.id)!,
-        targets: { invoiceIds: mine.map((r) => r.invoice_id), contactIds: [...new Set(mine.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))], contactExternalIds: [...new Set(mine.map((r) => r.contact_external_id))] },
-      }),
-    );
-  }
+  const motionsByOrg = await loadMotionIndexes(db, {
+    firmId: auth.firmId,
+    organisations: pageOrgs.map((o) => ({ id: o.id, today: p.todayOf.get(o.id)! })),
+    now: p.now,
+    targets: { invoiceIds: rows.map((r) => r.invoice_id), contactIds: [...new Set(rows.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))], contactExternalIds: [...new Set(rows.map((r) => r.contact_external_id))] },
+  });
   const changes = await loadChanges(
     db,
     auth.firmId,
