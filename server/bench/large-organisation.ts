@@ -14,6 +14,9 @@
  * - the organisation dashboard from the rollups (decision 059; p50/p95 of 10, after timing the
  *   rollups' build from the start) against the engine over the settlement summary (decision 050,
  *   p50/p95 of 10) and the whole ledger in memory (p95 of 3), all three checked equal first;
+ * - the worklist (decision 070) on synthetic stored scores and motions: the first page and page 11,
+ *   ranked by PostgreSQL (p50/p95 of 20), against the in-memory ranking it replaced (p50/p95 of 5),
+ *   checked equal first;
  * - the invoices CSV export, streamed from a cursor to a sink, against building it in memory as
  *   before: peak heap + buffers and peak RSS above the level before each export (sampled every
  *   10 ms; the streamed one runs first so the in-memory one's garbage cannot flatter it).
@@ -37,6 +40,7 @@ import { getOrganisation, listContacts } from '../analytics/organisations';
 import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { DEFAULT_HELP_THRESHOLDS } from '../domain/metrics';
+import { getWorklist, getWorklistInMemory } from '../scoring/worklist';
 import { AS_OF, admin, adminUrl, generate, stats, TRIGGERS, time } from './analytics';
 import type { Bench, BenchFigure } from './types';
 
@@ -44,6 +48,8 @@ const DB_NAME = 'arcus_bench_large_org';
 const PAGE = 200;
 /** The Customers page's page (client/src/pages/customers/CustomersPage.tsx). */
 const CUSTOMER_PAGE = 100;
+/** The worklist's page (client/src/scoring/api.ts WORKLIST_PAGE_SIZE). */
+const WORKLIST_PAGE = 50;
 
 function benchUrl(): string {
   const u = new URL(adminUrl());
@@ -313,6 +319,61 @@ export const largeOrganisationBench: Bench = {
           : []),
         { bench: 'large-org', figure: `invoices CSV streamed: peak RSS above the start`, value: streamedMem.rssMb, unit: 'MB', baseline: { label: 'built in memory as before', value: inMemoryMem.rssMb }, ratio: streamedMem.rssMb / Math.max(inMemoryMem.rssMb, 0.01) },
         { bench: 'large-org', figure: `invoices CSV streamed, time to last byte`, value: streamMs.v, unit: 'ms', baseline: { label: 'built in memory as before', value: inMemory.ms }, ratio: streamMs.v / inMemory.ms },
+      );
+      // The worklist (decision 070): stored scores stand in for the scoring run (P(late) from a hash of
+      // the invoice), a reminder on 1 open invoice in 20, a dispute on 1 in 97, a contact with 1
+      // customer in 50; the SQL page against the in-memory reference (the old path), checked equal first.
+      const now = new Date(`${AS_OF}T12:00:00Z`);
+      await pool.query(
+        `INSERT INTO invoice_scores (invoice_id, firm_id, organisation_id, contact_external_id, currency, amount_due, amount_due_base, p_late, predicted_date, low_date, high_date, amount_at_risk, pay_quantiles, prior_weight, reasons, scored_on, scored_at)
+         SELECT i.id, i.firm_id, i.organisation_id, i.contact_external_id, i.currency, i.amount_due, i.amount_due, (hashtext(i.external_id) & 1023) / 1023.0, $2::date + 10, $2::date, $2::date + 40,
+           round(i.amount_due * ((hashtext(i.external_id) & 1023) / 1023.0), 4), '{}'::float8[], 0, '[]'::jsonb, $2::date, $3
+         FROM invoices i WHERE i.firm_id = $1 AND i.organisation_id = $4 AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')`,
+        [firmId, AS_OF, now, orgId],
+      );
+      await pool.query(`INSERT INTO scoring_cache (firm_id, organisation_id, kind, as_of, fingerprint, payload) VALUES ($1, $2, 'run', $3, 'bench', '{}')`, [firmId, orgId, AS_OF]);
+      await pool.query(
+        `INSERT INTO activities (firm_id, organisation_id, actor_type, kind, invoice_id, summary, details, created_at)
+         SELECT s.firm_id, s.organisation_id, 'user', CASE WHEN hashtext(s.invoice_id::text) % 97 = 0 THEN 'invoice.disputed' ELSE 'reminder.sent' END, s.invoice_id, 'bench', '{}'::jsonb,
+           $2::timestamptz - (abs(hashtext(s.invoice_id::text)) % 240) * interval '1 hour'
+         FROM invoice_scores s WHERE s.firm_id = $1 AND (hashtext(s.invoice_id::text) % 20 = 0 OR hashtext(s.invoice_id::text) % 97 = 0)`,
+        [firmId, now],
+      );
+      await pool.query(
+        `INSERT INTO activities (firm_id, organisation_id, actor_type, kind, contact_id, summary, details, created_at)
+         SELECT c.firm_id, c.organisation_id, 'user', 'contact.contacted', c.id, 'bench', jsonb_build_object('contactExternalId', c.external_id), $2::timestamptz - interval '2 days'
+         FROM contacts c WHERE c.firm_id = $1 AND c.organisation_id = $3 AND hashtext(c.external_id) % 50 = 0`,
+        [firmId, now, orgId],
+      );
+      await pool.query('VACUUM ANALYZE invoice_scores');
+      await pool.query('VACUUM ANALYZE activities');
+      const who = { firmId, userId: '00000000-0000-0000-0000-000000000000', role: 'admin' as const };
+      const open = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM invoice_scores WHERE firm_id = $1', [firmId])).rows[0]!.n;
+      const first = await asFirm(() => getWorklist(database.db, who, { now, limit: WORKLIST_PAGE }));
+      const oldFirst = await asFirm(() => getWorklistInMemory(database.db, who, { now, limit: WORKLIST_PAGE }));
+      if (JSON.stringify(first) !== JSON.stringify(oldFirst)) throw new Error('bench data: the SQL worklist differs from the in-memory one');
+      const deep = { now, limit: WORKLIST_PAGE, offset: 10 * WORKLIST_PAGE };
+      if (JSON.stringify(await asFirm(() => getWorklist(database.db, who, deep))) !== JSON.stringify(await asFirm(() => getWorklistInMemory(database.db, who, deep)))) throw new Error('bench data: the SQL worklist (page 11) differs from the in-memory one');
+      const wlMs: number[] = [];
+      const wlDeepMs: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const a = await time(() => asFirm(() => getWorklist(database.db, who, { now, limit: WORKLIST_PAGE })));
+        const b = await time(() => asFirm(() => getWorklist(database.db, who, deep)));
+        if (i > 0) {
+          wlMs.push(a);
+          wlDeepMs.push(b);
+        }
+      }
+      const wlOldMs: number[] = [];
+      for (let i = 0; i < 5; i++) wlOldMs.push(await time(() => asFirm(() => getWorklistInMemory(database.db, who, { now, limit: WORKLIST_PAGE }))));
+      const w = stats(wlMs);
+      const wd = stats(wlDeepMs);
+      const wo = stats(wlOldMs);
+      const wlBase = { label: 'in memory (every open invoice ranked in the process), p95 of 5', value: wo.p95 };
+      figures.push(
+        { bench: 'large-org', figure: `worklist (${Number(open).toLocaleString('en')} open scored invoices): first page of ${WORKLIST_PAGE} (SQL ranking), p50 of 20`, value: w.median, unit: 'ms', baseline: { label: 'in memory, p50 of 5', value: wo.median }, ratio: w.median / wo.median },
+        { bench: 'large-org', figure: `worklist: first page of ${WORKLIST_PAGE} (SQL ranking), p95 of 20`, value: w.p95, unit: 'ms', baseline: wlBase, ratio: w.p95 / wo.p95, target: 'p95 under 100 ms at 500k invoices' },
+        { bench: 'large-org', figure: `worklist: page 11 (SQL ranking), p95 of 20`, value: wd.p95, unit: 'ms', baseline: wlBase, ratio: wd.p95 / wo.p95 },
       );
       return figures;
     } finally {

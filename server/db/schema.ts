@@ -422,6 +422,10 @@ export const activities = pgTable(
     index('activities_org_contact_idx').on(t.organisationId, t.contactId),
     // One organisation's timeline, newest first (migration 0048).
     index('activities_firm_org_created_idx').on(t.firmId, t.organisationId, t.createdAt.desc(), t.id.desc()),
+    // The activities that can put an invoice in motion, for the worklist's ranking (migration 0075).
+    index('activities_firm_org_motion_idx')
+      .on(t.firmId, t.organisationId, t.createdAt)
+      .where(sql`${t.kind} IN ('promise.recorded', 'invoice.disputed', 'dispute.resolved', 'plan.created', 'plan.ended', 'reminder.sent', 'contact.contacted', 'call.logged')`),
   ],
 );
 
@@ -623,7 +627,7 @@ export const invoiceScores = pgTable(
     scoredOn: date('scored_on', { mode: 'string' }).notNull(),
     scoredAt: timestamp('scored_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('invoice_scores_firm_org_idx').on(t.firmId, t.organisationId)],
+  (t) => [index('invoice_scores_firm_org_idx').on(t.firmId, t.organisationId), index('invoice_scores_firm_org_contact_idx').on(t.firmId, t.organisationId, t.contactExternalId)],
 );
 
 /** One row per customer (ledger contact) with invoices, rewritten by each scoring run. */

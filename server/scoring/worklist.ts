@@ -16,23 +16,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
+import { notFound } from '../../kernel/errors';
+import { mulRate, toMinor } from '../../kernel/money';
+import { compareNames } from '../analytics/customers';
 import { resolveRates } from '../analytics/exchange-rates';
 import { contactLink, invoiceLink, type LedgerEndpointsOf, ledgerSite } from '../analytics/ledger-links';
 import type { Role } from '../auth/current-user';
 import { type Db, queryRows } from '../db/client';
 import { activities, contacts, firms, organisationAssignments, organisations } from '../db/schema';
-import { type CalendarDate, diffDays, todayIn } from '../../kernel/dates';
 import { amountNumber } from '../domain/metrics';
-import { mulRate, toMinor } from '../../kernel/money';
-import { notFound } from '../../kernel/errors';
-import type { CustomerSegment } from '../domain/scoring/explain';
-import type { ScoreReason } from './engine';
 import type { ChangeAlert } from '../domain/scoring/change';
+import type { CustomerSegment } from '../domain/scoring/explain';
 import { loadChanges } from './changes';
+import type { ScoreReason } from './engine';
 import { CONTACT_CONTACTED, type Motion, type MotionIndex } from './in-motion';
-import { loadMotionIndex } from './in-motion-load';
+import { loadMotionIndex, loadMotionIndexes } from './in-motion-load';
 import { rankValue, round2, type Why } from './rank';
 import { ensureScored, type OnDemandScoring } from './run';
+import { rankWorklistPage } from './worklist-sql';
 
 export interface VisibleOrganisation {
   id: string;
@@ -90,8 +92,12 @@ interface Row {
   prev_month: string | null;
 }
 
-async function loadOpenScores(db: Db, firmId: string, organisationIds: readonly string[]): Promise<Row[]> {
+/** The open scored invoices of the organisations (`customers`: of these customers only). */
+async function loadOpenScores(db: Db, firmId: string, organisationIds: readonly string[], customers?: readonly { organisationId: string; contactExternalId: string }[]): Promise<Row[]> {
   if (organisationIds.length === 0) return [];
+  const ofCustomers = customers
+    ? sql`AND (s.organisation_id, s.contact_external_id) IN (SELECT * FROM unnest(${sql.param(customers.map((c) => c.organisationId))}::uuid[], ${sql.param(customers.map((c) => c.contactExternalId))}::text[]))`
+    : sql``;
   return queryRows<Row>(
     db,
     sql`
@@ -116,7 +122,7 @@ async function loadOpenScores(db: Db, firmId: string, organisationIds: readonly 
       organisationIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     )})
-      AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted')`,
+      AND i.settled_on IS NULL AND i.status NOT IN ('draft', 'submitted', 'voided', 'deleted') ${ofCustomers}`,
   );
 }
 
@@ -178,24 +184,38 @@ export interface Worklist {
   scoringPending: { organisationName: string }[];
 }
 
-export async function getWorklist(
-  db: Db,
-  auth: { firmId: string; userId: string; role: Role },
-  /** `ledgerEndpoints`: where ledger links lead (absent: the providers' own apps). */
-  options: {
-    organisationId?: string;
-    limit?: number;
-    offset?: number;
-    now?: Date;
-    ledgerEndpoints?: LedgerEndpointsOf;
-    /** Only these customers, in whichever of the firm's organisations they are (My work: the caller's assigned customers). Ranked as ever. */
-    only?: readonly { organisationId: string; contactExternalId: string }[];
-    /** How an organisation never scored is scored (small ones inline, bigger ones requested on this queue). */
-    scoring?: OnDemandScoring;
-  } = {},
-): Promise<Worklist> {
+/** Options of a worklist read (the in-memory reference and the SQL path take the same). */
+export interface WorklistOptions {
+  organisationId?: string;
+  limit?: number;
+  offset?: number;
+  now?: Date;
+  /** Where ledger links lead (absent: the providers' own apps). */
+  ledgerEndpoints?: LedgerEndpointsOf;
+  /** Only these customers, in whichever of the firm's organisations they are (My work: the caller's assigned customers). Ranked as ever. */
+  only?: readonly { organisationId: string; contactExternalId: string }[];
+  /** How an organisation never scored is scored (small ones inline, bigger ones requested on this queue). */
+  scoring?: OnDemandScoring;
+}
+
+type Auth = { firmId: string; userId: string; role: Role };
+
+/** What both paths settle before ranking: the organisations, their day, their rate, what is pending. */
+interface Prelude {
+  now: Date;
+  visible: VisibleOrganisation[];
+  orgs: VisibleOrganisation[];
+  orgById: Map<string, VisibleOrganisation>;
+  pending: Set<string>;
+  reportingCurrency: string;
+  /** The organisation's rate to the reporting currency ('1' for the same currency, null without a rate). */
+  rateOf: (o: VisibleOrganisation) => string | null;
+  todayOf: Map<string, CalendarDate>;
+  siteOf: Map<string, ReturnType<typeof ledgerSite>>;
+}
+
+async function prelude(db: Db, auth: Auth, options: WorklistOptions): Promise<Prelude> {
   const now = options.now ?? new Date();
-  const only = options.only ? new Set(options.only.map((c) => `${c.organisationId}|${c.contactExternalId}`)) : null;
   const visible = options.only
     ? (await visibleOrganisations(db, { ...auth, role: 'admin' })).filter((o) => options.only!.some((c) => c.organisationId === o.id))
     : await visibleOrganisations(db, auth);
@@ -213,30 +233,26 @@ export async function getWorklist(
   const [firm] = await db.select({ reportingCurrency: firms.reportingCurrency }).from(firms).where(eq(firms.id, auth.firmId)).limit(1);
   const reportingCurrency = firm?.reportingCurrency ?? 'USD';
   const rates = await resolveRates(db, auth.firmId, reportingCurrency, todayIn('UTC', now));
-  const orgById = new Map(orgs.map((o) => [o.id, o]));
-  const siteOf = new Map(orgs.map((o) => [o.id, ledgerSite(options.ledgerEndpoints, o)]));
-  const rateOf = (o: VisibleOrganisation) => (o.baseCurrency === reportingCurrency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null));
-  const todayOf = new Map(orgs.map((o) => [o.id, todayIn(o.timezone, now)]));
-  const rows = (
-    await loadOpenScores(
-      db,
-      auth.firmId,
-      orgs.map((o) => o.id),
-    )
-  ).filter((r) => only === null || only.has(`${r.organisation_id}|${r.contact_external_id}`));
-  const motionsByOrg = new Map<string, MotionIndex>();
-  for (const o of orgs) motionsByOrg.set(o.id, await loadMotionIndex(db, { firmId: auth.firmId, organisationIds: [o.id], now, today: todayOf.get(o.id)! }));
-  const changes = await loadChanges(
-    db,
-    auth.firmId,
-    orgs.map((o) => o.id),
-  );
+  return {
+    now,
+    visible,
+    orgs,
+    orgById: new Map(orgs.map((o) => [o.id, o])),
+    pending,
+    reportingCurrency,
+    rateOf: (o) => (o.baseCurrency === reportingCurrency ? '1' : (rates.get(o.baseCurrency)?.rate ?? null)),
+    todayOf: new Map(orgs.map((o) => [o.id, todayIn(o.timezone, now)])),
+    siteOf: new Map(orgs.map((o) => [o.id, ledgerSite(options.ledgerEndpoints, o)])),
+  };
+}
 
+/** The customers of the given score rows, each with its invoices ranked, its value and its open balance (not yet ranked among themselves). */
+function groupCustomers(p: Prelude, rows: readonly Row[], motionsByOrg: ReadonlyMap<string, MotionIndex>, changes: ReadonlyMap<string, ChangeAlert[]>): WorklistCustomer[] {
   const groups = new Map<string, WorklistCustomer>();
   for (const r of rows) {
-    const org = orgById.get(r.organisation_id)!;
-    const today = todayOf.get(org.id)!;
-    const rate = rateOf(org);
+    const org = p.orgById.get(r.organisation_id)!;
+    const today = p.todayOf.get(org.id)!;
+    const rate = p.rateOf(org);
     const base = toMinor(r.amount_due_base, 2, true);
     const amount = rate === null || rate === '1' ? base : mulRate(base, rate);
     const daysOverdue = diffDays(r.due_date ?? r.issue_date, today);
@@ -265,7 +281,7 @@ export async function getWorklist(
         value: 0,
         open: [],
         invoices: [],
-        link: contactLink(siteOf.get(org.id)!, r.contact_external_id),
+        link: contactLink(p.siteOf.get(org.id)!, r.contact_external_id),
       };
       groups.set(key, g);
     }
@@ -285,7 +301,7 @@ export async function getWorklist(
       reasons: r.reasons,
       motions,
       why,
-      link: invoiceLink(siteOf.get(org.id)!, r.external_id),
+      link: invoiceLink(p.siteOf.get(org.id)!, r.external_id),
     });
   }
   const customers = [...groups.values()];
@@ -296,23 +312,103 @@ export async function getWorklist(
     for (const i of g.invoices) open.set(i.currency, (open.get(i.currency) ?? 0) + toMinor(i.amountDue.toFixed(2)));
     g.open = [...open].sort(([a], [b]) => a.localeCompare(b)).map(([currency, minor]) => ({ currency, amount: amountNumber(minor) }));
   }
-  customers.sort((a, b) => b.value - a.value || a.name.localeCompare(b.name) || a.contactExternalId.localeCompare(b.contactExternalId));
+  return customers;
+}
+
+/**
+ * The customers' order: value, highest first; ties by name (ASCII letters folded, then the name,
+ * then the ledger id, in code points — compareNames, a total order PostgreSQL reproduces with
+ * COLLATE "C"; decision 070).
+ */
+export function compareWorklistCustomers(a: WorklistCustomer, b: WorklistCustomer): number {
+  return b.value - a.value || compareNames({ name: a.name, externalId: a.contactExternalId }, { name: b.name, externalId: b.contactExternalId });
+}
+
+function worklistOf(p: Prelude, page: WorklistCustomer[], offset: number, limit: number, totalCustomers: number, totalInvoices: number): Worklist {
+  return {
+    reportingCurrency: p.reportingCurrency,
+    unconverted: p.orgs.filter((o) => p.rateOf(o) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
+    organisations: p.visible.map((o) => ({ id: o.id, name: o.name })),
+    customers: page,
+    offset,
+    limit,
+    totalCustomers,
+    totalInvoices,
+    scoringPending: p.orgs.filter((o) => p.pending.has(o.id)).map((o) => ({ organisationName: o.name })),
+  };
+}
+
+/**
+ * The worklist computed in memory over every open scored invoice of the organisations: the
+ * reference the SQL path (getWorklist) is tested against (test/scale/worklist-sql.test.ts).
+ */
+export async function getWorklistInMemory(db: Db, auth: Auth, options: WorklistOptions = {}): Promise<Worklist> {
+  const p = await prelude(db, auth, options);
+  const only = options.only ? new Set(options.only.map((c) => `${c.organisationId}|${c.contactExternalId}`)) : null;
+  const rows = (
+    await loadOpenScores(
+      db,
+      auth.firmId,
+      p.orgs.map((o) => o.id),
+    )
+  ).filter((r) => only === null || only.has(`${r.organisation_id}|${r.contact_external_id}`));
+  const motionsByOrg = new Map<string, MotionIndex>();
+  for (const o of p.orgs) motionsByOrg.set(o.id, await loadMotionIndex(db, { firmId: auth.firmId, organisationIds: [o.id], now: p.now, today: p.todayOf.get(o.id)! }));
+  const changes = await loadChanges(
+    db,
+    auth.firmId,
+    p.orgs.map((o) => o.id),
+  );
+  const customers = groupCustomers(p, rows, motionsByOrg, changes).sort(compareWorklistCustomers);
   customers.forEach((g, i) => {
     g.rank = i + 1;
   });
   const limit = options.limit ?? 100;
   const offset = options.offset ?? 0;
-  return {
-    reportingCurrency,
-    unconverted: orgs.filter((o) => rateOf(o) === null).map((o) => ({ id: o.id, name: o.name, currency: o.baseCurrency })),
-    organisations: visible.map((o) => ({ id: o.id, name: o.name })),
-    customers: customers.slice(offset, offset + limit),
+  return worklistOf(p, customers.slice(offset, offset + limit), offset, limit, customers.length, rows.length);
+}
+
+/**
+ * The worklist, one page: PostgreSQL ranks every customer of the organisations in one statement
+ * (worklist-sql.ts: each open invoice's value with the same floating-point steps as rankValue,
+ * the customers' sums, the order) and returns the page's customers; only their invoices,
+ * activities and alerts are then read and grouped by the in-memory code (groupCustomers), so
+ * every figure and "why here" item is the reference's by construction (decision 070).
+ */
+export async function getWorklist(db: Db, auth: Auth, options: WorklistOptions = {}): Promise<Worklist> {
+  const p = await prelude(db, auth, options);
+  const limit = options.limit ?? 100;
+  const offset = options.offset ?? 0;
+  const ranked = await rankWorklistPage(db, {
+    firmId: auth.firmId,
+    organisations: p.orgs.map((o) => ({ id: o.id, today: p.todayOf.get(o.id)!, rate: p.rateOf(o) })),
+    now: p.now,
+    ...(options.only ? { only: options.only } : {}),
     offset,
     limit,
-    totalCustomers: customers.length,
-    totalInvoices: rows.length,
-    scoringPending: orgs.filter((o) => pending.has(o.id)).map((o) => ({ organisationName: o.name })),
-  };
+  });
+  const keys = ranked.page.map((c) => ({ organisationId: c.organisationId, contactExternalId: c.contactExternalId }));
+  const pageOrgs = p.orgs.filter((o) => keys.some((k) => k.organisationId === o.id));
+  const rows = keys.length === 0 ? [] : await loadOpenScores(db, auth.firmId, pageOrgs.map((o) => o.id), keys);
+  const motionsByOrg = await loadMotionIndexes(db, {
+    firmId: auth.firmId,
+    organisations: pageOrgs.map((o) => ({ id: o.id, today: p.todayOf.get(o.id)! })),
+    now: p.now,
+    targets: { invoiceIds: rows.map((r) => r.invoice_id), contactIds: [...new Set(rows.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))], contactExternalIds: [...new Set(rows.map((r) => r.contact_external_id))] },
+  });
+  const changes = await loadChanges(
+    db,
+    auth.firmId,
+    pageOrgs.map((o) => o.id),
+  );
+  const byKey = new Map(groupCustomers(p, rows, motionsByOrg, changes).map((g) => [`${g.organisationId}|${g.contactExternalId}`, g]));
+  const page = ranked.page.flatMap((c, i) => {
+    const g = byKey.get(`${c.organisationId}|${c.contactExternalId}`);
+    if (!g) return []; // settled between the two reads
+    g.rank = offset + i + 1;
+    return [g];
+  });
+  return worklistOf(p, page, offset, limit, ranked.totalCustomers, ranked.totalInvoices);
 }
 
 /** "Mark contacted": a 'contact.contacted' activity for a customer (optionally one invoice) on the caller's worklist. */
