@@ -19,20 +19,22 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { getDashboard } from '../analytics/dashboard';
-import { getOrganisation } from '../analytics/organisations';
-import { getPortfolio, type PortfolioSource } from '../analytics/portfolio';
-import { comparePeriod } from '../analytics/period';
-import { queryPortfolioRollups, refreshPendingRollups } from '../analytics/portfolio-rollups';
-import { openPostgres } from '../db/client';
-import { DEFAULT_HELP_THRESHOLDS } from '../domain/metrics';
 import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
 import { mulRate } from '../../kernel/money';
-import { mulberry32 } from '../domain/random';
-import type { Bench, BenchFigure } from './types';
+import { getDashboard } from '../analytics/dashboard';
+import { getOrganisation } from '../analytics/organisations';
+import { comparePeriod } from '../analytics/period';
+import { getPortfolio, type PortfolioSource } from '../analytics/portfolio';
+import { queryPortfolioRollups, refreshPendingRollups } from '../analytics/portfolio-rollups';
+import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
+import { DEFAULT_HELP_THRESHOLDS } from '../domain/metrics';
+import { mulberry32 } from '../domain/random';
+import { benchDbName, dropLeftBehind } from './scratch-db';
+import type { Bench, BenchFigure } from './types';
 
-const DB_NAME = 'arcus_bench_analytics';
+/** This run's own database (scratch-db.ts): two runs at once do not drop each other's. */
+const DB_NAME = benchDbName('arcus_bench_analytics');
 export const AS_OF = '2026-06-30';
 const HISTORY_DAYS = 730;
 const INVOICES_PER_ORG = 2000;
@@ -230,7 +232,7 @@ export const analyticsBench: Bench = {
   summary: 'Portfolio and organisation dashboard on PostgreSQL (500 organisations × 2,000 invoices), against a plain aggregate scan',
   async run({ scale }) {
     const orgCount = Math.max(2, Math.round(500 * scale));
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropLeftBehind(adminUrl(), 'arcus_bench_analytics');
     await admin(`CREATE DATABASE ${DB_NAME}`);
     const database = openPostgres(benchUrl(), { max: 4, unscoped: 'system' });
     try {

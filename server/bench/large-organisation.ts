@@ -42,9 +42,11 @@ import { withFirm } from '../db/firm-scope';
 import { DEFAULT_HELP_THRESHOLDS } from '../domain/metrics';
 import { getWorklist, getWorklistInMemory } from '../scoring/worklist';
 import { AS_OF, admin, adminUrl, generate, stats, TRIGGERS, time } from './analytics';
+import { benchDbName, dropLeftBehind } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
 
-const DB_NAME = 'arcus_bench_large_org';
+/** This run's own database (scratch-db.ts): two runs at once do not drop each other's. */
+const DB_NAME = benchDbName('arcus_bench_large_org');
 const PAGE = 200;
 /** The Customers page's page (client/src/pages/customers/CustomersPage.tsx). */
 const CUSTOMER_PAGE = 100;
@@ -105,7 +107,7 @@ export const largeOrganisationBench: Bench = {
   async run({ scale }) {
     const invoicesPerOrg = Math.max(1000, Math.round(500_000 * scale));
     const customersPerOrg = Math.max(100, Math.round(50_000 * scale));
-    await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropLeftBehind(adminUrl(), 'arcus_bench_large_org');
     await admin(`CREATE DATABASE ${DB_NAME}`);
     const database = openPostgres(benchUrl(), { max: 4, unscoped: 'system' });
     const figures: BenchFigure[] = [];

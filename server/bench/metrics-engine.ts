@@ -7,8 +7,8 @@
  * computeMetrics on the MetricInvoice list (conversion included, what a single call costs).
  */
 import { addDays, fromDayNumber, toDayNumber } from '../../kernel/dates';
-import { computeMetrics, metricLedger, monthlySeries } from '../domain/metrics';
 import type { MetricInvoice } from '../domain/metrics';
+import { computeMetrics, metricLedger, monthlySeries } from '../domain/metrics';
 import { type Bench, prng, timeIt } from './types';
 
 function invoices(n: number): MetricInvoice[] {

@@ -16,20 +16,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { createLedgerFactory } from '../../integrations/ledger/factory';
+import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import type { SyncEntityType } from '../../integrations/ledger/types';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
 import { openPostgres } from '../db/client';
+import { withFirm } from '../db/firm-scope';
 import { firms } from '../db/schema';
 import { createLogger } from '../logger';
 import { runSync } from '../sync/engine';
-import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { createOrReuseRun } from '../sync/runs';
 import { connectSandboxCompany } from '../sync/sandbox-connect';
 import { copyRows } from '../sync/sql';
 import { scratchDatabase } from './scratch-db';
 import type { Bench, BenchFigure } from './types';
-import { withFirm } from '../db/firm-scope';
 
 const BENCH_DB = 'arcus_bench';
 const PAGE = 1000;
