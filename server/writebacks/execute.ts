@@ -81,13 +81,17 @@ export const noteKeyOf = (writebackId: string) => `n-${writebackId}`;
  * few hundred milliseconds of them, and WAL order means it loses a suffix: the row is then where
  * one of the crash points leaves it (`sending` after the call, `sent` before the confirmation,
  * confirmed with its note pending), which the retry and the sweep finish with the same keys.
- * The request (the row's creation) and the lease still wait for the flush.
+ * The request (the row's creation) still waits for the flush, and so does a note's lease (LEASE).
  */
 const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
 /**
  * The lease ($1 id, $2 lease until, $3 now), the organisation's provider, name and time zone, and
- * its connection (the ledger gateway's token) in one statement: one round trip.
+ * its connection (the ledger gateway's token) in one statement: one round trip. It waits for the
+ * WAL flush only for a note: a `pending` note can be gathered into another note's batch
+ * (note-batch.ts), so its lease must survive a PostgreSQL crash. Any other kind's lease lost in
+ * such a crash leaves the row as it was before the lease (`pending`, or unleased `sending`/`sent`),
+ * which only a lease picks up again: the next attempt repeats the call with the same key.
  */
 const LEASE: Prepared = {
   name: 'wb_lease',
@@ -102,7 +106,8 @@ const LEASE: Prepared = {
             AND (note_batch_id IS NULL OR note_batch_id = id)
           RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
                     note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at)
-        SELECT leased.*, o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone, o.external_id AS org_tenant,
+        SELECT leased.*, CASE WHEN leased.kind = 'note' THEN NULL ELSE set_config('synchronous_commit', 'off', true) END AS commit_wait,
+               o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone, o.external_id AS org_tenant,
                c.id AS conn_id, c.status AS conn_status, c.provider AS conn_provider, c.access_token_enc AS conn_access, c.refresh_token_enc AS conn_refresh,
                c.access_token_expires_at AS conn_expires_at, c.grant_id AS conn_grant_id
         FROM leased LEFT JOIN organisations o ON o.id = leased.organisation_id LEFT JOIN connections c ON c.organisation_id = leased.organisation_id`,
@@ -144,14 +149,14 @@ const UNLEASE: Prepared = {
 export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
   const now = deps.now();
   const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
-  const leased = await preparedRows<LeasedRow & { org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null; org_tenant: string | null } & ConnectionColumns>(deps.db, LEASE, [
+  const leased = await preparedRows<LeasedRow & { commit_wait: string | null; org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null; org_tenant: string | null } & ConnectionColumns>(deps.db, LEASE, [
     writebackId,
     until,
     now.toISOString(),
   ]);
   const leasedRow = leased[0];
   if (!leasedRow) return { outcome: 'not_claimable' };
-  const { org_provider, org_name, org_timezone, org_tenant, conn_id, conn_status, conn_provider, conn_access, conn_refresh, conn_expires_at, conn_grant_id, ...row } = leasedRow;
+  const { commit_wait: _commitWait, org_provider, org_name, org_timezone, org_tenant, conn_id, conn_status, conn_provider, conn_access, conn_refresh, conn_expires_at, conn_grant_id, ...row } = leasedRow;
   const connection: LoadedConnection | undefined =
     conn_id && conn_status && conn_provider && conn_access && conn_refresh && conn_expires_at && org_tenant
       ? { id: conn_id, status: conn_status, provider: conn_provider, accessTokenEnc: conn_access, refreshTokenEnc: conn_refresh, accessTokenExpiresAt: new Date(conn_expires_at), grantId: conn_grant_id, tenantId: org_tenant }
