@@ -47,6 +47,11 @@ export function openTokens(key: Buffer, row: { id: string; accessTokenEnc: strin
   };
 }
 
+/** The access token alone: what a ledger call needs (the refresh token is opened only to refresh). */
+function openAccessToken(key: Buffer, row: { id: string; accessTokenEnc: string }): string {
+  return decryptToken(key, row.accessTokenEnc, `${row.id}:access`);
+}
+
 const inFlight = new Map<string, Promise<string>>();
 
 /**
@@ -85,7 +90,7 @@ export async function accessTokenFor(deps: TokenDeps, organisationId: string, lo
   if (!row) throw new ReauthRequiredError('This organisation has no ledger connection.');
   if (row.c.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
   if (row.c.accessTokenExpiresAt.getTime() - now() > REFRESH_MARGIN_MS) {
-    return { accessToken: openTokens(deps.key, row.c).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
+    return { accessToken: openAccessToken(deps.key, row.c), connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
   }
   const lockKey = grantKey(row.c);
   let pending = inFlight.get(lockKey);
@@ -97,7 +102,7 @@ export async function accessTokenFor(deps: TokenDeps, organisationId: string, lo
   // Every connection of the grant now holds fresh tokens sealed for its own row.
   const [fresh] = await deps.db.select().from(connections).where(eq(connections.id, row.c.id));
   if (fresh?.status !== 'active') throw new ReauthRequiredError(`${PROVIDER_LABEL[row.c.provider]} access has to be renewed: reconnect this organisation.`);
-  return { accessToken: openTokens(deps.key, fresh).accessToken, connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
+  return { accessToken: openAccessToken(deps.key, fresh), connectionId: row.c.id, tenantId: row.tenantId, provider: row.c.provider };
 }
 
 function grantKey(c: { id: string; grantId: string | null }): string {

@@ -235,3 +235,30 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/** A fixed statement with positional parameters ($1, $2, …), named once for the connections that prepare it. */
+export interface Prepared {
+  /** Unique in the process: PostgreSQL keeps it per connection under this name. */
+  name: string;
+  text: string;
+}
+
+/**
+ * Rows of a fixed statement, bypassing drizzle's query building (a hot path's statement is the
+ * same text every time: building it per call is CPU the write-back engine spent on every
+ * statement, decision 068). On PostgreSQL it is a named prepared statement: each pooled
+ * connection parses and plans it once and afterwards gets only its parameters. Row-level
+ * security is unchanged: it runs on the same scoped connection (`ScopedPool.query`, or the
+ * transaction's client) as any other statement, and PostgreSQL re-plans a cached plan when the
+ * role it was made under differs. PGlite gets the text and parameters (no name).
+ * Parameters are passed as they are: a JSON value must be given as its JSON text.
+ */
+export async function preparedRows<T>(db: Db, statement: Prepared, values: readonly unknown[]): Promise<T[]> {
+  const client = (db as unknown as { session: { client: unknown } }).session.client;
+  if (client instanceof pg.Pool || client instanceof pg.Client) {
+    const result = await (client.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>)({ name: statement.name, text: statement.text, values: values as unknown[] });
+    return result.rows as T[];
+  }
+  const result = await (client as { query: (text: string, params: readonly unknown[]) => Promise<{ rows: T[] }> }).query(statement.text, values);
+  return result.rows;
+}

@@ -125,9 +125,26 @@ export function createLedgerGateway(deps: LedgerGatewayDeps): LedgerGateway {
         if (c.code) log.warn(line, 'ledger call failed');
         else log[deps.callLogLevel ?? 'info'](line, 'ledger call');
       });
+      // Each client is built when first used: a write-back never reads through the sync API, a sync never writes.
       const build = (accessToken: string) => {
         const params = { accessToken, tenantId, runner };
-        return { reads: deps.factory.api(provider, params), writes: createWrites(deps.factory, provider, params), notes: createLedgerNotes(deps.factory, provider, params) };
+        let reads: LedgerApi | undefined;
+        let writes: LedgerWrites | undefined;
+        let notes: LedgerNotes | undefined;
+        return {
+          get reads() {
+            reads ??= deps.factory.api(provider, params);
+            return reads;
+          },
+          get writes() {
+            writes ??= createWrites(deps.factory, provider, params);
+            return writes;
+          },
+          get notes() {
+            notes ??= createLedgerNotes(deps.factory, provider, params);
+            return notes;
+          },
+        };
       };
       let clients = build(token.accessToken);
       return {

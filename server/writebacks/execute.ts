@@ -17,7 +17,7 @@ import { eq, sql } from 'drizzle-orm';
 import { LedgerError } from '../../integrations/ledger/errors';
 import { isReadAfterWrite, type LedgerAccount, type LedgerDocument, type LedgerWrites } from '../../integrations/ledger/writes';
 import { type LoadedConnection, ReauthRequiredError } from '../connections/tokens';
-import { queryRows } from '../db/client';
+import { type Prepared, preparedRows, queryRows } from '../db/client';
 import { activities, reminderInvoiceHolds, writebacks } from '../db/schema';
 import { forgetReceivableAccounts, receivableAccountsFor } from '../ledger/receivable-accounts';
 import { describeError } from '../logger';
@@ -69,32 +69,94 @@ interface ConnectionColumns {
 /** The note's own idempotency key: distinct from the write's (Xero refuses one key for two bodies). */
 export const noteKeyOf = (writebackId: string) => `n-${writebackId}`;
 
-export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
-  const now = deps.now();
-  const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
-  // The lease, the organisation's provider, name and time zone, and its connection (the ledger
-  // gateway's token) in one statement: one round trip.
-  const leased = await queryRows<LeasedRow & { org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null; org_tenant: string | null } & ConnectionColumns>(
-    deps.db,
-    sql`WITH leased AS (
+/*
+ * The statements on every write-back's path, as fixed text with parameters: prepared once per
+ * connection, no query building per call (decision 068). Row-level security applies as to any
+ * statement on the scoped connection.
+ *
+ * The three after the ledger call (`sent`, confirmed, note recorded) commit without waiting for
+ * the WAL flush (`synchronous_commit` off for that one statement's transaction, decision 068):
+ * each is visible to every other session at once, exactly as before, so a worker killed at any
+ * crash point leaves what it always left. Only a crash of PostgreSQL itself can lose the last
+ * few hundred milliseconds of them, and WAL order means it loses a suffix: the row is then where
+ * one of the crash points leaves it (`sending` after the call, `sent` before the confirmation,
+ * confirmed with its note pending), which the retry and the sweep finish with the same keys.
+ * The request (the row's creation) still waits for the flush, and so does a note's lease (LEASE).
+ */
+const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
+
+/**
+ * The lease ($1 id, $2 lease until, $3 now), the organisation's provider, name and time zone, and
+ * its connection (the ledger gateway's token) in one statement: one round trip. It waits for the
+ * WAL flush only for a note: a `pending` note can be gathered into another note's batch
+ * (note-batch.ts), so its lease must survive a PostgreSQL crash. Any other kind's lease lost in
+ * such a crash leaves the row as it was before the lease (`pending`, or unleased `sending`/`sent`),
+ * which only a lease picks up again: the next attempt repeats the call with the same key.
+ */
+const LEASE: Prepared = {
+  name: 'wb_lease',
+  text: `WITH leased AS (
           UPDATE writebacks SET
             status = CASE WHEN status = 'pending' THEN 'sending' ELSE status END,
-            lease_until = ${until}::timestamptz, next_attempt_at = NULL, attempts = attempts + 1, updated_at = ${now.toISOString()}::timestamptz
-          WHERE id = ${writebackId}::uuid AND (
+            lease_until = $2::timestamptz, next_attempt_at = NULL, attempts = attempts + 1, updated_at = $3::timestamptz
+          WHERE id = $1::uuid AND (
             status = 'pending'
             OR ((status IN ('sending', 'sent') OR (status = 'confirmed' AND note_status = 'pending'))
-                AND (lease_until IS NULL OR lease_until < ${now.toISOString()}::timestamptz)))
+                AND (lease_until IS NULL OR lease_until < $3::timestamptz)))
             AND (note_batch_id IS NULL OR note_batch_id = id)
           RETURNING id, firm_id, organisation_id, kind, status, request, external_id, invoice_id, invoice_external_id, contact_id,
                     note_text, note_status, attempts, deferrals, result, reverses_id, note_batch_id, created_at)
-        SELECT leased.*, o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone, o.external_id AS org_tenant,
+        SELECT leased.*, CASE WHEN leased.kind = 'note' THEN NULL ELSE set_config('synchronous_commit', 'off', true) END AS commit_wait,
+               o.provider AS org_provider, o.name AS org_name, o.timezone AS org_timezone, o.external_id AS org_tenant,
                c.id AS conn_id, c.status AS conn_status, c.provider AS conn_provider, c.access_token_enc AS conn_access, c.refresh_token_enc AS conn_refresh,
                c.access_token_expires_at AS conn_expires_at, c.grant_id AS conn_grant_id
         FROM leased LEFT JOIN organisations o ON o.id = leased.organisation_id LEFT JOIN connections c ON c.organisation_id = leased.organisation_id`,
-  );
+};
+
+/** `sent` stored ($1 id, $2 the ledger's id, $3 the answer as JSON text, $4 now). */
+const MARK_SENT: Prepared = {
+  name: 'wb_mark_sent',
+  text: `UPDATE writebacks SET status = 'sent', external_id = $2, result = $3::jsonb, sent_at = $4::timestamptz, error = NULL, updated_at = $4::timestamptz
+         FROM ${ASYNC_COMMIT} WHERE id = $1::uuid`,
+};
+
+/**
+ * Confirmed, and its `writeback.confirmed` timeline entry, in one statement ($1 id, $2 now, $3 the
+ * result as JSON text, $4 firm, $5 organisation, $6 invoice, $7 contact, $8 summary, $9 details as JSON text).
+ */
+const CONFIRM: Prepared = {
+  name: 'wb_confirm',
+  text: `WITH confirmed AS (
+      UPDATE writebacks SET status = 'confirmed', confirmed_at = $2::timestamptz, result = $3::jsonb, error = NULL, updated_at = $2::timestamptz
+      FROM ${ASYNC_COMMIT} WHERE id = $1::uuid RETURNING writebacks.id)
+    INSERT INTO activities (firm_id, organisation_id, actor_type, kind, invoice_id, contact_id, summary, details)
+    SELECT $4::uuid, $5::uuid, 'system', 'writeback.confirmed', $6::uuid, $7::uuid, $8::text, $9::jsonb
+    FROM confirmed`,
+};
+
+/** The note recorded and the lease released ($1 id, $2 now). */
+const NOTE_WRITTEN: Prepared = {
+  name: 'wb_note_written',
+  text: `UPDATE writebacks SET note_status = 'written', lease_until = NULL, updated_at = $2::timestamptz FROM ${ASYNC_COMMIT} WHERE id = $1::uuid`,
+};
+
+/** The lease released, nothing else ($1 id). */
+const UNLEASE: Prepared = {
+  name: 'wb_unlease',
+  text: `UPDATE writebacks SET lease_until = NULL FROM ${ASYNC_COMMIT} WHERE id = $1::uuid`,
+};
+
+export async function executeWriteback(deps: WritebackDeps, writebackId: string): Promise<ExecuteResult> {
+  const now = deps.now();
+  const until = new Date(now.getTime() + (deps.leaseMs ?? WRITEBACK_LEASE_MS)).toISOString();
+  const leased = await preparedRows<LeasedRow & { commit_wait: string | null; org_provider: 'xero' | 'quickbooks' | null; org_name: string | null; org_timezone: string | null; org_tenant: string | null } & ConnectionColumns>(deps.db, LEASE, [
+    writebackId,
+    until,
+    now.toISOString(),
+  ]);
   const leasedRow = leased[0];
   if (!leasedRow) return { outcome: 'not_claimable' };
-  const { org_provider, org_name, org_timezone, org_tenant, conn_id, conn_status, conn_provider, conn_access, conn_refresh, conn_expires_at, conn_grant_id, ...row } = leasedRow;
+  const { commit_wait: _commitWait, org_provider, org_name, org_timezone, org_tenant, conn_id, conn_status, conn_provider, conn_access, conn_refresh, conn_expires_at, conn_grant_id, ...row } = leasedRow;
   const connection: LoadedConnection | undefined =
     conn_id && conn_status && conn_provider && conn_access && conn_refresh && conn_expires_at && org_tenant
       ? { id: conn_id, status: conn_status, provider: conn_provider, accessTokenEnc: conn_access, refreshTokenEnc: conn_refresh, accessTokenExpiresAt: new Date(conn_expires_at), grantId: conn_grant_id, tenantId: org_tenant }
@@ -146,22 +208,17 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
       } else sent = await perform(writes, row, request);
       deps.crash?.('wb.after-send');
       externalId = sent?.externalId ?? row.invoice_external_id;
-      const noted = row.kind === 'note' ? ({ noteStatus: 'written' } as const) : {};
-      const markSent = (db: WritebackDeps['db']) =>
-        db
-          .update(writebacks)
-          .set({ status: 'sent', externalId, result: maskPayTokensIn({ sent }), sentAt: deps.now(), error: null, updatedAt: deps.now(), ...noted })
-          .where(eq(writebacks.id, row.id));
       // A note confirms its batch's followers with it (one transaction); any other kind is one statement.
       storingSent =
         row.kind === 'note'
           ? deps.db.transaction(async (tx) => {
-              await markSent(tx as unknown as WritebackDeps['db']);
+              await (tx as unknown as WritebackDeps['db'])
+                .update(writebacks)
+                .set({ status: 'sent', externalId, result: maskPayTokensIn({ sent }), sentAt: deps.now(), error: null, updatedAt: deps.now(), noteStatus: 'written' })
+                .where(eq(writebacks.id, row.id));
               await confirmBatchFollowers(tx as unknown as WritebackDeps['db'], row.id, deps.now());
             })
-          : (async () => {
-              await markSent(deps.db);
-            })();
+          : preparedRows(deps.db, MARK_SENT, [row.id, externalId, JSON.stringify(maskPayTokensIn({ sent })), deps.now().toISOString()]);
     }
 
     // The note on the invoice, once the write is read back and confirmed (its own key).
@@ -223,8 +280,8 @@ export async function executeWriteback(deps: WritebackDeps, writebackId: string)
     if (wantsNote()) {
       await (noting ?? writeNote());
       // The note recorded and the lease released in one statement.
-      await deps.db.update(writebacks).set({ noteStatus: 'written', leaseUntil: null, updatedAt: deps.now() }).where(eq(writebacks.id, row.id));
-    } else await deps.db.update(writebacks).set({ leaseUntil: null }).where(eq(writebacks.id, row.id));
+      await preparedRows(deps.db, NOTE_WRITTEN, [row.id, deps.now().toISOString()]);
+    } else await preparedRows(deps.db, UNLEASE, [row.id]);
     return { outcome: 'confirmed' };
   } catch (err) {
     if (err instanceof Error && err.name === 'SimulatedCrash') throw err;
@@ -431,14 +488,7 @@ async function fail(deps: WritebackDeps, row: LeasedRow, error: string): Promise
 
 /** Marks the row confirmed and records its `writeback.confirmed` activity, in one statement. */
 async function confirmWithActivity(deps: WritebackDeps, row: LeasedRow, result: unknown, summary: string): Promise<void> {
-  const at = deps.now().toISOString();
-  await deps.db.execute(sql`WITH confirmed AS (
-      UPDATE writebacks SET status = 'confirmed', confirmed_at = ${at}::timestamptz, result = ${JSON.stringify(result)}::jsonb, error = NULL, updated_at = ${at}::timestamptz
-      WHERE id = ${row.id}::uuid RETURNING id)
-    INSERT INTO activities (firm_id, organisation_id, actor_type, kind, invoice_id, contact_id, summary, details)
-    SELECT ${row.firm_id}::uuid, ${row.organisation_id}::uuid, 'system', 'writeback.confirmed', ${row.invoice_id}::uuid, ${row.contact_id}::uuid, ${summary},
-           ${JSON.stringify({ writebackId: row.id, kind: row.kind })}::jsonb
-    FROM confirmed`);
+  await preparedRows(deps.db, CONFIRM, [row.id, deps.now().toISOString(), JSON.stringify(result), row.firm_id, row.organisation_id, row.invoice_id, row.contact_id, summary, JSON.stringify({ writebackId: row.id, kind: row.kind })]);
 }
 
 async function activity(deps: WritebackDeps, row: LeasedRow, kind: string, summary: string): Promise<void> {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { toMinor } from '../../kernel/money';
 import { resolveRates } from '../analytics/exchange-rates';
-import { type Db, queryRows } from '../db/client';
+import { type Db, type Prepared, preparedRows } from '../db/client';
 import { activities, writebacks } from '../db/schema';
 import type { Effective } from '../settings/groups';
 import { effectiveSettingsWithCurrency } from '../settings/store';
@@ -192,20 +192,64 @@ async function insertWithActivities(tx: Db, rows: (typeof writebacks.$inferInser
     details: a.details ?? null,
     created_at: a.createdAt instanceof Date ? a.createdAt.toISOString() : (a.createdAt ?? null),
   }));
-  const insert = tx.insert(writebacks).values(rows).onConflictDoNothing({ target: [writebacks.firmId, writebacks.sourceKey] }).returning({ id: writebacks.id, status: writebacks.status });
-  return queryRows<{ id: string; status: string }>(
-    tx,
-    sql`WITH ins AS ${insert},
+  const wbs = rows.map((r) => ({
+    id: r.id,
+    firm_id: r.firmId,
+    organisation_id: r.organisationId,
+    kind: r.kind,
+    purpose: r.purpose ?? null,
+    source_key: r.sourceKey ?? null,
+    invoice_id: r.invoiceId ?? null,
+    invoice_external_id: r.invoiceExternalId ?? null,
+    contact_id: r.contactId ?? null,
+    contact_external_id: r.contactExternalId ?? null,
+    amount: r.amount ?? null,
+    currency: r.currency ?? null,
+    request: r.request,
+    status: r.status,
+    note_text: r.noteText ?? null,
+    note_status: r.noteStatus,
+    reverses_id: r.reversesId ?? null,
+    requested_by: r.requestedBy,
+    requested_by_user_id: r.requestedByUserId ?? null,
+    decided_by_user_id: r.decidedByUserId ?? null,
+    decided_at: r.decidedAt instanceof Date ? r.decidedAt.toISOString() : (r.decidedAt ?? null),
+    needs_client_approval: r.needsClientApproval,
+    created_at: r.createdAt instanceof Date ? r.createdAt.toISOString() : r.createdAt,
+    updated_at: r.updatedAt instanceof Date ? r.updatedAt.toISOString() : r.updatedAt,
+  }));
+  return preparedRows<{ id: string; status: string }>(tx, INSERT_WITH_ACTIVITIES, [JSON.stringify(wbs), JSON.stringify(entries)]);
+}
+
+/**
+ * The rows ($1, JSON) — a repeated source key inserts nothing — and the timeline entries ($2,
+ * JSON) of those created plus the unattached ones, in one fixed statement (prepared once per
+ * connection: no query building per request, decision 068). Returns the created rows.
+ */
+const INSERT_WITH_ACTIVITIES: Prepared = {
+  name: 'wb_insert_with_activities',
+  text: `WITH ins AS (
+          INSERT INTO writebacks (id, firm_id, organisation_id, kind, purpose, source_key, invoice_id, invoice_external_id, contact_id, contact_external_id,
+                                  amount, currency, request, status, note_text, note_status, reverses_id, requested_by, requested_by_user_id,
+                                  decided_by_user_id, decided_at, needs_client_approval, created_at, updated_at)
+          SELECT w.id, w.firm_id, w.organisation_id, w.kind, w.purpose, w.source_key, w.invoice_id, w.invoice_external_id, w.contact_id, w.contact_external_id,
+                 w.amount, w.currency, coalesce(w.request, '{}'::jsonb), w.status, w.note_text, coalesce(w.note_status, 'none'), w.reverses_id, w.requested_by, w.requested_by_user_id,
+                 w.decided_by_user_id, w.decided_at, coalesce(w.needs_client_approval, false), coalesce(w.created_at, now()), coalesce(w.updated_at, now())
+          FROM json_to_recordset($1::json) AS w(id uuid, firm_id uuid, organisation_id uuid, kind text, purpose text, source_key text, invoice_id uuid,
+               invoice_external_id text, contact_id uuid, contact_external_id text, amount numeric, currency text, request jsonb, status text, note_text text,
+               note_status text, reverses_id uuid, requested_by text, requested_by_user_id uuid, decided_by_user_id uuid, decided_at timestamptz,
+               needs_client_approval boolean, created_at timestamptz, updated_at timestamptz)
+          ON CONFLICT (firm_id, source_key) DO NOTHING
+          RETURNING id, status),
         act AS (
           INSERT INTO activities (id, firm_id, organisation_id, actor_user_id, actor_type, kind, contact_id, invoice_id, summary, details, created_at)
           SELECT coalesce(a.id, gen_random_uuid()), a.firm_id, a.organisation_id, a.actor_user_id, a.actor_type, a.kind, a.contact_id, a.invoice_id, a.summary,
                  coalesce(a.details, '{}'::jsonb), coalesce(a.created_at, now())
-          FROM json_to_recordset(${JSON.stringify(entries)}::json) AS a(wb uuid, id uuid, firm_id uuid, organisation_id uuid, actor_user_id uuid, actor_type text, kind text,
+          FROM json_to_recordset($2::json) AS a(wb uuid, id uuid, firm_id uuid, organisation_id uuid, actor_user_id uuid, actor_type text, kind text,
                contact_id uuid, invoice_id uuid, summary text, details jsonb, created_at timestamptz)
           WHERE a.wb IS NULL OR a.wb IN (SELECT ins.id FROM ins))
         SELECT id, status FROM ins`,
-  );
-}
+};
 
 /** Marks an approved or retried write-back pending again and queues it (used by approvals and retry). */
 export async function releaseWriteback(deps: RequestDeps, firmId: string, id: string, from: readonly WritebackStatus[]): Promise<boolean> {
