@@ -18,6 +18,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { addDays, todayIn } from '../../kernel/dates';
 import type { Database } from '../../server/db/client';
 import { activities, customerScores, exchangeRates, firms, invoiceScores, memberships, organisationAssignments, organisations, scoringCache, users } from '../../server/db/schema';
+import { mulberry32 } from '../../server/domain/random';
 import { CHANGES_KIND } from '../../server/scoring/changes';
 import { CALL_LOGGED, CONTACT_CONTACTED, DISPUTE_RESOLVED, INVOICE_DISPUTED, PLAN_CREATED, PLAN_ENDED, PROMISE_RECORDED, REMINDER_SENT } from '../../server/scoring/in-motion';
 import { RUN_KIND } from '../../server/scoring/run';
@@ -30,16 +31,6 @@ import { describeWith } from '../support/services';
 const TODAY = '2026-06-17';
 const NOW = new Date('2026-06-17T15:30:00.000Z');
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describeWith('pg', 'the worklist ranked in SQL equals the in-memory worklist', () => {
   let database: Database;
@@ -59,7 +50,7 @@ describeWith('pg', 'the worklist ranked in SQL equals the in-memory worklist', (
     await db.insert(exchangeRates).values({ firmId, currency: 'GBP', reportingCurrency: 'USD', rateToReporting: '1.2734567891', asOf: '2026-01-01' });
     const names = ['acme', 'Acme', 'ACME', 'Émile Ltd', 'zeta', 'Zeta', 'beta & co', 'Beta & Co', 'Same Name', 'Same Name'];
     for (const [k, baseCurrency] of ['USD', 'GBP', 'EUR'].entries()) {
-      const rand = prng(7000 + k);
+      const rand = mulberry32(7000 + k);
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
       const org = await seedOrganisation(db, firmId, { name: `Worklist org ${k}`, provider: k === 1 ? 'quickbooks' : 'xero', baseCurrency, timezone: k === 2 ? 'Pacific/Auckland' : 'UTC' });
       orgIds.push(org.id);
