@@ -30,7 +30,6 @@ import { createLedgerFactory } from '../../integrations/ledger/factory';
 import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
-import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { sessionKey } from '../db/session-store';
 import { createLogger } from '../logger';
@@ -202,7 +201,7 @@ export const loadBench: Bench = {
     const requests = Math.max(200, Math.round(1000 * scale));
     const figures: BenchFigure[] = [];
     const scratch = await scratchDatabase('arcus_bench_load');
-    const database = openPostgres(scratch.url, { max: 4, unscoped: 'system' });
+    const database = scratch.open(4);
     let web: ChildProcess | null = null;
     const savedLimits = { ...RATE_LIMITS.xero };
     try {

@@ -18,7 +18,6 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { smtpMailer } from '../../integrations/email/transport';
 import { addDays } from '../../kernel/dates';
-import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { contacts, firms, invoices, organisations, reminderPolicies, reminderSends, reminderSettings, settingOverrides } from '../db/schema';
 import { createLogger } from '../logger';
@@ -87,9 +86,7 @@ export const remindersBench: Bench = {
     const total = Math.max(100, Math.round(10_000 * scale));
     const customers = Math.max(20, Math.round(total / 5));
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
-    // An idle connection closed by the server (the scratch database dropped) must not crash the bench.
-    database.pool?.on('error', () => undefined);
+    const database = scratch.open(CONCURRENCY + 2);
     // Database round trips (every statement a pooled connection runs), counted here only.
     let roundTrips = 0;
     database.pool?.on('connect', (client) => {

@@ -6,10 +6,13 @@
  * leaves its database behind, and the next run of that bench drops the ones whose process is gone.
  */
 import pg from 'pg';
+import { type Database, openPostgres } from '../db/client';
 
 export interface ScratchDatabase {
   /** The scratch database's URL. */
   url: string;
+  /** A pool on it, as the bench's process uses one (system scope), that a dropped database cannot crash. */
+  open(max: number): Database;
   drop(): Promise<void>;
 }
 
@@ -62,6 +65,13 @@ export async function scratchDatabase(base: string): Promise<ScratchDatabase> {
   await run(admin, `CREATE DATABASE ${name}`);
   return {
     url: bench.toString(),
+    open(max) {
+      const database = openPostgres(bench.toString(), { max, unscoped: 'system' });
+      // An idle connection closed by the server (the database dropped at the end, or by another
+      // process) must not crash the bench with its figures unprinted.
+      database.pool?.on('error', () => undefined);
+      return database;
+    },
     // ARCUS_BENCH_KEEP=1 keeps it for a look afterwards.
     drop: async () => {
       if (process.env['ARCUS_BENCH_KEEP'] !== '1') await run(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);

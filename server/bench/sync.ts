@@ -20,7 +20,6 @@ import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import type { SyncEntityType } from '../../integrations/ledger/types';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
-import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { firms } from '../db/schema';
 import { createLogger } from '../logger';
@@ -112,7 +111,7 @@ export const syncBench: Bench = {
     const saved = { ...RATE_LIMITS.xero };
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: 4, unscoped: 'system' });
+    const database = scratch.open(4);
     const seedStart = performance.now();
     const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(50, Math.round(n / 100)), invoices: n }] }, log: () => undefined });
     try {

@@ -26,7 +26,6 @@ import { MemoryRateLimiter } from '../../integrations/ledger/rate-limit';
 import { RATE_LIMITS } from '../../integrations/sandbox/context';
 import { startSandbox } from '../../integrations/sandbox/server';
 import { toMinor } from '../../kernel/money';
-import { openPostgres } from '../db/client';
 import { withFirm } from '../db/firm-scope';
 import { firms, invoices } from '../db/schema';
 import { createLedgerGateway } from '../ledger/gateway';
@@ -103,7 +102,7 @@ export const writebacksBench: Bench = {
     const saved = { ...RATE_LIMITS.xero };
     Object.assign(RATE_LIMITS.xero, { perMinute: Number.POSITIVE_INFINITY, perDay: Number.POSITIVE_INFINITY, appPerMinute: Number.POSITIVE_INFINITY });
     const scratch = await scratchDatabase(BENCH_DB);
-    const database = openPostgres(scratch.url, { max: CONCURRENCY + 2, unscoped: 'system' });
+    const database = scratch.open(CONCURRENCY + 2);
     const server = await startSandbox({ port: 0, autoConsent: true, seed: 42, demo: { companies: [{ provider: 'xero', customers: Math.max(20, Math.round(n / 10)), invoices: n * 30 }] }, log: () => undefined });
     try {
       await database.migrate();
