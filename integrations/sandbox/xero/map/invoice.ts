@@ -68,14 +68,10 @@ export function invoiceOut(view: LedgerView, inv: SbInvoice, opts: InvoiceOutOpt
     Total: amountOut(creditNote.total),
   }));
   const applied = (kind: 'overpayment' | 'prepayment') =>
-    view.store
-      .list('prepayments', inv.companyId)
-      .filter((x) => x.kind === kind && x.status !== 'VOIDED')
-      .flatMap((x) =>
-        x.allocations
-          .filter((a) => a.invoiceId === inv.id)
-          .map((a) => ({ [kind === 'overpayment' ? 'OverpaymentID' : 'PrepaymentID']: x.id, ID: x.id, AppliedAmount: amountOut(a.amount), Date: msDate(a.date), Total: amountOut(x.total), LineItems: [] })),
-      );
+    view
+      .prepaymentsFor(inv.id)
+      .filter(({ prepayment: x }) => x.kind === kind)
+      .map(({ prepayment: x, allocation: a }) => ({ [kind === 'overpayment' ? 'OverpaymentID' : 'PrepaymentID']: x.id, ID: x.id, AppliedAmount: amountOut(a.amount), Date: msDate(a.date), Total: amountOut(x.total), LineItems: [] }));
   out.Prepayments = applied('prepayment');
   out.Overpayments = applied('overpayment');
   out.LineItems = opts.lineItems ? inv.lines.map((l) => lineItemOut(inv.companyId, l)) : [];
