@@ -30,6 +30,20 @@ export function stableUuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The allocations of the documents `counts` keeps, by the invoice each applies to, in the documents' order. */
+function byInvoice<D extends { allocations: readonly SbAllocation[] }, E>(docs: Iterable<D>, counts: (d: D) => boolean, entry: (d: D, a: SbAllocation) => E): Map<string, E[]> {
+  const index = new Map<string, E[]>();
+  for (const d of docs) {
+    if (!counts(d)) continue;
+    for (const a of d.allocations) {
+      const list = index.get(a.invoiceId) ?? [];
+      list.push(entry(d, a));
+      index.set(a.invoiceId, list);
+    }
+  }
+  return index;
+}
+
 export class LedgerView {
   private paymentsIndex: Map<string, InvoicePayment[]> | null = null;
   private creditsIndex: Map<string, InvoiceCredit[]> | null = null;
@@ -75,33 +89,13 @@ export class LedgerView {
 
   /** Live (not deleted) payments applied to an invoice. */
   paymentsFor(invoiceId: string): InvoicePayment[] {
-    if (!this.paymentsIndex) {
-      this.paymentsIndex = new Map();
-      for (const p of this.store.list('payments', this.company.id)) {
-        if (p.status === 'DELETED') continue;
-        for (const a of p.allocations) {
-          const list = this.paymentsIndex.get(a.invoiceId) ?? [];
-          list.push({ payment: p, allocation: a });
-          this.paymentsIndex.set(a.invoiceId, list);
-        }
-      }
-    }
+    this.paymentsIndex ??= byInvoice(this.store.list('payments', this.company.id), (p) => p.status !== 'DELETED', (payment, allocation) => ({ payment, allocation }));
     return this.paymentsIndex.get(invoiceId) ?? [];
   }
 
   /** Credit-note allocations to an invoice (from live credit notes). */
   creditsFor(invoiceId: string): InvoiceCredit[] {
-    if (!this.creditsIndex) {
-      this.creditsIndex = new Map();
-      for (const cn of this.store.list('creditNotes', this.company.id)) {
-        if (cn.status === 'VOIDED' || cn.status === 'DELETED') continue;
-        for (const a of cn.allocations) {
-          const list = this.creditsIndex.get(a.invoiceId) ?? [];
-          list.push({ creditNote: cn, allocation: a });
-          this.creditsIndex.set(a.invoiceId, list);
-        }
-      }
-    }
+    this.creditsIndex ??= byInvoice(this.store.list('creditNotes', this.company.id), (cn) => cn.status !== 'VOIDED' && cn.status !== 'DELETED', (creditNote, allocation) => ({ creditNote, allocation }));
     return this.creditsIndex.get(invoiceId) ?? [];
   }
 
@@ -111,17 +105,7 @@ export class LedgerView {
    * 100k-invoice organisation's full sync quadratic in the sandbox.
    */
   prepaymentsFor(invoiceId: string): InvoicePrepayment[] {
-    if (!this.prepaymentsIndex) {
-      this.prepaymentsIndex = new Map();
-      for (const x of this.store.list('prepayments', this.company.id)) {
-        if (x.status === 'VOIDED') continue;
-        for (const a of x.allocations) {
-          const list = this.prepaymentsIndex.get(a.invoiceId) ?? [];
-          list.push({ prepayment: x, allocation: a });
-          this.prepaymentsIndex.set(a.invoiceId, list);
-        }
-      }
-    }
+    this.prepaymentsIndex ??= byInvoice(this.store.list('prepayments', this.company.id), (x) => x.status !== 'VOIDED', (prepayment, allocation) => ({ prepayment, allocation }));
     return this.prepaymentsIndex.get(invoiceId) ?? [];
   }
 
